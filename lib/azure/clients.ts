@@ -1,0 +1,43 @@
+/**
+ * Composition root: every SDK client the app uses, built once from configuration. Real Azure uses
+ * DefaultAzureCredential; the simulator target uses its endpoint, its CA and a static token.
+ */
+import type { FleetGuardConfig } from '../config.js';
+import { FindingsStore } from '../findings/findingsStore.js';
+import type { FleetReader } from '../sweep/fleetReader.js';
+import { SweepRecordStore } from '../sweep/sweepRecordStore.js';
+import type { RetrySettings } from './clientOptions.js';
+import { ContainerServiceAdapter } from './containerService.js';
+import { createCredential } from './credential.js';
+import { SubscriptionsAdapter } from './subscriptions.js';
+import { createTableClient } from './tables.js';
+
+export interface AzureClients {
+  fleet: FleetReader;
+  /** Present when storage is configured. */
+  findings: FindingsStore | undefined;
+  sweeps: SweepRecordStore | undefined;
+}
+
+export interface AzureClientsOptions {
+  /** Overrides the SDK's retry timing (tests and benchmarks shorten the back-off). */
+  retry?: Partial<RetrySettings>;
+}
+
+export function createAzureClients(config: FleetGuardConfig, options: AzureClientsOptions = {}): AzureClients {
+  const credential = createCredential(config.azure);
+  const retry: RetrySettings = { maxRetries: config.http.maxRetries, ...options.retry };
+  const containerService = new ContainerServiceAdapter(credential, config.azure, retry);
+  const subscriptions = new SubscriptionsAdapter(credential, config.azure, retry);
+  const fleet: FleetReader = {
+    listSubscriptionIds: () => subscriptions.listEnabledSubscriptionIds(),
+    listClusters: (subscriptionId) => containerService.listClusters(subscriptionId),
+    listKubernetesVersions: (subscriptionId, location) => containerService.listKubernetesVersions(subscriptionId, location),
+  };
+  const storage = config.storage;
+  return {
+    fleet,
+    findings: storage === undefined ? undefined : new FindingsStore(createTableClient(storage, config.tables.findings, credential)),
+    sweeps: storage === undefined ? undefined : new SweepRecordStore(createTableClient(storage, config.tables.sweeps, credential)),
+  };
+}

@@ -1,0 +1,73 @@
+import { ContainerServiceClient } from '@azure/arm-containerservice';
+import type { TokenCredential } from '@azure/core-auth';
+
+import type { AzureTarget } from '../config.js';
+import { toFleetGuardError } from '../errors.js';
+import type { Cluster } from '../model/cluster.js';
+import type { KubernetesVersionCatalog } from '../model/kubernetesVersions.js';
+import { armClientOptions, armScope, type RetrySettings } from './clientOptions.js';
+import { toCluster, toVersionCatalog } from './containerServiceConverters.js';
+
+/** A cluster the SDK returned that could not be converted (no id, say): reported, not fatal. */
+export interface RejectedCluster {
+  name: string;
+  problem: string;
+}
+
+export interface ClusterListing {
+  clusters: Cluster[];
+  rejected: RejectedCluster[];
+}
+
+/**
+ * The AKS resource provider, one ContainerServiceClient per subscription (the SDK binds a client
+ * to a subscription). Clients are created on first use and reused for the adapter's lifetime.
+ */
+export class ContainerServiceAdapter {
+  private readonly clients = new Map<string, ContainerServiceClient>();
+
+  constructor(
+    private readonly credential: TokenCredential,
+    private readonly target: AzureTarget,
+    private readonly retry: RetrySettings,
+  ) {}
+
+  private client(subscriptionId: string): ContainerServiceClient {
+    let client = this.clients.get(subscriptionId);
+    if (client === undefined) {
+      client = new ContainerServiceClient(this.credential, subscriptionId, {
+        ...armClientOptions(this.target, this.retry),
+        credentials: { scopes: [armScope(this.target)] },
+      });
+      this.clients.set(subscriptionId, client);
+    }
+    return client;
+  }
+
+  /** Every cluster of a subscription: one paged list call (the SDK follows `nextLink`). */
+  async listClusters(subscriptionId: string): Promise<ClusterListing> {
+    const listing: ClusterListing = { clusters: [], rejected: [] };
+    try {
+      for await (const sdkCluster of this.client(subscriptionId).managedClusters.list()) {
+        try {
+          listing.clusters.push(toCluster(sdkCluster));
+        } catch (error) {
+          listing.rejected.push({ name: String(sdkCluster.name ?? sdkCluster.id ?? '?'), problem: (error as Error).message });
+        }
+      }
+    } catch (error) {
+      throw toFleetGuardError(error, `listing managed clusters of subscription ${subscriptionId}`);
+    }
+    return listing;
+  }
+
+  /** The Kubernetes versions AKS offers in a location (asked through any subscription that can see it). */
+  async listKubernetesVersions(subscriptionId: string, location: string): Promise<KubernetesVersionCatalog> {
+    try {
+      const result = await this.client(subscriptionId).managedClusters.listKubernetesVersions(location);
+      return toVersionCatalog(location, result);
+    } catch (error) {
+      throw toFleetGuardError(error, `listing Kubernetes versions of location ${location}`);
+    }
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * SDK models → domain types. Defensive on purpose: ARM returns `null` for unset fields and the
+ * SDK passes them (and anything of an unexpected type) through, so each field is type-checked here
+ * and the rules only ever see `boolean | undefined`, `string | undefined` and arrays.
+ */
+import type { KubernetesVersionListResult, ManagedCluster } from '@azure/arm-containerservice';
+
+import { FleetGuardError } from '../errors.js';
+import type { AgentPool, Cluster } from '../model/cluster.js';
+import { normalizeLocation, parseResourceId } from '../model/cluster.js';
+import type { KubernetesMinorVersion, KubernetesVersionCatalog } from '../model/kubernetesVersions.js';
+import { minorOf } from '../model/kubernetesVersions.js';
+
+function bool(value: unknown): boolean | undefined {
+  return typeof value === 'boolean' ? value : undefined;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string' && item.trim() !== '') : [];
+}
+
+function stringRecord(value: unknown): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, entry] of Object.entries(record(value))) {
+    if (typeof entry === 'string') result[key] = entry;
+  }
+  return result;
+}
+
+function toAgentPool(value: unknown): AgentPool | undefined {
+  const pool = record(value);
+  const name = text(pool['name']);
+  if (name === undefined) return undefined;
+  const count = pool['count'];
+  return {
+    name,
+    mode: text(pool['mode']),
+    version: text(pool['currentOrchestratorVersion']) ?? text(pool['orchestratorVersion']),
+    provisioningState: text(pool['provisioningState']),
+    powerState: text(record(pool['powerState'])['code']),
+    count: typeof count === 'number' ? count : undefined,
+  };
+}
+
+/**
+ * Converts one cluster as the SDK returned it. Throws `badInput` when the cluster has no usable ARM
+ * id, because nothing about it (subscription, fingerprint) can be trusted then.
+ */
+export function toCluster(sdk: ManagedCluster): Cluster {
+  const raw = sdk as unknown as Record<string, unknown>;
+  const id = text(raw['id']);
+  const parsed = id === undefined ? undefined : parseResourceId(id);
+  if (id === undefined || parsed?.subscriptionId === undefined || parsed.resourceGroup === undefined) {
+    throw new FleetGuardError('badInput', `managed cluster ${JSON.stringify(raw['name'] ?? '?')} has no valid ARM id (field: id)`);
+  }
+  const aad = record(raw['aadProfile']);
+  const apiServer = record(raw['apiServerAccessProfile']);
+  const network = record(raw['networkProfile']);
+  const security = record(raw['securityProfile']);
+  const defender = record(security['defender']);
+  const autoUpgrade = record(raw['autoUpgradeProfile']);
+  const addons: Cluster['addons'] = {};
+  for (const [name, profile] of Object.entries(record(raw['addonProfiles']))) {
+    const addon = record(profile);
+    addons[name.toLowerCase()] = { enabled: bool(addon['enabled']), config: stringRecord(addon['config']) };
+  }
+  return {
+    id,
+    name: text(raw['name']) ?? parsed.name ?? id,
+    subscriptionId: parsed.subscriptionId,
+    resourceGroup: parsed.resourceGroup,
+    location: normalizeLocation(text(raw['location']) ?? ''),
+    tags: stringRecord(raw['tags']),
+    provisioningState: text(raw['provisioningState']),
+    powerState: text(record(raw['powerState'])['code']),
+    kubernetesVersion: text(raw['currentKubernetesVersion']) ?? text(raw['kubernetesVersion']),
+    agentPools: (Array.isArray(raw['agentPoolProfiles']) ? raw['agentPoolProfiles'] : [])
+      .map(toAgentPool)
+      .filter((pool): pool is AgentPool => pool !== undefined),
+    enableRbac: bool(raw['enableRbac']),
+    aadManaged: bool(aad['managed']),
+    aadAzureRbac: bool(aad['enableAzureRbac']),
+    disableLocalAccounts: bool(raw['disableLocalAccounts']),
+    privateCluster: bool(apiServer['enablePrivateCluster']),
+    authorizedIpRanges: strings(apiServer['authorizedIPRanges']),
+    networkPolicy: text(network['networkPolicy']),
+    workloadIdentity: bool(record(security['workloadIdentity'])['enabled']),
+    oidcIssuer: bool(record(raw['oidcIssuerProfile'])['enabled']),
+    addons,
+    defenderMonitoring: bool(record(defender['securityMonitoring'])['enabled']),
+    defenderWorkspaceId: text(defender['logAnalyticsWorkspaceResourceId']),
+    upgradeChannel: text(autoUpgrade['upgradeChannel']),
+    nodeOsUpgradeChannel: text(autoUpgrade['nodeOSUpgradeChannel']),
+  };
+}
+
+/** Converts the versions list of one location; entries without a parsable minor are skipped. */
+export function toVersionCatalog(location: string, sdk: KubernetesVersionListResult): KubernetesVersionCatalog {
+  const minors: KubernetesMinorVersion[] = [];
+  for (const entry of Array.isArray(sdk.values) ? sdk.values : []) {
+    const item = record(entry);
+    const minor = minorOf(text(item['version']));
+    if (minor === undefined) continue;
+    const patches: Record<string, string[]> = {};
+    for (const [patch, upgrades] of Object.entries(record(item['patchVersions']))) {
+      patches[patch] = strings(record(upgrades)['upgrades']);
+    }
+    minors.push({
+      minor,
+      isPreview: item['isPreview'] === true,
+      isDefault: item['isDefault'] === true,
+      supportPlans: strings(record(item['capabilities'])['supportPlan']),
+      patches,
+    });
+  }
+  return { location: normalizeLocation(location), minors };
+}

@@ -1,0 +1,13 @@
+import type { TokenCredential } from '@azure/core-auth';
+import { TableClient } from '@azure/data-tables';
+
+import type { StorageTarget } from '../config.js';
+
+/** A client for one table: a connection string (Azurite, keys) or the account URL with the app's identity. */
+export function createTableClient(storage: StorageTarget, tableName: string, credential: TokenCredential): TableClient {
+  if (storage.kind === 'connectionString') {
+    const insecure = /TableEndpoint=http:\/\//i.test(storage.connectionString) || storage.connectionString === 'UseDevelopmentStorage=true';
+    return TableClient.fromConnectionString(storage.connectionString, tableName, { allowInsecureConnection: insecure });
+  }
+  return new TableClient(storage.url, tableName, credential);
+}

@@ -1,0 +1,239 @@
+/**
+ * Every setting the app reads, validated once. This module is the only reader of `process.env`:
+ * everything else receives a typed `FleetGuardConfig`.
+ */
+import { readFileSync } from 'node:fs';
+
+import { CronExpressionParser } from 'cron-parser';
+import { z } from 'zod';
+
+import { FleetGuardError } from './errors.js';
+
+/** Where the Azure SDK clients point: real Azure, or the local simulator (HTTPS with its own CA). */
+export type AzureTarget =
+  | { kind: 'azure'; armEndpoint: string; managedIdentityClientId: string | undefined }
+  | { kind: 'simulator'; armEndpoint: string; caPem: string };
+
+/** How to reach Azure Tables: a connection string (Azurite, keys) or an identity-based account URL. */
+export type StorageTarget =
+  | { kind: 'connectionString'; connectionString: string; setting: string }
+  | { kind: 'tableServiceUrl'; url: string; setting: string };
+
+export interface FleetGuardConfig {
+  azure: AzureTarget;
+  /** Subscriptions to sweep; empty means every subscription the identity can see. */
+  subscriptions: string[];
+  sweep: {
+    /** NCRONTAB (six fields, seconds first) for the `fleetSweep` timer. */
+    schedule: string;
+    /** Concurrent ARM calls per sweep stage. */
+    concurrency: number;
+  };
+  http: { maxRetries: number };
+  storage: StorageTarget | undefined;
+  tables: { findings: string; sweeps: string };
+  durableTaskHubName: string;
+}
+
+/** One documented setting: the single list that README, local.settings.example.json and Bicep follow. */
+export interface SettingDescription {
+  name: string;
+  description: string;
+  defaultValue?: string;
+  requiredInAzure: boolean;
+}
+
+export const SETTINGS: readonly SettingDescription[] = [
+  { name: 'FLEETGUARD_SUBSCRIPTIONS', description: 'Comma-separated subscription ids to sweep; empty = all the identity can read', requiredInAzure: false },
+  { name: 'FLEETGUARD_SWEEP_SCHEDULE', description: 'NCRONTAB schedule of the fleetSweep timer (six fields)', defaultValue: '0 */15 * * * *', requiredInAzure: false },
+  { name: 'FLEETGUARD_SWEEP_CONCURRENCY', description: 'Concurrent ARM calls per sweep stage (1-64)', defaultValue: '8', requiredInAzure: false },
+  { name: 'FLEETGUARD_HTTP_MAX_RETRIES', description: 'Retries of a throttled or failed Azure call (0-10); Retry-After is honoured', defaultValue: '3', requiredInAzure: false },
+  { name: 'FLEETGUARD_TARGET', description: '`azure` (default) or `simulator` for the local Azure simulator', defaultValue: 'azure', requiredInAzure: false },
+  { name: 'FLEETGUARD_ARM_ENDPOINT', description: 'Azure Resource Manager endpoint (sovereign clouds, simulator)', defaultValue: 'https://management.azure.com', requiredInAzure: false },
+  { name: 'FLEETGUARD_ARM_CA_FILE', description: 'PEM file of the CA that signs the simulator certificate (simulator only)', requiredInAzure: false },
+  { name: 'AZURE_CLIENT_ID', description: 'Client id of the user-assigned managed identity the app runs as', requiredInAzure: true },
+  { name: 'AzureWebJobsStorage__accountName', description: 'Storage account for findings and sweep records (identity-based)', requiredInAzure: true },
+  { name: 'AzureWebJobsStorage', description: 'Alternative to __accountName: a connection string (Azurite, local runs)', requiredInAzure: false },
+  { name: 'AzureWebJobsStorage__tableServiceUri', description: 'Alternative to __accountName: the Table service URL', requiredInAzure: false },
+  { name: 'FLEETGUARD_FINDINGS_TABLE', description: 'Table of findings', defaultValue: 'fleetguardFindings', requiredInAzure: false },
+  { name: 'FLEETGUARD_SWEEPS_TABLE', description: 'Table of sweep records', defaultValue: 'fleetguardSweeps', requiredInAzure: false },
+  { name: 'DURABLE_TASK_HUB_NAME', description: 'Durable Functions task hub (host.json reads it)', defaultValue: 'fleetguard', requiredInAzure: true },
+];
+
+const SUBSCRIPTION_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,62}$/;
+const TASK_HUB_NAME = /^[A-Za-z][A-Za-z0-9]{2,44}$/;
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+function integerSetting(defaultValue: number, min: number, max: number) {
+  return optionalText.pipe(
+    z
+      .string()
+      .regex(/^\d+$/, 'must be a whole number')
+      .transform(Number)
+      .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
+      .optional()
+      .transform((value) => value ?? defaultValue),
+  );
+}
+
+function httpsUrl(defaultValue: string | undefined) {
+  return optionalText.pipe(
+    z
+      .string()
+      .refine((value) => {
+        try {
+          return new URL(value).protocol === 'https:';
+        } catch {
+          return false;
+        }
+      }, 'must be an https:// URL')
+      .transform((value) => value.replace(/\/+$/, ''))
+      .optional()
+      .transform((value) => value ?? defaultValue),
+  );
+}
+
+function isNcrontab(expression: string): boolean {
+  if (expression.split(/\s+/).length !== 6) return false;
+  try {
+    CronExpressionParser.parse(expression);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const environmentSchema = z.object({
+  FLEETGUARD_SUBSCRIPTIONS: optionalText.pipe(
+    z
+      .string()
+      .transform((value) => value.split(',').map((part) => part.trim()).filter((part) => part !== ''))
+      .pipe(z.array(z.string().regex(SUBSCRIPTION_ID, 'each entry must be a subscription id (GUID)')))
+      .optional()
+      .transform((value) => value ?? []),
+  ),
+  FLEETGUARD_SWEEP_SCHEDULE: optionalText.pipe(
+    z
+      .string()
+      .refine(isNcrontab, 'must be an NCRONTAB expression with six fields (second minute hour day month day-of-week)')
+      .optional()
+      .transform((value) => value ?? '0 */15 * * * *'),
+  ),
+  FLEETGUARD_SWEEP_CONCURRENCY: integerSetting(8, 1, 64),
+  FLEETGUARD_HTTP_MAX_RETRIES: integerSetting(3, 0, 10),
+  FLEETGUARD_TARGET: optionalText.pipe(z.enum(['azure', 'simulator']).optional().transform((value) => value ?? 'azure')),
+  FLEETGUARD_ARM_ENDPOINT: httpsUrl('https://management.azure.com'),
+  FLEETGUARD_ARM_CA_FILE: optionalText,
+  AZURE_CLIENT_ID: optionalText,
+  AzureWebJobsStorage: optionalText,
+  AzureWebJobsStorage__accountName: optionalText.pipe(
+    z.string().regex(/^[a-z0-9]{3,24}$/, 'must be a storage account name (3-24 lower-case letters and digits)').optional(),
+  ),
+  AzureWebJobsStorage__tableServiceUri: httpsUrl(undefined),
+  FLEETGUARD_FINDINGS_TABLE: optionalText.pipe(
+    z.string().regex(TABLE_NAME, 'must be a table name (a letter, then 2-62 letters or digits)').optional().transform((v) => v ?? 'fleetguardFindings'),
+  ),
+  FLEETGUARD_SWEEPS_TABLE: optionalText.pipe(
+    z.string().regex(TABLE_NAME, 'must be a table name (a letter, then 2-62 letters or digits)').optional().transform((v) => v ?? 'fleetguardSweeps'),
+  ),
+  DURABLE_TASK_HUB_NAME: optionalText.pipe(
+    z.string().regex(TASK_HUB_NAME, 'must be a task hub name (a letter, then 2-44 letters or digits)').optional().transform((v) => v ?? 'fleetguard'),
+  ),
+});
+
+type Environment = Record<string, string | undefined>;
+
+/**
+ * Parses settings from an environment map. Reports every problem at once, each naming its setting,
+ * in a single `FleetGuardError` with reason `config`.
+ */
+export function parseConfig(env: Environment): FleetGuardConfig {
+  const parsed = environmentSchema.safeParse(env);
+  const problems: string[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(settings)'}: ${issue.message}`);
+  if (!parsed.success) throw configError(problems);
+  const settings = parsed.data;
+
+  const azure = resolveAzureTarget(settings, problems);
+  const storage = resolveStorage(settings, problems);
+  if (problems.length > 0 || azure === undefined) throw configError(problems);
+
+  return {
+    azure,
+    subscriptions: settings.FLEETGUARD_SUBSCRIPTIONS.map((id) => id.toLowerCase()),
+    sweep: { schedule: settings.FLEETGUARD_SWEEP_SCHEDULE, concurrency: settings.FLEETGUARD_SWEEP_CONCURRENCY },
+    http: { maxRetries: settings.FLEETGUARD_HTTP_MAX_RETRIES },
+    storage,
+    tables: { findings: settings.FLEETGUARD_FINDINGS_TABLE, sweeps: settings.FLEETGUARD_SWEEPS_TABLE },
+    durableTaskHubName: settings.DURABLE_TASK_HUB_NAME,
+  };
+}
+
+type ParsedEnvironment = z.output<typeof environmentSchema>;
+
+function resolveAzureTarget(settings: ParsedEnvironment, problems: string[]): AzureTarget | undefined {
+  const armEndpoint = settings.FLEETGUARD_ARM_ENDPOINT ?? 'https://management.azure.com';
+  if (settings.FLEETGUARD_TARGET === 'azure') {
+    return { kind: 'azure', armEndpoint, managedIdentityClientId: settings.AZURE_CLIENT_ID };
+  }
+  const caFile = settings.FLEETGUARD_ARM_CA_FILE;
+  if (caFile === undefined) {
+    problems.push('FLEETGUARD_ARM_CA_FILE: required when FLEETGUARD_TARGET is simulator');
+    return undefined;
+  }
+  try {
+    const caPem = readFileSync(caFile, 'utf8');
+    if (!caPem.includes('BEGIN CERTIFICATE')) {
+      problems.push(`FLEETGUARD_ARM_CA_FILE: ${caFile} is not a PEM certificate`);
+      return undefined;
+    }
+    return { kind: 'simulator', armEndpoint, caPem };
+  } catch (error) {
+    problems.push(`FLEETGUARD_ARM_CA_FILE: cannot read ${caFile} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    return undefined;
+  }
+}
+
+function resolveStorage(settings: ParsedEnvironment, problems: string[]): StorageTarget | undefined {
+  if (settings.AzureWebJobsStorage__tableServiceUri !== undefined) {
+    return { kind: 'tableServiceUrl', url: settings.AzureWebJobsStorage__tableServiceUri, setting: 'AzureWebJobsStorage__tableServiceUri' };
+  }
+  if (settings.AzureWebJobsStorage__accountName !== undefined) {
+    const url = `https://${settings.AzureWebJobsStorage__accountName}.table.core.windows.net`;
+    return { kind: 'tableServiceUrl', url, setting: 'AzureWebJobsStorage__accountName' };
+  }
+  const connectionString = settings.AzureWebJobsStorage;
+  if (connectionString === undefined) return undefined;
+  if (connectionString === 'UseDevelopmentStorage=true' || /(^|;)(TableEndpoint|AccountName)=/i.test(connectionString)) {
+    return { kind: 'connectionString', connectionString, setting: 'AzureWebJobsStorage' };
+  }
+  // Never echo the value: a connection string holds the account key.
+  problems.push('AzureWebJobsStorage: is not a storage connection string (expected AccountName=... or TableEndpoint=...)');
+  return undefined;
+}
+
+function configError(problems: string[]): FleetGuardError {
+  return new FleetGuardError('config', `Invalid settings:\n  - ${problems.join('\n  - ')}`);
+}
+
+let cached: FleetGuardConfig | undefined;
+
+/** The app's configuration, parsed from `process.env` on first use and kept for the process. */
+export function getConfig(): FleetGuardConfig {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
+
+/** Requires the findings store settings, for code paths that cannot run without it. */
+export function requireStorage(config: FleetGuardConfig): StorageTarget {
+  if (config.storage === undefined) {
+    throw new FleetGuardError('config', 'Invalid settings:\n  - AzureWebJobsStorage__accountName: required (or AzureWebJobsStorage / AzureWebJobsStorage__tableServiceUri) to store findings');
+  }
+  return config.storage;
+}

@@ -1,0 +1,89 @@
+/**
+ * The one error type of the project. Every failure that crosses a module boundary carries a
+ * machine-readable reason, so callers decide "retry, report or reject" without parsing messages
+ * (the same split Prometheus Alertmanager's notifiers make in notify/util.go).
+ */
+export type FailureReason =
+  /** The request was wrong (4xx other than 401/403/429): retrying cannot help. */
+  | 'clientError'
+  /** The identity is not authenticated or not authorized (401/403). */
+  | 'authError'
+  /** The service asked us to slow down (429). */
+  | 'rateLimited'
+  /** The service failed (5xx) or did not answer: a retry may help. */
+  | 'serverError'
+  /** A setting is missing or malformed. */
+  | 'config'
+  /** An input (file, body, event, snapshot) is malformed. */
+  | 'badInput';
+
+export class FleetGuardError extends Error {
+  override readonly name = 'FleetGuardError';
+  readonly reason: FailureReason;
+  /** HTTP status of the failed call, when the failure came from one. */
+  readonly status: number | undefined;
+
+  constructor(reason: FailureReason, message: string, options: { cause?: unknown; status?: number } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.reason = reason;
+    this.status = options.status;
+  }
+
+  /** True when the same call may succeed later (throttling, server errors, timeouts). */
+  get retryable(): boolean {
+    return isRetryableReason(this.reason);
+  }
+}
+
+export function isRetryableReason(reason: FailureReason): boolean {
+  return reason === 'rateLimited' || reason === 'serverError';
+}
+
+/** Maps an HTTP status to a reason: retry on 429 and 5xx, never on other 4xx. */
+export function reasonFromStatus(status: number): FailureReason {
+  if (status === 401 || status === 403) return 'authError';
+  if (status === 429) return 'rateLimited';
+  if (status >= 500) return 'serverError';
+  if (status >= 400) return 'clientError';
+  return 'serverError';
+}
+
+const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'REQUEST_SEND_ERROR']);
+
+/**
+ * Normalises anything thrown by an SDK call into a FleetGuardError. `context` says what was being
+ * done ("listing clusters of subscription X") and becomes the start of the message.
+ */
+export function toFleetGuardError(error: unknown, context: string): FleetGuardError {
+  if (error instanceof FleetGuardError) return error;
+  const status = statusOf(error);
+  const detail = serviceMessageOf(error);
+  if (status !== undefined) {
+    return new FleetGuardError(reasonFromStatus(status), `${context}: HTTP ${status}${detail ? ` ${detail}` : ''}`, { cause: error, status });
+  }
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+  if (code !== undefined && NETWORK_ERROR_CODES.has(code)) {
+    return new FleetGuardError('serverError', `${context}: ${code}${detail ? ` ${detail}` : ''}`, { cause: error });
+  }
+  return new FleetGuardError('serverError', `${context}: ${detail || String(error)}`, { cause: error });
+}
+
+function statusOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const candidate = (error as { statusCode?: unknown }).statusCode ?? (error as { status?: unknown }).status;
+  return typeof candidate === 'number' ? candidate : undefined;
+}
+
+/** The service's own error code and message (ARM puts them in `error.code`/`error.message`). */
+function serviceMessageOf(error: unknown): string {
+  if (!(error instanceof Error)) return '';
+  const code = (error as { code?: unknown }).code;
+  const prefix = typeof code === 'string' && code.length > 0 && !NETWORK_ERROR_CODES.has(code) ? `${code}: ` : '';
+  return `${prefix}${error.message}`.trim();
+}
+
+/** A short, single-line description for logs and CLI output. */
+export function describeError(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/\s+/g, ' ').trim();
+}

@@ -1,0 +1,116 @@
+/**
+ * The finding lifecycle as a pure function: given what the store holds and what a sweep observed,
+ * what each stored finding becomes. The store applies the result with ETag-conditional writes.
+ */
+import { resourceKey } from '../model/cluster.js';
+import type { Finding, Severity } from '../model/finding.js';
+
+export type FindingStatus = 'open' | 'resolved';
+/** Why a finding was resolved: the rule no longer fires, or its cluster is gone. */
+export type Resolution = 'notObserved' | 'clusterGone';
+
+export interface StoredFinding {
+  fingerprint: string;
+  subscriptionId: string;
+  ruleId: string;
+  resourceId: string;
+  clusterName: string;
+  severity: Severity;
+  title: string;
+  detail: string;
+  practice: string;
+  docUrl: string;
+  subject: string | undefined;
+  status: FindingStatus;
+  firstSeen: string;
+  lastSeen: string;
+  resolvedAt: string | undefined;
+  resolution: Resolution | undefined;
+  /** How often it went from not-open to open (1 on creation). */
+  timesOpened: number;
+  /** Start time of the sweep that last wrote this row; an older sweep never overwrites a newer one. */
+  observedAt: string;
+  sweepId: string;
+}
+
+/** What one sweep covered in one subscription whose cluster listing completed. */
+export interface SweepScope {
+  subscriptionId: string;
+  sweepId: string;
+  /** ISO time the sweep started: the observation time of everything it saw. */
+  observedAt: string;
+  /** Cluster key (lower-cased id) → rule ids evaluated completely for that cluster. */
+  coverage: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+export type ChangeKind = 'opened' | 'reopened' | 'updated' | 'resolved';
+
+export interface LifecycleChange {
+  kind: ChangeKind;
+  next: StoredFinding;
+  previous: StoredFinding | undefined;
+}
+
+function fromObservation(finding: Finding, scope: SweepScope): Omit<StoredFinding, 'status' | 'firstSeen' | 'resolvedAt' | 'resolution' | 'timesOpened'> {
+  return {
+    fingerprint: finding.fingerprint,
+    subscriptionId: scope.subscriptionId,
+    ruleId: finding.ruleId,
+    resourceId: finding.resourceId,
+    clusterName: finding.clusterName,
+    severity: finding.severity,
+    title: finding.title,
+    detail: finding.detail,
+    practice: finding.practice,
+    docUrl: finding.docUrl,
+    subject: finding.subject,
+    lastSeen: scope.observedAt,
+    observedAt: scope.observedAt,
+    sweepId: scope.sweepId,
+  };
+}
+
+/**
+ * The next state of one finding, or undefined when nothing is to be written: the row is newer than
+ * this sweep, or the sweep has no say over it (rule not evaluated, already resolved).
+ */
+export function nextFindingState(previous: StoredFinding | undefined, observed: Finding | undefined, scope: SweepScope): LifecycleChange | undefined {
+  if (previous !== undefined && previous.observedAt > scope.observedAt) return undefined;
+  if (observed !== undefined) {
+    const base = fromObservation(observed, scope);
+    if (previous === undefined) {
+      return { kind: 'opened', previous, next: { ...base, status: 'open', firstSeen: scope.observedAt, resolvedAt: undefined, resolution: undefined, timesOpened: 1 } };
+    }
+    if (previous.status === 'resolved') {
+      return {
+        kind: 'reopened',
+        previous,
+        next: { ...base, status: 'open', firstSeen: previous.firstSeen, resolvedAt: undefined, resolution: undefined, timesOpened: previous.timesOpened + 1 },
+      };
+    }
+    return { kind: 'updated', previous, next: { ...previous, ...base } };
+  }
+  if (previous === undefined || previous.status !== 'open') return undefined;
+  const evaluated = scope.coverage.get(resourceKey(previous.resourceId));
+  if (evaluated === undefined) {
+    return { kind: 'resolved', previous, next: { ...previous, status: 'resolved', resolvedAt: scope.observedAt, resolution: 'clusterGone', observedAt: scope.observedAt, sweepId: scope.sweepId } };
+  }
+  if (!evaluated.has(previous.ruleId)) return undefined;
+  return { kind: 'resolved', previous, next: { ...previous, status: 'resolved', resolvedAt: scope.observedAt, resolution: 'notObserved', observedAt: scope.observedAt, sweepId: scope.sweepId } };
+}
+
+/** Every change one sweep makes to one subscription's findings. */
+export function planReconcile(existing: readonly StoredFinding[], observed: readonly Finding[], scope: SweepScope): LifecycleChange[] {
+  const observedByFingerprint = new Map(observed.map((finding) => [finding.fingerprint, finding]));
+  const changes: LifecycleChange[] = [];
+  for (const stored of existing) {
+    const change = nextFindingState(stored, observedByFingerprint.get(stored.fingerprint), scope);
+    observedByFingerprint.delete(stored.fingerprint);
+    if (change !== undefined) changes.push(change);
+  }
+  for (const finding of observedByFingerprint.values()) {
+    const change = nextFindingState(undefined, finding, scope);
+    if (change !== undefined) changes.push(change);
+  }
+  return changes;
+}

@@ -1,0 +1,62 @@
+/**
+ * A managed cluster as the rules see it: the facts they read, already normalised from whatever the
+ * SDK or a snapshot returned. A field ARM did not return is `undefined`, which rules treat as "not set".
+ */
+export interface AgentPool {
+  name: string;
+  mode: string | undefined;
+  /** `currentOrchestratorVersion`, else `orchestratorVersion`. */
+  version: string | undefined;
+  provisioningState: string | undefined;
+  powerState: string | undefined;
+  count: number | undefined;
+}
+
+export interface Cluster {
+  /** The ARM id exactly as ARM returned it (case preserved). */
+  id: string;
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  /** Normalised: lower case, no spaces (`northeurope`). */
+  location: string;
+  tags: Record<string, string>;
+  provisioningState: string | undefined;
+  powerState: string | undefined;
+  /** `currentKubernetesVersion`, else `kubernetesVersion`. */
+  kubernetesVersion: string | undefined;
+  agentPools: AgentPool[];
+  enableRbac: boolean | undefined;
+  aadManaged: boolean | undefined;
+  aadAzureRbac: boolean | undefined;
+  disableLocalAccounts: boolean | undefined;
+  privateCluster: boolean | undefined;
+  authorizedIpRanges: string[];
+  networkPolicy: string | undefined;
+  workloadIdentity: boolean | undefined;
+  oidcIssuer: boolean | undefined;
+  /** Add-on enablement keyed by lower-cased add-on name (`azurepolicy`, `omsagent`, ...). */
+  addons: Record<string, { enabled: boolean | undefined; config: Record<string, string> }>;
+  defenderMonitoring: boolean | undefined;
+  defenderWorkspaceId: string | undefined;
+  upgradeChannel: string | undefined;
+  nodeOsUpgradeChannel: string | undefined;
+}
+
+/** Case-insensitive key for an ARM resource id (ARM, Policy Insights and Log Analytics disagree on case). */
+export function resourceKey(resourceId: string): string {
+  return resourceId.trim().replace(/\/+$/, '').toLowerCase();
+}
+
+/** `North Europe` and `northeurope` are the same location. */
+export function normalizeLocation(location: string): string {
+  return location.replace(/\s+/g, '').toLowerCase();
+}
+
+/** Subscription id and resource group parsed from an ARM id; undefined parts when the id is not one. */
+export function parseResourceId(resourceId: string): { subscriptionId: string | undefined; resourceGroup: string | undefined; name: string | undefined } {
+  const subscription = /\/subscriptions\/([^/]+)/i.exec(resourceId)?.[1];
+  const resourceGroup = /\/resourcegroups\/([^/]+)/i.exec(resourceId)?.[1];
+  const segments = resourceId.split('/').filter((segment) => segment !== '');
+  return { subscriptionId: subscription?.toLowerCase(), resourceGroup, name: segments.at(-1) };
+}

@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+
+import { resourceKey } from './cluster.js';
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Higher is worse; used to sort and to compare against route thresholds. */
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.length - SEVERITIES.indexOf(severity);
+}
+
+/** One observed deviation of one cluster from one rule. */
+export interface Finding {
+  ruleId: string;
+  /** The cluster's ARM id as ARM returned it. */
+  resourceId: string;
+  subscriptionId: string;
+  clusterName: string;
+  severity: Severity;
+  title: string;
+  /** What is wrong and what to change. */
+  detail: string;
+  /** The seed practice the rule checks (CONTRACTS.md §1). */
+  practice: string;
+  /** Microsoft guidance for the fix. */
+  docUrl: string;
+  /** What inside the cluster the finding is about, when a rule can fire more than once per cluster. */
+  subject: string | undefined;
+  /** Same rule + same cluster + same subject ⇒ same fingerprint, across sweeps. */
+  fingerprint: string;
+}
+
+export function findingFingerprint(ruleId: string, resourceId: string, subject: string | undefined): string {
+  return createHash('sha256')
+    .update(`${ruleId}\n${resourceKey(resourceId)}\n${subject ?? ''}`)
+    .digest('hex');
+}

@@ -1,0 +1,48 @@
+import type { Cluster } from '../model/cluster.js';
+import type { Finding, Severity } from '../model/finding.js';
+import { findingFingerprint } from '../model/finding.js';
+import type { KubernetesVersionCatalog } from '../model/kubernetesVersions.js';
+
+/** What a rule may read. `versions` is undefined when the location's catalog could not be fetched. */
+export interface RuleInput {
+  cluster: Cluster;
+  versions: KubernetesVersionCatalog | undefined;
+}
+
+/** One firing of a rule: what is wrong, what to change, and (optionally) which part of the cluster. */
+export interface RuleHit {
+  detail: string;
+  subject?: string;
+}
+
+export interface ClusterRule {
+  id: string;
+  severity: Severity;
+  title: string;
+  practice: string;
+  docUrl: string;
+  /** Inputs besides the cluster; a rule whose input is missing is not evaluated (and cannot resolve). */
+  needs: 'cluster' | 'versions';
+  evaluate(input: RuleInput): RuleHit[];
+}
+
+/** The `az aks` target arguments of a cluster, for copy-paste fixes in details. */
+export function azTarget(cluster: Cluster): string {
+  return `-g ${cluster.resourceGroup} -n ${cluster.name}`;
+}
+
+export function toFinding(rule: ClusterRule, cluster: Cluster, hit: RuleHit): Finding {
+  return {
+    ruleId: rule.id,
+    resourceId: cluster.id,
+    subscriptionId: cluster.subscriptionId,
+    clusterName: cluster.name,
+    severity: rule.severity,
+    title: rule.title,
+    detail: hit.detail,
+    practice: rule.practice,
+    docUrl: rule.docUrl,
+    subject: hit.subject,
+    fingerprint: findingFingerprint(rule.id, cluster.id, hit.subject),
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * Fault injection per route: latency, throttling with Retry-After, server errors, and subscriptions
+ * that refuse the identity. Shares are drawn from a seeded generator so a run can be repeated;
+ * `first` makes the first N requests fail, for exact tests.
+ */
+export interface FailureShare {
+  /** Share of requests (0-1) that fail this way. */
+  rate?: number;
+  /** The first N requests of the route fail this way, whatever the rate. */
+  first?: number;
+}
+
+export interface RouteFaults {
+  latencyMs?: number;
+  throttle?: FailureShare & { retryAfterSeconds?: number };
+  serverError?: FailureShare & { status?: 500 | 503 };
+}
+
+export interface FaultPlan {
+  /** By route name; `*` applies to every route. */
+  routes?: Record<string, RouteFaults>;
+  /** Subscriptions whose requests answer 403 AuthorizationFailed. */
+  forbiddenSubscriptions?: string[];
+  seed?: number;
+}
+
+export type FaultDecision =
+  | { kind: 'none' }
+  | { kind: 'throttle'; retryAfterSeconds: number }
+  | { kind: 'serverError'; status: number }
+  | { kind: 'forbidden' };
+
+/** mulberry32: a tiny seeded generator, so fault patterns are reproducible. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let value = state;
+    value = Math.imul(value ^ (value >>> 15), value | 1);
+    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
+    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+export class FaultInjector {
+  private plan: FaultPlan = {};
+  private random = seededRandom(1);
+  private readonly seenPerRoute = new Map<string, number>();
+
+  /** Replaces the plan and restarts the `first` counters. */
+  configure(plan: FaultPlan): void {
+    this.plan = plan;
+    this.random = seededRandom(plan.seed ?? 1);
+    this.seenPerRoute.clear();
+  }
+
+  latencyFor(route: string): number {
+    return this.plan.routes?.[route]?.latencyMs ?? this.plan.routes?.['*']?.latencyMs ?? 0;
+  }
+
+  decide(route: string, subscriptionId: string | undefined): FaultDecision {
+    if (subscriptionId !== undefined && this.plan.forbiddenSubscriptions?.some((id) => id.toLowerCase() === subscriptionId.toLowerCase())) {
+      return { kind: 'forbidden' };
+    }
+    const faults = this.plan.routes?.[route] ?? this.plan.routes?.['*'];
+    const seen = (this.seenPerRoute.get(route) ?? 0) + 1;
+    this.seenPerRoute.set(route, seen);
+    if (faults === undefined) return { kind: 'none' };
+    if (faults.throttle && this.hits(faults.throttle, seen)) {
+      return { kind: 'throttle', retryAfterSeconds: faults.throttle.retryAfterSeconds ?? 1 };
+    }
+    if (faults.serverError && this.hits(faults.serverError, seen)) {
+      return { kind: 'serverError', status: faults.serverError.status ?? 500 };
+    }
+    return { kind: 'none' };
+  }
+
+  private hits(share: FailureShare, seen: number): boolean {
+    if (share.first !== undefined && seen <= share.first) return true;
+    return share.rate !== undefined && share.rate > 0 && this.random() < share.rate;
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The simulator's in-memory Azure: clusters per subscription, versions per location. It is mutable
+ * so a demo or test can change the fleet between sweeps (fix a cluster, add a subscription).
+ */
+import semver from 'semver';
+
+import { normalizeLocation, parseResourceId } from '../model/cluster.js';
+import { compareMinors, minorOf } from '../model/kubernetesVersions.js';
+import type { FleetSnapshot, JsonObject } from './snapshot.js';
+
+export interface SimulatedSubscription {
+  subscriptionId: string;
+  displayName: string;
+  clusters: JsonObject[];
+}
+
+function record(value: unknown): JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : {};
+}
+
+export class FleetState {
+  private readonly subscriptions = new Map<string, SimulatedSubscription>();
+  readonly versionsByLocation: Map<string, JsonObject>;
+  policyStates: JsonObject | undefined;
+  readonly logs: Map<string, JsonObject>;
+
+  constructor(snapshot: FleetSnapshot, extraSubscriptions: readonly string[] = []) {
+    this.versionsByLocation = new Map(snapshot.versionsByLocation);
+    this.policyStates = snapshot.policyStates;
+    this.logs = new Map(snapshot.logs);
+    for (const subscriptionId of extraSubscriptions) this.subscription(subscriptionId);
+    for (const cluster of snapshot.clusters) this.putCluster(structuredClone(cluster));
+  }
+
+  private subscription(subscriptionId: string): SimulatedSubscription {
+    const key = subscriptionId.toLowerCase();
+    let subscription = this.subscriptions.get(key);
+    if (subscription === undefined) {
+      subscription = { subscriptionId, displayName: `Subscription ${subscriptionId.slice(0, 8)}`, clusters: [] };
+      this.subscriptions.set(key, subscription);
+    }
+    return subscription;
+  }
+
+  listSubscriptions(): SimulatedSubscription[] {
+    return [...this.subscriptions.values()];
+  }
+
+  hasSubscription(subscriptionId: string): boolean {
+    return this.subscriptions.has(subscriptionId.toLowerCase());
+  }
+
+  clustersOf(subscriptionId: string): JsonObject[] {
+    return this.subscriptions.get(subscriptionId.toLowerCase())?.clusters ?? [];
+  }
+
+  findCluster(subscriptionId: string, resourceGroup: string, name: string): JsonObject | undefined {
+    return this.clustersOf(subscriptionId).find((cluster) => {
+      const parsed = parseResourceId(String(cluster['id']));
+      return parsed.resourceGroup?.toLowerCase() === resourceGroup.toLowerCase() && String(cluster['name']).toLowerCase() === name.toLowerCase();
+    });
+  }
+
+  /** Adds or replaces a cluster (matched by id, case-insensitively). */
+  putCluster(cluster: JsonObject): void {
+    const id = String(cluster['id']);
+    const subscriptionId = parseResourceId(id).subscriptionId ?? '';
+    const clusters = this.subscription(subscriptionId).clusters;
+    const index = clusters.findIndex((existing) => String(existing['id']).toLowerCase() === id.toLowerCase());
+    if (index >= 0) clusters[index] = cluster;
+    else clusters.push(cluster);
+  }
+
+  /** Changes a cluster's `properties` in place; returns false when there is no such cluster. */
+  updateClusterProperties(resourceId: string, change: (properties: JsonObject) => void): boolean {
+    const subscriptionId = parseResourceId(resourceId).subscriptionId ?? '';
+    const cluster = this.clustersOf(subscriptionId).find((existing) => String(existing['id']).toLowerCase() === resourceId.toLowerCase());
+    if (cluster === undefined) return false;
+    const properties = record(cluster['properties']);
+    change(properties);
+    cluster['properties'] = properties;
+    return true;
+  }
+
+  removeCluster(resourceId: string): boolean {
+    const subscriptionId = parseResourceId(resourceId).subscriptionId ?? '';
+    const clusters = this.clustersOf(subscriptionId);
+    const index = clusters.findIndex((existing) => String(existing['id']).toLowerCase() === resourceId.toLowerCase());
+    if (index < 0) return false;
+    clusters.splice(index, 1);
+    return true;
+  }
+
+  versionsFor(location: string): JsonObject | undefined {
+    return this.versionsByLocation.get(normalizeLocation(location));
+  }
+
+  /**
+   * The upgrade profile ARM derives from the versions list: the control plane may move to newer
+   * patches of its minor and to the next minor (AKS never skips one); pools may move up to the
+   * control plane's version.
+   */
+  upgradeProfile(cluster: JsonObject): JsonObject {
+    const properties = record(cluster['properties']);
+    const current = String(properties['currentKubernetesVersion'] ?? properties['kubernetesVersion'] ?? '');
+    const catalog = this.versionsFor(String(cluster['location'])) ?? { values: [] };
+    const upgrades = upgradesFrom(current, catalog);
+    const pools = Array.isArray(properties['agentPoolProfiles']) ? (properties['agentPoolProfiles'] as unknown[]).map(record) : [];
+    return {
+      id: `${String(cluster['id'])}/upgradeprofiles/default`,
+      name: 'default',
+      type: 'Microsoft.ContainerService/managedClusters/upgradeprofiles',
+      properties: {
+        controlPlaneProfile: { kubernetesVersion: current, name: 'master', osType: 'Linux', upgrades },
+        agentPoolProfiles: pools.map((pool) => {
+          const poolVersion = String(pool['currentOrchestratorVersion'] ?? pool['orchestratorVersion'] ?? current);
+          return {
+            name: pool['name'],
+            kubernetesVersion: poolVersion,
+            osType: pool['osType'] ?? 'Linux',
+            // A pool never goes past its control plane.
+            upgrades: upgradesFrom(poolVersion, catalog).filter((upgrade) => compareVersions(String(upgrade['kubernetesVersion']), current) <= 0),
+          };
+        }),
+      },
+    };
+  }
+}
+
+function upgradesFrom(current: string, catalog: JsonObject): JsonObject[] {
+  const currentMinor = minorOf(current);
+  const values = Array.isArray(catalog['values']) ? (catalog['values'] as unknown[]).map(record) : [];
+  const upgrades: JsonObject[] = [];
+  for (const entry of values) {
+    const minor = minorOf(String(entry['version']));
+    if (minor === undefined || currentMinor === undefined) continue;
+    const distance = compareMinors(minor, currentMinor);
+    const nextMinor = distance > 0 && values.every((other) => {
+      const otherMinor = minorOf(String(other['version']));
+      return otherMinor === undefined || compareMinors(otherMinor, currentMinor) <= 0 || compareMinors(otherMinor, minor) >= 0;
+    });
+    for (const patch of Object.keys(record(entry['patchVersions']))) {
+      const newerPatch = distance === 0 && compareVersions(patch, current) > 0;
+      if (newerPatch || nextMinor) upgrades.push({ kubernetesVersion: patch, ...(entry['isPreview'] === true ? { isPreview: true } : {}) });
+    }
+  }
+  return upgrades.sort((left, right) => compareVersions(String(left['kubernetesVersion']), String(right['kubernetesVersion'])));
+}
+
+function compareVersions(left: string, right: string): number {
+  return semver.compare(semver.coerce(left) ?? '0.0.0', semver.coerce(right) ?? '0.0.0');
+}

@@ -1,0 +1,155 @@
+/**
+ * Fleet snapshot folders (CONTRACTS.md §2): REST bodies exactly as Azure returns them. Loading
+ * validates every file up front and fails with one error naming the file and the field, before
+ * anything is served or written.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+import { z } from 'zod';
+
+import { FleetGuardError } from '../errors.js';
+import { normalizeLocation } from '../model/cluster.js';
+
+export type JsonObject = Record<string, unknown>;
+
+export interface FleetSnapshot {
+  /** Where it was read from, for messages. */
+  source: string;
+  /** Cluster resources as ARM returns them (with `properties`). */
+  clusters: JsonObject[];
+  /** Normalised location → body of `GET .../kubernetesVersions`. */
+  versionsByLocation: Map<string, JsonObject>;
+  /** Body of `policyStates/latest/queryResults`, when the snapshot has one. */
+  policyStates: JsonObject | undefined;
+  /** Detection id → body of a Log Analytics query response. */
+  logs: Map<string, JsonObject>;
+}
+
+const CLUSTER_ID = /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.containerservice\/managedclusters\/[^/]+$/i;
+
+const agentPoolSchema = z.looseObject({
+  name: z.string().min(1),
+  orchestratorVersion: z.string().nullish(),
+  currentOrchestratorVersion: z.string().nullish(),
+});
+
+const clusterSchema = z.looseObject({
+  id: z.string().regex(CLUSTER_ID, 'must be a managedClusters resource id'),
+  name: z.string().min(1),
+  location: z.string().min(1),
+  tags: z.record(z.string(), z.string()).nullish(),
+  properties: z.looseObject({
+    provisioningState: z.string().nullish(),
+    kubernetesVersion: z.string().nullish(),
+    currentKubernetesVersion: z.string().nullish(),
+    agentPoolProfiles: z.array(agentPoolSchema).nullish(),
+    addonProfiles: z.record(z.string(), z.looseObject({ enabled: z.boolean() }).nullable()).nullish(),
+  }),
+});
+
+const managedClustersSchema = z.looseObject({ value: z.array(clusterSchema), nextLink: z.string().nullish() });
+
+const kubernetesVersionsSchema = z.looseObject({
+  values: z.array(
+    z.looseObject({
+      version: z.string().regex(/^\d+\.\d+$/, 'must be a minor version such as 1.31'),
+      isPreview: z.boolean().nullish(),
+      isDefault: z.boolean().nullish(),
+      patchVersions: z.record(z.string(), z.looseObject({ upgrades: z.array(z.string()).nullish() })).nullish(),
+    }),
+  ),
+});
+
+const policyStatesSchema = z.looseObject({ value: z.array(z.looseObject({ resourceId: z.string(), complianceState: z.string().nullish() })) });
+const logsSchema = z.looseObject({
+  tables: z.array(z.looseObject({ name: z.string(), columns: z.array(z.looseObject({ name: z.string(), type: z.string() })), rows: z.array(z.array(z.unknown())) })),
+});
+
+function badSnapshot(file: string, message: string): FleetGuardError {
+  return new FleetGuardError('badInput', `${file}: ${message}`);
+}
+
+function readJson(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw badSnapshot(file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw badSnapshot(file, `is not valid JSON (${(error as Error).message})`);
+  }
+}
+
+function formatPath(issuePath: readonly PropertyKey[]): string {
+  return issuePath.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : `${text}${text ? '.' : ''}${String(key)}`), '');
+}
+
+function parseFile<T>(file: string, schema: z.ZodType<T>, describe?: (data: unknown, issuePath: readonly PropertyKey[]) => string): T {
+  const data = readJson(file);
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (issue === undefined) throw badSnapshot(file, 'does not have the expected shape');
+  const where = formatPath(issue.path) || '(top level)';
+  const context = describe ? describe(data, issue.path) : '';
+  const message = issue.code === 'invalid_type' && issue.message.includes('undefined') ? 'is required' : issue.message;
+  throw badSnapshot(file, `${where}${context}: ${message}`);
+}
+
+/** Names the cluster an issue is about: `value[2] (web-dev)`. */
+function clusterContext(data: unknown, issuePath: readonly PropertyKey[]): string {
+  if (issuePath[0] !== 'value' || typeof issuePath[1] !== 'number') return '';
+  const value = (data as { value?: unknown[] }).value?.[issuePath[1]];
+  const name = typeof value === 'object' && value !== null ? (value as JsonObject)['name'] : undefined;
+  return typeof name === 'string' ? ` (cluster ${name})` : '';
+}
+
+export function loadSnapshot(directory: string): FleetSnapshot {
+  if (!existsSync(directory) || !statSync(directory).isDirectory()) {
+    throw new FleetGuardError('badInput', `${directory}: snapshot folder does not exist`);
+  }
+  const clustersFile = path.join(directory, 'managedClusters.json');
+  if (!existsSync(clustersFile)) throw badSnapshot(clustersFile, 'is missing (every snapshot needs it)');
+  const clusters = parseFile(clustersFile, managedClustersSchema, clusterContext).value as JsonObject[];
+
+  const seen = new Set<string>();
+  for (const cluster of clusters) {
+    const key = String(cluster['id']).toLowerCase();
+    if (seen.has(key)) throw badSnapshot(clustersFile, `cluster ${String(cluster['id'])} appears twice`);
+    seen.add(key);
+  }
+
+  const versionsByLocation = new Map<string, JsonObject>();
+  const versionsDirectory = path.join(directory, 'kubernetesVersions');
+  if (existsSync(versionsDirectory)) {
+    for (const entry of readdirSync(versionsDirectory).filter((name) => name.endsWith('.json')).sort()) {
+      const location = normalizeLocation(entry.slice(0, -'.json'.length));
+      versionsByLocation.set(location, parseFile(path.join(versionsDirectory, entry), kubernetesVersionsSchema) as JsonObject);
+    }
+  }
+  clusters.forEach((cluster, index) => {
+    const location = normalizeLocation(String(cluster['location']));
+    if (!versionsByLocation.has(location)) {
+      throw badSnapshot(
+        clustersFile,
+        `value[${index}] (cluster ${String(cluster['name'])}) is in location '${String(cluster['location'])}', but kubernetesVersions/${location}.json is missing`,
+      );
+    }
+  });
+
+  const policyFile = path.join(directory, 'policyStates.json');
+  const policyStates = existsSync(policyFile) ? (parseFile(policyFile, policyStatesSchema) as JsonObject) : undefined;
+
+  const logs = new Map<string, JsonObject>();
+  const logsDirectory = path.join(directory, 'logs');
+  if (existsSync(logsDirectory)) {
+    for (const entry of readdirSync(logsDirectory).filter((name) => name.endsWith('.json')).sort()) {
+      logs.set(entry.slice(0, -'.json'.length).toLowerCase(), parseFile(path.join(logsDirectory, entry), logsSchema) as JsonObject);
+    }
+  }
+  return { source: directory, clusters, versionsByLocation, policyStates, logs };
+}

@@ -1,0 +1,12 @@
+import type { ClusterListing } from '../azure/containerService.js';
+import type { KubernetesVersionCatalog } from '../model/kubernetesVersions.js';
+
+/** What a sweep needs to read from Azure. The composition root backs it with the SDK adapters. */
+export interface FleetReader {
+  /** Every subscription the identity can read (used when none are configured). */
+  listSubscriptionIds(): Promise<string[]>;
+  /** Every cluster in one subscription, in one paged list call. */
+  listClusters(subscriptionId: string): Promise<ClusterListing>;
+  /** The versions AKS offers in a location, asked through a subscription that has clusters there. */
+  listKubernetesVersions(subscriptionId: string, location: string): Promise<KubernetesVersionCatalog>;
+}

@@ -1,0 +1,107 @@
+/**
+ * Inventory: one paged list call per subscription and one versions call per location, with bounded
+ * concurrency. Never one call per cluster. A failing subscription or location is recorded and the
+ * rest carries on.
+ */
+import pLimit from 'p-limit';
+
+import { toFleetGuardError } from '../errors.js';
+import type { Cluster } from '../model/cluster.js';
+import type { KubernetesVersionCatalog } from '../model/kubernetesVersions.js';
+import type { FleetReader } from './fleetReader.js';
+import type { SweepError } from './sweepResult.js';
+
+export interface InventoryProgress {
+  stage: 'subscriptions' | 'versions';
+  done: number;
+  total: number;
+}
+
+export interface Inventory {
+  /** Subscriptions whose cluster listing completed (their findings may be resolved). */
+  listedSubscriptions: string[];
+  failedSubscriptions: string[];
+  clusters: Cluster[];
+  versionsByLocation: Map<string, KubernetesVersionCatalog>;
+  errors: SweepError[];
+}
+
+export interface InventoryOptions {
+  subscriptions: readonly string[];
+  concurrency: number;
+  onProgress?: (progress: InventoryProgress) => void;
+}
+
+export async function collectInventory(reader: FleetReader, options: InventoryOptions): Promise<Inventory> {
+  const limit = pLimit(options.concurrency);
+  const errors: SweepError[] = [];
+  const listedSubscriptions: string[] = [];
+  const failedSubscriptions: string[] = [];
+  const clusters: Cluster[] = [];
+  let done = 0;
+
+  await Promise.all(
+    options.subscriptions.map((subscriptionId) =>
+      limit(async () => {
+        try {
+          const listing = await reader.listClusters(subscriptionId);
+          clusters.push(...listing.clusters);
+          for (const rejected of listing.rejected) {
+            errors.push({ scope: 'cluster', target: rejected.name, reason: 'badInput', message: `subscription ${subscriptionId}: ${rejected.problem}` });
+          }
+          listedSubscriptions.push(subscriptionId);
+        } catch (error) {
+          const failure = toFleetGuardError(error, `listing managed clusters of subscription ${subscriptionId}`);
+          errors.push({ scope: 'subscription', target: subscriptionId, reason: failure.reason, message: failure.message });
+          failedSubscriptions.push(subscriptionId);
+        }
+        options.onProgress?.({ stage: 'subscriptions', done: (done += 1), total: options.subscriptions.length });
+      }),
+    ),
+  );
+
+  const versionsByLocation = await collectVersions(reader, clusters, limit, errors, options.onProgress);
+  // Deterministic order whatever the completion order was.
+  clusters.sort((left, right) => left.id.toLowerCase().localeCompare(right.id.toLowerCase()));
+  return { listedSubscriptions: listedSubscriptions.sort(), failedSubscriptions: failedSubscriptions.sort(), clusters, versionsByLocation, errors };
+}
+
+/** One call per location, through a subscription that has clusters there; a second one is tried on failure. */
+async function collectVersions(
+  reader: FleetReader,
+  clusters: readonly Cluster[],
+  limit: ReturnType<typeof pLimit>,
+  errors: SweepError[],
+  onProgress: InventoryOptions['onProgress'],
+): Promise<Map<string, KubernetesVersionCatalog>> {
+  const subscriptionsByLocation = new Map<string, string[]>();
+  for (const cluster of clusters) {
+    const candidates = subscriptionsByLocation.get(cluster.location) ?? [];
+    if (!candidates.includes(cluster.subscriptionId)) candidates.push(cluster.subscriptionId);
+    subscriptionsByLocation.set(cluster.location, candidates);
+  }
+  const versionsByLocation = new Map<string, KubernetesVersionCatalog>();
+  let done = 0;
+  await Promise.all(
+    [...subscriptionsByLocation].map(([location, candidates]) =>
+      limit(async () => {
+        let lastError: unknown;
+        for (const subscriptionId of candidates.slice(0, 2)) {
+          try {
+            versionsByLocation.set(location, await reader.listKubernetesVersions(subscriptionId, location));
+            lastError = undefined;
+            break;
+          } catch (error) {
+            lastError = error;
+          }
+        }
+        if (lastError !== undefined) {
+          const failure = toFleetGuardError(lastError, `listing Kubernetes versions of location ${location}`);
+          errors.push({ scope: 'location', target: location, reason: failure.reason, message: `${failure.message} (version rules skipped there)` });
+        }
+        onProgress?.({ stage: 'versions', done: (done += 1), total: subscriptionsByLocation.size });
+      }),
+    ),
+  );
+  return versionsByLocation;
+}

@@ -1,0 +1,218 @@
+/**
+ * The fleet sweep: inventory → rules → findings store. The same function serves the timer
+ * function, the CLI and the demo; only the dependencies differ.
+ */
+import { randomUUID } from 'node:crypto';
+
+import pLimit from 'p-limit';
+
+import { toFleetGuardError } from '../errors.js';
+import type { FindingsStore, ReconcileCounts } from '../findings/findingsStore.js';
+import { type Cluster, resourceKey } from '../model/cluster.js';
+import { type Finding, SEVERITIES, type Severity, severityRank } from '../model/finding.js';
+import { evaluateCluster } from '../posture/evaluateCluster.js';
+import type { FleetReader } from './fleetReader.js';
+import { collectInventory, type InventoryProgress } from './inventory.js';
+import type { SweepRecordStore } from './sweepRecordStore.js';
+import type { ClusterSummary, SweepError, SweepResult, SweepStats, SweepStatus } from './sweepResult.js';
+
+export interface SweepDependencies {
+  fleet: FleetReader;
+  /** Without a store the sweep only reports (offline snapshot audits). */
+  findings?: FindingsStore;
+  sweeps?: SweepRecordStore;
+  now?: () => Date;
+}
+
+export interface SweepOptions {
+  /** Subscriptions to sweep; empty = discover every subscription the identity can read. */
+  subscriptions: readonly string[];
+  concurrency: number;
+  /** Recorded with the sweep: `timer`, `cli`, `demo`. */
+  trigger: string;
+  onProgress?: (progress: InventoryProgress | { stage: 'store'; done: number; total: number }) => void;
+}
+
+export async function runSweep(deps: SweepDependencies, options: SweepOptions): Promise<SweepResult> {
+  const now = deps.now ?? (() => new Date());
+  const started = now();
+  const sweepId = randomUUID();
+  const errors: SweepError[] = [];
+
+  const subscriptions = await resolveSubscriptions(deps.fleet, options.subscriptions, errors);
+  const inventory = await collectInventory(deps.fleet, {
+    subscriptions,
+    concurrency: options.concurrency,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  errors.push(...inventory.errors);
+
+  const findings: Finding[] = [];
+  const coverageBySubscription = new Map<string, Map<string, Set<string>>>();
+  for (const cluster of inventory.clusters) {
+    const evaluation = evaluateCluster(cluster, inventory.versionsByLocation.get(cluster.location));
+    findings.push(...evaluation.findings);
+    const coverage = coverageBySubscription.get(cluster.subscriptionId) ?? new Map<string, Set<string>>();
+    coverage.set(resourceKey(cluster.id), new Set(evaluation.evaluatedRuleIds));
+    coverageBySubscription.set(cluster.subscriptionId, coverage);
+  }
+
+  const store = deps.findings
+    ? await reconcile(deps.findings, findings, inventory.listedSubscriptions, coverageBySubscription, { sweepId, observedAt: started.toISOString() }, options, errors)
+    : undefined;
+
+  const ended = now();
+  const result: SweepResult = {
+    sweepId,
+    startedAt: started.toISOString(),
+    endedAt: ended.toISOString(),
+    status: sweepStatus(subscriptions.length, inventory.listedSubscriptions.length, errors),
+    findings: sortFindings(findings),
+    clusters: summarizeClusters(inventory.clusters, findings),
+    stats: buildStats(subscriptions.length, inventory, findings, ended.getTime() - started.getTime(), store),
+    errors,
+  };
+
+  if (deps.sweeps) {
+    try {
+      await deps.sweeps.ensureTable();
+      await deps.sweeps.record(result, options.trigger);
+    } catch (error) {
+      const failure = toFleetGuardError(error, 'recording the sweep');
+      result.errors.push({ scope: 'store', target: 'sweeps', reason: failure.reason, message: failure.message });
+      result.status = result.status === 'failed' ? 'failed' : 'partial';
+    }
+  }
+  return result;
+}
+
+async function resolveSubscriptions(fleet: FleetReader, configured: readonly string[], errors: SweepError[]): Promise<string[]> {
+  if (configured.length > 0) return [...new Set(configured.map((id) => id.toLowerCase()))];
+  try {
+    return await fleet.listSubscriptionIds();
+  } catch (error) {
+    const failure = toFleetGuardError(error, 'discovering subscriptions');
+    errors.push({ scope: 'discovery', target: 'subscriptions', reason: failure.reason, message: failure.message });
+    return [];
+  }
+}
+
+async function reconcile(
+  store: FindingsStore,
+  findings: readonly Finding[],
+  listedSubscriptions: readonly string[],
+  coverageBySubscription: Map<string, Map<string, Set<string>>>,
+  sweep: { sweepId: string; observedAt: string },
+  options: SweepOptions,
+  errors: SweepError[],
+): Promise<SweepStats['store']> {
+  const totals: ReconcileCounts & { subscriptions: number } = { opened: 0, reopened: 0, updated: 0, resolved: 0, conflicts: 0, subscriptions: 0 };
+  try {
+    await store.ensureTable();
+  } catch (error) {
+    const failure = toFleetGuardError(error, 'preparing the findings table');
+    errors.push({ scope: 'store', target: 'findings', reason: failure.reason, message: failure.message });
+    return totals;
+  }
+  const findingsBySubscription = new Map<string, Finding[]>();
+  for (const finding of findings) {
+    const list = findingsBySubscription.get(finding.subscriptionId) ?? [];
+    list.push(finding);
+    findingsBySubscription.set(finding.subscriptionId, list);
+  }
+  const limit = pLimit(options.concurrency);
+  let done = 0;
+  // Only subscriptions whose listing completed are reconciled: a failed one keeps its findings as they were.
+  await Promise.all(
+    listedSubscriptions.map((subscriptionId) =>
+      limit(async () => {
+        try {
+          const counts = await store.reconcileSubscription(findingsBySubscription.get(subscriptionId) ?? [], {
+            subscriptionId,
+            sweepId: sweep.sweepId,
+            observedAt: sweep.observedAt,
+            coverage: coverageBySubscription.get(subscriptionId) ?? new Map(),
+          });
+          totals.opened += counts.opened;
+          totals.reopened += counts.reopened;
+          totals.updated += counts.updated;
+          totals.resolved += counts.resolved;
+          totals.conflicts += counts.conflicts;
+          totals.subscriptions += 1;
+        } catch (error) {
+          const failure = toFleetGuardError(error, `storing findings of subscription ${subscriptionId}`);
+          errors.push({ scope: 'store', target: subscriptionId, reason: failure.reason, message: failure.message });
+        }
+        options.onProgress?.({ stage: 'store', done: (done += 1), total: listedSubscriptions.length });
+      }),
+    ),
+  );
+  return totals;
+}
+
+function sweepStatus(subscriptions: number, listed: number, errors: readonly SweepError[]): SweepStatus {
+  if (errors.some((error) => error.scope === 'discovery') || (subscriptions > 0 && listed === 0)) return 'failed';
+  return errors.length > 0 ? 'partial' : 'succeeded';
+}
+
+function sortFindings(findings: Finding[]): Finding[] {
+  return findings.sort(
+    (left, right) =>
+      left.resourceId.toLowerCase().localeCompare(right.resourceId.toLowerCase()) ||
+      severityRank(right.severity) - severityRank(left.severity) ||
+      left.ruleId.localeCompare(right.ruleId),
+  );
+}
+
+function summarizeClusters(clusters: readonly Cluster[], findings: readonly Finding[]): ClusterSummary[] {
+  const findingsByCluster = new Map<string, Finding[]>();
+  for (const finding of findings) {
+    const key = resourceKey(finding.resourceId);
+    findingsByCluster.set(key, [...(findingsByCluster.get(key) ?? []), finding]);
+  }
+  return clusters.map((cluster) => summarize(cluster, findingsByCluster.get(resourceKey(cluster.id)) ?? []));
+}
+
+function summarize(cluster: Cluster, own: readonly Finding[]): ClusterSummary {
+  const worst = own.reduce<Severity | undefined>(
+    (current, finding) => (current === undefined || severityRank(finding.severity) > severityRank(current) ? finding.severity : current),
+    undefined,
+  );
+  return {
+    resourceId: cluster.id,
+    name: cluster.name,
+    subscriptionId: cluster.subscriptionId,
+    resourceGroup: cluster.resourceGroup,
+    location: cluster.location,
+    kubernetesVersion: cluster.kubernetesVersion,
+    provisioningState: cluster.provisioningState,
+    powerState: cluster.powerState,
+    tags: cluster.tags,
+    findings: own.length,
+    worstSeverity: worst,
+  };
+}
+
+function buildStats(
+  subscriptions: number,
+  inventory: Awaited<ReturnType<typeof collectInventory>>,
+  findings: readonly Finding[],
+  durationMs: number,
+  store: SweepStats['store'],
+): SweepStats {
+  const bySeverity = Object.fromEntries(SEVERITIES.map((severity) => [severity, 0])) as Record<Severity, number>;
+  const byRule: Record<string, number> = {};
+  for (const finding of findings) {
+    bySeverity[finding.severity] += 1;
+    byRule[finding.ruleId] = (byRule[finding.ruleId] ?? 0) + 1;
+  }
+  const locations = new Set(inventory.clusters.map((cluster) => cluster.location));
+  return {
+    subscriptions: { total: subscriptions, succeeded: inventory.listedSubscriptions.length, failed: inventory.failedSubscriptions.length },
+    clusters: inventory.clusters.length,
+    locations: { total: locations.size, failed: [...locations].filter((location) => !inventory.versionsByLocation.has(location)).length },
+    findings: { total: findings.length, bySeverity, byRule },
+    durationMs,
+    store,
+  };
+}

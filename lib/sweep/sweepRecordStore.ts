@@ -1,0 +1,76 @@
+import type { TableClient } from '@azure/data-tables';
+
+import { toFleetGuardError } from '../errors.js';
+import type { SweepResult } from './sweepResult.js';
+
+/** Table properties hold at most 64 KiB; keep the error list well inside that. */
+const MAX_ERRORS_JSON = 30_000;
+/** Newest first: RowKey is the inverted start time (Tables sort rows by key, ascending). */
+const MAX_TIME = 9_999_999_999_999;
+
+export interface SweepRecord {
+  sweepId: string;
+  startedAt: string;
+  endedAt: string;
+  status: string;
+  trigger: string;
+  subscriptions: number;
+  subscriptionsFailed: number;
+  clusters: number;
+  findings: number;
+  opened: number;
+  resolved: number;
+  errors: string;
+}
+
+/** One row per sweep run: when, how it went, what changed and which parts failed. */
+export class SweepRecordStore {
+  constructor(private readonly table: TableClient) {}
+
+  async ensureTable(): Promise<void> {
+    try {
+      await this.table.createTable();
+    } catch (error) {
+      throw toFleetGuardError(error, `creating table ${this.table.tableName}`);
+    }
+  }
+
+  async record(result: SweepResult, trigger: string): Promise<void> {
+    let errors = JSON.stringify(result.errors);
+    if (errors.length > MAX_ERRORS_JSON) errors = `${errors.slice(0, MAX_ERRORS_JSON)}…(truncated)`;
+    const row: SweepRecord = {
+      sweepId: result.sweepId,
+      startedAt: result.startedAt,
+      endedAt: result.endedAt,
+      status: result.status,
+      trigger,
+      subscriptions: result.stats.subscriptions.total,
+      subscriptionsFailed: result.stats.subscriptions.failed,
+      clusters: result.stats.clusters,
+      findings: result.stats.findings.total,
+      opened: (result.stats.store?.opened ?? 0) + (result.stats.store?.reopened ?? 0),
+      resolved: result.stats.store?.resolved ?? 0,
+      errors,
+    };
+    const rowKey = `${String(MAX_TIME - Date.parse(result.startedAt)).padStart(13, '0')}-${result.sweepId}`;
+    try {
+      await this.table.upsertEntity({ partitionKey: 'sweep', rowKey, ...row }, 'Replace');
+    } catch (error) {
+      throw toFleetGuardError(error, `writing sweep record ${result.sweepId}`);
+    }
+  }
+
+  /** The most recent sweeps, newest first. */
+  async latest(limit: number): Promise<SweepRecord[]> {
+    const records: SweepRecord[] = [];
+    try {
+      for await (const entity of this.table.listEntities<SweepRecord>()) {
+        records.push(entity);
+        if (records.length >= limit) break;
+      }
+    } catch (error) {
+      throw toFleetGuardError(error, `reading table ${this.table.tableName}`);
+    }
+    return records;
+  }
+}

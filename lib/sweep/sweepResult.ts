@@ -1,0 +1,51 @@
+import type { FailureReason } from '../errors.js';
+import type { ReconcileCounts } from '../findings/findingsStore.js';
+import type { Finding, Severity } from '../model/finding.js';
+
+/** Which part of a sweep failed. A failure degrades that part only; the rest completes. */
+export type SweepErrorScope = 'discovery' | 'subscription' | 'location' | 'cluster' | 'store';
+
+export interface SweepError {
+  scope: SweepErrorScope;
+  /** Subscription id, location, cluster name or table. */
+  target: string;
+  reason: FailureReason;
+  message: string;
+}
+
+export interface ClusterSummary {
+  resourceId: string;
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  location: string;
+  kubernetesVersion: string | undefined;
+  provisioningState: string | undefined;
+  powerState: string | undefined;
+  tags: Record<string, string>;
+  findings: number;
+  worstSeverity: Severity | undefined;
+}
+
+export type SweepStatus = 'succeeded' | 'partial' | 'failed';
+
+export interface SweepStats {
+  subscriptions: { total: number; succeeded: number; failed: number };
+  clusters: number;
+  locations: { total: number; failed: number };
+  findings: { total: number; bySeverity: Record<Severity, number>; byRule: Record<string, number> };
+  durationMs: number;
+  /** Lifecycle changes written to the findings store, when the sweep had one. */
+  store: (ReconcileCounts & { subscriptions: number }) | undefined;
+}
+
+export interface SweepResult {
+  sweepId: string;
+  startedAt: string;
+  endedAt: string;
+  status: SweepStatus;
+  findings: Finding[];
+  clusters: ClusterSummary[];
+  stats: SweepStats;
+  errors: SweepError[];
+}
