@@ -1,0 +1,2 @@
+/** The Functions app entry (package.json `main`): importing a file registers its functions. */
+import './fleetSweep.js';

@@ -1,0 +1,57 @@
+/**
+ * `fleetguard sweep --demo`: the whole pipeline on the built-in sample fleet. The real SDK clients
+ * talk HTTPS to the simulator, findings go to in-process Azurite, and a second sweep after a
+ * remediation shows the lifecycle (open → resolved).
+ */
+import { createAzureClients } from '../azure/clients.js';
+import { formatSweepSummary, formatSweepTable } from '../report/sweepTable.js';
+import { startLocalAzure } from '../simulator/localAzure.js';
+import { sampleFleetDirectory } from '../simulator/sampleFleet.js';
+import { loadSnapshot } from '../simulator/snapshot.js';
+import { runSweep } from '../sweep/runSweep.js';
+import type { CommandOutput } from './sweepCommand.js';
+
+const WEB_DEV = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/web/providers/Microsoft.ContainerService/managedClusters/web-dev';
+const LEGACY = '/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/legacy/providers/Microsoft.ContainerService/managedClusters/legacy-reporting';
+
+function banner(title: string): string {
+  return `\n=== ${title} ${'='.repeat(Math.max(0, 76 - title.length))}`;
+}
+
+export async function runDemo(output: CommandOutput): Promise<number> {
+  const say = output.stdout;
+  const local = await startLocalAzure({ snapshot: loadSnapshot(sampleFleetDirectory()), withTables: true });
+  try {
+    const clients = createAzureClients(local.config);
+    const deps = { fleet: clients.fleet, ...(clients.findings ? { findings: clients.findings } : {}), ...(clients.sweeps ? { sweeps: clients.sweeps } : {}) };
+    say(banner('aks-fleet-guard demo: built-in sample fleet'));
+    say(`Azure simulator ${local.simulator.url} (HTTPS, real Azure SDK clients) · Azure Tables on in-process Azurite ${local.azurite?.tableEndpoint ?? ''}`);
+
+    say(banner('Sweep 1: every cluster the identity can see'));
+    const first = await runSweep(deps, { subscriptions: [], concurrency: local.config.sweep.concurrency, trigger: 'demo' });
+    say(formatSweepTable(first, output.width === undefined ? {} : { width: output.width }));
+    say(`Azure calls: ${JSON.stringify(local.simulator.requests.countsByRoute())} for ${first.stats.clusters} clusters`);
+
+    say(banner('Meanwhile: web-dev is fixed, legacy-reporting is decommissioned'));
+    local.simulator.fleet.updateClusterProperties(WEB_DEV, (properties) => {
+      properties['disableLocalAccounts'] = true;
+      properties['networkProfile'] = { ...(properties['networkProfile'] as object), networkPolicy: 'cilium' };
+    });
+    local.simulator.fleet.removeCluster(LEGACY);
+    say('az aks update -g web -n web-dev --disable-local-accounts --network-policy cilium');
+    say('az aks delete -g legacy -n legacy-reporting');
+
+    say(banner('Sweep 2: the store resolves what is gone'));
+    const second = await runSweep(deps, { subscriptions: [], concurrency: local.config.sweep.concurrency, trigger: 'demo' });
+    say(formatSweepSummary(second));
+    const resolved = (await clients.findings?.listFindings({ status: 'resolved' })) ?? [];
+    for (const finding of resolved) {
+      say(`  resolved  ${finding.clusterName.padEnd(18)} ${finding.ruleId.padEnd(24)} (${finding.resolution === 'clusterGone' ? 'cluster gone' : 'no longer observed'})`);
+    }
+    const open = (await clients.findings?.listFindings({ status: 'open' })) ?? [];
+    say(`Findings store: ${open.length} open, ${resolved.length} resolved · sweep records: ${(await clients.sweeps?.latest(10))?.length ?? 0}`);
+    return first.status === 'failed' || second.status === 'failed' ? 1 : 0;
+  } finally {
+    await local.close();
+  }
+}

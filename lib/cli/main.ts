@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+/** `fleetguard`: the command line of aks-fleet-guard (CONTRACTS.md §3). */
+import { Command, InvalidArgumentError } from 'commander';
+
+import { describeError, FleetGuardError } from '../errors.js';
+import { sweepCommand, type SweepCommandOptions } from './sweepCommand.js';
+
+const SUBSCRIPTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function positiveInteger(max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) throw new InvalidArgumentError(`expected a whole number from 1 to ${max}`);
+    return Number(value);
+  };
+}
+
+function collectSubscription(value: string, previous: string[] | undefined): string[] {
+  if (!SUBSCRIPTION_ID.test(value)) throw new InvalidArgumentError(`'${value}' is not a subscription id (GUID)`);
+  return [...(previous ?? []), value.toLowerCase()];
+}
+
+export function buildProgram(onExit: (code: number) => void): Command {
+  const program = new Command()
+    .name('fleetguard')
+    .description('Compliance sweeps and progressive upgrades for fleets of AKS clusters')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('sweep')
+    .description('Sweep every AKS cluster for posture and version findings')
+    .option('--snapshot <dir>', 'sweep a fleet snapshot folder (CONTRACTS.md §2) through the local simulator')
+    .option('--demo', 'run the whole pipeline on the built-in sample fleet (simulator, in-process Azurite)')
+    .option('--json', 'print one JSON document instead of tables')
+    .option('--details', 'add what to change for each finding to the tables')
+    .option('--subscription <id>', 'subscription to sweep (repeatable); default: configured or all visible', collectSubscription)
+    .option('--concurrency <n>', 'concurrent Azure calls per stage', positiveInteger(64))
+    .action(async (options: SweepCommandOptions) => {
+      if (options.snapshot !== undefined && options.demo === true) {
+        throw new FleetGuardError('badInput', '--snapshot and --demo cannot be combined');
+      }
+      onExit(await sweepCommand(options, { stdout: (text) => process.stdout.write(`${text}\n`), width: process.stdout.columns }));
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (typeof code === 'string' && code.startsWith('commander.')) {
+      // Commander already printed help or the usage error.
+      return code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help' ? 0 : 2;
+    }
+    process.stderr.write(`fleetguard: ${describeError(error)}\n`);
+    return error instanceof FleetGuardError && (error.reason === 'badInput' || error.reason === 'config') ? 2 : 1;
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,73 @@
+/**
+ * Human output of a sweep: findings grouped by cluster, worst first, then a fleet summary. Pure:
+ * takes the result and a width, returns text.
+ */
+import Table from 'cli-table3';
+
+import { type Finding, SEVERITIES, severityRank } from '../model/finding.js';
+import type { ClusterSummary, SweepResult } from '../sweep/sweepResult.js';
+
+export interface TableOptions {
+  /** Terminal width to fit (default 120). */
+  width?: number;
+  /** Add the "what to change" column (long). */
+  details?: boolean;
+}
+
+function clusterHeading(cluster: ClusterSummary, count: number): string {
+  const where = `${cluster.subscriptionId.slice(0, 8)}…/${cluster.resourceGroup} · ${cluster.location} · Kubernetes ${cluster.kubernetesVersion ?? '?'}`;
+  return `${cluster.name}  (${where})  ${count === 0 ? 'no findings' : `${count} finding${count === 1 ? '' : 's'}`}`;
+}
+
+function findingsTable(findings: readonly Finding[], width: number, details: boolean): string {
+  // cli-table3 widths include cell padding; add one border per column plus one.
+  const available = width - (details ? 5 : 4) - 10 - 26;
+  const titleWidth = details ? Math.floor(available * 0.35) : Math.min(60, available);
+  const table = new Table({
+    head: ['Severity', 'Rule', 'Finding', ...(details ? ['What to change'] : [])],
+    colWidths: [10, 26, titleWidth, ...(details ? [available - titleWidth] : [])],
+    wordWrap: true,
+    style: { head: [], border: [] },
+  });
+  for (const finding of findings) table.push([finding.severity, finding.ruleId, finding.title, ...(details ? [finding.detail] : [])]);
+  return table.toString();
+}
+
+export function formatSweepTable(result: SweepResult, options: TableOptions = {}): string {
+  const width = Math.max(80, options.width ?? 120);
+  const byCluster = new Map<string, Finding[]>();
+  for (const finding of result.findings) {
+    const key = finding.resourceId.toLowerCase();
+    byCluster.set(key, [...(byCluster.get(key) ?? []), finding]);
+  }
+  const clusters = [...result.clusters].sort(
+    (left, right) =>
+      (right.worstSeverity ? severityRank(right.worstSeverity) : 0) - (left.worstSeverity ? severityRank(left.worstSeverity) : 0) ||
+      right.findings - left.findings ||
+      left.name.localeCompare(right.name),
+  );
+  const sections = clusters.map((cluster) => {
+    const findings = (byCluster.get(cluster.resourceId.toLowerCase()) ?? []).sort(
+      (left, right) => severityRank(right.severity) - severityRank(left.severity) || left.ruleId.localeCompare(right.ruleId),
+    );
+    const heading = clusterHeading(cluster, findings.length);
+    return findings.length === 0 ? heading : `${heading}\n${findingsTable(findings, width, options.details === true)}`;
+  });
+  return [...sections, formatSweepSummary(result)].join('\n\n');
+}
+
+export function formatSweepSummary(result: SweepResult): string {
+  const { stats } = result;
+  const severities = SEVERITIES.filter((severity) => stats.findings.bySeverity[severity] > 0)
+    .map((severity) => `${stats.findings.bySeverity[severity]} ${severity}`)
+    .join(', ');
+  const lines = [
+    `Sweep ${result.status}: ${stats.clusters} clusters in ${stats.subscriptions.succeeded}/${stats.subscriptions.total} subscriptions, ${stats.locations.total} locations, ${(stats.durationMs / 1000).toFixed(1)} s`,
+    `Findings: ${stats.findings.total}${severities ? ` (${severities})` : ''}`,
+  ];
+  if (stats.store) {
+    lines.push(`Store: ${stats.store.opened} opened, ${stats.store.reopened} reopened, ${stats.store.updated} still open, ${stats.store.resolved} resolved`);
+  }
+  for (const error of result.errors) lines.push(`! ${error.scope} ${error.target}: ${error.message}`);
+  return lines.join('\n');
+}

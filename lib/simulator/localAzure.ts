@@ -1,0 +1,68 @@
+/**
+ * A whole local Azure for the CLI, demo, tests and benchmarks: the simulator (seeded from a
+ * snapshot) and optionally in-process Azurite, plus the settings that point the app at them. The
+ * settings go through the same `parseConfig` as production, so nothing is wired differently.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { type FleetGuardConfig, parseConfig } from '../config.js';
+import { type RunningAzurite, startAzuriteTables } from './azurite.js';
+import type { FaultPlan } from './faults.js';
+import { type RunningSimulator, startSimulator } from './simulatorServer.js';
+import type { FleetSnapshot } from './snapshot.js';
+
+export interface LocalAzureOptions {
+  snapshot: FleetSnapshot;
+  /** Start Azurite and configure the findings store on it. */
+  withTables?: boolean;
+  /** Reuse an Azurite that is already running (the test suite starts one per run). */
+  tablesConnectionString?: string;
+  pageSize?: number;
+  faults?: FaultPlan;
+  extraSubscriptions?: string[];
+  /** More settings, such as table names or concurrency. */
+  settings?: Record<string, string>;
+}
+
+export interface LocalAzure {
+  simulator: RunningSimulator;
+  azurite: RunningAzurite | undefined;
+  /** The app settings (what `local.settings.json` would hold) for this environment. */
+  settings: Record<string, string>;
+  config: FleetGuardConfig;
+  close(): Promise<void>;
+}
+
+export async function startLocalAzure(options: LocalAzureOptions): Promise<LocalAzure> {
+  const simulator = await startSimulator({
+    snapshot: options.snapshot,
+    ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+    ...(options.faults === undefined ? {} : { faults: options.faults }),
+    ...(options.extraSubscriptions === undefined ? {} : { extraSubscriptions: options.extraSubscriptions }),
+  });
+  const azurite = options.withTables === true && options.tablesConnectionString === undefined ? await startAzuriteTables() : undefined;
+  const directory = mkdtempSync(path.join(tmpdir(), 'fleetguard-'));
+  const caFile = path.join(directory, 'simulator-ca.pem');
+  writeFileSync(caFile, simulator.caPem);
+  const tables = options.tablesConnectionString ?? azurite?.connectionString;
+  const settings: Record<string, string> = {
+    FLEETGUARD_TARGET: 'simulator',
+    FLEETGUARD_ARM_ENDPOINT: simulator.url,
+    FLEETGUARD_ARM_CA_FILE: caFile,
+    ...(tables === undefined ? {} : { AzureWebJobsStorage: tables }),
+    ...options.settings,
+  };
+  return {
+    simulator,
+    azurite,
+    settings,
+    config: parseConfig(settings),
+    close: async () => {
+      await simulator.close();
+      await azurite?.close();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}

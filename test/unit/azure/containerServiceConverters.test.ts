@@ -1,0 +1,89 @@
+import type { ManagedCluster } from '@azure/arm-containerservice';
+import { describe, expect, it } from 'vitest';
+
+import { toCluster, toVersionCatalog } from '../../../lib/azure/containerServiceConverters.js';
+
+const ID = '/subscriptions/11111111-1111-1111-1111-111111111111/resourcegroups/RG1/providers/Microsoft.ContainerService/managedClusters/c1';
+
+/** The SDK's flattened shape; ARM's nulls pass through its deserializer unchanged. */
+function sdkCluster(fields: Record<string, unknown>): ManagedCluster {
+  return { id: ID, name: 'c1', location: 'North Europe', ...fields } as ManagedCluster;
+}
+
+describe('ManagedCluster → Cluster', () => {
+  it('reads the flattened SDK fields the rules need', () => {
+    const cluster = toCluster(
+      sdkCluster({
+        tags: { ring: '1' },
+        provisioningState: 'Succeeded',
+        powerState: { code: 'Running' },
+        kubernetesVersion: '1.31.1',
+        currentKubernetesVersion: '1.31.2',
+        enableRbac: true,
+        aadProfile: { managed: true, enableAzureRbac: true },
+        disableLocalAccounts: true,
+        apiServerAccessProfile: { enablePrivateCluster: false, authorizedIPRanges: ['10.0.0.0/8'] },
+        networkProfile: { networkPolicy: 'cilium' },
+        securityProfile: { workloadIdentity: { enabled: true }, defender: { securityMonitoring: { enabled: true }, logAnalyticsWorkspaceResourceId: '/w' } },
+        oidcIssuerProfile: { enabled: true },
+        addonProfiles: { omsAgent: { enabled: true, config: { logAnalyticsWorkspaceResourceID: '/w2' } }, azurepolicy: { enabled: true } },
+        autoUpgradeProfile: { upgradeChannel: 'stable', nodeOSUpgradeChannel: 'NodeImage' },
+        agentPoolProfiles: [{ name: 'sys', mode: 'System', orchestratorVersion: '1.31.1', currentOrchestratorVersion: '1.30.9', count: 3 }],
+      }),
+    );
+    expect(cluster).toMatchObject({
+      id: ID,
+      subscriptionId: '11111111-1111-1111-1111-111111111111',
+      resourceGroup: 'RG1',
+      location: 'northeurope',
+      kubernetesVersion: '1.31.2',
+      enableRbac: true,
+      aadManaged: true,
+      aadAzureRbac: true,
+      privateCluster: false,
+      authorizedIpRanges: ['10.0.0.0/8'],
+      networkPolicy: 'cilium',
+      workloadIdentity: true,
+      oidcIssuer: true,
+      defenderMonitoring: true,
+      defenderWorkspaceId: '/w',
+      upgradeChannel: 'stable',
+      nodeOsUpgradeChannel: 'NodeImage',
+    });
+    // Add-on keys compare case-insensitively (omsagent and omsAgent both occur).
+    expect(cluster.addons['omsagent']).toEqual({ enabled: true, config: { logAnalyticsWorkspaceResourceID: '/w2' } });
+    expect(cluster.agentPools).toEqual([{ name: 'sys', mode: 'System', version: '1.30.9', provisioningState: undefined, powerState: undefined, count: 3 }]);
+  });
+
+  it('turns nulls and wrong types into "not set" instead of throwing', () => {
+    const cluster = toCluster(
+      sdkCluster({
+        aadProfile: null,
+        enableRbac: 'true',
+        apiServerAccessProfile: { authorizedIPRanges: [null, 42, ''] },
+        networkProfile: { networkPolicy: null },
+        addonProfiles: { azurepolicy: null, azureKeyvaultSecretsProvider: { enabled: 'yes', config: null } },
+        agentPoolProfiles: [null, { count: 2 }, { name: 'ok' }],
+        tags: { good: 'x', bad: 3 },
+      }),
+    );
+    expect(cluster).toMatchObject({ enableRbac: undefined, aadManaged: undefined, authorizedIpRanges: [], networkPolicy: undefined, tags: { good: 'x' } });
+    expect(cluster.addons['azurepolicy']).toEqual({ enabled: undefined, config: {} });
+    expect(cluster.addons['azurekeyvaultsecretsprovider']?.enabled).toBeUndefined();
+    expect(cluster.agentPools.map((pool) => pool.name)).toEqual(['ok']);
+  });
+
+  it('rejects a cluster without a usable ARM id, naming the field', () => {
+    expect(() => toCluster({ name: 'ghost' } as ManagedCluster)).toThrow(/managed cluster "ghost" has no valid ARM id \(field: id\)/);
+    expect(() => toCluster({ id: '/foo/bar', name: 'x' } as ManagedCluster)).toThrow(/field: id/);
+  });
+});
+
+describe('KubernetesVersionListResult → catalog', () => {
+  it('skips entries without a usable version and normalises the location', () => {
+    const catalog = toVersionCatalog('West Europe', { values: [{ version: '1.30', patchVersions: { '1.30.1': { upgrades: ['1.31.0'] } } }, { version: 'garbage' }, {}] });
+    expect(catalog.location).toBe('westeurope');
+    expect(catalog.minors.map((minor) => minor.minor)).toEqual(['1.30']);
+    expect(catalog.minors[0]?.patches).toEqual({ '1.30.1': ['1.31.0'] });
+  });
+});

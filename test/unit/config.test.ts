@@ -1,0 +1,94 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { parseConfig, requireStorage, SETTINGS } from '../../lib/config.js';
+import { FleetGuardError } from '../../lib/errors.js';
+
+function configError(env: Record<string, string>): FleetGuardError {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(FleetGuardError);
+    expect((error as FleetGuardError).reason).toBe('config');
+    return error as FleetGuardError;
+  }
+  throw new Error('expected the settings to be rejected');
+}
+
+describe('configuration', () => {
+  it('defaults: real Azure, discover subscriptions, every 15 minutes, no store', () => {
+    const config = parseConfig({});
+    expect(config.azure).toEqual({ kind: 'azure', armEndpoint: 'https://management.azure.com', managedIdentityClientId: undefined });
+    expect(config.subscriptions).toEqual([]);
+    expect(config.sweep).toEqual({ schedule: '0 */15 * * * *', concurrency: 8 });
+    expect(config.storage).toBeUndefined();
+    expect(config.tables).toEqual({ findings: 'fleetguardFindings', sweeps: 'fleetguardSweeps' });
+    expect(() => requireStorage(config)).toThrow(/AzureWebJobsStorage__accountName: required/);
+  });
+
+  it('parses subscriptions, schedule, concurrency and identity-based storage', () => {
+    const config = parseConfig({
+      FLEETGUARD_SUBSCRIPTIONS: ' 11111111-1111-1111-1111-111111111111, 22222222-2222-2222-2222-22222222222A ',
+      FLEETGUARD_SWEEP_SCHEDULE: '0 0 * * * *',
+      FLEETGUARD_SWEEP_CONCURRENCY: '16',
+      AZURE_CLIENT_ID: 'client-id',
+      AzureWebJobsStorage__accountName: 'fleetguardsa',
+    });
+    expect(config.subscriptions).toEqual(['11111111-1111-1111-1111-111111111111', '22222222-2222-2222-2222-22222222222a']);
+    expect(config.sweep).toEqual({ schedule: '0 0 * * * *', concurrency: 16 });
+    expect(config.azure).toMatchObject({ managedIdentityClientId: 'client-id' });
+    expect(config.storage).toEqual({ kind: 'tableServiceUrl', url: 'https://fleetguardsa.table.core.windows.net', setting: 'AzureWebJobsStorage__accountName' });
+  });
+
+  it('reports every malformed setting at once, each by name', () => {
+    const error = configError({
+      FLEETGUARD_SUBSCRIPTIONS: 'not-a-guid',
+      FLEETGUARD_SWEEP_SCHEDULE: '*/5 * * * *',
+      FLEETGUARD_SWEEP_CONCURRENCY: '0',
+      FLEETGUARD_ARM_ENDPOINT: 'http://management.azure.com',
+      FLEETGUARD_FINDINGS_TABLE: 'no-dashes',
+    });
+    expect(error.message).toContain('FLEETGUARD_SUBSCRIPTIONS');
+    expect(error.message).toMatch(/FLEETGUARD_SWEEP_SCHEDULE: must be an NCRONTAB expression with six fields/);
+    expect(error.message).toMatch(/FLEETGUARD_SWEEP_CONCURRENCY: must be at least 1/);
+    expect(error.message).toMatch(/FLEETGUARD_ARM_ENDPOINT: must be an https:\/\/ URL/);
+    expect(error.message).toMatch(/FLEETGUARD_FINDINGS_TABLE: must be a table name/);
+  });
+
+  it('rejects a six-field schedule that is not a valid cron', () => {
+    expect(configError({ FLEETGUARD_SWEEP_SCHEDULE: '0 */15 * * * funday' }).message).toContain('FLEETGUARD_SWEEP_SCHEDULE');
+  });
+
+  it('rejects a non-numeric concurrency', () => {
+    expect(configError({ FLEETGUARD_SWEEP_CONCURRENCY: 'eight' }).message).toMatch(/FLEETGUARD_SWEEP_CONCURRENCY: must be a whole number/);
+  });
+
+  it('the simulator target needs a readable PEM CA file', () => {
+    expect(configError({ FLEETGUARD_TARGET: 'simulator' }).message).toMatch(/FLEETGUARD_ARM_CA_FILE: required when FLEETGUARD_TARGET is simulator/);
+    expect(configError({ FLEETGUARD_TARGET: 'simulator', FLEETGUARD_ARM_CA_FILE: '/nonexistent.pem' }).message).toMatch(/FLEETGUARD_ARM_CA_FILE: cannot read \/nonexistent\.pem/);
+    const dir = mkdtempSync(path.join(tmpdir(), 'ca-'));
+    writeFileSync(path.join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const config = parseConfig({ FLEETGUARD_TARGET: 'simulator', FLEETGUARD_ARM_ENDPOINT: 'https://127.0.0.1:8443/', FLEETGUARD_ARM_CA_FILE: path.join(dir, 'ca.pem') });
+    expect(config.azure).toMatchObject({ kind: 'simulator', armEndpoint: 'https://127.0.0.1:8443' });
+  });
+
+  it('never echoes a malformed storage connection string (it may hold a key)', () => {
+    const error = configError({ AzureWebJobsStorage: 'SharedAccessSignature=sv=2020&sig=SECRETSIG' });
+    expect(error.message).toContain('AzureWebJobsStorage');
+    expect(error.message).not.toContain('SECRETSIG');
+  });
+
+  it('accepts an Azurite connection string', () => {
+    const config = parseConfig({ AzureWebJobsStorage: 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a;TableEndpoint=http://127.0.0.1:1/devstoreaccount1;' });
+    expect(config.storage?.kind).toBe('connectionString');
+  });
+
+  it('documents every setting the schema reads', () => {
+    const names = SETTINGS.map((setting) => setting.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of ['FLEETGUARD_SUBSCRIPTIONS', 'FLEETGUARD_SWEEP_SCHEDULE', 'AzureWebJobsStorage__accountName', 'DURABLE_TASK_HUB_NAME']) expect(names).toContain(name);
+  });
+});

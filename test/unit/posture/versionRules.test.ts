@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { toVersionCatalog } from '../../../lib/azure/containerServiceConverters.js';
+import type { KubernetesVersionCatalog } from '../../../lib/model/kubernetesVersions.js';
+import { evaluateCluster } from '../../../lib/posture/evaluateCluster.js';
+import { compliantCluster } from '../../harness/clusters.js';
+import { restExamples } from '../../harness/fixtures.js';
+
+/** The KubernetesVersions_List example of the REST spec: 1.23, 1.24 (default), 1.25, 1.26 (preview). */
+function exampleCatalog(): KubernetesVersionCatalog {
+  const example = JSON.parse(readFileSync(path.join(restExamples, 'KubernetesVersions_List.2025-07-01.json'), 'utf8')) as {
+    responses: { 200: { body: { values: [] } } };
+  };
+  return toVersionCatalog('location1', example.responses[200].body);
+}
+
+function versionFindings(version: string | undefined, pools: Array<string | undefined> = [version], catalog = exampleCatalog()) {
+  const cluster = compliantCluster({
+    kubernetesVersion: version,
+    agentPools: pools.map((poolVersion, index) => ({ name: `pool${index}`, mode: 'User', version: poolVersion, provisioningState: 'Succeeded', powerState: 'Running', count: 1 })),
+  });
+  return evaluateCluster(cluster, catalog).findings;
+}
+
+describe('version rules on the REST example catalog', () => {
+  it('reads the example: minors, preview and default flags, patch upgrades', () => {
+    const catalog = exampleCatalog();
+    expect(catalog.minors.map((m) => [m.minor, m.isPreview, m.isDefault])).toEqual([
+      ['1.23', false, false],
+      ['1.24', false, true],
+      ['1.25', false, false],
+      ['1.26', true, false],
+    ]);
+    expect(catalog.minors[0]?.patches['1.23.12']).toEqual(['1.23.15', '1.24.6', '1.24.9']);
+  });
+
+  it('a minor not listed is unsupported (critical) and says where to go next', () => {
+    const findings = versionFindings('1.22.17');
+    expect(findings.map((f) => [f.ruleId, f.severity])).toEqual([['AKS-VERSION-UNSUPPORTED', 'critical']]);
+    expect(findings[0]?.detail).toContain('1.23');
+  });
+
+  it('the lowest non-preview minor is ending (medium), not unsupported', () => {
+    expect(versionFindings('1.23.15').map((f) => f.ruleId)).toEqual(['AKS-VERSION-ENDING']);
+  });
+
+  it('a newer listed minor is fine, preview included', () => {
+    expect(versionFindings('1.24.9')).toEqual([]);
+    expect(versionFindings('1.26.0')).toEqual([]);
+  });
+
+  it('a lowest minor that is preview does not make the next one ending', () => {
+    const catalog: KubernetesVersionCatalog = {
+      location: 'x',
+      minors: [
+        { minor: '1.29', isPreview: true, isDefault: false, supportPlans: [], patches: {} },
+        { minor: '1.30', isPreview: false, isDefault: true, supportPlans: [], patches: {} },
+      ],
+    };
+    expect(versionFindings('1.30.1', ['1.30.1'], catalog).map((f) => f.ruleId)).toEqual(['AKS-VERSION-ENDING']);
+  });
+
+  it('compares minors numerically (1.9 < 1.10)', () => {
+    const catalog: KubernetesVersionCatalog = {
+      location: 'x',
+      minors: [
+        { minor: '1.10', isPreview: false, isDefault: false, supportPlans: [], patches: {} },
+        { minor: '1.9', isPreview: false, isDefault: false, supportPlans: [], patches: {} },
+      ],
+    };
+    expect(versionFindings('1.9.3', ['1.9.3'], catalog).map((f) => f.ruleId)).toEqual(['AKS-VERSION-ENDING']);
+    expect(versionFindings('1.10.0', ['1.10.0'], catalog)).toEqual([]);
+  });
+
+  it('an unknown control-plane version counts as unsupported', () => {
+    expect(versionFindings(undefined, []).map((f) => f.ruleId)).toEqual(['AKS-VERSION-UNSUPPORTED']);
+  });
+
+  it('pool skew fires once per cluster and names every skewed pool', () => {
+    const findings = versionFindings('1.24.9', ['1.24.9', '1.23.15', '1.23.12']);
+    expect(findings.map((f) => f.ruleId)).toEqual(['AKS-POOL-VERSION-SKEW']);
+    expect(findings[0]?.detail).toContain('pool1 (1.23.15)');
+    expect(findings[0]?.detail).toContain('pool2 (1.23.12)');
+  });
+
+  it('a pool on another patch of the same minor is not skew', () => {
+    expect(versionFindings('1.24.9', ['1.24.6'])).toEqual([]);
+  });
+
+  it('without the location catalog, version rules are not evaluated (so they cannot resolve)', () => {
+    const evaluation = evaluateCluster(compliantCluster({ kubernetesVersion: '1.0.0', agentPools: [] }), undefined);
+    expect(evaluation.findings).toEqual([]);
+    expect(evaluation.evaluatedRuleIds).not.toContain('AKS-VERSION-UNSUPPORTED');
+    expect(evaluation.evaluatedRuleIds).not.toContain('AKS-VERSION-ENDING');
+    expect(evaluation.evaluatedRuleIds).toContain('AKS-POOL-VERSION-SKEW');
+  });
+});
