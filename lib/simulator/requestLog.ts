@@ -8,6 +8,18 @@ export interface LoggedRequest {
 
 export class RequestLog {
   readonly entries: LoggedRequest[] = [];
+  private inFlight = 0;
+  /** The most requests that were being answered at the same moment (bounded-concurrency checks). */
+  maxInFlight = 0;
+
+  started(): void {
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+  }
+
+  finished(): void {
+    this.inFlight -= 1;
+  }
 
   add(entry: LoggedRequest): void {
     this.entries.push(entry);
@@ -26,5 +38,6 @@ export class RequestLog {
 
   clear(): void {
     this.entries.length = 0;
+    this.maxInFlight = 0;
   }
 }

@@ -60,9 +60,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       const method = (incoming.method ?? 'GET').toUpperCase();
       const match = matchRoute(routes, method, url.pathname);
       const routeName = match?.route.name ?? 'unmatched';
+      requests.started();
       void answer()
         .catch((error: unknown) => armError(500, 'InternalServerError', `simulator: ${(error as Error).message}`))
         .then((response) => {
+          requests.finished();
           requests.add({ route: routeName, method, path: url.pathname, status: response.status });
           const body = response.body === undefined ? '' : JSON.stringify(response.body);
           outgoing.writeHead(response.status, {

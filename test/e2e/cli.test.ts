@@ -1,0 +1,90 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { conformanceExpected, conformanceSample, projectRoot } from '../harness/fixtures.js';
+
+/** Runs the built CLI the way a user does (`npm test` builds first). */
+function fleetguard(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [path.join(projectRoot, 'dist', 'lib', 'cli', 'main.js'), ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env },
+    timeout: 60_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+interface SweepJson {
+  findings: Array<{ ruleId: string; resourceId: string; severity: string; fingerprint: string; title: string; detail: string }>;
+  clusters: Array<{ resourceId: string }>;
+  stats: { clusters: number };
+}
+
+describe('fleetguard sweep --snapshot', () => {
+  it('reports exactly the AKS-* findings of the conformance sample, as one JSON document', () => {
+    const run = fleetguard(['sweep', '--snapshot', conformanceSample, '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const doc = JSON.parse(run.stdout) as SweepJson;
+    const expected = JSON.parse(readFileSync(conformanceExpected, 'utf8')) as Record<string, string[]>;
+    const got: Record<string, string[]> = {};
+    for (const finding of doc.findings) (got[finding.resourceId.toLowerCase()] ??= []).push(finding.ruleId);
+    for (const [resourceId, rules] of Object.entries(expected)) {
+      expect((got[resourceId.toLowerCase()] ?? []).filter((rule) => rule.startsWith('AKS-')).sort(), resourceId).toEqual(rules.filter((rule) => rule.startsWith('AKS-')).sort());
+    }
+    expect(doc.clusters).toHaveLength(3);
+    expect(doc.stats.clusters).toBe(3);
+    for (const finding of doc.findings) {
+      expect(finding).toMatchObject({ severity: expect.stringMatching(/^(critical|high|medium|low|info)$/), fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    }
+  });
+
+  it('prints a table grouped by cluster for people', () => {
+    const run = fleetguard(['sweep', '--snapshot', conformanceSample]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/batch-staging .*5 findings/);
+    expect(run.stdout).toMatch(/payments-prod .*no findings/);
+    expect(run.stdout).toContain('Sweep succeeded: 3 clusters in 2/2 subscriptions');
+    // Progress goes to stderr only on a terminal.
+    expect(run.stderr).toBe('');
+  });
+
+  it('rejects a malformed snapshot with one line naming the file, and exit status 2', () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'bad-snapshot-'));
+    cpSync(conformanceSample, folder, { recursive: true });
+    writeFileSync(path.join(folder, 'managedClusters.json'), '{"value": [');
+    const run = fleetguard(['sweep', '--snapshot', folder, '--json']);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain(`${folder}/managedClusters.json: is not valid JSON`);
+  });
+
+  it('rejects a missing folder and bad flags', () => {
+    expect(fleetguard(['sweep', '--snapshot', '/nonexistent', '--json'])).toMatchObject({ status: 2, stderr: 'fleetguard: /nonexistent: snapshot folder does not exist\n' });
+    expect(fleetguard(['sweep', '--snapshot', conformanceSample, '--concurrency', 'many']).status).toBe(2);
+    expect(fleetguard(['sweep', '--subscription', 'not-a-guid']).stderr).toContain("'not-a-guid' is not a subscription id");
+  });
+
+  it('rejects malformed settings for a live sweep before calling Azure', () => {
+    const run = fleetguard(['sweep', '--json'], { FLEETGUARD_SWEEP_CONCURRENCY: 'lots', FLEETGUARD_ARM_ENDPOINT: 'ftp://x' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('FLEETGUARD_SWEEP_CONCURRENCY: must be a whole number');
+    expect(run.stderr).toContain('FLEETGUARD_ARM_ENDPOINT: must be an https:// URL');
+  });
+});
+
+describe('fleetguard sweep --demo', () => {
+  it('runs the whole pipeline on the built-in fleet and shows the lifecycle', () => {
+    const run = fleetguard(['sweep', '--demo']);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('Sweep 1: every cluster the identity can see');
+    expect(run.stdout).toMatch(/Sweep succeeded: 7 clusters in 3\/3 subscriptions/);
+    expect(run.stdout).toContain('Store: 30 opened');
+    expect(run.stdout).toMatch(/Store: 0 opened, 0 reopened, 14 still open, 16 resolved/);
+    expect(run.stdout).toMatch(/Findings store: 14 open, 16 resolved · sweep records: 2/);
+  });
+});
