@@ -61,7 +61,7 @@ export function toFleetGuardError(error: unknown, context: string): FleetGuardEr
   if (status !== undefined) {
     return new FleetGuardError(reasonFromStatus(status), `${context}: HTTP ${status}${detail ? ` ${detail}` : ''}`, { cause: error, status });
   }
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String((error).code) : undefined;
   if (code !== undefined && NETWORK_ERROR_CODES.has(code)) {
     return new FleetGuardError('serverError', `${context}: ${code}${detail ? ` ${detail}` : ''}`, { cause: error });
   }

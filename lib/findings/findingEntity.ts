@@ -4,7 +4,7 @@
  */
 import { FleetGuardError } from '../errors.js';
 import { SEVERITIES, type Severity } from '../model/finding.js';
-import type { FindingStatus, Resolution, StoredFinding } from './lifecycle.js';
+import type { StoredFinding } from './lifecycle.js';
 
 export type FindingEntity = {
   partitionKey: string;
@@ -89,11 +89,11 @@ export function fromFindingEntity(entity: Record<string, unknown>): StoredFindin
     practice: requiredText(entity, 'practice'),
     docUrl: requiredText(entity, 'docUrl'),
     subject: optionalText(entity, 'subject'),
-    status: status as FindingStatus,
+    status: status,
     firstSeen: requiredText(entity, 'firstSeen'),
     lastSeen: requiredText(entity, 'lastSeen'),
     resolvedAt: optionalText(entity, 'resolvedAt'),
-    resolution: resolution === 'notObserved' || resolution === 'clusterGone' ? (resolution as Resolution) : undefined,
+    resolution: resolution === 'notObserved' || resolution === 'clusterGone' ? (resolution) : undefined,
     timesOpened: typeof timesOpened === 'number' ? timesOpened : 1,
     observedAt: requiredText(entity, 'observedAt'),
     sweepId: requiredText(entity, 'sweepId'),

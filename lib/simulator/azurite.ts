@@ -33,7 +33,7 @@ export async function startAzuriteTables(): Promise<RunningAzurite> {
     TableServer = (require('azurite/dist/src/table/TableServer') as { default: TableServerConstructor }).default;
     TableConfiguration = (require('azurite/dist/src/table/TableConfiguration') as { default: TableConfigurationConstructor }).default;
   } catch (error) {
-    throw new Error(`Azurite is not installed (it is a development dependency: run npm ci without --omit=dev): ${(error as Error).message}`);
+    throw new Error(`Azurite is not installed (it is a development dependency: run npm ci without --omit=dev): ${(error as Error).message}`, { cause: error });
   }
   const configuration = new TableConfiguration(
     '127.0.0.1', // host

@@ -14,6 +14,10 @@ export interface SimulatedSubscription {
   clusters: JsonObject[];
 }
 
+function text(value: unknown, fallback: string): string {
+  return typeof value === 'string' ? value : fallback;
+}
+
 function record(value: unknown): JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : {};
 }
@@ -102,7 +106,7 @@ export class FleetState {
    */
   upgradeProfile(cluster: JsonObject): JsonObject {
     const properties = record(cluster['properties']);
-    const current = String(properties['currentKubernetesVersion'] ?? properties['kubernetesVersion'] ?? '');
+    const current = text(properties['currentKubernetesVersion'], text(properties['kubernetesVersion'], ''));
     const catalog = this.versionsFor(String(cluster['location'])) ?? { values: [] };
     const upgrades = upgradesFrom(current, catalog);
     const pools = Array.isArray(properties['agentPoolProfiles']) ? (properties['agentPoolProfiles'] as unknown[]).map(record) : [];
@@ -113,7 +117,7 @@ export class FleetState {
       properties: {
         controlPlaneProfile: { kubernetesVersion: current, name: 'master', osType: 'Linux', upgrades },
         agentPoolProfiles: pools.map((pool) => {
-          const poolVersion = String(pool['currentOrchestratorVersion'] ?? pool['orchestratorVersion'] ?? current);
+          const poolVersion = text(pool['currentOrchestratorVersion'], text(pool['orchestratorVersion'], current));
           return {
             name: pool['name'],
             kubernetesVersion: poolVersion,

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { armRoutes } from './armRoutes.js';
 import { loopbackCertificate } from './certificate.js';
-import { type FaultPlan, FaultInjector } from './faults.js';
+import { FaultInjector,type FaultPlan } from './faults.js';
 import { FleetState } from './fleetState.js';
 import { RequestLog } from './requestLog.js';
 import { armError, matchRoute, type Route, type SimulatorResponse } from './router.js';

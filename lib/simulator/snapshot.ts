@@ -128,7 +128,7 @@ export function loadSnapshot(directory: string): FleetSnapshot {
   if (existsSync(versionsDirectory)) {
     for (const entry of readdirSync(versionsDirectory).filter((name) => name.endsWith('.json')).sort()) {
       const location = normalizeLocation(entry.slice(0, -'.json'.length));
-      versionsByLocation.set(location, parseFile(path.join(versionsDirectory, entry), kubernetesVersionsSchema) as JsonObject);
+      versionsByLocation.set(location, parseFile(path.join(versionsDirectory, entry), kubernetesVersionsSchema));
     }
   }
   clusters.forEach((cluster, index) => {
@@ -148,7 +148,7 @@ export function loadSnapshot(directory: string): FleetSnapshot {
   const logsDirectory = path.join(directory, 'logs');
   if (existsSync(logsDirectory)) {
     for (const entry of readdirSync(logsDirectory).filter((name) => name.endsWith('.json')).sort()) {
-      logs.set(entry.slice(0, -'.json'.length).toLowerCase(), parseFile(path.join(logsDirectory, entry), logsSchema) as JsonObject);
+      logs.set(entry.slice(0, -'.json'.length).toLowerCase(), parseFile(path.join(logsDirectory, entry), logsSchema));
     }
   }
   return { source: directory, clusters, versionsByLocation, policyStates, logs };

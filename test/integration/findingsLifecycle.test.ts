@@ -8,7 +8,7 @@ import { type Finding, findingFingerprint } from '../../lib/model/finding.js';
 import { generateFleet, subscriptionIdFor } from '../../lib/simulator/fleetGenerator.js';
 import { loadSnapshot } from '../../lib/simulator/snapshot.js';
 import { conformanceSample } from '../harness/fixtures.js';
-import { type TestFleet, startTestFleet } from '../harness/localFleet.js';
+import { startTestFleet,type TestFleet } from '../harness/localFleet.js';
 import { azuriteTable, uniqueTableName } from '../harness/tables.js';
 
 const SUB1 = '11111111-1111-1111-1111-111111111111';
@@ -167,8 +167,9 @@ describe('concurrent writers on the findings table', () => {
     const other = azuriteTable(tableName);
     const racing = new FindingsStore(
       racingTable(azuriteTable(tableName), async () => {
-        const row = await other.getEntity(SUB1, observed('AKS-ENTRA').fingerprint);
-        await other.updateEntity({ ...row, detail: 'written by the other sweep' }, 'Replace', { etag: row.etag });
+        const fingerprint = observed('AKS-ENTRA').fingerprint;
+        const row = await other.getEntity(SUB1, fingerprint);
+        await other.updateEntity({ ...row, partitionKey: SUB1, rowKey: fingerprint, detail: 'written by the other sweep' }, 'Replace', { etag: row.etag });
       }),
     );
     const counts = await racing.reconcileSubscription([observed('AKS-ENTRA')], scopeAt(T2, ['AKS-ENTRA', 'AKS-DEFENDER']));

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatorCredential } from '../../lib/azure/credential.js';
 import type { FleetSnapshot, JsonObject } from '../../lib/simulator/snapshot.js';
 import { restExamples } from '../harness/fixtures.js';
-import { type TestFleet, startTestFleet } from '../harness/localFleet.js';
+import { startTestFleet,type TestFleet } from '../harness/localFleet.js';
 
 function exampleBody(file: string): JsonObject {
   return (JSON.parse(readFileSync(path.join(restExamples, file), 'utf8')) as { responses: { 200: { body: JsonObject } } }).responses[200].body;

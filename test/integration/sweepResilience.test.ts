@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { loadSnapshot } from '../../lib/simulator/snapshot.js';
 import { generatedSubscriptions, generateFleet } from '../../lib/simulator/fleetGenerator.js';
+import { loadSnapshot } from '../../lib/simulator/snapshot.js';
 import { conformanceSample } from '../harness/fixtures.js';
-import { type TestFleet, startTestFleet } from '../harness/localFleet.js';
+import { startTestFleet,type TestFleet } from '../harness/localFleet.js';
 
 const SUB1 = '11111111-1111-1111-1111-111111111111';
 const SUB2 = '22222222-2222-2222-2222-222222222222';

@@ -7,7 +7,7 @@ const ID = '/subscriptions/11111111-1111-1111-1111-111111111111/resourcegroups/R
 
 /** The SDK's flattened shape; ARM's nulls pass through its deserializer unchanged. */
 function sdkCluster(fields: Record<string, unknown>): ManagedCluster {
-  return { id: ID, name: 'c1', location: 'North Europe', ...fields } as ManagedCluster;
+  return { id: ID, name: 'c1', location: 'North Europe', ...fields };
 }
 
 describe('ManagedCluster → Cluster', () => {
