@@ -2,6 +2,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import { TableClient } from '@azure/data-tables';
 
 import type { StorageTarget } from '../config.js';
+import { toFleetGuardError } from '../errors.js';
 
 /** A client for one table: a connection string (Azurite, keys) or the account URL with the app's identity. */
 export function createTableClient(storage: StorageTarget, tableName: string, credential: TokenCredential): TableClient {
@@ -10,4 +11,13 @@ export function createTableClient(storage: StorageTarget, tableName: string, cre
     return TableClient.fromConnectionString(storage.connectionString, tableName, { allowInsecureConnection: insecure });
   }
   return new TableClient(storage.url, tableName, credential);
+}
+
+/** Creates the table if it is missing (the SDK treats "already exists" as success). */
+export async function ensureTable(table: TableClient): Promise<void> {
+  try {
+    await table.createTable();
+  } catch (error) {
+    throw toFleetGuardError(error, `creating table ${table.tableName}`);
+  }
 }

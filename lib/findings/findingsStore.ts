@@ -1,5 +1,6 @@
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 
+import { ensureTable } from '../azure/tables.js';
 import { FleetGuardError, toFleetGuardError } from '../errors.js';
 import type { Finding } from '../model/finding.js';
 import { fromFindingEntity, toFindingEntity } from './findingEntity.js';
@@ -45,12 +46,8 @@ function count(counts: ReconcileCounts, kind: ChangeKind): void {
 export class FindingsStore {
   constructor(private readonly table: TableClient) {}
 
-  async ensureTable(): Promise<void> {
-    try {
-      await this.table.createTable();
-    } catch (error) {
-      throw toFleetGuardError(error, `creating table ${this.table.tableName}`);
-    }
+  ensureTable(): Promise<void> {
+    return ensureTable(this.table);
   }
 
   /** Applies one sweep's observations of one fully listed subscription. */

@@ -3,24 +3,14 @@
  * what each stored finding becomes. The store applies the result with ETag-conditional writes.
  */
 import { resourceKey } from '../model/cluster.js';
-import type { Finding, Severity } from '../model/finding.js';
+import type { Finding } from '../model/finding.js';
 
 export type FindingStatus = 'open' | 'resolved';
 /** Why a finding was resolved: the rule no longer fires, or its cluster is gone. */
 export type Resolution = 'notObserved' | 'clusterGone';
 
-export interface StoredFinding {
-  fingerprint: string;
-  subscriptionId: string;
-  ruleId: string;
-  resourceId: string;
-  clusterName: string;
-  severity: Severity;
-  title: string;
-  detail: string;
-  practice: string;
-  docUrl: string;
-  subject: string | undefined;
+/** A finding as the store keeps it: what was observed, plus its lifecycle. */
+export interface StoredFinding extends Finding {
   status: FindingStatus;
   firstSeen: string;
   lastSeen: string;
@@ -52,22 +42,7 @@ export interface LifecycleChange {
 }
 
 function fromObservation(finding: Finding, scope: SweepScope): Omit<StoredFinding, 'status' | 'firstSeen' | 'resolvedAt' | 'resolution' | 'timesOpened'> {
-  return {
-    fingerprint: finding.fingerprint,
-    subscriptionId: scope.subscriptionId,
-    ruleId: finding.ruleId,
-    resourceId: finding.resourceId,
-    clusterName: finding.clusterName,
-    severity: finding.severity,
-    title: finding.title,
-    detail: finding.detail,
-    practice: finding.practice,
-    docUrl: finding.docUrl,
-    subject: finding.subject,
-    lastSeen: scope.observedAt,
-    observedAt: scope.observedAt,
-    sweepId: scope.sweepId,
-  };
+  return { ...finding, subscriptionId: scope.subscriptionId, lastSeen: scope.observedAt, observedAt: scope.observedAt, sweepId: scope.sweepId };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
 
+import { ensureTable } from '../azure/tables.js';
 import { toFleetGuardError } from '../errors.js';
 import type { SweepResult } from './sweepResult.js';
 
@@ -27,12 +28,8 @@ export interface SweepRecord {
 export class SweepRecordStore {
   constructor(private readonly table: TableClient) {}
 
-  async ensureTable(): Promise<void> {
-    try {
-      await this.table.createTable();
-    } catch (error) {
-      throw toFleetGuardError(error, `creating table ${this.table.tableName}`);
-    }
+  ensureTable(): Promise<void> {
+    return ensureTable(this.table);
   }
 
   async record(result: SweepResult, trigger: string): Promise<void> {
