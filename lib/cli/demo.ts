@@ -45,8 +45,11 @@ export async function runDemo(output: CommandOutput): Promise<number> {
     const second = await runSweep(deps, { subscriptions: [], concurrency: local.config.sweep.concurrency, trigger: 'demo' });
     say(formatSweepSummary(second));
     const resolved = (await clients.findings?.listFindings({ status: 'resolved' })) ?? [];
-    for (const finding of resolved) {
-      say(`  resolved  ${finding.clusterName.padEnd(18)} ${finding.ruleId.padEnd(24)} (${finding.resolution === 'clusterGone' ? 'cluster gone' : 'no longer observed'})`);
+    const byCluster = new Map<string, typeof resolved>();
+    for (const finding of resolved) byCluster.set(finding.clusterName, [...(byCluster.get(finding.clusterName) ?? []), finding]);
+    for (const [cluster, findings] of byCluster) {
+      const gone = findings.every((finding) => finding.resolution === 'clusterGone');
+      say(`  resolved on ${cluster}: ${gone ? `all ${findings.length} findings (cluster gone)` : findings.map((finding) => finding.ruleId).sort().join(', ')}`);
     }
     const open = (await clients.findings?.listFindings({ status: 'open' })) ?? [];
     say(`Findings store: ${open.length} open, ${resolved.length} resolved · sweep records: ${(await clients.sweeps?.latest(10))?.length ?? 0}`);

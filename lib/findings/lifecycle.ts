@@ -31,6 +31,11 @@ export interface SweepScope {
   observedAt: string;
   /** Cluster key (lower-cased id) → rule ids evaluated completely for that cluster. */
   coverage: ReadonlyMap<string, ReadonlySet<string>>;
+  /**
+   * False when the listing returned a cluster that could not be read: a cluster missing from
+   * `coverage` may then be that one, so its findings are not resolved as gone.
+   */
+  listingComplete: boolean;
 }
 
 export type ChangeKind = 'opened' | 'reopened' | 'updated' | 'resolved';
@@ -68,6 +73,7 @@ export function nextFindingState(previous: StoredFinding | undefined, observed: 
   if (previous === undefined || previous.status !== 'open') return undefined;
   const evaluated = scope.coverage.get(resourceKey(previous.resourceId));
   if (evaluated === undefined) {
+    if (!scope.listingComplete) return undefined;
     return { kind: 'resolved', previous, next: { ...previous, status: 'resolved', resolvedAt: scope.observedAt, resolution: 'clusterGone', observedAt: scope.observedAt, sweepId: scope.sweepId } };
   }
   if (!evaluated.has(previous.ruleId)) return undefined;

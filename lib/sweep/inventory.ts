@@ -21,6 +21,8 @@ export interface Inventory {
   /** Subscriptions whose cluster listing completed (their findings may be resolved). */
   listedSubscriptions: string[];
   failedSubscriptions: string[];
+  /** Listed subscriptions that returned a cluster we could not read. */
+  incompleteSubscriptions: Set<string>;
   clusters: Cluster[];
   versionsByLocation: Map<string, KubernetesVersionCatalog>;
   errors: SweepError[];
@@ -37,6 +39,7 @@ export async function collectInventory(reader: FleetReader, options: InventoryOp
   const errors: SweepError[] = [];
   const listedSubscriptions: string[] = [];
   const failedSubscriptions: string[] = [];
+  const incompleteSubscriptions = new Set<string>();
   const clusters: Cluster[] = [];
   let done = 0;
 
@@ -46,6 +49,7 @@ export async function collectInventory(reader: FleetReader, options: InventoryOp
         try {
           const listing = await reader.listClusters(subscriptionId);
           clusters.push(...listing.clusters);
+          if (listing.rejected.length > 0) incompleteSubscriptions.add(subscriptionId);
           for (const rejected of listing.rejected) {
             errors.push({ scope: 'cluster', target: rejected.name, reason: 'badInput', message: `subscription ${subscriptionId}: ${rejected.problem}` });
           }
@@ -63,7 +67,7 @@ export async function collectInventory(reader: FleetReader, options: InventoryOp
   const versionsByLocation = await collectVersions(reader, clusters, limit, errors, options.onProgress);
   // Deterministic order whatever the completion order was.
   clusters.sort((left, right) => left.id.toLowerCase().localeCompare(right.id.toLowerCase()));
-  return { listedSubscriptions: listedSubscriptions.sort(), failedSubscriptions: failedSubscriptions.sort(), clusters, versionsByLocation, errors };
+  return { listedSubscriptions: listedSubscriptions.sort(), failedSubscriptions: failedSubscriptions.sort(), incompleteSubscriptions, clusters, versionsByLocation, errors };
 }
 
 /** One call per location, through a subscription that has clusters there; a second one is tried on failure. */

@@ -12,7 +12,7 @@ import { type Cluster, resourceKey } from '../model/cluster.js';
 import { type Finding, SEVERITIES, type Severity, severityRank } from '../model/finding.js';
 import { evaluateCluster } from '../posture/evaluateCluster.js';
 import type { FleetReader } from './fleetReader.js';
-import { collectInventory, type InventoryProgress } from './inventory.js';
+import { collectInventory, type Inventory, type InventoryProgress } from './inventory.js';
 import type { SweepRecordStore } from './sweepRecordStore.js';
 import type { ClusterSummary, SweepError, SweepResult, SweepStats, SweepStatus } from './sweepResult.js';
 
@@ -58,7 +58,7 @@ export async function runSweep(deps: SweepDependencies, options: SweepOptions): 
   }
 
   const store = deps.findings
-    ? await reconcile(deps.findings, findings, inventory.listedSubscriptions, coverageBySubscription, { sweepId, observedAt: started.toISOString() }, options, errors)
+    ? await reconcile(deps.findings, findings, inventory, coverageBySubscription, { sweepId, observedAt: started.toISOString() }, options, errors)
     : undefined;
 
   const ended = now();
@@ -100,7 +100,7 @@ async function resolveSubscriptions(fleet: FleetReader, configured: readonly str
 async function reconcile(
   store: FindingsStore,
   findings: readonly Finding[],
-  listedSubscriptions: readonly string[],
+  inventory: Pick<Inventory, 'listedSubscriptions' | 'incompleteSubscriptions'>,
   coverageBySubscription: Map<string, Map<string, Set<string>>>,
   sweep: { sweepId: string; observedAt: string },
   options: SweepOptions,
@@ -123,6 +123,7 @@ async function reconcile(
   const limit = pLimit(options.concurrency);
   let done = 0;
   // Only subscriptions whose listing completed are reconciled: a failed one keeps its findings as they were.
+  const listedSubscriptions = inventory.listedSubscriptions;
   await Promise.all(
     listedSubscriptions.map((subscriptionId) =>
       limit(async () => {
@@ -132,6 +133,7 @@ async function reconcile(
             sweepId: sweep.sweepId,
             observedAt: sweep.observedAt,
             coverage: coverageBySubscription.get(subscriptionId) ?? new Map(),
+            listingComplete: !inventory.incompleteSubscriptions.has(subscriptionId),
           });
           totals.opened += counts.opened;
           totals.reopened += counts.reopened;
@@ -195,7 +197,7 @@ function summarize(cluster: Cluster, own: readonly Finding[]): ClusterSummary {
 
 function buildStats(
   subscriptions: number,
-  inventory: Awaited<ReturnType<typeof collectInventory>>,
+  inventory: Inventory,
   findings: readonly Finding[],
   durationMs: number,
   store: SweepStats['store'],

@@ -62,6 +62,18 @@ describe('findings lifecycle in Azure Tables (Azurite)', () => {
     expect(gone.every((finding) => finding.clusterName === 'batch-staging' && finding.resolution === 'clusterGone')).toBe(true);
   });
 
+  it('a listing with an unreadable cluster reports it and resolves nothing as gone in that subscription', async () => {
+    fleet = await startTestFleet({ snapshot: loadSnapshot(conformanceSample), withStore: true });
+    await fleet.sweep();
+    fleet.local.simulator.fleet.removeCluster(BATCH);
+    // ARM answers with a cluster that has no id: it might be batch-staging, so its findings must stay.
+    fleet.local.simulator.fleet.clustersOf(SUB2).push({ name: 'ghost', location: 'northeurope', properties: {} });
+    const result = await fleet.sweep();
+    expect(result.errors).toEqual([{ scope: 'cluster', target: 'ghost', reason: 'badInput', message: expect.stringContaining('field: id') }]);
+    expect(result.stats.store?.resolved).toBe(0);
+    expect((await fleet.clients.findings!.listFindings({ subscriptionId: SUB2, status: 'open' })).length).toBe(5);
+  });
+
   it('a subscription that failed in this sweep does not resolve (or touch) its findings', async () => {
     fleet = await startTestFleet({ snapshot: loadSnapshot(conformanceSample), withStore: true });
     const first = await fleet.sweep();
@@ -131,7 +143,7 @@ function observed(ruleId: string): Finding {
 }
 
 function scopeAt(observedAt: string, rules: string[]): SweepScope {
-  return { subscriptionId: SUB1, sweepId: observedAt, observedAt, coverage: new Map([[resourceKey(WEB_DEV), new Set(rules)]]) };
+  return { subscriptionId: SUB1, sweepId: observedAt, observedAt, coverage: new Map([[resourceKey(WEB_DEV), new Set(rules)]]), listingComplete: true };
 }
 
 /** A TableClient whose first partition read is followed by another writer changing a row. */

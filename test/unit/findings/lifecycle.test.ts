@@ -28,6 +28,7 @@ function scope(observedAt: string, coverage: Record<string, string[]>): SweepSco
     sweepId: `sweep-${observedAt}`,
     observedAt,
     coverage: new Map(Object.entries(coverage).map(([id, rules]) => [id.toLowerCase(), new Set(rules)])),
+    listingComplete: true,
   };
 }
 
@@ -68,6 +69,13 @@ describe('finding lifecycle', () => {
   it('cluster absent from a complete listing of its subscription: resolved as gone', () => {
     const change = nextFindingState(stored('AKS-ENTRA', 'open'), undefined, scope(T2, { [OTHER]: ['AKS-ENTRA'] }));
     expect(change?.next).toMatchObject({ status: 'resolved', resolution: 'clusterGone' });
+  });
+
+  it('a listing that returned an unreadable cluster does not resolve anything as gone', () => {
+    const incomplete = { ...scope(T2, { [OTHER]: ['AKS-ENTRA'] }), listingComplete: false };
+    expect(nextFindingState(stored('AKS-ENTRA', 'open'), undefined, incomplete)).toBeUndefined();
+    // Clusters that were read are still reconciled as usual.
+    expect(nextFindingState(stored('AKS-ENTRA', 'open', T1, OTHER), undefined, incomplete)?.kind).toBe('resolved');
   });
 
   it('cluster ids match case-insensitively', () => {
