@@ -5,15 +5,19 @@
 import type { FleetGuardConfig } from '../config.js';
 import { FindingsStore } from '../findings/findingsStore.js';
 import type { FleetReader } from '../sweep/fleetReader.js';
+import type { PolicyReader } from '../sweep/policyStage.js';
+import type { SweepDependencies } from '../sweep/runSweep.js';
 import { SweepRecordStore } from '../sweep/sweepRecordStore.js';
 import type { RetrySettings } from './clientOptions.js';
 import { ContainerServiceAdapter } from './containerService.js';
 import { createCredential } from './credential.js';
+import { PolicyInsightsAdapter } from './policyInsights.js';
 import { SubscriptionsAdapter } from './subscriptions.js';
 import { createTableClient } from './tables.js';
 
 export interface AzureClients {
   fleet: FleetReader;
+  policy: PolicyReader;
   /** Present when storage is configured. */
   findings: FindingsStore | undefined;
   sweeps: SweepRecordStore | undefined;
@@ -34,10 +38,23 @@ export function createAzureClients(config: FleetGuardConfig, options: AzureClien
     listClusters: (subscriptionId) => containerService.listClusters(subscriptionId),
     listKubernetesVersions: (subscriptionId, location) => containerService.listKubernetesVersions(subscriptionId, location),
   };
+  const policy = new PolicyInsightsAdapter(credential, config.azure, retry);
   const storage = config.storage;
   return {
     fleet,
+    policy,
     findings: storage === undefined ? undefined : new FindingsStore(createTableClient(storage, config.tables.findings, credential)),
     sweeps: storage === undefined ? undefined : new SweepRecordStore(createTableClient(storage, config.tables.sweeps, credential)),
+  };
+}
+
+/** What a sweep reads and writes, from the clients; `withStore: false` for report-only runs. */
+export function sweepDependencies(clients: AzureClients, options: { withStore?: boolean } = {}): SweepDependencies {
+  const withStore = options.withStore ?? true;
+  return {
+    fleet: clients.fleet,
+    policy: clients.policy,
+    ...(withStore && clients.findings ? { findings: clients.findings } : {}),
+    ...(withStore && clients.sweeps ? { sweeps: clients.sweeps } : {}),
   };
 }

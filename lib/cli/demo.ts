@@ -3,7 +3,7 @@
  * talk HTTPS to the simulator, findings go to in-process Azurite, and a second sweep after a
  * remediation shows the lifecycle (open → resolved).
  */
-import { createAzureClients } from '../azure/clients.js';
+import { createAzureClients, sweepDependencies } from '../azure/clients.js';
 import { formatSweepSummary, formatSweepTable } from '../report/sweepTable.js';
 import { startLocalAzure } from '../simulator/localAzure.js';
 import { sampleFleetDirectory } from '../simulator/sampleFleet.js';
@@ -23,7 +23,7 @@ export async function runDemo(output: CommandOutput): Promise<number> {
   const local = await startLocalAzure({ snapshot: loadSnapshot(sampleFleetDirectory()), withTables: true });
   try {
     const clients = createAzureClients(local.config);
-    const deps = { fleet: clients.fleet, ...(clients.findings ? { findings: clients.findings } : {}), ...(clients.sweeps ? { sweeps: clients.sweeps } : {}) };
+    const deps = sweepDependencies(clients);
     say(banner('aks-fleet-guard demo: built-in sample fleet'));
     say(`Azure simulator ${local.simulator.url} (HTTPS, real Azure SDK clients) · Azure Tables on in-process Azurite ${local.azurite?.tableEndpoint ?? ''}`);
 

@@ -1,4 +1,4 @@
-import { createAzureClients } from '../azure/clients.js';
+import { createAzureClients, sweepDependencies } from '../azure/clients.js';
 import { getConfig } from '../config.js';
 import { formatSweepTable } from '../report/sweepTable.js';
 import { startLocalAzure } from '../simulator/localAzure.js';
@@ -40,9 +40,8 @@ export async function sweepCommand(options: SweepCommandOptions, output: Command
     const snapshot = loadSnapshot(options.snapshot);
     const local = await startLocalAzure({ snapshot });
     try {
-      const { fleet } = createAzureClients(local.config);
       const result = await runSweep(
-        { fleet },
+        sweepDependencies(createAzureClients(local.config), { withStore: false }),
         { subscriptions: options.subscription ?? [], concurrency: options.concurrency ?? local.config.sweep.concurrency, trigger: 'cli', ...(onProgress ? { onProgress } : {}) },
       );
       print(result, options, output);
@@ -55,7 +54,7 @@ export async function sweepCommand(options: SweepCommandOptions, output: Command
   const config = getConfig();
   const clients = createAzureClients(config);
   const result = await runSweep(
-    { fleet: clients.fleet, ...(clients.findings ? { findings: clients.findings } : {}), ...(clients.sweeps ? { sweeps: clients.sweeps } : {}) },
+    sweepDependencies(clients),
     {
       subscriptions: options.subscription ?? config.subscriptions,
       concurrency: options.concurrency ?? config.sweep.concurrency,

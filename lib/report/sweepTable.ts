@@ -15,7 +15,8 @@ export interface TableOptions {
 }
 
 function clusterHeading(cluster: ClusterSummary, count: number): string {
-  const where = `${cluster.subscriptionId.slice(0, 8)}…/${cluster.resourceGroup} · ${cluster.location} · Kubernetes ${cluster.kubernetesVersion ?? '?'}`;
+  const policy = cluster.policyCompliancePercent === undefined ? '' : ` · policy ${cluster.policyCompliancePercent}%`;
+  const where = `${cluster.subscriptionId.slice(0, 8)}…/${cluster.resourceGroup} · ${cluster.location} · Kubernetes ${cluster.kubernetesVersion ?? '?'}${policy}`;
   return `${cluster.name}  (${where})  ${count === 0 ? 'no findings' : `${count} finding${count === 1 ? '' : 's'}`}`;
 }
 
@@ -65,6 +66,9 @@ export function formatSweepSummary(result: SweepResult): string {
     `Sweep ${result.status}: ${stats.clusters} clusters in ${stats.subscriptions.succeeded}/${stats.subscriptions.total} subscriptions, ${stats.locations.total} locations, ${(stats.durationMs / 1000).toFixed(1)} s`,
     `Findings: ${stats.findings.total}${severities ? ` (${severities})` : ''}`,
   ];
+  if (stats.policy.percent !== undefined) {
+    lines.push(`Azure Policy compliance: ${stats.policy.percent}% (${stats.policy.compliant} compliant, ${stats.policy.nonCompliant} non-compliant states)`);
+  }
   if (stats.store) {
     lines.push(`Store: ${stats.store.opened} opened, ${stats.store.reopened} reopened, ${stats.store.updated} still open, ${stats.store.resolved} resolved`);
   }

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { armRoutes } from './armRoutes.js';
 import { loopbackCertificate } from './certificate.js';
+import { policyRoutes } from './policyRoutes.js';
 import { FaultInjector,type FaultPlan } from './faults.js';
 import { FleetState } from './fleetState.js';
 import { RequestLog } from './requestLog.js';
@@ -19,7 +20,7 @@ export interface SimulatorOptions {
   snapshot: FleetSnapshot;
   /** Subscriptions that exist but hold no clusters. */
   extraSubscriptions?: string[];
-  /** Clusters per page of list calls (default 50). */
+  /** Items per page of list and query calls (default 50). */
   pageSize?: number;
   faults?: FaultPlan;
 }
@@ -45,7 +46,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const requests = new RequestLog();
   const faults = new FaultInjector();
   faults.configure(options.faults ?? {});
-  const routes: Route[] = [...armRoutes(fleet, { pageSize: options.pageSize ?? 50 })];
+  const pageSize = options.pageSize ?? 50;
+  const routes: Route[] = [...armRoutes(fleet, { pageSize }), ...policyRoutes(fleet, { pageSize })];
   let baseUrl = '';
 
   const server: Server = createServer({ key: certificate.keyPem, cert: certificate.certPem }, (incoming, outgoing) => {
@@ -86,7 +88,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
         if (match === undefined) {
           return armError(404, 'NotFound', `No route for ${method} ${url.pathname} on the simulator.`);
         }
-        if (!url.searchParams.has('api-version') && match.route.name.startsWith('arm.')) {
+        if (!url.searchParams.has('api-version') && !match.route.name.startsWith('logs.')) {
           return armError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
         }
         const latency = faults.latencyFor(match.route.name);

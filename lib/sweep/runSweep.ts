@@ -10,14 +10,19 @@ import { toFleetGuardError } from '../errors.js';
 import type { FindingsStore, ReconcileCounts } from '../findings/findingsStore.js';
 import { type Cluster, resourceKey } from '../model/cluster.js';
 import { type Finding, SEVERITIES, type Severity, severityRank } from '../model/finding.js';
+import { type ClusterCompliance } from '../policy/policyRules.js';
 import { evaluateCluster } from '../posture/evaluateCluster.js';
+import { type Coverage, markEvaluated } from './coverage.js';
 import type { FleetReader } from './fleetReader.js';
 import { collectInventory, type Inventory, type InventoryProgress } from './inventory.js';
+import { type PolicyReader, runPolicyStage } from './policyStage.js';
 import type { SweepRecordStore } from './sweepRecordStore.js';
 import type { ClusterSummary, SweepError, SweepResult, SweepStats, SweepStatus } from './sweepResult.js';
 
 export interface SweepDependencies {
   fleet: FleetReader;
+  /** Azure Policy compliance; without it POLICY-* rules are not evaluated. */
+  policy?: PolicyReader;
   /** Without a store the sweep only reports (offline snapshot audits). */
   findings?: FindingsStore;
   sweeps?: SweepRecordStore;
@@ -48,17 +53,20 @@ export async function runSweep(deps: SweepDependencies, options: SweepOptions): 
   errors.push(...inventory.errors);
 
   const findings: Finding[] = [];
-  const coverageBySubscription = new Map<string, Map<string, Set<string>>>();
+  const coverage: Coverage = new Map();
   for (const cluster of inventory.clusters) {
     const evaluation = evaluateCluster(cluster, inventory.versionsByLocation.get(cluster.location));
     findings.push(...evaluation.findings);
-    const coverage = coverageBySubscription.get(cluster.subscriptionId) ?? new Map<string, Set<string>>();
-    coverage.set(resourceKey(cluster.id), new Set(evaluation.evaluatedRuleIds));
-    coverageBySubscription.set(cluster.subscriptionId, coverage);
+    markEvaluated(coverage, cluster.id, evaluation.evaluatedRuleIds);
   }
 
+  const policy = deps.policy
+    ? await runPolicyStage(deps.policy, inventory.clusters, inventory.listedSubscriptions, options.concurrency, coverage, errors)
+    : undefined;
+  if (policy) findings.push(...policy.findings);
+
   const store = deps.findings
-    ? await reconcile(deps.findings, findings, inventory, coverageBySubscription, { sweepId, observedAt: started.toISOString() }, options, errors)
+    ? await reconcile(deps.findings, findings, inventory, coverage, { sweepId, observedAt: started.toISOString() }, options, errors)
     : undefined;
 
   const ended = now();
@@ -68,8 +76,8 @@ export async function runSweep(deps: SweepDependencies, options: SweepOptions): 
     endedAt: ended.toISOString(),
     status: sweepStatus(subscriptions.length, inventory.listedSubscriptions.length, errors),
     findings: sortFindings(findings),
-    clusters: summarizeClusters(inventory.clusters, findings),
-    stats: buildStats(subscriptions.length, inventory, findings, ended.getTime() - started.getTime(), store),
+    clusters: summarizeClusters(inventory.clusters, findings, policy?.compliance.perCluster),
+    stats: buildStats(subscriptions.length, inventory, findings, ended.getTime() - started.getTime(), store, policy?.compliance.overall),
     errors,
   };
 
@@ -100,8 +108,8 @@ async function resolveSubscriptions(fleet: FleetReader, configured: readonly str
 async function reconcile(
   store: FindingsStore,
   findings: readonly Finding[],
-  inventory: Pick<Inventory, 'listedSubscriptions' | 'incompleteSubscriptions'>,
-  coverageBySubscription: Map<string, Map<string, Set<string>>>,
+  inventory: Pick<Inventory, 'listedSubscriptions' | 'incompleteSubscriptions' | 'clusters'>,
+  coverage: Coverage,
   sweep: { sweepId: string; observedAt: string },
   options: SweepOptions,
   errors: SweepError[],
@@ -132,7 +140,7 @@ async function reconcile(
             subscriptionId,
             sweepId: sweep.sweepId,
             observedAt: sweep.observedAt,
-            coverage: coverageBySubscription.get(subscriptionId) ?? new Map(),
+            coverage: coverageOfSubscription(coverage, inventory.clusters, subscriptionId),
             listingComplete: !inventory.incompleteSubscriptions.has(subscriptionId),
           });
           totals.opened += counts.opened;
@@ -166,16 +174,27 @@ function sortFindings(findings: Finding[]): Finding[] {
   );
 }
 
-function summarizeClusters(clusters: readonly Cluster[], findings: readonly Finding[]): ClusterSummary[] {
+/** The part of the coverage that belongs to one subscription's clusters. */
+function coverageOfSubscription(coverage: Coverage, clusters: readonly Cluster[], subscriptionId: string): Coverage {
+  const own: Coverage = new Map();
+  for (const cluster of clusters) {
+    if (cluster.subscriptionId !== subscriptionId) continue;
+    const rules = coverage.get(resourceKey(cluster.id));
+    if (rules) own.set(resourceKey(cluster.id), rules);
+  }
+  return own;
+}
+
+function summarizeClusters(clusters: readonly Cluster[], findings: readonly Finding[], compliance: Map<string, ClusterCompliance> | undefined): ClusterSummary[] {
   const findingsByCluster = new Map<string, Finding[]>();
   for (const finding of findings) {
     const key = resourceKey(finding.resourceId);
     findingsByCluster.set(key, [...(findingsByCluster.get(key) ?? []), finding]);
   }
-  return clusters.map((cluster) => summarize(cluster, findingsByCluster.get(resourceKey(cluster.id)) ?? []));
+  return clusters.map((cluster) => summarize(cluster, findingsByCluster.get(resourceKey(cluster.id)) ?? [], compliance?.get(resourceKey(cluster.id))?.percent));
 }
 
-function summarize(cluster: Cluster, own: readonly Finding[]): ClusterSummary {
+function summarize(cluster: Cluster, own: readonly Finding[], policyCompliancePercent: number | undefined): ClusterSummary {
   const worst = own.reduce<Severity | undefined>(
     (current, finding) => (current === undefined || severityRank(finding.severity) > severityRank(current) ? finding.severity : current),
     undefined,
@@ -192,6 +211,7 @@ function summarize(cluster: Cluster, own: readonly Finding[]): ClusterSummary {
     tags: cluster.tags,
     findings: own.length,
     worstSeverity: worst,
+    policyCompliancePercent,
   };
 }
 
@@ -201,6 +221,7 @@ function buildStats(
   findings: readonly Finding[],
   durationMs: number,
   store: SweepStats['store'],
+  policy: ClusterCompliance | undefined,
 ): SweepStats {
   const bySeverity = Object.fromEntries(SEVERITIES.map((severity) => [severity, 0])) as Record<Severity, number>;
   const byRule: Record<string, number> = {};
@@ -214,6 +235,7 @@ function buildStats(
     clusters: inventory.clusters.length,
     locations: { total: locations.size, failed: [...locations].filter((location) => !inventory.versionsByLocation.has(location)).length },
     findings: { total: findings.length, bySeverity, byRule },
+    policy: policy ?? { compliant: 0, nonCompliant: 0, percent: undefined },
     durationMs,
     store,
   };

@@ -3,7 +3,7 @@
  * configuration, findings and sweep records in Azure Tables, a summary and every degraded part
  * logged.
  */
-import { type AzureClients, createAzureClients } from '../azure/clients.js';
+import { type AzureClients, createAzureClients, sweepDependencies } from '../azure/clients.js';
 import { getConfig, requireStorage } from '../config.js';
 import { FleetGuardError } from '../errors.js';
 import { formatSweepSummary } from '../report/sweepTable.js';
@@ -25,7 +25,7 @@ export async function runScheduledSweep(log: SweepLogger, options: { isPastDue: 
   clients ??= createAzureClients(config);
   if (options.isPastDue) log.warn('fleetSweep is running late (the previous schedule was missed)');
   const result = await runSweep(
-    { fleet: clients.fleet, ...(clients.findings ? { findings: clients.findings } : {}), ...(clients.sweeps ? { sweeps: clients.sweeps } : {}) },
+    sweepDependencies(clients),
     { subscriptions: config.subscriptions, concurrency: config.sweep.concurrency, trigger: 'timer' },
   );
   log.info(`sweep ${result.sweepId}: ${formatSweepSummary(result)}`);

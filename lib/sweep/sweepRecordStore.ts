@@ -21,6 +21,8 @@ export interface SweepRecord {
   findings: number;
   opened: number;
   resolved: number;
+  /** Fleet-wide share of compliant Azure Policy states, -1 when none were evaluated. */
+  policyCompliancePercent: number;
   errors: string;
 }
 
@@ -47,6 +49,7 @@ export class SweepRecordStore {
       findings: result.stats.findings.total,
       opened: (result.stats.store?.opened ?? 0) + (result.stats.store?.reopened ?? 0),
       resolved: result.stats.store?.resolved ?? 0,
+      policyCompliancePercent: result.stats.policy.percent ?? -1,
       errors,
     };
     const rowKey = `${String(MAX_TIME - Date.parse(result.startedAt)).padStart(13, '0')}-${result.sweepId}`;

@@ -3,7 +3,7 @@ import type { ReconcileCounts } from '../findings/findingsStore.js';
 import type { Finding, Severity } from '../model/finding.js';
 
 /** Which part of a sweep failed. A failure degrades that part only; the rest completes. */
-export type SweepErrorScope = 'discovery' | 'subscription' | 'location' | 'cluster' | 'store';
+export type SweepErrorScope = 'discovery' | 'subscription' | 'location' | 'cluster' | 'policy' | 'workspace' | 'store';
 
 export interface SweepError {
   scope: SweepErrorScope;
@@ -25,6 +25,8 @@ export interface ClusterSummary {
   tags: Record<string, string>;
   findings: number;
   worstSeverity: Severity | undefined;
+  /** Share of compliant Azure Policy states (0-100), when the cluster has evaluated states. */
+  policyCompliancePercent: number | undefined;
 }
 
 export type SweepStatus = 'succeeded' | 'partial' | 'failed';
@@ -34,6 +36,8 @@ export interface SweepStats {
   clusters: number;
   locations: { total: number; failed: number };
   findings: { total: number; bySeverity: Record<Severity, number>; byRule: Record<string, number> };
+  /** Azure Policy compliance over the fleet's evaluated states. */
+  policy: { compliant: number; nonCompliant: number; percent: number | undefined };
   durationMs: number;
   /** Lifecycle changes written to the findings store, when the sweep had one. */
   store: (ReconcileCounts & { subscriptions: number }) | undefined;

@@ -7,7 +7,7 @@
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 
-import { createAzureClients } from '../../lib/azure/clients.js';
+import { createAzureClients, sweepDependencies } from '../../lib/azure/clients.js';
 import { generatedSubscriptions, generateFleet } from '../../lib/simulator/fleetGenerator.js';
 import { startLocalAzure } from '../../lib/simulator/localAzure.js';
 import { runSweep } from '../../lib/sweep/runSweep.js';
@@ -40,7 +40,7 @@ async function benchmark(withStore: boolean): Promise<void> {
     const clients = createAzureClients(local.config);
     const started = performance.now();
     const result = await runSweep(
-      { fleet: clients.fleet, ...(withStore && clients.findings ? { findings: clients.findings, ...(clients.sweeps ? { sweeps: clients.sweeps } : {}) } : {}) },
+      sweepDependencies(clients, { withStore }),
       { subscriptions: withStore ? [] : generatedSubscriptions(fleetOptions), concurrency, trigger: 'bench' },
     );
     const wallMs = performance.now() - started;

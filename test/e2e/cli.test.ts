@@ -83,8 +83,10 @@ describe('fleetguard sweep --demo', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('Sweep 1: every cluster the identity can see');
     expect(run.stdout).toMatch(/Sweep succeeded: 7 clusters in 3\/3 subscriptions/);
-    expect(run.stdout).toContain('Store: 30 opened');
-    expect(run.stdout).toMatch(/Store: 0 opened, 0 reopened, 14 still open, 16 resolved/);
-    expect(run.stdout).toMatch(/Findings store: 14 open, 16 resolved · sweep records: 2/);
+    expect(run.stdout).toContain('Store: 40 opened');
+    expect(run.stdout).toContain('Azure Policy compliance: 65.5% (19 compliant, 10 non-compliant states)');
+    expect(run.stdout).toMatch(/Store: 0 opened, 0 reopened, 20 still open, 20 resolved/);
+    expect(run.stdout).toContain('resolved on legacy-reporting: all 18 findings (cluster gone)');
+    expect(run.stdout).toMatch(/Findings store: 20 open, 20 resolved · sweep records: 2/);
   });
 });

@@ -1,4 +1,4 @@
-import { type AzureClients, createAzureClients } from '../../lib/azure/clients.js';
+import { type AzureClients, createAzureClients, sweepDependencies } from '../../lib/azure/clients.js';
 import { type LocalAzure, type LocalAzureOptions, startLocalAzure } from '../../lib/simulator/localAzure.js';
 import { runSweep, type SweepOptions } from '../../lib/sweep/runSweep.js';
 import type { SweepResult } from '../../lib/sweep/sweepResult.js';
@@ -35,7 +35,7 @@ export async function startTestFleet(options: LocalAzureOptions & { withStore?: 
     clients,
     sweep: (sweepOptions = {}) =>
       runSweep(
-        { fleet: clients.fleet, ...(clients.findings ? { findings: clients.findings } : {}), ...(clients.sweeps ? { sweeps: clients.sweeps } : {}) },
+        sweepDependencies(clients),
         { subscriptions: [], concurrency: 4, trigger: 'test', ...sweepOptions },
       ),
     close: () => local.close(),

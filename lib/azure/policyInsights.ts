@@ -1,0 +1,106 @@
+import type { TokenCredential } from '@azure/core-auth';
+import { type PolicyState, PolicyInsightsClient } from '@azure/arm-policyinsights';
+
+import type { AzureTarget } from '../config.js';
+import { toFleetGuardError } from '../errors.js';
+import type { ComplianceCount, PolicyStateRecord } from '../model/policyState.js';
+import { odataString } from '../odata.js';
+import { armClientOptions, armScope, type RetrySettings } from './clientOptions.js';
+
+/** Resource types of a cluster and of the resources under it that Azure Policy evaluates. */
+export const CLUSTER_RESOURCE_TYPES = ['Microsoft.ContainerService/managedClusters', 'Microsoft.ContainerService/managedClusters/agentPools'];
+
+/** Only the columns the policy rules read. */
+export const POLICY_STATE_COLUMNS = [
+  'timestamp',
+  'resourceId',
+  'resourceType',
+  'policyAssignmentId',
+  'policyAssignmentName',
+  'policyDefinitionId',
+  'policyDefinitionName',
+  'policyDefinitionAction',
+  'policySetDefinitionId',
+  'complianceState',
+];
+
+/**
+ * `$filter` for the states of AKS clusters and the resources under them. Policy Insights writes
+ * `resourceType` both with and without a leading slash, so both spellings are matched.
+ */
+export function clusterStatesFilter(options: { nonCompliantOnly: boolean }): string {
+  const types = CLUSTER_RESOURCE_TYPES.flatMap((type) => [type, `/${type}`]).map((type) => `resourceType eq ${odataString(type)}`);
+  const typeClause = `(${types.join(' or ')})`;
+  return options.nonCompliantOnly ? `complianceState eq ${odataString('NonCompliant')} and ${typeClause}` : typeClause;
+}
+
+/** `$apply` that counts states per resource and compliance state, for compliance percentages. */
+export const COMPLIANCE_SUMMARY_APPLY = 'groupby((resourceId, complianceState), aggregate($count as count))';
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+export function toPolicyStateRecord(state: PolicyState): PolicyStateRecord | undefined {
+  const resourceId = text(state.resourceId);
+  const policyDefinitionId = text(state.policyDefinitionId);
+  if (resourceId === undefined || policyDefinitionId === undefined) return undefined;
+  const policyAssignmentId = text(state.policyAssignmentId) ?? '';
+  return {
+    resourceId,
+    resourceType: text(state.resourceType) ?? '',
+    policyAssignmentId,
+    policyAssignmentName: text(state.policyAssignmentName) ?? policyAssignmentId.split('/').at(-1) ?? '',
+    policyDefinitionId,
+    policyDefinitionName: text(state.policyDefinitionName) ?? policyDefinitionId.split('/').at(-1) ?? '',
+    policyDefinitionAction: text(state.policyDefinitionAction) ?? '',
+    policySetDefinitionId: text(state.policySetDefinitionId),
+    complianceState: text(state.complianceState) ?? (state.isCompliant === true ? 'Compliant' : state.isCompliant === false ? 'NonCompliant' : 'Unknown'),
+    timestamp: state.timestamp instanceof Date && !Number.isNaN(state.timestamp.getTime()) ? state.timestamp.toISOString() : undefined,
+  };
+}
+
+/** Azure Policy compliance through Policy Insights: one query per subscription, paged by the SDK. */
+export class PolicyInsightsAdapter {
+  private readonly client: PolicyInsightsClient;
+
+  constructor(credential: TokenCredential, target: AzureTarget, retry: RetrySettings) {
+    this.client = new PolicyInsightsClient(credential, { ...armClientOptions(target, retry), credentialScopes: [armScope(target)] });
+  }
+
+  /** Latest non-compliant states of the subscription's clusters and their agent pools. */
+  async listNonCompliantClusterStates(subscriptionId: string): Promise<PolicyStateRecord[]> {
+    const records: PolicyStateRecord[] = [];
+    try {
+      const states = this.client.policyStates.listQueryResultsForSubscription('latest', subscriptionId, {
+        queryOptions: { filter: clusterStatesFilter({ nonCompliantOnly: true }), select: POLICY_STATE_COLUMNS.join(',') },
+      });
+      for await (const state of states) {
+        const record = toPolicyStateRecord(state);
+        if (record !== undefined) records.push(record);
+      }
+    } catch (error) {
+      throw toFleetGuardError(error, `querying policy states of subscription ${subscriptionId}`);
+    }
+    return records;
+  }
+
+  /** Counts of latest states per cluster resource and compliance state (server-side aggregation). */
+  async summarizeClusterCompliance(subscriptionId: string): Promise<ComplianceCount[]> {
+    const counts: ComplianceCount[] = [];
+    try {
+      const rows = this.client.policyStates.listQueryResultsForSubscription('latest', subscriptionId, {
+        queryOptions: { filter: clusterStatesFilter({ nonCompliantOnly: false }), apply: COMPLIANCE_SUMMARY_APPLY },
+      });
+      for await (const row of rows) {
+        const count = (row as Record<string, unknown>)['count'];
+        const resourceId = text(row.resourceId);
+        if (resourceId === undefined || typeof count !== 'number') continue;
+        counts.push({ resourceId, complianceState: text(row.complianceState) ?? 'Unknown', count });
+      }
+    } catch (error) {
+      throw toFleetGuardError(error, `summarizing policy compliance of subscription ${subscriptionId}`);
+    }
+    return counts;
+  }
+}

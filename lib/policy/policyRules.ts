@@ -1,0 +1,115 @@
+/**
+ * POLICY-NONCOMPLIANT: one finding per (cluster, policy definition) with a non-compliant latest
+ * state on the cluster or a resource under it; and compliance percentages. Pure.
+ */
+import { type Cluster, resourceKey } from '../model/cluster.js';
+import { type Finding, findingFingerprint, type Severity } from '../model/finding.js';
+import type { ComplianceCount, PolicyStateRecord } from '../model/policyState.js';
+
+export const POLICY_RULE = {
+  id: 'POLICY-NONCOMPLIANT',
+  title: 'Non-compliant with an Azure Policy definition',
+  practice: 'Azure Policy enforcement',
+  docUrl: 'https://learn.microsoft.com/azure/governance/policy/how-to/get-compliance-data',
+} as const;
+
+/** Finds the fleet cluster a resource id belongs to: the cluster itself or anything under it. */
+export class ClusterIndex {
+  private readonly byKey = new Map<string, Cluster>();
+
+  constructor(clusters: readonly Cluster[]) {
+    for (const cluster of clusters) this.byKey.set(resourceKey(cluster.id), cluster);
+  }
+
+  clusterOf(resourceId: string): Cluster | undefined {
+    const key = resourceKey(resourceId);
+    const direct = this.byKey.get(key);
+    if (direct !== undefined) return direct;
+    // `.../managedClusters/{name}/agentPools/{pool}` → the cluster is the first 8 segments.
+    const match = /^(\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.containerservice\/managedclusters\/[^/]+)\//.exec(key);
+    return match?.[1] === undefined ? undefined : this.byKey.get(match[1]);
+  }
+}
+
+function severityOf(states: readonly PolicyStateRecord[]): Severity {
+  return states.some((state) => state.policyDefinitionAction.toLowerCase() === 'deny') ? 'high' : 'medium';
+}
+
+function describe(cluster: Cluster, definitionId: string, states: readonly PolicyStateRecord[]): string {
+  const definition = states[0]?.policyDefinitionName ?? definitionId.split('/').at(-1) ?? definitionId;
+  const assignments = [...new Set(states.map((state) => state.policyAssignmentName || state.policyAssignmentId))].sort();
+  const resources = [...new Set(states.map((state) => (resourceKey(state.resourceId) === resourceKey(cluster.id) ? 'the cluster' : state.resourceId.split('/').slice(-2).join('/'))))].sort();
+  const effects = [...new Set(states.map((state) => state.policyDefinitionAction).filter((effect) => effect !== ''))].sort();
+  return (
+    `Cluster ${cluster.name} is non-compliant with policy definition ${definition} (${definitionId})` +
+    `${effects.length > 0 ? `, effect ${effects.join('/')}` : ''}, assigned by ${assignments.join(', ')}; non-compliant: ${resources.join(', ')}. ` +
+    `See why: az policy state list --resource ${cluster.id} --filter "policyDefinitionId eq '${definitionId}'"; fix the resource or, if justified, add a policy exemption.`
+  );
+}
+
+/** Findings for the clusters of `clusters`; states of resources outside the fleet are ignored. */
+export function evaluatePolicyStates(clusters: readonly Cluster[], states: readonly PolicyStateRecord[]): Finding[] {
+  const index = new ClusterIndex(clusters);
+  const grouped = new Map<string, { cluster: Cluster; definitionId: string; states: PolicyStateRecord[] }>();
+  for (const state of states) {
+    if (state.complianceState.toLowerCase() !== 'noncompliant') continue;
+    const cluster = index.clusterOf(state.resourceId);
+    if (cluster === undefined) continue;
+    const key = `${resourceKey(cluster.id)}|${state.policyDefinitionId.toLowerCase()}`;
+    const group = grouped.get(key) ?? { cluster, definitionId: state.policyDefinitionId, states: [] };
+    group.states.push(state);
+    grouped.set(key, group);
+  }
+  return [...grouped.values()].map(({ cluster, definitionId, states: clusterStates }) => {
+    const subject = definitionId.toLowerCase();
+    return {
+      ruleId: POLICY_RULE.id,
+      resourceId: cluster.id,
+      subscriptionId: cluster.subscriptionId,
+      clusterName: cluster.name,
+      severity: severityOf(clusterStates),
+      title: `${POLICY_RULE.title}: ${clusterStates[0]?.policyDefinitionName ?? subject.split('/').at(-1) ?? subject}`,
+      detail: describe(cluster, definitionId, clusterStates),
+      practice: POLICY_RULE.practice,
+      docUrl: POLICY_RULE.docUrl,
+      subject,
+      fingerprint: findingFingerprint(POLICY_RULE.id, cluster.id, subject),
+    };
+  });
+}
+
+export interface ClusterCompliance {
+  compliant: number;
+  nonCompliant: number;
+  /** Compliant share of evaluated states, 0-100; undefined when nothing was evaluated. */
+  percent: number | undefined;
+}
+
+function percentOf(compliant: number, nonCompliant: number): number | undefined {
+  const total = compliant + nonCompliant;
+  return total === 0 ? undefined : Math.round((compliant / total) * 1000) / 10;
+}
+
+/** Compliance per cluster (keyed by lower-cased id) and overall, from per-resource state counts. */
+export function computeCompliance(clusters: readonly Cluster[], counts: readonly ComplianceCount[]): { perCluster: Map<string, ClusterCompliance>; overall: ClusterCompliance } {
+  const index = new ClusterIndex(clusters);
+  const perCluster = new Map<string, ClusterCompliance>();
+  let compliant = 0;
+  let nonCompliant = 0;
+  for (const count of counts) {
+    const cluster = index.clusterOf(count.resourceId);
+    const state = count.complianceState.toLowerCase();
+    if (cluster === undefined || (state !== 'compliant' && state !== 'noncompliant')) continue;
+    const entry = perCluster.get(resourceKey(cluster.id)) ?? { compliant: 0, nonCompliant: 0, percent: undefined };
+    if (state === 'compliant') {
+      entry.compliant += count.count;
+      compliant += count.count;
+    } else {
+      entry.nonCompliant += count.count;
+      nonCompliant += count.count;
+    }
+    entry.percent = percentOf(entry.compliant, entry.nonCompliant);
+    perCluster.set(resourceKey(cluster.id), entry);
+  }
+  return { perCluster, overall: { compliant, nonCompliant, percent: percentOf(compliant, nonCompliant) } };
+}
