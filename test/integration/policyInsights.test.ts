@@ -1,0 +1,76 @@
+import { PolicyInsightsClient } from '@azure/arm-policyinsights';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { SimulatorCredential } from '../../lib/azure/credential.js';
+import { sampleFleetDirectory } from '../../lib/simulator/sampleFleet.js';
+import { loadSnapshot } from '../../lib/simulator/snapshot.js';
+import { type TestFleet, startTestFleet } from '../harness/localFleet.js';
+
+const S1 = '11111111-1111-1111-1111-111111111111';
+const S2 = '22222222-2222-2222-2222-222222222222';
+
+let fleet: TestFleet | undefined;
+afterEach(async () => {
+  await fleet?.close();
+  fleet = undefined;
+});
+
+describe('Policy Insights through the SDK and the simulator', () => {
+  it('filters server-side to non-compliant cluster states, selects only used columns, and follows nextLink', async () => {
+    fleet = await startTestFleet({ snapshot: loadSnapshot(sampleFleetDirectory()), pageSize: 2 });
+    const states = await fleet.clients.policy.listNonCompliantClusterStates(S1);
+    // web-dev: 2, checkout-prod: 1, a cluster outside the fleet: 1; not the public IP, not compliant states.
+    expect(states.map((state) => `${state.resourceId.split('/').at(-1)}:${state.complianceState}`).sort()).toEqual([
+      'checkout-prod:NonCompliant',
+      'deleted-cluster:NonCompliant',
+      'web-dev:NonCompliant',
+      'web-dev:NonCompliant',
+    ]);
+    expect(fleet.local.simulator.requests.count('policy.queryResults', 200)).toBe(2);
+    const agentPool = await fleet.clients.policy.listNonCompliantClusterStates(S2);
+    expect(agentPool.some((state) => state.resourceType === '/Microsoft.ContainerService/managedClusters/agentPools')).toBe(true);
+  });
+
+  it('summarizes compliance per resource with $apply', async () => {
+    fleet = await startTestFleet({ snapshot: loadSnapshot(sampleFleetDirectory()) });
+    const counts = await fleet.clients.policy.summarizeClusterCompliance(S1);
+    const webDev = counts.filter((count) => count.resourceId.endsWith('/web-dev'));
+    expect(webDev.map((count) => [count.complianceState, count.count]).sort()).toEqual([
+      ['Compliant', 2],
+      ['NonCompliant', 2],
+    ]);
+  });
+
+  it('answers a filter outside the supported subset with 400, so a wrong adapter filter fails', async () => {
+    fleet = await startTestFleet({ snapshot: loadSnapshot(sampleFleetDirectory()) });
+    const client = new PolicyInsightsClient(new SimulatorCredential(), {
+      endpoint: fleet.local.simulator.url,
+      tlsOptions: { ca: fleet.local.simulator.caPem },
+      credentialScopes: ['https://management.azure.com/.default'],
+    });
+    const pages = client.policyStates.listQueryResultsForSubscription('latest', S1, { queryOptions: { filter: "complianceState gt 'A'" } });
+    await expect(pages.next()).rejects.toMatchObject({ statusCode: 400 });
+    // $top caps the total number of states.
+    const top: unknown[] = [];
+    for await (const state of client.policyStates.listQueryResultsForSubscription('latest', S1, { queryOptions: { top: 3 } })) top.push(state);
+    expect(top).toHaveLength(3);
+  });
+
+  it('a subscription whose policy query fails is reported; its policy findings stay open, the rest of the sweep completes', async () => {
+    fleet = await startTestFleet({ snapshot: loadSnapshot(sampleFleetDirectory()), withStore: true, maxRetries: 0 });
+    const first = await fleet.sweep();
+    expect(first.findings.filter((finding) => finding.ruleId === 'POLICY-NONCOMPLIANT')).toHaveLength(10);
+    expect(first.stats.policy).toEqual({ compliant: 19, nonCompliant: 10, percent: 65.5 });
+    expect(first.clusters.find((cluster) => cluster.name === 'web-dev')?.policyCompliancePercent).toBe(50);
+
+    fleet.local.simulator.faults.configure({ routes: { 'policy.queryResults': { serverError: { rate: 1 } } } });
+    const second = await fleet.sweep();
+    expect(second.status).toBe('partial');
+    expect(second.errors.filter((error) => error.scope === 'policy').map((error) => error.target).sort()).toEqual([S1, S1, S2, S2, '33333333-3333-3333-3333-333333333333', '33333333-3333-3333-3333-333333333333']);
+    expect(second.stats.store?.resolved).toBe(0);
+    const open = await fleet.clients.findings!.listFindings({ status: 'open' });
+    expect(open.filter((finding) => finding.ruleId === 'POLICY-NONCOMPLIANT')).toHaveLength(10);
+    // Posture findings were still evaluated and updated.
+    expect(open.filter((finding) => finding.ruleId.startsWith('AKS-')).every((finding) => finding.lastSeen === second.startedAt)).toBe(true);
+  });
+});
