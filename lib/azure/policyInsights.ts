@@ -1,5 +1,5 @@
+import { PolicyInsightsClient,type PolicyState } from '@azure/arm-policyinsights';
 import type { TokenCredential } from '@azure/core-auth';
-import { type PolicyState, PolicyInsightsClient } from '@azure/arm-policyinsights';
 
 import type { AzureTarget } from '../config.js';
 import { toFleetGuardError } from '../errors.js';

@@ -35,9 +35,11 @@ function aggregate(states: readonly JsonObject[], apply: string): JsonObject[] |
 function queryResults(fleet: FleetState, request: SimulatorRequest, pageSize: number): SimulatorResponse {
   const subscriptionId = (request.params['subscriptionId'] ?? '').toLowerCase();
   const params = request.url.searchParams;
-  const all = (Array.isArray(fleet.policyStates?.['value']) ? (fleet.policyStates['value'] as JsonObject[]) : []).filter(
-    (state) => String(state['subscriptionId'] ?? state['resourceId'] ?? '').toLowerCase().includes(subscriptionId),
-  );
+  // A subscription sees the states of its own resources.
+  const all = (Array.isArray(fleet.policyStates?.['value']) ? (fleet.policyStates['value'] as JsonObject[]) : []).filter((state) => {
+    const resourceId = typeof state['resourceId'] === 'string' ? state['resourceId'].toLowerCase() : '';
+    return resourceId.startsWith(`/subscriptions/${subscriptionId}/`);
+  });
   let states = all;
   const filter = params.get('$filter');
   if (filter !== null) {

@@ -9,9 +9,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { armRoutes } from './armRoutes.js';
 import { loopbackCertificate } from './certificate.js';
-import { policyRoutes } from './policyRoutes.js';
 import { FaultInjector,type FaultPlan } from './faults.js';
 import { FleetState } from './fleetState.js';
+import { policyRoutes } from './policyRoutes.js';
 import { RequestLog } from './requestLog.js';
 import { armError, matchRoute, type Route, type SimulatorResponse } from './router.js';
 import type { FleetSnapshot } from './snapshot.js';

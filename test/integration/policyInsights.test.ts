@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatorCredential } from '../../lib/azure/credential.js';
 import { sampleFleetDirectory } from '../../lib/simulator/sampleFleet.js';
 import { loadSnapshot } from '../../lib/simulator/snapshot.js';
-import { type TestFleet, startTestFleet } from '../harness/localFleet.js';
+import { startTestFleet,type TestFleet } from '../harness/localFleet.js';
 
 const S1 = '11111111-1111-1111-1111-111111111111';
 const S2 = '22222222-2222-2222-2222-222222222222';
