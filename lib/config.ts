@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 
+import { DETECTION_IDS } from './detections/catalog.js';
 import { FleetGuardError } from './errors.js';
 
 /** Where the Azure SDK clients point: real Azure, or the local simulator (HTTPS with its own CA). */
@@ -30,6 +31,15 @@ export interface FleetGuardConfig {
     concurrency: number;
   };
   http: { maxRetries: number };
+  logs: {
+    /** Log Analytics query endpoint, including the API version path (`/v1`). */
+    endpoint: string;
+    /** Workspaces (ARM ids) queried besides those the clusters reference. */
+    workspaces: string[];
+    lookbackMinutes: number;
+    /** Threshold overrides by detection id. */
+    thresholds: Record<string, number>;
+  };
   storage: StorageTarget | undefined;
   tables: { findings: string; sweeps: string };
   durableTaskHubName: string;
@@ -51,6 +61,10 @@ export const SETTINGS: readonly SettingDescription[] = [
   { name: 'FLEETGUARD_TARGET', description: '`azure` (default) or `simulator` for the local Azure simulator', defaultValue: 'azure', requiredInAzure: false },
   { name: 'FLEETGUARD_ARM_ENDPOINT', description: 'Azure Resource Manager endpoint (sovereign clouds, simulator)', defaultValue: 'https://management.azure.com', requiredInAzure: false },
   { name: 'FLEETGUARD_ARM_CA_FILE', description: 'PEM file of the CA that signs the simulator certificate (simulator only)', requiredInAzure: false },
+  { name: 'FLEETGUARD_LOG_WORKSPACES', description: 'Comma-separated Log Analytics workspace resource ids to query besides those the clusters reference (e.g. where AKS diagnostic settings send audit logs)', requiredInAzure: false },
+  { name: 'FLEETGUARD_DETECTION_LOOKBACK_MINUTES', description: 'Look-back window of the KQL detections (5-1440)', defaultValue: '60', requiredInAzure: false },
+  { name: 'FLEETGUARD_DETECTION_THRESHOLDS', description: 'JSON object of threshold overrides by detection id, e.g. {"failed-api-auth": 20}', requiredInAzure: false },
+  { name: 'FLEETGUARD_LOGS_ENDPOINT', description: 'Log Analytics query endpoint including /v1 (sovereign clouds); the simulator serves it beside ARM', defaultValue: 'https://api.loganalytics.io/v1', requiredInAzure: false },
   { name: 'AZURE_CLIENT_ID', description: 'Client id of the user-assigned managed identity the app runs as', requiredInAzure: true },
   { name: 'AzureWebJobsStorage__accountName', description: 'Storage account for findings and sweep records (identity-based)', requiredInAzure: true },
   { name: 'AzureWebJobsStorage', description: 'Alternative to __accountName: a connection string (Azurite, local runs)', requiredInAzure: false },
@@ -63,6 +77,7 @@ export const SETTINGS: readonly SettingDescription[] = [
 const SUBSCRIPTION_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,62}$/;
 const TASK_HUB_NAME = /^[A-Za-z][A-Za-z0-9]{2,44}$/;
+const WORKSPACE_ID = /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.operationalinsights\/workspaces\/[^/]+$/i;
 
 const optionalText = z
   .string()
@@ -129,6 +144,31 @@ const environmentSchema = z.object({
   FLEETGUARD_TARGET: optionalText.pipe(z.enum(['azure', 'simulator']).optional().transform((value) => value ?? 'azure')),
   FLEETGUARD_ARM_ENDPOINT: httpsUrl('https://management.azure.com'),
   FLEETGUARD_ARM_CA_FILE: optionalText,
+  FLEETGUARD_LOG_WORKSPACES: optionalText.pipe(
+    z
+      .string()
+      .transform((value) => value.split(',').map((part) => part.trim()).filter((part) => part !== ''))
+      .pipe(z.array(z.string().regex(WORKSPACE_ID, 'each entry must be a workspace resource id (/subscriptions/.../providers/Microsoft.OperationalInsights/workspaces/NAME)')))
+      .optional()
+      .transform((value) => value ?? []),
+  ),
+  FLEETGUARD_DETECTION_LOOKBACK_MINUTES: integerSetting(60, 5, 1440),
+  FLEETGUARD_DETECTION_THRESHOLDS: optionalText.pipe(
+    z
+      .string()
+      .transform((value, context) => {
+        try {
+          return JSON.parse(value) as unknown;
+        } catch {
+          context.addIssue({ code: 'custom', message: 'must be a JSON object' });
+          return z.NEVER;
+        }
+      })
+      .pipe(z.record(z.enum(DETECTION_IDS, { message: `keys must be detection ids (${DETECTION_IDS.join(', ')})` }), z.number().int().min(1, 'thresholds must be whole numbers of at least 1')))
+      .optional()
+      .transform((value) => (value ?? {}) as Record<string, number>),
+  ),
+  FLEETGUARD_LOGS_ENDPOINT: httpsUrl(undefined),
   AZURE_CLIENT_ID: optionalText,
   AzureWebJobsStorage: optionalText,
   AzureWebJobsStorage__accountName: optionalText.pipe(
@@ -169,6 +209,13 @@ export function parseConfig(env: Environment): FleetGuardConfig {
     subscriptions: settings.FLEETGUARD_SUBSCRIPTIONS.map((id) => id.toLowerCase()),
     sweep: { schedule: settings.FLEETGUARD_SWEEP_SCHEDULE, concurrency: settings.FLEETGUARD_SWEEP_CONCURRENCY },
     http: { maxRetries: settings.FLEETGUARD_HTTP_MAX_RETRIES },
+    logs: {
+      // The simulator serves the Logs API beside ARM, as `${endpoint}/v1`.
+      endpoint: settings.FLEETGUARD_LOGS_ENDPOINT ?? (azure.kind === 'simulator' ? `${azure.armEndpoint}/v1` : 'https://api.loganalytics.io/v1'),
+      workspaces: settings.FLEETGUARD_LOG_WORKSPACES,
+      lookbackMinutes: settings.FLEETGUARD_DETECTION_LOOKBACK_MINUTES,
+      thresholds: settings.FLEETGUARD_DETECTION_THRESHOLDS,
+    },
     storage,
     tables: { findings: settings.FLEETGUARD_FINDINGS_TABLE, sweeps: settings.FLEETGUARD_SWEEPS_TABLE },
     durableTaskHubName: settings.DURABLE_TASK_HUB_NAME,

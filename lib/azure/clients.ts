@@ -3,7 +3,9 @@
  * DefaultAzureCredential; the simulator target uses its endpoint, its CA and a static token.
  */
 import type { FleetGuardConfig } from '../config.js';
+import { DETECTIONS } from '../detections/catalog.js';
 import { FindingsStore } from '../findings/findingsStore.js';
+import type { DetectionSettings, LogsReader } from '../sweep/detectionStage.js';
 import type { FleetReader } from '../sweep/fleetReader.js';
 import type { PolicyReader } from '../sweep/policyStage.js';
 import type { SweepDependencies } from '../sweep/runSweep.js';
@@ -11,6 +13,7 @@ import { SweepRecordStore } from '../sweep/sweepRecordStore.js';
 import type { RetrySettings } from './clientOptions.js';
 import { ContainerServiceAdapter } from './containerService.js';
 import { createCredential } from './credential.js';
+import { LogAnalyticsAdapter } from './logAnalytics.js';
 import { PolicyInsightsAdapter } from './policyInsights.js';
 import { SubscriptionsAdapter } from './subscriptions.js';
 import { createTableClient } from './tables.js';
@@ -18,6 +21,7 @@ import { createTableClient } from './tables.js';
 export interface AzureClients {
   fleet: FleetReader;
   policy: PolicyReader;
+  logs: { reader: LogsReader; settings: DetectionSettings };
   /** Present when storage is configured. */
   findings: FindingsStore | undefined;
   sweeps: SweepRecordStore | undefined;
@@ -39,10 +43,15 @@ export function createAzureClients(config: FleetGuardConfig, options: AzureClien
     listKubernetesVersions: (subscriptionId, location) => containerService.listKubernetesVersions(subscriptionId, location),
   };
   const policy = new PolicyInsightsAdapter(credential, config.azure, retry);
+  const logs = {
+    reader: new LogAnalyticsAdapter(credential, config.azure, config.logs.endpoint, retry),
+    settings: { detections: DETECTIONS, configuredWorkspaces: config.logs.workspaces, lookbackMinutes: config.logs.lookbackMinutes, thresholds: config.logs.thresholds },
+  };
   const storage = config.storage;
   return {
     fleet,
     policy,
+    logs,
     findings: storage === undefined ? undefined : new FindingsStore(createTableClient(storage, config.tables.findings, credential)),
     sweeps: storage === undefined ? undefined : new SweepRecordStore(createTableClient(storage, config.tables.sweeps, credential)),
   };
@@ -54,6 +63,7 @@ export function sweepDependencies(clients: AzureClients, options: { withStore?: 
   return {
     fleet: clients.fleet,
     policy: clients.policy,
+    logs: clients.logs,
     ...(withStore && clients.findings ? { findings: clients.findings } : {}),
     ...(withStore && clients.sweeps ? { sweeps: clients.sweeps } : {}),
   };

@@ -68,10 +68,17 @@ export function toCluster(sdk: ManagedCluster): Cluster {
   const defender = record(security['defender']);
   const autoUpgrade = record(raw['autoUpgradeProfile']);
   const addons: Cluster['addons'] = {};
+  const workspaceIds: string[] = [];
   for (const [name, profile] of Object.entries(record(raw['addonProfiles']))) {
     const addon = record(profile);
     addons[name.toLowerCase()] = { enabled: bool(addon['enabled']), config: stringRecord(addon['config']) };
+    if (name.toLowerCase() === 'omsagent' && addon['enabled'] === true) {
+      const workspace = Object.entries(stringRecord(addon['config'])).find(([key]) => key.toLowerCase() === 'loganalyticsworkspaceresourceid')?.[1];
+      if (workspace !== undefined && workspace.trim() !== '') workspaceIds.push(workspace.trim());
+    }
   }
+  const defenderWorkspace = text(defender['logAnalyticsWorkspaceResourceId']);
+  if (defenderWorkspace !== undefined && bool(record(defender['securityMonitoring'])['enabled']) === true) workspaceIds.push(defenderWorkspace);
   return {
     id,
     name: text(raw['name']) ?? parsed.name ?? id,
@@ -96,7 +103,8 @@ export function toCluster(sdk: ManagedCluster): Cluster {
     oidcIssuer: bool(record(raw['oidcIssuerProfile'])['enabled']),
     addons,
     defenderMonitoring: bool(record(defender['securityMonitoring'])['enabled']),
-    defenderWorkspaceId: text(defender['logAnalyticsWorkspaceResourceId']),
+    defenderWorkspaceId: defenderWorkspace,
+    logWorkspaceIds: [...new Map(workspaceIds.map((workspace) => [workspace.toLowerCase(), workspace])).values()],
     upgradeChannel: text(autoUpgrade['upgradeChannel']),
     nodeOsUpgradeChannel: text(autoUpgrade['nodeOSUpgradeChannel']),
   };

@@ -39,6 +39,8 @@ export interface Cluster {
   addons: Record<string, { enabled: boolean | undefined; config: Record<string, string> }>;
   defenderMonitoring: boolean | undefined;
   defenderWorkspaceId: string | undefined;
+  /** Log Analytics workspaces (ARM ids) the cluster reports to: Container Insights and Defender. */
+  logWorkspaceIds: string[];
   upgradeChannel: string | undefined;
   nodeOsUpgradeChannel: string | undefined;
 }

@@ -69,6 +69,9 @@ export function formatSweepSummary(result: SweepResult): string {
   if (stats.policy.percent !== undefined) {
     lines.push(`Azure Policy compliance: ${stats.policy.percent}% (${stats.policy.compliant} compliant, ${stats.policy.nonCompliant} non-compliant states)`);
   }
+  if (stats.logs) {
+    lines.push(`Log detections: ${stats.logs.queries} queries in ${stats.logs.workspaces} workspaces${stats.logs.failedWorkspaces > 0 ? `, ${stats.logs.failedWorkspaces} failed` : ''}`);
+  }
   if (stats.store) {
     lines.push(`Store: ${stats.store.opened} opened, ${stats.store.reopened} reopened, ${stats.store.updated} still open, ${stats.store.resolved} resolved`);
   }

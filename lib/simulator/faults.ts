@@ -21,6 +21,10 @@ export interface FaultPlan {
   routes?: Record<string, RouteFaults>;
   /** Subscriptions whose requests answer 403 AuthorizationFailed. */
   forbiddenSubscriptions?: string[];
+  /** Log Analytics workspaces (name or resource id) whose queries answer 500. */
+  failingWorkspaces?: string[];
+  /** Log Analytics workspaces whose queries return a partial result (PartialError). */
+  partialWorkspaces?: string[];
   seed?: number;
 }
 
@@ -52,6 +56,15 @@ export class FaultInjector {
     this.plan = plan;
     this.random = seededRandom(plan.seed ?? 1);
     this.seenPerRoute.clear();
+  }
+
+  /** How a query to this workspace should fail, if at all. */
+  workspaceFault(workspaceId: string): 'failing' | 'partial' | undefined {
+    const matches = (entries: string[] | undefined) =>
+      entries?.some((entry) => workspaceId.toLowerCase() === entry.toLowerCase() || workspaceId.toLowerCase().endsWith(`/workspaces/${entry.toLowerCase()}`)) === true;
+    if (matches(this.plan.failingWorkspaces)) return 'failing';
+    if (matches(this.plan.partialWorkspaces)) return 'partial';
+    return undefined;
   }
 
   latencyFor(route: string): number {

@@ -27,6 +27,8 @@ export class FleetState {
   readonly versionsByLocation: Map<string, JsonObject>;
   policyStates: JsonObject | undefined;
   readonly logs: Map<string, JsonObject>;
+  /** Workspaces that exist though no cluster references them (configured ones). */
+  readonly extraWorkspaces: string[] = [];
 
   constructor(snapshot: FleetSnapshot, extraSubscriptions: readonly string[] = []) {
     this.versionsByLocation = new Map(snapshot.versionsByLocation);
@@ -93,6 +95,27 @@ export class FleetState {
     if (index < 0) return false;
     clusters.splice(index, 1);
     return true;
+  }
+
+  /** Lower-cased workspace ids each cluster reports to (Container Insights, Defender), by cluster key. */
+  workspacesByCluster(): Map<string, Set<string>> {
+    const result = new Map<string, Set<string>>();
+    for (const subscription of this.subscriptions.values()) {
+      for (const cluster of subscription.clusters) {
+        const properties = record(cluster['properties']);
+        const workspaces = new Set<string>();
+        for (const [name, profile] of Object.entries(record(properties['addonProfiles']))) {
+          if (name.toLowerCase() !== 'omsagent') continue;
+          for (const [key, value] of Object.entries(record(record(profile)['config']))) {
+            if (key.toLowerCase() === 'loganalyticsworkspaceresourceid' && typeof value === 'string') workspaces.add(value.toLowerCase());
+          }
+        }
+        const defender = record(record(properties['securityProfile'])['defender'])['logAnalyticsWorkspaceResourceId'];
+        if (typeof defender === 'string') workspaces.add(defender.toLowerCase());
+        result.set(String(cluster['id']).toLowerCase(), workspaces);
+      }
+    }
+    return result;
   }
 
   versionsFor(location: string): JsonObject | undefined {

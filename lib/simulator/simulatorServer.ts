@@ -11,6 +11,7 @@ import { armRoutes } from './armRoutes.js';
 import { loopbackCertificate } from './certificate.js';
 import { FaultInjector,type FaultPlan } from './faults.js';
 import { FleetState } from './fleetState.js';
+import { logsRoutes } from './logsRoutes.js';
 import { policyRoutes } from './policyRoutes.js';
 import { RequestLog } from './requestLog.js';
 import { armError, matchRoute, type Route, type SimulatorResponse } from './router.js';
@@ -47,7 +48,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const faults = new FaultInjector();
   faults.configure(options.faults ?? {});
   const pageSize = options.pageSize ?? 50;
-  const routes: Route[] = [...armRoutes(fleet, { pageSize }), ...policyRoutes(fleet, { pageSize })];
+  const routes: Route[] = [...armRoutes(fleet, { pageSize }), ...policyRoutes(fleet, { pageSize }), ...logsRoutes(fleet, faults)];
   let baseUrl = '';
 
   const server: Server = createServer({ key: certificate.keyPem, cert: certificate.certPem }, (incoming, outgoing) => {

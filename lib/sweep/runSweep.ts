@@ -13,6 +13,7 @@ import { type Finding, SEVERITIES, type Severity, severityRank } from '../model/
 import { type ClusterCompliance } from '../policy/policyRules.js';
 import { evaluateCluster } from '../posture/evaluateCluster.js';
 import { type Coverage, markEvaluated } from './coverage.js';
+import { type DetectionSettings, type DetectionStageResult, type LogsReader, runDetectionStage } from './detectionStage.js';
 import type { FleetReader } from './fleetReader.js';
 import { collectInventory, type Inventory, type InventoryProgress } from './inventory.js';
 import { type PolicyReader, runPolicyStage } from './policyStage.js';
@@ -23,6 +24,8 @@ export interface SweepDependencies {
   fleet: FleetReader;
   /** Azure Policy compliance; without it POLICY-* rules are not evaluated. */
   policy?: PolicyReader;
+  /** Log Analytics detections; without it LOG-* rules are not evaluated. */
+  logs?: { reader: LogsReader; settings: DetectionSettings };
   /** Without a store the sweep only reports (offline snapshot audits). */
   findings?: FindingsStore;
   sweeps?: SweepRecordStore;
@@ -64,6 +67,10 @@ export async function runSweep(deps: SweepDependencies, options: SweepOptions): 
     ? await runPolicyStage(deps.policy, inventory.clusters, inventory.listedSubscriptions, options.concurrency, coverage, errors)
     : undefined;
   if (policy) findings.push(...policy.findings);
+  const detections = deps.logs
+    ? await runDetectionStage(deps.logs.reader, inventory.clusters, deps.logs.settings, options.concurrency, coverage, errors)
+    : undefined;
+  if (detections) findings.push(...detections.findings);
 
   const store = deps.findings
     ? await reconcile(deps.findings, findings, inventory, coverage, { sweepId, observedAt: started.toISOString() }, options, errors)
@@ -77,7 +84,7 @@ export async function runSweep(deps: SweepDependencies, options: SweepOptions): 
     status: sweepStatus(subscriptions.length, inventory.listedSubscriptions.length, errors),
     findings: sortFindings(findings),
     clusters: summarizeClusters(inventory.clusters, findings, policy?.compliance.perCluster),
-    stats: buildStats(subscriptions.length, inventory, findings, ended.getTime() - started.getTime(), store, policy?.compliance.overall),
+    stats: buildStats(subscriptions.length, inventory, findings, ended.getTime() - started.getTime(), store, policy?.compliance.overall, detections),
     errors,
   };
 
@@ -222,6 +229,7 @@ function buildStats(
   durationMs: number,
   store: SweepStats['store'],
   policy: ClusterCompliance | undefined,
+  detections: DetectionStageResult | undefined,
 ): SweepStats {
   const bySeverity = Object.fromEntries(SEVERITIES.map((severity) => [severity, 0])) as Record<Severity, number>;
   const byRule: Record<string, number> = {};
@@ -236,6 +244,7 @@ function buildStats(
     locations: { total: locations.size, failed: [...locations].filter((location) => !inventory.versionsByLocation.has(location)).length },
     findings: { total: findings.length, bySeverity, byRule },
     policy: policy ?? { compliant: 0, nonCompliant: 0, percent: undefined },
+    logs: detections ? { workspaces: detections.workspaces.total, failedWorkspaces: detections.workspaces.failed, queries: detections.queries } : undefined,
     durationMs,
     store,
   };

@@ -38,6 +38,8 @@ export interface SweepStats {
   findings: { total: number; bySeverity: Record<Severity, number>; byRule: Record<string, number> };
   /** Azure Policy compliance over the fleet's evaluated states. */
   policy: { compliant: number; nonCompliant: number; percent: number | undefined };
+  /** Log Analytics detections: workspaces queried, those that failed (fully or partly), queries sent. */
+  logs: { workspaces: number; failedWorkspaces: number; queries: number } | undefined;
   durationMs: number;
   /** Lifecycle changes written to the findings store, when the sweep had one. */
   store: (ReconcileCounts & { subscriptions: number }) | undefined;

@@ -25,6 +25,7 @@ export function compliantCluster(overrides: Partial<Cluster> = {}): Cluster {
     addons: { azurepolicy: { enabled: true, config: {} }, azurekeyvaultsecretsprovider: { enabled: true, config: {} } },
     defenderMonitoring: true,
     defenderWorkspaceId: undefined,
+    logWorkspaceIds: [],
     upgradeChannel: 'stable',
     nodeOsUpgradeChannel: 'NodeImage',
     ...overrides,

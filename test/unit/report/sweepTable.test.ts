@@ -18,7 +18,7 @@ function result(): SweepResult {
     clusters: [summary(clean, 0, undefined), summary(noisy, 3, 'critical')],
     stats: {
       subscriptions: { total: 2, succeeded: 1, failed: 1 }, clusters: 2, locations: { total: 1, failed: 0 },
-      findings: { total: 3, bySeverity: { critical: 1, high: 1, medium: 0, low: 1, info: 0 }, byRule: {} }, policy: { compliant: 5, nonCompliant: 3, percent: 62.5 }, durationMs: 1500, store: undefined,
+      findings: { total: 3, bySeverity: { critical: 1, high: 1, medium: 0, low: 1, info: 0 }, byRule: {} }, policy: { compliant: 5, nonCompliant: 3, percent: 62.5 }, logs: { workspaces: 2, failedWorkspaces: 1, queries: 14 }, durationMs: 1500, store: undefined,
     },
     errors: [{ scope: 'subscription', target: '22222222', reason: 'authError', message: 'HTTP 403 AuthorizationFailed' }],
   };

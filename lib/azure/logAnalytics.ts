@@ -1,0 +1,49 @@
+import type { TokenCredential } from '@azure/core-auth';
+import { LogsQueryClient, LogsQueryResultStatus,type LogsTable } from '@azure/monitor-query-logs';
+
+import type { AzureTarget } from '../config.js';
+import { toFleetGuardError } from '../errors.js';
+import type { RetrySettings } from './clientOptions.js';
+
+export interface LogsQueryOutcome {
+  /** Rows of the primary table as column → value. */
+  rows: Record<string, unknown>[];
+  /** Set when the service returned only part of the result (PartialFailure): rows are kept, but incomplete. */
+  partialError: string | undefined;
+}
+
+function tableRows(table: LogsTable | undefined): Record<string, unknown>[] {
+  if (table === undefined) return [];
+  const names = table.columnDescriptors.map((column) => column.name ?? '');
+  return table.rows.map((row) => Object.fromEntries(names.map((name, index) => [name, row[index]])));
+}
+
+/**
+ * Log Analytics queries, resource-centric: a workspace is addressed by its ARM resource id (what
+ * clusters reference), which needs no extra lookup of the workspace's customer id.
+ */
+export class LogAnalyticsAdapter {
+  private readonly client: LogsQueryClient;
+
+  constructor(credential: TokenCredential, target: AzureTarget, endpoint: string, retry: RetrySettings) {
+    const scope = target.kind === 'simulator' ? 'https://api.loganalytics.io/.default' : `${new URL(endpoint).origin}/.default`;
+    this.client = new LogsQueryClient(credential, {
+      endpoint,
+      credentials: { scopes: [scope] },
+      ...(target.kind === 'simulator' ? { tlsOptions: { ca: target.caPem } } : {}),
+      retryOptions: retry,
+      userAgentOptions: { userAgentPrefix: 'aks-fleet-guard' },
+    });
+  }
+
+  async query(workspaceResourceId: string, query: string, lookbackMinutes: number): Promise<LogsQueryOutcome> {
+    try {
+      const result = await this.client.queryResource(workspaceResourceId, query, { duration: `PT${lookbackMinutes}M` }, { serverTimeoutInSeconds: 120 });
+      if (result.status === LogsQueryResultStatus.Success) return { rows: tableRows(result.tables[0]), partialError: undefined };
+      const error = result.partialError;
+      return { rows: tableRows(result.partialTables[0]), partialError: `${error.code ?? 'PartialError'}: ${error.message ?? 'partial result'}` };
+    } catch (error) {
+      throw toFleetGuardError(error, `querying workspace ${workspaceResourceId}`);
+    }
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The Log Analytics query API over the snapshot's `logs/{detectionId}.json`. A workspace returns the
+ * rows of the clusters that report to it (and rows of clusters outside the fleet, which the sweep
+ * must ignore). Queries are recognised by the detection marker the sweep puts in them.
+ */
+import { createHash } from 'node:crypto';
+
+import { detectionMarker } from '../detections/query.js';
+import type { FaultInjector } from './faults.js';
+import type { FleetState } from './fleetState.js';
+import type { Route, SimulatorRequest, SimulatorResponse } from './router.js';
+import type { JsonObject } from './snapshot.js';
+
+const MARKER = new RegExp(`^${detectionMarker('([a-z0-9-]+)').replace(/[/]/g, '\\/')}`, 'm');
+
+/** The GUID a workspace is addressed by in `/v1/workspaces/{id}`: derived from its resource id. */
+export function simulatedCustomerId(workspaceResourceId: string): string {
+  const hex = createHash('sha256').update(workspaceResourceId.toLowerCase()).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+function logsError(status: number, code: string, message: string): SimulatorResponse {
+  return { status, body: { error: { code, message, correlationId: '00000000-0000-0000-0000-000000000000' } } };
+}
+
+function knownWorkspaces(fleet: FleetState): Set<string> {
+  const all = new Set<string>();
+  for (const workspaces of fleet.workspacesByCluster().values()) for (const workspace of workspaces) all.add(workspace);
+  for (const workspace of fleet.extraWorkspaces) all.add(workspace.toLowerCase());
+  return all;
+}
+
+function answer(fleet: FleetState, faults: FaultInjector, workspaceId: string, request: SimulatorRequest): SimulatorResponse {
+  const body = request.body as { query?: unknown } | undefined;
+  if (typeof body?.query !== 'string') return logsError(400, 'BadArgumentError', 'The request had some invalid properties: query is required.');
+  if (!knownWorkspaces(fleet).has(workspaceId.toLowerCase())) {
+    return logsError(404, 'WorkspaceNotFoundError', `The workspace could not be found: ${workspaceId}`);
+  }
+  const fault = faults.workspaceFault(workspaceId);
+  if (fault === 'failing') return logsError(500, 'InternalServerError', 'The simulator was told to fail queries to this workspace.');
+  const detectionId = MARKER.exec(body.query)?.[1];
+  if (detectionId === undefined) return logsError(400, 'SemanticError', 'The simulator answers only fleetguard detection queries.');
+  const stored = fleet.logs.get(detectionId);
+  const tables = Array.isArray(stored?.['tables']) ? (stored['tables'] as JsonObject[]) : [];
+  const byCluster = fleet.workspacesByCluster();
+  const served = tables.map((table) => {
+    const columns = Array.isArray(table['columns']) ? (table['columns'] as JsonObject[]) : [];
+    const idIndex = columns.findIndex((column) => column['name'] === '_ResourceId');
+    const rows = (Array.isArray(table['rows']) ? (table['rows'] as unknown[][]) : []).filter((row) => {
+      const clusterWorkspaces = byCluster.get(String(row[idIndex] ?? '').toLowerCase());
+      return clusterWorkspaces === undefined || clusterWorkspaces.has(workspaceId.toLowerCase());
+    });
+    return { ...table, rows };
+  });
+  const error = fault === 'partial' ? { code: 'PartialError', message: 'There were some errors when processing your query.', details: [{ code: 'EngineError', message: 'Query result set has exceeded the internal data size limit' }] } : stored?.['error'];
+  return { status: 200, body: { tables: served.length > 0 ? served : [{ name: 'PrimaryResult', columns: [], rows: [] }], ...(error === undefined ? {} : { error }) } };
+}
+
+export function logsRoutes(fleet: FleetState, faults: FaultInjector): Route[] {
+  return [
+    {
+      name: 'logs.query',
+      method: 'POST',
+      // Resource-centric: /v1/{workspace resource id}/query (the SDK may double the slash).
+      pattern: /^\/v1\/+(?<workspace>subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+)\/query\/?$/i,
+      handle: (request) => answer(fleet, faults, `/${request.params['workspace'] ?? ''}`, request),
+    },
+    {
+      name: 'logs.query',
+      method: 'POST',
+      pattern: /^\/v1\/workspaces\/(?<customerId>[0-9a-f-]{36})\/query\/?$/i,
+      handle: (request) => {
+        const customerId = (request.params['customerId'] ?? '').toLowerCase();
+        const workspace = [...knownWorkspaces(fleet)].find((candidate) => simulatedCustomerId(candidate) === customerId);
+        return workspace === undefined ? logsError(404, 'WorkspaceNotFoundError', `The workspace could not be found: ${customerId}`) : answer(fleet, faults, workspace, request);
+      },
+    },
+  ];
+}
