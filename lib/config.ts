@@ -164,9 +164,17 @@ const environmentSchema = z.object({
           return z.NEVER;
         }
       })
-      .pipe(z.record(z.enum(DETECTION_IDS, { message: `keys must be detection ids (${DETECTION_IDS.join(', ')})` }), z.number().int().min(1, 'thresholds must be whole numbers of at least 1')))
+      .pipe(
+        z.record(z.string(), z.number().int().min(1, 'thresholds must be whole numbers of at least 1')).superRefine((thresholds, context) => {
+          for (const key of Object.keys(thresholds)) {
+            if (!(DETECTION_IDS as readonly string[]).includes(key)) {
+              context.addIssue({ code: 'custom', message: `unknown detection id "${key}" (known: ${DETECTION_IDS.join(', ')})` });
+            }
+          }
+        }),
+      )
       .optional()
-      .transform((value) => (value ?? {}) as Record<string, number>),
+      .transform((value) => (value ?? {})),
   ),
   FLEETGUARD_LOGS_ENDPOINT: httpsUrl(undefined),
   AZURE_CLIENT_ID: optionalText,
@@ -196,7 +204,7 @@ export function parseConfig(env: Environment): FleetGuardConfig {
   const parsed = environmentSchema.safeParse(env);
   const problems: string[] = parsed.success
     ? []
-    : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(settings)'}: ${issue.message}`);
+    : parsed.error.issues.map((issue) => `${describeSettingPath(issue.path)}: ${issue.message}`);
   if (!parsed.success) throw configError(problems);
   const settings = parsed.data;
 
@@ -263,6 +271,14 @@ function resolveStorage(settings: ParsedEnvironment, problems: string[]): Storag
   // Never echo the value: a connection string holds the account key.
   problems.push('AzureWebJobsStorage: is not a storage connection string (expected AccountName=... or TableEndpoint=...)');
   return undefined;
+}
+
+/** `FLEETGUARD_SUBSCRIPTIONS (entry 2)` rather than `FLEETGUARD_SUBSCRIPTIONS.1`. */
+function describeSettingPath(path: readonly PropertyKey[]): string {
+  const [setting, ...rest] = path;
+  if (setting === undefined) return '(settings)';
+  const detail = rest.map((part) => (typeof part === 'number' ? `entry ${part + 1}` : String(part))).join(', ');
+  return detail === '' ? String(setting) : `${String(setting)} (${detail})`;
 }
 
 function configError(problems: string[]): FleetGuardError {

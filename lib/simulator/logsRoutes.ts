@@ -47,7 +47,8 @@ function answer(fleet: FleetState, faults: FaultInjector, workspaceId: string, r
     const columns = Array.isArray(table['columns']) ? (table['columns'] as JsonObject[]) : [];
     const idIndex = columns.findIndex((column) => column['name'] === '_ResourceId');
     const rows = (Array.isArray(table['rows']) ? (table['rows'] as unknown[][]) : []).filter((row) => {
-      const clusterWorkspaces = byCluster.get(String(row[idIndex] ?? '').toLowerCase());
+      const resourceId = row[idIndex];
+      const clusterWorkspaces = byCluster.get(typeof resourceId === 'string' ? resourceId.toLowerCase() : '');
       return clusterWorkspaces === undefined || clusterWorkspaces.has(workspaceId.toLowerCase());
     });
     return { ...table, rows };

@@ -35,8 +35,8 @@ describe('fleetSweep timer function, invoked as the host invokes it', () => {
     await host.invokeTimer('fleetSweep');
     const clients = createAzureClients(parseConfig(local.settings));
     const open = await clients.findings!.listFindings({ status: 'open' });
-    expect(open).toHaveLength(11);
-    expect((await clients.sweeps!.latest(1))[0]).toMatchObject({ trigger: 'timer', status: 'succeeded', findings: 11 });
+    expect(open).toHaveLength(12);
+    expect((await clients.sweeps!.latest(1))[0]).toMatchObject({ trigger: 'timer', status: 'succeeded', findings: 12 });
     expect(host.logsOf('fleetSweep').some((log) => log.level === 'information' && /Sweep succeeded: 3 clusters/.test(log.message))).toBe(true);
   });
 
@@ -48,7 +48,7 @@ describe('fleetSweep timer function, invoked as the host invokes it', () => {
     expect(warnings.some((message) => message.includes('running late'))).toBe(true);
     expect(warnings.some((message) => message.includes(`subscription ${SUB2} (authError)`))).toBe(true);
     const clients = createAzureClients(parseConfig(local.settings));
-    expect(await clients.findings!.listFindings({ status: 'open' })).toHaveLength(11);
+    expect(await clients.findings!.listFindings({ status: 'open' })).toHaveLength(12);
   });
 
   it('fails the invocation (for monitoring) when no subscription could be swept, without touching findings', async () => {
@@ -56,6 +56,6 @@ describe('fleetSweep timer function, invoked as the host invokes it', () => {
     await expect(host.invokeTimer('fleetSweep')).rejects.toThrow(/no subscription could be swept/);
     local.simulator.faults.configure({});
     const clients = createAzureClients(parseConfig(local.settings));
-    expect(await clients.findings!.listFindings({ status: 'open' })).toHaveLength(11);
+    expect(await clients.findings!.listFindings({ status: 'open' })).toHaveLength(12);
   });
 });

@@ -31,16 +31,16 @@ describe('findings lifecycle in Azure Tables (Azurite)', () => {
     fleet = await startTestFleet({ snapshot: loadSnapshot(conformanceSample), withStore: true });
     const store = fleet.clients.findings!;
     const first = await fleet.sweep();
-    expect(first.stats.store).toMatchObject({ opened: 11, updated: 0, resolved: 0, subscriptions: 2 });
+    expect(first.stats.store).toMatchObject({ opened: 12, updated: 0, resolved: 0, subscriptions: 2 });
     const opened = await store.listFindings();
     expect(opened.every((finding) => finding.status === 'open' && finding.firstSeen === first.startedAt && finding.lastSeen === first.startedAt)).toBe(true);
 
     const second = await fleet.sweep();
-    expect(second.stats.store).toMatchObject({ opened: 0, updated: 11, resolved: 0 });
+    expect(second.stats.store).toMatchObject({ opened: 0, updated: 12, resolved: 0 });
 
     fleet.local.simulator.fleet.updateClusterProperties(WEB_DEV, (properties) => (properties['disableLocalAccounts'] = true));
     const third = await fleet.sweep();
-    expect(third.stats.store).toMatchObject({ opened: 0, updated: 10, resolved: 1 });
+    expect(third.stats.store).toMatchObject({ opened: 0, updated: 11, resolved: 1 });
     const resolved = await store.listFindings({ status: 'resolved' });
     expect(resolved).toHaveLength(1);
     expect(resolved[0]).toMatchObject({ ruleId: 'AKS-LOCAL-ACCOUNTS', resolvedAt: third.startedAt, resolution: 'notObserved', lastSeen: second.startedAt });
@@ -113,7 +113,7 @@ describe('findings lifecycle in Azure Tables (Azurite)', () => {
     const second = await fleet.sweep();
     const records = await fleet.clients.sweeps!.latest(5);
     expect(records.map((record) => record.sweepId)).toEqual([second.sweepId, first.sweepId]);
-    expect(records[1]).toMatchObject({ status: 'partial', trigger: 'test', subscriptions: 2, subscriptionsFailed: 1, clusters: 2, findings: 6, opened: 6, policyCompliancePercent: 50 });
+    expect(records[1]).toMatchObject({ status: 'partial', trigger: 'test', subscriptions: 2, subscriptionsFailed: 1, clusters: 2, findings: 7, opened: 7, policyCompliancePercent: 50 });
     expect(JSON.parse(records[1]!.errors)).toEqual([expect.objectContaining({ scope: 'subscription', target: SUB2, reason: 'authError' })]);
   });
 

@@ -19,19 +19,19 @@ function ruleKeys(result: { findings: Array<{ clusterName: string; ruleId: strin
 }
 
 describe('sweep against the simulator', () => {
-  it('reports exactly the AKS-* and POLICY-* findings the conformance sample expects', async () => {
+  it('reports exactly the AKS-*, POLICY-* and LOG-* findings the conformance sample expects', async () => {
     fleet = await startTestFleet({ snapshot: loadSnapshot(conformanceSample) });
     const result = await fleet.sweep();
     expect(result.status).toBe('succeeded');
     expect(ruleKeys(result)).toEqual(
       [
-        'web-dev:AKS-API-EXPOSURE', 'web-dev:AKS-KEYVAULT-CSI', 'web-dev:POLICY-NONCOMPLIANT', 'web-dev:AKS-LOCAL-ACCOUNTS', 'web-dev:AKS-NETWORK-POLICY', 'web-dev:AKS-VERSION-ENDING',
+        'web-dev:AKS-API-EXPOSURE', 'web-dev:AKS-KEYVAULT-CSI', 'web-dev:POLICY-NONCOMPLIANT', 'web-dev:LOG-FAILED-API-AUTH', 'web-dev:AKS-LOCAL-ACCOUNTS', 'web-dev:AKS-NETWORK-POLICY', 'web-dev:AKS-VERSION-ENDING',
         'batch-staging:AKS-AZURE-RBAC', 'batch-staging:AKS-DEFENDER', 'batch-staging:AKS-ENTRA', 'batch-staging:AKS-POOL-VERSION-SKEW', 'batch-staging:AKS-VERSION-UNSUPPORTED',
       ].sort(),
     );
   });
 
-  it('makes one list and two policy calls per subscription and one versions call per location, never one per cluster', async () => {
+  it('makes one list and two policy calls per subscription, one versions call per location, one query per workspace and detection, never one per cluster', async () => {
     const options = { clusters: 120, subscriptions: 6, locations: 3 };
     fleet = await startTestFleet({ snapshot: generateFleet(options), pageSize: 1000 });
     const result = await fleet.sweep();
@@ -41,6 +41,8 @@ describe('sweep against the simulator', () => {
       'arm.listManagedClusters': 6,
       'arm.listKubernetesVersions': 3,
       'policy.queryResults': 12,
+      // All 120 clusters report to one workspace: one query per detection.
+      'logs.query': 7,
     });
   });
 
@@ -85,7 +87,7 @@ describe('sweep against the simulator', () => {
     });
     const result = await fleet.sweep();
     expect(result.status).toBe('succeeded');
-    expect(result.findings).toHaveLength(11);
+    expect(result.findings).toHaveLength(12);
     expect(fleet.local.simulator.requests.count(undefined, 503)).toBe(2);
     expect(fleet.local.simulator.requests.count(undefined, 500)).toBe(1);
   });
@@ -99,7 +101,7 @@ describe('sweep against the simulator', () => {
       { scope: 'subscription', target: SUB2, reason: 'authError', message: expect.stringContaining('HTTP 403 AuthorizationFailed') },
     ]);
     expect(result.findings.map((finding) => finding.clusterName)).not.toContain('batch-staging');
-    expect(result.findings.filter((finding) => finding.clusterName === 'web-dev')).toHaveLength(6);
+    expect(result.findings.filter((finding) => finding.clusterName === 'web-dev')).toHaveLength(7);
   });
 
   it('a location whose versions cannot be read skips only the version rules there', async () => {

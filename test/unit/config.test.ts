@@ -51,7 +51,7 @@ describe('configuration', () => {
       FLEETGUARD_ARM_ENDPOINT: 'http://management.azure.com',
       FLEETGUARD_FINDINGS_TABLE: 'no-dashes',
     });
-    expect(error.message).toContain('FLEETGUARD_SUBSCRIPTIONS');
+    expect(error.message).toMatch(/FLEETGUARD_SUBSCRIPTIONS \(entry 1\): each entry must be a subscription id/);
     expect(error.message).toMatch(/FLEETGUARD_SWEEP_SCHEDULE: must be an NCRONTAB expression with six fields/);
     expect(error.message).toMatch(/FLEETGUARD_SWEEP_CONCURRENCY: must be at least 1/);
     expect(error.message).toMatch(/FLEETGUARD_ARM_ENDPOINT: must be an https:\/\/ URL/);
@@ -90,5 +90,30 @@ describe('configuration', () => {
     const names = SETTINGS.map((setting) => setting.name);
     expect(new Set(names).size).toBe(names.length);
     for (const name of ['FLEETGUARD_SUBSCRIPTIONS', 'FLEETGUARD_SWEEP_SCHEDULE', 'AzureWebJobsStorage__accountName', 'DURABLE_TASK_HUB_NAME']) expect(names).toContain(name);
+  });
+});
+
+describe('detection settings', () => {
+  it('defaults: one hour, catalog thresholds, the public Logs endpoint', () => {
+    expect(parseConfig({}).logs).toEqual({ endpoint: 'https://api.loganalytics.io/v1', workspaces: [], lookbackMinutes: 60, thresholds: {} });
+  });
+
+  it('parses workspaces, look-back and threshold overrides', () => {
+    const workspace = '/subscriptions/1/resourceGroups/ops/providers/Microsoft.OperationalInsights/workspaces/audit';
+    const config = parseConfig({ FLEETGUARD_LOG_WORKSPACES: workspace, FLEETGUARD_DETECTION_LOOKBACK_MINUTES: '30', FLEETGUARD_DETECTION_THRESHOLDS: '{"failed-api-auth": 25}' });
+    expect(config.logs).toMatchObject({ workspaces: [workspace], lookbackMinutes: 30, thresholds: { 'failed-api-auth': 25 } });
+  });
+
+  it('names each malformed detection setting', () => {
+    const error = configError({
+      FLEETGUARD_LOG_WORKSPACES: '/subscriptions/1/resourceGroups/ops/providers/Microsoft.Storage/storageAccounts/x',
+      FLEETGUARD_DETECTION_LOOKBACK_MINUTES: '2',
+      FLEETGUARD_DETECTION_THRESHOLDS: '{"brute-force": 3}',
+    });
+    expect(error.message).toMatch(/FLEETGUARD_LOG_WORKSPACES \(entry 1\): each entry must be a workspace resource id/);
+    expect(error.message).toMatch(/FLEETGUARD_DETECTION_LOOKBACK_MINUTES: must be at least 5/);
+    expect(error.message).toMatch(/FLEETGUARD_DETECTION_THRESHOLDS: unknown detection id "brute-force" \(known: failed-api-auth, /);
+    expect(configError({ FLEETGUARD_DETECTION_THRESHOLDS: 'not json' }).message).toMatch(/FLEETGUARD_DETECTION_THRESHOLDS: must be a JSON object/);
+    expect(configError({ FLEETGUARD_DETECTION_THRESHOLDS: '{"crashloop": 0}' }).message).toMatch(/thresholds must be whole numbers of at least 1/);
   });
 });

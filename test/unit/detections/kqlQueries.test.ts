@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+
+import { DETECTION_IDS, DETECTIONS } from '../../../lib/detections/catalog.js';
+import { detectionQueryText, kqlString, prepareDetectionQuery } from '../../../lib/detections/query.js';
+import { analyzeKql } from '../../harness/kusto.js';
+import { LOG_ANALYTICS_TABLES } from '../../harness/logAnalyticsSchemas.js';
+
+const PARAMETERS = { lookbackMinutes: 60, threshold: 10 };
+
+describe('detection queries, checked by the Kusto language service against the real table schemas', () => {
+  it('covers every LOG-* rule of the catalog', () => {
+    expect(DETECTIONS.map((detection) => detection.id)).toEqual([...DETECTION_IDS]);
+    expect(DETECTIONS.map((detection) => detection.ruleId).sort()).toEqual([
+      'LOG-ANONYMOUS-ACCESS', 'LOG-CRASHLOOP', 'LOG-EXEC-INTO-POD', 'LOG-FAILED-API-AUTH', 'LOG-NODE-NOT-READY', 'LOG-PRIVILEGED-POD', 'LOG-SECRET-READS',
+    ]);
+  });
+
+  it.each(DETECTIONS.map((detection) => [detection.id, detection] as const))('%s parses, type-checks, and returns exactly its declared columns', (_id, detection) => {
+    const analysis = analyzeKql(prepareDetectionQuery(detection, PARAMETERS));
+    expect(analysis.errors).toEqual([]);
+    expect(analysis.kind).toBe('Query');
+    expect(analysis.columns).toEqual(detection.columns);
+    expect(detection.columns['_ResourceId']).toBe('string');
+    expect(detection.columns[detection.measure]).toBe('long');
+    for (const table of detection.tables) expect(LOG_ANALYTICS_TABLES, table).toHaveProperty(table);
+    for (const table of detection.tables) expect(detectionQueryText(detection)).toContain(table);
+  });
+
+  it('a broken column name fails the check', () => {
+    const detection = DETECTIONS.find((candidate) => candidate.id === 'crashloop')!;
+    const broken = prepareDetectionQuery(detection, PARAMETERS).replace('ContainerStatusReason', 'ContainerStatusReasons');
+    expect(analyzeKql(broken).errors.join('\n')).toMatch(/ContainerStatusReasons/);
+    const wrongTable = prepareDetectionQuery(detection, PARAMETERS).replace('KubePodInventory', 'KubePodInventories');
+    expect(analyzeKql(wrongTable).errors.length).toBeGreaterThan(0);
+  });
+
+  it('without the let bindings the parameters are unknown names (the sweep must prepend them)', () => {
+    const detection = DETECTIONS.find((candidate) => candidate.id === 'secret-reads')!;
+    expect(analyzeKql(detectionQueryText(detection)).errors.join('\n')).toMatch(/lookback/);
+  });
+
+  it('rejects parameters that are not plain numbers instead of splicing them into the query', () => {
+    const detection = DETECTIONS[0]!;
+    expect(() => prepareDetectionQuery(detection, { lookbackMinutes: 1.5, threshold: 1 })).toThrow(/lookback/);
+    expect(() => prepareDetectionQuery(detection, { lookbackMinutes: 60, threshold: Number.NaN })).toThrow(/threshold/);
+  });
+});
+
+describe('kqlString', () => {
+  const hostile = [
+    'plain',
+    'it\'s "quoted"',
+    '" | take 1 | where 1 == "1',
+    "' ; .drop table AKSAudit //",
+    'back\\slash\\',
+    'new\nline\r\ttab',
+    '\u0000\u001f\u007f',
+    'emoji 🚀 and ünïcödé',
+    '@"verbatim"',
+    '//comment',
+  ];
+  it.each(hostile)('%j stays one string literal', (value) => {
+    const analysis = analyzeKql(`print value = ${kqlString(value)}`);
+    expect(analysis.errors).toEqual([]);
+    expect(analysis.columns).toEqual({ value: 'string' });
+  });
+
+  it('escapes quotes and backslashes so a closing quote cannot end the literal', () => {
+    expect(kqlString('a"b\\c')).toBe('"a\\"b\\\\c"');
+    const analysis = analyzeKql(`AKSAudit | where Verb == ${kqlString('" or 1 == 1 or Verb == "')} | project Verb`);
+    expect(analysis.errors).toEqual([]);
+    expect(analysis.columns).toEqual({ Verb: 'string' });
+  });
+});
