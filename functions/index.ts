@@ -1,2 +1,4 @@
 /** The Functions app entry (package.json `main`): importing a file registers its functions. */
 import './fleetSweep.js';
+import './aksEvents.js';
+import './policyEvents.js';

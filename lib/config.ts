@@ -41,7 +41,7 @@ export interface FleetGuardConfig {
     thresholds: Record<string, number>;
   };
   storage: StorageTarget | undefined;
-  tables: { findings: string; sweeps: string };
+  tables: { findings: string; sweeps: string; events: string };
   durableTaskHubName: string;
 }
 
@@ -71,6 +71,7 @@ export const SETTINGS: readonly SettingDescription[] = [
   { name: 'AzureWebJobsStorage__tableServiceUri', description: 'Alternative to __accountName: the Table service URL', requiredInAzure: false },
   { name: 'FLEETGUARD_FINDINGS_TABLE', description: 'Table of findings', defaultValue: 'fleetguardFindings', requiredInAzure: false },
   { name: 'FLEETGUARD_SWEEPS_TABLE', description: 'Table of sweep records', defaultValue: 'fleetguardSweeps', requiredInAzure: false },
+  { name: 'FLEETGUARD_EVENTS_TABLE', description: 'Table of processed Event Grid event ids and AKS notices', defaultValue: 'fleetguardEvents', requiredInAzure: false },
   { name: 'DURABLE_TASK_HUB_NAME', description: 'Durable Functions task hub (host.json reads it)', defaultValue: 'fleetguard', requiredInAzure: true },
 ];
 
@@ -189,6 +190,9 @@ const environmentSchema = z.object({
   FLEETGUARD_SWEEPS_TABLE: optionalText.pipe(
     z.string().regex(TABLE_NAME, 'must be a table name (a letter, then 2-62 letters or digits)').optional().transform((v) => v ?? 'fleetguardSweeps'),
   ),
+  FLEETGUARD_EVENTS_TABLE: optionalText.pipe(
+    z.string().regex(TABLE_NAME, 'must be a table name (a letter, then 2-62 letters or digits)').optional().transform((v) => v ?? 'fleetguardEvents'),
+  ),
   DURABLE_TASK_HUB_NAME: optionalText.pipe(
     z.string().regex(TASK_HUB_NAME, 'must be a task hub name (a letter, then 2-44 letters or digits)').optional().transform((v) => v ?? 'fleetguard'),
   ),
@@ -225,7 +229,7 @@ export function parseConfig(env: Environment): FleetGuardConfig {
       thresholds: settings.FLEETGUARD_DETECTION_THRESHOLDS,
     },
     storage,
-    tables: { findings: settings.FLEETGUARD_FINDINGS_TABLE, sweeps: settings.FLEETGUARD_SWEEPS_TABLE },
+    tables: { findings: settings.FLEETGUARD_FINDINGS_TABLE, sweeps: settings.FLEETGUARD_SWEEPS_TABLE, events: settings.FLEETGUARD_EVENTS_TABLE },
     durableTaskHubName: settings.DURABLE_TASK_HUB_NAME,
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { FleetGuardConfig } from '../config.js';
 import { DETECTIONS } from '../detections/catalog.js';
+import { NoticeStore } from '../events/noticeStore.js';
 import { FindingsStore } from '../findings/findingsStore.js';
 import type { DetectionSettings, LogsReader } from '../sweep/detectionStage.js';
 import type { FleetReader } from '../sweep/fleetReader.js';
@@ -22,9 +23,13 @@ export interface AzureClients {
   fleet: FleetReader;
   policy: PolicyReader;
   logs: { reader: LogsReader; settings: DetectionSettings };
+  /** The adapters themselves, for reads of single resources (event reactions). */
+  containerService: ContainerServiceAdapter;
+  policyInsights: PolicyInsightsAdapter;
   /** Present when storage is configured. */
   findings: FindingsStore | undefined;
   sweeps: SweepRecordStore | undefined;
+  notices: NoticeStore | undefined;
 }
 
 export interface AzureClientsOptions {
@@ -52,8 +57,11 @@ export function createAzureClients(config: FleetGuardConfig, options: AzureClien
     fleet,
     policy,
     logs,
+    containerService,
+    policyInsights: policy,
     findings: storage === undefined ? undefined : new FindingsStore(createTableClient(storage, config.tables.findings, credential)),
     sweeps: storage === undefined ? undefined : new SweepRecordStore(createTableClient(storage, config.tables.sweeps, credential)),
+    notices: storage === undefined ? undefined : new NoticeStore(createTableClient(storage, config.tables.events, credential)),
   };
 }
 
@@ -66,5 +74,6 @@ export function sweepDependencies(clients: AzureClients, options: { withStore?: 
     logs: clients.logs,
     ...(withStore && clients.findings ? { findings: clients.findings } : {}),
     ...(withStore && clients.sweeps ? { sweeps: clients.sweeps } : {}),
+    ...(withStore && clients.notices ? { notices: clients.notices } : {}),
   };
 }

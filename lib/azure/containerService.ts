@@ -61,6 +61,16 @@ export class ContainerServiceAdapter {
     return listing;
   }
 
+  /** One cluster, or undefined when it does not exist (any more). */
+  async getCluster(subscriptionId: string, resourceGroup: string, name: string): Promise<Cluster | undefined> {
+    try {
+      return toCluster(await this.client(subscriptionId).managedClusters.get(resourceGroup, name));
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      throw toFleetGuardError(error, `reading managed cluster ${resourceGroup}/${name} of subscription ${subscriptionId}`);
+    }
+  }
+
   /** The Kubernetes versions AKS offers in a location (asked through any subscription that can see it). */
   async listKubernetesVersions(subscriptionId: string, location: string): Promise<KubernetesVersionCatalog> {
     try {

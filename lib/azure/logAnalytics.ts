@@ -43,7 +43,7 @@ export class LogAnalyticsAdapter {
       const error = result.partialError;
       return { rows: tableRows(result.partialTables[0]), partialError: `${error.code ?? 'PartialError'}: ${error.message ?? 'partial result'}` };
     } catch (error) {
-      throw toFleetGuardError(error, `querying workspace ${workspaceResourceId}`);
+      throw toFleetGuardError(error, 'query');
     }
   }
 }

@@ -69,11 +69,21 @@ export class PolicyInsightsAdapter {
   }
 
   /** Latest non-compliant states of the subscription's clusters and their agent pools. */
-  async listNonCompliantClusterStates(subscriptionId: string): Promise<PolicyStateRecord[]> {
+  listNonCompliantClusterStates(subscriptionId: string): Promise<PolicyStateRecord[]> {
+    return this.nonCompliantStates(subscriptionId, undefined);
+  }
+
+  /** The same, for one resource group: what an event about one cluster needs. */
+  listNonCompliantClusterStatesInResourceGroup(subscriptionId: string, resourceGroup: string): Promise<PolicyStateRecord[]> {
+    return this.nonCompliantStates(subscriptionId, resourceGroup);
+  }
+
+  private async nonCompliantStates(subscriptionId: string, resourceGroup: string | undefined): Promise<PolicyStateRecord[]> {
     const records: PolicyStateRecord[] = [];
+    const filter = clusterStatesFilter({ nonCompliantOnly: true }) + (resourceGroup === undefined ? '' : ` and resourceGroup eq ${odataString(resourceGroup)}`);
     try {
       const states = this.client.policyStates.listQueryResultsForSubscription('latest', subscriptionId, {
-        queryOptions: { filter: clusterStatesFilter({ nonCompliantOnly: true }), select: POLICY_STATE_COLUMNS.join(',') },
+        queryOptions: { filter, select: POLICY_STATE_COLUMNS.join(',') },
       });
       for await (const state of states) {
         const record = toPolicyStateRecord(state);

@@ -35,11 +35,11 @@ function aggregate(states: readonly JsonObject[], apply: string): JsonObject[] |
 function queryResults(fleet: FleetState, request: SimulatorRequest, pageSize: number): SimulatorResponse {
   const subscriptionId = (request.params['subscriptionId'] ?? '').toLowerCase();
   const params = request.url.searchParams;
-  // A subscription sees the states of its own resources.
-  const all = (Array.isArray(fleet.policyStates?.['value']) ? (fleet.policyStates['value'] as JsonObject[]) : []).filter((state) => {
-    const resourceId = typeof state['resourceId'] === 'string' ? state['resourceId'].toLowerCase() : '';
-    return resourceId.startsWith(`/subscriptions/${subscriptionId}/`);
-  });
+  // A subscription sees the states of its own resources. `resourceGroup` is filled in from the id
+  // when a snapshot omits it, as the service always returns it.
+  const all = (Array.isArray(fleet.policyStates?.['value']) ? (fleet.policyStates['value'] as JsonObject[]) : [])
+    .filter((state) => typeof state['resourceId'] === 'string' && state['resourceId'].toLowerCase().startsWith(`/subscriptions/${subscriptionId}/`))
+    .map((state) => ({ resourceGroup: /\/resourcegroups\/([^/]+)/i.exec(String(state['resourceId']))?.[1], ...state }));
   let states = all;
   const filter = params.get('$filter');
   if (filter !== null) {

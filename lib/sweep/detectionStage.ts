@@ -51,7 +51,7 @@ export async function runDetectionStage(
   const limit = pLimit(concurrency);
   const states = new Map<string, QueryState>();
   const rowsByDetection = new Map<string, ResultRow[]>();
-  const problemsByWorkspace = new Map<string, { reason: SweepError['reason']; messages: string[] }>();
+  const problemsByWorkspace = new Map<string, WorkspaceProblems>();
   const parameters = (detection: Detection): QueryParameters => ({
     lookbackMinutes: settings.lookbackMinutes,
     threshold: settings.thresholds[detection.id] ?? detection.threshold,
@@ -66,11 +66,11 @@ export async function runDetectionStage(
             const outcome = await reader.query(workspaceId, prepareDetectionQuery(detection, parameters(detection)), settings.lookbackMinutes);
             rowsByDetection.set(detection.id, [...(rowsByDetection.get(detection.id) ?? []), ...outcome.rows]);
             states.set(stateKey, outcome.partialError === undefined ? 'complete' : 'partial');
-            if (outcome.partialError !== undefined) note(problemsByWorkspace, workspaceId, 'serverError', `${detection.id}: partial result (${outcome.partialError})`);
+            if (outcome.partialError !== undefined) note(problemsByWorkspace, workspaceId, 'serverError', detection.id, `partial result (${outcome.partialError})`);
           } catch (error) {
-            const failure = toFleetGuardError(error, `running detection ${detection.id}`);
+            const failure = toFleetGuardError(error, 'query');
             states.set(stateKey, 'failed');
-            note(problemsByWorkspace, workspaceId, failure.reason, `${detection.id}: ${failure.message}`);
+            note(problemsByWorkspace, workspaceId, failure.reason, detection.id, failure.message);
           }
         }),
       ),
@@ -91,15 +91,25 @@ export async function runDetectionStage(
       scope: 'workspace',
       target: parseResourceId(workspaceId).name ?? workspaceId,
       reason: problem.reason,
-      message: `workspace ${workspaceId}: ${problem.messages.join('; ')} (findings of these detections are kept, not resolved)`,
+      message: `workspace ${workspaceId}: ${[...problem.detectionsByMessage].map(([message, detections]) => `${inCatalogOrder(detections).join(', ')}: ${message}`).join('; ')} (findings of these detections are kept, not resolved)`,
     });
+  }
+  function inCatalogOrder(ids: string[]): string[] {
+    const order = settings.detections.map((detection) => detection.id);
+    return [...ids].sort((left, right) => order.indexOf(left) - order.indexOf(right));
   }
   const failed = [...problemsByWorkspace.keys()].length;
   return { findings, workspaces: { total: workspaces.size, failed }, queries: workspaces.size * settings.detections.length };
 }
 
-function note(problems: Map<string, { reason: SweepError['reason']; messages: string[] }>, workspaceId: string, reason: SweepError['reason'], message: string): void {
-  const entry = problems.get(workspaceId) ?? { reason, messages: [] };
-  entry.messages.push(message);
+interface WorkspaceProblems {
+  reason: SweepError['reason'];
+  /** The same failure usually hits every detection: report it once, with the detections it hit. */
+  detectionsByMessage: Map<string, string[]>;
+}
+
+function note(problems: Map<string, WorkspaceProblems>, workspaceId: string, reason: SweepError['reason'], detectionId: string, message: string): void {
+  const entry = problems.get(workspaceId) ?? { reason, detectionsByMessage: new Map<string, string[]>() };
+  entry.detectionsByMessage.set(message, [...(entry.detectionsByMessage.get(message) ?? []), detectionId]);
   problems.set(workspaceId, entry);
 }

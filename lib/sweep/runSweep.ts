@@ -10,8 +10,10 @@ import { toFleetGuardError } from '../errors.js';
 import type { FindingsStore, ReconcileCounts } from '../findings/findingsStore.js';
 import { type Cluster, resourceKey } from '../model/cluster.js';
 import { type Finding, SEVERITIES, type Severity, severityRank } from '../model/finding.js';
+import type { ClusterNotices } from '../model/notice.js';
 import { type ClusterCompliance } from '../policy/policyRules.js';
 import { evaluateCluster } from '../posture/evaluateCluster.js';
+import { evaluateNotices, NOTICE_RULE_IDS } from '../posture/noticeRules.js';
 import { type Coverage, markEvaluated } from './coverage.js';
 import { type DetectionSettings, type DetectionStageResult, type LogsReader, runDetectionStage } from './detectionStage.js';
 import type { FleetReader } from './fleetReader.js';
@@ -24,6 +26,8 @@ export interface SweepDependencies {
   fleet: FleetReader;
   /** Azure Policy compliance; without it POLICY-* rules are not evaluated. */
   policy?: PolicyReader;
+  /** AKS Event Grid notices (support ending/ended, rolling failures); without it those rules are not evaluated. */
+  notices?: { listClusterNotices(): Promise<ClusterNotices> };
   /** Log Analytics detections; without it LOG-* rules are not evaluated. */
   logs?: { reader: LogsReader; settings: DetectionSettings };
   /** Without a store the sweep only reports (offline snapshot audits). */
@@ -61,6 +65,19 @@ export async function runSweep(deps: SweepDependencies, options: SweepOptions): 
     const evaluation = evaluateCluster(cluster, inventory.versionsByLocation.get(cluster.location));
     findings.push(...evaluation.findings);
     markEvaluated(coverage, cluster.id, evaluation.evaluatedRuleIds);
+  }
+
+  if (deps.notices) {
+    try {
+      const notices = await deps.notices.listClusterNotices();
+      for (const cluster of inventory.clusters) {
+        findings.push(...evaluateNotices(cluster, notices));
+        markEvaluated(coverage, cluster.id, NOTICE_RULE_IDS);
+      }
+    } catch (error) {
+      const failure = toFleetGuardError(error, 'reading Event Grid notices');
+      errors.push({ scope: 'store', target: 'notices', reason: failure.reason, message: `${failure.message} (support and rolling rules skipped)` });
+    }
   }
 
   const policy = deps.policy

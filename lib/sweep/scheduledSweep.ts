@@ -1,33 +1,25 @@
 /**
- * The sweep as the `fleetSweep` timer runs it: clients built once per worker from the app's
- * configuration, findings and sweep records in Azure Tables, a summary and every degraded part
- * logged.
+ * The sweep as the `fleetSweep` timer runs it: the worker's shared clients, findings and sweep
+ * records in Azure Tables, a summary and every degraded part logged.
  */
-import { type AzureClients, createAzureClients, sweepDependencies } from '../azure/clients.js';
-import { getConfig, requireStorage } from '../config.js';
+import { sweepDependencies } from '../azure/clients.js';
 import { FleetGuardError } from '../errors.js';
 import { formatSweepSummary } from '../report/sweepTable.js';
+import { getStoredRuntime } from '../runtime.js';
 import { runSweep } from './runSweep.js';
 import type { SweepResult } from './sweepResult.js';
 
 /** The slice of the Functions `InvocationContext` this needs, so it stays host-agnostic. */
-export interface SweepLogger {
+export interface FunctionLogger {
   info(...args: unknown[]): void;
   warn(...args: unknown[]): void;
   error(...args: unknown[]): void;
 }
 
-let clients: AzureClients | undefined;
-
-export async function runScheduledSweep(log: SweepLogger, options: { isPastDue: boolean }): Promise<SweepResult> {
-  const config = getConfig();
-  requireStorage(config);
-  clients ??= createAzureClients(config);
+export async function runScheduledSweep(log: FunctionLogger, options: { isPastDue: boolean }): Promise<SweepResult> {
+  const { config, clients } = await getStoredRuntime();
   if (options.isPastDue) log.warn('fleetSweep is running late (the previous schedule was missed)');
-  const result = await runSweep(
-    sweepDependencies(clients),
-    { subscriptions: config.subscriptions, concurrency: config.sweep.concurrency, trigger: 'timer' },
-  );
+  const result = await runSweep(sweepDependencies(clients), { subscriptions: config.subscriptions, concurrency: config.sweep.concurrency, trigger: 'timer' });
   log.info(`sweep ${result.sweepId}: ${formatSweepSummary(result)}`);
   for (const error of result.errors) log.warn(`sweep ${result.sweepId} degraded: ${error.scope} ${error.target} (${error.reason}): ${error.message}`);
   if (result.status === 'failed') {

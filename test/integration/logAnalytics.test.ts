@@ -51,7 +51,7 @@ describe('KQL detections through the Logs SDK and the simulator', () => {
     const second = await fleet.sweep();
     expect(second.status).toBe('partial');
     expect(second.errors).toEqual([
-      { scope: 'workspace', target: 'ops-logs', reason: 'serverError', message: expect.stringMatching(/^workspace .*ops-logs: failed-api-auth: .*HTTP 500.*findings of these detections are kept, not resolved\)$/) },
+      { scope: 'workspace', target: 'ops-logs', reason: 'serverError', message: expect.stringMatching(/^workspace .*ops-logs: failed-api-auth, anonymous-access, exec-into-pod, privileged-pod, secret-reads, crashloop, node-not-ready: query: HTTP 500 InternalServerError: .* \(findings of these detections are kept, not resolved\)$/) },
     ]);
     expect(second.stats.logs).toEqual({ workspaces: 2, failedWorkspaces: 1, queries: 14 });
     const open = (await fleet.clients.findings!.listFindings({ status: 'open' })).filter((finding) => finding.ruleId.startsWith('LOG-'));

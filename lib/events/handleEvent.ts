@@ -1,0 +1,207 @@
+/**
+ * Reactions to AKS and Azure Policy events. Delivery is at-least-once and unordered, so:
+ * a processed event id is skipped; notices only replace older ones; policy events older than our
+ * last re-evaluation of that cluster are dropped. A malformed or unknown event is reported and
+ * completed (throwing would make Event Grid retry a poison event for a day); a transient failure
+ * throws so Event Grid retries.
+ */
+import { z } from 'zod';
+
+import type { ClusterListing } from '../azure/containerService.js';
+import { FleetGuardError, toFleetGuardError } from '../errors.js';
+import type { FindingsStore } from '../findings/findingsStore.js';
+import { type Cluster, parseResourceId, resourceKey } from '../model/cluster.js';
+import type { Finding } from '../model/finding.js';
+import type { KubernetesVersionCatalog } from '../model/kubernetesVersions.js';
+import type { ClusterNotices } from '../model/notice.js';
+import type { PolicyStateRecord } from '../model/policyState.js';
+import { evaluatePolicyStates, POLICY_RULE } from '../policy/policyRules.js';
+import { evaluateCluster } from '../posture/evaluateCluster.js';
+import { evaluateNotices, NOTICE_RULE_IDS } from '../posture/noticeRules.js';
+import { VERSION_RULES } from '../posture/versionRules.js';
+import { type EventEnvelope, parseEventEnvelope } from './eventEnvelope.js';
+import type { NoticeStore } from './noticeStore.js';
+
+export type EventFamily = 'aks' | 'policy';
+
+export interface EventDependencies {
+  notices: Pick<NoticeStore, 'wasProcessed' | 'markProcessed' | 'putSupport' | 'putRolling' | 'putLocationVersions' | 'policyEvaluatedAt' | 'setPolicyEvaluatedAt' | 'noticesForCluster'>;
+  findings: Pick<FindingsStore, 'reconcileSubscription'>;
+  clusters: {
+    getCluster(subscriptionId: string, resourceGroup: string, name: string): Promise<Cluster | undefined>;
+    listClusters(subscriptionId: string): Promise<ClusterListing>;
+    listKubernetesVersions(subscriptionId: string, location: string): Promise<KubernetesVersionCatalog>;
+  };
+  policy: { listNonCompliantClusterStatesInResourceGroup(subscriptionId: string, resourceGroup: string): Promise<PolicyStateRecord[]> };
+  now: () => Date;
+}
+
+export type EventStatus = 'processed' | 'duplicate' | 'ignored' | 'stale' | 'rejected' | 'failed';
+
+export interface EventOutcome {
+  status: EventStatus;
+  eventId: string | undefined;
+  eventType: string | undefined;
+  message: string;
+}
+
+const AKS = 'Microsoft.ContainerService.';
+const POLICY = 'Microsoft.PolicyInsights.';
+const CLUSTER_ID = /^(\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.containerservice\/managedclusters\/[^/]+)(\/.*)?$/i;
+
+const supportData = z.object({ kubernetesVersion: z.string().min(1) });
+const rollingData = z.object({ nodePoolName: z.string().min(1) });
+const newVersionData = z.object({
+  latestSupportedKubernetesVersion: z.string().optional(),
+  latestStableKubernetesVersion: z.string().optional(),
+  lowestMinorKubernetesVersion: z.string().optional(),
+  latestPreviewKubernetesVersion: z.string().optional(),
+});
+const policyData = z.object({
+  timestamp: z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 time'),
+  policyAssignmentId: z.string(),
+  policyDefinitionId: z.string(),
+  subscriptionId: z.string().optional(),
+  complianceState: z.string().optional(),
+});
+
+function parseData<T>(schema: z.ZodType<T>, event: EventEnvelope): T {
+  const parsed = schema.safeParse(event.data);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new FleetGuardError('badInput', `data.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'unexpected shape'}`);
+}
+
+/** The managed cluster an id points at (the cluster itself or a resource under it). */
+function clusterReference(resourceId: string, field: string): { id: string; subscriptionId: string; resourceGroup: string; name: string } {
+  const match = CLUSTER_ID.exec(resourceId.trim());
+  const id = match?.[1];
+  const parsed = id === undefined ? undefined : parseResourceId(id);
+  if (id === undefined || parsed?.subscriptionId === undefined || parsed.resourceGroup === undefined || parsed.name === undefined) {
+    throw new FleetGuardError('badInput', `${field}: not a managed cluster resource id (${resourceId.slice(0, 200)})`);
+  }
+  return { id, subscriptionId: parsed.subscriptionId, resourceGroup: parsed.resourceGroup, name: parsed.name };
+}
+
+async function reconcileCluster(deps: EventDependencies, event: EventEnvelope, clusters: readonly Cluster[], findings: readonly Finding[], ruleIds: readonly string[]): Promise<string> {
+  const bySubscription = new Map<string, Cluster[]>();
+  for (const cluster of clusters) bySubscription.set(cluster.subscriptionId, [...(bySubscription.get(cluster.subscriptionId) ?? []), cluster]);
+  const counts = { opened: 0, reopened: 0, resolved: 0 };
+  for (const [subscriptionId, own] of bySubscription) {
+    const result = await deps.findings.reconcileSubscription(
+      findings.filter((finding) => finding.subscriptionId === subscriptionId),
+      {
+        subscriptionId,
+        sweepId: `event:${event.id}`,
+        observedAt: deps.now().toISOString(),
+        coverage: new Map(own.map((cluster) => [resourceKey(cluster.id), new Set(ruleIds)])),
+        // Only these clusters were looked at: nothing else may be resolved as gone.
+        listingComplete: false,
+      },
+    );
+    counts.opened += result.opened;
+    counts.reopened += result.reopened;
+    counts.resolved += result.resolved;
+  }
+  return `${counts.opened + counts.reopened} opened, ${counts.resolved} resolved`;
+}
+
+async function currentCluster(deps: EventDependencies, reference: ReturnType<typeof clusterReference>): Promise<Cluster | undefined> {
+  return deps.clusters.getCluster(reference.subscriptionId, reference.resourceGroup, reference.name);
+}
+
+async function reactToNotice(deps: EventDependencies, event: EventEnvelope, reference: ReturnType<typeof clusterReference>, stored: boolean): Promise<EventOutcome> {
+  const cluster = await currentCluster(deps, reference);
+  if (cluster === undefined) return outcome('ignored', event, `cluster ${reference.id} no longer exists`);
+  const notices: ClusterNotices = await deps.notices.noticesForCluster(cluster.id);
+  const result = await reconcileCluster(deps, event, [cluster], evaluateNotices(cluster, notices), NOTICE_RULE_IDS);
+  return outcome('processed', event, `${stored ? 'notice stored' : 'a newer notice was already stored'}; findings: ${result}`);
+}
+
+async function handleAks(deps: EventDependencies, event: EventEnvelope): Promise<EventOutcome> {
+  const kind = event.type.slice(AKS.length);
+  const reference = clusterReference(event.source, event.schema === 'eventgrid' ? 'topic' : 'source');
+  switch (kind) {
+    case 'ClusterSupportEnding':
+    case 'ClusterSupportEnded': {
+      const data = parseData(supportData, event);
+      const stored = await deps.notices.putSupport({ clusterId: reference.id, state: kind === 'ClusterSupportEnded' ? 'ended' : 'ending', kubernetesVersion: data.kubernetesVersion, eventTime: event.time });
+      return reactToNotice(deps, event, reference, stored);
+    }
+    case 'NodePoolRollingStarted':
+    case 'NodePoolRollingSucceeded':
+    case 'NodePoolRollingFailed': {
+      const data = parseData(rollingData, event);
+      const state = kind === 'NodePoolRollingFailed' ? 'failed' : kind === 'NodePoolRollingSucceeded' ? 'succeeded' : 'started';
+      const stored = await deps.notices.putRolling({ clusterId: reference.id, nodePool: data.nodePoolName, state, eventTime: event.time });
+      return reactToNotice(deps, event, reference, stored);
+    }
+    case 'NewKubernetesVersionAvailable': {
+      parseData(newVersionData, event);
+      const cluster = await currentCluster(deps, reference);
+      if (cluster === undefined) return outcome('ignored', event, `cluster ${reference.id} no longer exists`);
+      const catalog = await deps.clusters.listKubernetesVersions(cluster.subscriptionId, cluster.location);
+      await deps.notices.putLocationVersions(cluster.location, catalog.minors.map((minor) => minor.minor), event.time);
+      // Re-evaluate the version rules of the clusters this subscription has in that location.
+      const listing = await deps.clusters.listClusters(cluster.subscriptionId);
+      const local = listing.clusters.filter((candidate) => candidate.location === cluster.location);
+      const versionRuleIds = VERSION_RULES.map((rule) => rule.id);
+      const findings = local.flatMap((candidate) => evaluateCluster(candidate, catalog).findings.filter((finding) => versionRuleIds.includes(finding.ruleId)));
+      const result = await reconcileCluster(deps, event, local, findings, versionRuleIds);
+      return outcome('processed', event, `versions of ${cluster.location} recorded (${catalog.minors.map((minor) => minor.minor).join(', ')}); ${local.length} clusters re-evaluated; findings: ${result}`);
+    }
+    default:
+      return outcome('ignored', event, 'not an event type this function handles');
+  }
+}
+
+async function handlePolicy(deps: EventDependencies, event: EventEnvelope): Promise<EventOutcome> {
+  const kind = event.type.slice(POLICY.length);
+  if (kind !== 'PolicyStateCreated' && kind !== 'PolicyStateChanged' && kind !== 'PolicyStateDeleted') return outcome('ignored', event, 'not an event type this function handles');
+  const data = parseData(policyData, event);
+  if (!CLUSTER_ID.test(event.subject.trim())) return outcome('ignored', event, 'the resource is not an AKS cluster or part of one');
+  const reference = clusterReference(event.subject, 'subject');
+  const evaluatedAt = await deps.notices.policyEvaluatedAt(reference.id);
+  if (evaluatedAt !== undefined && Date.parse(data.timestamp) <= Date.parse(evaluatedAt)) {
+    return outcome('stale', event, `policy state of ${data.timestamp} is older than the re-evaluation of ${evaluatedAt}`);
+  }
+  const cluster = await currentCluster(deps, reference);
+  if (cluster === undefined) return outcome('ignored', event, `cluster ${reference.id} no longer exists`);
+  const queriedAt = deps.now().toISOString();
+  const states = await deps.policy.listNonCompliantClusterStatesInResourceGroup(cluster.subscriptionId, cluster.resourceGroup);
+  const result = await reconcileCluster(deps, event, [cluster], evaluatePolicyStates([cluster], states), [POLICY_RULE.id]);
+  await deps.notices.setPolicyEvaluatedAt(cluster.id, queriedAt);
+  return outcome('processed', event, `policy findings of ${cluster.name} re-evaluated; findings: ${result}`);
+}
+
+function outcome(status: EventStatus, event: EventEnvelope | undefined, message: string): EventOutcome {
+  return { status, eventId: event?.id, eventType: event?.type, message };
+}
+
+/**
+ * Handles one delivered event. Returns what happened; throws only when a retry can help
+ * (throttling, server errors, storage unavailable).
+ */
+export async function handleEvent(raw: unknown, family: EventFamily, deps: EventDependencies): Promise<EventOutcome> {
+  let event: EventEnvelope;
+  try {
+    event = parseEventEnvelope(raw);
+  } catch (error) {
+    return outcome('rejected', undefined, (error as Error).message);
+  }
+  const prefix = family === 'aks' ? AKS : POLICY;
+  if (!event.type.startsWith(prefix)) return outcome('ignored', event, `not a ${prefix}* event`);
+  if (await deps.notices.wasProcessed(event.id)) return outcome('duplicate', event, 'already processed');
+  let result: EventOutcome;
+  try {
+    result = family === 'aks' ? await handleAks(deps, event) : await handlePolicy(deps, event);
+  } catch (error) {
+    const failure = toFleetGuardError(error, `handling ${event.type} ${event.id}`);
+    if (failure.reason === 'badInput') return outcome('rejected', event, failure.message);
+    if (failure.retryable) throw failure;
+    // Permission or request errors will not heal by themselves: report, complete, do not loop.
+    return outcome('failed', event, `${failure.reason}: ${failure.message}`);
+  }
+  await deps.notices.markProcessed(event.id, event.type);
+  return result;
+}
