@@ -119,6 +119,11 @@ export class LocalFunctionsHost {
     return this.invoke(name, { json: JSON.stringify(payload) });
   }
 
+  /** An Event Grid delivery: the host hands the event (either schema) over as JSON. */
+  invokeEventGrid(name: string, event: unknown) {
+    return this.invoke(name, { json: JSON.stringify(event) });
+  }
+
   logsOf(name: string): HostLog[] {
     return this.logs.filter((entry) => entry.functionName === name);
   }

@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { type AzureClients, createAzureClients } from '../../lib/azure/clients.js';
+import { parseConfig } from '../../lib/config.js';
+import { type LocalAzure, startLocalAzure } from '../../lib/simulator/localAzure.js';
+import { sampleFleetDirectory } from '../../lib/simulator/sampleFleet.js';
+import { loadSnapshot } from '../../lib/simulator/snapshot.js';
+import { sampleEvent } from '../harness/eventFixtures.js';
+import { LocalFunctionsHost } from '../harness/functionsHost.js';
+import { azuriteConnectionString, uniqueTableName } from '../harness/tables.js';
+
+const WEB_DEV = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/web/providers/Microsoft.ContainerService/managedClusters/web-dev';
+const PAYMENTS = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/payments/providers/Microsoft.ContainerService/managedClusters/payments-prod';
+const CHECKOUT = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/checkout/providers/Microsoft.ContainerService/managedClusters/checkout-prod';
+
+describe('Event Grid functions, invoked as the host invokes them', () => {
+  let local: LocalAzure;
+  let host: LocalFunctionsHost;
+  let clients: AzureClients;
+
+  async function findings(ruleId: string, clusterName: string) {
+    return (await clients.findings!.listFindings()).filter((finding) => finding.ruleId === ruleId && finding.clusterName === clusterName);
+  }
+
+  function lastLog(name: string): string {
+    return host.logsOf(name).at(-1)?.message ?? '';
+  }
+
+  beforeAll(async () => {
+    local = await startLocalAzure({
+      snapshot: loadSnapshot(sampleFleetDirectory()),
+      tablesConnectionString: azuriteConnectionString(),
+      settings: {
+        FLEETGUARD_FINDINGS_TABLE: uniqueTableName('evfindings'),
+        FLEETGUARD_SWEEPS_TABLE: uniqueTableName('evsweeps'),
+        FLEETGUARD_EVENTS_TABLE: uniqueTableName('events'),
+        FLEETGUARD_HTTP_MAX_RETRIES: '0',
+      },
+    });
+    Object.assign(process.env, local.settings);
+    host = await LocalFunctionsHost.load('../../functions/index.ts');
+    clients = createAzureClients(parseConfig(local.settings));
+  });
+  afterAll(() => local.close());
+
+  it('registers Event Grid triggers for AKS and Policy events', () => {
+    expect(host.triggerBinding('aksEvents')[1]).toMatchObject({ type: 'eventGridTrigger', direction: 'in' });
+    expect(host.triggerBinding('policyEvents')[1]).toMatchObject({ type: 'eventGridTrigger', direction: 'in' });
+  });
+
+  it('ClusterSupportEnding (Event Grid schema) raises AKS-SUPPORT-ENDING at once; a duplicate changes nothing', async () => {
+    const event = sampleEvent('aks-support-ending.eventgrid.json', { cluster: WEB_DEV, id: 'ending-1', time: '2026-11-20T10:00:00Z', data: { kubernetesVersion: '1.30.4' } });
+    await host.invokeEventGrid('aksEvents', event);
+    expect(lastLog('aksEvents')).toMatch(/event id ending-1, type Microsoft.ContainerService.ClusterSupportEnding: processed: notice stored; findings: 1 opened/);
+    const [finding] = await findings('AKS-SUPPORT-ENDING', 'web-dev');
+    expect(finding).toMatchObject({ status: 'open', severity: 'high', subject: '1.30' });
+
+    await host.invokeEventGrid('aksEvents', event);
+    expect(lastLog('aksEvents')).toMatch(/ending-1.*: duplicate: already processed/);
+    expect(await findings('AKS-SUPPORT-ENDING', 'web-dev')).toEqual([finding]);
+  });
+
+  it('ClusterSupportEnded (CloudEvents) escalates; an older Ending arriving late does not downgrade it', async () => {
+    await host.invokeEventGrid('aksEvents', sampleEvent('aks-support-ended.cloudevents.json', { cluster: WEB_DEV, id: 'ended-1', time: '2026-11-21T10:00:00Z', data: { kubernetesVersion: '1.30.4' } }));
+    expect((await findings('AKS-SUPPORT-ENDED', 'web-dev'))[0]).toMatchObject({ status: 'open', severity: 'critical' });
+    expect((await findings('AKS-SUPPORT-ENDING', 'web-dev'))[0]).toMatchObject({ status: 'resolved' });
+
+    await host.invokeEventGrid('aksEvents', sampleEvent('aks-support-ending.eventgrid.json', { cluster: WEB_DEV, id: 'ending-late', time: '2026-11-19T10:00:00Z', data: { kubernetesVersion: '1.30.4' } }));
+    expect(lastLog('aksEvents')).toMatch(/a newer notice was already stored/);
+    expect((await findings('AKS-SUPPORT-ENDED', 'web-dev'))[0]?.status).toBe('open');
+    expect((await findings('AKS-SUPPORT-ENDING', 'web-dev'))[0]?.status).toBe('resolved');
+  });
+
+  it('a support notice for another minor than the cluster runs raises nothing', async () => {
+    await host.invokeEventGrid('aksEvents', sampleEvent('aks-support-ending.eventgrid.json', { cluster: PAYMENTS, id: 'ending-other', data: { kubernetesVersion: '1.29.9' } }));
+    expect(lastLog('aksEvents')).toMatch(/processed: notice stored; findings: 0 opened/);
+    expect(await findings('AKS-SUPPORT-ENDING', 'payments-prod')).toEqual([]);
+  });
+
+  it('NodePoolRollingFailed raises a finding for that pool; a later Succeeded resolves it; an older Failed does not reopen it', async () => {
+    await host.invokeEventGrid('aksEvents', sampleEvent('aks-nodepool-rolling-failed.cloudevents.json', { cluster: CHECKOUT, id: 'roll-1', time: '2026-11-22T10:00:00Z', data: { nodePoolName: 'system' } }));
+    expect((await findings('AKS-NODEPOOL-ROLLING-FAILED', 'checkout-prod'))[0]).toMatchObject({ status: 'open', subject: 'system' });
+    await host.invokeEventGrid('aksEvents', sampleEvent('aks-nodepool-rolling-succeeded.eventgrid.json', { cluster: CHECKOUT, id: 'roll-2', time: '2026-11-22T11:00:00Z', data: { nodePoolName: 'system' } }));
+    expect((await findings('AKS-NODEPOOL-ROLLING-FAILED', 'checkout-prod'))[0]?.status).toBe('resolved');
+    await host.invokeEventGrid('aksEvents', sampleEvent('aks-nodepool-rolling-failed.eventgrid.json', { cluster: CHECKOUT, id: 'roll-0', time: '2026-11-22T09:00:00Z', data: { nodePoolName: 'system' } }));
+    expect((await findings('AKS-NODEPOOL-ROLLING-FAILED', 'checkout-prod'))[0]?.status).toBe('resolved');
+  });
+
+  it('NewKubernetesVersionAvailable records the versions and re-evaluates version rules of the clusters in that location', async () => {
+    // AKS drops 1.30 and adds 1.34 in North Europe: web-dev (1.30.4) is now unsupported.
+    const versions = local.simulator.fleet.versionsFor('northeurope')!;
+    versions['values'] = (versions['values'] as Array<{ version: string }>).filter((entry) => entry.version !== '1.30');
+    await host.invokeEventGrid('aksEvents', sampleEvent('aks-new-kubernetes-version.eventgrid.json', { cluster: PAYMENTS, id: 'versions-1' }));
+    expect(lastLog('aksEvents')).toMatch(/versions of northeurope recorded \(1\.31, 1\.32, 1\.33\); 3 clusters re-evaluated/);
+    expect((await findings('AKS-VERSION-UNSUPPORTED', 'web-dev'))[0]?.status).toBe('open');
+    // Clusters of other locations were not touched.
+    expect(await findings('AKS-VERSION-UNSUPPORTED', 'search-prod')).toEqual([]);
+  });
+
+  it('a policy state change re-evaluates only that cluster; stale and foreign events change nothing', async () => {
+    // Sweep first, so policy findings exist.
+    await host.invokeTimer('fleetSweep');
+    expect((await findings('POLICY-NONCOMPLIANT', 'web-dev')).filter((finding) => finding.status === 'open')).toHaveLength(2);
+    // web-dev becomes compliant with everything.
+    for (const state of local.simulator.fleet.policyStates!['value'] as Array<Record<string, unknown>>) {
+      if (String(state['resourceId']).endsWith('/web-dev')) state['complianceState'] = 'Compliant';
+    }
+    const changed = sampleEvent('policy-state-changed.eventgrid.json', { cluster: WEB_DEV, id: 'policy-1', data: { timestamp: new Date(Date.now() + 60_000).toISOString() } });
+    await host.invokeEventGrid('policyEvents', changed);
+    expect(lastLog('policyEvents')).toMatch(/policy findings of web-dev re-evaluated; findings: 0 opened, 2 resolved/);
+    expect((await findings('POLICY-NONCOMPLIANT', 'web-dev')).every((finding) => finding.status === 'resolved')).toBe(true);
+    expect((await findings('POLICY-NONCOMPLIANT', 'checkout-prod'))[0]?.status).toBe('open');
+
+    // An event about an evaluation older than our re-evaluation is dropped.
+    for (const state of local.simulator.fleet.policyStates!['value'] as Array<Record<string, unknown>>) {
+      if (String(state['resourceId']).endsWith('/web-dev')) state['complianceState'] = 'NonCompliant';
+    }
+    await host.invokeEventGrid('policyEvents', sampleEvent('policy-state-created.cloudevents.json', { cluster: WEB_DEV, id: 'policy-0', data: { timestamp: '2020-01-01T00:00:00Z' } }));
+    expect(lastLog('policyEvents')).toMatch(/policy-0.*: stale: policy state of 2020-01-01T00:00:00Z is older/);
+    expect((await findings('POLICY-NONCOMPLIANT', 'web-dev')).every((finding) => finding.status === 'resolved')).toBe(true);
+
+    await host.invokeEventGrid('policyEvents', sampleEvent('policy-state-changed.eventgrid.json', { cluster: WEB_DEV, id: 'policy-ip', subject: '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/web/providers/Microsoft.Network/publicIPAddresses/web-ip' }));
+    expect(lastLog('policyEvents')).toMatch(/ignored: the resource is not an AKS cluster/);
+  });
+
+  it('malformed and unknown events are logged with id and type and completed, not thrown', async () => {
+    const broken = sampleEvent('aks-support-ending.eventgrid.json', { cluster: WEB_DEV, id: 'broken-1' });
+    delete broken['eventTime'];
+    await expect(host.invokeEventGrid('aksEvents', broken)).resolves.toBeDefined();
+    expect(lastLog('aksEvents')).toBe('event id broken-1, type Microsoft.ContainerService.ClusterSupportEnding: rejected: Event Grid event: eventTime: is required (completed without retry)');
+
+    await host.invokeEventGrid('aksEvents', sampleEvent('aks-support-ending.eventgrid.json', { cluster: WEB_DEV, id: 'broken-2', data: { kubernetesVersion: 42 } }));
+    expect(lastLog('aksEvents')).toMatch(/broken-2.*rejected: data\.kubernetesVersion: .*completed without retry/);
+
+    // The documented sample's own topic is malformed (`resourceGroups<rg>`): rejected, named.
+    await host.invokeEventGrid('aksEvents', sampleEvent('aks-new-kubernetes-version.cloudevents.json'));
+    expect(lastLog('aksEvents')).toMatch(/rejected: source: not a managed cluster resource id/);
+
+    await host.invokeEventGrid('aksEvents', { ...sampleEvent('aks-support-ending.eventgrid.json', { cluster: WEB_DEV, id: 'unknown-1' }), eventType: 'Microsoft.ContainerService.SomethingNew' });
+    expect(lastLog('aksEvents')).toMatch(/unknown-1.*: ignored: not an event type this function handles/);
+
+    await host.invokeEventGrid('policyEvents', sampleEvent('aks-support-ending.eventgrid.json', { cluster: WEB_DEV, id: 'wrong-function' }));
+    expect(lastLog('policyEvents')).toMatch(/ignored: not a Microsoft.PolicyInsights.\* event/);
+
+    const ghost = WEB_DEV.replace('web-dev', 'ghost');
+    await host.invokeEventGrid('aksEvents', sampleEvent('aks-support-ending.eventgrid.json', { cluster: ghost, id: 'ghost-1', data: { kubernetesVersion: '1.30.4' } }));
+    expect(lastLog('aksEvents')).toMatch(/ignored: cluster .*ghost no longer exists/);
+  });
+
+  it('a transient failure throws so Event Grid retries, and the redelivery is processed', async () => {
+    local.simulator.faults.configure({ routes: { 'arm.getManagedCluster': { serverError: { first: 1, status: 503 } } } });
+    const event = sampleEvent('aks-nodepool-rolling-failed.eventgrid.json', { cluster: PAYMENTS, id: 'retry-1', time: '2026-11-22T12:00:00Z', data: { nodePoolName: 'system' } });
+    await expect(host.invokeEventGrid('aksEvents', event)).rejects.toThrow(/HTTP 503/);
+    await host.invokeEventGrid('aksEvents', event);
+    expect(lastLog('aksEvents')).toMatch(/retry-1.*: processed/);
+    expect((await findings('AKS-NODEPOOL-ROLLING-FAILED', 'payments-prod'))[0]?.status).toBe('open');
+    local.simulator.faults.configure({});
+  });
+
+  it('the sweep keeps evaluating notice rules: an upgrade past the version resolves support findings', async () => {
+    await host.invokeTimer('fleetSweep');
+    expect((await findings('AKS-SUPPORT-ENDED', 'web-dev'))[0]?.status).toBe('open');
+    local.simulator.fleet.updateClusterProperties(WEB_DEV, (properties) => {
+      properties['kubernetesVersion'] = properties['currentKubernetesVersion'] = '1.31.3';
+    });
+    await host.invokeTimer('fleetSweep');
+    expect((await findings('AKS-SUPPORT-ENDED', 'web-dev'))[0]).toMatchObject({ status: 'resolved', resolution: 'notObserved' });
+    expect((await findings('AKS-NODEPOOL-ROLLING-FAILED', 'payments-prod'))[0]?.status).toBe('open');
+  });
+});
