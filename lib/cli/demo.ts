@@ -4,6 +4,7 @@
  * remediation shows the lifecycle (open → resolved).
  */
 import { createAzureClients, sweepDependencies } from '../azure/clients.js';
+import { handleEvent } from '../events/handleEvent.js';
 import { formatSweepSummary, formatSweepTable } from '../report/sweepTable.js';
 import { startLocalAzure } from '../simulator/localAzure.js';
 import { sampleFleetDirectory } from '../simulator/sampleFleet.js';
@@ -12,6 +13,7 @@ import { runSweep } from '../sweep/runSweep.js';
 import type { CommandOutput } from './sweepCommand.js';
 
 const WEB_DEV = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/web/providers/Microsoft.ContainerService/managedClusters/web-dev';
+const CHECKOUT = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/checkout/providers/Microsoft.ContainerService/managedClusters/checkout-prod';
 const LEGACY = '/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/legacy/providers/Microsoft.ContainerService/managedClusters/legacy-reporting';
 
 function banner(title: string): string {
@@ -31,6 +33,27 @@ export async function runDemo(output: CommandOutput): Promise<number> {
     const first = await runSweep(deps, { subscriptions: [], concurrency: local.config.sweep.concurrency, trigger: 'demo' });
     say(formatSweepTable(first, output.width === undefined ? {} : { width: output.width }));
     say(`Azure calls: ${JSON.stringify(local.simulator.requests.countsByRoute())} for ${first.stats.clusters} clusters`);
+
+    say(banner('Event Grid: AKS announces the end of support for checkout-prod'));
+    const notices = clients.notices;
+    const findingsStore = clients.findings;
+    if (notices && findingsStore) {
+      await notices.ensureTable();
+      const event = {
+        specversion: '1.0',
+        id: 'demo-support-ending-1',
+        type: 'Microsoft.ContainerService.ClusterSupportEnding',
+        source: CHECKOUT,
+        subject: 'checkout-prod',
+        time: new Date().toISOString(),
+        data: { kubernetesVersion: '1.31.3' },
+      };
+      const deps = { notices, findings: findingsStore, clusters: clients.containerService, policy: clients.policyInsights, now: () => new Date() };
+      const first = await handleEvent(event, 'aks', deps);
+      say(`${event.type} ${event.id}: ${first.status} (${first.message})`);
+      const again = await handleEvent(event, 'aks', deps);
+      say(`the same event delivered again: ${again.status}`);
+    }
 
     say(banner('Meanwhile: web-dev is fixed, legacy-reporting is decommissioned'));
     local.simulator.fleet.updateClusterProperties(WEB_DEV, (properties) => {

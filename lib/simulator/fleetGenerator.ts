@@ -72,11 +72,54 @@ function cluster(index: number, options: GeneratedFleetOptions): JsonObject {
   };
 }
 
+const POLICY_DEFINITIONS = [
+  { id: '95edb821-ddaf-4404-9732-666045e056b4', effect: 'deny' },
+  { id: '1a5b4dca-0b6f-4cf5-907c-56316bc1bf3d', effect: 'audit' },
+  { id: '993c2fcd-2b29-49d2-9eb0-df2c3a730c32', effect: 'audit' },
+];
+
+/** Three policy states per cluster, about one in six non-compliant. */
+function policyStates(clusters: readonly JsonObject[]): JsonObject {
+  const value = clusters.flatMap((entry, index) =>
+    POLICY_DEFINITIONS.map((definition, definitionIndex) => {
+      const resourceId = String(entry['id']);
+      const subscriptionId = resourceId.split('/')[2] ?? '';
+      return {
+        timestamp: '2026-11-20T08:00:00Z',
+        resourceId,
+        resourceType: 'Microsoft.ContainerService/managedClusters',
+        subscriptionId,
+        policyAssignmentId: `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/policyAssignments/aks-baseline`,
+        policyAssignmentName: 'aks-baseline',
+        policyDefinitionId: `/providers/Microsoft.Authorization/policyDefinitions/${definition.id}`,
+        policyDefinitionName: definition.id,
+        policyDefinitionAction: definition.effect,
+        complianceState: (index + definitionIndex) % 6 === 0 ? 'NonCompliant' : 'Compliant',
+      };
+    }),
+  );
+  return { value };
+}
+
+/** Failed API auth for one cluster in twenty. */
+function failedAuthLogs(clusters: readonly JsonObject[]): JsonObject {
+  const rows = clusters.filter((_entry, index) => index % 20 === 0).map((entry) => [String(entry['id']).toLowerCase(), 'unknown', '192.0.2.10', 25]);
+  return {
+    tables: [{ name: 'PrimaryResult', columns: [{ name: '_ResourceId', type: 'string' }, { name: 'User', type: 'string' }, { name: 'SourceIp', type: 'string' }, { name: 'Failures', type: 'long' }], rows }],
+  };
+}
+
 export function generateFleet(options: GeneratedFleetOptions): FleetSnapshot {
   const clusters = Array.from({ length: options.clusters }, (_unused, index) => cluster(index, options));
   const versionsByLocation = new Map<string, JsonObject>();
   for (let index = 0; index < options.locations; index += 1) versionsByLocation.set(locationFor(index), versionsBody());
-  return { source: `generated(${options.clusters} clusters)`, clusters, versionsByLocation, policyStates: undefined, logs: new Map() };
+  return {
+    source: `generated(${options.clusters} clusters)`,
+    clusters,
+    versionsByLocation,
+    policyStates: policyStates(clusters),
+    logs: new Map([['failed-api-auth', failedAuthLogs(clusters)]]),
+  };
 }
 
 /** Every subscription id a generated fleet uses, including those that got no cluster. */

@@ -8,6 +8,7 @@ import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 
 import { createAzureClients, sweepDependencies } from '../../lib/azure/clients.js';
+import { DETECTIONS } from '../../lib/detections/catalog.js';
 import { generatedSubscriptions, generateFleet } from '../../lib/simulator/fleetGenerator.js';
 import { startLocalAzure } from '../../lib/simulator/localAzure.js';
 import { runSweep } from '../../lib/sweep/runSweep.js';
@@ -17,11 +18,12 @@ const { values } = parseArgs({
     clusters: { type: 'string', default: '2000' },
     subscriptions: { type: 'string', default: '40' },
     locations: { type: 'string', default: '8' },
+    workspaces: { type: 'string', default: '10' },
     latency: { type: 'string', default: '50' },
     concurrency: { type: 'string', default: '8' },
   },
 });
-const fleetOptions = { clusters: Number(values.clusters), subscriptions: Number(values.subscriptions), locations: Number(values.locations) };
+const fleetOptions = { clusters: Number(values.clusters), subscriptions: Number(values.subscriptions), locations: Number(values.locations), workspaces: Number(values.workspaces) };
 const latencyMs = Number(values.latency);
 const concurrency = Number(values.concurrency);
 
@@ -48,12 +50,24 @@ async function benchmark(withStore: boolean): Promise<void> {
     const totalCalls = Object.values(calls).reduce((sum, count) => sum + count, 0);
     // The calls that must happen: the subscription list (when discovering), then the cluster lists at
     // `concurrency` at a time, then the versions calls at `concurrency` at a time.
-    const rounds = (withStore ? 1 : 0) + Math.ceil(fleetOptions.subscriptions / concurrency) + Math.ceil(fleetOptions.locations / concurrency);
+    // Stages run one after another, each `concurrency` calls at a time: discovery, cluster lists,
+    // versions, policy (two per subscription), detections (workspaces × detections).
+    const rounds =
+      (withStore ? 1 : 0) +
+      Math.ceil(fleetOptions.subscriptions / concurrency) +
+      Math.ceil(fleetOptions.locations / concurrency) +
+      Math.ceil((2 * fleetOptions.subscriptions) / concurrency) +
+      Math.ceil((fleetOptions.workspaces * DETECTIONS.length) / concurrency);
     console.log(`\n## Sweep ${withStore ? 'with findings store (in-process Azurite)' : 'report only (no store)'}`);
     console.log(`status ${result.status}, ${result.stats.clusters} clusters, ${result.stats.findings.total} findings, errors ${result.errors.length}`);
-    console.log(`wall time: ${wallMs.toFixed(0)} ms (inventory lower bound ${rounds} rounds × ${latencyMs} ms = ${rounds * latencyMs} ms)`);
+    console.log(`wall time: ${wallMs.toFixed(0)} ms (lower bound ${rounds} rounds × ${latencyMs} ms = ${rounds * latencyMs} ms)`);
     console.log(`HTTP calls: ${totalCalls} ${JSON.stringify(calls)} for ${fleetOptions.clusters} clusters`);
-    console.log(`expected ≈ subscriptions + locations (+ discovery) = ${fleetOptions.subscriptions + fleetOptions.locations + (withStore ? 1 : 0)}`);
+    const policyCalls = calls['policy.queryResults'] ?? 0;
+    const logCalls = calls['logs.query'] ?? 0;
+    console.log(`inventory calls: ${totalCalls - policyCalls - logCalls} (expected subscriptions + locations (+ discovery) = ${fleetOptions.subscriptions + fleetOptions.locations + (withStore ? 1 : 0)})`);
+    console.log(`policy calls: ${policyCalls} (expected 2 per subscription — non-compliant states and the compliance summary — plus extra pages: ${2 * fleetOptions.subscriptions})`);
+    console.log(`log calls: ${logCalls} (expected workspaces × detections = ${fleetOptions.workspaces} × ${DETECTIONS.length} = ${fleetOptions.workspaces * DETECTIONS.length})`);
+    console.log(`policy compliance ${result.stats.policy.percent ?? '-'}%, findings by rule: ${JSON.stringify(result.stats.findings.byRule)}`);
     if (result.stats.store) console.log(`store: ${JSON.stringify(result.stats.store)}`);
     console.log(`max concurrent calls seen by the simulator: ${local.simulator.requests.maxInFlight}`);
   } finally {
@@ -61,7 +75,7 @@ async function benchmark(withStore: boolean): Promise<void> {
   }
 }
 
-console.log(`# Sweep benchmark: ${fleetOptions.clusters} clusters, ${fleetOptions.subscriptions} subscriptions, ${fleetOptions.locations} locations, ${latencyMs} ms per call, concurrency ${concurrency}`);
+console.log(`# Sweep benchmark: ${fleetOptions.clusters} clusters, ${fleetOptions.subscriptions} subscriptions, ${fleetOptions.locations} locations, ${fleetOptions.workspaces} workspaces, ${latencyMs} ms per call, concurrency ${concurrency}`);
 console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${megabytes(totalmem())} RAM, Node ${process.version}`);
 await benchmark(false);
 await benchmark(true);

@@ -89,8 +89,10 @@ describe('fleetguard sweep --demo', () => {
     expect(run.stdout).toContain('Log detections: 14 queries in 2 workspaces');
     expect(run.stdout).toMatch(/LOG-FAILED-API-AUTH/);
     expect(run.stdout).toContain('Azure Policy compliance: 65.5% (19 compliant, 10 non-compliant states)');
-    expect(run.stdout).toMatch(/Store: 0 opened, 0 reopened, 23 still open, 20 resolved/);
+    expect(run.stdout).toMatch(/Store: 0 opened, 0 reopened, 24 still open, 20 resolved/);
+    expect(run.stdout).toContain('ClusterSupportEnding demo-support-ending-1: processed (notice stored; findings: 1 opened, 0 resolved)');
+    expect(run.stdout).toContain('the same event delivered again: duplicate');
     expect(run.stdout).toContain('resolved on legacy-reporting: all 18 findings (cluster gone)');
-    expect(run.stdout).toMatch(/Findings store: 23 open, 20 resolved · sweep records: 2/);
+    expect(run.stdout).toMatch(/Findings store: 24 open, 20 resolved · sweep records: 2/);
   });
 });
