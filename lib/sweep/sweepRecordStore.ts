@@ -1,4 +1,6 @@
-import type { TableClient } from '@azure/data-tables';
+import { createHash } from 'node:crypto';
+
+import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 
 import { ensureTable } from '../azure/tables.js';
 import { toFleetGuardError } from '../errors.js';
@@ -24,6 +26,16 @@ export interface SweepRecord {
   /** Fleet-wide share of compliant Azure Policy states, -1 when none were evaluated. */
   policyCompliancePercent: number;
   errors: string;
+}
+
+export interface ClusterRecord {
+  resourceId: string;
+  name: string;
+  subscriptionId: string;
+  findings: number;
+  worstSeverity: string;
+  /** Share of compliant Azure Policy states, -1 when none were evaluated. */
+  policyCompliancePercent: number;
 }
 
 /** One row per sweep run: when, how it went, what changed and which parts failed. */
@@ -54,17 +66,56 @@ export class SweepRecordStore {
     };
     const rowKey = `${String(MAX_TIME - Date.parse(result.startedAt)).padStart(13, '0')}-${result.sweepId}`;
     try {
+      await this.writeClusterRows(result);
+      // The summary row goes last: a reader that finds it can rely on the cluster rows being there.
       await this.table.upsertEntity({ partitionKey: 'sweep', rowKey, ...row }, 'Replace');
     } catch (error) {
       throw toFleetGuardError(error, `writing sweep record ${result.sweepId}`);
     }
   }
 
+  /** One row per cluster (partition `clusters-{sweepId}`): findings and policy compliance. */
+  private async writeClusterRows(result: SweepResult): Promise<void> {
+    const partitionKey = `clusters-${result.sweepId}`;
+    const rows: ClusterRecord[] = result.clusters.map((cluster) => ({
+      resourceId: cluster.resourceId,
+      name: cluster.name,
+      subscriptionId: cluster.subscriptionId,
+      findings: cluster.findings,
+      worstSeverity: cluster.worstSeverity ?? '',
+      policyCompliancePercent: cluster.policyCompliancePercent ?? -1,
+    }));
+    for (let start = 0; start < rows.length; start += 100) {
+      const actions: TransactionAction[] = rows.slice(start, start + 100).map((cluster) => ['upsert', { partitionKey, rowKey: createHash('sha256').update(cluster.resourceId.toLowerCase()).digest('hex'), ...cluster }, 'Replace']);
+      await this.table.submitTransaction(actions);
+    }
+  }
+
+  /** The per-cluster rows of one sweep. */
+  async clusters(sweepId: string): Promise<ClusterRecord[]> {
+    const records: ClusterRecord[] = [];
+    try {
+      for await (const entity of this.table.listEntities<ClusterRecord>({ queryOptions: { filter: odata`PartitionKey eq ${`clusters-${sweepId}`}` } })) {
+        records.push({
+          resourceId: entity.resourceId,
+          name: entity.name,
+          subscriptionId: entity.subscriptionId,
+          findings: entity.findings,
+          worstSeverity: entity.worstSeverity,
+          policyCompliancePercent: entity.policyCompliancePercent,
+        });
+      }
+    } catch (error) {
+      throw toFleetGuardError(error, `reading cluster records of sweep ${sweepId}`);
+    }
+    return records;
+  }
+
   /** The most recent sweeps, newest first. */
   async latest(limit: number): Promise<SweepRecord[]> {
     const records: SweepRecord[] = [];
     try {
-      for await (const entity of this.table.listEntities<SweepRecord>()) {
+      for await (const entity of this.table.listEntities<SweepRecord>({ queryOptions: { filter: odata`PartitionKey eq ${'sweep'}` } })) {
         records.push(entity);
         if (records.length >= limit) break;
       }

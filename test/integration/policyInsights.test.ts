@@ -62,6 +62,11 @@ describe('Policy Insights through the SDK and the simulator', () => {
     expect(first.findings.filter((finding) => finding.ruleId === 'POLICY-NONCOMPLIANT')).toHaveLength(10);
     expect(first.stats.policy).toEqual({ compliant: 19, nonCompliant: 10, percent: 65.5 });
     expect(first.clusters.find((cluster) => cluster.name === 'web-dev')?.policyCompliancePercent).toBe(50);
+    // The sweep record keeps the fleet figure and one row per cluster.
+    const [record] = await fleet.clients.sweeps!.latest(1);
+    expect(record?.policyCompliancePercent).toBe(65.5);
+    const perCluster = Object.fromEntries((await fleet.clients.sweeps!.clusters(first.sweepId)).map((row) => [row.name, row.policyCompliancePercent]));
+    expect(perCluster).toEqual({ 'payments-prod': 100, 'web-dev': 50, 'checkout-prod': 75, 'batch-staging': 75, 'search-prod': 60, 'data-canary': 100, 'legacy-reporting': 0 });
 
     fleet.local.simulator.faults.configure({ routes: { 'policy.queryResults': { serverError: { rate: 1 } } } });
     const second = await fleet.sweep();
