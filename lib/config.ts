@@ -97,6 +97,16 @@ function integerSetting(defaultValue: number, min: number, max: number) {
   );
 }
 
+function tableNameSetting(defaultValue: string) {
+  return optionalText.pipe(
+    z
+      .string()
+      .regex(TABLE_NAME, 'must be a table name (a letter, then 2-62 letters or digits)')
+      .optional()
+      .transform((value) => value ?? defaultValue),
+  );
+}
+
 function httpsUrl(defaultValue: string | undefined) {
   return optionalText.pipe(
     z
@@ -184,15 +194,9 @@ const environmentSchema = z.object({
     z.string().regex(/^[a-z0-9]{3,24}$/, 'must be a storage account name (3-24 lower-case letters and digits)').optional(),
   ),
   AzureWebJobsStorage__tableServiceUri: httpsUrl(undefined),
-  FLEETGUARD_FINDINGS_TABLE: optionalText.pipe(
-    z.string().regex(TABLE_NAME, 'must be a table name (a letter, then 2-62 letters or digits)').optional().transform((v) => v ?? 'fleetguardFindings'),
-  ),
-  FLEETGUARD_SWEEPS_TABLE: optionalText.pipe(
-    z.string().regex(TABLE_NAME, 'must be a table name (a letter, then 2-62 letters or digits)').optional().transform((v) => v ?? 'fleetguardSweeps'),
-  ),
-  FLEETGUARD_EVENTS_TABLE: optionalText.pipe(
-    z.string().regex(TABLE_NAME, 'must be a table name (a letter, then 2-62 letters or digits)').optional().transform((v) => v ?? 'fleetguardEvents'),
-  ),
+  FLEETGUARD_FINDINGS_TABLE: tableNameSetting('fleetguardFindings'),
+  FLEETGUARD_SWEEPS_TABLE: tableNameSetting('fleetguardSweeps'),
+  FLEETGUARD_EVENTS_TABLE: tableNameSetting('fleetguardEvents'),
   DURABLE_TASK_HUB_NAME: optionalText.pipe(
     z.string().regex(TASK_HUB_NAME, 'must be a task hub name (a letter, then 2-44 letters or digits)').optional().transform((v) => v ?? 'fleetguard'),
   ),
