@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 
+import { type AlertingConfig, parseAlertingDocument } from './alerts/alertingConfig.js';
 import { DETECTION_IDS } from './detections/catalog.js';
 import { FleetGuardError } from './errors.js';
 
@@ -41,8 +42,16 @@ export interface FleetGuardConfig {
     thresholds: Record<string, number>;
   };
   storage: StorageTarget | undefined;
-  tables: { findings: string; sweeps: string; events: string };
+  tables: { findings: string; sweeps: string; events: string; alerts: string };
   durableTaskHubName: string;
+  /** Alert routing and receivers; undefined when no routing is configured (alerts off). */
+  alerts: AlertingConfig | undefined;
+  alertDelivery: {
+    /** NCRONTAB of the outbox drain timer. */
+    drainSchedule: string;
+    /** Simulator only: every notification goes to this local sink instead of the vendor. */
+    endpointOverride: string | undefined;
+  };
 }
 
 /** One documented setting: the single list that README, local.settings.example.json and Bicep follow. */
@@ -71,6 +80,11 @@ export const SETTINGS: readonly SettingDescription[] = [
   { name: 'AzureWebJobsStorage__tableServiceUri', description: 'Alternative to __accountName: the Table service URL', requiredInAzure: false },
   { name: 'FLEETGUARD_FINDINGS_TABLE', description: 'Table of findings', defaultValue: 'fleetguardFindings', requiredInAzure: false },
   { name: 'FLEETGUARD_SWEEPS_TABLE', description: 'Table of sweep records', defaultValue: 'fleetguardSweeps', requiredInAzure: false },
+  { name: 'FLEETGUARD_ALERT_ROUTES', description: 'Alert routing document (JSON or YAML): receivers, routes, webhook allow-list', requiredInAzure: false },
+  { name: 'FLEETGUARD_ALERT_ROUTES_FILE', description: 'Path of the alert routing document, instead of FLEETGUARD_ALERT_ROUTES', requiredInAzure: false },
+  { name: 'FLEETGUARD_ALERT_DRAIN_SCHEDULE', description: 'NCRONTAB of the alert outbox drain', defaultValue: '*/30 * * * * *', requiredInAzure: false },
+  { name: 'FLEETGUARD_ALERT_ENDPOINT', description: 'Simulator only: send every notification to this local sink instead of the vendor', requiredInAzure: false },
+  { name: 'FLEETGUARD_ALERTS_TABLE', description: 'Table of the alert outbox, notification log, silences and inhibitions', defaultValue: 'fleetguardAlerts', requiredInAzure: false },
   { name: 'FLEETGUARD_EVENTS_TABLE', description: 'Table of processed Event Grid event ids and AKS notices', defaultValue: 'fleetguardEvents', requiredInAzure: false },
   { name: 'DURABLE_TASK_HUB_NAME', description: 'Durable Functions task hub (host.json reads it)', defaultValue: 'fleetguard', requiredInAzure: true },
 ];
@@ -197,6 +211,17 @@ const environmentSchema = z.object({
   FLEETGUARD_FINDINGS_TABLE: tableNameSetting('fleetguardFindings'),
   FLEETGUARD_SWEEPS_TABLE: tableNameSetting('fleetguardSweeps'),
   FLEETGUARD_EVENTS_TABLE: tableNameSetting('fleetguardEvents'),
+  FLEETGUARD_ALERTS_TABLE: tableNameSetting('fleetguardAlerts'),
+  FLEETGUARD_ALERT_ROUTES: optionalText,
+  FLEETGUARD_ALERT_ROUTES_FILE: optionalText,
+  FLEETGUARD_ALERT_DRAIN_SCHEDULE: optionalText.pipe(
+    z
+      .string()
+      .refine(isNcrontab, 'must be an NCRONTAB expression with six fields (second minute hour day month day-of-week)')
+      .optional()
+      .transform((value) => value ?? '*/30 * * * * *'),
+  ),
+  FLEETGUARD_ALERT_ENDPOINT: httpsUrl(undefined),
   DURABLE_TASK_HUB_NAME: optionalText.pipe(
     z.string().regex(TASK_HUB_NAME, 'must be a task hub name (a letter, then 2-44 letters or digits)').optional().transform((v) => v ?? 'fleetguard'),
   ),
@@ -218,7 +243,11 @@ export function parseConfig(env: Environment): FleetGuardConfig {
 
   const azure = resolveAzureTarget(settings, problems);
   const storage = resolveStorage(settings, problems);
+  if (settings.FLEETGUARD_ALERT_ENDPOINT !== undefined && settings.FLEETGUARD_TARGET !== 'simulator') {
+    problems.push('FLEETGUARD_ALERT_ENDPOINT: only allowed when FLEETGUARD_TARGET is simulator');
+  }
   if (problems.length > 0 || azure === undefined) throw configError(problems);
+  const alerts = resolveAlerting(settings, env);
 
   return {
     azure,
@@ -233,8 +262,10 @@ export function parseConfig(env: Environment): FleetGuardConfig {
       thresholds: settings.FLEETGUARD_DETECTION_THRESHOLDS,
     },
     storage,
-    tables: { findings: settings.FLEETGUARD_FINDINGS_TABLE, sweeps: settings.FLEETGUARD_SWEEPS_TABLE, events: settings.FLEETGUARD_EVENTS_TABLE },
+    tables: { findings: settings.FLEETGUARD_FINDINGS_TABLE, sweeps: settings.FLEETGUARD_SWEEPS_TABLE, events: settings.FLEETGUARD_EVENTS_TABLE, alerts: settings.FLEETGUARD_ALERTS_TABLE },
     durableTaskHubName: settings.DURABLE_TASK_HUB_NAME,
+    alerts,
+    alertDelivery: { drainSchedule: settings.FLEETGUARD_ALERT_DRAIN_SCHEDULE, endpointOverride: settings.FLEETGUARD_ALERT_ENDPOINT },
   };
 }
 
@@ -261,6 +292,22 @@ function resolveAzureTarget(settings: ParsedEnvironment, problems: string[]): Az
     problems.push(`FLEETGUARD_ARM_CA_FILE: cannot read ${caFile} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     return undefined;
   }
+}
+
+function resolveAlerting(settings: ParsedEnvironment, env: Environment): AlertingConfig | undefined {
+  if (settings.FLEETGUARD_ALERT_ROUTES !== undefined && settings.FLEETGUARD_ALERT_ROUTES_FILE !== undefined) {
+    throw configError(['FLEETGUARD_ALERT_ROUTES_FILE: set either it or FLEETGUARD_ALERT_ROUTES, not both']);
+  }
+  if (settings.FLEETGUARD_ALERT_ROUTES !== undefined) return parseAlertingDocument(settings.FLEETGUARD_ALERT_ROUTES, 'FLEETGUARD_ALERT_ROUTES', env);
+  const file = settings.FLEETGUARD_ALERT_ROUTES_FILE;
+  if (file === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw configError([`FLEETGUARD_ALERT_ROUTES_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
+  }
+  return parseAlertingDocument(text, file, env);
 }
 
 function resolveStorage(settings: ParsedEnvironment, problems: string[]): StorageTarget | undefined {

@@ -69,5 +69,6 @@ export function evaluateDetection(detection: Detection, rows: readonly ResultRow
       docUrl: detection.docUrl,
       subject: undefined,
       fingerprint: findingFingerprint(detection.ruleId, cluster.id, undefined),
+      clusterTags: cluster.tags,
     }));
 }

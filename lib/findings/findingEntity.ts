@@ -18,6 +18,8 @@ export type FindingEntity = {
   practice: string;
   docUrl: string;
   subject?: string;
+  /** JSON object of the cluster's tags. */
+  clusterTags: string;
   status: string;
   firstSeen: string;
   lastSeen: string;
@@ -41,6 +43,7 @@ export function toFindingEntity(finding: StoredFinding): FindingEntity {
     practice: finding.practice,
     docUrl: finding.docUrl,
     ...(finding.subject === undefined ? {} : { subject: finding.subject }),
+    clusterTags: JSON.stringify(finding.clusterTags),
     status: finding.status,
     firstSeen: finding.firstSeen,
     lastSeen: finding.lastSeen,
@@ -63,6 +66,17 @@ function requiredText(entity: Record<string, unknown>, field: string): string {
 function optionalText(entity: Record<string, unknown>, field: string): string | undefined {
   const value = entity[field];
   return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function parseTags(value: unknown): Record<string, string> {
+  if (typeof value !== 'string') return {};
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return {};
+    return Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  } catch {
+    return {};
+  }
 }
 
 /** Reads a row back; a row that is not a finding of ours is an error naming the row and field. */
@@ -89,6 +103,7 @@ export function fromFindingEntity(entity: Record<string, unknown>): StoredFindin
     practice: requiredText(entity, 'practice'),
     docUrl: requiredText(entity, 'docUrl'),
     subject: optionalText(entity, 'subject'),
+    clusterTags: parseTags(entity['clusterTags']),
     status: status,
     firstSeen: requiredText(entity, 'firstSeen'),
     lastSeen: requiredText(entity, 'lastSeen'),

@@ -29,6 +29,8 @@ export interface Finding {
   subject: string | undefined;
   /** Same rule + same cluster + same subject ⇒ same fingerprint, across sweeps. */
   fingerprint: string;
+  /** The cluster's tags when the finding was made, for alert routing. */
+  clusterTags: Record<string, string>;
 }
 
 export function findingFingerprint(ruleId: string, resourceId: string, subject: string | undefined): string {

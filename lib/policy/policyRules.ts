@@ -74,6 +74,7 @@ export function evaluatePolicyStates(clusters: readonly Cluster[], states: reado
       docUrl: POLICY_RULE.docUrl,
       subject,
       fingerprint: findingFingerprint(POLICY_RULE.id, cluster.id, subject),
+      clusterTags: cluster.tags,
     };
   });
 }

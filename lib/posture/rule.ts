@@ -44,5 +44,6 @@ export function toFinding(rule: ClusterRule, cluster: Cluster, hit: RuleHit): Fi
     docUrl: rule.docUrl,
     subject: hit.subject,
     fingerprint: findingFingerprint(rule.id, cluster.id, hit.subject),
+    clusterTags: cluster.tags,
   };
 }

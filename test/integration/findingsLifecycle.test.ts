@@ -139,6 +139,7 @@ function observed(ruleId: string): Finding {
     docUrl: 'https://learn.microsoft.com/x',
     subject: undefined,
     fingerprint: findingFingerprint(ruleId, WEB_DEV, undefined),
+    clusterTags: { ring: '0', team: 'web' },
   };
 }
 

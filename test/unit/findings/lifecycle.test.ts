@@ -19,6 +19,7 @@ function finding(ruleId: string, resourceId = CLUSTER): Finding {
     docUrl: 'https://learn.microsoft.com/x',
     subject: undefined,
     fingerprint: findingFingerprint(ruleId, resourceId, undefined),
+    clusterTags: { ring: '0' },
   };
 }
 
