@@ -2,3 +2,5 @@
 import './fleetSweep.js';
 import './aksEvents.js';
 import './policyEvents.js';
+import './alertDrain.js';
+import './silences.js';

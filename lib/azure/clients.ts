@@ -2,6 +2,8 @@
  * Composition root: every SDK client the app uses, built once from configuration. Real Azure uses
  * DefaultAzureCredential; the simulator target uses its endpoint, its CA and a static token.
  */
+import { AlertPipeline } from '../alerts/alertPipeline.js';
+import { AlertStore } from '../alerts/alertStore.js';
 import type { FleetGuardConfig } from '../config.js';
 import { DETECTIONS } from '../detections/catalog.js';
 import { NoticeStore } from '../events/noticeStore.js';
@@ -30,6 +32,10 @@ export interface AzureClients {
   findings: FindingsStore | undefined;
   sweeps: SweepRecordStore | undefined;
   notices: NoticeStore | undefined;
+  /** Outbox, notification log, silences: present when storage is configured. */
+  alertStore: AlertStore | undefined;
+  /** Present when storage and alert routing are configured. */
+  alerts: AlertPipeline | undefined;
 }
 
 export interface AzureClientsOptions {
@@ -53,6 +59,7 @@ export function createAzureClients(config: FleetGuardConfig, options: AzureClien
     settings: { detections: DETECTIONS, configuredWorkspaces: config.logs.workspaces, lookbackMinutes: config.logs.lookbackMinutes, thresholds: config.logs.thresholds },
   };
   const storage = config.storage;
+  const alertStore = storage === undefined ? undefined : new AlertStore(createTableClient(storage, config.tables.alerts, credential));
   return {
     fleet,
     policy,
@@ -62,6 +69,8 @@ export function createAzureClients(config: FleetGuardConfig, options: AzureClien
     findings: storage === undefined ? undefined : new FindingsStore(createTableClient(storage, config.tables.findings, credential)),
     sweeps: storage === undefined ? undefined : new SweepRecordStore(createTableClient(storage, config.tables.sweeps, credential)),
     notices: storage === undefined ? undefined : new NoticeStore(createTableClient(storage, config.tables.events, credential)),
+    alertStore,
+    alerts: alertStore === undefined || config.alerts === undefined ? undefined : new AlertPipeline(config.alerts, alertStore),
   };
 }
 
@@ -75,5 +84,6 @@ export function sweepDependencies(clients: AzureClients, options: { withStore?: 
     ...(withStore && clients.findings ? { findings: clients.findings } : {}),
     ...(withStore && clients.sweeps ? { sweeps: clients.sweeps } : {}),
     ...(withStore && clients.notices ? { notices: clients.notices } : {}),
+    ...(withStore && clients.alerts ? { alerts: clients.alerts } : {}),
   };
 }

@@ -11,6 +11,7 @@ export async function processDeliveredEvent(raw: unknown, family: EventFamily, l
     findings: clients.findings,
     clusters: clients.containerService,
     policy: clients.policyInsights,
+    ...(clients.alerts ? { alerts: clients.alerts } : {}),
     now: () => new Date(),
   });
   const what = result.eventId === undefined ? describeRawEvent(raw) : `id ${result.eventId}, type ${result.eventType ?? '?'}`;

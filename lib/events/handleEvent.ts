@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 
+import type { AlertPipeline } from '../alerts/alertPipeline.js';
 import type { ClusterListing } from '../azure/containerService.js';
 import { FleetGuardError, toFleetGuardError } from '../errors.js';
 import type { FindingsStore } from '../findings/findingsStore.js';
@@ -33,6 +34,8 @@ export interface EventDependencies {
     listKubernetesVersions(subscriptionId: string, location: string): Promise<KubernetesVersionCatalog>;
   };
   policy: { listNonCompliantClusterStatesInResourceGroup(subscriptionId: string, resourceGroup: string): Promise<PolicyStateRecord[]> };
+  /** Alerts for what the reaction changed, at once. */
+  alerts?: Pick<AlertPipeline, 'enqueue'>;
   now: () => Date;
 }
 
@@ -99,6 +102,7 @@ async function reconcileCluster(deps: EventDependencies, event: EventEnvelope, c
         listingComplete: false,
       },
     );
+    await deps.alerts?.enqueue(result.changes, deps.now());
     counts.opened += result.opened;
     counts.reopened += result.reopened;
     counts.resolved += result.resolved;

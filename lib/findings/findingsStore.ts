@@ -20,6 +20,11 @@ export interface ReconcileCounts {
   conflicts: number;
 }
 
+export interface ReconcileResult extends ReconcileCounts {
+  /** The changes written, for the alert pipeline. */
+  changes: LifecycleChange[];
+}
+
 interface VersionedFinding {
   finding: StoredFinding;
   etag: string;
@@ -51,8 +56,9 @@ export class FindingsStore {
   }
 
   /** Applies one sweep's observations of one fully listed subscription. */
-  async reconcileSubscription(observed: readonly Finding[], scope: SweepScope): Promise<ReconcileCounts> {
+  async reconcileSubscription(observed: readonly Finding[], scope: SweepScope): Promise<ReconcileResult> {
     const counts = emptyCounts();
+    const applied: LifecycleChange[] = [];
     const existing = await this.readPartition(scope.subscriptionId);
     const changes = planReconcile([...existing.values()].map((entry) => entry.finding), observed, scope);
     const observedByFingerprint = new Map(observed.map((finding) => [finding.fingerprint, finding]));
@@ -61,16 +67,20 @@ export class FindingsStore {
       try {
         await this.table.submitTransaction(chunk.map((change) => toAction(change, existing.get(change.next.fingerprint)?.etag)));
         for (const change of chunk) count(counts, change.kind);
+        applied.push(...chunk);
       } catch (error) {
         if (!isConflict(error)) throw toFleetGuardError(error, `writing findings of subscription ${scope.subscriptionId}`);
         for (const change of chunk) {
           counts.conflicts += 1;
-          const kind = await this.applyOne(change.next.fingerprint, observedByFingerprint.get(change.next.fingerprint), scope);
-          if (kind !== undefined) count(counts, kind);
+          const written = await this.applyOne(change.next.fingerprint, observedByFingerprint.get(change.next.fingerprint), scope);
+          if (written !== undefined) {
+            count(counts, written.kind);
+            applied.push(written);
+          }
         }
       }
     }
-    return counts;
+    return { ...counts, changes: applied };
   }
 
   /** Findings, optionally only one status or one subscription. */
@@ -112,7 +122,7 @@ export class FindingsStore {
   }
 
   /** Re-reads one row and writes its next state, retrying while other writers win the race. */
-  private async applyOne(fingerprint: string, observed: Finding | undefined, scope: SweepScope): Promise<ChangeKind | undefined> {
+  private async applyOne(fingerprint: string, observed: Finding | undefined, scope: SweepScope): Promise<LifecycleChange | undefined> {
     for (let attempt = 1; attempt <= MAX_CONFLICT_ATTEMPTS; attempt += 1) {
       const current = await this.readOne(scope.subscriptionId, fingerprint);
       const change = nextFindingState(current?.finding, observed, scope);
@@ -121,7 +131,7 @@ export class FindingsStore {
         const entity = toFindingEntity(change.next);
         if (current === undefined) await this.table.createEntity(entity);
         else await this.table.updateEntity(entity, 'Replace', { etag: current.etag });
-        return change.kind;
+        return change;
       } catch (error) {
         if (!isConflict(error)) throw toFleetGuardError(error, `writing finding ${fingerprint}`);
       }

@@ -75,6 +75,9 @@ export function formatSweepSummary(result: SweepResult): string {
   if (stats.store) {
     lines.push(`Store: ${stats.store.opened} opened, ${stats.store.reopened} reopened, ${stats.store.updated} still open, ${stats.store.resolved} resolved`);
   }
+  if (stats.alerts) {
+    lines.push(`Alerts: ${stats.alerts.messages} messages queued for ${stats.alerts.alerts} changes (${stats.alerts.silenced} silenced, ${stats.alerts.inhibited} held back during upgrades)`);
+  }
   for (const error of result.errors) lines.push(`! ${error.scope} ${error.target}: ${error.message}`);
   return lines.join('\n');
 }

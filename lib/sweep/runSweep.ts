@@ -6,8 +6,10 @@ import { randomUUID } from 'node:crypto';
 
 import pLimit from 'p-limit';
 
+import type { AlertPipeline, EnqueueResult } from '../alerts/alertPipeline.js';
 import { toFleetGuardError } from '../errors.js';
 import type { FindingsStore, ReconcileCounts } from '../findings/findingsStore.js';
+import type { LifecycleChange } from '../findings/lifecycle.js';
 import { type Cluster, resourceKey } from '../model/cluster.js';
 import { type Finding, SEVERITIES, type Severity, severityRank } from '../model/finding.js';
 import type { ClusterNotices } from '../model/notice.js';
@@ -28,6 +30,8 @@ export interface SweepDependencies {
   policy?: PolicyReader;
   /** AKS Event Grid notices (support ending/ended, rolling failures); without it those rules are not evaluated. */
   notices?: { listClusterNotices(): Promise<ClusterNotices> };
+  /** Alert pipeline: the lifecycle changes the store wrote are routed and queued for delivery. */
+  alerts?: Pick<AlertPipeline, 'enqueue'>;
   /** Log Analytics detections; without it LOG-* rules are not evaluated. */
   logs?: { reader: LogsReader; settings: DetectionSettings };
   /** Without a store the sweep only reports (offline snapshot audits). */
@@ -89,9 +93,19 @@ export async function runSweep(deps: SweepDependencies, options: SweepOptions): 
     : undefined;
   if (detections) findings.push(...detections.findings);
 
+  const changes: LifecycleChange[] = [];
   const store = deps.findings
-    ? await reconcile(deps.findings, findings, inventory, coverage, { sweepId, observedAt: started.toISOString() }, options, errors)
+    ? await reconcile(deps.findings, findings, inventory, coverage, { sweepId, observedAt: started.toISOString() }, options, errors, changes)
     : undefined;
+  let alerts: EnqueueResult | undefined;
+  if (deps.alerts && deps.findings) {
+    try {
+      alerts = await deps.alerts.enqueue(changes, now());
+    } catch (error) {
+      const failure = toFleetGuardError(error, 'queueing alerts');
+      errors.push({ scope: 'alerts', target: 'outbox', reason: failure.reason, message: failure.message });
+    }
+  }
 
   const ended = now();
   const result: SweepResult = {
@@ -101,7 +115,7 @@ export async function runSweep(deps: SweepDependencies, options: SweepOptions): 
     status: sweepStatus(subscriptions.length, inventory.listedSubscriptions.length, errors),
     findings: sortFindings(findings),
     clusters: summarizeClusters(inventory.clusters, findings, policy?.compliance.perCluster),
-    stats: buildStats(subscriptions.length, inventory, findings, ended.getTime() - started.getTime(), store, policy?.compliance.overall, detections),
+    stats: { ...buildStats(subscriptions.length, inventory, findings, ended.getTime() - started.getTime(), store, policy?.compliance.overall, detections), alerts },
     errors,
   };
 
@@ -137,6 +151,7 @@ async function reconcile(
   sweep: { sweepId: string; observedAt: string },
   options: SweepOptions,
   errors: SweepError[],
+  changes: LifecycleChange[],
 ): Promise<SweepStats['store']> {
   const totals: ReconcileCounts & { subscriptions: number } = { opened: 0, reopened: 0, updated: 0, resolved: 0, conflicts: 0, subscriptions: 0 };
   try {
@@ -172,6 +187,7 @@ async function reconcile(
           totals.updated += counts.updated;
           totals.resolved += counts.resolved;
           totals.conflicts += counts.conflicts;
+          changes.push(...counts.changes);
           totals.subscriptions += 1;
         } catch (error) {
           const failure = toFleetGuardError(error, `storing findings of subscription ${subscriptionId}`);

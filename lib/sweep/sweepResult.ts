@@ -1,9 +1,10 @@
+import type { EnqueueResult } from '../alerts/alertPipeline.js';
 import type { FailureReason } from '../errors.js';
 import type { ReconcileCounts } from '../findings/findingsStore.js';
 import type { Finding, Severity } from '../model/finding.js';
 
 /** Which part of a sweep failed. A failure degrades that part only; the rest completes. */
-export type SweepErrorScope = 'discovery' | 'subscription' | 'location' | 'cluster' | 'policy' | 'workspace' | 'store';
+export type SweepErrorScope = 'discovery' | 'subscription' | 'location' | 'cluster' | 'policy' | 'workspace' | 'store' | 'alerts';
 
 export interface SweepError {
   scope: SweepErrorScope;
@@ -41,6 +42,8 @@ export interface SweepStats {
   /** Log Analytics detections: workspaces queried, those that failed (fully or partly), queries sent. */
   logs: { workspaces: number; failedWorkspaces: number; queries: number } | undefined;
   durationMs: number;
+  /** What the alert pipeline queued, when alerting is configured. */
+  alerts?: EnqueueResult | undefined;
   /** Lifecycle changes written to the findings store, when the sweep had one. */
   store: (ReconcileCounts & { subscriptions: number }) | undefined;
 }

@@ -1,0 +1,21 @@
+import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
+
+import { handleSilencesRequest } from '../lib/alerts/silencesApi.js';
+import { getStoredRuntime } from '../lib/runtime.js';
+
+async function serve(operation: 'list' | 'create' | 'expire', request: HttpRequest): Promise<HttpResponseInit> {
+  const { clients } = await getStoredRuntime();
+  if (clients.alertStore === undefined) return { status: 503, jsonBody: { error: 'storage is not configured' } };
+  const response = await handleSilencesRequest(
+    operation,
+    { method: request.method, principalHeader: request.headers.get('x-ms-client-principal'), params: request.params, body: operation === 'create' ? await request.text() : '' },
+    clients.alertStore,
+    new Date(),
+  );
+  return { status: response.status, jsonBody: response.body };
+}
+
+// Authentication is App Service Authentication (Entra ID); authorization is by app role in lib/.
+app.http('silencesList', { methods: ['GET'], route: 'silences', authLevel: 'anonymous', handler: (request) => serve('list', request) });
+app.http('silencesCreate', { methods: ['POST'], route: 'silences', authLevel: 'anonymous', handler: (request) => serve('create', request) });
+app.http('silencesExpire', { methods: ['DELETE'], route: 'silences/{id}', authLevel: 'anonymous', handler: (request) => serve('expire', request) });

@@ -1,0 +1,40 @@
+import type { StoredFinding } from '../findings/lifecycle.js';
+
+/** A finding as the alert pipeline sees it: firing (open) or resolved. */
+export interface Alert {
+  status: 'firing' | 'resolved';
+  finding: StoredFinding;
+}
+
+/** Matches findings to suppress; every given matcher must hold. */
+export interface SilenceMatchers {
+  ruleId?: string;
+  /** Cluster name or ARM id (case-insensitive). */
+  cluster?: string;
+  tags?: Record<string, string>;
+}
+
+export interface Silence {
+  id: string;
+  matchers: SilenceMatchers;
+  startsAt: string;
+  endsAt: string;
+  createdBy: string;
+  comment: string;
+}
+
+/** What was last notified for one finding to one receiver (the Alertmanager "nflog"). */
+export interface NotificationLogEntry {
+  receiver: string;
+  fingerprint: string;
+  state: 'firing' | 'resolved';
+  lastNotifiedAt: string;
+}
+
+export interface PlannedNotification {
+  route: string;
+  receiver: string;
+  /** Alerts that share the route's `groupBy` values, firing first. */
+  groupKey: string;
+  alerts: Alert[];
+}

@@ -1,0 +1,57 @@
+/**
+ * From lifecycle changes to the outbox: the changes a sweep or an event wrote become alerts,
+ * the planner routes, holds back, groups and de-duplicates them, and the rendered messages are
+ * written to the outbox before anything is sent. The notification log is written after the
+ * outbox, so a crash in between re-plans (a possible duplicate) rather than losing an alert.
+ */
+import { toFleetGuardError } from '../errors.js';
+import type { LifecycleChange } from '../findings/lifecycle.js';
+import type { Alert } from './alert.js';
+import type { AlertingConfig } from './alertingConfig.js';
+import type { AlertStore, NewOutboxMessage } from './alertStore.js';
+import { renderNotification } from './notifiers/render.js';
+import { planNotifications } from './planner.js';
+
+export interface EnqueueResult {
+  alerts: number;
+  notifications: number;
+  messages: number;
+  silenced: number;
+  inhibited: number;
+}
+
+export function alertsFromChanges(changes: readonly LifecycleChange[]): Alert[] {
+  return changes.map((change) => ({ status: change.kind === 'resolved' ? 'resolved' : 'firing', finding: change.next }));
+}
+
+export class AlertPipeline {
+  constructor(
+    private readonly config: AlertingConfig,
+    private readonly store: AlertStore,
+  ) {}
+
+  async enqueue(changes: readonly LifecycleChange[], now: Date): Promise<EnqueueResult> {
+    const alerts = alertsFromChanges(changes);
+    if (alerts.length === 0) return { alerts: 0, notifications: 0, messages: 0, silenced: 0, inhibited: 0 };
+    try {
+      await this.store.ensureTable();
+      const [silences, inhibitedClusters, log] = await Promise.all([
+        this.store.listSilences(),
+        this.store.inhibitedClusters(now),
+        this.store.readLog([...this.config.receivers.keys()]),
+      ]);
+      const plan = planNotifications({ alerts, routes: this.config.routes, silences, inhibitedClusters, log, now });
+      const messages: NewOutboxMessage[] = [];
+      for (const notification of plan.notifications) {
+        const receiver = this.config.receivers.get(notification.receiver);
+        if (receiver === undefined) continue;
+        for (const message of renderNotification(notification, receiver)) messages.push({ receiver: receiver.name, route: notification.route, message });
+      }
+      await this.store.enqueue(messages, now);
+      await this.store.writeLog(plan.logUpdates);
+      return { alerts: alerts.length, notifications: plan.notifications.length, messages: messages.length, silenced: plan.silenced.length, inhibited: plan.inhibited.length };
+    } catch (error) {
+      throw toFleetGuardError(error, 'queueing alerts');
+    }
+  }
+}

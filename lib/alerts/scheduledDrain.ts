@@ -1,0 +1,23 @@
+import { getStoredRuntime } from '../runtime.js';
+import type { FunctionLogger } from '../sweep/scheduledSweep.js';
+import { DEFAULT_DRAIN_OPTIONS, drainOutbox, type DrainResult } from './outboxDrain.js';
+import { httpsPost } from './transport.js';
+
+/** The `alertDrain` timer: sends what the outbox holds, logs what happened (never a secret). */
+export async function runScheduledDrain(log: FunctionLogger): Promise<DrainResult | undefined> {
+  const { config, clients } = await getStoredRuntime();
+  if (config.alerts === undefined || clients.alertStore === undefined) {
+    log.info('alerting is not configured (FLEETGUARD_ALERT_ROUTES); nothing to drain');
+    return undefined;
+  }
+  await clients.alertStore.ensureTable();
+  const result = await drainOutbox(clients.alertStore, config.alerts, httpsPost, {
+    ...DEFAULT_DRAIN_OPTIONS,
+    now: () => new Date(),
+    ...(config.alertDelivery.endpointOverride === undefined ? {} : { endpointOverride: config.alertDelivery.endpointOverride }),
+    ...(config.azure.kind === 'simulator' ? { caPem: config.azure.caPem } : {}),
+  });
+  log.info(`alert drain: ${result.sent} sent, ${result.retried} to retry, ${result.failed} failed, ${result.uncertain} uncertain, ${result.resent} resent after an interruption`);
+  for (const error of result.errors) log.warn(`alert drain degraded: ${error}`);
+  return result;
+}

@@ -1,0 +1,85 @@
+/**
+ * The silences HTTP API. Roles (Entra app roles): `Alerts.Read` lists, `Alerts.Manage` also creates
+ * and expires. Bodies are validated; errors name the field.
+ */
+import { z } from 'zod';
+
+import { type Principal, principalFromHeader } from '../auth/principal.js';
+import { describeError, FleetGuardError } from '../errors.js';
+import { parseDuration } from './alertingConfig.js';
+import type { AlertStore } from './alertStore.js';
+
+export const ALERT_ROLES = { read: 'Alerts.Read', manage: 'Alerts.Manage' } as const;
+
+export interface ApiRequest {
+  method: string;
+  principalHeader: string | null | undefined;
+  params: Record<string, string>;
+  /** Raw body text. */
+  body: string;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+}
+
+const createSchema = z
+  .object({
+    matchers: z
+      .object({
+        ruleId: z.string().min(1).max(100).optional(),
+        cluster: z.string().min(1).max(500).optional(),
+        tags: z.record(z.string().min(1).max(512), z.string().max(256)).optional(),
+      })
+      .strict(),
+    duration: z.string().refine((value) => /^\d+[smhd]$/.test(value), 'must be a duration such as 2h or 1d'),
+    comment: z.string().min(1, 'is required: say why').max(1000),
+  })
+  .strict();
+
+const MAX_SILENCE_MS = 30 * 86_400_000;
+
+function authorize(request: ApiRequest, role: string): Principal | ApiResponse {
+  const principal = principalFromHeader(request.principalHeader);
+  if (principal === undefined) return { status: 401, body: { error: 'authentication required' } };
+  if (!principal.roles.includes(role) && !principal.roles.includes(ALERT_ROLES.manage)) return { status: 403, body: { error: `role ${role} required` } };
+  return principal;
+}
+
+export async function handleSilencesRequest(operation: 'list' | 'create' | 'expire', request: ApiRequest, store: AlertStore, now: Date): Promise<ApiResponse> {
+  const caller = authorize(request, operation === 'list' ? ALERT_ROLES.read : ALERT_ROLES.manage);
+  if ('status' in caller) return caller;
+  try {
+    await store.ensureTable();
+    if (operation === 'list') {
+      const silences = await store.listSilences();
+      return { status: 200, body: { silences: silences.map((silence) => ({ ...silence, active: Date.parse(silence.startsAt) <= now.getTime() && now.getTime() < Date.parse(silence.endsAt) })) } };
+    }
+    if (operation === 'expire') {
+      const id = request.params['id'] ?? '';
+      if (!/^[0-9a-f-]{36}$/i.test(id)) return { status: 400, body: { error: 'id: must be a silence id' } };
+      return (await store.expireSilence(id, now, caller.name)) ? { status: 200, body: { id, expiredBy: caller.name } } : { status: 404, body: { error: `no silence ${id}` } };
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(request.body) as unknown;
+    } catch {
+      return { status: 400, body: { error: 'body: must be JSON' } };
+    }
+    const parsed = createSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return { status: 400, body: { error: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` } };
+    }
+    const duration = parseDuration(parsed.data.duration);
+    if (duration > MAX_SILENCE_MS) return { status: 400, body: { error: 'duration: at most 30d' } };
+    const matchers = Object.fromEntries(Object.entries(parsed.data.matchers).filter(([, value]) => value !== undefined));
+    const silence = await store.createSilence(matchers, { startsAt: now, endsAt: new Date(now.getTime() + duration), createdBy: caller.name, comment: parsed.data.comment });
+    return { status: 201, body: silence };
+  } catch (error) {
+    if (error instanceof FleetGuardError && error.reason === 'badInput') return { status: 400, body: { error: error.message } };
+    // Storage trouble: a server error without internals.
+    return { status: 503, body: { error: `silences are unavailable right now (${describeError(error).slice(0, 200)})` } };
+  }
+}
