@@ -3,12 +3,15 @@
  * talk HTTPS to the simulator, findings go to in-process Azurite, and a second sweep after a
  * remediation shows the lifecycle (open → resolved).
  */
+import { DEFAULT_DRAIN_OPTIONS, drainOutbox } from '../alerts/outboxDrain.js';
+import { httpsPost } from '../alerts/transport.js';
 import { createAzureClients, sweepDependencies } from '../azure/clients.js';
 import { handleEvent } from '../events/handleEvent.js';
 import { formatSweepSummary, formatSweepTable } from '../report/sweepTable.js';
 import { startLocalAzure } from '../simulator/localAzure.js';
 import { sampleFleetDirectory } from '../simulator/sampleFleet.js';
 import { loadSnapshot } from '../simulator/snapshot.js';
+import { type RunningSink, startWebhookSink } from '../simulator/webhookSink.js';
 import { runSweep } from '../sweep/runSweep.js';
 import type { CommandOutput } from './sweepCommand.js';
 
@@ -20,11 +23,49 @@ function banner(title: string): string {
   return `\n=== ${title} ${'='.repeat(Math.max(0, 76 - title.length))}`;
 }
 
+/** Demo routing: high and critical page PagerDuty; everything goes to a Slack digest per subscription. */
+const DEMO_ROUTES = `
+receivers:
+  - { name: pagerduty-oncall, type: pagerduty, routingKeySetting: DEMO_PAGERDUTY_ROUTING_KEY }
+  - { name: slack-platform, type: slack, webhookUrlSetting: DEMO_SLACK_WEBHOOK_URL }
+routes:
+  - { name: page-high, receiver: pagerduty-oncall, match: { minSeverity: high }, continue: true }
+  - { name: slack-digest, receiver: slack-platform, groupBy: [subscription], repeatInterval: 4h }
+`;
+
+/** Demo-only fake secrets: they go to the local sink, never to a vendor. */
+const DEMO_SECRETS = {
+  DEMO_PAGERDUTY_ROUTING_KEY: 'demo0000routing0000key0000000000',
+  DEMO_SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/TDEMO0000/BDEMO0000/demo-not-a-real-token',
+};
+
+function deliveriesSummary(sink: RunningSink, since: number): string {
+  const recent = sink.deliveries.slice(since);
+  const byKind = new Map<string, number>();
+  for (const delivery of recent) byKind.set(delivery.kind, (byKind.get(delivery.kind) ?? 0) + 1);
+  return [...byKind].map(([kind, count]) => `${count} to ${kind}`).join(', ') || 'nothing';
+}
+
+function excerpt(value: unknown, lines: number): string {
+  const text = JSON.stringify(value, null, 2).split('\n');
+  return [...text.slice(0, lines), ...(text.length > lines ? [`  … (${text.length - lines} more lines)`] : [])].join('\n');
+}
+
 export async function runDemo(output: CommandOutput): Promise<number> {
   const say = output.stdout;
-  const local = await startLocalAzure({ snapshot: loadSnapshot(sampleFleetDirectory()), withTables: true });
+  const sink = await startWebhookSink();
+  const local = await startLocalAzure({
+    snapshot: loadSnapshot(sampleFleetDirectory()),
+    withTables: true,
+    settings: { FLEETGUARD_ALERT_ROUTES: DEMO_ROUTES, FLEETGUARD_ALERT_ENDPOINT: sink.url, ...DEMO_SECRETS },
+  });
+  const drain = async (): Promise<void> => {
+    if (!local.config.alerts || !clients.alertStore) return;
+    const result = await drainOutbox(clients.alertStore, local.config.alerts, httpsPost, { ...DEFAULT_DRAIN_OPTIONS, now: () => new Date(), endpointOverride: sink.url, caPem: sink.caPem });
+    say(`Alert drain: ${result.sent} sent, ${result.retried} to retry, ${result.failed} failed`);
+  };
+  const clients = createAzureClients(local.config);
   try {
-    const clients = createAzureClients(local.config);
     const deps = sweepDependencies(clients);
     say(banner('aks-fleet-guard demo: built-in sample fleet'));
     say(`Azure simulator ${local.simulator.url} (HTTPS, real Azure SDK clients) · Azure Tables on in-process Azurite ${local.azurite?.tableEndpoint ?? ''}`);
@@ -33,6 +74,15 @@ export async function runDemo(output: CommandOutput): Promise<number> {
     const first = await runSweep(deps, { subscriptions: [], concurrency: local.config.sweep.concurrency, trigger: 'demo' });
     say(formatSweepTable(first, output.width === undefined ? {} : { width: output.width }));
     say(`Azure calls: ${JSON.stringify(local.simulator.requests.countsByRoute())} for ${first.stats.clusters} clusters`);
+
+    say(banner('Alerts: outbox drained to the local webhook sink'));
+    await drain();
+    say(`Delivered: ${deliveriesSummary(sink, 0)}`);
+    const slack = sink.deliveries.find((delivery) => delivery.kind === 'slack');
+    const pagerduty = sink.deliveries.find((delivery) => delivery.kind === 'pagerduty');
+    if (slack) say(`Slack message (Block Kit), as posted:\n${excerpt(slack.body, 24)}`);
+    if (pagerduty) say(`PagerDuty event (Events API v2), as posted (routing key redacted here):\n${excerpt({ ...(pagerduty.body as object), routing_key: '[redacted]' }, 30)}`);
+    const afterFirst = sink.deliveries.length;
 
     say(banner('Event Grid: AKS announces the end of support for checkout-prod'));
     const notices = clients.notices;
@@ -48,7 +98,7 @@ export async function runDemo(output: CommandOutput): Promise<number> {
         time: new Date().toISOString(),
         data: { kubernetesVersion: '1.31.3' },
       };
-      const deps = { notices, findings: findingsStore, clusters: clients.containerService, policy: clients.policyInsights, now: () => new Date() };
+      const deps = { notices, findings: findingsStore, clusters: clients.containerService, policy: clients.policyInsights, ...(clients.alerts ? { alerts: clients.alerts } : {}), now: () => new Date() };
       const first = await handleEvent(event, 'aks', deps);
       say(`${event.type} ${event.id}: ${first.status} (${first.message})`);
       const again = await handleEvent(event, 'aks', deps);
@@ -74,10 +124,13 @@ export async function runDemo(output: CommandOutput): Promise<number> {
       const gone = findings.every((finding) => finding.resolution === 'clusterGone');
       say(`  resolved on ${cluster}: ${gone ? `all ${findings.length} findings (cluster gone)` : findings.map((finding) => finding.ruleId).sort().join(', ')}`);
     }
+    await drain();
+    say(`Delivered after sweep 2: ${deliveriesSummary(sink, afterFirst)} (PagerDuty resolves, a Slack digest of what resolved; nothing repeated before the 4h repeat interval)`);
     const open = (await clients.findings?.listFindings({ status: 'open' })) ?? [];
     say(`Findings store: ${open.length} open, ${resolved.length} resolved · sweep records: ${(await clients.sweeps?.latest(10))?.length ?? 0}`);
     return first.status === 'failed' || second.status === 'failed' ? 1 : 0;
   } finally {
     await local.close();
+    await sink.close();
   }
 }

@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 
 import { describeError, FleetGuardError } from '../errors.js';
+import { createSilenceCommand, type CreateSilenceOptions, expireSilenceCommand, listSilencesCommand } from './silenceCommand.js';
 import { sweepCommand, type SweepCommandOptions } from './sweepCommand.js';
 
 const SUBSCRIPTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -41,7 +42,33 @@ export function buildProgram(onExit: (code: number) => void): Command {
       }
       onExit(await sweepCommand(options, { stdout: (text) => process.stdout.write(`${text}\n`), width: process.stdout.columns }));
     });
+  const output = { stdout: (text: string) => process.stdout.write(`${text}\n`), width: process.stdout.columns };
+  const silence = program.command('silence').description('Hold back alerts for findings that match, for a while');
+  silence
+    .command('create')
+    .description('Create a silence (at least one of --rule, --cluster, --tag)')
+    .option('--rule <ruleId>', 'rule id, e.g. AKS-LOCAL-ACCOUNTS')
+    .option('--cluster <nameOrId>', 'cluster name or ARM id')
+    .option('--tag <key=value>', 'cluster tag (repeatable)', collectTag)
+    .requiredOption('--duration <duration>', 'how long, e.g. 2h or 3d')
+    .requiredOption('--author <name>', 'who creates it')
+    .requiredOption('--comment <text>', 'why')
+    .action(async (options: CreateSilenceOptions) => onExit(await createSilenceCommand(options, output)));
+  silence
+    .command('list')
+    .option('--json', 'one JSON document')
+    .action(async (options: { json?: boolean }) => onExit(await listSilencesCommand(options, output)));
+  silence
+    .command('expire <id>')
+    .requiredOption('--author <name>', 'who expires it')
+    .action(async (id: string, options: { author: string }) => onExit(await expireSilenceCommand(id, options, output)));
   return program;
+}
+
+function collectTag(value: string, previous: Record<string, string> | undefined): Record<string, string> {
+  const index = value.indexOf('=');
+  if (index <= 0) throw new InvalidArgumentError(`'${value}' is not key=value`);
+  return { ...(previous ?? {}), [value.slice(0, index)]: value.slice(index + 1) };
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -34,6 +34,16 @@ export interface HostLog {
 interface RpcTypedData {
   string?: string;
   json?: string;
+  http?: Record<string, unknown>;
+}
+
+export interface HttpCall {
+  method: string;
+  /** Path under https://localhost:7071, e.g. /api/silences */
+  path: string;
+  headers?: Record<string, string>;
+  params?: Record<string, string>;
+  body?: string;
 }
 
 interface InvocationModel {
@@ -122,6 +132,22 @@ export class LocalFunctionsHost {
   /** An Event Grid delivery: the host hands the event (either schema) over as JSON. */
   invokeEventGrid(name: string, event: unknown) {
     return this.invoke(name, { json: JSON.stringify(event) });
+  }
+
+  /** An HTTP request as the worker receives it (RPC http data); the `$return` http data decoded. */
+  async invokeHttp(name: string, call: HttpCall): Promise<{ status: number; body: unknown }> {
+    const http = {
+      method: call.method,
+      url: `https://localhost:7071${call.path}`,
+      headers: { 'content-type': 'application/json', ...call.headers },
+      params: call.params ?? {},
+      query: {},
+      ...(call.body === undefined ? {} : { body: { string: call.body } }),
+    };
+    const response = await this.invoke(name, { http });
+    const returned = (response.returnValue as { http?: { statusCode?: string; body?: { bytes?: Uint8Array; string?: string } } } | undefined)?.http;
+    const raw = returned?.body?.bytes ? Buffer.from(returned.body.bytes).toString('utf8') : (returned?.body?.string ?? '');
+    return { status: Number(returned?.statusCode ?? 0), body: raw === '' ? undefined : (JSON.parse(raw) as unknown) };
   }
 
   logsOf(name: string): HostLog[] {

@@ -36,12 +36,19 @@ export function headline(notification: PlannedNotification): string {
   return `${parts.join(', ')} on ${where ?? 'the fleet'}`;
 }
 
-/** Renders as many alerts as fit `budget` characters; the caller summarises the rest. */
+/** Renders as many alerts as fit `budget` characters (binary search); the caller summarises the rest. */
 export function fitting<T>(alerts: readonly Alert[], render: (shown: readonly Alert[], hidden: readonly Alert[]) => T, budget = MESSAGE_BUDGET, maxShown = alerts.length): T {
-  let shown = Math.min(alerts.length, maxShown);
-  for (;;) {
-    const body = render(alerts.slice(0, shown), alerts.slice(shown));
-    if (shown === 0 || JSON.stringify(body).length <= budget) return body;
-    shown = Math.floor(shown * 0.8);
+  const build = (count: number): T => render(alerts.slice(0, count), alerts.slice(count));
+  const fits = (body: T): boolean => JSON.stringify(body).length <= budget;
+  const all = Math.min(alerts.length, maxShown);
+  const full = build(all);
+  if (fits(full)) return full;
+  let low = 0;
+  let high = all - 1;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (fits(build(middle))) low = middle;
+    else high = middle - 1;
   }
+  return build(low);
 }
