@@ -12,40 +12,59 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 import type { PlannedNotification } from '../alert.js';
-import { fitting, headline, type RenderedMessage } from './common.js';
+import { headline, MESSAGE_BUDGET, type RenderedMessage, truncate } from './common.js';
 
 export const WEBHOOK_SCHEMA_VERSION = '1';
 export const REPLAY_WINDOW_SECONDS = 300;
 
+function documentAlert(alert: PlannedNotification['alerts'][number]): Record<string, unknown> {
+  const finding = alert.finding;
+  return {
+    status: alert.status,
+    fingerprint: finding.fingerprint,
+    ruleId: finding.ruleId,
+    severity: finding.severity,
+    title: finding.title,
+    detail: finding.detail,
+    practice: finding.practice,
+    docUrl: finding.docUrl,
+    cluster: { resourceId: finding.resourceId, name: finding.clusterName, subscriptionId: finding.subscriptionId, tags: finding.clusterTags },
+    subject: finding.subject ?? null,
+    firstSeen: finding.firstSeen,
+    lastSeen: finding.lastSeen,
+    resolvedAt: finding.resolvedAt ?? null,
+  };
+}
+
 export function renderWebhook(notification: PlannedNotification): RenderedMessage[] {
+  // Machines want every alert, so a large group is packed into several documents, not summarised.
+  const envelope = (alerts: Array<Record<string, unknown>>) => ({ version: WEBHOOK_SCHEMA_VERSION, route: notification.route, groupKey: notification.groupKey, alerts });
+  const overhead = JSON.stringify(envelope([])).length;
   const messages: RenderedMessage[] = [];
-  let remaining = notification.alerts;
-  // Machines want every alert, so a large group is split into several documents, not summarised.
-  while (remaining.length > 0) {
-    const body = fitting(remaining, (shown) => ({
-      version: WEBHOOK_SCHEMA_VERSION,
-      route: notification.route,
-      groupKey: notification.groupKey,
-      alerts: shown.map((alert) => ({
-        status: alert.status,
-        fingerprint: alert.finding.fingerprint,
-        ruleId: alert.finding.ruleId,
-        severity: alert.finding.severity,
-        title: alert.finding.title,
-        detail: alert.finding.detail,
-        practice: alert.finding.practice,
-        docUrl: alert.finding.docUrl,
-        cluster: { resourceId: alert.finding.resourceId, name: alert.finding.clusterName, subscriptionId: alert.finding.subscriptionId, tags: alert.finding.clusterTags },
-        subject: alert.finding.subject ?? null,
-        firstSeen: alert.finding.firstSeen,
-        lastSeen: alert.finding.lastSeen,
-        resolvedAt: alert.finding.resolvedAt ?? null,
-      })),
-    }));
-    const count = (body.alerts as unknown[]).length || 1;
-    messages.push({ kind: 'webhook', body, alertCount: count, summary: headline({ ...notification, alerts: remaining.slice(0, count) }) });
-    remaining = remaining.slice(count);
+  let batch: Array<Record<string, unknown>> = [];
+  let batchAlerts: PlannedNotification['alerts'] = [];
+  let size = overhead;
+  const flush = () => {
+    if (batch.length === 0) return;
+    messages.push({ kind: 'webhook', body: envelope(batch), alertCount: batch.length, summary: headline({ ...notification, alerts: batchAlerts }) });
+    batch = [];
+    batchAlerts = [];
+    size = overhead;
+  };
+  for (const alert of notification.alerts) {
+    let entry = documentAlert(alert);
+    let length = JSON.stringify(entry).length + 1;
+    if (overhead + length > MESSAGE_BUDGET) {
+      // One alert alone too large (a huge detail): shorten its detail rather than drop it.
+      entry = { ...entry, detail: truncate(alert.finding.detail, Math.max(200, MESSAGE_BUDGET - overhead - (length - alert.finding.detail.length) - 100)) };
+      length = JSON.stringify(entry).length + 1;
+    }
+    if (size + length > MESSAGE_BUDGET) flush();
+    batch.push(entry);
+    batchAlerts = [...batchAlerts, alert];
+    size += length;
   }
+  flush();
   return messages;
 }
 

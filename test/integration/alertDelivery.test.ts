@@ -1,0 +1,182 @@
+import type { TableClient } from '@azure/data-tables';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { AlertPipeline } from '../../lib/alerts/alertPipeline.js';
+import { type AlertingConfig, parseAlertingDocument } from '../../lib/alerts/alertingConfig.js';
+import { AlertStore } from '../../lib/alerts/alertStore.js';
+import { DEFAULT_DRAIN_OPTIONS, drainOutbox, type DrainOptions } from '../../lib/alerts/outboxDrain.js';
+import { httpsPost } from '../../lib/alerts/transport.js';
+import type { LifecycleChange } from '../../lib/findings/lifecycle.js';
+import { type RunningSink, startWebhookSink } from '../../lib/simulator/webhookSink.js';
+import { SECRETS, storedFinding } from '../harness/alerts.js';
+import { azuriteTable, uniqueTableName } from '../harness/tables.js';
+
+const ROUTES = `
+receivers:
+  - { name: pager, type: pagerduty, routingKeySetting: PD_KEY }
+  - { name: slack, type: slack, webhookUrlSetting: SLACK_URL }
+  - { name: teams, type: teams, webhookUrlSetting: TEAMS_URL }
+  - { name: hook, type: webhook, urlSetting: HOOK_URL, hmacKeySetting: HOOK_KEY }
+webhookAllowedHosts: [hooks.example.com]
+routes:
+  - { name: page, receiver: pager, match: { minSeverity: high }, continue: true }
+  - { name: audit, receiver: hook, groupBy: [cluster], continue: true }
+  - { name: teams, receiver: teams, match: { ruleIds: [TEAMS-ONLY] } }
+  - { name: digest, receiver: slack, groupBy: [cluster] }
+`;
+
+let sink: RunningSink;
+const config: AlertingConfig = parseAlertingDocument(ROUTES, 'test', SECRETS);
+
+beforeAll(async () => {
+  sink = await startWebhookSink();
+});
+afterAll(() => sink.close());
+
+function opened(index: number, ruleId = `AKS-RULE-${index}`): LifecycleChange {
+  const next = storedFinding({ ruleId, cluster: `cluster-${index % 5}`, severity: index % 2 === 0 ? 'high' : 'medium' });
+  return { kind: 'opened', previous: undefined, next };
+}
+
+class Clock {
+  constructor(public time = Date.parse('2026-11-20T12:00:00.000Z')) {}
+  now = () => new Date(this.time);
+  advance(ms: number) {
+    this.time += ms;
+  }
+}
+
+function drainOptions(clock: Clock, overrides: Partial<DrainOptions> = {}): DrainOptions {
+  return { ...DEFAULT_DRAIN_OPTIONS, now: clock.now, random: () => 0.5, endpointOverride: sink.url, caPem: sink.caPem, backoff: { baseMs: 1_000, maxMs: 60_000 }, ...overrides };
+}
+
+async function newStore(table: TableClient = azuriteTable(uniqueTableName('alerts'))): Promise<AlertStore> {
+  const store = new AlertStore(table);
+  await store.ensureTable();
+  return store;
+}
+
+/** Drains until nothing is left to send, moving the clock past each back-off. */
+async function drainUntilEmpty(store: AlertStore, clock: Clock, options: Partial<DrainOptions> = {}) {
+  for (let round = 0; round < 200; round += 1) {
+    await drainOutbox(store, config, httpsPost, drainOptions(clock, options));
+    const left = (await Promise.all([...config.receivers.keys()].map((receiver) => store.activeEntries(receiver)))).flat();
+    if (left.length === 0) return round;
+    clock.advance(61_000);
+  }
+  throw new Error('the outbox never emptied');
+}
+
+describe('alert delivery through the outbox to the local sink', () => {
+  const table: Array<[string, string, number, 'sent' | 'retrying' | 'failed']> = [];
+  for (const kind of ['pagerduty', 'slack', 'teams', 'webhook']) {
+    for (const status of [400, 401, 403, 404, 413, 429, 500, 502, 503]) {
+      table.push([kind, kind === 'pagerduty' ? 'pager' : kind === 'webhook' ? 'hook' : kind, status, status === 429 || status >= 500 ? 'retrying' : 'failed']);
+    }
+  }
+
+  it.each(table)('%s answering %i: %s', async (kind, receiver, status, expected) => {
+    const store = await newStore();
+    const clock = new Clock();
+    const change = opened(0, kind === 'teams' ? 'TEAMS-ONLY' : 'AKS-X');
+    await new AlertPipeline(config, store).enqueue([change], clock.now());
+    sink.failNext(kind, 1, { status, ...(status === 429 ? { retryAfterSeconds: 120 } : {}) });
+    await drainOutbox(store, config, httpsPost, drainOptions(clock));
+    const [entry] = await store.allEntries(receiver);
+    expect(entry?.status).toBe(expected);
+    expect(entry?.lastStatus).toBe(status);
+    if (status === 429) expect(Date.parse(entry?.nextAttemptAt ?? '')).toBeGreaterThanOrEqual(clock.time + 120_000);
+    if (expected === 'failed') expect(entry?.lastError).toMatch(/^permanent: simulated failure/);
+    if (expected === 'retrying') {
+      clock.advance(3_600_000);
+      await drainOutbox(store, config, httpsPost, drainOptions(clock));
+      expect((await store.allEntries(receiver))[0]?.status).toBe('sent');
+    }
+  });
+
+  it('an outage (500s then 429s) loses nothing, doubles nothing, and keeps creation order per route', async () => {
+    const store = await newStore();
+    const clock = new Clock();
+    const pipeline = new AlertPipeline(config, store);
+    const start = sink.deliveries.length;
+    // Three sweeps' worth of changes, enqueued in order.
+    for (let batch = 0; batch < 3; batch += 1) {
+      await pipeline.enqueue(Array.from({ length: 40 }, (_unused, index) => opened(batch * 40 + index)), clock.now());
+      clock.advance(1_000);
+    }
+    sink.failNext('*', 25, { status: 500 });
+    sink.failNext('*', 15, { status: 429, retryAfterSeconds: 2 });
+    // The outage is shorter than the give-up horizon (the head of a queue takes most failures).
+    await drainUntilEmpty(store, clock, { maxAttempts: 50 });
+    const delivered = sink.deliveries.slice(start);
+    // PagerDuty: one trigger per high finding (60), each dedup key exactly once.
+    const keys = delivered.filter((delivery) => delivery.kind === 'pagerduty').map((delivery) => (delivery.body as { dedup_key: string }).dedup_key);
+    const pagerEntries = await store.allEntries('pager');
+    expect(pagerEntries.filter((entry) => entry.status !== 'sent').map((entry) => [entry.status, entry.lastStatus, entry.lastError, entry.attempts])).toEqual([]);
+    expect(keys).toHaveLength(60);
+    expect(new Set(keys).size).toBe(60);
+    // Every outbox message of every receiver was delivered exactly once.
+    for (const receiver of config.receivers.keys()) {
+      const entries = await store.allEntries(receiver);
+      expect(entries.every((entry) => entry.status === 'sent'), receiver).toBe(true);
+    }
+    const hookIds = delivered.filter((delivery) => delivery.kind === 'webhook').map((delivery) => delivery.headers['x-fleetguard-delivery']);
+    expect(new Set(hookIds).size).toBe(hookIds.length);
+    // Creation order per route.
+    const pagerOrder = (await store.allEntries('pager')).map((entry) => (JSON.parse(entry.body) as { dedup_key: string }).dedup_key);
+    expect(keys).toEqual(pagerOrder);
+    expect(hookIds).toEqual((await store.allEntries('hook')).map((entry) => entry.deliveryId));
+    expect(delivered.filter((delivery) => delivery.kind === 'slack')).toHaveLength(5 * 3);
+  });
+
+  it('a drain interrupted between send and record: PagerDuty is resent (deduplicated by key), Slack is not resent', async () => {
+    const real = azuriteTable(uniqueTableName('alerts'));
+    let failures = 2;
+    // The drain "dies" right after sending: its record of the result never reaches the table.
+    const dying = new Proxy(real, {
+      get(target, property, receiver) {
+        if (property !== 'updateEntity') return Reflect.get(target, property, receiver) as unknown;
+        return (entity: { status?: string }, ...rest: unknown[]) => {
+          if (entity.status === 'sent' && failures > 0) {
+            failures -= 1;
+            return Promise.reject(Object.assign(new Error('the drain stopped'), { code: 'ECONNRESET' }));
+          }
+          return (target.updateEntity as (...args: unknown[]) => Promise<unknown>).call(target, entity, ...rest);
+        };
+      },
+    });
+    const store = await newStore(dying);
+    const clock = new Clock();
+    await new AlertPipeline(config, store).enqueue([opened(0)], clock.now());
+    const start = sink.deliveries.length;
+    const first = await drainOutbox(store, config, httpsPost, drainOptions(clock));
+    expect(first.errors).toHaveLength(2);
+    const sentOnce = sink.deliveries.slice(start);
+    expect(sentOnce.map((delivery) => delivery.kind).sort()).toEqual(['pagerduty', 'slack', 'webhook']);
+
+    // Within the lease nothing is touched; after it, recovery by guarantee.
+    await drainOutbox(store, config, httpsPost, drainOptions(clock));
+    expect(sink.deliveries.length - start).toBe(3);
+    clock.advance(DEFAULT_DRAIN_OPTIONS.leaseMs + 1);
+    const recovery = await drainOutbox(store, config, httpsPost, drainOptions(clock));
+    expect(recovery).toMatchObject({ resent: 1, uncertain: 1 });
+    const all = sink.deliveries.slice(start);
+    const pd = all.filter((delivery) => delivery.kind === 'pagerduty').map((delivery) => (delivery.body as { dedup_key: string }).dedup_key);
+    expect(pd).toHaveLength(2);
+    expect(new Set(pd).size).toBe(1);
+    expect(all.filter((delivery) => delivery.kind === 'slack')).toHaveLength(1);
+    expect((await store.allEntries('slack'))[0]).toMatchObject({ status: 'uncertain' });
+    expect((await store.allEntries('pager'))[0]).toMatchObject({ status: 'sent', attempts: 2 });
+  });
+
+  it('signs generic webhooks so the receiver can verify them', async () => {
+    const store = await newStore();
+    const clock = new Clock(Date.now());
+    await new AlertPipeline(config, store).enqueue([opened(3)], clock.now());
+    const start = sink.deliveries.length;
+    await drainOutbox(store, config, httpsPost, drainOptions(clock));
+    const hook = sink.deliveries.slice(start).find((delivery) => delivery.kind === 'webhook');
+    const { verifyWebhookSignature } = await import('../../lib/alerts/notifiers/webhook.js');
+    expect(verifyWebhookSignature(SECRETS.HOOK_KEY, { timestamp: hook?.headers['x-fleetguard-timestamp'], signature: hook?.headers['x-fleetguard-signature'] }, hook?.rawBody ?? '', Math.floor(Date.now() / 1000))).toBe(true);
+  });
+});
