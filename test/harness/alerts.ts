@@ -1,18 +1,19 @@
 import type { Alert } from '../../lib/alerts/alert.js';
 import type { StoredFinding } from '../../lib/findings/lifecycle.js';
-import { findingFingerprint, type Severity } from '../../lib/model/finding.js';
+import { findingFingerprint } from '../../lib/model/finding.js';
 
 export function storedFinding(overrides: Partial<StoredFinding> & { ruleId?: string; cluster?: string } = {}): StoredFinding {
   const cluster = overrides.cluster ?? 'web-dev';
   const resourceId = overrides.resourceId ?? `/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/${cluster}`;
   const ruleId = overrides.ruleId ?? 'AKS-LOCAL-ACCOUNTS';
-  const { cluster: _cluster, ...rest } = overrides;
+  const rest: Partial<StoredFinding> = { ...overrides };
+  delete (rest as { cluster?: string }).cluster;
   return {
     ruleId,
     resourceId,
     subscriptionId: '11111111-1111-1111-1111-111111111111',
     clusterName: cluster,
-    severity: 'high' as Severity,
+    severity: 'high',
     title: `${ruleId} title`,
     detail: `${ruleId} detail`,
     practice: 'p',

@@ -1,10 +1,10 @@
 import type { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { AlertPipeline } from '../../lib/alerts/alertPipeline.js';
 import { type AlertingConfig, parseAlertingDocument } from '../../lib/alerts/alertingConfig.js';
+import { AlertPipeline } from '../../lib/alerts/alertPipeline.js';
 import { AlertStore } from '../../lib/alerts/alertStore.js';
-import { DEFAULT_DRAIN_OPTIONS, drainOutbox, type DrainOptions } from '../../lib/alerts/outboxDrain.js';
+import { DEFAULT_DRAIN_OPTIONS, type DrainOptions,drainOutbox } from '../../lib/alerts/outboxDrain.js';
 import { httpsPost } from '../../lib/alerts/transport.js';
 import type { LifecycleChange } from '../../lib/findings/lifecycle.js';
 import { type RunningSink, startWebhookSink } from '../../lib/simulator/webhookSink.js';
