@@ -1,7 +1,7 @@
 /**
  * Alert state in one Azure table, by partition:
  *   outbox-{receiver}  messages to send, in creation order (RowKey), with their delivery status
- *   nflog-{receiver}   what was last notified per finding (dedup and repeat interval)
+ *   nflog-{receiver}-{0-f} what was last notified per finding (dedup and repeat interval)
  *   silence            silences
  *   inhibit            clusters whose per-finding alerts are held back (upgrades in progress)
  * Receiver names become hashes in keys (table keys forbid some characters).
@@ -9,6 +9,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
+import pLimit from 'p-limit';
 
 import { ensureTable } from '../azure/tables.js';
 import { FleetGuardError, toFleetGuardError } from '../errors.js';
@@ -51,8 +52,24 @@ export function outboxPartition(receiver: string): string {
   return `outbox-${hash(receiver)}`;
 }
 
-function logPartition(receiver: string): string {
-  return `nflog-${hash(receiver)}`;
+/**
+ * The notification log of a receiver is spread over 16 partitions by the fingerprint's first hex
+ * digit: large fleets would otherwise put every row of a receiver in one hot partition.
+ */
+function logPartition(receiver: string, fingerprint: string): string {
+  return `nflog-${hash(receiver)}-${fingerprint.slice(0, 1)}`;
+}
+
+/** Transactions in flight at once: independent batches of 100 rows each. */
+const WRITE_CONCURRENCY = 8;
+
+async function submitAll(table: TableClient, byPartition: Map<string, TransactionAction[]>): Promise<void> {
+  const limit = pLimit(WRITE_CONCURRENCY);
+  const batches: TransactionAction[][] = [];
+  for (const actions of byPartition.values()) {
+    for (let start = 0; start < actions.length; start += 100) batches.push(actions.slice(start, start + 100));
+  }
+  await Promise.all(batches.map((batch) => limit(() => table.submitTransaction(batch))));
 }
 
 function isStatus(error: unknown, ...statuses: number[]): boolean {
@@ -131,9 +148,8 @@ export class AlertStore {
       byPartition.set(partitionKey, [...(byPartition.get(partitionKey) ?? []), ['create', entity]]);
     }
     try {
-      for (const actions of byPartition.values()) {
-        for (let start = 0; start < actions.length; start += 100) await this.table.submitTransaction(actions.slice(start, start + 100));
-      }
+      // Order within a receiver is the RowKey order, so batches may land in any order.
+      await submitAll(this.table, byPartition);
     } catch (error) {
       throw toFleetGuardError(error, 'writing the alert outbox');
     }
@@ -186,7 +202,9 @@ export class AlertStore {
     const log = new Map<string, NotificationLogEntry>();
     try {
       for (const receiver of receivers) {
-        for await (const row of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${logPartition(receiver)}` } })) {
+        const prefix = `nflog-${hash(receiver)}`;
+        // '-' < '.' : one range query covers the receiver's 16 partitions.
+        for await (const row of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey ge ${`${prefix}-`} and PartitionKey lt ${`${prefix}.`}` } })) {
           const state = row['state'];
           if (state !== 'firing' && state !== 'resolved') continue;
           const fingerprint = text(row['rowKey']);
@@ -202,16 +220,14 @@ export class AlertStore {
   async writeLog(entries: readonly NotificationLogEntry[]): Promise<void> {
     const byPartition = new Map<string, TransactionAction[]>();
     for (const entry of entries) {
-      const partitionKey = logPartition(entry.receiver);
+      const partitionKey = logPartition(entry.receiver, entry.fingerprint);
       byPartition.set(partitionKey, [
         ...(byPartition.get(partitionKey) ?? []),
         ['upsert', { partitionKey, rowKey: entry.fingerprint, receiver: entry.receiver, state: entry.state, lastNotifiedAt: entry.lastNotifiedAt }, 'Replace'],
       ]);
     }
     try {
-      for (const actions of byPartition.values()) {
-        for (let start = 0; start < actions.length; start += 100) await this.table.submitTransaction(actions.slice(start, start + 100));
-      }
+      await submitAll(this.table, byPartition);
     } catch (error) {
       throw toFleetGuardError(error, 'writing the notification log');
     }
