@@ -25,6 +25,10 @@ export interface SweepRecord {
   resolved: number;
   /** Fleet-wide share of compliant Azure Policy states, -1 when none were evaluated. */
   policyCompliancePercent: number;
+  /** Alert messages queued, and firing alerts held back by silences or upgrades. */
+  alertsQueued: number;
+  alertsSilenced: number;
+  alertsInhibited: number;
   errors: string;
 }
 
@@ -62,6 +66,9 @@ export class SweepRecordStore {
       opened: (result.stats.store?.opened ?? 0) + (result.stats.store?.reopened ?? 0),
       resolved: result.stats.store?.resolved ?? 0,
       policyCompliancePercent: result.stats.policy.percent ?? -1,
+      alertsQueued: result.stats.alerts?.messages ?? 0,
+      alertsSilenced: result.stats.alerts?.silenced ?? 0,
+      alertsInhibited: result.stats.alerts?.inhibited ?? 0,
       errors,
     };
     const rowKey = `${String(MAX_TIME - Date.parse(result.startedAt)).padStart(13, '0')}-${result.sweepId}`;

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { encodePrincipal } from '../../lib/auth/principal.js';
+import { createAzureClients } from '../../lib/azure/clients.js';
+import { parseConfig } from '../../lib/config.js';
 import { type LocalAzure, startLocalAzure } from '../../lib/simulator/localAzure.js';
 import { sampleFleetDirectory } from '../../lib/simulator/sampleFleet.js';
 import { loadSnapshot } from '../../lib/simulator/snapshot.js';
@@ -61,6 +63,8 @@ describe('alerting through the registered functions', () => {
     expect(digests).toHaveLength(3);
     expect(pages.every((delivery) => (delivery.body as { routing_key: string }).routing_key === SECRETS.PD_KEY)).toBe(true);
     expect(host.logsOf('alertDrain').at(-1)?.message).toBe('alert drain: 18 sent, 0 to retry, 0 failed, 0 uncertain, 0 resent after an interruption');
+    const [record] = await createAzureClients(parseConfig(local.settings)).sweeps!.latest(1);
+    expect(record).toMatchObject({ alertsQueued: 18, alertsSilenced: 0, alertsInhibited: 0 });
 
     const before = sink.deliveries.length;
     await host.invokeTimer('fleetSweep');
