@@ -9,8 +9,8 @@ import { parseArgs } from 'node:util';
 
 import { TableClient } from '@azure/data-tables';
 
-import { AlertPipeline } from '../../lib/alerts/alertPipeline.js';
 import { parseAlertingDocument } from '../../lib/alerts/alertingConfig.js';
+import { AlertPipeline } from '../../lib/alerts/alertPipeline.js';
 import { AlertStore } from '../../lib/alerts/alertStore.js';
 import { DEFAULT_DRAIN_OPTIONS, drainOutbox } from '../../lib/alerts/outboxDrain.js';
 import { httpsPost } from '../../lib/alerts/transport.js';
@@ -18,31 +18,18 @@ import type { LifecycleChange } from '../../lib/findings/lifecycle.js';
 import { findingFingerprint, SEVERITIES } from '../../lib/model/finding.js';
 import { startAzuriteTables } from '../../lib/simulator/azurite.js';
 import { startWebhookSink } from '../../lib/simulator/webhookSink.js';
+import { routingDocument, SECRETS } from '../harness/alerts.js';
 
 const { values } = parseArgs({ options: { findings: { type: 'string', default: '10000' }, clusters: { type: 'string', default: '1000' } } });
 const findingCount = Number(values.findings);
 const clusterCount = Number(values.clusters);
 
-const ROUTES = `
-receivers:
-  - { name: pager, type: pagerduty, routingKeySetting: PD_KEY }
-  - { name: slack, type: slack, webhookUrlSetting: SLACK_URL }
-  - { name: teams, type: teams, webhookUrlSetting: TEAMS_URL }
-  - { name: hook, type: webhook, urlSetting: HOOK_URL, hmacKeySetting: HOOK_KEY }
-webhookAllowedHosts: [hooks.example.com]
-routes:
-  - { name: page, receiver: pager, match: { minSeverity: critical }, continue: true }
-  - { name: audit, receiver: hook, groupBy: [subscription], continue: true }
-  - { name: teams, receiver: teams, match: { minSeverity: high }, groupBy: [subscription], continue: true }
-  - { name: digest, receiver: slack, groupBy: [cluster] }
-`;
-const SECRETS = {
-  PD_KEY: 'bench-routing-key-000000000000000',
-  SLACK_URL: 'https://hooks.slack.com/services/TBENCH/BBENCH/bench',
-  TEAMS_URL: 'https://prod-01.westeurope.logic.azure.com/workflows/bench',
-  HOOK_URL: 'https://hooks.example.com/bench',
-  HOOK_KEY: 'bench-hmac-key',
-};
+const ROUTES = routingDocument(`
+- { name: page, receiver: pager, match: { minSeverity: critical }, continue: true }
+- { name: audit, receiver: hook, groupBy: [subscription], continue: true }
+- { name: teams, receiver: teams, match: { minSeverity: high }, groupBy: [subscription], continue: true }
+- { name: digest, receiver: slack, groupBy: [cluster] }
+`);
 
 function changes(now: string): LifecycleChange[] {
   return Array.from({ length: findingCount }, (_unused, index) => {

@@ -49,14 +49,22 @@ export const SECRETS = {
   HOOK_KEY: 'hmacSecretKeyABCDEF0123456789',
 };
 
-export const ROUTES_YAML = `
+/** Every receiver type, reading the secrets above, and the webhook allow-list. */
+export const RECEIVERS_YAML = `
 receivers:
   - { name: pager, type: pagerduty, routingKeySetting: PD_KEY }
   - { name: slack, type: slack, webhookUrlSetting: SLACK_URL }
   - { name: teams, type: teams, webhookUrlSetting: TEAMS_URL }
   - { name: hook, type: webhook, urlSetting: HOOK_URL, hmacKeySetting: HOOK_KEY }
 webhookAllowedHosts: [hooks.example.com]
-routes:
-  - { name: page, receiver: pager, match: { minSeverity: high }, continue: true }
-  - { name: digest, receiver: slack, groupBy: [subscription] }
 `;
+
+/** A routing document with all receivers and these routes (YAML list items). */
+export function routingDocument(routes: string): string {
+  return `${RECEIVERS_YAML}routes:\n${routes.trim().split('\n').map((line) => `  ${line.trim()}`).join('\n')}\n`;
+}
+
+export const ROUTES_YAML = routingDocument(`
+- { name: page, receiver: pager, match: { minSeverity: high }, continue: true }
+- { name: digest, receiver: slack, groupBy: [subscription] }
+`);

@@ -8,22 +8,15 @@ import { DEFAULT_DRAIN_OPTIONS, type DrainOptions,drainOutbox } from '../../lib/
 import { httpsPost } from '../../lib/alerts/transport.js';
 import type { LifecycleChange } from '../../lib/findings/lifecycle.js';
 import { type RunningSink, startWebhookSink } from '../../lib/simulator/webhookSink.js';
-import { SECRETS, storedFinding } from '../harness/alerts.js';
+import { routingDocument, SECRETS, storedFinding } from '../harness/alerts.js';
 import { azuriteTable, uniqueTableName } from '../harness/tables.js';
 
-const ROUTES = `
-receivers:
-  - { name: pager, type: pagerduty, routingKeySetting: PD_KEY }
-  - { name: slack, type: slack, webhookUrlSetting: SLACK_URL }
-  - { name: teams, type: teams, webhookUrlSetting: TEAMS_URL }
-  - { name: hook, type: webhook, urlSetting: HOOK_URL, hmacKeySetting: HOOK_KEY }
-webhookAllowedHosts: [hooks.example.com]
-routes:
-  - { name: page, receiver: pager, match: { minSeverity: high }, continue: true }
-  - { name: audit, receiver: hook, groupBy: [cluster], continue: true }
-  - { name: teams, receiver: teams, match: { ruleIds: [TEAMS-ONLY] } }
-  - { name: digest, receiver: slack, groupBy: [cluster] }
-`;
+const ROUTES = routingDocument(`
+- { name: page, receiver: pager, match: { minSeverity: high }, continue: true }
+- { name: audit, receiver: hook, groupBy: [cluster], continue: true }
+- { name: teams, receiver: teams, match: { ruleIds: [TEAMS-ONLY] } }
+- { name: digest, receiver: slack, groupBy: [cluster] }
+`);
 
 let sink: RunningSink;
 const config: AlertingConfig = parseAlertingDocument(ROUTES, 'test', SECRETS);
