@@ -53,6 +53,7 @@ export function armRoutes(fleet: FleetState, options: ArmRouteOptions): Route[] 
       handle: (request) => {
         const subscriptionId = request.params['subscriptionId'] ?? '';
         if (!fleet.hasSubscription(subscriptionId)) return subscriptionNotFound(subscriptionId);
+        fleet.upgrades?.settle();
         return page(request, fleet.clustersOf(subscriptionId), options.pageSize);
       },
     },
@@ -71,6 +72,7 @@ export function armRoutes(fleet: FleetState, options: ArmRouteOptions): Route[] 
       method: 'GET',
       pattern: new RegExp(`^${CLUSTERS}/?$`, 'i'),
       handle: (request) => {
+        fleet.upgrades?.settle();
         const cluster = fleet.findCluster(request.params['subscriptionId'] ?? '', request.params['resourceGroup'] ?? '', request.params['name'] ?? '');
         if (cluster === undefined) return armError(404, 'ResourceNotFound', `The Resource 'Microsoft.ContainerService/managedClusters/${request.params['name'] ?? ''}' was not found.`);
         return { status: 200, body: cluster };

@@ -7,6 +7,7 @@ import semver from 'semver';
 import { normalizeLocation, parseResourceId } from '../model/cluster.js';
 import { compareMinors, minorOf } from '../model/kubernetesVersions.js';
 import type { FleetSnapshot, JsonObject } from './snapshot.js';
+import type { UpgradeSimulation } from './upgradeSimulation.js';
 
 export interface SimulatedSubscription {
   subscriptionId: string;
@@ -27,6 +28,8 @@ export class FleetState {
   readonly versionsByLocation: Map<string, JsonObject>;
   policyStates: JsonObject | undefined;
   readonly logs: Map<string, JsonObject>;
+  /** Upgrades in flight and their outcomes (set up by the simulator server). */
+  upgrades: UpgradeSimulation | undefined;
   /** Workspaces that exist though no cluster references them (configured ones). */
   readonly extraWorkspaces: string[] = [];
 

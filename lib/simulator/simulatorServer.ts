@@ -9,13 +9,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { armRoutes } from './armRoutes.js';
 import { loopbackCertificate } from './certificate.js';
-import { FaultInjector,type FaultPlan } from './faults.js';
+import { FaultInjector, type FaultPlan } from './faults.js';
 import { FleetState } from './fleetState.js';
 import { logsRoutes } from './logsRoutes.js';
 import { policyRoutes } from './policyRoutes.js';
 import { RequestLog } from './requestLog.js';
 import { armError, matchRoute, type Route, type SimulatorResponse } from './router.js';
 import type { FleetSnapshot } from './snapshot.js';
+import { upgradeRoutes } from './upgradeRoutes.js';
+import { UpgradeSimulation, type UpgradeSimulationOptions } from './upgradeSimulation.js';
 
 export interface SimulatorOptions {
   snapshot: FleetSnapshot;
@@ -24,6 +26,8 @@ export interface SimulatorOptions {
   /** Items per page of list and query calls (default 50). */
   pageSize?: number;
   faults?: FaultPlan;
+  /** Clock and durations of simulated upgrades (a durable host's virtual clock in rehearsals). */
+  upgrades?: UpgradeSimulationOptions;
 }
 
 export interface RunningSimulator {
@@ -32,6 +36,7 @@ export interface RunningSimulator {
   /** PEM of the certificate to trust (`tlsOptions.ca`). */
   caPem: string;
   fleet: FleetState;
+  upgrades: UpgradeSimulation;
   requests: RequestLog;
   faults: FaultInjector;
   /** Lets later services (Policy Insights, Log Analytics, writes) slot in. */
@@ -48,7 +53,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const faults = new FaultInjector();
   faults.configure(options.faults ?? {});
   const pageSize = options.pageSize ?? 50;
-  const routes: Route[] = [...armRoutes(fleet, { pageSize }), ...policyRoutes(fleet, { pageSize }), ...logsRoutes(fleet, faults)];
+  const upgrades = new UpgradeSimulation(fleet, options.upgrades ?? {});
+  fleet.upgrades = upgrades;
+  const routes: Route[] = [...upgradeRoutes(fleet, upgrades), ...armRoutes(fleet, { pageSize }), ...policyRoutes(fleet, { pageSize }), ...logsRoutes(fleet, faults)];
   let baseUrl = '';
 
   const server: Server = createServer({ key: certificate.keyPem, cert: certificate.certPem }, (incoming, outgoing) => {
@@ -132,6 +139,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     url: baseUrl,
     caPem: certificate.certPem,
     fleet,
+    upgrades,
     requests,
     faults,
     addRoutes: (extra) => routes.push(...extra),

@@ -1,0 +1,161 @@
+/**
+ * Rollout planning, pure: which clusters go in which wave, through which versions, and why the
+ * others are skipped or excluded. AKS upgrades one minor at a time, so a target two minors away
+ * needs consecutive hops, which only `allowMultiMinorHops` permits.
+ */
+import semver from 'semver';
+
+import { FleetGuardError } from '../errors.js';
+import { type Cluster, resourceKey } from '../model/cluster.js';
+import { compareMinors, type KubernetesVersionCatalog, minorOf } from '../model/kubernetesVersions.js';
+
+export type UpgradeType = 'Full' | 'ControlPlaneOnly' | 'NodeImageOnly';
+
+export interface WaveSettings {
+  maxParallel: number;
+  soakMinutes: number;
+  requireApproval: boolean;
+}
+
+export interface RolloutRequest {
+  /** Exact patch (`1.32.4`) or minor (`1.32`: the newest non-preview patch in each cluster's location). */
+  target: string;
+  scope: { subscriptions?: string[]; tags?: Record<string, string>; clusterIds?: string[] };
+  /** Waves by the values of a tag (ascending), or explicit lists of cluster ids/names. */
+  waves: { byTag: string } | { explicit: string[][] };
+  waveSettings: WaveSettings;
+  /** Per-wave overrides by wave name. */
+  waveOverrides?: Record<string, Partial<WaveSettings>>;
+  upgradeType: UpgradeType;
+  maxFailedClusters: number;
+  respectMaintenanceWindows: boolean;
+  allowMultiMinorHops: boolean;
+  dryRun: boolean;
+}
+
+export interface PlannedCluster {
+  resourceId: string;
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  location: string;
+  fromVersion: string;
+  toVersion: string;
+  /** Versions to pass through in order, the target last. Empty for a node-image upgrade. */
+  hops: string[];
+  /** Set when the cluster is already at the target: listed, not upgraded. */
+  skipReason: string | undefined;
+}
+
+export interface PlannedWave extends WaveSettings {
+  name: string;
+  clusters: PlannedCluster[];
+}
+
+export interface RolloutPlan {
+  target: string;
+  upgradeType: UpgradeType;
+  maxFailedClusters: number;
+  respectMaintenanceWindows: boolean;
+  waves: PlannedWave[];
+  excluded: Array<{ resourceId: string; reason: string }>;
+}
+
+function newestPatch(catalog: KubernetesVersionCatalog, minor: string): string | undefined {
+  const entry = catalog.minors.find((candidate) => candidate.minor === minor);
+  const patches = Object.keys(entry?.patches ?? {}).filter((patch) => semver.valid(semver.coerce(patch)) !== null);
+  return patches.sort((left, right) => semver.compare(semver.coerce(left) ?? '0.0.0', semver.coerce(right) ?? '0.0.0')).at(-1);
+}
+
+function inScope(cluster: Cluster, scope: RolloutRequest['scope']): boolean {
+  if (scope.subscriptions !== undefined && !scope.subscriptions.some((id) => id.toLowerCase() === cluster.subscriptionId.toLowerCase())) return false;
+  if (scope.clusterIds !== undefined && !scope.clusterIds.some((id) => resourceKey(id) === resourceKey(cluster.id) || id.toLowerCase() === cluster.name.toLowerCase())) return false;
+  if (scope.tags !== undefined && !Object.entries(scope.tags).every(([key, value]) => cluster.tags[key] === value)) return false;
+  return true;
+}
+
+/** Resolves the target for one location; undefined with a reason when it cannot be offered there. */
+function resolveTarget(target: string, catalog: KubernetesVersionCatalog): { version: string } | { reason: string } {
+  if (/^\d+\.\d+$/.test(target)) {
+    const entry = catalog.minors.find((candidate) => candidate.minor === minorOf(target));
+    if (entry === undefined) return { reason: `Kubernetes ${target} is not offered in ${catalog.location}` };
+    if (entry.isPreview) return { reason: `Kubernetes ${target} is preview-only in ${catalog.location}` };
+    const patch = newestPatch(catalog, entry.minor);
+    return patch === undefined ? { reason: `no patch of ${target} is offered in ${catalog.location}` } : { version: patch };
+  }
+  const offered = catalog.minors.some((entry) => Object.keys(entry.patches).includes(target));
+  return offered ? { version: target } : { reason: `Kubernetes ${target} is not offered in ${catalog.location}` };
+}
+
+/** Checks that the target is a version at all; throws `badInput` for an unusable one. */
+export function validateTarget(target: string, catalogs: readonly KubernetesVersionCatalog[]): void {
+  if (!/^\d+\.\d+(\.\d+)?$/.test(target)) throw new FleetGuardError('badInput', `target: '${target}' is not a Kubernetes version such as 1.32 or 1.32.4`);
+  const known = catalogs.some((catalog) => 'version' in resolveTarget(target, catalog));
+  if (!known) throw new FleetGuardError('badInput', `target: Kubernetes ${target} is not offered in any location of the fleet (${catalogs.map((catalog) => catalog.location).join(', ')})`);
+}
+
+function planCluster(cluster: Cluster, catalog: KubernetesVersionCatalog | undefined, request: RolloutRequest): PlannedCluster | { reason: string } {
+  if ((cluster.powerState ?? 'Running').toLowerCase() === 'stopped') return { reason: 'the cluster is stopped' };
+  if ((cluster.provisioningState ?? '').toLowerCase() !== 'succeeded') return { reason: `provisioningState is ${cluster.provisioningState ?? 'unknown'}, not Succeeded` };
+  const current = cluster.kubernetesVersion;
+  if (current === undefined || minorOf(current) === undefined) return { reason: 'the current Kubernetes version is unknown' };
+  if (catalog === undefined) return { reason: `no version list for location ${cluster.location}` };
+  const base = { resourceId: cluster.id, name: cluster.name, subscriptionId: cluster.subscriptionId, resourceGroup: cluster.resourceGroup, location: cluster.location, fromVersion: current };
+  if (request.upgradeType === 'NodeImageOnly') return { ...base, toVersion: current, hops: [], skipReason: undefined };
+  const resolved = resolveTarget(request.target, catalog);
+  if ('reason' in resolved) return resolved;
+  const target = resolved.version;
+  const order = semver.compare(semver.coerce(current) ?? '0.0.0', semver.coerce(target) ?? '0.0.0');
+  if (order === 0) return { ...base, toVersion: target, hops: [], skipReason: `already at ${target}` };
+  if (order > 0) return { reason: `${current} is newer than the target ${target}: downgrades are refused` };
+  const fromMinor = minorOf(current) ?? '';
+  const toMinor = minorOf(target) ?? '';
+  const minorsBetween = catalog.minors
+    .map((entry) => entry.minor)
+    .filter((minor) => compareMinors(minor, fromMinor) > 0 && compareMinors(minor, toMinor) < 0)
+    .sort(compareMinors);
+  const distance = Number(toMinor.split('.')[1]) - Number(fromMinor.split('.')[1]);
+  if (distance > 1 && !request.allowMultiMinorHops) {
+    return { reason: `${current} → ${target} crosses ${distance} minors; AKS upgrades one minor at a time (set allowMultiMinorHops to plan consecutive hops)` };
+  }
+  if (minorsBetween.length !== Math.max(0, distance - 1)) return { reason: `a minor between ${fromMinor} and ${toMinor} is not offered in ${cluster.location}` };
+  const hops = [...minorsBetween.map((minor) => newestPatch(catalog, minor) ?? `${minor}.0`), target];
+  return { ...base, toVersion: target, hops, skipReason: undefined };
+}
+
+export function planRollout(clusters: readonly Cluster[], catalogs: ReadonlyMap<string, KubernetesVersionCatalog>, request: RolloutRequest): RolloutPlan {
+  if (request.upgradeType !== 'NodeImageOnly') validateTarget(request.target, [...catalogs.values()]);
+  const excluded: RolloutPlan['excluded'] = [];
+  const byWave = new Map<string, PlannedCluster[]>();
+  const waveOf = (cluster: Cluster): string | undefined => {
+    if ('byTag' in request.waves) return cluster.tags[request.waves.byTag];
+    const index = request.waves.explicit.findIndex((members) => members.some((id) => resourceKey(id) === resourceKey(cluster.id) || id.toLowerCase() === cluster.name.toLowerCase()));
+    return index < 0 ? undefined : String(index);
+  };
+  for (const cluster of [...clusters].sort((left, right) => left.name.localeCompare(right.name))) {
+    if (!inScope(cluster, request.scope)) continue;
+    const wave = waveOf(cluster);
+    if (wave === undefined) {
+      excluded.push({ resourceId: cluster.id, reason: 'byTag' in request.waves ? `no ${request.waves.byTag} tag` : 'not in any wave' });
+      continue;
+    }
+    const planned = planCluster(cluster, catalogs.get(cluster.location), request);
+    if ('reason' in planned) {
+      excluded.push({ resourceId: cluster.id, reason: planned.reason });
+      continue;
+    }
+    byWave.set(wave, [...(byWave.get(wave) ?? []), planned]);
+  }
+  const names = [...byWave.keys()].sort((left, right) => {
+    const numeric = Number(left) - Number(right);
+    return Number.isNaN(numeric) ? left.localeCompare(right) : numeric;
+  });
+  return {
+    target: request.target,
+    upgradeType: request.upgradeType,
+    maxFailedClusters: request.maxFailedClusters,
+    respectMaintenanceWindows: request.respectMaintenanceWindows,
+    waves: names.map((name) => ({ name, ...request.waveSettings, ...request.waveOverrides?.[name], clusters: byWave.get(name) ?? [] })),
+    excluded,
+  };
+}
