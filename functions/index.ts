@@ -4,3 +4,4 @@ import './aksEvents.js';
 import './policyEvents.js';
 import './alertDrain.js';
 import './silences.js';
+import './rollouts.js';

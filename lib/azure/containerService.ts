@@ -71,6 +71,36 @@ export class ContainerServiceAdapter {
     }
   }
 
+  /** Starts a control-plane upgrade (PUT of the cluster with the new version); returns once ARM accepted it. */
+  async startControlPlaneUpgrade(cluster: Cluster, version: string): Promise<void> {
+    try {
+      const client = this.client(cluster.subscriptionId);
+      const current = await client.managedClusters.get(cluster.resourceGroup, cluster.name);
+      await client.managedClusters.beginCreateOrUpdate(cluster.resourceGroup, cluster.name, { ...current, kubernetesVersion: version });
+    } catch (error) {
+      throw toFleetGuardError(error, `starting the upgrade of ${cluster.name} to ${version}`);
+    }
+  }
+
+  /** Starts an agent-pool upgrade to the control plane's version. */
+  async startPoolUpgrade(cluster: Cluster, pool: string, version: string): Promise<void> {
+    try {
+      await this.client(cluster.subscriptionId).agentPools.beginCreateOrUpdate(cluster.resourceGroup, cluster.name, pool, { orchestratorVersion: version });
+    } catch (error) {
+      throw toFleetGuardError(error, `starting the upgrade of pool ${pool} of ${cluster.name} to ${version}`);
+    }
+  }
+
+  /** Starts a node-image upgrade of one pool (POST upgradeNodeImageVersion). */
+  async startNodeImageUpgrade(cluster: Cluster, pool: string): Promise<void> {
+    try {
+      const poller = this.client(cluster.subscriptionId).agentPools.upgradeNodeImageVersion(cluster.resourceGroup, cluster.name, pool);
+      await poller.submitted();
+    } catch (error) {
+      throw toFleetGuardError(error, `starting the node-image upgrade of pool ${pool} of ${cluster.name}`);
+    }
+  }
+
   /** The Kubernetes versions AKS offers in a location (asked through any subscription that can see it). */
   async listKubernetesVersions(subscriptionId: string, location: string): Promise<KubernetesVersionCatalog> {
     try {

@@ -47,6 +47,7 @@ function toAgentPool(value: unknown): AgentPool | undefined {
     provisioningState: text(pool['provisioningState']),
     powerState: text(record(pool['powerState'])['code']),
     count: typeof count === 'number' ? count : undefined,
+    nodeImageVersion: text(pool['nodeImageVersion']),
   };
 }
 

@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 
 import { describeError, FleetGuardError } from '../errors.js';
+import { rolloutCommand, type RolloutCommandOptions } from './rolloutCommand.js';
 import { createSilenceCommand, type CreateSilenceOptions, expireSilenceCommand, listSilencesCommand } from './silenceCommand.js';
 import { sweepCommand, type SweepCommandOptions } from './sweepCommand.js';
 
@@ -43,6 +44,21 @@ export function buildProgram(onExit: (code: number) => void): Command {
       onExit(await sweepCommand(options, { stdout: (text) => process.stdout.write(`${text}\n`), width: process.stdout.columns }));
     });
   const output = { stdout: (text: string) => process.stdout.write(`${text}\n`), width: process.stdout.columns };
+  program
+    .command('rollout')
+    .description('Rehearse a progressive Kubernetes upgrade on a fleet snapshot (local durable host, virtual clock)')
+    .requiredOption('--snapshot <dir>', 'fleet snapshot folder (CONTRACTS.md §2)')
+    .requiredOption('--target <version>', 'exact patch (1.32.4) or minor (1.32: newest patch per location)')
+    .requiredOption('--waves-by-tag <tag>', 'tag whose values (ascending) are the waves')
+    .option('--max-parallel <n>', 'clusters upgraded at once per wave', positiveInteger(100))
+    .option('--soak-minutes <m>', 'soak after each cluster, with health measurements', nonNegativeInteger(1440))
+    .option('--max-failed <n>', 'failed clusters tolerated before halting', nonNegativeInteger(10_000))
+    .option('--inject-anomaly <cluster>', 'make this cluster\'s health detections spike after its upgrade (repeatable)', collectList)
+    .option('--inject-failure <cluster>', 'make this cluster\'s upgrade fail (repeatable)', collectList)
+    .option('--allow-multi-minor-hops', 'plan consecutive minor upgrades for targets more than one minor away')
+    .option('--upgrade-type <type>', 'Full, ControlPlaneOnly or NodeImageOnly', upgradeTypeOf)
+    .option('--json', 'one JSON document (CONTRACTS.md §4)')
+    .action(async (options: RolloutCommandOptions) => onExit(await rolloutCommand(options, output, process.env)));
   const silence = program.command('silence').description('Hold back alerts for findings that match, for a while');
   silence
     .command('create')
@@ -63,6 +79,22 @@ export function buildProgram(onExit: (code: number) => void): Command {
     .requiredOption('--author <name>', 'who expires it')
     .action(async (id: string, options: { author: string }) => onExit(await expireSilenceCommand(id, options, output)));
   return program;
+}
+
+function collectList(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+function nonNegativeInteger(max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) > max) throw new InvalidArgumentError(`expected a whole number from 0 to ${max}`);
+    return Number(value);
+  };
+}
+
+function upgradeTypeOf(value: string): 'Full' | 'ControlPlaneOnly' | 'NodeImageOnly' {
+  if (value !== 'Full' && value !== 'ControlPlaneOnly' && value !== 'NodeImageOnly') throw new InvalidArgumentError('expected Full, ControlPlaneOnly or NodeImageOnly');
+  return value;
 }
 
 function collectTag(value: string, previous: Record<string, string> | undefined): Record<string, string> {

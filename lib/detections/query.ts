@@ -59,3 +59,8 @@ export function kqlString(value: string): string {
   }
   return `"${escaped}"`;
 }
+
+/** The detection restricted to one cluster, its id passed as an escaped KQL literal. */
+export function scopeToCluster(query: string, clusterId: string): string {
+  return `${query}\n| where _ResourceId =~ ${kqlString(clusterId)}`;
+}

@@ -10,6 +10,7 @@ export interface AgentPool {
   provisioningState: string | undefined;
   powerState: string | undefined;
   count: number | undefined;
+  nodeImageVersion: string | undefined;
 }
 
 export interface Cluster {

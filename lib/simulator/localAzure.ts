@@ -12,6 +12,7 @@ import { type RunningAzurite, startAzuriteTables } from './azurite.js';
 import type { FaultPlan } from './faults.js';
 import { type RunningSimulator, startSimulator } from './simulatorServer.js';
 import type { FleetSnapshot } from './snapshot.js';
+import type { UpgradeSimulationOptions } from './upgradeSimulation.js';
 
 export interface LocalAzureOptions {
   snapshot: FleetSnapshot;
@@ -22,6 +23,8 @@ export interface LocalAzureOptions {
   pageSize?: number;
   faults?: FaultPlan;
   extraSubscriptions?: string[];
+  /** Clock and duration of simulated upgrades. */
+  upgrades?: UpgradeSimulationOptions;
   /** More settings, such as table names or concurrency. */
   settings?: Record<string, string>;
 }
@@ -41,6 +44,7 @@ export async function startLocalAzure(options: LocalAzureOptions): Promise<Local
     ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
     ...(options.faults === undefined ? {} : { faults: options.faults }),
     ...(options.extraSubscriptions === undefined ? {} : { extraSubscriptions: options.extraSubscriptions }),
+    ...(options.upgrades === undefined ? {} : { upgrades: options.upgrades }),
   });
   const azurite = options.withTables === true && options.tablesConnectionString === undefined ? await startAzuriteTables() : undefined;
   const directory = mkdtempSync(path.join(tmpdir(), 'fleetguard-'));

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 
+import { detectionById } from '../detections/catalog.js';
 import { detectionMarker } from '../detections/query.js';
 import type { FaultInjector } from './faults.js';
 import type { FleetState } from './fleetState.js';
@@ -30,6 +31,27 @@ function knownWorkspaces(fleet: FleetState): Set<string> {
   return all;
 }
 
+/** After an anomalous cluster's upgrade, its health detections spike (rows added to the answer). */
+function withAnomalies(fleet: FleetState, detectionId: string, tables: JsonObject[]): JsonObject[] {
+  const upgrades = fleet.upgrades;
+  const detection = detectionById(detectionId);
+  if (upgrades === undefined || detection === undefined || !HEALTH_IDS.has(detectionId)) return tables;
+  const now = upgrades.now();
+  const spiking = [...fleet.workspacesByCluster().keys()].filter((clusterId) => {
+    const name = clusterId.split('/').at(-1) ?? '';
+    const upgradedAt = upgrades.upgradedAt.get(clusterId);
+    return upgrades.anomalousClusters.has(name) && upgradedAt !== undefined && upgradedAt <= now;
+  });
+  if (spiking.length === 0) return tables;
+  const columns = Object.entries(detection.columns).map(([name, type]) => ({ name, type }));
+  const rows = spiking.map((clusterId) => columns.map((column) => (column.name === '_ResourceId' ? clusterId : column.name === detection.measure ? 50 : column.type === 'dynamic' ? [] : '')));
+  const first = tables[0];
+  if (first !== undefined && JSON.stringify(first['columns']) === JSON.stringify(columns)) return [{ ...first, rows: [...(first['rows'] as unknown[][]), ...rows] }, ...tables.slice(1)];
+  return [{ name: 'PrimaryResult', columns, rows }, ...tables.slice(1)];
+}
+
+const HEALTH_IDS = new Set(['failed-api-auth', 'crashloop', 'node-not-ready']);
+
 function answer(fleet: FleetState, faults: FaultInjector, workspaceId: string, request: SimulatorRequest): SimulatorResponse {
   const body = request.body as { query?: unknown } | undefined;
   if (typeof body?.query !== 'string') return logsError(400, 'BadArgumentError', 'The request had some invalid properties: query is required.');
@@ -41,7 +63,7 @@ function answer(fleet: FleetState, faults: FaultInjector, workspaceId: string, r
   const detectionId = MARKER.exec(body.query)?.[1];
   if (detectionId === undefined) return logsError(400, 'SemanticError', 'The simulator answers only fleetguard detection queries.');
   const stored = fleet.logs.get(detectionId);
-  const tables = Array.isArray(stored?.['tables']) ? (stored['tables'] as JsonObject[]) : [];
+  const tables = withAnomalies(fleet, detectionId, Array.isArray(stored?.['tables']) ? (stored['tables'] as JsonObject[]) : []);
   const byCluster = fleet.workspacesByCluster();
   const served = tables.map((table) => {
     const columns = Array.isArray(table['columns']) ? (table['columns'] as JsonObject[]) : [];

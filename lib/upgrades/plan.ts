@@ -50,6 +50,8 @@ export interface PlannedCluster {
 export interface PlannedWave extends WaveSettings {
   name: string;
   clusters: PlannedCluster[];
+  /** Clusters of this wave that cannot be upgraded, with the reason (also in the plan's `excluded`). */
+  excluded: Array<{ resourceId: string; fromVersion: string; reason: string }>;
 }
 
 export interface RolloutPlan {
@@ -127,6 +129,7 @@ export function planRollout(clusters: readonly Cluster[], catalogs: ReadonlyMap<
   if (request.upgradeType !== 'NodeImageOnly') validateTarget(request.target, [...catalogs.values()]);
   const excluded: RolloutPlan['excluded'] = [];
   const byWave = new Map<string, PlannedCluster[]>();
+  const excludedByWave = new Map<string, PlannedWave['excluded']>();
   const waveOf = (cluster: Cluster): string | undefined => {
     if ('byTag' in request.waves) return cluster.tags[request.waves.byTag];
     const index = request.waves.explicit.findIndex((members) => members.some((id) => resourceKey(id) === resourceKey(cluster.id) || id.toLowerCase() === cluster.name.toLowerCase()));
@@ -142,11 +145,12 @@ export function planRollout(clusters: readonly Cluster[], catalogs: ReadonlyMap<
     const planned = planCluster(cluster, catalogs.get(cluster.location), request);
     if ('reason' in planned) {
       excluded.push({ resourceId: cluster.id, reason: planned.reason });
+      excludedByWave.set(wave, [...(excludedByWave.get(wave) ?? []), { resourceId: cluster.id, fromVersion: cluster.kubernetesVersion ?? '', reason: planned.reason }]);
       continue;
     }
     byWave.set(wave, [...(byWave.get(wave) ?? []), planned]);
   }
-  const names = [...byWave.keys()].sort((left, right) => {
+  const names = [...new Set([...byWave.keys(), ...excludedByWave.keys()])].sort((left, right) => {
     const numeric = Number(left) - Number(right);
     return Number.isNaN(numeric) ? left.localeCompare(right) : numeric;
   });
@@ -155,7 +159,7 @@ export function planRollout(clusters: readonly Cluster[], catalogs: ReadonlyMap<
     upgradeType: request.upgradeType,
     maxFailedClusters: request.maxFailedClusters,
     respectMaintenanceWindows: request.respectMaintenanceWindows,
-    waves: names.map((name) => ({ name, ...request.waveSettings, ...request.waveOverrides?.[name], clusters: byWave.get(name) ?? [] })),
+    waves: names.map((name) => ({ name, ...request.waveSettings, ...request.waveOverrides?.[name], clusters: byWave.get(name) ?? [], excluded: excludedByWave.get(name) ?? [] })),
     excluded,
   };
 }

@@ -52,7 +52,7 @@ describe('ManagedCluster → Cluster', () => {
     });
     // Add-on keys compare case-insensitively (omsagent and omsAgent both occur).
     expect(cluster.addons['omsagent']).toEqual({ enabled: true, config: { logAnalyticsWorkspaceResourceID: '/w2' } });
-    expect(cluster.agentPools).toEqual([{ name: 'sys', mode: 'System', version: '1.30.9', provisioningState: undefined, powerState: undefined, count: 3 }]);
+    expect(cluster.agentPools).toEqual([{ name: 'sys', mode: 'System', version: '1.30.9', provisioningState: undefined, powerState: undefined, count: 3, nodeImageVersion: undefined }]);
   });
 
   it('turns nulls and wrong types into "not set" instead of throwing', () => {

@@ -20,7 +20,7 @@ function exampleCatalog(): KubernetesVersionCatalog {
 function versionFindings(version: string | undefined, pools: Array<string | undefined> = [version], catalog = exampleCatalog()) {
   const cluster = compliantCluster({
     kubernetesVersion: version,
-    agentPools: pools.map((poolVersion, index) => ({ name: `pool${index}`, mode: 'User', version: poolVersion, provisioningState: 'Succeeded', powerState: 'Running', count: 1 })),
+    agentPools: pools.map((poolVersion, index) => ({ name: `pool${index}`, mode: 'User', version: poolVersion, provisioningState: 'Succeeded', powerState: 'Running', count: 1, nodeImageVersion: undefined })),
   });
   return evaluateCluster(cluster, catalog).findings;
 }

@@ -1,0 +1,388 @@
+/**
+ * A local Durable Functions host: runs the app's registered orchestrators through the real
+ * `durable-functions` replay code, on a virtual clock, as the Durable extension would. Per instance
+ * it keeps the history, invokes the orchestrator with it, executes only the new actions (activities
+ * through the captured registry, sub-orchestrations, timers on the virtual clock, external events),
+ * appends the completion events and invokes again. It checks determinism: the actions a replay
+ * produces must match those it produced before.
+ *
+ * `crash()` throws away everything in flight that is not yet in a history (results of activities
+ * that ran but were not recorded), as a process restart would; the next run re-executes them.
+ */
+import type { LocalFunctionsHost } from './functionsHost.js';
+
+/** History event types, as numbered by the Durable extension. */
+const EventType = {
+  ExecutionStarted: 0,
+  TaskScheduled: 4,
+  TaskCompleted: 5,
+  TaskFailed: 6,
+  SubOrchestrationInstanceCreated: 7,
+  SubOrchestrationInstanceCompleted: 8,
+  SubOrchestrationInstanceFailed: 9,
+  TimerCreated: 10,
+  TimerFired: 11,
+  OrchestratorStarted: 12,
+  OrchestratorCompleted: 13,
+  EventRaised: 15,
+} as const;
+
+/** Action types the library emits. */
+const ActionType = { CallActivity: 0, CallSubOrchestrator: 2, CreateTimer: 5, WaitForExternalEvent: 6, WhenAny: 11, WhenAll: 12 } as const;
+
+type HistoryEvent = Record<string, unknown> & { EventType: number; EventId: number; Timestamp: string; IsPlayed: boolean };
+
+interface Action {
+  actionType: number;
+  functionName?: string;
+  input?: unknown;
+  instanceId?: string;
+  fireAt?: string;
+  isCanceled?: boolean;
+  externalEventName?: string;
+  compoundActions?: Action[];
+}
+
+export type RuntimeStatus = 'Pending' | 'Running' | 'Completed' | 'Failed' | 'Terminated';
+
+interface Instance {
+  id: string;
+  name: string;
+  input: unknown;
+  history: HistoryEvent[];
+  /** Completion events not yet replayed. */
+  inbox: HistoryEvent[];
+  /** Actions executed so far, in task order, for the determinism check. */
+  executed: Action[];
+  status: RuntimeStatus;
+  customStatus: unknown;
+  output: unknown;
+  error: string | undefined;
+  parent: { instanceId: string; taskId: number } | undefined;
+  /** Raised events nobody waited for yet (Durable buffers them). */
+  bufferedEvents: Array<{ name: string; data: unknown }>;
+  waitingFor: Set<string>;
+  createdAt: number;
+  lastUpdatedAt: number;
+}
+
+interface PendingWork {
+  kind: 'activity';
+  instanceId: string;
+  taskId: number;
+  name: string;
+  input: unknown;
+}
+
+interface Timer {
+  instanceId: string;
+  taskId: number;
+  fireAt: number;
+}
+
+export interface OrchestrationStatus {
+  instanceId: string;
+  name: string;
+  runtimeStatus: RuntimeStatus;
+  input: unknown;
+  customStatus: unknown;
+  output: unknown;
+  error: string | undefined;
+  createdTime: string;
+  lastUpdatedTime: string;
+  historyLength: number;
+}
+
+export class VirtualClock {
+  constructor(private time: number = Date.parse('2026-11-23T08:00:00.000Z')) {}
+  now = (): number => this.time;
+  advanceTo(time: number): void {
+    if (time > this.time) this.time = time;
+  }
+}
+
+export class NonDeterministicOrchestrationError extends Error {}
+
+function flatten(actions: readonly Action[]): Action[] {
+  return actions.flatMap((action) => (action.actionType === ActionType.WhenAll || action.actionType === ActionType.WhenAny ? flatten(action.compoundActions ?? []) : [action]));
+}
+
+function sameAction(left: Action, right: Action): boolean {
+  return (
+    left.actionType === right.actionType &&
+    left.functionName === right.functionName &&
+    left.externalEventName === right.externalEventName &&
+    JSON.stringify(left.input ?? null) === JSON.stringify(right.input ?? null) &&
+    (left.actionType !== ActionType.CreateTimer || left.fireAt === right.fireAt)
+  );
+}
+
+function decodeTypedData(data: unknown): unknown {
+  const typed = (data ?? {}) as { json?: string; string?: string; int?: number; double?: number };
+  if (typed.json !== undefined) return JSON.parse(typed.json) as unknown;
+  if (typed.string !== undefined) {
+    try {
+      return JSON.parse(typed.string) as unknown;
+    } catch {
+      return typed.string;
+    }
+  }
+  return typed.int ?? typed.double;
+}
+
+/** OrchestrationFailureError carries the orchestrator state after this label. */
+const OUT_OF_PROC_LABEL = '\n\n$OutOfProcData$:';
+
+export class LocalDurableHost {
+  private readonly instances = new Map<string, Instance>();
+  private readonly work: PendingWork[] = [];
+  private timers: Timer[] = [];
+  private sequence = 0;
+  /** Orchestrator invocations, for measurements. */
+  replays = 0;
+  activityExecutions = 0;
+
+  constructor(
+    private readonly functions: LocalFunctionsHost,
+    readonly clock: VirtualClock,
+  ) {}
+
+  private event(type: number, fields: Record<string, unknown> = {}): HistoryEvent {
+    return { EventType: type, EventId: -1, Timestamp: new Date(this.clock.now()).toISOString(), IsPlayed: false, ...fields };
+  }
+
+  startNew(name: string, input: unknown, instanceId?: string, parent?: Instance['parent']): string {
+    const id = instanceId ?? `instance-${(this.sequence += 1)}`;
+    if (this.instances.has(id)) throw new Error(`instance ${id} already exists`);
+    this.functions.get(name);
+    const now = this.clock.now();
+    this.instances.set(id, {
+      id,
+      name,
+      input,
+      history: [],
+      inbox: [this.event(EventType.ExecutionStarted, { Name: name, Input: JSON.stringify(input ?? null) })],
+      executed: [],
+      status: 'Pending',
+      customStatus: null,
+      output: undefined,
+      error: undefined,
+      parent,
+      bufferedEvents: [],
+      waitingFor: new Set(),
+      createdAt: now,
+      lastUpdatedAt: now,
+    });
+    return id;
+  }
+
+  raiseEvent(instanceId: string, name: string, data: unknown): void {
+    const instance = this.mustGet(instanceId);
+    if (instance.status !== 'Running' && instance.status !== 'Pending') throw new Error(`instance ${instanceId} is ${instance.status}`);
+    instance.inbox.push(this.event(EventType.EventRaised, { Name: name, Input: JSON.stringify(data ?? null) }));
+  }
+
+  terminate(instanceId: string, reason: string): void {
+    const instance = this.mustGet(instanceId);
+    if (instance.status === 'Completed' || instance.status === 'Failed' || instance.status === 'Terminated') return;
+    instance.status = 'Terminated';
+    instance.output = reason;
+    instance.inbox = [];
+    this.timers = this.timers.filter((timer) => timer.instanceId !== instanceId);
+  }
+
+  getStatus(instanceId: string): OrchestrationStatus | undefined {
+    const instance = this.instances.get(instanceId);
+    if (instance === undefined) return undefined;
+    return {
+      instanceId: instance.id,
+      name: instance.name,
+      runtimeStatus: instance.status,
+      input: instance.input,
+      customStatus: instance.customStatus,
+      output: instance.output,
+      error: instance.error,
+      createdTime: new Date(instance.createdAt).toISOString(),
+      lastUpdatedTime: new Date(instance.lastUpdatedAt).toISOString(),
+      historyLength: instance.history.length,
+    };
+  }
+
+  listInstances(): OrchestrationStatus[] {
+    return [...this.instances.keys()].map((id) => this.getStatus(id)).filter((status): status is OrchestrationStatus => status !== undefined);
+  }
+
+  private mustGet(instanceId: string): Instance {
+    const instance = this.instances.get(instanceId);
+    if (instance === undefined) throw new Error(`no instance ${instanceId}`);
+    return instance;
+  }
+
+  /** Throws away work in flight that no history records yet, as a process crash would. */
+  crash(): void {
+    this.work.length = 0;
+    for (const instance of this.instances.values()) {
+      // Activity results not yet in the history are lost, and those activities run again.
+      instance.inbox = instance.inbox.filter((event) => event.EventType !== EventType.TaskCompleted && event.EventType !== EventType.TaskFailed);
+      for (const event of instance.history) {
+        if (event.EventType !== EventType.TaskScheduled) continue;
+        const taskId = event.EventId;
+        const done = instance.history.some((other) => (other.EventType === EventType.TaskCompleted || other.EventType === EventType.TaskFailed) && other['TaskScheduledId'] === taskId);
+        if (!done) this.work.push({ kind: 'activity', instanceId: instance.id, taskId, name: String(event['Name']), input: JSON.parse(String(event['Input'] ?? 'null')) as unknown });
+      }
+    }
+  }
+
+  /**
+   * Runs until every instance is finished or waits for an external event. Timers fire in time
+   * order by advancing the virtual clock. `onStep` may crash the host between steps.
+   */
+  async run(options: { maxSteps?: number; onStep?: (step: number) => void; until?: () => boolean } = {}): Promise<void> {
+    const maxSteps = options.maxSteps ?? 1_000_000;
+    for (let step = 0; step < maxSteps; step += 1) {
+      options.onStep?.(step);
+      if (options.until?.() === true) return;
+      const ready = [...this.instances.values()].find((instance) => instance.inbox.length > 0 && (instance.status === 'Pending' || instance.status === 'Running'));
+      if (ready !== undefined) {
+        await this.replay(ready);
+        continue;
+      }
+      const work = this.work.shift();
+      if (work !== undefined) {
+        await this.execute(work);
+        continue;
+      }
+      const next = this.timers.sort((left, right) => left.fireAt - right.fireAt || left.taskId - right.taskId).shift();
+      if (next !== undefined) {
+        this.clock.advanceTo(next.fireAt);
+        const instance = this.instances.get(next.instanceId);
+        if (instance !== undefined && instance.status === 'Running' && !this.timerCanceled(instance, next.taskId)) {
+          instance.inbox.push(this.event(EventType.TimerFired, { TimerId: next.taskId, FireAt: new Date(next.fireAt).toISOString() }));
+        }
+        continue;
+      }
+      return;
+    }
+    throw new Error(`the durable host did not settle within ${maxSteps} steps`);
+  }
+
+  private timerCanceled(instance: Instance, taskId: number): boolean {
+    const action = instance.executed[taskId];
+    return action?.isCanceled === true;
+  }
+
+  private async execute(work: PendingWork): Promise<void> {
+    const instance = this.instances.get(work.instanceId);
+    if (instance === undefined || instance.status !== 'Running') return;
+    this.activityExecutions += 1;
+    try {
+      const response = await this.functions.invoke(work.name, { json: JSON.stringify(work.input ?? null) });
+      const result = decodeTypedData(response.returnValue);
+      instance.inbox.push(this.event(EventType.TaskCompleted, { TaskScheduledId: work.taskId, Result: JSON.stringify(result ?? null) }));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      instance.inbox.push(this.event(EventType.TaskFailed, { TaskScheduledId: work.taskId, Reason: message, Details: '' }));
+    }
+  }
+
+  private async replay(instance: Instance): Promise<void> {
+    this.replays += 1;
+    const newEvents = instance.inbox.splice(0);
+    const started = this.event(EventType.OrchestratorStarted);
+    const history = [...instance.history.map((event) => ({ ...event, IsPlayed: true })), started, ...newEvents];
+    const payload = {
+      history,
+      input: instance.input,
+      instanceId: instance.id,
+      isReplaying: instance.history.length > 0,
+      parentInstanceId: instance.parent?.instanceId ?? '',
+      upperSchemaVersion: 1,
+      maximumShortTimerDuration: '6.00:00:00',
+      longRunningTimerIntervalDuration: '3.00:00:00',
+      defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+    };
+    let state: { isDone?: boolean; actions?: Action[][]; output?: unknown; error?: string; customStatus?: unknown };
+    let failed = false;
+    try {
+      const response = await this.functions.invoke(instance.name, { json: JSON.stringify(payload) });
+      state = decodeTypedData(response.returnValue) as typeof state;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const index = message.indexOf(OUT_OF_PROC_LABEL);
+      state = index < 0 ? { error: message } : (JSON.parse(message.slice(index + OUT_OF_PROC_LABEL.length)) as typeof state);
+      state.error ??= index < 0 ? message : message.slice(0, index);
+      failed = true;
+    }
+    instance.history = [...history.map((event) => ({ ...event, IsPlayed: true }))];
+    instance.status = 'Running';
+    instance.customStatus = state.customStatus ?? instance.customStatus;
+    instance.lastUpdatedAt = this.clock.now();
+
+    const actions = flatten((state.actions ?? []).flat());
+    const numbered = actions.filter((action) => action.actionType !== ActionType.WaitForExternalEvent);
+    for (let index = 0; index < Math.min(instance.executed.length, numbered.length); index += 1) {
+      const before = instance.executed[index];
+      const now = numbered[index];
+      if (before === undefined || now === undefined || !sameAction(before, now)) {
+        this.finish(instance, 'Failed', undefined, `Non-deterministic orchestrator ${instance.name}: action ${index} was ${JSON.stringify(before)} and is now ${JSON.stringify(now)}`);
+        return;
+      }
+      // Cancellation (a timer that lost a race) may change between replays.
+      before.isCanceled = now.isCanceled;
+    }
+    for (let taskId = instance.executed.length; taskId < numbered.length; taskId += 1) {
+      const action = numbered[taskId];
+      if (action === undefined) continue;
+      instance.executed.push(action);
+      this.schedule(instance, action, taskId);
+    }
+    for (const action of actions) {
+      if (action.actionType === ActionType.WaitForExternalEvent && action.externalEventName !== undefined) instance.waitingFor.add(action.externalEventName);
+    }
+
+    if (failed) {
+      this.finish(instance, 'Failed', undefined, state.error ?? 'orchestrator failed');
+    } else if (state.isDone === true) {
+      this.finish(instance, 'Completed', state.output, undefined);
+    }
+  }
+
+  private schedule(instance: Instance, action: Action, taskId: number): void {
+    switch (action.actionType) {
+      case ActionType.CallActivity:
+        instance.history.push({ ...this.event(EventType.TaskScheduled, { Name: action.functionName, Input: JSON.stringify(action.input ?? null) }), EventId: taskId });
+        this.work.push({ kind: 'activity', instanceId: instance.id, taskId, name: action.functionName ?? '', input: action.input });
+        break;
+      case ActionType.CallSubOrchestrator: {
+        const childId = action.instanceId || `${instance.id}:${taskId}`;
+        instance.history.push({ ...this.event(EventType.SubOrchestrationInstanceCreated, { Name: action.functionName, InstanceId: childId }), EventId: taskId });
+        if (!this.instances.has(childId)) this.startNew(action.functionName ?? '', action.input, childId, { instanceId: instance.id, taskId });
+        break;
+      }
+      case ActionType.CreateTimer: {
+        const fireAt = Date.parse(action.fireAt ?? '');
+        instance.history.push({ ...this.event(EventType.TimerCreated, { FireAt: action.fireAt }), EventId: taskId });
+        this.timers.push({ instanceId: instance.id, taskId, fireAt });
+        break;
+      }
+      default:
+        this.finish(instance, 'Failed', undefined, `the local durable host does not support action type ${action.actionType}`);
+    }
+  }
+
+  private finish(instance: Instance, status: 'Completed' | 'Failed', output: unknown, error: string | undefined): void {
+    instance.status = status;
+    instance.output = output;
+    instance.error = error;
+    instance.lastUpdatedAt = this.clock.now();
+    this.timers = this.timers.filter((timer) => timer.instanceId !== instance.id);
+    if (instance.parent === undefined) return;
+    const parent = this.instances.get(instance.parent.instanceId);
+    if (parent === undefined) return;
+    parent.inbox.push(
+      status === 'Completed'
+        ? this.event(EventType.SubOrchestrationInstanceCompleted, { TaskScheduledId: instance.parent.taskId, Result: JSON.stringify(output ?? null) })
+        : this.event(EventType.SubOrchestrationInstanceFailed, { TaskScheduledId: instance.parent.taskId, Reason: error ?? 'failed', Details: '' }),
+    );
+  }
+}

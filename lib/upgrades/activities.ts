@@ -1,0 +1,124 @@
+/**
+ * Rollout activities. Each reads plain JSON, uses the worker's clients, and returns plain JSON.
+ * Permanent problems come back as tagged results; only errors a retry can fix are thrown (a thrown
+ * error reaches the orchestrator as a plain Error).
+ */
+import { toFleetGuardError } from '../errors.js';
+import type { Cluster } from '../model/cluster.js';
+import { findingFingerprint } from '../model/finding.js';
+import { getRuntime } from '../runtime.js';
+import { nextUpgradeStep } from './advance.js';
+import { type HealthSample,measureHealth } from './health.js';
+import type { PlannedCluster, UpgradeType } from './plan.js';
+
+export interface ClusterSnapshot {
+  exists: boolean;
+  provisioningState: string | undefined;
+  powerState: string | undefined;
+  version: string | undefined;
+  nodeImages: Record<string, string | undefined>;
+  workspaces: string[];
+}
+
+async function readCluster(planned: PlannedCluster): Promise<Cluster | undefined> {
+  return getRuntime().clients.containerService.getCluster(planned.subscriptionId, planned.resourceGroup, planned.name);
+}
+
+export async function precheckActivity(input: { cluster: PlannedCluster }): Promise<ClusterSnapshot> {
+  const cluster = await readCluster(input.cluster);
+  const configured = getRuntime().config.logs.workspaces;
+  return {
+    exists: cluster !== undefined,
+    provisioningState: cluster?.provisioningState,
+    powerState: cluster?.powerState,
+    version: cluster?.kubernetesVersion,
+    nodeImages: Object.fromEntries((cluster?.agentPools ?? []).map((pool) => [pool.name, pool.nodeImageVersion])),
+    workspaces: [...new Set([...(cluster?.logWorkspaceIds ?? []), ...configured])],
+  };
+}
+
+export type AdvanceResult = { state: 'upgrading'; detail: string } | { state: 'done'; version: string | undefined } | { state: 'failed'; reason: string };
+
+/** Observes the cluster and starts at most the next step. Idempotent. */
+export async function advanceActivity(input: { cluster: PlannedCluster; target: string; upgradeType: UpgradeType; startingNodeImages: Record<string, string | undefined> }): Promise<AdvanceResult> {
+  const cluster = await readCluster(input.cluster);
+  if (cluster === undefined) return { state: 'failed', reason: `cluster ${input.cluster.name} no longer exists` };
+  const step = nextUpgradeStep(cluster, input.target, input.upgradeType, input.startingNodeImages);
+  const adapter = getRuntime().clients.containerService;
+  try {
+    switch (step.kind) {
+      case 'done':
+        return { state: 'done', version: cluster.kubernetesVersion };
+      case 'failed':
+        return { state: 'failed', reason: step.reason };
+      case 'wait':
+        return { state: 'upgrading', detail: `provisioningState ${cluster.provisioningState ?? '?'}` };
+      case 'startControlPlane':
+        await adapter.startControlPlaneUpgrade(cluster, step.version);
+        return { state: 'upgrading', detail: `control plane → ${step.version}` };
+      case 'startPool':
+        await adapter.startPoolUpgrade(cluster, step.pool, step.version);
+        return { state: 'upgrading', detail: `pool ${step.pool} → ${step.version}` };
+      case 'startNodeImage':
+        await adapter.startNodeImageUpgrade(cluster, step.pool);
+        return { state: 'upgrading', detail: `pool ${step.pool} node image` };
+    }
+  } catch (error) {
+    const failure = toFleetGuardError(error, `upgrading ${cluster.name}`);
+    // 409: another operation is running on the cluster (ours, started by a replayed attempt): wait.
+    if (failure.status === 409) return { state: 'upgrading', detail: 'an operation is already running' };
+    if (failure.retryable) throw failure;
+    return { state: 'failed', reason: failure.message };
+  }
+}
+
+export async function healthActivity(input: { clusterId: string; workspaces: string[]; windowMinutes: number }): Promise<HealthSample> {
+  return measureHealth(getRuntime().clients.logs.reader, input.clusterId, input.workspaces, input.windowMinutes);
+}
+
+export async function inhibitActivity(input: { clusterId: string; minutes: number; release: boolean; now: string }): Promise<void> {
+  const store = getRuntime().clients.alertStore;
+  if (store === undefined) return;
+  await store.ensureTable();
+  if (input.release) await store.releaseCluster(input.clusterId);
+  else await store.inhibitCluster(input.clusterId, 'Kubernetes upgrade in progress', new Date(Date.parse(input.now) + input.minutes * 60_000));
+}
+
+/** One alert per halt: a synthetic finding keyed by the rollout, through the alert pipeline. */
+export async function haltAlertActivity(input: { rolloutId: string; reason: string; where: string; subscriptionId: string; resourceId: string; now: string }): Promise<boolean> {
+  const pipeline = getRuntime().clients.alerts;
+  if (pipeline === undefined) return false;
+  const fingerprint = findingFingerprint('ROLLOUT-HALTED', input.resourceId, input.rolloutId);
+  await pipeline.enqueue(
+    [
+      {
+        kind: 'opened',
+        previous: undefined,
+        next: {
+          ruleId: 'ROLLOUT-HALTED',
+          resourceId: input.resourceId,
+          subscriptionId: input.subscriptionId,
+          clusterName: input.where,
+          severity: 'high',
+          title: `Rollout ${input.rolloutId} halted`,
+          detail: `Rollout ${input.rolloutId} halted at ${input.where}: ${input.reason}. Later waves will not start. Resume (POST /api/rollouts/${input.rolloutId}/resume) re-runs the failed gate; abort ends the rollout.`,
+          practice: 'Upgrade hygiene',
+          docUrl: 'https://learn.microsoft.com/azure/aks/upgrade-aks-cluster',
+          subject: input.rolloutId,
+          fingerprint,
+          clusterTags: {},
+          status: 'open',
+          firstSeen: input.now,
+          lastSeen: input.now,
+          resolvedAt: undefined,
+          resolution: undefined,
+          timesOpened: 1,
+          observedAt: input.now,
+          sweepId: input.rolloutId,
+        },
+      },
+    ],
+    new Date(input.now),
+  );
+  return true;
+}

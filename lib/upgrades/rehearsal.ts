@@ -1,0 +1,94 @@
+/**
+ * `fleetguard rollout`: rehearses a rollout on a fleet snapshot. The simulator serves the snapshot
+ * (upgrades take simulated time), Azurite holds the app's tables, and the app's own registered
+ * orchestrations run on the local durable host with a virtual clock shared with the simulator.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { createAzureClients } from '../azure/clients.js';
+import { LocalDurableHost, VirtualClock } from '../local/durableHost.js';
+import { LocalFunctionsHost } from '../local/functionsHost.js';
+import type { Cluster } from '../model/cluster.js';
+import type { KubernetesVersionCatalog } from '../model/kubernetesVersions.js';
+import { type LocalAzure, startLocalAzure } from '../simulator/localAzure.js';
+import type { FleetSnapshot } from '../simulator/snapshot.js';
+import { DEFAULT_GATES, type GateSettings, ORCHESTRATIONS, type RolloutInput, type RolloutOutcome } from './orchestrators.js';
+import { planRollout, type RolloutRequest } from './plan.js';
+
+export interface RehearsalOptions {
+  snapshot: FleetSnapshot;
+  request: RolloutRequest;
+  injectAnomaly?: string[];
+  injectFailure?: string[];
+  gates?: Partial<GateSettings>;
+  /** Reuse this Azurite (tests); otherwise one starts in-process. */
+  tablesConnectionString?: string;
+  /** Between host steps, e.g. to crash the host at chosen points. */
+  onStep?: (step: number, host: LocalDurableHost) => void;
+}
+
+export interface Rehearsal {
+  outcome: RolloutOutcome;
+  /** Writes (PUT/POST) the simulator saw per cluster name. */
+  writesByCluster: Record<string, number>;
+  /** Orchestrator replays, activities run, largest history. */
+  stats: { replays: number; activities: number; largestHistory: number; virtualMinutes: number };
+  local: LocalAzure;
+  host: LocalDurableHost;
+}
+
+/** The compiled functions entry next to this module (dist), or the TypeScript one (tests). */
+function functionsEntry(): string {
+  const here = fileURLToPath(import.meta.url);
+  return here.endsWith('.ts') ? path.resolve(path.dirname(here), '..', '..', 'functions', 'index.ts') : path.resolve(path.dirname(here), '..', '..', 'functions', 'index.js');
+}
+
+export async function rehearseRollout(options: RehearsalOptions, env: Record<string, string | undefined>): Promise<Rehearsal> {
+  const clock = new VirtualClock();
+  const local = await startLocalAzure({
+    snapshot: options.snapshot,
+    withTables: options.tablesConnectionString === undefined,
+    ...(options.tablesConnectionString === undefined ? {} : { tablesConnectionString: options.tablesConnectionString }),
+    upgrades: { now: clock.now, upgradeMinutes: 10 },
+  });
+  for (const name of options.injectAnomaly ?? []) local.simulator.upgrades.anomalousClusters.add(name.toLowerCase());
+  for (const name of options.injectFailure ?? []) local.simulator.upgrades.failingClusters.add(name.toLowerCase());
+
+  // The app reads its settings from the environment, as in Azure; the rehearsal points it here.
+  Object.assign(env, local.settings);
+  const functions = await LocalFunctionsHost.load(functionsEntry());
+
+  const clients = createAzureClients(local.config);
+  const clusters: Cluster[] = [];
+  for (const subscriptionId of await clients.fleet.listSubscriptionIds()) clusters.push(...(await clients.fleet.listClusters(subscriptionId)).clusters);
+  const catalogs = new Map<string, KubernetesVersionCatalog>();
+  for (const cluster of clusters) {
+    if (!catalogs.has(cluster.location)) catalogs.set(cluster.location, await clients.fleet.listKubernetesVersions(cluster.subscriptionId, cluster.location));
+  }
+  const plan = planRollout(clusters, catalogs, options.request);
+  const host = new LocalDurableHost(functions, clock);
+  const started = clock.now();
+  const input: RolloutInput = { rolloutId: 'rehearsal', plan, gates: { ...DEFAULT_GATES, ...options.gates }, requestedBy: 'fleetguard rollout (rehearsal)', haltWaitMinutes: 0 };
+  const instanceId = host.startNew(ORCHESTRATIONS.rollout, input, 'rehearsal');
+  await host.run({ ...(options.onStep ? { onStep: (step: number) => options.onStep?.(step, host) } : {}) });
+  const status = host.getStatus(instanceId);
+  const outcome: RolloutOutcome =
+    status?.runtimeStatus === 'Completed'
+      ? (status.output as RolloutOutcome)
+      : { status: 'Failed', haltReason: status?.error ?? `the orchestration ended ${status?.runtimeStatus ?? 'unknown'}`, waves: [], excluded: plan.excluded };
+  const writesByCluster: Record<string, number> = {};
+  for (const [clusterId, count] of local.simulator.upgrades.writesByCluster) writesByCluster[clusterId.split('/').at(-1) ?? clusterId] = count;
+  return {
+    outcome,
+    writesByCluster,
+    stats: {
+      replays: host.replays,
+      activities: host.activityExecutions,
+      largestHistory: Math.max(0, ...host.listInstances().map((instance) => instance.historyLength)),
+      virtualMinutes: Math.round((clock.now() - started) / 60_000),
+    },
+    local,
+    host,
+  };
+}
