@@ -348,6 +348,15 @@ export function getConfig(): FleetGuardConfig {
   return cached;
 }
 
+/**
+ * Local hosts only (rehearsals, tests that run several local environments in one process): forget
+ * the parsed configuration so the next `getConfig` reads the environment again. A Functions worker
+ * never calls this.
+ */
+export function forgetConfigForLocalHost(): void {
+  cached = undefined;
+}
+
 /** Requires the findings store settings, for code paths that cannot run without it. */
 export function requireStorage(config: FleetGuardConfig): StorageTarget {
   if (config.storage === undefined) {

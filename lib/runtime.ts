@@ -3,7 +3,7 @@
  * function shares the same SDK clients (and their connection pools).
  */
 import { type AzureClients, createAzureClients } from './azure/clients.js';
-import { type FleetGuardConfig, getConfig, requireStorage } from './config.js';
+import { type FleetGuardConfig, forgetConfigForLocalHost, getConfig, requireStorage } from './config.js';
 
 export interface AppRuntime {
   config: FleetGuardConfig;
@@ -12,6 +12,13 @@ export interface AppRuntime {
 
 let runtime: AppRuntime | undefined;
 let tablesReady: Promise<void> | undefined;
+
+/** Local hosts only: rebuild config and clients from the environment on next use. */
+export function resetRuntimeForLocalHost(): void {
+  forgetConfigForLocalHost();
+  runtime = undefined;
+  tablesReady = undefined;
+}
 
 export function getRuntime(): AppRuntime {
   if (runtime === undefined) {

@@ -80,8 +80,15 @@ export class LocalFunctionsHost {
     log: (level: string, category: string, message: string) => this.logs.push({ functionName: undefined, level, category, message }),
   };
 
-  /** Installs the core module, then imports the app entry so its registrations land here. */
+  private static readonly loaded = new Map<string, LocalFunctionsHost>();
+
+  /**
+   * Installs the core module, then imports the app entry so its registrations land here. An entry
+   * registers once per process (modules are cached), so a second load returns the same host.
+   */
   static async load(entry: string): Promise<LocalFunctionsHost> {
+    const existing = LocalFunctionsHost.loaded.get(entry);
+    if (existing !== undefined) return existing;
     const host = new LocalFunctionsHost();
     const prototype = Module.prototype as unknown as { require: RequireFunction };
     const originalRequire = prototype.require;
@@ -89,6 +96,7 @@ export class LocalFunctionsHost {
       return id === '@azure/functions-core' ? host.coreApi : originalRequire.call(this, id);
     };
     await import(entry);
+    LocalFunctionsHost.loaded.set(entry, host);
     return host;
   }
 

@@ -33,6 +33,7 @@ export function upgradeRoutes(fleet: FleetState, upgrades: UpgradeSimulation): R
         const cluster = find(request);
         if (cluster === undefined) return notFound(request);
         const id = String(cluster['id']);
+        upgrades.countWrite(id);
         if (upgrades.inProgress(id)) return busy(String(cluster['name']));
         const wanted = record(record(request.body)['properties'])['kubernetesVersion'];
         const properties = record(cluster['properties']);
@@ -65,6 +66,7 @@ export function upgradeRoutes(fleet: FleetState, upgrades: UpgradeSimulation): R
         const cluster = find(request);
         if (cluster === undefined) return notFound(request);
         const id = String(cluster['id']);
+        upgrades.countWrite(id);
         if (upgrades.inProgress(id)) return busy(String(cluster['name']));
         const wanted = record(record(request.body)['properties'])['orchestratorVersion'];
         if (typeof wanted !== 'string' || wanted === '') return armError(400, 'InvalidParameter', 'properties.orchestratorVersion is required.');
@@ -81,6 +83,7 @@ export function upgradeRoutes(fleet: FleetState, upgrades: UpgradeSimulation): R
         const cluster = find(request);
         if (cluster === undefined) return notFound(request);
         const id = String(cluster['id']);
+        upgrades.countWrite(id);
         if (upgrades.inProgress(id)) return busy(String(cluster['name']));
         const operation = upgrades.start(id, 'nodeImage', 'latest', request.params['pool']);
         return accepted(request, cluster, operation, undefined, 202);

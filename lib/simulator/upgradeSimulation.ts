@@ -54,6 +54,12 @@ export class UpgradeSimulation {
     return this.fleet.clustersOf(subscription).find((cluster) => String(cluster['id']).toLowerCase() === clusterId.toLowerCase());
   }
 
+  /** Every write request (accepted, refused or no-op) counts: idempotence is about not sending them. */
+  countWrite(clusterId: string): void {
+    const key = clusterId.toLowerCase();
+    this.writesByCluster.set(key, (this.writesByCluster.get(key) ?? 0) + 1);
+  }
+
   inProgress(clusterId: string): boolean {
     this.settle();
     return [...this.operations.values()].some((operation) => operation.clusterId.toLowerCase() === clusterId.toLowerCase() && operation.status === 'InProgress');
@@ -62,8 +68,6 @@ export class UpgradeSimulation {
   start(clusterId: string, kind: UpgradeOperation['kind'], target: string, pool?: string): UpgradeOperation {
     const cluster = this.clusterOf(clusterId);
     if (cluster === undefined) throw new Error(`no cluster ${clusterId}`);
-    const key = clusterId.toLowerCase();
-    this.writesByCluster.set(key, (this.writesByCluster.get(key) ?? 0) + 1);
     const now = this.now();
     const operation: UpgradeOperation = { id: randomUUID(), clusterId, kind, pool, target, startedAt: now, completesAt: now + this.upgradeMs, status: 'InProgress' };
     this.operations.set(operation.id, operation);

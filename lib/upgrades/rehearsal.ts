@@ -11,6 +11,7 @@ import { LocalDurableHost, VirtualClock } from '../local/durableHost.js';
 import { LocalFunctionsHost } from '../local/functionsHost.js';
 import type { Cluster } from '../model/cluster.js';
 import type { KubernetesVersionCatalog } from '../model/kubernetesVersions.js';
+import { resetRuntimeForLocalHost } from '../runtime.js';
 import { type LocalAzure, startLocalAzure } from '../simulator/localAzure.js';
 import type { FleetSnapshot } from '../simulator/snapshot.js';
 import { DEFAULT_GATES, type GateSettings, ORCHESTRATIONS, type RolloutInput, type RolloutOutcome } from './orchestrators.js';
@@ -24,6 +25,8 @@ export interface RehearsalOptions {
   gates?: Partial<GateSettings>;
   /** Reuse this Azurite (tests); otherwise one starts in-process. */
   tablesConnectionString?: string;
+  /** More app settings (alert routing, for instance). */
+  settings?: Record<string, string>;
   /** Between host steps, e.g. to crash the host at chosen points. */
   onStep?: (step: number, host: LocalDurableHost) => void;
 }
@@ -44,19 +47,29 @@ function functionsEntry(): string {
   return here.endsWith('.ts') ? path.resolve(path.dirname(here), '..', '..', 'functions', 'index.ts') : path.resolve(path.dirname(here), '..', '..', 'functions', 'index.js');
 }
 
-export async function rehearseRollout(options: RehearsalOptions, env: Record<string, string | undefined>): Promise<Rehearsal> {
+export interface PreparedRehearsal {
+  host: LocalDurableHost;
+  local: LocalAzure;
+  instanceId: string;
+  clock: VirtualClock;
+}
+
+/** Sets everything up and starts the orchestration, without running it. */
+export async function prepareRehearsal(options: RehearsalOptions, env: Record<string, string | undefined>): Promise<PreparedRehearsal> {
   const clock = new VirtualClock();
   const local = await startLocalAzure({
     snapshot: options.snapshot,
     withTables: options.tablesConnectionString === undefined,
     ...(options.tablesConnectionString === undefined ? {} : { tablesConnectionString: options.tablesConnectionString }),
     upgrades: { now: clock.now, upgradeMinutes: 10 },
+    ...(options.settings === undefined ? {} : { settings: options.settings }),
   });
   for (const name of options.injectAnomaly ?? []) local.simulator.upgrades.anomalousClusters.add(name.toLowerCase());
   for (const name of options.injectFailure ?? []) local.simulator.upgrades.failingClusters.add(name.toLowerCase());
 
   // The app reads its settings from the environment, as in Azure; the rehearsal points it here.
   Object.assign(env, local.settings);
+  resetRuntimeForLocalHost();
   const functions = await LocalFunctionsHost.load(functionsEntry());
 
   const clients = createAzureClients(local.config);
@@ -68,15 +81,19 @@ export async function rehearseRollout(options: RehearsalOptions, env: Record<str
   }
   const plan = planRollout(clusters, catalogs, options.request);
   const host = new LocalDurableHost(functions, clock);
-  const started = clock.now();
   const input: RolloutInput = { rolloutId: 'rehearsal', plan, gates: { ...DEFAULT_GATES, ...options.gates }, requestedBy: 'fleetguard rollout (rehearsal)', haltWaitMinutes: 0 };
   const instanceId = host.startNew(ORCHESTRATIONS.rollout, input, 'rehearsal');
-  await host.run({ ...(options.onStep ? { onStep: (step: number) => options.onStep?.(step, host) } : {}) });
+  return { host, local, instanceId, clock };
+}
+
+/** The outcome of a prepared rehearsal once its host has run. */
+export function rehearsalResult(prepared: PreparedRehearsal, started: number): Rehearsal {
+  const { host, local, instanceId, clock } = prepared;
   const status = host.getStatus(instanceId);
   const outcome: RolloutOutcome =
     status?.runtimeStatus === 'Completed'
       ? (status.output as RolloutOutcome)
-      : { status: 'Failed', haltReason: status?.error ?? `the orchestration ended ${status?.runtimeStatus ?? 'unknown'}`, waves: [], excluded: plan.excluded };
+      : { status: 'Failed', haltReason: status?.error ?? `the orchestration ended ${status?.runtimeStatus ?? 'unknown'}`, waves: [], excluded: [] };
   const writesByCluster: Record<string, number> = {};
   for (const [clusterId, count] of local.simulator.upgrades.writesByCluster) writesByCluster[clusterId.split('/').at(-1) ?? clusterId] = count;
   return {
@@ -91,4 +108,11 @@ export async function rehearseRollout(options: RehearsalOptions, env: Record<str
     local,
     host,
   };
+}
+
+export async function rehearseRollout(options: RehearsalOptions, env: Record<string, string | undefined>): Promise<Rehearsal> {
+  const prepared = await prepareRehearsal(options, env);
+  const started = prepared.clock.now();
+  await prepared.host.run({ ...(options.onStep ? { onStep: (step: number) => options.onStep?.(step, prepared.host) } : {}) });
+  return rehearsalResult(prepared, started);
 }

@@ -1,10 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { createAzureClients } from '../../lib/azure/clients.js';
+import { generateFleet } from '../../lib/simulator/fleetGenerator.js';
 import { sampleFleetDirectory } from '../../lib/simulator/sampleFleet.js';
 import { loadSnapshot } from '../../lib/simulator/snapshot.js';
+import { EVENTS, type RolloutOutcome } from '../../lib/upgrades/orchestrators.js';
 import type { RolloutRequest } from '../../lib/upgrades/plan.js';
-import { type Rehearsal, rehearseRollout } from '../../lib/upgrades/rehearsal.js';
-import { azuriteConnectionString } from '../harness/tables.js';
+import { prepareRehearsal, type Rehearsal, rehearsalResult, rehearseRollout } from '../../lib/upgrades/rehearsal.js';
+import { routingDocument, SECRETS } from '../harness/alerts.js';
+import { azuriteConnectionString, uniqueTableName } from '../harness/tables.js';
+
+/** 12 clusters in 4 rings (waves 0-3): 1.29.9-1.32.4, one Failed (excluded), one user pool each 15th. */
+const FLEET = () => generateFleet({ clusters: 12, subscriptions: 2, locations: 1 });
 
 function request(overrides: Partial<RolloutRequest> = {}): RolloutRequest {
   return {
@@ -15,10 +22,23 @@ function request(overrides: Partial<RolloutRequest> = {}): RolloutRequest {
     upgradeType: 'Full',
     maxFailedClusters: 0,
     respectMaintenanceWindows: false,
-    allowMultiMinorHops: false,
+    allowMultiMinorHops: true,
     dryRun: false,
     ...overrides,
   };
+}
+
+function settings(): Record<string, string> {
+  return {
+    FLEETGUARD_ALERTS_TABLE: uniqueTableName('ralerts'),
+    FLEETGUARD_FINDINGS_TABLE: uniqueTableName('rfind'),
+    FLEETGUARD_ALERT_ROUTES: routingDocument('- { name: digest, receiver: slack }'),
+    ...SECRETS,
+  };
+}
+
+function statuses(outcome: RolloutOutcome): Record<string, string> {
+  return Object.fromEntries(outcome.waves.flatMap((wave) => wave.clusters.map((cluster) => [cluster.resourceId.split('/').at(-1) ?? '', cluster.status])));
 }
 
 let rehearsal: Rehearsal | undefined;
@@ -27,27 +47,116 @@ afterEach(async () => {
   rehearsal = undefined;
 });
 
-describe('rollout rehearsal on the local durable host', () => {
-  it('upgrades every eligible cluster wave by wave, exactly once each', async () => {
-    rehearsal = await rehearseRollout({ snapshot: loadSnapshot(sampleFleetDirectory()), request: request(), tablesConnectionString: azuriteConnectionString() }, process.env);
-    const { outcome } = rehearsal;
-    console.log(JSON.stringify(outcome, null, 1), JSON.stringify(rehearsal.writesByCluster), JSON.stringify(rehearsal.stats));
+async function rehearse(overrides: Partial<RolloutRequest> = {}, extra: Partial<Parameters<typeof rehearseRollout>[0]> = {}): Promise<Rehearsal> {
+  rehearsal = await rehearseRollout({ snapshot: FLEET(), request: request(overrides), tablesConnectionString: azuriteConnectionString(), settings: settings(), ...extra }, process.env);
+  return rehearsal;
+}
+
+/** Writes a Full upgrade needs: per hop, the control plane and each pool. */
+const EXPECTED_WRITES: Record<string, number> = {
+  'aks-00001': 1 * 2, // 1.31.4 → 1.32.4
+  'aks-00004': 3 * 2, // 1.29.9 → 1.30, 1.31, 1.32
+  'aks-00005': 2 * 2, // 1.30.7 → 1.31, 1.32
+  'aks-00006': 1 * 2,
+  'aks-00009': 3 * 2,
+  'aks-00010': 2 * 2,
+  'aks-00011': 1 * 2,
+};
+
+describe('progressive rollouts on the local durable host', () => {
+  it('happy path: four waves, every eligible cluster upgraded through consecutive minors, each step written once', async () => {
+    const { outcome, writesByCluster, local } = await rehearse();
     expect(outcome.status).toBe('Completed');
     expect(outcome.waves.map((wave) => [wave.name, wave.status])).toEqual([
       ['0', 'Completed'],
       ['1', 'Completed'],
       ['2', 'Completed'],
+      ['3', 'Completed'],
     ]);
-    const byName = Object.fromEntries(outcome.waves.flatMap((wave) => wave.clusters.map((cluster) => [cluster.resourceId.split('/').at(-1), cluster])));
-    expect(byName['checkout-prod']).toMatchObject({ status: 'Upgraded', fromVersion: '1.31.3', toVersion: '1.32.3' });
-    expect(byName['payments-prod']).toMatchObject({ status: 'Skipped', reason: 'already at 1.32.3' });
-    expect(outcome.excluded.map((entry) => [entry.resourceId.split('/').at(-1), entry.reason])).toEqual(
-      expect.arrayContaining([
-        ['legacy-reporting', 'provisioningState is Failed, not Succeeded'],
-        ['batch-staging', expect.stringContaining('crosses 4 minors')],
-      ]),
-    );
-    // Control plane then its pool: two writes per upgraded cluster, never more.
-    expect(rehearsal.writesByCluster['checkout-prod']).toBe(2);
+    expect(statuses(outcome)).toMatchObject({ 'aks-00000': 'Excluded', 'aks-00002': 'Skipped', 'aks-00004': 'Upgraded', 'aks-00005': 'Upgraded' });
+    expect(writesByCluster).toEqual(EXPECTED_WRITES);
+    const versions = (await createAzureClients(local.config).fleet.listClusters('00000000-0000-4000-8000-000000000000')).clusters.map((cluster) => [cluster.name, cluster.kubernetesVersion]);
+    expect(Object.fromEntries(versions)).toMatchObject({ 'aks-00004': '1.32.4', 'aks-00010': '1.32.4' });
+  });
+
+  it('an anomaly in wave 2 halts it: wave 3 and later never start, and exactly one halt alert is queued', async () => {
+    const { outcome, writesByCluster, local } = await rehearse({}, { injectAnomaly: ['aks-00005'] });
+    expect(outcome.status).toBe('Halted');
+    expect(outcome.haltReason).toMatch(/^wave 1: aks-00005: health gate failed: failed-api-auth rose from 0 to 50/);
+    expect(outcome.waves.map((wave) => wave.status)).toEqual(['Completed', 'Halted', 'NotStarted', 'NotStarted']);
+    // Waves 2 and 3 (rings 2, 3) were never touched.
+    for (const name of ['aks-00006', 'aks-00010', 'aks-00011']) expect(writesByCluster[name]).toBeUndefined();
+    expect(statuses(outcome)['aks-00006']).toBe('NotStarted');
+    const entries = await createAzureClients(local.config).alertStore!.allEntries('slack');
+    const haltAlerts = entries.filter((entry) => entry.body.includes('ROLLOUT-HALTED'));
+    expect(haltAlerts).toHaveLength(1);
+    expect(haltAlerts[0]?.body).toContain('Rollout rehearsal halted');
+  });
+
+  it('a failed cluster with maxFailedClusters 0 halts the rollout', async () => {
+    const { outcome } = await rehearse({}, { injectFailure: ['aks-00001'] });
+    expect(outcome.status).toBe('Halted');
+    expect(statuses(outcome)['aks-00001']).toBe('Failed');
+    expect(outcome.haltReason).toContain('1 failed clusters exceed maxFailedClusters 0');
+    expect(outcome.waves.slice(2).every((wave) => wave.status === 'NotStarted')).toBe(true);
+  });
+
+  it('tolerates failures up to maxFailedClusters', async () => {
+    const { outcome } = await rehearse({ maxFailedClusters: 1 }, { injectFailure: ['aks-00001'] });
+    expect(outcome.status).toBe('Completed');
+    expect(statuses(outcome)['aks-00001']).toBe('Failed');
+  });
+
+  it('survives the host crashing at 20 random points: every upgrade step is written exactly once, the outcome is the same', async () => {
+    let seed = 20261123;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const crashes = new Set<number>();
+    while (crashes.size < 20) crashes.add(Math.floor(random() * 400));
+    let crashed = 0;
+    const clean = await rehearse();
+    const cleanActivities = clean.stats.activities;
+    await clean.local.close();
+    const { outcome, writesByCluster, stats } = await rehearse({}, {
+      onStep: (step, host) => {
+        if (crashes.has(step)) {
+          crashed += 1;
+          host.crash();
+        }
+      },
+    });
+    expect(crashed).toBe(20);
+    // The crashes did throw work away: activities ran again...
+    expect(stats.activities).toBeGreaterThan(cleanActivities);
+    // ...and yet nothing was upgraded twice.
+    expect(outcome.status).toBe('Completed');
+    expect(writesByCluster).toEqual(EXPECTED_WRITES);
+  });
+
+  it('a wave that requires approval waits for it, and runs once approved', async () => {
+    const prepared = await prepareRehearsal({ snapshot: FLEET(), request: request({ waveOverrides: { '1': { requireApproval: true } } }), tablesConnectionString: azuriteConnectionString(), settings: settings() }, process.env);
+    const started = prepared.clock.now();
+    await prepared.host.run({ until: () => (prepared.host.getStatus(prepared.instanceId)?.customStatus as { status?: string } | null)?.status === 'WaitingForApproval' });
+    expect(prepared.host.getStatus(prepared.instanceId)?.customStatus).toMatchObject({ status: 'WaitingForApproval', wave: '1' });
+    prepared.host.raiseEvent(prepared.instanceId, EVENTS.approve, { by: 'max@contoso.com' });
+    await prepared.host.run();
+    rehearsal = rehearsalResult(prepared, started);
+    expect(rehearsal.outcome.status).toBe('Completed');
+  });
+
+  it('an approval that does not come in time halts the rollout', async () => {
+    const { outcome } = await rehearse({ waveOverrides: { '1': { requireApproval: true } } }, { gates: { approvalTimeoutMinutes: 60 } });
+    expect(outcome.status).toBe('Halted');
+    expect(outcome.haltReason).toBe('wave 1 was not approved within 60 minutes');
+    expect(outcome.waves.map((wave) => wave.status)).toEqual(['Completed', 'Skipped', 'NotStarted', 'NotStarted']);
+  });
+
+  it('the sample fleet: refuses what cannot be upgraded, each with its reason', async () => {
+    rehearsal = await rehearseRollout({ snapshot: loadSnapshot(sampleFleetDirectory()), request: request({ allowMultiMinorHops: false }), tablesConnectionString: azuriteConnectionString(), settings: settings() }, process.env);
+    expect(rehearsal.outcome.excluded.map((entry) => [entry.resourceId.split('/').at(-1), entry.reason])).toEqual([
+      ['batch-staging', '1.28.9 → 1.32.3 crosses 4 minors; AKS upgrades one minor at a time (set allowMultiMinorHops to plan consecutive hops)'],
+      ['legacy-reporting', 'provisioningState is Failed, not Succeeded'],
+      ['web-dev', '1.30.4 → 1.32.3 crosses 2 minors; AKS upgrades one minor at a time (set allowMultiMinorHops to plan consecutive hops)'],
+    ]);
+    expect(rehearsal.writesByCluster).toEqual({ 'checkout-prod': 2 });
   });
 });
