@@ -340,6 +340,14 @@ function configError(problems: string[]): FleetGuardError {
   return new FleetGuardError('config', `Invalid settings:\n  - ${problems.join('\n  - ')}`);
 }
 
+/**
+ * The process environment, for local hosts that must point the app at a local Azure (the
+ * rehearsal writes the simulator's settings there, as Azure writes app settings).
+ */
+export function processEnvironment(): Record<string, string | undefined> {
+  return process.env;
+}
+
 let cached: FleetGuardConfig | undefined;
 
 /** The app's configuration, parsed from `process.env` on first use and kept for the process. */

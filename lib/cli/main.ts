@@ -2,6 +2,7 @@
 /** `fleetguard`: the command line of aks-fleet-guard (CONTRACTS.md §3). */
 import { Command, InvalidArgumentError } from 'commander';
 
+import { processEnvironment } from '../config.js';
 import { describeError, FleetGuardError } from '../errors.js';
 import { rolloutCommand, type RolloutCommandOptions } from './rolloutCommand.js';
 import { createSilenceCommand, type CreateSilenceOptions, expireSilenceCommand, listSilencesCommand } from './silenceCommand.js';
@@ -58,7 +59,7 @@ export function buildProgram(onExit: (code: number) => void): Command {
     .option('--allow-multi-minor-hops', 'plan consecutive minor upgrades for targets more than one minor away')
     .option('--upgrade-type <type>', 'Full, ControlPlaneOnly or NodeImageOnly', upgradeTypeOf)
     .option('--json', 'one JSON document (CONTRACTS.md §4)')
-    .action(async (options: RolloutCommandOptions) => onExit(await rolloutCommand(options, output, process.env)));
+    .action(async (options: RolloutCommandOptions) => onExit(await rolloutCommand(options, output, processEnvironment())));
   const silence = program.command('silence').description('Hold back alerts for findings that match, for a while');
   silence
     .command('create')

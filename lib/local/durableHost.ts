@@ -228,7 +228,7 @@ export class LocalDurableHost {
         if (event.EventType !== EventType.TaskScheduled) continue;
         const taskId = event.EventId;
         const done = instance.history.some((other) => (other.EventType === EventType.TaskCompleted || other.EventType === EventType.TaskFailed) && other['TaskScheduledId'] === taskId);
-        if (!done) this.work.push({ kind: 'activity', instanceId: instance.id, taskId, name: String(event['Name']), input: JSON.parse(String(event['Input'] ?? 'null')) as unknown });
+        if (!done) this.work.push({ kind: 'activity', instanceId: instance.id, taskId, name: String(event['Name']), input: JSON.parse(typeof event['Input'] === 'string' ? event['Input'] : 'null') as unknown });
       }
     }
   }

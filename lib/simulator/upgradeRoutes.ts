@@ -38,7 +38,7 @@ export function upgradeRoutes(fleet: FleetState, upgrades: UpgradeSimulation): R
         const wanted = record(record(request.body)['properties'])['kubernetesVersion'];
         const properties = record(cluster['properties']);
         if (typeof wanted !== 'string' || wanted === '') return armError(400, 'InvalidParameter', 'properties.kubernetesVersion is required.');
-        const current = String(properties['currentKubernetesVersion'] ?? properties['kubernetesVersion'] ?? '');
+        const current = typeof properties['currentKubernetesVersion'] === 'string' ? properties['currentKubernetesVersion'] : typeof properties['kubernetesVersion'] === 'string' ? properties['kubernetesVersion'] : '';
         if (wanted === current) return { status: 200, body: cluster };
         const operation = upgrades.start(id, 'controlPlane', wanted);
         return accepted(request, cluster, operation, cluster);

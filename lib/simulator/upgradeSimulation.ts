@@ -89,7 +89,7 @@ export class UpgradeSimulation {
     for (const operation of this.operations.values()) {
       if (operation.status !== 'InProgress' || operation.completesAt > now) continue;
       const cluster = this.clusterOf(operation.clusterId);
-      const name = String(cluster?.['name'] ?? '').toLowerCase();
+      const name = typeof cluster?.['name'] === 'string' ? cluster['name'].toLowerCase() : '';
       const failed = this.failingClusters.has(name);
       operation.status = failed ? 'Failed' : 'Succeeded';
       const properties = record(cluster?.['properties']);

@@ -182,7 +182,7 @@ export const rolloutOrchestrator: OrchestrationHandler = function* (context: Orc
       context.df.setCustomStatus({ rolloutId: input.rolloutId, status: 'WaitingForApproval', wave: wave.name });
       const approval = context.df.waitForExternalEvent(EVENTS.approve);
       const timeout = context.df.createTimer(minutesAfter(context, input.gates.approvalTimeoutMinutes));
-      const winner = yield context.df.Task.any([approval, timeout]);
+      const winner: unknown = yield context.df.Task.any([approval, timeout]);
       if (winner === timeout) {
         haltReason = `wave ${wave.name} was not approved within ${input.gates.approvalTimeoutMinutes} minutes`;
       } else {
@@ -216,7 +216,7 @@ export const rolloutOrchestrator: OrchestrationHandler = function* (context: Orc
       const resume = context.df.waitForExternalEvent(EVENTS.resume);
       const abort = context.df.waitForExternalEvent(EVENTS.abort);
       const expiry = context.df.createTimer(minutesAfter(context, input.haltWaitMinutes));
-      const decision = yield context.df.Task.any([resume, abort, expiry]);
+      const decision: unknown = yield context.df.Task.any([resume, abort, expiry]);
       if (decision === resume) {
         expiry.cancel();
         haltReason = null;
