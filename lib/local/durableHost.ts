@@ -71,7 +71,16 @@ interface PendingWork {
   instanceId: string;
   taskId: number;
   name: string;
-  input: unknown;
+  /** The input as JSON text, as the extension hands it to the worker. */
+  inputJson: string;
+}
+
+/**
+ * The library pre-serialises string activity inputs (`Utils.processInput`): a string is already
+ * JSON text, anything else is a value to serialise.
+ */
+function activityInputJson(input: unknown): string {
+  return typeof input === 'string' ? input : JSON.stringify(input ?? null);
 }
 
 interface Timer {
@@ -228,7 +237,7 @@ export class LocalDurableHost {
         if (event.EventType !== EventType.TaskScheduled) continue;
         const taskId = event.EventId;
         const done = instance.history.some((other) => (other.EventType === EventType.TaskCompleted || other.EventType === EventType.TaskFailed) && other['TaskScheduledId'] === taskId);
-        if (!done) this.work.push({ kind: 'activity', instanceId: instance.id, taskId, name: String(event['Name']), input: JSON.parse(typeof event['Input'] === 'string' ? event['Input'] : 'null') as unknown });
+        if (!done) this.work.push({ kind: 'activity', instanceId: instance.id, taskId, name: String(event['Name']), inputJson: typeof event['Input'] === 'string' ? event['Input'] : 'null' });
       }
     }
   }
@@ -276,7 +285,7 @@ export class LocalDurableHost {
     if (instance === undefined || instance.status !== 'Running') return;
     this.activityExecutions += 1;
     try {
-      const response = await this.functions.invoke(work.name, { json: JSON.stringify(work.input ?? null) });
+      const response = await this.functions.invoke(work.name, { json: work.inputJson });
       const result = decodeTypedData(response.returnValue);
       instance.inbox.push(this.event(EventType.TaskCompleted, { TaskScheduledId: work.taskId, Result: JSON.stringify(result ?? null) }));
     } catch (error) {
@@ -350,8 +359,8 @@ export class LocalDurableHost {
   private schedule(instance: Instance, action: Action, taskId: number): void {
     switch (action.actionType) {
       case ActionType.CallActivity:
-        instance.history.push({ ...this.event(EventType.TaskScheduled, { Name: action.functionName, Input: JSON.stringify(action.input ?? null) }), EventId: taskId });
-        this.work.push({ kind: 'activity', instanceId: instance.id, taskId, name: action.functionName ?? '', input: action.input });
+        instance.history.push({ ...this.event(EventType.TaskScheduled, { Name: action.functionName, Input: activityInputJson(action.input) }), EventId: taskId });
+        this.work.push({ kind: 'activity', instanceId: instance.id, taskId, name: action.functionName ?? '', inputJson: activityInputJson(action.input) });
         break;
       case ActionType.CallSubOrchestrator: {
         const childId = action.instanceId || `${instance.id}:${taskId}`;

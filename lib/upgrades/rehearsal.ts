@@ -64,6 +64,16 @@ export async function prepareRehearsal(options: RehearsalOptions, env: Record<st
     upgrades: { now: clock.now, upgradeMinutes: 10 },
     ...(options.settings === undefined ? {} : { settings: options.settings }),
   });
+  try {
+    return await startOrchestration(local, clock, options, env);
+  } catch (error) {
+    // Setup failed (an unusable target, say): leave nothing running.
+    await local.close();
+    throw error;
+  }
+}
+
+async function startOrchestration(local: LocalAzure, clock: VirtualClock, options: RehearsalOptions, env: Record<string, string | undefined>): Promise<PreparedRehearsal> {
   for (const name of options.injectAnomaly ?? []) local.simulator.upgrades.anomalousClusters.add(name.toLowerCase());
   for (const name of options.injectFailure ?? []) local.simulator.upgrades.failingClusters.add(name.toLowerCase());
 

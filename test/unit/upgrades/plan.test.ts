@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+
+import { FleetGuardError } from '../../../lib/errors.js';
+import type { Cluster } from '../../../lib/model/cluster.js';
+import type { KubernetesVersionCatalog } from '../../../lib/model/kubernetesVersions.js';
+import { nextUpgradeStep } from '../../../lib/upgrades/advance.js';
+import { planRollout, type RolloutRequest } from '../../../lib/upgrades/plan.js';
+import { compliantCluster } from '../../harness/clusters.js';
+
+const CATALOG: KubernetesVersionCatalog = {
+  location: 'northeurope',
+  minors: [
+    { minor: '1.30', isPreview: false, isDefault: false, supportPlans: [], patches: { '1.30.4': [], '1.30.7': [] } },
+    { minor: '1.31', isPreview: false, isDefault: false, supportPlans: [], patches: { '1.31.3': [], '1.31.10': [] } },
+    { minor: '1.32', isPreview: false, isDefault: true, supportPlans: [], patches: { '1.32.3': [] } },
+    { minor: '1.33', isPreview: true, isDefault: false, supportPlans: [], patches: { '1.33.1': [] } },
+  ],
+};
+
+function cluster(name: string, version: string, overrides: Partial<Cluster> = {}): Cluster {
+  return compliantCluster({ name, id: `/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/${name}`, kubernetesVersion: version, tags: { ring: '1' }, ...overrides });
+}
+
+function plan(clusters: Cluster[], overrides: Partial<RolloutRequest> = {}) {
+  return planRollout(clusters, new Map([['northeurope', CATALOG]]), {
+    target: '1.32',
+    scope: {},
+    waves: { byTag: 'ring' },
+    waveSettings: { maxParallel: 1, soakMinutes: 5, requireApproval: false },
+    upgradeType: 'Full',
+    maxFailedClusters: 0,
+    respectMaintenanceWindows: false,
+    allowMultiMinorHops: false,
+    dryRun: true,
+    ...overrides,
+  });
+}
+
+describe('rollout planning', () => {
+  it('a minor target means the newest patch of that minor (numeric order: 1.31.10 > 1.31.3)', () => {
+    const result = plan([cluster('a', '1.30.7')], { target: '1.31' });
+    expect(result.waves[0]?.clusters[0]).toMatchObject({ fromVersion: '1.30.7', toVersion: '1.31.10', hops: ['1.31.10'] });
+  });
+
+  it('refuses skipping a minor unless hops are allowed, then plans them', () => {
+    expect(plan([cluster('a', '1.30.4')]).excluded[0]?.reason).toMatch(/crosses 2 minors/);
+    expect(plan([cluster('a', '1.30.4')], { allowMultiMinorHops: true }).waves[0]?.clusters[0]?.hops).toEqual(['1.31.10', '1.32.3']);
+  });
+
+  it('skips clusters at the target, refuses downgrades, excludes stopped and unhealthy ones', () => {
+    const result = plan([cluster('at', '1.32.3'), cluster('newer', '1.32.3'), cluster('stopped', '1.31.3', { powerState: 'Stopped' }), cluster('broken', '1.31.3', { provisioningState: 'Failed' })], { target: '1.31' });
+    expect(result.excluded.map((entry) => [entry.resourceId.split('/').at(-1), entry.reason])).toEqual([
+      ['at', '1.32.3 is newer than the target 1.31.10: downgrades are refused'],
+      ['broken', 'provisioningState is Failed, not Succeeded'],
+      ['newer', '1.32.3 is newer than the target 1.31.10: downgrades are refused'],
+      ['stopped', 'the cluster is stopped'],
+    ]);
+    expect(plan([cluster('at', '1.32.3')]).waves[0]?.clusters[0]?.skipReason).toBe('already at 1.32.3');
+  });
+
+  it('orders waves by tag value numerically; untagged clusters are excluded with a reason', () => {
+    const result = plan([cluster('a', '1.31.3', { tags: { ring: '10' } }), cluster('b', '1.31.3', { tags: { ring: '2' } }), cluster('c', '1.31.3', { tags: {} })]);
+    expect(result.waves.map((wave) => wave.name)).toEqual(['2', '10']);
+    expect(result.excluded).toEqual([{ resourceId: expect.stringContaining('/c'), reason: 'no ring tag' }]);
+  });
+
+  it('rejects an unknown or preview-only target as bad input', () => {
+    expect(() => plan([cluster('a', '1.31.3')], { target: '1.40' })).toThrow(FleetGuardError);
+    expect(() => plan([cluster('a', '1.31.3')], { target: '1.33' })).toThrow(/not offered in any location/);
+    expect(() => plan([cluster('a', '1.31.3')], { target: 'latest' })).toThrow(/not a Kubernetes version/);
+  });
+
+  it('applies scope and per-wave settings', () => {
+    const result = plan([cluster('a', '1.31.3'), cluster('b', '1.31.3', { tags: { ring: '1', team: 'x' } })], { scope: { tags: { team: 'x' } }, waveOverrides: { '1': { requireApproval: true, maxParallel: 5 } } });
+    expect(result.waves).toEqual([expect.objectContaining({ name: '1', requireApproval: true, maxParallel: 5, soakMinutes: 5, clusters: [expect.objectContaining({ name: 'b' })] })]);
+  });
+});
+
+describe('the next upgrade step', () => {
+  const pools = (version: string, state = 'Succeeded') => [{ name: 'system', mode: 'System', version, provisioningState: state, powerState: 'Running', count: 3, nodeImageVersion: 'img-1' }];
+
+  it('control plane first, then pools, then done; waits while anything is upgrading', () => {
+    expect(nextUpgradeStep(cluster('a', '1.31.3', { agentPools: pools('1.31.3') }), '1.32.3', 'Full', {})).toEqual({ kind: 'startControlPlane', version: '1.32.3' });
+    expect(nextUpgradeStep(cluster('a', '1.32.3', { agentPools: pools('1.31.3') }), '1.32.3', 'Full', {})).toEqual({ kind: 'startPool', pool: 'system', version: '1.32.3' });
+    expect(nextUpgradeStep(cluster('a', '1.32.3', { agentPools: pools('1.31.3') }), '1.32.3', 'ControlPlaneOnly', {})).toEqual({ kind: 'done' });
+    expect(nextUpgradeStep(cluster('a', '1.32.3', { agentPools: pools('1.32.3') }), '1.32.3', 'Full', {})).toEqual({ kind: 'done' });
+    expect(nextUpgradeStep(cluster('a', '1.32.3', { provisioningState: 'Upgrading', agentPools: pools('1.31.3') }), '1.32.3', 'Full', {})).toEqual({ kind: 'wait' });
+    expect(nextUpgradeStep(cluster('a', '1.32.3', { agentPools: pools('1.31.3', 'Upgrading') }), '1.32.3', 'Full', {})).toEqual({ kind: 'wait' });
+  });
+
+  it('reports failures, and tracks node-image upgrades against the starting images', () => {
+    expect(nextUpgradeStep(cluster('a', '1.31.3', { provisioningState: 'Failed' }), '1.32.3', 'Full', {})).toMatchObject({ kind: 'failed' });
+    expect(nextUpgradeStep(cluster('a', '1.31.3', { agentPools: pools('1.31.3') }), '1.31.3', 'NodeImageOnly', { system: 'img-1' })).toEqual({ kind: 'startNodeImage', pool: 'system' });
+    expect(nextUpgradeStep(cluster('a', '1.31.3', { agentPools: pools('1.31.3') }), '1.31.3', 'NodeImageOnly', { system: 'img-0' })).toEqual({ kind: 'done' });
+  });
+});
