@@ -6,6 +6,7 @@
 import { DEFAULT_DRAIN_OPTIONS, drainOutbox } from '../alerts/outboxDrain.js';
 import { httpsPost } from '../alerts/transport.js';
 import { createAzureClients, sweepDependencies } from '../azure/clients.js';
+import { processEnvironment } from '../config.js';
 import { handleEvent } from '../events/handleEvent.js';
 import { formatSweepSummary, formatSweepTable } from '../report/sweepTable.js';
 import { startLocalAzure } from '../simulator/localAzure.js';
@@ -13,6 +14,7 @@ import { sampleFleetDirectory } from '../simulator/sampleFleet.js';
 import { loadSnapshot } from '../simulator/snapshot.js';
 import { type RunningSink, startWebhookSink } from '../simulator/webhookSink.js';
 import { runSweep } from '../sweep/runSweep.js';
+import { rehearseRollout } from '../upgrades/rehearsal.js';
 import type { CommandOutput } from './sweepCommand.js';
 
 const WEB_DEV = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/web/providers/Microsoft.ContainerService/managedClusters/web-dev';
@@ -128,6 +130,36 @@ export async function runDemo(output: CommandOutput): Promise<number> {
     say(`Delivered after sweep 2: ${deliveriesSummary(sink, afterFirst)} (PagerDuty resolves, a Slack digest of what resolved; nothing repeated before the 4h repeat interval)`);
     const open = (await clients.findings?.listFindings({ status: 'open' })) ?? [];
     say(`Findings store: ${open.length} open, ${resolved.length} resolved · sweep records: ${(await clients.sweeps?.latest(10))?.length ?? 0}`);
+
+    say(banner('Rollout rehearsal: Kubernetes 1.32 by ring; web-dev (ring 0) misbehaves after its upgrade'));
+    const rehearsal = await rehearseRollout(
+      {
+        snapshot: loadSnapshot(sampleFleetDirectory()),
+        request: {
+          target: '1.32',
+          scope: {},
+          waves: { byTag: 'ring' },
+          waveSettings: { maxParallel: 2, soakMinutes: 10, requireApproval: false },
+          upgradeType: 'Full',
+          maxFailedClusters: 0,
+          respectMaintenanceWindows: false,
+          allowMultiMinorHops: true,
+          dryRun: false,
+        },
+        injectAnomaly: ['web-dev'],
+      },
+      processEnvironment(),
+    );
+    try {
+      const { outcome } = rehearsal;
+      say(`Rollout ${outcome.status}: ${outcome.haltReason ?? 'all waves completed'}`);
+      for (const wave of outcome.waves) {
+        say(`  wave ${wave.name}: ${wave.status}  ${wave.clusters.map((cluster) => `${cluster.resourceId.split('/').at(-1) ?? ''}=${cluster.status}`).join(', ')}`);
+      }
+      say(`  ${rehearsal.stats.virtualMinutes} simulated minutes on the local durable host (real durable-functions replay), ${rehearsal.stats.replays} replays, ${rehearsal.stats.activities} activities`);
+    } finally {
+      await rehearsal.local.close();
+    }
     return first.status === 'failed' || second.status === 'failed' ? 1 : 0;
   } finally {
     await local.close();

@@ -94,5 +94,7 @@ describe('fleetguard sweep --demo', () => {
     expect(run.stdout).toContain('the same event delivered again: duplicate');
     expect(run.stdout).toContain('resolved on legacy-reporting: all 18 findings (cluster gone)');
     expect(run.stdout).toMatch(/Findings store: 24 open, 20 resolved · sweep records: 2/);
+    expect(run.stdout).toContain('Rollout Halted: wave 0: web-dev: health gate failed: crashloop rose from 0 to 50');
+    expect(run.stdout).toMatch(/wave 2: NotStarted {2}checkout-prod=NotStarted/);
   });
 });
