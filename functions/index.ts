@@ -5,3 +5,4 @@ import './policyEvents.js';
 import './alertDrain.js';
 import './silences.js';
 import './rollouts.js';
+import './rolloutsApi.js';

@@ -42,7 +42,7 @@ export interface FleetGuardConfig {
     thresholds: Record<string, number>;
   };
   storage: StorageTarget | undefined;
-  tables: { findings: string; sweeps: string; events: string; alerts: string };
+  tables: { findings: string; sweeps: string; events: string; alerts: string; rollouts: string };
   durableTaskHubName: string;
   /** Alert routing and receivers; undefined when no routing is configured (alerts off). */
   alerts: AlertingConfig | undefined;
@@ -85,6 +85,7 @@ export const SETTINGS: readonly SettingDescription[] = [
   { name: 'FLEETGUARD_ALERT_DRAIN_SCHEDULE', description: 'NCRONTAB of the alert outbox drain', defaultValue: '*/30 * * * * *', requiredInAzure: false },
   { name: 'FLEETGUARD_ALERT_ENDPOINT', description: 'Simulator only: send every notification to this local sink instead of the vendor', requiredInAzure: false },
   { name: 'FLEETGUARD_ALERTS_TABLE', description: 'Table of the alert outbox, notification log, silences and inhibitions', defaultValue: 'fleetguardAlerts', requiredInAzure: false },
+  { name: 'FLEETGUARD_ROLLOUTS_TABLE', description: 'Table of rollout history and the principals who acted on them', defaultValue: 'fleetguardRollouts', requiredInAzure: false },
   { name: 'FLEETGUARD_EVENTS_TABLE', description: 'Table of processed Event Grid event ids and AKS notices', defaultValue: 'fleetguardEvents', requiredInAzure: false },
   { name: 'DURABLE_TASK_HUB_NAME', description: 'Durable Functions task hub (host.json reads it)', defaultValue: 'fleetguard', requiredInAzure: true },
 ];
@@ -212,6 +213,7 @@ const environmentSchema = z.object({
   FLEETGUARD_SWEEPS_TABLE: tableNameSetting('fleetguardSweeps'),
   FLEETGUARD_EVENTS_TABLE: tableNameSetting('fleetguardEvents'),
   FLEETGUARD_ALERTS_TABLE: tableNameSetting('fleetguardAlerts'),
+  FLEETGUARD_ROLLOUTS_TABLE: tableNameSetting('fleetguardRollouts'),
   FLEETGUARD_ALERT_ROUTES: optionalText,
   FLEETGUARD_ALERT_ROUTES_FILE: optionalText,
   FLEETGUARD_ALERT_DRAIN_SCHEDULE: optionalText.pipe(
@@ -262,7 +264,7 @@ export function parseConfig(env: Environment): FleetGuardConfig {
       thresholds: settings.FLEETGUARD_DETECTION_THRESHOLDS,
     },
     storage,
-    tables: { findings: settings.FLEETGUARD_FINDINGS_TABLE, sweeps: settings.FLEETGUARD_SWEEPS_TABLE, events: settings.FLEETGUARD_EVENTS_TABLE, alerts: settings.FLEETGUARD_ALERTS_TABLE },
+    tables: { findings: settings.FLEETGUARD_FINDINGS_TABLE, sweeps: settings.FLEETGUARD_SWEEPS_TABLE, events: settings.FLEETGUARD_EVENTS_TABLE, alerts: settings.FLEETGUARD_ALERTS_TABLE, rollouts: settings.FLEETGUARD_ROLLOUTS_TABLE },
     durableTaskHubName: settings.DURABLE_TASK_HUB_NAME,
     alerts,
     alertDelivery: { drainSchedule: settings.FLEETGUARD_ALERT_DRAIN_SCHEDULE, endpointOverride: settings.FLEETGUARD_ALERT_ENDPOINT },

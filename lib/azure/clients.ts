@@ -13,6 +13,7 @@ import type { FleetReader } from '../sweep/fleetReader.js';
 import type { PolicyReader } from '../sweep/policyStage.js';
 import type { SweepDependencies } from '../sweep/runSweep.js';
 import { SweepRecordStore } from '../sweep/sweepRecordStore.js';
+import { RolloutStore } from '../upgrades/rolloutStore.js';
 import type { RetrySettings } from './clientOptions.js';
 import { ContainerServiceAdapter } from './containerService.js';
 import { createCredential } from './credential.js';
@@ -36,6 +37,8 @@ export interface AzureClients {
   alertStore: AlertStore | undefined;
   /** Present when storage and alert routing are configured. */
   alerts: AlertPipeline | undefined;
+  /** Rollout history: present when storage is configured. */
+  rollouts: RolloutStore | undefined;
 }
 
 export interface AzureClientsOptions {
@@ -71,6 +74,7 @@ export function createAzureClients(config: FleetGuardConfig, options: AzureClien
     notices: storage === undefined ? undefined : new NoticeStore(createTableClient(storage, config.tables.events, credential)),
     alertStore,
     alerts: alertStore === undefined || config.alerts === undefined ? undefined : new AlertPipeline(config.alerts, alertStore),
+    rollouts: storage === undefined ? undefined : new RolloutStore(createTableClient(storage, config.tables.rollouts, credential)),
   };
 }
 

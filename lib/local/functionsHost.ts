@@ -62,6 +62,8 @@ type RequireFunction = (this: NodeJS.Module, id: string) => unknown;
 export class LocalFunctionsHost {
   readonly functions = new Map<string, CapturedFunction>();
   readonly logs: HostLog[] = [];
+  /** Data for non-trigger input bindings by binding type (e.g. `durableClient`). */
+  readonly bindingInputs = new Map<string, RpcTypedData>();
   private programmingModel: ProgrammingModel | undefined;
 
   /** The module the worker would inject. */
@@ -120,7 +122,7 @@ export class LocalFunctionsHost {
     const invocationId = randomUUID();
     const coreContext = {
       invocationId,
-      request: { invocationId, functionId: name, inputData: [{ name: bindingName, data: triggerData }], triggerMetadata },
+      request: { invocationId, functionId: name, inputData: [{ name: bindingName, data: triggerData }, ...this.extraInputData(captured)], triggerMetadata },
       metadata: captured.metadata,
       state: undefined,
       log: (level: string, category: string, message: string) => this.logs.push({ functionName: name, level, category, message }),
@@ -129,6 +131,15 @@ export class LocalFunctionsHost {
     const { context, inputs } = await model.getArguments();
     const result = await model.invokeFunction(context, inputs, captured.handler);
     return model.getResponse(context, result);
+  }
+
+  private extraInputData(captured: CapturedFunction): Array<{ name: string; data: RpcTypedData }> {
+    return Object.entries(captured.metadata.bindings)
+      .filter(([, binding]) => binding.direction === 'in' && !/trigger$/i.test(binding.type))
+      .flatMap(([name, binding]) => {
+        const data = this.bindingInputs.get(binding.type);
+        return data === undefined ? [] : [{ name, data }];
+      });
   }
 
   /** A timer tick as the host delivers it (PascalCase JSON, camel-cased by the library). */

@@ -9,13 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { createAzureClients } from '../azure/clients.js';
 import { LocalDurableHost, VirtualClock } from '../local/durableHost.js';
 import { LocalFunctionsHost } from '../local/functionsHost.js';
-import type { Cluster } from '../model/cluster.js';
-import type { KubernetesVersionCatalog } from '../model/kubernetesVersions.js';
 import { resetRuntimeForLocalHost } from '../runtime.js';
 import { type LocalAzure, startLocalAzure } from '../simulator/localAzure.js';
 import type { FleetSnapshot } from '../simulator/snapshot.js';
+import { planFromFleet } from './fleetPlanner.js';
 import { DEFAULT_GATES, type GateSettings, ORCHESTRATIONS, type RolloutInput, type RolloutOutcome } from './orchestrators.js';
-import { planRollout, type RolloutRequest } from './plan.js';
+import type { RolloutRequest } from './plan.js';
 
 export interface RehearsalOptions {
   snapshot: FleetSnapshot;
@@ -82,14 +81,7 @@ async function startOrchestration(local: LocalAzure, clock: VirtualClock, option
   resetRuntimeForLocalHost();
   const functions = await LocalFunctionsHost.load(functionsEntry());
 
-  const clients = createAzureClients(local.config);
-  const clusters: Cluster[] = [];
-  for (const subscriptionId of await clients.fleet.listSubscriptionIds()) clusters.push(...(await clients.fleet.listClusters(subscriptionId)).clusters);
-  const catalogs = new Map<string, KubernetesVersionCatalog>();
-  for (const cluster of clusters) {
-    if (!catalogs.has(cluster.location)) catalogs.set(cluster.location, await clients.fleet.listKubernetesVersions(cluster.subscriptionId, cluster.location));
-  }
-  const plan = planRollout(clusters, catalogs, options.request);
+  const plan = await planFromFleet(createAzureClients(local.config), [], options.request);
   const host = new LocalDurableHost(functions, clock);
   const input: RolloutInput = { rolloutId: 'rehearsal', plan, gates: { ...DEFAULT_GATES, ...options.gates }, requestedBy: 'fleetguard rollout (rehearsal)', haltWaitMinutes: 0 };
   const instanceId = host.startNew(ORCHESTRATIONS.rollout, input, 'rehearsal');

@@ -25,7 +25,7 @@ describe('configuration', () => {
     expect(config.subscriptions).toEqual([]);
     expect(config.sweep).toEqual({ schedule: '0 */15 * * * *', concurrency: 8 });
     expect(config.storage).toBeUndefined();
-    expect(config.tables).toEqual({ findings: 'fleetguardFindings', sweeps: 'fleetguardSweeps', events: 'fleetguardEvents', alerts: 'fleetguardAlerts' });
+    expect(config.tables).toEqual({ findings: 'fleetguardFindings', sweeps: 'fleetguardSweeps', events: 'fleetguardEvents', alerts: 'fleetguardAlerts', rollouts: 'fleetguardRollouts' });
     expect(config.alerts).toBeUndefined();
     expect(() => requireStorage(config)).toThrow(/AzureWebJobsStorage__accountName: required/);
   });

@@ -1,0 +1,43 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+
+import type { DurableClientLike } from '../lib/upgrades/rolloutsApi.js';
+import { serveRolloutRequest } from '../lib/upgrades/rolloutsEndpoint.js';
+
+type Operation = 'create' | 'list' | 'get' | 'approve' | 'resume' | 'abort';
+
+function durableClient(context: InvocationContext): DurableClientLike {
+  const client = df.getClient(context);
+  return {
+    startNew: (name, options) => client.startNew(name, options),
+    getStatus: async (instanceId) => {
+      try {
+        return await client.getStatus(instanceId);
+      } catch {
+        return undefined;
+      }
+    },
+    raiseEvent: (instanceId, name, data) => client.raiseEvent(instanceId, name, data),
+    terminate: (instanceId, reason) => client.terminate(instanceId, reason),
+  };
+}
+
+function handler(operation: Operation) {
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const response = await serveRolloutRequest(
+      operation,
+      { principalHeader: request.headers.get('x-ms-client-principal'), params: request.params, body: operation === 'create' ? await request.text() : '' },
+      durableClient(context),
+    );
+    return { status: response.status, jsonBody: response.body };
+  };
+}
+
+// Function key plus App Service Authentication; app roles are checked in lib/.
+const options = { authLevel: 'function' as const, extraInputs: [df.input.durableClient()] };
+app.http('rolloutsCreate', { ...options, methods: ['POST'], route: 'rollouts', handler: handler('create') });
+app.http('rolloutsList', { ...options, methods: ['GET'], route: 'rollouts', handler: handler('list') });
+app.http('rolloutsGet', { ...options, methods: ['GET'], route: 'rollouts/{id}', handler: handler('get') });
+app.http('rolloutsApprove', { ...options, methods: ['POST'], route: 'rollouts/{id}/approve', handler: handler('approve') });
+app.http('rolloutsResume', { ...options, methods: ['POST'], route: 'rollouts/{id}/resume', handler: handler('resume') });
+app.http('rolloutsAbort', { ...options, methods: ['POST'], route: 'rollouts/{id}/abort', handler: handler('abort') });

@@ -1,0 +1,15 @@
+/** Glue between an HTTP invocation and the rollouts API: the worker's clients and the durable client. */
+import { getStoredRuntime } from '../runtime.js';
+import { planFromFleet } from './fleetPlanner.js';
+import { type DurableClientLike, handleRolloutRequest, type RolloutApiRequest, type RolloutApiResponse } from './rolloutsApi.js';
+
+export async function serveRolloutRequest(operation: Parameters<typeof handleRolloutRequest>[0], request: RolloutApiRequest, client: DurableClientLike): Promise<RolloutApiResponse> {
+  const { config, clients } = await getStoredRuntime();
+  if (clients.rollouts === undefined) return { status: 503, body: { error: 'storage is not configured' } };
+  return handleRolloutRequest(operation, request, {
+    client,
+    store: clients.rollouts,
+    plan: (rolloutRequest) => planFromFleet(clients, config.subscriptions, rolloutRequest),
+    now: new Date(),
+  });
+}
