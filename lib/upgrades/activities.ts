@@ -4,11 +4,11 @@
  * error reaches the orchestrator as a plain Error).
  */
 import { toFleetGuardError } from '../errors.js';
-import type { Cluster } from '../model/cluster.js';
+import { type Cluster, parseResourceId, resourceKey } from '../model/cluster.js';
 import { findingFingerprint } from '../model/finding.js';
 import { getRuntime } from '../runtime.js';
 import { nextUpgradeStep } from './advance.js';
-import { type HealthSample,measureHealth } from './health.js';
+import { type HealthSample, measureHealth, STRICT_SIGNALS } from './health.js';
 import type { PlannedCluster, UpgradeType } from './plan.js';
 
 export interface ClusterSnapshot {
@@ -72,8 +72,26 @@ export async function advanceActivity(input: { cluster: PlannedCluster; target: 
   }
 }
 
-export async function healthActivity(input: { clusterId: string; workspaces: string[]; windowMinutes: number }): Promise<HealthSample> {
-  return measureHealth(getRuntime().clients.logs.reader, input.clusterId, input.workspaces, input.windowMinutes);
+/** Detections, policy compliance and node-pool rolling failures of one cluster (`since`: upgrade start). */
+export async function healthActivity(input: { clusterId: string; workspaces: string[]; windowMinutes: number; since?: string }): Promise<HealthSample> {
+  const { clients } = getRuntime();
+  const sample = await measureHealth(clients.logs.reader, input.clusterId, input.workspaces, input.windowMinutes);
+  if (sample.kind === 'inconclusive') return sample;
+  const parsed = parseResourceId(input.clusterId);
+  try {
+    if (parsed.subscriptionId !== undefined && parsed.resourceGroup !== undefined) {
+      const states = await clients.policyInsights.listNonCompliantClusterStatesInResourceGroup(parsed.subscriptionId, parsed.resourceGroup);
+      sample.counts[STRICT_SIGNALS.policy] = states.filter((state) => resourceKey(state.resourceId) === resourceKey(input.clusterId) || resourceKey(state.resourceId).startsWith(`${resourceKey(input.clusterId)}/`)).length;
+    }
+    if (clients.notices !== undefined) {
+      const notices = await clients.notices.noticesForCluster(input.clusterId);
+      const since = input.since ?? '';
+      sample.counts[STRICT_SIGNALS.rolling] = notices.rolling.filter((notice) => notice.state === 'failed' && notice.eventTime >= since).length;
+    }
+  } catch (error) {
+    return { kind: 'inconclusive', reason: `policy or events: ${(error as Error).message}` };
+  }
+  return sample;
 }
 
 export async function inhibitActivity(input: { clusterId: string; minutes: number; release: boolean; now: string }): Promise<void> {

@@ -32,11 +32,18 @@ export async function measureHealth(reader: LogsReader, clusterId: string, works
   return { kind: 'measured', counts };
 }
 
-/** A measurement fails when a detection clearly rises above the pre-upgrade baseline. */
+/**
+ * Gate signals that are not detections: non-compliant Azure Policy states of the cluster, and
+ * NodePoolRollingFailed events since the upgrade began. Any rise fails the measurement.
+ */
+export const STRICT_SIGNALS = { policy: 'policy-noncompliant-states', rolling: 'nodepool-rolling-failed' } as const;
+
+/** A measurement fails when a detection clearly rises above the pre-upgrade baseline, or a strict signal rises at all. */
 export function healthDegraded(baseline: Record<string, number>, after: Record<string, number>): string | undefined {
-  for (const [detection, count] of Object.entries(after)) {
-    const before = baseline[detection] ?? 0;
-    if (count > Math.max(before * 2, before + 5)) return `${detection} rose from ${before} to ${count}`;
+  for (const [signal, count] of Object.entries(after)) {
+    const before = baseline[signal] ?? 0;
+    const strict = signal === STRICT_SIGNALS.policy || signal === STRICT_SIGNALS.rolling;
+    if (strict ? count > before : count > Math.max(before * 2, before + 5)) return `${signal} rose from ${before} to ${count}`;
   }
   return undefined;
 }

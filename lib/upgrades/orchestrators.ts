@@ -45,7 +45,17 @@ export type ClusterOutcome = {
   reason: string | null;
   /** Set when the cluster's health gate failed or could not decide. */
   gate?: 'failed' | 'inconclusive';
+  /** What a later gate needs to measure this cluster again (wave gate, resume). */
+  gateContext?: GateContext;
 };
+
+export interface GateContext {
+  clusterId: string;
+  workspaces: string[];
+  baseline: Record<string, number>;
+  /** When the upgrade began: NodePoolRollingFailed events count from here. */
+  since: string;
+}
 
 export interface WaveOutcome {
   name: string;
@@ -70,13 +80,13 @@ function notStarted(cluster: PlannedCluster, reason: string | null = null): Clus
 }
 
 /** Measurements during a soak; returns the first failure, or inconclusive, or undefined when healthy. */
-function* runGate(context: OrchestrationContext, clusterId: string, workspaces: string[], baseline: HealthSample, soakMinutes: number, gates: GateSettings): Generator<df.Task, { verdict: 'passed' | 'failed' | 'inconclusive'; reason: string | null }, unknown> {
+function* runGate(context: OrchestrationContext, clusterId: string, workspaces: string[], baseline: HealthSample, soakMinutes: number, gates: GateSettings, since: string): Generator<df.Task, { verdict: 'passed' | 'failed' | 'inconclusive'; reason: string | null }, unknown> {
   const measurements = Math.max(1, Math.floor(soakMinutes / gates.intervalMinutes));
   let failures = 0;
   let lastReason: string | null = null;
   for (let index = 0; index < measurements; index += 1) {
     yield context.df.createTimer(minutesAfter(context, Math.min(gates.intervalMinutes, Math.max(soakMinutes, 1))));
-    const sample = (yield context.df.callActivity(ACTIVITIES.health, { clusterId, workspaces, windowMinutes: gates.intervalMinutes })) as HealthSample;
+    const sample = (yield context.df.callActivity(ACTIVITIES.health, { clusterId, workspaces, windowMinutes: gates.intervalMinutes, since })) as HealthSample;
     if (sample.kind === 'inconclusive' || baseline.kind === 'inconclusive') {
       return { verdict: 'inconclusive', reason: sample.kind === 'inconclusive' ? sample.reason : 'no baseline' };
     }
@@ -106,9 +116,9 @@ export const clusterOrchestrator: OrchestrationHandler = function* (context: Orc
   const snapshot = (yield context.df.callActivity(ACTIVITIES.precheck, { cluster })) as ClusterSnapshot;
   if (!snapshot.exists) return outcome('Failed', 'the cluster no longer exists');
   if ((snapshot.powerState ?? 'Running').toLowerCase() === 'stopped') return outcome('Failed', 'the cluster was stopped after planning');
-  const baseline = (yield context.df.callActivity(ACTIVITIES.health, { clusterId: cluster.resourceId, workspaces: snapshot.workspaces, windowMinutes: gates.intervalMinutes })) as HealthSample;
-
   const now = context.df.currentUtcDateTime.toISOString();
+  const baseline = (yield context.df.callActivity(ACTIVITIES.health, { clusterId: cluster.resourceId, workspaces: snapshot.workspaces, windowMinutes: gates.intervalMinutes, since: now })) as HealthSample;
+
   yield context.df.callActivity(ACTIVITIES.inhibit, { clusterId: cluster.resourceId, minutes: gates.upgradeTimeoutMinutes + input.soakMinutes, release: false, now });
   const hops = input.plan.upgradeType === 'NodeImageOnly' ? [cluster.toVersion] : cluster.hops;
   for (const hop of hops) {
@@ -124,12 +134,24 @@ export const clusterOrchestrator: OrchestrationHandler = function* (context: Orc
     }
   }
   context.df.setCustomStatus({ cluster: cluster.name, phase: 'soaking' });
-  const gate = yield* runGate(context, cluster.resourceId, snapshot.workspaces, baseline, input.soakMinutes, gates);
+  const gate = yield* runGate(context, cluster.resourceId, snapshot.workspaces, baseline, input.soakMinutes, gates, now);
   yield context.df.callActivity(ACTIVITIES.inhibit, { clusterId: cluster.resourceId, minutes: 0, release: true, now: context.df.currentUtcDateTime.toISOString() });
-  if (gate.verdict === 'failed') return outcome('Upgraded', `health gate failed: ${gate.reason ?? ''}`, { gate: 'failed' });
-  if (gate.verdict === 'inconclusive') return outcome('Upgraded', `health gate inconclusive: ${gate.reason ?? ''}`, { gate: 'inconclusive' });
-  return outcome('Upgraded', null);
+  const gateContext: GateContext | undefined = baseline.kind === 'measured' ? { clusterId: cluster.resourceId, workspaces: snapshot.workspaces, baseline: baseline.counts, since: now } : undefined;
+  const withContext = gateContext === undefined ? {} : { gateContext };
+  if (gate.verdict === 'failed') return outcome('Upgraded', `health gate failed: ${gate.reason ?? ''}`, { gate: 'failed', ...withContext });
+  if (gate.verdict === 'inconclusive') return outcome('Upgraded', `health gate inconclusive: ${gate.reason ?? ''}`, { gate: 'inconclusive', ...withContext });
+  return outcome('Upgraded', null, withContext);
 };
+
+/** One more measurement against a cluster's baseline; the reason when it fails, null when healthy. */
+function measureAgain(context: OrchestrationContext, gate: GateContext, gates: GateSettings): df.Task {
+  return context.df.callActivity(ACTIVITIES.health, { clusterId: gate.clusterId, workspaces: gate.workspaces, windowMinutes: gates.intervalMinutes, since: gate.since });
+}
+
+function verdictOf(gate: GateContext, sample: HealthSample): string | null {
+  if (sample.kind === 'inconclusive') return `inconclusive: ${sample.reason}`;
+  return healthDegraded(gate.baseline, sample.counts) ?? null;
+}
 
 export const waveOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<{ rolloutId: string; wave: PlannedWave; plan: Pick<RolloutPlan, 'upgradeType' | 'target' | 'maxFailedClusters'>; failedBefore: number; gates: GateSettings }>();
@@ -159,8 +181,53 @@ export const waveOrchestrator: OrchestrationHandler = function* (context: Orches
     }
     if (failed > input.plan.maxFailedClusters) haltReason ??= `${failed} failed clusters exceed maxFailedClusters ${input.plan.maxFailedClusters}`;
   }
+  // Wave gate: after the wave's soak, every upgraded cluster is measured again before the next wave.
+  const upgraded = outcomes.filter((outcome) => outcome.status === 'Upgraded' && outcome.gateContext !== undefined && outcome.gate === undefined);
+  if (haltReason === null && upgraded.length > 0) {
+    context.df.setCustomStatus({ wave: wave.name, phase: 'wave gate' });
+    yield context.df.createTimer(minutesAfter(context, Math.max(1, wave.soakMinutes)));
+    const samples = (yield context.df.Task.all(upgraded.map((outcome) => measureAgain(context, outcome.gateContext as GateContext, input.gates)))) as HealthSample[];
+    const verdicts = samples.map((sample, index) => verdictOf(upgraded[index]?.gateContext as GateContext, sample));
+    verdicts.forEach((verdict, index) => {
+      const outcome = upgraded[index];
+      if (verdict === null || outcome === undefined) return;
+      outcome.gate = 'failed';
+      outcome.reason = `wave gate failed: ${verdict}`;
+      haltReason ??= `${outcome.resourceId.split('/').at(-1) ?? ''}: wave gate failed: ${verdict}`;
+    });
+  }
   return { name: wave.name, status: haltReason === null ? 'Completed' : 'Halted', clusters: outcomes, haltReason } satisfies WaveOutcome;
 };
+
+type HaltDecision = { kind: 'resumed' } | { kind: 'aborted' } | { kind: 'expired' } | { kind: 'refused'; reason: string };
+
+/**
+ * A halted rollout waits for resume or abort. Resume re-runs the gate that tripped and continues
+ * only if it passes; otherwise the rollout stays halted and waits again.
+ */
+function* awaitResumeOrAbort(context: OrchestrationContext, input: RolloutInput, wave: WaveOutcome | undefined): Generator<df.Task, HaltDecision, unknown> {
+  if (input.haltWaitMinutes <= 0) return { kind: 'expired' };
+  const deadline = minutesAfter(context, input.haltWaitMinutes);
+  let refusal: string | undefined;
+  for (;;) {
+    context.df.setCustomStatus({ rolloutId: input.rolloutId, status: 'Halted', haltReason: refusal ?? wave?.haltReason ?? null, wave: wave?.name ?? null });
+    const resume = context.df.waitForExternalEvent(EVENTS.resume);
+    const abort = context.df.waitForExternalEvent(EVENTS.abort);
+    const expiry = context.df.createTimer(deadline);
+    const decision: unknown = yield context.df.Task.any([resume, abort, expiry]);
+    if (decision === expiry) return refusal === undefined ? { kind: 'expired' } : { kind: 'refused', reason: refusal };
+    expiry.cancel();
+    if (decision === abort) return { kind: 'aborted' };
+    const tripped = (wave?.clusters ?? []).filter((cluster) => cluster.gate !== undefined && cluster.gateContext !== undefined);
+    const samples = (yield context.df.Task.all(tripped.map((cluster) => measureAgain(context, cluster.gateContext as GateContext, input.gates)))) as HealthSample[];
+    const stillFailing = samples.map((sample, position) => verdictOf(tripped[position]?.gateContext as GateContext, sample)).find((verdict) => verdict !== null);
+    if (stillFailing === undefined) {
+      for (const cluster of tripped) delete cluster.gate;
+      return { kind: 'resumed' };
+    }
+    refusal = `resume refused, the gate still fails: ${stillFailing}`;
+  }
+}
 
 export const rolloutOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<RolloutInput>();
@@ -211,22 +278,15 @@ export const rolloutOrchestrator: OrchestrationHandler = function* (context: Orc
         now: context.df.currentUtcDateTime.toISOString(),
       });
       status = 'Halted';
+      const decision = yield* awaitResumeOrAbort(context, input, waves[index]);
       publish();
-      if (input.haltWaitMinutes <= 0) break;
-      const resume = context.df.waitForExternalEvent(EVENTS.resume);
-      const abort = context.df.waitForExternalEvent(EVENTS.abort);
-      const expiry = context.df.createTimer(minutesAfter(context, input.haltWaitMinutes));
-      const decision: unknown = yield context.df.Task.any([resume, abort, expiry]);
-      if (decision === resume) {
-        expiry.cancel();
+      if (decision.kind === 'resumed') {
         haltReason = null;
         status = 'Completed';
         continue;
       }
-      if (decision === abort) {
-        expiry.cancel();
-        status = 'Aborted';
-      }
+      if (decision.kind === 'aborted') status = 'Aborted';
+      if (decision.kind === 'refused') haltReason = decision.reason;
       break;
     }
   }

@@ -88,13 +88,18 @@ async function startOrchestration(local: LocalAzure, clock: VirtualClock, option
   return { host, local, instanceId, clock };
 }
 
+/** The CONTRACTS.md §4 document: the gates' internal context is not part of it. */
+function withoutGateContext(outcome: RolloutOutcome): RolloutOutcome {
+  return { ...outcome, waves: outcome.waves.map((wave) => ({ ...wave, clusters: wave.clusters.map(({ gateContext: _context, ...cluster }) => cluster) })) };
+}
+
 /** The outcome of a prepared rehearsal once its host has run. */
 export function rehearsalResult(prepared: PreparedRehearsal, started: number): Rehearsal {
   const { host, local, instanceId, clock } = prepared;
   const status = host.getStatus(instanceId);
   const outcome: RolloutOutcome =
     status?.runtimeStatus === 'Completed'
-      ? (status.output as RolloutOutcome)
+      ? withoutGateContext(status.output as RolloutOutcome)
       : { status: 'Failed', haltReason: status?.error ?? `the orchestration ended ${status?.runtimeStatus ?? 'unknown'}`, waves: [], excluded: [] };
   const writesByCluster: Record<string, number> = {};
   for (const [clusterId, count] of local.simulator.upgrades.writesByCluster) writesByCluster[clusterId.split('/').at(-1) ?? clusterId] = count;

@@ -82,7 +82,7 @@ export async function handleRolloutRequest(operation: 'create' | 'list' | 'get' 
     const running = status.runtimeStatus === 'Running' || status.runtimeStatus === 'Pending';
     const fits =
       operation === 'approve' ? running && custom.status === 'WaitingForApproval' : operation === 'resume' ? running && custom.status === 'Halted' : running;
-    if (!fits) return { status: 409, body: { error: `cannot ${operation} rollout ${id}: it is ${String(status.runtimeStatus)}${custom.status ? ` (${custom.status})` : ''}` } };
+    if (!fits) return { status: 409, body: { error: `cannot ${operation} rollout ${id}: it is ${typeof status.runtimeStatus === "string" ? status.runtimeStatus : "unknown"}${custom.status ? ` (${custom.status})` : ''}` } };
     const event = operation === 'approve' ? EVENTS.approve : operation === 'resume' ? EVENTS.resume : EVENTS.abort;
     if (operation === 'abort' && custom.status !== 'Halted') await deps.client.terminate(id, `aborted by ${caller.name}`);
     else await deps.client.raiseEvent(id, event, { by: caller.name });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { encodePrincipal } from '../../lib/auth/principal.js';
-import { resetRuntimeForLocalHost } from '../../lib/runtime.js';
-import { LocalDurableHost, VirtualClock } from '../../lib/local/durableHost.js';
 import { type DurableClientShim, startDurableClientShim } from '../../lib/local/durableClientShim.js';
+import { LocalDurableHost, VirtualClock } from '../../lib/local/durableHost.js';
+import { resetRuntimeForLocalHost } from '../../lib/runtime.js';
 import { type LocalAzure, startLocalAzure } from '../../lib/simulator/localAzure.js';
 import { sampleFleetDirectory } from '../../lib/simulator/sampleFleet.js';
 import { loadSnapshot } from '../../lib/simulator/snapshot.js';
@@ -30,6 +30,17 @@ describe('rollouts HTTP API, invoked as the host invokes it', () => {
       params: options.id === undefined ? {} : { id: options.id },
       ...(options.body === undefined ? {} : { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }),
     });
+
+  /** Puts a cluster back on an older version in the simulator, so a new rollout has work to do. */
+  const setVersion = (name: string, resourceGroup: string, subscription: string, version: string) => {
+    const id = `/subscriptions/${subscription}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${name}`;
+    // As if it had never been upgraded: an injected anomaly starts only after its next upgrade.
+    local.simulator.upgrades.upgradedAt.delete(id.toLowerCase());
+    local.simulator.fleet.updateClusterProperties(id, (properties) => {
+      properties['kubernetesVersion'] = properties['currentKubernetesVersion'] = version;
+      for (const pool of properties['agentPoolProfiles'] as Array<Record<string, unknown>>) pool['orchestratorVersion'] = pool['currentOrchestratorVersion'] = version;
+    });
+  };
 
   /** Runs the host until the rollout reaches `state` (before any deadline timer fires). */
   const runUntil = (id: string, state: string) => durable.run({ until: () => (durable.getStatus(id)?.customStatus as { status?: string } | null)?.status === state });
@@ -115,12 +126,27 @@ describe('rollouts HTTP API, invoked as the host invokes it', () => {
     expect(list.rollouts.map((rollout) => rollout.rolloutId)).toContain(id);
   });
 
+  it('resume re-runs the failed gate: refused while it still fails, continues once it passes', async () => {
+    setVersion('checkout-prod', 'checkout', '11111111-1111-1111-1111-111111111111', '1.31.3');
+    local.simulator.upgrades.anomalousClusters.add('checkout-prod');
+    const id = ((await call('rolloutsCreate', manager, { body: START })).body as { id: string }).id;
+    await runUntil(id, 'Halted');
+    const first = await call('rolloutsResume', manager, { id });
+    expect(first.status, JSON.stringify([first.body, durable.getStatus(id)])).toBe(202);
+    await durable.run({ until: () => /resume refused/.test(String((durable.getStatus(id)?.customStatus as { haltReason?: string } | null)?.haltReason)) });
+    expect((await call('rolloutsGet', reader, { id })).body).toMatchObject({ runtimeStatus: 'Running', customStatus: { status: 'Halted', haltReason: expect.stringMatching(/^resume refused, the gate still fails: (failed-api-auth|crashloop|node-not-ready) rose/) } });
+    // The anomaly clears; the next resume passes the gate and the rollout goes on.
+    local.simulator.upgrades.anomalousClusters.delete('checkout-prod');
+    expect((await call('rolloutsResume', manager, { id })).status).toBe(202);
+    await durable.run({ until: () => durable.getStatus(id)?.runtimeStatus === 'Completed' });
+    expect((await call('rolloutsGet', reader, { id })).body).toMatchObject({ runtimeStatus: 'Completed', output: { status: 'Completed' } });
+    const actions = ((await call('rolloutsGet', reader, { id })).body as { actions: Array<{ action: string }> }).actions.map((action) => action.action).sort();
+    expect(actions).toEqual(['resume', 'resume', 'start']);
+  });
+
   it('a halted rollout waits; abort ends it', async () => {
     local.simulator.upgrades.anomalousClusters.add('search-prod');
-    local.simulator.fleet.updateClusterProperties('/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/search/providers/Microsoft.ContainerService/managedClusters/search-prod', (properties) => {
-      properties['kubernetesVersion'] = properties['currentKubernetesVersion'] = '1.31.4';
-      for (const pool of properties['agentPoolProfiles'] as Array<Record<string, unknown>>) pool['orchestratorVersion'] = pool['currentOrchestratorVersion'] = '1.31.4';
-    });
+    setVersion('search-prod', 'search', '22222222-2222-2222-2222-222222222222', '1.31.4');
     const id = ((await call('rolloutsCreate', manager, { body: START })).body as { id: string }).id;
     await runUntil(id, 'Halted');
     expect((await call('rolloutsGet', reader, { id })).body).toMatchObject({ runtimeStatus: 'Running', customStatus: { status: 'Halted', haltReason: expect.stringContaining('search-prod') } });

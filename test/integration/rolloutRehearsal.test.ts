@@ -150,6 +150,51 @@ describe('progressive rollouts on the local durable host', () => {
     expect(outcome.waves.map((wave) => wave.status)).toEqual(['Completed', 'Skipped', 'NotStarted', 'NotStarted']);
   });
 
+  it('a drop in policy compliance after the upgrade halts the rollout', async () => {
+    const prepared = await prepareRehearsal({ snapshot: FLEET(), request: request(), tablesConnectionString: azuriteConnectionString(), settings: settings() }, process.env);
+    const started = prepared.clock.now();
+    const target = '/subscriptions/00000001-0000-4000-8000-000000010000/resourceGroups/rg-5/providers/Microsoft.ContainerService/managedClusters/aks-00005';
+    const upgraded = () => prepared.local.simulator.upgrades.upgradedAt.has(target.toLowerCase());
+    await prepared.host.run({ until: upgraded });
+    // A policy starts denying the upgraded cluster.
+    (prepared.local.simulator.fleet.policyStates!['value'] as Array<Record<string, unknown>>).push({
+      resourceId: target, resourceType: 'Microsoft.ContainerService/managedClusters', subscriptionId: '00000001-0000-4000-8000-000000010000',
+      policyAssignmentId: '/x/assignment', policyAssignmentName: 'a', policyDefinitionId: '/providers/Microsoft.Authorization/policyDefinitions/new', policyDefinitionName: 'new',
+      policyDefinitionAction: 'deny', complianceState: 'NonCompliant', timestamp: '2026-11-23T09:00:00Z',
+    });
+    await prepared.host.run();
+    rehearsal = rehearsalResult(prepared, started);
+    expect(rehearsal.outcome.status).toBe('Halted');
+    expect(rehearsal.outcome.haltReason).toMatch(/aks-00005: health gate failed: policy-noncompliant-states rose from \d+ to \d+/);
+  });
+
+  it('a NodePoolRollingFailed event during the upgrade halts the rollout', async () => {
+    const prepared = await prepareRehearsal({ snapshot: FLEET(), request: request(), tablesConnectionString: azuriteConnectionString(), settings: settings() }, process.env);
+    const started = prepared.clock.now();
+    const target = '/subscriptions/00000001-0000-4000-8000-000000010000/resourceGroups/rg-1/providers/Microsoft.ContainerService/managedClusters/aks-00001';
+    await prepared.host.run({ until: () => prepared.local.simulator.upgrades.upgradedAt.has(target.toLowerCase()) });
+    const notices = createAzureClients(prepared.local.config).notices!;
+    await notices.ensureTable();
+    await notices.putRolling({ clusterId: target, nodePool: 'system', state: 'failed', eventTime: new Date(prepared.clock.now()).toISOString() });
+    await prepared.host.run();
+    rehearsal = rehearsalResult(prepared, started);
+    expect(rehearsal.outcome.status).toBe('Halted');
+    expect(rehearsal.outcome.haltReason).toMatch(/aks-00001: health gate failed: nodepool-rolling-failed rose from 0 to 1/);
+  });
+
+  it('the wave gate measures the wave again after its soak, before the next wave', async () => {
+    const prepared = await prepareRehearsal({ snapshot: FLEET(), request: request({ waveSettings: { maxParallel: 2, soakMinutes: 5, requireApproval: false } }), tablesConnectionString: azuriteConnectionString(), settings: settings() }, process.env);
+    const started = prepared.clock.now();
+    // Wave 0 completes its own per-cluster gates; then aks-00004 degrades during the wave's soak.
+    await prepared.host.run({ until: () => (prepared.host.getStatus('rehearsal:wave-0')?.customStatus as { phase?: string } | null)?.phase === 'wave gate' });
+    prepared.local.simulator.upgrades.anomalousClusters.add('aks-00004');
+    await prepared.host.run();
+    rehearsal = rehearsalResult(prepared, started);
+    expect(rehearsal.outcome.status).toBe('Halted');
+    expect(rehearsal.outcome.haltReason).toMatch(/^wave 0: aks-00004: wave gate failed: (failed-api-auth|crashloop|node-not-ready) rose from 0 to 50/);
+    expect(rehearsal.outcome.waves.slice(1).every((wave) => wave.status === 'NotStarted')).toBe(true);
+  });
+
   it('the sample fleet: refuses what cannot be upgraded, each with its reason', async () => {
     rehearsal = await rehearseRollout({ snapshot: loadSnapshot(sampleFleetDirectory()), request: request({ allowMultiMinorHops: false }), tablesConnectionString: azuriteConnectionString(), settings: settings() }, process.env);
     expect(rehearsal.outcome.excluded.map((entry) => [entry.resourceId.split('/').at(-1), entry.reason])).toEqual([
