@@ -102,6 +102,16 @@ export async function inhibitActivity(input: { clusterId: string; minutes: numbe
   else await store.inhibitCluster(input.clusterId, 'Kubernetes upgrade in progress', new Date(Date.parse(input.now) + input.minutes * 60_000));
 }
 
+/** Keeps the rollout's per-cluster statuses in Azure Tables (the rollout history). */
+export async function recordStatusActivity(input: { rolloutId: string; status: string; waves: Array<{ name: string; clusters: Array<{ resourceId: string; status: string; fromVersion: string; toVersion: string; reason: string | null }> }>; at: string }): Promise<boolean> {
+  const store = getRuntime().clients.rollouts;
+  if (store === undefined) return false;
+  await store.ensureTable();
+  const clusters = input.waves.flatMap((wave) => wave.clusters.map((cluster) => ({ resourceId: cluster.resourceId, wave: wave.name, status: cluster.status, fromVersion: cluster.fromVersion, toVersion: cluster.toVersion, reason: cluster.reason ?? '' })));
+  await store.recordClusterStatuses(input.rolloutId, input.status, clusters, input.at);
+  return true;
+}
+
 /** One alert per halt: a synthetic finding keyed by the rollout, through the alert pipeline. */
 export async function haltAlertActivity(input: { rolloutId: string; reason: string; where: string; subscriptionId: string; resourceId: string; now: string }): Promise<boolean> {
   const pipeline = getRuntime().clients.alerts;

@@ -15,7 +15,7 @@ import { healthDegraded } from './health.js';
 import type { PlannedCluster, PlannedWave, RolloutPlan } from './plan.js';
 
 export const ORCHESTRATIONS = { rollout: 'rolloutOrchestrator', wave: 'rolloutWaveOrchestrator', cluster: 'rolloutClusterOrchestrator' } as const;
-export const ACTIVITIES = { precheck: 'rolloutPrecheck', advance: 'rolloutAdvance', health: 'rolloutHealth', inhibit: 'rolloutInhibit', haltAlert: 'rolloutHaltAlert' } as const;
+export const ACTIVITIES = { precheck: 'rolloutPrecheck', advance: 'rolloutAdvance', health: 'rolloutHealth', inhibit: 'rolloutInhibit', haltAlert: 'rolloutHaltAlert', recordStatus: 'rolloutRecordStatus' } as const;
 export const EVENTS = { approve: 'approve', resume: 'resume', abort: 'abort' } as const;
 
 export interface GateSettings {
@@ -199,6 +199,11 @@ export const waveOrchestrator: OrchestrationHandler = function* (context: Orches
   return { name: wave.name, status: haltReason === null ? 'Completed' : 'Halted', clusters: outcomes, haltReason } satisfies WaveOutcome;
 };
 
+/** Cluster outcomes without the gates' internal context, for records. */
+function stripContext(waves: readonly WaveOutcome[]): WaveOutcome[] {
+  return waves.map((wave) => ({ ...wave, clusters: wave.clusters.map((cluster) => ({ resourceId: cluster.resourceId, status: cluster.status, fromVersion: cluster.fromVersion, toVersion: cluster.toVersion, reason: cluster.reason })) }));
+}
+
 type HaltDecision = { kind: 'resumed' } | { kind: 'aborted' } | { kind: 'expired' } | { kind: 'refused'; reason: string };
 
 /**
@@ -263,6 +268,7 @@ export const rolloutOrchestrator: OrchestrationHandler = function* (context: Orc
       failed += result.clusters.filter((cluster) => cluster.status === 'Failed').length;
       if (result.status === 'Halted') haltReason = `wave ${wave.name}: ${result.haltReason ?? ''}`;
       publish();
+      yield context.df.callActivity(ACTIVITIES.recordStatus, { rolloutId: input.rolloutId, status: haltReason === null ? 'Running' : 'Halted', waves: stripContext(waves), at: context.df.currentUtcDateTime.toISOString() });
     }
     if (haltReason !== null) {
       for (const later of waves.slice(index + 1)) later.status = 'NotStarted';
@@ -291,6 +297,7 @@ export const rolloutOrchestrator: OrchestrationHandler = function* (context: Orc
     }
   }
   publish();
+  yield context.df.callActivity(ACTIVITIES.recordStatus, { rolloutId: input.rolloutId, status, waves: stripContext(waves), at: context.df.currentUtcDateTime.toISOString() });
   return { status, haltReason, waves, excluded: plan.excluded } satisfies RolloutOutcome;
 };
 

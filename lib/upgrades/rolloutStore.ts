@@ -2,9 +2,9 @@
  * Rollout history in Azure Tables: one row per rollout (partition `rollout`) and one row per
  * action taken on it, with the principal who took it (partition `actions-{rolloutId}`).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
-import { odata, type TableClient } from '@azure/data-tables';
+import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 
 import { ensureTable } from '../azure/tables.js';
 import { toFleetGuardError } from '../errors.js';
@@ -17,6 +17,15 @@ export interface RolloutRecord {
   createdAt: string;
   waves: number;
   clusters: number;
+}
+
+export interface ClusterStatusRecord {
+  resourceId: string;
+  wave: string;
+  status: string;
+  fromVersion: string;
+  toVersion: string;
+  reason: string;
 }
 
 export interface RolloutAction {
@@ -47,6 +56,35 @@ export class RolloutStore {
     } catch (error) {
       throw toFleetGuardError(error, `recording ${action.action} of rollout ${rolloutId}`);
     }
+  }
+
+  /**
+   * The latest status of every cluster of a rollout (partition `clusters-{rolloutId}`), written as
+   * waves finish: the history people read, while the orchestration's custom status keeps counts.
+   */
+  async recordClusterStatuses(rolloutId: string, rolloutStatus: string, clusters: readonly ClusterStatusRecord[], at: string): Promise<void> {
+    const partitionKey = `clusters-${rolloutId}`;
+    try {
+      for (let start = 0; start < clusters.length; start += 100) {
+        const actions: TransactionAction[] = clusters.slice(start, start + 100).map((cluster) => ['upsert', { partitionKey, rowKey: createHash('sha256').update(cluster.resourceId.toLowerCase()).digest('hex'), ...cluster, updatedAt: at }, 'Replace']);
+        await this.table.submitTransaction(actions);
+      }
+      await this.table.upsertEntity({ partitionKey: 'rollout', rowKey: rolloutId, status: rolloutStatus, updatedAt: at }, 'Merge');
+    } catch (error) {
+      throw toFleetGuardError(error, `recording the status of rollout ${rolloutId}`);
+    }
+  }
+
+  async clusterStatuses(rolloutId: string): Promise<ClusterStatusRecord[]> {
+    const records: ClusterStatusRecord[] = [];
+    try {
+      for await (const row of this.table.listEntities<ClusterStatusRecord>({ queryOptions: { filter: odata`PartitionKey eq ${`clusters-${rolloutId}`}` } })) {
+        records.push({ resourceId: row.resourceId, wave: row.wave, status: row.status, fromVersion: row.fromVersion, toVersion: row.toVersion, reason: row.reason });
+      }
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 404) throw toFleetGuardError(error, `reading the status of rollout ${rolloutId}`);
+    }
+    return records.sort((left, right) => left.wave.localeCompare(right.wave) || left.resourceId.localeCompare(right.resourceId));
   }
 
   async list(): Promise<RolloutRecord[]> {

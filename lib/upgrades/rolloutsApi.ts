@@ -77,7 +77,7 @@ export async function handleRolloutRequest(operation: 'create' | 'list' | 'get' 
     if (!ROLLOUT_ID.test(id)) return { status: 400, body: { error: 'id: must be a rollout id' } };
     const status = await deps.client.getStatus(id);
     if (status === undefined || status.runtimeStatus === undefined) return { status: 404, body: { error: `no rollout ${id}` } };
-    if (operation === 'get') return { status: 200, body: { id, ...status, actions: await deps.store.actions(id) } };
+    if (operation === 'get') return { status: 200, body: { id, ...status, actions: await deps.store.actions(id), clusters: await deps.store.clusterStatuses(id) } };
     const custom = (status.customStatus ?? {}) as { status?: string };
     const running = status.runtimeStatus === 'Running' || status.runtimeStatus === 'Pending';
     const fits =

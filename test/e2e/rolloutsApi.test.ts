@@ -122,6 +122,10 @@ describe('rollouts HTTP API, invoked as the host invokes it', () => {
       ['start', 'max@contoso.com'],
     ]);
     expect((await call('rolloutsApprove', manager, { id })).status).toBe(409);
+    // The rollout history in Tables: every cluster's final status.
+    const history = (done.body as { clusters: Array<{ resourceId: string; wave: string; status: string }> }).clusters;
+    expect(history.find((cluster) => cluster.resourceId.endsWith('/checkout-prod'))).toMatchObject({ wave: '2', status: 'Upgraded' });
+    expect(history.find((cluster) => cluster.resourceId.endsWith('/legacy-reporting'))).toMatchObject({ wave: '1', status: 'Excluded' });
     const list = (await call('rolloutsList', reader)).body as { rollouts: Array<{ rolloutId: string; requestedBy: string }> };
     expect(list.rollouts.map((rollout) => rollout.rolloutId)).toContain(id);
   });
