@@ -71,6 +71,16 @@ export class ContainerServiceAdapter {
     }
   }
 
+  /** Versions the control plane may upgrade to now, from the cluster's upgrade profile. */
+  async controlPlaneUpgrades(cluster: Cluster): Promise<string[]> {
+    try {
+      const profile = await this.client(cluster.subscriptionId).managedClusters.getUpgradeProfile(cluster.resourceGroup, cluster.name);
+      return (profile.controlPlaneProfile.upgrades ?? []).map((upgrade) => upgrade.kubernetesVersion).filter((version): version is string => typeof version === 'string');
+    } catch (error) {
+      throw toFleetGuardError(error, `reading the upgrade profile of ${cluster.name}`);
+    }
+  }
+
   /** Starts a control-plane upgrade (PUT of the cluster with the new version); returns once ARM accepted it. */
   async startControlPlaneUpgrade(cluster: Cluster, version: string): Promise<void> {
     try {

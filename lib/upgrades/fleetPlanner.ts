@@ -1,10 +1,10 @@
 import type { AzureClients } from '../azure/clients.js';
-import type { Cluster } from '../model/cluster.js';
+import { type Cluster, resourceKey } from '../model/cluster.js';
 import type { KubernetesVersionCatalog } from '../model/kubernetesVersions.js';
 import { planRollout, type RolloutPlan, type RolloutRequest } from './plan.js';
 
 /** Plans a rollout from what Azure says now: one cluster list per subscription, one versions call per location. */
-export async function planFromFleet(clients: Pick<AzureClients, 'fleet'>, subscriptions: readonly string[], request: RolloutRequest): Promise<RolloutPlan> {
+export async function planFromFleet(clients: Pick<AzureClients, 'fleet'> & Partial<Pick<AzureClients, 'containerService'>>, subscriptions: readonly string[], request: RolloutRequest): Promise<RolloutPlan> {
   const ids = subscriptions.length > 0 ? subscriptions : await clients.fleet.listSubscriptionIds();
   const clusters: Cluster[] = [];
   for (const subscriptionId of ids) clusters.push(...(await clients.fleet.listClusters(subscriptionId)).clusters);
@@ -12,5 +12,14 @@ export async function planFromFleet(clients: Pick<AzureClients, 'fleet'>, subscr
   for (const cluster of clusters) {
     if (!catalogs.has(cluster.location)) catalogs.set(cluster.location, await clients.fleet.listKubernetesVersions(cluster.subscriptionId, cluster.location));
   }
-  return planRollout(clusters, catalogs, request);
+  // Upgrade profiles only for clusters that would move: one call each, not for the whole fleet.
+  const candidates = planRollout(clusters, catalogs, request).waves.flatMap((wave) => wave.clusters.filter((cluster) => cluster.skipReason === undefined && cluster.hops.length > 0));
+  const profiles = new Map<string, readonly string[]>();
+  if (clients.containerService !== undefined) {
+    for (const candidate of candidates) {
+      const cluster = clusters.find((entry) => resourceKey(entry.id) === resourceKey(candidate.resourceId));
+      if (cluster !== undefined) profiles.set(resourceKey(cluster.id), await clients.containerService.controlPlaneUpgrades(cluster));
+    }
+  }
+  return planRollout(clusters, catalogs, request, profiles);
 }

@@ -96,7 +96,7 @@ export function validateTarget(target: string, catalogs: readonly KubernetesVers
   if (!known) throw new FleetGuardError('badInput', `target: Kubernetes ${target} is not offered in any location of the fleet (${catalogs.map((catalog) => catalog.location).join(', ')})`);
 }
 
-function planCluster(cluster: Cluster, catalog: KubernetesVersionCatalog | undefined, request: RolloutRequest): PlannedCluster | { reason: string } {
+function planCluster(cluster: Cluster, catalog: KubernetesVersionCatalog | undefined, request: RolloutRequest, offered: readonly string[] | undefined): PlannedCluster | { reason: string } {
   if ((cluster.powerState ?? 'Running').toLowerCase() === 'stopped') return { reason: 'the cluster is stopped' };
   if ((cluster.provisioningState ?? '').toLowerCase() !== 'succeeded') return { reason: `provisioningState is ${cluster.provisioningState ?? 'unknown'}, not Succeeded` };
   const current = cluster.kubernetesVersion;
@@ -122,10 +122,20 @@ function planCluster(cluster: Cluster, catalog: KubernetesVersionCatalog | undef
   }
   if (minorsBetween.length !== Math.max(0, distance - 1)) return { reason: `a minor between ${fromMinor} and ${toMinor} is not offered in ${cluster.location}` };
   const hops = [...minorsBetween.map((minor) => newestPatch(catalog, minor) ?? `${minor}.0`), target];
+  // The cluster's own upgrade profile has the last word on where it can go next.
+  const first = hops[0];
+  if (offered !== undefined && first !== undefined && !offered.includes(first)) {
+    return { reason: `its upgrade profile does not offer ${first} (offers ${offered.join(', ') || 'nothing'})` };
+  }
   return { ...base, toVersion: target, hops, skipReason: undefined };
 }
 
-export function planRollout(clusters: readonly Cluster[], catalogs: ReadonlyMap<string, KubernetesVersionCatalog>, request: RolloutRequest): RolloutPlan {
+/**
+ * `upgradeProfiles`: per cluster key, the versions its upgrade profile offers now; a cluster whose
+ * first hop is not offered is excluded. Clusters missing from the map are checked against the
+ * version list only.
+ */
+export function planRollout(clusters: readonly Cluster[], catalogs: ReadonlyMap<string, KubernetesVersionCatalog>, request: RolloutRequest, upgradeProfiles: ReadonlyMap<string, readonly string[]> = new Map()): RolloutPlan {
   if (request.upgradeType !== 'NodeImageOnly') validateTarget(request.target, [...catalogs.values()]);
   const excluded: RolloutPlan['excluded'] = [];
   const byWave = new Map<string, PlannedCluster[]>();
@@ -142,7 +152,7 @@ export function planRollout(clusters: readonly Cluster[], catalogs: ReadonlyMap<
       excluded.push({ resourceId: cluster.id, reason: 'byTag' in request.waves ? `no ${request.waves.byTag} tag` : 'not in any wave' });
       continue;
     }
-    const planned = planCluster(cluster, catalogs.get(cluster.location), request);
+    const planned = planCluster(cluster, catalogs.get(cluster.location), request, upgradeProfiles.get(resourceKey(cluster.id)));
     if ('reason' in planned) {
       excluded.push({ resourceId: cluster.id, reason: planned.reason });
       excludedByWave.set(wave, [...(excludedByWave.get(wave) ?? []), { resourceId: cluster.id, fromVersion: cluster.kubernetesVersion ?? '', reason: planned.reason }]);

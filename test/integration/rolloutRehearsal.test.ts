@@ -75,6 +75,8 @@ describe('progressive rollouts on the local durable host', () => {
     ]);
     expect(statuses(outcome)).toMatchObject({ 'aks-00000': 'Excluded', 'aks-00002': 'Skipped', 'aks-00004': 'Upgraded', 'aks-00005': 'Upgraded' });
     expect(writesByCluster).toEqual(EXPECTED_WRITES);
+    // Planning asked each cluster that moves for its upgrade profile, and nobody else.
+    expect(local.simulator.requests.count('arm.getManagedClusterUpgradeProfile', 200)).toBe(Object.keys(EXPECTED_WRITES).length);
     const versions = (await createAzureClients(local.config).fleet.listClusters('00000000-0000-4000-8000-000000000000')).clusters.map((cluster) => [cluster.name, cluster.kubernetesVersion]);
     expect(Object.fromEntries(versions)).toMatchObject({ 'aks-00004': '1.32.4', 'aks-00010': '1.32.4' });
   });

@@ -94,3 +94,14 @@ describe('the next upgrade step', () => {
     expect(nextUpgradeStep(cluster('a', '1.31.3', { agentPools: pools('1.31.3') }), '1.31.3', 'NodeImageOnly', { system: 'img-0' })).toEqual({ kind: 'done' });
   });
 });
+
+describe('upgrade profiles', () => {
+  it('exclude a cluster whose upgrade profile does not offer the first hop', () => {
+    const a = cluster('a', '1.31.3');
+    const result = planRollout([a], new Map([['northeurope', CATALOG]]), {
+      target: '1.32', scope: {}, waves: { byTag: 'ring' }, waveSettings: { maxParallel: 1, soakMinutes: 5, requireApproval: false },
+      upgradeType: 'Full', maxFailedClusters: 0, respectMaintenanceWindows: false, allowMultiMinorHops: false, dryRun: true,
+    }, new Map([[a.id.toLowerCase(), ['1.31.10']]]));
+    expect(result.excluded).toEqual([{ resourceId: a.id, reason: 'its upgrade profile does not offer 1.32.3 (offers 1.31.10)' }]);
+  });
+});
