@@ -5,6 +5,7 @@ import type { AzureTarget } from '../config.js';
 import { toFleetGuardError } from '../errors.js';
 import type { Cluster } from '../model/cluster.js';
 import type { KubernetesVersionCatalog } from '../model/kubernetesVersions.js';
+import type { MaintenanceWindowSpec } from '../upgrades/maintenanceWindow.js';
 import { armClientOptions, armScope, type RetrySettings } from './clientOptions.js';
 import { toCluster, toVersionCatalog } from './containerServiceConverters.js';
 
@@ -68,6 +69,25 @@ export class ContainerServiceAdapter {
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return undefined;
       throw toFleetGuardError(error, `reading managed cluster ${resourceGroup}/${name} of subscription ${subscriptionId}`);
+    }
+  }
+
+  /** The cluster's planned auto-upgrade window, or undefined when it has none. */
+  async autoUpgradeWindow(cluster: Cluster): Promise<MaintenanceWindowSpec | undefined> {
+    try {
+      const configuration = await this.client(cluster.subscriptionId).maintenanceConfigurations.get(cluster.resourceGroup, cluster.name, 'aksManagedAutoUpgradeSchedule');
+      const window = configuration.maintenanceWindow;
+      if (window === undefined) return undefined;
+      return {
+        schedule: window.schedule,
+        durationHours: window.durationHours,
+        ...(window.utcOffset === undefined ? {} : { utcOffset: window.utcOffset }),
+        ...(window.startDate === undefined ? {} : { startDate: window.startDate.toISOString().slice(0, 10) }),
+        startTime: window.startTime,
+      };
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      throw toFleetGuardError(error, `reading the maintenance window of ${cluster.name}`);
     }
   }
 

@@ -38,6 +38,8 @@ export class UpgradeSimulation {
   readonly upgradedAt = new Map<string, number>();
   readonly failingClusters = new Set<string>();
   readonly anomalousClusters = new Set<string>();
+  /** `aksManagedAutoUpgradeSchedule` maintenance windows (REST shape) by cluster key. */
+  readonly maintenanceWindows = new Map<string, JsonObject>();
   now: () => number;
   upgradeMs: number;
 

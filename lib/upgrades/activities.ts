@@ -9,6 +9,7 @@ import { findingFingerprint } from '../model/finding.js';
 import { getRuntime } from '../runtime.js';
 import { nextUpgradeStep } from './advance.js';
 import { type HealthSample, measureHealth, STRICT_SIGNALS } from './health.js';
+import { nextMaintenanceWindow, type WindowVerdict } from './maintenanceWindow.js';
 import type { PlannedCluster, UpgradeType } from './plan.js';
 
 export interface ClusterSnapshot {
@@ -100,6 +101,14 @@ export async function inhibitActivity(input: { clusterId: string; minutes: numbe
   await store.ensureTable();
   if (input.release) await store.releaseCluster(input.clusterId);
   else await store.inhibitCluster(input.clusterId, 'Kubernetes upgrade in progress', new Date(Date.parse(input.now) + input.minutes * 60_000));
+}
+
+/** When the cluster's auto-upgrade maintenance window lets the upgrade start. */
+export async function maintenanceWindowActivity(input: { cluster: PlannedCluster; now: string }): Promise<WindowVerdict | { kind: 'none' }> {
+  const cluster = await readCluster(input.cluster);
+  if (cluster === undefined) return { kind: 'none' };
+  const window = await getRuntime().clients.containerService.autoUpgradeWindow(cluster);
+  return window === undefined ? { kind: 'none' } : nextMaintenanceWindow(window, new Date(input.now));
 }
 
 /** Keeps the rollout's per-cluster statuses in Azure Tables (the rollout history). */

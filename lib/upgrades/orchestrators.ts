@@ -12,10 +12,11 @@ import type { OrchestrationContext, OrchestrationHandler } from 'durable-functio
 import type { AdvanceResult, ClusterSnapshot } from './activities.js';
 import type { HealthSample } from './health.js';
 import { healthDegraded } from './health.js';
+import type { WindowVerdict } from './maintenanceWindow.js';
 import type { PlannedCluster, PlannedWave, RolloutPlan } from './plan.js';
 
 export const ORCHESTRATIONS = { rollout: 'rolloutOrchestrator', wave: 'rolloutWaveOrchestrator', cluster: 'rolloutClusterOrchestrator' } as const;
-export const ACTIVITIES = { precheck: 'rolloutPrecheck', advance: 'rolloutAdvance', health: 'rolloutHealth', inhibit: 'rolloutInhibit', haltAlert: 'rolloutHaltAlert', recordStatus: 'rolloutRecordStatus' } as const;
+export const ACTIVITIES = { precheck: 'rolloutPrecheck', advance: 'rolloutAdvance', health: 'rolloutHealth', inhibit: 'rolloutInhibit', haltAlert: 'rolloutHaltAlert', recordStatus: 'rolloutRecordStatus', maintenanceWindow: 'rolloutMaintenanceWindow' } as const;
 export const EVENTS = { approve: 'approve', resume: 'resume', abort: 'abort' } as const;
 
 export interface GateSettings {
@@ -101,7 +102,7 @@ function* runGate(context: OrchestrationContext, clusterId: string, workspaces: 
 }
 
 export const clusterOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input = context.df.getInput<{ rolloutId: string; cluster: PlannedCluster; plan: Pick<RolloutPlan, 'upgradeType' | 'target'>; soakMinutes: number; gates: GateSettings }>();
+  const input = context.df.getInput<{ rolloutId: string; cluster: PlannedCluster; plan: Pick<RolloutPlan, 'upgradeType' | 'target' | 'respectMaintenanceWindows'>; soakMinutes: number; gates: GateSettings }>();
   const { cluster, gates } = input;
   const outcome = (status: ClusterOutcome['status'], reason: string | null, extra: Partial<ClusterOutcome> = {}): ClusterOutcome => ({
     resourceId: cluster.resourceId,
@@ -116,6 +117,14 @@ export const clusterOrchestrator: OrchestrationHandler = function* (context: Orc
   const snapshot = (yield context.df.callActivity(ACTIVITIES.precheck, { cluster })) as ClusterSnapshot;
   if (!snapshot.exists) return outcome('Failed', 'the cluster no longer exists');
   if ((snapshot.powerState ?? 'Running').toLowerCase() === 'stopped') return outcome('Failed', 'the cluster was stopped after planning');
+  if (input.plan.respectMaintenanceWindows) {
+    const window = (yield context.df.callActivity(ACTIVITIES.maintenanceWindow, { cluster, now: context.df.currentUtcDateTime.toISOString() })) as WindowVerdict | { kind: 'none' };
+    if (window.kind === 'unsupported') return outcome('Failed', `maintenance window: ${window.reason}`);
+    if (window.kind === 'wait') {
+      context.df.setCustomStatus({ cluster: cluster.name, phase: 'waiting for the maintenance window', opensAt: window.opensAt });
+      yield context.df.createTimer(new Date(window.opensAt));
+    }
+  }
   const now = context.df.currentUtcDateTime.toISOString();
   const baseline = (yield context.df.callActivity(ACTIVITIES.health, { clusterId: cluster.resourceId, workspaces: snapshot.workspaces, windowMinutes: gates.intervalMinutes, since: now })) as HealthSample;
 
