@@ -6,6 +6,7 @@
 import { toFleetGuardError } from '../errors.js';
 import { type Cluster, parseResourceId, resourceKey } from '../model/cluster.js';
 import { findingFingerprint } from '../model/finding.js';
+import { minorOf } from '../model/kubernetesVersions.js';
 import { getRuntime } from '../runtime.js';
 import { nextUpgradeStep } from './advance.js';
 import { type HealthSample, measureHealth, STRICT_SIGNALS } from './health.js';
@@ -80,6 +81,11 @@ export async function healthActivity(input: { clusterId: string; workspaces: str
   if (sample.kind === 'inconclusive') return sample;
   const parsed = parseResourceId(input.clusterId);
   try {
+    const cluster = parsed.subscriptionId !== undefined && parsed.resourceGroup !== undefined && parsed.name !== undefined ? await clients.containerService.getCluster(parsed.subscriptionId, parsed.resourceGroup, parsed.name) : undefined;
+    if (cluster === undefined) return { kind: 'inconclusive', reason: 'the cluster cannot be read' };
+    const failedState = (state: string | undefined) => (state ?? '').toLowerCase() === 'failed';
+    sample.counts[STRICT_SIGNALS.provisioning] = failedState(cluster.provisioningState) || cluster.agentPools.some((pool) => failedState(pool.provisioningState)) ? 1 : 0;
+    sample.counts[STRICT_SIGNALS.skew] = cluster.agentPools.filter((pool) => minorOf(pool.version) !== minorOf(cluster.kubernetesVersion)).length;
     if (parsed.subscriptionId !== undefined && parsed.resourceGroup !== undefined) {
       const states = await clients.policyInsights.listNonCompliantClusterStatesInResourceGroup(parsed.subscriptionId, parsed.resourceGroup);
       sample.counts[STRICT_SIGNALS.policy] = states.filter((state) => resourceKey(state.resourceId) === resourceKey(input.clusterId) || resourceKey(state.resourceId).startsWith(`${resourceKey(input.clusterId)}/`)).length;

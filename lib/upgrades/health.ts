@@ -36,13 +36,22 @@ export async function measureHealth(reader: LogsReader, clusterId: string, works
  * Gate signals that are not detections: non-compliant Azure Policy states of the cluster, and
  * NodePoolRollingFailed events since the upgrade began. Any rise fails the measurement.
  */
-export const STRICT_SIGNALS = { policy: 'policy-noncompliant-states', rolling: 'nodepool-rolling-failed' } as const;
+export const STRICT_SIGNALS = {
+  policy: 'policy-noncompliant-states',
+  rolling: 'nodepool-rolling-failed',
+  /** 1 when the cluster or one of its pools is in a Failed provisioning state. */
+  provisioning: 'provisioning-failed',
+  /** Pools on another minor than the control plane. */
+  skew: 'pools-on-another-minor',
+} as const;
+
+const STRICT = new Set<string>(Object.values(STRICT_SIGNALS));
 
 /** A measurement fails when a detection clearly rises above the pre-upgrade baseline, or a strict signal rises at all. */
 export function healthDegraded(baseline: Record<string, number>, after: Record<string, number>): string | undefined {
   for (const [signal, count] of Object.entries(after)) {
     const before = baseline[signal] ?? 0;
-    const strict = signal === STRICT_SIGNALS.policy || signal === STRICT_SIGNALS.rolling;
+    const strict = STRICT.has(signal);
     if (strict ? count > before : count > Math.max(before * 2, before + 5)) return `${signal} rose from ${before} to ${count}`;
   }
   return undefined;

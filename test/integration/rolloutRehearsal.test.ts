@@ -214,6 +214,15 @@ describe('progressive rollouts on the local durable host', () => {
     expect(new Date(other).toISOString() < '2026-11-24T00:00:00.000Z').toBe(true);
   });
 
+  it('NodeImageOnly: one node-image upgrade per pool, versions unchanged', async () => {
+    const { outcome, writesByCluster } = await rehearse({ upgradeType: 'NodeImageOnly', target: '1.32' });
+    expect(outcome.status).toBe('Completed');
+    expect(statuses(outcome)['aks-00004']).toBe('Upgraded');
+    // aks-00000 is Failed (excluded); every other cluster has one pool (system).
+    expect(Object.values(writesByCluster).every((count) => count === 1)).toBe(true);
+    expect(Object.keys(writesByCluster)).toHaveLength(11);
+  });
+
   it('the sample fleet: refuses what cannot be upgraded, each with its reason', async () => {
     rehearsal = await rehearseRollout({ snapshot: loadSnapshot(sampleFleetDirectory()), request: request({ allowMultiMinorHops: false }), tablesConnectionString: azuriteConnectionString(), settings: settings() }, process.env);
     expect(rehearsal.outcome.excluded.map((entry) => [entry.resourceId.split('/').at(-1), entry.reason])).toEqual([

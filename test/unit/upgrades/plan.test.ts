@@ -105,3 +105,23 @@ describe('upgrade profiles', () => {
     expect(result.excluded).toEqual([{ resourceId: a.id, reason: 'its upgrade profile does not offer 1.32.3 (offers 1.31.10)' }]);
   });
 });
+
+describe('gate measurements', () => {
+  it('strict signals trip on any rise; detections only on a clear one', async () => {
+    const { healthDegraded, STRICT_SIGNALS } = await import('../../../lib/upgrades/health.js');
+    expect(healthDegraded({ crashloop: 3 }, { crashloop: 6 })).toBeUndefined();
+    expect(healthDegraded({ crashloop: 3 }, { crashloop: 9 })).toBe('crashloop rose from 3 to 9');
+    expect(healthDegraded({ crashloop: 100 }, { crashloop: 150 })).toBeUndefined();
+    expect(healthDegraded({ [STRICT_SIGNALS.provisioning]: 0 }, { [STRICT_SIGNALS.provisioning]: 1 })).toBe('provisioning-failed rose from 0 to 1');
+    expect(healthDegraded({ [STRICT_SIGNALS.skew]: 1 }, { [STRICT_SIGNALS.skew]: 1 })).toBeUndefined();
+  });
+
+  it('explicit wave lists by id or name', () => {
+    const result = plan([cluster('a', '1.31.3', { tags: {} }), cluster('b', '1.31.3', { tags: {} }), cluster('c', '1.31.3', { tags: {} })], { waves: { explicit: [['b'], ['/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/A']] } });
+    expect(result.waves.map((wave) => [wave.name, wave.clusters.map((entry) => entry.name)])).toEqual([
+      ['0', ['b']],
+      ['1', ['a']],
+    ]);
+    expect(result.excluded).toEqual([{ resourceId: expect.stringContaining('/c'), reason: 'not in any wave' }]);
+  });
+});
