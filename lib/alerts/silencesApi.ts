@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-import { type Principal, principalFromHeader } from '../auth/principal.js';
+import { authorizeRole } from '../auth/principal.js';
 import { describeError, FleetGuardError } from '../errors.js';
 import { parseDuration } from './alertingConfig.js';
 import type { AlertStore } from './alertStore.js';
@@ -40,16 +40,10 @@ const createSchema = z
 
 const MAX_SILENCE_MS = 30 * 86_400_000;
 
-function authorize(request: ApiRequest, role: string): Principal | ApiResponse {
-  const principal = principalFromHeader(request.principalHeader);
-  if (principal === undefined) return { status: 401, body: { error: 'authentication required' } };
-  if (!principal.roles.includes(role) && !principal.roles.includes(ALERT_ROLES.manage)) return { status: 403, body: { error: `role ${role} required` } };
-  return principal;
-}
-
 export async function handleSilencesRequest(operation: 'list' | 'create' | 'expire', request: ApiRequest, store: AlertStore, now: Date): Promise<ApiResponse> {
-  const caller = authorize(request, operation === 'list' ? ALERT_ROLES.read : ALERT_ROLES.manage);
-  if ('status' in caller) return caller;
+  const authorization = authorizeRole(request.principalHeader, operation === 'list' ? ALERT_ROLES.read : ALERT_ROLES.manage, ALERT_ROLES.manage);
+  if ('status' in authorization) return authorization;
+  const caller = authorization.principal;
   try {
     await store.ensureTable();
     if (operation === 'list') {

@@ -38,3 +38,13 @@ export function encodePrincipal(principal: Principal): string {
   const claims = [{ typ: 'name', val: principal.name }, ...principal.roles.map((role) => ({ typ: 'roles', val: role }))];
   return Buffer.from(JSON.stringify({ auth_typ: 'aad', claims, name_typ: 'name', role_typ: 'roles' })).toString('base64');
 }
+
+export type Authorization = { principal: Principal } | { status: 401 | 403; body: { error: string } };
+
+/** 401 without a caller, 403 without `role` (or `managerRole`, which implies it). */
+export function authorizeRole(header: string | null | undefined, role: string, managerRole: string): Authorization {
+  const principal = principalFromHeader(header);
+  if (principal === undefined) return { status: 401, body: { error: 'authentication required' } };
+  if (!principal.roles.includes(role) && !principal.roles.includes(managerRole)) return { status: 403, body: { error: `role ${role} required` } };
+  return { principal };
+}

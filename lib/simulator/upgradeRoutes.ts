@@ -23,18 +23,25 @@ function busy(name: string): SimulatorResponse {
 export function upgradeRoutes(fleet: FleetState, upgrades: UpgradeSimulation): Route[] {
   const find = (request: SimulatorRequest) => fleet.findCluster(request.params['subscriptionId'] ?? '', request.params['resourceGroup'] ?? '', request.params['name'] ?? '');
   const notFound = (request: SimulatorRequest) => armError(404, 'ResourceNotFound', `The Resource 'Microsoft.ContainerService/managedClusters/${request.params['name'] ?? ''}' was not found.`);
+  /** Every write: counted, then refused with 409 while another operation runs, as AKS does. */
+  const writable = (request: SimulatorRequest): { cluster: JsonObject; id: string } | SimulatorResponse => {
+    upgrades.settle();
+    const cluster = find(request);
+    if (cluster === undefined) return notFound(request);
+    const id = String(cluster['id']);
+    upgrades.countWrite(id);
+    if (upgrades.inProgress(id)) return busy(String(cluster['name']));
+    return { cluster, id };
+  };
   return [
     {
       name: 'arm.putManagedCluster',
       method: 'PUT',
       pattern: new RegExp(`^${CLUSTER}/?$`, 'i'),
       handle: (request) => {
-        upgrades.settle();
-        const cluster = find(request);
-        if (cluster === undefined) return notFound(request);
-        const id = String(cluster['id']);
-        upgrades.countWrite(id);
-        if (upgrades.inProgress(id)) return busy(String(cluster['name']));
+        const target = writable(request);
+        if ('status' in target) return target;
+        const { cluster, id } = target;
         const wanted = record(record(request.body)['properties'])['kubernetesVersion'];
         const properties = record(cluster['properties']);
         if (typeof wanted !== 'string' || wanted === '') return armError(400, 'InvalidParameter', 'properties.kubernetesVersion is required.');
@@ -62,12 +69,9 @@ export function upgradeRoutes(fleet: FleetState, upgrades: UpgradeSimulation): R
       method: 'PUT',
       pattern: new RegExp(`^${CLUSTER}/agentPools/(?<pool>[^/]+)/?$`, 'i'),
       handle: (request) => {
-        upgrades.settle();
-        const cluster = find(request);
-        if (cluster === undefined) return notFound(request);
-        const id = String(cluster['id']);
-        upgrades.countWrite(id);
-        if (upgrades.inProgress(id)) return busy(String(cluster['name']));
+        const target = writable(request);
+        if ('status' in target) return target;
+        const { cluster, id } = target;
         const wanted = record(record(request.body)['properties'])['orchestratorVersion'];
         if (typeof wanted !== 'string' || wanted === '') return armError(400, 'InvalidParameter', 'properties.orchestratorVersion is required.');
         const operation = upgrades.start(id, 'agentPool', wanted, request.params['pool']);
@@ -79,12 +83,9 @@ export function upgradeRoutes(fleet: FleetState, upgrades: UpgradeSimulation): R
       method: 'POST',
       pattern: new RegExp(`^${CLUSTER}/agentPools/(?<pool>[^/]+)/upgradeNodeImageVersion/?$`, 'i'),
       handle: (request) => {
-        upgrades.settle();
-        const cluster = find(request);
-        if (cluster === undefined) return notFound(request);
-        const id = String(cluster['id']);
-        upgrades.countWrite(id);
-        if (upgrades.inProgress(id)) return busy(String(cluster['name']));
+        const target = writable(request);
+        if ('status' in target) return target;
+        const { cluster, id } = target;
         const operation = upgrades.start(id, 'nodeImage', 'latest', request.params['pool']);
         return accepted(request, cluster, operation, undefined, 202);
       },

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 
 import { z } from 'zod';
 
-import { type Principal, principalFromHeader } from '../auth/principal.js';
+import { authorizeRole, type Principal } from '../auth/principal.js';
 import { describeError, FleetGuardError } from '../errors.js';
 import { DEFAULT_GATES, EVENTS, ORCHESTRATIONS, type RolloutInput } from './orchestrators.js';
 import type { RolloutPlan, RolloutRequest } from './plan.js';
@@ -57,18 +57,12 @@ const requestSchema = z
   })
   .strict();
 
-function authorize(request: RolloutApiRequest, role: string): Principal | RolloutApiResponse {
-  const principal = principalFromHeader(request.principalHeader);
-  if (principal === undefined) return { status: 401, body: { error: 'authentication required' } };
-  if (!principal.roles.includes(role) && !principal.roles.includes(ROLLOUT_ROLES.manage)) return { status: 403, body: { error: `role ${role} required` } };
-  return principal;
-}
-
 const ROLLOUT_ID = /^[0-9a-f-]{36}$/i;
 
 export async function handleRolloutRequest(operation: 'create' | 'list' | 'get' | 'approve' | 'resume' | 'abort', request: RolloutApiRequest, deps: RolloutApiDependencies): Promise<RolloutApiResponse> {
-  const caller = authorize(request, operation === 'list' || operation === 'get' ? ROLLOUT_ROLES.read : ROLLOUT_ROLES.manage);
-  if ('status' in caller) return caller;
+  const authorization = authorizeRole(request.principalHeader, operation === 'list' || operation === 'get' ? ROLLOUT_ROLES.read : ROLLOUT_ROLES.manage, ROLLOUT_ROLES.manage);
+  if ('status' in authorization) return authorization;
+  const caller = authorization.principal;
   try {
     await deps.store.ensureTable();
     if (operation === 'create') return await create(request, caller, deps);

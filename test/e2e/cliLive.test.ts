@@ -1,31 +1,16 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createAzureClients } from '../../lib/azure/clients.js';
 import { parseConfig } from '../../lib/config.js';
 import { type LocalAzure, startLocalAzure } from '../../lib/simulator/localAzure.js';
 import { loadSnapshot } from '../../lib/simulator/snapshot.js';
-import { conformanceSample, projectRoot } from '../harness/fixtures.js';
+import { runCli } from '../harness/cli.js';
+import { conformanceSample } from '../harness/fixtures.js';
 import { azuriteConnectionString, uniqueTableName } from '../harness/tables.js';
 
 const SUB1 = '11111111-1111-1111-1111-111111111111';
 
-/** Async on purpose: the simulator answering the CLI lives in this process. */
-function fleetguard(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(projectRoot, 'dist', 'lib', 'cli', 'main.js'), ...args], {
-      env: { PATH: process.env['PATH'] ?? '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const fleetguard = runCli;
 
 describe('fleetguard sweep against a configured Azure endpoint (the live path)', () => {
   let local: LocalAzure;

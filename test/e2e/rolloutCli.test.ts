@@ -1,22 +1,9 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-
 import { describe, expect, it } from 'vitest';
 
 import { sampleFleetDirectory } from '../../lib/simulator/sampleFleet.js';
-import { projectRoot } from '../harness/fixtures.js';
+import { runCli } from '../harness/cli.js';
 
-function fleetguard(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(projectRoot, 'dist', 'lib', 'cli', 'main.js'), ...args], { env: { PATH: process.env['PATH'] ?? '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const fleetguard = runCli;
 
 const CLUSTER_STATUSES = ['Upgraded', 'Failed', 'Skipped', 'Excluded', 'NotStarted'];
 const WAVE_STATUSES = ['Completed', 'Halted', 'Skipped', 'NotStarted'];
