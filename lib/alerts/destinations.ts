@@ -2,6 +2,8 @@
  * Where notifications may go. Webhook URLs are secrets, so problems name the receiver and the rule
  * that failed, never the URL.
  */
+import { literalHostReason } from './outboundAddress.js';
+
 const VENDOR_HOSTS: Record<'slack' | 'teams', readonly string[]> = {
   slack: ['hooks.slack.com', 'hooks.slack-gov.com'],
   // Teams Workflows (Power Automate) webhooks; `*.webhook.office.com` are the retiring connectors.
@@ -26,6 +28,8 @@ export function destinationProblem(type: 'slack' | 'teams' | 'webhook', url: str
   }
   if (parsed.protocol !== 'https:') return 'must use https';
   if (parsed.username !== '' || parsed.password !== '') return 'must not carry credentials in the URL';
+  const literalReason = literalHostReason(parsed.hostname);
+  if (literalReason !== undefined) return `host ${literalReason}`;
   const allowed = type === 'webhook' ? webhookAllowedHosts : VENDOR_HOSTS[type];
   if (!allowed.some((pattern) => hostMatches(parsed.hostname, pattern))) {
     return type === 'webhook' ? 'host is not in webhookAllowedHosts' : `host is not one of ${allowed.join(', ')}`;

@@ -129,7 +129,11 @@ async function drainReceiver(store: AlertStore, receiver: AlertReceiver, post: H
     if (claimed === undefined) return;
     if (interrupted) result.resent += 1;
     const request = buildRequest(claimed, receiver, options);
-    const answer = await post(request.url, request.body, { headers: request.headers, timeoutMs: options.timeoutMs, ...(options.caPem === undefined ? {} : { ca: options.caPem }) });
+    const answer = await post(request.url, request.body, { headers: request.headers, timeoutMs: options.timeoutMs,
+      ...(options.caPem === undefined ? {} : { ca: options.caPem }),
+      // The local sink listens on loopback; every real destination must be a public address.
+      ...(options.endpointOverride === undefined ? {} : { allowPrivateAddresses: true }),
+    });
     const finished = options.now().toISOString();
     const response = scrubSecrets(answer.error ?? answer.body, secretsOf(receiver)).slice(0, 1000);
     if (answer.status >= 200 && answer.status < 300) {
@@ -137,7 +141,7 @@ async function drainReceiver(store: AlertStore, receiver: AlertReceiver, post: H
       result.sent += 1;
       continue;
     }
-    const retryable = answer.status === 0 || isRetryableReason(reasonFromStatus(answer.status));
+    const retryable = answer.refusedDestination !== true && (answer.status === 0 || isRetryableReason(reasonFromStatus(answer.status)));
     if (!retryable || claimed.attempts >= options.maxAttempts) {
       await store.update(claimed, { status: 'failed', lastStatus: answer.status, lastError: `${retryable ? `gave up after ${claimed.attempts} attempts: ` : 'permanent: '}${response}` });
       result.failed += 1;

@@ -51,7 +51,8 @@ describe('alert routing configuration', () => {
     ['SLACK_URL', 'http://hooks.slack.com/services/x', 'must use https'],
     ['SLACK_URL', 'https://hooks.slack.com.evil.example/services/x', 'host is not one of hooks.slack.com'],
     ['TEAMS_URL', 'https://example.com/workflows/x', 'host is not one of *.logic.azure.com'],
-    ['HOOK_URL', 'https://169.254.169.254/metadata', 'host is not in webhookAllowedHosts'],
+    ['HOOK_URL', 'https://169.254.169.254/metadata', 'host is the instance metadata service (IMDS)'],
+    ['HOOK_URL', 'https://evil.example.org/metadata', 'host is not in webhookAllowedHosts'],
     ['HOOK_URL', 'https://user:pass@hooks.example.com/x', 'must not carry credentials'],
   ])('validates destinations: %s = %s', (setting, url, problem) => {
     const message = rejected(ROUTES_YAML, { ...SECRETS, [setting]: url });
