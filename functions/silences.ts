@@ -15,7 +15,8 @@ async function serve(operation: 'list' | 'create' | 'expire', request: HttpReque
   return { status: response.status, jsonBody: response.body };
 }
 
-// Authentication is App Service Authentication (Entra ID); authorization is by app role in lib/.
-app.http('silencesList', { methods: ['GET'], route: 'silences', authLevel: 'anonymous', handler: (request) => serve('list', request) });
-app.http('silencesCreate', { methods: ['POST'], route: 'silences', authLevel: 'anonymous', handler: (request) => serve('create', request) });
-app.http('silencesExpire', { methods: ['DELETE'], route: 'silences/{id}', authLevel: 'anonymous', handler: (request) => serve('expire', request) });
+// Entra ID (App Service Authentication) plus the function key: the key means a forged
+// x-ms-client-principal is useless if authentication were ever switched off. Roles are checked in lib/.
+app.http('silencesList', { methods: ['GET'], route: 'silences', authLevel: 'function', handler: (request) => serve('list', request) });
+app.http('silencesCreate', { methods: ['POST'], route: 'silences', authLevel: 'function', handler: (request) => serve('create', request) });
+app.http('silencesExpire', { methods: ['DELETE'], route: 'silences/{id}', authLevel: 'function', handler: (request) => serve('expire', request) });

@@ -1,14 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { encodePrincipal } from '../../lib/auth/principal.js';
-import { type DurableClientShim, startDurableClientShim } from '../../lib/local/durableClientShim.js';
-import { LocalDurableHost, VirtualClock } from '../../lib/local/durableHost.js';
-import { resetRuntimeForLocalHost } from '../../lib/runtime.js';
-import { type LocalAzure, startLocalAzure } from '../../lib/simulator/localAzure.js';
-import { sampleFleetDirectory } from '../../lib/simulator/sampleFleet.js';
-import { loadSnapshot } from '../../lib/simulator/snapshot.js';
-import { LocalFunctionsHost } from '../harness/functionsHost.js';
-import { azuriteConnectionString, uniqueTableName } from '../harness/tables.js';
+import type { LocalDurableHost } from '../../lib/local/durableHost.js';
+import type { LocalAzure } from '../../lib/simulator/localAzure.js';
+import { type AppHost, startAppHost } from '../harness/appHost.js';
+import type { LocalFunctionsHost } from '../harness/functionsHost.js';
 
 const reader = encodePrincipal({ name: 'rita@contoso.com', roles: ['Rollouts.Read'] });
 const manager = encodePrincipal({ name: 'max@contoso.com', roles: ['Rollouts.Manage'] });
@@ -20,7 +16,7 @@ describe('rollouts HTTP API, invoked as the host invokes it', () => {
   let local: LocalAzure;
   let host: LocalFunctionsHost;
   let durable: LocalDurableHost;
-  let shim: DurableClientShim;
+  let app: AppHost;
 
   const call = (name: string, principal: string | undefined, options: { body?: unknown; id?: string } = {}) =>
     host.invokeHttp(name, {
@@ -46,24 +42,10 @@ describe('rollouts HTTP API, invoked as the host invokes it', () => {
   const runUntil = (id: string, state: string) => durable.run({ until: () => (durable.getStatus(id)?.customStatus as { status?: string } | null)?.status === state });
 
   beforeAll(async () => {
-    const clock = new VirtualClock();
-    local = await startLocalAzure({
-      snapshot: loadSnapshot(sampleFleetDirectory()),
-      tablesConnectionString: azuriteConnectionString(),
-      upgrades: { now: clock.now },
-      settings: { FLEETGUARD_ROLLOUTS_TABLE: uniqueTableName('rollouts'), FLEETGUARD_ALERTS_TABLE: uniqueTableName('ralerts') },
-    });
-    Object.assign(process.env, local.settings);
-    resetRuntimeForLocalHost();
-    host = await LocalFunctionsHost.load('../../functions/index.ts');
-    durable = new LocalDurableHost(host, clock);
-    shim = await startDurableClientShim(durable);
-    host.bindingInputs.set('durableClient', { string: JSON.stringify(shim.clientData) });
+    app = await startAppHost();
+    ({ local, host, durable } = app);
   });
-  afterAll(async () => {
-    await shim.close();
-    await local.close();
-  });
+  afterAll(() => app.close());
 
   it('registers the endpoints with function-level keys and a durable client input', () => {
     const [, trigger] = host.triggerBinding('rolloutsCreate');
