@@ -36,7 +36,7 @@ routes:
 `;
 
 /** Demo-only fake secrets: they go to the local sink, never to a vendor. */
-const DEMO_SECRETS = {
+export const DEMO_SECRETS = {
   DEMO_PAGERDUTY_ROUTING_KEY: 'demo0000routing0000key0000000000',
   DEMO_SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/TDEMO0000/BDEMO0000/demo-not-a-real-token',
 };

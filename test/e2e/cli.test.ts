@@ -5,6 +5,8 @@ import path from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
+import { DEMO_SECRETS } from '../../lib/cli/demo.js';
+
 import { conformanceExpected, conformanceSample, projectRoot } from '../harness/fixtures.js';
 
 /** Runs the built CLI the way a user does (`npm test` builds first). */
@@ -96,5 +98,12 @@ describe('fleetguard sweep --demo', () => {
     expect(run.stdout).toMatch(/Findings store: 24 open, 20 resolved · sweep records: 2/);
     expect(run.stdout).toContain('Rollout Halted: wave 0: web-dev: health gate failed: crashloop rose from 0 to 50');
     expect(run.stdout).toMatch(/wave 2: NotStarted {2}checkout-prod=NotStarted/);
+    // The demo really delivered with these secrets (the sink saw them), and its output shows none of
+    // them: not whole, and not the token parts of the Slack URL.
+    expect(run.stdout).toMatch(/Delivered: \d+ to pagerduty, \d+ to slack|Delivered: \d+ to slack, \d+ to pagerduty/);
+    const captured = `${run.stdout}\n${run.stderr}`;
+    const secretParts = Object.values(DEMO_SECRETS).flatMap((value) => [value, ...(value.startsWith('https://') ? new URL(value).pathname.split('/').slice(2) : [])]);
+    expect(secretParts).toContain('demo-not-a-real-token');
+    for (const part of secretParts) expect(captured, 'a demo secret leaked into the output').not.toContain(part);
   });
 });
