@@ -6,7 +6,6 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { DEMO_SECRETS } from '../../lib/cli/demo.js';
-
 import { conformanceExpected, conformanceSample, projectRoot } from '../harness/fixtures.js';
 
 /** Runs the built CLI the way a user does (`npm test` builds first). */
