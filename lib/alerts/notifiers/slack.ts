@@ -10,10 +10,19 @@ export const SLACK_LIMITS = { blocks: 50, headerText: 150, sectionText: 3000, fi
 
 const ICON: Record<string, string> = { critical: ':red_circle:', high: ':large_orange_circle:', medium: ':large_yellow_circle:', low: ':white_circle:', info: ':information_source:' };
 
+/**
+ * Slack's control sequences are `<...>` (links, `<!channel>`, `<@user>`); finding text carries
+ * fleet data (pod, user and cluster names from audit logs), so it is escaped the way Slack
+ * documents: & < > as entities. Otherwise a crafted name could ping the channel or plant a link.
+ */
+export function slackEscape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 function alertSection(alert: Alert): Record<string, unknown> {
   const finding = alert.finding;
   const marker = alert.status === 'resolved' ? ':white_check_mark: *Resolved*' : `${ICON[finding.severity] ?? ''} *${finding.severity.toUpperCase()}*`;
-  const text = `${marker} \`${finding.ruleId}\` on *${finding.clusterName}*: ${finding.title}\n${truncate(finding.detail, 700)}\n<${finding.docUrl}|Microsoft guidance>`;
+  const text = `${marker} \`${slackEscape(finding.ruleId)}\` on *${slackEscape(finding.clusterName)}*: ${slackEscape(finding.title)}\n${slackEscape(truncate(finding.detail, 700))}\n<${finding.docUrl}|Microsoft guidance>`;
   return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, SLACK_LIMITS.sectionText) } };
 }
 
@@ -39,7 +48,7 @@ export function renderSlack(notification: PlannedNotification): RenderedMessage 
       if (hidden.length > 0) {
         blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`…and ${hidden.length} more findings (${countsBySeverity(hidden)}). Run \`fleetguard sweep\` or open the fleet report for all of them.`, SLACK_LIMITS.sectionText) }] });
       }
-      return { text: truncate(`aks-fleet-guard: ${title}`, SLACK_LIMITS.fallbackText), blocks };
+      return { text: truncate(`aks-fleet-guard: ${slackEscape(title)}`, SLACK_LIMITS.fallbackText), blocks };
     },
     undefined,
     SLACK_LIMITS.blocks - 4,

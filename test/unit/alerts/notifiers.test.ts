@@ -49,6 +49,19 @@ describe('Slack Block Kit', () => {
     expect(JSON.stringify(blocks)).toContain(':white_check_mark: *Resolved*');
   });
 
+  it('escapes fleet data so a crafted name cannot ping the channel or plant a link', () => {
+    const hostile = firing({ cluster: 'prod<!channel>', detail: 'user <@U0ADMIN> ran exec via <https://evil.example|the runbook> & more', title: 'Exec <!here>' });
+    const body = renderSlack(notification([hostile])).body as { text: string; blocks: Array<Block & { type: string }> };
+    // Slack parses control sequences in mrkdwn and in the fallback text; plain_text (the header) shows them literally.
+    const message = JSON.stringify([body.text, ...body.blocks.filter((block) => block.type !== 'header')]);
+    expect(JSON.stringify(body.blocks[0])).toMatch(/"plain_text"/);
+    for (const injected of ['<!channel>', '<!here>', '<@U0ADMIN>', '<https://evil.example']) expect(message).not.toContain(injected);
+    expect(message).toContain('prod&lt;!channel&gt;');
+    expect(message).toContain('&lt;https://evil.example|the runbook&gt; &amp; more');
+    // Our own guidance link stays a link.
+    expect(message).toContain('<https://learn.microsoft.com/azure/aks/x|Microsoft guidance>');
+  });
+
   it('summarises a group of 500 huge findings within 50 blocks and the size budget, never failing', () => {
     const message = renderSlack(notification(many(500)));
     const blocks = checkLimits(message.body);
