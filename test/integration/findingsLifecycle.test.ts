@@ -205,3 +205,31 @@ describe('concurrent writers on the findings table', () => {
     expect((await store.listFindings())[0]).toMatchObject({ status: 'open', lastSeen: T2 });
   });
 });
+
+describe('hostile fleet data in Azure Tables (Azurite)', () => {
+  it('round-trips crafted tags and odd resource-group names, and a crafted filter value cannot widen a query', async () => {
+    fleet = await startTestFleet({ snapshot: loadSnapshot(conformanceSample), withStore: true });
+    const template = fleet.local.simulator.fleet.findCluster(SUB1, 'web', 'web-dev')!;
+    const resourceGroup = 'rg.(team)_x-1';
+    const name = 'hostile_cluster-1';
+    const hostileTags = { owner: "x' or PartitionKey ne '", note: '"; .drop table x //', ring: '0', 'odd key': 'a\nb\u0000c' };
+    fleet.local.simulator.fleet.putCluster({
+      ...structuredClone(template),
+      id: `/subscriptions/${SUB1}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${name}`,
+      name,
+      tags: hostileTags,
+    });
+    const result = await fleet.sweep();
+    expect(result.clusters.map((cluster) => cluster.name)).toContain(name);
+    const store = fleet.clients.findings!;
+    const mine = (await store.listFindings()).filter((finding) => finding.clusterName === name);
+    expect(mine.length).toBeGreaterThan(0);
+    for (const finding of mine) expect(finding.clusterTags).toEqual(hostileTags);
+
+    const all = await store.listFindings();
+    expect(all.some((finding) => finding.subscriptionId !== SUB1)).toBe(true);
+    expect(await store.listFindings({ subscriptionId: `${SUB1}' or PartitionKey ne '` })).toEqual([]);
+    expect(await store.listFindings({ subscriptionId: "' or true or '" })).toEqual([]);
+    expect((await store.listFindings({ subscriptionId: SUB1 })).every((finding) => finding.subscriptionId === SUB1)).toBe(true);
+  });
+});

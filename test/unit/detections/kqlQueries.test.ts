@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { DETECTION_IDS, DETECTIONS } from '../../../lib/detections/catalog.js';
-import { detectionQueryText, kqlString, prepareDetectionQuery } from '../../../lib/detections/query.js';
+import { detectionQueryText, kqlString, prepareDetectionQuery, scopeToCluster } from '../../../lib/detections/query.js';
 import { analyzeKql } from '../../harness/kusto.js';
 import { LOG_ANALYTICS_TABLES } from '../../harness/logAnalyticsSchemas.js';
 
@@ -70,5 +70,24 @@ describe('kqlString', () => {
     const analysis = analyzeKql(`AKSAudit | where Verb == ${kqlString('" or 1 == 1 or Verb == "')} | project Verb`);
     expect(analysis.errors).toEqual([]);
     expect(analysis.columns).toEqual({ Verb: 'string' });
+  });
+});
+
+describe('detections scoped to a cluster with a crafted id (health gates)', () => {
+  const hostileIds = [
+    '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg.(team)_x-1/providers/Microsoft.ContainerService/managedClusters/web-dev',
+    '/subscriptions/x/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/a" or 1 == 1 or _ResourceId == "',
+    "/subscriptions/x/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/a' | take 100000 //",
+    '/subscriptions/x/resourceGroups/rg\\\n| union AKSAudit/providers/Microsoft.ContainerService/managedClusters/b',
+  ];
+  it.each(DETECTIONS.map((detection) => [detection.id, detection] as const))('%s keeps its columns and a single filter for every crafted id', (_id, detection) => {
+    for (const clusterId of hostileIds) {
+      const query = scopeToCluster(prepareDetectionQuery(detection, PARAMETERS), clusterId);
+      const analysis = analyzeKql(query);
+      expect(analysis.errors, clusterId).toEqual([]);
+      expect(analysis.columns, clusterId).toEqual(detection.columns);
+      // Exactly one extra operator: the id stayed inside its literal.
+      expect(query.split('\n').at(-1)).toBe(`| where _ResourceId =~ ${kqlString(clusterId)}`);
+    }
   });
 });
