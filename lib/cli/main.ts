@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 
 import { processEnvironment } from '../config.js';
 import { describeError, FleetGuardError } from '../errors.js';
+import { reportCommand, type ReportCommandOptions } from './reportCommand.js';
 import { rolloutCommand, type RolloutCommandOptions } from './rolloutCommand.js';
 import { createSilenceCommand, type CreateSilenceOptions, expireSilenceCommand, listSilencesCommand } from './silenceCommand.js';
 import { sweepCommand, type SweepCommandOptions } from './sweepCommand.js';
@@ -60,6 +61,12 @@ export function buildProgram(onExit: (code: number) => void): Command {
     .option('--upgrade-type <type>', 'Full, ControlPlaneOnly or NodeImageOnly', upgradeTypeOf)
     .option('--json', 'one JSON document (CONTRACTS.md §4)')
     .action(async (options: RolloutCommandOptions) => onExit(await rolloutCommand(options, output, processEnvironment())));
+  program
+    .command('report')
+    .description('Write the fleet report: one self-contained HTML page (posture heatmap, compliance over time, findings, versions, rollouts)')
+    .requiredOption('--out <file>', 'where to write it, e.g. report.html')
+    .option('--demo', 'from the built-in sample fleet (rehearsal and two sweeps on in-process Azurite)')
+    .action(async (options: ReportCommandOptions) => onExit(await reportCommand(options, output)));
   const silence = program.command('silence').description('Hold back alerts for findings that match, for a while');
   silence
     .command('create')

@@ -36,10 +36,26 @@ export interface ClusterRecord {
   resourceId: string;
   name: string;
   subscriptionId: string;
+  location: string;
+  /** Empty when ARM did not report one. */
+  kubernetesVersion: string;
+  tags: Record<string, string>;
   findings: number;
   worstSeverity: string;
   /** Share of compliant Azure Policy states, -1 when none were evaluated. */
   policyCompliancePercent: number;
+}
+
+type StoredClusterRow = Omit<ClusterRecord, 'tags' | 'location' | 'kubernetesVersion'> & { location?: string; kubernetesVersion?: string; tagsJson?: string };
+
+function parseTags(json: string | undefined): Record<string, string> {
+  if (json === undefined) return {};
+  try {
+    const value = JSON.parse(json) as unknown;
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string')) : {};
+  } catch {
+    return {};
+  }
 }
 
 /** One row per sweep run: when, how it went, what changed and which parts failed. */
@@ -88,12 +104,20 @@ export class SweepRecordStore {
       resourceId: cluster.resourceId,
       name: cluster.name,
       subscriptionId: cluster.subscriptionId,
+      location: cluster.location,
+      kubernetesVersion: cluster.kubernetesVersion ?? '',
+      tags: cluster.tags,
       findings: cluster.findings,
       worstSeverity: cluster.worstSeverity ?? '',
       policyCompliancePercent: cluster.policyCompliancePercent ?? -1,
     }));
     for (let start = 0; start < rows.length; start += 100) {
-      const actions: TransactionAction[] = rows.slice(start, start + 100).map((cluster) => ['upsert', { partitionKey, rowKey: createHash('sha256').update(cluster.resourceId.toLowerCase()).digest('hex'), ...cluster }, 'Replace']);
+      const actions: TransactionAction[] = rows.slice(start, start + 100).map(({ tags, ...cluster }) => [
+        'upsert',
+        // Tables has no map type: tags travel as JSON.
+        { partitionKey, rowKey: createHash('sha256').update(cluster.resourceId.toLowerCase()).digest('hex'), ...cluster, tagsJson: JSON.stringify(tags) },
+        'Replace',
+      ]);
       await this.table.submitTransaction(actions);
     }
   }
@@ -102,11 +126,15 @@ export class SweepRecordStore {
   async clusters(sweepId: string): Promise<ClusterRecord[]> {
     const records: ClusterRecord[] = [];
     try {
-      for await (const entity of this.table.listEntities<ClusterRecord>({ queryOptions: { filter: odata`PartitionKey eq ${`clusters-${sweepId}`}` } })) {
+      for await (const entity of this.table.listEntities<StoredClusterRow>({ queryOptions: { filter: odata`PartitionKey eq ${`clusters-${sweepId}`}` } })) {
         records.push({
           resourceId: entity.resourceId,
           name: entity.name,
           subscriptionId: entity.subscriptionId,
+          // Rows written before these columns existed read as unknown.
+          location: entity.location ?? '',
+          kubernetesVersion: entity.kubernetesVersion ?? '',
+          tags: parseTags(entity.tagsJson),
           findings: entity.findings,
           worstSeverity: entity.worstSeverity,
           policyCompliancePercent: entity.policyCompliancePercent,

@@ -81,10 +81,25 @@ async function startOrchestration(local: LocalAzure, clock: VirtualClock, option
   resetRuntimeForLocalHost();
   const functions = await LocalFunctionsHost.load(functionsEntry());
 
-  const plan = await planFromFleet(createAzureClients(local.config), [], options.request);
+  const clients = createAzureClients(local.config);
+  const plan = await planFromFleet(clients, [], options.request);
   const host = new LocalDurableHost(functions, clock);
-  const input: RolloutInput = { rolloutId: 'rehearsal', plan, gates: { ...DEFAULT_GATES, ...options.gates }, requestedBy: 'fleetguard rollout (rehearsal)', haltWaitMinutes: 0 };
+  const requestedBy = 'fleetguard rollout (rehearsal)';
+  const input: RolloutInput = { rolloutId: 'rehearsal', plan, gates: { ...DEFAULT_GATES, ...options.gates }, requestedBy, haltWaitMinutes: 0 };
   const instanceId = host.startNew(ORCHESTRATIONS.rollout, input, 'rehearsal');
+  // As the HTTP API does, so the history (and the fleet report) shows what was started and by whom.
+  if (clients.rollouts !== undefined) {
+    await clients.rollouts.ensureTable();
+    await clients.rollouts.recordStart({
+      rolloutId: 'rehearsal',
+      target: plan.target,
+      upgradeType: plan.upgradeType,
+      requestedBy,
+      createdAt: new Date(clock.now()).toISOString(),
+      waves: plan.waves.length,
+      clusters: plan.waves.reduce((sum, wave) => sum + wave.clusters.length, 0),
+    }, 'replace');
+  }
   return { host, local, instanceId, clock };
 }
 

@@ -17,6 +17,8 @@ export interface RolloutRecord {
   createdAt: string;
   waves: number;
   clusters: number;
+  /** The rollout's last recorded status (absent until the orchestration records one). */
+  status?: string;
 }
 
 export interface ClusterStatusRecord {
@@ -41,9 +43,12 @@ export class RolloutStore {
     return ensureTable(this.table);
   }
 
-  async recordStart(record: RolloutRecord): Promise<void> {
+  /** `replace` is for rehearsals, which reuse their id; a real rollout id must be new. */
+  async recordStart(record: RolloutRecord, mode: 'new' | 'replace' = 'new'): Promise<void> {
     try {
-      await this.table.createEntity({ partitionKey: 'rollout', rowKey: record.rolloutId, ...record });
+      const entity = { partitionKey: 'rollout', rowKey: record.rolloutId, ...record };
+      if (mode === 'new') await this.table.createEntity(entity);
+      else await this.table.upsertEntity(entity, 'Replace');
     } catch (error) {
       throw toFleetGuardError(error, `recording rollout ${record.rolloutId}`);
     }
@@ -91,7 +96,18 @@ export class RolloutStore {
     const records: RolloutRecord[] = [];
     try {
       for await (const row of this.table.listEntities<RolloutRecord>({ queryOptions: { filter: odata`PartitionKey eq ${'rollout'}` } })) {
-        records.push({ rolloutId: row.rolloutId, target: row.target, upgradeType: row.upgradeType, requestedBy: row.requestedBy, createdAt: row.createdAt, waves: row.waves, clusters: row.clusters });
+        // A status can land before the start record (or without one, if recording the start failed).
+        const partial = row as Partial<RolloutRecord> & { rowKey?: string; updatedAt?: string };
+        records.push({
+          rolloutId: partial.rolloutId ?? partial.rowKey ?? '',
+          target: partial.target ?? '',
+          upgradeType: partial.upgradeType ?? '',
+          requestedBy: partial.requestedBy ?? '',
+          createdAt: partial.createdAt ?? partial.updatedAt ?? '',
+          waves: partial.waves ?? 0,
+          clusters: partial.clusters ?? 0,
+          ...(partial.status === undefined ? {} : { status: partial.status }),
+        });
       }
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode !== 404) throw toFleetGuardError(error, 'listing rollouts');
