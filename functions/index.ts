@@ -6,3 +6,4 @@ import './alertDrain.js';
 import './silences.js';
 import './rollouts.js';
 import './rolloutsApi.js';
+import './report.js';

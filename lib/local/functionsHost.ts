@@ -154,7 +154,8 @@ export class LocalFunctionsHost {
   }
 
   /** An HTTP request as the worker receives it (RPC http data); the `$return` http data decoded. */
-  async invokeHttp(name: string, call: HttpCall): Promise<{ status: number; body: unknown }> {
+  /** The response body is parsed when it is JSON and returned as text otherwise (the report's HTML). */
+  async invokeHttp(name: string, call: HttpCall): Promise<{ status: number; body: unknown; headers: Record<string, string> }> {
     const http = {
       method: call.method,
       url: `https://localhost:7071${call.path}`,
@@ -164,9 +165,11 @@ export class LocalFunctionsHost {
       ...(call.body === undefined ? {} : { body: { string: call.body } }),
     };
     const response = await this.invoke(name, { http });
-    const returned = (response.returnValue as { http?: { statusCode?: string; body?: { bytes?: Uint8Array; string?: string } } } | undefined)?.http;
+    const returned = (response.returnValue as { http?: { statusCode?: string; headers?: Record<string, string>; body?: { bytes?: Uint8Array; string?: string } } } | undefined)?.http;
     const raw = returned?.body?.bytes ? Buffer.from(returned.body.bytes).toString('utf8') : (returned?.body?.string ?? '');
-    return { status: Number(returned?.statusCode ?? 0), body: raw === '' ? undefined : (JSON.parse(raw) as unknown) };
+    const headers = Object.fromEntries(Object.entries(returned?.headers ?? {}).map(([key, value]) => [key.toLowerCase(), value]));
+    const isJson = (headers['content-type'] ?? 'application/json').includes('json');
+    return { status: Number(returned?.statusCode ?? 0), body: raw === '' ? undefined : isJson ? (JSON.parse(raw) as unknown) : raw, headers };
   }
 
   logsOf(name: string): HostLog[] {

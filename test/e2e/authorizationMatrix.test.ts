@@ -35,6 +35,7 @@ const ENDPOINTS: Record<string, Endpoint> = {
   rolloutsAbort: { method: 'POST', path: `/api/rollouts/${UNKNOWN_ID}/abort`, family: 'Rollouts', params: { id: UNKNOWN_ID }, body: '{}', expected: WRITE_UNKNOWN },
   silencesList: { method: 'GET', path: '/api/silences', family: 'Alerts', expected: READ },
   silencesCreate: { method: 'POST', path: '/api/silences', family: 'Alerts', body: '{"matchers":{}}', expected: WRITE_INVALID },
+  report: { method: 'GET', path: '/api/report', family: 'Alerts', expected: READ },
   silencesExpire: { method: 'DELETE', path: `/api/silences/${UNKNOWN_ID}`, family: 'Alerts', params: { id: UNKNOWN_ID }, expected: WRITE_UNKNOWN },
 };
 

@@ -106,3 +106,17 @@ describe('fleetguard sweep --demo', () => {
     for (const part of secretParts) expect(captured, 'a demo secret leaked into the output').not.toContain(part);
   });
 });
+
+describe('fleetguard report', () => {
+  it('rejects bad input with a message naming the option or the setting', () => {
+    const notHtml = fleetguard(['report', '--out', 'report.pdf']);
+    expect(notHtml.status).toBe(2);
+    expect(notHtml.stderr).toContain('--out report.pdf: the report is HTML; name the file *.html');
+    const noStorage = fleetguard(['report', '--out', path.join(mkdtempSync(path.join(tmpdir(), 'report-')), 'r.html')]);
+    expect(noStorage.status).toBe(2);
+    expect(noStorage.stderr).toContain('AzureWebJobsStorage__accountName: required');
+    const unwritable = fleetguard(['report', '--demo', '--out', '/dev/null/fleet/report.html']);
+    expect(unwritable.status).toBe(2);
+    expect(unwritable.stderr).toMatch(/--out \/dev\/null\/fleet\/report\.html: cannot write the report \(E[A-Z]+\)/);
+  });
+});

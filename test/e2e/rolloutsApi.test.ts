@@ -76,7 +76,7 @@ describe('rollouts HTTP API, invoked as the host invokes it', () => {
   });
 
   it('bad bodies are 400 naming the field; a dry run returns the plan and starts nothing', async () => {
-    expect(await call('rolloutsCreate', manager, { body: 'nope' })).toEqual({ status: 400, body: { error: 'body: must be JSON' } });
+    expect(await call('rolloutsCreate', manager, { body: 'nope' })).toMatchObject({ status: 400, body: { error: 'body: must be JSON' } });
     expect((await call('rolloutsCreate', manager, { body: { ...START, target: 'latest' } })).body).toEqual({ error: 'target: must be a Kubernetes version such as 1.32 or 1.32.4' });
     expect((await call('rolloutsCreate', manager, { body: { ...START, waveSettings: { maxParallel: 0, soakMinutes: 1, requireApproval: false } } })).body).toMatchObject({ error: expect.stringMatching(/^waveSettings\.maxParallel/) });
     expect((await call('rolloutsCreate', manager, { body: { ...START, colour: 'blue' } })).status).toBe(400);

@@ -1,0 +1,13 @@
+import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
+
+import { serveReportRequest } from '../lib/report/reportEndpoint.js';
+import { getRuntime } from '../lib/runtime.js';
+
+async function report(request: HttpRequest): Promise<HttpResponseInit> {
+  const { clients } = getRuntime();
+  const response = await serveReportRequest(request.headers.get('x-ms-client-principal'), clients, new Date());
+  return { status: response.status, headers: response.headers, body: response.body };
+}
+
+// Entra ID (App Service Authentication) plus the function key; the read role is checked in lib/.
+app.http('report', { methods: ['GET'], route: 'report', authLevel: 'function', handler: report });
