@@ -160,6 +160,9 @@ export async function runDemo(output: CommandOutput): Promise<number> {
     } finally {
       await rehearsal.local.close();
     }
+    say(banner('Next'));
+    say('The fleet report (one HTML page: heatmap, compliance over time, findings, versions, rollouts):');
+    say('  npx fleetguard report --demo --out report.html');
     return first.status === 'failed' || second.status === 'failed' ? 1 : 0;
   } finally {
     await local.close();
