@@ -6,7 +6,6 @@
 import { DEFAULT_DRAIN_OPTIONS, drainOutbox } from '../alerts/outboxDrain.js';
 import { httpsPost } from '../alerts/transport.js';
 import { createAzureClients, sweepDependencies } from '../azure/clients.js';
-import { processEnvironment } from '../config.js';
 import { handleEvent } from '../events/handleEvent.js';
 import { formatSweepSummary, formatSweepTable } from '../report/sweepTable.js';
 import { startLocalAzure } from '../simulator/localAzure.js';
@@ -14,10 +13,9 @@ import { sampleFleetDirectory } from '../simulator/sampleFleet.js';
 import { loadSnapshot } from '../simulator/snapshot.js';
 import { type RunningSink, startWebhookSink } from '../simulator/webhookSink.js';
 import { runSweep } from '../sweep/runSweep.js';
-import { rehearseRollout } from '../upgrades/rehearsal.js';
+import { DEMO_WEB_DEV, rehearseDemoRollout } from './demoRollout.js';
 import type { CommandOutput } from './sweepCommand.js';
 
-const WEB_DEV = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/web/providers/Microsoft.ContainerService/managedClusters/web-dev';
 const CHECKOUT = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/checkout/providers/Microsoft.ContainerService/managedClusters/checkout-prod';
 const LEGACY = '/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/legacy/providers/Microsoft.ContainerService/managedClusters/legacy-reporting';
 
@@ -108,7 +106,7 @@ export async function runDemo(output: CommandOutput): Promise<number> {
     }
 
     say(banner('Meanwhile: web-dev is fixed, legacy-reporting is decommissioned'));
-    local.simulator.fleet.updateClusterProperties(WEB_DEV, (properties) => {
+    local.simulator.fleet.updateClusterProperties(DEMO_WEB_DEV, (properties) => {
       properties['disableLocalAccounts'] = true;
       properties['networkProfile'] = { ...(properties['networkProfile'] as object), networkPolicy: 'cilium' };
     });
@@ -132,24 +130,7 @@ export async function runDemo(output: CommandOutput): Promise<number> {
     say(`Findings store: ${open.length} open, ${resolved.length} resolved · sweep records: ${(await clients.sweeps?.latest(10))?.length ?? 0}`);
 
     say(banner('Rollout rehearsal: Kubernetes 1.32 by ring; web-dev (ring 0) misbehaves after its upgrade'));
-    const rehearsal = await rehearseRollout(
-      {
-        snapshot: loadSnapshot(sampleFleetDirectory()),
-        request: {
-          target: '1.32',
-          scope: {},
-          waves: { byTag: 'ring' },
-          waveSettings: { maxParallel: 2, soakMinutes: 10, requireApproval: false },
-          upgradeType: 'Full',
-          maxFailedClusters: 0,
-          respectMaintenanceWindows: false,
-          allowMultiMinorHops: true,
-          dryRun: false,
-        },
-        injectAnomaly: ['web-dev'],
-      },
-      processEnvironment(),
-    );
+    const rehearsal = await rehearseDemoRollout();
     try {
       const { outcome } = rehearsal;
       say(`Rollout ${outcome.status}: ${outcome.haltReason ?? 'all waves completed'}`);

@@ -7,14 +7,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { createAzureClients, sweepDependencies } from '../azure/clients.js';
-import { getConfig, processEnvironment, requireStorage } from '../config.js';
+import { getConfig, requireStorage } from '../config.js';
 import { FleetGuardError } from '../errors.js';
 import { type FleetReportModel, renderFleetReport } from '../report/fleetReport.js';
 import { gatherReportData } from '../report/reportData.js';
-import { sampleFleetDirectory } from '../simulator/sampleFleet.js';
-import { loadSnapshot } from '../simulator/snapshot.js';
 import { runSweep } from '../sweep/runSweep.js';
-import { rehearseRollout } from '../upgrades/rehearsal.js';
+import { DEMO_WEB_DEV, rehearseDemoRollout } from './demoRollout.js';
 import type { CommandOutput } from './sweepCommand.js';
 
 export interface ReportCommandOptions {
@@ -22,32 +20,13 @@ export interface ReportCommandOptions {
   demo?: boolean;
 }
 
-const WEB_DEV = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/web/providers/Microsoft.ContainerService/managedClusters/web-dev';
-
 async function demoModel(): Promise<FleetReportModel> {
-  const rehearsal = await rehearseRollout(
-    {
-      snapshot: loadSnapshot(sampleFleetDirectory()),
-      request: {
-        target: '1.32',
-        scope: {},
-        waves: { byTag: 'ring' },
-        waveSettings: { maxParallel: 2, soakMinutes: 10, requireApproval: false },
-        upgradeType: 'Full',
-        maxFailedClusters: 0,
-        respectMaintenanceWindows: false,
-        allowMultiMinorHops: true,
-        dryRun: false,
-      },
-      injectAnomaly: ['web-dev'],
-    },
-    processEnvironment(),
-  );
+  const rehearsal = await rehearseDemoRollout();
   try {
     const clients = createAzureClients(rehearsal.local.config);
     const deps = sweepDependencies(clients);
     await runSweep(deps, { subscriptions: [], concurrency: 8, trigger: 'demo' });
-    rehearsal.local.simulator.fleet.updateClusterProperties(WEB_DEV, (properties) => {
+    rehearsal.local.simulator.fleet.updateClusterProperties(DEMO_WEB_DEV, (properties) => {
       properties['disableLocalAccounts'] = true;
     });
     await runSweep(deps, { subscriptions: [], concurrency: 8, trigger: 'demo' });

@@ -1,0 +1,29 @@
+/** The demo's rollout: Kubernetes 1.32 by ring on the sample fleet, where web-dev (ring 0) misbehaves after its upgrade. */
+import { processEnvironment } from '../config.js';
+import { sampleFleetDirectory } from '../simulator/sampleFleet.js';
+import { loadSnapshot } from '../simulator/snapshot.js';
+import { type Rehearsal, rehearseRollout } from '../upgrades/rehearsal.js';
+
+export const DEMO_WEB_DEV = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/web/providers/Microsoft.ContainerService/managedClusters/web-dev';
+
+/** The caller closes `rehearsal.local`. */
+export function rehearseDemoRollout(): Promise<Rehearsal> {
+  return rehearseRollout(
+    {
+      snapshot: loadSnapshot(sampleFleetDirectory()),
+      request: {
+        target: '1.32',
+        scope: {},
+        waves: { byTag: 'ring' },
+        waveSettings: { maxParallel: 2, soakMinutes: 10, requireApproval: false },
+        upgradeType: 'Full',
+        maxFailedClusters: 0,
+        respectMaintenanceWindows: false,
+        allowMultiMinorHops: true,
+        dryRun: false,
+      },
+      injectAnomaly: ['web-dev'],
+    },
+    processEnvironment(),
+  );
+}
