@@ -150,6 +150,12 @@ export class LocalDurableHost {
   /** Orchestrator invocations, for measurements. */
   replays = 0;
   activityExecutions = 0;
+  /** Wall time spent inside orchestrator invocations (the replay code and the generators), in ms. */
+  replayMs = 0;
+  /** Replays, their time and the events they replayed, by orchestrator name (benchmarks). */
+  readonly replaysByOrchestrator = new Map<string, { replays: number; ms: number; events: number }>();
+  /** Activity executions by activity name (benchmarks). */
+  readonly activitiesByName = new Map<string, number>();
 
   constructor(
     private readonly functions: LocalFunctionsHost,
@@ -284,6 +290,7 @@ export class LocalDurableHost {
     const instance = this.instances.get(work.instanceId);
     if (instance === undefined || instance.status !== 'Running') return;
     this.activityExecutions += 1;
+    this.activitiesByName.set(work.name, (this.activitiesByName.get(work.name) ?? 0) + 1);
     try {
       const response = await this.functions.invoke(work.name, { json: work.inputJson });
       const result = decodeTypedData(response.returnValue);
@@ -312,6 +319,7 @@ export class LocalDurableHost {
     };
     let state: { isDone?: boolean; actions?: Action[][]; output?: unknown; error?: string; customStatus?: unknown };
     let failed = false;
+    const replayStarted = performance.now();
     try {
       const response = await this.functions.invoke(instance.name, { json: JSON.stringify(payload) });
       state = decodeTypedData(response.returnValue) as typeof state;
@@ -322,6 +330,7 @@ export class LocalDurableHost {
       state.error ??= index < 0 ? message : message.slice(0, index);
       failed = true;
     }
+    this.countReplay(instance.name, performance.now() - replayStarted, history.length);
     instance.history = [...history.map((event) => ({ ...event, IsPlayed: true }))];
     instance.status = 'Running';
     instance.customStatus = state.customStatus ?? instance.customStatus;
@@ -354,6 +363,15 @@ export class LocalDurableHost {
     } else if (state.isDone === true) {
       this.finish(instance, 'Completed', state.output, undefined);
     }
+  }
+
+  private countReplay(name: string, ms: number, events: number): void {
+    this.replayMs += ms;
+    const entry = this.replaysByOrchestrator.get(name) ?? { replays: 0, ms: 0, events: 0 };
+    entry.replays += 1;
+    entry.ms += ms;
+    entry.events += events;
+    this.replaysByOrchestrator.set(name, entry);
   }
 
   private schedule(instance: Instance, action: Action, taskId: number): void {

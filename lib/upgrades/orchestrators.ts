@@ -72,6 +72,23 @@ export interface RolloutOutcome {
   excluded: Array<{ resourceId: string; reason: string }>;
 }
 
+/**
+ * What a wave, and a cluster, need of the plan. Children get these settings, never the whole plan:
+ * with the plan (every wave and cluster) in each child's input, a 1,000-cluster rollout stored and
+ * replayed the fleet once per cluster orchestration, and every wave replay serialised it once per
+ * cluster it had started.
+ */
+export type WavePlanSettings = Pick<RolloutPlan, 'upgradeType' | 'target' | 'maxFailedClusters' | 'respectMaintenanceWindows'>;
+export type ClusterPlanSettings = Pick<RolloutPlan, 'upgradeType' | 'target' | 'respectMaintenanceWindows'>;
+
+function wavePlanSettings(plan: WavePlanSettings): WavePlanSettings {
+  return { upgradeType: plan.upgradeType, target: plan.target, maxFailedClusters: plan.maxFailedClusters, respectMaintenanceWindows: plan.respectMaintenanceWindows };
+}
+
+function clusterPlanSettings(plan: ClusterPlanSettings): ClusterPlanSettings {
+  return { upgradeType: plan.upgradeType, target: plan.target, respectMaintenanceWindows: plan.respectMaintenanceWindows };
+}
+
 function minutesAfter(context: OrchestrationContext, minutes: number): Date {
   return new Date(context.df.currentUtcDateTime.getTime() + minutes * 60_000);
 }
@@ -102,7 +119,7 @@ function* runGate(context: OrchestrationContext, clusterId: string, workspaces: 
 }
 
 export const clusterOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input = context.df.getInput<{ rolloutId: string; cluster: PlannedCluster; plan: Pick<RolloutPlan, 'upgradeType' | 'target' | 'respectMaintenanceWindows'>; soakMinutes: number; gates: GateSettings }>();
+  const input = context.df.getInput<{ rolloutId: string; cluster: PlannedCluster; plan: ClusterPlanSettings; soakMinutes: number; gates: GateSettings }>();
   const { cluster, gates } = input;
   const outcome = (status: ClusterOutcome['status'], reason: string | null, extra: Partial<ClusterOutcome> = {}): ClusterOutcome => ({
     resourceId: cluster.resourceId,
@@ -163,7 +180,7 @@ function verdictOf(gate: GateContext, sample: HealthSample): string | null {
 }
 
 export const waveOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
-  const input = context.df.getInput<{ rolloutId: string; wave: PlannedWave; plan: Pick<RolloutPlan, 'upgradeType' | 'target' | 'maxFailedClusters'>; failedBefore: number; gates: GateSettings }>();
+  const input = context.df.getInput<{ rolloutId: string; wave: PlannedWave; plan: WavePlanSettings; failedBefore: number; gates: GateSettings }>();
   const { wave } = input;
   const outcomes: ClusterOutcome[] = [];
   let failed = input.failedBefore;
@@ -179,7 +196,7 @@ export const waveOrchestrator: OrchestrationHandler = function* (context: Orches
     context.df.setCustomStatus({ wave: wave.name, running: batch.map((cluster) => cluster.name), done: outcomes.length });
     const results = (yield context.df.Task.all(
       batch.map((cluster) =>
-        context.df.callSubOrchestrator(ORCHESTRATIONS.cluster, { rolloutId: input.rolloutId, cluster, plan: input.plan, soakMinutes: wave.soakMinutes, gates: input.gates }, `${context.df.instanceId}:${cluster.name}`),
+        context.df.callSubOrchestrator(ORCHESTRATIONS.cluster, { rolloutId: input.rolloutId, cluster, plan: clusterPlanSettings(input.plan), soakMinutes: wave.soakMinutes, gates: input.gates }, `${context.df.instanceId}:${cluster.name}`),
       ),
     )) as ClusterOutcome[];
     // Clusters in flight finish; the decision to halt is made before the next batch starts.
@@ -272,7 +289,7 @@ export const rolloutOrchestrator: OrchestrationHandler = function* (context: Orc
     }
     if (haltReason === null) {
       slot.status = 'Halted';
-      const result = (yield context.df.callSubOrchestrator(ORCHESTRATIONS.wave, { rolloutId: input.rolloutId, wave, plan, failedBefore: failed, gates: input.gates }, `${context.df.instanceId}:wave-${wave.name}`)) as WaveOutcome;
+      const result = (yield context.df.callSubOrchestrator(ORCHESTRATIONS.wave, { rolloutId: input.rolloutId, wave, plan: wavePlanSettings(plan), failedBefore: failed, gates: input.gates }, `${context.df.instanceId}:wave-${wave.name}`)) as WaveOutcome;
       waves[index] = { ...result, clusters: [...result.clusters, ...excludedOf(wave)] };
       failed += result.clusters.filter((cluster) => cluster.status === 'Failed').length;
       if (result.status === 'Halted') haltReason = `wave ${wave.name}: ${result.haltReason ?? ''}`;
