@@ -67,12 +67,17 @@ export class FaultInjector {
     return undefined;
   }
 
+  /** Whether the identity is refused in this subscription (403 from ARM; silently absent from Resource Graph). */
+  isForbidden(subscriptionId: string): boolean {
+    return this.plan.forbiddenSubscriptions?.some((id) => id.toLowerCase() === subscriptionId.toLowerCase()) === true;
+  }
+
   latencyFor(route: string): number {
     return this.plan.routes?.[route]?.latencyMs ?? this.plan.routes?.['*']?.latencyMs ?? 0;
   }
 
   decide(route: string, subscriptionId: string | undefined): FaultDecision {
-    if (subscriptionId !== undefined && this.plan.forbiddenSubscriptions?.some((id) => id.toLowerCase() === subscriptionId.toLowerCase())) {
+    if (subscriptionId !== undefined && this.isForbidden(subscriptionId)) {
       return { kind: 'forbidden' };
     }
     const faults = this.plan.routes?.[route] ?? this.plan.routes?.['*'];

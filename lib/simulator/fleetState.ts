@@ -32,6 +32,10 @@ export class FleetState {
   upgrades: UpgradeSimulation | undefined;
   /** Workspaces that exist though no cluster references them (configured ones). */
   readonly extraWorkspaces: string[] = [];
+  /** Bumped by every change made through this class; with the cluster count it keys the caches below. */
+  private revision = 0;
+  private workspacesCache: { key: string; value: Map<string, Set<string>>; all: Set<string> } | undefined;
+  private policyIndex: { states: unknown; length: number; bySubscription: Map<string, JsonObject[]> } | undefined;
 
   constructor(snapshot: FleetSnapshot, extraSubscriptions: readonly string[] = []) {
     this.versionsByLocation = new Map(snapshot.versionsByLocation);
@@ -78,6 +82,7 @@ export class FleetState {
     const index = clusters.findIndex((existing) => String(existing['id']).toLowerCase() === id.toLowerCase());
     if (index >= 0) clusters[index] = cluster;
     else clusters.push(cluster);
+    this.revision += 1;
   }
 
   /** Changes a cluster's `properties` in place; returns false when there is no such cluster. */
@@ -88,6 +93,7 @@ export class FleetState {
     const properties = record(cluster['properties']);
     change(properties);
     cluster['properties'] = properties;
+    this.revision += 1;
     return true;
   }
 
@@ -97,11 +103,60 @@ export class FleetState {
     const index = clusters.findIndex((existing) => String(existing['id']).toLowerCase() === resourceId.toLowerCase());
     if (index < 0) return false;
     clusters.splice(index, 1);
+    this.revision += 1;
     return true;
   }
 
-  /** Lower-cased workspace ids each cluster reports to (Container Insights, Defender), by cluster key. */
+  /**
+   * Lower-cased workspace ids each cluster reports to (Container Insights, Defender), by cluster key.
+   * Every Log Analytics query needs it, so it is computed once per fleet revision: recomputing it per
+   * query made the simulator, not the sweep, the bottleneck of the 5,000-cluster benchmark.
+   */
   workspacesByCluster(): Map<string, Set<string>> {
+    return this.workspaces().value;
+  }
+
+  /** Every workspace some cluster reports to, plus the configured extra ones. */
+  knownWorkspaces(): Set<string> {
+    const all = new Set(this.workspaces().all);
+    for (const workspace of this.extraWorkspaces) all.add(workspace.toLowerCase());
+    return all;
+  }
+
+  private workspaces(): { value: Map<string, Set<string>>; all: Set<string> } {
+    let clusterCount = 0;
+    for (const subscription of this.subscriptions.values()) clusterCount += subscription.clusters.length;
+    const key = `${this.revision}/${clusterCount}`;
+    if (this.workspacesCache?.key !== key) {
+      const value = this.computeWorkspacesByCluster();
+      const all = new Set<string>();
+      for (const workspaces of value.values()) for (const workspace of workspaces) all.add(workspace);
+      this.workspacesCache = { key, value, all };
+    }
+    return this.workspacesCache;
+  }
+
+  /**
+   * The policy states of resources in one subscription. Indexed once per states array (and its
+   * length, as tests push states in place), not filtered from the whole fleet on every page.
+   */
+  policyStatesOf(subscriptionId: string): JsonObject[] {
+    const states = Array.isArray(this.policyStates?.['value']) ? (this.policyStates['value'] as JsonObject[]) : [];
+    if (this.policyIndex?.states !== states || this.policyIndex.length !== states.length) {
+      const bySubscription = new Map<string, JsonObject[]>();
+      for (const state of states) {
+        if (typeof state['resourceId'] !== 'string') continue;
+        const owner = parseResourceId(state['resourceId']).subscriptionId?.toLowerCase() ?? '';
+        const own = bySubscription.get(owner);
+        if (own) own.push(state);
+        else bySubscription.set(owner, [state]);
+      }
+      this.policyIndex = { states, length: states.length, bySubscription };
+    }
+    return this.policyIndex.bySubscription.get(subscriptionId.toLowerCase()) ?? [];
+  }
+
+  private computeWorkspacesByCluster(): Map<string, Set<string>> {
     const result = new Map<string, Set<string>>();
     for (const subscription of this.subscriptions.values()) {
       for (const cluster of subscription.clusters) {

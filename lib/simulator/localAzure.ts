@@ -21,6 +21,8 @@ export interface LocalAzureOptions {
   /** Reuse an Azurite that is already running (the test suite starts one per run). */
   tablesConnectionString?: string;
   pageSize?: number;
+  /** Rows per Resource Graph page (the service's is 1,000). */
+  graphPageSize?: number;
   faults?: FaultPlan;
   extraSubscriptions?: string[];
   /** Clock and duration of simulated upgrades. */
@@ -42,6 +44,7 @@ export async function startLocalAzure(options: LocalAzureOptions): Promise<Local
   const simulator = await startSimulator({
     snapshot: options.snapshot,
     ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+    ...(options.graphPageSize === undefined ? {} : { graphPageSize: options.graphPageSize }),
     ...(options.faults === undefined ? {} : { faults: options.faults }),
     ...(options.extraSubscriptions === undefined ? {} : { extraSubscriptions: options.extraSubscriptions }),
     ...(options.upgrades === undefined ? {} : { upgrades: options.upgrades }),

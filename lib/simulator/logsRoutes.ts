@@ -25,10 +25,7 @@ function logsError(status: number, code: string, message: string): SimulatorResp
 }
 
 function knownWorkspaces(fleet: FleetState): Set<string> {
-  const all = new Set<string>();
-  for (const workspaces of fleet.workspacesByCluster().values()) for (const workspace of workspaces) all.add(workspace);
-  for (const workspace of fleet.extraWorkspaces) all.add(workspace.toLowerCase());
-  return all;
+  return fleet.knownWorkspaces();
 }
 
 /** After an anomalous cluster's upgrade, its health detections spike (rows added to the answer). */

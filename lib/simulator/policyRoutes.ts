@@ -37,8 +37,8 @@ function queryResults(fleet: FleetState, request: SimulatorRequest, pageSize: nu
   const params = request.url.searchParams;
   // A subscription sees the states of its own resources. `resourceGroup` is filled in from the id
   // when a snapshot omits it, as the service always returns it.
-  const all = (Array.isArray(fleet.policyStates?.['value']) ? (fleet.policyStates['value'] as JsonObject[]) : [])
-    .filter((state) => typeof state['resourceId'] === 'string' && state['resourceId'].toLowerCase().startsWith(`/subscriptions/${subscriptionId}/`))
+  const all = fleet
+    .policyStatesOf(subscriptionId)
     .map((state) => ({ resourceGroup: /\/resourcegroups\/([^/]+)/i.exec(String(state['resourceId']))?.[1], ...state }));
   let states = all;
   const filter = params.get('$filter');

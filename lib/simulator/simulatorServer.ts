@@ -14,6 +14,7 @@ import { FleetState } from './fleetState.js';
 import { logsRoutes } from './logsRoutes.js';
 import { policyRoutes } from './policyRoutes.js';
 import { RequestLog } from './requestLog.js';
+import { resourceGraphRoutes } from './resourceGraphRoutes.js';
 import { armError, matchRoute, type Route, type SimulatorResponse } from './router.js';
 import type { FleetSnapshot } from './snapshot.js';
 import { upgradeRoutes } from './upgradeRoutes.js';
@@ -25,6 +26,8 @@ export interface SimulatorOptions {
   extraSubscriptions?: string[];
   /** Items per page of list and query calls (default 50). */
   pageSize?: number;
+  /** Rows per Resource Graph page (the service's is 1,000). */
+  graphPageSize?: number;
   faults?: FaultPlan;
   /** Clock and durations of simulated upgrades (a durable host's virtual clock in rehearsals). */
   upgrades?: UpgradeSimulationOptions;
@@ -55,7 +58,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const pageSize = options.pageSize ?? 50;
   const upgrades = new UpgradeSimulation(fleet, options.upgrades ?? {});
   fleet.upgrades = upgrades;
-  const routes: Route[] = [...upgradeRoutes(fleet, upgrades), ...armRoutes(fleet, { pageSize }), ...policyRoutes(fleet, { pageSize }), ...logsRoutes(fleet, faults)];
+  const routes: Route[] = [...upgradeRoutes(fleet, upgrades), ...armRoutes(fleet, { pageSize }), ...policyRoutes(fleet, { pageSize }), ...resourceGraphRoutes(fleet, faults, options.graphPageSize === undefined ? {} : { pageSize: options.graphPageSize }), ...logsRoutes(fleet, faults)];
   let baseUrl = '';
 
   const server: Server = createServer({ key: certificate.keyPem, cert: certificate.certPem }, (incoming, outgoing) => {

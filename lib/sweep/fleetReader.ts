@@ -7,6 +7,11 @@ export interface FleetReader {
   listSubscriptionIds(): Promise<string[]>;
   /** Every cluster in one subscription, in one paged list call. */
   listClusters(subscriptionId: string): Promise<ClusterListing>;
+  /**
+   * Every cluster of many subscriptions in one paged query (Azure Resource Graph), by lower-cased
+   * subscription id. Absent when the inventory source is ARM listing.
+   */
+  listClustersAcross?(subscriptionIds: readonly string[]): Promise<Map<string, ClusterListing>>;
   /** The versions AKS offers in a location, asked through a subscription that has clusters there. */
   listKubernetesVersions(subscriptionId: string, location: string): Promise<KubernetesVersionCatalog>;
 }

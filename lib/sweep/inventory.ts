@@ -5,6 +5,7 @@
  */
 import pLimit from 'p-limit';
 
+import type { ClusterListing } from '../azure/containerService.js';
 import { toFleetGuardError } from '../errors.js';
 import type { Cluster } from '../model/cluster.js';
 import type { KubernetesVersionCatalog } from '../model/kubernetesVersions.js';
@@ -42,18 +43,38 @@ export async function collectInventory(reader: FleetReader, options: InventoryOp
   const incompleteSubscriptions = new Set<string>();
   const clusters: Cluster[] = [];
   let done = 0;
+  const accept = (subscriptionId: string, listing: ClusterListing) => {
+    clusters.push(...listing.clusters);
+    if (listing.rejected.length > 0) incompleteSubscriptions.add(subscriptionId);
+    for (const rejected of listing.rejected) {
+      errors.push({ scope: 'cluster', target: rejected.name, reason: 'badInput', message: `subscription ${subscriptionId}: ${rejected.problem}` });
+    }
+    listedSubscriptions.push(subscriptionId);
+  };
+
+  let perSubscription = options.subscriptions;
+  if (reader.listClustersAcross !== undefined && options.subscriptions.length > 0) {
+    try {
+      // Subscriptions Resource Graph did not vouch for are listed one by one below.
+      const listings = await reader.listClustersAcross(options.subscriptions);
+      for (const subscriptionId of options.subscriptions) {
+        const listing = listings.get(subscriptionId.toLowerCase());
+        if (listing !== undefined) accept(subscriptionId, listing);
+      }
+      perSubscription = options.subscriptions.filter((id) => !listings.has(id.toLowerCase()));
+      done = options.subscriptions.length - perSubscription.length;
+      options.onProgress?.({ stage: 'subscriptions', done, total: options.subscriptions.length });
+    } catch (error) {
+      const failure = toFleetGuardError(error, 'querying Azure Resource Graph for clusters');
+      errors.push({ scope: 'resourceGraph', target: 'clusters', reason: failure.reason, message: `${failure.message} (fell back to listing each subscription)` });
+    }
+  }
 
   await Promise.all(
-    options.subscriptions.map((subscriptionId) =>
+    perSubscription.map((subscriptionId) =>
       limit(async () => {
         try {
-          const listing = await reader.listClusters(subscriptionId);
-          clusters.push(...listing.clusters);
-          if (listing.rejected.length > 0) incompleteSubscriptions.add(subscriptionId);
-          for (const rejected of listing.rejected) {
-            errors.push({ scope: 'cluster', target: rejected.name, reason: 'badInput', message: `subscription ${subscriptionId}: ${rejected.problem}` });
-          }
-          listedSubscriptions.push(subscriptionId);
+          accept(subscriptionId, await reader.listClusters(subscriptionId));
         } catch (error) {
           const failure = toFleetGuardError(error, `listing managed clusters of subscription ${subscriptionId}`);
           errors.push({ scope: 'subscription', target: subscriptionId, reason: failure.reason, message: failure.message });

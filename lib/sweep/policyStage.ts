@@ -1,12 +1,13 @@
 /**
  * Policy stage of a sweep: per listed subscription, one query for non-compliant cluster states and
- * one aggregated query for compliance counts. A failing subscription is reported and its policy
- * findings stay as they were.
+ * one aggregated query for compliance counts; or, with Azure Resource Graph, each of the two as one
+ * paged query over all subscriptions (falling back to the former when it fails). A failing
+ * subscription is reported and its policy findings stay as they were.
  */
 import pLimit from 'p-limit';
 
 import { toFleetGuardError } from '../errors.js';
-import type { Cluster } from '../model/cluster.js';
+import { type Cluster, parseResourceId } from '../model/cluster.js';
 import type { Finding } from '../model/finding.js';
 import type { ComplianceCount, PolicyStateRecord } from '../model/policyState.js';
 import { computeCompliance, evaluatePolicyStates, POLICY_RULE } from '../policy/policyRules.js';
@@ -16,6 +17,13 @@ import type { SweepError } from './sweepResult.js';
 export interface PolicyReader {
   listNonCompliantClusterStates(subscriptionId: string): Promise<PolicyStateRecord[]>;
   summarizeClusterCompliance(subscriptionId: string): Promise<ComplianceCount[]>;
+  /** The same over many subscriptions in one paged query each (Azure Resource Graph), when configured. */
+  acrossSubscriptions?: {
+    /** The subscriptions these queries may answer for (lower-cased); the rest go per subscription. */
+    readableSubscriptions(subscriptionIds: readonly string[]): Promise<Set<string>>;
+    listNonCompliantClusterStates(subscriptionIds: readonly string[]): Promise<PolicyStateRecord[]>;
+    summarizeClusterCompliance(subscriptionIds: readonly string[]): Promise<ComplianceCount[]>;
+  };
 }
 
 export interface PolicyStageResult {
@@ -41,8 +49,36 @@ export async function runPolicyStage(
 
   // Subscriptions without clusters have nothing to evaluate: no call.
   const subscriptions = listedSubscriptions.filter((subscriptionId) => clustersBySubscription.has(subscriptionId));
+  let perSubscription = subscriptions;
+  if (reader.acrossSubscriptions !== undefined && subscriptions.length > 0) {
+    const across = reader.acrossSubscriptions;
+    try {
+      const readable = await across.readableSubscriptions(subscriptions);
+      const vouched = subscriptions.filter((id) => readable.has(id.toLowerCase()));
+      if (vouched.length > 0) {
+        const [states, summary] = await Promise.all([across.listNonCompliantClusterStates(vouched), across.summarizeClusterCompliance(vouched)]);
+        const statesBySubscription = new Map<string, PolicyStateRecord[]>();
+        for (const state of states) {
+          const owner = parseResourceId(state.resourceId).subscriptionId?.toLowerCase() ?? '';
+          const own = statesBySubscription.get(owner);
+          if (own) own.push(state);
+          else statesBySubscription.set(owner, [state]);
+        }
+        for (const subscriptionId of vouched) {
+          const own = clustersBySubscription.get(subscriptionId) ?? [];
+          findings.push(...evaluatePolicyStates(own, statesBySubscription.get(subscriptionId.toLowerCase()) ?? []));
+          for (const cluster of own) markEvaluated(coverage, cluster.id, [POLICY_RULE.id]);
+        }
+        counts.push(...summary);
+      }
+      perSubscription = subscriptions.filter((id) => !readable.has(id.toLowerCase()));
+    } catch (error) {
+      const failure = toFleetGuardError(error, 'querying Azure Resource Graph for policy states');
+      errors.push({ scope: 'resourceGraph', target: 'policy', reason: failure.reason, message: `${failure.message} (fell back to Policy Insights per subscription)` });
+    }
+  }
   await Promise.all(
-    subscriptions.flatMap((subscriptionId) => {
+    perSubscription.flatMap((subscriptionId) => {
       const own = clustersBySubscription.get(subscriptionId) ?? [];
       return [
         limit(async () => {
@@ -66,5 +102,5 @@ export async function runPolicyStage(
       ];
     }),
   );
-  return { findings, compliance: computeCompliance(clusters, counts), calls: subscriptions.length * 2 };
+  return { findings, compliance: computeCompliance(clusters, counts), calls: perSubscription.length * 2 };
 }

@@ -4,7 +4,8 @@ import type { ReconcileCounts } from '../findings/findingsStore.js';
 import type { Finding, Severity } from '../model/finding.js';
 
 /** Which part of a sweep failed. A failure degrades that part only; the rest completes. */
-export type SweepErrorScope = 'discovery' | 'subscription' | 'location' | 'cluster' | 'policy' | 'workspace' | 'store' | 'alerts';
+/** `resourceGraph`: the cross-subscription query failed and the sweep fell back to per-subscription calls. */
+export type SweepErrorScope = 'discovery' | 'resourceGraph' | 'subscription' | 'location' | 'cluster' | 'policy' | 'workspace' | 'store' | 'alerts';
 
 export interface SweepError {
   scope: SweepErrorScope;

@@ -1,11 +1,13 @@
 /**
  * Microsoft's Kusto language service (Kusto.Language compiled to JavaScript) loaded in Node, with a
- * database of the Log Analytics tables the detections read. It parses and semantically checks KQL
+ * database of the Log Analytics tables the detections read and the Resource Graph tables the
+ * inventory reads. It parses and semantically checks KQL
  * offline: unknown columns, tables, functions and type errors are diagnostics.
  */
 import { createRequire } from 'node:module';
 
 import { LOG_ANALYTICS_TABLES } from './logAnalyticsSchemas.js';
+import { RESOURCE_GRAPH_TABLES } from './resourceGraphSchemas.js';
 
 interface BridgeList<T> {
   Count: number;
@@ -49,7 +51,8 @@ function load(): { language: KustoLanguage; globals: unknown } {
   require('@kusto/language-service-next/Kusto.Language.Bridge.js');
   const language = (globalThis as unknown as { Kusto: { Language: KustoLanguage } }).Kusto.Language;
   const { ScalarTypes, ColumnSymbol, TableSymbol, DatabaseSymbol } = language.Symbols;
-  const tables = Object.entries(LOG_ANALYTICS_TABLES).map(
+  // Log Analytics and Resource Graph tables share one database: their names do not collide.
+  const tables = Object.entries({ ...LOG_ANALYTICS_TABLES, ...RESOURCE_GRAPH_TABLES }).map(
     ([name, columns]) => new TableSymbol.$ctor4(name, Object.entries(columns).map(([column, type]) => new ColumnSymbol(column, ScalarTypes.GetSymbol(type), null, null, null, null))),
   );
   loaded = { language, globals: language.GlobalState.Default.WithDatabase(new DatabaseSymbol.ctor('workspace', tables)) };

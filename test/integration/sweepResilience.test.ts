@@ -7,6 +7,8 @@ import { startTestFleet,type TestFleet } from '../harness/localFleet.js';
 
 const SUB1 = '11111111-1111-1111-1111-111111111111';
 const SUB2 = '22222222-2222-2222-2222-222222222222';
+/** These tests are about per-subscription ARM listing; Resource Graph has its own (resourceGraph.test.ts). */
+const ARM_INVENTORY = { FLEETGUARD_INVENTORY_SOURCE: 'arm' };
 
 let fleet: TestFleet | undefined;
 afterEach(async () => {
@@ -31,9 +33,9 @@ describe('sweep against the simulator', () => {
     );
   });
 
-  it('makes one list and two policy calls per subscription, one versions call per location, one query per workspace and detection, never one per cluster', async () => {
+  it('ARM inventory: one list and two policy calls per subscription, one versions call per location, one query per workspace and detection, never one per cluster', async () => {
     const options = { clusters: 120, subscriptions: 6, locations: 3 };
-    fleet = await startTestFleet({ snapshot: generateFleet(options), pageSize: 1000 });
+    fleet = await startTestFleet({ snapshot: generateFleet(options), pageSize: 1000, settings: ARM_INVENTORY });
     const result = await fleet.sweep();
     expect(result.stats.clusters).toBe(120);
     expect(fleet.local.simulator.requests.countsByRoute()).toEqual({
@@ -62,6 +64,7 @@ describe('sweep against the simulator', () => {
     await fleet.close();
     fleet = await startTestFleet({
       snapshot: loadSnapshot(conformanceSample),
+      settings: ARM_INVENTORY,
       faults: { routes: { 'arm.listManagedClusters': { throttle: { first: 1, retryAfterSeconds: 1 } } } },
     });
     const started = Date.now();
@@ -78,6 +81,7 @@ describe('sweep against the simulator', () => {
   it('recovers from transient 500 and 503 answers', async () => {
     fleet = await startTestFleet({
       snapshot: loadSnapshot(conformanceSample),
+      settings: ARM_INVENTORY,
       faults: {
         routes: {
           'arm.listManagedClusters': { serverError: { first: 2, status: 503 } },

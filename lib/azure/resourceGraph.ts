@@ -1,0 +1,141 @@
+/**
+ * Inventory through Azure Resource Graph: one paged query across many subscriptions instead of one
+ * list call per subscription. Resource Graph takes up to 1,000 subscriptions per request and
+ * returns up to 1,000 rows per page, chained with `$skipToken`; a truncated result is an error,
+ * never a silently short inventory.
+ */
+import { ResourceGraphClient } from '@azure/arm-resourcegraph';
+import type { TokenCredential } from '@azure/core-auth';
+
+import type { AzureTarget } from '../config.js';
+import { FleetGuardError, toFleetGuardError } from '../errors.js';
+import { parseResourceId } from '../model/cluster.js';
+import type { ComplianceCount, PolicyStateRecord } from '../model/policyState.js';
+import { clusterFromArmJson } from './armClusterJson.js';
+import { armClientOptions, armScope, type RetrySettings } from './clientOptions.js';
+import type { ClusterListing } from './containerService.js';
+import { toPolicyStateRecord } from './policyInsights.js';
+import { RESOURCE_GRAPH_QUERIES, type ResourceGraphQueryName } from './resourceGraphQueries.js';
+
+/** The GA api-version; the 5.0.0-beta.4 SDK defaults to a preview one. */
+export const RESOURCE_GRAPH_API_VERSION = '2022-10-01';
+const MAX_SUBSCRIPTIONS_PER_REQUEST = 1000;
+const PAGE_SIZE = 1000;
+/** How long the policy stage may reuse the cluster listing's answer: longer than any sweep. */
+const READABLE_TTL_MS = 10 * 60_000;
+
+type Row = Record<string, unknown>;
+
+/**
+ * The rows of an `objectArray` result. The SDK's mapper declares `data` as a dictionary, so its
+ * deserialiser hands the array back as an object keyed "0", "1", ...; both shapes are accepted.
+ */
+function objectArray(data: unknown, name: string): Row[] {
+  const values = Array.isArray(data)
+    ? data
+    : typeof data === 'object' && data !== null && Object.keys(data).every((key) => /^\d+$/.test(key))
+      ? Object.entries(data).sort(([left], [right]) => Number(left) - Number(right)).map(([, row]) => row as unknown)
+      : undefined;
+  if (values === undefined || !values.every((row) => typeof row === 'object' && row !== null && !Array.isArray(row))) {
+    throw new FleetGuardError('serverError', `Resource Graph query '${name}' returned data that is not an object array (field: data)`);
+  }
+  return values as Row[];
+}
+
+export class ResourceGraphAdapter {
+  private readonly client: ResourceGraphClient;
+  private readable: { key: string; at: number; value: Set<string> } | undefined;
+
+  constructor(credential: TokenCredential, target: AzureTarget, retry: RetrySettings) {
+    this.client = new ResourceGraphClient(credential, {
+      ...armClientOptions(target, retry),
+      apiVersion: RESOURCE_GRAPH_API_VERSION,
+      credentialScopes: [armScope(target)],
+    });
+  }
+
+  /** Every row of a query over the subscriptions, page by page. */
+  async queryAll(name: ResourceGraphQueryName, subscriptions: readonly string[]): Promise<Row[]> {
+    const rows: Row[] = [];
+    for (let start = 0; start < subscriptions.length; start += MAX_SUBSCRIPTIONS_PER_REQUEST) {
+      const batch = subscriptions.slice(start, start + MAX_SUBSCRIPTIONS_PER_REQUEST);
+      let skipToken: string | undefined;
+      do {
+        let response;
+        try {
+          response = await this.client.resources({
+            subscriptions: [...batch],
+            query: RESOURCE_GRAPH_QUERIES[name],
+            options: { resultFormat: 'objectArray', top: PAGE_SIZE, ...(skipToken === undefined ? {} : { skipToken }) },
+          });
+        } catch (error) {
+          throw toFleetGuardError(error, `Resource Graph query '${name}' over ${batch.length} subscription(s)`);
+        }
+        if (response.resultTruncated === 'true' && response.skipToken === undefined) {
+          throw new FleetGuardError('serverError', `Resource Graph query '${name}' returned a truncated result without a $skipToken`);
+        }
+        rows.push(...objectArray(response.data, name));
+        skipToken = response.skipToken;
+      } while (skipToken !== undefined);
+    }
+    return rows;
+  }
+
+  /**
+   * Which of the subscriptions the identity can read at subscription scope (lower-cased). The
+   * cluster listing always asks afresh (access may have been revoked since the last sweep); the
+   * policy stage of the same sweep reuses that answer.
+   */
+  async readableSubscriptions(subscriptions: readonly string[], options: { fresh?: boolean } = {}): Promise<Set<string>> {
+    const key = subscriptions.map((id) => id.toLowerCase()).sort().join(',');
+    if (options.fresh === true || this.readable?.key !== key || Date.now() - this.readable.at > READABLE_TTL_MS) {
+      const rows = await this.queryAll('subscriptions', subscriptions);
+      const readable = new Set(rows.map((row) => (typeof row['subscriptionId'] === 'string' ? row['subscriptionId'].toLowerCase() : '')).filter(Boolean));
+      this.readable = { key, at: Date.now(), value: readable };
+    }
+    return this.readable.value;
+  }
+
+  /**
+   * The clusters of the readable subscriptions, by lower-cased subscription id. Subscriptions
+   * missing from the map were not vouched for and must be listed per subscription.
+   */
+  async listClusters(subscriptions: readonly string[]): Promise<Map<string, ClusterListing>> {
+    const readable = await this.readableSubscriptions(subscriptions, { fresh: true });
+    const vouched = subscriptions.filter((id) => readable.has(id.toLowerCase()));
+    const listings = new Map<string, ClusterListing>(vouched.map((id) => [id.toLowerCase(), { clusters: [], rejected: [] }]));
+    if (vouched.length === 0) return listings;
+    for (const row of await this.queryAll('clusters', vouched)) {
+      const id = typeof row['id'] === 'string' ? row['id'] : '';
+      const subscriptionId = (typeof row['subscriptionId'] === 'string' ? row['subscriptionId'] : parseResourceId(id).subscriptionId ?? '').toLowerCase();
+      const listing = listings.get(subscriptionId);
+      if (listing === undefined) continue; // outside the requested scope: never attributed to a swept subscription
+      try {
+        listing.clusters.push(clusterFromArmJson(row));
+      } catch (error) {
+        listing.rejected.push({ name: typeof row['name'] === 'string' ? row['name'] : id || '?', problem: (error as Error).message });
+      }
+    }
+    return listings;
+  }
+
+  async listNonCompliantClusterStates(subscriptions: readonly string[]): Promise<PolicyStateRecord[]> {
+    const records: PolicyStateRecord[] = [];
+    for (const row of await this.queryAll('policy-states', subscriptions)) {
+      const timestamp = typeof row['timestamp'] === 'string' ? new Date(row['timestamp']) : undefined;
+      const record = toPolicyStateRecord({ ...row, timestamp });
+      if (record !== undefined) records.push(record);
+    }
+    return records;
+  }
+
+  async summarizeClusterCompliance(subscriptions: readonly string[]): Promise<ComplianceCount[]> {
+    const counts: ComplianceCount[] = [];
+    for (const row of await this.queryAll('policy-summary', subscriptions)) {
+      const count = row['stateCount'];
+      if (typeof row['id'] !== 'string' || typeof count !== 'number') continue;
+      counts.push({ resourceId: row['id'], complianceState: typeof row['complianceState'] === 'string' && row['complianceState'] !== '' ? row['complianceState'] : 'Unknown', count });
+    }
+    return counts;
+  }
+}

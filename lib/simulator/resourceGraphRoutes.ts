@@ -1,0 +1,133 @@
+/**
+ * Azure Resource Graph (`POST /providers/Microsoft.ResourceGraph/resources`) over the simulated
+ * fleet. The simulator cannot run KQL: it recognises the inventory's queries by their marker line
+ * (their KQL is checked by the Kusto language service in the tests) and answers what they select,
+ * from the same state the ARM and Policy Insights routes serve. Like the service, it pages with
+ * `$skipToken` (at most 1,000 rows a page) and silently leaves out subscriptions the identity
+ * cannot read.
+ */
+import { createHash } from 'node:crypto';
+
+import { CLUSTER_RESOURCE_TYPES } from '../azure/policyInsights.js';
+import { type ResourceGraphQueryName, resourceGraphQueryName } from '../azure/resourceGraphQueries.js';
+import type { FaultInjector } from './faults.js';
+import type { FleetState } from './fleetState.js';
+import { armError, type Route, type SimulatorRequest, type SimulatorResponse } from './router.js';
+import type { JsonObject } from './snapshot.js';
+
+const MAX_PAGE = 1000;
+const CLUSTER_TYPES = new Set(CLUSTER_RESOURCE_TYPES.flatMap((type) => [type.toLowerCase(), `/${type.toLowerCase()}`]));
+
+interface GraphRequest {
+  subscriptions: string[];
+  query: string;
+  top: number;
+  offset: number;
+}
+
+function parseRequest(body: unknown): GraphRequest | string {
+  const request = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  if (typeof request['query'] !== 'string') return 'query is required';
+  const subscriptions = request['subscriptions'];
+  if (!Array.isArray(subscriptions) || subscriptions.length === 0 || !subscriptions.every((id) => typeof id === 'string')) {
+    return 'the simulator answers only subscription-scoped queries (subscriptions: string[])';
+  }
+  if (subscriptions.length > 1000) return 'at most 1000 subscriptions per request';
+  const options = typeof request['options'] === 'object' && request['options'] !== null ? (request['options'] as Record<string, unknown>) : {};
+  if (options['resultFormat'] !== undefined && options['resultFormat'] !== 'objectArray') return 'the simulator answers resultFormat objectArray only';
+  const top = typeof options['$top'] === 'number' ? options['$top'] : 100;
+  if (top < 1 || top > MAX_PAGE) return `$top must be between 1 and ${MAX_PAGE}`;
+  const token = options['$skipToken'];
+  const offset = typeof token === 'string' ? Number(Buffer.from(token, 'base64url').toString('utf8')) : 0;
+  if (!Number.isInteger(offset) || offset < 0) return 'invalid $skipToken';
+  return { subscriptions: subscriptions, query: request['query'], top, offset };
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+function policyStateRows(fleet: FleetState, subscriptions: readonly string[]): JsonObject[] {
+  return subscriptions.flatMap((subscriptionId) =>
+    fleet.policyStatesOf(subscriptionId).filter((state) => CLUSTER_TYPES.has(text(state['resourceType']).toLowerCase())),
+  );
+}
+
+function rowsOf(fleet: FleetState, name: ResourceGraphQueryName, subscriptions: readonly string[]): JsonObject[] {
+  switch (name) {
+    case 'subscriptions':
+      return subscriptions.filter((id) => fleet.hasSubscription(id)).map((subscriptionId) => ({ id: `/subscriptions/${subscriptionId}`, subscriptionId }));
+    case 'clusters':
+      return subscriptions
+        .flatMap((subscriptionId) => fleet.clustersOf(subscriptionId).map((cluster) => ({ cluster, subscriptionId })))
+        .map(({ cluster, subscriptionId }) => ({
+          id: cluster['id'],
+          name: cluster['name'],
+          type: text(cluster['type']).toLowerCase() || 'microsoft.containerservice/managedclusters',
+          location: cluster['location'],
+          subscriptionId,
+          resourceGroup: /\/resourcegroups\/([^/]+)/i.exec(text(cluster['id']))?.[1]?.toLowerCase() ?? '',
+          tags: cluster['tags'] ?? null,
+          sku: cluster['sku'] ?? null,
+          identity: cluster['identity'] ?? null,
+          properties: cluster['properties'] ?? null,
+        }));
+    case 'policy-states':
+      return policyStateRows(fleet, subscriptions)
+        .filter((state) => text(state['complianceState']).toLowerCase() === 'noncompliant')
+        .map((state) => ({
+          id: `${text(state['resourceId'])}/providers/microsoft.policyinsights/policystates/${createHash('sha256').update(`${text(state['policyAssignmentId'])}|${text(state['policyDefinitionId'])}|${text(state['policyDefinitionReferenceId'])}`).digest('hex').slice(0, 32)}`,
+          resourceId: state['resourceId'],
+          resourceType: state['resourceType'],
+          complianceState: state['complianceState'],
+          policyAssignmentId: state['policyAssignmentId'] ?? '',
+          policyAssignmentName: state['policyAssignmentName'] ?? '',
+          policyDefinitionId: state['policyDefinitionId'] ?? '',
+          policyDefinitionName: state['policyDefinitionName'] ?? '',
+          policyDefinitionAction: state['policyDefinitionAction'] ?? '',
+          policySetDefinitionId: state['policySetDefinitionId'] ?? '',
+          timestamp: state['timestamp'] ?? null,
+        }));
+    case 'policy-summary': {
+      const groups = new Map<string, JsonObject>();
+      for (const state of policyStateRows(fleet, subscriptions)) {
+        const id = text(state['resourceId']).toLowerCase();
+        const complianceState = text(state['complianceState']);
+        const key = `${id}|${complianceState}`;
+        const group = groups.get(key) ?? { id, complianceState, stateCount: 0 };
+        group['stateCount'] = (group['stateCount'] as number) + 1;
+        groups.set(key, group);
+      }
+      return [...groups.values()];
+    }
+  }
+}
+
+function answer(fleet: FleetState, faults: FaultInjector, pageSize: number, request: SimulatorRequest): SimulatorResponse {
+  const parsed = parseRequest(request.body);
+  if (typeof parsed === 'string') return armError(400, 'BadRequest', parsed);
+  const name = resourceGraphQueryName(parsed.query);
+  if (name === undefined) return armError(400, 'InvalidQuery', 'The simulator answers only the fleetguard inventory queries (marker line missing).');
+  const readable = [...new Set(parsed.subscriptions.map((id) => id.toLowerCase()))].filter((id) => !faults.isForbidden(id));
+  const rows = rowsOf(fleet, name, readable).sort((left, right) => text(left['id']).localeCompare(text(right['id'])));
+  const size = Math.min(parsed.top, pageSize);
+  const page = rows.slice(parsed.offset, parsed.offset + size);
+  const next = parsed.offset + size;
+  return {
+    status: 200,
+    body: {
+      totalRecords: rows.length,
+      count: page.length,
+      resultTruncated: 'false',
+      ...(next < rows.length ? { $skipToken: Buffer.from(String(next), 'utf8').toString('base64url') } : {}),
+      data: page,
+      facets: [],
+    },
+  };
+}
+
+/** `pageSize`: rows per page at most, below the service's 1,000 (tests use it to exercise paging). */
+export function resourceGraphRoutes(fleet: FleetState, faults: FaultInjector, options: { pageSize?: number } = {}): Route[] {
+  const pageSize = Math.min(options.pageSize ?? MAX_PAGE, MAX_PAGE);
+  return [{ name: 'graph.resources', method: 'POST', pattern: /^\/providers\/Microsoft\.ResourceGraph\/resources\/?$/i, handle: (request) => answer(fleet, faults, pageSize, request) }];
+}

@@ -1,0 +1,107 @@
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { clusterFromArmJson } from '../../lib/azure/armClusterJson.js';
+import { RESOURCE_GRAPH_QUERIES } from '../../lib/azure/resourceGraphQueries.js';
+import { generateFleet } from '../../lib/simulator/fleetGenerator.js';
+import { loadSnapshot } from '../../lib/simulator/snapshot.js';
+import type { SweepResult } from '../../lib/sweep/sweepResult.js';
+import { conformanceSample } from '../harness/fixtures.js';
+import { analyzeKql } from '../harness/kusto.js';
+import { startTestFleet, type TestFleet } from '../harness/localFleet.js';
+
+const SUB2 = '22222222-2222-2222-2222-222222222222';
+const ARM = { FLEETGUARD_INVENTORY_SOURCE: 'arm' };
+const GRAPH = { FLEETGUARD_INVENTORY_SOURCE: 'resourceGraph' };
+
+let fleets: TestFleet[] = [];
+afterEach(async () => {
+  await Promise.all(fleets.map((fleet) => fleet.close()));
+  fleets = [];
+});
+
+async function fleetWith(options: Parameters<typeof startTestFleet>[0]): Promise<TestFleet> {
+  const fleet = await startTestFleet(options);
+  fleets.push(fleet);
+  return fleet;
+}
+
+/** What a sweep concluded, without ids and times. */
+function outcome(result: SweepResult) {
+  return {
+    findings: result.findings.map((finding) => `${finding.resourceId.toLowerCase()}|${finding.ruleId}|${finding.fingerprint}|${finding.severity}`).sort(),
+    clusters: result.clusters.map((cluster) => `${cluster.resourceId}|${cluster.findings}|${cluster.policyCompliancePercent}`).sort(),
+    policy: result.stats.policy,
+  };
+}
+
+describe('inventory through Azure Resource Graph', () => {
+  it.each(Object.entries(RESOURCE_GRAPH_QUERIES))('the %s query is valid KQL over the Resource Graph tables and projects id', (_name, query) => {
+    const analysis = analyzeKql(query);
+    expect(analysis.errors).toEqual([]);
+    // Resource Graph pages with $skipToken only over results that carry `id`.
+    expect(Object.keys(analysis.columns ?? {})).toContain('id');
+  });
+
+  it('a Resource Graph row converts to the same cluster as the SDK reading ARM', async () => {
+    const fleet = await fleetWith({ snapshot: loadSnapshot(conformanceSample), settings: ARM });
+    const snapshot = loadSnapshot(conformanceSample);
+    for (const subscriptionId of new Set(snapshot.clusters.map((cluster) => String(cluster['id']).split('/')[2] ?? ''))) {
+      const viaSdk = (await fleet.clients.containerService.listClusters(subscriptionId)).clusters;
+      expect(viaSdk.length).toBeGreaterThan(0);
+      for (const cluster of viaSdk) {
+        const raw = snapshot.clusters.find((candidate) => String(candidate['id']).toLowerCase() === cluster.id.toLowerCase());
+        expect(clusterFromArmJson(raw), cluster.name).toEqual(cluster);
+      }
+    }
+  });
+
+  it('sweeps with a handful of paged queries instead of calls per subscription, with the same findings and compliance as ARM listing', async () => {
+    const options = { clusters: 300, subscriptions: 12, locations: 3, workspaces: 2 };
+    const arm = await fleetWith({ snapshot: generateFleet(options), settings: ARM });
+    const graph = await fleetWith({ snapshot: generateFleet(options), settings: GRAPH, graphPageSize: 100 });
+    const viaArm = await arm.sweep();
+    const viaGraph = await graph.sweep();
+    expect(viaGraph.status).toBe('succeeded');
+    expect(viaGraph.stats.clusters).toBe(300);
+    expect(outcome(viaGraph)).toEqual(outcome(viaArm));
+    const calls = graph.local.simulator.requests.countsByRoute();
+    // Readable subscriptions (1 page), clusters (3 pages of 100), non-compliant states and the
+    // summary (one row per cluster and compliance state), 100 rows a page.
+    const states = (generateFleet(options).policyStates?.['value'] ?? []) as Array<Record<string, string>>;
+    const nonCompliant = states.filter((state) => state['complianceState'] === 'NonCompliant').length;
+    const summaryRows = new Set(states.map((state) => `${state['resourceId']?.toLowerCase()}|${state['complianceState']}`)).size;
+    expect(nonCompliant).toBeGreaterThan(100);
+    expect(calls['graph.resources']).toBe(1 + 3 + Math.ceil(nonCompliant / 100) + Math.ceil(summaryRows / 100));
+    expect(calls['arm.listManagedClusters']).toBeUndefined();
+    expect(calls['policy.queryResults']).toBeUndefined();
+    expect(calls['arm.listKubernetesVersions']).toBe(3);
+  });
+
+  it('a subscription Resource Graph does not vouch for is listed through ARM, where a 403 is reported instead of an empty subscription', async () => {
+    const fleet = await fleetWith({ snapshot: loadSnapshot(conformanceSample), settings: GRAPH, withStore: true });
+    await fleet.sweep();
+    fleet.local.simulator.faults.configure({ forbiddenSubscriptions: [SUB2] });
+    const second = await fleet.sweep();
+    expect(second.status).toBe('partial');
+    expect(second.errors.map((error) => `${error.scope}:${error.target}:${error.reason}`)).toContain(`subscription:${SUB2}:authError`);
+    expect(second.stats.store?.resolved).toBe(0);
+    // Only the subscription Resource Graph left out was listed one by one.
+    expect(fleet.local.simulator.requests.entries.filter((entry) => entry.route === 'arm.listManagedClusters').map((entry) => entry.path.split('/')[2])).toEqual([SUB2]);
+  });
+
+  it('when Resource Graph fails, the sweep falls back to per-subscription calls, reports it, and finds the same', async () => {
+    const clean = await (await fleetWith({ snapshot: loadSnapshot(conformanceSample), settings: GRAPH })).sweep();
+    const fleet = await fleetWith({
+      snapshot: loadSnapshot(conformanceSample),
+      settings: GRAPH,
+      maxRetries: 0,
+      faults: { routes: { 'graph.resources': { serverError: { rate: 1, status: 500 } } } },
+    });
+    const degraded = await fleet.sweep();
+    expect(degraded.status).toBe('partial');
+    expect(degraded.errors.filter((error) => error.scope === 'resourceGraph').map((error) => error.target)).toEqual(['clusters', 'policy']);
+    expect(outcome(degraded)).toEqual(outcome(clean));
+    expect(fleet.local.simulator.requests.count('arm.listManagedClusters')).toBeGreaterThan(0);
+    expect(fleet.local.simulator.requests.count('policy.queryResults')).toBeGreaterThan(0);
+  });
+});
