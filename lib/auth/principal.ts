@@ -26,7 +26,11 @@ export function principalFromHeader(header: string | null | undefined): Principa
     return undefined;
   }
   if (typeof decoded !== 'object' || decoded === null || !Array.isArray(decoded.claims)) return undefined;
-  const claims = decoded.claims.filter((claim): claim is { typ: string; val: string } => typeof claim.typ === 'string' && typeof claim.val === 'string');
+  // Claims are untrusted JSON too: a null or non-object claim is skipped, not dereferenced.
+  const claims = decoded.claims.filter(
+    (claim: unknown): claim is { typ: string; val: string } =>
+      typeof claim === 'object' && claim !== null && typeof (claim as { typ?: unknown }).typ === 'string' && typeof (claim as { val?: unknown }).val === 'string',
+  );
   const roleTypes = new Set([...ROLE_CLAIMS, ...(typeof decoded.role_typ === 'string' ? [decoded.role_typ] : [])]);
   const nameTypes = [...(typeof decoded.name_typ === 'string' ? [decoded.name_typ] : []), ...NAME_CLAIMS];
   const name = nameTypes.map((type) => claims.find((claim) => claim.typ === type)?.val).find((value) => value !== undefined) ?? 'unknown';

@@ -114,7 +114,9 @@ export function toCluster(sdk: ManagedCluster): Cluster {
 /** Converts the versions list of one location; entries without a parsable minor are skipped. */
 export function toVersionCatalog(location: string, sdk: KubernetesVersionListResult): KubernetesVersionCatalog {
   const minors: KubernetesMinorVersion[] = [];
-  for (const entry of Array.isArray(sdk.values) ? sdk.values : []) {
+  // `record`: a raw body that is null or not an object lists nothing.
+  const values = record(sdk)['values'];
+  for (const entry of Array.isArray(values) ? (values as unknown[]) : []) {
     const item = record(entry);
     const minor = minorOf(text(item['version']));
     if (minor === undefined) continue;

@@ -72,7 +72,8 @@ function parseData<T>(schema: z.ZodType<T>, event: EventEnvelope): T {
   const parsed = schema.safeParse(event.data);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  throw new FleetGuardError('badInput', `data.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'unexpected shape'}`);
+  const field = ['data', ...(issue?.path ?? []).map(String)].join('.');
+  throw new FleetGuardError('badInput', `${field}: ${issue?.message ?? 'unexpected shape'}`);
 }
 
 /** The managed cluster an id points at (the cluster itself or a resource under it). */
