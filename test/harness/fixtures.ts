@@ -1,10 +1,9 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
+import { packageRoot } from '../../lib/packageRoot.js';
 
-/** The project root. */
-export const projectRoot = path.resolve(here, '..', '..');
+/** The project root, also when this module runs compiled from dist/ (benchmarks, the fuzz script). */
+export const projectRoot = packageRoot();
 /** The conformance sample of shared/samples, kept in the repo so a clone tests without shared/. */
 export const conformanceSample = path.resolve(projectRoot, 'test', 'fixtures', 'fleet-sample');
 export const conformanceExpected = path.resolve(projectRoot, 'test', 'fixtures', 'fleet-sample.expected.json');
