@@ -1,11 +1,13 @@
-import { ContainerServiceClient } from '@azure/arm-containerservice';
+import { ContainerServiceClient, type KubernetesVersionListResult } from '@azure/arm-containerservice';
+import { type ContainerServiceContext, createContainerService } from '@azure/arm-containerservice/api';
 import type { TokenCredential } from '@azure/core-auth';
 
 import type { AzureTarget } from '../config.js';
-import { toFleetGuardError } from '../errors.js';
+import { FleetGuardError, reasonFromStatus, toFleetGuardError } from '../errors.js';
 import type { Cluster } from '../model/cluster.js';
 import type { KubernetesVersionCatalog } from '../model/kubernetesVersions.js';
 import type { MaintenanceWindowSpec } from '../upgrades/maintenanceWindow.js';
+import { clusterFromArmJson } from './armClusterJson.js';
 import { armClientOptions, armScope, type RetrySettings } from './clientOptions.js';
 import { toCluster, toVersionCatalog } from './containerServiceConverters.js';
 
@@ -20,12 +22,29 @@ export interface ClusterListing {
   rejected: RejectedCluster[];
 }
 
+/** The api-version the SDK's own operations use (arm-containerservice 25.3.0). */
+const API_VERSION = '2026-04-01';
+
+/**
+ * The SDK's model deserialisers throw a TypeError on a field of an unexpected type (an array that
+ * is a string, a null list item), failing a whole page for one odd cluster. Such a body is read
+ * again raw and converted by our own defensive converters, cluster by cluster.
+ */
+function sdkCouldNotRead(error: unknown): boolean {
+  return (error instanceof TypeError || error instanceof RangeError) && (error as { statusCode?: unknown }).statusCode === undefined;
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
 /**
  * The AKS resource provider, one ContainerServiceClient per subscription (the SDK binds a client
  * to a subscription). Clients are created on first use and reused for the adapter's lifetime.
  */
 export class ContainerServiceAdapter {
   private readonly clients = new Map<string, ContainerServiceClient>();
+  private readonly rawContexts = new Map<string, ContainerServiceContext>();
 
   constructor(
     private readonly credential: TokenCredential,
@@ -45,6 +64,46 @@ export class ContainerServiceAdapter {
     return client;
   }
 
+  /** The SDK's REST layer (same pipeline: credential, retries, TLS) for reading bodies its models cannot. */
+  private rawContext(subscriptionId: string): ContainerServiceContext {
+    let context = this.rawContexts.get(subscriptionId);
+    if (context === undefined) {
+      context = createContainerService(this.credential, subscriptionId, { ...armClientOptions(this.target, this.retry), credentials: { scopes: [armScope(this.target)] } });
+      this.rawContexts.set(subscriptionId, context);
+    }
+    return context;
+  }
+
+  /** GET of an ARM path or `nextLink`: the JSON body, or undefined for 404; other statuses throw with their reason. */
+  private async rawGet(subscriptionId: string, pathOrUrl: string, context: string): Promise<unknown> {
+    const response = await this.rawContext(subscriptionId).pathUnchecked(pathOrUrl).get();
+    const status = Number(response.status);
+    if (status === 404) return undefined;
+    if (status !== 200) throw new FleetGuardError(reasonFromStatus(status), `${context}: HTTP ${status}`, { status });
+    return response.body as unknown;
+  }
+
+  /** The listing read raw: every page, each cluster converted (or rejected, naming the field) on its own. */
+  private async listClustersRaw(subscriptionId: string): Promise<ClusterListing> {
+    const listing: ClusterListing = { clusters: [], rejected: [] };
+    const context = `listing managed clusters of subscription ${subscriptionId}`;
+    let next: string | undefined = `/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.ContainerService/managedClusters?api-version=${API_VERSION}`;
+    while (next !== undefined) {
+      const page = record(await this.rawGet(subscriptionId, next, context));
+      if (!Array.isArray(page['value'])) throw new FleetGuardError('badInput', `${context}: the response has no list of clusters (field: value)`);
+      for (const item of page['value'] as unknown[]) {
+        try {
+          listing.clusters.push(clusterFromArmJson(item));
+        } catch (error) {
+          const name = record(item)['name'] ?? record(item)['id'];
+          listing.rejected.push({ name: typeof name === 'string' ? name : '?', problem: (error as Error).message });
+        }
+      }
+      next = typeof page['nextLink'] === 'string' && page['nextLink'] !== '' ? page['nextLink'] : undefined;
+    }
+    return listing;
+  }
+
   /** Every cluster of a subscription: one paged list call (the SDK follows `nextLink`). */
   async listClusters(subscriptionId: string): Promise<ClusterListing> {
     const listing: ClusterListing = { clusters: [], rejected: [] };
@@ -57,18 +116,31 @@ export class ContainerServiceAdapter {
         }
       }
     } catch (error) {
-      throw toFleetGuardError(error, `listing managed clusters of subscription ${subscriptionId}`);
+      if (!sdkCouldNotRead(error)) throw toFleetGuardError(error, `listing managed clusters of subscription ${subscriptionId}`);
+      try {
+        return await this.listClustersRaw(subscriptionId);
+      } catch (rawError) {
+        throw toFleetGuardError(rawError, `listing managed clusters of subscription ${subscriptionId}`);
+      }
     }
     return listing;
   }
 
   /** One cluster, or undefined when it does not exist (any more). */
   async getCluster(subscriptionId: string, resourceGroup: string, name: string): Promise<Cluster | undefined> {
+    const context = `reading managed cluster ${resourceGroup}/${name} of subscription ${subscriptionId}`;
     try {
       return toCluster(await this.client(subscriptionId).managedClusters.get(resourceGroup, name));
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return undefined;
-      throw toFleetGuardError(error, `reading managed cluster ${resourceGroup}/${name} of subscription ${subscriptionId}`);
+      if (!sdkCouldNotRead(error)) throw toFleetGuardError(error, context);
+    }
+    try {
+      const path = `/subscriptions/${encodeURIComponent(subscriptionId)}/resourceGroups/${encodeURIComponent(resourceGroup)}/providers/Microsoft.ContainerService/managedClusters/${encodeURIComponent(name)}?api-version=${API_VERSION}`;
+      const body = await this.rawGet(subscriptionId, path, context);
+      return body === undefined ? undefined : clusterFromArmJson(body);
+    } catch (error) {
+      throw toFleetGuardError(error, context);
     }
   }
 
@@ -133,11 +205,21 @@ export class ContainerServiceAdapter {
 
   /** The Kubernetes versions AKS offers in a location (asked through any subscription that can see it). */
   async listKubernetesVersions(subscriptionId: string, location: string): Promise<KubernetesVersionCatalog> {
+    const context = `listing Kubernetes versions of location ${location}`;
     try {
       const result = await this.client(subscriptionId).managedClusters.listKubernetesVersions(location);
       return toVersionCatalog(location, result);
     } catch (error) {
-      throw toFleetGuardError(error, `listing Kubernetes versions of location ${location}`);
+      if (!sdkCouldNotRead(error)) throw toFleetGuardError(error, context);
+    }
+    try {
+      const path = `/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.ContainerService/locations/${encodeURIComponent(location)}/kubernetesVersions?api-version=${API_VERSION}`;
+      const body = await this.rawGet(subscriptionId, path, context);
+      if (body === undefined) throw new FleetGuardError('clientError', `${context}: HTTP 404`, { status: 404 });
+      // The REST body has the SDK model's field names; toVersionCatalog checks every field's type.
+      return toVersionCatalog(location, body as KubernetesVersionListResult);
+    } catch (error) {
+      throw toFleetGuardError(error, context);
     }
   }
 }
