@@ -4,7 +4,7 @@
  * cluster only when it ran completely in every workspace that may hold the cluster's logs, so a
  * failed or partial workspace never resolves findings it could not see.
  */
-import pLimit from 'p-limit';
+import type { LimitFunction } from 'p-limit';
 
 import type { LogsQueryOutcome } from '../azure/logAnalytics.js';
 import type { Detection } from '../detections/catalog.js';
@@ -40,7 +40,8 @@ export async function runDetectionStage(
   reader: LogsReader,
   clusters: readonly Cluster[],
   settings: DetectionSettings,
-  concurrency: number,
+  /** Shared with the other stages, so all of a sweep's calls together stay within the concurrency. */
+  limit: LimitFunction,
   coverage: Coverage,
   errors: SweepError[],
 ): Promise<DetectionStageResult> {
@@ -48,7 +49,6 @@ export async function runDetectionStage(
   for (const id of [...settings.configuredWorkspaces, ...clusters.flatMap((cluster) => cluster.logWorkspaceIds)]) {
     if (!workspaces.has(resourceKey(id))) workspaces.set(resourceKey(id), id);
   }
-  const limit = pLimit(concurrency);
   const states = new Map<string, QueryState>();
   const rowsByDetection = new Map<string, ResultRow[]>();
   const problemsByWorkspace = new Map<string, WorkspaceProblems>();

@@ -4,7 +4,7 @@
  * paged query over all subscriptions (falling back to the former when it fails). A failing
  * subscription is reported and its policy findings stay as they were.
  */
-import pLimit from 'p-limit';
+import type { LimitFunction } from 'p-limit';
 
 import { toFleetGuardError } from '../errors.js';
 import { type Cluster, parseResourceId } from '../model/cluster.js';
@@ -37,11 +37,11 @@ export async function runPolicyStage(
   reader: PolicyReader,
   clusters: readonly Cluster[],
   listedSubscriptions: readonly string[],
-  concurrency: number,
+  /** Shared with the other stages, so all of a sweep's calls together stay within the concurrency. */
+  limit: LimitFunction,
   coverage: Coverage,
   errors: SweepError[],
 ): Promise<PolicyStageResult> {
-  const limit = pLimit(concurrency);
   const findings: Finding[] = [];
   const counts: ComplianceCount[] = [];
   const clustersBySubscription = new Map<string, Cluster[]>();
@@ -53,10 +53,11 @@ export async function runPolicyStage(
   if (reader.acrossSubscriptions !== undefined && subscriptions.length > 0) {
     const across = reader.acrossSubscriptions;
     try {
-      const readable = await across.readableSubscriptions(subscriptions);
+      // Each paged query holds one slot of the shared limit while it runs its pages in sequence.
+      const readable = await limit(() => across.readableSubscriptions(subscriptions));
       const vouched = subscriptions.filter((id) => readable.has(id.toLowerCase()));
       if (vouched.length > 0) {
-        const [states, summary] = await Promise.all([across.listNonCompliantClusterStates(vouched), across.summarizeClusterCompliance(vouched)]);
+        const [states, summary] = await Promise.all([limit(() => across.listNonCompliantClusterStates(vouched)), limit(() => across.summarizeClusterCompliance(vouched))]);
         const statesBySubscription = new Map<string, PolicyStateRecord[]>();
         for (const state of states) {
           const owner = parseResourceId(state.resourceId).subscriptionId?.toLowerCase() ?? '';

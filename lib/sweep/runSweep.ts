@@ -84,13 +84,14 @@ export async function runSweep(deps: SweepDependencies, options: SweepOptions): 
     }
   }
 
-  const policy = deps.policy
-    ? await runPolicyStage(deps.policy, inventory.clusters, inventory.listedSubscriptions, options.concurrency, coverage, errors)
-    : undefined;
+  // Policy and detections need only the inventory, not each other: they run together, sharing one
+  // limit so the sweep as a whole never has more than `concurrency` calls in flight.
+  const limit = pLimit(options.concurrency);
+  const [policy, detections] = await Promise.all([
+    deps.policy ? runPolicyStage(deps.policy, inventory.clusters, inventory.listedSubscriptions, limit, coverage, errors) : undefined,
+    deps.logs ? runDetectionStage(deps.logs.reader, inventory.clusters, deps.logs.settings, limit, coverage, errors) : undefined,
+  ]);
   if (policy) findings.push(...policy.findings);
-  const detections = deps.logs
-    ? await runDetectionStage(deps.logs.reader, inventory.clusters, deps.logs.settings, options.concurrency, coverage, errors)
-    : undefined;
   if (detections) findings.push(...detections.findings);
 
   const changes: LifecycleChange[] = [];

@@ -57,7 +57,8 @@ describe('Policy Insights through the SDK and the simulator', () => {
   });
 
   it('a subscription whose policy query fails is reported; its policy findings stay open, the rest of the sweep completes', async () => {
-    fleet = await startTestFleet({ snapshot: loadSnapshot(sampleFleetDirectory()), withStore: true, maxRetries: 0 });
+    // Policy Insights per subscription (the ARM inventory); resourceGraph.test.ts covers Resource Graph failing.
+    fleet = await startTestFleet({ snapshot: loadSnapshot(sampleFleetDirectory()), withStore: true, maxRetries: 0, settings: { FLEETGUARD_INVENTORY_SOURCE: 'arm' } });
     const first = await fleet.sweep();
     expect(first.findings.filter((finding) => finding.ruleId === 'POLICY-NONCOMPLIANT')).toHaveLength(10);
     expect(first.stats.policy).toEqual({ compliant: 19, nonCompliant: 10, percent: 65.5 });
