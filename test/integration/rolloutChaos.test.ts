@@ -1,0 +1,189 @@
+/**
+ * Chaos: the local durable host is crashed (everything in flight that no history records is lost,
+ * and those activities run again) at seeded random points of a rollout, 50 seeds. Whatever the
+ * crash points, every upgrade step reaches ARM exactly once, the outcome is the crash-free one,
+ * and once a wave halts no cluster that had not started yet receives an upgrade write.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { generateFleet } from '../../lib/simulator/fleetGenerator.js';
+import { type ClusterOutcome, ORCHESTRATIONS, type RolloutOutcome } from '../../lib/upgrades/orchestrators.js';
+import type { PlannedCluster, RolloutRequest } from '../../lib/upgrades/plan.js';
+import { prepareRehearsal, type Rehearsal, rehearsalResult } from '../../lib/upgrades/rehearsal.js';
+import { azuriteConnectionString, uniqueTableName } from '../harness/tables.js';
+
+const SEEDS = 50;
+const UPGRADE_WRITES = new Set(['arm.putManagedCluster', 'arm.putAgentPool', 'arm.upgradeNodeImageVersion']);
+
+/**
+ * 8 clusters in 4 rings. Wave 0: aks-00004 (1.29 → 1.32, three hops); wave 1: aks-00001 then
+ * aks-00005 (maxParallel 1, so two batches); wave 2: aks-00006; wave 3 is at the target already.
+ * aks-00000 is Failed (excluded).
+ */
+const FLEET = () => generateFleet({ clusters: 8, subscriptions: 2, locations: 1 });
+
+const REQUEST: RolloutRequest = {
+  target: '1.32',
+  scope: {},
+  waves: { byTag: 'ring' },
+  waveSettings: { maxParallel: 1, soakMinutes: 5, requireApproval: false },
+  upgradeType: 'Full',
+  maxFailedClusters: 0,
+  respectMaintenanceWindows: false,
+  allowMultiMinorHops: true,
+  dryRun: false,
+};
+
+/** Writes per cluster when nothing halts: hops × (control plane + system pool). */
+const ALL_WRITES = { 'aks-00001': 2, 'aks-00004': 6, 'aks-00005': 4, 'aks-00006': 2 };
+
+/** Each scenario halts at a different place, for a different reason, or runs through. */
+const SCENARIOS = [
+  { name: 'no halt', injectAnomaly: [], injectFailure: [], halting: undefined, neverWritten: [] },
+  { name: 'anomaly in wave 0', injectAnomaly: ['aks-00004'], injectFailure: [], halting: 'aks-00004', neverWritten: ['aks-00001', 'aks-00005', 'aks-00006'] },
+  { name: 'failed upgrade in the first batch of wave 1', injectAnomaly: [], injectFailure: ['aks-00001'], halting: 'aks-00001', neverWritten: ['aks-00005', 'aks-00006'] },
+  { name: 'anomaly in the last batch of wave 1', injectAnomaly: ['aks-00005'], injectFailure: [], halting: 'aks-00005', neverWritten: ['aks-00006'] },
+] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+/** mulberry32: a small seeded generator, so a failing seed can be replayed exactly. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let value = state;
+    value = Math.imul(value ^ (value >>> 15), value | 1);
+    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
+    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+interface Run {
+  rehearsal: Rehearsal;
+  steps: number;
+  crashed: number;
+  /** Upgrade writes (cluster names) in the order the simulator received them. */
+  writes: string[];
+  /** How many of them came before the halting cluster's orchestration ended. */
+  writesBeforeHalt: number | undefined;
+  /** Clusters whose orchestration existed at that moment (in flight or done). */
+  startedBeforeHalt: Set<string>;
+}
+
+/** One set of tables for every run of this file: nothing here reads them back. */
+const TABLES = { FLEETGUARD_ALERTS_TABLE: uniqueTableName('calerts'), FLEETGUARD_FINDINGS_TABLE: uniqueTableName('cfind'), FLEETGUARD_ROLLOUTS_TABLE: uniqueTableName('crollouts') };
+
+const clusterName = (resourceId: string) => resourceId.split('/').at(-1)?.toLowerCase() ?? '';
+
+async function run(scenario: Scenario, crashPoints: readonly number[]): Promise<Run> {
+  const prepared = await prepareRehearsal(
+    {
+      snapshot: FLEET(),
+      request: REQUEST,
+      injectAnomaly: [...scenario.injectAnomaly],
+      injectFailure: [...scenario.injectFailure],
+      // Poll once per simulated operation (10 minutes): fewer steps, same decisions.
+      gates: { pollMinutes: 10 },
+      tablesConnectionString: azuriteConnectionString(),
+      settings: TABLES,
+    },
+    process.env,
+  );
+  const started = prepared.clock.now();
+  const { host } = prepared;
+  const upgradeWrites = () => prepared.local.simulator.requests.entries.filter((entry) => UPGRADE_WRITES.has(entry.route)).map((entry) => /managedClusters\/([^/]+)/i.exec(entry.path)?.[1]?.toLowerCase() ?? '');
+  let steps = 0;
+  let crashed = 0;
+  let activitiesSeen = 0;
+  const pending = [...crashPoints].sort((left, right) => left - right);
+  let writesBeforeHalt: number | undefined;
+  let startedBeforeHalt = new Set<string>();
+  try {
+    await host.run({
+      onStep: (step) => {
+        steps = step + 1;
+        if (scenario.halting !== undefined && writesBeforeHalt === undefined) {
+          const clusters = host.listInstances().filter((instance) => instance.name === ORCHESTRATIONS.cluster);
+          const halting = clusters.find((instance) => instance.runtimeStatus === 'Completed' && clusterName((instance.output as ClusterOutcome).resourceId) === scenario.halting);
+          if (halting !== undefined) {
+            writesBeforeHalt = upgradeWrites().length;
+            startedBeforeHalt = new Set(clusters.map((instance) => clusterName((instance.input as { cluster: PlannedCluster }).cluster.resourceId)));
+          }
+        }
+        // Crash at the first step from each chosen point on that follows an activity: its result is
+        // not in a history yet, so every crash throws work away.
+        const ranActivity = host.activityExecutions > activitiesSeen;
+        activitiesSeen = host.activityExecutions;
+        if (ranActivity && pending.length > 0 && step >= (pending[0] ?? Infinity)) {
+          pending.shift();
+          crashed += 1;
+          host.crash();
+        }
+      },
+    });
+  } catch (error) {
+    await prepared.local.close();
+    throw error;
+  }
+  return { rehearsal: rehearsalResult(prepared, started), steps, crashed, writes: upgradeWrites(), writesBeforeHalt, startedBeforeHalt };
+}
+
+function statuses(outcome: RolloutOutcome): Record<string, string> {
+  return Object.fromEntries(outcome.waves.flatMap((wave) => wave.clusters.map((cluster) => [clusterName(cluster.resourceId), cluster.status])));
+}
+
+const references = new Map<string, { outcome: RolloutOutcome; writesByCluster: Record<string, number>; steps: number; activities: number }>();
+
+beforeAll(async () => {
+  for (const scenario of SCENARIOS) {
+    const { rehearsal, steps } = await run(scenario, []);
+    references.set(scenario.name, { outcome: rehearsal.outcome, writesByCluster: rehearsal.writesByCluster, steps, activities: rehearsal.stats.activities });
+    await rehearsal.local.close();
+  }
+});
+
+describe('rollout chaos: the durable host crashes at random points', () => {
+  it('the crash-free runs are what the scenarios intend', () => {
+    expect(references.get('no halt')?.outcome.status).toBe('Completed');
+    expect(references.get('no halt')?.writesByCluster).toEqual(ALL_WRITES);
+    for (const scenario of SCENARIOS.slice(1)) {
+      const reference = references.get(scenario.name)!;
+      expect(reference.outcome.status, scenario.name).toBe('Halted');
+      expect(statuses(reference.outcome)[scenario.halting!], scenario.name).toBe(scenario.injectFailure.length > 0 ? 'Failed' : 'Upgraded');
+      expect(reference.outcome.haltReason, scenario.name).toMatch(scenario.injectFailure.length > 0 ? /1 failed clusters exceed maxFailedClusters 0/ : new RegExp(`${scenario.halting!}: health gate failed`));
+      for (const name of scenario.neverWritten) {
+        expect(reference.writesByCluster[name], `${scenario.name}: ${name}`).toBeUndefined();
+        expect(statuses(reference.outcome)[name], `${scenario.name}: ${name}`).toBe('NotStarted');
+      }
+    }
+  });
+
+  it(`${SEEDS} seeds: each step written once, the crash-free outcome, nothing new starts after a halt`, { timeout: 60_000 }, async () => {
+    for (let seed = 1; seed <= SEEDS; seed += 1) {
+      const scenario = SCENARIOS[seed % SCENARIOS.length] as Scenario;
+      const reference = references.get(scenario.name)!;
+      const random = seeded(seed);
+      // 3 to 6 crashes, from points anywhere in the first 80% of the run (the end has no activities left).
+      const crashPoints = Array.from({ length: 3 + Math.floor(random() * 4) }, () => Math.floor(random() * 0.8 * reference.steps));
+      const label = `seed ${seed} (${scenario.name}, crashes from steps ${[...crashPoints].sort((left, right) => left - right).join(', ')})`;
+
+      const { rehearsal, crashed, writes, writesBeforeHalt, startedBeforeHalt } = await run(scenario, crashPoints);
+      try {
+        expect(crashed, label).toBe(crashPoints.length);
+        // Each crash lost at least one activity result, and that activity ran again.
+        expect(rehearsal.stats.activities - reference.activities, label).toBeGreaterThanOrEqual(crashed);
+        expect(rehearsal.outcome, label).toEqual(reference.outcome);
+        // Every upgrade step reached ARM exactly once: a replayed step would be counted again.
+        expect(rehearsal.writesByCluster, label).toEqual(reference.writesByCluster);
+        for (const name of scenario.neverWritten) expect(writes, label).not.toContain(name);
+        if (scenario.halting !== undefined) {
+          expect(writesBeforeHalt, label).toBeDefined();
+          // After the halting cluster's orchestration ended, writes go only to clusters already under way then.
+          expect(writes.slice(writesBeforeHalt).filter((name) => !startedBeforeHalt.has(name)), label).toEqual([]);
+        }
+      } finally {
+        await rehearsal.local.close();
+      }
+    }
+  });
+});
