@@ -17,6 +17,9 @@ function key(...parts: string[]): string {
   return createHash('sha256').update(parts.map((part) => part.toLowerCase()).join('\n')).digest('hex');
 }
 
+/** Characters of an informational string property (Tables allow 32K UTF-16 units). */
+const MAX_NOTE = 1_000;
+
 function isStatus(error: unknown, status: number): boolean {
   return (error as { statusCode?: number }).statusCode === status;
 }
@@ -40,10 +43,13 @@ export class NoticeStore {
 
   async markProcessed(eventId: string, eventType: string): Promise<void> {
     try {
-      await this.table.createEntity({ partitionKey: 'processed', rowKey: key(eventId), eventId, eventType, processedAt: new Date().toISOString() });
+      // The row key is a hash of the id; id and type are kept for people only, so they are cut to
+      // what a Tables property holds (64 KiB): an oversized id must not make the write fail
+      // after the event was handled, which would have Event Grid redeliver it for a day.
+      await this.table.createEntity({ partitionKey: 'processed', rowKey: key(eventId), eventId: eventId.slice(0, MAX_NOTE), eventType: eventType.slice(0, MAX_NOTE), processedAt: new Date().toISOString() });
     } catch (error) {
       // A concurrent delivery of the same event got there first: same outcome.
-      if (!isStatus(error, 409)) throw toFleetGuardError(error, `recording event ${eventId}`);
+      if (!isStatus(error, 409)) throw toFleetGuardError(error, `recording event ${eventId.slice(0, 200)}`);
     }
   }
 

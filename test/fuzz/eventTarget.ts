@@ -60,6 +60,8 @@ export function eventArbitrary(): fc.Arbitrary<EventInput> {
     },
     // Valid and untouched: these must be processed (the other properties are not vacuous).
     { arbitrary: valid.map(({ fixture, event }) => ({ function: functionFor(fixture), event })), weight: 1 },
+    // Valid, with an id longer than an Azure Tables property may be (64 KiB).
+    { arbitrary: fc.tuple(valid, fc.integer({ min: 33_000, max: 70_000 })).map(([{ fixture, event }, length]) => ({ function: functionFor(fixture), event: { ...(event as Record<string, Json>), id: 'i'.repeat(length) } })), weight: 1 },
     // Anything at all.
     { arbitrary: fc.record({ function: anyFunction, event: fc.jsonValue({ maxDepth: 3, stringUnit: 'binary' }) as fc.Arbitrary<Json> }), weight: 2 },
     {
