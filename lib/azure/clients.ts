@@ -15,11 +15,12 @@ import type { SweepDependencies } from '../sweep/runSweep.js';
 import { SweepRecordStore } from '../sweep/sweepRecordStore.js';
 import { RolloutStore } from '../upgrades/rolloutStore.js';
 import type { RetrySettings } from './clientOptions.js';
-import { ContainerServiceAdapter } from './containerService.js';
+import type { ContainerServiceAdapter } from './containerService.js';
 import { createCredential } from './credential.js';
-import { LogAnalyticsAdapter } from './logAnalytics.js';
-import { PolicyInsightsAdapter } from './policyInsights.js';
-import { SubscriptionsAdapter } from './subscriptions.js';
+import { lazyAdapter } from './lazyAdapter.js';
+import type { LogAnalyticsAdapter } from './logAnalytics.js';
+import type { PolicyInsightsAdapter } from './policyInsights.js';
+import type { SubscriptionsAdapter } from './subscriptions.js';
 import { createTableClient } from './tables.js';
 
 export interface AzureClients {
@@ -49,16 +50,17 @@ export interface AzureClientsOptions {
 export function createAzureClients(config: FleetGuardConfig, options: AzureClientsOptions = {}): AzureClients {
   const credential = createCredential(config.azure);
   const retry: RetrySettings = { maxRetries: config.http.maxRetries, ...options.retry };
-  const containerService = new ContainerServiceAdapter(credential, config.azure, retry);
-  const subscriptions = new SubscriptionsAdapter(credential, config.azure, retry);
+  // Cold start: each SDK package is imported on its adapter's first call, not when the app loads.
+  const containerService = lazyAdapter<ContainerServiceAdapter>(async () => new (await import('./containerService.js')).ContainerServiceAdapter(credential, config.azure, retry));
+  const subscriptions = lazyAdapter<SubscriptionsAdapter>(async () => new (await import('./subscriptions.js')).SubscriptionsAdapter(credential, config.azure, retry));
   const fleet: FleetReader = {
     listSubscriptionIds: () => subscriptions.listEnabledSubscriptionIds(),
     listClusters: (subscriptionId) => containerService.listClusters(subscriptionId),
     listKubernetesVersions: (subscriptionId, location) => containerService.listKubernetesVersions(subscriptionId, location),
   };
-  const policy = new PolicyInsightsAdapter(credential, config.azure, retry);
+  const policy = lazyAdapter<PolicyInsightsAdapter>(async () => new (await import('./policyInsights.js')).PolicyInsightsAdapter(credential, config.azure, retry));
   const logs = {
-    reader: new LogAnalyticsAdapter(credential, config.azure, config.logs.endpoint, retry),
+    reader: lazyAdapter<LogAnalyticsAdapter>(async () => new (await import('./logAnalytics.js')).LogAnalyticsAdapter(credential, config.azure, config.logs.endpoint, retry)),
     settings: { detections: DETECTIONS, configuredWorkspaces: config.logs.workspaces, lookbackMinutes: config.logs.lookbackMinutes, thresholds: config.logs.thresholds },
   };
   const storage = config.storage;

@@ -1,5 +1,4 @@
-import type { AccessToken, TokenCredential } from '@azure/core-auth';
-import { DefaultAzureCredential } from '@azure/identity';
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 
 import type { AzureTarget } from '../config.js';
 
@@ -13,10 +12,30 @@ export class SimulatorCredential implements TokenCredential {
   }
 }
 
+/**
+ * DefaultAzureCredential, built on the first token request: `@azure/identity` (MSAL and its
+ * dependencies) is the largest single cost of loading the Functions entry (cold start), and no
+ * token is needed until the first SDK call.
+ */
+class DeferredDefaultCredential implements TokenCredential {
+  private credential: Promise<TokenCredential> | undefined;
+
+  constructor(private readonly managedIdentityClientId: string | undefined) {}
+
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    this.credential ??= import('@azure/identity').then(
+      ({ DefaultAzureCredential }) => new DefaultAzureCredential(this.managedIdentityClientId === undefined ? {} : { managedIdentityClientId: this.managedIdentityClientId }),
+      (error: unknown) => {
+        this.credential = undefined;
+        throw error;
+      },
+    );
+    return (await this.credential).getToken(scopes, options);
+  }
+}
+
 /** Real Azure: DefaultAzureCredential (the user-assigned managed identity in the Function App). */
 export function createCredential(target: AzureTarget): TokenCredential {
   if (target.kind === 'simulator') return new SimulatorCredential();
-  return new DefaultAzureCredential(
-    target.managedIdentityClientId === undefined ? {} : { managedIdentityClientId: target.managedIdentityClientId },
-  );
+  return new DeferredDefaultCredential(target.managedIdentityClientId);
 }
