@@ -3,6 +3,8 @@
  * Permanent problems come back as tagged results; only errors a retry can fix are thrown (a thrown
  * error reaches the orchestrator as a plain Error).
  */
+import pLimit from 'p-limit';
+
 import { toFleetGuardError } from '../errors.js';
 import { type Cluster, parseResourceId, resourceKey } from '../model/cluster.js';
 import { findingFingerprint } from '../model/finding.js';
@@ -99,6 +101,16 @@ export async function healthActivity(input: { clusterId: string; workspaces: str
     return { kind: 'inconclusive', reason: `policy or events: ${(error as Error).message}` };
   }
   return sample;
+}
+
+/**
+ * Several clusters measured in one activity, `FLEETGUARD_SWEEP_CONCURRENCY` at a time: the wave gate
+ * measures a whole wave, and one activity per cluster put two events and one replay per cluster
+ * into the wave's history.
+ */
+export async function healthBatchActivity(input: { probes: Array<Parameters<typeof healthActivity>[0]> }): Promise<HealthSample[]> {
+  const limit = pLimit(getRuntime().config.sweep.concurrency);
+  return Promise.all(input.probes.map((probe) => limit(() => healthActivity(probe))));
 }
 
 export async function inhibitActivity(input: { clusterId: string; minutes: number; release: boolean; now: string }): Promise<void> {

@@ -16,7 +16,7 @@ import type { WindowVerdict } from './maintenanceWindow.js';
 import type { PlannedCluster, PlannedWave, RolloutPlan } from './plan.js';
 
 export const ORCHESTRATIONS = { rollout: 'rolloutOrchestrator', wave: 'rolloutWaveOrchestrator', cluster: 'rolloutClusterOrchestrator' } as const;
-export const ACTIVITIES = { precheck: 'rolloutPrecheck', advance: 'rolloutAdvance', health: 'rolloutHealth', inhibit: 'rolloutInhibit', haltAlert: 'rolloutHaltAlert', recordStatus: 'rolloutRecordStatus', maintenanceWindow: 'rolloutMaintenanceWindow' } as const;
+export const ACTIVITIES = { precheck: 'rolloutPrecheck', advance: 'rolloutAdvance', health: 'rolloutHealth', healthBatch: 'rolloutHealthBatch', inhibit: 'rolloutInhibit', haltAlert: 'rolloutHaltAlert', recordStatus: 'rolloutRecordStatus', maintenanceWindow: 'rolloutMaintenanceWindow' } as const;
 export const EVENTS = { approve: 'approve', resume: 'resume', abort: 'abort' } as const;
 
 export interface GateSettings {
@@ -169,10 +169,18 @@ export const clusterOrchestrator: OrchestrationHandler = function* (context: Orc
   return outcome('Upgraded', null, withContext);
 };
 
-/** One more measurement against a cluster's baseline; the reason when it fails, null when healthy. */
-function measureAgain(context: OrchestrationContext, gate: GateContext, gates: GateSettings): df.Task {
-  return context.df.callActivity(ACTIVITIES.health, { clusterId: gate.clusterId, workspaces: gate.workspaces, windowMinutes: gates.intervalMinutes, since: gate.since });
+/** What one more measurement against a cluster's baseline asks for. */
+function healthProbe(gate: GateContext, gates: GateSettings) {
+  return { clusterId: gate.clusterId, workspaces: gate.workspaces, windowMinutes: gates.intervalMinutes, since: gate.since };
 }
+
+/** One more measurement against a cluster's baseline. */
+function measureAgain(context: OrchestrationContext, gate: GateContext, gates: GateSettings): df.Task {
+  return context.df.callActivity(ACTIVITIES.health, healthProbe(gate, gates));
+}
+
+/** Clusters per wave-gate activity. */
+const WAVE_GATE_BATCH = 50;
 
 function verdictOf(gate: GateContext, sample: HealthSample): string | null {
   if (sample.kind === 'inconclusive') return `inconclusive: ${sample.reason}`;
@@ -212,7 +220,13 @@ export const waveOrchestrator: OrchestrationHandler = function* (context: Orches
   if (haltReason === null && upgraded.length > 0) {
     context.df.setCustomStatus({ wave: wave.name, phase: 'wave gate' });
     yield context.df.createTimer(minutesAfter(context, Math.max(1, wave.soakMinutes)));
-    const samples = (yield context.df.Task.all(upgraded.map((outcome) => measureAgain(context, outcome.gateContext as GateContext, input.gates)))) as HealthSample[];
+    // A few batched activities rather than one per cluster keep the wave's history and replays small.
+    const chunks: ClusterOutcome[][] = [];
+    for (let start = 0; start < upgraded.length; start += WAVE_GATE_BATCH) chunks.push(upgraded.slice(start, start + WAVE_GATE_BATCH));
+    const measured = (yield context.df.Task.all(
+      chunks.map((chunk) => context.df.callActivity(ACTIVITIES.healthBatch, { probes: chunk.map((outcome) => healthProbe(outcome.gateContext as GateContext, input.gates)) })),
+    )) as HealthSample[][];
+    const samples = measured.flat();
     const verdicts = samples.map((sample, index) => verdictOf(upgraded[index]?.gateContext as GateContext, sample));
     verdicts.forEach((verdict, index) => {
       const outcome = upgraded[index];
