@@ -18,14 +18,13 @@ import { parseArgs } from 'node:util';
 import { bundleFunctions, defaultBundleDir } from '../../lib/infra/bundleFunctions.js';
 import { packageRoot } from '../../lib/packageRoot.js';
 import type { ProbeResult } from './coldStartProbe.js';
+import { HEAVY_SDKS } from './coldStartSdks.js';
 
 const { values } = parseArgs({ options: { reps: { type: 'string', default: '15' }, before: { type: 'string' } } });
 const reps = Number(values.reps);
 const root = packageRoot();
 const probe = path.join(path.dirname(fileURLToPath(import.meta.url)), 'coldStartProbe.js');
 
-/** SDK packages the app needs only once a function runs (made lazy in lib/azure/clients.ts). */
-export const HEAVY_SDKS = ['@azure/identity', '@azure/msal-node', '@azure/arm-containerservice', '@azure/arm-policyinsights', '@azure/arm-resourcegraph', '@azure/arm-resources-subscriptions', '@azure/monitor-query-logs'];
 
 function runProbe(args: string[]): { result: ProbeResult; wallMs: number } {
   const started = performance.now();
