@@ -6,6 +6,7 @@
  */
 import { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import type { TokenCredential } from '@azure/core-auth';
+import type { LimitFunction } from 'p-limit';
 
 import type { AzureTarget } from '../config.js';
 import { FleetGuardError, toFleetGuardError } from '../errors.js';
@@ -54,30 +55,41 @@ export class ResourceGraphAdapter {
     });
   }
 
-  /** Every row of a query over the subscriptions, page by page. */
-  async queryAll(name: ResourceGraphQueryName, subscriptions: readonly string[]): Promise<Row[]> {
+  /**
+   * Every row of a query over the subscriptions. Pages of one request follow each other
+   * (`$skipToken`), so the subscriptions are split into as many requests as `slots` allows, each
+   * paging on its own slot: the pages of a large fleet run side by side instead of in one chain.
+   */
+  async queryAll(name: ResourceGraphQueryName, subscriptions: readonly string[], slots?: LimitFunction): Promise<Row[]> {
+    const requests = Math.max(1, Math.min(slots?.concurrency ?? 1, subscriptions.length));
+    const perRequest = Math.min(MAX_SUBSCRIPTIONS_PER_REQUEST, Math.ceil(subscriptions.length / requests));
+    const batches: string[][] = [];
+    for (let start = 0; start < subscriptions.length; start += perRequest) batches.push(subscriptions.slice(start, start + perRequest));
+    const run = slots ?? ((task: () => Promise<Row[]>) => task());
+    const results = await Promise.all(batches.map((batch) => run(() => this.queryPages(name, batch))));
+    return results.flat();
+  }
+
+  private async queryPages(name: ResourceGraphQueryName, batch: readonly string[]): Promise<Row[]> {
     const rows: Row[] = [];
-    for (let start = 0; start < subscriptions.length; start += MAX_SUBSCRIPTIONS_PER_REQUEST) {
-      const batch = subscriptions.slice(start, start + MAX_SUBSCRIPTIONS_PER_REQUEST);
-      let skipToken: string | undefined;
-      do {
-        let response;
-        try {
-          response = await this.client.resources({
-            subscriptions: [...batch],
-            query: RESOURCE_GRAPH_QUERIES[name],
-            options: { resultFormat: 'objectArray', top: PAGE_SIZE, ...(skipToken === undefined ? {} : { skipToken }) },
-          });
-        } catch (error) {
-          throw toFleetGuardError(error, `Resource Graph query '${name}' over ${batch.length} subscription(s)`);
-        }
-        if (response.resultTruncated === 'true' && response.skipToken === undefined) {
-          throw new FleetGuardError('serverError', `Resource Graph query '${name}' returned a truncated result without a $skipToken`);
-        }
-        rows.push(...objectArray(response.data, name));
-        skipToken = response.skipToken;
-      } while (skipToken !== undefined);
-    }
+    let skipToken: string | undefined;
+    do {
+      let response;
+      try {
+        response = await this.client.resources({
+          subscriptions: [...batch],
+          query: RESOURCE_GRAPH_QUERIES[name],
+          options: { resultFormat: 'objectArray', top: PAGE_SIZE, ...(skipToken === undefined ? {} : { skipToken }) },
+        });
+      } catch (error) {
+        throw toFleetGuardError(error, `Resource Graph query '${name}' over ${batch.length} subscription(s)`);
+      }
+      if (response.resultTruncated === 'true' && response.skipToken === undefined) {
+        throw new FleetGuardError('serverError', `Resource Graph query '${name}' returned a truncated result without a $skipToken`);
+      }
+      rows.push(...objectArray(response.data, name));
+      skipToken = response.skipToken;
+    } while (skipToken !== undefined);
     return rows;
   }
 
@@ -86,10 +98,10 @@ export class ResourceGraphAdapter {
    * cluster listing always asks afresh (access may have been revoked since the last sweep); the
    * policy stage of the same sweep reuses that answer.
    */
-  async readableSubscriptions(subscriptions: readonly string[], options: { fresh?: boolean } = {}): Promise<Set<string>> {
+  async readableSubscriptions(subscriptions: readonly string[], options: { fresh?: boolean; slots?: LimitFunction } = {}): Promise<Set<string>> {
     const key = subscriptions.map((id) => id.toLowerCase()).sort().join(',');
     if (options.fresh === true || this.readable?.key !== key || Date.now() - this.readable.at > READABLE_TTL_MS) {
-      const rows = await this.queryAll('subscriptions', subscriptions);
+      const rows = await this.queryAll('subscriptions', subscriptions, options.slots);
       const readable = new Set(rows.map((row) => (typeof row['subscriptionId'] === 'string' ? row['subscriptionId'].toLowerCase() : '')).filter(Boolean));
       this.readable = { key, at: Date.now(), value: readable };
     }
@@ -100,12 +112,12 @@ export class ResourceGraphAdapter {
    * The clusters of the readable subscriptions, by lower-cased subscription id. Subscriptions
    * missing from the map were not vouched for and must be listed per subscription.
    */
-  async listClusters(subscriptions: readonly string[]): Promise<Map<string, ClusterListing>> {
-    const readable = await this.readableSubscriptions(subscriptions, { fresh: true });
+  async listClusters(subscriptions: readonly string[], slots?: LimitFunction): Promise<Map<string, ClusterListing>> {
+    const readable = await this.readableSubscriptions(subscriptions, { fresh: true, ...(slots ? { slots } : {}) });
     const vouched = subscriptions.filter((id) => readable.has(id.toLowerCase()));
     const listings = new Map<string, ClusterListing>(vouched.map((id) => [id.toLowerCase(), { clusters: [], rejected: [] }]));
     if (vouched.length === 0) return listings;
-    for (const row of await this.queryAll('clusters', vouched)) {
+    for (const row of await this.queryAll('clusters', vouched, slots)) {
       const id = typeof row['id'] === 'string' ? row['id'] : '';
       const subscriptionId = (typeof row['subscriptionId'] === 'string' ? row['subscriptionId'] : parseResourceId(id).subscriptionId ?? '').toLowerCase();
       const listing = listings.get(subscriptionId);
@@ -119,9 +131,9 @@ export class ResourceGraphAdapter {
     return listings;
   }
 
-  async listNonCompliantClusterStates(subscriptions: readonly string[]): Promise<PolicyStateRecord[]> {
+  async listNonCompliantClusterStates(subscriptions: readonly string[], slots?: LimitFunction): Promise<PolicyStateRecord[]> {
     const records: PolicyStateRecord[] = [];
-    for (const row of await this.queryAll('policy-states', subscriptions)) {
+    for (const row of await this.queryAll('policy-states', subscriptions, slots)) {
       const timestamp = typeof row['timestamp'] === 'string' ? new Date(row['timestamp']) : undefined;
       const record = toPolicyStateRecord({ ...row, timestamp });
       if (record !== undefined) records.push(record);
@@ -129,9 +141,9 @@ export class ResourceGraphAdapter {
     return records;
   }
 
-  async summarizeClusterCompliance(subscriptions: readonly string[]): Promise<ComplianceCount[]> {
+  async summarizeClusterCompliance(subscriptions: readonly string[], slots?: LimitFunction): Promise<ComplianceCount[]> {
     const counts: ComplianceCount[] = [];
-    for (const row of await this.queryAll('policy-summary', subscriptions)) {
+    for (const row of await this.queryAll('policy-summary', subscriptions, slots)) {
       const count = row['stateCount'];
       if (typeof row['id'] !== 'string' || typeof count !== 'number') continue;
       counts.push({ resourceId: row['id'], complianceState: typeof row['complianceState'] === 'string' && row['complianceState'] !== '' ? row['complianceState'] : 'Unknown', count });

@@ -32,7 +32,7 @@ function knownWorkspaces(fleet: FleetState): Set<string> {
 function withAnomalies(fleet: FleetState, detectionId: string, tables: JsonObject[]): JsonObject[] {
   const upgrades = fleet.upgrades;
   const detection = detectionById(detectionId);
-  if (upgrades === undefined || detection === undefined || !HEALTH_IDS.has(detectionId)) return tables;
+  if (upgrades === undefined || detection === undefined || !HEALTH_IDS.has(detectionId) || upgrades.anomalousClusters.size === 0) return tables;
   const now = upgrades.now();
   const spiking = [...fleet.workspacesByCluster().keys()].filter((clusterId) => {
     const name = clusterId.split('/').at(-1) ?? '';

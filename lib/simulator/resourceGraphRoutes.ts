@@ -6,7 +6,7 @@
  * `$skipToken` (at most 1,000 rows a page) and silently leaves out subscriptions the identity
  * cannot read.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 import { CLUSTER_RESOURCE_TYPES } from '../azure/policyInsights.js';
 import { type ResourceGraphQueryName, resourceGraphQueryName } from '../azure/resourceGraphQueries.js';
@@ -22,8 +22,16 @@ interface GraphRequest {
   subscriptions: string[];
   query: string;
   top: number;
-  offset: number;
+  /** Continuing a paged result: the rows the first page saw, and where to go on. */
+  continuation: { resultId: string; offset: number } | undefined;
 }
+
+/**
+ * Results being paged, by id. Like the service, later pages continue the result the first page
+ * computed (its `$skipToken` names it) rather than recomputing it; a few are kept.
+ */
+const pagedResults = new Map<string, JsonObject[]>();
+const KEPT_RESULTS = 32;
 
 function parseRequest(body: unknown): GraphRequest | string {
   const request = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
@@ -38,9 +46,14 @@ function parseRequest(body: unknown): GraphRequest | string {
   const top = typeof options['$top'] === 'number' ? options['$top'] : 100;
   if (top < 1 || top > MAX_PAGE) return `$top must be between 1 and ${MAX_PAGE}`;
   const token = options['$skipToken'];
-  const offset = typeof token === 'string' ? Number(Buffer.from(token, 'base64url').toString('utf8')) : 0;
-  if (!Number.isInteger(offset) || offset < 0) return 'invalid $skipToken';
-  return { subscriptions: subscriptions, query: request['query'], top, offset };
+  let continuation: GraphRequest['continuation'];
+  if (token !== undefined) {
+    const [resultId = '', offsetText = ''] = typeof token === 'string' ? Buffer.from(token, 'base64url').toString('utf8').split(':') : [];
+    const offset = Number(offsetText);
+    if (!pagedResults.has(resultId) || !Number.isInteger(offset) || offset < 0) return 'invalid or expired $skipToken';
+    continuation = { resultId, offset };
+  }
+  return { subscriptions, query: request['query'], top, continuation };
 }
 
 function text(value: unknown): string {
@@ -108,18 +121,30 @@ function answer(fleet: FleetState, faults: FaultInjector, pageSize: number, requ
   if (typeof parsed === 'string') return armError(400, 'BadRequest', parsed);
   const name = resourceGraphQueryName(parsed.query);
   if (name === undefined) return armError(400, 'InvalidQuery', 'The simulator answers only the fleetguard inventory queries (marker line missing).');
-  const readable = [...new Set(parsed.subscriptions.map((id) => id.toLowerCase()))].filter((id) => !faults.isForbidden(id));
-  const rows = rowsOf(fleet, name, readable).sort((left, right) => text(left['id']).localeCompare(text(right['id'])));
+  let resultId = parsed.continuation?.resultId;
+  let rows = resultId === undefined ? undefined : pagedResults.get(resultId);
+  if (resultId === undefined || rows === undefined) {
+    const readable = [...new Set(parsed.subscriptions.map((id) => id.toLowerCase()))].filter((id) => !faults.isForbidden(id));
+    rows = rowsOf(fleet, name, readable).sort((left, right) => (text(left['id']) < text(right['id']) ? -1 : text(left['id']) > text(right['id']) ? 1 : 0));
+    resultId = randomUUID();
+  }
+  const offset = parsed.continuation?.offset ?? 0;
   const size = Math.min(parsed.top, pageSize);
-  const page = rows.slice(parsed.offset, parsed.offset + size);
-  const next = parsed.offset + size;
+  const page = rows.slice(offset, offset + size);
+  const next = offset + size;
+  if (next < rows.length) {
+    pagedResults.set(resultId, rows);
+    if (pagedResults.size > KEPT_RESULTS) pagedResults.delete(pagedResults.keys().next().value ?? '');
+  } else {
+    pagedResults.delete(resultId);
+  }
   return {
     status: 200,
     body: {
       totalRecords: rows.length,
       count: page.length,
       resultTruncated: 'false',
-      ...(next < rows.length ? { $skipToken: Buffer.from(String(next), 'utf8').toString('base64url') } : {}),
+      ...(next < rows.length ? { $skipToken: Buffer.from(`${resultId}:${next}`, 'utf8').toString('base64url') } : {}),
       data: page,
       facets: [],
     },

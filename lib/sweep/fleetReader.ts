@@ -1,3 +1,5 @@
+import type { LimitFunction } from 'p-limit';
+
 import type { ClusterListing } from '../azure/containerService.js';
 import type { KubernetesVersionCatalog } from '../model/kubernetesVersions.js';
 
@@ -11,7 +13,7 @@ export interface FleetReader {
    * Every cluster of many subscriptions in one paged query (Azure Resource Graph), by lower-cased
    * subscription id. Absent when the inventory source is ARM listing.
    */
-  listClustersAcross?(subscriptionIds: readonly string[]): Promise<Map<string, ClusterListing>>;
+  listClustersAcross?(subscriptionIds: readonly string[], slots: LimitFunction): Promise<Map<string, ClusterListing>>;
   /** The versions AKS offers in a location, asked through a subscription that has clusters there. */
   listKubernetesVersions(subscriptionId: string, location: string): Promise<KubernetesVersionCatalog>;
 }

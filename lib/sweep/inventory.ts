@@ -56,7 +56,7 @@ export async function collectInventory(reader: FleetReader, options: InventoryOp
   if (reader.listClustersAcross !== undefined && options.subscriptions.length > 0) {
     try {
       // Subscriptions Resource Graph did not vouch for are listed one by one below.
-      const listings = await reader.listClustersAcross(options.subscriptions);
+      const listings = await reader.listClustersAcross(options.subscriptions, limit);
       for (const subscriptionId of options.subscriptions) {
         const listing = listings.get(subscriptionId.toLowerCase());
         if (listing !== undefined) accept(subscriptionId, listing);

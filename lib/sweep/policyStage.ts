@@ -20,9 +20,10 @@ export interface PolicyReader {
   /** The same over many subscriptions in one paged query each (Azure Resource Graph), when configured. */
   acrossSubscriptions?: {
     /** The subscriptions these queries may answer for (lower-cased); the rest go per subscription. */
-    readableSubscriptions(subscriptionIds: readonly string[]): Promise<Set<string>>;
-    listNonCompliantClusterStates(subscriptionIds: readonly string[]): Promise<PolicyStateRecord[]>;
-    summarizeClusterCompliance(subscriptionIds: readonly string[]): Promise<ComplianceCount[]>;
+    readableSubscriptions(subscriptionIds: readonly string[], options: { slots: LimitFunction }): Promise<Set<string>>;
+    /** `slots`: the requests of a query run within it, side by side. */
+    listNonCompliantClusterStates(subscriptionIds: readonly string[], slots: LimitFunction): Promise<PolicyStateRecord[]>;
+    summarizeClusterCompliance(subscriptionIds: readonly string[], slots: LimitFunction): Promise<ComplianceCount[]>;
   };
 }
 
@@ -53,11 +54,10 @@ export async function runPolicyStage(
   if (reader.acrossSubscriptions !== undefined && subscriptions.length > 0) {
     const across = reader.acrossSubscriptions;
     try {
-      // Each paged query holds one slot of the shared limit while it runs its pages in sequence.
-      const readable = await limit(() => across.readableSubscriptions(subscriptions));
+      const readable = await across.readableSubscriptions(subscriptions, { slots: limit });
       const vouched = subscriptions.filter((id) => readable.has(id.toLowerCase()));
       if (vouched.length > 0) {
-        const [states, summary] = await Promise.all([limit(() => across.listNonCompliantClusterStates(vouched)), limit(() => across.summarizeClusterCompliance(vouched))]);
+        const [states, summary] = await Promise.all([across.listNonCompliantClusterStates(vouched, limit), across.summarizeClusterCompliance(vouched, limit)]);
         const statesBySubscription = new Map<string, PolicyStateRecord[]>();
         for (const state of states) {
           const owner = parseResourceId(state.resourceId).subscriptionId?.toLowerCase() ?? '';

@@ -1,75 +1,157 @@
 /**
- * `npm run bench`: a sweep over a generated fleet through the simulator with per-call latency,
- * reporting wall time, HTTP calls by route and peak RSS. A script that prints figures, not a test.
+ * `npm run bench`: the fleet sweep over a generated fleet, with the simulator adding latency to
+ * every call. The simulator and Azurite run in a child process (Azure is remote in production), so
+ * the wall time, CPU and RSS printed here are the sweep's own. In one run it measures:
+ *   1. the default sweep (Resource Graph inventory), report only, against its lower bound;
+ *   2. the same with the findings store (Azurite in the child);
+ *   3. the per-subscription ARM inventory, against its lower bound;
+ *   4. a naive per-cluster sweep (one call per cluster for versions, policy and logs).
+ * A script that prints figures, not a test.
  *
- *   node dist/test/bench/sweepBench.js [--clusters 2000] [--subscriptions 40] [--locations 8] [--latency 50] [--concurrency 8]
+ *   node dist/test/bench/sweepBench.js [--clusters 5000] [--subscriptions 100] [--locations 10]
+ *     [--workspaces 20] [--latency 50] [--concurrency 8] [--naive-clusters 5000]
  */
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 
+import pLimit from 'p-limit';
+
 import { createAzureClients, sweepDependencies } from '../../lib/azure/clients.js';
 import { DETECTIONS } from '../../lib/detections/catalog.js';
-import { generatedSubscriptions, generateFleet } from '../../lib/simulator/fleetGenerator.js';
-import { startLocalAzure } from '../../lib/simulator/localAzure.js';
+import { prepareDetectionQuery, scopeToCluster } from '../../lib/detections/query.js';
+import { generateFleet } from '../../lib/simulator/fleetGenerator.js';
 import { runSweep } from '../../lib/sweep/runSweep.js';
+import type { SweepResult } from '../../lib/sweep/sweepResult.js';
+import type { ProcessStats } from './localAzureProcess.js';
+import { startLocalAzureProcess } from './remoteLocalAzure.js';
 
 const { values } = parseArgs({
   options: {
-    clusters: { type: 'string', default: '2000' },
-    subscriptions: { type: 'string', default: '40' },
-    locations: { type: 'string', default: '8' },
-    workspaces: { type: 'string', default: '10' },
+    clusters: { type: 'string', default: '5000' },
+    subscriptions: { type: 'string', default: '100' },
+    locations: { type: 'string', default: '10' },
+    workspaces: { type: 'string', default: '20' },
     latency: { type: 'string', default: '50' },
     concurrency: { type: 'string', default: '8' },
+    'naive-clusters': { type: 'string' },
   },
 });
 const fleetOptions = { clusters: Number(values.clusters), subscriptions: Number(values.subscriptions), locations: Number(values.locations), workspaces: Number(values.workspaces) };
 const latencyMs = Number(values.latency);
 const concurrency = Number(values.concurrency);
+const naiveClusters = Math.min(Number(values['naive-clusters'] ?? fleetOptions.clusters), fleetOptions.clusters);
+const GRAPH_PAGE = 1000;
 
-function megabytes(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+const rounds = (calls: number) => Math.ceil(calls / concurrency);
+
+/** Row counts the Resource Graph pages depend on, from the same generated fleet the child serves. */
+function fleetShape() {
+  const snapshot = generateFleet(fleetOptions);
+  const states = (snapshot.policyStates?.['value'] ?? []) as Array<Record<string, string>>;
+  const nonCompliant = states.filter((state) => state['complianceState'] === 'NonCompliant').length;
+  const summaryRows = new Set(states.map((state) => `${state['resourceId']?.toLowerCase()}|${state['complianceState']}`)).size;
+  const subscriptionsWithClusters = new Set(snapshot.clusters.map((cluster) => String(cluster['id']).split('/')[2])).size;
+  return { nonCompliant, summaryRows, subscriptionsWithClusters };
+}
+const shape = fleetShape();
+const logQueries = fleetOptions.workspaces * DETECTIONS.length;
+
+interface LowerBound {
+  rounds: number;
+  chain: number;
+  work: number;
+  explain: string;
 }
 
-async function benchmark(withStore: boolean): Promise<void> {
-  const local = await startLocalAzure({
-    snapshot: generateFleet(fleetOptions),
+/**
+ * The critical path: calls that depend on each other run in sequence (discovery, then inventory
+ * pages, then the calls that need the inventory); everything else shares `concurrency` slots. The
+ * bound is the larger of the dependency chain and the total work over the slots, times latency.
+ */
+function lowerBound(source: 'resourceGraph' | 'arm', totalCalls: number): LowerBound {
+  if (source === 'resourceGraph') {
+    // Each query is split by subscription into `concurrency` requests that page side by side.
+    const requests = Math.min(concurrency, fleetOptions.subscriptions);
+    const pages = (rows: number) => Math.max(1, Math.ceil(rows / requests / GRAPH_PAGE));
+    const clusterPages = pages(fleetOptions.clusters);
+    const tail = Math.max(pages(shape.nonCompliant), pages(shape.summaryRows));
+    const chain = 1 + 1 + clusterPages + tail;
+    const work = rounds(totalCalls);
+    return { rounds: Math.max(chain, work), chain, work, explain: `chain: discovery 1 + readable subscriptions 1 + cluster pages per request ${clusterPages} + policy pages per request ${tail} = ${chain}; work: ${totalCalls} calls / ${concurrency} = ${work}` };
+  }
+  const chain = 1 + 1 + 1;
+  const work = rounds(totalCalls);
+  return { rounds: Math.max(chain, work), chain, work, explain: `chain: discovery, list, then a call that needs the list = ${chain}; work: ${totalCalls} calls / ${concurrency} = ${work}` };
+}
+
+function printCalls(stats: ProcessStats): void {
+  console.log(`HTTP calls: ${stats.total} ${JSON.stringify(stats.countsByRoute)}; most in flight at once: ${stats.maxInFlight}`);
+}
+
+async function sweepPhase(title: string, source: 'resourceGraph' | 'arm', withStore: boolean): Promise<{ wallMs: number; result: SweepResult }> {
+  const local = await startLocalAzureProcess({
+    fleet: fleetOptions,
     withTables: withStore,
     faults: { routes: { '*': { latencyMs } } },
-    settings: { FLEETGUARD_SWEEP_CONCURRENCY: String(concurrency) },
+    settings: { FLEETGUARD_SWEEP_CONCURRENCY: String(concurrency), FLEETGUARD_INVENTORY_SOURCE: source },
   });
   try {
     const clients = createAzureClients(local.config);
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
-    const result = await runSweep(
-      sweepDependencies(clients, { withStore }),
-      { subscriptions: withStore ? [] : generatedSubscriptions(fleetOptions), concurrency, trigger: 'bench' },
+    const result = await runSweep(sweepDependencies(clients, { withStore }), { subscriptions: [], concurrency, trigger: 'bench' });
+    const wallMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
+    const stats = await local.stats();
+    const bound = lowerBound(source, stats.total);
+    console.log(`\n## ${title}`);
+    console.log(`status ${result.status}, ${result.stats.clusters} clusters, ${result.stats.findings.total} findings, ${result.errors.length} errors${result.stats.store ? `, store ${JSON.stringify(result.stats.store)}` : ''}`);
+    console.log(`wall time ${wallMs.toFixed(0)} ms; sweep CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms`);
+    console.log(`lower bound ${bound.rounds} rounds × ${latencyMs} ms = ${bound.rounds * latencyMs} ms (${bound.explain}); ratio ${(wallMs / (bound.rounds * latencyMs)).toFixed(2)}`);
+    printCalls(stats);
+    const inventoryCalls = (stats.countsByRoute['arm.listManagedClusters'] ?? 0) + (stats.countsByRoute['arm.listKubernetesVersions'] ?? 0) + (stats.countsByRoute['arm.listSubscriptions'] ?? 0);
+    const budget = (fleetOptions.subscriptions + fleetOptions.locations + logQueries) * 1;
+    console.log(`calls budget (subscriptions + locations + workspaces × detections) × pages: ${stats.total} vs ${budget} × pages (inventory via ARM: ${inventoryCalls})`);
+    console.log(`peak RSS so far (sweep process): ${peakRssMb()} MB; simulator process RSS ${stats.rssMb} MB`);
+    return { wallMs, result };
+  } finally {
+    await local.close();
+  }
+}
+
+/** What a sweep without the batching would do: one call per cluster for versions, policy and logs. */
+async function naivePhase(): Promise<void> {
+  const local = await startLocalAzureProcess({
+    fleet: fleetOptions,
+    withTables: false,
+    faults: { routes: { '*': { latencyMs } } },
+    settings: { FLEETGUARD_INVENTORY_SOURCE: 'arm' },
+  });
+  try {
+    const clients = createAzureClients(local.config);
+    const limit = pLimit(concurrency);
+    const started = performance.now();
+    const subscriptions = await clients.fleet.listSubscriptionIds();
+    const listings = await Promise.all(subscriptions.map((id) => limit(() => clients.fleet.listClusters(id))));
+    const clusters = listings.flatMap((listing) => listing.clusters).slice(0, naiveClusters);
+    const detection = DETECTIONS[0]!;
+    const query = prepareDetectionQuery(detection, { lookbackMinutes: 60, threshold: detection.threshold });
+    let failures = 0;
+    await Promise.all(
+      clusters.flatMap((cluster) => [
+        limit(() => clients.containerService.controlPlaneUpgrades(cluster).catch(() => (failures += 1))),
+        limit(() => clients.policyInsights.listNonCompliantClusterStatesInResourceGroup(cluster.subscriptionId, cluster.resourceGroup).catch(() => (failures += 1))),
+        limit(() => clients.logs.reader.query(cluster.logWorkspaceIds[0] ?? '', scopeToCluster(query, cluster.id), 60).catch(() => (failures += 1))),
+      ]),
     );
     const wallMs = performance.now() - started;
-    const calls = local.simulator.requests.countsByRoute();
-    const totalCalls = Object.values(calls).reduce((sum, count) => sum + count, 0);
-    // The calls that must happen: the subscription list (when discovering), then the cluster lists at
-    // `concurrency` at a time, then the versions calls at `concurrency` at a time.
-    // Stages run one after another, each `concurrency` calls at a time: discovery, cluster lists,
-    // versions, policy (two per subscription), detections (workspaces × detections).
-    const rounds =
-      (withStore ? 1 : 0) +
-      Math.ceil(fleetOptions.subscriptions / concurrency) +
-      Math.ceil(fleetOptions.locations / concurrency) +
-      Math.ceil((2 * fleetOptions.subscriptions) / concurrency) +
-      Math.ceil((fleetOptions.workspaces * DETECTIONS.length) / concurrency);
-    console.log(`\n## Sweep ${withStore ? 'with findings store (in-process Azurite)' : 'report only (no store)'}`);
-    console.log(`status ${result.status}, ${result.stats.clusters} clusters, ${result.stats.findings.total} findings, errors ${result.errors.length}`);
-    console.log(`wall time: ${wallMs.toFixed(0)} ms (lower bound ${rounds} rounds × ${latencyMs} ms = ${rounds * latencyMs} ms)`);
-    console.log(`HTTP calls: ${totalCalls} ${JSON.stringify(calls)} for ${fleetOptions.clusters} clusters`);
-    const policyCalls = calls['policy.queryResults'] ?? 0;
-    const logCalls = calls['logs.query'] ?? 0;
-    console.log(`inventory calls: ${totalCalls - policyCalls - logCalls} (expected subscriptions + locations (+ discovery) = ${fleetOptions.subscriptions + fleetOptions.locations + (withStore ? 1 : 0)})`);
-    console.log(`policy calls: ${policyCalls} (expected 2 per subscription — non-compliant states and the compliance summary — plus extra pages: ${2 * fleetOptions.subscriptions})`);
-    console.log(`log calls: ${logCalls} (expected workspaces × detections = ${fleetOptions.workspaces} × ${DETECTIONS.length} = ${fleetOptions.workspaces * DETECTIONS.length})`);
-    console.log(`policy compliance ${result.stats.policy.percent ?? '-'}%, findings by rule: ${JSON.stringify(result.stats.findings.byRule)}`);
-    if (result.stats.store) console.log(`store: ${JSON.stringify(result.stats.store)}`);
-    console.log(`max concurrent calls seen by the simulator: ${local.simulator.requests.maxInFlight}`);
+    const stats = await local.stats();
+    console.log(`\n## Naive per-cluster sweep (${clusters.length} clusters: upgrade profile, policy states and one log query each)`);
+    console.log(`wall time ${wallMs.toFixed(0)} ms for ${clusters.length} clusters${clusters.length < fleetOptions.clusters ? ` (≈ ${((wallMs * fleetOptions.clusters) / clusters.length / 1000).toFixed(0)} s for all ${fleetOptions.clusters})` : ''}; ${failures} failed calls`);
+    console.log(`lower bound ${rounds(stats.total)} rounds × ${latencyMs} ms = ${rounds(stats.total) * latencyMs} ms; and it still runs 1 of ${DETECTIONS.length} detections`);
+    printCalls(stats);
   } finally {
     await local.close();
   }
@@ -77,6 +159,11 @@ async function benchmark(withStore: boolean): Promise<void> {
 
 console.log(`# Sweep benchmark: ${fleetOptions.clusters} clusters, ${fleetOptions.subscriptions} subscriptions, ${fleetOptions.locations} locations, ${fleetOptions.workspaces} workspaces, ${latencyMs} ms per call, concurrency ${concurrency}`);
 console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${megabytes(totalmem())} RAM, Node ${process.version}`);
-await benchmark(false);
-await benchmark(true);
-console.log(`\npeak RSS of the process (simulator, Azurite and sweep together): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+console.log(`fleet: ${shape.subscriptionsWithClusters} subscriptions with clusters, ${shape.nonCompliant} non-compliant policy states, ${shape.summaryRows} (resource, state) pairs, ${logQueries} log queries`);
+const graph = await sweepPhase('Default sweep (Resource Graph inventory), report only', 'resourceGraph', false);
+await sweepPhase('Default sweep with the findings store (Azurite in the child process)', 'resourceGraph', true);
+const arm = await sweepPhase('Per-subscription ARM inventory, report only', 'arm', false);
+const same = JSON.stringify(graph.result.findings.map((finding) => finding.fingerprint).sort()) === JSON.stringify(arm.result.findings.map((finding) => finding.fingerprint).sort());
+console.log(`\nResource Graph vs ARM listing: ${(arm.wallMs / graph.wallMs).toFixed(2)}× faster, same findings: ${same}`);
+await naivePhase();
+console.log(`\npeak RSS of the sweep process over all phases: ${peakRssMb()} MB`);

@@ -60,7 +60,8 @@ describe('inventory through Azure Resource Graph', () => {
     const arm = await fleetWith({ snapshot: generateFleet(options), settings: ARM });
     const graph = await fleetWith({ snapshot: generateFleet(options), settings: GRAPH, graphPageSize: 100 });
     const viaArm = await arm.sweep();
-    const viaGraph = await graph.sweep();
+    // One slot: one request per query, whose pages follow each other.
+    const viaGraph = await graph.sweep({ concurrency: 1 });
     expect(viaGraph.status).toBe('succeeded');
     expect(viaGraph.stats.clusters).toBe(300);
     expect(outcome(viaGraph)).toEqual(outcome(viaArm));
@@ -75,6 +76,14 @@ describe('inventory through Azure Resource Graph', () => {
     expect(calls['arm.listManagedClusters']).toBeUndefined();
     expect(calls['policy.queryResults']).toBeUndefined();
     expect(calls['arm.listKubernetesVersions']).toBe(3);
+
+    // With four slots each query is split by subscription into four requests paging side by side.
+    graph.local.simulator.requests.clear();
+    graph.local.simulator.faults.configure({ routes: { 'graph.resources': { latencyMs: 20 } } });
+    const split = await graph.sweep({ concurrency: 4 });
+    expect(outcome(split)).toEqual(outcome(viaArm));
+    expect(graph.local.simulator.requests.maxInFlight).toBe(4);
+    expect(graph.local.simulator.requests.count('graph.resources')).toBeGreaterThanOrEqual(4 * 4);
   });
 
   it('a subscription Resource Graph does not vouch for is listed through ARM, where a 403 is reported instead of an empty subscription', async () => {
