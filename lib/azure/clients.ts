@@ -2,6 +2,8 @@
  * Composition root: every SDK client the app uses, built once from configuration. Real Azure uses
  * DefaultAzureCredential; the simulator target uses its endpoint, its CA and a static token.
  */
+import type { LimitFunction } from 'p-limit';
+
 import { AlertPipeline } from '../alerts/alertPipeline.js';
 import { AlertStore } from '../alerts/alertStore.js';
 import type { FleetGuardConfig } from '../config.js';
@@ -20,6 +22,7 @@ import { createCredential } from './credential.js';
 import { lazyAdapter } from './lazyAdapter.js';
 import type { LogAnalyticsAdapter } from './logAnalytics.js';
 import type { PolicyInsightsAdapter } from './policyInsights.js';
+import type { ResourceGraphAdapter } from './resourceGraph.js';
 import type { SubscriptionsAdapter } from './subscriptions.js';
 import { createTableClient } from './tables.js';
 
@@ -53,12 +56,20 @@ export function createAzureClients(config: FleetGuardConfig, options: AzureClien
   // Cold start: each SDK package is imported on its adapter's first call, not when the app loads.
   const containerService = lazyAdapter<ContainerServiceAdapter>(async () => new (await import('./containerService.js')).ContainerServiceAdapter(credential, config.azure, retry));
   const subscriptions = lazyAdapter<SubscriptionsAdapter>(async () => new (await import('./subscriptions.js')).SubscriptionsAdapter(credential, config.azure, retry));
+  // One Resource Graph query for all subscriptions' clusters and policy states (see BENCHMARKS.md).
+  const graph = config.sweep.inventorySource === 'resourceGraph' ? lazyAdapter<ResourceGraphAdapter>(async () => new (await import('./resourceGraph.js')).ResourceGraphAdapter(credential, config.azure, retry)) : undefined;
   const fleet: FleetReader = {
     listSubscriptionIds: () => subscriptions.listEnabledSubscriptionIds(),
     listClusters: (subscriptionId) => containerService.listClusters(subscriptionId),
     listKubernetesVersions: (subscriptionId, location) => containerService.listKubernetesVersions(subscriptionId, location),
+    ...(graph ? { listClustersAcross: (subscriptionIds: readonly string[], slots: LimitFunction) => graph.listClusters(subscriptionIds, slots) } : {}),
   };
-  const policy = lazyAdapter<PolicyInsightsAdapter>(async () => new (await import('./policyInsights.js')).PolicyInsightsAdapter(credential, config.azure, retry));
+  const policyInsights = lazyAdapter<PolicyInsightsAdapter>(async () => new (await import('./policyInsights.js')).PolicyInsightsAdapter(credential, config.azure, retry));
+  const policy: PolicyReader = {
+    listNonCompliantClusterStates: (subscriptionId) => policyInsights.listNonCompliantClusterStates(subscriptionId),
+    summarizeClusterCompliance: (subscriptionId) => policyInsights.summarizeClusterCompliance(subscriptionId),
+    ...(graph ? { acrossSubscriptions: graph } : {}),
+  };
   const logs = {
     reader: lazyAdapter<LogAnalyticsAdapter>(async () => new (await import('./logAnalytics.js')).LogAnalyticsAdapter(credential, config.azure, config.logs.endpoint, retry)),
     settings: { detections: DETECTIONS, configuredWorkspaces: config.logs.workspaces, lookbackMinutes: config.logs.lookbackMinutes, thresholds: config.logs.thresholds },
@@ -70,7 +81,7 @@ export function createAzureClients(config: FleetGuardConfig, options: AzureClien
     policy,
     logs,
     containerService,
-    policyInsights: policy,
+    policyInsights,
     findings: storage === undefined ? undefined : new FindingsStore(createTableClient(storage, config.tables.findings, credential)),
     sweeps: storage === undefined ? undefined : new SweepRecordStore(createTableClient(storage, config.tables.sweeps, credential)),
     notices: storage === undefined ? undefined : new NoticeStore(createTableClient(storage, config.tables.events, credential)),
