@@ -40,6 +40,8 @@ export interface FleetGuardConfig {
     /** Workspaces (ARM ids) queried besides those the clusters reference. */
     workspaces: string[];
     lookbackMinutes: number;
+    /** How long one query may take before it counts as failed (the server is told the same). */
+    queryTimeoutSeconds: number;
     /** Threshold overrides by detection id. */
     thresholds: Record<string, number>;
   };
@@ -74,6 +76,7 @@ export const SETTINGS: readonly SettingDescription[] = [
   { name: 'FLEETGUARD_ARM_ENDPOINT', description: 'Azure Resource Manager endpoint (sovereign clouds, simulator)', defaultValue: 'https://management.azure.com', requiredInAzure: false },
   { name: 'FLEETGUARD_ARM_CA_FILE', description: 'PEM file of the CA that signs the simulator certificate (simulator only)', requiredInAzure: false },
   { name: 'FLEETGUARD_LOG_WORKSPACES', description: 'Comma-separated Log Analytics workspace resource ids to query besides those the clusters reference (e.g. where AKS diagnostic settings send audit logs)', requiredInAzure: false },
+  { name: 'FLEETGUARD_LOG_QUERY_TIMEOUT_SECONDS', description: 'Time one Log Analytics query may take before its workspace counts as failed for that detection (1-600)', defaultValue: '120', requiredInAzure: false },
   { name: 'FLEETGUARD_DETECTION_LOOKBACK_MINUTES', description: 'Look-back window of the KQL detections (5-1440)', defaultValue: '60', requiredInAzure: false },
   { name: 'FLEETGUARD_DETECTION_THRESHOLDS', description: 'JSON object of threshold overrides by detection id, e.g. {"failed-api-auth": 20}', requiredInAzure: false },
   { name: 'FLEETGUARD_LOGS_ENDPOINT', description: 'Log Analytics query endpoint including /v1 (sovereign clouds); the simulator serves it beside ARM', defaultValue: 'https://api.loganalytics.io/v1', requiredInAzure: false },
@@ -183,6 +186,7 @@ const environmentSchema = z.object({
       .transform((value) => value ?? []),
   ),
   FLEETGUARD_DETECTION_LOOKBACK_MINUTES: integerSetting(60, 5, 1440),
+  FLEETGUARD_LOG_QUERY_TIMEOUT_SECONDS: integerSetting(120, 1, 600),
   FLEETGUARD_DETECTION_THRESHOLDS: optionalText.pipe(
     z
       .string()
@@ -265,6 +269,7 @@ export function parseConfig(env: Environment): FleetGuardConfig {
       endpoint: settings.FLEETGUARD_LOGS_ENDPOINT ?? (azure.kind === 'simulator' ? `${azure.armEndpoint}/v1` : 'https://api.loganalytics.io/v1'),
       workspaces: settings.FLEETGUARD_LOG_WORKSPACES,
       lookbackMinutes: settings.FLEETGUARD_DETECTION_LOOKBACK_MINUTES,
+      queryTimeoutSeconds: settings.FLEETGUARD_LOG_QUERY_TIMEOUT_SECONDS,
       thresholds: settings.FLEETGUARD_DETECTION_THRESHOLDS,
     },
     storage,

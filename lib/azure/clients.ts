@@ -71,23 +71,23 @@ export function createAzureClients(config: FleetGuardConfig, options: AzureClien
     ...(graph ? { acrossSubscriptions: graph } : {}),
   };
   const logs = {
-    reader: lazyAdapter<LogAnalyticsAdapter>(async () => new (await import('./logAnalytics.js')).LogAnalyticsAdapter(credential, config.azure, config.logs.endpoint, retry)),
+    reader: lazyAdapter<LogAnalyticsAdapter>(async () => new (await import('./logAnalytics.js')).LogAnalyticsAdapter(credential, config.azure, config.logs.endpoint, retry, config.logs.queryTimeoutSeconds)),
     settings: { detections: DETECTIONS, configuredWorkspaces: config.logs.workspaces, lookbackMinutes: config.logs.lookbackMinutes, thresholds: config.logs.thresholds },
   };
   const storage = config.storage;
-  const alertStore = storage === undefined ? undefined : new AlertStore(createTableClient(storage, config.tables.alerts, credential));
+  const alertStore = storage === undefined ? undefined : new AlertStore(createTableClient(storage, config.tables.alerts, credential, retry));
   return {
     fleet,
     policy,
     logs,
     containerService,
     policyInsights,
-    findings: storage === undefined ? undefined : new FindingsStore(createTableClient(storage, config.tables.findings, credential)),
-    sweeps: storage === undefined ? undefined : new SweepRecordStore(createTableClient(storage, config.tables.sweeps, credential)),
-    notices: storage === undefined ? undefined : new NoticeStore(createTableClient(storage, config.tables.events, credential)),
+    findings: storage === undefined ? undefined : new FindingsStore(createTableClient(storage, config.tables.findings, credential, retry)),
+    sweeps: storage === undefined ? undefined : new SweepRecordStore(createTableClient(storage, config.tables.sweeps, credential, retry)),
+    notices: storage === undefined ? undefined : new NoticeStore(createTableClient(storage, config.tables.events, credential, retry)),
     alertStore,
     alerts: alertStore === undefined || config.alerts === undefined ? undefined : new AlertPipeline(config.alerts, alertStore),
-    rollouts: storage === undefined ? undefined : new RolloutStore(createTableClient(storage, config.tables.rollouts, credential)),
+    rollouts: storage === undefined ? undefined : new RolloutStore(createTableClient(storage, config.tables.rollouts, credential, retry)),
   };
 }
 

@@ -2,7 +2,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import { LogsQueryClient, LogsQueryResultStatus,type LogsTable } from '@azure/monitor-query-logs';
 
 import type { AzureTarget } from '../config.js';
-import { toFleetGuardError } from '../errors.js';
+import { FleetGuardError, toFleetGuardError } from '../errors.js';
 import type { RetrySettings } from './clientOptions.js';
 
 export interface LogsQueryOutcome {
@@ -25,7 +25,14 @@ function tableRows(table: LogsTable | undefined): Record<string, unknown>[] {
 export class LogAnalyticsAdapter {
   private readonly client: LogsQueryClient;
 
-  constructor(credential: TokenCredential, target: AzureTarget, endpoint: string, retry: RetrySettings) {
+  constructor(
+    credential: TokenCredential,
+    target: AzureTarget,
+    endpoint: string,
+    retry: RetrySettings,
+    /** Client-side limit per query: a workspace that never answers must not hold the sweep. */
+    private readonly timeoutSeconds = 120,
+  ) {
     const scope = target.kind === 'simulator' ? 'https://api.loganalytics.io/.default' : `${new URL(endpoint).origin}/.default`;
     this.client = new LogsQueryClient(credential, {
       endpoint,
@@ -38,11 +45,22 @@ export class LogAnalyticsAdapter {
 
   async query(workspaceResourceId: string, query: string, lookbackMinutes: number): Promise<LogsQueryOutcome> {
     try {
-      const result = await this.client.queryResource(workspaceResourceId, query, { duration: `PT${lookbackMinutes}M` }, { serverTimeoutInSeconds: 120 });
+      const result = await this.client.queryResource(
+        workspaceResourceId,
+        query,
+        { duration: `PT${lookbackMinutes}M` },
+        // The server is asked to stop at the same time; the client-side timeout covers a server (or
+        // a network) that does not answer at all. It is `requestOptions.timeout` because
+        // monitor-query-logs 1.0.0 drops `abortSignal` when it converts the query options.
+        { serverTimeoutInSeconds: this.timeoutSeconds, requestOptions: { timeout: this.timeoutSeconds * 1000 } },
+      );
       if (result.status === LogsQueryResultStatus.Success) return { rows: tableRows(result.tables[0]), partialError: undefined };
       const error = result.partialError;
       return { rows: tableRows(result.partialTables[0]), partialError: `${error.code ?? 'PartialError'}: ${error.message ?? 'partial result'}` };
     } catch (error) {
+      if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
+        throw new FleetGuardError('serverError', `query: no answer within ${this.timeoutSeconds} s (timed out)`, { cause: error });
+      }
       throw toFleetGuardError(error, 'query');
     }
   }

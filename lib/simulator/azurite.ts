@@ -4,6 +4,7 @@
  * Azurite is a development dependency, loaded only when this is called.
  */
 import { createRequire } from 'node:module';
+import path from 'node:path';
 
 /** Azurite's well-known development account; not a secret. */
 const ACCOUNT = 'devstoreaccount1';
@@ -25,7 +26,17 @@ interface AzuriteTableServer {
 type TableServerConstructor = new (configuration: unknown) => AzuriteTableServer;
 type TableConfigurationConstructor = new (...args: unknown[]) => unknown;
 
-export async function startAzuriteTables(): Promise<RunningAzurite> {
+export interface AzuriteOptions {
+  /**
+   * Keep the tables in this folder (LokiJS file) instead of memory, so a stopped Azurite can be
+   * started again with its data, as a restarted emulator or service would have it.
+   */
+  location?: string;
+  /** Listen on this port (restarting on the same endpoint); default any free one. */
+  port?: number;
+}
+
+export async function startAzuriteTables(options: AzuriteOptions = {}): Promise<RunningAzurite> {
   const require = createRequire(import.meta.url);
   let TableServer: TableServerConstructor;
   let TableConfiguration: TableConfigurationConstructor;
@@ -37,9 +48,9 @@ export async function startAzuriteTables(): Promise<RunningAzurite> {
   }
   const configuration = new TableConfiguration(
     '127.0.0.1', // host
-    0, // port: any free one
+    options.port ?? 0, // port: any free one unless restarting
     undefined, // keep-alive timeout
-    ':memory:', // metadata db path (unused with in-memory persistence)
+    options.location === undefined ? ':memory:' : path.join(options.location, '__azurite_db_table__.json'), // metadata db path
     false, // debug log
     false, // access log
     undefined,
@@ -51,7 +62,7 @@ export async function startAzuriteTables(): Promise<RunningAzurite> {
     '',
     undefined,
     false,
-    true, // in-memory persistence
+    options.location === undefined, // in-memory persistence
   );
   const server = new TableServer(configuration);
   await server.start();

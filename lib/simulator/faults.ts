@@ -12,7 +12,8 @@ export interface FailureShare {
 
 export interface RouteFaults {
   latencyMs?: number;
-  throttle?: FailureShare & { retryAfterSeconds?: number };
+  /** `retryAfterMs` sends `retry-after-ms` (which Azure SDKs read first) as well as `Retry-After`. */
+  throttle?: FailureShare & { retryAfterSeconds?: number; retryAfterMs?: number };
   serverError?: FailureShare & { status?: 500 | 503 };
 }
 
@@ -25,12 +26,14 @@ export interface FaultPlan {
   failingWorkspaces?: string[];
   /** Log Analytics workspaces whose queries return a partial result (PartialError). */
   partialWorkspaces?: string[];
+  /** Log Analytics workspaces whose queries never answer (until the simulator closes). */
+  hangingWorkspaces?: string[];
   seed?: number;
 }
 
 export type FaultDecision =
   | { kind: 'none' }
-  | { kind: 'throttle'; retryAfterSeconds: number }
+  | { kind: 'throttle'; retryAfterSeconds: number; retryAfterMs: number | undefined }
   | { kind: 'serverError'; status: number }
   | { kind: 'forbidden' };
 
@@ -59,10 +62,11 @@ export class FaultInjector {
   }
 
   /** How a query to this workspace should fail, if at all. */
-  workspaceFault(workspaceId: string): 'failing' | 'partial' | undefined {
+  workspaceFault(workspaceId: string): 'failing' | 'partial' | 'hanging' | undefined {
     const matches = (entries: string[] | undefined) =>
       entries?.some((entry) => workspaceId.toLowerCase() === entry.toLowerCase() || workspaceId.toLowerCase().endsWith(`/workspaces/${entry.toLowerCase()}`)) === true;
     if (matches(this.plan.failingWorkspaces)) return 'failing';
+    if (matches(this.plan.hangingWorkspaces)) return 'hanging';
     if (matches(this.plan.partialWorkspaces)) return 'partial';
     return undefined;
   }
@@ -85,7 +89,8 @@ export class FaultInjector {
     this.seenPerRoute.set(route, seen);
     if (faults === undefined) return { kind: 'none' };
     if (faults.throttle && this.hits(faults.throttle, seen)) {
-      return { kind: 'throttle', retryAfterSeconds: faults.throttle.retryAfterSeconds ?? 1 };
+      const { retryAfterMs } = faults.throttle;
+      return { kind: 'throttle', retryAfterSeconds: faults.throttle.retryAfterSeconds ?? (retryAfterMs === undefined ? 1 : Math.ceil(retryAfterMs / 1000)), retryAfterMs };
     }
     if (faults.serverError && this.hits(faults.serverError, seen)) {
       return { kind: 'serverError', status: faults.serverError.status ?? 500 };

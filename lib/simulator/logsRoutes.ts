@@ -49,7 +49,7 @@ function withAnomalies(fleet: FleetState, detectionId: string, tables: JsonObjec
 
 const HEALTH_IDS = new Set(['failed-api-auth', 'crashloop', 'node-not-ready']);
 
-function answer(fleet: FleetState, faults: FaultInjector, workspaceId: string, request: SimulatorRequest): SimulatorResponse {
+function answer(fleet: FleetState, faults: FaultInjector, workspaceId: string, request: SimulatorRequest): SimulatorResponse | Promise<SimulatorResponse> {
   const body = request.body as { query?: unknown } | undefined;
   if (typeof body?.query !== 'string') return logsError(400, 'BadArgumentError', 'The request had some invalid properties: query is required.');
   if (!knownWorkspaces(fleet).has(workspaceId.toLowerCase())) {
@@ -57,6 +57,8 @@ function answer(fleet: FleetState, faults: FaultInjector, workspaceId: string, r
   }
   const fault = faults.workspaceFault(workspaceId);
   if (fault === 'failing') return logsError(500, 'InternalServerError', 'The simulator was told to fail queries to this workspace.');
+  // A workspace that never answers: the client's own timeout has to end the query.
+  if (fault === 'hanging') return new Promise<SimulatorResponse>(() => undefined);
   const detectionId = MARKER.exec(body.query)?.[1];
   if (detectionId === undefined) return logsError(400, 'SemanticError', 'The simulator answers only fleetguard detection queries.');
   const stored = fleet.logs.get(detectionId);

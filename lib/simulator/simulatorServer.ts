@@ -112,6 +112,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
           case 'throttle':
             return armError(429, 'SubscriptionRequestsThrottled', 'Number of requests exceeded the limit. Please retry after the time in Retry-After.', {
               'retry-after': String(fault.retryAfterSeconds),
+              ...(fault.retryAfterMs === undefined ? {} : { 'retry-after-ms': String(fault.retryAfterMs) }),
             });
           case 'serverError':
             return armError(fault.status, fault.status === 503 ? 'ServiceUnavailable' : 'InternalServerError', 'The simulator was told to fail this request.');

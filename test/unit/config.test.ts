@@ -96,13 +96,19 @@ describe('configuration', () => {
 
 describe('detection settings', () => {
   it('defaults: one hour, catalog thresholds, the public Logs endpoint', () => {
-    expect(parseConfig({}).logs).toEqual({ endpoint: 'https://api.loganalytics.io/v1', workspaces: [], lookbackMinutes: 60, thresholds: {} });
+    expect(parseConfig({}).logs).toEqual({ endpoint: 'https://api.loganalytics.io/v1', workspaces: [], lookbackMinutes: 60, queryTimeoutSeconds: 120, thresholds: {} });
   });
 
   it('parses workspaces, look-back and threshold overrides', () => {
     const workspace = '/subscriptions/1/resourceGroups/ops/providers/Microsoft.OperationalInsights/workspaces/audit';
     const config = parseConfig({ FLEETGUARD_LOG_WORKSPACES: workspace, FLEETGUARD_DETECTION_LOOKBACK_MINUTES: '30', FLEETGUARD_DETECTION_THRESHOLDS: '{"failed-api-auth": 25}' });
     expect(config.logs).toMatchObject({ workspaces: [workspace], lookbackMinutes: 30, thresholds: { 'failed-api-auth': 25 } });
+  });
+
+  it('a log query timeout outside 1-600 s is named', () => {
+    expect(parseConfig({ FLEETGUARD_LOG_QUERY_TIMEOUT_SECONDS: '5' }).logs.queryTimeoutSeconds).toBe(5);
+    expect(() => parseConfig({ FLEETGUARD_LOG_QUERY_TIMEOUT_SECONDS: '0' })).toThrow(/FLEETGUARD_LOG_QUERY_TIMEOUT_SECONDS/);
+    expect(() => parseConfig({ FLEETGUARD_INVENTORY_SOURCE: 'graph' })).toThrow(/FLEETGUARD_INVENTORY_SOURCE/);
   });
 
   it('names each malformed detection setting', () => {
