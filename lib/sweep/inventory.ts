@@ -3,7 +3,7 @@
  * concurrency. Never one call per cluster. A failing subscription or location is recorded and the
  * rest carries on.
  */
-import pLimit from 'p-limit';
+import pLimit, { type LimitFunction } from 'p-limit';
 
 import type { ClusterListing } from '../azure/containerService.js';
 import { toFleetGuardError } from '../errors.js';
@@ -29,14 +29,21 @@ export interface Inventory {
   errors: SweepError[];
 }
 
+/** The clusters, once listed (before the versions of their locations are known). */
+export type ListedInventory = Pick<Inventory, 'listedSubscriptions' | 'incompleteSubscriptions' | 'clusters'>;
+
 export interface InventoryOptions {
   subscriptions: readonly string[];
   concurrency: number;
+  /** Shared with the caller's other work, so the sweep as a whole stays within the concurrency. */
+  limit?: LimitFunction;
+  /** Work that needs only the listed clusters: it runs while the versions are fetched. */
+  alongsideVersions?: (listed: ListedInventory) => Promise<void>;
   onProgress?: (progress: InventoryProgress) => void;
 }
 
 export async function collectInventory(reader: FleetReader, options: InventoryOptions): Promise<Inventory> {
-  const limit = pLimit(options.concurrency);
+  const limit = options.limit ?? pLimit(options.concurrency);
   const errors: SweepError[] = [];
   const listedSubscriptions: string[] = [];
   const failedSubscriptions: string[] = [];
@@ -85,17 +92,21 @@ export async function collectInventory(reader: FleetReader, options: InventoryOp
     ),
   );
 
-  const versionsByLocation = await collectVersions(reader, clusters, limit, errors, options.onProgress);
   // Deterministic order whatever the completion order was.
   clusters.sort((left, right) => left.id.toLowerCase().localeCompare(right.id.toLowerCase()));
-  return { listedSubscriptions: listedSubscriptions.sort(), failedSubscriptions: failedSubscriptions.sort(), incompleteSubscriptions, clusters, versionsByLocation, errors };
+  listedSubscriptions.sort();
+  const [versionsByLocation] = await Promise.all([
+    collectVersions(reader, clusters, limit, errors, options.onProgress),
+    options.alongsideVersions?.({ listedSubscriptions, incompleteSubscriptions, clusters }),
+  ]);
+  return { listedSubscriptions, failedSubscriptions: failedSubscriptions.sort(), incompleteSubscriptions, clusters, versionsByLocation, errors };
 }
 
 /** One call per location, through a subscription that has clusters there; a second one is tried on failure. */
 async function collectVersions(
   reader: FleetReader,
   clusters: readonly Cluster[],
-  limit: ReturnType<typeof pLimit>,
+  limit: LimitFunction,
   errors: SweepError[],
   onProgress: InventoryOptions['onProgress'],
 ): Promise<Map<string, KubernetesVersionCatalog>> {

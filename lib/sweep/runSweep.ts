@@ -20,7 +20,7 @@ import { type Coverage, markEvaluated } from './coverage.js';
 import { type DetectionSettings, type DetectionStageResult, type LogsReader, runDetectionStage } from './detectionStage.js';
 import type { FleetReader } from './fleetReader.js';
 import { collectInventory, type Inventory, type InventoryProgress } from './inventory.js';
-import { type PolicyReader, runPolicyStage } from './policyStage.js';
+import { type PolicyReader, type PolicyStageResult, runPolicyStage } from './policyStage.js';
 import type { SweepRecordStore } from './sweepRecordStore.js';
 import type { ClusterSummary, SweepError, SweepResult, SweepStats, SweepStatus } from './sweepResult.js';
 
@@ -56,15 +56,31 @@ export async function runSweep(deps: SweepDependencies, options: SweepOptions): 
   const errors: SweepError[] = [];
 
   const subscriptions = await resolveSubscriptions(deps.fleet, options.subscriptions, errors);
+  // Policy and detections need only the listed clusters, not each other nor the versions: they run
+  // while the versions load, all sharing one limit so the sweep never has more than `concurrency`
+  // calls in flight.
+  const limit = pLimit(options.concurrency);
+  const coverage: Coverage = new Map();
+  let policy: PolicyStageResult | undefined;
+  let detections: DetectionStageResult | undefined;
+  // Kept apart so the report lists errors in stage order, whatever order they happened in.
+  const policyErrors: SweepError[] = [];
+  const detectionErrors: SweepError[] = [];
   const inventory = await collectInventory(deps.fleet, {
     subscriptions,
     concurrency: options.concurrency,
+    limit,
+    alongsideVersions: async (listed) => {
+      [policy, detections] = await Promise.all([
+        deps.policy ? runPolicyStage(deps.policy, listed.clusters, listed.listedSubscriptions, limit, coverage, policyErrors) : undefined,
+        deps.logs ? runDetectionStage(deps.logs.reader, listed.clusters, deps.logs.settings, limit, coverage, detectionErrors) : undefined,
+      ]);
+    },
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
-  errors.push(...inventory.errors);
+  errors.push(...inventory.errors, ...policyErrors, ...detectionErrors);
 
-  const findings: Finding[] = [];
-  const coverage: Coverage = new Map();
+  const findings: Finding[] = [...(policy?.findings ?? []), ...(detections?.findings ?? [])];
   for (const cluster of inventory.clusters) {
     const evaluation = evaluateCluster(cluster, inventory.versionsByLocation.get(cluster.location));
     findings.push(...evaluation.findings);
@@ -83,16 +99,6 @@ export async function runSweep(deps: SweepDependencies, options: SweepOptions): 
       errors.push({ scope: 'store', target: 'notices', reason: failure.reason, message: `${failure.message} (support and rolling rules skipped)` });
     }
   }
-
-  // Policy and detections need only the inventory, not each other: they run together, sharing one
-  // limit so the sweep as a whole never has more than `concurrency` calls in flight.
-  const limit = pLimit(options.concurrency);
-  const [policy, detections] = await Promise.all([
-    deps.policy ? runPolicyStage(deps.policy, inventory.clusters, inventory.listedSubscriptions, limit, coverage, errors) : undefined,
-    deps.logs ? runDetectionStage(deps.logs.reader, inventory.clusters, deps.logs.settings, limit, coverage, errors) : undefined,
-  ]);
-  if (policy) findings.push(...policy.findings);
-  if (detections) findings.push(...detections.findings);
 
   const changes: LifecycleChange[] = [];
   const store = deps.findings
