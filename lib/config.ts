@@ -30,8 +30,12 @@ export interface FleetGuardConfig {
     schedule: string;
     /** Concurrent ARM calls per sweep stage. */
     concurrency: number;
-    /** Where clusters and policy states come from: one Resource Graph query, or per-subscription ARM calls. */
-    inventorySource: 'resourceGraph' | 'arm';
+    /**
+     * Where clusters and policy states come from: Resource Graph queries across subscriptions, or
+     * per-subscription ARM calls; `auto` takes Resource Graph when there are more subscriptions than
+     * concurrent calls (where it wins, see BENCHMARKS.md).
+     */
+    inventorySource: 'auto' | 'resourceGraph' | 'arm';
   };
   http: { maxRetries: number };
   logs: {
@@ -70,7 +74,7 @@ export const SETTINGS: readonly SettingDescription[] = [
   { name: 'FLEETGUARD_SUBSCRIPTIONS', description: 'Comma-separated subscription ids to sweep; empty = all the identity can read', requiredInAzure: false },
   { name: 'FLEETGUARD_SWEEP_SCHEDULE', description: 'NCRONTAB schedule of the fleetSweep timer (six fields)', defaultValue: '0 */15 * * * *', requiredInAzure: false },
   { name: 'FLEETGUARD_SWEEP_CONCURRENCY', description: 'Concurrent ARM calls per sweep stage (1-64)', defaultValue: '8', requiredInAzure: false },
-  { name: 'FLEETGUARD_INVENTORY_SOURCE', description: '`resourceGraph` (default: one paged Azure Resource Graph query across subscriptions for clusters and policy states, falling back per subscription when it fails) or `arm` (one list call per subscription)', defaultValue: 'resourceGraph', requiredInAzure: false },
+  { name: 'FLEETGUARD_INVENTORY_SOURCE', description: '`auto` (default: Azure Resource Graph when there are more subscriptions than FLEETGUARD_SWEEP_CONCURRENCY, else ARM), `resourceGraph` (paged Resource Graph queries across subscriptions for clusters and policy states, falling back per subscription when they fail) or `arm` (one list call per subscription)', defaultValue: 'auto', requiredInAzure: false },
   { name: 'FLEETGUARD_HTTP_MAX_RETRIES', description: 'Retries of a throttled or failed Azure call (0-10); Retry-After is honoured', defaultValue: '3', requiredInAzure: false },
   { name: 'FLEETGUARD_TARGET', description: '`azure` (default) or `simulator` for the local Azure simulator', defaultValue: 'azure', requiredInAzure: false },
   { name: 'FLEETGUARD_ARM_ENDPOINT', description: 'Azure Resource Manager endpoint (sovereign clouds, simulator)', defaultValue: 'https://management.azure.com', requiredInAzure: false },
@@ -173,7 +177,7 @@ const environmentSchema = z.object({
   ),
   FLEETGUARD_SWEEP_CONCURRENCY: integerSetting(8, 1, 64),
   FLEETGUARD_HTTP_MAX_RETRIES: integerSetting(3, 0, 10),
-  FLEETGUARD_INVENTORY_SOURCE: optionalText.pipe(z.enum(['resourceGraph', 'arm']).optional().transform((value) => value ?? 'resourceGraph')),
+  FLEETGUARD_INVENTORY_SOURCE: optionalText.pipe(z.enum(['auto', 'resourceGraph', 'arm']).optional().transform((value) => value ?? 'auto')),
   FLEETGUARD_TARGET: optionalText.pipe(z.enum(['azure', 'simulator']).optional().transform((value) => value ?? 'azure')),
   FLEETGUARD_ARM_ENDPOINT: httpsUrl('https://management.azure.com'),
   FLEETGUARD_ARM_CA_FILE: optionalText,

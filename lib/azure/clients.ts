@@ -57,12 +57,17 @@ export function createAzureClients(config: FleetGuardConfig, options: AzureClien
   const containerService = lazyAdapter<ContainerServiceAdapter>(async () => new (await import('./containerService.js')).ContainerServiceAdapter(credential, config.azure, retry));
   const subscriptions = lazyAdapter<SubscriptionsAdapter>(async () => new (await import('./subscriptions.js')).SubscriptionsAdapter(credential, config.azure, retry));
   // One Resource Graph query for all subscriptions' clusters and policy states (see BENCHMARKS.md).
-  const graph = config.sweep.inventorySource === 'resourceGraph' ? lazyAdapter<ResourceGraphAdapter>(async () => new (await import('./resourceGraph.js')).ResourceGraphAdapter(credential, config.azure, retry)) : undefined;
+  const graph = config.sweep.inventorySource !== 'arm' ? lazyAdapter<ResourceGraphAdapter>(async () => new (await import('./resourceGraph.js')).ResourceGraphAdapter(credential, config.azure, retry)) : undefined;
   const fleet: FleetReader = {
     listSubscriptionIds: () => subscriptions.listEnabledSubscriptionIds(),
     listClusters: (subscriptionId) => containerService.listClusters(subscriptionId),
     listKubernetesVersions: (subscriptionId, location) => containerService.listKubernetesVersions(subscriptionId, location),
-    ...(graph ? { listClustersAcross: (subscriptionIds: readonly string[], slots: LimitFunction) => graph.listClusters(subscriptionIds, slots) } : {}),
+    ...(graph
+      ? {
+          listClustersAcross: (subscriptionIds: readonly string[], slots: LimitFunction) => graph.listClusters(subscriptionIds, slots),
+          resourceGraphFromSubscriptions: config.sweep.inventorySource === 'auto' ? config.sweep.concurrency + 1 : 0,
+        }
+      : {}),
   };
   const policyInsights = lazyAdapter<PolicyInsightsAdapter>(async () => new (await import('./policyInsights.js')).PolicyInsightsAdapter(credential, config.azure, retry));
   const policy: PolicyReader = {

@@ -14,6 +14,12 @@ export interface FleetReader {
    * subscription id. Absent when the inventory source is ARM listing.
    */
   listClustersAcross?(subscriptionIds: readonly string[], slots: LimitFunction): Promise<Map<string, ClusterListing>>;
+  /**
+   * Resource Graph is used from this many subscriptions on (0: always). Below it, per-subscription
+   * listing is as fast and makes fewer calls: the benchmark's crossover is past one round of
+   * concurrent list calls.
+   */
+  resourceGraphFromSubscriptions?: number;
   /** The versions AKS offers in a location, asked through a subscription that has clusters there. */
   listKubernetesVersions(subscriptionId: string, location: string): Promise<KubernetesVersionCatalog>;
 }

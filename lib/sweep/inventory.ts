@@ -27,10 +27,12 @@ export interface Inventory {
   clusters: Cluster[];
   versionsByLocation: Map<string, KubernetesVersionCatalog>;
   errors: SweepError[];
+  /** Whether Resource Graph answered for (some of) the subscriptions; the policy stage follows suit. */
+  viaResourceGraph: boolean;
 }
 
 /** The clusters, once listed (before the versions of their locations are known). */
-export type ListedInventory = Pick<Inventory, 'listedSubscriptions' | 'incompleteSubscriptions' | 'clusters'>;
+export type ListedInventory = Pick<Inventory, 'listedSubscriptions' | 'incompleteSubscriptions' | 'clusters' | 'viaResourceGraph'>;
 
 export interface InventoryOptions {
   subscriptions: readonly string[];
@@ -60,7 +62,8 @@ export async function collectInventory(reader: FleetReader, options: InventoryOp
   };
 
   let perSubscription = options.subscriptions;
-  if (reader.listClustersAcross !== undefined && options.subscriptions.length > 0) {
+  let viaResourceGraph = false;
+  if (reader.listClustersAcross !== undefined && options.subscriptions.length > 0 && options.subscriptions.length >= (reader.resourceGraphFromSubscriptions ?? 0)) {
     try {
       // Subscriptions Resource Graph did not vouch for are listed one by one below.
       const listings = await reader.listClustersAcross(options.subscriptions, limit);
@@ -69,6 +72,7 @@ export async function collectInventory(reader: FleetReader, options: InventoryOp
         if (listing !== undefined) accept(subscriptionId, listing);
       }
       perSubscription = options.subscriptions.filter((id) => !listings.has(id.toLowerCase()));
+      viaResourceGraph = listings.size > 0;
       done = options.subscriptions.length - perSubscription.length;
       options.onProgress?.({ stage: 'subscriptions', done, total: options.subscriptions.length });
     } catch (error) {
@@ -97,9 +101,9 @@ export async function collectInventory(reader: FleetReader, options: InventoryOp
   listedSubscriptions.sort();
   const [versionsByLocation] = await Promise.all([
     collectVersions(reader, clusters, limit, errors, options.onProgress),
-    options.alongsideVersions?.({ listedSubscriptions, incompleteSubscriptions, clusters }),
+    options.alongsideVersions?.({ listedSubscriptions, incompleteSubscriptions, clusters, viaResourceGraph }),
   ]);
-  return { listedSubscriptions, failedSubscriptions: failedSubscriptions.sort(), incompleteSubscriptions, clusters, versionsByLocation, errors };
+  return { listedSubscriptions, failedSubscriptions: failedSubscriptions.sort(), incompleteSubscriptions, clusters, versionsByLocation, errors, viaResourceGraph };
 }
 
 /** One call per location, through a subscription that has clusters there; a second one is tried on failure. */

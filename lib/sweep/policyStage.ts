@@ -42,6 +42,8 @@ export async function runPolicyStage(
   limit: LimitFunction,
   coverage: Coverage,
   errors: SweepError[],
+  /** Use the reader's cross-subscription queries (when the inventory came from Resource Graph). */
+  options: { acrossSubscriptions: boolean } = { acrossSubscriptions: true },
 ): Promise<PolicyStageResult> {
   const findings: Finding[] = [];
   const counts: ComplianceCount[] = [];
@@ -51,7 +53,7 @@ export async function runPolicyStage(
   // Subscriptions without clusters have nothing to evaluate: no call.
   const subscriptions = listedSubscriptions.filter((subscriptionId) => clustersBySubscription.has(subscriptionId));
   let perSubscription = subscriptions;
-  if (reader.acrossSubscriptions !== undefined && subscriptions.length > 0) {
+  if (reader.acrossSubscriptions !== undefined && options.acrossSubscriptions && subscriptions.length > 0) {
     const across = reader.acrossSubscriptions;
     try {
       const readable = await across.readableSubscriptions(subscriptions, { slots: limit });

@@ -72,7 +72,7 @@ export async function runSweep(deps: SweepDependencies, options: SweepOptions): 
     limit,
     alongsideVersions: async (listed) => {
       [policy, detections] = await Promise.all([
-        deps.policy ? runPolicyStage(deps.policy, listed.clusters, listed.listedSubscriptions, limit, coverage, policyErrors) : undefined,
+        deps.policy ? runPolicyStage(deps.policy, listed.clusters, listed.listedSubscriptions, limit, coverage, policyErrors, { acrossSubscriptions: listed.viaResourceGraph }) : undefined,
         deps.logs ? runDetectionStage(deps.logs.reader, listed.clusters, deps.logs.settings, limit, coverage, detectionErrors) : undefined,
       ]);
     },

@@ -98,6 +98,17 @@ describe('inventory through Azure Resource Graph', () => {
     expect(fleet.local.simulator.requests.entries.filter((entry) => entry.route === 'arm.listManagedClusters').map((entry) => entry.path.split('/')[2])).toEqual([SUB2]);
   });
 
+  it('auto: per-subscription listing up to the concurrency, Resource Graph beyond it', async () => {
+    const fleet = await fleetWith({ snapshot: generateFleet({ clusters: 40, subscriptions: 4, locations: 2 }), settings: { FLEETGUARD_INVENTORY_SOURCE: 'auto', FLEETGUARD_SWEEP_CONCURRENCY: '4' } });
+    await fleet.sweep();
+    expect(fleet.local.simulator.requests.count('graph.resources')).toBe(0);
+    const wider = await fleetWith({ snapshot: generateFleet({ clusters: 40, subscriptions: 4, locations: 2 }), settings: { FLEETGUARD_INVENTORY_SOURCE: 'auto', FLEETGUARD_SWEEP_CONCURRENCY: '3' } });
+    await wider.sweep();
+    expect(wider.local.simulator.requests.count('graph.resources')).toBeGreaterThan(0);
+    expect(wider.local.simulator.requests.count('arm.listManagedClusters')).toBe(0);
+    expect(wider.local.simulator.requests.count('policy.queryResults')).toBe(0);
+  });
+
   it('when Resource Graph fails, the sweep falls back to per-subscription calls, reports it, and finds the same', async () => {
     const clean = await (await fleetWith({ snapshot: loadSnapshot(conformanceSample), settings: GRAPH })).sweep();
     const fleet = await fleetWith({
@@ -108,7 +119,8 @@ describe('inventory through Azure Resource Graph', () => {
     });
     const degraded = await fleet.sweep();
     expect(degraded.status).toBe('partial');
-    expect(degraded.errors.filter((error) => error.scope === 'resourceGraph').map((error) => error.target)).toEqual(['clusters', 'policy']);
+    // Reported once: with the inventory listed per subscription, policy goes per subscription too.
+    expect(degraded.errors.filter((error) => error.scope === 'resourceGraph').map((error) => error.target)).toEqual(['clusters']);
     expect(outcome(degraded)).toEqual(outcome(clean));
     expect(fleet.local.simulator.requests.count('arm.listManagedClusters')).toBeGreaterThan(0);
     expect(fleet.local.simulator.requests.count('policy.queryResults')).toBeGreaterThan(0);
