@@ -22,6 +22,11 @@ import { RESOURCE_GRAPH_QUERIES, type ResourceGraphQueryName } from './resourceG
 export const RESOURCE_GRAPH_API_VERSION = '2022-10-01';
 const MAX_SUBSCRIPTIONS_PER_REQUEST = 1000;
 const PAGE_SIZE = 1000;
+/**
+ * Resource Graph allows an identity 15 queries per 5-second window (429 with Retry-After beyond
+ * it): a query is split into at most this many requests, so a sweep's queries stay near the quota.
+ */
+const MAX_PARALLEL_REQUESTS = 4;
 /** How long the policy stage may reuse the cluster listing's answer: longer than any sweep. */
 const READABLE_TTL_MS = 10 * 60_000;
 
@@ -61,7 +66,7 @@ export class ResourceGraphAdapter {
    * paging on its own slot: the pages of a large fleet run side by side instead of in one chain.
    */
   async queryAll(name: ResourceGraphQueryName, subscriptions: readonly string[], slots?: LimitFunction): Promise<Row[]> {
-    const requests = Math.max(1, Math.min(slots?.concurrency ?? 1, subscriptions.length));
+    const requests = Math.max(1, Math.min(slots?.concurrency ?? 1, MAX_PARALLEL_REQUESTS, subscriptions.length));
     const perRequest = Math.min(MAX_SUBSCRIPTIONS_PER_REQUEST, Math.ceil(subscriptions.length / requests));
     const batches: string[][] = [];
     for (let start = 0; start < subscriptions.length; start += perRequest) batches.push(subscriptions.slice(start, start + perRequest));
@@ -98,10 +103,11 @@ export class ResourceGraphAdapter {
    * cluster listing always asks afresh (access may have been revoked since the last sweep); the
    * policy stage of the same sweep reuses that answer.
    */
-  async readableSubscriptions(subscriptions: readonly string[], options: { fresh?: boolean; slots?: LimitFunction } = {}): Promise<Set<string>> {
+  async readableSubscriptions(subscriptions: readonly string[], options: { fresh?: boolean } = {}): Promise<Set<string>> {
     const key = subscriptions.map((id) => id.toLowerCase()).sort().join(',');
     if (options.fresh === true || this.readable?.key !== key || Date.now() - this.readable.at > READABLE_TTL_MS) {
-      const rows = await this.queryAll('subscriptions', subscriptions, options.slots);
+      // One request: the answer is one small row per subscription.
+      const rows = await this.queryAll('subscriptions', subscriptions);
       const readable = new Set(rows.map((row) => (typeof row['subscriptionId'] === 'string' ? row['subscriptionId'].toLowerCase() : '')).filter(Boolean));
       this.readable = { key, at: Date.now(), value: readable };
     }
@@ -113,7 +119,7 @@ export class ResourceGraphAdapter {
    * missing from the map were not vouched for and must be listed per subscription.
    */
   async listClusters(subscriptions: readonly string[], slots?: LimitFunction): Promise<Map<string, ClusterListing>> {
-    const readable = await this.readableSubscriptions(subscriptions, { fresh: true, ...(slots ? { slots } : {}) });
+    const readable = await (slots ?? ((task: () => Promise<Set<string>>) => task()))(() => this.readableSubscriptions(subscriptions, { fresh: true }));
     const vouched = subscriptions.filter((id) => readable.has(id.toLowerCase()));
     const listings = new Map<string, ClusterListing>(vouched.map((id) => [id.toLowerCase(), { clusters: [], rejected: [] }]));
     if (vouched.length === 0) return listings;

@@ -20,7 +20,7 @@ export interface PolicyReader {
   /** The same over many subscriptions in one paged query each (Azure Resource Graph), when configured. */
   acrossSubscriptions?: {
     /** The subscriptions these queries may answer for (lower-cased); the rest go per subscription. */
-    readableSubscriptions(subscriptionIds: readonly string[], options: { slots: LimitFunction }): Promise<Set<string>>;
+    readableSubscriptions(subscriptionIds: readonly string[]): Promise<Set<string>>;
     /** `slots`: the requests of a query run within it, side by side. */
     listNonCompliantClusterStates(subscriptionIds: readonly string[], slots: LimitFunction): Promise<PolicyStateRecord[]>;
     summarizeClusterCompliance(subscriptionIds: readonly string[], slots: LimitFunction): Promise<ComplianceCount[]>;
@@ -56,7 +56,7 @@ export async function runPolicyStage(
   if (reader.acrossSubscriptions !== undefined && options.acrossSubscriptions && subscriptions.length > 0) {
     const across = reader.acrossSubscriptions;
     try {
-      const readable = await across.readableSubscriptions(subscriptions, { slots: limit });
+      const readable = await limit(() => across.readableSubscriptions(subscriptions));
       const vouched = subscriptions.filter((id) => readable.has(id.toLowerCase()));
       if (vouched.length > 0) {
         const [states, summary] = await Promise.all([across.listNonCompliantClusterStates(vouched, limit), across.summarizeClusterCompliance(vouched, limit)]);

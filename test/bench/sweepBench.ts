@@ -72,8 +72,8 @@ interface LowerBound {
  */
 function lowerBound(source: 'resourceGraph' | 'arm', totalCalls: number): LowerBound {
   if (source === 'resourceGraph') {
-    // Each query is split by subscription into `concurrency` requests that page side by side.
-    const requests = Math.min(concurrency, fleetOptions.subscriptions);
+    // Each query is split by subscription into up to 4 requests that page side by side.
+    const requests = Math.min(concurrency, 4, fleetOptions.subscriptions);
     const pages = (rows: number) => Math.max(1, Math.ceil(rows / requests / GRAPH_PAGE));
     const clusterPages = pages(fleetOptions.clusters);
     const tail = Math.max(pages(shape.nonCompliant), pages(shape.summaryRows));
