@@ -5,6 +5,8 @@
  * completed (throwing would make Event Grid retry a poison event for a day); a transient failure
  * throws so Event Grid retries.
  */
+import { createHash } from 'node:crypto';
+
 import { z } from 'zod';
 
 import type { AlertPipeline } from '../alerts/alertPipeline.js';
@@ -87,6 +89,15 @@ function clusterReference(resourceId: string, field: string): { id: string; subs
   return { id, subscriptionId: parsed.subscriptionId, resourceGroup: parsed.resourceGroup, name: parsed.name };
 }
 
+/**
+ * The sweep id a reaction writes into the findings it touches. An Event Grid id is a short GUID in
+ * practice, but any string is valid: a long one is hashed, so the findings write (a Tables property
+ * holds at most 32 K characters) cannot fail and lose the event's content.
+ */
+export function sweepIdOfEvent(eventId: string): string {
+  return eventId.length <= 200 ? `event:${eventId}` : `event:sha256:${createHash('sha256').update(eventId).digest('hex')}`;
+}
+
 async function reconcileCluster(deps: EventDependencies, event: EventEnvelope, clusters: readonly Cluster[], findings: readonly Finding[], ruleIds: readonly string[]): Promise<string> {
   const bySubscription = new Map<string, Cluster[]>();
   for (const cluster of clusters) bySubscription.set(cluster.subscriptionId, [...(bySubscription.get(cluster.subscriptionId) ?? []), cluster]);
@@ -96,7 +107,7 @@ async function reconcileCluster(deps: EventDependencies, event: EventEnvelope, c
       findings.filter((finding) => finding.subscriptionId === subscriptionId),
       {
         subscriptionId,
-        sweepId: `event:${event.id}`,
+        sweepId: sweepIdOfEvent(event.id),
         observedAt: deps.now().toISOString(),
         coverage: new Map(own.map((cluster) => [resourceKey(cluster.id), new Set(ruleIds)])),
         // Only these clusters were looked at: nothing else may be resolved as gone.

@@ -4,8 +4,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { sweepIdOfEvent } from '../../lib/events/handleEvent.js';
+import { FindingsStore } from '../../lib/findings/findingsStore.js';
+import { evaluateCluster } from '../../lib/posture/evaluateCluster.js';
+import { compliantCluster } from '../harness/clusters.js';
 import { sampleEvent } from '../harness/eventFixtures.js';
-import { azuriteConnectionString } from '../harness/tables.js';
+import { azuriteConnectionString, azuriteTable, uniqueTableName } from '../harness/tables.js';
 import { type EventInput, eventTarget } from './eventTarget.js';
 import { type FuzzApp, startFuzzApp } from './fuzzApp.js';
 import { formatCounts, type FuzzTarget, runFuzzTarget } from './fuzzTarget.js';
@@ -37,5 +41,19 @@ describe('Event Grid functions fuzzing', () => {
     const cluster = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/web/providers/Microsoft.ContainerService/managedClusters/web-dev';
     const event = sampleEvent('aks-nodepool-rolling-started.eventgrid.json', { cluster, id: 'l'.repeat(40_000) });
     await expect(app.host.invokeEventGrid('aksEvents', event)).resolves.toBeDefined();
+  });
+
+  it('regression: the sweep id a reaction writes stays short, so a long event id cannot make the findings write fail', async () => {
+    const cluster = compliantCluster({ disableLocalAccounts: false });
+    const [finding] = evaluateCluster(cluster, undefined).findings.filter((candidate) => candidate.ruleId === 'AKS-LOCAL-ACCOUNTS');
+    const scope = (sweepId: string) => ({ subscriptionId: cluster.subscriptionId, sweepId, observedAt: new Date().toISOString(), coverage: new Map(), listingComplete: false });
+    const store = new FindingsStore(azuriteTable(uniqueTableName('longid')));
+    await store.ensureTable();
+    const longId = 'm'.repeat(40_000);
+    // What the reaction wrote before: Azurite refuses the row (a Tables property holds 32 K characters).
+    await expect(store.reconcileSubscription([finding!], scope(`event:${longId}`))).rejects.toThrow();
+    expect(sweepIdOfEvent(longId).length).toBeLessThan(100);
+    expect(sweepIdOfEvent('4f8e9d7c-1b2a-4c3d-9e8f-7a6b5c4d3e2f')).toBe('event:4f8e9d7c-1b2a-4c3d-9e8f-7a6b5c4d3e2f');
+    await expect(store.reconcileSubscription([finding!], scope(sweepIdOfEvent(longId)))).resolves.toMatchObject({ opened: 1 });
   });
 });
