@@ -37,8 +37,8 @@ export type FaultDecision =
   | { kind: 'serverError'; status: number }
   | { kind: 'forbidden' };
 
-/** mulberry32: a tiny seeded generator, so fault patterns are reproducible. */
-function seededRandom(seed: number): () => number {
+/** mulberry32: a tiny seeded generator, so fault patterns (and chaos tests) are reproducible. */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -6,6 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 
+import { seededRandom } from '../../lib/simulator/faults.js';
 import { generateFleet } from '../../lib/simulator/fleetGenerator.js';
 import { type ClusterOutcome, ORCHESTRATIONS, type RolloutOutcome } from '../../lib/upgrades/orchestrators.js';
 import type { PlannedCluster, RolloutRequest } from '../../lib/upgrades/plan.js';
@@ -46,18 +47,6 @@ const SCENARIOS = [
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
-/** mulberry32: a small seeded generator, so a failing seed can be replayed exactly. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 interface Run {
   rehearsal: Rehearsal;
   steps: number;
@@ -69,6 +58,7 @@ interface Run {
   /** Clusters whose orchestration existed at that moment (in flight or done). */
   startedBeforeHalt: Set<string>;
 }
+
 
 /** One set of tables for every run of this file: nothing here reads them back. */
 const TABLES = { FLEETGUARD_ALERTS_TABLE: uniqueTableName('calerts'), FLEETGUARD_FINDINGS_TABLE: uniqueTableName('cfind'), FLEETGUARD_ROLLOUTS_TABLE: uniqueTableName('crollouts') };
@@ -162,7 +152,7 @@ describe('rollout chaos: the durable host crashes at random points', () => {
     for (let seed = 1; seed <= SEEDS; seed += 1) {
       const scenario = SCENARIOS[seed % SCENARIOS.length] as Scenario;
       const reference = references.get(scenario.name)!;
-      const random = seeded(seed);
+      const random = seededRandom(seed);
       // 3 to 6 crashes, from points anywhere in the first 80% of the run (the end has no activities left).
       const crashPoints = Array.from({ length: 3 + Math.floor(random() * 4) }, () => Math.floor(random() * 0.8 * reference.steps));
       const label = `seed ${seed} (${scenario.name}, crashes from steps ${[...crashPoints].sort((left, right) => left - right).join(', ')})`;
