@@ -6,7 +6,7 @@
  */
 import { toFleetGuardError } from '../errors.js';
 import type { LifecycleChange } from '../findings/lifecycle.js';
-import type { Alert } from './alert.js';
+import type { Alert, PlannedNotification } from './alert.js';
 import type { AlertingConfig } from './alertingConfig.js';
 import type { AlertStore, NewOutboxMessage } from './alertStore.js';
 import { renderNotification } from './notifiers/render.js';
@@ -24,11 +24,34 @@ export function alertsFromChanges(changes: readonly LifecycleChange[]): Alert[] 
   return changes.map((change) => ({ status: change.kind === 'resolved' ? 'resolved' : 'firing', finding: change.next }));
 }
 
+/**
+ * Messages rendered and written at a time. A large run (thousands of findings) would otherwise hold
+ * every rendered body twice (object and row) until the last one is written.
+ */
+const OUTBOX_CHUNK = 250;
+
 export class AlertPipeline {
   constructor(
     private readonly config: AlertingConfig,
     private readonly store: AlertStore,
   ) {}
+
+  /** Renders and writes in chunks, in plan order; returns how many messages were written. */
+  private async writeOutbox(notifications: readonly PlannedNotification[], now: Date): Promise<number> {
+    let written = 0;
+    let chunk: NewOutboxMessage[] = [];
+    for (const notification of notifications) {
+      const receiver = this.config.receivers.get(notification.receiver);
+      if (receiver === undefined) continue;
+      for (const message of renderNotification(notification, receiver)) chunk.push({ receiver: receiver.name, route: notification.route, message });
+      if (chunk.length >= OUTBOX_CHUNK) {
+        written += await this.store.enqueue(chunk, now);
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) written += await this.store.enqueue(chunk, now);
+    return written;
+  }
 
   async enqueue(changes: readonly LifecycleChange[], now: Date): Promise<EnqueueResult> {
     const alerts = alertsFromChanges(changes);
@@ -41,15 +64,9 @@ export class AlertPipeline {
         this.store.readLog([...this.config.receivers.keys()]),
       ]);
       const plan = planNotifications({ alerts, routes: this.config.routes, silences, inhibitedClusters, log, now });
-      const messages: NewOutboxMessage[] = [];
-      for (const notification of plan.notifications) {
-        const receiver = this.config.receivers.get(notification.receiver);
-        if (receiver === undefined) continue;
-        for (const message of renderNotification(notification, receiver)) messages.push({ receiver: receiver.name, route: notification.route, message });
-      }
-      await this.store.enqueue(messages, now);
+      const messages = await this.writeOutbox(plan.notifications, now);
       await this.store.writeLog(plan.logUpdates);
-      return { alerts: alerts.length, notifications: plan.notifications.length, messages: messages.length, silenced: plan.silenced.length, inhibited: plan.inhibited.length };
+      return { alerts: alerts.length, notifications: plan.notifications.length, messages, silenced: plan.silenced.length, inhibited: plan.inhibited.length };
     } catch (error) {
       throw toFleetGuardError(error, 'queueing alerts');
     }

@@ -44,6 +44,9 @@ export interface OutboxEntry {
 
 const ACTIVE: OutboxStatus[] = ['pending', 'retrying', 'sending'];
 
+/** Outbox rows read per request by a drain. */
+const ACTIVE_PAGE_SIZE = 100;
+
 function hash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 24);
 }
@@ -60,15 +63,51 @@ function logPartition(receiver: string, fingerprint: string): string {
   return `nflog-${hash(receiver)}-${fingerprint.slice(0, 1)}`;
 }
 
-/** Transactions in flight at once: independent batches of 100 rows each. */
+/** Transactions in flight at once: independent batches of up to 100 rows each. */
 const WRITE_CONCURRENCY = 8;
+
+/**
+ * Property text per transaction. Azure Tables refuses a transaction over 4 MiB, and 100 outbox
+ * rows near the 27,000-character message budget, JSON-escaped, come close to it; smaller batches
+ * also bound what the SDK holds serialized in memory (eight transactions in flight).
+ */
+const TRANSACTION_CHARACTERS = 1_000_000;
+
+function entityCharacters(action: TransactionAction): number {
+  let characters = 0;
+  for (const value of Object.values(action[1])) characters += typeof value === 'string' ? value.length : 16;
+  return characters;
+}
+
+/** Splits one partition's actions into transactions: at most 100 rows and about 1 MB of text each. */
+function transactions(actions: readonly TransactionAction[]): TransactionAction[][] {
+  const batches: TransactionAction[][] = [];
+  let batch: TransactionAction[] = [];
+  let characters = 0;
+  for (const action of actions) {
+    const size = entityCharacters(action);
+    if (batch.length === 100 || (batch.length > 0 && characters + size > TRANSACTION_CHARACTERS)) {
+      batches.push(batch);
+      batch = [];
+      characters = 0;
+    }
+    batch.push(action);
+    characters += size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
+/** Appends in place: rebuilding the partition's array per row made grouping quadratic. */
+function addAction(byPartition: Map<string, TransactionAction[]>, partitionKey: string, action: TransactionAction): void {
+  const actions = byPartition.get(partitionKey);
+  if (actions === undefined) byPartition.set(partitionKey, [action]);
+  else actions.push(action);
+}
 
 async function submitAll(table: TableClient, byPartition: Map<string, TransactionAction[]>): Promise<void> {
   const limit = pLimit(WRITE_CONCURRENCY);
-  const batches: TransactionAction[][] = [];
-  for (const actions of byPartition.values()) {
-    for (let start = 0; start < actions.length; start += 100) batches.push(actions.slice(start, start + 100));
-  }
+  const batches = [...byPartition.values()].flatMap(transactions);
   await Promise.all(batches.map((batch) => limit(() => table.submitTransaction(batch))));
 }
 
@@ -111,6 +150,11 @@ export interface NewOutboxMessage {
 
 export class AlertStore {
   private sequence = 0;
+  /**
+   * Tells this store's rows from another instance's written in the same millisecond. Per instance,
+   * not per call: RowKeys of successive calls must sort in call order (stamp, writer, sequence).
+   */
+  private readonly writer = randomBytes(3).toString('hex');
 
   constructor(private readonly table: TableClient) {}
 
@@ -118,17 +162,19 @@ export class AlertStore {
     return ensureTable(this.table);
   }
 
-  /** Writes messages before anything is sent, in creation order per receiver. */
+  /**
+   * Writes messages before anything is sent, in creation order per receiver (also across calls:
+   * a caller may write a long list in several calls).
+   */
   async enqueue(messages: readonly NewOutboxMessage[], now: Date): Promise<number> {
     const byPartition = new Map<string, TransactionAction[]>();
     const stamp = String(now.getTime()).padStart(15, '0');
-    const writer = randomBytes(3).toString('hex');
     for (const { receiver, route, message } of messages) {
       const partitionKey = outboxPartition(receiver);
       this.sequence += 1;
       const entity = {
         partitionKey,
-        rowKey: `${stamp}-${writer}-${String(this.sequence).padStart(9, '0')}`,
+        rowKey: `${stamp}-${this.writer}-${String(this.sequence).padStart(9, '0')}`,
         receiver,
         route,
         kind: message.kind,
@@ -145,7 +191,7 @@ export class AlertStore {
         lastError: '',
         sentAt: '',
       };
-      byPartition.set(partitionKey, [...(byPartition.get(partitionKey) ?? []), ['create', entity]]);
+      addAction(byPartition, partitionKey, ['create', entity]);
     }
     try {
       // Order within a receiver is the RowKey order, so batches may land in any order.
@@ -156,17 +202,35 @@ export class AlertStore {
     return messages.length;
   }
 
-  /** Messages still to send (pending, retrying, or claimed by a drain), oldest first. */
-  async activeEntries(receiver: string): Promise<OutboxEntry[]> {
-    const entries: OutboxEntry[] = [];
+  /**
+   * Messages still to send (pending, retrying, or claimed by a drain), oldest first, read a page at
+   * a time: a drain usually stops early (a message waiting for its retry holds back the rest), and a
+   * large backlog never has to be in memory at once. Tables return a partition in RowKey order,
+   * which is creation order.
+   */
+  async *activeEntries(receiver: string, pageSize = ACTIVE_PAGE_SIZE): AsyncGenerator<OutboxEntry, void, undefined> {
     const statuses = ACTIVE.map((status) => odata`status eq ${status}`).join(' or ');
-    try {
-      const rows = this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: `${odata`PartitionKey eq ${outboxPartition(receiver)}`} and (${statuses})` } });
-      for await (const row of rows) entries.push(toOutboxEntry(row));
-    } catch (error) {
-      throw toFleetGuardError(error, `reading the outbox of ${receiver}`);
+    const pages = this.table
+      .listEntities<Record<string, unknown>>({ queryOptions: { filter: `${odata`PartitionKey eq ${outboxPartition(receiver)}`} and (${statuses})` } })
+      .byPage({ maxPageSize: pageSize });
+    for (;;) {
+      let page: IteratorResult<Array<Record<string, unknown> & { etag: string }>>;
+      try {
+        page = await pages.next();
+      } catch (error) {
+        throw toFleetGuardError(error, `reading the outbox of ${receiver}`);
+      }
+      if (page.done === true) return;
+      for (const row of page.value) yield toOutboxEntry(row);
     }
-    return entries.sort((left, right) => left.rowKey.localeCompare(right.rowKey));
+  }
+
+  /** How many messages of a receiver are still to send (for tests and benchmarks). */
+  async activeCount(receiver: string): Promise<number> {
+    let count = 0;
+    const entries = this.activeEntries(receiver, 1000);
+    while ((await entries.next()).done !== true) count += 1;
+    return count;
   }
 
   /** All messages of a receiver, any status (for listings and tests). */
@@ -184,14 +248,14 @@ export class AlertStore {
 
   /**
    * Writes a new state of an entry, only if nobody changed it since it was read. Returns the
-   * entry with its new ETag, or undefined when another drain got there first.
+   * entry with its new ETag, or undefined when another drain got there first. Only the changed
+   * properties are sent (Merge): a claim or a result is a few hundred bytes, where replacing the
+   * row would upload the message body (up to tens of kilobytes) twice per delivery.
    */
-  async update(entry: OutboxEntry, change: Partial<OutboxEntry>): Promise<OutboxEntry | undefined> {
-    const next = { ...entry, ...change };
-    const { etag, ...entity } = next;
+  async update(entry: OutboxEntry, change: Partial<Omit<OutboxEntry, 'partitionKey' | 'rowKey' | 'etag'>>): Promise<OutboxEntry | undefined> {
     try {
-      const response = await this.table.updateEntity(entity, 'Replace', { etag });
-      return { ...next, etag: response.etag ?? '' };
+      const response = await this.table.updateEntity({ ...change, partitionKey: entry.partitionKey, rowKey: entry.rowKey }, 'Merge', { etag: entry.etag });
+      return { ...entry, ...change, etag: response.etag ?? '' };
     } catch (error) {
       if (isStatus(error, 412, 404)) return undefined;
       throw toFleetGuardError(error, `updating outbox entry ${entry.rowKey}`);
@@ -221,10 +285,7 @@ export class AlertStore {
     const byPartition = new Map<string, TransactionAction[]>();
     for (const entry of entries) {
       const partitionKey = logPartition(entry.receiver, entry.fingerprint);
-      byPartition.set(partitionKey, [
-        ...(byPartition.get(partitionKey) ?? []),
-        ['upsert', { partitionKey, rowKey: entry.fingerprint, receiver: entry.receiver, state: entry.state, lastNotifiedAt: entry.lastNotifiedAt }, 'Replace'],
-      ]);
+      addAction(byPartition, partitionKey, ['upsert', { partitionKey, rowKey: entry.fingerprint, receiver: entry.receiver, state: entry.state, lastNotifiedAt: entry.lastNotifiedAt }, 'Replace']);
     }
     try {
       await submitAll(this.table, byPartition);

@@ -110,7 +110,7 @@ function backoffMs(attempts: number, answer: HttpAnswer, options: DrainOptions):
 
 async function drainReceiver(store: AlertStore, receiver: AlertReceiver, post: HttpPost, options: DrainOptions, result: DrainResult): Promise<void> {
   const atLeastOnce = receiver.type === 'pagerduty' || receiver.type === 'webhook';
-  for (const entry of await store.activeEntries(receiver.name)) {
+  for await (const entry of store.activeEntries(receiver.name)) {
     const now = options.now();
     let interrupted = false;
     if (entry.status === 'sending') {
