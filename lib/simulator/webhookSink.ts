@@ -1,8 +1,11 @@
 /**
  * A local stand-in for Slack, PagerDuty, Teams and webhook receivers: an HTTPS server on loopback
  * (same certificate as the simulator) that records every delivery and answers like the vendor, or
- * fails as told (status, Retry-After, latency) to exercise retries.
+ * fails as told (status, Retry-After, latency, a reset connection) to exercise retries. It also
+ * keeps what a receiver would see over time: counts, sizes, repeated deliveries and, as PagerDuty
+ * does, one alert per `dedup_key` (a trigger for an open key is merged, not a new incident).
  */
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,15 +25,68 @@ export interface SinkFailure {
   status: number;
   retryAfterSeconds?: number;
   latencyMs?: number;
+  /** Drop the connection after reading the request, without an answer (status is then unused). */
+  reset?: boolean;
+}
+
+/** What one kind of receiver got, counted as deliveries arrive. */
+export interface SinkTally {
+  deliveries: number;
+  bytes: number;
+  /** The largest request body received, in bytes. */
+  largestBytes: number;
+  /** Deliveries identical to an earlier one (same X-FleetGuard-Delivery, else the same body). */
+  repeats: number;
+}
+
+/** PagerDuty's view of one dedup key: how many events it got and how many incidents it opened. */
+export interface PagerDutyKeyState {
+  open: boolean;
+  triggers: number;
+  resolves: number;
+  /** Triggers that found the key not open: each opens an incident. More than one is a page twice. */
+  incidents: number;
+}
+
+export interface WebhookSinkOptions {
+  /**
+   * Keep every delivery in `deliveries` (default). Benchmarks turn this off and read the tallies,
+   * so the sink's memory does not grow with the run.
+   */
+  retainDeliveries?: boolean;
 }
 
 export interface RunningSink {
   url: string;
   caPem: string;
   deliveries: Delivery[];
+  /** By kind (`slack`, `pagerduty`, `teams`, `webhook`). */
+  tallies: Map<string, SinkTally>;
+  /** By `dedup_key`, in the order keys first arrived. */
+  pagerDuty: Map<string, PagerDutyKeyState>;
   /** The next `times` requests for `kind` (or any, with '*') answer with `failure`. */
   failNext(kind: string, times: number, failure: SinkFailure): void;
   close(): Promise<void>;
+}
+
+function deliveryIdentity(kind: string, receiver: string, headers: Record<string, string | string[] | undefined>, rawBody: string): string {
+  const id = headers['x-fleetguard-delivery'];
+  return `${kind}/${receiver}/${typeof id === 'string' ? id : createHash('sha256').update(rawBody).digest('hex')}`;
+}
+
+function recordPagerDuty(states: Map<string, PagerDutyKeyState>, body: unknown): void {
+  const event = body as { event_action?: unknown; dedup_key?: unknown } | undefined;
+  if (typeof event?.dedup_key !== 'string') return;
+  const state = states.get(event.dedup_key) ?? { open: false, triggers: 0, resolves: 0, incidents: 0 };
+  if (event.event_action === 'trigger') {
+    state.triggers += 1;
+    if (!state.open) state.incidents += 1;
+    state.open = true;
+  } else if (event.event_action === 'resolve') {
+    state.resolves += 1;
+    state.open = false;
+  }
+  states.set(event.dedup_key, state);
 }
 
 function vendorAnswer(kind: string, body: unknown): { status: number; text: string } {
@@ -46,9 +102,12 @@ function vendorAnswer(kind: string, body: unknown): { status: number; text: stri
   }
 }
 
-export async function startWebhookSink(): Promise<RunningSink> {
+export async function startWebhookSink(options: WebhookSinkOptions = {}): Promise<RunningSink> {
   const certificate = await loopbackCertificate();
   const deliveries: Delivery[] = [];
+  const tallies = new Map<string, SinkTally>();
+  const pagerDuty = new Map<string, PagerDutyKeyState>();
+  const seen = new Set<string>();
   const failures: Array<{ kind: string; remaining: number; failure: SinkFailure }> = [];
 
   const server: Server = createServer({ key: certificate.keyPem, cert: certificate.certPem }, (incoming, outgoing) => {
@@ -62,6 +121,10 @@ export async function startWebhookSink(): Promise<RunningSink> {
         if (failure !== undefined) {
           failure.remaining -= 1;
           if (failure.failure.latencyMs) await sleep(failure.failure.latencyMs);
+          if (failure.failure.reset === true) {
+            incoming.socket.destroy();
+            return;
+          }
           outgoing.writeHead(failure.failure.status, failure.failure.retryAfterSeconds === undefined ? {} : { 'retry-after': String(failure.failure.retryAfterSeconds) });
           outgoing.end(`simulated failure ${failure.failure.status}`);
           return;
@@ -74,14 +137,26 @@ export async function startWebhookSink(): Promise<RunningSink> {
           outgoing.end('invalid_payload');
           return;
         }
-        deliveries.push({
-          kind,
-          receiver: decodeURIComponent(receiver),
-          headers: Object.fromEntries(Object.entries(incoming.headers).map(([key, value]) => [key, Array.isArray(value) ? value.join(',') : (value ?? '')])),
-          rawBody,
-          body,
-          receivedAt: Date.now(),
-        });
+        const bytes = Buffer.byteLength(rawBody);
+        const tally = tallies.get(kind) ?? { deliveries: 0, bytes: 0, largestBytes: 0, repeats: 0 };
+        const identity = deliveryIdentity(kind, receiver, incoming.headers, rawBody);
+        tally.deliveries += 1;
+        tally.bytes += bytes;
+        tally.largestBytes = Math.max(tally.largestBytes, bytes);
+        if (seen.has(identity)) tally.repeats += 1;
+        seen.add(identity);
+        tallies.set(kind, tally);
+        if (kind === 'pagerduty') recordPagerDuty(pagerDuty, body);
+        if (options.retainDeliveries !== false) {
+          deliveries.push({
+            kind,
+            receiver: decodeURIComponent(receiver),
+            headers: Object.fromEntries(Object.entries(incoming.headers).map(([key, value]) => [key, Array.isArray(value) ? value.join(',') : (value ?? '')])),
+            rawBody,
+            body,
+            receivedAt: Date.now(),
+          });
+        }
         const answer = vendorAnswer(kind, body);
         outgoing.writeHead(answer.status, { 'content-type': 'application/json' });
         outgoing.end(answer.text);
@@ -97,6 +172,8 @@ export async function startWebhookSink(): Promise<RunningSink> {
     url: `https://127.0.0.1:${port}`,
     caPem: certificate.certPem,
     deliveries,
+    tallies,
+    pagerDuty,
     failNext: (kind, times, failure) => failures.push({ kind, remaining: times, failure }),
     close: () =>
       new Promise<void>((resolve) => {
