@@ -11,7 +11,10 @@
  *   node dist/test/bench/sweepBench.js [--clusters 5000] [--subscriptions 100] [--locations 10]
  *     [--workspaces 20] [--latency 50] [--concurrency 8] [--naive-clusters 5000]
  */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import pLimit from 'p-limit';
@@ -34,6 +37,9 @@ const { values } = parseArgs({
     latency: { type: 'string', default: '50' },
     concurrency: { type: 'string', default: '8' },
     'naive-clusters': { type: 'string' },
+    // Internal: the parent runs each phase in a fresh process, so each peak RSS is that phase's own.
+    phase: { type: 'string' },
+    shape: { type: 'string' },
   },
 });
 const fleetOptions = { clusters: Number(values.clusters), subscriptions: Number(values.subscriptions), locations: Number(values.locations), workspaces: Number(values.workspaces) };
@@ -55,7 +61,8 @@ function fleetShape() {
   const subscriptionsWithClusters = new Set(snapshot.clusters.map((cluster) => String(cluster['id']).split('/')[2])).size;
   return { nonCompliant, summaryRows, subscriptionsWithClusters };
 }
-const shape = fleetShape();
+// Computed once by the parent: generating the fleet here would count toward a phase's RSS.
+const shape = values.shape === undefined ? fleetShape() : (JSON.parse(values.shape) as ReturnType<typeof fleetShape>);
 const logQueries = fleetOptions.workspaces * DETECTIONS.length;
 
 interface LowerBound {
@@ -125,7 +132,7 @@ async function sweepPhase(title: string, source: 'resourceGraph' | 'arm', withSt
     const inventoryCalls = (stats.countsByRoute['arm.listManagedClusters'] ?? 0) + (stats.countsByRoute['arm.listKubernetesVersions'] ?? 0) + (stats.countsByRoute['arm.listSubscriptions'] ?? 0);
     const budget = (fleetOptions.subscriptions + fleetOptions.locations + logQueries) * 1;
     console.log(`calls budget (subscriptions + locations + workspaces × detections) × pages: ${stats.total} vs ${budget} × pages (inventory via ARM: ${inventoryCalls})`);
-    console.log(`peak RSS so far (sweep process): ${peakRssMb()} MB; simulator process RSS ${stats.rssMb} MB`);
+    console.log(`simulator process RSS ${stats.rssMb} MB`);
     return { wallMs, result };
   } finally {
     await local.close();
@@ -168,13 +175,38 @@ async function naivePhase(): Promise<void> {
   }
 }
 
-console.log(`# Sweep benchmark: ${fleetOptions.clusters} clusters, ${fleetOptions.subscriptions} subscriptions, ${fleetOptions.locations} locations, ${fleetOptions.workspaces} workspaces, ${latencyMs} ms per call, concurrency ${concurrency}`);
-console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${megabytes(totalmem())} RAM, Node ${process.version}`);
-console.log(`fleet: ${shape.subscriptionsWithClusters} subscriptions with clusters, ${shape.nonCompliant} non-compliant policy states, ${shape.summaryRows} (resource, state) pairs, ${logQueries} log queries`);
-const graph = await sweepPhase('Default sweep (Resource Graph inventory), report only', 'resourceGraph', false, true);
-await sweepPhase('Default sweep with the findings store (Azurite in the child process)', 'resourceGraph', true);
-const arm = await sweepPhase('Per-subscription ARM inventory, report only', 'arm', false, true);
-const same = JSON.stringify(graph.result.findings.map((finding) => finding.fingerprint).sort()) === JSON.stringify(arm.result.findings.map((finding) => finding.fingerprint).sort());
-console.log(`\nResource Graph vs ARM listing: ${(arm.wallMs / graph.wallMs).toFixed(2)}× faster, same findings: ${same}`);
-await naivePhase();
-console.log(`\npeak RSS of the sweep process over all phases: ${peakRssMb()} MB`);
+const PHASES = ['default', 'store', 'arm', 'naive'] as const;
+
+function fingerprintDigest(result: SweepResult): string {
+  return createHash('sha256').update(result.findings.map((finding) => finding.fingerprint).sort().join('\n')).digest('hex').slice(0, 16);
+}
+
+async function runPhase(phase: string): Promise<void> {
+  const report = (outcome: { wallMs: number; result: SweepResult }) =>
+    console.log(`phase result: ${JSON.stringify({ wallMs: Math.round(outcome.wallMs), digest: fingerprintDigest(outcome.result) })}`);
+  if (phase === 'default') report(await sweepPhase('Default sweep (Resource Graph inventory), report only', 'resourceGraph', false, true));
+  else if (phase === 'store') report(await sweepPhase('Default sweep with the findings store (Azurite in the child process)', 'resourceGraph', true));
+  else if (phase === 'arm') report(await sweepPhase('Per-subscription ARM inventory, report only', 'arm', false, true));
+  else await naivePhase();
+  console.log(`peak RSS of this phase's process: ${peakRssMb()} MB`);
+}
+
+if (values.phase !== undefined) {
+  await runPhase(values.phase);
+} else {
+  console.log(`# Sweep benchmark: ${fleetOptions.clusters} clusters, ${fleetOptions.subscriptions} subscriptions, ${fleetOptions.locations} locations, ${fleetOptions.workspaces} workspaces, ${latencyMs} ms per call, concurrency ${concurrency}`);
+  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${megabytes(totalmem())} RAM, Node ${process.version}`);
+  console.log(`fleet: ${shape.subscriptionsWithClusters} subscriptions with clusters, ${shape.nonCompliant} non-compliant policy states, ${shape.summaryRows} (resource, state) pairs, ${logQueries} log queries`);
+  const results = new Map<string, { wallMs: number; digest: string }>();
+  for (const phase of PHASES) {
+    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...process.argv.slice(2), '--phase', phase, '--shape', JSON.stringify(shape)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const lines = child.stdout.split('\n');
+    process.stdout.write(lines.filter((line) => !line.startsWith('phase result: ')).join('\n'));
+    const result = lines.find((line) => line.startsWith('phase result: '));
+    if (result !== undefined) results.set(phase, JSON.parse(result.slice('phase result: '.length)) as { wallMs: number; digest: string });
+    if (child.status !== 0) throw new Error(`phase ${phase} exited with ${child.status}`);
+  }
+  const graph = results.get('default');
+  const arm = results.get('arm');
+  if (graph && arm) console.log(`\nResource Graph vs ARM listing: ${(arm.wallMs / graph.wallMs).toFixed(2)}× faster, same findings: ${graph.digest === arm.digest && graph.digest === results.get('store')?.digest}`);
+}
