@@ -66,6 +66,11 @@ export interface RunningSink {
   pagerDuty: Map<string, PagerDutyKeyState>;
   /** The next `times` requests for `kind` (or any, with '*') answer with `failure`. */
   failNext(kind: string, times: number, failure: SinkFailure): void;
+  /**
+   * From now on, each request (after any `failNext`) fails with probability `share`, with the
+   * failure `pick` returns: an unreliable receiver rather than an outage. `share` 0 stops it.
+   */
+  failShare(share: number, pick: () => SinkFailure, random: () => number): void;
   close(): Promise<void>;
 }
 
@@ -109,6 +114,15 @@ export async function startWebhookSink(options: WebhookSinkOptions = {}): Promis
   const pagerDuty = new Map<string, PagerDutyKeyState>();
   const seen = new Set<string>();
   const failures: Array<{ kind: string; remaining: number; failure: SinkFailure }> = [];
+  let unreliable: { share: number; pick: () => SinkFailure; random: () => number } | undefined;
+  const nextFailure = (kind: string): SinkFailure | undefined => {
+    const scheduled = failures.find((entry) => entry.remaining > 0 && (entry.kind === '*' || entry.kind === kind));
+    if (scheduled !== undefined) {
+      scheduled.remaining -= 1;
+      return scheduled.failure;
+    }
+    return unreliable !== undefined && unreliable.random() < unreliable.share ? unreliable.pick() : undefined;
+  };
 
   const server: Server = createServer({ key: certificate.keyPem, cert: certificate.certPem }, (incoming, outgoing) => {
     const chunks: Buffer[] = [];
@@ -117,16 +131,15 @@ export async function startWebhookSink(options: WebhookSinkOptions = {}): Promis
       void (async () => {
         const [, kind = '', receiver = ''] = (incoming.url ?? '').split('/');
         const rawBody = Buffer.concat(chunks).toString('utf8');
-        const failure = failures.find((entry) => entry.remaining > 0 && (entry.kind === '*' || entry.kind === kind));
+        const failure = nextFailure(kind);
         if (failure !== undefined) {
-          failure.remaining -= 1;
-          if (failure.failure.latencyMs) await sleep(failure.failure.latencyMs);
-          if (failure.failure.reset === true) {
+          if (failure.latencyMs) await sleep(failure.latencyMs);
+          if (failure.reset === true) {
             incoming.socket.destroy();
             return;
           }
-          outgoing.writeHead(failure.failure.status, failure.failure.retryAfterSeconds === undefined ? {} : { 'retry-after': String(failure.failure.retryAfterSeconds) });
-          outgoing.end(`simulated failure ${failure.failure.status}`);
+          outgoing.writeHead(failure.status, failure.retryAfterSeconds === undefined ? {} : { 'retry-after': String(failure.retryAfterSeconds) });
+          outgoing.end(`simulated failure ${failure.status}`);
           return;
         }
         let body: unknown;
@@ -175,6 +188,9 @@ export async function startWebhookSink(options: WebhookSinkOptions = {}): Promis
     tallies,
     pagerDuty,
     failNext: (kind, times, failure) => failures.push({ kind, remaining: times, failure }),
+    failShare: (share, pick, random) => {
+      unreliable = share > 0 ? { share, pick, random } : undefined;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
