@@ -39,8 +39,8 @@ export interface InventoryOptions {
   concurrency: number;
   /** Shared with the caller's other work, so the sweep as a whole stays within the concurrency. */
   limit?: LimitFunction;
-  /** Work that needs only the listed clusters: it runs while the versions are fetched. */
-  alongsideVersions?: (listed: ListedInventory) => Promise<void>;
+  /** Work that needs only the listed clusters: it runs while the versions are fetched (`versions` resolves when they are). */
+  alongsideVersions?: (listed: ListedInventory, versions: Promise<Map<string, KubernetesVersionCatalog>>) => Promise<void>;
   onProgress?: (progress: InventoryProgress) => void;
 }
 
@@ -99,10 +99,8 @@ export async function collectInventory(reader: FleetReader, options: InventoryOp
   // Deterministic order whatever the completion order was.
   clusters.sort((left, right) => left.id.toLowerCase().localeCompare(right.id.toLowerCase()));
   listedSubscriptions.sort();
-  const [versionsByLocation] = await Promise.all([
-    collectVersions(reader, clusters, limit, errors, options.onProgress),
-    options.alongsideVersions?.({ listedSubscriptions, incompleteSubscriptions, clusters, viaResourceGraph }),
-  ]);
+  const versions = collectVersions(reader, clusters, limit, errors, options.onProgress);
+  const [versionsByLocation] = await Promise.all([versions, options.alongsideVersions?.({ listedSubscriptions, incompleteSubscriptions, clusters, viaResourceGraph }, versions)]);
   return { listedSubscriptions, failedSubscriptions: failedSubscriptions.sort(), incompleteSubscriptions, clusters, versionsByLocation, errors, viaResourceGraph };
 }
 

@@ -12,6 +12,7 @@ import type { FindingsStore, ReconcileCounts } from '../findings/findingsStore.j
 import type { LifecycleChange } from '../findings/lifecycle.js';
 import { type Cluster, resourceKey } from '../model/cluster.js';
 import { type Finding, SEVERITIES, type Severity, severityRank } from '../model/finding.js';
+import type { KubernetesVersionCatalog } from '../model/kubernetesVersions.js';
 import type { ClusterNotices } from '../model/notice.js';
 import { type ClusterCompliance } from '../policy/policyRules.js';
 import { evaluateCluster } from '../posture/evaluateCluster.js';
@@ -58,11 +59,13 @@ export async function runSweep(deps: SweepDependencies, options: SweepOptions): 
   const subscriptions = await resolveSubscriptions(deps.fleet, options.subscriptions, errors);
   // Policy and detections need only the listed clusters, not each other nor the versions: they run
   // while the versions load, all sharing one limit so the sweep never has more than `concurrency`
-  // calls in flight.
+  // calls in flight. Posture rules run as soon as the versions are in, while policy and log calls
+  // are still in flight: their CPU overlaps the waits instead of following them.
   const limit = pLimit(options.concurrency);
   const coverage: Coverage = new Map();
   let policy: PolicyStageResult | undefined;
   let detections: DetectionStageResult | undefined;
+  let posture: Finding[] = [];
   // Kept apart so the report lists errors in stage order, whatever order they happened in.
   const policyErrors: SweepError[] = [];
   const detectionErrors: SweepError[] = [];
@@ -70,22 +73,18 @@ export async function runSweep(deps: SweepDependencies, options: SweepOptions): 
     subscriptions,
     concurrency: options.concurrency,
     limit,
-    alongsideVersions: async (listed) => {
-      [policy, detections] = await Promise.all([
+    alongsideVersions: async (listed, versions) => {
+      [policy, detections, posture] = await Promise.all([
         deps.policy ? runPolicyStage(deps.policy, listed.clusters, listed.listedSubscriptions, limit, coverage, policyErrors, { acrossSubscriptions: listed.viaResourceGraph }) : undefined,
         deps.logs ? runDetectionStage(deps.logs.reader, listed.clusters, deps.logs.settings, limit, coverage, detectionErrors) : undefined,
+        versions.then((byLocation) => evaluatePosture(listed.clusters, byLocation, coverage)),
       ]);
     },
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
   errors.push(...inventory.errors, ...policyErrors, ...detectionErrors);
 
-  const findings: Finding[] = [...(policy?.findings ?? []), ...(detections?.findings ?? [])];
-  for (const cluster of inventory.clusters) {
-    const evaluation = evaluateCluster(cluster, inventory.versionsByLocation.get(cluster.location));
-    findings.push(...evaluation.findings);
-    markEvaluated(coverage, cluster.id, evaluation.evaluatedRuleIds);
-  }
+  const findings: Finding[] = [...posture, ...(policy?.findings ?? []), ...(detections?.findings ?? [])];
 
   if (deps.notices) {
     try {
@@ -205,6 +204,16 @@ async function reconcile(
     ),
   );
   return totals;
+}
+
+function evaluatePosture(clusters: readonly Cluster[], versionsByLocation: ReadonlyMap<string, KubernetesVersionCatalog>, coverage: Coverage): Finding[] {
+  const findings: Finding[] = [];
+  for (const cluster of clusters) {
+    const evaluation = evaluateCluster(cluster, versionsByLocation.get(cluster.location));
+    findings.push(...evaluation.findings);
+    markEvaluated(coverage, cluster.id, evaluation.evaluatedRuleIds);
+  }
+  return findings;
 }
 
 function sweepStatus(subscriptions: number, listed: number, errors: readonly SweepError[]): SweepStatus {
