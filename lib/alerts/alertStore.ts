@@ -63,13 +63,13 @@ function logPartition(receiver: string, fingerprint: string): string {
   return `nflog-${hash(receiver)}-${fingerprint.slice(0, 1)}`;
 }
 
-/** Transactions in flight at once: independent batches of up to 100 rows each. */
+/** Partitions written at once (transactions of up to 100 rows each). */
 const WRITE_CONCURRENCY = 8;
 
 /**
  * Property text per transaction. Azure Tables refuses a transaction over 4 MiB, and 100 outbox
  * rows near the 27,000-character message budget, JSON-escaped, come close to it; smaller batches
- * also bound what the SDK holds serialized in memory (eight transactions in flight).
+ * also bound what the SDK holds serialized in memory.
  */
 const TRANSACTION_CHARACTERS = 1_000_000;
 
@@ -99,16 +99,26 @@ function transactions(actions: readonly TransactionAction[]): TransactionAction[
 }
 
 /** Appends in place: rebuilding the partition's array per row made grouping quadratic. */
-function addAction(byPartition: Map<string, TransactionAction[]>, partitionKey: string, action: TransactionAction): void {
-  const actions = byPartition.get(partitionKey);
-  if (actions === undefined) byPartition.set(partitionKey, [action]);
-  else actions.push(action);
+function addTo<T>(byPartition: Map<string, T[]>, partitionKey: string, item: T): void {
+  const items = byPartition.get(partitionKey);
+  if (items === undefined) byPartition.set(partitionKey, [item]);
+  else items.push(item);
 }
 
-async function submitAll(table: TableClient, byPartition: Map<string, TransactionAction[]>): Promise<void> {
+/**
+ * Writes each partition's rows in transactions, partitions side by side. A partition's rows become
+ * table entities only when its turn comes, so a run of tens of thousands of rows never has them
+ * all serialized at once.
+ */
+async function submitAll<T>(table: TableClient, byPartition: Map<string, T[]>, toAction: (item: T) => TransactionAction): Promise<void> {
   const limit = pLimit(WRITE_CONCURRENCY);
-  const batches = [...byPartition.values()].flatMap(transactions);
-  await Promise.all(batches.map((batch) => limit(() => table.submitTransaction(batch))));
+  await Promise.all(
+    [...byPartition.values()].map((items) =>
+      limit(async () => {
+        for (const batch of transactions(items.map(toAction))) await table.submitTransaction(batch);
+      }),
+    ),
+  );
 }
 
 function isStatus(error: unknown, ...statuses: number[]): boolean {
@@ -191,11 +201,11 @@ export class AlertStore {
         lastError: '',
         sentAt: '',
       };
-      addAction(byPartition, partitionKey, ['create', entity]);
+      addTo<TransactionAction>(byPartition, partitionKey, ['create', entity]);
     }
     try {
       // Order within a receiver is the RowKey order, so batches may land in any order.
-      await submitAll(this.table, byPartition);
+      await submitAll(this.table, byPartition, (action) => action);
     } catch (error) {
       throw toFleetGuardError(error, 'writing the alert outbox');
     }
@@ -282,13 +292,15 @@ export class AlertStore {
   }
 
   async writeLog(entries: readonly NotificationLogEntry[]): Promise<void> {
-    const byPartition = new Map<string, TransactionAction[]>();
-    for (const entry of entries) {
-      const partitionKey = logPartition(entry.receiver, entry.fingerprint);
-      addAction(byPartition, partitionKey, ['upsert', { partitionKey, rowKey: entry.fingerprint, receiver: entry.receiver, state: entry.state, lastNotifiedAt: entry.lastNotifiedAt }, 'Replace']);
-    }
+    const byPartition = new Map<string, NotificationLogEntry[]>();
+    for (const entry of entries) addTo(byPartition, logPartition(entry.receiver, entry.fingerprint), entry);
+    const toAction = (entry: NotificationLogEntry): TransactionAction => [
+      'upsert',
+      { partitionKey: logPartition(entry.receiver, entry.fingerprint), rowKey: entry.fingerprint, receiver: entry.receiver, state: entry.state, lastNotifiedAt: entry.lastNotifiedAt },
+      'Replace',
+    ];
     try {
-      await submitAll(this.table, byPartition);
+      await submitAll(this.table, byPartition, toAction);
     } catch (error) {
       throw toFleetGuardError(error, 'writing the notification log');
     }
