@@ -151,8 +151,8 @@ describe('alert outbox chaos: 1,000 alerts, receiver outages and killed drains',
     for (; round < 60; round += 1) {
       if (round === RESOLVE_AT_ROUND) resolvedMessages = (await pipeline.enqueue(resolvedChanges, clock.now())).messages;
       const chaos = round < CHAOS_ROUNDS || firstKills < FIRST_KILLS.length;
-      // An unreliable receiver throughout the chaos, and two short outages of every receiver.
-      sink.failShare(chaos ? 0.03 : 0, () => {
+      // An unreliable receiver (5 % of requests fail) throughout the chaos, and two short outages of every receiver.
+      sink.failShare(chaos ? 0.05 : 0, () => {
         failuresServed += 1;
         return FAILURES[Math.floor(sinkRandom() * FAILURES.length)]?.(sinkRandom) ?? { status: 500 };
       }, sinkRandom);
@@ -161,7 +161,7 @@ describe('alert outbox chaos: 1,000 alerts, receiver outages and killed drains',
         sink.failNext('*', 1, { status: 429, retryAfterSeconds: 3 });
       }
       // Each planned kill is tried again until the drain reaches it (a failure may stop it sooner).
-      const plan = FIRST_KILLS[firstKills] ?? (chaos && random() < 0.5 ? randomKill(random) : undefined);
+      const plan = FIRST_KILLS[firstKills] ?? (chaos && random() < 0.4 ? randomKill(random) : undefined);
       const instance = new KillableInstance(plan);
       // Now and then the next timer fires while this drain still runs.
       const beside = chaos && firstKills >= FIRST_KILLS.length && random() < 0.25 ? drainOn(new KillableInstance(undefined)) : undefined;
@@ -174,8 +174,9 @@ describe('alert outbox chaos: 1,000 alerts, receiver outages and killed drains',
         results.push(outcome);
       }
       if (beside !== undefined) results.push(await beside);
-      // After a kill the claim's lease must run out before another drain retries that message.
-      clock.time += (outcome === undefined && random() < 0.7) || !chaos ? options.leaseMs + 1 : 10_000;
+      // After a kill the claim's lease must run out before another drain retries that message;
+      // sometimes the next drain comes before it has (and must leave the claimed message alone).
+      clock.time += (outcome === undefined && random() < 0.7) || !chaos ? options.leaseMs + 1 : 40_000;
       const left = await Promise.all(RECEIVERS.map((receiver) => store.activeCount(receiver)));
       if (round > RESOLVE_AT_ROUND && left.every((count) => count === 0)) break;
     }
@@ -183,7 +184,7 @@ describe('alert outbox chaos: 1,000 alerts, receiver outages and killed drains',
     expect(results.flatMap((result) => result.errors)).toEqual([]);
     // The chaos happened: kills in both windows, retries, resends of interrupted sends.
     expect(firstKills).toBe(FIRST_KILLS.length);
-    expect(failuresServed).toBeGreaterThan(10);
+    expect(failuresServed).toBeGreaterThan(5);
     expect(results.reduce((sum, result) => sum + result.retried, 0)).toBeGreaterThan(0);
 
     const entries = new Map<string, OutboxEntry[]>();
