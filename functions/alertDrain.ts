@@ -1,13 +1,16 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 
-import { runScheduledDrain } from '../lib/alerts/scheduledDrain.js';
-import { getConfig } from '../lib/config.js';
+import { loadOnce } from '../lib/loadOnce.js';
+import { timerSchedules } from '../lib/timerSchedules.js';
+
+const drain = loadOnce(() => import('../lib/alerts/scheduledDrain.js'));
 
 /** Sends the alert outbox (FLEETGUARD_ALERT_DRAIN_SCHEDULE, default every 30 seconds). */
 app.timer('alertDrain', {
-  schedule: getConfig().alertDelivery.drainSchedule,
+  schedule: timerSchedules().alertDrain,
   runOnStartup: false,
   handler: async (_timer: Timer, context: InvocationContext): Promise<void> => {
+    const { runScheduledDrain } = await drain();
     await runScheduledDrain(context);
   },
 });

@@ -1,10 +1,13 @@
 import { app, type EventGridEvent, type InvocationContext } from '@azure/functions';
 
-import { processDeliveredEvent } from '../lib/events/deliveredEvent.js';
+import { loadOnce } from '../lib/loadOnce.js';
+
+const events = loadOnce(() => import('../lib/events/deliveredEvent.js'));
 
 /** Azure Policy state events (created, changed, deleted) for the swept subscriptions. */
 app.eventGrid('policyEvents', {
   handler: async (event: EventGridEvent, context: InvocationContext): Promise<void> => {
+    const { processDeliveredEvent } = await events();
     await processDeliveredEvent(event, 'policy', context);
   },
 });

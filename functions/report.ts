@@ -1,9 +1,11 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 
-import { serveReportRequest } from '../lib/report/reportEndpoint.js';
-import { getRuntime } from '../lib/runtime.js';
+import { loadOnce } from '../lib/loadOnce.js';
+
+const modules = loadOnce(() => Promise.all([import('../lib/report/reportEndpoint.js'), import('../lib/runtime.js')]));
 
 async function report(request: HttpRequest): Promise<HttpResponseInit> {
+  const [{ serveReportRequest }, { getRuntime }] = await modules();
   const { clients } = getRuntime();
   const response = await serveReportRequest(request.headers.get('x-ms-client-principal'), clients, new Date());
   return { status: response.status, headers: response.headers, body: response.body };

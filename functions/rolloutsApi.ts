@@ -1,8 +1,10 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 
+import { loadOnce } from '../lib/loadOnce.js';
 import type { DurableClientLike } from '../lib/upgrades/rolloutsApi.js';
-import { serveRolloutRequest } from '../lib/upgrades/rolloutsEndpoint.js';
+
+const endpoint = loadOnce(() => import('../lib/upgrades/rolloutsEndpoint.js'));
 
 type Operation = 'create' | 'list' | 'get' | 'approve' | 'resume' | 'abort';
 
@@ -24,6 +26,7 @@ function durableClient(context: InvocationContext): DurableClientLike {
 
 function handler(operation: Operation) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const { serveRolloutRequest } = await endpoint();
     const response = await serveRolloutRequest(
       operation,
       { principalHeader: request.headers.get('x-ms-client-principal'), params: request.params, body: operation === 'create' ? await request.text() : '' },

@@ -1,9 +1,11 @@
 import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 
-import { handleSilencesRequest } from '../lib/alerts/silencesApi.js';
-import { getStoredRuntime } from '../lib/runtime.js';
+import { loadOnce } from '../lib/loadOnce.js';
+
+const modules = loadOnce(() => Promise.all([import('../lib/alerts/silencesApi.js'), import('../lib/runtime.js')]));
 
 async function serve(operation: 'list' | 'create' | 'expire', request: HttpRequest): Promise<HttpResponseInit> {
+  const [{ handleSilencesRequest }, { getStoredRuntime }] = await modules();
   const { clients } = await getStoredRuntime();
   if (clients.alertStore === undefined) return { status: 503, jsonBody: { error: 'storage is not configured' } };
   const response = await handleSilencesRequest(

@@ -1,15 +1,16 @@
 /**
- * Every setting the app reads, validated once. This module is the only reader of `process.env`:
+ * Every setting the app reads, validated once. This module is the only reader of `process.env`
+ * (with lib/timerSchedules.ts, the dependency-free slice the Functions entry reads at registration):
  * everything else receives a typed `FleetGuardConfig`.
  */
 import { readFileSync } from 'node:fs';
 
-import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 
 import { type AlertingConfig, parseAlertingDocument } from './alerts/alertingConfig.js';
 import { DETECTION_IDS } from './detections/catalog.js';
 import { FleetGuardError } from './errors.js';
+import { isNcrontab, NCRONTAB_MESSAGE, SCHEDULE_SETTINGS } from './timerSchedules.js';
 
 /** Where the Azure SDK clients point: real Azure, or the local simulator (HTTPS with its own CA). */
 export type AzureTarget =
@@ -72,7 +73,7 @@ export interface SettingDescription {
 
 export const SETTINGS: readonly SettingDescription[] = [
   { name: 'FLEETGUARD_SUBSCRIPTIONS', description: 'Comma-separated subscription ids to sweep; empty = all the identity can read', requiredInAzure: false },
-  { name: 'FLEETGUARD_SWEEP_SCHEDULE', description: 'NCRONTAB schedule of the fleetSweep timer (six fields)', defaultValue: '0 */15 * * * *', requiredInAzure: false },
+  { name: 'FLEETGUARD_SWEEP_SCHEDULE', description: 'NCRONTAB schedule of the fleetSweep timer (six fields)', defaultValue: SCHEDULE_SETTINGS.sweep.defaultValue, requiredInAzure: false },
   { name: 'FLEETGUARD_SWEEP_CONCURRENCY', description: 'Concurrent ARM calls per sweep stage (1-64)', defaultValue: '8', requiredInAzure: false },
   { name: 'FLEETGUARD_INVENTORY_SOURCE', description: '`auto` (default: Azure Resource Graph when there are more subscriptions than FLEETGUARD_SWEEP_CONCURRENCY, else ARM), `resourceGraph` (paged Resource Graph queries across subscriptions for clusters and policy states, falling back per subscription when they fail) or `arm` (one list call per subscription)', defaultValue: 'auto', requiredInAzure: false },
   { name: 'FLEETGUARD_HTTP_MAX_RETRIES', description: 'Retries of a throttled or failed Azure call (0-10); Retry-After is honoured', defaultValue: '3', requiredInAzure: false },
@@ -92,7 +93,7 @@ export const SETTINGS: readonly SettingDescription[] = [
   { name: 'FLEETGUARD_SWEEPS_TABLE', description: 'Table of sweep records', defaultValue: 'fleetguardSweeps', requiredInAzure: false },
   { name: 'FLEETGUARD_ALERT_ROUTES', description: 'Alert routing document (JSON or YAML): receivers, routes, webhook allow-list', requiredInAzure: false },
   { name: 'FLEETGUARD_ALERT_ROUTES_FILE', description: 'Path of the alert routing document, instead of FLEETGUARD_ALERT_ROUTES', requiredInAzure: false },
-  { name: 'FLEETGUARD_ALERT_DRAIN_SCHEDULE', description: 'NCRONTAB of the alert outbox drain', defaultValue: '*/30 * * * * *', requiredInAzure: false },
+  { name: 'FLEETGUARD_ALERT_DRAIN_SCHEDULE', description: 'NCRONTAB of the alert outbox drain', defaultValue: SCHEDULE_SETTINGS.alertDrain.defaultValue, requiredInAzure: false },
   { name: 'FLEETGUARD_ALERT_ENDPOINT', description: 'Simulator only: send every notification to this local sink instead of the vendor', requiredInAzure: false },
   { name: 'FLEETGUARD_ALERTS_TABLE', description: 'Table of the alert outbox, notification log, silences and inhibitions', defaultValue: 'fleetguardAlerts', requiredInAzure: false },
   { name: 'FLEETGUARD_ROLLOUTS_TABLE', description: 'Table of rollout history and the principals who acted on them', defaultValue: 'fleetguardRollouts', requiredInAzure: false },
@@ -149,16 +150,6 @@ function httpsUrl(defaultValue: string | undefined) {
   );
 }
 
-function isNcrontab(expression: string): boolean {
-  if (expression.split(/\s+/).length !== 6) return false;
-  try {
-    CronExpressionParser.parse(expression);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const environmentSchema = z.object({
   FLEETGUARD_SUBSCRIPTIONS: optionalText.pipe(
     z
@@ -171,9 +162,9 @@ const environmentSchema = z.object({
   FLEETGUARD_SWEEP_SCHEDULE: optionalText.pipe(
     z
       .string()
-      .refine(isNcrontab, 'must be an NCRONTAB expression with six fields (second minute hour day month day-of-week)')
+      .refine(isNcrontab, NCRONTAB_MESSAGE)
       .optional()
-      .transform((value) => value ?? '0 */15 * * * *'),
+      .transform((value) => value ?? SCHEDULE_SETTINGS.sweep.defaultValue),
   ),
   FLEETGUARD_SWEEP_CONCURRENCY: integerSetting(8, 1, 64),
   FLEETGUARD_HTTP_MAX_RETRIES: integerSetting(3, 0, 10),
@@ -231,9 +222,9 @@ const environmentSchema = z.object({
   FLEETGUARD_ALERT_DRAIN_SCHEDULE: optionalText.pipe(
     z
       .string()
-      .refine(isNcrontab, 'must be an NCRONTAB expression with six fields (second minute hour day month day-of-week)')
+      .refine(isNcrontab, NCRONTAB_MESSAGE)
       .optional()
-      .transform((value) => value ?? '*/30 * * * * *'),
+      .transform((value) => value ?? SCHEDULE_SETTINGS.alertDrain.defaultValue),
   ),
   FLEETGUARD_ALERT_ENDPOINT: httpsUrl(undefined),
   DURABLE_TASK_HUB_NAME: optionalText.pipe(

@@ -3,6 +3,7 @@
  * may serve only the report or an Event Grid delivery and never call some of them. So the
  * composition root hands out stand-ins that import and build the real adapter on the first call.
  */
+import { loadOnce } from '../loadOnce.js';
 
 /** Every public member is an async method: a forwarder can stand in for the object unseen. */
 export type AsyncMembers<T> = { [K in keyof T]: (...args: never[]) => Promise<unknown> };
@@ -13,12 +14,7 @@ export type AsyncMembers<T> = { [K in keyof T]: (...args: never[]) => Promise<un
  * checks at compile time: a synchronous member would change its type by becoming a promise.
  */
 export function lazyAdapter<T extends AsyncMembers<T>>(load: () => Promise<T>): T {
-  let pending: Promise<T> | undefined;
-  const instance = (): Promise<T> =>
-    (pending ??= load().catch((error: unknown) => {
-      pending = undefined;
-      throw error;
-    }));
+  const instance = loadOnce(load);
   return new Proxy({} as T, {
     get(_target, member) {
       // Not a thenable (an `await` of the stand-in must not call into the SDK), no symbol protocols.
