@@ -3,7 +3,7 @@
  * supplies `@azure/functions-core` as the worker would, imports one module and prints JSON with
  * the import time, the functions it registered and, with --modules, every file it loaded.
  *
- *   node dist/test/bench/coldStartProbe.js <module path or specifier> [--modules]
+ *   node dist/test/bench/coldStartProbe.js <module path or specifier> [--modules] [--invoke <http function>]
  *   node dist/test/bench/coldStartProbe.js --sequence <spec,spec,...>   (time each import in turn)
  *
  * Only Node built-ins and the small local host are imported before the timed import, so every
@@ -33,6 +33,11 @@ export interface ProbeResult {
   files?: string[];
   /** --sequence: milliseconds of each import, in order. */
   sequence?: Array<{ specifier: string; ms: number }>;
+  /**
+   * --invoke: the first request to that HTTP function (GET, no principal) after the import: what the
+   * handler loads on first use (its lib/ code, the full configuration) plus the call. Status and ms.
+   */
+  firstRequest?: { status: number; ms: number };
 }
 
 /** A loader hook reporting every URL it loads to the main thread (ESM; CommonJS is in require.cache). */
@@ -74,12 +79,19 @@ async function main(): Promise<void> {
       result.sequence.push({ specifier, ms: performance.now() - at });
     }
   } else {
-    const entry = args.find((argument) => !argument.startsWith('--'));
-    if (entry === undefined) throw new Error('usage: coldStartProbe <module> [--modules] | --sequence a,b,c');
+    const invokeAt = args.indexOf('--invoke');
+    const entry = args.find((argument, index) => !argument.startsWith('--') && (invokeAt < 0 || index !== invokeAt + 1));
+    if (entry === undefined) throw new Error('usage: coldStartProbe <module> [--modules] [--invoke <http function>] | --sequence a,b,c');
     host = await LocalFunctionsHost.load(target(entry));
   }
   result.importMs = performance.now() - started;
   result.sinceProcessStartMs = performance.now();
+  const invoke = args.includes('--invoke') ? args[args.indexOf('--invoke') + 1] : undefined;
+  if (invoke !== undefined) {
+    const at = performance.now();
+    const response = await host.invokeHttp(invoke, { method: 'GET', path: `/api/${invoke}` });
+    result.firstRequest = { status: response.status, ms: performance.now() - at };
+  }
   result.registrations = [...host.functions.values()].map(({ metadata }) => {
     const trigger = Object.values(metadata.bindings).find((binding) => /trigger$/i.test(binding.type));
     return { name: metadata.name, trigger: trigger?.type ?? '?', bindings: JSON.stringify(metadata.bindings) };
