@@ -1,11 +1,13 @@
 /**
  * The timer schedules: the only settings the Functions host needs at registration. Cold start
- * reads and validates them here, free of dependencies, instead of parsing the full configuration
+ * reads and validates them here (with cron-parser alone) instead of parsing the full configuration
  * (zod, yaml, the alerting parser) at import (figures: test/bench/coldStartBench.ts). lib/config.ts
  * validates the same settings with `ncrontabProblem` and the same defaults, so start-up and the
  * full configuration (parsed once, on the first invocation) agree. With lib/config.ts, the only
  * reader of `process.env`.
  */
+import { CronExpressionParser } from 'cron-parser';
+
 import { FleetGuardError } from './errors.js';
 
 /** Each timer's setting and its default (NCRONTAB: second minute hour day month day-of-week). */
@@ -18,60 +20,22 @@ export type TimerSchedules = Record<keyof typeof SCHEDULE_SETTINGS, string>;
 
 export const NCRONTAB_MESSAGE = 'must be an NCRONTAB expression with six fields (second minute hour day month day-of-week)';
 
-const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
-const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
-
-interface Field {
-  min: number;
-  max: number;
-  /** Names, first value first (NCrontab matches a name on its first three letters). */
-  names?: readonly string[];
-}
-
-/** The six fields in order, with the ranges of the NCrontab library the Functions host uses. */
-const FIELDS: readonly Field[] = [
-  { min: 0, max: 59 },
-  { min: 0, max: 59 },
-  { min: 0, max: 23 },
-  { min: 1, max: 31 },
-  { min: 1, max: 12, names: MONTHS },
-  { min: 0, max: 6, names: DAYS },
-];
-
-function fieldValue(text: string, field: Field): number | undefined {
-  if (/^\d+$/.test(text)) {
-    const value = Number(text);
-    return value >= field.min && value <= field.max ? value : undefined;
-  }
-  if (field.names === undefined || !/^[a-z]{3,}$/i.test(text)) return undefined;
-  const index = field.names.indexOf(text.slice(0, 3).toUpperCase());
-  return index < 0 ? undefined : field.min + index;
-}
-
-/** One list item: `*`, `v`, `a-b`, each optionally `/step`. */
-function isValidItem(item: string, field: Field): boolean {
-  const [range = '', step, extra] = item.split('/');
-  if (extra !== undefined) return false;
-  if (step !== undefined && !(/^\d+$/.test(step) && Number(step) >= 1)) return false;
-  if (range === '*') return true;
-  const [first = '', last, beyond] = range.split('-');
-  if (beyond !== undefined) return false;
-  const low = fieldValue(first, field);
-  if (low === undefined) return false;
-  if (last === undefined) return true;
-  const high = fieldValue(last, field);
-  return high !== undefined && low <= high;
-}
+/** cron-parser's extensions that NCrontab lacks: `?`, `#`, and `L`, `W` or `LW` outside a month or day name. */
+const CRON_PARSER_EXTENSIONS = /[?#]|(?<![a-z])(?:L|W|LW)(?![a-z])/i;
 
 /**
- * True when `expression` is a six-field NCRONTAB schedule the host accepts: per field `*`, a
- * value or a range (`1-5`), each optionally with a step (`/15`), in comma lists; month and day
- * names. No `?`, `L`, `W` or `#`: NCrontab has none of them.
+ * True when `expression` is a six-field NCRONTAB schedule the host accepts. cron-parser checks the
+ * fields (values, ranges, steps, lists, month and day names); NCrontab, which the Functions host
+ * uses, has none of cron-parser's extensions (`?`, `L`, `W`, `#`), so those are refused here.
  */
 export function isNcrontab(expression: string): boolean {
-  const fields = expression.trim().split(/\s+/);
-  if (fields.length !== FIELDS.length) return false;
-  return fields.every((text, index) => text.split(',').every((item) => isValidItem(item, FIELDS[index]!)));
+  if (expression.trim().split(/\s+/).length !== 6 || CRON_PARSER_EXTENSIONS.test(expression)) return false;
+  try {
+    CronExpressionParser.parse(expression.trim());
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
