@@ -6,6 +6,7 @@ import { z } from 'zod';
 
 import { authorizeRole } from '../auth/principal.js';
 import { describeError, FleetGuardError } from '../errors.js';
+import { parseJsonBody } from '../jsonBody.js';
 import { parseDuration } from './alertingConfig.js';
 import type { AlertStore } from './alertStore.js';
 
@@ -55,17 +56,8 @@ export async function handleSilencesRequest(operation: 'list' | 'create' | 'expi
       if (!/^[0-9a-f-]{36}$/i.test(id)) return { status: 400, body: { error: 'id: must be a silence id' } };
       return (await store.expireSilence(id, now, caller.name)) ? { status: 200, body: { id, expiredBy: caller.name } } : { status: 404, body: { error: `no silence ${id}` } };
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(request.body) as unknown;
-    } catch {
-      return { status: 400, body: { error: 'body: must be JSON' } };
-    }
-    const parsed = createSchema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return { status: 400, body: { error: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` } };
-    }
+    const parsed = parseJsonBody(request.body, createSchema);
+    if ('error' in parsed) return { status: 400, body: { error: parsed.error } };
     const duration = parseDuration(parsed.data.duration);
     if (duration > MAX_SILENCE_MS) return { status: 400, body: { error: 'duration: at most 30d' } };
     const matchers = Object.fromEntries(Object.entries(parsed.data.matchers).filter(([, value]) => value !== undefined));

@@ -9,6 +9,7 @@ import { z } from 'zod';
 
 import { authorizeRole, type Principal } from '../auth/principal.js';
 import { describeError, FleetGuardError } from '../errors.js';
+import { parseJsonBody } from '../jsonBody.js';
 import { DEFAULT_GATES, EVENTS, ORCHESTRATIONS, type RolloutInput } from './orchestrators.js';
 import type { RolloutPlan, RolloutRequest } from './plan.js';
 import type { RolloutStore } from './rolloutStore.js';
@@ -89,17 +90,8 @@ export async function handleRolloutRequest(operation: 'create' | 'list' | 'get' 
 }
 
 async function create(request: RolloutApiRequest, caller: Principal, deps: RolloutApiDependencies): Promise<RolloutApiResponse> {
-  let json: unknown;
-  try {
-    json = JSON.parse(request.body) as unknown;
-  } catch {
-    return { status: 400, body: { error: 'body: must be JSON' } };
-  }
-  const parsed = requestSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { status: 400, body: { error: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` } };
-  }
+  const parsed = parseJsonBody(request.body, requestSchema);
+  if ('error' in parsed) return { status: 400, body: { error: parsed.error } };
   const rolloutRequest = parsed.data;
   const plan = await deps.plan(rolloutRequest);
   if (rolloutRequest.dryRun) return { status: 200, body: { dryRun: true, plan } };
