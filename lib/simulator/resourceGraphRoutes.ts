@@ -27,13 +27,13 @@ interface GraphRequest {
 }
 
 /**
- * Results being paged, by id. Like the service, later pages continue the result the first page
- * computed (its `$skipToken` names it) rather than recomputing it; a few are kept.
+ * Results being paged, by id, one map per simulator. Like the service, later pages continue the
+ * result the first page computed (its `$skipToken` names it) rather than recomputing it; a few are kept.
  */
-const pagedResults = new Map<string, JsonObject[]>();
+type PagedResults = Map<string, JsonObject[]>;
 const KEPT_RESULTS = 32;
 
-function parseRequest(body: unknown): GraphRequest | string {
+function parseRequest(body: unknown, pagedResults: PagedResults): GraphRequest | string {
   const request = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
   if (typeof request['query'] !== 'string') return 'query is required';
   const subscriptions = request['subscriptions'];
@@ -116,8 +116,8 @@ function rowsOf(fleet: FleetState, name: ResourceGraphQueryName, subscriptions: 
   }
 }
 
-function answer(fleet: FleetState, faults: FaultInjector, pageSize: number, request: SimulatorRequest): SimulatorResponse {
-  const parsed = parseRequest(request.body);
+function answer(fleet: FleetState, faults: FaultInjector, pageSize: number, pagedResults: PagedResults, request: SimulatorRequest): SimulatorResponse {
+  const parsed = parseRequest(request.body, pagedResults);
   if (typeof parsed === 'string') return armError(400, 'BadRequest', parsed);
   const name = resourceGraphQueryName(parsed.query);
   if (name === undefined) return armError(400, 'InvalidQuery', 'The simulator answers only the fleetguard inventory queries (marker line missing).');
@@ -154,5 +154,6 @@ function answer(fleet: FleetState, faults: FaultInjector, pageSize: number, requ
 /** `pageSize`: rows per page at most, below the service's 1,000 (tests use it to exercise paging). */
 export function resourceGraphRoutes(fleet: FleetState, faults: FaultInjector, options: { pageSize?: number } = {}): Route[] {
   const pageSize = Math.min(options.pageSize ?? MAX_PAGE, MAX_PAGE);
-  return [{ name: 'graph.resources', method: 'POST', pattern: /^\/providers\/Microsoft\.ResourceGraph\/resources\/?$/i, handle: (request) => answer(fleet, faults, pageSize, request) }];
+  const pagedResults: PagedResults = new Map();
+  return [{ name: 'graph.resources', method: 'POST', pattern: /^\/providers\/Microsoft\.ResourceGraph\/resources\/?$/i, handle: (request) => answer(fleet, faults, pageSize, pagedResults, request) }];
 }
