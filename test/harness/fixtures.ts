@@ -7,5 +7,5 @@ export const projectRoot = packageRoot();
 /** The conformance sample of shared/samples, kept in the repo so a clone tests without shared/. */
 export const conformanceSample = path.resolve(projectRoot, 'test', 'fixtures', 'fleet-sample');
 export const conformanceExpected = path.resolve(projectRoot, 'test', 'fixtures', 'fleet-sample.expected.json');
-/** Real Azure REST example bodies (ARM/azure-rest-api-specs examples), kept in the repo for tests. */
-export const restExamples = path.resolve(projectRoot, 'test', 'fixtures', 'azure-rest-examples');
+/** Official AKS examples (azure-rest-api-specs), kept in the repo for tests; sources in its SOURCES.json. */
+export const restExamples = path.resolve(projectRoot, 'test', 'fixtures', 'azure-rest', 'containerservice');
