@@ -28,7 +28,7 @@ import type { NoticeStore } from './noticeStore.js';
 export type EventFamily = 'aks' | 'policy';
 
 export interface EventDependencies {
-  notices: Pick<NoticeStore, 'wasProcessed' | 'markProcessed' | 'putSupport' | 'putRolling' | 'putLocationVersions' | 'policyEvaluatedAt' | 'setPolicyEvaluatedAt' | 'noticesForCluster'>;
+  notices: Pick<NoticeStore, 'wasProcessed' | 'markProcessed' | 'putSupport' | 'putRolling' | 'putProgress' | 'putLocationVersions' | 'policyEvaluatedAt' | 'setPolicyEvaluatedAt' | 'noticesForCluster'>;
   findings: Pick<FindingsStore, 'reconcileSubscription'>;
   clusters: {
     getCluster(subscriptionId: string, resourceGroup: string, name: string): Promise<Cluster | undefined>;
@@ -62,10 +62,38 @@ const newVersionData = z.object({
   lowestMinorKubernetesVersion: z.string().optional(),
   latestPreviewKubernetesVersion: z.string().optional(),
 });
+/**
+ * `ClusterOutOfSupport` and `NodePoolRollingProgress` are not among the six event types Learn lists
+ * for AKS (https://learn.microsoft.com/azure/event-grid/event-schema-aks), nor in the merged spec
+ * (`specification/eventgrid/data-plane/Microsoft.ContainerService/stable/2018-01-01/ContainerService.json`)
+ * or the SDKs' TypeSpec (`Azure.Messaging.EventGrid.SystemEvents/Microsoft.ContainerService/ContainerService.tsp`).
+ * Their samples and data schemas exist in azure-rest-api-specs only as the proposal of PR #23339
+ * (closed, not merged), which PR #24105 replaced with ClusterSupportEnding/Ended and
+ * NodePoolRollingStarted/Succeeded/Failed. We act on them anyway, as those drafts define them, so a
+ * topic that does deliver them is understood. The drafts renamed fields: `outOfSupport` became
+ * `isOutOfSupport` and `progressState` became `rollingProgressState`; both spellings are read, the
+ * later one first.
+ */
+const outOfSupportData = z.object({
+  kubernetesVersion: z.string().min(1),
+  isOutOfSupport: z.boolean().optional(),
+  outOfSupport: z.boolean().optional(),
+});
+/** `Started`, `Succeeded` or `Failed` in the draft, an enum marked `modelAsString`: a new value is kept, not refused. */
+const progressState = z.string().min(1).max(100);
+const rollingProgressData = z
+  .object({ nodePoolName: z.string().min(1), rollingProgressState: progressState.optional(), progressState: progressState.optional() })
+  .refine((data) => data.rollingProgressState !== undefined || data.progressState !== undefined, { path: ['rollingProgressState'], message: 'is required' });
+/**
+ * Only `timestamp` is needed (it orders policy events). The spec's data schema marks nothing
+ * required and the TypeSpec marks only `timestamp` required
+ * (`Azure.Messaging.EventGrid.SystemEvents/Microsoft.PolicyInsights/PolicyInsights.tsp`), so the
+ * ids are optional: an event without them is still a reason to re-evaluate the cluster.
+ */
 const policyData = z.object({
   timestamp: z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 time'),
-  policyAssignmentId: z.string(),
-  policyDefinitionId: z.string(),
+  policyAssignmentId: z.string().optional(),
+  policyDefinitionId: z.string().optional(),
   subscriptionId: z.string().optional(),
   complianceState: z.string().optional(),
 });
@@ -143,6 +171,28 @@ async function handleAks(deps: EventDependencies, event: EventEnvelope): Promise
       const data = parseData(supportData, event);
       const stored = await deps.notices.putSupport({ clusterId: reference.id, state: kind === 'ClusterSupportEnded' ? 'ended' : 'ending', kubernetesVersion: data.kubernetesVersion, eventTime: event.time });
       return reactToNotice(deps, event, reference, stored);
+    }
+    case 'ClusterOutOfSupport': {
+      // Out of support is support ended: Learn describes ClusterSupportEnded as "Triggered when
+      // the cluster goes out of support" (https://learn.microsoft.com/azure/event-grid/event-schema-aks),
+      // and the draft that proposed ClusterOutOfSupport was replaced by that type (PR #24105). So
+      // both feed one support notice per cluster (the newest wins, whichever type said it; an
+      // older Ending never downgrades it) and one critical finding, AKS-SUPPORT-ENDED, opened now
+      // rather than at the next sweep. Not a second rule: two findings for one fact would page twice.
+      const data = parseData(outOfSupportData, event);
+      // Absent, the type's own name says it; the draft's sample carries `false`.
+      const outOfSupport = data.isOutOfSupport ?? data.outOfSupport ?? true;
+      if (!outOfSupport) return outcome('ignored', event, `data.isOutOfSupport is false: Kubernetes ${data.kubernetesVersion} is not out of support, nothing recorded`);
+      const stored = await deps.notices.putSupport({ clusterId: reference.id, state: 'ended', kubernetesVersion: data.kubernetesVersion, eventTime: event.time });
+      return reactToNotice(deps, event, reference, stored);
+    }
+    case 'NodePoolRollingProgress': {
+      // Recorded for the rollout status only (NoticeStore.poolRollingForCluster); it opens no
+      // finding: the failed outcome that does is NodePoolRollingFailed, which supersedes it.
+      const data = parseData(rollingProgressData, event);
+      const state = data.rollingProgressState ?? data.progressState ?? '';
+      const stored = await deps.notices.putProgress({ clusterId: reference.id, nodePool: data.nodePoolName, state, eventTime: event.time });
+      return outcome('processed', event, stored ? `rolling progress of pool ${data.nodePoolName} recorded (${state}); no finding` : `a newer rolling progress of pool ${data.nodePoolName} was already stored`);
     }
     case 'NodePoolRollingStarted':
     case 'NodePoolRollingSucceeded':

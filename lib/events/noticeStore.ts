@@ -1,7 +1,8 @@
 /**
  * Event Grid bookkeeping in one table: which event ids were processed (dedup across at-least-once
- * delivery), AKS notices (support, rolling), the latest versions seen per location, and when each
- * cluster's policy findings were last re-evaluated (to drop stale policy events).
+ * delivery), AKS notices (support, rolling, rolling progress), the latest versions seen per
+ * location, and when each cluster's policy findings were last re-evaluated (to drop stale policy
+ * events).
  */
 import { createHash } from 'node:crypto';
 
@@ -10,7 +11,7 @@ import { odata, type TableClient } from '@azure/data-tables';
 import { ensureTable } from '../azure/tables.js';
 import { toFleetGuardError } from '../errors.js';
 import { resourceKey } from '../model/cluster.js';
-import type { ClusterNotices, RollingNotice, SupportNotice } from '../model/notice.js';
+import { type ClusterNotices, latestPoolRolling, type PoolRollingProgress, type RollingNotice, type RollingProgressNotice, type SupportNotice } from '../model/notice.js';
 
 function key(...parts: string[]): string {
   // Table keys forbid / \ # ? and control characters; event ids and resource ids may contain them.
@@ -82,6 +83,11 @@ export class NoticeStore {
     return this.putIfNewer('rolling', key(resourceKey(notice.clusterId), notice.nodePool), { ...notice, clusterKey: resourceKey(notice.clusterId) });
   }
 
+  /** The pool's latest `NodePoolRollingProgress` (partition `progress`); an older report never replaces a newer one. */
+  putProgress(notice: RollingProgressNotice): Promise<boolean> {
+    return this.putIfNewer('progress', key(resourceKey(notice.clusterId), notice.nodePool), { ...notice, state: notice.state.slice(0, MAX_NOTE), clusterKey: resourceKey(notice.clusterId) });
+  }
+
   putLocationVersions(location: string, versions: string[], eventTime: string): Promise<boolean> {
     return this.putIfNewer('versions', key(location), { location, versions: versions.join(','), eventTime });
   }
@@ -108,27 +114,67 @@ export class NoticeStore {
     return { support: all.support.filter((notice) => resourceKey(notice.clusterId) === key), rolling: all.rolling.filter((notice) => resourceKey(notice.clusterId) === key) };
   }
 
+  /** Where each pool of one cluster stands in its rolling, as AKS last reported it (see {@link latestPoolRolling}). */
+  async poolRollingForCluster(clusterId: string): Promise<PoolRollingProgress[]> {
+    return (await this.poolRollingByCluster(odata` and clusterKey eq ${resourceKey(clusterId)}`)).get(resourceKey(clusterId)) ?? [];
+  }
+
+  /**
+   * Where each pool of every cluster stands in its rolling, keyed by {@link resourceKey} of the
+   * cluster: two partition queries (progress and rolling), whatever the number of clusters, so a
+   * rollout's status can show its clusters' pools in one read.
+   */
+  async poolRollingByCluster(extraFilter = ''): Promise<Map<string, PoolRollingProgress[]>> {
+    const progress = await this.readPartition('progress', extraFilter, (entity): RollingProgressNotice | undefined =>
+      typeof entity['clusterId'] === 'string' && typeof entity['nodePool'] === 'string' && typeof entity['state'] === 'string' && typeof entity['eventTime'] === 'string'
+        ? { clusterId: entity['clusterId'], nodePool: entity['nodePool'], state: entity['state'], eventTime: entity['eventTime'] }
+        : undefined,
+    );
+    const rolling = await this.readRolling(extraFilter);
+    const byCluster = new Map<string, { progress: RollingProgressNotice[]; rolling: RollingNotice[] }>();
+    const entry = (clusterId: string) => {
+      const found = byCluster.get(resourceKey(clusterId)) ?? { progress: [], rolling: [] };
+      byCluster.set(resourceKey(clusterId), found);
+      return found;
+    };
+    for (const notice of progress) entry(notice.clusterId).progress.push(notice);
+    for (const notice of rolling) entry(notice.clusterId).rolling.push(notice);
+    return new Map([...byCluster].map(([clusterKey, notices]) => [clusterKey, latestPoolRolling(notices.progress, notices.rolling)]));
+  }
+
   /** Every support and rolling notice: two partition queries, for the sweep. */
   async listClusterNotices(extraFilter = ''): Promise<ClusterNotices> {
-    const notices: ClusterNotices = { support: [], rolling: [] };
+    const support = await this.readPartition('support', extraFilter, (entity): SupportNotice | undefined => {
+      const state = entity['state'];
+      return typeof entity['clusterId'] === 'string' && (state === 'ending' || state === 'ended') && typeof entity['kubernetesVersion'] === 'string' && typeof entity['eventTime'] === 'string'
+        ? { clusterId: entity['clusterId'], state, kubernetesVersion: entity['kubernetesVersion'], eventTime: entity['eventTime'] }
+        : undefined;
+    });
+    return { support, rolling: await this.readRolling(extraFilter) };
+  }
+
+  private readRolling(extraFilter: string): Promise<RollingNotice[]> {
+    return this.readPartition('rolling', extraFilter, (entity): RollingNotice | undefined => {
+      const state = entity['state'];
+      return typeof entity['clusterId'] === 'string' && typeof entity['nodePool'] === 'string' && (state === 'started' || state === 'succeeded' || state === 'failed') && typeof entity['eventTime'] === 'string'
+        ? { clusterId: entity['clusterId'], nodePool: entity['nodePool'], state, eventTime: entity['eventTime'] }
+        : undefined;
+    });
+  }
+
+  /** The rows of one partition that `parse` understands (others are skipped). */
+  private async readPartition<T>(partition: string, extraFilter: string, parse: (entity: Record<string, unknown>) => T | undefined): Promise<T[]> {
+    const rows: T[] = [];
     try {
-      for await (const entity of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${'support'}` + extraFilter } })) {
-        const state = entity['state'];
-        if (typeof entity['clusterId'] === 'string' && (state === 'ending' || state === 'ended') && typeof entity['kubernetesVersion'] === 'string' && typeof entity['eventTime'] === 'string') {
-          notices.support.push({ clusterId: entity['clusterId'], state, kubernetesVersion: entity['kubernetesVersion'], eventTime: entity['eventTime'] });
-        }
-      }
-      for await (const entity of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${'rolling'}` + extraFilter } })) {
-        const state = entity['state'];
-        if (typeof entity['clusterId'] === 'string' && typeof entity['nodePool'] === 'string' && (state === 'started' || state === 'succeeded' || state === 'failed') && typeof entity['eventTime'] === 'string') {
-          notices.rolling.push({ clusterId: entity['clusterId'], nodePool: entity['nodePool'], state, eventTime: entity['eventTime'] });
-        }
+      for await (const entity of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${partition}` + extraFilter } })) {
+        const parsed = parse(entity);
+        if (parsed !== undefined) rows.push(parsed);
       }
     } catch (error) {
       // No event has been processed yet: no notices, not a failure.
-      if (isStatus(error, 404)) return notices;
-      throw toFleetGuardError(error, 'reading cluster notices');
+      if (isStatus(error, 404)) return rows;
+      throw toFleetGuardError(error, `reading ${partition} notices`);
     }
-    return notices;
+    return rows;
   }
 }

@@ -12,6 +12,8 @@ import { azuriteConnectionString, uniqueTableName } from '../harness/tables.js';
 const WEB_DEV = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/web/providers/Microsoft.ContainerService/managedClusters/web-dev';
 const PAYMENTS = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/payments/providers/Microsoft.ContainerService/managedClusters/payments-prod';
 const CHECKOUT = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/checkout/providers/Microsoft.ContainerService/managedClusters/checkout-prod';
+const BATCH = '/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/batch/providers/Microsoft.ContainerService/managedClusters/batch-staging';
+const CANARY = '/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/data/providers/Microsoft.ContainerService/managedClusters/data-canary';
 
 describe('Event Grid functions, invoked as the host invokes them', () => {
   let local: LocalAzure;
@@ -20,6 +22,11 @@ describe('Event Grid functions, invoked as the host invokes them', () => {
 
   async function findings(ruleId: string, clusterName: string) {
     return (await clients.findings!.listFindings()).filter((finding) => finding.ruleId === ruleId && finding.clusterName === clusterName);
+  }
+
+  /** A sample event as a plain record, to replace its `data` wholesale. */
+  function event(raw: Record<string, unknown>): { data: unknown } {
+    return raw as { data: unknown };
   }
 
   function lastLog(name: string): string {
@@ -86,6 +93,76 @@ describe('Event Grid functions, invoked as the host invokes them', () => {
     expect((await findings('AKS-NODEPOOL-ROLLING-FAILED', 'checkout-prod'))[0]?.status).toBe('resolved');
   });
 
+  // ClusterOutOfSupport is a draft type (azure-rest-api-specs PR #23339, see test/fixtures/eventgrid/README.md):
+  // out of support is support ended, so it feeds the same notice and the same critical finding.
+  it('ClusterOutOfSupport opens the critical support-ended finding at once, replacing Ending; an older Ending does not downgrade it', async () => {
+    await host.invokeEventGrid('aksEvents', sampleEvent('aks-support-ending.cloudevents.json', { cluster: BATCH, id: 'oos-ending', time: '2026-11-20T10:00:00Z', data: { kubernetesVersion: '1.28.9' } }));
+    expect((await findings('AKS-SUPPORT-ENDING', 'batch-staging'))[0]).toMatchObject({ status: 'open', subject: '1.28' });
+
+    await host.invokeEventGrid('aksEvents', sampleEvent('aks-out-of-support.eventgrid.json', { cluster: BATCH, id: 'oos-1', time: '2026-11-21T10:00:00Z', data: { kubernetesVersion: '1.28.9', isOutOfSupport: true } }));
+    expect(lastLog('aksEvents')).toMatch(/oos-1, type Microsoft.ContainerService.ClusterOutOfSupport: processed: notice stored; findings: 1 opened, 1 resolved/);
+    expect((await findings('AKS-SUPPORT-ENDED', 'batch-staging'))[0]).toMatchObject({ status: 'open', severity: 'critical', subject: '1.28' });
+    expect((await findings('AKS-SUPPORT-ENDING', 'batch-staging'))[0]?.status).toBe('resolved');
+
+    await host.invokeEventGrid('aksEvents', sampleEvent('aks-support-ending.eventgrid.json', { cluster: BATCH, id: 'oos-late-ending', time: '2026-11-19T10:00:00Z', data: { kubernetesVersion: '1.28.9' } }));
+    expect(lastLog('aksEvents')).toMatch(/oos-late-ending.*a newer notice was already stored/);
+    expect((await findings('AKS-SUPPORT-ENDED', 'batch-staging'))[0]?.status).toBe('open');
+
+    // A later ClusterSupportEnded says the same thing: still one finding, not a second page.
+    await host.invokeEventGrid('aksEvents', sampleEvent('aks-support-ended.eventgrid.json', { cluster: BATCH, id: 'oos-ended', time: '2026-11-22T10:00:00Z', data: { kubernetesVersion: '1.28.9' } }));
+    expect(lastLog('aksEvents')).toMatch(/oos-ended.*: processed: notice stored; findings: 0 opened, 0 resolved/);
+    expect(await findings('AKS-SUPPORT-ENDED', 'batch-staging')).toHaveLength(1);
+  });
+
+  it('ClusterOutOfSupport with isOutOfSupport false (the sample as published) records nothing; the older draft spelling `outOfSupport` is read too', async () => {
+    await host.invokeEventGrid('aksEvents', sampleEvent('aks-out-of-support.cloudevents.json', { cluster: PAYMENTS, id: 'oos-false', data: { kubernetesVersion: '1.32.3' } }));
+    expect(lastLog('aksEvents')).toBe('event id oos-false, type Microsoft.ContainerService.ClusterOutOfSupport: ignored: data.isOutOfSupport is false: Kubernetes 1.32.3 is not out of support, nothing recorded');
+    // azure-rest-api-specs commit 3285eeb779e30c77872d18a32d972ab0a4a92bf8 spelled the flag `outOfSupport`.
+    const early = sampleEvent('aks-out-of-support.eventgrid.json', { cluster: PAYMENTS, id: 'oos-early-draft', data: { kubernetesVersion: '1.32.3' } });
+    event(early).data = { kubernetesVersion: '1.32.3', outOfSupport: false };
+    await host.invokeEventGrid('aksEvents', early);
+    expect(lastLog('aksEvents')).toMatch(/oos-early-draft.*: ignored: data.isOutOfSupport is false/);
+    expect(await findings('AKS-SUPPORT-ENDED', 'payments-prod')).toEqual([]);
+  });
+
+  it('NodePoolRollingProgress is recorded per pool for the rollout, opens no finding; a stale report never overwrites; a later outcome supersedes it', async () => {
+    const progress = (id: string, time: string, state: string, pool = 'system') =>
+      host.invokeEventGrid('aksEvents', sampleEvent('aks-nodepool-rolling-progress.eventgrid.json', { cluster: CANARY, id, time, data: { nodePoolName: pool, rollingProgressState: state } }));
+    await progress('prog-1', '2026-11-22T10:00:00Z', 'Started');
+    expect(lastLog('aksEvents')).toBe('event id prog-1, type Microsoft.ContainerService.NodePoolRollingProgress: processed: rolling progress of pool system recorded (Started); no finding');
+    // The draft's CloudEvents sample, and its earlier spelling `progressState`, for another pool.
+    const early = sampleEvent('aks-nodepool-rolling-progress.cloudevents.json', { cluster: CANARY, id: 'prog-early', time: '2026-11-22T10:01:00Z' });
+    event(early).data = { nodePoolName: 'User2', progressState: 'Started' };
+    await host.invokeEventGrid('aksEvents', early);
+    await progress('prog-2', '2026-11-22T10:30:00Z', 'Failed');
+    await progress('prog-0', '2026-11-22T09:00:00Z', 'Started');
+    expect(lastLog('aksEvents')).toMatch(/prog-0.*: processed: a newer rolling progress of pool system was already stored/);
+    expect(await clients.notices!.poolRollingForCluster(CANARY)).toEqual([
+      { nodePool: 'system', state: 'Failed', eventTime: '2026-11-22T10:30:00.000Z', reportedBy: 'NodePoolRollingProgress' },
+      { nodePool: 'User2', state: 'Started', eventTime: '2026-11-22T10:01:00.000Z', reportedBy: 'NodePoolRollingProgress' },
+    ]);
+    // Progress, even `Failed`, is not the failure finding: NodePoolRollingFailed is.
+    expect(await findings('AKS-NODEPOOL-ROLLING-FAILED', 'data-canary')).toEqual([]);
+
+    // A later Succeeded for the pool supersedes its progress; an older outcome does not.
+    await host.invokeEventGrid('aksEvents', sampleEvent('aks-nodepool-rolling-succeeded.cloudevents.json', { cluster: CANARY, id: 'prog-done', time: '2026-11-22T11:00:00Z', data: { nodePoolName: 'SYSTEM' } }));
+    await host.invokeEventGrid('aksEvents', sampleEvent('aks-nodepool-rolling-started.eventgrid.json', { cluster: CANARY, id: 'prog-old-start', time: '2026-11-22T08:00:00Z', data: { nodePoolName: 'user2' } }));
+    expect(await clients.notices!.poolRollingForCluster(CANARY)).toEqual([
+      { nodePool: 'SYSTEM', state: 'Succeeded', eventTime: '2026-11-22T11:00:00.000Z', reportedBy: 'NodePoolRollingSucceeded' },
+      { nodePool: 'User2', state: 'Started', eventTime: '2026-11-22T10:01:00.000Z', reportedBy: 'NodePoolRollingProgress' },
+    ]);
+    expect(await clients.notices!.poolRollingForCluster(PAYMENTS)).toEqual([]);
+  });
+
+  it('a policy event without the assignment and definition ids is still a re-evaluation (the spec marks only `timestamp` required)', async () => {
+    // Data schema: azure-rest-api-specs specification/eventgrid/data-plane/Microsoft.PolicyInsights/stable/2018-01-01/PolicyInsights.json
+    // (no property required) and Azure.Messaging.EventGrid.SystemEvents/Microsoft.PolicyInsights/PolicyInsights.tsp (`timestamp` only).
+    const bare = sampleEvent('policy-state-changed.cloudevents.json', { cluster: CANARY, id: 'policy-bare' });
+    event(bare).data = { timestamp: new Date(Date.now() + 60_000).toISOString() };
+    await host.invokeEventGrid('policyEvents', bare);
+    expect(lastLog('policyEvents')).toMatch(/policy-bare.*: processed: policy findings of data-canary re-evaluated/);
+  });
+
   it('NewKubernetesVersionAvailable records the versions and re-evaluates version rules of the clusters in that location', async () => {
     // AKS drops 1.30 and adds 1.34 in North Europe: web-dev (1.30.4) is now unsupported.
     const versions = local.simulator.fleet.versionsFor('northeurope')!;
@@ -131,6 +208,17 @@ describe('Event Grid functions, invoked as the host invokes them', () => {
 
     await host.invokeEventGrid('aksEvents', sampleEvent('aks-support-ending.eventgrid.json', { cluster: WEB_DEV, id: 'broken-2', data: { kubernetesVersion: 42 } }));
     expect(lastLog('aksEvents')).toMatch(/broken-2.*rejected: data\.kubernetesVersion: .*completed without retry/);
+
+    await host.invokeEventGrid('aksEvents', sampleEvent('aks-out-of-support.eventgrid.json', { cluster: WEB_DEV, id: 'broken-3', data: { isOutOfSupport: 'yes' } }));
+    expect(lastLog('aksEvents')).toMatch(/broken-3, type Microsoft.ContainerService.ClusterOutOfSupport: rejected: data\.isOutOfSupport: .*expected boolean.*completed without retry/);
+    const stateless = sampleEvent('aks-nodepool-rolling-progress.cloudevents.json', { cluster: WEB_DEV, id: 'broken-4' });
+    event(stateless).data = { nodePoolName: 'system' };
+    await host.invokeEventGrid('aksEvents', stateless);
+    expect(lastLog('aksEvents')).toBe('event id broken-4, type Microsoft.ContainerService.NodePoolRollingProgress: rejected: data.rollingProgressState: is required (completed without retry)');
+    await host.invokeEventGrid('aksEvents', sampleEvent('aks-nodepool-rolling-progress.eventgrid.json', { cluster: WEB_DEV, id: 'broken-5', data: { nodePoolName: '' } }));
+    expect(lastLog('aksEvents')).toMatch(/broken-5.*rejected: data\.nodePoolName: /);
+    // Rejected events are not recorded as processed: a corrected redelivery still counts.
+    expect(await clients.notices!.wasProcessed('broken-4')).toBe(false);
 
     // The documented sample's own topic is malformed (`resourceGroups<rg>`): rejected, named.
     await host.invokeEventGrid('aksEvents', sampleEvent('aks-new-kubernetes-version.cloudevents.json'));

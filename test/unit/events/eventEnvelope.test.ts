@@ -5,7 +5,7 @@ import { eventFixtureNames, sampleEvent } from '../../harness/eventFixtures.js';
 
 describe('Event Grid envelopes', () => {
   it('has the documented samples in both schemas', () => {
-    expect(eventFixtureNames()).toHaveLength(16);
+    expect(eventFixtureNames()).toHaveLength(20);
   });
 
   it.each(eventFixtureNames())('parses the documented sample %s', (name) => {
