@@ -10,6 +10,8 @@ import { z } from 'zod';
 import { authorizeRole, type Principal } from '../auth/principal.js';
 import { describeError, FleetGuardError } from '../errors.js';
 import { parseJsonBody } from '../jsonBody.js';
+import { resourceKey } from '../model/cluster.js';
+import type { PoolRollingProgress } from '../model/notice.js';
 import { DEFAULT_GATES, EVENTS, ORCHESTRATIONS, type RolloutInput } from './orchestrators.js';
 import type { RolloutPlan, RolloutRequest } from './plan.js';
 import type { RolloutStore } from './rolloutStore.js';
@@ -28,6 +30,12 @@ export interface RolloutApiDependencies {
   store: RolloutStore;
   plan(request: RolloutRequest): Promise<RolloutPlan>;
   now: Date;
+  /**
+   * Node pool rolling reports from AKS Event Grid events, by {@link resourceKey} of the cluster
+   * (NoticeStore.poolRollingByCluster). When given, each cluster of a rollout's status carries
+   * `poolRolling`: its pools' reports since the rollout was created.
+   */
+  poolRolling?: () => Promise<Map<string, PoolRollingProgress[]>>;
 }
 
 export interface RolloutApiRequest {
@@ -72,7 +80,7 @@ export async function handleRolloutRequest(operation: 'create' | 'list' | 'get' 
     if (!ROLLOUT_ID.test(id)) return { status: 400, body: { error: 'id: must be a rollout id' } };
     const status = await deps.client.getStatus(id);
     if (status === undefined || status.runtimeStatus === undefined) return { status: 404, body: { error: `no rollout ${id}` } };
-    if (operation === 'get') return { status: 200, body: { id, ...status, actions: await deps.store.actions(id), clusters: await deps.store.clusterStatuses(id) } };
+    if (operation === 'get') return { status: 200, body: { id, ...status, actions: await deps.store.actions(id), clusters: await withPoolRolling(await deps.store.clusterStatuses(id), status.createdTime, deps) } };
     const custom = (status.customStatus ?? {}) as { status?: string };
     const running = status.runtimeStatus === 'Running' || status.runtimeStatus === 'Pending';
     const fits =
@@ -108,4 +116,20 @@ async function create(request: RolloutApiRequest, caller: Principal, deps: Rollo
     clusters: plan.waves.reduce((sum, wave) => sum + wave.clusters.length, 0),
   });
   return { status: 202, body: { id: rolloutId, statusUrl: `/api/rollouts/${rolloutId}`, plan } };
+}
+
+/** Each cluster's pool rolling reports since the rollout was created (older ones are of an earlier upgrade). */
+async function withPoolRolling<T extends { resourceId: string }>(clusters: T[], createdTime: unknown, deps: RolloutApiDependencies): Promise<Array<T & { poolRolling?: PoolRollingProgress[] }>> {
+  if (deps.poolRolling === undefined) return clusters;
+  let byCluster: Map<string, PoolRollingProgress[]>;
+  try {
+    byCluster = await deps.poolRolling();
+  } catch {
+    // Extra detail from the events table: the rollout's own status is still worth answering without it.
+    return clusters;
+  }
+  // A real durable client gives a Date, the HTTP shim an ISO string.
+  const created = createdTime instanceof Date || typeof createdTime === 'string' ? new Date(createdTime) : undefined;
+  const since = created === undefined || Number.isNaN(created.getTime()) ? '' : created.toISOString();
+  return clusters.map((cluster) => ({ ...cluster, poolRolling: (byCluster.get(resourceKey(cluster.resourceId)) ?? []).filter((report) => report.eventTime >= since) }));
 }

@@ -11,5 +11,6 @@ export async function serveRolloutRequest(operation: Parameters<typeof handleRol
     store: clients.rollouts,
     plan: (rolloutRequest) => planFromFleet(clients, config.subscriptions, rolloutRequest),
     now: new Date(),
+    poolRolling: () => clients.notices.poolRollingByCluster(),
   });
 }
