@@ -1,7 +1,9 @@
 /**
  * Rules fed by AKS Event Grid notices. They fire at once when the event arrives and are evaluated
  * again by every sweep, so they resolve when the cluster moves on (upgraded past the version, pool
- * rolled successfully).
+ * rolled successfully). AKS-SUPPORT-ENDED is fed by ClusterSupportEnded and by the draft type
+ * ClusterOutOfSupport (one fact, one notice: see handleEvent.ts). NodePoolRollingProgress feeds no
+ * rule: it is kept for the rollout status only.
  */
 import { type Cluster, resourceKey } from '../model/cluster.js';
 import type { Finding } from '../model/finding.js';
