@@ -79,8 +79,11 @@ const outOfSupportData = z.object({
   isOutOfSupport: z.boolean().optional(),
   outOfSupport: z.boolean().optional(),
 });
-/** `Started`, `Succeeded` or `Failed` in the draft, an enum marked `modelAsString`: a new value is kept, not refused. */
-const progressState = z.string().min(1).max(100);
+/**
+ * `Started`, `Succeeded` or `Failed` in the draft, an enum marked `modelAsString`: a new value is
+ * kept, not refused. It must still look like one (a word), as it goes into logs and the rollout status.
+ */
+const progressState = z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,63}$/, 'must be a state name such as Started');
 const rollingProgressData = z
   .object({ nodePoolName: z.string().min(1), rollingProgressState: progressState.optional(), progressState: progressState.optional() })
   .refine((data) => data.rollingProgressState !== undefined || data.progressState !== undefined, { path: ['rollingProgressState'], message: 'is required' });

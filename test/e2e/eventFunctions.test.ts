@@ -217,6 +217,8 @@ describe('Event Grid functions, invoked as the host invokes them', () => {
     expect(lastLog('aksEvents')).toBe('event id broken-4, type Microsoft.ContainerService.NodePoolRollingProgress: rejected: data.rollingProgressState: is required (completed without retry)');
     await host.invokeEventGrid('aksEvents', sampleEvent('aks-nodepool-rolling-progress.eventgrid.json', { cluster: WEB_DEV, id: 'broken-5', data: { nodePoolName: '' } }));
     expect(lastLog('aksEvents')).toMatch(/broken-5.*rejected: data\.nodePoolName: /);
+    await host.invokeEventGrid('aksEvents', sampleEvent('aks-nodepool-rolling-progress.eventgrid.json', { cluster: WEB_DEV, id: 'broken-6', data: { rollingProgressState: 'Started\nevent id forged' } }));
+    expect(lastLog('aksEvents')).toMatch(/broken-6.*rejected: data\.rollingProgressState: must be a state name such as Started/);
     // Rejected events are not recorded as processed: a corrected redelivery still counts.
     expect(await clients.notices!.wasProcessed('broken-4')).toBe(false);
 
