@@ -185,9 +185,10 @@ function queryResults(fleet: FleetState, request: SimulatorRequest, pageSize: nu
   return {
     status: 200,
     body: {
-      // The plain query examples carry `"@odata.nextLink": null` on the last page; the `$apply`
-      // examples (FilterAndGroupByWithAggregate) leave it out.
-      ...(nextLink !== null || query.apply === undefined ? { '@odata.nextLink': nextLink } : {}),
+      // On a last page the subscription examples without `$top` (QuerySubscriptionScope, its
+      // NextLink) write `"@odata.nextLink": null`; those with `$top` (TimeRangeSortSelectTop,
+      // FilterAndGroupByWithAggregate) leave it out. Both shapes are reproduced as the examples show them.
+      ...(nextLink !== null || query.top === undefined ? { '@odata.nextLink': nextLink } : {}),
       '@odata.context': metadata,
       '@odata.count': page.length,
       value: page.map((row) => ({ '@odata.id': null, '@odata.context': `${metadata}/$entity`, ...withoutODataAnnotations(row) })),

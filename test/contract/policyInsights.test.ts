@@ -22,6 +22,7 @@ const FIRST_PAGE = 'PolicyStates_QuerySubscriptionScope.2024-10-01.json';
 const NEXT_PAGE = 'PolicyStates_QuerySubscriptionScopeNextLink.2024-10-01.json';
 const NEXT_LINK_POST = 'PolicyStates_QueryManagementGroupScopeNextLinkSkipToken.2024-10-01.json';
 const AGGREGATE = 'PolicyStates_FilterAndGroupByWithAggregate.2024-10-01.json';
+const SELECT_TOP = 'PolicyStates_TimeRangeSortSelectTop.2024-10-01.json';
 
 interface QueryResultsBody {
   '@odata.nextLink'?: string | null;
@@ -167,6 +168,26 @@ describe('(a) the simulator answers the official examples in their shape', () =>
     expect((page[0] as Record<string, unknown>)['NumAuditDenyNonComplianceRecords']).toBe(10);
   });
 
+  it(`${SELECT_TOP}: $orderby over several columns (desc by default), $select of mixed-case columns, $top`, async () => {
+    const example = exampleBody<QueryResultsBody>(SERVICE, SELECT_TOP);
+    const parameters = restExample(SERVICE, SELECT_TOP).parameters;
+    // The example's two records with the columns it did not select, and an older one that $top leaves out.
+    const records: JsonObject[] = example.value.map((row) => ({ ...Object.fromEntries(Object.entries(row).filter(([key]) => !key.startsWith('@odata.'))), complianceState: 'NonCompliant', policyDefinitionAction: 'audit' }));
+    const older = { ...records[0], timestamp: '2019-10-05T18:00:00Z', resourceId: String(records[0]?.['resourceId']).replace('mysa1', 'mysa0') };
+    const running = await simulatorWith([records[1] ?? {}, older, records[0] ?? {}]);
+    const { raw, body } = await firstPage(sdkClient(running.url, running.caPem), {
+      from: new Date(parameters['$from'] as string),
+      to: new Date(parameters['$to'] as string),
+      orderBy: parameters['$orderby'],
+      select: parameters['$select'],
+      top: parameters['$top'],
+    });
+    expect(raw.status).toBe(200);
+    expect(shapeMismatches(body, example)).toEqual([]);
+    // Same timestamp and assignment: ResourceGroup asc decides.
+    expect(body.value.map((row) => row['resourceGroup'])).toEqual(['myrg1', 'myrg2']);
+  });
+
   it('refuses what policyStates.json does not allow: a $top that is not an integer of at least 0, an unknown $skiptoken', async () => {
     const running = await simulatorWith(exampleBody<QueryResultsBody>(SERVICE, FIRST_PAGE).value);
     const client = sdkClient(running.url, running.caPem);
@@ -239,6 +260,15 @@ describe('(b) the adapter fed the official responses verbatim', () => {
     expect(records.slice(2).map((record) => [record.policyAssignmentName, record.complianceState, record.policySetDefinitionId])).toEqual([
       ['1ef5d536aec743a0aa801c1a', 'NonCompliant', '/providers/Microsoft.Management/managementGroups/myManagementGroup/providers/Microsoft.Authorization/policySetDefinitions/335cefd2-ab16-430f-b364-974a170eb1d5'],
       ['186044306c044a1d8c0ff76c', 'Compliant', undefined],
+    ]);
+  });
+
+  it(`${SELECT_TOP}: rows limited to a few columns still make records (names from the ids, state unknown)`, async () => {
+    server = await startExampleServer([{ method: 'POST', path: QUERY_RESULTS_PATH, status: 200, body: exampleBody(SERVICE, SELECT_TOP) }]);
+    const records = await adapterAt(server).listNonCompliantClusterStates(SUBSCRIPTION);
+    expect(records.map((record) => [record.resourceId.split('/').at(-1), record.policyAssignmentName, record.policyDefinitionName, record.complianceState, record.timestamp])).toEqual([
+      ['mysa1', '1654a0254ab34920a60f94eb', '655cb504-bcee-4362-bd4c-402e6aa38759', 'Unknown', '2019-10-06T17:58:00.000Z'],
+      ['mysa2', '1654a0254ab34920a60f94eb', '655cb504-bcee-4362-bd4c-402e6aa38759', 'Unknown', '2019-10-06T17:58:00.000Z'],
     ]);
   });
 
