@@ -68,7 +68,8 @@ export function parseFilter(filter: string): FilterNode {
     if (token?.kind !== 'word') throw new Error('expected a field name');
     const operator = (tokens[position + 1] as { text?: string } | undefined)?.text?.toLowerCase();
     const value = tokens[position + 2];
-    const literal = value?.kind === 'string' ? value.text : value?.kind === 'word' && /^(true|false)$/.test(value.text) ? value.text === 'true' : undefined;
+    // ABNF literals are case-insensitive (RFC 5234), so OData's `true`/`false` are too.
+    const literal = value?.kind === 'string' ? value.text : value?.kind === 'word' && /^(true|false)$/i.test(value.text) ? value.text.toLowerCase() === 'true' : undefined;
     if ((operator !== 'eq' && operator !== 'ne') || literal === undefined) throw new Error(`unsupported comparison after ${token.text}`);
     position += 3;
     return { kind: 'compare', field: token.text, operator, value: literal };
