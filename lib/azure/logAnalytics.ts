@@ -19,6 +19,16 @@ function tableRows(table: LogsTable | undefined): Record<string, unknown>[] {
 }
 
 /**
+ * The resource id as the resource-centric query path takes it: without its leading slash. The
+ * official example (`la-post-resource-centric-example.json`, 2022-10-27) writes it so, and
+ * `@azure/monitor-query-logs` 1.0.0 expands `/{+resourceId}/query` after the endpoint's `/v1`
+ * keeping every slash, so an ARM id passed as ARM writes it would be sent as `/v1//subscriptions/...`.
+ */
+export function resourceCentricId(resourceId: string): string {
+  return resourceId.replace(/^\/+/, '');
+}
+
+/**
  * Log Analytics queries, resource-centric: a workspace is addressed by its ARM resource id (what
  * clusters reference), which needs no extra lookup of the workspace's customer id.
  */
@@ -46,7 +56,7 @@ export class LogAnalyticsAdapter {
   async query(workspaceResourceId: string, query: string, lookbackMinutes: number): Promise<LogsQueryOutcome> {
     try {
       const result = await this.client.queryResource(
-        workspaceResourceId,
+        resourceCentricId(workspaceResourceId),
         query,
         { duration: `PT${lookbackMinutes}M` },
         // The server is asked to stop at the same time; the client-side timeout covers a server (or

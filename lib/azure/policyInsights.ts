@@ -1,8 +1,8 @@
-import { PolicyInsightsClient,type PolicyState } from '@azure/arm-policyinsights';
+import { getContinuationToken, PolicyInsightsClient, type PolicyState, type QueryOptions } from '@azure/arm-policyinsights';
 import type { TokenCredential } from '@azure/core-auth';
 
 import type { AzureTarget } from '../config.js';
-import { toFleetGuardError } from '../errors.js';
+import { FleetGuardError, toFleetGuardError } from '../errors.js';
 import type { ComplianceCount, PolicyStateRecord } from '../model/policyState.js';
 import { odataString } from '../odata.js';
 import { armClientOptions, armScope, type RetrySettings } from './clientOptions.js';
@@ -60,7 +60,33 @@ export function toPolicyStateRecord(state: PolicyState): PolicyStateRecord | und
   };
 }
 
-/** Azure Policy compliance through Policy Insights: one query per subscription, paged by the SDK. */
+/**
+ * The `$skiptoken` a Policy Insights `@odata.nextLink` carries ("Skiptoken is only provided if a
+ * previous response returned a partial result as a part of nextLink element": the `$skiptoken`
+ * parameter of policyStates.json, 2024-10-01).
+ */
+export function skipTokenOf(nextLink: string): string {
+  let token: string | null = null;
+  try {
+    token = new URL(nextLink).searchParams.get('$skiptoken');
+  } catch {
+    // Not a URL: reported below like a link without a token.
+  }
+  if (token === null || token === '') throw new FleetGuardError('serverError', `Policy Insights returned an @odata.nextLink without a $skiptoken: ${nextLink}`);
+  return token;
+}
+
+/**
+ * Azure Policy compliance through Policy Insights: one query per subscription.
+ *
+ * Every page is a POST of `queryResults`. The service refuses the GET that `@azure/arm-policyinsights`
+ * 6.0.0 sends for `@odata.nextLink` (`HttpMethodNotSupported`, or 404 `ResourceTypeNotSupported`:
+ * Azure/azure-sdk-for-python#17280, Azure/azure-cli#20370 and #22173, Azure/azure-sdk-for-js#36686);
+ * the official next page (`PolicyStates_QuerySubscriptionScopeNextLink.json`, 2024-10-01) is the same
+ * POST with `$skiptoken`. So the pages are walked here: each one is the SDK's own operation, sent
+ * with the same query options plus the `$skiptoken` of the previous page's nextLink. The sweep's
+ * policy stage, the Event Grid policy reaction and the rollout health gate all read through this.
+ */
 export class PolicyInsightsAdapter {
   private readonly client: PolicyInsightsClient;
 
@@ -78,16 +104,39 @@ export class PolicyInsightsAdapter {
     return this.nonCompliantStates(subscriptionId, resourceGroup);
   }
 
+  /**
+   * The pages of one `latest` query over a subscription, each fetched by POST. Only the first page
+   * of each SDK iterator is read: asking it for a second would make it GET the nextLink.
+   */
+  private async *pages(subscriptionId: string, queryOptions: QueryOptions): AsyncGenerator<PolicyState[]> {
+    const seen = new Set<string>();
+    let skipToken: string | undefined;
+    for (;;) {
+      const iterator = this.client.policyStates
+        .listQueryResultsForSubscription('latest', subscriptionId, { queryOptions: skipToken === undefined ? queryOptions : { ...queryOptions, skipToken } })
+        .byPage();
+      const first = await iterator.next();
+      await iterator.return?.(undefined);
+      if (first.done === true) return;
+      yield first.value;
+      const nextLink = getContinuationToken(first.value);
+      if (nextLink === undefined || nextLink === '') return;
+      skipToken = skipTokenOf(nextLink);
+      // A service that hands back a token it already gave would page forever.
+      if (seen.has(skipToken)) throw new FleetGuardError('serverError', `Policy Insights returned the same $skiptoken twice (${skipToken})`);
+      seen.add(skipToken);
+    }
+  }
+
   private async nonCompliantStates(subscriptionId: string, resourceGroup: string | undefined): Promise<PolicyStateRecord[]> {
     const records: PolicyStateRecord[] = [];
     const filter = clusterStatesFilter({ nonCompliantOnly: true }) + (resourceGroup === undefined ? '' : ` and resourceGroup eq ${odataString(resourceGroup)}`);
     try {
-      const states = this.client.policyStates.listQueryResultsForSubscription('latest', subscriptionId, {
-        queryOptions: { filter, select: POLICY_STATE_COLUMNS.join(',') },
-      });
-      for await (const state of states) {
-        const record = toPolicyStateRecord(state);
-        if (record !== undefined) records.push(record);
+      for await (const page of this.pages(subscriptionId, { filter, select: POLICY_STATE_COLUMNS.join(',') })) {
+        for (const state of page) {
+          const record = toPolicyStateRecord(state);
+          if (record !== undefined) records.push(record);
+        }
       }
     } catch (error) {
       throw toFleetGuardError(error, `querying policy states of subscription ${subscriptionId}`);
@@ -99,14 +148,13 @@ export class PolicyInsightsAdapter {
   async summarizeClusterCompliance(subscriptionId: string): Promise<ComplianceCount[]> {
     const counts: ComplianceCount[] = [];
     try {
-      const rows = this.client.policyStates.listQueryResultsForSubscription('latest', subscriptionId, {
-        queryOptions: { filter: clusterStatesFilter({ nonCompliantOnly: false }), apply: COMPLIANCE_SUMMARY_APPLY },
-      });
-      for await (const row of rows) {
-        const count = (row as Record<string, unknown>)['count'];
-        const resourceId = text(row.resourceId);
-        if (resourceId === undefined || typeof count !== 'number') continue;
-        counts.push({ resourceId, complianceState: text(row.complianceState) ?? 'Unknown', count });
+      for await (const page of this.pages(subscriptionId, { filter: clusterStatesFilter({ nonCompliantOnly: false }), apply: COMPLIANCE_SUMMARY_APPLY })) {
+        for (const row of page) {
+          const count = (row as Record<string, unknown>)['count'];
+          const resourceId = text(row.resourceId);
+          if (resourceId === undefined || typeof count !== 'number') continue;
+          counts.push({ resourceId, complianceState: text(row.complianceState) ?? 'Unknown', count });
+        }
       }
     } catch (error) {
       throw toFleetGuardError(error, `summarizing policy compliance of subscription ${subscriptionId}`);

@@ -78,13 +78,24 @@ function answer(fleet: FleetState, faults: FaultInjector, workspaceId: string, r
   return { status: 200, body: { tables: served.length > 0 ? served : [{ name: 'PrimaryResult', columns: [], rows: [] }], ...(error === undefined ? {} : { error }) } };
 }
 
+/**
+ * The query API's answer to a path its router does not know: 404 `PathNotFoundError` "The requested
+ * path does not exist" (Azure/azure-sdk-for-net#24274 shows the message with 404;
+ * Azure/azure-cli-extensions#2479 and #3914 the code).
+ */
+function pathNotFound(): SimulatorResponse {
+  return logsError(404, 'PathNotFoundError', 'The requested path does not exist');
+}
+
 export function logsRoutes(fleet: FleetState, faults: FaultInjector): Route[] {
   return [
     {
       name: 'logs.query',
       method: 'POST',
-      // Resource-centric: /v1/{workspace resource id}/query (the SDK may double the slash).
-      pattern: /^\/v1\/+(?<workspace>subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+)\/query\/?$/i,
+      // Resource-centric: /v1/{resource id}/query, the id written without its leading slash as in
+      // the official example (la-post-resource-centric-example.json, 2022-10-27). A doubled slash
+      // (`/v1//subscriptions/...`) matches no route: see `logs.unknownPath`.
+      pattern: /^\/v1\/(?<workspace>subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+)\/query\/?$/i,
       handle: (request) => answer(fleet, faults, `/${request.params['workspace'] ?? ''}`, request),
     },
     {
@@ -97,5 +108,10 @@ export function logsRoutes(fleet: FleetState, faults: FaultInjector): Route[] {
         return workspace === undefined ? logsError(404, 'WorkspaceNotFoundError', `The workspace could not be found: ${customerId}`) : answer(fleet, faults, workspace, request);
       },
     },
+    // A path with an empty segment (`/v1//subscriptions/...`) is no path of the query API. That the
+    // real router answers it as an unknown path rather than folding the slashes is not published:
+    // unverified against Azure. (Resources other than workspaces are not simulated at all: their
+    // resource-centric paths fall through to the simulator's own 404.)
+    { name: 'logs.unknownPath', method: 'POST', pattern: /^\/v1\/(?:.*\/)?\//, handle: pathNotFound },
   ];
 }

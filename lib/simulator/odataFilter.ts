@@ -1,10 +1,12 @@
 /**
  * The subset of OData `$filter` the simulator understands: `field eq 'text'`, `field ne 'text'`,
- * `and`, `or`, `not`-free parentheses. Anything else is a 400, as the service answers an invalid
- * filter, so an adapter that sends a filter we do not implement fails loudly in tests.
+ * `field eq true|false` (the official `PolicyStates_FilterAndGroupByWithAggregate.json` filters on
+ * `IsCompliant eq false`), `and`, `or`, `not`-free parentheses. Anything else is a 400, as the
+ * service answers an invalid filter, so an adapter that sends a filter we do not implement fails
+ * loudly in tests.
  */
 export type FilterNode =
-  | { kind: 'compare'; field: string; operator: 'eq' | 'ne'; value: string }
+  | { kind: 'compare'; field: string; operator: 'eq' | 'ne'; value: string | boolean }
   | { kind: 'and' | 'or'; left: FilterNode; right: FilterNode };
 
 type Token = { kind: 'word'; text: string } | { kind: 'string'; text: string } | { kind: 'open' } | { kind: 'close' };
@@ -66,9 +68,11 @@ export function parseFilter(filter: string): FilterNode {
     if (token?.kind !== 'word') throw new Error('expected a field name');
     const operator = (tokens[position + 1] as { text?: string } | undefined)?.text?.toLowerCase();
     const value = tokens[position + 2];
-    if ((operator !== 'eq' && operator !== 'ne') || value?.kind !== 'string') throw new Error(`unsupported comparison after ${token.text}`);
+    // ABNF literals are case-insensitive (RFC 5234), so OData's `true`/`false` are too.
+    const literal = value?.kind === 'string' ? value.text : value?.kind === 'word' && /^(true|false)$/i.test(value.text) ? value.text.toLowerCase() === 'true' : undefined;
+    if ((operator !== 'eq' && operator !== 'ne') || literal === undefined) throw new Error(`unsupported comparison after ${token.text}`);
     position += 3;
-    return { kind: 'compare', field: token.text, operator, value: value.text };
+    return { kind: 'compare', field: token.text, operator, value: literal };
   }
   function conjunction(): FilterNode {
     let node = primary();
@@ -91,7 +95,7 @@ export function parseFilter(filter: string): FilterNode {
   return node;
 }
 
-/** Field names and string values compare case-insensitively, as Policy Insights does. */
+/** Field names and string values compare case-insensitively, as Policy Insights does; booleans compare exactly. */
 export function matchesFilter(node: FilterNode, record: Record<string, unknown>): boolean {
   switch (node.kind) {
     case 'and':
@@ -101,7 +105,7 @@ export function matchesFilter(node: FilterNode, record: Record<string, unknown>)
     case 'compare': {
       const key = Object.keys(record).find((candidate) => candidate.toLowerCase() === node.field.toLowerCase());
       const actual = key === undefined ? undefined : record[key];
-      const equal = typeof actual === 'string' && actual.toLowerCase() === node.value.toLowerCase();
+      const equal = typeof node.value === 'boolean' ? actual === node.value : typeof actual === 'string' && actual.toLowerCase() === node.value.toLowerCase();
       return node.operator === 'eq' ? equal : !equal;
     }
   }

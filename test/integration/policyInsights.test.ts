@@ -31,6 +31,24 @@ describe('Policy Insights through the SDK and the simulator', () => {
     expect(agentPool.some((state) => state.resourceType === '/Microsoft.ContainerService/managedClusters/agentPools')).toBe(true);
   });
 
+  it('a subscription with more than one page of non-compliant states yields all its findings; every page is a POST, since the service refuses GET (Azure/azure-cli#20370, #22173)', async () => {
+    // One state a page: every subscription's states and counts span several pages.
+    fleet = await startTestFleet({ snapshot: loadSnapshot(sampleFleetDirectory()), pageSize: 1, settings: { FLEETGUARD_INVENTORY_SOURCE: 'arm' } });
+    const result = await fleet.sweep();
+    expect(result.errors.filter((error) => error.scope === 'policy')).toEqual([]);
+    expect(result.findings.filter((finding) => finding.ruleId === 'POLICY-NONCOMPLIANT')).toHaveLength(10);
+    expect(result.stats.policy).toEqual({ compliant: 19, nonCompliant: 10, percent: 65.5 });
+    const calls = fleet.local.simulator.requests.entries.filter((entry) => entry.route === 'policy.queryResults');
+    expect(calls.length).toBeGreaterThan(6);
+    expect(calls.filter((entry) => entry.method !== 'POST' || entry.status !== 200)).toEqual([]);
+
+    // The Event Grid policy reaction and the rollout health gate read one resource group through the same adapter.
+    fleet.local.simulator.requests.clear();
+    const webGroup = await fleet.clients.policyInsights.listNonCompliantClusterStatesInResourceGroup(S1, 'web');
+    expect(webGroup.map((state) => state.resourceId.split('/').at(-1))).toEqual(['web-dev', 'web-dev']);
+    expect(fleet.local.simulator.requests.entries.map((entry) => `${entry.method} ${entry.status}`)).toEqual(['POST 200', 'POST 200']);
+  });
+
   it('summarizes compliance per resource with $apply', async () => {
     fleet = await startTestFleet({ snapshot: loadSnapshot(sampleFleetDirectory()) });
     const counts = await fleet.clients.policy.summarizeClusterCompliance(S1);

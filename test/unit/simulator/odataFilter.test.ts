@@ -13,6 +13,17 @@ describe('OData $filter subset', () => {
     expect(matchesFilter(parseFilter("a ne 'x'"), { a: 'y' })).toBe(true);
   });
 
+  it('compares booleans exactly, as the official PolicyStates_FilterAndGroupByWithAggregate.json filters on IsCompliant eq false', () => {
+    const node = parseFilter("IsCompliant eq false and (PolicyDefinitionAction eq 'audit' or PolicyDefinitionAction eq 'deny')");
+    expect(matchesFilter(node, { isCompliant: false, policyDefinitionAction: 'Audit' })).toBe(true);
+    expect(matchesFilter(node, { isCompliant: true, policyDefinitionAction: 'audit' })).toBe(false);
+    // A string 'false' is not the boolean false.
+    expect(matchesFilter(parseFilter('isCompliant eq false'), { isCompliant: 'false' })).toBe(false);
+    expect(matchesFilter(parseFilter('isCompliant ne true'), { isCompliant: false })).toBe(true);
+    expect(matchesFilter(parseFilter('isCompliant eq False'), { isCompliant: false })).toBe(true);
+    expect(() => parseFilter('isCompliant eq no')).toThrow();
+  });
+
   it('rejects what it does not understand instead of ignoring it', () => {
     for (const filter of ["a gt 'x'", "contains(a, 'x')", "a eq 'x' and", "(a eq 'x'", "a eq 5", "a eq 'x"]) {
       expect(() => parseFilter(filter), filter).toThrow();
