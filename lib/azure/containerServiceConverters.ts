@@ -108,6 +108,8 @@ export function toCluster(sdk: ManagedCluster): Cluster {
     logWorkspaceIds: [...new Map(workspaceIds.map((workspace) => [workspace.toLowerCase(), workspace])).values()],
     upgradeChannel: text(autoUpgrade['upgradeChannel']),
     nodeOsUpgradeChannel: text(autoUpgrade['nodeOSUpgradeChannel']),
+    supportPlan: text(raw['supportPlan']),
+    skuTier: text(record(raw['sku'])['tier']),
   };
 }
 
@@ -128,6 +130,7 @@ export function toVersionCatalog(location: string, sdk: KubernetesVersionListRes
       minor,
       isPreview: item['isPreview'] === true,
       isDefault: item['isDefault'] === true,
+      // As listed; a minor without capabilities counts as KubernetesOfficial (`offersPlan`).
       supportPlans: strings(record(item['capabilities'])['supportPlan']),
       patches,
     });

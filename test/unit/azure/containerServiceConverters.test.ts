@@ -29,6 +29,8 @@ describe('ManagedCluster → Cluster', () => {
         addonProfiles: { omsAgent: { enabled: true, config: { logAnalyticsWorkspaceResourceID: '/w2' } }, azurepolicy: { enabled: true } },
         autoUpgradeProfile: { upgradeChannel: 'stable', nodeOSUpgradeChannel: 'NodeImage' },
         agentPoolProfiles: [{ name: 'sys', mode: 'System', orchestratorVersion: '1.31.1', currentOrchestratorVersion: '1.30.9', count: 3 }],
+        sku: { name: 'Base', tier: 'Premium' },
+        supportPlan: 'AKSLongTermSupport',
       }),
     );
     expect(cluster).toMatchObject({
@@ -49,6 +51,8 @@ describe('ManagedCluster → Cluster', () => {
       defenderWorkspaceId: '/w',
       upgradeChannel: 'stable',
       nodeOsUpgradeChannel: 'NodeImage',
+      supportPlan: 'AKSLongTermSupport',
+      skuTier: 'Premium',
     });
     // Add-on keys compare case-insensitively (omsagent and omsAgent both occur).
     expect(cluster.addons['omsagent']).toEqual({ enabled: true, config: { logAnalyticsWorkspaceResourceID: '/w2' } });
@@ -65,8 +69,11 @@ describe('ManagedCluster → Cluster', () => {
         addonProfiles: { azurepolicy: null, azureKeyvaultSecretsProvider: { enabled: 'yes', config: null } },
         agentPoolProfiles: [null, { count: 2 }, { name: 'ok' }],
         tags: { good: 'x', bad: 3 },
+        sku: null,
+        supportPlan: 7,
       }),
     );
+    expect(cluster).toMatchObject({ supportPlan: undefined, skuTier: undefined });
     expect(cluster).toMatchObject({ enableRbac: undefined, aadManaged: undefined, authorizedIpRanges: [], networkPolicy: undefined, tags: { good: 'x' } });
     expect(cluster.addons['azurepolicy']).toEqual({ enabled: undefined, config: {} });
     expect(cluster.addons['azurekeyvaultsecretsprovider']?.enabled).toBeUndefined();
@@ -85,5 +92,14 @@ describe('KubernetesVersionListResult → catalog', () => {
     expect(catalog.location).toBe('westeurope');
     expect(catalog.minors.map((minor) => minor.minor)).toEqual(['1.30']);
     expect(catalog.minors[0]?.patches).toEqual({ '1.30.1': ['1.31.0'] });
+  });
+
+  it('keeps the support plans of each minor as listed (a minor without capabilities lists none)', () => {
+    const catalog = toVersionCatalog('x', { values: [{ version: '1.27', capabilities: { supportPlan: ['AKSLongTermSupport'] } }, { version: '1.30', capabilities: { supportPlan: ['KubernetesOfficial', 'AKSLongTermSupport'] } }, { version: '1.31' }] });
+    expect(catalog.minors.map((minor) => [minor.minor, minor.supportPlans])).toEqual([
+      ['1.27', ['AKSLongTermSupport']],
+      ['1.30', ['KubernetesOfficial', 'AKSLongTermSupport']],
+      ['1.31', []],
+    ]);
   });
 });
