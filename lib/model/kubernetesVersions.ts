@@ -12,6 +12,13 @@ export interface KubernetesMinorVersion {
   patches: Record<string, string[]>;
 }
 
+/** A version a cluster's upgrade profile offers its control plane now (`controlPlaneProfile.upgrades[]`). */
+export interface OfferedUpgrade {
+  version: string;
+  /** The entry's `isPreview`: listed, but a preview release that is not chosen unless asked for exactly. */
+  isPreview: boolean;
+}
+
 /** The Kubernetes versions AKS offers in one location. */
 export interface KubernetesVersionCatalog {
   location: string;
