@@ -164,8 +164,9 @@ function finiteNumber(value: unknown): number | undefined {
 
 /**
  * The `maintenanceWindow` of a maintenance configuration → the planner's window, blackouts
- * (`notAllowedDates`) included. Throws `badInput`, naming the field, when a field the window cannot
- * be computed without is missing.
+ * (`notAllowedDates`) included. Never throws: a field of the wrong type is passed on empty (`NaN`,
+ * `''`), and `nextMaintenanceWindow` reports the window unsupported, naming the field, so the
+ * rollout records the reason for that cluster instead of retrying a read that cannot improve.
  */
 export function toMaintenanceWindowSpec(sdk: MaintenanceWindow): MaintenanceWindowSpec {
   const window = record(sdk);
@@ -174,10 +175,8 @@ export function toMaintenanceWindowSpec(sdk: MaintenanceWindow): MaintenanceWind
   const weekly = record(schedule['weekly']);
   const absoluteMonthly = record(schedule['absoluteMonthly']);
   const relativeMonthly = record(schedule['relativeMonthly']);
-  const durationHours = finiteNumber(window['durationHours']);
-  const startTime = text(window['startTime']);
-  if (durationHours === undefined) throw new FleetGuardError('badInput', 'maintenance window has no durationHours (field: maintenanceWindow.durationHours)');
-  if (startTime === undefined) throw new FleetGuardError('badInput', 'maintenance window has no startTime (field: maintenanceWindow.startTime)');
+  const durationHours = finiteNumber(window['durationHours']) ?? Number.NaN;
+  const startTime = text(window['startTime']) ?? '';
   const spec: MaintenanceWindowSpec = { schedule: {}, durationHours, startTime };
   if (isObject(schedule['daily'])) spec.schedule.daily = { intervalDays: finiteNumber(daily['intervalDays']) ?? 1 };
   if (isObject(schedule['weekly'])) spec.schedule.weekly = { intervalWeeks: finiteNumber(weekly['intervalWeeks']) ?? 1, dayOfWeek: text(weekly['dayOfWeek']) ?? '' };
@@ -191,12 +190,7 @@ export function toMaintenanceWindowSpec(sdk: MaintenanceWindow): MaintenanceWind
   if (startDate !== undefined) spec.startDate = startDate;
   const notAllowed = window['notAllowedDates'];
   if (Array.isArray(notAllowed)) {
-    spec.notAllowedDates = (notAllowed as unknown[]).map((entry, index): DateSpan => {
-      const start = isoDate(record(entry)['start']);
-      const end = isoDate(record(entry)['end']);
-      if (start === undefined || end === undefined) throw new FleetGuardError('badInput', `maintenance window blackout ${index} has no start or end date (field: maintenanceWindow.notAllowedDates[${index}])`);
-      return { start, end };
-    });
+    spec.notAllowedDates = (notAllowed as unknown[]).map((entry): DateSpan => ({ start: isoDate(record(entry)['start']) ?? '', end: isoDate(record(entry)['end']) ?? '' }));
   }
   return spec;
 }

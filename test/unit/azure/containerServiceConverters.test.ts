@@ -1,7 +1,8 @@
-import type { ManagedCluster } from '@azure/arm-containerservice';
+import type { MaintenanceWindow, ManagedCluster, ManagedClusterUpgradeProfile } from '@azure/arm-containerservice';
 import { describe, expect, it } from 'vitest';
 
-import { toCluster, toVersionCatalog } from '../../../lib/azure/containerServiceConverters.js';
+import { toCluster, toControlPlaneUpgrades, toMaintenanceWindowSpec, toVersionCatalog } from '../../../lib/azure/containerServiceConverters.js';
+import { nextMaintenanceWindow } from '../../../lib/upgrades/maintenanceWindow.js';
 
 const ID = '/subscriptions/11111111-1111-1111-1111-111111111111/resourcegroups/RG1/providers/Microsoft.ContainerService/managedClusters/c1';
 
@@ -101,5 +102,46 @@ describe('KubernetesVersionListResult → catalog', () => {
       ['1.30', ['KubernetesOfficial', 'AKSLongTermSupport']],
       ['1.31', []],
     ]);
+  });
+});
+
+describe('ManagedClusterUpgradeProfile → offered upgrades', () => {
+  it('keeps isPreview per entry and skips entries without a version', () => {
+    const profile = { controlPlaneProfile: { kubernetesVersion: '1.7.7', osType: 'Linux', upgrades: [{ kubernetesVersion: '1.7.9', isPreview: true }, { kubernetesVersion: '1.7.11' }, { isPreview: true }, null] } } as unknown as ManagedClusterUpgradeProfile;
+    expect(toControlPlaneUpgrades(profile)).toEqual([
+      { version: '1.7.9', isPreview: true },
+      { version: '1.7.11', isPreview: false },
+    ]);
+    expect(toControlPlaneUpgrades({} as ManagedClusterUpgradeProfile)).toEqual([]);
+  });
+});
+
+describe('MaintenanceWindow → window spec', () => {
+  it('reads the dates the SDK deserialised (Date at midnight UTC) as YYYY-MM-DD, blackouts included', () => {
+    const window = {
+      schedule: { weekly: { intervalWeeks: 3, dayOfWeek: 'Monday' }, daily: undefined, absoluteMonthly: null },
+      durationHours: 10,
+      utcOffset: '+05:30',
+      startDate: new Date('2023-01-01'),
+      startTime: '08:30',
+      notAllowedDates: [{ start: new Date('2023-12-23'), end: new Date('2024-01-05') }],
+    } as unknown as MaintenanceWindow;
+    expect(toMaintenanceWindowSpec(window)).toEqual({
+      schedule: { weekly: { intervalWeeks: 3, dayOfWeek: 'Monday' } },
+      durationHours: 10,
+      utcOffset: '+05:30',
+      startDate: '2023-01-01',
+      startTime: '08:30',
+      notAllowedDates: [{ start: '2023-12-23', end: '2024-01-05' }],
+    });
+  });
+
+  it('passes a missing or mistyped field on empty, so the window is reported unsupported naming it', () => {
+    const now = new Date('2026-11-23T08:00:00Z');
+    const verdict = (window: unknown) => nextMaintenanceWindow(toMaintenanceWindowSpec(window as MaintenanceWindow), now);
+    expect(verdict({ schedule: { daily: { intervalDays: 1 } }, startTime: '01:00' })).toMatchObject({ kind: 'unsupported', reason: expect.stringContaining('durationHours') });
+    expect(verdict({ schedule: { daily: { intervalDays: 1 } }, durationHours: 4 })).toMatchObject({ kind: 'unsupported', reason: expect.stringContaining('startTime') });
+    expect(verdict({ schedule: { daily: { intervalDays: 1 } }, durationHours: 4, startTime: '01:00', notAllowedDates: [{ start: '2023-01-01' }] })).toMatchObject({ kind: 'unsupported', reason: expect.stringContaining('notAllowedDates') });
+    expect(verdict(null)).toMatchObject({ kind: 'unsupported', reason: 'the maintenance window has no schedule' });
   });
 });
