@@ -5,11 +5,11 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { AzureTarget } from '../config.js';
 import { FleetGuardError, reasonFromStatus, toFleetGuardError } from '../errors.js';
 import type { Cluster } from '../model/cluster.js';
-import type { KubernetesVersionCatalog } from '../model/kubernetesVersions.js';
+import type { KubernetesVersionCatalog, OfferedUpgrade } from '../model/kubernetesVersions.js';
 import type { MaintenanceWindowSpec } from '../upgrades/maintenanceWindow.js';
 import { clusterFromArmJson } from './armClusterJson.js';
 import { armClientOptions, armScope, type RetrySettings } from './clientOptions.js';
-import { toCluster, toVersionCatalog } from './containerServiceConverters.js';
+import { toCluster, toControlPlaneUpgrades, toMaintenanceWindowSpec, toVersionCatalog } from './containerServiceConverters.js';
 
 /** A cluster the SDK returned that could not be converted (no id, say): reported, not fatal. */
 export interface RejectedCluster {
@@ -144,30 +144,22 @@ export class ContainerServiceAdapter {
     }
   }
 
-  /** The cluster's planned auto-upgrade window, or undefined when it has none. */
+  /** The cluster's planned auto-upgrade window (blackouts included), or undefined when it has none. */
   async autoUpgradeWindow(cluster: Cluster): Promise<MaintenanceWindowSpec | undefined> {
     try {
       const configuration = await this.client(cluster.subscriptionId).maintenanceConfigurations.get(cluster.resourceGroup, cluster.name, 'aksManagedAutoUpgradeSchedule');
       const window = configuration.maintenanceWindow;
-      if (window === undefined) return undefined;
-      return {
-        schedule: window.schedule,
-        durationHours: window.durationHours,
-        ...(window.utcOffset === undefined ? {} : { utcOffset: window.utcOffset }),
-        ...(window.startDate === undefined ? {} : { startDate: window.startDate.toISOString().slice(0, 10) }),
-        startTime: window.startTime,
-      };
+      return window === undefined || window === null ? undefined : toMaintenanceWindowSpec(window);
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return undefined;
       throw toFleetGuardError(error, `reading the maintenance window of ${cluster.name}`);
     }
   }
 
-  /** Versions the control plane may upgrade to now, from the cluster's upgrade profile. */
-  async controlPlaneUpgrades(cluster: Cluster): Promise<string[]> {
+  /** Versions the control plane may upgrade to now, from the cluster's upgrade profile, preview ones flagged. */
+  async controlPlaneUpgrades(cluster: Cluster): Promise<OfferedUpgrade[]> {
     try {
-      const profile = await this.client(cluster.subscriptionId).managedClusters.getUpgradeProfile(cluster.resourceGroup, cluster.name);
-      return (profile.controlPlaneProfile.upgrades ?? []).map((upgrade) => upgrade.kubernetesVersion).filter((version): version is string => typeof version === 'string');
+      return toControlPlaneUpgrades(await this.client(cluster.subscriptionId).managedClusters.getUpgradeProfile(cluster.resourceGroup, cluster.name));
     } catch (error) {
       throw toFleetGuardError(error, `reading the upgrade profile of ${cluster.name}`);
     }

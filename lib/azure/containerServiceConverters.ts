@@ -3,13 +3,14 @@
  * SDK passes them (and anything of an unexpected type) through, so each field is type-checked here
  * and the rules only ever see `boolean | undefined`, `string | undefined` and arrays.
  */
-import type { KubernetesVersionListResult, ManagedCluster } from '@azure/arm-containerservice';
+import type { KubernetesVersionListResult, MaintenanceWindow, ManagedCluster, ManagedClusterUpgradeProfile } from '@azure/arm-containerservice';
 
 import { FleetGuardError } from '../errors.js';
 import type { AgentPool, Cluster } from '../model/cluster.js';
 import { normalizeLocation, parseResourceId } from '../model/cluster.js';
-import type { KubernetesMinorVersion, KubernetesVersionCatalog } from '../model/kubernetesVersions.js';
+import type { KubernetesMinorVersion, KubernetesVersionCatalog, OfferedUpgrade } from '../model/kubernetesVersions.js';
 import { minorOf } from '../model/kubernetesVersions.js';
+import type { DateSpan, MaintenanceWindowSpec } from '../upgrades/maintenanceWindow.js';
 
 function bool(value: unknown): boolean | undefined {
   return typeof value === 'boolean' ? value : undefined;
@@ -108,6 +109,8 @@ export function toCluster(sdk: ManagedCluster): Cluster {
     logWorkspaceIds: [...new Map(workspaceIds.map((workspace) => [workspace.toLowerCase(), workspace])).values()],
     upgradeChannel: text(autoUpgrade['upgradeChannel']),
     nodeOsUpgradeChannel: text(autoUpgrade['nodeOSUpgradeChannel']),
+    supportPlan: text(raw['supportPlan']),
+    skuTier: text(record(raw['sku'])['tier']),
   };
 }
 
@@ -128,9 +131,66 @@ export function toVersionCatalog(location: string, sdk: KubernetesVersionListRes
       minor,
       isPreview: item['isPreview'] === true,
       isDefault: item['isDefault'] === true,
+      // As listed; a minor without capabilities counts as KubernetesOfficial (`offersPlan`).
       supportPlans: strings(record(item['capabilities'])['supportPlan']),
       patches,
     });
   }
   return { location: normalizeLocation(location), minors };
+}
+
+/** The control plane's upgrades from a cluster's upgrade profile, with their preview flags. */
+export function toControlPlaneUpgrades(sdk: ManagedClusterUpgradeProfile): OfferedUpgrade[] {
+  const upgrades = record(record(sdk)['controlPlaneProfile'])['upgrades'];
+  return (Array.isArray(upgrades) ? (upgrades as unknown[]) : []).flatMap((entry) => {
+    const version = text(record(entry)['kubernetesVersion']);
+    return version === undefined ? [] : [{ version, isPreview: record(entry)['isPreview'] === true }];
+  });
+}
+
+/** A date as `YYYY-MM-DD`: the SDK deserialises `date` fields to a Date at midnight UTC; a raw body keeps the string. */
+function isoDate(value: unknown): string | undefined {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.toISOString().slice(0, 10);
+  return typeof value === 'string' && value !== '' ? value.slice(0, 10) : undefined;
+}
+
+function isObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null;
+}
+
+function finiteNumber(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/**
+ * The `maintenanceWindow` of a maintenance configuration → the planner's window, blackouts
+ * (`notAllowedDates`) included. Never throws: a field of the wrong type is passed on empty (`NaN`,
+ * `''`), and `nextMaintenanceWindow` reports the window unsupported, naming the field, so the
+ * rollout records the reason for that cluster instead of retrying a read that cannot improve.
+ */
+export function toMaintenanceWindowSpec(sdk: MaintenanceWindow): MaintenanceWindowSpec {
+  const window = record(sdk);
+  const schedule = record(window['schedule']);
+  const daily = record(schedule['daily']);
+  const weekly = record(schedule['weekly']);
+  const absoluteMonthly = record(schedule['absoluteMonthly']);
+  const relativeMonthly = record(schedule['relativeMonthly']);
+  const durationHours = finiteNumber(window['durationHours']) ?? Number.NaN;
+  const startTime = text(window['startTime']) ?? '';
+  const spec: MaintenanceWindowSpec = { schedule: {}, durationHours, startTime };
+  if (isObject(schedule['daily'])) spec.schedule.daily = { intervalDays: finiteNumber(daily['intervalDays']) ?? 1 };
+  if (isObject(schedule['weekly'])) spec.schedule.weekly = { intervalWeeks: finiteNumber(weekly['intervalWeeks']) ?? 1, dayOfWeek: text(weekly['dayOfWeek']) ?? '' };
+  if (isObject(schedule['absoluteMonthly'])) spec.schedule.absoluteMonthly = { intervalMonths: finiteNumber(absoluteMonthly['intervalMonths']) ?? 1, dayOfMonth: finiteNumber(absoluteMonthly['dayOfMonth']) ?? 0 };
+  if (isObject(schedule['relativeMonthly'])) {
+    spec.schedule.relativeMonthly = { intervalMonths: finiteNumber(relativeMonthly['intervalMonths']) ?? 1, weekIndex: text(relativeMonthly['weekIndex']) ?? '', dayOfWeek: text(relativeMonthly['dayOfWeek']) ?? '' };
+  }
+  const utcOffset = text(window['utcOffset']);
+  if (utcOffset !== undefined) spec.utcOffset = utcOffset;
+  const startDate = isoDate(window['startDate']);
+  if (startDate !== undefined) spec.startDate = startDate;
+  const notAllowed = window['notAllowedDates'];
+  if (Array.isArray(notAllowed)) {
+    spec.notAllowedDates = (notAllowed as unknown[]).map((entry): DateSpan => ({ start: isoDate(record(entry)['start']) ?? '', end: isoDate(record(entry)['end']) ?? '' }));
+  }
+  return spec;
 }

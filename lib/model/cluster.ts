@@ -44,6 +44,10 @@ export interface Cluster {
   logWorkspaceIds: string[];
   upgradeChannel: string | undefined;
   nodeOsUpgradeChannel: string | undefined;
+  /** `properties.supportPlan` (`KubernetesOfficial`, `AKSLongTermSupport`); undefined means the default, `KubernetesOfficial`. */
+  supportPlan: string | undefined;
+  /** `sku.tier` (`Free`, `Standard`, `Premium`). */
+  skuTier: string | undefined;
 }
 
 /** Case-insensitive key for an ARM resource id (ARM, Policy Insights and Log Analytics disagree on case). */

@@ -36,6 +36,7 @@ export const RULE_GROUPS: Record<string, ReportGroup> = {
   'AKS-NODE-OS-UPGRADE': 'upgrades',
   'AKS-VERSION-ENDING': 'upgrades',
   'AKS-VERSION-UNSUPPORTED': 'upgrades',
+  'AKS-LTS-TIER': 'upgrades',
   'AKS-SUPPORT-ENDING': 'upgrades',
   'AKS-SUPPORT-ENDED': 'upgrades',
   'AKS-POOL-VERSION-SKEW': 'upgrades',

@@ -12,6 +12,7 @@ import { loopbackCertificate } from './certificate.js';
 import { FaultInjector, type FaultPlan } from './faults.js';
 import { FleetState } from './fleetState.js';
 import { logsRoutes } from './logsRoutes.js';
+import { maintenanceRoutes } from './maintenanceRoutes.js';
 import { policyRoutes } from './policyRoutes.js';
 import { RequestLog } from './requestLog.js';
 import { resourceGraphRoutes } from './resourceGraphRoutes.js';
@@ -58,7 +59,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const pageSize = options.pageSize ?? 50;
   const upgrades = new UpgradeSimulation(fleet, options.upgrades ?? {});
   fleet.upgrades = upgrades;
-  const routes: Route[] = [...upgradeRoutes(fleet, upgrades), ...armRoutes(fleet, { pageSize }), ...policyRoutes(fleet, { pageSize }), ...resourceGraphRoutes(fleet, faults, options.graphPageSize === undefined ? {} : { pageSize: options.graphPageSize }), ...logsRoutes(fleet, faults)];
+  const routes: Route[] = [...upgradeRoutes(fleet, upgrades), ...maintenanceRoutes(fleet, upgrades), ...armRoutes(fleet, { pageSize }), ...policyRoutes(fleet, { pageSize }), ...resourceGraphRoutes(fleet, faults, options.graphPageSize === undefined ? {} : { pageSize: options.graphPageSize }), ...logsRoutes(fleet, faults)];
   let baseUrl = '';
 
   const server: Server = createServer({ key: certificate.keyPem, cert: certificate.certPem }, (incoming, outgoing) => {

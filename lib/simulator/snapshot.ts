@@ -39,12 +39,14 @@ const clusterSchema = z.looseObject({
   name: z.string().min(1),
   location: z.string().min(1),
   tags: z.record(z.string(), z.string()).nullish(),
+  sku: z.looseObject({ tier: z.string().nullish() }).nullish(),
   properties: z.looseObject({
     provisioningState: z.string().nullish(),
     kubernetesVersion: z.string().nullish(),
     currentKubernetesVersion: z.string().nullish(),
     agentPoolProfiles: z.array(agentPoolSchema).nullish(),
     addonProfiles: z.record(z.string(), z.looseObject({ enabled: z.boolean() }).nullable()).nullish(),
+    supportPlan: z.string().nullish(),
   }),
 });
 
@@ -56,6 +58,7 @@ const kubernetesVersionsSchema = z.looseObject({
       version: z.string().regex(/^\d+\.\d+$/, 'must be a minor version such as 1.31'),
       isPreview: z.boolean().nullish(),
       isDefault: z.boolean().nullish(),
+      capabilities: z.looseObject({ supportPlan: z.array(z.string()).nullish() }).nullish(),
       patchVersions: z.record(z.string(), z.looseObject({ upgrades: z.array(z.string()).nullish() })).nullish(),
     }),
   ),

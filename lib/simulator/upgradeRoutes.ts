@@ -91,20 +91,6 @@ export function upgradeRoutes(fleet: FleetState, upgrades: UpgradeSimulation): R
       },
     },
     {
-      name: 'arm.getMaintenanceConfiguration',
-      method: 'GET',
-      pattern: new RegExp(`^${CLUSTER}/maintenanceConfigurations/(?<config>[^/]+)/?$`, 'i'),
-      handle: (request) => {
-        const cluster = find(request);
-        if (cluster === undefined) return notFound(request);
-        const window = upgrades.maintenanceWindows.get(String(cluster['id']).toLowerCase());
-        if (window === undefined || (request.params['config'] ?? '').toLowerCase() !== 'aksmanagedautoupgradeschedule') {
-          return armError(404, 'NotFound', `Maintenance configuration ${request.params['config'] ?? ''} not found.`);
-        }
-        return { status: 200, body: { id: `${String(cluster['id'])}/maintenanceConfigurations/aksManagedAutoUpgradeSchedule`, name: 'aksManagedAutoUpgradeSchedule', properties: { maintenanceWindow: window } } };
-      },
-    },
-    {
       name: 'arm.getOperationStatus',
       method: 'GET',
       pattern: /^\/subscriptions\/(?<subscriptionId>[^/]+)\/providers\/Microsoft\.ContainerService\/locations\/(?<location>[^/]+)\/operations\/(?<operationId>[^/]+)\/?$/i,

@@ -1,6 +1,6 @@
 import type { AzureClients } from '../azure/clients.js';
 import { type Cluster, resourceKey } from '../model/cluster.js';
-import type { KubernetesVersionCatalog } from '../model/kubernetesVersions.js';
+import type { KubernetesVersionCatalog, OfferedUpgrade } from '../model/kubernetesVersions.js';
 import { planRollout, type RolloutPlan, type RolloutRequest } from './plan.js';
 
 /** Plans a rollout from what Azure says now: one cluster list per subscription, one versions call per location. */
@@ -14,7 +14,7 @@ export async function planFromFleet(clients: Pick<AzureClients, 'fleet'> & Parti
   }
   // Upgrade profiles only for clusters that would move: one call each, not for the whole fleet.
   const candidates = planRollout(clusters, catalogs, request).waves.flatMap((wave) => wave.clusters.filter((cluster) => cluster.skipReason === undefined && cluster.hops.length > 0));
-  const profiles = new Map<string, readonly string[]>();
+  const profiles = new Map<string, readonly OfferedUpgrade[]>();
   if (clients.containerService !== undefined) {
     for (const candidate of candidates) {
       const cluster = clusters.find((entry) => resourceKey(entry.id) === resourceKey(candidate.resourceId));

@@ -7,7 +7,7 @@ import semver from 'semver';
 
 import { FleetGuardError } from '../errors.js';
 import { type Cluster, resourceKey } from '../model/cluster.js';
-import { compareMinors, type KubernetesVersionCatalog, minorOf } from '../model/kubernetesVersions.js';
+import { compareMinors, type KubernetesVersionCatalog, minorOf, type OfferedUpgrade } from '../model/kubernetesVersions.js';
 
 export type UpgradeType = 'Full' | 'ControlPlaneOnly' | 'NodeImageOnly';
 
@@ -96,7 +96,24 @@ export function validateTarget(target: string, catalogs: readonly KubernetesVers
   if (!known) throw new FleetGuardError('badInput', `target: Kubernetes ${target} is not offered in any location of the fleet (${catalogs.map((catalog) => catalog.location).join(', ')})`);
 }
 
-function planCluster(cluster: Cluster, catalog: KubernetesVersionCatalog | undefined, request: RolloutRequest, offered: readonly string[] | undefined): PlannedCluster | { reason: string } {
+/**
+ * The first hop as the upgrade profile allows it. A version the profile flags `isPreview` is taken
+ * only when the request names that exact version; otherwise the newest non-preview patch of the same
+ * minor that the profile offers replaces it, if there is one.
+ */
+function profileHop(first: string, offered: readonly OfferedUpgrade[], exactTarget: string | undefined): { version: string } | { reason: string } {
+  const entry = offered.find((upgrade) => upgrade.version === first);
+  if (entry === undefined) return { reason: `its upgrade profile does not offer ${first} (offers ${offered.map((upgrade) => upgrade.version).join(', ') || 'nothing'})` };
+  if (!entry.isPreview || first === exactTarget) return { version: first };
+  const alternative = offered
+    .filter((upgrade) => !upgrade.isPreview && minorOf(upgrade.version) === minorOf(first))
+    .map((upgrade) => upgrade.version)
+    .sort((left, right) => semver.compare(semver.coerce(left) ?? '0.0.0', semver.coerce(right) ?? '0.0.0'))
+    .at(-1);
+  return alternative === undefined ? { reason: `its upgrade profile offers ${first} only as a preview version (name ${first} as the target to take it)` } : { version: alternative };
+}
+
+function planCluster(cluster: Cluster, catalog: KubernetesVersionCatalog | undefined, request: RolloutRequest, offered: readonly OfferedUpgrade[] | undefined): PlannedCluster | { reason: string } {
   if ((cluster.powerState ?? 'Running').toLowerCase() === 'stopped') return { reason: 'the cluster is stopped' };
   if ((cluster.provisioningState ?? '').toLowerCase() !== 'succeeded') return { reason: `provisioningState is ${cluster.provisioningState ?? 'unknown'}, not Succeeded` };
   const current = cluster.kubernetesVersion;
@@ -121,21 +138,26 @@ function planCluster(cluster: Cluster, catalog: KubernetesVersionCatalog | undef
     return { reason: `${current} → ${target} crosses ${distance} minors; AKS upgrades one minor at a time (set allowMultiMinorHops to plan consecutive hops)` };
   }
   if (minorsBetween.length !== Math.max(0, distance - 1)) return { reason: `a minor between ${fromMinor} and ${toMinor} is not offered in ${cluster.location}` };
+  // A hop on the way is never a preview release: only the target itself may be one, when named exactly.
+  const previewBetween = minorsBetween.find((minor) => catalog.minors.find((entry) => entry.minor === minor)?.isPreview === true);
+  if (previewBetween !== undefined) return { reason: `the way to ${target} passes ${previewBetween}, which is preview-only in ${cluster.location}` };
   const hops = [...minorsBetween.map((minor) => newestPatch(catalog, minor) ?? `${minor}.0`), target];
   // The cluster's own upgrade profile has the last word on where it can go next.
   const first = hops[0];
-  if (offered !== undefined && first !== undefined && !offered.includes(first)) {
-    return { reason: `its upgrade profile does not offer ${first} (offers ${offered.join(', ') || 'nothing'})` };
+  if (offered !== undefined && first !== undefined) {
+    const hop = profileHop(first, offered, /^\d+\.\d+$/.test(request.target) ? undefined : request.target);
+    if ('reason' in hop) return hop;
+    hops[0] = hop.version;
   }
-  return { ...base, toVersion: target, hops, skipReason: undefined };
+  return { ...base, toVersion: hops.at(-1) ?? target, hops, skipReason: undefined };
 }
 
 /**
- * `upgradeProfiles`: per cluster key, the versions its upgrade profile offers now; a cluster whose
- * first hop is not offered is excluded. Clusters missing from the map are checked against the
- * version list only.
+ * `upgradeProfiles`: per cluster key, the versions its upgrade profile offers now (preview ones
+ * flagged); a cluster whose first hop is not offered, or offered only as a preview the request did
+ * not name exactly, is excluded. Clusters missing from the map are checked against the version list only.
  */
-export function planRollout(clusters: readonly Cluster[], catalogs: ReadonlyMap<string, KubernetesVersionCatalog>, request: RolloutRequest, upgradeProfiles: ReadonlyMap<string, readonly string[]> = new Map()): RolloutPlan {
+export function planRollout(clusters: readonly Cluster[], catalogs: ReadonlyMap<string, KubernetesVersionCatalog>, request: RolloutRequest, upgradeProfiles: ReadonlyMap<string, readonly OfferedUpgrade[]> = new Map()): RolloutPlan {
   if (request.upgradeType !== 'NodeImageOnly') validateTarget(request.target, [...catalogs.values()]);
   const excluded: RolloutPlan['excluded'] = [];
   const byWave = new Map<string, PlannedCluster[]>();

@@ -28,6 +28,8 @@ export function compliantCluster(overrides: Partial<Cluster> = {}): Cluster {
     logWorkspaceIds: [],
     upgradeChannel: 'stable',
     nodeOsUpgradeChannel: 'NodeImage',
+    supportPlan: undefined,
+    skuTier: 'Standard',
     ...overrides,
   };
 }

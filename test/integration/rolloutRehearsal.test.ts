@@ -197,18 +197,19 @@ describe('progressive rollouts on the local durable host', () => {
     expect(rehearsal.outcome.waves.slice(1).every((wave) => wave.status === 'NotStarted')).toBe(true);
   });
 
-  it('respectMaintenanceWindows: a cluster waits with a durable timer until its window opens', async () => {
+  it('respectMaintenanceWindows: a cluster waits with a durable timer until its window opens, skipping one inside a blackout', async () => {
     const prepared = await prepareRehearsal({ snapshot: FLEET(), request: request({ respectMaintenanceWindows: true }), tablesConnectionString: azuriteConnectionString(), settings: settings() }, process.env);
     const started = prepared.clock.now();
     const target = '/subscriptions/00000001-0000-4000-8000-000000010000/resourceGroups/rg-1/providers/Microsoft.ContainerService/managedClusters/aks-00001';
-    // The rehearsal clock starts on Monday 2026-11-23 08:00 UTC; the window opens Wednesday 02:00.
-    prepared.local.simulator.upgrades.maintenanceWindows.set(target.toLowerCase(), { schedule: { weekly: { intervalWeeks: 1, dayOfWeek: 'Wednesday' } }, durationHours: 4, startTime: '02:00', utcOffset: '+00:00' });
+    // The rehearsal clock starts on Monday 2026-11-23 08:00 UTC; the window opens Wednesdays 02:00, but
+    // Wednesday 2026-11-25 is frozen (notAllowedDates, as in MaintenanceConfigurationsGet_MaintenanceWindow.json): the next is 2026-12-02.
+    prepared.local.simulator.upgrades.maintenanceWindows.set(target.toLowerCase(), { schedule: { weekly: { intervalWeeks: 1, dayOfWeek: 'Wednesday' } }, durationHours: 4, startTime: '02:00', utcOffset: '+00:00', notAllowedDates: [{ start: '2026-11-25', end: '2026-11-25' }] });
     await prepared.host.run();
     rehearsal = rehearsalResult(prepared, started);
     expect(rehearsal.outcome.status).toBe('Completed');
     const operations = [...prepared.local.simulator.upgrades.operations.values()];
     const first = Math.min(...operations.filter((operation) => operation.clusterId.toLowerCase() === target.toLowerCase()).map((operation) => operation.startedAt));
-    expect(new Date(first).toISOString() >= '2026-11-25T02:00:00.000Z').toBe(true);
+    expect(new Date(first).toISOString() >= '2026-12-02T02:00:00.000Z').toBe(true);
     // Clusters without a window did not wait for it.
     const other = Math.min(...operations.filter((operation) => operation.clusterId.endsWith('aks-00004')).map((operation) => operation.startedAt));
     expect(new Date(other).toISOString() < '2026-11-24T00:00:00.000Z').toBe(true);

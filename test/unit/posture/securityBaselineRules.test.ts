@@ -32,6 +32,7 @@ describe('security baseline rules', () => {
       'AKS-PROVISIONING-FAILED': 'high',
       'AKS-VERSION-UNSUPPORTED': 'critical',
       'AKS-VERSION-ENDING': 'medium',
+      'AKS-LTS-TIER': 'high',
       'AKS-POOL-VERSION-SKEW': 'low',
     });
   });

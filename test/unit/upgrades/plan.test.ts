@@ -101,8 +101,47 @@ describe('upgrade profiles', () => {
     const result = planRollout([a], new Map([['northeurope', CATALOG]]), {
       target: '1.32', scope: {}, waves: { byTag: 'ring' }, waveSettings: { maxParallel: 1, soakMinutes: 5, requireApproval: false },
       upgradeType: 'Full', maxFailedClusters: 0, respectMaintenanceWindows: false, allowMultiMinorHops: false, dryRun: true,
-    }, new Map([[a.id.toLowerCase(), ['1.31.10']]]));
+    }, new Map([[a.id.toLowerCase(), [{ version: '1.31.10', isPreview: false }]]]));
     expect(result.excluded).toEqual([{ resourceId: a.id, reason: 'its upgrade profile does not offer 1.32.3 (offers 1.31.10)' }]);
+  });
+
+  /** `isPreview` on an upgrade entry, as in the official ManagedClustersGetUpgradeProfile example (2025-07-01). */
+  function planWithProfile(target: string, offered: Array<{ version: string; isPreview: boolean }>, catalog: KubernetesVersionCatalog = CATALOG) {
+    const a = cluster('a', '1.31.3');
+    return planRollout([a], new Map([['northeurope', catalog]]), {
+      target, scope: {}, waves: { byTag: 'ring' }, waveSettings: { maxParallel: 1, soakMinutes: 5, requireApproval: false },
+      upgradeType: 'Full', maxFailedClusters: 0, respectMaintenanceWindows: false, allowMultiMinorHops: true, dryRun: true,
+    }, new Map([[a.id.toLowerCase(), offered]]));
+  }
+  const WITH_PREVIEW_PATCH: KubernetesVersionCatalog = { ...CATALOG, minors: CATALOG.minors.map((entry) => (entry.minor === '1.32' ? { ...entry, patches: { '1.32.3': [], '1.32.5': [] } } : entry)) };
+
+  it('never choose a version the upgrade profile flags as preview for a minor target', () => {
+    const result = planWithProfile('1.32', [{ version: '1.32.3', isPreview: true }]);
+    expect(result.excluded).toEqual([{ resourceId: expect.stringContaining('/a'), reason: 'its upgrade profile offers 1.32.3 only as a preview version (name 1.32.3 as the target to take it)' }]);
+  });
+
+  it('fall back to the newest non-preview patch of the same minor the profile offers', () => {
+    const result = planWithProfile('1.32', [{ version: '1.32.3', isPreview: false }, { version: '1.32.5', isPreview: true }], WITH_PREVIEW_PATCH);
+    expect(result.excluded).toEqual([]);
+    expect(result.waves[0]?.clusters.map((entry) => [entry.toVersion, entry.hops])).toEqual([['1.32.3', ['1.32.3']]]);
+  });
+
+  it('take a preview version when the request names it exactly', () => {
+    const result = planWithProfile('1.32.5', [{ version: '1.32.3', isPreview: false }, { version: '1.32.5', isPreview: true }], WITH_PREVIEW_PATCH);
+    expect(result.waves[0]?.clusters.map((entry) => entry.toVersion)).toEqual(['1.32.5']);
+  });
+
+  it('never pass through a preview-only minor on the way to the target', () => {
+    const withPreviewBetween: KubernetesVersionCatalog = {
+      location: 'northeurope',
+      minors: [...CATALOG.minors.filter((entry) => entry.minor !== '1.33'), { minor: '1.33', isPreview: true, isDefault: false, supportPlans: [], patches: { '1.33.1': [] } }, { minor: '1.34', isPreview: false, isDefault: false, supportPlans: [], patches: { '1.34.0': [] } }],
+    };
+    const a = cluster('a', '1.32.3');
+    const result = planRollout([a], new Map([['northeurope', withPreviewBetween]]), {
+      target: '1.34', scope: {}, waves: { byTag: 'ring' }, waveSettings: { maxParallel: 1, soakMinutes: 5, requireApproval: false },
+      upgradeType: 'Full', maxFailedClusters: 0, respectMaintenanceWindows: false, allowMultiMinorHops: true, dryRun: true,
+    });
+    expect(result.excluded).toEqual([{ resourceId: a.id, reason: 'the way to 1.34.0 passes 1.33, which is preview-only in northeurope' }]);
   });
 });
 
