@@ -19,6 +19,7 @@ import type { QuotaClock } from '../../lib/azure/resourceGraphQuota.js';
 import { generateFleet, subscriptionIdFor } from '../../lib/simulator/fleetGenerator.js';
 import { type RunningSimulator, type SimulatorOptions,startSimulator } from '../../lib/simulator/simulatorServer.js';
 import type { FleetSnapshot, JsonObject } from '../../lib/simulator/snapshot.js';
+import { queryRequest, queryResponse, schemaProblems } from '../harness/resourceGraphSchemas.js';
 import { exampleBody, type ExampleServer, restExample, shapeMismatches, startExampleServer } from '../harness/restContract.js';
 
 const SERVICE = 'resourcegraph';
@@ -125,6 +126,11 @@ function pageMismatches(actual: QueryBody, file: string): string[] {
 }
 
 describe('Resource Graph: the simulator answers the official examples (a)', () => {
+  it.each([FIRST_PAGE, NEXT_PAGE, BASIC])('%s conforms to the spec\'s QueryRequest and QueryResponse (the schemas the other tests check against)', (file) => {
+    expect(schemaProblems(queryRequest, exampleQuery(file))).toEqual([]);
+    expect(schemaProblems(queryResponse, exampleBody(SERVICE, file))).toEqual([]);
+  });
+
   it('first page ($top 3, $skip 0) and next page ($skipToken alone) have the examples\' shapes, and the token carries the page size', async () => {
     const client = sdkClient(await simulator());
     const first = await ask(client, exampleQuery(FIRST_PAGE));
@@ -142,6 +148,7 @@ describe('Resource Graph: the simulator answers the official examples (a)', () =
 
     // The last page has no $skipToken, as the basic example (one page) has none.
     const last = await ask(client, { ...nextRequest, options: { $skipToken: next.body.$skipToken } });
+    for (const page of [first, next, last]) expect(schemaProblems(queryResponse, page.body)).toEqual([]);
     expect(last.body.count).toBe(CLUSTERS - 6);
     expect(last.body.$skipToken).toBeUndefined();
     expect(shapeMismatches({ ...last.body, data: [] }, { ...exampleBody<QueryBody>(SERVICE, BASIC), data: [] })).toEqual([]);
@@ -236,6 +243,7 @@ describe('Resource Graph: the adapter reads the official examples verbatim (b)',
       Array.from({ length: 3 }, () => `POST ${RESOURCES_PATH}?api-version=2024-04-01`),
     );
     const bodies = server.requests.map((request) => JSON.parse(request.body) as { subscriptions: string[]; options: Record<string, unknown> });
+    for (const body of bodies) expect(schemaProblems(queryRequest, body)).toEqual([]);
     expect(bodies.map((body) => body.options['$skipToken'])).toEqual([undefined, firstPage.$skipToken, nextPage.$skipToken]);
     expect(bodies.every((body) => body.options['$top'] === 1000 && body.subscriptions.join() === EXAMPLE_SUBSCRIPTION)).toBe(true);
     // The second page waited for the reset the first answer announced.
