@@ -10,6 +10,8 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 
+import { z } from 'zod';
+
 import { CLUSTER_RESOURCE_TYPES } from '../azure/policyInsights.js';
 import { type ResourceGraphQueryName, resourceGraphQueryName } from '../azure/resourceGraphQueries.js';
 import type { FaultInjector } from './faults.js';
@@ -48,26 +50,38 @@ interface GraphRequest {
 type PagedResults = Map<string, JsonObject[]>;
 const KEPT_RESULTS = 32;
 
+/**
+ * The request body as `QueryRequest` / `QueryRequestOptions` define it (stable/2024-04-01/resourcegraph.json):
+ * `query` required, `$top` 1-1000, `$skip` at least 0. Fields the service would accept but the
+ * simulator does not implement (tenant and management-group scopes, `table` results) are refused
+ * with a message saying so.
+ */
+const queryRequestSchema = z.looseObject({
+  query: z.string(),
+  subscriptions: z.array(z.string()).max(1000).optional(),
+  options: z
+    .looseObject({
+      $top: z.number().int().min(1).max(MAX_PAGE).optional(),
+      $skip: z.number().int().min(0).optional(),
+      $skipToken: z.string().optional(),
+      resultFormat: z.enum(['table', 'objectArray']).optional(),
+    })
+    .optional(),
+});
+
 function parseRequest(body: unknown, pagedResults: PagedResults): GraphRequest | string {
-  const request = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-  if (typeof request['query'] !== 'string') return 'query is required';
-  const subscriptions = request['subscriptions'];
-  if (!Array.isArray(subscriptions) || subscriptions.length === 0 || !subscriptions.every((id) => typeof id === 'string')) {
-    return 'the simulator answers only subscription-scoped queries (subscriptions: string[])';
+  const parsed = queryRequestSchema.safeParse(body ?? {});
+  if (!parsed.success) {
+    const [issue] = parsed.error.issues;
+    return `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`;
   }
-  if (subscriptions.length > 1000) return 'at most 1000 subscriptions per request';
-  const options = typeof request['options'] === 'object' && request['options'] !== null ? (request['options'] as Record<string, unknown>) : {};
-  if (options['resultFormat'] !== undefined && options['resultFormat'] !== 'objectArray') return 'the simulator answers resultFormat objectArray only';
-  // QueryRequestOptions (stable/2024-04-01/resourcegraph.json): $top is 1-1000, $skip is at least
-  // 0, and either overrides what the $skipToken captured ("the next page size and offset").
-  const top = options['$top'];
-  if (top !== undefined && (typeof top !== 'number' || !Number.isInteger(top) || top < 1 || top > MAX_PAGE)) return `$top must be an integer between 1 and ${MAX_PAGE}`;
-  const skip = options['$skip'];
-  if (skip !== undefined && (typeof skip !== 'number' || !Number.isInteger(skip) || skip < 0)) return '$skip must be an integer of at least 0';
-  const token = options['$skipToken'];
+  const { query, subscriptions = [], options = {} } = parsed.data;
+  if (subscriptions.length === 0) return 'the simulator answers only subscription-scoped queries (subscriptions: string[])';
+  if (options.resultFormat === 'table') return 'the simulator answers resultFormat objectArray only';
+  // $top and $skip override what the $skipToken captured ("the next page size and offset").
   let continuation: { resultId: string; offset: number; size: number } | undefined;
-  if (token !== undefined) {
-    const [resultId = '', offsetText = '', sizeText = ''] = typeof token === 'string' ? Buffer.from(token, 'base64url').toString('utf8').split(':') : [];
+  if (options.$skipToken !== undefined) {
+    const [resultId = '', offsetText = '', sizeText = ''] = Buffer.from(options.$skipToken, 'base64url').toString('utf8').split(':');
     const offset = Number(offsetText);
     const size = Number(sizeText);
     if (!pagedResults.has(resultId) || !Number.isInteger(offset) || offset < 0 || !Number.isInteger(size) || size < 1) return 'invalid or expired $skipToken';
@@ -75,9 +89,9 @@ function parseRequest(body: unknown, pagedResults: PagedResults): GraphRequest |
   }
   return {
     subscriptions,
-    query: request['query'],
-    top: typeof top === 'number' ? top : (continuation?.size ?? DEFAULT_PAGE),
-    offset: typeof skip === 'number' ? skip : (continuation?.offset ?? 0),
+    query,
+    top: options.$top ?? continuation?.size ?? DEFAULT_PAGE,
+    offset: options.$skip ?? continuation?.offset ?? 0,
     resultId: continuation?.resultId,
   };
 }
