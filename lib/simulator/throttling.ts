@@ -12,8 +12,9 @@
  *   `x-ms-user-quota-remaining` and `x-ms-user-quota-resets-after` (hh:mm:ss). A throttled query is
  *   a 429 with code `RateLimiting` (body as quoted in Azure/azure-cli-extensions#3325) and the quota
  *   headers; the docs do not say it carries `Retry-After`, so the simulator sends none.
- * - Log Analytics (`logs.*`): Retry-After, as before (its 429 format is not documented in a source
- *   we could check; see the report of issue 11).
+ * - Log Analytics (`logs.*`): a 429 when a user's queries queue too long or too many (Azure update
+ *   "Azure Monitor Logs—Concurrency query throttle is being rolled out", 2020); its headers and body
+ *   are not documented in a source we could check, so the simulator keeps `Retry-After` (unverified).
  *
  * The simulator reports ARM's bucket but does not enforce it (the fault plan throttles); it does
  * enforce Resource Graph's quota, which is small enough for a sweep to reach.
