@@ -4,7 +4,7 @@
  * returns up to 1,000 rows per page, chained with `$skipToken`; a truncated result is an error,
  * never a silently short inventory.
  */
-import { ResourceGraphClient } from '@azure/arm-resourcegraph';
+import { type QueryRequest, type QueryResponse, ResourceGraphClient } from '@azure/arm-resourcegraph';
 import type { TokenCredential } from '@azure/core-auth';
 import type { LimitFunction } from 'p-limit';
 
@@ -17,14 +17,26 @@ import { armClientOptions, armScope, type RetrySettings } from './clientOptions.
 import type { ClusterListing } from './containerService.js';
 import { toPolicyStateRecord } from './policyInsights.js';
 import { RESOURCE_GRAPH_QUERIES, type ResourceGraphQueryName } from './resourceGraphQueries.js';
+import { type QuotaClock, ResourceGraphQuotaPacer, resourceGraphRetryPolicy } from './resourceGraphQuota.js';
 
-/** The GA api-version; the 5.0.0-beta.4 SDK defaults to a preview one. */
-export const RESOURCE_GRAPH_API_VERSION = '2022-10-01';
+/**
+ * The newest stable api-version in Azure/azure-rest-api-specs
+ * (`specification/resourcegraph/resource-manager/Microsoft.ResourceGraph/stable/2024-04-01/resourcegraph.json`);
+ * the 5.0.0-beta.4 SDK defaults to a preview one. Its `resources` request and response are the
+ * same as 2022-10-01's.
+ */
+export const RESOURCE_GRAPH_API_VERSION = '2024-04-01';
+/**
+ * Clouds that do not have 2024-04-01 yet answer 404 `InvalidResourceType` listing the versions they
+ * have (AzureUSGovernment in 2025: microsoft/ARI#306, Azure/Well-Architected-Reliability-Assessment#157);
+ * the adapter then uses the previous stable one, which has the same shapes.
+ */
+export const RESOURCE_GRAPH_FALLBACK_API_VERSION = '2022-10-01';
 const MAX_SUBSCRIPTIONS_PER_REQUEST = 1000;
 const PAGE_SIZE = 1000;
 /**
- * Resource Graph allows an identity 15 queries per 5-second window (429 with Retry-After beyond
- * it): a query is split into at most this many requests, so a sweep's queries stay near the quota.
+ * Resource Graph allows an identity about 15 queries per 5-second window (see resourceGraphQuota.ts;
+ * the pacer holds queries back beyond it): a query is split into at most this many requests.
  */
 const MAX_PARALLEL_REQUESTS = 4;
 /** How long the policy stage may reuse the cluster listing's answer: longer than any sweep. */
@@ -48,16 +60,48 @@ function objectArray(data: unknown, name: string): Row[] {
   return values as Row[];
 }
 
-export class ResourceGraphAdapter {
-  private readonly client: ResourceGraphClient;
-  private readable: { key: string; at: number; value: Set<string> } | undefined;
+/** Whether an error is the cloud saying it does not have this api-version of `resources`. */
+function isUnsupportedApiVersion(error: unknown): boolean {
+  const { statusCode, code, message } = (typeof error === 'object' && error !== null ? error : {}) as { statusCode?: unknown; code?: unknown; message?: unknown };
+  return statusCode === 404 && code === 'InvalidResourceType' && typeof message === 'string' && message.includes(RESOURCE_GRAPH_FALLBACK_API_VERSION);
+}
 
-  constructor(credential: TokenCredential, target: AzureTarget, retry: RetrySettings) {
-    this.client = new ResourceGraphClient(credential, {
-      ...armClientOptions(target, retry),
-      apiVersion: RESOURCE_GRAPH_API_VERSION,
-      credentialScopes: [armScope(target)],
-    });
+export interface ResourceGraphAdapterOptions {
+  /** The pacer's clock (tests pass a virtual one). */
+  clock?: QuotaClock;
+}
+
+export class ResourceGraphAdapter {
+  private client: ResourceGraphClient;
+  private readonly makeClient: (apiVersion: string) => ResourceGraphClient;
+  private readable: { key: string; at: number; value: Set<string> } | undefined;
+  /** One quota per identity: every request of this adapter draws on it. */
+  private readonly pacer: ResourceGraphQuotaPacer;
+
+  constructor(credential: TokenCredential, target: AzureTarget, retry: RetrySettings, options: ResourceGraphAdapterOptions = {}) {
+    this.pacer = new ResourceGraphQuotaPacer(options.clock);
+    const policy = resourceGraphRetryPolicy(this.pacer, retry);
+    this.makeClient = (apiVersion) =>
+      new ResourceGraphClient(credential, {
+        ...armClientOptions(target, retry),
+        // The SDK's retry policy skips a 429 without Retry-After: this client retries with its own.
+        retryOptions: { ...retry, maxRetries: 0 },
+        additionalPolicies: [{ policy, position: 'perRetry' }],
+        apiVersion,
+        credentialScopes: [armScope(target)],
+      });
+    this.client = this.makeClient(RESOURCE_GRAPH_API_VERSION);
+  }
+
+  /** One `resources` call, moving to the fallback api-version for good when the cloud lacks the newest. */
+  private async resources(request: QueryRequest): Promise<QueryResponse> {
+    try {
+      return await this.client.resources(request);
+    } catch (error) {
+      if (!isUnsupportedApiVersion(error)) throw error;
+      this.client = this.makeClient(RESOURCE_GRAPH_FALLBACK_API_VERSION);
+      return this.client.resources(request);
+    }
   }
 
   /**
@@ -81,7 +125,7 @@ export class ResourceGraphAdapter {
     do {
       let response;
       try {
-        response = await this.client.resources({
+        response = await this.resources({
           subscriptions: [...batch],
           query: RESOURCE_GRAPH_QUERIES[name],
           options: { resultFormat: 'objectArray', top: PAGE_SIZE, ...(skipToken === undefined ? {} : { skipToken }) },

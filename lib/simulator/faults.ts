@@ -1,6 +1,6 @@
 /**
- * Fault injection per route: latency, throttling with Retry-After, server errors, and subscriptions
- * that refuse the identity. Shares are drawn from a seeded generator so a run can be repeated;
+ * Fault injection per route: latency, throttling (in each service's own headers: `throttling.ts`),
+ * server errors, and subscriptions that refuse the identity. Shares are drawn from a seeded generator so a run can be repeated;
  * `first` makes the first N requests fail, for exact tests.
  */
 export interface FailureShare {
@@ -12,7 +12,11 @@ export interface FailureShare {
 
 export interface RouteFaults {
   latencyMs?: number;
-  /** `retryAfterMs` sends `retry-after-ms` (which Azure SDKs read first) as well as `Retry-After`. */
+  /**
+   * ARM and Log Analytics send `Retry-After` (`retryAfterMs` adds `retry-after-ms`, which Azure SDKs
+   * read first). Resource Graph sends no Retry-After but `x-ms-user-quota-resets-after`, in whole
+   * seconds: `retryAfterSeconds`, else `retryAfterMs` rounded down (a sub-second reset is `00:00:00`).
+   */
   throttle?: FailureShare & { retryAfterSeconds?: number; retryAfterMs?: number };
   serverError?: FailureShare & { status?: 500 | 503 };
 }
@@ -33,7 +37,7 @@ export interface FaultPlan {
 
 export type FaultDecision =
   | { kind: 'none' }
-  | { kind: 'throttle'; retryAfterSeconds: number; retryAfterMs: number | undefined }
+  | { kind: 'throttle'; retryAfterSeconds: number; retryAfterMs: number | undefined; quotaResetsAfterMs: number }
   | { kind: 'serverError'; status: number }
   | { kind: 'forbidden' };
 
@@ -89,8 +93,13 @@ export class FaultInjector {
     this.seenPerRoute.set(route, seen);
     if (faults === undefined) return { kind: 'none' };
     if (faults.throttle && this.hits(faults.throttle, seen)) {
-      const { retryAfterMs } = faults.throttle;
-      return { kind: 'throttle', retryAfterSeconds: faults.throttle.retryAfterSeconds ?? (retryAfterMs === undefined ? 1 : Math.ceil(retryAfterMs / 1000)), retryAfterMs };
+      const { retryAfterMs, retryAfterSeconds } = faults.throttle;
+      return {
+        kind: 'throttle',
+        retryAfterSeconds: retryAfterSeconds ?? (retryAfterMs === undefined ? 1 : Math.ceil(retryAfterMs / 1000)),
+        retryAfterMs,
+        quotaResetsAfterMs: retryAfterSeconds !== undefined ? retryAfterSeconds * 1000 : retryAfterMs === undefined ? 1000 : Math.floor(retryAfterMs / 1000) * 1000,
+      };
     }
     if (faults.serverError && this.hits(faults.serverError, seen)) {
       return { kind: 'serverError', status: faults.serverError.status ?? 500 };

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { type FleetGuardConfig, parseConfig } from '../config.js';
 import { type RunningAzurite, startAzuriteTables } from './azurite.js';
 import type { FaultPlan } from './faults.js';
-import { type RunningSimulator, startSimulator } from './simulatorServer.js';
+import { type RunningSimulator, type SimulatorOptions, startSimulator } from './simulatorServer.js';
 import type { FleetSnapshot } from './snapshot.js';
 import type { UpgradeSimulationOptions } from './upgradeSimulation.js';
 
@@ -23,6 +23,8 @@ export interface LocalAzureOptions {
   pageSize?: number;
   /** Rows per Resource Graph page (the service's is 1,000). */
   graphPageSize?: number;
+  /** Resource Graph's per-identity query quota (default: the service's 15 per 5 s). */
+  graphQuota?: SimulatorOptions['graphQuota'];
   faults?: FaultPlan;
   extraSubscriptions?: string[];
   /** Clock and duration of simulated upgrades. */
@@ -45,6 +47,7 @@ export async function startLocalAzure(options: LocalAzureOptions): Promise<Local
     snapshot: options.snapshot,
     ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
     ...(options.graphPageSize === undefined ? {} : { graphPageSize: options.graphPageSize }),
+    ...(options.graphQuota === undefined ? {} : { graphQuota: options.graphQuota }),
     ...(options.faults === undefined ? {} : { faults: options.faults }),
     ...(options.extraSubscriptions === undefined ? {} : { extraSubscriptions: options.extraSubscriptions }),
     ...(options.upgrades === undefined ? {} : { upgrades: options.upgrades }),

@@ -3,10 +3,14 @@
  * fleet. The simulator cannot run KQL: it recognises the inventory's queries by their marker line
  * (their KQL is checked by the Kusto language service in the tests) and answers what they select,
  * from the same state the ARM and Policy Insights routes serve. Like the service, it pages with
- * `$skipToken` (at most 1,000 rows a page) and silently leaves out subscriptions the identity
- * cannot read.
+ * `$skipToken` (at most 1,000 rows a page; `$top` and `$skip` as `QueryRequestOptions` in
+ * `stable/2024-04-01/resourcegraph.json` define them), silently leaves out subscriptions the
+ * identity cannot read, counts each identity's queries against a quota and says so on every answer
+ * (`throttling.ts`), and refuses api-versions the service does not have.
  */
 import { createHash, randomUUID } from 'node:crypto';
+
+import { z } from 'zod';
 
 import { CLUSTER_RESOURCE_TYPES } from '../azure/policyInsights.js';
 import { type ResourceGraphQueryName, resourceGraphQueryName } from '../azure/resourceGraphQueries.js';
@@ -14,16 +18,29 @@ import type { FaultInjector } from './faults.js';
 import type { FleetState } from './fleetState.js';
 import { armError, type Route, type SimulatorRequest, type SimulatorResponse } from './router.js';
 import type { JsonObject } from './snapshot.js';
+import { GraphQuota, type GraphQuotaOptions, graphThrottled } from './throttling.js';
 
 const MAX_PAGE = 1000;
+/** Rows a page when the request gives no `$top`. */
+const DEFAULT_PAGE = 100;
+
+/**
+ * The api-versions of `POST /providers/Microsoft.ResourceGraph/resources`: the folders of
+ * Azure/azure-rest-api-specs `specification/resourcegraph/resource-manager/Microsoft.ResourceGraph/`
+ * whose `resourcegraph.json` defines the operation (2020-09-01-preview's defines only resourceChanges).
+ */
+export const RESOURCE_GRAPH_API_VERSIONS = ['2018-09-01-preview', '2019-04-01', '2020-04-01-preview', '2021-03-01', '2021-06-01-preview', '2022-10-01', '2024-04-01'] as const;
 const CLUSTER_TYPES = new Set(CLUSTER_RESOURCE_TYPES.flatMap((type) => [type.toLowerCase(), `/${type.toLowerCase()}`]));
 
 interface GraphRequest {
   subscriptions: string[];
   query: string;
+  /** Rows of this page at most (`$top`, else the size the `$skipToken` carries, else the default). */
   top: number;
-  /** Continuing a paged result: the rows the first page saw, and where to go on. */
-  continuation: { resultId: string; offset: number } | undefined;
+  /** Where the page starts (`$skip`, else the `$skipToken`'s offset, else 0). */
+  offset: number;
+  /** The result a `$skipToken` continues (later pages page the rows the first page computed). */
+  resultId: string | undefined;
 }
 
 /**
@@ -33,27 +50,50 @@ interface GraphRequest {
 type PagedResults = Map<string, JsonObject[]>;
 const KEPT_RESULTS = 32;
 
+/**
+ * The request body as `QueryRequest` / `QueryRequestOptions` define it (stable/2024-04-01/resourcegraph.json):
+ * `query` required, `$top` 1-1000, `$skip` at least 0. Fields the service would accept but the
+ * simulator does not implement (tenant and management-group scopes, `table` results) are refused
+ * with a message saying so.
+ */
+const queryRequestSchema = z.looseObject({
+  query: z.string(),
+  subscriptions: z.array(z.string()).max(1000).optional(),
+  options: z
+    .looseObject({
+      $top: z.number().int().min(1).max(MAX_PAGE).optional(),
+      $skip: z.number().int().min(0).optional(),
+      $skipToken: z.string().optional(),
+      resultFormat: z.enum(['table', 'objectArray']).optional(),
+    })
+    .optional(),
+});
+
 function parseRequest(body: unknown, pagedResults: PagedResults): GraphRequest | string {
-  const request = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-  if (typeof request['query'] !== 'string') return 'query is required';
-  const subscriptions = request['subscriptions'];
-  if (!Array.isArray(subscriptions) || subscriptions.length === 0 || !subscriptions.every((id) => typeof id === 'string')) {
-    return 'the simulator answers only subscription-scoped queries (subscriptions: string[])';
+  const parsed = queryRequestSchema.safeParse(body ?? {});
+  if (!parsed.success) {
+    const [issue] = parsed.error.issues;
+    return `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`;
   }
-  if (subscriptions.length > 1000) return 'at most 1000 subscriptions per request';
-  const options = typeof request['options'] === 'object' && request['options'] !== null ? (request['options'] as Record<string, unknown>) : {};
-  if (options['resultFormat'] !== undefined && options['resultFormat'] !== 'objectArray') return 'the simulator answers resultFormat objectArray only';
-  const top = typeof options['$top'] === 'number' ? options['$top'] : 100;
-  if (top < 1 || top > MAX_PAGE) return `$top must be between 1 and ${MAX_PAGE}`;
-  const token = options['$skipToken'];
-  let continuation: GraphRequest['continuation'];
-  if (token !== undefined) {
-    const [resultId = '', offsetText = ''] = typeof token === 'string' ? Buffer.from(token, 'base64url').toString('utf8').split(':') : [];
+  const { query, subscriptions = [], options = {} } = parsed.data;
+  if (subscriptions.length === 0) return 'the simulator answers only subscription-scoped queries (subscriptions: string[])';
+  if (options.resultFormat === 'table') return 'the simulator answers resultFormat objectArray only';
+  // $top and $skip override what the $skipToken captured ("the next page size and offset").
+  let continuation: { resultId: string; offset: number; size: number } | undefined;
+  if (options.$skipToken !== undefined) {
+    const [resultId = '', offsetText = '', sizeText = ''] = Buffer.from(options.$skipToken, 'base64url').toString('utf8').split(':');
     const offset = Number(offsetText);
-    if (!pagedResults.has(resultId) || !Number.isInteger(offset) || offset < 0) return 'invalid or expired $skipToken';
-    continuation = { resultId, offset };
+    const size = Number(sizeText);
+    if (!pagedResults.has(resultId) || !Number.isInteger(offset) || offset < 0 || !Number.isInteger(size) || size < 1) return 'invalid or expired $skipToken';
+    continuation = { resultId, offset, size };
   }
-  return { subscriptions, query: request['query'], top, continuation };
+  return {
+    subscriptions,
+    query,
+    top: options.$top ?? continuation?.size ?? DEFAULT_PAGE,
+    offset: options.$skip ?? continuation?.offset ?? 0,
+    resultId: continuation?.resultId,
+  };
 }
 
 function text(value: unknown): string {
@@ -116,19 +156,41 @@ function rowsOf(fleet: FleetState, name: ResourceGraphQueryName, subscriptions: 
   }
 }
 
-function answer(fleet: FleetState, faults: FaultInjector, pageSize: number, pagedResults: PagedResults, request: SimulatorRequest): SimulatorResponse {
+interface GraphRouteState {
+  fleet: FleetState;
+  faults: FaultInjector;
+  pageSize: number;
+  pagedResults: PagedResults;
+  quota: GraphQuota;
+  apiVersions: readonly string[];
+}
+
+function answer(state: GraphRouteState, request: SimulatorRequest): SimulatorResponse {
+  const apiVersion = request.url.searchParams.get('api-version') ?? '';
+  if (!state.apiVersions.includes(apiVersion)) {
+    // What ARM answers for an api-version the provider does not have (404, as the SDKs report it):
+    // microsoft/ARI#306, Azure/azure-sdk-for-python#17932.
+    return armError(404, 'InvalidResourceType', `The resource type 'resources' could not be found in the namespace 'Microsoft.ResourceGraph' for api version '${apiVersion}'. The supported api-versions are '${state.apiVersions.join(',')}'.`);
+  }
+  const authorization = request.headers['authorization'];
+  const { allowed, headers } = state.quota.take(typeof authorization === 'string' ? authorization : '');
+  if (!allowed) return graphThrottled(headers);
+  return { ...query(state, request), headers };
+}
+
+function query({ fleet, faults, pageSize, pagedResults }: GraphRouteState, request: SimulatorRequest): SimulatorResponse {
   const parsed = parseRequest(request.body, pagedResults);
   if (typeof parsed === 'string') return armError(400, 'BadRequest', parsed);
   const name = resourceGraphQueryName(parsed.query);
   if (name === undefined) return armError(400, 'InvalidQuery', 'The simulator answers only the fleetguard inventory queries (marker line missing).');
-  let resultId = parsed.continuation?.resultId;
+  let resultId = parsed.resultId;
   let rows = resultId === undefined ? undefined : pagedResults.get(resultId);
   if (resultId === undefined || rows === undefined) {
     const readable = [...new Set(parsed.subscriptions.map((id) => id.toLowerCase()))].filter((id) => !faults.isForbidden(id));
     rows = rowsOf(fleet, name, readable).sort((left, right) => (text(left['id']) < text(right['id']) ? -1 : text(left['id']) > text(right['id']) ? 1 : 0));
     resultId = randomUUID();
   }
-  const offset = parsed.continuation?.offset ?? 0;
+  const { offset } = parsed;
   const size = Math.min(parsed.top, pageSize);
   const page = rows.slice(offset, offset + size);
   const next = offset + size;
@@ -144,16 +206,30 @@ function answer(fleet: FleetState, faults: FaultInjector, pageSize: number, page
       totalRecords: rows.length,
       count: page.length,
       resultTruncated: 'false',
-      ...(next < rows.length ? { $skipToken: Buffer.from(`${resultId}:${next}`, 'utf8').toString('base64url') } : {}),
+      ...(next < rows.length ? { $skipToken: Buffer.from(`${resultId}:${next}:${size}`, 'utf8').toString('base64url') } : {}),
       data: page,
       facets: [],
     },
   };
 }
 
-/** `pageSize`: rows per page at most, below the service's 1,000 (tests use it to exercise paging). */
-export function resourceGraphRoutes(fleet: FleetState, faults: FaultInjector, options: { pageSize?: number } = {}): Route[] {
-  const pageSize = Math.min(options.pageSize ?? MAX_PAGE, MAX_PAGE);
-  const pagedResults: PagedResults = new Map();
-  return [{ name: 'graph.resources', method: 'POST', pattern: /^\/providers\/Microsoft\.ResourceGraph\/resources\/?$/i, handle: (request) => answer(fleet, faults, pageSize, pagedResults, request) }];
+export interface ResourceGraphRouteOptions {
+  /** Rows per page at most, below the service's 1,000 (tests use it to exercise paging). */
+  pageSize?: number;
+  /** The per-identity query quota (default: the service's 15 per 5 s on the system clock). */
+  quota?: GraphQuotaOptions;
+  /** The api-versions this cloud has (default: all of the specs'); a sovereign cloud may lack the newest. */
+  apiVersions?: readonly string[];
+}
+
+export function resourceGraphRoutes(fleet: FleetState, faults: FaultInjector, options: ResourceGraphRouteOptions = {}): Route[] {
+  const state: GraphRouteState = {
+    fleet,
+    faults,
+    pageSize: Math.min(options.pageSize ?? MAX_PAGE, MAX_PAGE),
+    pagedResults: new Map(),
+    quota: new GraphQuota(options.quota),
+    apiVersions: options.apiVersions ?? RESOURCE_GRAPH_API_VERSIONS,
+  };
+  return [{ name: 'graph.resources', method: 'POST', pattern: /^\/providers\/Microsoft\.ResourceGraph\/resources\/?$/i, handle: (request) => answer(state, request) }];
 }

@@ -15,9 +15,10 @@ import { logsRoutes } from './logsRoutes.js';
 import { maintenanceRoutes } from './maintenanceRoutes.js';
 import { policyRoutes } from './policyRoutes.js';
 import { RequestLog } from './requestLog.js';
-import { resourceGraphRoutes } from './resourceGraphRoutes.js';
+import { type ResourceGraphRouteOptions,resourceGraphRoutes } from './resourceGraphRoutes.js';
 import { armError, matchRoute, type Route, type SimulatorResponse } from './router.js';
 import type { FleetSnapshot } from './snapshot.js';
+import { ArmRateLimits, graphQuotaHeaders, type GraphQuotaOptions, graphThrottled, serviceOfRoute } from './throttling.js';
 import { upgradeRoutes } from './upgradeRoutes.js';
 import { UpgradeSimulation, type UpgradeSimulationOptions } from './upgradeSimulation.js';
 
@@ -29,6 +30,10 @@ export interface SimulatorOptions {
   pageSize?: number;
   /** Rows per Resource Graph page (the service's is 1,000). */
   graphPageSize?: number;
+  /** Resource Graph's per-identity query quota (default: the service's 15 per 5 s, system clock). */
+  graphQuota?: GraphQuotaOptions;
+  /** The Resource Graph api-versions this cloud has (default: every one in the specs). */
+  graphApiVersions?: readonly string[];
   faults?: FaultPlan;
   /** Clock and durations of simulated upgrades (a durable host's virtual clock in rehearsals). */
   upgrades?: UpgradeSimulationOptions;
@@ -57,9 +62,15 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const faults = new FaultInjector();
   faults.configure(options.faults ?? {});
   const pageSize = options.pageSize ?? 50;
+  const graphOptions: ResourceGraphRouteOptions = {
+    ...(options.graphPageSize === undefined ? {} : { pageSize: options.graphPageSize }),
+    ...(options.graphQuota === undefined ? {} : { quota: options.graphQuota }),
+    ...(options.graphApiVersions === undefined ? {} : { apiVersions: options.graphApiVersions }),
+  };
+  const armLimits = new ArmRateLimits();
   const upgrades = new UpgradeSimulation(fleet, options.upgrades ?? {});
   fleet.upgrades = upgrades;
-  const routes: Route[] = [...upgradeRoutes(fleet, upgrades), ...maintenanceRoutes(fleet, upgrades), ...armRoutes(fleet, { pageSize }), ...policyRoutes(fleet, { pageSize }), ...resourceGraphRoutes(fleet, faults, options.graphPageSize === undefined ? {} : { pageSize: options.graphPageSize }), ...logsRoutes(fleet, faults)];
+  const routes: Route[] = [...upgradeRoutes(fleet, upgrades), ...maintenanceRoutes(fleet, upgrades), ...armRoutes(fleet, { pageSize }), ...policyRoutes(fleet, { pageSize }), ...resourceGraphRoutes(fleet, faults, graphOptions), ...logsRoutes(fleet, faults)];
   let baseUrl = '';
 
   const server: Server = createServer({ key: certificate.keyPem, cert: certificate.certPem }, (incoming, outgoing) => {
@@ -111,10 +122,19 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
           case 'forbidden':
             return armError(403, 'AuthorizationFailed', `The client does not have authorization to perform action over scope '/subscriptions/${subscriptionId ?? ''}' or the scope is invalid.`);
           case 'throttle':
-            return armError(429, 'SubscriptionRequestsThrottled', 'Number of requests exceeded the limit. Please retry after the time in Retry-After.', {
-              'retry-after': String(fault.retryAfterSeconds),
-              ...(fault.retryAfterMs === undefined ? {} : { 'retry-after-ms': String(fault.retryAfterMs) }),
-            });
+            // Each service throttles in its own words (throttling.ts).
+            switch (serviceOfRoute(match.route.name)) {
+              case 'graph':
+                return graphThrottled(graphQuotaHeaders(0, fault.quotaResetsAfterMs));
+              case 'arm':
+                return armLimits.throttled(subscriptionId, method, fault.retryAfterSeconds, fault.retryAfterMs);
+              case 'logs':
+                return armError(429, 'SubscriptionRequestsThrottled', 'Number of requests exceeded the limit. Please retry after the time in Retry-After.', {
+                  'retry-after': String(fault.retryAfterSeconds),
+                  ...(fault.retryAfterMs === undefined ? {} : { 'retry-after-ms': String(fault.retryAfterMs) }),
+                });
+            }
+            break;
           case 'serverError':
             return armError(fault.status, fault.status === 503 ? 'ServiceUnavailable' : 'InternalServerError', 'The simulator was told to fail this request.');
           case 'none':
@@ -128,7 +148,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
             return armError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.');
           }
         }
-        return match.route.handle({ method, url, params: match.params, headers: incoming.headers, body, baseUrl });
+        const response = await match.route.handle({ method, url, params: match.params, headers: incoming.headers, body, baseUrl });
+        // ARM says on every answer how many requests of the kind the principal has left (Learn:
+        // "Understand how Azure Resource Manager throttles requests").
+        if (serviceOfRoute(match.route.name) !== 'arm' || response.status >= 400) return response;
+        return { ...response, headers: { ...armLimits.consume(authorization, subscriptionId, method), ...response.headers } };
       }
     });
   });

@@ -1,8 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { clusterFromArmJson } from '../../lib/azure/armClusterJson.js';
+import { SimulatorCredential } from '../../lib/azure/credential.js';
+import { ResourceGraphAdapter } from '../../lib/azure/resourceGraph.js';
 import { RESOURCE_GRAPH_QUERIES } from '../../lib/azure/resourceGraphQueries.js';
-import { generateFleet } from '../../lib/simulator/fleetGenerator.js';
+import type { QuotaClock } from '../../lib/azure/resourceGraphQuota.js';
+import { generatedSubscriptions, generateFleet } from '../../lib/simulator/fleetGenerator.js';
+import { type RunningSimulator, type SimulatorOptions,startSimulator } from '../../lib/simulator/simulatorServer.js';
 import { loadSnapshot } from '../../lib/simulator/snapshot.js';
 import type { SweepResult } from '../../lib/sweep/sweepResult.js';
 import { conformanceSample } from '../harness/fixtures.js';
@@ -13,11 +17,33 @@ const SUB2 = '22222222-2222-2222-2222-222222222222';
 const ARM = { FLEETGUARD_INVENTORY_SOURCE: 'arm' };
 const GRAPH = { FLEETGUARD_INVENTORY_SOURCE: 'resourceGraph' };
 
-let fleets: TestFleet[] = [];
+let fleets: Array<Pick<TestFleet, 'close'>> = [];
 afterEach(async () => {
   await Promise.all(fleets.map((fleet) => fleet.close()));
   fleets = [];
 });
+
+/** Virtual time shared by the simulator's quota window and the adapter's pacer: a sleep moves it on at once. */
+function virtualClock(): QuotaClock {
+  let now = 1_000_000;
+  return {
+    now: () => now,
+    sleep: async (ms) => {
+      const until = now + ms;
+      await Promise.resolve();
+      now = Math.max(now, until);
+    },
+  };
+}
+
+/** The simulator and a Resource Graph adapter (real SDK client over HTTPS) on one virtual clock. */
+async function graphOnVirtualTime(options: Omit<SimulatorOptions, 'snapshot'> = {}): Promise<{ simulator: RunningSimulator; adapter: ResourceGraphAdapter; clock: QuotaClock }> {
+  const clock = virtualClock();
+  const simulator = await startSimulator({ snapshot: generateFleet({ clusters: 8, subscriptions: 2, locations: 1 }), graphQuota: { now: clock.now }, ...options });
+  fleets.push(simulator);
+  const adapter = new ResourceGraphAdapter(new SimulatorCredential(), { kind: 'simulator', armEndpoint: simulator.url, caPem: simulator.caPem }, { maxRetries: 3, retryDelayInMs: 20 }, { clock });
+  return { simulator, adapter, clock };
+}
 
 async function fleetWith(options: Parameters<typeof startTestFleet>[0]): Promise<TestFleet> {
   const fleet = await startTestFleet(options);
@@ -58,7 +84,8 @@ describe('inventory through Azure Resource Graph', () => {
   it('sweeps with a handful of paged queries instead of calls per subscription, with the same findings and compliance as ARM listing', async () => {
     const options = { clusters: 300, subscriptions: 12, locations: 3, workspaces: 2 };
     const arm = await fleetWith({ snapshot: generateFleet(options), settings: ARM });
-    const graph = await fleetWith({ snapshot: generateFleet(options), settings: GRAPH, graphPageSize: 100 });
+    // A quota far above the service's: this test counts requests and concurrency, not pacing.
+    const graph = await fleetWith({ snapshot: generateFleet(options), settings: GRAPH, graphPageSize: 100, graphQuota: { queries: 1000 } });
     const viaArm = await arm.sweep();
     // One slot: one request per query, whose pages follow each other.
     const viaGraph = await graph.sweep({ concurrency: 1 });
@@ -125,5 +152,44 @@ describe('inventory through Azure Resource Graph', () => {
     expect(outcome(degraded)).toEqual(outcome(clean));
     expect(fleet.local.simulator.requests.count('arm.listManagedClusters')).toBeGreaterThan(0);
     expect(fleet.local.simulator.requests.count('policy.queryResults')).toBeGreaterThan(0);
+  });
+
+  describe('throttling as Resource Graph signals it (Learn: "Guidance for throttled requests in Azure Resource Graph")', () => {
+    it('a 429 without Retry-After (quota headers only) is waited out, and the sweep still uses Resource Graph, not the per-subscription fallback', async () => {
+      // The fault answers 429 RateLimiting with x-ms-user-quota-remaining: 0 and
+      // x-ms-user-quota-resets-after: 00:00:01, and no Retry-After (throttling.ts).
+      const fleet = await fleetWith({ snapshot: loadSnapshot(conformanceSample), settings: GRAPH, faults: { routes: { 'graph.resources': { throttle: { first: 1, retryAfterSeconds: 1 } } } } });
+      const started = Date.now();
+      const result = await fleet.sweep();
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+      expect(result.status).toBe('succeeded');
+      expect(result.errors).toEqual([]);
+      const requests = fleet.local.simulator.requests;
+      expect(requests.count('graph.resources', 429)).toBe(1);
+      expect(requests.count('graph.resources', 200)).toBeGreaterThan(1);
+      expect(requests.count('arm.listManagedClusters')).toBe(0);
+      expect(requests.count('policy.queryResults')).toBe(0);
+    });
+
+    it('pacing by the quota headers avoids the 429 entirely: 20 queries in a burst against 15 per 5 s', async () => {
+      const { simulator, adapter, clock } = await graphOnVirtualTime();
+      const subscriptions = generatedSubscriptions({ clusters: 8, subscriptions: 2, locations: 1 });
+      const started = clock.now();
+      const answers = await Promise.all(Array.from({ length: 20 }, () => adapter.queryAll('clusters', subscriptions)));
+      expect(answers.every((rows) => rows.length === 8)).toBe(true);
+      expect(simulator.requests.count('graph.resources', 429)).toBe(0);
+      expect(simulator.requests.count('graph.resources', 200)).toBe(20);
+      // The sixteenth query waited for the window to reset.
+      expect(clock.now() - started).toBeGreaterThanOrEqual(5000);
+    });
+
+    it('a cloud without api-version 2024-04-01 (404 InvalidResourceType, as AzureUSGovernment answered in microsoft/ARI#306) is queried with 2022-10-01', async () => {
+      const { simulator, adapter } = await graphOnVirtualTime({ graphApiVersions: ['2018-09-01-preview', '2019-04-01', '2021-03-01', '2021-06-01-preview', '2022-10-01'] });
+      const subscriptions = generatedSubscriptions({ clusters: 8, subscriptions: 2, locations: 1 });
+      expect(await adapter.queryAll('clusters', subscriptions)).toHaveLength(8);
+      expect(await adapter.queryAll('clusters', subscriptions)).toHaveLength(8);
+      // Asked once with the newest, then with the fallback for good.
+      expect(simulator.requests.entries.filter((entry) => entry.route === 'graph.resources').map((entry) => entry.status)).toEqual([404, 200, 200]);
+    });
   });
 });

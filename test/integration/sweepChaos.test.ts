@@ -38,7 +38,9 @@ function findingKeys(result: SweepResult): string[] {
 }
 
 describe('sweep chaos', () => {
-  it.each(['arm', 'resourceGraph'])('%s inventory: a fifth of control-plane calls throttled (Retry-After) and one in twenty failing with 500 give the findings of a clean run', async (source) => {
+  // Throttled in each service's own words (lib/simulator/throttling.ts): ARM and Policy Insights
+  // with Retry-After, Resource Graph with its quota headers and no Retry-After.
+  it.each(['arm', 'resourceGraph'])('%s inventory: a fifth of control-plane calls throttled (each service\'s throttling headers) and one in twenty failing with 500 give the findings of a clean run', async (source) => {
     const settings = { FLEETGUARD_INVENTORY_SOURCE: source };
     const clean = await (await fleetWith({ snapshot: generateFleet(FLEET), settings })).sweep();
     const faults: FaultPlan = {
@@ -55,6 +57,7 @@ describe('sweep chaos', () => {
     const failed = CONTROL_PLANE_ROUTES.reduce((sum, route) => sum + requests.count(route, 500), 0);
     const answered = CONTROL_PLANE_ROUTES.reduce((sum, route) => sum + requests.count(route, 200), 0);
     expect(throttled).toBeGreaterThan(0);
+    if (source === 'resourceGraph') expect(requests.count('graph.resources', 429)).toBeGreaterThan(0);
     expect(failed).toBeGreaterThan(0);
     expect(throttled / (throttled + failed + answered)).toBeGreaterThan(0.1);
     expect(result.errors).toEqual([]);
