@@ -76,7 +76,7 @@ export const SETTINGS: readonly SettingDescription[] = [
   { name: 'FLEETGUARD_SWEEP_SCHEDULE', description: 'NCRONTAB schedule of the fleetSweep timer (six fields)', defaultValue: SCHEDULE_SETTINGS.sweep.defaultValue, requiredInAzure: false },
   { name: 'FLEETGUARD_SWEEP_CONCURRENCY', description: 'Concurrent ARM calls per sweep stage (1-64)', defaultValue: '8', requiredInAzure: false },
   { name: 'FLEETGUARD_INVENTORY_SOURCE', description: '`auto` (default: Azure Resource Graph when there are more subscriptions than FLEETGUARD_SWEEP_CONCURRENCY, else ARM), `resourceGraph` (paged Resource Graph queries across subscriptions for clusters and policy states, falling back per subscription when they fail) or `arm` (one list call per subscription)', defaultValue: 'auto', requiredInAzure: false },
-  { name: 'FLEETGUARD_HTTP_MAX_RETRIES', description: 'Retries of a throttled or failed Azure call (0-10); Retry-After is honoured', defaultValue: '3', requiredInAzure: false },
+  { name: 'FLEETGUARD_HTTP_MAX_RETRIES', description: 'Retries of a throttled or failed Azure call (0-10); Retry-After is honoured, and the quota headers of Resource Graph (x-ms-user-quota-resets-after)', defaultValue: '3', requiredInAzure: false },
   { name: 'FLEETGUARD_TARGET', description: '`azure` (default) or `simulator` for the local Azure simulator', defaultValue: 'azure', requiredInAzure: false },
   { name: 'FLEETGUARD_ARM_ENDPOINT', description: 'Azure Resource Manager endpoint (sovereign clouds, simulator)', defaultValue: 'https://management.azure.com', requiredInAzure: false },
   { name: 'FLEETGUARD_ARM_CA_FILE', description: 'PEM file of the CA that signs the simulator certificate (simulator only)', requiredInAzure: false },
