@@ -127,11 +127,20 @@ export function upgradeRoutes(fleet: FleetState, upgrades: UpgradeSimulation): R
         }
         // Create-or-replace: the body is the new resource, except what only the service sets.
         const properties = replaced({ ...wantedProperties, kubernetesVersion: wanted }, stored, CLUSTER_PROPERTIES_READ_ONLY);
+        // Set once at creation (the ManagedClustersCreate_Update response has it though the request does not).
+        if (properties['nodeResourceGroup'] === undefined && stored['nodeResourceGroup'] !== undefined) properties['nodeResourceGroup'] = stored['nodeResourceGroup'];
         // Pools the body lists are replaced likewise; pools it leaves out stay (unverified against a live tenant).
         properties['agentPoolProfiles'] = storedPools.map((existing) => {
           const update = bodyPools.find((pool) => text(pool['name']).toLowerCase() === String(existing['name']).toLowerCase());
-          return update === undefined ? existing : replaced({ ...update, name: existing['name'] }, existing, POOL_READ_ONLY);
+          if (update === undefined) return existing;
+          // A pool without orchestratorVersion keeps its version (the example's response shows it).
+          const version = text(update['orchestratorVersion']) || existing['orchestratorVersion'];
+          return replaced({ ...update, name: existing['name'], ...(version === undefined ? {} : { orchestratorVersion: version }) }, existing, POOL_READ_ONLY);
         });
+        // Secrets are write-only: the ManagedClustersCreate_Update example's response leaves out the
+        // request's windowsProfile.adminPassword and servicePrincipalProfile.secret.
+        delete record(properties['windowsProfile'])['adminPassword'];
+        delete record(properties['servicePrincipalProfile'])['secret'];
         const next = replaced(body, cluster, CLUSTER_READ_ONLY);
         next['properties'] = properties;
         for (const key of Object.keys(cluster)) delete cluster[key];
