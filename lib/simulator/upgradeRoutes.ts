@@ -143,12 +143,11 @@ export function upgradeRoutes(fleet: FleetState, upgrades: UpgradeSimulation): R
         delete record(properties['servicePrincipalProfile'])['secret'];
         const next = replaced(body, cluster, CLUSTER_READ_ONLY);
         next['properties'] = properties;
-        for (const key of Object.keys(cluster)) delete cluster[key];
-        Object.assign(cluster, next);
-        renewEtags(cluster);
-        if (wanted === current) return { status: 200, body: cluster };
+        renewEtags(next);
+        fleet.putCluster(next);
+        if (wanted === current) return { status: 200, body: next };
         const operation = upgrades.start(id, 'controlPlane', wanted);
-        return accepted(request, cluster, operation, cluster, 200);
+        return accepted(request, next, operation, next, 200);
       },
     },
     {

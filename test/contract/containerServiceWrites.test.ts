@@ -223,6 +223,22 @@ describe('simulator: managedClusters PUT as the example shows it', () => {
     expect(returned.properties.servicePrincipalProfile['secret']).toBeUndefined();
   });
 
+  it('a cluster PUT that introduces a pool is 400 (pools are added through agentPools: the service message in microsoft/tyger#121)', async () => {
+    const { client } = await simulated();
+    const read = await client.managedClusters.get('rg1', 'clustername1');
+    const refused = await statusOf(client.managedClusters.beginCreateOrUpdate('rg1', 'clustername1', { ...read, agentPoolProfiles: [...(read.agentPoolProfiles ?? []), { name: 'extra', count: 1 }] }));
+    expect(refused.statusCode).toBe(400);
+    expect(refused.message).toMatch(/^A new agent pool was introduced\. Adding agent pools to an existing cluster is not allowed through managed cluster operations\./);
+  });
+
+  it('a cluster PUT without location is 400 (location is required by the spec: TrackedResource, common-types v5; message text unverified)', async () => {
+    const { client } = await simulated();
+    const read = await client.managedClusters.get('rg1', 'clustername1');
+    const refused = await statusOf(client.managedClusters.beginCreateOrUpdate('rg1', 'clustername1', { ...read, location: undefined as unknown as string }));
+    expect(refused.statusCode).toBe(400);
+    expect(refused.code).toBe('LocationRequired');
+  });
+
   it('a stale If-Match on the cluster is 412 PreconditionFailed (Learn: aks/use-etags)', async () => {
     const { client } = await simulated();
     const read = await client.managedClusters.get('rg1', 'clustername1');
