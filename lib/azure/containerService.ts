@@ -45,7 +45,9 @@ function ifMatch(eTag: string | undefined): { ifMatch?: string } {
  * AKS's refusal of a minor upgrade after deprecated API use in the last 12 hours, from the error
  * body. Learn (https://learn.microsoft.com/azure/aks/stop-cluster-upgrade-api-breaking-changes)
  * shows `{"code": "ValidationError", "message": ..., "subcode": "UpgradeBlockedOnDeprecatedAPIUsage"}`;
- * ARM wraps errors in `error`, AKS's own bodies have been seen unwrapped: both are read.
+ * ARM wraps errors in `error`; AKS's own error bodies have been reported unwrapped (microsoft/tyger#121,
+ * Azure/terraform-azurerm-aks#604): both are read. The SDK's RestError keeps only code and message,
+ * so the body is taken from the raw response.
  */
 function deprecatedApiRefusal(body: unknown): UpgradeStart | undefined {
   const outer = record(body);
@@ -236,7 +238,7 @@ export class ContainerServiceAdapter {
       try {
         await client.managedClusters.beginCreateOrUpdate(cluster.resourceGroup, cluster.name, { ...current, kubernetesVersion: version }, {
           ...ifMatch(current.eTag),
-          // The SDK's error keeps code and message only; the refusal's subcode is in the body.
+          // The SDK's ifMatch option becomes the If-Match header (api/managedClusters/operations.js).
           onResponse: (response) => {
             refusal = response.parsedBody;
           },
