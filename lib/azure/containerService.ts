@@ -25,6 +25,39 @@ export interface ClusterListing {
 /** The api-version the SDK's own operations use (arm-containerservice 25.3.0). */
 const API_VERSION = '2026-04-01';
 
+/** Reads and writes of one resource before a persistent 412 is given up on (see `conditionalWrite`). */
+const PRECONDITION_ATTEMPTS = 3;
+
+/** The subcode of AKS's refusal of a minor upgrade after recent deprecated API use. */
+export const UPGRADE_BLOCKED_ON_DEPRECATED_API_USAGE = 'UpgradeBlockedOnDeprecatedAPIUsage';
+
+/** What ARM answered to an upgrade request. */
+export type UpgradeStart =
+  | { kind: 'accepted' }
+  /** AKS's pre-flight refused it: permanent until the cause is fixed or bypassed. */
+  | { kind: 'blocked'; code: typeof UPGRADE_BLOCKED_ON_DEPRECATED_API_USAGE; message: string };
+
+function ifMatch(eTag: string | undefined): { ifMatch?: string } {
+  return eTag === undefined || eTag === '' ? {} : { ifMatch: eTag };
+}
+
+/**
+ * AKS's refusal of a minor upgrade after deprecated API use in the last 12 hours, from the error
+ * body. Learn (https://learn.microsoft.com/azure/aks/stop-cluster-upgrade-api-breaking-changes)
+ * shows `{"code": "ValidationError", "message": ..., "subcode": "UpgradeBlockedOnDeprecatedAPIUsage"}`;
+ * ARM wraps errors in `error`; AKS's own error bodies have been reported unwrapped (microsoft/tyger#121,
+ * Azure/terraform-azurerm-aks#604): both are read. The SDK's RestError keeps only code and message,
+ * so the body is taken from the raw response.
+ */
+function deprecatedApiRefusal(body: unknown): UpgradeStart | undefined {
+  const outer = record(body);
+  const inner = typeof outer['error'] === 'object' && outer['error'] !== null ? record(outer['error']) : outer;
+  const named = [inner['subcode'], inner['code']].some((value) => value === UPGRADE_BLOCKED_ON_DEPRECATED_API_USAGE);
+  if (!named) return undefined;
+  const message = typeof inner['message'] === 'string' ? inner['message'] : UPGRADE_BLOCKED_ON_DEPRECATED_API_USAGE;
+  return { kind: 'blocked', code: UPGRADE_BLOCKED_ON_DEPRECATED_API_USAGE, message };
+}
+
 /**
  * The SDK's model deserialisers throw a TypeError on a field of an unexpected type (an array that
  * is a string, a null list item), failing a whole page for one odd cluster. Such a body is read
@@ -165,24 +198,64 @@ export class ContainerServiceAdapter {
     }
   }
 
-  /** Starts a control-plane upgrade (PUT of the cluster with the new version); returns once ARM accepted it. */
-  async startControlPlaneUpgrade(cluster: Cluster, version: string): Promise<void> {
-    try {
-      const client = this.client(cluster.subscriptionId);
-      const current = await client.managedClusters.get(cluster.resourceGroup, cluster.name);
-      await client.managedClusters.beginCreateOrUpdate(cluster.resourceGroup, cluster.name, { ...current, kubernetesVersion: version });
-    } catch (error) {
-      throw toFleetGuardError(error, `starting the upgrade of ${cluster.name} to ${version}`);
+  /**
+   * One conditional write: read, change, PUT with `If-Match` on the read's eTag. A 412 means the
+   * resource changed between the read and the write (Learn "use-etags"): it is read again and the
+   * write retried, at most `PRECONDITION_ATTEMPTS` times, so a concurrent change is never
+   * overwritten blindly. Still 412 after that: thrown (status 412) for the caller to observe again.
+   */
+  private async conditionalWrite<T>(context: string, write: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await write();
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode === 412 && attempt < PRECONDITION_ATTEMPTS) continue;
+        throw toFleetGuardError(error, context);
+      }
     }
   }
 
-  /** Starts an agent-pool upgrade to the control plane's version. */
+  /**
+   * Starts a control-plane upgrade; returns once ARM accepted it (the SDK poller's initial response
+   * only), or with AKS's pre-flight refusal. PUT is create-or-replace, so the body is the whole
+   * cluster as just read (the SDK's own model of api-version 2026-04-01, which keeps every
+   * writable field and leaves out only what the spec marks read-only) with `kubernetesVersion`
+   * changed, sent with `If-Match` on the read's `eTag`.
+   */
+  async startControlPlaneUpgrade(cluster: Cluster, version: string): Promise<UpgradeStart> {
+    const client = this.client(cluster.subscriptionId);
+    return this.conditionalWrite(`starting the upgrade of ${cluster.name} to ${version}`, async () => {
+      const current = await client.managedClusters.get(cluster.resourceGroup, cluster.name);
+      let refusal: unknown;
+      try {
+        await client.managedClusters.beginCreateOrUpdate(cluster.resourceGroup, cluster.name, { ...current, kubernetesVersion: version }, {
+          ...ifMatch(current.eTag),
+          // The SDK's ifMatch option becomes the If-Match header (api/managedClusters/operations.js).
+          onResponse: (response) => {
+            refusal = response.parsedBody;
+          },
+        });
+      } catch (error) {
+        const blocked = (error as { statusCode?: number }).statusCode === 400 ? deprecatedApiRefusal(refusal) : undefined;
+        if (blocked !== undefined) return blocked;
+        throw error;
+      }
+      return { kind: 'accepted' } as const;
+    });
+  }
+
+  /**
+   * Starts an agent-pool upgrade to `version`; returns once ARM accepted it. PUT is create-or-replace
+   * and AKS refuses a pool without `count` (InvalidParameter, Pulumi azure-native#2943,
+   * Azure/azure-service-operator#3220) or resets what the body leaves out, so the pool is read, its
+   * `orchestratorVersion` changed, and the whole pool PUT back with `If-Match` on its `eTag`.
+   */
   async startPoolUpgrade(cluster: Cluster, pool: string, version: string): Promise<void> {
-    try {
-      await this.client(cluster.subscriptionId).agentPools.beginCreateOrUpdate(cluster.resourceGroup, cluster.name, pool, { orchestratorVersion: version });
-    } catch (error) {
-      throw toFleetGuardError(error, `starting the upgrade of pool ${pool} of ${cluster.name} to ${version}`);
-    }
+    const client = this.client(cluster.subscriptionId);
+    await this.conditionalWrite(`starting the upgrade of pool ${pool} of ${cluster.name} to ${version}`, async () => {
+      const current = await client.agentPools.get(cluster.resourceGroup, cluster.name, pool);
+      await client.agentPools.beginCreateOrUpdate(cluster.resourceGroup, cluster.name, pool, { ...current, orchestratorVersion: version }, ifMatch(current.eTag));
+    });
   }
 
   /** Starts a node-image upgrade of one pool (POST upgradeNodeImageVersion). */

@@ -36,12 +36,17 @@ export function armRoutes(fleet: FleetState, options: ArmRouteOptions): Route[] 
       handle: (request) =>
         page(
           request,
+          // The fields of the GetSubscriptions example (Microsoft.Resources 2022-12-01).
           fleet.listSubscriptions().map((subscription) => ({
             id: `/subscriptions/${subscription.subscriptionId}`,
             subscriptionId: subscription.subscriptionId,
+            tenantId: '00000000-0000-0000-0000-00000000aaaa',
             displayName: subscription.displayName,
             state: 'Enabled',
-            tenantId: '00000000-0000-0000-0000-00000000aaaa',
+            subscriptionPolicies: { locationPlacementId: 'Public_2014-09-01', quotaId: 'PayAsYouGo_2014-09-01', spendingLimit: 'Off' },
+            authorizationSource: 'RoleBased',
+            managedByTenants: [],
+            tags: {},
           })),
           options.pageSize,
         ),

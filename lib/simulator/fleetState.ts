@@ -2,6 +2,8 @@
  * The simulator's in-memory Azure: clusters per subscription, versions per location. It is mutable
  * so a demo or test can change the fleet between sweeps (fix a cluster, add a subscription).
  */
+import { randomUUID } from 'node:crypto';
+
 import semver from 'semver';
 
 import { normalizeLocation, parseResourceId } from '../model/cluster.js';
@@ -74,8 +76,14 @@ export class FleetState {
     });
   }
 
-  /** Adds or replaces a cluster (matched by id, case-insensitively). */
+  /**
+   * Adds or replaces a cluster (matched by id, case-insensitively). A cluster or pool without an
+   * `eTag` gets one: AKS returns `eTag` on the cluster and on each pool profile (ManagedClustersGet
+   * and ManagedClustersList 2025-07-01 examples; Learn "use-etags").
+   */
   putCluster(cluster: JsonObject): void {
+    if (typeof cluster['eTag'] !== 'string') cluster['eTag'] = randomUUID();
+    for (const pool of poolsOf(cluster)) if (typeof pool['eTag'] !== 'string') pool['eTag'] = randomUUID();
     const id = String(cluster['id']);
     const subscriptionId = parseResourceId(id).subscriptionId ?? '';
     const clusters = this.subscription(subscriptionId).clusters;
@@ -93,6 +101,7 @@ export class FleetState {
     const properties = record(cluster['properties']);
     change(properties);
     cluster['properties'] = properties;
+    renewEtags(cluster);
     this.revision += 1;
     return true;
   }
@@ -209,6 +218,24 @@ export class FleetState {
         }),
       },
     };
+  }
+}
+
+/** The cluster's agent pool profiles (the objects themselves, for in-place changes). */
+export function poolsOf(cluster: JsonObject | undefined): JsonObject[] {
+  const pools = record(cluster?.['properties'])['agentPoolProfiles'];
+  return Array.isArray(pools) ? (pools as unknown[]).filter((pool): pool is JsonObject => typeof pool === 'object' && pool !== null && !Array.isArray(pool)) : [];
+}
+
+/**
+ * A write changes eTags as AKS does (Learn "Enhance concurrency control with entity tags (eTags) in
+ * AKS", https://learn.microsoft.com/azure/aks/use-etags): a cluster-level operation renews the
+ * cluster's eTag and every pool's; an operation on one pool renews only that pool's.
+ */
+export function renewEtags(cluster: JsonObject, poolName?: string): void {
+  if (poolName === undefined) cluster['eTag'] = randomUUID();
+  for (const pool of poolsOf(cluster)) {
+    if (poolName === undefined || String(pool['name']).toLowerCase() === poolName.toLowerCase()) pool['eTag'] = randomUUID();
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
+import { compareMinors, minorOf } from '../model/kubernetesVersions.js';
 import type { FleetState } from './fleetState.js';
 import type { JsonObject } from './snapshot.js';
 
@@ -19,6 +20,22 @@ export interface UpgradeOperation {
   completesAt: number;
   status: 'InProgress' | 'Succeeded' | 'Failed';
 }
+
+/**
+ * Use of a Kubernetes API that a later minor removes, as AKS records it per cluster (hourly) for its
+ * upgrade pre-flight. Nothing in ARM exposes it: tests and rehearsals set it on the simulator.
+ */
+export interface DeprecatedApiUsage {
+  /** The API as AKS names it, e.g. `flowcontrol.apiserver.k8s.io.prioritylevelconfigurations.v1beta1`. */
+  api: string;
+  /** The minor that removes it (`1.32`). */
+  removedIn: string;
+  /** When it was last seen (ms since the epoch, on the simulator's clock). */
+  lastSeen: number;
+}
+
+/** How far back AKS looks for deprecated API use before a minor upgrade (Learn: stop-cluster-upgrade-api-breaking-changes). */
+const DEPRECATED_USAGE_WINDOW_MS = 12 * 60 * 60_000;
 
 export interface UpgradeSimulationOptions {
   now?: () => number;
@@ -38,6 +55,8 @@ export class UpgradeSimulation {
   readonly upgradedAt = new Map<string, number>();
   readonly failingClusters = new Set<string>();
   readonly anomalousClusters = new Set<string>();
+  /** Deprecated API use per cluster name (lower case), read by the control-plane upgrade pre-flight. */
+  readonly deprecatedApiUsage = new Map<string, DeprecatedApiUsage>();
   /** `aksManagedAutoUpgradeSchedule` maintenance windows (REST shape) by cluster key. */
   readonly maintenanceWindows = new Map<string, JsonObject>();
   now: () => number;
@@ -78,11 +97,45 @@ export class UpgradeSimulation {
     if (kind === 'controlPlane') properties['kubernetesVersion'] = target;
     for (const profile of Array.isArray(properties['agentPoolProfiles']) ? (properties['agentPoolProfiles'] as JsonObject[]) : []) {
       if (pool !== undefined && profile['name'] === pool) {
-        profile['provisioningState'] = 'Upgrading';
+        // AgentPoolsUpgradeNodeImageVersion example (2025-07-01): the pool reads UpgradingNodeImageVersion.
+        profile['provisioningState'] = kind === 'nodeImage' ? 'UpgradingNodeImageVersion' : 'Upgrading';
         if (kind === 'agentPool') profile['orchestratorVersion'] = target;
       }
     }
     return operation;
+  }
+
+  /**
+   * AKS's pre-flight for a control-plane upgrade from `current` to `target`: the refusal message
+   * when it is blocked on deprecated API use, or undefined. Rule and message from Learn, "Stop AKS
+   * cluster upgrades automatically on API breaking changes"
+   * (https://learn.microsoft.com/azure/aks/stop-cluster-upgrade-api-breaking-changes): a minor
+   * version change of the control plane, to 1.26 or later, of a cluster that used an API the target
+   * removes within the last 12 hours. `overrideSettings` is the PUT body's
+   * `properties.upgradeSettings.overrideSettings` (ClusterUpgradeSettings / UpgradeOverrideSettings
+   * in the 2025-07-01 spec): `forceUpgrade: true` bypasses the check, but only while `until` is in
+   * the future ("It must be set for the overrides to take effect").
+   */
+  deprecatedApiRefusal(clusterName: string, current: string, target: string, overrideSettings: unknown): string | undefined {
+    const usage = this.deprecatedApiUsage.get(clusterName.toLowerCase());
+    const from = minorOf(current);
+    const to = minorOf(target);
+    if (usage === undefined || from === undefined || to === undefined) return undefined;
+    if (compareMinors(to, from) <= 0 || compareMinors(to, '1.26') < 0) return undefined;
+    if (compareMinors(to, usage.removedIn) < 0 || compareMinors(from, usage.removedIn) >= 0) return undefined;
+    const now = this.now();
+    if (usage.lastSeen > now || now - usage.lastSeen > DEPRECATED_USAGE_WINDOW_MS) return undefined;
+    const override = record(overrideSettings);
+    const until = typeof override['until'] === 'string' ? Date.parse(override['until']) : Number.NaN;
+    if (override['forceUpgrade'] === true && until > now) return undefined;
+    const seen = new Date(usage.lastSeen).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' +0000 UTC');
+    return (
+      'Control Plane upgrade is blocked due to recent usage of a Kubernetes API deprecated in the specified version. ' +
+      'Please refer to https://kubernetes.io/docs/reference/using-api/deprecation-guide to migrate the usage. ' +
+      'To bypass this error, set enable-force-upgrade in upgradeSettings.overrideSettings. ' +
+      'Bypassing this error without migrating usage will result in the deprecated Kubernetes API calls failing. ' +
+      `Usage details: 1 error occurred:\n\t* usage has been detected on API ${usage.api}, and was recently seen at: ${seen}, which will be removed in ${usage.removedIn}\n\n`
+    );
   }
 
   /** Completes every operation whose time has come. */

@@ -13,7 +13,7 @@ import { getRuntime } from '../runtime.js';
 import { nextUpgradeStep } from './advance.js';
 import { type HealthSample, measureHealth, STRICT_SIGNALS } from './health.js';
 import { nextMaintenanceWindow, type WindowVerdict } from './maintenanceWindow.js';
-import type { PlannedCluster, UpgradeType } from './plan.js';
+import { deprecatedApiExclusion, type PlannedCluster, type UpgradeType } from './plan.js';
 
 export interface ClusterSnapshot {
   exists: boolean;
@@ -41,7 +41,15 @@ export async function precheckActivity(input: { cluster: PlannedCluster }): Prom
   };
 }
 
-export type AdvanceResult = { state: 'upgrading'; detail: string } | { state: 'done'; version: string | undefined } | { state: 'failed'; reason: string };
+/**
+ * `excluded`: AKS's pre-flight refused the upgrade for a reason only the cluster's owner can fix
+ * (deprecated API use): permanent, not a failure of the rollout, reported with the way on.
+ */
+export type AdvanceResult =
+  | { state: 'upgrading'; detail: string }
+  | { state: 'done'; version: string | undefined }
+  | { state: 'failed'; reason: string }
+  | { state: 'excluded'; reason: string };
 
 /** Observes the cluster and starts at most the next step. Idempotent. */
 export async function advanceActivity(input: { cluster: PlannedCluster; target: string; upgradeType: UpgradeType; startingNodeImages: Record<string, string | undefined> }): Promise<AdvanceResult> {
@@ -57,9 +65,11 @@ export async function advanceActivity(input: { cluster: PlannedCluster; target: 
         return { state: 'failed', reason: step.reason };
       case 'wait':
         return { state: 'upgrading', detail: `provisioningState ${cluster.provisioningState ?? '?'}` };
-      case 'startControlPlane':
-        await adapter.startControlPlaneUpgrade(cluster, step.version);
+      case 'startControlPlane': {
+        const start = await adapter.startControlPlaneUpgrade(cluster, step.version);
+        if (start.kind === 'blocked') return { state: 'excluded', reason: deprecatedApiExclusion(cluster, step.version, start.message) };
         return { state: 'upgrading', detail: `control plane → ${step.version}` };
+      }
       case 'startPool':
         await adapter.startPoolUpgrade(cluster, step.pool, step.version);
         return { state: 'upgrading', detail: `pool ${step.pool} → ${step.version}` };
@@ -71,6 +81,8 @@ export async function advanceActivity(input: { cluster: PlannedCluster; target: 
     const failure = toFleetGuardError(error, `upgrading ${cluster.name}`);
     // 409: another operation is running on the cluster (ours, started by a replayed attempt): wait.
     if (failure.status === 409) return { state: 'upgrading', detail: 'an operation is already running' };
+    // 412 after the adapter's re-reads: the resource keeps changing under us; observe it again next poll.
+    if (failure.status === 412) return { state: 'upgrading', detail: 'the cluster changed while the upgrade was being written' };
     if (failure.retryable) throw failure;
     return { state: 'failed', reason: failure.message };
   }

@@ -154,6 +154,11 @@ export const clusterOrchestrator: OrchestrationHandler = function* (context: Orc
       const step = (yield context.df.callActivity(ACTIVITIES.advance, { cluster, target: hop, upgradeType: input.plan.upgradeType, startingNodeImages: snapshot.nodeImages })) as AdvanceResult;
       if (step.state === 'done') break;
       if (step.state === 'failed') return outcome('Failed', step.reason);
+      if (step.state === 'excluded') {
+        // Refused by AKS's pre-flight: nothing is upgrading, so alerts need not stay held back.
+        yield context.df.callActivity(ACTIVITIES.inhibit, { clusterId: cluster.resourceId, minutes: 0, release: true, now: context.df.currentUtcDateTime.toISOString() });
+        return outcome('Excluded', step.reason);
+      }
       if (context.df.currentUtcDateTime.getTime() >= deadline) return outcome('Failed', `the upgrade to ${hop} did not finish within ${gates.upgradeTimeoutMinutes} minutes`);
       // Poll with a durable timer: the orchestration sleeps without holding a worker.
       yield context.df.createTimer(minutesAfter(context, gates.pollMinutes));
@@ -338,6 +343,8 @@ export const rolloutOrchestrator: OrchestrationHandler = function* (context: Orc
   }
   publish();
   yield context.df.callActivity(ACTIVITIES.recordStatus, { rolloutId: input.rolloutId, status, waves: stripContext(waves), at: context.df.currentUtcDateTime.toISOString() });
-  return { status, haltReason, waves, excluded: plan.excluded } satisfies RolloutOutcome;
+  // Clusters AKS refused at upgrade time are excluded as much as those the plan left out.
+  const refused = waves.flatMap((wave) => wave.clusters).filter((cluster) => cluster.status === 'Excluded' && !plan.excluded.some((entry) => entry.resourceId === cluster.resourceId));
+  return { status, haltReason, waves, excluded: [...plan.excluded, ...refused.map((cluster) => ({ resourceId: cluster.resourceId, reason: cluster.reason ?? '' }))] } satisfies RolloutOutcome;
 };
 

@@ -195,3 +195,26 @@ export function planRollout(clusters: readonly Cluster[], catalogs: ReadonlyMap<
     excluded,
   };
 }
+
+/** A shell word for a command we suggest: single-quoted unless it is plainly safe (ARM names may hold parentheses). */
+function shellWord(value: string): string {
+  return /^[A-Za-z0-9._\-/:]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Why a cluster is excluded after AKS refused its minor upgrade with
+ * `UpgradeBlockedOnDeprecatedAPIUsage` (deprecated Kubernetes APIs used in the last 12 hours), and
+ * the two ways on: migrate, or bypass with `upgradeSettings.overrideSettings` (`forceUpgrade` with
+ * an `until`), as Learn describes (https://learn.microsoft.com/azure/aks/stop-cluster-upgrade-api-breaking-changes).
+ * `serviceMessage` is AKS's message; its usage details (which API, last seen) are kept.
+ */
+export function deprecatedApiExclusion(cluster: { name: string; resourceGroup: string; subscriptionId: string }, version: string, serviceMessage: string): string {
+  const details = /Usage details:([\s\S]*)$/.exec(serviceMessage)?.[1]?.replace(/\s+/g, ' ').replace(/^ ?1 error occurred: ?\* ?/, '').trim();
+  const target = `--subscription ${shellWord(cluster.subscriptionId)} --resource-group ${shellWord(cluster.resourceGroup)} --name ${shellWord(cluster.name)}`;
+  return (
+    `AKS refused the minor upgrade to ${version} (UpgradeBlockedOnDeprecatedAPIUsage): deprecated Kubernetes APIs were used in the last 12 hours` +
+    `${details ? ` (${details})` : ''}. Migrate them (https://kubernetes.io/docs/reference/using-api/deprecation-guide) and retry once 12 hours pass without use, ` +
+    `or bypass the check: az aks update ${target} --enable-force-upgrade --upgrade-override-until <UTC time, e.g. 2030-01-01T00:00:00Z> ` +
+    '(sets upgradeSettings.overrideSettings.forceUpgrade and until; https://learn.microsoft.com/azure/aks/stop-cluster-upgrade-api-breaking-changes).'
+  );
+}

@@ -26,6 +26,11 @@ export interface RehearsalOptions {
   tablesConnectionString?: string;
   /** More app settings (alert routing, for instance). */
   settings?: Record<string, string>;
+  /**
+   * Deprecated Kubernetes API use AKS has seen on these clusters within the last hour, which its
+   * pre-flight refuses minor upgrades over (lib/simulator/upgradeSimulation.ts).
+   */
+  deprecatedApiUsage?: Array<{ cluster: string; api: string; removedIn: string }>;
   /** Between host steps, e.g. to crash the host at chosen points. */
   onStep?: (step: number, host: LocalDurableHost) => void;
 }
@@ -75,6 +80,7 @@ export async function prepareRehearsal(options: RehearsalOptions, env: Record<st
 async function startOrchestration(local: LocalAzure, clock: VirtualClock, options: RehearsalOptions, env: Record<string, string | undefined>): Promise<PreparedRehearsal> {
   for (const name of options.injectAnomaly ?? []) local.simulator.upgrades.anomalousClusters.add(name.toLowerCase());
   for (const name of options.injectFailure ?? []) local.simulator.upgrades.failingClusters.add(name.toLowerCase());
+  for (const usage of options.deprecatedApiUsage ?? []) local.simulator.upgrades.deprecatedApiUsage.set(usage.cluster.toLowerCase(), { api: usage.api, removedIn: usage.removedIn, lastSeen: clock.now() - 60 * 60_000 });
 
   // The app reads its settings from the environment, as in Azure; the rehearsal points it here.
   Object.assign(env, local.settings);

@@ -233,4 +233,42 @@ describe('progressive rollouts on the local durable host', () => {
     ]);
     expect(rehearsal.writesByCluster).toEqual({ 'checkout-prod': 2 });
   });
+
+  it('a Full rollout passes its pool step against the strict simulator, and the pool keeps every setting (PUT is create-or-replace)', async () => {
+    rehearsal = await rehearseRollout({ snapshot: loadSnapshot(sampleFleetDirectory()), request: request({ allowMultiMinorHops: false }), tablesConnectionString: azuriteConnectionString(), settings: settings() }, process.env);
+    expect(statuses(rehearsal.outcome)['checkout-prod']).toBe('Upgraded');
+    expect(rehearsal.outcome.status).toBe('Completed');
+    // The pool PUT had to carry count (AKS refuses a pool without it) and everything else it had.
+    expect(rehearsal.local.simulator.requests.count('arm.putAgentPool', 400)).toBe(0);
+    const checkout = rehearsal.local.simulator.fleet.listSubscriptions().flatMap((subscription) => subscription.clusters).find((cluster) => cluster['name'] === 'checkout-prod')!;
+    const [pool] = (checkout['properties'] as { agentPoolProfiles: Array<Record<string, unknown>> }).agentPoolProfiles;
+    expect(pool).toMatchObject({ name: 'system', count: 3, mode: 'System', osType: 'Linux', orchestratorVersion: '1.32.3', currentOrchestratorVersion: '1.32.3' });
+    expect(pool?.['vmSize']).toEqual(expect.any(String));
+  });
+
+  it("AKS's deprecated-API pre-flight refusal excludes the cluster with the reason and the bypass; the rollout goes on (Learn: stop-cluster-upgrade-api-breaking-changes)", async () => {
+    rehearsal = await rehearseRollout(
+      {
+        snapshot: loadSnapshot(sampleFleetDirectory()),
+        request: request({ allowMultiMinorHops: false }),
+        tablesConnectionString: azuriteConnectionString(),
+        settings: settings(),
+        deprecatedApiUsage: [{ cluster: 'checkout-prod', api: 'flowcontrol.apiserver.k8s.io.flowschemas.v1beta3', removedIn: '1.32' }],
+      },
+      process.env,
+    );
+    const { outcome } = rehearsal;
+    // Not a failure: nothing halts, nothing counts against maxFailedClusters 0.
+    expect(outcome.status).toBe('Completed');
+    expect(statuses(outcome)['checkout-prod']).toBe('Excluded');
+    const entry = outcome.excluded.find((excluded) => excluded.resourceId.endsWith('/checkout-prod'));
+    expect(entry?.reason).toMatch(/^AKS refused the minor upgrade to 1\.32\.3 \(UpgradeBlockedOnDeprecatedAPIUsage\): deprecated Kubernetes APIs were used in the last 12 hours \(usage has been detected on API flowcontrol\.apiserver\.k8s\.io\.flowschemas\.v1beta3/);
+    expect(entry?.reason).toContain('az aks update --subscription');
+    expect(entry?.reason).toContain('--name checkout-prod --enable-force-upgrade --upgrade-override-until');
+    const waveEntry = outcome.waves.flatMap((wave) => wave.clusters).find((cluster) => cluster.resourceId.endsWith('/checkout-prod'));
+    expect(waveEntry?.reason).toBe(entry?.reason);
+    // One write, refused: the cluster is where it was.
+    expect(rehearsal.writesByCluster).toEqual({ 'checkout-prod': 1 });
+    expect(rehearsal.local.simulator.requests.count('arm.putManagedCluster', 400)).toBe(1);
+  });
 });

@@ -4,7 +4,7 @@ import { FleetGuardError } from '../../../lib/errors.js';
 import type { Cluster } from '../../../lib/model/cluster.js';
 import type { KubernetesVersionCatalog } from '../../../lib/model/kubernetesVersions.js';
 import { nextUpgradeStep } from '../../../lib/upgrades/advance.js';
-import { planRollout, type RolloutRequest } from '../../../lib/upgrades/plan.js';
+import { deprecatedApiExclusion, planRollout, type RolloutRequest } from '../../../lib/upgrades/plan.js';
 import { compliantCluster } from '../../harness/clusters.js';
 
 const CATALOG: KubernetesVersionCatalog = {
@@ -162,5 +162,28 @@ describe('gate measurements', () => {
       ['1', ['a']],
     ]);
     expect(result.excluded).toEqual([{ resourceId: expect.stringContaining('/c'), reason: 'not in any wave' }]);
+  });
+});
+
+describe('deprecated-API exclusion (Learn: aks/stop-cluster-upgrade-api-breaking-changes)', () => {
+  // The message from the Learn page's example refusal.
+  const MESSAGE =
+    'Control Plane upgrade is blocked due to recent usage of a Kubernetes API deprecated in the specified version. Please refer to https://kubernetes.io/docs/reference/using-api/deprecation-guide to migrate the usage. To bypass this error, set enable-force-upgrade in upgradeSettings.overrideSettings. Bypassing this error without migrating usage will result in the deprecated Kubernetes API calls failing. Usage details: 1 error occurred:\n\t* usage has been detected on API flowcontrol.apiserver.k8s.io.prioritylevelconfigurations.v1beta1, and was recently seen at: 2023-03-23 20:57:18 +0000 UTC, which will be removed in 1.26\n\n';
+
+  it('names the API and when it was seen, how to migrate, and the bypass command', () => {
+    const reason = deprecatedApiExclusion({ name: 'web-dev', resourceGroup: 'web', subscriptionId: '11111111-1111-1111-1111-111111111111' }, '1.26.3', MESSAGE);
+    expect(reason).toBe(
+      'AKS refused the minor upgrade to 1.26.3 (UpgradeBlockedOnDeprecatedAPIUsage): deprecated Kubernetes APIs were used in the last 12 hours ' +
+        '(usage has been detected on API flowcontrol.apiserver.k8s.io.prioritylevelconfigurations.v1beta1, and was recently seen at: 2023-03-23 20:57:18 +0000 UTC, which will be removed in 1.26). ' +
+        'Migrate them (https://kubernetes.io/docs/reference/using-api/deprecation-guide) and retry once 12 hours pass without use, or bypass the check: ' +
+        'az aks update --subscription 11111111-1111-1111-1111-111111111111 --resource-group web --name web-dev --enable-force-upgrade --upgrade-override-until <UTC time, e.g. 2030-01-01T00:00:00Z> ' +
+        '(sets upgradeSettings.overrideSettings.forceUpgrade and until; https://learn.microsoft.com/azure/aks/stop-cluster-upgrade-api-breaking-changes).',
+    );
+  });
+
+  it('quotes names the shell would read otherwise (resource groups may hold parentheses)', () => {
+    const reason = deprecatedApiExclusion({ name: 'c1', resourceGroup: "rg (prod)'s", subscriptionId: 's' }, '1.32.3', 'no details');
+    expect(reason).toContain(`--resource-group 'rg (prod)'\\''s' --name c1 `);
+    expect(reason).toMatch(/^AKS refused the minor upgrade to 1\.32\.3 \(UpgradeBlockedOnDeprecatedAPIUsage\): deprecated Kubernetes APIs were used in the last 12 hours\. Migrate/);
   });
 });
