@@ -333,6 +333,8 @@ const ADAPTER_CLUSTER: Cluster = {
   logWorkspaceIds: [],
   upgradeChannel: undefined,
   nodeOsUpgradeChannel: undefined,
+  supportPlan: undefined,
+  skuTier: undefined,
 };
 
 function adapterFor(url: string, caPem: string): ContainerServiceAdapter {
