@@ -12,14 +12,12 @@ export interface RenderedMessage {
 }
 
 /**
- * Outbox rows hold at most 64 KiB per property; rendered bodies stay under this many characters
- * (also inside Teams' 28 KB card limit).
+ * Every rendered body stays within this many UTF-8 bytes of JSON. Outbox rows hold the body in one
+ * Azure Tables string property: at most 64 KiB, UTF-16 encoded (32K characters), and a UTF-8 byte
+ * count is never below the UTF-16 unit count, so bodies within this budget always fit. Vendors with
+ * a smaller limit (Teams) use their own.
  */
 export const MESSAGE_BUDGET = 27_000;
-
-export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
-}
 
 export function countsBySeverity(alerts: readonly Alert[]): string {
   const counts = new Map<Severity, number>();
@@ -34,21 +32,4 @@ export function headline(notification: PlannedNotification): string {
   const where = clusters.length === 1 ? clusters[0] : `${clusters.length} clusters`;
   const parts = [firing > 0 ? `${firing} firing` : undefined, resolved > 0 ? `${resolved} resolved` : undefined].filter(Boolean);
   return `${parts.join(', ')} on ${where ?? 'the fleet'}`;
-}
-
-/** Renders as many alerts as fit `budget` characters (binary search); the caller summarises the rest. */
-export function fitting<T>(alerts: readonly Alert[], render: (shown: readonly Alert[], hidden: readonly Alert[]) => T, budget = MESSAGE_BUDGET, maxShown = alerts.length): T {
-  const build = (count: number): T => render(alerts.slice(0, count), alerts.slice(count));
-  const fits = (body: T): boolean => JSON.stringify(body).length <= budget;
-  const all = Math.min(alerts.length, maxShown);
-  const full = build(all);
-  if (fits(full)) return full;
-  let low = 0;
-  let high = all - 1;
-  while (low < high) {
-    const middle = Math.ceil((low + high) / 2);
-    if (fits(build(middle))) low = middle;
-    else high = middle - 1;
-  }
-  return build(low);
 }
