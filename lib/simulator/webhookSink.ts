@@ -94,6 +94,16 @@ function recordPagerDuty(states: Map<string, PagerDutyKeyState>, body: unknown):
   states.set(event.dedup_key, state);
 }
 
+/**
+ * Teams refuses a message over 28 KB, counted in bytes: "max allowed size is 28672 bytes"
+ * (MicrosoftDocs/msteams-docs#11274) and "Request Entity Too Large" (learn.microsoft.com/connectors/teams,
+ * "Known issues and limitations"). The limit applies to properties Teams derives from the card, which
+ * are larger than the request, so a body over it is refused for certain. Connector webhooks answer
+ * 413 (msteams-docs#1810); a Workflows trigger accepts with 202 and the post fails in the flow run, a
+ * silent loss, which the sink makes loud with the 413.
+ */
+export const TEAMS_MAX_MESSAGE_BYTES = 28_672;
+
 function vendorAnswer(kind: string, body: unknown): { status: number; text: string } {
   switch (kind) {
     case 'slack':
@@ -142,6 +152,12 @@ export async function startWebhookSink(options: WebhookSinkOptions = {}): Promis
           outgoing.end(`simulated failure ${failure.status}`);
           return;
         }
+        const size = Buffer.byteLength(rawBody);
+        if (kind === 'teams' && size > TEAMS_MAX_MESSAGE_BYTES) {
+          outgoing.writeHead(413, { 'content-type': 'text/plain' });
+          outgoing.end(`Request Entity Too Large: message size ${size} bytes, whereas max allowed size is ${TEAMS_MAX_MESSAGE_BYTES} bytes`);
+          return;
+        }
         let body: unknown;
         try {
           body = JSON.parse(rawBody) as unknown;
@@ -150,12 +166,11 @@ export async function startWebhookSink(options: WebhookSinkOptions = {}): Promis
           outgoing.end('invalid_payload');
           return;
         }
-        const bytes = Buffer.byteLength(rawBody);
         const tally = tallies.get(kind) ?? { deliveries: 0, bytes: 0, largestBytes: 0, repeats: 0 };
         const identity = deliveryIdentity(kind, receiver, incoming.headers, rawBody);
         tally.deliveries += 1;
-        tally.bytes += bytes;
-        tally.largestBytes = Math.max(tally.largestBytes, bytes);
+        tally.bytes += size;
+        tally.largestBytes = Math.max(tally.largestBytes, size);
         if (seen.has(identity)) tally.repeats += 1;
         seen.add(identity);
         tallies.set(kind, tally);
