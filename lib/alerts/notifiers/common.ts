@@ -1,5 +1,6 @@
 import { SEVERITIES, type Severity } from '../../model/finding.js';
 import type { Alert, PlannedNotification } from '../alert.js';
+import type { MessageShare } from './budget.js';
 
 /** What the outbox stores and the drain sends (with secrets added at send time). */
 export interface RenderedMessage {
@@ -32,4 +33,15 @@ export function headline(notification: PlannedNotification): string {
   const where = clusters.length === 1 ? clusters[0] : `${clusters.length} clusters`;
   const parts = [firing > 0 ? `${firing} firing` : undefined, resolved > 0 ? `${resolved} resolved` : undefined].filter(Boolean);
   return `${parts.join(', ')} on ${where ?? 'the fleet'}`;
+}
+
+/** Empty for a group's first message; for later ones, which alerts of how many it carries. */
+export function continuedLabel(share: MessageShare, total: number): string {
+  const shown = share.detailed.length + share.listed.length;
+  return share.before === 0 ? '' : ` (continued: ${share.before + 1}–${share.before + shown} of ${total})`;
+}
+
+/** The closing line of a message that more of the group follows. */
+export function moreFollow(after: readonly Alert[]): string {
+  return `…and ${after.length} more findings (${countsBySeverity(after)}) in the next message.`;
 }

@@ -6,7 +6,7 @@
  */
 import type { Alert, PlannedNotification } from '../alert.js';
 import { jsonBytes, type MessageShare, packAlerts, perAlert, truncate } from './budget.js';
-import { countsBySeverity, headline, MESSAGE_BUDGET, type RenderedMessage } from './common.js';
+import { continuedLabel, countsBySeverity, headline, MESSAGE_BUDGET, moreFollow, type RenderedMessage } from './common.js';
 
 export const SLACK_LIMITS = { blocks: 50, headerText: 150, sectionText: 3000, fields: 10, fieldText: 2000, fallbackText: 3000 } as const;
 
@@ -73,10 +73,9 @@ export function renderSlack(notification: PlannedNotification): RenderedMessage[
   const lineOf = perAlert(alertLine);
 
   const render = (share: MessageShare): Record<string, unknown> => {
-    const shown = share.detailed.length + share.listed.length;
-    const part = share.before === 0 ? '' : ` (continued: ${share.before + 1}–${share.before + shown} of ${total})`;
+    const part = continuedLabel(share, total);
     const blocks: Record<string, unknown>[] = [
-      { type: 'header', text: { type: 'plain_text', text: truncate(`aks-fleet-guard: ${title}${part}`, SLACK_LIMITS.headerText), emoji: true } },
+      { type: 'header', text: { type: 'plain_text', text: `${truncate(`aks-fleet-guard: ${title}`, SLACK_LIMITS.headerText - part.length)}${part}`, emoji: true } },
     ];
     if (share.before === 0) {
       blocks.push({
@@ -90,9 +89,9 @@ export function renderSlack(notification: PlannedNotification): RenderedMessage[
     }
     blocks.push({ type: 'divider' }, ...share.detailed.map(sectionOf), ...listSections(share.listed.map(lineOf)));
     if (share.after.length > 0) {
-      blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${share.after.length} more findings (${countsBySeverity(share.after)}) in the next message.` }] });
+      blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: moreFollow(share.after) }] });
     }
-    return { text: mrkdwn(`aks-fleet-guard: ${title}${part}`, SLACK_LIMITS.fallbackText), blocks };
+    return { text: `${mrkdwn(`aks-fleet-guard: ${title}`, SLACK_LIMITS.fallbackText - part.length)}${part}`, blocks };
   };
   const fits = (body: Record<string, unknown>) => (body['blocks'] as unknown[]).length <= SLACK_LIMITS.blocks && jsonBytes(body) <= MESSAGE_BUDGET;
   return packAlerts(notification.alerts, { render, fits, maxDetailed: MAX_DETAILED }).map(({ body, alerts }) => ({

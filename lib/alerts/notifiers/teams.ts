@@ -6,7 +6,7 @@
  */
 import type { Alert, PlannedNotification } from '../alert.js';
 import { jsonBytes, type MessageShare, packAlerts, perAlert, truncate } from './budget.js';
-import { countsBySeverity, headline, type RenderedMessage } from './common.js';
+import { continuedLabel, countsBySeverity, headline, moreFollow, type RenderedMessage } from './common.js';
 
 /**
  * `maxBytes`: the limit Workflows reports ("max allowed size is 28672 bytes",
@@ -47,8 +47,7 @@ export function renderTeams(notification: PlannedNotification): RenderedMessage[
   const itemsOf = perAlert(alertItems);
   const lineOf = perAlert(alertLine);
   const render = (share: MessageShare): Record<string, unknown> => {
-    const shown = share.detailed.length + share.listed.length;
-    const part = share.before === 0 ? '' : ` (continued: ${share.before + 1}–${share.before + shown} of ${total})`;
+    const part = continuedLabel(share, total);
     return {
       type: 'message',
       attachments: [
@@ -61,11 +60,11 @@ export function renderTeams(notification: PlannedNotification): RenderedMessage[
             version: '1.4',
             msteams: { width: 'Full' },
             body: [
-              { type: 'TextBlock', text: truncate(`aks-fleet-guard: ${title}${part}`, 300), size: 'Large', weight: 'Bolder', wrap: true },
+              { type: 'TextBlock', text: `${truncate(`aks-fleet-guard: ${title}`, 300)}${part}`, size: 'Large', weight: 'Bolder', wrap: true },
               ...(share.before === 0 ? [{ type: 'FactSet', facts: [{ title: 'Route', value: truncate(notification.route, 200) }, { title: 'Findings', value: countsBySeverity(notification.alerts) }] }] : []),
               ...share.detailed.flatMap(itemsOf),
               ...share.listed.map(lineOf),
-              ...(share.after.length > 0 ? [{ type: 'TextBlock', text: `…and ${share.after.length} more findings (${countsBySeverity(share.after)}) in the next message.`, wrap: true, isSubtle: true }] : []),
+              ...(share.after.length > 0 ? [{ type: 'TextBlock', text: moreFollow(share.after), wrap: true, isSubtle: true }] : []),
             ],
           },
         },
