@@ -101,6 +101,15 @@ describe('PagerDuty Events API v2', () => {
     expect(messages.map((message) => (message.body['payload'] as { severity: string }).severity)).toEqual(['critical', 'warning', 'info']);
   });
 
+  it('a dedup key over 255 characters becomes a digest, never a cut that could merge two alerts (Events API v2: dedup_key ≤ 255)', () => {
+    const left = dedupKeyOf(`${'f'.repeat(300)}-left`);
+    const right = dedupKeyOf(`${'f'.repeat(300)}-right`);
+    expect(left.length).toBeLessThanOrEqual(PAGERDUTY_LIMITS.dedupKey);
+    expect(right.length).toBeLessThanOrEqual(PAGERDUTY_LIMITS.dedupKey);
+    expect(left).not.toBe(right);
+    expect(dedupKeyOf(`${'f'.repeat(300)}-left`)).toBe(left);
+  });
+
   it('maps high to error, and resolves with the same dedup key', () => {
     const [trigger] = renderPagerDuty(notification([firing({ severity: 'high' })]));
     const [resolve] = renderPagerDuty(notification([resolved({ severity: 'high' })]));
