@@ -8,7 +8,13 @@ import type { Alert, PlannedNotification } from '../alert.js';
 import { jsonBytes, type MessageShare, packAlerts, perAlert, truncate } from './budget.js';
 import { continuedLabel, countsBySeverity, headline, MESSAGE_BUDGET, moreFollow, type RenderedMessage } from './common.js';
 
-export const SLACK_LIMITS = { blocks: 50, headerText: 150, sectionText: 3000, fields: 10, fieldText: 2000, fallbackText: 3000 } as const;
+/**
+ * `blocksText`: Slack also refuses a message whose blocks hold too much text in all
+ * (`msg_blocks_too_long`), a cumulative limit it does not document: "12,000 text characters with a
+ * buffer for block containers" (Slack's answer in slackapi/bolt-js#2509), and a message of 11,341
+ * such characters was refused (slackapi/bolt-js#2867). We stay at 10,000.
+ */
+export const SLACK_LIMITS = { blocks: 50, headerText: 150, sectionText: 3000, fields: 10, fieldText: 2000, fallbackText: 3000, blocksText: 10_000 } as const;
 
 const ICON: Record<string, string> = { critical: ':red_circle:', high: ':large_orange_circle:', medium: ':large_yellow_circle:', low: ':white_circle:', info: ':information_source:' };
 /** Alerts shown in full; more are listed one line each (a wall of full findings reads worse). */
@@ -65,6 +71,13 @@ function listSections(lines: readonly string[]): Record<string, unknown>[] {
   return sections.map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } }));
 }
 
+/** Characters of every `text` in the blocks (section, field, header and context texts). */
+export function blocksTextLength(value: unknown): number {
+  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + blocksTextLength(item), 0);
+  if (value === null || typeof value !== 'object') return 0;
+  return Object.entries(value).reduce((sum, [key, item]) => sum + (key === 'text' && typeof item === 'string' ? item.length : blocksTextLength(item)), 0);
+}
+
 export function renderSlack(notification: PlannedNotification): RenderedMessage[] {
   const first = notification.alerts[0]?.finding;
   const total = notification.alerts.length;
@@ -93,7 +106,10 @@ export function renderSlack(notification: PlannedNotification): RenderedMessage[
     }
     return { text: `${mrkdwn(`aks-fleet-guard: ${title}`, SLACK_LIMITS.fallbackText - part.length)}${part}`, blocks };
   };
-  const fits = (body: Record<string, unknown>) => (body['blocks'] as unknown[]).length <= SLACK_LIMITS.blocks && jsonBytes(body) <= MESSAGE_BUDGET;
+  const fits = (body: Record<string, unknown>) => {
+    const blocks = body['blocks'] as unknown[];
+    return blocks.length <= SLACK_LIMITS.blocks && blocksTextLength(blocks) <= SLACK_LIMITS.blocksText && jsonBytes(body) <= MESSAGE_BUDGET;
+  };
   return packAlerts(notification.alerts, { render, fits, maxDetailed: MAX_DETAILED }).map(({ body, alerts }) => ({
     kind: 'slack',
     body,
