@@ -104,6 +104,23 @@ function recordPagerDuty(states: Map<string, PagerDutyKeyState>, body: unknown):
  */
 export const TEAMS_MAX_MESSAGE_BYTES = 28_672;
 
+/**
+ * Block Kit limits Slack enforces (docs.slack.dev/reference/block-kit/blocks: at most 50 blocks; a
+ * section's text at most 3,000 characters and its fields at most 10 of 2,000; a header's text at
+ * most 150). A message past them is refused with 400 and `invalid_blocks` ("Slack responds with 400
+ * Bad Request if the limit is crossed", gitlab-org/release-tools!1786).
+ */
+function slackBlocksWithinLimits(body: unknown): boolean {
+  const blocks = (body as { blocks?: unknown } | undefined)?.blocks;
+  if (blocks === undefined) return true;
+  if (!Array.isArray(blocks) || blocks.length > 50) return false;
+  return (blocks as Array<{ type?: unknown; text?: { text?: unknown }; fields?: unknown }>).every((block) => {
+    const text = typeof block.text?.text === 'string' ? block.text.text : '';
+    const fields = Array.isArray(block.fields) ? (block.fields as Array<{ text?: unknown }>) : [];
+    return !(block.type === 'header' && text.length > 150) && !(block.type === 'section' && text.length > 3000) && fields.length <= 10 && fields.every((field) => typeof field.text !== 'string' || field.text.length <= 2000);
+  });
+}
+
 function vendorAnswer(kind: string, body: unknown): { status: number; text: string } {
   switch (kind) {
     case 'slack':
@@ -164,6 +181,12 @@ export async function startWebhookSink(options: WebhookSinkOptions = {}): Promis
         } catch {
           outgoing.writeHead(400);
           outgoing.end('invalid_payload');
+          return;
+        }
+        if (kind === 'slack' && !slackBlocksWithinLimits(body)) {
+          outgoing.writeHead(400, { 'content-type': 'text/plain' });
+          // Slack answers the bare code; what broke the limit is not said.
+          outgoing.end('invalid_blocks');
           return;
         }
         const tally = tallies.get(kind) ?? { deliveries: 0, bytes: 0, largestBytes: 0, repeats: 0 };

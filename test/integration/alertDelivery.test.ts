@@ -172,6 +172,14 @@ describe('alert delivery through the outbox to the local sink', () => {
     expect(refused.body).toMatch(/^Request Entity Too Large: message size \d+ bytes, whereas max allowed size is 28672 bytes$/);
   });
 
+  it('the sink refuses Slack blocks past the Block Kit limits with 400 invalid_blocks, as Slack does (docs.slack.dev/reference/block-kit/blocks)', async () => {
+    const post = (text: string) => httpsPost(`${sink.url}/slack/limit`, JSON.stringify({ text: 'x', blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] }), { headers: {}, timeoutMs: 5_000, ca: sink.caPem, allowPrivateAddresses: true });
+    expect((await post('a'.repeat(3000))).status).toBe(200);
+    const refused = await post('a'.repeat(3001));
+    expect(refused.status).toBe(400);
+    expect(refused.body).toBe('invalid_blocks');
+  });
+
   it('a group of 40 Teams alerts with long CJK policy names: every one reaches Teams, none refused for its size', async () => {
     const store = await newStore();
     const clock = new Clock();
