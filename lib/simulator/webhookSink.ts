@@ -94,6 +94,33 @@ function recordPagerDuty(states: Map<string, PagerDutyKeyState>, body: unknown):
   states.set(event.dedup_key, state);
 }
 
+/**
+ * Teams refuses a message over 28 KB, counted in bytes: "max allowed size is 28672 bytes"
+ * (MicrosoftDocs/msteams-docs#11274) and "Request Entity Too Large" (learn.microsoft.com/connectors/teams,
+ * "Known issues and limitations"). The limit applies to properties Teams derives from the card, which
+ * are larger than the request, so a body over it is refused for certain. Connector webhooks answer
+ * 413 (msteams-docs#1810); a Workflows trigger accepts with 202 and the post fails in the flow run, a
+ * silent loss, which the sink makes loud with the 413.
+ */
+export const TEAMS_MAX_MESSAGE_BYTES = 28_672;
+
+/**
+ * Block Kit limits Slack enforces (docs.slack.dev/reference/block-kit/blocks: at most 50 blocks; a
+ * section's text at most 3,000 characters and its fields at most 10 of 2,000; a header's text at
+ * most 150). A message past them is refused with 400 and `invalid_blocks` ("Slack responds with 400
+ * Bad Request if the limit is crossed", gitlab-org/release-tools!1786).
+ */
+function slackBlocksWithinLimits(body: unknown): boolean {
+  const blocks = (body as { blocks?: unknown } | undefined)?.blocks;
+  if (blocks === undefined) return true;
+  if (!Array.isArray(blocks) || blocks.length > 50) return false;
+  return (blocks as Array<{ type?: unknown; text?: { text?: unknown }; fields?: unknown }>).every((block) => {
+    const text = typeof block.text?.text === 'string' ? block.text.text : '';
+    const fields = Array.isArray(block.fields) ? (block.fields as Array<{ text?: unknown }>) : [];
+    return !(block.type === 'header' && text.length > 150) && !(block.type === 'section' && text.length > 3000) && fields.length <= 10 && fields.every((field) => typeof field.text !== 'string' || field.text.length <= 2000);
+  });
+}
+
 function vendorAnswer(kind: string, body: unknown): { status: number; text: string } {
   switch (kind) {
     case 'slack':
@@ -142,6 +169,12 @@ export async function startWebhookSink(options: WebhookSinkOptions = {}): Promis
           outgoing.end(`simulated failure ${failure.status}`);
           return;
         }
+        const size = Buffer.byteLength(rawBody);
+        if (kind === 'teams' && size > TEAMS_MAX_MESSAGE_BYTES) {
+          outgoing.writeHead(413, { 'content-type': 'text/plain' });
+          outgoing.end(`Request Entity Too Large: message size ${size} bytes, whereas max allowed size is ${TEAMS_MAX_MESSAGE_BYTES} bytes`);
+          return;
+        }
         let body: unknown;
         try {
           body = JSON.parse(rawBody) as unknown;
@@ -150,12 +183,17 @@ export async function startWebhookSink(options: WebhookSinkOptions = {}): Promis
           outgoing.end('invalid_payload');
           return;
         }
-        const bytes = Buffer.byteLength(rawBody);
+        if (kind === 'slack' && !slackBlocksWithinLimits(body)) {
+          outgoing.writeHead(400, { 'content-type': 'text/plain' });
+          // Slack answers the bare code; what broke the limit is not said.
+          outgoing.end('invalid_blocks');
+          return;
+        }
         const tally = tallies.get(kind) ?? { deliveries: 0, bytes: 0, largestBytes: 0, repeats: 0 };
         const identity = deliveryIdentity(kind, receiver, incoming.headers, rawBody);
         tally.deliveries += 1;
-        tally.bytes += bytes;
-        tally.largestBytes = Math.max(tally.largestBytes, bytes);
+        tally.bytes += size;
+        tally.largestBytes = Math.max(tally.largestBytes, size);
         if (seen.has(identity)) tally.repeats += 1;
         seen.add(identity);
         tallies.set(kind, tally);

@@ -12,6 +12,7 @@ import { routingDocument, SECRETS, storedFinding } from '../harness/alerts.js';
 import { azuriteTable, uniqueTableName } from '../harness/tables.js';
 
 const ROUTES = routingDocument(`
+- { name: cjk, receiver: teams, match: { rulePrefixes: [CJK-] }, groupBy: [subscription] }
 - { name: page, receiver: pager, match: { minSeverity: high }, continue: true }
 - { name: audit, receiver: hook, groupBy: [cluster], continue: true }
 - { name: teams, receiver: teams, match: { ruleIds: [TEAMS-ONLY] } }
@@ -160,6 +161,47 @@ describe('alert delivery through the outbox to the local sink', () => {
     expect(all.filter((delivery) => delivery.kind === 'slack')).toHaveLength(1);
     expect((await store.allEntries('slack'))[0]).toMatchObject({ status: 'uncertain' });
     expect((await store.allEntries('pager'))[0]).toMatchObject({ status: 'sent', attempts: 2 });
+  });
+
+  it('the sink refuses a Teams body over 28,672 bytes with 413, as Teams does (msteams-docs#11274; learn.microsoft.com/connectors/teams)', async () => {
+    const post = (text: string) => httpsPost(`${sink.url}/teams/limit`, JSON.stringify({ type: 'message', text }), { headers: {}, timeoutMs: 5_000, ca: sink.caPem, allowPrivateAddresses: true });
+    // 9,000 CJK characters are 27,000 bytes (9,000 characters, which a character count would pass).
+    expect((await post('漢'.repeat(9_000))).status).toBe(202);
+    const refused = await post('漢'.repeat(9_600));
+    expect(refused.status).toBe(413);
+    expect(refused.body).toMatch(/^Request Entity Too Large: message size \d+ bytes, whereas max allowed size is 28672 bytes$/);
+  });
+
+  it('the sink refuses Slack blocks past the Block Kit limits with 400 invalid_blocks, as Slack does (docs.slack.dev/reference/block-kit/blocks)', async () => {
+    const post = (text: string) => httpsPost(`${sink.url}/slack/limit`, JSON.stringify({ text: 'x', blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] }), { headers: {}, timeoutMs: 5_000, ca: sink.caPem, allowPrivateAddresses: true });
+    expect((await post('a'.repeat(3000))).status).toBe(200);
+    const refused = await post('a'.repeat(3001));
+    expect(refused.status).toBe(400);
+    expect(refused.body).toBe('invalid_blocks');
+  });
+
+  it('a group of 40 Teams alerts with long CJK policy names: every one reaches Teams, none refused for its size', async () => {
+    const store = await newStore();
+    const clock = new Clock();
+    const policy = 'Kubernetes クラスターのコンテナーは許可されたイメージのみを使用する必要があります'.repeat(8);
+    const changes: LifecycleChange[] = Array.from({ length: 40 }, (_unused, index) => ({
+      kind: 'opened',
+      previous: undefined,
+      next: storedFinding({ ruleId: `CJK-${String(index).padStart(2, '0')}`, severity: 'medium', title: policy, detail: `${policy}: ${'名前空間'.repeat(60)}` }),
+    }));
+    await new AlertPipeline(config, store).enqueue(changes, clock.now());
+    const start = sink.deliveries.length;
+    await drainUntilEmpty(store, clock);
+    const entries = await store.allEntries('teams');
+    expect(entries.map((entry) => [entry.status, entry.lastStatus])).toEqual(entries.map(() => ['sent', 202]));
+    const cards = sink.deliveries.slice(start).filter((delivery) => delivery.kind === 'teams');
+    expect(cards.length).toBe(entries.length);
+    // One group (by subscription) of about 60 KB: several cards, each alert in exactly one.
+    expect(cards.length).toBeGreaterThan(1);
+    for (let index = 0; index < 40; index += 1) {
+      const ruleId = `CJK-${String(index).padStart(2, '0')}`;
+      expect(cards.filter((card) => card.rawBody.includes(ruleId)), ruleId).toHaveLength(1);
+    }
   });
 
   it('signs generic webhooks so the receiver can verify them', async () => {

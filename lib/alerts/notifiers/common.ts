@@ -1,5 +1,6 @@
 import { SEVERITIES, type Severity } from '../../model/finding.js';
 import type { Alert, PlannedNotification } from '../alert.js';
+import type { MessageShare } from './budget.js';
 
 /** What the outbox stores and the drain sends (with secrets added at send time). */
 export interface RenderedMessage {
@@ -12,14 +13,12 @@ export interface RenderedMessage {
 }
 
 /**
- * Outbox rows hold at most 64 KiB per property; rendered bodies stay under this many characters
- * (also inside Teams' 28 KB card limit).
+ * Every rendered body stays within this many UTF-8 bytes of JSON. Outbox rows hold the body in one
+ * Azure Tables string property: at most 64 KiB, UTF-16 encoded (32K characters), and a UTF-8 byte
+ * count is never below the UTF-16 unit count, so bodies within this budget always fit. Vendors with
+ * a smaller limit (Teams) use their own.
  */
 export const MESSAGE_BUDGET = 27_000;
-
-export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
-}
 
 export function countsBySeverity(alerts: readonly Alert[]): string {
   const counts = new Map<Severity, number>();
@@ -36,19 +35,13 @@ export function headline(notification: PlannedNotification): string {
   return `${parts.join(', ')} on ${where ?? 'the fleet'}`;
 }
 
-/** Renders as many alerts as fit `budget` characters (binary search); the caller summarises the rest. */
-export function fitting<T>(alerts: readonly Alert[], render: (shown: readonly Alert[], hidden: readonly Alert[]) => T, budget = MESSAGE_BUDGET, maxShown = alerts.length): T {
-  const build = (count: number): T => render(alerts.slice(0, count), alerts.slice(count));
-  const fits = (body: T): boolean => JSON.stringify(body).length <= budget;
-  const all = Math.min(alerts.length, maxShown);
-  const full = build(all);
-  if (fits(full)) return full;
-  let low = 0;
-  let high = all - 1;
-  while (low < high) {
-    const middle = Math.ceil((low + high) / 2);
-    if (fits(build(middle))) low = middle;
-    else high = middle - 1;
-  }
-  return build(low);
+/** Empty for a group's first message; for later ones, which alerts of how many it carries. */
+export function continuedLabel(share: MessageShare, total: number): string {
+  const shown = share.detailed.length + share.listed.length;
+  return share.before === 0 ? '' : ` (continued: ${share.before + 1}–${share.before + shown} of ${total})`;
+}
+
+/** The closing line of a message that more of the group follows. */
+export function moreFollow(after: readonly Alert[]): string {
+  return `…and ${after.length} more findings (${countsBySeverity(after)}) in the next message.`;
 }

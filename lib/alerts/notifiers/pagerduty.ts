@@ -3,16 +3,27 @@
  * per alert. `trigger` with a `dedup_key` from the fingerprint, `resolve` with the same key.
  * `routing_key` is added at send time, so the outbox never holds it.
  */
+import { createHash } from 'node:crypto';
+
 import type { Severity } from '../../model/finding.js';
 import type { Alert, PlannedNotification } from '../alert.js';
-import { type RenderedMessage, truncate } from './common.js';
+import { fitText, truncate } from './budget.js';
+import { MESSAGE_BUDGET, type RenderedMessage } from './common.js';
 
-export const PAGERDUTY_LIMITS = { dedupKey: 255, summary: 1024 } as const;
+/**
+ * Characters (`dedupKey`, `summary`) and bytes (`payloadBytes`), from PagerDuty/developer-docs
+ * docs/events-API-v2/02-Trigger-Events.md ("maximum permitted length ... 255 / 1024 characters")
+ * and 01-Overview.md ("Events API payloads are limited to 512 KB"), commit 1da9f6a2d181. Our
+ * bodies also keep within the outbox's MESSAGE_BUDGET, far below the payload limit.
+ */
+export const PAGERDUTY_LIMITS = { dedupKey: 255, summary: 1024, payloadBytes: 512 * 1024 } as const;
 
 const SEVERITY: Record<Severity, 'critical' | 'error' | 'warning' | 'info'> = { critical: 'critical', high: 'error', medium: 'warning', low: 'info', info: 'info' };
 
 export function dedupKeyOf(fingerprint: string): string {
-  return truncate(`aks-fleet-guard/${fingerprint}`, PAGERDUTY_LIMITS.dedupKey);
+  const key = `aks-fleet-guard/${fingerprint}`;
+  // Cutting a key could merge two alerts into one incident; a digest of it stays unique.
+  return key.length <= PAGERDUTY_LIMITS.dedupKey ? key : `aks-fleet-guard/sha256-${createHash('sha256').update(fingerprint).digest('hex')}`;
 }
 
 function renderOne(alert: Alert): RenderedMessage {
@@ -22,34 +33,30 @@ function renderOne(alert: Alert): RenderedMessage {
     return { kind: 'pagerduty', body: { event_action: 'resolve', dedup_key: dedupKey }, alertCount: 1, summary: `resolve ${finding.ruleId} on ${finding.clusterName}` };
   }
   const summary = truncate(`[${finding.severity}] ${finding.ruleId} on ${finding.clusterName}: ${finding.title}`, PAGERDUTY_LIMITS.summary);
-  return {
-    kind: 'pagerduty',
-    body: {
-      event_action: 'trigger',
-      dedup_key: dedupKey,
-      payload: {
-        summary,
-        source: finding.resourceId,
-        severity: SEVERITY[finding.severity],
-        timestamp: finding.lastSeen,
-        component: finding.clusterName,
-        group: finding.subscriptionId,
-        class: finding.ruleId,
-        custom_details: {
-          detail: truncate(finding.detail, 4000),
-          practice: finding.practice,
-          first_seen: finding.firstSeen,
-          last_seen: finding.lastSeen,
-          cluster_tags: finding.clusterTags,
-          fingerprint: finding.fingerprint,
-        },
+  const body = fitText(truncate(finding.detail, 4000), Math.min(MESSAGE_BUDGET, PAGERDUTY_LIMITS.payloadBytes), (detail) => ({
+    event_action: 'trigger',
+    dedup_key: dedupKey,
+    payload: {
+      summary,
+      source: finding.resourceId,
+      severity: SEVERITY[finding.severity],
+      timestamp: finding.lastSeen,
+      component: finding.clusterName,
+      group: finding.subscriptionId,
+      class: finding.ruleId,
+      custom_details: {
+        detail,
+        practice: finding.practice,
+        first_seen: finding.firstSeen,
+        last_seen: finding.lastSeen,
+        cluster_tags: finding.clusterTags,
+        fingerprint: finding.fingerprint,
       },
-      links: [{ href: finding.docUrl, text: 'Microsoft guidance' }],
-      client: 'aks-fleet-guard',
     },
-    alertCount: 1,
-    summary,
-  };
+    links: [{ href: finding.docUrl, text: 'Microsoft guidance' }],
+    client: 'aks-fleet-guard',
+  }));
+  return { kind: 'pagerduty', body, alertCount: 1, summary };
 }
 
 export function renderPagerDuty(notification: PlannedNotification): RenderedMessage[] {

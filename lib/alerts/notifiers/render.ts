@@ -10,9 +10,9 @@ import { renderWebhook } from './webhook.js';
 export function renderNotification(notification: PlannedNotification, receiver: AlertReceiver): RenderedMessage[] {
   switch (receiver.type) {
     case 'slack':
-      return [renderSlack(notification)];
+      return renderSlack(notification);
     case 'teams':
-      return [renderTeams(notification)];
+      return renderTeams(notification);
     case 'pagerduty':
       return renderPagerDuty(notification);
     case 'webhook':

@@ -12,12 +12,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 import type { PlannedNotification } from '../alert.js';
-import { headline, MESSAGE_BUDGET, type RenderedMessage, truncate } from './common.js';
+import { fitText, jsonBytes } from './budget.js';
+import { headline, MESSAGE_BUDGET, type RenderedMessage } from './common.js';
 
 export const WEBHOOK_SCHEMA_VERSION = '1';
 export const REPLAY_WINDOW_SECONDS = 300;
 
-function documentAlert(alert: PlannedNotification['alerts'][number]): Record<string, unknown> {
+function documentAlert(alert: PlannedNotification['alerts'][number], detail: string): Record<string, unknown> {
   const finding = alert.finding;
   return {
     status: alert.status,
@@ -25,7 +26,7 @@ function documentAlert(alert: PlannedNotification['alerts'][number]): Record<str
     ruleId: finding.ruleId,
     severity: finding.severity,
     title: finding.title,
-    detail: finding.detail,
+    detail,
     practice: finding.practice,
     docUrl: finding.docUrl,
     cluster: { resourceId: finding.resourceId, name: finding.clusterName, subscriptionId: finding.subscriptionId, tags: finding.clusterTags },
@@ -38,8 +39,9 @@ function documentAlert(alert: PlannedNotification['alerts'][number]): Record<str
 
 export function renderWebhook(notification: PlannedNotification): RenderedMessage[] {
   // Machines want every alert, so a large group is packed into several documents, not summarised.
+  // Sizes are UTF-8 bytes of the JSON sent: the envelope, the entries and the commas between them.
   const envelope = (alerts: Array<Record<string, unknown>>) => ({ version: WEBHOOK_SCHEMA_VERSION, route: notification.route, groupKey: notification.groupKey, alerts });
-  const overhead = JSON.stringify(envelope([])).length;
+  const overhead = jsonBytes(envelope([]));
   const messages: RenderedMessage[] = [];
   let batch: Array<Record<string, unknown>> = [];
   let batchAlerts: PlannedNotification['alerts'] = [];
@@ -52,17 +54,13 @@ export function renderWebhook(notification: PlannedNotification): RenderedMessag
     size = overhead;
   };
   for (const alert of notification.alerts) {
-    let entry = documentAlert(alert);
-    let length = JSON.stringify(entry).length + 1;
-    if (overhead + length > MESSAGE_BUDGET) {
-      // One alert alone too large (a huge detail): shorten its detail rather than drop it.
-      entry = { ...entry, detail: truncate(alert.finding.detail, Math.max(200, MESSAGE_BUDGET - overhead - (length - alert.finding.detail.length) - 100)) };
-      length = JSON.stringify(entry).length + 1;
-    }
-    if (size + length > MESSAGE_BUDGET) flush();
+    // One alert alone too large (a huge detail): its detail is shortened rather than the alert dropped.
+    const entry = fitText(alert.finding.detail, MESSAGE_BUDGET - overhead, (detail) => documentAlert(alert, detail));
+    const entryBytes = jsonBytes(entry);
+    if (batch.length > 0 && size + 1 + entryBytes > MESSAGE_BUDGET) flush();
+    size += (batch.length > 0 ? 1 : 0) + entryBytes;
     batch.push(entry);
     batchAlerts = [...batchAlerts, alert];
-    size += length;
   }
   flush();
   return messages;

@@ -4,7 +4,7 @@ import type { Alert, PlannedNotification } from '../../../lib/alerts/alert.js';
 import { MESSAGE_BUDGET } from '../../../lib/alerts/notifiers/common.js';
 import { dedupKeyOf, PAGERDUTY_LIMITS, renderPagerDuty } from '../../../lib/alerts/notifiers/pagerduty.js';
 import { renderSlack, SLACK_LIMITS } from '../../../lib/alerts/notifiers/slack.js';
-import { renderTeams } from '../../../lib/alerts/notifiers/teams.js';
+import { renderTeams, TEAMS_LIMITS } from '../../../lib/alerts/notifiers/teams.js';
 import { renderWebhook, verifyWebhookSignature, webhookSignature } from '../../../lib/alerts/notifiers/webhook.js';
 import { firing, resolved } from '../../harness/alerts.js';
 
@@ -42,7 +42,9 @@ describe('Slack Block Kit', () => {
   }
 
   it('renders a small group completely', () => {
-    const message = renderSlack(notification([firing(), resolved({ ruleId: 'AKS-ENTRA' })]));
+    const [message, extra] = renderSlack(notification([firing(), resolved({ ruleId: 'AKS-ENTRA' })]));
+    expect(extra).toBeUndefined();
+    if (message === undefined) throw new Error('no message');
     const blocks = checkLimits(message.body);
     expect(message.body['text']).toBe('aks-fleet-guard: 1 firing, 1 resolved on web-dev');
     expect(blocks.filter((block) => block.type === 'section' && block.text?.text.includes('`AKS-'))).toHaveLength(2);
@@ -51,7 +53,7 @@ describe('Slack Block Kit', () => {
 
   it('escapes fleet data so a crafted name cannot ping the channel or plant a link', () => {
     const hostile = firing({ cluster: 'prod<!channel>', detail: 'user <@U0ADMIN> ran exec via <https://evil.example|the runbook> & more', title: 'Exec <!here>' });
-    const body = renderSlack(notification([hostile])).body as { text: string; blocks: Array<Block & { type: string }> };
+    const body = renderSlack(notification([hostile]))[0]?.body as { text: string; blocks: Array<Block & { type: string }> };
     // Slack parses control sequences in mrkdwn and in the fallback text; plain_text (the header) shows them literally.
     const message = JSON.stringify([body.text, ...body.blocks.filter((block) => block.type !== 'header')]);
     expect(JSON.stringify(body.blocks[0])).toMatch(/"plain_text"/);
@@ -62,14 +64,22 @@ describe('Slack Block Kit', () => {
     expect(message).toContain('<https://learn.microsoft.com/azure/aks/x|Microsoft guidance>');
   });
 
-  it('summarises a group of 500 huge findings within 50 blocks and the size budget, never failing', () => {
-    const message = renderSlack(notification(many(500)));
-    const blocks = checkLimits(message.body);
-    expect(JSON.stringify(message.body).length).toBeLessThanOrEqual(MESSAGE_BUDGET);
-    const summary = blocks.at(-1);
-    expect(summary?.type).toBe('context');
-    expect(summary?.elements?.[0]?.text).toMatch(/…and \d+ more findings \(\d+ critical, \d+ medium\)/);
-    expect(message.alertCount).toBe(500);
+  it('splits a group of 500 huge findings into messages within 50 blocks and the byte budget, every finding in one of them', () => {
+    const alerts = many(500);
+    const messages = renderSlack(notification(alerts));
+    expect(messages.length).toBeGreaterThan(1);
+    for (const [index, message] of messages.entries()) {
+      const blocks = checkLimits(message.body);
+      expect(Buffer.byteLength(JSON.stringify(message.body))).toBeLessThanOrEqual(MESSAGE_BUDGET);
+      // Each message but the last says how many follow; later ones say where they continue.
+      if (index < messages.length - 1) expect(blocks.at(-1)?.elements?.[0]?.text).toMatch(/…and \d+ more findings \(\d+ critical, \d+ medium\) in the next message\./);
+      if (index > 0) expect(blocks[0]?.text?.text).toMatch(/\(continued: \d+–\d+ of 500\)$/);
+    }
+    // The first message shows findings in full (with their detail), the rest one line each.
+    expect(JSON.stringify(messages[0]?.body)).toContain('xxxxxxxxxx');
+    expect(messages.reduce((sum, message) => sum + message.alertCount, 0)).toBe(500);
+    const text = messages.map((message) => JSON.stringify(message.body)).join('\n');
+    for (const alert of alerts) expect(text).toContain(`\`${alert.finding.ruleId}\``);
   });
 });
 
@@ -91,6 +101,15 @@ describe('PagerDuty Events API v2', () => {
     expect(messages.map((message) => (message.body['payload'] as { severity: string }).severity)).toEqual(['critical', 'warning', 'info']);
   });
 
+  it('a dedup key over 255 characters becomes a digest, never a cut that could merge two alerts (Events API v2: dedup_key ≤ 255)', () => {
+    const left = dedupKeyOf(`${'f'.repeat(300)}-left`);
+    const right = dedupKeyOf(`${'f'.repeat(300)}-right`);
+    expect(left.length).toBeLessThanOrEqual(PAGERDUTY_LIMITS.dedupKey);
+    expect(right.length).toBeLessThanOrEqual(PAGERDUTY_LIMITS.dedupKey);
+    expect(left).not.toBe(right);
+    expect(dedupKeyOf(`${'f'.repeat(300)}-left`)).toBe(left);
+  });
+
   it('maps high to error, and resolves with the same dedup key', () => {
     const [trigger] = renderPagerDuty(notification([firing({ severity: 'high' })]));
     const [resolve] = renderPagerDuty(notification([resolved({ severity: 'high' })]));
@@ -101,15 +120,19 @@ describe('PagerDuty Events API v2', () => {
 });
 
 describe('Teams Adaptive Card', () => {
-  it('is a Workflows message with one Adaptive Card 1.4 under 28 KB', () => {
-    const message = renderTeams(notification(many(300)));
-    const body = message.body as { type: string; attachments: Array<{ contentType: string; content: { type: string; version: string; body: Array<{ type: string; text?: string }> } }> };
-    expect(body.type).toBe('message');
-    expect(body.attachments).toHaveLength(1);
-    expect(body.attachments[0]?.contentType).toBe('application/vnd.microsoft.card.adaptive');
-    expect(body.attachments[0]?.content).toMatchObject({ type: 'AdaptiveCard', version: '1.4' });
-    expect(Buffer.byteLength(JSON.stringify(body))).toBeLessThan(28 * 1024);
-    expect(body.attachments[0]?.content.body.at(-1)?.text).toMatch(/…and \d+ more findings/);
+  it('is a Workflows message with one Adaptive Card 1.4 within the byte budget; a large group is several cards', () => {
+    const messages = renderTeams(notification(many(300)));
+    expect(messages.length).toBeGreaterThan(1);
+    for (const message of messages) {
+      const body = message.body as { type: string; attachments: Array<{ contentType: string; content: { type: string; version: string; body: Array<{ type: string; text?: string }> } }> };
+      expect(body.type).toBe('message');
+      expect(body.attachments).toHaveLength(1);
+      expect(body.attachments[0]?.contentType).toBe('application/vnd.microsoft.card.adaptive');
+      expect(body.attachments[0]?.content).toMatchObject({ type: 'AdaptiveCard', version: '1.4' });
+      expect(Buffer.byteLength(JSON.stringify(body))).toBeLessThanOrEqual(TEAMS_LIMITS.budgetBytes);
+    }
+    expect((messages[0]?.body as { attachments: Array<{ content: { body: Array<{ text?: string }> } }> }).attachments[0]?.content.body.at(-1)?.text).toMatch(/…and \d+ more findings/);
+    expect(messages.reduce((sum, message) => sum + message.alertCount, 0)).toBe(300);
   });
 });
 
@@ -122,7 +145,7 @@ describe('generic webhook', () => {
     expect(delivered).toEqual(alerts.map((alert) => alert.finding.fingerprint));
     for (const message of messages) {
       expect(message.body['version']).toBe('1');
-      expect(JSON.stringify(message.body).length).toBeLessThanOrEqual(MESSAGE_BUDGET);
+      expect(Buffer.byteLength(JSON.stringify(message.body))).toBeLessThanOrEqual(MESSAGE_BUDGET);
     }
   });
 
