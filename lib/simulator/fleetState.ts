@@ -197,7 +197,7 @@ export class FleetState {
   upgradeProfile(cluster: JsonObject): JsonObject {
     const properties = record(cluster['properties']);
     const current = text(properties['currentKubernetesVersion'], text(properties['kubernetesVersion'], ''));
-    const catalog = this.versionsFor(String(cluster['location'])) ?? { values: [] };
+    const catalog = offeredToPlan(this.versionsFor(String(cluster['location'])) ?? { values: [] }, text(properties['supportPlan'], 'KubernetesOfficial'));
     const upgrades = upgradesFrom(current, catalog);
     const pools = Array.isArray(properties['agentPoolProfiles']) ? (properties['agentPoolProfiles'] as unknown[]).map(record) : [];
     return {
@@ -237,6 +237,23 @@ export function renewEtags(cluster: JsonObject, poolName?: string): void {
   for (const pool of poolsOf(cluster)) {
     if (poolName === undefined || String(pool['name']).toLowerCase() === poolName.toLowerCase()) pool['eTag'] = randomUUID();
   }
+}
+
+/**
+ * The catalog as a cluster on `plan` sees it: a minor is offered only to the support plans in its
+ * `capabilities.supportPlan` (a minor without capabilities is `KubernetesOfficial`). A standard
+ * cluster is never offered an LTS-only minor (Learn "Long-term support for AKS versions":
+ * https://learn.microsoft.com/azure/aks/long-term-support; ../shared/CONTRACTS.md §1).
+ */
+function offeredToPlan(catalog: JsonObject, plan: string): JsonObject {
+  const values = Array.isArray(catalog['values']) ? (catalog['values'] as unknown[]).map(record) : [];
+  return {
+    ...catalog,
+    values: values.filter((entry) => {
+      const plans = record(entry['capabilities'])['supportPlan'];
+      return Array.isArray(plans) ? plans.some((offered) => String(offered).toLowerCase() === plan.toLowerCase()) : plan.toLowerCase() === 'kubernetesofficial';
+    }),
+  };
 }
 
 function upgradesFrom(current: string, catalog: JsonObject): JsonObject[] {

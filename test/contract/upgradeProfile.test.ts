@@ -77,6 +77,38 @@ describe('upgradeProfile: the simulator answers the official example request', (
   });
 });
 
+describe('upgradeProfile: support plans (Learn: aks/long-term-support; CONTRACTS §1)', () => {
+  /** The example versions list with 1.26 offered only to AKSLongTermSupport (written in the example's shape: no official example lists an LTS-only minor). */
+  function ltsOnly126(): JsonObject {
+    const versions = structuredClone(exampleBody<JsonObject>(SERVICE, VERSIONS));
+    for (const entry of versions['values'] as JsonObject[]) {
+      if (entry['version'] === '1.26') {
+        entry['isPreview'] = false;
+        entry['capabilities'] = { supportPlan: ['AKSLongTermSupport'] };
+      }
+    }
+    return versions;
+  }
+
+  async function controlPlaneUpgrades(plan: string | undefined): Promise<unknown> {
+    const cluster = exampleClusterAt('1.25.5');
+    if (plan !== undefined) (cluster['properties'] as JsonObject)['supportPlan'] = plan;
+    simulator = await startSimulator({ snapshot: { source: 'example', clusters: [cluster], versionsByLocation: new Map([['location1', ltsOnly126()]]), policyStates: undefined, logs: new Map() } });
+    const client = new ContainerServiceClient(new SimulatorCredential(), SUBSCRIPTION, { endpoint: simulator.url, tlsOptions: { ca: simulator.caPem } });
+    return (await client.managedClusters.getUpgradeProfile('rg1', 'clustername1')).controlPlaneProfile.upgrades ?? [];
+  }
+
+  it('a standard-support cluster is not offered a minor listed only for AKSLongTermSupport', async () => {
+    expect(await controlPlaneUpgrades(undefined)).toEqual([]);
+    await simulator?.close();
+    expect(await controlPlaneUpgrades('KubernetesOfficial')).toEqual([]);
+  });
+
+  it('an LTS cluster is offered it', async () => {
+    expect(await controlPlaneUpgrades('AKSLongTermSupport')).toEqual([{ kubernetesVersion: '1.26.0' }]);
+  });
+});
+
 describe('upgradeProfile: the adapter reads the official example verbatim', () => {
   const catalog: KubernetesVersionCatalog = {
     location: 'location1',
