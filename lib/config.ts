@@ -101,6 +101,68 @@ export const SETTINGS: readonly SettingDescription[] = [
   { name: 'DURABLE_TASK_HUB_NAME', description: 'Durable Functions task hub (host.json reads it)', defaultValue: 'fleetguard', requiredInAzure: true },
 ];
 
+/**
+ * Settings of `fleetguard rollouts`, the command line client of a deployed app. They are read on
+ * the operator's machine, never deployed (so they are not in SETTINGS, which Bicep follows); the
+ * flags `--api`, `--audience` and `--function-key` override them.
+ */
+export const CLI_SETTINGS: readonly SettingDescription[] = [
+  { name: 'FLEETGUARD_API_URL', description: 'Base URL of the deployed app, e.g. https://<app>.azurewebsites.net (https; http only to a loopback address)', requiredInAzure: false },
+  { name: 'FLEETGUARD_API_AUDIENCE', description: "Entra audience of the app (its Application ID URI, e.g. api://<appId>); the CLI asks DefaultAzureCredential for '<audience>/.default'", requiredInAzure: false },
+  { name: 'FLEETGUARD_API_FUNCTION_KEY', description: 'Function key the HTTP routes also require (sent as x-functions-key, never printed)', requiredInAzure: false },
+];
+
+/** Where `fleetguard rollouts` sends its requests and for which audience it gets a token. */
+export interface CliApiSettings {
+  apiUrl: string | undefined;
+  audience: string | undefined;
+  functionKey: string | undefined;
+}
+
+/**
+ * A usable API base URL, without trailing slashes: https, or http to a loopback address (a local
+ * app); a bearer token never travels in clear text over a network.
+ */
+export function apiBaseUrl(value: string, source: string): string {
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new FleetGuardError('config', `${source}: '${value}' is not a URL`);
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new FleetGuardError('config', `${source}: must be an https:// URL (http:// only to a loopback address)`);
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') throw new FleetGuardError('config', `${source}: must be a base URL without query, fragment or credentials`);
+  return url.toString().replace(/\/+$/, '');
+}
+
+/** An Entra audience: an Application ID URI (api://..., https://...) or a client id (GUID). */
+export function apiAudience(value: string, source: string): string {
+  const audience = value.trim().replace(/\/+$/, '').replace(/\/\.default$/, '');
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(audience) && !/^(api|https):\/\/[^\s]+$/i.test(audience)) {
+    throw new FleetGuardError('config', `${source}: '${value}' is not an Entra audience (api://<appId>, an https:// Application ID URI, or the app's client id)`);
+  }
+  return audience;
+}
+
+/** The `fleetguard rollouts` settings from an environment map; every problem named at once. */
+export function parseCliApiSettings(env: Record<string, string | undefined>): CliApiSettings {
+  const problems: string[] = [];
+  const read = <T>(name: string, parse: (value: string, source: string) => T): T | undefined => {
+    const value = env[name]?.trim();
+    if (value === undefined || value === '') return undefined;
+    try {
+      return parse(value, name);
+    } catch (error) {
+      problems.push((error as Error).message);
+      return undefined;
+    }
+  };
+  const settings = { apiUrl: read('FLEETGUARD_API_URL', apiBaseUrl), audience: read('FLEETGUARD_API_AUDIENCE', apiAudience), functionKey: read('FLEETGUARD_API_FUNCTION_KEY', (value) => value) };
+  if (problems.length > 0) throw configError(problems);
+  return settings;
+}
+
 const SUBSCRIPTION_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,62}$/;
 const TASK_HUB_NAME = /^[A-Za-z][A-Za-z0-9]{2,44}$/;

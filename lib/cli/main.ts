@@ -6,6 +6,7 @@ import { processEnvironment } from '../config.js';
 import { describeError, FleetGuardError } from '../errors.js';
 import { reportCommand, type ReportCommandOptions } from './reportCommand.js';
 import { rolloutCommand, type RolloutCommandOptions } from './rolloutCommand.js';
+import { registerRolloutsCommands } from './rolloutsCli.js';
 import { createSilenceCommand, type CreateSilenceOptions, expireSilenceCommand, listSilencesCommand } from './silenceCommand.js';
 import { sweepCommand, type SweepCommandOptions } from './sweepCommand.js';
 
@@ -86,6 +87,8 @@ export function buildProgram(onExit: (code: number) => void): Command {
     .command('expire <id>')
     .requiredOption('--author <name>', 'who expires it')
     .action(async (id: string, options: { author: string }) => onExit(await expireSilenceCommand(id, options, output)));
+  // `fleetguard rollouts ...`: live rollouts on the deployed app (lib/cli/rolloutsCli.ts).
+  registerRolloutsCommands(program, onExit);
   return program;
 }
 

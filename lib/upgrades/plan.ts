@@ -52,6 +52,17 @@ export interface PlannedWave extends WaveSettings {
   clusters: PlannedCluster[];
   /** Clusters of this wave that cannot be upgraded, with the reason (also in the plan's `excluded`). */
   excluded: Array<{ resourceId: string; fromVersion: string; reason: string }>;
+  /** Set when a cluster of the wave (planned or excluded) is production-tagged ({@link isProductionTagged}). */
+  production?: true;
+}
+
+/**
+ * A production cluster is one tagged `env` or `environment` (any case) with the value `prod` or
+ * `production` (any case): the usual Azure tagging convention. Its wave's approval needs someone
+ * other than the requester unless the request sets `requireDistinctApprover` itself.
+ */
+export function isProductionTagged(tags: Readonly<Record<string, string>>): boolean {
+  return Object.entries(tags).some(([key, value]) => /^(env|environment)$/i.test(key.trim()) && /^(prod|production)$/i.test(value.trim()));
 }
 
 export interface RolloutPlan {
@@ -162,6 +173,7 @@ export function planRollout(clusters: readonly Cluster[], catalogs: ReadonlyMap<
   const excluded: RolloutPlan['excluded'] = [];
   const byWave = new Map<string, PlannedCluster[]>();
   const excludedByWave = new Map<string, PlannedWave['excluded']>();
+  const productionWaves = new Set<string>();
   const waveOf = (cluster: Cluster): string | undefined => {
     if ('byTag' in request.waves) return cluster.tags[request.waves.byTag];
     const index = request.waves.explicit.findIndex((members) => members.some((id) => resourceKey(id) === resourceKey(cluster.id) || id.toLowerCase() === cluster.name.toLowerCase()));
@@ -174,6 +186,7 @@ export function planRollout(clusters: readonly Cluster[], catalogs: ReadonlyMap<
       excluded.push({ resourceId: cluster.id, reason: 'byTag' in request.waves ? `no ${request.waves.byTag} tag` : 'not in any wave' });
       continue;
     }
+    if (isProductionTagged(cluster.tags)) productionWaves.add(wave);
     const planned = planCluster(cluster, catalogs.get(cluster.location), request, upgradeProfiles.get(resourceKey(cluster.id)));
     if ('reason' in planned) {
       excluded.push({ resourceId: cluster.id, reason: planned.reason });
@@ -191,7 +204,7 @@ export function planRollout(clusters: readonly Cluster[], catalogs: ReadonlyMap<
     upgradeType: request.upgradeType,
     maxFailedClusters: request.maxFailedClusters,
     respectMaintenanceWindows: request.respectMaintenanceWindows,
-    waves: names.map((name) => ({ name, ...request.waveSettings, ...request.waveOverrides?.[name], clusters: byWave.get(name) ?? [], excluded: excludedByWave.get(name) ?? [] })),
+    waves: names.map((name) => ({ name, ...request.waveSettings, ...request.waveOverrides?.[name], clusters: byWave.get(name) ?? [], excluded: excludedByWave.get(name) ?? [], ...(productionWaves.has(name) ? { production: true as const } : {}) })),
     excluded,
   };
 }

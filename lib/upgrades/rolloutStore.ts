@@ -6,6 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 
+import type { Actor } from '../auth/principal.js';
 import { ensureTable } from '../azure/tables.js';
 import { toFleetGuardError } from '../errors.js';
 
@@ -14,6 +15,12 @@ export interface RolloutRecord {
   target: string;
   upgradeType: string;
   requestedBy: string;
+  /** Entra object id (`oid`) of who started it: separation of duties compares this, never the name. */
+  requestedByObjectId?: string;
+  /** Client app id (`azp`/`appid`) of the token that started it. */
+  requestedByAppId?: string;
+  /** Waves whose approval needs a principal other than the requester (requireDistinctApprover). */
+  distinctApproverWaves?: string[];
   createdAt: string;
   waves: number;
   clusters: number;
@@ -30,10 +37,30 @@ export interface ClusterStatusRecord {
   reason: string;
 }
 
-export interface RolloutAction {
+/** One action on a rollout with who took it: display name, object id (`byObjectId`) and client app id (`byAppId`). */
+export interface RolloutAction extends Actor {
   action: 'start' | 'approve' | 'resume' | 'abort';
-  by: string;
   at: string;
+}
+
+/** Tables hold scalars only: the list of waves is stored as JSON text. */
+function toEntity(record: RolloutRecord): Record<string, unknown> {
+  const { distinctApproverWaves, ...rest } = record;
+  return { ...rest, ...(distinctApproverWaves === undefined ? {} : { distinctApproverWaves: JSON.stringify(distinctApproverWaves) }) };
+}
+
+function wavesOf(value: unknown): string[] | undefined {
+  if (typeof value !== 'string') return undefined;
+  try {
+    const parsed = JSON.parse(value) as unknown;
+    return Array.isArray(parsed) && parsed.every((entry) => typeof entry === 'string') ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function optional<Key extends string>(key: Key, value: unknown): Partial<Record<Key, string>> {
+  return typeof value === 'string' && value !== '' ? ({ [key]: value } as Partial<Record<Key, string>>) : {};
 }
 
 export class RolloutStore {
@@ -46,13 +73,19 @@ export class RolloutStore {
   /** `replace` is for rehearsals, which reuse their id; a real rollout id must be new. */
   async recordStart(record: RolloutRecord, mode: 'new' | 'replace' = 'new'): Promise<void> {
     try {
-      const entity = { partitionKey: 'rollout', rowKey: record.rolloutId, ...record };
+      const entity = { partitionKey: 'rollout', rowKey: record.rolloutId, ...toEntity(record) };
       if (mode === 'new') await this.table.createEntity(entity);
       else await this.table.upsertEntity(entity, 'Replace');
     } catch (error) {
       throw toFleetGuardError(error, `recording rollout ${record.rolloutId}`);
     }
-    await this.recordAction(record.rolloutId, { action: 'start', by: record.requestedBy, at: record.createdAt });
+    await this.recordAction(record.rolloutId, {
+      action: 'start',
+      by: record.requestedBy,
+      ...optional('byObjectId', record.requestedByObjectId),
+      ...optional('byAppId', record.requestedByAppId),
+      at: record.createdAt,
+    });
   }
 
   async recordAction(rolloutId: string, action: RolloutAction): Promise<void> {
@@ -92,23 +125,21 @@ export class RolloutStore {
     return records.sort((left, right) => left.wave.localeCompare(right.wave) || left.resourceId.localeCompare(right.resourceId));
   }
 
+  /** One rollout's record; undefined when none was written (or only its status was). */
+  async get(rolloutId: string): Promise<RolloutRecord | undefined> {
+    try {
+      const row = await this.table.getEntity<Record<string, unknown>>('rollout', rolloutId);
+      return row['target'] === undefined ? undefined : recordOf(row);
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      throw toFleetGuardError(error, `reading rollout ${rolloutId}`);
+    }
+  }
+
   async list(): Promise<RolloutRecord[]> {
     const records: RolloutRecord[] = [];
     try {
-      for await (const row of this.table.listEntities<RolloutRecord>({ queryOptions: { filter: odata`PartitionKey eq ${'rollout'}` } })) {
-        // A status can land before the start record (or without one, if recording the start failed).
-        const partial = row as Partial<RolloutRecord> & { rowKey?: string; updatedAt?: string };
-        records.push({
-          rolloutId: partial.rolloutId ?? partial.rowKey ?? '',
-          target: partial.target ?? '',
-          upgradeType: partial.upgradeType ?? '',
-          requestedBy: partial.requestedBy ?? '',
-          createdAt: partial.createdAt ?? partial.updatedAt ?? '',
-          waves: partial.waves ?? 0,
-          clusters: partial.clusters ?? 0,
-          ...(partial.status === undefined ? {} : { status: partial.status }),
-        });
-      }
+      for await (const row of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${'rollout'}` } })) records.push(recordOf(row));
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode !== 404) throw toFleetGuardError(error, 'listing rollouts');
     }
@@ -119,11 +150,31 @@ export class RolloutStore {
     const actions: RolloutAction[] = [];
     try {
       for await (const row of this.table.listEntities<RolloutAction>({ queryOptions: { filter: odata`PartitionKey eq ${`actions-${rolloutId}`}` } })) {
-        actions.push({ action: row.action, by: row.by, at: row.at });
+        actions.push({ action: row.action, by: row.by, ...optional('byObjectId', row.byObjectId), ...optional('byAppId', row.byAppId), at: row.at });
       }
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode !== 404) throw toFleetGuardError(error, `listing actions of rollout ${rolloutId}`);
     }
     return actions;
   }
+}
+
+/** A status can land before the start record (or without one, if recording the start failed). */
+function recordOf(row: Record<string, unknown>): RolloutRecord {
+  const text = (key: string): string | undefined => (typeof row[key] === 'string' ? row[key] : undefined);
+  const count = (key: string): number => (typeof row[key] === 'number' ? row[key] : 0);
+  const distinctApproverWaves = wavesOf(row['distinctApproverWaves']);
+  return {
+    rolloutId: text('rolloutId') ?? text('rowKey') ?? '',
+    target: text('target') ?? '',
+    upgradeType: text('upgradeType') ?? '',
+    requestedBy: text('requestedBy') ?? '',
+    ...optional('requestedByObjectId', row['requestedByObjectId']),
+    ...optional('requestedByAppId', row['requestedByAppId']),
+    ...(distinctApproverWaves === undefined ? {} : { distinctApproverWaves }),
+    createdAt: text('createdAt') ?? text('updatedAt') ?? '',
+    waves: count('waves'),
+    clusters: count('clusters'),
+    ...optional('status', row['status']),
+  };
 }

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 
 import { z } from 'zod';
 
-import { authorizeRole, type Principal } from '../auth/principal.js';
+import { actorOf, authorizeRole, type Principal, samePrincipal } from '../auth/principal.js';
 import { describeError, FleetGuardError } from '../errors.js';
 import { parseJsonBody } from '../jsonBody.js';
 import { resourceKey } from '../model/cluster.js';
@@ -63,6 +63,8 @@ const requestSchema = z
     respectMaintenanceWindows: z.boolean().default(false),
     allowMultiMinorHops: z.boolean().default(false),
     dryRun: z.boolean().default(false),
+    /** Separation of duties: the requester cannot approve a wave. Absent: on for production-tagged waves only. */
+    requireDistinctApprover: z.boolean().optional(),
   })
   .strict();
 
@@ -86,10 +88,14 @@ export async function handleRolloutRequest(operation: 'create' | 'list' | 'get' 
     const fits =
       operation === 'approve' ? running && custom.status === 'WaitingForApproval' : operation === 'resume' ? running && custom.status === 'Halted' : running;
     if (!fits) return { status: 409, body: { error: `cannot ${operation} rollout ${id}: it is ${typeof status.runtimeStatus === "string" ? status.runtimeStatus : "unknown"}${custom.status ? ` (${custom.status})` : ''}` } };
+    if (operation === 'approve') {
+      const refusal = await distinctApproverRefusal(id, typeof (custom as { wave?: unknown }).wave === 'string' ? (custom as { wave: string }).wave : undefined, caller, deps);
+      if (refusal !== undefined) return { status: 403, body: { error: refusal } };
+    }
     const event = operation === 'approve' ? EVENTS.approve : operation === 'resume' ? EVENTS.resume : EVENTS.abort;
     if (operation === 'abort' && custom.status !== 'Halted') await deps.client.terminate(id, `aborted by ${caller.name}`);
     else await deps.client.raiseEvent(id, event, { by: caller.name });
-    await deps.store.recordAction(id, { action: operation, by: caller.name, at: deps.now.toISOString() });
+    await deps.store.recordAction(id, { action: operation, ...actorOf(caller), at: deps.now.toISOString() });
     return { status: 202, body: { id, action: operation, by: caller.name } };
   } catch (error) {
     if (error instanceof FleetGuardError && error.reason === 'badInput') return { status: 400, body: { error: error.message } };
@@ -100,9 +106,10 @@ export async function handleRolloutRequest(operation: 'create' | 'list' | 'get' 
 async function create(request: RolloutApiRequest, caller: Principal, deps: RolloutApiDependencies): Promise<RolloutApiResponse> {
   const parsed = parseJsonBody(request.body, requestSchema);
   if ('error' in parsed) return { status: 400, body: { error: parsed.error } };
-  const rolloutRequest = parsed.data;
+  const { requireDistinctApprover, ...rolloutRequest } = parsed.data;
   const plan = await deps.plan(rolloutRequest);
-  if (rolloutRequest.dryRun) return { status: 200, body: { dryRun: true, plan } };
+  const distinctApproverWaves = plan.waves.filter((wave) => requireDistinctApprover ?? wave.production === true).map((wave) => wave.name);
+  if (rolloutRequest.dryRun) return { status: 200, body: { dryRun: true, plan, distinctApproverWaves } };
   const rolloutId = randomUUID();
   const input: RolloutInput = { rolloutId, plan, gates: DEFAULT_GATES, requestedBy: caller.name, haltWaitMinutes: 7 * 24 * 60 };
   await deps.client.startNew(ORCHESTRATIONS.rollout, { instanceId: rolloutId, input });
@@ -111,11 +118,34 @@ async function create(request: RolloutApiRequest, caller: Principal, deps: Rollo
     target: plan.target,
     upgradeType: plan.upgradeType,
     requestedBy: caller.name,
+    ...(caller.objectId === undefined ? {} : { requestedByObjectId: caller.objectId }),
+    ...(caller.appId === undefined ? {} : { requestedByAppId: caller.appId }),
+    distinctApproverWaves,
     createdAt: deps.now.toISOString(),
     waves: plan.waves.length,
     clusters: plan.waves.reduce((sum, wave) => sum + wave.clusters.length, 0),
   });
-  return { status: 202, body: { id: rolloutId, statusUrl: `/api/rollouts/${rolloutId}`, plan } };
+  return { status: 202, body: { id: rolloutId, statusUrl: `/api/rollouts/${rolloutId}`, plan, distinctApproverWaves } };
+}
+
+/**
+ * Separation of duties (requireDistinctApprover): why `caller` may not approve `wave`, or undefined
+ * when they may. Principals are compared by Entra object id, never by display name; when either id
+ * is unknown, or the rollout's record is missing, the approval is refused rather than guessed.
+ */
+async function distinctApproverRefusal(id: string, wave: string | undefined, caller: Principal, deps: RolloutApiDependencies): Promise<string | undefined> {
+  const record = await deps.store.get(id);
+  const rule = 'separation of duties (requireDistinctApprover)';
+  if (record === undefined) return `${rule}: rollout ${id} has no start record, so its requester cannot be told apart from the approver; approval refused`;
+  const required = record.distinctApproverWaves ?? [];
+  if (wave === undefined || !required.includes(wave)) return undefined;
+  if (record.requestedByObjectId === undefined || caller.objectId === undefined) {
+    return `${rule}: wave ${wave} of rollout ${id} needs an approver other than its requester, and ${caller.objectId === undefined ? 'your token' : 'the request that started it'} carries no object id (oid) to tell them apart; approval refused`;
+  }
+  if (samePrincipal(caller, { objectId: record.requestedByObjectId })) {
+    return `${rule}: ${caller.name} (oid ${caller.objectId}) started rollout ${id} and cannot approve its wave ${wave}; another holder of ${ROLLOUT_ROLES.manage} must approve`;
+  }
+  return undefined;
 }
 
 /** Each cluster's pool rolling reports since the rollout was created (older ones are of an earlier upgrade). */

@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { parseConfig, requireStorage, SETTINGS } from '../../lib/config.js';
+import { apiAudience, apiBaseUrl, CLI_SETTINGS, parseCliApiSettings, parseConfig, requireStorage, SETTINGS } from '../../lib/config.js';
 import { FleetGuardError } from '../../lib/errors.js';
 
 function configError(env: Record<string, string>): FleetGuardError {
@@ -122,5 +122,30 @@ describe('detection settings', () => {
     expect(error.message).toMatch(/FLEETGUARD_DETECTION_THRESHOLDS: unknown detection id "brute-force" \(known: failed-api-auth, /);
     expect(configError({ FLEETGUARD_DETECTION_THRESHOLDS: 'not json' }).message).toMatch(/FLEETGUARD_DETECTION_THRESHOLDS: must be a JSON object/);
     expect(configError({ FLEETGUARD_DETECTION_THRESHOLDS: '{"crashloop": 0}' }).message).toMatch(/thresholds must be whole numbers of at least 1/);
+  });
+});
+
+describe('fleetguard rollouts settings (CLI_SETTINGS, never deployed)', () => {
+  it('reads the API URL, audience and function key; none is required to parse', () => {
+    expect(parseCliApiSettings({})).toEqual({ apiUrl: undefined, audience: undefined, functionKey: undefined });
+    expect(parseCliApiSettings({ FLEETGUARD_API_URL: 'https://fg.azurewebsites.net/', FLEETGUARD_API_AUDIENCE: 'api://3f2a/.default', FLEETGUARD_API_FUNCTION_KEY: 'k' })).toEqual({
+      apiUrl: 'https://fg.azurewebsites.net',
+      audience: 'api://3f2a',
+      functionKey: 'k',
+    });
+  });
+
+  it('names every bad setting at once; a bearer token never goes over plain http beyond loopback', () => {
+    expect(() => parseCliApiSettings({ FLEETGUARD_API_URL: 'http://fg.example.com', FLEETGUARD_API_AUDIENCE: 'my app' })).toThrow(
+      /FLEETGUARD_API_URL: must be an https:\/\/ URL \(http:\/\/ only to a loopback address\)\n {2}- FLEETGUARD_API_AUDIENCE: 'my app' is not an Entra audience/,
+    );
+    expect(apiBaseUrl('http://127.0.0.1:7071', '--api')).toBe('http://127.0.0.1:7071');
+    expect(() => apiBaseUrl('https://user:pw@fg.example.com', '--api')).toThrow(/without query, fragment or credentials/);
+    expect(apiAudience('3F2A0000-0000-4000-8000-000000000001', '--audience')).toBe('3F2A0000-0000-4000-8000-000000000001');
+  });
+
+  it('keeps CLI settings out of the deployed app settings', () => {
+    const deployed = new Set(SETTINGS.map((setting) => setting.name));
+    for (const setting of CLI_SETTINGS) expect(deployed.has(setting.name), setting.name).toBe(false);
   });
 });
