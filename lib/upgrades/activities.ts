@@ -90,7 +90,8 @@ export async function abortRequestedActivity(input: { rolloutId: string }): Prom
 /**
  * Observes the cluster and starts at most the next step. Idempotent. With `rolloutId`, the rollout's
  * abort marker is read after the cluster and before any write: once an abort is recorded, no step
- * starts, and what AKS is still running is reported (AKS finishes an operation it accepted).
+ * starts, and what AKS is still running is reported; it is left to finish (aborting it is AKS's own
+ * `abortLatestOperation`, an operator's decision, Learn: manage-abort-operations).
  */
 export async function advanceActivity(input: { rolloutId?: string; cluster: PlannedCluster; target: string; upgradeType: UpgradeType; startingNodeImages: Record<string, string | undefined> }): Promise<AdvanceResult> {
   const read = await readClusterOrReason(input.cluster);

@@ -87,7 +87,7 @@ export type ClusterOutcome = {
   gate?: 'failed' | 'inconclusive';
   /** What a later gate needs to measure this cluster again (wave gate, resume). */
   gateContext?: GateContext;
-  /** The operation AKS was still running when the rollout was aborted (it cannot be cancelled; it finishes). */
+  /** The operation AKS was still running when the rollout was aborted: left to finish (AKS's own abort is the operator's call). */
   inFlight?: string;
   /** Set when this cluster stopped because the rollout was aborted. */
   aborted?: true;
@@ -251,7 +251,7 @@ function* upgradeCluster(context: OrchestrationContext, input: ClusterInput, abo
     const running = inFlight ?? underWay;
     const reason = running === null
       ? `the rollout was aborted during the upgrade to ${hop}: no operation was running; no further step was started`
-      : `the rollout was aborted during the upgrade to ${hop}: ${running} was left to finish (AKS does not cancel an accepted operation); no further step was started`;
+      : `the rollout was aborted during the upgrade to ${hop}: ${running} was left to finish (a rollout abort does not abort AKS operations; 'az aks operation-abort' can, Learn: manage-abort-operations); no further step was started`;
     return outcome('Aborted', reason, { aborted: true, ...(running === null ? {} : { inFlight: running }) });
   }
 }

@@ -131,7 +131,7 @@ describe('abort through the HTTP function stops every orchestration of the rollo
     expect(first).toBeDefined();
     const name = first ?? '';
     expect(writesBefore.get(name)).toBeGreaterThanOrEqual(1);
-    expect(clusters[name]).toMatchObject({ status: 'Aborted', inFlight: expect.stringMatching(/provisioningState|→/), reason: expect.stringMatching(/was left to finish \(AKS does not cancel an accepted operation\); no further step was started/) });
+    expect(clusters[name]).toMatchObject({ status: 'Aborted', inFlight: expect.stringMatching(/provisioningState|→/), reason: expect.stringMatching(/was left to finish \(a rollout abort does not abort AKS operations; 'az aks operation-abort' can, Learn: manage-abort-operations\); no further step was started/) });
     expect(output.waves.find((wave) => wave.name === '2')?.status).toBe('Aborted');
     // The other clusters of wave 2 never started: no orchestration, no write.
     const others = output.waves.find((wave) => wave.name === '2')?.clusters.filter((cluster) => clusterName(cluster.resourceId) !== name && cluster.status !== 'Excluded' && cluster.status !== 'Skipped') ?? [];
