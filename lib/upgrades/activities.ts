@@ -182,12 +182,16 @@ export async function healthBatchActivity(input: { probes: Array<Parameters<type
   return Promise.all(input.probes.map((probe) => limit(() => healthActivity(probe))));
 }
 
-export async function inhibitActivity(input: { clusterId: string; minutes: number; release: boolean; now: string }): Promise<void> {
+/** Holds back (or releases) the cluster's alerts during its upgrade; a permanent store failure comes back as a problem. */
+export async function inhibitActivity(input: { clusterId: string; minutes: number; release: boolean; now: string }): Promise<boolean | { problem: string }> {
   const store = getRuntime().clients.alertStore;
-  if (store === undefined) return;
-  await store.ensureTable();
-  if (input.release) await store.releaseCluster(input.clusterId);
-  else await store.inhibitCluster(input.clusterId, 'Kubernetes upgrade in progress', new Date(Date.parse(input.now) + input.minutes * 60_000));
+  if (store === undefined) return false;
+  return orProblem(async () => {
+    await store.ensureTable();
+    if (input.release) await store.releaseCluster(input.clusterId);
+    else await store.inhibitCluster(input.clusterId, 'Kubernetes upgrade in progress', new Date(Date.parse(input.now) + input.minutes * 60_000));
+    return true;
+  }, `${input.release ? 'releasing' : 'holding back'} the alerts of ${input.clusterId}`);
 }
 
 /** When the cluster's auto-upgrade maintenance window lets the upgrade start. */
