@@ -38,7 +38,8 @@ export async function startDurableClientShim(host: LocalDurableHost, taskHubName
         } else if (request.method === 'POST' && parts[0] === 'instances' && parts[1] !== undefined && parts[2] === 'raiseEvent' && parts[3] !== undefined) {
           const target = host.getStatus(parts[1]);
           if (target === undefined) return send(404);
-          // As the extension's HTTP API: 410 Gone for an instance that completed, failed or was terminated.
+          // As the extension's HTTP API (Learn: durable-functions-http-api): 410 Gone for an instance that completed, failed or was
+          // terminated; the library's DurableClient takes 410 as a normal answer.
           if (target.runtimeStatus !== 'Running' && target.runtimeStatus !== 'Pending') return send(410);
           host.raiseEvent(parts[1], parts[3], body === '' ? undefined : (JSON.parse(body) as unknown));
           send(202);

@@ -103,3 +103,28 @@ describe('local durable host: callActivityWithRetry as the Durable extension run
     expect(host.getStatus(id)).toMatchObject({ runtimeStatus: 'Completed', output: ['ok a', 'steady b', 'ok c', 'steady d', expect.any(Number)] });
   });
 });
+
+describe('durable client shim', () => {
+  it('answers 410 Gone to an event or a terminate for an instance that ended, 404 for one that never existed, as the extension HTTP API does', async () => {
+    const { startDurableClientShim } = await import('../../../lib/local/durableClientShim.js');
+    const functions = await LocalFunctionsHost.load(ENTRY);
+    const host = new LocalDurableHost(functions, new VirtualClock());
+    const id = host.startNew('greeter', null);
+    await host.run();
+    host.raiseEvent(id, 'go', 'bob');
+    await host.run();
+    expect(host.getStatus(id)?.runtimeStatus).toBe('Completed');
+    const shim = await startDurableClientShim(host);
+    try {
+      const base = String(shim.clientData['rpcBaseUrl']);
+      // Learn "HTTP API reference" (https://learn.microsoft.com/azure/azure-functions/durable/durable-functions-http-api): raise event and
+      // terminate answer 410 Gone for an instance that completed or failed, 404 for an unknown one; durable-functions 3.5.0 DurableClient
+      // raiseEvent/terminate take 410 as a normal answer.
+      expect((await fetch(`${base}instances/${id}/raiseEvent/abort`, { method: 'POST', body: '{}' })).status).toBe(410);
+      expect((await fetch(`${base}instances/${id}/terminate?reason=x`, { method: 'POST' })).status).toBe(410);
+      expect((await fetch(`${base}instances/nobody/raiseEvent/abort`, { method: 'POST', body: '{}' })).status).toBe(404);
+    } finally {
+      await shim.close();
+    }
+  });
+});
