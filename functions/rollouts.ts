@@ -30,3 +30,4 @@ df.app.activity(ACTIVITIES.inhibit, { handler: deferred('inhibitActivity') });
 df.app.activity(ACTIVITIES.haltAlert, { handler: deferred('haltAlertActivity') });
 df.app.activity(ACTIVITIES.recordStatus, { handler: deferred('recordStatusActivity') });
 df.app.activity(ACTIVITIES.maintenanceWindow, { handler: deferred('maintenanceWindowActivity') });
+df.app.activity(ACTIVITIES.abortRequested, { handler: deferred('abortRequestedActivity') });

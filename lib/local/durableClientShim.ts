@@ -36,11 +36,17 @@ export async function startDurableClientShim(host: LocalDurableHost, taskHubName
           // As the extension does: input and output are always present, null until known.
           else send(200, { ...status, input: status.input ?? null, output: (status.runtimeStatus === 'Failed' ? status.error : status.output) ?? null });
         } else if (request.method === 'POST' && parts[0] === 'instances' && parts[1] !== undefined && parts[2] === 'raiseEvent' && parts[3] !== undefined) {
-          if (host.getStatus(parts[1]) === undefined) return send(404);
+          const target = host.getStatus(parts[1]);
+          if (target === undefined) return send(404);
+          // As the extension's HTTP API (Learn: durable-functions-http-api): 410 Gone for an instance that completed, failed or was
+          // terminated; the library's DurableClient takes 410 as a normal answer.
+          if (target.runtimeStatus !== 'Running' && target.runtimeStatus !== 'Pending') return send(410);
           host.raiseEvent(parts[1], parts[3], body === '' ? undefined : (JSON.parse(body) as unknown));
           send(202);
         } else if (request.method === 'POST' && parts[0] === 'instances' && parts[1] !== undefined && parts[2] === 'terminate') {
-          if (host.getStatus(parts[1]) === undefined) return send(404);
+          const target = host.getStatus(parts[1]);
+          if (target === undefined) return send(404);
+          if (target.runtimeStatus !== 'Running' && target.runtimeStatus !== 'Pending') return send(410);
           host.terminate(parts[1], url.searchParams.get('reason') ?? '');
           send(202);
         } else {

@@ -28,7 +28,34 @@ const EventType = {
 } as const;
 
 /** Action types the library emits. */
-const ActionType = { CallActivity: 0, CallSubOrchestrator: 2, CreateTimer: 5, WaitForExternalEvent: 6, WhenAny: 11, WhenAll: 12 } as const;
+const ActionType = { CallActivity: 0, CallActivityWithRetry: 1, CallSubOrchestrator: 2, CreateTimer: 5, WaitForExternalEvent: 6, WhenAny: 11, WhenAll: 12 } as const;
+
+/** `df.RetryOptions` as the library serialises it in a CallActivityWithRetry action. */
+interface RetryOptionsJson {
+  firstRetryIntervalInMilliseconds: number;
+  maxNumberOfAttempts: number;
+  backoffCoefficient?: number;
+  maxRetryIntervalInMilliseconds?: number;
+  retryTimeoutInMilliseconds?: number;
+}
+
+/** The extension's defaults (WebJobs `RetryOptions`): coefficient 1, longest interval 6 days. */
+const DEFAULT_MAX_RETRY_INTERVAL_MS = 6 * 24 * 60 * 60_000;
+
+/**
+ * One CallActivityWithRetry in flight, as DurableTask.Core's `RetryInterceptor` runs it: an attempt
+ * (a TaskScheduled with its own task id), and after each failed attempt, the last one included, a
+ * timer (its own task id) of `first × coefficient^(attempt-1)` capped at the longest interval; when
+ * that timer fires, the next attempt, unless the attempts are used up, and then the task fails.
+ */
+interface RetryChain {
+  name: string;
+  inputJson: string;
+  options: RetryOptionsJson;
+  /** 1-based number of the current attempt. */
+  attempt: number;
+  phase: 'attempt' | 'timer';
+}
 
 type HistoryEvent = Record<string, unknown> & { EventType: number; EventId: number; Timestamp: string; IsPlayed: boolean };
 
@@ -41,6 +68,7 @@ interface Action {
   isCanceled?: boolean;
   externalEventName?: string;
   compoundActions?: Action[];
+  retryOptions?: RetryOptionsJson;
 }
 
 export type RuntimeStatus = 'Pending' | 'Running' | 'Completed' | 'Failed' | 'Terminated';
@@ -52,8 +80,14 @@ interface Instance {
   history: HistoryEvent[];
   /** Completion events not yet replayed. */
   inbox: HistoryEvent[];
-  /** Actions executed so far, in task order, for the determinism check. */
+  /** Actions executed so far, in the order the orchestrator scheduled them, for the determinism check. */
   executed: Action[];
+  /** The task id of each action scheduled so far, by task id (retries consume ids without actions). */
+  actionsByTaskId: Map<number, Action>;
+  /** The next task id, counted as the library counts them (TaskOrchestrationExecutor.sequenceNumber). */
+  nextTaskId: number;
+  /** Retried activities in flight, by the task id of their current attempt or timer. */
+  retries: Map<number, RetryChain>;
   status: RuntimeStatus;
   customStatus: unknown;
   output: unknown;
@@ -122,6 +156,7 @@ function sameAction(left: Action, right: Action): boolean {
     left.functionName === right.functionName &&
     left.externalEventName === right.externalEventName &&
     JSON.stringify(left.input ?? null) === JSON.stringify(right.input ?? null) &&
+    JSON.stringify(left.retryOptions ?? null) === JSON.stringify(right.retryOptions ?? null) &&
     (left.actionType !== ActionType.CreateTimer || left.fireAt === right.fireAt)
   );
 }
@@ -178,6 +213,9 @@ export class LocalDurableHost {
       history: [],
       inbox: [this.event(EventType.ExecutionStarted, { Name: name, Input: JSON.stringify(input ?? null) })],
       executed: [],
+      actionsByTaskId: new Map(),
+      nextTaskId: 0,
+      retries: new Map(),
       status: 'Pending',
       customStatus: null,
       output: undefined,
@@ -282,8 +320,52 @@ export class LocalDurableHost {
   }
 
   private timerCanceled(instance: Instance, taskId: number): boolean {
-    const action = instance.executed[taskId];
+    const action = instance.actionsByTaskId.get(taskId);
     return action?.isCanceled === true;
+  }
+
+  /** A completion event that moves a retry chain on (the library then takes a new task id for it). */
+  private isRetryStep(instance: Instance, event: HistoryEvent): boolean {
+    if (event.EventType === EventType.TaskFailed) return instance.retries.get(Number(event['TaskScheduledId']))?.phase === 'attempt';
+    if (event.EventType === EventType.TimerFired) return instance.retries.get(Number(event['TimerId']))?.phase === 'timer';
+    return false;
+  }
+
+  /**
+   * The events of the next replay. A retry step is replayed on its own: the library gives the
+   * retry's timer (or next attempt) the next task id as it reads that event, before any action the
+   * orchestrator yields after it, and the extension numbers them the same way; alone in its replay,
+   * the step's id is known without modelling the library.
+   */
+  private nextBatch(instance: Instance): HistoryEvent[] {
+    const index = instance.inbox.findIndex((event) => this.isRetryStep(instance, event));
+    if (index === 0) return instance.inbox.splice(0, 1);
+    return instance.inbox.splice(0, index < 0 ? instance.inbox.length : index);
+  }
+
+  /** What the extension does with a retry step, after the replay that read it. */
+  private advanceRetry(instance: Instance, event: HistoryEvent, replayStartedAt: number): void {
+    const failedAttempt = event.EventType === EventType.TaskFailed;
+    const key = Number(failedAttempt ? event['TaskScheduledId'] : event['TimerId']);
+    const chain = instance.retries.get(key);
+    if (chain === undefined) return;
+    instance.retries.delete(key);
+    if (failedAttempt) {
+      const { options } = chain;
+      const taskId = (instance.nextTaskId += 1) - 1;
+      const interval = options.firstRetryIntervalInMilliseconds * (options.backoffCoefficient ?? 1) ** (chain.attempt - 1);
+      const fireAt = replayStartedAt + Math.min(interval, options.maxRetryIntervalInMilliseconds ?? DEFAULT_MAX_RETRY_INTERVAL_MS);
+      instance.history.push({ ...this.event(EventType.TimerCreated, { FireAt: new Date(fireAt).toISOString() }), EventId: taskId });
+      this.timers.push({ instanceId: instance.id, taskId, fireAt });
+      instance.retries.set(taskId, { ...chain, phase: 'timer' });
+      return;
+    }
+    // The timer after the last attempt fired: the library fails the task now; nothing is scheduled.
+    if (chain.attempt >= chain.options.maxNumberOfAttempts) return;
+    const taskId = (instance.nextTaskId += 1) - 1;
+    instance.history.push({ ...this.event(EventType.TaskScheduled, { Name: chain.name, Input: chain.inputJson }), EventId: taskId });
+    this.work.push({ kind: 'activity', instanceId: instance.id, taskId, name: chain.name, inputJson: chain.inputJson });
+    instance.retries.set(taskId, { ...chain, attempt: chain.attempt + 1, phase: 'attempt' });
   }
 
   private async execute(work: PendingWork): Promise<void> {
@@ -303,7 +385,8 @@ export class LocalDurableHost {
 
   private async replay(instance: Instance): Promise<void> {
     this.replays += 1;
-    const newEvents = instance.inbox.splice(0);
+    const newEvents = this.nextBatch(instance);
+    const retryStep = newEvents.length === 1 && newEvents[0] !== undefined && this.isRetryStep(instance, newEvents[0]) ? newEvents[0] : undefined;
     const started = this.event(EventType.OrchestratorStarted);
     const history = [...instance.history.map((event) => ({ ...event, IsPlayed: true })), started, ...newEvents];
     const payload = {
@@ -336,6 +419,8 @@ export class LocalDurableHost {
     instance.customStatus = state.customStatus ?? instance.customStatus;
     instance.lastUpdatedAt = this.clock.now();
 
+    if (retryStep !== undefined) this.advanceRetry(instance, retryStep, Date.parse(started.Timestamp));
+    for (const event of newEvents) if (event.EventType === EventType.TaskCompleted) instance.retries.delete(Number(event['TaskScheduledId']));
     const actions = flatten((state.actions ?? []).flat());
     const numbered = actions.filter((action) => action.actionType !== ActionType.WaitForExternalEvent);
     for (let index = 0; index < Math.min(instance.executed.length, numbered.length); index += 1) {
@@ -348,10 +433,12 @@ export class LocalDurableHost {
       // Cancellation (a timer that lost a race) may change between replays.
       before.isCanceled = now.isCanceled;
     }
-    for (let taskId = instance.executed.length; taskId < numbered.length; taskId += 1) {
-      const action = numbered[taskId];
+    for (let index = instance.executed.length; index < numbered.length; index += 1) {
+      const action = numbered[index];
       if (action === undefined) continue;
+      const taskId = (instance.nextTaskId += 1) - 1;
       instance.executed.push(action);
+      instance.actionsByTaskId.set(taskId, action);
       this.schedule(instance, action, taskId);
     }
     for (const action of actions) {
@@ -380,6 +467,19 @@ export class LocalDurableHost {
         instance.history.push({ ...this.event(EventType.TaskScheduled, { Name: action.functionName, Input: activityInputJson(action.input) }), EventId: taskId });
         this.work.push({ kind: 'activity', instanceId: instance.id, taskId, name: action.functionName ?? '', inputJson: activityInputJson(action.input) });
         break;
+      case ActionType.CallActivityWithRetry: {
+        const options = action.retryOptions;
+        if (options === undefined || options.retryTimeoutInMilliseconds !== undefined) {
+          // Past the timeout the extension fails the orchestration, not the task; nothing here needs it.
+          this.finish(instance, 'Failed', undefined, 'the local durable host supports retry options without retryTimeoutInMilliseconds only');
+          break;
+        }
+        const inputJson = activityInputJson(action.input);
+        instance.history.push({ ...this.event(EventType.TaskScheduled, { Name: action.functionName, Input: inputJson }), EventId: taskId });
+        this.work.push({ kind: 'activity', instanceId: instance.id, taskId, name: action.functionName ?? '', inputJson });
+        instance.retries.set(taskId, { name: action.functionName ?? '', inputJson, options, attempt: 1, phase: 'attempt' });
+        break;
+      }
       case ActionType.CallSubOrchestrator: {
         const childId = action.instanceId || `${instance.id}:${taskId}`;
         instance.history.push({ ...this.event(EventType.SubOrchestrationInstanceCreated, { Name: action.functionName, InstanceId: childId }), EventId: taskId });

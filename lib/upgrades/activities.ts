@@ -28,8 +28,25 @@ async function readCluster(planned: PlannedCluster): Promise<Cluster | undefined
   return getRuntime().clients.containerService.getCluster(planned.subscriptionId, planned.resourceGroup, planned.name);
 }
 
-export async function precheckActivity(input: { cluster: PlannedCluster }): Promise<ClusterSnapshot> {
-  const cluster = await readCluster(input.cluster);
+/**
+ * A cluster read for a step: a retryable failure (429, 5xx, network) is thrown for Durable to retry;
+ * a permanent one (403, 400) comes back as a reason, so the step reports it instead of retrying.
+ */
+async function readClusterOrReason(planned: PlannedCluster): Promise<{ cluster: Cluster | undefined } | { reason: string }> {
+  try {
+    return { cluster: await readCluster(planned) };
+  } catch (error) {
+    const failure = toFleetGuardError(error, `reading ${planned.name}`);
+    if (failure.retryable) throw failure;
+    return { reason: failure.message };
+  }
+}
+
+/** `problem`: the cluster could not be read for a reason a retry cannot fix. */
+export async function precheckActivity(input: { cluster: PlannedCluster }): Promise<ClusterSnapshot & { problem?: string }> {
+  const read = await readClusterOrReason(input.cluster);
+  if ('reason' in read) return { exists: false, provisioningState: undefined, powerState: undefined, version: undefined, nodeImages: {}, workspaces: [], problem: read.reason };
+  const { cluster } = read;
   const configured = getRuntime().config.logs.workspaces;
   return {
     exists: cluster !== undefined,
@@ -49,13 +66,45 @@ export type AdvanceResult =
   | { state: 'upgrading'; detail: string }
   | { state: 'done'; version: string | undefined }
   | { state: 'failed'; reason: string }
-  | { state: 'excluded'; reason: string };
+  | { state: 'excluded'; reason: string }
+  /** The rollout was aborted: nothing was written; `inFlight` names an operation AKS is still running. */
+  | { state: 'aborted'; inFlight: string | null };
 
-/** Observes the cluster and starts at most the next step. Idempotent. */
-export async function advanceActivity(input: { cluster: PlannedCluster; target: string; upgradeType: UpgradeType; startingNodeImages: Record<string, string | undefined> }): Promise<AdvanceResult> {
-  const cluster = await readCluster(input.cluster);
+/** Who asked to abort the rollout, or null; `unknown` when the marker cannot be read (a permanent failure). */
+export type AbortCheck = { state: 'aborted'; by: string; at: string } | { state: 'none' } | { state: 'unknown'; reason: string };
+
+/** Reads the rollout's abort marker (rolloutStore.requestAbort). Throws only what a retry can fix. */
+export async function abortRequestedActivity(input: { rolloutId: string }): Promise<AbortCheck> {
+  const store = getRuntime().clients.rollouts;
+  if (store === undefined) return { state: 'none' };
+  try {
+    const request = await store.abortRequest(input.rolloutId);
+    return request === undefined ? { state: 'none' } : { state: 'aborted', ...request };
+  } catch (error) {
+    const failure = toFleetGuardError(error, `reading the abort marker of rollout ${input.rolloutId}`);
+    if (failure.retryable) throw failure;
+    return { state: 'unknown', reason: failure.message };
+  }
+}
+
+/**
+ * Observes the cluster and starts at most the next step. Idempotent. With `rolloutId`, the rollout's
+ * abort marker is read after the cluster and before any write: once an abort is recorded, no step
+ * starts, and what AKS is still running is reported; it is left to finish (aborting it is AKS's own
+ * `abortLatestOperation`, an operator's decision, Learn: manage-abort-operations).
+ */
+export async function advanceActivity(input: { rolloutId?: string; cluster: PlannedCluster; target: string; upgradeType: UpgradeType; startingNodeImages: Record<string, string | undefined> }): Promise<AdvanceResult> {
+  const read = await readClusterOrReason(input.cluster);
+  if ('reason' in read) return { state: 'failed', reason: read.reason };
+  const { cluster } = read;
   if (cluster === undefined) return { state: 'failed', reason: `cluster ${input.cluster.name} no longer exists` };
   const step = nextUpgradeStep(cluster, input.target, input.upgradeType, input.startingNodeImages);
+  if (input.rolloutId !== undefined) {
+    const marker = await abortRequestedActivity({ rolloutId: input.rolloutId });
+    // A marker that cannot be read stops the step as an abort would: never write blind.
+    if (marker.state === 'unknown') return { state: 'failed', reason: marker.reason };
+    if (marker.state === 'aborted') return { state: 'aborted', inFlight: step.kind === 'wait' ? `an operation AKS is still running (provisioningState ${cluster.provisioningState ?? '?'}${inFlightPools(cluster)})` : null };
+  }
   const adapter = getRuntime().clients.containerService;
   try {
     switch (step.kind) {
@@ -88,6 +137,11 @@ export async function advanceActivity(input: { cluster: PlannedCluster; target: 
   }
 }
 
+function inFlightPools(cluster: Cluster): string {
+  const busy = cluster.agentPools.filter((pool) => (pool.provisioningState ?? 'Succeeded').toLowerCase() !== 'succeeded').map((pool) => `${pool.name} ${pool.provisioningState ?? ''}`);
+  return busy.length === 0 ? '' : `; pools: ${busy.join(', ')}`;
+}
+
 /** Detections, policy compliance and node-pool rolling failures of one cluster (`since`: upgrade start). */
 export async function healthActivity(input: { clusterId: string; workspaces: string[]; windowMinutes: number; since?: string }): Promise<HealthSample> {
   const { clients } = getRuntime();
@@ -110,7 +164,10 @@ export async function healthActivity(input: { clusterId: string; workspaces: str
       sample.counts[STRICT_SIGNALS.rolling] = notices.rolling.filter((notice) => notice.state === 'failed' && notice.eventTime >= since).length;
     }
   } catch (error) {
-    return { kind: 'inconclusive', reason: `policy or events: ${(error as Error).message}` };
+    // A throttled or failing call is retried by Durable; only what a retry cannot fix is inconclusive.
+    const failure = toFleetGuardError(error, `measuring ${input.clusterId}`);
+    if (failure.retryable) throw failure;
+    return { kind: 'inconclusive', reason: `policy or events: ${failure.message}` };
   }
   return sample;
 }
@@ -125,36 +182,63 @@ export async function healthBatchActivity(input: { probes: Array<Parameters<type
   return Promise.all(input.probes.map((probe) => limit(() => healthActivity(probe))));
 }
 
-export async function inhibitActivity(input: { clusterId: string; minutes: number; release: boolean; now: string }): Promise<void> {
+/** Holds back (or releases) the cluster's alerts during its upgrade; a permanent store failure comes back as a problem. */
+export async function inhibitActivity(input: { clusterId: string; minutes: number; release: boolean; now: string }): Promise<boolean | { problem: string }> {
   const store = getRuntime().clients.alertStore;
-  if (store === undefined) return;
-  await store.ensureTable();
-  if (input.release) await store.releaseCluster(input.clusterId);
-  else await store.inhibitCluster(input.clusterId, 'Kubernetes upgrade in progress', new Date(Date.parse(input.now) + input.minutes * 60_000));
+  if (store === undefined) return false;
+  return orProblem(async () => {
+    await store.ensureTable();
+    if (input.release) await store.releaseCluster(input.clusterId);
+    else await store.inhibitCluster(input.clusterId, 'Kubernetes upgrade in progress', new Date(Date.parse(input.now) + input.minutes * 60_000));
+    return true;
+  }, `${input.release ? 'releasing' : 'holding back'} the alerts of ${input.clusterId}`);
 }
 
 /** When the cluster's auto-upgrade maintenance window lets the upgrade start. */
 export async function maintenanceWindowActivity(input: { cluster: PlannedCluster; now: string }): Promise<WindowVerdict | { kind: 'none' }> {
-  const cluster = await readCluster(input.cluster);
-  if (cluster === undefined) return { kind: 'none' };
-  const window = await getRuntime().clients.containerService.autoUpgradeWindow(cluster);
-  return window === undefined ? { kind: 'none' } : nextMaintenanceWindow(window, new Date(input.now));
+  try {
+    const cluster = await readCluster(input.cluster);
+    if (cluster === undefined) return { kind: 'none' };
+    const window = await getRuntime().clients.containerService.autoUpgradeWindow(cluster);
+    return window === undefined ? { kind: 'none' } : nextMaintenanceWindow(window, new Date(input.now));
+  } catch (error) {
+    const failure = toFleetGuardError(error, `reading the maintenance window of ${input.cluster.name}`);
+    if (failure.retryable) throw failure;
+    return { kind: 'unsupported', reason: failure.message };
+  }
+}
+
+/** A permanent failure of a write to our own stores, as a result (principle 4); retryable ones are thrown. */
+async function orProblem(work: () => Promise<boolean>, context: string): Promise<boolean | { problem: string }> {
+  try {
+    return await work();
+  } catch (error) {
+    const failure = toFleetGuardError(error, context);
+    if (failure.retryable) throw failure;
+    return { problem: failure.message };
+  }
 }
 
 /** Keeps the rollout's per-cluster statuses in Azure Tables (the rollout history). */
-export async function recordStatusActivity(input: { rolloutId: string; status: string; waves: Array<{ name: string; clusters: Array<{ resourceId: string; status: string; fromVersion: string; toVersion: string; reason: string | null }> }>; at: string }): Promise<boolean> {
+export async function recordStatusActivity(input: { rolloutId: string; status: string; waves: Array<{ name: string; clusters: Array<{ resourceId: string; status: string; fromVersion: string; toVersion: string; reason: string | null }> }>; at: string }): Promise<boolean | { problem: string }> {
   const store = getRuntime().clients.rollouts;
   if (store === undefined) return false;
-  await store.ensureTable();
-  const clusters = input.waves.flatMap((wave) => wave.clusters.map((cluster) => ({ resourceId: cluster.resourceId, wave: wave.name, status: cluster.status, fromVersion: cluster.fromVersion, toVersion: cluster.toVersion, reason: cluster.reason ?? '' })));
-  await store.recordClusterStatuses(input.rolloutId, input.status, clusters, input.at);
-  return true;
+  return orProblem(async () => {
+    await store.ensureTable();
+    const clusters = input.waves.flatMap((wave) => wave.clusters.map((cluster) => ({ resourceId: cluster.resourceId, wave: wave.name, status: cluster.status, fromVersion: cluster.fromVersion, toVersion: cluster.toVersion, reason: cluster.reason ?? '' })));
+    await store.recordClusterStatuses(input.rolloutId, input.status, clusters, input.at);
+    return true;
+  }, `recording the status of rollout ${input.rolloutId}`);
 }
 
 /** One alert per halt: a synthetic finding keyed by the rollout, through the alert pipeline. */
-export async function haltAlertActivity(input: { rolloutId: string; reason: string; where: string; subscriptionId: string; resourceId: string; now: string }): Promise<boolean> {
+export async function haltAlertActivity(input: { rolloutId: string; reason: string; where: string; subscriptionId: string; resourceId: string; now: string }): Promise<boolean | { problem: string }> {
   const pipeline = getRuntime().clients.alerts;
   if (pipeline === undefined) return false;
+  return orProblem(() => enqueueHaltAlert(pipeline, input), `alerting the halt of rollout ${input.rolloutId}`);
+}
+
+async function enqueueHaltAlert(pipeline: NonNullable<ReturnType<typeof getRuntime>['clients']['alerts']>, input: Parameters<typeof haltAlertActivity>[0]): Promise<boolean> {
   const fingerprint = findingFingerprint('ROLLOUT-HALTED', input.resourceId, input.rolloutId);
   await pipeline.enqueue(
     [

@@ -113,6 +113,29 @@ export class RolloutStore {
     }
   }
 
+  /**
+   * The abort marker: written on the rollout's row before any orchestration is told, so that every
+   * step that could start work (a wave, a batch of clusters, an upgrade write) reads it first.
+   */
+  async requestAbort(rolloutId: string, by: string, at: string): Promise<void> {
+    try {
+      await this.table.upsertEntity({ partitionKey: 'rollout', rowKey: rolloutId, abortRequestedBy: by, abortRequestedAt: at }, 'Merge');
+    } catch (error) {
+      throw toFleetGuardError(error, `recording the abort of rollout ${rolloutId}`);
+    }
+  }
+
+  /** Who asked to abort the rollout and when, or undefined when nobody did. */
+  async abortRequest(rolloutId: string): Promise<{ by: string; at: string } | undefined> {
+    try {
+      const row = await this.table.getEntity<{ abortRequestedBy?: string; abortRequestedAt?: string }>('rollout', rolloutId);
+      return row.abortRequestedAt === undefined ? undefined : { by: row.abortRequestedBy ?? '', at: row.abortRequestedAt };
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      throw toFleetGuardError(error, `reading the abort marker of rollout ${rolloutId}`);
+    }
+  }
+
   async clusterStatuses(rolloutId: string): Promise<ClusterStatusRecord[]> {
     const records: ClusterStatusRecord[] = [];
     try {

@@ -20,7 +20,7 @@ export const ROLLOUT_ROLES = { read: 'Rollouts.Read', manage: 'Rollouts.Manage' 
 
 export interface DurableClientLike {
   startNew(name: string, options: { instanceId: string; input: unknown }): Promise<string>;
-  getStatus(instanceId: string): Promise<{ runtimeStatus?: unknown; customStatus?: unknown; output?: unknown; createdTime?: unknown; lastUpdatedTime?: unknown } | undefined>;
+  getStatus(instanceId: string): Promise<{ runtimeStatus?: unknown; customStatus?: unknown; input?: unknown; output?: unknown; createdTime?: unknown; lastUpdatedTime?: unknown } | undefined>;
   raiseEvent(instanceId: string, name: string, data: unknown): Promise<void>;
   terminate(instanceId: string, reason: string): Promise<void>;
 }
@@ -92,14 +92,45 @@ export async function handleRolloutRequest(operation: 'create' | 'list' | 'get' 
       const refusal = await distinctApproverRefusal(id, typeof (custom as { wave?: unknown }).wave === 'string' ? (custom as { wave: string }).wave : undefined, caller, deps);
       if (refusal !== undefined) return { status: 403, body: { error: refusal } };
     }
-    const event = operation === 'approve' ? EVENTS.approve : operation === 'resume' ? EVENTS.resume : EVENTS.abort;
-    if (operation === 'abort' && custom.status !== 'Halted') await deps.client.terminate(id, `aborted by ${caller.name}`);
-    else await deps.client.raiseEvent(id, event, { by: caller.name });
+    if (operation === 'abort') await abortRollout(id, status.input, caller, deps);
+    else await deps.client.raiseEvent(id, operation === 'approve' ? EVENTS.approve : EVENTS.resume, { by: caller.name });
     await deps.store.recordAction(id, { action: operation, ...actorOf(caller), at: deps.now.toISOString() });
     return { status: 202, body: { id, action: operation, by: caller.name } };
   } catch (error) {
     if (error instanceof FleetGuardError && error.reason === 'badInput') return { status: 400, body: { error: error.message } };
     return { status: 503, body: { error: `rollouts are unavailable right now (${describeError(error).slice(0, 200)})` } };
+  }
+}
+
+/**
+ * Abort: the marker first (every orchestration reads it before starting a wave, a batch of clusters
+ * or an upgrade write), then the abort event to the rollout and to each of its orchestrations still
+ * running, so waits (approval, soak, polls, maintenance windows) end now. Durable neither cascades
+ * `terminate` to sub-orchestrations nor delivers an event to more than one instance, and a terminated
+ * orchestration reports nothing: nothing is terminated, each orchestration stops at its next step.
+ */
+async function abortRollout(id: string, input: unknown, caller: Principal, deps: RolloutApiDependencies): Promise<void> {
+  await deps.store.requestAbort(id, caller.name, deps.now.toISOString());
+  const data = { by: caller.name };
+  await deps.client.raiseEvent(id, EVENTS.abort, data);
+  const waves = (input as Partial<RolloutInput> | null | undefined)?.plan?.waves ?? [];
+  for (const wave of waves) {
+    const waveId = `${id}:wave-${wave.name}`;
+    const waveStatus = await deps.client.getStatus(waveId);
+    if (waveStatus?.runtimeStatus !== 'Running' && waveStatus?.runtimeStatus !== 'Pending') continue;
+    await raiseIgnoringGone(deps.client, waveId, data);
+    // The wave names the clusters of its current batch in its custom status (orchestrators.ts).
+    const running = (waveStatus.customStatus as { running?: unknown } | null | undefined)?.running;
+    for (const name of Array.isArray(running) ? running : []) await raiseIgnoringGone(deps.client, `${waveId}:${String(name)}`, data);
+  }
+}
+
+/** An instance that ended (or was never created) in the meantime needs no event: the marker covers it. */
+async function raiseIgnoringGone(client: DurableClientLike, instanceId: string, data: unknown): Promise<void> {
+  try {
+    await client.raiseEvent(instanceId, EVENTS.abort, data);
+  } catch (error) {
+    if (!/No instance with ID/i.test((error as Error).message)) throw error;
   }
 }
 

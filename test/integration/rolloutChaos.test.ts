@@ -6,11 +6,13 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { seededRandom } from '../../lib/simulator/faults.js';
+import { createAzureClients } from '../../lib/azure/clients.js';
+import { type FaultPlan, seededRandom } from '../../lib/simulator/faults.js';
 import { generateFleet } from '../../lib/simulator/fleetGenerator.js';
-import { type ClusterOutcome, ORCHESTRATIONS, type RolloutOutcome } from '../../lib/upgrades/orchestrators.js';
+import { ACTIVITY_RETRY, type ClusterOutcome, ORCHESTRATIONS, type RolloutOutcome } from '../../lib/upgrades/orchestrators.js';
 import type { PlannedCluster, RolloutRequest } from '../../lib/upgrades/plan.js';
 import { prepareRehearsal, type Rehearsal, rehearsalResult } from '../../lib/upgrades/rehearsal.js';
+import { routingDocument, SECRETS } from '../harness/alerts.js';
 import { azuriteConnectionString, uniqueTableName } from '../harness/tables.js';
 
 const SEEDS = 50;
@@ -174,6 +176,90 @@ describe('rollout chaos: the durable host crashes at random points', () => {
       } finally {
         await rehearsal.local.close();
       }
+    }
+  });
+});
+
+/**
+ * Chaos of another kind: Azure answers a share of the rollout's ARM calls (reads and writes) with
+ * 429 or 5xx. The SDK's own retries are switched off (FLEETGUARD_HTTP_MAX_RETRIES=0) so every fault
+ * reaches an activity, which throws it, and Durable's retry (ACTIVITY_RETRY: a durable timer, then
+ * another attempt) must absorb it. Then a budget spent: the rollout halts saying so, alerts once and
+ * records its status.
+ */
+const ROLLOUT_ARM_ROUTES = ['arm.getManagedCluster', 'arm.putManagedCluster', 'arm.getAgentPool', 'arm.putAgentPool', 'arm.upgradeNodeImageVersion', 'arm.getOperationStatus', 'arm.getMaintenanceConfiguration', 'policy.queryResults'];
+
+async function faultedRun(faults: (seed: number) => FaultPlan, seed: number, settings: Record<string, string> = {}) {
+  const prepared = await prepareRehearsal(
+    {
+      snapshot: FLEET(),
+      request: REQUEST,
+      gates: { pollMinutes: 10 },
+      tablesConnectionString: azuriteConnectionString(),
+      settings: { ...TABLES, FLEETGUARD_HTTP_MAX_RETRIES: '0', ...settings },
+    },
+    process.env,
+  );
+  const started = prepared.clock.now();
+  // Planning ran clean; the rollout itself meets the faults.
+  prepared.local.simulator.faults.configure(faults(seed));
+  try {
+    await prepared.host.run();
+  } catch (error) {
+    await prepared.local.close();
+    throw error;
+  }
+  return rehearsalResult(prepared, started);
+}
+
+describe('rollout chaos: ARM throttles and fails a fifth of the rollout calls', () => {
+  /** 10 % throttled (Retry-After in ms, so the SDK would not sleep long if it retried), about 10 % 500 or 503. */
+  const fifth = (seed: number): FaultPlan => ({ seed, routes: Object.fromEntries(ROLLOUT_ARM_ROUTES.map((route, index) => [route, { throttle: { rate: 0.1, retryAfterMs: 5 }, serverError: { rate: 0.112, status: index % 2 === 0 ? 500 : 503 } }])) });
+
+  it("3 seeds: the clean run's outcome, each cluster upgraded exactly once, the faults reached the activities and were retried", { timeout: 60_000 }, async () => {
+    const reference = references.get('no halt')!;
+    for (const seed of [1, 2, 3]) {
+      const rehearsal = await faultedRun(fifth, seed);
+      try {
+        const requests = rehearsal.local.simulator.requests.entries.filter((entry) => ROLLOUT_ARM_ROUTES.includes(entry.route));
+        const faulted = requests.filter((entry) => entry.status === 429 || entry.status >= 500).length;
+        const label = `seed ${seed}: ${faulted} of ${requests.length} ARM calls answered 429 or 5xx, ${rehearsal.stats.activities - reference.activities} more activity executions than the clean run`;
+        console.log(label);
+        expect(faulted / requests.length, label).toBeGreaterThan(0.12);
+        expect(rehearsal.stats.activities, label).toBeGreaterThan(reference.activities);
+        expect(rehearsal.outcome, label).toEqual(reference.outcome);
+        expect(rehearsal.writesByCluster, label).toEqual(ALL_WRITES);
+      } finally {
+        await rehearsal.local.close();
+      }
+    }
+  });
+
+  it('a budget spent (ARM keeps answering 503): the rollout halts with the reason, one halt alert, the status recorded', { timeout: 30_000 }, async () => {
+    const alertTable = uniqueTableName('calerts');
+    const rehearsal = await faultedRun(() => ({ routes: { 'arm.getManagedCluster': { serverError: { rate: 1, status: 503 } } } }), 1, {
+      FLEETGUARD_ALERTS_TABLE: alertTable,
+      FLEETGUARD_ALERT_ROUTES: routingDocument('- { name: digest, receiver: slack }'),
+      ...SECRETS,
+    });
+    try {
+      const { outcome, host, local } = rehearsal;
+      expect(host.getStatus('rehearsal')?.runtimeStatus).toBe('Completed');
+      expect(outcome.status).toBe('Halted');
+      expect(outcome.haltReason).toMatch(new RegExp(`^wave 0: aks-00004: gave up after ${ACTIVITY_RETRY.maxNumberOfAttempts} attempts: reading managed cluster rg-4/aks-00004 .*HTTP 503`));
+      expect(statuses(outcome)).toMatchObject({ 'aks-00004': 'Failed', 'aks-00001': 'NotStarted', 'aks-00005': 'NotStarted', 'aks-00006': 'NotStarted' });
+      // Every attempt reached ARM: the budget, no more.
+      expect(local.simulator.requests.count('arm.getManagedCluster', 503)).toBe(ACTIVITY_RETRY.maxNumberOfAttempts);
+      expect(rehearsal.writesByCluster).toEqual({});
+      const clients = createAzureClients(local.config);
+      const haltAlerts = (await clients.alertStore!.allEntries('slack')).filter((entry) => entry.body.includes('ROLLOUT-HALTED'));
+      expect(haltAlerts).toHaveLength(1);
+      expect(haltAlerts[0]?.body).toContain('gave up after');
+      const recorded = await clients.rollouts!.clusterStatuses('rehearsal');
+      expect(recorded.find((cluster) => cluster.resourceId.endsWith('/aks-00004'))).toMatchObject({ status: 'Failed', reason: expect.stringMatching(/^gave up after/) });
+      expect((await clients.rollouts!.list()).find((record) => record.rolloutId === 'rehearsal')?.status).toBe('Halted');
+    } finally {
+      await rehearsal.local.close();
     }
   });
 });
