@@ -198,7 +198,7 @@ function* upgradeCluster(context: OrchestrationContext, input: ClusterInput, abo
     const window = (yield call(context, ACTIVITIES.maintenanceWindow, { cluster, now: context.df.currentUtcDateTime.toISOString() })) as WindowVerdict | { kind: 'none' };
     if (window.kind === 'unsupported') return outcome('Failed', `maintenance window: ${window.reason}`);
     if (window.kind === 'wait') {
-      context.df.setCustomStatus({ cluster: cluster.name, phase: 'waiting for the maintenance window', opensAt: window.opensAt });
+      context.df.setCustomStatus({ cluster: cluster.name, phase: 'waiting for the maintenance window', opensAt: window.opensAt, ...(window.reason === undefined ? {} : { reason: window.reason }) });
       if (yield* waitUnlessAborted(context, abort, new Date(window.opensAt))) return outcome('NotStarted', `${ABORTED_BEFORE_START} (it was waiting for its maintenance window)`, { aborted: true });
     }
   }

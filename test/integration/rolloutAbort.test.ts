@@ -169,21 +169,27 @@ describe('abort through the HTTP function stops every orchestration of the rollo
   it('while waiting for a maintenance window: the wait ends now, not when the window opens', async () => {
     const webDev = '/subscriptions/11111111-1111-1111-1111-111111111111/resourcegroups/web/providers/microsoft.containerservice/managedclusters/web-dev';
     let opensAt = '';
+    let waitReason = '';
     const { clusters, app: host } = await abortAt({
       point: 'while waiting for a maintenance window',
       body: { respectMaintenanceWindows: true },
       prepare: (current) => {
         const id = current.local.simulator.fleet.listSubscriptions().flatMap((subscription) => current.local.simulator.fleet.clustersOf(subscription.subscriptionId)).map((cluster) => String(cluster['id'])).find((candidate) => candidate.toLowerCase().endsWith('/web-dev')) ?? webDev;
-        // Wednesdays 02:00-06:00 UTC; the virtual clock starts on Monday 2026-11-23 08:00.
-        current.local.simulator.upgrades.maintenanceWindows.set(id.toLowerCase(), { schedule: { weekly: { intervalWeeks: 1, dayOfWeek: 'Wednesday' } }, durationHours: 4, startTime: '02:00', utcOffset: '+00:00' });
+        // Wednesdays 02:00-06:00 UTC; the virtual clock starts on Monday 2026-11-23 08:00, and
+        // Wednesday 2026-11-25 is a blackout, so the window waited for is 2026-12-02.
+        current.local.simulator.upgrades.maintenanceWindows.set(id.toLowerCase(), { schedule: { weekly: { intervalWeeks: 1, dayOfWeek: 'Wednesday' } }, durationHours: 4, startTime: '02:00', utcOffset: '+00:00', notAllowedDates: [{ start: '2026-11-25', end: '2026-11-25' }] });
       },
       until: (current, rolloutId) => {
         const status = customStatus(current, `${rolloutId}:wave-0:web-dev`);
         opensAt = typeof status['opensAt'] === 'string' ? status['opensAt'] : '';
+        waitReason = typeof status['reason'] === 'string' ? status['reason'] : '';
         return status['phase'] === 'waiting for the maintenance window';
       },
     });
     expect(clusters['web-dev']).toMatchObject({ status: 'NotStarted', reason: "the rollout was aborted before this cluster's upgrade started (it was waiting for its maintenance window)" });
     expect(Date.parse(opensAt)).toBeGreaterThan(host.clock.now());
+    // The operator sees why it waits a week longer: the blackout, in the orchestration's status.
+    expect(opensAt).toBe('2026-12-02T02:00:00.000Z');
+    expect(waitReason).toContain('notAllowedDates 2026-11-25..2026-11-25');
   });
 });
