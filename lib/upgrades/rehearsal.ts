@@ -32,6 +32,8 @@ export interface RehearsalOptions {
    * pre-flight refuses minor upgrades over (lib/simulator/upgradeSimulation.ts).
    */
   deprecatedApiUsage?: Array<{ cluster: string; api: string; removedIn: string }>;
+  /** How long a halted rollout waits for resume or abort (the HTTP API: 7 days); 0, the default, ends it Halted at once. */
+  haltWaitMinutes?: number;
   /** Between host steps, e.g. to crash the host at chosen points. */
   onStep?: (step: number, host: LocalDurableHost) => void;
 }
@@ -96,7 +98,7 @@ async function startOrchestration(local: LocalAzure, clock: VirtualClock, option
   requireInjectedInPlan(plan, 'inject-failure', options.injectFailure ?? []);
   const host = new LocalDurableHost(functions, clock);
   const requestedBy = 'fleetguard rollout (rehearsal)';
-  const input: RolloutInput = { rolloutId: 'rehearsal', plan, gates: { ...DEFAULT_GATES, ...options.gates }, requestedBy, haltWaitMinutes: 0 };
+  const input: RolloutInput = { rolloutId: 'rehearsal', plan, gates: { ...DEFAULT_GATES, ...options.gates }, requestedBy, haltWaitMinutes: options.haltWaitMinutes ?? 0 };
   const instanceId = host.startNew(ORCHESTRATIONS.rollout, input, 'rehearsal');
   // As the HTTP API does, so the history (and the fleet report) shows what was started and by whom.
   if (clients.rollouts !== undefined) {
