@@ -60,7 +60,7 @@ async function prepare(options: { injectAnomaly?: string[]; gates?: Partial<Gate
 }
 
 /** The rollout's own custom status (not a wave's or a cluster's). */
-function rolloutStatus(run: PreparedRehearsal): { status?: string; haltReason?: string | null } {
+function rolloutStatus(run: PreparedRehearsal): { status?: string; haltReason?: string | null; wave?: string | null } {
   return (run.host.getStatus(run.instanceId)?.customStatus ?? {});
 }
 
@@ -95,10 +95,13 @@ describe('rollout safety exits on the virtual clock', () => {
   it('resume while the gate still fails is refused; the rollout stays halted and ends Halted when the wait expires', async () => {
     const run = await prepare({ injectAnomaly: ['web-dev'], haltWaitMinutes: HALT_WAIT_MINUTES });
     const started = run.clock.now();
-    await run.host.run({ until: () => rolloutStatus(run).status === 'Halted' });
+    // Until it waits for a human (the wait's status names the wave).
+    await run.host.run({ until: () => rolloutStatus(run).status === 'Halted' && rolloutStatus(run).wave !== undefined });
+    // What an operator sees while it waits: where it halted and why.
+    expect(rolloutStatus(run)).toEqual({ rolloutId: 'rehearsal', status: 'Halted', haltReason: expect.stringMatching(/^web-dev: health gate failed: /), wave: '0' });
     run.host.raiseEvent(run.instanceId, EVENTS.resume, { by: 'max@contoso.com' });
     await run.host.run({ until: () => rolloutStatus(run).haltReason?.startsWith('resume refused') === true });
-    expect(rolloutStatus(run)).toMatchObject({ status: 'Halted', haltReason: expect.stringMatching(/^resume refused, the gate still fails: /) });
+    expect(rolloutStatus(run)).toEqual({ rolloutId: 'rehearsal', status: 'Halted', haltReason: expect.stringMatching(/^resume refused, the gate still fails: /), wave: '0' });
     expect(run.host.getStatus(run.instanceId)?.runtimeStatus).toBe('Running');
     expect(writes(run, CHECKOUT_PROD)).toBe(0);
     await run.host.run();
