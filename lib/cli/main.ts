@@ -60,6 +60,7 @@ export function buildProgram(onExit: (code: number) => void): Command {
     .option('--inject-failure <cluster>', 'make this cluster\'s upgrade fail (repeatable)', collectList)
     .option('--allow-multi-minor-hops', 'plan consecutive minor upgrades for targets more than one minor away')
     .option('--upgrade-type <type>', 'Full, ControlPlaneOnly or NodeImageOnly', upgradeTypeOf)
+    .option('--allow-empty', 'exit 0 even when no cluster would be upgraded (all excluded or skipped)')
     .option('--json', 'one JSON document (CONTRACTS.md §4)')
     .action(async (options: RolloutCommandOptions) => onExit(await rolloutCommand(options, output, processEnvironment())));
   program

@@ -1,7 +1,7 @@
 /** `fleetguard rollout` (CONTRACTS.md §4): rehearse a rollout on a fleet snapshot. */
 import { FleetGuardError } from '../errors.js';
 import { loadSnapshot } from '../simulator/snapshot.js';
-import { rehearseRollout } from '../upgrades/rehearsal.js';
+import { nothingUpgraded, rehearseRollout, upgradedCount } from '../upgrades/rehearsal.js';
 import type { CommandOutput } from './sweepCommand.js';
 
 export interface RolloutCommandOptions {
@@ -16,10 +16,17 @@ export interface RolloutCommandOptions {
   requireApproval?: boolean;
   allowMultiMinorHops?: boolean;
   upgradeType?: 'Full' | 'ControlPlaneOnly' | 'NodeImageOnly';
+  /** A rehearsal that upgrades nothing exits 0 rather than 1. */
+  allowEmpty?: boolean;
   json?: boolean;
 }
 
-export async function rolloutCommand(options: RolloutCommandOptions, output: CommandOutput, env: Record<string, string | undefined>): Promise<number> {
+/**
+ * Exit status (CONTRACTS.md §4): 0 when the rehearsal ran to an end state (also Halted); 1 when it
+ * upgraded nothing (every cluster excluded or skipped), with one line on stderr saying why, unless
+ * `allowEmpty`; unusable input throws `badInput` before anything runs (exit 2).
+ */
+export async function rolloutCommand(options: RolloutCommandOptions, output: CommandOutput, env: Record<string, string | undefined>, stderr: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<number> {
   if (!/^\d+\.\d+(\.\d+)?$/.test(options.target)) throw new FleetGuardError('badInput', `--target: '${options.target}' is not a Kubernetes version such as 1.32 or 1.32.4`);
   const snapshot = loadSnapshot(options.snapshot);
   const rehearsal = await rehearseRollout(
@@ -43,10 +50,12 @@ export async function rolloutCommand(options: RolloutCommandOptions, output: Com
   );
   try {
     const { outcome } = rehearsal;
+    const empty = nothingUpgraded(outcome, options.target);
     if (options.json === true) {
-      output.stdout(JSON.stringify(outcome, null, 2));
+      // §4's fields keep their meaning; `upgraded` and `nothingToUpgrade` are additions.
+      output.stdout(JSON.stringify({ ...outcome, upgraded: upgradedCount(outcome), nothingToUpgrade: empty }, null, 2));
     } else {
-      output.stdout(`Rollout ${outcome.status}${outcome.haltReason ? `: ${outcome.haltReason}` : ''}`);
+      output.stdout(`Rollout ${outcome.status}${empty === null ? '' : ', nothing upgraded'}${outcome.haltReason ? `: ${outcome.haltReason}` : ''}`);
       for (const wave of outcome.waves) {
         output.stdout(`  wave ${wave.name}: ${wave.status}`);
         for (const cluster of wave.clusters) {
@@ -55,6 +64,10 @@ export async function rolloutCommand(options: RolloutCommandOptions, output: Com
       }
       for (const entry of outcome.excluded) output.stdout(`  excluded ${entry.resourceId.split('/').at(-1) ?? ''}: ${entry.reason}`);
       output.stdout(`  ${rehearsal.stats.virtualMinutes} simulated minutes, ${rehearsal.stats.replays} orchestrator replays, ${rehearsal.stats.activities} activities`);
+    }
+    if (empty !== null && options.allowEmpty !== true) {
+      stderr(`fleetguard: ${empty} (pass --allow-empty to accept a rehearsal that upgrades nothing)`);
+      return 1;
     }
     return 0;
   } finally {

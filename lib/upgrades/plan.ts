@@ -231,3 +231,50 @@ export function deprecatedApiExclusion(cluster: { name: string; resourceGroup: s
     '(sets upgradeSettings.overrideSettings.forceUpgrade and until; https://learn.microsoft.com/azure/aks/stop-cluster-upgrade-api-breaking-changes).'
   );
 }
+
+/** Clusters the plan would upgrade: in a wave and not already at the target. */
+export function clustersToUpgrade(plan: Pick<RolloutPlan, 'waves'>): PlannedCluster[] {
+  return plan.waves.flatMap((wave) => wave.clusters.filter((cluster) => cluster.skipReason === undefined));
+}
+
+/** The last segment of an ARM id: the cluster's name. */
+function nameOf(resourceId: string): string {
+  return resourceId.split('/').at(-1) ?? resourceId;
+}
+
+/** Reasons listed in full before the rest are counted: a 1,000-cluster fleet still answers in one line. */
+const REASONS_SHOWN = 10;
+
+/**
+ * Why a plan (or a rehearsal's outcome) upgrades nothing, as one line: each cluster that was
+ * excluded or skipped with its reason, identical reasons grouped. `entries` are the excluded and
+ * skipped clusters by resource id.
+ */
+export function nothingToUpgradeLine(target: string, entries: ReadonlyArray<{ resourceId: string; reason: string; kind: 'excluded' | 'skipped' }>): string {
+  if (entries.length === 0) return `nothing to upgrade to ${target}: the plan holds no cluster`;
+  const groups = new Map<string, string[]>();
+  for (const entry of entries) {
+    const key = `${entry.kind}: ${entry.reason}`;
+    groups.set(key, [...(groups.get(key) ?? []), nameOf(entry.resourceId)]);
+  }
+  const parts = [...groups].map(([reason, names]) => `${names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ')} ${reason}`);
+  const shown = parts.slice(0, REASONS_SHOWN).join('; ');
+  const rest = parts.length > REASONS_SHOWN ? `; and ${parts.length - REASONS_SHOWN} more reasons` : '';
+  const excluded = entries.filter((entry) => entry.kind === 'excluded').length;
+  return `nothing to upgrade to ${target}: ${excluded} cluster${excluded === 1 ? '' : 's'} excluded, ${entries.length - excluded} skipped (${shown}${rest})`;
+}
+
+/** The plan's excluded and skipped clusters, for {@link nothingToUpgradeLine}. */
+export function planNotUpgrading(plan: Pick<RolloutPlan, 'waves' | 'excluded'>): Array<{ resourceId: string; reason: string; kind: 'excluded' | 'skipped' }> {
+  const skipped = plan.waves.flatMap((wave) => wave.clusters.flatMap((cluster) => (cluster.skipReason === undefined ? [] : [{ resourceId: cluster.resourceId, reason: cluster.skipReason, kind: 'skipped' as const }])));
+  return [...plan.excluded.map((entry) => ({ ...entry, kind: 'excluded' as const })), ...skipped];
+}
+
+/**
+ * Throws `badInput` when waves are by a tag that no cluster in scope carries: every cluster would be
+ * excluded for the missing tag, which is a typo far more often than a plan.
+ */
+export function requireWaveTag(plan: Pick<RolloutPlan, 'waves' | 'excluded'>, request: Pick<RolloutRequest, 'waves'>, input = 'waves.byTag'): void {
+  if (!('byTag' in request.waves) || plan.waves.length > 0) return;
+  throw new FleetGuardError('badInput', `${input}: no cluster carries the tag '${request.waves.byTag}'${plan.excluded.length === 0 ? ' (the fleet has no cluster in scope)' : ''}`);
+}

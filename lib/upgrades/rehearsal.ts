@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { createAzureClients } from '../azure/clients.js';
+import { FleetGuardError } from '../errors.js';
 import { LocalDurableHost, VirtualClock } from '../local/durableHost.js';
 import { LocalFunctionsHost } from '../local/functionsHost.js';
 import { resetRuntimeForLocalHost } from '../runtime.js';
@@ -14,7 +15,7 @@ import { type LocalAzure, startLocalAzure } from '../simulator/localAzure.js';
 import type { FleetSnapshot } from '../simulator/snapshot.js';
 import { planFromFleet } from './fleetPlanner.js';
 import { DEFAULT_GATES, type GateSettings, ORCHESTRATIONS, type RolloutInput, type RolloutOutcome } from './orchestrators.js';
-import type { RolloutRequest } from './plan.js';
+import { clustersToUpgrade, nothingToUpgradeLine, planNotUpgrading, requireWaveTag, type RolloutPlan, type RolloutRequest } from './plan.js';
 
 export interface RehearsalOptions {
   snapshot: FleetSnapshot;
@@ -31,6 +32,8 @@ export interface RehearsalOptions {
    * pre-flight refuses minor upgrades over (lib/simulator/upgradeSimulation.ts).
    */
   deprecatedApiUsage?: Array<{ cluster: string; api: string; removedIn: string }>;
+  /** How long a halted rollout waits for resume or abort (the HTTP API: 7 days); 0, the default, ends it Halted at once. */
+  haltWaitMinutes?: number;
   /** Between host steps, e.g. to crash the host at chosen points. */
   onStep?: (step: number, host: LocalDurableHost) => void;
 }
@@ -89,9 +92,13 @@ async function startOrchestration(local: LocalAzure, clock: VirtualClock, option
 
   const clients = createAzureClients(local.config);
   const plan = await planFromFleet(clients, [], options.request);
+  // Inputs that cannot mean what they say are refused before anything runs (CONTRACTS.md §4: exit 2).
+  requireWaveTag(plan, options.request, '--waves-by-tag');
+  requireInjectedInPlan(plan, 'inject-anomaly', options.injectAnomaly ?? []);
+  requireInjectedInPlan(plan, 'inject-failure', options.injectFailure ?? []);
   const host = new LocalDurableHost(functions, clock);
   const requestedBy = 'fleetguard rollout (rehearsal)';
-  const input: RolloutInput = { rolloutId: 'rehearsal', plan, gates: { ...DEFAULT_GATES, ...options.gates }, requestedBy, haltWaitMinutes: 0 };
+  const input: RolloutInput = { rolloutId: 'rehearsal', plan, gates: { ...DEFAULT_GATES, ...options.gates }, requestedBy, haltWaitMinutes: options.haltWaitMinutes ?? 0 };
   const instanceId = host.startNew(ORCHESTRATIONS.rollout, input, 'rehearsal');
   // As the HTTP API does, so the history (and the fleet report) shows what was started and by whom.
   if (clients.rollouts !== undefined) {
@@ -107,6 +114,20 @@ async function startOrchestration(local: LocalAzure, clock: VirtualClock, option
     }, 'replace');
   }
   return { host, local, instanceId, clock };
+}
+
+/**
+ * Throws `badInput` naming an injected cluster the plan does not upgrade: a typo, or a cluster that
+ * is excluded or already at the target, would otherwise make a halt drill pass without testing anything.
+ */
+function requireInjectedInPlan(plan: RolloutPlan, flag: string, names: readonly string[]): void {
+  const upgrading = new Set(clustersToUpgrade(plan).map((cluster) => cluster.name.toLowerCase()));
+  for (const name of names) {
+    if (upgrading.has(name.toLowerCase())) continue;
+    const other = planNotUpgrading(plan).find((entry) => (entry.resourceId.split('/').at(-1) ?? '').toLowerCase() === name.toLowerCase());
+    const why = other === undefined ? `is not a cluster in the plan (it upgrades: ${[...upgrading].join(', ') || 'none'})` : `is not upgraded by the plan (${other.kind}: ${other.reason})`;
+    throw new FleetGuardError('badInput', `--${flag}: '${name}' ${why}`);
+  }
 }
 
 /** The CONTRACTS.md §4 document: the gates' internal context is not part of it. */
@@ -136,6 +157,22 @@ export function rehearsalResult(prepared: PreparedRehearsal, started: number): R
     local,
     host,
   };
+}
+
+/** Clusters the rehearsal upgraded. */
+export function upgradedCount(outcome: RolloutOutcome): number {
+  return outcome.waves.reduce((sum, wave) => sum + wave.clusters.filter((cluster) => cluster.status === 'Upgraded').length, 0);
+}
+
+/**
+ * One line saying why a rehearsal that ran to completion upgraded nothing (every cluster excluded,
+ * by the plan or by AKS, or already at the target); null when something was upgraded, or when the
+ * rollout halted or failed, which its status already says.
+ */
+export function nothingUpgraded(outcome: RolloutOutcome, target: string): string | null {
+  if (outcome.status !== 'Completed' || upgradedCount(outcome) > 0) return null;
+  const skipped = outcome.waves.flatMap((wave) => wave.clusters.filter((cluster) => cluster.status === 'Skipped').map((cluster) => ({ resourceId: cluster.resourceId, reason: cluster.reason ?? '', kind: 'skipped' as const })));
+  return nothingToUpgradeLine(target, [...outcome.excluded.map((entry) => ({ ...entry, kind: 'excluded' as const })), ...skipped]);
 }
 
 export async function rehearseRollout(options: RehearsalOptions, env: Record<string, string | undefined>): Promise<Rehearsal> {

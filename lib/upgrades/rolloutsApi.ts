@@ -13,7 +13,7 @@ import { parseJsonBody } from '../jsonBody.js';
 import { resourceKey } from '../model/cluster.js';
 import type { PoolRollingProgress } from '../model/notice.js';
 import { DEFAULT_GATES, EVENTS, ORCHESTRATIONS, type RolloutInput } from './orchestrators.js';
-import type { RolloutPlan, RolloutRequest } from './plan.js';
+import { clustersToUpgrade, nothingToUpgradeLine, planNotUpgrading, type RolloutPlan, type RolloutRequest } from './plan.js';
 import type { RolloutStore } from './rolloutStore.js';
 
 export const ROLLOUT_ROLES = { read: 'Rollouts.Read', manage: 'Rollouts.Manage' } as const;
@@ -65,6 +65,8 @@ const requestSchema = z
     dryRun: z.boolean().default(false),
     /** Separation of duties: the requester cannot approve a wave. Absent: on for production-tagged waves only. */
     requireDistinctApprover: z.boolean().optional(),
+    /** Plan or start a rollout that upgrades nothing (every cluster excluded or skipped); otherwise 422. */
+    allowEmpty: z.boolean().default(false),
   })
   .strict();
 
@@ -137,8 +139,10 @@ async function raiseIgnoringGone(client: DurableClientLike, instanceId: string, 
 async function create(request: RolloutApiRequest, caller: Principal, deps: RolloutApiDependencies): Promise<RolloutApiResponse> {
   const parsed = parseJsonBody(request.body, requestSchema);
   if ('error' in parsed) return { status: 400, body: { error: parsed.error } };
-  const { requireDistinctApprover, ...rolloutRequest } = parsed.data;
+  const { requireDistinctApprover, allowEmpty, ...rolloutRequest } = parsed.data;
   const plan = await deps.plan(rolloutRequest);
+  const empty = emptyPlan(plan, rolloutRequest.target);
+  if (empty !== undefined && !allowEmpty) return empty;
   const distinctApproverWaves = plan.waves.filter((wave) => requireDistinctApprover ?? wave.production === true).map((wave) => wave.name);
   if (rolloutRequest.dryRun) return { status: 200, body: { dryRun: true, plan, distinctApproverWaves } };
   const rolloutId = randomUUID();
@@ -177,6 +181,24 @@ async function distinctApproverRefusal(id: string, wave: string | undefined, cal
     return `${rule}: ${caller.name} (oid ${caller.objectId}) started rollout ${id} and cannot approve its wave ${wave}; another holder of ${ROLLOUT_ROLES.manage} must approve`;
   }
   return undefined;
+}
+
+/**
+ * 422 for a plan that would upgrade nothing, as a rehearsal exits 1 (CONTRACTS.md §4): one line
+ * saying so with the reasons, each excluded or skipped cluster with its own, and the plan.
+ * The request is well-formed (not 400) and the fleet may change (not 409): it cannot be processed as it stands.
+ */
+function emptyPlan(plan: RolloutPlan, target: string): RolloutApiResponse | undefined {
+  if (clustersToUpgrade(plan).length > 0) return undefined;
+  const notUpgrading = planNotUpgrading(plan);
+  return {
+    status: 422,
+    body: {
+      error: `${nothingToUpgradeLine(target, notUpgrading)}; set allowEmpty to plan or start it anyway`,
+      reasons: notUpgrading.map((entry) => ({ resourceId: entry.resourceId, kind: entry.kind, reason: entry.reason })),
+      plan,
+    },
+  };
 }
 
 /** Each cluster's pool rolling reports since the rollout was created (older ones are of an earlier upgrade). */

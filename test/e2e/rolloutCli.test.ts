@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
 import { sampleFleetDirectory } from '../../lib/simulator/sampleFleet.js';
@@ -51,5 +55,70 @@ describe('fleetguard rollout (CONTRACTS.md §4)', () => {
     const malformed = await fleetguard(['rollout', '--snapshot', sampleFleetDirectory(), '--target', 'latest', '--waves-by-tag', 'ring']);
     expect(malformed.status).toBe(2);
     expect(malformed.stderr).toContain("--target: 'latest' is not a Kubernetes version");
+  });
+
+  it('a rehearsal that upgrades something exits 0 and says how many (added fields: upgraded, nothingToUpgrade)', async () => {
+    const run = await fleetguard(['rollout', '--snapshot', sampleFleetDirectory(), '--target', '1.32', '--waves-by-tag', 'ring', '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'Completed', upgraded: 1, nothingToUpgrade: null });
+  });
+
+  it('a rehearsal in which every cluster is excluded or skipped exits 1 with one line and the reasons; --allow-empty exits 0', async () => {
+    // 1.32.4 is offered in westeurope only: its clusters are already there, the rest cannot get it.
+    const args = ['rollout', '--snapshot', sampleFleetDirectory(), '--target', '1.32.4', '--waves-by-tag', 'ring', '--json'];
+    const [empty, allowed, text] = await Promise.all([fleetguard(args), fleetguard([...args, '--allow-empty']), fleetguard(args.filter((arg) => arg !== '--json'))]);
+    expect(empty.status).toBe(1);
+    expect(empty.stderr.trimEnd().split('\n')).toEqual([
+      'fleetguard: nothing to upgrade to 1.32.4: 5 clusters excluded, 2 skipped (batch-staging, checkout-prod, payments-prod and 1 more excluded: Kubernetes 1.32.4 is not offered in northeurope; ' +
+        'legacy-reporting excluded: provisioningState is Failed, not Succeeded; data-canary, search-prod skipped: already at 1.32.4) (pass --allow-empty to accept a rehearsal that upgrades nothing)',
+    ]);
+    // The document is still printed, with the same line, for scripts that read it.
+    const doc = JSON.parse(empty.stdout) as { status: string; upgraded: number; nothingToUpgrade: string | null };
+    expect(doc).toMatchObject({ status: 'Completed', upgraded: 0, nothingToUpgrade: expect.stringMatching(/^nothing to upgrade to 1\.32\.4: 5 clusters excluded, 2 skipped/) });
+
+    expect(allowed.stderr).toBe('');
+    expect(allowed.status).toBe(0);
+    expect(JSON.parse(allowed.stdout)).toMatchObject({ status: 'Completed', upgraded: 0 });
+
+    expect(text.status).toBe(1);
+    expect(text.stdout.split('\n')[0]).toBe('Rollout Completed, nothing upgraded');
+  }, 60_000);
+
+  it('a --waves-by-tag tag that no cluster carries is exit 2 naming it, before anything runs', async () => {
+    const run = await fleetguard(['rollout', '--snapshot', sampleFleetDirectory(), '--target', '1.32', '--waves-by-tag', 'nosuchtag', '--json']);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe("fleetguard: --waves-by-tag: no cluster carries the tag 'nosuchtag'\n");
+  });
+
+  it('an --inject-* name that is not a cluster the plan upgrades is exit 2 naming it (a typo must not make a halt drill pass)', async () => {
+    const base = ['rollout', '--snapshot', sampleFleetDirectory(), '--target', '1.32', '--waves-by-tag', 'ring', '--json'];
+    const [typo, skipped, excluded] = await Promise.all([
+      fleetguard([...base, '--inject-anomaly', 'nosuchcluster']),
+      fleetguard([...base, '--inject-failure', 'checkout-prod', '--inject-failure', 'search-prod']),
+      fleetguard([...base, '--inject-anomaly', 'WEB-DEV']),
+    ]);
+    expect(typo.status).toBe(2);
+    expect(typo.stdout).toBe('');
+    expect(typo.stderr).toBe("fleetguard: --inject-anomaly: 'nosuchcluster' is not a cluster in the plan (it upgrades: checkout-prod)\n");
+    // In the snapshot, but the plan does not upgrade it: injecting there would test nothing either.
+    expect(skipped.status).toBe(2);
+    expect(skipped.stderr).toBe("fleetguard: --inject-failure: 'search-prod' is not upgraded by the plan (skipped: already at 1.32.4)\n");
+    expect(excluded.status).toBe(2);
+    expect(excluded.stderr).toMatch(/^fleetguard: --inject-anomaly: 'WEB-DEV' is not upgraded by the plan \(excluded: 1\.30\.4 → 1\.32\.3 crosses 2 minors;.*\)\n$/);
+  }, 60_000);
+
+  it('a malformed snapshot is exit 2 naming the file', async () => {
+    const directory = mkdtempSync(path.join(tmpdir(), 'fleetguard-snapshot-'));
+    try {
+      writeFileSync(path.join(directory, 'managedClusters.json'), '{"value": [');
+      const run = await fleetguard(['rollout', '--snapshot', directory, '--target', '1.32', '--waves-by-tag', 'ring', '--json']);
+      expect(run.status).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(new RegExp(`^fleetguard: ${path.join(directory, 'managedClusters.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: is not valid JSON`));
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
