@@ -73,7 +73,8 @@ export function registerRolloutsCommands(program: Command, onExit: (code: number
       .option('--allow-multi-minor-hops', 'plan consecutive minor upgrades')
       .option('--require-distinct-approver', 'no wave may be approved by whoever starts the rollout (default: production-tagged waves only)')
       .option('--no-require-distinct-approver', 'let the requester approve every wave, production ones included')
-      .option('--dry-run', 'plan only: show the waves, hops and exclusions; nothing starts'),
+      .option('--dry-run', 'plan only: show the waves, hops and exclusions; nothing starts')
+      .option('--allow-empty', 'plan or start it even when it upgrades nothing (else the app answers 422 with the reasons)'),
   ).action(async (options: StartOptions) => onExit(await rolloutsStartCommand(options, context())));
   connection(rollouts.command('list').description('Rollouts, newest first')).action(async (options: RolloutsConnectionOptions) => onExit(await rolloutsListCommand(options, context())));
   connection(rollouts.command('status <id>').description('A rollout: its waves and clusters as tables, and the actions taken')).action(async (id: string, options: RolloutsConnectionOptions) =>

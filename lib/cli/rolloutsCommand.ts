@@ -59,6 +59,7 @@ export interface StartOptions extends RolloutsConnectionOptions {
   allowMultiMinorHops?: boolean;
   requireDistinctApprover?: boolean;
   dryRun?: boolean;
+  allowEmpty?: boolean;
 }
 
 /** The request body: the plan file (a POST /api/rollouts body) with the flags on top. */
@@ -92,6 +93,7 @@ export function startRequest(options: StartOptions): Record<string, unknown> {
     ...(options.allowMultiMinorHops === undefined ? {} : { allowMultiMinorHops: options.allowMultiMinorHops }),
     ...(options.requireDistinctApprover === undefined ? {} : { requireDistinctApprover: options.requireDistinctApprover }),
     ...(options.dryRun === true ? { dryRun: true } : {}),
+    ...(options.allowEmpty === true ? { allowEmpty: true } : {}),
   };
   if (request['target'] === undefined) throw new FleetGuardError('badInput', '--target (or "target" in --plan) is required');
   if (request['waves'] === undefined) throw new FleetGuardError('badInput', '--waves-by-tag (or "waves" in --plan) is required');

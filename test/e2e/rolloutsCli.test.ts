@@ -126,7 +126,9 @@ describe('fleetguard rollouts against the app on the local host', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'fleetguard-plan-')), 'plan.json');
     writeFileSync(file, JSON.stringify({ target: '1.31', waves: { byTag: 'ring' }, scope: { clusterIds: ['checkout-prod'] }, allowMultiMinorHops: true }));
     const before = app.durable.listInstances().length;
-    const { code, lines } = await inProcess(max, (context) => rolloutsStartCommand({ plan: file, target: '1.32', dryRun: true }, context));
+    // The fleet is at 1.32 by now: without --allow-empty the app refuses the empty plan (422, one line with the reasons).
+    expect(await refusal(max, (context) => rolloutsStartCommand({ plan: file, target: '1.32', dryRun: true }, context))).toMatchObject({ message: expect.stringMatching(/^422: POST \/api\/rollouts: nothing to upgrade to 1\.32: .*checkout-prod skipped: already at 1\.32\.3/) });
+    const { code, lines } = await inProcess(max, (context) => rolloutsStartCommand({ plan: file, target: '1.32', dryRun: true, allowEmpty: true }, context));
     expect(code).toBe(0);
     expect(lines[0]).toBe('Plan (dry run, nothing started): Full upgrade to 1.32, 1 waves, 0 clusters to upgrade, 0 excluded');
     expect(app.durable.listInstances()).toHaveLength(before);
