@@ -8,25 +8,13 @@ import { EVENTS, type RolloutOutcome } from '../../lib/upgrades/orchestrators.js
 import type { RolloutRequest } from '../../lib/upgrades/plan.js';
 import { prepareRehearsal, type Rehearsal, rehearsalResult, rehearseRollout } from '../../lib/upgrades/rehearsal.js';
 import { routingDocument, SECRETS } from '../harness/alerts.js';
+import { rolloutRequest } from '../harness/rolloutRequests.js';
 import { azuriteConnectionString, uniqueTableName } from '../harness/tables.js';
 
 /** 12 clusters in 4 rings (waves 0-3): 1.29.9-1.32.4, one Failed (excluded), one user pool each 15th. */
 const FLEET = () => generateFleet({ clusters: 12, subscriptions: 2, locations: 1 });
 
-function request(overrides: Partial<RolloutRequest> = {}): RolloutRequest {
-  return {
-    target: '1.32',
-    scope: {},
-    waves: { byTag: 'ring' },
-    waveSettings: { maxParallel: 2, soakMinutes: 10, requireApproval: false },
-    upgradeType: 'Full',
-    maxFailedClusters: 0,
-    respectMaintenanceWindows: false,
-    allowMultiMinorHops: true,
-    dryRun: false,
-    ...overrides,
-  };
-}
+const request = rolloutRequest;
 
 function settings(): Record<string, string> {
   return {

@@ -13,9 +13,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sampleFleetDirectory } from '../../lib/simulator/sampleFleet.js';
 import { loadSnapshot } from '../../lib/simulator/snapshot.js';
 import { EVENTS, type GateSettings, type RolloutOutcome } from '../../lib/upgrades/orchestrators.js';
-import type { RolloutRequest } from '../../lib/upgrades/plan.js';
 import { type PreparedRehearsal, prepareRehearsal, type Rehearsal, rehearsalResult } from '../../lib/upgrades/rehearsal.js';
 import { routingDocument, SECRETS } from '../harness/alerts.js';
+import { rolloutRequest } from '../harness/rolloutRequests.js';
 import { azuriteConnectionString, uniqueTableName } from '../harness/tables.js';
 
 const SUBSCRIPTION = '11111111-1111-1111-1111-111111111111';
@@ -23,17 +23,7 @@ const clusterId = (resourceGroup: string, name: string) => `/subscriptions/${SUB
 const WEB_DEV = clusterId('web', 'web-dev');
 const CHECKOUT_PROD = clusterId('checkout', 'checkout-prod');
 
-const REQUEST: RolloutRequest = {
-  target: '1.32',
-  scope: {},
-  waves: { byTag: 'ring' },
-  waveSettings: { maxParallel: 2, soakMinutes: 10, requireApproval: false },
-  upgradeType: 'Full',
-  maxFailedClusters: 0,
-  respectMaintenanceWindows: false,
-  allowMultiMinorHops: true,
-  dryRun: false,
-};
+const REQUEST = rolloutRequest();
 
 const HALT_WAIT_MINUTES = 120;
 
