@@ -1,17 +1,7 @@
+import { DEMO_ROLLOUT_REQUEST } from '../../lib/cli/demoRollout.js';
 import type { RolloutRequest } from '../../lib/upgrades/plan.js';
 
-/** The rollout request the rehearsal tests start from: 1.32 by ring, two at a time, 10-minute soaks, consecutive hops allowed. */
+/** The demo's rollout request (1.32 by ring, two at a time, 10-minute soaks, consecutive hops allowed) with overrides. */
 export function rolloutRequest(overrides: Partial<RolloutRequest> = {}): RolloutRequest {
-  return {
-    target: '1.32',
-    scope: {},
-    waves: { byTag: 'ring' },
-    waveSettings: { maxParallel: 2, soakMinutes: 10, requireApproval: false },
-    upgradeType: 'Full',
-    maxFailedClusters: 0,
-    respectMaintenanceWindows: false,
-    allowMultiMinorHops: true,
-    dryRun: false,
-    ...overrides,
-  };
+  return { ...DEMO_ROLLOUT_REQUEST, ...overrides };
 }
