@@ -5,6 +5,7 @@ import { loadOnce } from '../lib/loadOnce.js';
 import type { DurableClientLike } from '../lib/upgrades/rolloutsApi.js';
 
 const endpoint = loadOnce(() => import('../lib/upgrades/rolloutsEndpoint.js'));
+const retryEndpoint = loadOnce(() => import('../lib/upgrades/retryEndpoint.js'));
 
 type Operation = 'create' | 'list' | 'get' | 'approve' | 'resume' | 'abort';
 
@@ -36,6 +37,13 @@ function handler(operation: Operation) {
   };
 }
 
+/** Retry: a new rollout over the failed and skipped clusters of an ended one (lib/upgrades/retryApi.ts). */
+async function retryHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const { serveRetryRequest } = await retryEndpoint();
+  const response = await serveRetryRequest({ principalHeader: request.headers.get('x-ms-client-principal'), params: request.params, body: await request.text() }, durableClient(context));
+  return { status: response.status, jsonBody: response.body };
+}
+
 // Function key plus App Service Authentication; app roles are checked in lib/.
 const options = { authLevel: 'function' as const, extraInputs: [df.input.durableClient()] };
 app.http('rolloutsCreate', { ...options, methods: ['POST'], route: 'rollouts', handler: handler('create') });
@@ -44,3 +52,4 @@ app.http('rolloutsGet', { ...options, methods: ['GET'], route: 'rollouts/{id}', 
 app.http('rolloutsApprove', { ...options, methods: ['POST'], route: 'rollouts/{id}/approve', handler: handler('approve') });
 app.http('rolloutsResume', { ...options, methods: ['POST'], route: 'rollouts/{id}/resume', handler: handler('resume') });
 app.http('rolloutsAbort', { ...options, methods: ['POST'], route: 'rollouts/{id}/abort', handler: handler('abort') });
+app.http('rolloutsRetry', { ...options, methods: ['POST'], route: 'rollouts/{id}/retry', handler: retryHandler });

@@ -26,6 +26,16 @@ export interface RolloutRecord {
   clusters: number;
   /** The rollout's last recorded status (absent until the orchestration records one). */
   status?: string;
+  /** Set on a retry (POST /rollouts/{id}/retry): the rollout whose failed and skipped clusters it re-runs. */
+  retryOf?: string;
+}
+
+/** A cluster of a rollout that a retry re-runs: claimed once, so no two retries run it (retryRollout.ts). */
+export interface RetryClaim {
+  resourceId: string;
+  retryId: string;
+  by: string;
+  at: string;
 }
 
 export interface ClusterStatusRecord {
@@ -39,8 +49,13 @@ export interface ClusterStatusRecord {
 
 /** One action on a rollout with who took it: display name, object id (`byObjectId`) and client app id (`byAppId`). */
 export interface RolloutAction extends Actor {
-  action: 'start' | 'approve' | 'resume' | 'abort';
+  action: 'start' | 'approve' | 'resume' | 'abort' | 'retry';
   at: string;
+}
+
+/** A row key per cluster: ARM ids hold `/`, which row keys may not. */
+function clusterRowKey(resourceId: string): string {
+  return createHash('sha256').update(resourceId.toLowerCase()).digest('hex');
 }
 
 /** Tables hold scalars only: the list of waves is stored as JSON text. */
@@ -169,6 +184,59 @@ export class RolloutStore {
     return records.sort((left, right) => right.createdAt.localeCompare(left.createdAt));
   }
 
+  /**
+   * Claims clusters of `rolloutId` for the retry `retryId` (partition `retries-{rolloutId}`, one row per
+   * cluster, created never replaced): a cluster already claimed by another retry makes the whole claim
+   * fail, so two retries sent at once never re-run the same cluster. Up to 100 clusters are claimed
+   * atomically (one entity group transaction); beyond that, batch by batch, and a conflict releases the
+   * batches already claimed. Returns the clusters another retry holds, or [] when all are claimed.
+   */
+  async claimRetry(rolloutId: string, retryId: string, resourceIds: readonly string[], by: string, at: string): Promise<RetryClaim[]> {
+    const partitionKey = `retries-${rolloutId}`;
+    const claimed: string[] = [];
+    try {
+      for (let start = 0; start < resourceIds.length; start += 100) {
+        const batch = resourceIds.slice(start, start + 100);
+        const actions: TransactionAction[] = batch.map((resourceId) => ['create', { partitionKey, rowKey: clusterRowKey(resourceId), resourceId, retryId, by, at }]);
+        try {
+          await this.table.submitTransaction(actions);
+        } catch (error) {
+          if ((error as { statusCode?: number }).statusCode !== 409) throw error;
+          await this.releaseRetry(rolloutId, claimed);
+          const held = await this.retryClaims(rolloutId);
+          const wanted = new Set(resourceIds.map((id) => id.toLowerCase()));
+          return held.filter((claim) => claim.retryId !== retryId && wanted.has(claim.resourceId.toLowerCase()));
+        }
+        claimed.push(...batch);
+      }
+    } catch (error) {
+      throw toFleetGuardError(error, `claiming clusters of rollout ${rolloutId} for a retry`);
+    }
+    return [];
+  }
+
+  /** Gives back clusters claimed by {@link claimRetry} (the retry could not be started). */
+  async releaseRetry(rolloutId: string, resourceIds: readonly string[]): Promise<void> {
+    try {
+      for (const resourceId of resourceIds) await this.table.deleteEntity(`retries-${rolloutId}`, clusterRowKey(resourceId));
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 404) throw toFleetGuardError(error, `releasing the retry claims of rollout ${rolloutId}`);
+    }
+  }
+
+  /** The clusters of a rollout that retries re-ran (or re-run), with the retry and who asked for it. */
+  async retryClaims(rolloutId: string): Promise<RetryClaim[]> {
+    const claims: RetryClaim[] = [];
+    try {
+      for await (const row of this.table.listEntities<RetryClaim>({ queryOptions: { filter: odata`PartitionKey eq ${`retries-${rolloutId}`}` } })) {
+        claims.push({ resourceId: row.resourceId, retryId: row.retryId, by: row.by, at: row.at });
+      }
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 404) throw toFleetGuardError(error, `reading the retries of rollout ${rolloutId}`);
+    }
+    return claims;
+  }
+
   async actions(rolloutId: string): Promise<RolloutAction[]> {
     const actions: RolloutAction[] = [];
     try {
@@ -199,5 +267,6 @@ function recordOf(row: Record<string, unknown>): RolloutRecord {
     waves: count('waves'),
     clusters: count('clusters'),
     ...optional('status', row['status']),
+    ...optional('retryOf', row['retryOf']),
   };
 }

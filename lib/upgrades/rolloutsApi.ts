@@ -14,6 +14,7 @@ import { resourceKey } from '../model/cluster.js';
 import type { PoolRollingProgress } from '../model/notice.js';
 import { DEFAULT_GATES, EVENTS, ORCHESTRATIONS, type RolloutInput } from './orchestrators.js';
 import { clustersToUpgrade, nothingToUpgradeLine, planNotUpgrading, type RolloutPlan, type RolloutRequest } from './plan.js';
+import { retryLinks } from './retryLinks.js';
 import type { RolloutStore } from './rolloutStore.js';
 
 export const ROLLOUT_ROLES = { read: 'Rollouts.Read', manage: 'Rollouts.Manage' } as const;
@@ -84,7 +85,7 @@ export async function handleRolloutRequest(operation: 'create' | 'list' | 'get' 
     if (!ROLLOUT_ID.test(id)) return { status: 400, body: { error: 'id: must be a rollout id' } };
     const status = await deps.client.getStatus(id);
     if (status === undefined || status.runtimeStatus === undefined) return { status: 404, body: { error: `no rollout ${id}` } };
-    if (operation === 'get') return { status: 200, body: { id, ...status, actions: await deps.store.actions(id), clusters: await withPoolRolling(await deps.store.clusterStatuses(id), status.createdTime, deps) } };
+    if (operation === 'get') return { status: 200, body: { id, ...status, actions: await deps.store.actions(id), clusters: await withPoolRolling(await deps.store.clusterStatuses(id), status.createdTime, deps), ...(await retryLinks(id, deps.store)) } };
     const custom = (status.customStatus ?? {}) as { status?: string };
     const running = status.runtimeStatus === 'Running' || status.runtimeStatus === 'Pending';
     const fits =
