@@ -36,6 +36,7 @@ export const ENDPOINTS: Record<string, Endpoint> = {
   rolloutsApprove: { method: 'POST', route: 'rollouts/{id}/approve', family: 'Rollouts', write: true, fields: ['id'] },
   rolloutsResume: { method: 'POST', route: 'rollouts/{id}/resume', family: 'Rollouts', write: true, fields: ['id'] },
   rolloutsAbort: { method: 'POST', route: 'rollouts/{id}/abort', family: 'Rollouts', write: true, fields: ['id'] },
+  rolloutsRetry: { method: 'POST', route: 'rollouts/{id}/retry', family: 'Rollouts', write: true, fields: ['id', 'body', 'clusters'], body: { clusters: ['web-dev'] } },
   silencesList: { method: 'GET', route: 'silences', family: 'Alerts', write: false, fields: [] },
   silencesCreate: { method: 'POST', route: 'silences', family: 'Alerts', write: true, fields: ['body', 'matchers', 'duration', 'comment'], body: VALID_SILENCE },
   silencesExpire: { method: 'DELETE', route: 'silences/{id}', family: 'Alerts', write: true, fields: ['id'] },
