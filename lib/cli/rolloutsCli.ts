@@ -8,10 +8,12 @@ import { type Command, InvalidArgumentError } from 'commander';
 
 import { processEnvironment } from '../config.js';
 import {
+  type RetryOptions,
   rolloutsActionCommand,
   type RolloutsConnectionOptions,
   type RolloutsContext,
   rolloutsListCommand,
+  rolloutsRetryCommand,
   rolloutsStartCommand,
   rolloutsStatusCommand,
   rolloutsWatchCommand,
@@ -90,8 +92,13 @@ export function registerRolloutsCommands(program: Command, onExit: (code: number
     ['approve', 'Approve the wave the rollout waits for'],
     ['resume', 'Resume a halted rollout (its failed gate runs again first)'],
     ['abort', 'Abort the rollout: nothing new starts'],
-    ['retry', 'Re-run the clusters that failed or were skipped by a halt'],
   ] as const) {
     connection(rollouts.command(`${operation} <id>`).description(description)).action(async (id: string, options: RolloutsConnectionOptions) => onExit(await rolloutsActionCommand(operation, id, options, context())));
   }
+  connection(
+    rollouts
+      .command('retry <id>')
+      .description('Re-run, as a new rollout with the same plan, the clusters of an ended rollout that failed or were skipped by a halt or an abort')
+      .option('--cluster <name>', 'only this cluster (name or resource id) of those; repeatable', collect),
+  ).action(async (id: string, options: RetryOptions) => onExit(await rolloutsRetryCommand(id, options, context())));
 }

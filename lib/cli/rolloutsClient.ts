@@ -60,6 +60,10 @@ export const rolloutStatusSchema = z.looseObject({
   lastUpdatedTime: z.string().nullish(),
   actions: z.array(actionRecord).default([]),
   clusters: z.array(clusterRecord).default([]),
+  /** Set on a retry: the rollout it re-runs clusters of. */
+  retryOf: z.string().optional(),
+  /** Retries of this rollout, with the clusters each re-runs. */
+  retries: z.array(z.looseObject({ id: z.string(), by: z.string(), at: z.string(), clusters: z.array(z.string()) })).default([]),
 });
 export type RolloutStatus = z.output<typeof rolloutStatusSchema>;
 export type RolloutOutcomeView = z.output<typeof rolloutOutcomeSchema>;
@@ -74,6 +78,9 @@ export const startSchema = z.looseObject({ id: z.string().optional(), dryRun: z.
 export type StartAnswer = z.output<typeof startSchema>;
 export const actionSchema = z.looseObject({ id: z.string(), action: z.string(), by: z.string().optional() });
 export type ActionAnswer = z.output<typeof actionSchema>;
+/** POST /rollouts/{id}/retry: the new rollout, the one it retries, and the clusters it re-runs. */
+export const retrySchema = z.looseObject({ id: z.string(), retryOf: z.string(), by: z.string().optional(), clusters: z.array(z.looseObject({ resourceId: z.string(), wave: z.string(), status: z.string() })) });
+export type RetryAnswer = z.output<typeof retrySchema>;
 
 const errorBody = z.object({ error: z.string() });
 
@@ -96,6 +103,11 @@ export class RolloutsClient {
 
   act(id: string, operation: RolloutOperation): Promise<ActionAnswer> {
     return this.call('POST', `/api/rollouts/${rolloutId(id)}/${operation}`, actionSchema, {});
+  }
+
+  /** Re-runs the failed and skipped clusters of an ended rollout (all of them, or the named ones) as a new rollout. */
+  retry(id: string, clusters?: readonly string[]): Promise<RetryAnswer> {
+    return this.call('POST', `/api/rollouts/${rolloutId(id)}/retry`, retrySchema, clusters === undefined || clusters.length === 0 ? {} : { clusters });
   }
 
   private async token(): Promise<string> {

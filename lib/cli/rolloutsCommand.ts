@@ -155,6 +155,25 @@ export async function rolloutsActionCommand(operation: RolloutOperation, id: str
   return 0;
 }
 
+export interface RetryOptions extends RolloutsConnectionOptions {
+  /** Only these clusters (names or resource ids) of the rollout's failed and skipped ones. */
+  cluster?: string[];
+}
+
+/** `retry`: a new rollout over the failed and skipped clusters of an ended one; one line naming it. */
+export async function rolloutsRetryCommand(id: string, options: RetryOptions, context: RolloutsContext): Promise<number> {
+  const answer = await (await clientOf(options, context)).retry(id, options.cluster);
+  if (options.json === true) {
+    context.output.stdout(JSON.stringify(answer, null, 2));
+    return 0;
+  }
+  const names = answer.clusters.map((cluster) => shortName(cluster.resourceId));
+  context.output.stdout(
+    `retry of rollout ${answer.retryOf} started as rollout ${answer.id}${answer.by === undefined ? '' : ` (by ${answer.by})`}: ${names.length} cluster${names.length === 1 ? '' : 's'} (${names.join(', ')}) with the same plan; follow it: fleetguard rollouts watch ${answer.id}`,
+  );
+  return 0;
+}
+
 export interface WatchOptions extends RolloutsConnectionOptions {
   /** Seconds between polls (default 10). */
   interval?: number;
@@ -277,6 +296,8 @@ export function statusView(status: RolloutStatus): string[] {
   for (const action of [...status.actions].sort((left, right) => left.at.localeCompare(right.at))) {
     lines.push(`  ${action.at} ${action.action} by ${action.by}${action.byObjectId === undefined ? '' : ` (oid ${action.byObjectId}${action.byAppId === undefined ? '' : `, app ${action.byAppId}`})`}`);
   }
+  if (status.retryOf !== undefined) lines.push(`  retries rollout ${status.retryOf}`);
+  for (const retry of status.retries) lines.push(`  retried as rollout ${retry.id} by ${retry.by}: ${retry.clusters.map(shortName).join(', ')}`);
   return lines;
 }
 

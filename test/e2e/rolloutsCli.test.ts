@@ -15,7 +15,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Principal } from '../../lib/auth/principal.js';
-import { rolloutsActionCommand, type RolloutsContext, rolloutsListCommand, rolloutsStartCommand, rolloutsStatusCommand, rolloutsWatchCommand, type StartOptions } from '../../lib/cli/rolloutsCommand.js';
+import { rolloutsActionCommand, type RolloutsContext, rolloutsListCommand, rolloutsRetryCommand, rolloutsStartCommand, rolloutsStatusCommand, rolloutsWatchCommand, type StartOptions } from '../../lib/cli/rolloutsCommand.js';
 import { FleetGuardError } from '../../lib/errors.js';
 import { type AppHost, startAppHost } from '../harness/appHost.js';
 import { runCli } from '../harness/cli.js';
@@ -143,13 +143,16 @@ describe('fleetguard rollouts against the app on the local host', () => {
     const status = await inProcess(rita, (context) => rolloutsStatusCommand(id, {}, context));
     expect(status.lines[0]).toBe(`Rollout ${id}: WaitingForApproval`);
     expect(status.lines).toContain('│ 2    │ checkout-prod    │ NotStarted │ 1.31.3 → 1.32.3 │                                                            │');
-    // The requester's approval and a route this app lacks, from the CLI process: one line each, exit 1.
-    const [own, retry] = await Promise.all([cli(['approve', id], max), cli(['retry', id], max)]);
+    // The requester's approval, and a retry of a rollout still running, from the CLI process: one line each, exit 1.
+    const [own, retry] = await Promise.all([cli(['approve', id], max), cli(['retry', id, '--cluster', 'checkout-prod'], max)]);
     expect(own).toMatchObject({ status: 1, stdout: '' });
     expect(own.stderr).toBe(
       `fleetguard: 403 Forbidden: POST /api/rollouts/${id}/approve: separation of duties (requireDistinctApprover): max@contoso.com (oid ${max.objectId}) started rollout ${id} and cannot approve its wave 2; another holder of Rollouts.Manage must approve\n`,
     );
-    expect(retry).toMatchObject({ status: 1, stdout: '', stderr: `fleetguard: 404 Not Found: POST /api/rollouts/${id}/retry: this app has no such route (an older version of the app?)\n` });
+    expect(retry).toMatchObject({ status: 1, stdout: '', stderr: `fleetguard: 409 Conflict: POST /api/rollouts/${id}/retry: cannot retry rollout ${id}: it is still running (Running, WaitingForApproval); retry re-runs the clusters of a rollout that has ended\n` });
+    expect(await refusal(rita, (context) => rolloutsRetryCommand(id, {}, context))).toEqual({ reason: 'authError', message: `403 Forbidden: POST /api/rollouts/${id}/retry: role Rollouts.Manage required` });
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    expect(await refusal(max, (context) => rolloutsRetryCommand(unknown, {}, context))).toEqual({ reason: 'clientError', message: `404 Not Found: POST /api/rollouts/${unknown}/retry: no rollout ${unknown}` });
     expect(await refusal(rita, (context) => rolloutsActionCommand('approve', id, {}, context))).toEqual({ reason: 'authError', message: `403 Forbidden: POST /api/rollouts/${id}/approve: role Rollouts.Manage required` });
     expect(await refusal(ana, (context) => rolloutsActionCommand('approve', id, { audience: 'api://another-app' }, context))).toMatchObject({ reason: 'authError', message: expect.stringMatching(/^401 Unauthorized: POST \/api\/rollouts\/.*: the app refused the token \(check --audience/) });
     const closed = await closedPort();

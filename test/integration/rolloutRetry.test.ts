@@ -1,6 +1,7 @@
 /**
  * Retry, as an operator uses it: `POST /api/rollouts/{id}/retry` through the registered HTTP function,
- * on the local durable host with its virtual clock, upgrade writes counted at the simulator.
+ * and `fleetguard rollouts retry` over HTTP behind the Easy Auth stand-in, on the local durable host
+ * with its virtual clock, upgrade writes counted at the simulator.
  *
  * Sample fleet, target 1.32 by `ring`, one cluster at a time, search-prod put back on 1.31.4: wave 0
  * upgrades web-dev; wave 2 checkout-prod, then search-prod. While wave 2 runs, ARM answers every
@@ -10,11 +11,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { encodePrincipal } from '../../lib/auth/principal.js';
+import { encodePrincipal, type Principal } from '../../lib/auth/principal.js';
+import { type RetryOptions, type RolloutsContext, rolloutsRetryCommand } from '../../lib/cli/rolloutsCommand.js';
+import { FleetGuardError } from '../../lib/errors.js';
 import type { RolloutOutcome } from '../../lib/upgrades/orchestrators.js';
 import { type AppHost, startAppHost } from '../harness/appHost.js';
+import { type EasyAuthFront, managedIdentityCredential, startEasyAuthFront } from '../harness/easyAuthFront.js';
 
-const MAX = { name: 'max@contoso.com', roles: ['Rollouts.Manage'], objectId: '6f1c1a52-5c3e-4e59-9e4b-5f0d2b9d0a11', appId: '04b07795-8ddb-461a-bbee-02f9e1bf7b46' };
+const MAX: Principal = { name: 'max@contoso.com', roles: ['Rollouts.Manage'], objectId: '6f1c1a52-5c3e-4e59-9e4b-5f0d2b9d0a11', appId: '04b07795-8ddb-461a-bbee-02f9e1bf7b46' };
 const manager = encodePrincipal(MAX);
 const reader = encodePrincipal({ name: 'rita@contoso.com', roles: ['Rollouts.Read'] });
 const START = { target: '1.32', waves: { byTag: 'ring' }, waveSettings: { maxParallel: 1, soakMinutes: 10, requireApproval: false }, allowMultiMinorHops: true };
@@ -34,6 +38,7 @@ interface StatusBody {
 
 describe('retry through the HTTP function: a new run over the failed and skipped clusters only', () => {
   let app: AppHost;
+  let front: EasyAuthFront;
   let original = '';
   let halted: StatusBody;
 
@@ -48,6 +53,22 @@ describe('retry through the HTTP function: a new run over the failed and skipped
   const retry = (id: string, body?: unknown, principal = manager) => call('rolloutsRetry', principal, { id, path: '/retry', ...(body === undefined ? {} : { body }) });
   const get = async (id: string) => (await call('rolloutsGet', reader, { id })).body as StatusBody;
   const writes = () => new Map([...app.local.simulator.upgrades.writesByCluster].map(([id, count]) => [clusterName(id), count]));
+  /** `fleetguard rollouts retry` in process, over HTTP to the app, signed in as MAX: its lines, or its one-line refusal. */
+  const cliRetry = async (id: string, options: RetryOptions = {}): Promise<{ lines: string[] } | { refused: string }> => {
+    const lines: string[] = [];
+    const context: RolloutsContext = {
+      output: { stdout: (text) => lines.push(...text.split('\n')), width: 200 },
+      env: { FLEETGUARD_API_URL: front.url, FLEETGUARD_API_AUDIENCE: front.audience, FLEETGUARD_API_FUNCTION_KEY: front.functionKey },
+      credential: () => Promise.resolve(managedIdentityCredential(front.identityEnv(MAX))),
+    };
+    try {
+      await rolloutsRetryCommand(id, options, context);
+    } catch (error) {
+      if (error instanceof FleetGuardError) return { refused: error.message };
+      throw error;
+    }
+    return { lines };
+  };
   const live = (id: string) => (app.durable.getStatus(id)?.customStatus ?? {}) as { status?: string; wave?: string };
 
   beforeAll(async () => {
@@ -60,8 +81,12 @@ describe('retry through the HTTP function: a new run over the failed and skipped
     const started = await call('rolloutsCreate', manager, { body: START });
     expect(started.status, JSON.stringify(started.body)).toBe(202);
     original = (started.body as { id: string }).id;
+    front = await startEasyAuthFront(app.host);
   });
-  afterAll(() => app.close());
+  afterAll(async () => {
+    await front.close();
+    await app.close();
+  });
 
   it('a running rollout is 409: retry re-runs clusters of a rollout that has ended', async () => {
     const refused = await retry(original);
@@ -90,12 +115,15 @@ describe('retry through the HTTP function: a new run over the failed and skipped
   it('a cluster on which an AKS operation still runs is 409 naming it, until the operation ends', async () => {
     // Someone upgrades search-prod's spot pool node image by hand meanwhile (10 simulated minutes).
     const operation = app.local.simulator.upgrades.start(SEARCH_PROD, 'nodeImage', 'latest', 'spot');
+    const busy = 'search-prod: an AKS operation is still running (provisioningState Upgrading, pool spot UpgradingNodeImageVersion)';
     const refused = await retry(original);
     expect(refused.status).toBe(409);
     expect(refused.body).toEqual({
-      error: `cannot retry rollout ${original} yet: search-prod: an AKS operation is still running (provisioningState Upgrading, pool spot UpgradingNodeImageVersion). Retry once it has ended, or leave it out (clusters in the body, --cluster in the CLI)`,
-      blocked: [{ resourceId: expect.stringMatching(/\/search-prod$/i), reason: 'an AKS operation is still running (provisioningState Upgrading, pool spot UpgradingNodeImageVersion)' }],
+      error: `cannot retry rollout ${original} yet: ${busy}. Retry once it has ended, or leave it out (clusters in the body, --cluster in the CLI)`,
+      blocked: [{ resourceId: expect.stringMatching(/\/search-prod$/i), reason: busy.replace('search-prod: ', '') }],
     });
+    // The CLI says so in one line.
+    expect(await cliRetry(original)).toEqual({ refused: `409 Conflict: POST /api/rollouts/${original}/retry: cannot retry rollout ${original} yet: ${busy}. Retry once it has ended, or leave it out (clusters in the body, --cluster in the CLI)` });
     app.clock.advanceTo(operation.completesAt);
   });
 
@@ -107,9 +135,9 @@ describe('retry through the HTTP function: a new run over the failed and skipped
 
   it('retry: only the failed and skipped clusters get upgrade writes, the new run completes, the original keeps its record and links to it', async () => {
     const before = writes();
-    const accepted = await retry(original);
-    expect(accepted.status, JSON.stringify(accepted.body)).toBe(202);
-    const answer = accepted.body as { id: string; retryOf: string; by: string; clusters: Array<{ resourceId: string; wave: string; status: string }>; plan: { waves: Array<{ name: string; maxParallel: number; soakMinutes: number; clusters: unknown[] }> } };
+    const accepted = await cliRetry(original, { json: true });
+    if (!('lines' in accepted)) throw new Error(accepted.refused);
+    const answer = JSON.parse(accepted.lines.join('\n')) as { id: string; retryOf: string; by: string; clusters: Array<{ resourceId: string; wave: string; status: string }>; plan: { waves: Array<{ name: string; maxParallel: number; soakMinutes: number; clusters: unknown[] }> } };
     expect(answer).toMatchObject({ retryOf: original, by: MAX.name });
     expect(answer.clusters.map((cluster) => [clusterName(cluster.resourceId), cluster.wave, cluster.status])).toEqual([
       ['checkout-prod', '2', 'Failed'],
@@ -140,8 +168,6 @@ describe('retry through the HTTP function: a new run over the failed and skipped
     expect(kept.retries?.map((entry) => ({ id: entry.id, by: entry.by, clusters: entry.clusters.map(clusterName).sort() }))).toEqual([{ id: answer.id, by: MAX.name, clusters: ['checkout-prod', 'search-prod'] }]);
 
     // Each cluster is retried once from a rollout: nothing is left to retry in the original.
-    const again = await retry(original);
-    expect(again.status).toBe(409);
-    expect((again.body as { error: string }).error).toMatch(new RegExp(`^nothing to retry in rollout ${original}: .*2 retried by ${answer.id}`));
+    expect(await cliRetry(original)).toEqual({ refused: `409 Conflict: POST /api/rollouts/${original}/retry: nothing to retry in rollout ${original}: no cluster failed or was skipped by a halt or an abort (1 Upgraded, 2 retried by ${answer.id})` });
   });
 });

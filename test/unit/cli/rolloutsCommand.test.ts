@@ -51,6 +51,15 @@ describe('fleetguard rollouts status: the view', () => {
     expect(lines.at(-1)).toBe('  2026-01-01T00:00:00Z start by max (oid o1, app a1)');
   });
 
+  it('a retry names the rollout it retries; a retried rollout lists its retries with the clusters each re-runs', () => {
+    const base = { runtimeStatus: 'Completed', output: { status: 'Halted', haltReason: 'wave 0: a: gave up', waves: [], excluded: [] } };
+    expect(statusView(rolloutStatusSchema.parse({ ...base, id: 'r2', retryOf: 'r1' })).at(-1)).toBe('  retries rollout r1');
+    const retried = rolloutStatusSchema.parse({ ...base, id: 'r1', retries: [{ id: 'r2', by: 'max', at: '2026-01-01T00:00:00Z', clusters: [`/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerService/managedClusters/a`, '/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerService/managedClusters/b'] }] });
+    expect(statusView(retried).at(-1)).toBe('  retried as rollout r2 by max: a, b');
+    // An app without retries answers without the fields: nothing changes.
+    expect(statusView(rolloutStatusSchema.parse({ ...base, id: 'r0' }))).toEqual(['Rollout r0: Halted (wave 0: a: gave up)']);
+  });
+
   it('exit codes are distinct per outcome, 0 only for Completed, none colliding with 1 (refused) or 2 (bad input)', () => {
     const codes = Object.values(WATCH_EXIT_CODES);
     expect(new Set(codes).size).toBe(codes.length);
