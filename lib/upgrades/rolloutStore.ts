@@ -217,10 +217,27 @@ export class RolloutStore {
 
   /** Gives back clusters claimed by {@link claimRetry} (the retry could not be started). */
   async releaseRetry(rolloutId: string, resourceIds: readonly string[]): Promise<void> {
+    const partitionKey = `retries-${rolloutId}`;
+    const gone = (error: unknown) => (error as { statusCode?: number }).statusCode === 404;
     try {
-      for (const resourceId of resourceIds) await this.table.deleteEntity(`retries-${rolloutId}`, clusterRowKey(resourceId));
+      for (let start = 0; start < resourceIds.length; start += 100) {
+        const batch = resourceIds.slice(start, start + 100);
+        try {
+          await this.table.submitTransaction(batch.map((resourceId) => ['delete', { partitionKey, rowKey: clusterRowKey(resourceId) }]));
+        } catch (error) {
+          if (!gone(error)) throw error;
+          // A claim already gone fails the whole batch: the rest one by one.
+          for (const resourceId of batch) {
+            try {
+              await this.table.deleteEntity(partitionKey, clusterRowKey(resourceId));
+            } catch (inner) {
+              if (!gone(inner)) throw inner;
+            }
+          }
+        }
+      }
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode !== 404) throw toFleetGuardError(error, `releasing the retry claims of rollout ${rolloutId}`);
+      throw toFleetGuardError(error, `releasing the retry claims of rollout ${rolloutId}`);
     }
   }
 
