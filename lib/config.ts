@@ -9,7 +9,7 @@ import { z } from 'zod';
 
 import { type AlertingConfig, parseAlertingDocument } from './alerts/alertingConfig.js';
 import { DETECTION_IDS } from './detections/catalog.js';
-import { FleetGuardError } from './errors.js';
+import { describeZodIssues, FleetGuardError } from './errors.js';
 import { isNcrontab, NCRONTAB_MESSAGE, SCHEDULE_SETTINGS } from './timerSchedules.js';
 
 /** Where the Azure SDK clients point: real Azure, or the local simulator (HTTPS with its own CA). */
@@ -258,7 +258,7 @@ const environmentSchema = z.object({
       .pipe(
         z.record(z.string(), z.number().int().min(1, 'thresholds must be whole numbers of at least 1')).superRefine((thresholds, context) => {
           for (const key of Object.keys(thresholds)) {
-            if (!(DETECTION_IDS as readonly string[]).includes(key)) {
+            if (!DETECTION_IDS.includes(key)) {
               context.addIssue({ code: 'custom', message: `unknown detection id "${key}" (known: ${DETECTION_IDS.join(', ')})` });
             }
           }
@@ -304,7 +304,7 @@ export function parseConfig(env: Environment): FleetGuardConfig {
   const parsed = environmentSchema.safeParse(env);
   const problems: string[] = parsed.success
     ? []
-    : parsed.error.issues.map((issue) => `${describeSettingPath(issue.path)}: ${issue.message}`);
+    : describeZodIssues(parsed.error, { whole: '(settings)', path: describeSettingPath });
   if (!parsed.success) throw configError(problems);
   const settings = parsed.data;
 

@@ -87,3 +87,42 @@ export function describeError(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.replace(/\s+/g, ' ').trim();
 }
+
+/** How {@link describeZodIssues} names the field of an issue. */
+export interface IssueFormat {
+  /** The name of the whole value, for an issue about the value itself ("body", "(event)"). */
+  whole: string;
+  /** Written before every path (an event's `data`); the whole value is then named `prefix`. */
+  prefix?: string;
+  /**
+   * `dotted` writes `a.b.0` (the default), `indexed` writes `a.b[0]`; a function writes the path
+   * its own way (settings name the entry of a list, not its index).
+   */
+  path?: 'dotted' | 'indexed' | ((path: readonly PropertyKey[]) => string);
+}
+
+/** An issue's path written in one of the {@link IssueFormat} styles. */
+export function formatIssuePath(path: readonly PropertyKey[], style: IssueFormat['path']): string {
+  if (typeof style === 'function') return style(path);
+  if (style === 'indexed') return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : `${text}${text ? '.' : ''}${String(key)}`), '');
+  return path.map(String).join('.');
+}
+
+/**
+ * The one formatter of zod errors: each issue as `<field>: <problem>`, naming the field the way
+ * `format` says. A missing field reads "is required" rather than zod's "expected string, received
+ * undefined". Callers decide how many issues to show and what error to raise.
+ */
+export function describeZodIssues(error: { readonly issues: ReadonlyArray<{ readonly path: readonly PropertyKey[]; readonly message: string; readonly code: string }> }, format: IssueFormat): string[] {
+  return error.issues.map((issue) => {
+    const written = formatIssuePath(issue.path, format.path);
+    const field = format.prefix === undefined ? written || format.whole : [format.prefix, written].filter((part) => part !== '').join('.');
+    const problem = issue.code === 'invalid_type' && /received undefined$/.test(issue.message) ? 'is required' : issue.message;
+    return `${field}: ${problem}`;
+  });
+}
+
+/** The first issue of a zod error (see {@link describeZodIssues}). */
+export function describeZodError(error: Parameters<typeof describeZodIssues>[0], format: IssueFormat): string {
+  return describeZodIssues(error, format)[0] ?? `${format.prefix ?? format.whole}: invalid`;
+}

@@ -4,6 +4,8 @@
  */
 import type { z } from 'zod';
 
+import { describeZodError } from './errors.js';
+
 export function parseJsonBody<T extends z.ZodType>(text: string, schema: T): { data: z.infer<T> } | { error: string } {
   let json: unknown;
   try {
@@ -13,6 +15,5 @@ export function parseJsonBody<T extends z.ZodType>(text: string, schema: T): { d
   }
   const parsed = schema.safeParse(json);
   if (parsed.success) return { data: parsed.data };
-  const issue = parsed.error.issues[0];
-  return { error: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` };
+  return { error: describeZodError(parsed.error, { whole: 'body' }) };
 }

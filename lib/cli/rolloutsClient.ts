@@ -8,7 +8,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { z } from 'zod';
 
-import { describeError, FleetGuardError, reasonFromStatus } from '../errors.js';
+import { describeError, describeZodError, FleetGuardError, reasonFromStatus } from '../errors.js';
 
 export type RolloutOperation = 'approve' | 'resume' | 'abort' | 'retry';
 
@@ -143,8 +143,7 @@ export class RolloutsClient {
     if (!response.ok) throw new FleetGuardError(reasonFromStatus(response.status), statusLine(response.status, method, path, json), { status: response.status });
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new FleetGuardError('serverError', `${method} ${path} answered ${response.status} with an unexpected body (${issue === undefined ? 'invalid' : `${issue.path.join('.') || 'body'}: ${issue.message}`}): is the app a different version?`);
+      throw new FleetGuardError('serverError', `${method} ${path} answered ${response.status} with an unexpected body (${describeZodError(parsed.error, { whole: 'body' })}): is the app a different version?`);
     }
     return parsed.data;
   }

@@ -3,19 +3,19 @@
  * `queries/`, a look-back window, a threshold, and the result columns it promises; the query text
  * gets `lookback` and `threshold` from `let` bindings the sweep prepends, never from string building.
  */
-import type { Severity } from '../model/finding.js';
+import type { RuleMetadata } from '../model/ruleMetadata.js';
 
 /** Column types as Log Analytics reports them. */
 export type KqlType = 'string' | 'long' | 'int' | 'real' | 'datetime' | 'dynamic' | 'bool';
 
-export interface Detection {
+/**
+ * A detection carries its rule's metadata (group, severity, gate signal, docs): `ruleId` is the
+ * rule's id, `id` the detection's own.
+ */
+export interface Detection extends Omit<RuleMetadata, 'id'> {
   /** Snapshot file name and query file name: `logs/{id}.json`, `queries/{id}.kql`. */
   id: string;
   ruleId: string;
-  severity: Severity;
-  title: string;
-  practice: string;
-  docUrl: string;
   /** Tables the query reads (resource-specific mode). */
   tables: readonly string[];
   lookbackMinutes: number;
@@ -29,9 +29,6 @@ export interface Detection {
   describe(total: number, examples: string): string;
 }
 
-export const DETECTION_IDS = ['failed-api-auth', 'anonymous-access', 'exec-into-pod', 'privileged-pod', 'secret-reads', 'crashloop', 'node-not-ready'] as const;
-export type DetectionId = (typeof DETECTION_IDS)[number];
-
 const AUDIT_DOC = 'https://learn.microsoft.com/azure/aks/monitor-aks#resource-logs';
 
 export const DETECTIONS: readonly Detection[] = [
@@ -41,6 +38,8 @@ export const DETECTIONS: readonly Detection[] = [
     severity: 'high',
     title: 'Many API requests failed authentication or authorization',
     practice: 'Audit failed API auth',
+    group: 'identity',
+    healthSignal: { name: 'failed-api-auth', fails: 'clearRise' },
     docUrl: AUDIT_DOC,
     tables: ['AKSAudit'],
     lookbackMinutes: 60,
@@ -56,6 +55,7 @@ export const DETECTIONS: readonly Detection[] = [
     severity: 'high',
     title: 'Anonymous requests succeeded against the API server',
     practice: 'Disable anonymous auth',
+    group: 'identity',
     docUrl: 'https://learn.microsoft.com/azure/aks/operator-best-practices-cluster-security',
     tables: ['AKSAudit'],
     lookbackMinutes: 60,
@@ -71,6 +71,7 @@ export const DETECTIONS: readonly Detection[] = [
     severity: 'medium',
     title: 'People exec or attach into pods',
     practice: 'Runtime controls',
+    group: 'workload',
     docUrl: 'https://learn.microsoft.com/azure/aks/concepts-security',
     tables: ['AKSAudit', 'AKSAuditAdmin'],
     lookbackMinutes: 60,
@@ -86,6 +87,7 @@ export const DETECTIONS: readonly Detection[] = [
     severity: 'high',
     title: 'Pods with privileged containers were created',
     practice: 'Pod security',
+    group: 'workload',
     docUrl: 'https://learn.microsoft.com/azure/aks/use-psa',
     tables: ['AKSAudit', 'AKSAuditAdmin'],
     lookbackMinutes: 60,
@@ -101,6 +103,7 @@ export const DETECTIONS: readonly Detection[] = [
     severity: 'medium',
     title: 'Unusually many Kubernetes secret reads',
     practice: 'Secrets management',
+    group: 'secrets',
     docUrl: 'https://learn.microsoft.com/azure/aks/csi-secrets-store-driver',
     tables: ['AKSAudit'],
     lookbackMinutes: 60,
@@ -116,6 +119,8 @@ export const DETECTIONS: readonly Detection[] = [
     severity: 'medium',
     title: 'Containers are crash-looping',
     practice: 'Workload health',
+    group: 'workload',
+    healthSignal: { name: 'crashloop', fails: 'clearRise' },
     docUrl: 'https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/availability-performance/identify-memory-saturation-aks',
     tables: ['KubePodInventory'],
     lookbackMinutes: 60,
@@ -130,6 +135,8 @@ export const DETECTIONS: readonly Detection[] = [
     severity: 'high',
     title: 'Nodes are not Ready',
     practice: 'Node health',
+    group: 'monitoring',
+    healthSignal: { name: 'node-not-ready', fails: 'clearRise' },
     docUrl: 'https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/availability-performance/node-not-ready-basic-troubleshooting',
     tables: ['KubeNodeInventory'],
     lookbackMinutes: 60,
@@ -139,6 +146,15 @@ export const DETECTIONS: readonly Detection[] = [
     describe: (total, examples) => `${total} nodes reported NotReady at their latest check (${examples}). Inspect node conditions (kubectl describe node) and the node pool's health.`,
   },
 ];
+
+/** Every detection id, in catalog order (settings name detections by these). */
+export const DETECTION_IDS: readonly string[] = DETECTIONS.map((detection) => detection.id);
+
+/** The rule metadata of a detection, keyed by its rule id. */
+export function detectionRule(detection: Detection): RuleMetadata {
+  const { ruleId, severity, title, practice, group, docUrl, healthSignal } = detection;
+  return { id: ruleId, severity, title, practice, group, docUrl, ...(healthSignal === undefined ? {} : { healthSignal }) };
+}
 
 export function detectionById(id: string): Detection | undefined {
   return DETECTIONS.find((detection) => detection.id === id);

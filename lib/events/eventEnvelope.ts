@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-import { FleetGuardError } from '../errors.js';
+import { describeZodError, FleetGuardError } from '../errors.js';
 
 export interface EventEnvelope {
   schema: 'eventgrid' | 'cloudevents';
@@ -42,10 +42,7 @@ const cloudEventSchema = z.object({
 });
 
 function firstProblem(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (issue === undefined) return 'unexpected shape';
-  const field = issue.path.join('.') || '(event)';
-  return `${field}: ${issue.code === 'invalid_type' && issue.message.includes('undefined') ? 'is required' : issue.message}`;
+  return describeZodError(error, { whole: '(event)' });
 }
 
 /** Event-time strings may carry seven fractional digits; normalise to what Date prints. */

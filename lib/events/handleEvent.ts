@@ -11,7 +11,7 @@ import { z } from 'zod';
 
 import type { AlertPipeline } from '../alerts/alertPipeline.js';
 import type { ClusterListing } from '../azure/containerService.js';
-import { FleetGuardError, toFleetGuardError } from '../errors.js';
+import { describeZodError, FleetGuardError, toFleetGuardError } from '../errors.js';
 import type { FindingsStore } from '../findings/findingsStore.js';
 import { type Cluster, parseResourceId, resourceKey } from '../model/cluster.js';
 import type { Finding } from '../model/finding.js';
@@ -104,9 +104,7 @@ const policyData = z.object({
 function parseData<T>(schema: z.ZodType<T>, event: EventEnvelope): T {
   const parsed = schema.safeParse(event.data);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = ['data', ...(issue?.path ?? []).map(String)].join('.');
-  throw new FleetGuardError('badInput', `${field}: ${issue?.message ?? 'unexpected shape'}`);
+  throw new FleetGuardError('badInput', describeZodError(parsed.error, { whole: 'data', prefix: 'data' }));
 }
 
 /** The managed cluster an id points at (the cluster itself or a resource under it). */

@@ -7,7 +7,9 @@
 import { createHash } from 'node:crypto';
 
 import { odata, type TableClient } from '@azure/data-tables';
+import { z } from 'zod';
 
+import { type EntityOf, safeParseEntity } from '../azure/tableEntity.js';
 import { ensureTable } from '../azure/tables.js';
 import { toFleetGuardError } from '../errors.js';
 import { resourceKey } from '../model/cluster.js';
@@ -20,6 +22,18 @@ function key(...parts: string[]): string {
 
 /** Characters of an informational string property (Tables allow 32K UTF-16 units). */
 const MAX_NOTE = 1_000;
+
+/**
+ * The notices as read back, one schema per partition. A row a schema does not accept is skipped,
+ * as before: a notice we cannot read is one we never got, and the sweep must go on.
+ */
+const supportEntity = z.object({ clusterId: z.string(), state: z.enum(['ending', 'ended']), kubernetesVersion: z.string(), eventTime: z.string() }) satisfies z.ZodType<SupportNotice>;
+const rollingEntity = z.object({ clusterId: z.string(), nodePool: z.string(), state: z.enum(['started', 'succeeded', 'failed']), eventTime: z.string() }) satisfies z.ZodType<RollingNotice>;
+const progressEntity = z.object({ clusterId: z.string(), nodePool: z.string(), state: z.string(), eventTime: z.string() }) satisfies z.ZodType<RollingProgressNotice>;
+const policyEvaluationEntity = z.object({ clusterId: z.string().optional(), eventTime: z.string() });
+
+/** A notice row as written: the schema's fields, plus the cluster key the queries filter on. */
+type NoticeRow<Schema extends z.ZodType> = Omit<EntityOf<Schema>, 'partitionKey' | 'rowKey'> & { clusterKey?: string };
 
 function isStatus(error: unknown, status: number): boolean {
   return (error as { statusCode?: number }).statusCode === status;
@@ -76,27 +90,32 @@ export class NoticeStore {
   }
 
   putSupport(notice: SupportNotice): Promise<boolean> {
-    return this.putIfNewer('support', key(resourceKey(notice.clusterId)), { ...notice, clusterKey: resourceKey(notice.clusterId) });
+    const row: NoticeRow<typeof supportEntity> = { ...notice, clusterKey: resourceKey(notice.clusterId) };
+    return this.putIfNewer('support', key(resourceKey(notice.clusterId)), row);
   }
 
   putRolling(notice: RollingNotice): Promise<boolean> {
-    return this.putIfNewer('rolling', key(resourceKey(notice.clusterId), notice.nodePool), { ...notice, clusterKey: resourceKey(notice.clusterId) });
+    const row: NoticeRow<typeof rollingEntity> = { ...notice, clusterKey: resourceKey(notice.clusterId) };
+    return this.putIfNewer('rolling', key(resourceKey(notice.clusterId), notice.nodePool), row);
   }
 
   /** The pool's latest `NodePoolRollingProgress` (partition `progress`); an older report never replaces a newer one. */
   putProgress(notice: RollingProgressNotice): Promise<boolean> {
-    return this.putIfNewer('progress', key(resourceKey(notice.clusterId), notice.nodePool), { ...notice, state: notice.state.slice(0, MAX_NOTE), clusterKey: resourceKey(notice.clusterId) });
+    const row: NoticeRow<typeof progressEntity> = { ...notice, state: notice.state.slice(0, MAX_NOTE), clusterKey: resourceKey(notice.clusterId) };
+    return this.putIfNewer('progress', key(resourceKey(notice.clusterId), notice.nodePool), row);
   }
 
   putLocationVersions(location: string, versions: string[], eventTime: string): Promise<boolean> {
-    return this.putIfNewer('versions', key(location), { location, versions: versions.join(','), eventTime });
+    // Written for people and for the newer-than check only: no reader needs a schema for it.
+    const row = { location, versions: versions.join(','), eventTime };
+    return this.putIfNewer('versions', key(location), row);
   }
 
   /** When the cluster's policy findings were last re-evaluated from Policy Insights, if ever. */
   async policyEvaluatedAt(clusterId: string): Promise<string | undefined> {
     try {
-      const entity = await this.table.getEntity<{ eventTime?: unknown }>('policy', key(resourceKey(clusterId)));
-      return typeof entity.eventTime === 'string' ? entity.eventTime : undefined;
+      const parsed = safeParseEntity(policyEvaluationEntity, this.table.tableName, await this.table.getEntity<Record<string, unknown>>('policy', key(resourceKey(clusterId))));
+      return 'value' in parsed ? parsed.value.eventTime : undefined;
     } catch (error) {
       if (isStatus(error, 404)) return undefined;
       throw toFleetGuardError(error, `reading policy evaluation time of ${clusterId}`);
@@ -104,7 +123,8 @@ export class NoticeStore {
   }
 
   async setPolicyEvaluatedAt(clusterId: string, evaluatedAt: string): Promise<void> {
-    await this.putIfNewer('policy', key(resourceKey(clusterId)), { clusterId, eventTime: evaluatedAt });
+    const row: NoticeRow<typeof policyEvaluationEntity> = { clusterId, eventTime: evaluatedAt };
+    await this.putIfNewer('policy', key(resourceKey(clusterId)), row);
   }
 
   /** The notices of one cluster, for reacting to one event. */
@@ -125,11 +145,7 @@ export class NoticeStore {
    * rollout's status can show its clusters' pools in one read.
    */
   async poolRollingByCluster(extraFilter = ''): Promise<Map<string, PoolRollingProgress[]>> {
-    const progress = await this.readPartition('progress', extraFilter, (entity): RollingProgressNotice | undefined =>
-      typeof entity['clusterId'] === 'string' && typeof entity['nodePool'] === 'string' && typeof entity['state'] === 'string' && typeof entity['eventTime'] === 'string'
-        ? { clusterId: entity['clusterId'], nodePool: entity['nodePool'], state: entity['state'], eventTime: entity['eventTime'] }
-        : undefined,
-    );
+    const progress = await this.readPartition('progress', extraFilter, progressEntity);
     const rolling = await this.readRolling(extraFilter);
     const byCluster = new Map<string, { progress: RollingProgressNotice[]; rolling: RollingNotice[] }>();
     const entry = (clusterId: string) => {
@@ -144,31 +160,21 @@ export class NoticeStore {
 
   /** Every support and rolling notice: two partition queries, for the sweep. */
   async listClusterNotices(extraFilter = ''): Promise<ClusterNotices> {
-    const support = await this.readPartition('support', extraFilter, (entity): SupportNotice | undefined => {
-      const state = entity['state'];
-      return typeof entity['clusterId'] === 'string' && (state === 'ending' || state === 'ended') && typeof entity['kubernetesVersion'] === 'string' && typeof entity['eventTime'] === 'string'
-        ? { clusterId: entity['clusterId'], state, kubernetesVersion: entity['kubernetesVersion'], eventTime: entity['eventTime'] }
-        : undefined;
-    });
+    const support = await this.readPartition('support', extraFilter, supportEntity);
     return { support, rolling: await this.readRolling(extraFilter) };
   }
 
   private readRolling(extraFilter: string): Promise<RollingNotice[]> {
-    return this.readPartition('rolling', extraFilter, (entity): RollingNotice | undefined => {
-      const state = entity['state'];
-      return typeof entity['clusterId'] === 'string' && typeof entity['nodePool'] === 'string' && (state === 'started' || state === 'succeeded' || state === 'failed') && typeof entity['eventTime'] === 'string'
-        ? { clusterId: entity['clusterId'], nodePool: entity['nodePool'], state, eventTime: entity['eventTime'] }
-        : undefined;
-    });
+    return this.readPartition('rolling', extraFilter, rollingEntity);
   }
 
-  /** The rows of one partition that `parse` understands (others are skipped). */
-  private async readPartition<T>(partition: string, extraFilter: string, parse: (entity: Record<string, unknown>) => T | undefined): Promise<T[]> {
-    const rows: T[] = [];
+  /** The rows of one partition that `schema` accepts (others are skipped). */
+  private async readPartition<Schema extends z.ZodType>(partition: string, extraFilter: string, schema: Schema): Promise<Array<z.output<Schema>>> {
+    const rows: Array<z.output<Schema>> = [];
     try {
       for await (const entity of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${partition}` + extraFilter } })) {
-        const parsed = parse(entity);
-        if (parsed !== undefined) rows.push(parsed);
+        const parsed = safeParseEntity(schema, this.table.tableName, entity);
+        if ('value' in parsed) rows.push(parsed.value);
       }
     } catch (error) {
       // No event has been processed yet: no notices, not a failure.

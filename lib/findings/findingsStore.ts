@@ -91,7 +91,7 @@ export class FindingsStore {
     const result: StoredFinding[] = [];
     try {
       const entities = this.table.listEntities(clauses.length > 0 ? { queryOptions: { filter: clauses.join(' and ') } } : {});
-      for await (const entity of entities) result.push(fromFindingEntity(entity));
+      for await (const entity of entities) result.push(fromFindingEntity(entity, this.table.tableName));
     } catch (error) {
       throw toFleetGuardError(error, `reading table ${this.table.tableName}`);
     }
@@ -103,7 +103,7 @@ export class FindingsStore {
     try {
       const entities = this.table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${subscriptionId.toLowerCase()}` } });
       for await (const entity of entities) {
-        rows.set(entity.rowKey ?? '', { finding: fromFindingEntity(entity), etag: entity.etag });
+        rows.set(entity.rowKey ?? '', { finding: fromFindingEntity(entity, this.table.tableName), etag: entity.etag });
       }
     } catch (error) {
       throw toFleetGuardError(error, `reading findings of subscription ${subscriptionId}`);
@@ -114,7 +114,7 @@ export class FindingsStore {
   private async readOne(subscriptionId: string, fingerprint: string): Promise<VersionedFinding | undefined> {
     try {
       const entity = await this.table.getEntity(subscriptionId.toLowerCase(), fingerprint);
-      return { finding: fromFindingEntity(entity), etag: entity.etag };
+      return { finding: fromFindingEntity(entity, this.table.tableName), etag: entity.etag };
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return undefined;
       throw toFleetGuardError(error, `reading finding ${fingerprint}`);

@@ -5,13 +5,21 @@
 import { type Cluster, resourceKey } from '../model/cluster.js';
 import { type Finding, findingFingerprint, type Severity } from '../model/finding.js';
 import type { ComplianceCount, PolicyStateRecord } from '../model/policyState.js';
+import type { RuleMetadata } from '../model/ruleMetadata.js';
 
+/** Severity `high` is for states whose effect is `deny`; any other effect makes it {@link NON_DENY_SEVERITY}. */
 export const POLICY_RULE = {
   id: 'POLICY-NONCOMPLIANT',
+  severity: 'high',
   title: 'Non-compliant with an Azure Policy definition',
   practice: 'Azure Policy enforcement',
+  group: 'workload',
   docUrl: 'https://learn.microsoft.com/azure/governance/policy/how-to/get-compliance-data',
-} as const;
+  // Rollouts count the cluster's non-compliant states before and after an upgrade (activities.ts).
+  healthSignal: { name: 'policy-noncompliant-states', fails: 'anyRise' },
+} as const satisfies RuleMetadata;
+
+const NON_DENY_SEVERITY: Severity = 'medium';
 
 /** Finds the fleet cluster a resource id belongs to: the cluster itself or anything under it. */
 export class ClusterIndex {
@@ -32,7 +40,7 @@ export class ClusterIndex {
 }
 
 function severityOf(states: readonly PolicyStateRecord[]): Severity {
-  return states.some((state) => state.policyDefinitionAction.toLowerCase() === 'deny') ? 'high' : 'medium';
+  return states.some((state) => state.policyDefinitionAction.toLowerCase() === 'deny') ? POLICY_RULE.severity : NON_DENY_SEVERITY;
 }
 
 function describe(cluster: Cluster, definitionId: string, states: readonly PolicyStateRecord[]): string {

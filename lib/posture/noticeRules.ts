@@ -9,16 +9,18 @@ import { type Cluster, resourceKey } from '../model/cluster.js';
 import type { Finding } from '../model/finding.js';
 import { minorOf } from '../model/kubernetesVersions.js';
 import type { ClusterNotices } from '../model/notice.js';
+import type { RuleMetadata } from '../model/ruleMetadata.js';
 import { azTarget, type ClusterRule, toFinding } from './rule.js';
 
-export const NOTICE_RULE_IDS = ['AKS-SUPPORT-ENDING', 'AKS-SUPPORT-ENDED', 'AKS-NODEPOOL-ROLLING-FAILED'] as const;
+type NoticeRuleId = 'AKS-SUPPORT-ENDING' | 'AKS-SUPPORT-ENDED' | 'AKS-NODEPOOL-ROLLING-FAILED';
 
-const rules: Record<(typeof NOTICE_RULE_IDS)[number], Omit<ClusterRule, 'evaluate' | 'needs'>> = {
+const rules: Record<NoticeRuleId, RuleMetadata & { id: NoticeRuleId }> = {
   'AKS-SUPPORT-ENDING': {
     id: 'AKS-SUPPORT-ENDING',
     severity: 'high',
     title: 'AKS announced the end of support for this cluster version',
     practice: 'Keep clusters updated',
+    group: 'upgrades',
     docUrl: 'https://learn.microsoft.com/azure/aks/supported-kubernetes-versions',
   },
   'AKS-SUPPORT-ENDED': {
@@ -26,6 +28,7 @@ const rules: Record<(typeof NOTICE_RULE_IDS)[number], Omit<ClusterRule, 'evaluat
     severity: 'critical',
     title: 'AKS support for this cluster version has ended',
     practice: 'Keep clusters updated',
+    group: 'upgrades',
     docUrl: 'https://learn.microsoft.com/azure/aks/supported-kubernetes-versions',
   },
   'AKS-NODEPOOL-ROLLING-FAILED': {
@@ -33,11 +36,17 @@ const rules: Record<(typeof NOTICE_RULE_IDS)[number], Omit<ClusterRule, 'evaluat
     severity: 'high',
     title: 'A node pool upgrade (rolling) failed',
     practice: 'Upgrade hygiene',
+    group: 'upgrades',
+    healthSignal: { name: 'nodepool-rolling-failed', fails: 'anyRise' },
     docUrl: 'https://learn.microsoft.com/azure/aks/upgrade-aks-cluster',
   },
 };
 
-function asRule(id: (typeof NOTICE_RULE_IDS)[number]): ClusterRule {
+/** The notice rules' metadata, in catalog order. */
+export const NOTICE_RULES: readonly RuleMetadata[] = Object.values(rules);
+export const NOTICE_RULE_IDS: readonly NoticeRuleId[] = Object.values(rules).map((rule) => rule.id);
+
+function asRule(id: NoticeRuleId): ClusterRule {
   return { ...rules[id], needs: 'cluster', evaluate: () => [] };
 }
 

@@ -1,7 +1,8 @@
 import type { Cluster } from '../model/cluster.js';
-import type { Finding, Severity } from '../model/finding.js';
+import type { Finding } from '../model/finding.js';
 import { findingFingerprint } from '../model/finding.js';
 import type { KubernetesVersionCatalog } from '../model/kubernetesVersions.js';
+import type { RuleMetadata } from '../model/ruleMetadata.js';
 
 /** What a rule may read. `versions` is undefined when the location's catalog could not be fetched. */
 export interface RuleInput {
@@ -15,12 +16,8 @@ export interface RuleHit {
   subject?: string;
 }
 
-export interface ClusterRule {
-  id: string;
-  severity: Severity;
-  title: string;
-  practice: string;
-  docUrl: string;
+/** A posture rule: its metadata (group, severity, gate signal, docs) beside its check. */
+export interface ClusterRule extends RuleMetadata {
   /** Inputs besides the cluster; a rule whose input is missing is not evaluated (and cannot resolve). */
   needs: 'cluster' | 'versions';
   evaluate(input: RuleInput): RuleHit[];

@@ -23,6 +23,7 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
     severity: 'critical',
     title: 'Kubernetes RBAC is disabled',
     practice: 'Implement RBAC',
+    group: 'identity',
     docUrl: 'https://learn.microsoft.com/azure/aks/concepts-identity#kubernetes-rbac',
     needs: 'cluster',
     evaluate: whenViolated(
@@ -35,6 +36,7 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
     severity: 'high',
     title: 'Microsoft Entra ID integration is not enabled',
     practice: 'Integrate with Entra ID',
+    group: 'identity',
     docUrl: 'https://learn.microsoft.com/azure/aks/enable-authentication-microsoft-entra-id',
     needs: 'cluster',
     evaluate: whenViolated(
@@ -47,6 +49,7 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
     severity: 'medium',
     title: 'Azure RBAC for Kubernetes authorization is not enabled',
     practice: 'Entra groups mapped to RBAC',
+    group: 'identity',
     docUrl: 'https://learn.microsoft.com/azure/aks/manage-azure-rbac',
     needs: 'cluster',
     evaluate: whenViolated(
@@ -59,6 +62,7 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
     severity: 'high',
     title: 'Local Kubernetes accounts are enabled',
     practice: 'Disable local accounts',
+    group: 'identity',
     docUrl: 'https://learn.microsoft.com/azure/aks/manage-local-accounts-managed-azure-ad',
     needs: 'cluster',
     evaluate: whenViolated(
@@ -71,6 +75,7 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
     severity: 'high',
     title: 'API server is reachable from any IP address',
     practice: 'Private cluster / authorized IP ranges',
+    group: 'network',
     docUrl: 'https://learn.microsoft.com/azure/aks/api-server-authorized-ip-ranges',
     needs: 'cluster',
     evaluate: whenViolated(
@@ -83,6 +88,7 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
     severity: 'high',
     title: 'No network policy engine',
     practice: 'Network policies, deny by default',
+    group: 'network',
     docUrl: 'https://learn.microsoft.com/azure/aks/use-network-policies',
     needs: 'cluster',
     evaluate: whenViolated(
@@ -95,6 +101,7 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
     severity: 'medium',
     title: 'Workload identity is not enabled',
     practice: 'Workload identity',
+    group: 'identity',
     docUrl: 'https://learn.microsoft.com/azure/aks/workload-identity-deploy-cluster',
     needs: 'cluster',
     evaluate: whenViolated(
@@ -107,6 +114,7 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
     severity: 'medium',
     title: 'Azure Policy add-on is not enabled',
     practice: 'Azure Policy / Gatekeeper',
+    group: 'workload',
     docUrl: 'https://learn.microsoft.com/azure/aks/use-azure-policy',
     needs: 'cluster',
     evaluate: whenViolated(
@@ -119,6 +127,7 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
     severity: 'low',
     title: 'Key Vault secrets provider is not enabled',
     practice: 'Key Vault secrets provider',
+    group: 'secrets',
     docUrl: 'https://learn.microsoft.com/azure/aks/csi-secrets-store-driver',
     needs: 'cluster',
     evaluate: whenViolated(
@@ -131,6 +140,7 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
     severity: 'medium',
     title: 'Defender for Containers is not monitoring the cluster',
     practice: 'Defender for Containers',
+    group: 'monitoring',
     docUrl: 'https://learn.microsoft.com/azure/defender-for-cloud/defender-for-containers-enable',
     needs: 'cluster',
     evaluate: whenViolated(
@@ -143,6 +153,7 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
     severity: 'low',
     title: 'No automatic upgrade channel',
     practice: 'Automate patching',
+    group: 'upgrades',
     docUrl: 'https://learn.microsoft.com/azure/aks/auto-upgrade-cluster',
     needs: 'cluster',
     evaluate: whenViolated(
@@ -155,6 +166,7 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
     severity: 'medium',
     title: 'Node OS images are not patched automatically',
     practice: 'Automate node patching',
+    group: 'upgrades',
     docUrl: 'https://learn.microsoft.com/azure/aks/auto-upgrade-node-os-image',
     needs: 'cluster',
     evaluate: whenViolated(
@@ -167,6 +179,8 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
     severity: 'high',
     title: 'Cluster is in a Failed provisioning state',
     practice: 'Operational health',
+    group: 'monitoring',
+    healthSignal: { name: 'provisioning-failed', fails: 'anyRise' },
     docUrl: 'https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/create-upgrade-delete/cluster-node-virtual-machine-failed-state',
     needs: 'cluster',
     evaluate: whenViolated(

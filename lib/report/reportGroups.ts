@@ -1,10 +1,13 @@
 /**
  * The fleet report groups controls the way the seed practices do, so a reader sees "identity" or
- * "network" rather than 27 rule ids. Every rule of the catalog belongs to exactly one group (a test
- * checks this against the rule lists).
+ * "network" rather than 27 rule ids. Each rule declares its group beside its definition (see
+ * lib/rules/catalog.ts); the report only titles the groups.
  */
-export const REPORT_GROUPS = ['identity', 'network', 'workload', 'secrets', 'upgrades', 'monitoring'] as const;
-export type ReportGroup = (typeof REPORT_GROUPS)[number];
+import { PRACTICE_GROUPS, type PracticeGroup } from '../model/ruleMetadata.js';
+import { ruleCatalog } from '../rules/catalog.js';
+
+export const REPORT_GROUPS = PRACTICE_GROUPS;
+export type ReportGroup = PracticeGroup;
 
 export const GROUP_TITLES: Record<ReportGroup, string> = {
   identity: 'Identity and access',
@@ -15,36 +18,8 @@ export const GROUP_TITLES: Record<ReportGroup, string> = {
   monitoring: 'Monitoring and health',
 };
 
-export const RULE_GROUPS: Record<string, ReportGroup> = {
-  'AKS-ENTRA': 'identity',
-  'AKS-LOCAL-ACCOUNTS': 'identity',
-  'AKS-AZURE-RBAC': 'identity',
-  'AKS-K8S-RBAC': 'identity',
-  'AKS-WORKLOAD-IDENTITY': 'identity',
-  'LOG-FAILED-API-AUTH': 'identity',
-  'LOG-ANONYMOUS-ACCESS': 'identity',
-  'AKS-API-EXPOSURE': 'network',
-  'AKS-NETWORK-POLICY': 'network',
-  'AKS-AZURE-POLICY': 'workload',
-  'POLICY-NONCOMPLIANT': 'workload',
-  'LOG-PRIVILEGED-POD': 'workload',
-  'LOG-EXEC-INTO-POD': 'workload',
-  'LOG-CRASHLOOP': 'workload',
-  'AKS-KEYVAULT-CSI': 'secrets',
-  'LOG-SECRET-READS': 'secrets',
-  'AKS-AUTO-UPGRADE': 'upgrades',
-  'AKS-NODE-OS-UPGRADE': 'upgrades',
-  'AKS-VERSION-ENDING': 'upgrades',
-  'AKS-VERSION-UNSUPPORTED': 'upgrades',
-  'AKS-LTS-TIER': 'upgrades',
-  'AKS-SUPPORT-ENDING': 'upgrades',
-  'AKS-SUPPORT-ENDED': 'upgrades',
-  'AKS-POOL-VERSION-SKEW': 'upgrades',
-  'AKS-NODEPOOL-ROLLING-FAILED': 'upgrades',
-  'AKS-DEFENDER': 'monitoring',
-  'AKS-PROVISIONING-FAILED': 'monitoring',
-  'LOG-NODE-NOT-READY': 'monitoring',
-};
+/** The group of every rule of the catalog, in catalog order (the heat map's column order within a group). */
+export const RULE_GROUPS: Readonly<Record<string, ReportGroup>> = Object.fromEntries(ruleCatalog().map((rule) => [rule.id, rule.group]));
 
 /** Support status for the version spread, read from the cluster's open version findings. */
 export type SupportStatus = 'supported' | 'ending' | 'unsupported' | 'unknown';

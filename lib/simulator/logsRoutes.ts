@@ -28,11 +28,14 @@ function knownWorkspaces(fleet: FleetState): Set<string> {
   return fleet.knownWorkspaces();
 }
 
-/** After an anomalous cluster's upgrade, its health detections spike (rows added to the answer). */
+/**
+ * After an anomalous cluster's upgrade, its health detections (those whose metadata declares a
+ * rollout health signal) spike (rows added to the answer).
+ */
 function withAnomalies(fleet: FleetState, detectionId: string, tables: JsonObject[]): JsonObject[] {
   const upgrades = fleet.upgrades;
   const detection = detectionById(detectionId);
-  if (upgrades === undefined || detection === undefined || !HEALTH_IDS.has(detectionId) || upgrades.anomalousClusters.size === 0) return tables;
+  if (upgrades === undefined || detection?.healthSignal === undefined || upgrades.anomalousClusters.size === 0) return tables;
   const now = upgrades.now();
   const spiking = [...fleet.workspacesByCluster().keys()].filter((clusterId) => {
     const name = clusterId.split('/').at(-1) ?? '';
@@ -46,8 +49,6 @@ function withAnomalies(fleet: FleetState, detectionId: string, tables: JsonObjec
   if (first !== undefined && JSON.stringify(first['columns']) === JSON.stringify(columns)) return [{ ...first, rows: [...(first['rows'] as unknown[][]), ...rows] }, ...tables.slice(1)];
   return [{ name: 'PrimaryResult', columns, rows }, ...tables.slice(1)];
 }
-
-const HEALTH_IDS = new Set(['failed-api-auth', 'crashloop', 'node-not-ready']);
 
 function answer(fleet: FleetState, faults: FaultInjector, workspaceId: string, request: SimulatorRequest): SimulatorResponse | Promise<SimulatorResponse> {
   const body = request.body as { query?: unknown } | undefined;

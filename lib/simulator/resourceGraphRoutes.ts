@@ -14,6 +14,7 @@ import { z } from 'zod';
 
 import { CLUSTER_RESOURCE_TYPES } from '../azure/policyInsights.js';
 import { type ResourceGraphQueryName, resourceGraphQueryName } from '../azure/resourceGraphQueries.js';
+import { describeZodError } from '../errors.js';
 import type { FaultInjector } from './faults.js';
 import type { FleetState } from './fleetState.js';
 import { armError, type Route, type SimulatorRequest, type SimulatorResponse } from './router.js';
@@ -71,10 +72,7 @@ const queryRequestSchema = z.looseObject({
 
 function parseRequest(body: unknown, pagedResults: PagedResults): GraphRequest | string {
   const parsed = queryRequestSchema.safeParse(body ?? {});
-  if (!parsed.success) {
-    const [issue] = parsed.error.issues;
-    return `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}`;
-  }
+  if (!parsed.success) return describeZodError(parsed.error, { whole: 'body' });
   const { query, subscriptions = [], options = {} } = parsed.data;
   if (subscriptions.length === 0) return 'the simulator answers only subscription-scoped queries (subscriptions: string[])';
   if (options.resultFormat === 'table') return 'the simulator answers resultFormat objectArray only';

@@ -8,7 +8,7 @@ import path from 'node:path';
 
 import { z } from 'zod';
 
-import { FleetGuardError } from '../errors.js';
+import { describeZodError, FleetGuardError, formatIssuePath } from '../errors.js';
 import { normalizeLocation } from '../model/cluster.js';
 
 export type JsonObject = Record<string, unknown>;
@@ -87,20 +87,13 @@ function readJson(file: string): unknown {
   }
 }
 
-function formatPath(issuePath: readonly PropertyKey[]): string {
-  return issuePath.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : `${text}${text ? '.' : ''}${String(key)}`), '');
-}
-
 function parseFile<T>(file: string, schema: z.ZodType<T>, describe?: (data: unknown, issuePath: readonly PropertyKey[]) => string): T {
   const data = readJson(file);
   const result = schema.safeParse(data);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  if (issue === undefined) throw badSnapshot(file, 'does not have the expected shape');
-  const where = formatPath(issue.path) || '(top level)';
-  const context = describe ? describe(data, issue.path) : '';
-  const message = issue.code === 'invalid_type' && issue.message.includes('undefined') ? 'is required' : issue.message;
-  throw badSnapshot(file, `${where}${context}: ${message}`);
+  // The path as `value[1].properties`, followed by what `describe` says of the entry ("(cluster web-dev)").
+  const where = (issuePath: readonly PropertyKey[]) => `${formatIssuePath(issuePath, 'indexed') || '(top level)'}${describe ? describe(data, issuePath) : ''}`;
+  throw badSnapshot(file, describeZodError(result.error, { whole: '(top level)', path: where }));
 }
 
 /** Names the cluster an issue is about: `value[2] (web-dev)`. */

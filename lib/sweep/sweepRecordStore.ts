@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
+import { z } from 'zod';
 
+import { type EntityOf, numberOr, parseEntity, textMapJson, textOrEmpty } from '../azure/tableEntity.js';
 import { ensureTable } from '../azure/tables.js';
 import { toFleetGuardError } from '../errors.js';
 import type { SweepResult } from './sweepResult.js';
@@ -46,16 +48,47 @@ export interface ClusterRecord {
   policyCompliancePercent: number;
 }
 
-type StoredClusterRow = Omit<ClusterRecord, 'tags' | 'location' | 'kubernetesVersion'> & { location?: string; kubernetesVersion?: string; tagsJson?: string };
+/**
+ * The summary row of a sweep (partition `sweep`). Columns were added over time (policy, alert
+ * counts): rows written before they existed read as zero, -1 (no compliance) or empty.
+ */
+const sweepEntity = z.object({
+  sweepId: z.string(),
+  startedAt: z.string(),
+  endedAt: textOrEmpty,
+  status: textOrEmpty,
+  trigger: textOrEmpty,
+  subscriptions: numberOr(0),
+  subscriptionsFailed: numberOr(0),
+  clusters: numberOr(0),
+  findings: numberOr(0),
+  opened: numberOr(0),
+  resolved: numberOr(0),
+  policyCompliancePercent: numberOr(-1),
+  alertsQueued: numberOr(0),
+  alertsSilenced: numberOr(0),
+  alertsInhibited: numberOr(0),
+  errors: z.string().catch('[]'),
+}) satisfies z.ZodType<SweepRecord>;
 
-function parseTags(json: string | undefined): Record<string, string> {
-  if (json === undefined) return {};
-  try {
-    const value = JSON.parse(json) as unknown;
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string')) : {};
-  } catch {
-    return {};
-  }
+/** One cluster of a sweep (partition `clusters-{sweepId}`). Tables has no map type: tags travel as JSON. */
+const clusterEntity = z
+  .object({
+    resourceId: z.string(),
+    name: z.string(),
+    subscriptionId: z.string(),
+    // Rows written before these columns existed read as unknown.
+    location: textOrEmpty,
+    kubernetesVersion: textOrEmpty,
+    tagsJson: textMapJson,
+    findings: numberOr(0),
+    worstSeverity: textOrEmpty,
+    policyCompliancePercent: numberOr(-1),
+  })
+  .transform(({ tagsJson, ...row }): ClusterRecord => ({ ...row, tags: tagsJson }));
+
+function toClusterEntity(partitionKey: string, { tags, ...cluster }: ClusterRecord): EntityOf<typeof clusterEntity> {
+  return { partitionKey, rowKey: createHash('sha256').update(cluster.resourceId.toLowerCase()).digest('hex'), ...cluster, tagsJson: JSON.stringify(tags) };
 }
 
 /** One row per sweep run: when, how it went, what changed and which parts failed. */
@@ -91,7 +124,8 @@ export class SweepRecordStore {
     try {
       await this.writeClusterRows(result);
       // The summary row goes last: a reader that finds it can rely on the cluster rows being there.
-      await this.table.upsertEntity({ partitionKey: 'sweep', rowKey, ...row }, 'Replace');
+      const entity: EntityOf<typeof sweepEntity> = { partitionKey: 'sweep', rowKey, ...row };
+      await this.table.upsertEntity(entity, 'Replace');
     } catch (error) {
       throw toFleetGuardError(error, `writing sweep record ${result.sweepId}`);
     }
@@ -112,12 +146,7 @@ export class SweepRecordStore {
       policyCompliancePercent: cluster.policyCompliancePercent ?? -1,
     }));
     for (let start = 0; start < rows.length; start += 100) {
-      const actions: TransactionAction[] = rows.slice(start, start + 100).map(({ tags, ...cluster }) => [
-        'upsert',
-        // Tables has no map type: tags travel as JSON.
-        { partitionKey, rowKey: createHash('sha256').update(cluster.resourceId.toLowerCase()).digest('hex'), ...cluster, tagsJson: JSON.stringify(tags) },
-        'Replace',
-      ]);
+      const actions: TransactionAction[] = rows.slice(start, start + 100).map((cluster) => ['upsert', toClusterEntity(partitionKey, cluster), 'Replace']);
       await this.table.submitTransaction(actions);
     }
   }
@@ -126,19 +155,8 @@ export class SweepRecordStore {
   async clusters(sweepId: string): Promise<ClusterRecord[]> {
     const records: ClusterRecord[] = [];
     try {
-      for await (const entity of this.table.listEntities<StoredClusterRow>({ queryOptions: { filter: odata`PartitionKey eq ${`clusters-${sweepId}`}` } })) {
-        records.push({
-          resourceId: entity.resourceId,
-          name: entity.name,
-          subscriptionId: entity.subscriptionId,
-          // Rows written before these columns existed read as unknown.
-          location: entity.location ?? '',
-          kubernetesVersion: entity.kubernetesVersion ?? '',
-          tags: parseTags(entity.tagsJson),
-          findings: entity.findings,
-          worstSeverity: entity.worstSeverity,
-          policyCompliancePercent: entity.policyCompliancePercent,
-        });
+      for await (const entity of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${`clusters-${sweepId}`}` } })) {
+        records.push(parseEntity(clusterEntity, this.table.tableName, entity));
       }
     } catch (error) {
       throw toFleetGuardError(error, `reading cluster records of sweep ${sweepId}`);
@@ -150,8 +168,8 @@ export class SweepRecordStore {
   async latest(limit: number): Promise<SweepRecord[]> {
     const records: SweepRecord[] = [];
     try {
-      for await (const entity of this.table.listEntities<SweepRecord>({ queryOptions: { filter: odata`PartitionKey eq ${'sweep'}` } })) {
-        records.push(entity);
+      for await (const entity of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${'sweep'}` } })) {
+        records.push(parseEntity(sweepEntity, this.table.tableName, entity));
         if (records.length >= limit) break;
       }
     } catch (error) {

@@ -5,8 +5,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
+import { z } from 'zod';
 
 import type { Actor } from '../auth/principal.js';
+import { type EntityOf, jsonText, numberOr, optionalText, parseEntity, textOrEmpty } from '../azure/tableEntity.js';
 import { ensureTable } from '../azure/tables.js';
 import { toFleetGuardError } from '../errors.js';
 
@@ -58,25 +60,74 @@ function clusterRowKey(resourceId: string): string {
   return createHash('sha256').update(resourceId.toLowerCase()).digest('hex');
 }
 
-/** Tables hold scalars only: the list of waves is stored as JSON text. */
-function toEntity(record: RolloutRecord): Record<string, unknown> {
+/** A text property only when it has a value (the record's optional fields are absent, not empty). */
+function optional<Key extends string>(key: Key, value: string | undefined): Partial<Record<Key, string>> {
+  return value === undefined || value === '' ? {} : ({ [key]: value } as Partial<Record<Key, string>>);
+}
+
+/**
+ * The rollout's row (partition `rollout`). Lenient on purpose: a status can land before the start
+ * record (or without one, if recording the start failed), so missing fields read as empty or zero.
+ */
+const rolloutEntity = z
+  .object({
+    rowKey: z.string().optional().catch(undefined),
+    rolloutId: z.string().optional().catch(undefined),
+    target: textOrEmpty,
+    upgradeType: textOrEmpty,
+    requestedBy: textOrEmpty,
+    requestedByObjectId: optionalText,
+    requestedByAppId: optionalText,
+    /** Tables hold scalars only: the list of waves is stored as JSON text. */
+    distinctApproverWaves: jsonText((value) => (Array.isArray(value) && value.every((entry) => typeof entry === 'string') ? value : undefined), () => undefined),
+    createdAt: z.string().optional().catch(undefined),
+    updatedAt: z.string().optional().catch(undefined),
+    waves: numberOr(0),
+    clusters: numberOr(0),
+    status: optionalText,
+    retryOf: optionalText,
+  })
+  .transform(
+    (row): RolloutRecord => ({
+      rolloutId: row.rolloutId ?? row.rowKey ?? '',
+      target: row.target,
+      upgradeType: row.upgradeType,
+      requestedBy: row.requestedBy,
+      ...optional('requestedByObjectId', row.requestedByObjectId),
+      ...optional('requestedByAppId', row.requestedByAppId),
+      ...(row.distinctApproverWaves === undefined ? {} : { distinctApproverWaves: row.distinctApproverWaves }),
+      createdAt: row.createdAt ?? row.updatedAt ?? '',
+      waves: row.waves,
+      clusters: row.clusters,
+      ...optional('status', row.status),
+      ...optional('retryOf', row.retryOf),
+    }),
+  );
+
+function toRolloutEntity(record: RolloutRecord): EntityOf<typeof rolloutEntity> {
   const { distinctApproverWaves, ...rest } = record;
-  return { ...rest, ...(distinctApproverWaves === undefined ? {} : { distinctApproverWaves: JSON.stringify(distinctApproverWaves) }) };
+  return { partitionKey: 'rollout', rowKey: record.rolloutId, ...rest, ...(distinctApproverWaves === undefined ? {} : { distinctApproverWaves: JSON.stringify(distinctApproverWaves) }) };
 }
 
-function wavesOf(value: unknown): string[] | undefined {
-  if (typeof value !== 'string') return undefined;
-  try {
-    const parsed = JSON.parse(value) as unknown;
-    return Array.isArray(parsed) && parsed.every((entry) => typeof entry === 'string') ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** One cluster's latest status (partition `clusters-{rolloutId}`); the reason and versions may be empty. */
+const clusterStatusEntity = z.object({
+  resourceId: z.string(),
+  wave: z.string(),
+  status: z.string(),
+  fromVersion: textOrEmpty,
+  toVersion: textOrEmpty,
+  reason: textOrEmpty,
+}) satisfies z.ZodType<ClusterStatusRecord>;
 
-function optional<Key extends string>(key: Key, value: unknown): Partial<Record<Key, string>> {
-  return typeof value === 'string' && value !== '' ? ({ [key]: value } as Partial<Record<Key, string>>) : {};
-}
+/** One action (partition `actions-{rolloutId}`). Only this store writes them; an action it does not know (a newer version's) reads as written. */
+const actionEntity = z
+  .object({ action: z.string(), by: textOrEmpty, byObjectId: optionalText, byAppId: optionalText, at: z.string() })
+  .transform((row): RolloutAction => ({ action: row.action as RolloutAction['action'], by: row.by, ...optional('byObjectId', row.byObjectId), ...optional('byAppId', row.byAppId), at: row.at }));
+
+/** One cluster taken by a retry (partition `retries-{rolloutId}`). */
+const retryClaimEntity = z
+  .object({ resourceId: z.string(), retryId: z.string(), by: textOrEmpty, at: z.string() })
+  .transform((row): RetryClaim => ({ resourceId: row.resourceId, retryId: row.retryId, by: row.by, at: row.at }));
 
 export class RolloutStore {
   constructor(private readonly table: TableClient) {}
@@ -88,7 +139,7 @@ export class RolloutStore {
   /** `replace` is for rehearsals, which reuse their id; a real rollout id must be new. */
   async recordStart(record: RolloutRecord, mode: 'new' | 'replace' = 'new'): Promise<void> {
     try {
-      const entity = { partitionKey: 'rollout', rowKey: record.rolloutId, ...toEntity(record) };
+      const entity = toRolloutEntity(record);
       if (mode === 'new') await this.table.createEntity(entity);
       else await this.table.upsertEntity(entity, 'Replace');
     } catch (error) {
@@ -105,7 +156,8 @@ export class RolloutStore {
 
   async recordAction(rolloutId: string, action: RolloutAction): Promise<void> {
     try {
-      await this.table.createEntity({ partitionKey: `actions-${rolloutId}`, rowKey: `${action.at}-${randomUUID()}`, rolloutId, ...action });
+      const entity: EntityOf<typeof actionEntity> & { rolloutId: string } = { partitionKey: `actions-${rolloutId}`, rowKey: `${action.at}-${randomUUID()}`, rolloutId, ...action };
+      await this.table.createEntity(entity);
     } catch (error) {
       throw toFleetGuardError(error, `recording ${action.action} of rollout ${rolloutId}`);
     }
@@ -119,7 +171,10 @@ export class RolloutStore {
     const partitionKey = `clusters-${rolloutId}`;
     try {
       for (let start = 0; start < clusters.length; start += 100) {
-        const actions: TransactionAction[] = clusters.slice(start, start + 100).map((cluster) => ['upsert', { partitionKey, rowKey: createHash('sha256').update(cluster.resourceId.toLowerCase()).digest('hex'), ...cluster, updatedAt: at }, 'Replace']);
+        const actions: TransactionAction[] = clusters.slice(start, start + 100).map((cluster) => {
+          const entity: EntityOf<typeof clusterStatusEntity> & { updatedAt: string } = { partitionKey, rowKey: clusterRowKey(cluster.resourceId), ...cluster, updatedAt: at };
+          return ['upsert', entity, 'Replace'];
+        });
         await this.table.submitTransaction(actions);
       }
       await this.table.upsertEntity({ partitionKey: 'rollout', rowKey: rolloutId, status: rolloutStatus, updatedAt: at }, 'Merge');
@@ -154,8 +209,8 @@ export class RolloutStore {
   async clusterStatuses(rolloutId: string): Promise<ClusterStatusRecord[]> {
     const records: ClusterStatusRecord[] = [];
     try {
-      for await (const row of this.table.listEntities<ClusterStatusRecord>({ queryOptions: { filter: odata`PartitionKey eq ${`clusters-${rolloutId}`}` } })) {
-        records.push({ resourceId: row.resourceId, wave: row.wave, status: row.status, fromVersion: row.fromVersion, toVersion: row.toVersion, reason: row.reason });
+      for await (const row of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${`clusters-${rolloutId}`}` } })) {
+        records.push(parseEntity(clusterStatusEntity, this.table.tableName, row));
       }
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode !== 404) throw toFleetGuardError(error, `reading the status of rollout ${rolloutId}`);
@@ -167,7 +222,7 @@ export class RolloutStore {
   async get(rolloutId: string): Promise<RolloutRecord | undefined> {
     try {
       const row = await this.table.getEntity<Record<string, unknown>>('rollout', rolloutId);
-      return row['target'] === undefined ? undefined : recordOf(row);
+      return row['target'] === undefined ? undefined : parseEntity(rolloutEntity, this.table.tableName, row);
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return undefined;
       throw toFleetGuardError(error, `reading rollout ${rolloutId}`);
@@ -177,7 +232,7 @@ export class RolloutStore {
   async list(): Promise<RolloutRecord[]> {
     const records: RolloutRecord[] = [];
     try {
-      for await (const row of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${'rollout'}` } })) records.push(recordOf(row));
+      for await (const row of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${'rollout'}` } })) records.push(parseEntity(rolloutEntity, this.table.tableName, row));
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode !== 404) throw toFleetGuardError(error, 'listing rollouts');
     }
@@ -197,7 +252,10 @@ export class RolloutStore {
     try {
       for (let start = 0; start < resourceIds.length; start += 100) {
         const batch = resourceIds.slice(start, start + 100);
-        const actions: TransactionAction[] = batch.map((resourceId) => ['create', { partitionKey, rowKey: clusterRowKey(resourceId), resourceId, retryId, by, at }]);
+        const actions: TransactionAction[] = batch.map((resourceId) => {
+          const claim: EntityOf<typeof retryClaimEntity> = { partitionKey, rowKey: clusterRowKey(resourceId), resourceId, retryId, by, at };
+          return ['create', claim];
+        });
         try {
           await this.table.submitTransaction(actions);
         } catch (error) {
@@ -245,8 +303,8 @@ export class RolloutStore {
   async retryClaims(rolloutId: string): Promise<RetryClaim[]> {
     const claims: RetryClaim[] = [];
     try {
-      for await (const row of this.table.listEntities<RetryClaim>({ queryOptions: { filter: odata`PartitionKey eq ${`retries-${rolloutId}`}` } })) {
-        claims.push({ resourceId: row.resourceId, retryId: row.retryId, by: row.by, at: row.at });
+      for await (const row of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${`retries-${rolloutId}`}` } })) {
+        claims.push(parseEntity(retryClaimEntity, this.table.tableName, row));
       }
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode !== 404) throw toFleetGuardError(error, `reading the retries of rollout ${rolloutId}`);
@@ -257,33 +315,12 @@ export class RolloutStore {
   async actions(rolloutId: string): Promise<RolloutAction[]> {
     const actions: RolloutAction[] = [];
     try {
-      for await (const row of this.table.listEntities<RolloutAction>({ queryOptions: { filter: odata`PartitionKey eq ${`actions-${rolloutId}`}` } })) {
-        actions.push({ action: row.action, by: row.by, ...optional('byObjectId', row.byObjectId), ...optional('byAppId', row.byAppId), at: row.at });
+      for await (const row of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${`actions-${rolloutId}`}` } })) {
+        actions.push(parseEntity(actionEntity, this.table.tableName, row));
       }
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode !== 404) throw toFleetGuardError(error, `listing actions of rollout ${rolloutId}`);
     }
     return actions;
   }
-}
-
-/** A status can land before the start record (or without one, if recording the start failed). */
-function recordOf(row: Record<string, unknown>): RolloutRecord {
-  const text = (key: string): string | undefined => (typeof row[key] === 'string' ? row[key] : undefined);
-  const count = (key: string): number => (typeof row[key] === 'number' ? row[key] : 0);
-  const distinctApproverWaves = wavesOf(row['distinctApproverWaves']);
-  return {
-    rolloutId: text('rolloutId') ?? text('rowKey') ?? '',
-    target: text('target') ?? '',
-    upgradeType: text('upgradeType') ?? '',
-    requestedBy: text('requestedBy') ?? '',
-    ...optional('requestedByObjectId', row['requestedByObjectId']),
-    ...optional('requestedByAppId', row['requestedByAppId']),
-    ...(distinctApproverWaves === undefined ? {} : { distinctApproverWaves }),
-    createdAt: text('createdAt') ?? text('updatedAt') ?? '',
-    waves: count('waves'),
-    clusters: count('clusters'),
-    ...optional('status', row['status']),
-    ...optional('retryOf', row['retryOf']),
-  };
 }

@@ -1,0 +1,82 @@
+/** Silences (partition `silence`): matchers and a time range during which matching alerts are held back. */
+import { randomUUID } from 'node:crypto';
+
+import { odata, type TableClient } from '@azure/data-tables';
+import { z } from 'zod';
+
+import { type EntityOf, safeParseEntity, textOrEmpty } from '../../azure/tableEntity.js';
+import { FleetGuardError, toFleetGuardError } from '../../errors.js';
+import type { Silence, SilenceMatchers } from '../alert.js';
+import { isStatus } from './tableWrites.js';
+
+/** A silence row. Its matchers are JSON text; a row whose matchers are not JSON is skipped, as it always was. */
+const silenceEntity = z
+  .object({
+    rowKey: textOrEmpty,
+    matchers: textOrEmpty.transform((text, context): SilenceMatchers => {
+      try {
+        return JSON.parse(text) as SilenceMatchers;
+      } catch {
+        context.addIssue({ code: 'custom', message: 'is not JSON' });
+        return z.NEVER;
+      }
+    }),
+    startsAt: textOrEmpty,
+    endsAt: textOrEmpty,
+    createdBy: textOrEmpty,
+    comment: textOrEmpty,
+  })
+  .transform(({ rowKey, ...silence }): Silence => ({ id: rowKey, ...silence }));
+
+export class SilenceStore {
+  constructor(private readonly table: TableClient) {}
+
+  async createSilence(matchers: SilenceMatchers, options: { startsAt: Date; endsAt: Date; createdBy: string; comment: string }): Promise<Silence> {
+    if (matchers.ruleId === undefined && matchers.cluster === undefined && (matchers.tags === undefined || Object.keys(matchers.tags).length === 0)) {
+      throw new FleetGuardError('badInput', 'a silence needs at least one matcher (rule, cluster or tag)');
+    }
+    if (options.endsAt.getTime() <= options.startsAt.getTime()) throw new FleetGuardError('badInput', 'a silence must end after it starts');
+    const silence: Silence = {
+      id: randomUUID(),
+      matchers,
+      startsAt: options.startsAt.toISOString(),
+      endsAt: options.endsAt.toISOString(),
+      createdBy: options.createdBy,
+      comment: options.comment,
+    };
+    try {
+      const row: EntityOf<typeof silenceEntity> = { partitionKey: 'silence', rowKey: silence.id, matchers: JSON.stringify(matchers), startsAt: silence.startsAt, endsAt: silence.endsAt, createdBy: silence.createdBy, comment: silence.comment };
+      await this.table.createEntity(row);
+    } catch (error) {
+      throw toFleetGuardError(error, 'creating the silence');
+    }
+    return silence;
+  }
+
+  async listSilences(): Promise<Silence[]> {
+    const silences: Silence[] = [];
+    try {
+      for await (const row of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${'silence'}` } })) {
+        const parsed = safeParseEntity(silenceEntity, this.table.tableName, row);
+        if ('value' in parsed) silences.push(parsed.value);
+      }
+    } catch (error) {
+      if (!isStatus(error, 404)) throw toFleetGuardError(error, 'reading silences');
+    }
+    return silences.sort((left, right) => left.startsAt.localeCompare(right.startsAt));
+  }
+
+  /** Ends a silence now; false when there is no such silence. */
+  async expireSilence(id: string, now: Date, expiredBy: string): Promise<boolean> {
+    try {
+      const row = await this.table.getEntity<Record<string, unknown>>('silence', id);
+      const endsAt = Date.parse(typeof row['endsAt'] === 'string' ? row['endsAt'] : '');
+      const end = new Date(Math.min(endsAt, now.getTime())).toISOString();
+      await this.table.updateEntity({ ...row, partitionKey: 'silence', rowKey: id, endsAt: end, expiredBy }, 'Replace', { etag: row.etag });
+      return true;
+    } catch (error) {
+      if (isStatus(error, 404)) return false;
+      throw toFleetGuardError(error, `expiring silence ${id}`);
+    }
+  }
+}
