@@ -4,7 +4,7 @@ import * as df from 'durable-functions';
 import { loadOnce } from '../lib/loadOnce.js';
 import type { DurableClientLike } from '../lib/upgrades/rolloutsApi.js';
 
-const endpoint = loadOnce(() => import('../lib/upgrades/rolloutsEndpoint.js'));
+const endpoint = loadOnce(() => import('../lib/app/rolloutsEndpoint.js'));
 
 type Operation = 'create' | 'list' | 'get' | 'approve' | 'resume' | 'abort';
 

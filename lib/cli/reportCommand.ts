@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { createAzureClients, sweepDependencies } from '../azure/clients.js';
+import { createAzureClients, sweepDependencies } from '../app/clients.js';
 import { getConfig, requireStorage } from '../config.js';
 import { FleetGuardError } from '../errors.js';
 import { type FleetReportModel, renderFleetReport } from '../report/fleetReport.js';

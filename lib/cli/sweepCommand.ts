@@ -1,12 +1,12 @@
-import { createAzureClients, sweepDependencies } from '../azure/clients.js';
+import { createAzureClients, sweepDependencies } from '../app/clients.js';
 import { getConfig } from '../config.js';
-import { formatSweepTable } from '../report/sweepTable.js';
 import { startLocalAzure } from '../simulator/localAzure.js';
 import { loadSnapshot } from '../simulator/snapshot.js';
 import { runSweep } from '../sweep/runSweep.js';
 import type { SweepResult } from '../sweep/sweepResult.js';
 import { runDemo } from './demo.js';
 import { terminalProgress } from './progress.js';
+import { formatSweepTable } from './sweepTable.js';
 
 export interface SweepCommandOptions {
   snapshot?: string;

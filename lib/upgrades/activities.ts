@@ -5,11 +5,11 @@
  */
 import pLimit from 'p-limit';
 
+import { getRuntime } from '../app/runtime.js';
 import { toFleetGuardError } from '../errors.js';
 import { type Cluster, parseResourceId, resourceKey } from '../model/cluster.js';
 import { findingFingerprint } from '../model/finding.js';
 import { minorOf } from '../model/kubernetesVersions.js';
-import { getRuntime } from '../runtime.js';
 import { nextUpgradeStep } from './advance.js';
 import { type HealthSample, measureHealth, STRICT_SIGNALS } from './health.js';
 import { nextMaintenanceWindow, type WindowVerdict } from './maintenanceWindow.js';

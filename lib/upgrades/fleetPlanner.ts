@@ -1,4 +1,4 @@
-import type { AzureClients } from '../azure/clients.js';
+import type { AzureClients } from '../app/clients.js';
 import { type Cluster, resourceKey } from '../model/cluster.js';
 import type { KubernetesVersionCatalog, OfferedUpgrade } from '../model/kubernetesVersions.js';
 import { planRollout, type RolloutPlan, type RolloutRequest } from './plan.js';

@@ -6,11 +6,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { createAzureClients } from '../azure/clients.js';
+import { createAzureClients } from '../app/clients.js';
+import { resetRuntimeForLocalHost } from '../app/runtime.js';
 import { FleetGuardError } from '../errors.js';
 import { LocalDurableHost, VirtualClock } from '../local/durableHost.js';
 import { LocalFunctionsHost } from '../local/functionsHost.js';
-import { resetRuntimeForLocalHost } from '../runtime.js';
 import { type LocalAzure, startLocalAzure } from '../simulator/localAzure.js';
 import type { FleetSnapshot } from '../simulator/snapshot.js';
 import { planFromFleet } from './fleetPlanner.js';

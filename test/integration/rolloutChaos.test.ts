@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { createAzureClients } from '../../lib/azure/clients.js';
+import { createAzureClients } from '../../lib/app/clients.js';
 import { type FaultPlan, seededRandom } from '../../lib/simulator/faults.js';
 import { generateFleet } from '../../lib/simulator/fleetGenerator.js';
 import { ACTIVITY_RETRY, type ClusterOutcome, ORCHESTRATIONS, type RolloutOutcome } from '../../lib/upgrades/orchestrators.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { createAzureClients } from '../../lib/azure/clients.js';
+import { createAzureClients } from '../../lib/app/clients.js';
 import { generateFleet } from '../../lib/simulator/fleetGenerator.js';
 import { sampleFleetDirectory } from '../../lib/simulator/sampleFleet.js';
 import { loadSnapshot } from '../../lib/simulator/snapshot.js';
