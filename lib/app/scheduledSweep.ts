@@ -2,10 +2,10 @@
  * The sweep as the `fleetSweep` timer runs it: the worker's shared clients, findings and sweep
  * records in Azure Tables, a summary and every degraded part logged.
  */
-import { formatSweepSummary } from '../cli/sweepTable.js';
 import { FleetGuardError } from '../errors.js';
 import { runSweep } from '../sweep/runSweep.js';
 import type { SweepResult } from '../sweep/sweepResult.js';
+import { formatSweepSummary } from '../sweep/sweepSummary.js';
 import { sweepDependencies } from './clients.js';
 import { getStoredRuntime } from './runtime.js';
 
