@@ -9,7 +9,7 @@
  * Local tooling: the simulator, the local hosts, the demo. The deployed bundle leaves it out and no
  * runtime module imports it. The one list to change when the tooling moves to a folder of its own.
  */
-const TOOLING = ['^lib/simulator/', '^lib/local/', '^lib/cli/demo[^/]*\\.ts$'];
+const TOOLING = ['^lib/simulator/', '^lib/local/', '^lib/cli/demo[^/]*\\.ts$', '^lib/cli/localModesTooling\\.ts$'];
 
 /**
  * The CLI's entry: it loads the tooling for the local modes (`--demo`, `--snapshot`, the rollout
