@@ -2,7 +2,7 @@ import { app, type EventGridEvent, type InvocationContext } from '@azure/functio
 
 import { loadOnce } from '../lib/loadOnce.js';
 
-const events = loadOnce(() => import('../lib/events/deliveredEvent.js'));
+const events = loadOnce(() => import('../lib/app/deliveredEvent.js'));
 
 /** AKS system-topic events (Event Grid schema or CloudEvents 1.0): support ending/ended, new versions, node-pool rolling. */
 app.eventGrid('aksEvents', {

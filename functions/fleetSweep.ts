@@ -4,7 +4,7 @@ import { loadOnce } from '../lib/loadOnce.js';
 import { timerSchedules } from '../lib/timerSchedules.js';
 
 // Registration needs only the schedule; the sweep (SDKs, full configuration) loads on the first tick.
-const sweep = loadOnce(() => import('../lib/sweep/scheduledSweep.js'));
+const sweep = loadOnce(() => import('../lib/app/scheduledSweep.js'));
 
 /** Sweeps the whole fleet on a schedule (FLEETGUARD_SWEEP_SCHEDULE, default every 15 minutes). */
 app.timer('fleetSweep', {

@@ -2,7 +2,7 @@ import { app, type EventGridEvent, type InvocationContext } from '@azure/functio
 
 import { loadOnce } from '../lib/loadOnce.js';
 
-const events = loadOnce(() => import('../lib/events/deliveredEvent.js'));
+const events = loadOnce(() => import('../lib/app/deliveredEvent.js'));
 
 /** Azure Policy state events (created, changed, deleted) for the swept subscriptions. */
 app.eventGrid('policyEvents', {

@@ -2,7 +2,7 @@ import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 
 import { loadOnce } from '../lib/loadOnce.js';
 
-const modules = loadOnce(() => Promise.all([import('../lib/report/reportEndpoint.js'), import('../lib/runtime.js')]));
+const modules = loadOnce(() => Promise.all([import('../lib/report/reportEndpoint.js'), import('../lib/app/runtime.js')]));
 
 async function report(request: HttpRequest): Promise<HttpResponseInit> {
   const [{ serveReportRequest }, { getRuntime }] = await modules();

@@ -1,18 +1,17 @@
 import * as df from 'durable-functions';
 
 import { loadOnce } from '../lib/loadOnce.js';
-import type * as ActivityModule from '../lib/upgrades/activities.js';
+import type { RolloutActivities } from '../lib/upgrades/activities.js';
 import { ACTIVITIES, clusterOrchestrator, ORCHESTRATIONS, rolloutOrchestrator, waveOrchestrator } from '../lib/upgrades/orchestrators.js';
 
 // Orchestrators are generators the replay calls synchronously, so they load with the entry (their
 // module is small and pure); the activities (SDKs, stores, configuration) load on the first call.
-type Activities = typeof ActivityModule;
-const activities = loadOnce(() => import('../lib/upgrades/activities.js'));
+const composed = loadOnce(() => import('../lib/app/rolloutActivities.js'));
 
-/** The named activity of lib/upgrades/activities.ts, imported on the first call of any of them. */
-function deferred<Name extends keyof Activities>(name: Name): (input: Parameters<Activities[Name]>[0]) => Promise<unknown> {
+/** The named activity, bound to the worker's dependencies by lib/app on the first call of any of them. */
+function deferred<Name extends keyof RolloutActivities>(name: Name): (input: Parameters<RolloutActivities[Name]>[0]) => Promise<unknown> {
   return async (input) => {
-    const activity = (await activities())[name] as (input: Parameters<Activities[Name]>[0]) => Promise<unknown>;
+    const activity = (await composed()).rolloutActivities()[name] as (input: Parameters<RolloutActivities[Name]>[0]) => Promise<unknown>;
     return activity(input);
   };
 }

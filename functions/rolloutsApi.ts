@@ -4,8 +4,8 @@ import * as df from 'durable-functions';
 import { loadOnce } from '../lib/loadOnce.js';
 import type { DurableClientLike } from '../lib/upgrades/rolloutsApi.js';
 
-const endpoint = loadOnce(() => import('../lib/upgrades/rolloutsEndpoint.js'));
-const retryEndpoint = loadOnce(() => import('../lib/upgrades/retryEndpoint.js'));
+const endpoint = loadOnce(() => import('../lib/app/rolloutsEndpoint.js'));
+const retryEndpoint = loadOnce(() => import('../lib/app/retryEndpoint.js'));
 
 type Operation = 'create' | 'list' | 'get' | 'approve' | 'resume' | 'abort';
 

@@ -2,7 +2,7 @@ import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 
 import { loadOnce } from '../lib/loadOnce.js';
 
-const modules = loadOnce(() => Promise.all([import('../lib/alerts/silencesApi.js'), import('../lib/runtime.js')]));
+const modules = loadOnce(() => Promise.all([import('../lib/alerts/silencesApi.js'), import('../lib/app/runtime.js')]));
 
 async function serve(operation: 'list' | 'create' | 'expire', request: HttpRequest): Promise<HttpResponseInit> {
   const [{ handleSilencesRequest }, { getStoredRuntime }] = await modules();

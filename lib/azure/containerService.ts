@@ -4,23 +4,12 @@ import type { TokenCredential } from '@azure/core-auth';
 
 import type { AzureTarget } from '../config.js';
 import { FleetGuardError, reasonFromStatus, toFleetGuardError } from '../errors.js';
-import type { Cluster } from '../model/cluster.js';
+import type { Cluster, ClusterListing } from '../model/cluster.js';
 import type { KubernetesVersionCatalog, OfferedUpgrade } from '../model/kubernetesVersions.js';
-import type { MaintenanceWindowSpec } from '../upgrades/maintenanceWindow.js';
+import type { MaintenanceWindowSpec } from '../model/maintenanceWindow.js';
 import { clusterFromArmJson } from './armClusterJson.js';
 import { armClientOptions, armScope, type RetrySettings } from './clientOptions.js';
 import { toCluster, toControlPlaneUpgrades, toMaintenanceWindowSpec, toVersionCatalog } from './containerServiceConverters.js';
-
-/** A cluster the SDK returned that could not be converted (no id, say): reported, not fatal. */
-export interface RejectedCluster {
-  name: string;
-  problem: string;
-}
-
-export interface ClusterListing {
-  clusters: Cluster[];
-  rejected: RejectedCluster[];
-}
 
 /** The api-version the SDK's own operations use (arm-containerservice 25.3.0). */
 const API_VERSION = '2026-04-01';

@@ -10,7 +10,7 @@ import type { AgentPool, Cluster } from '../model/cluster.js';
 import { normalizeLocation, parseResourceId } from '../model/cluster.js';
 import type { KubernetesMinorVersion, KubernetesVersionCatalog, OfferedUpgrade } from '../model/kubernetesVersions.js';
 import { minorOf } from '../model/kubernetesVersions.js';
-import type { DateSpan, MaintenanceWindowSpec } from '../upgrades/maintenanceWindow.js';
+import type { DateSpan, MaintenanceWindowSpec } from '../model/maintenanceWindow.js';
 
 function bool(value: unknown): boolean | undefined {
   return typeof value === 'boolean' ? value : undefined;

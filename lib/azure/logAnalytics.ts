@@ -3,14 +3,8 @@ import { LogsQueryClient, LogsQueryResultStatus,type LogsTable } from '@azure/mo
 
 import type { AzureTarget } from '../config.js';
 import { FleetGuardError, toFleetGuardError } from '../errors.js';
+import type { LogsQueryOutcome } from '../model/logsQuery.js';
 import type { RetrySettings } from './clientOptions.js';
-
-export interface LogsQueryOutcome {
-  /** Rows of the primary table as column → value. */
-  rows: Record<string, unknown>[];
-  /** Set when the service returned only part of the result (PartialFailure): rows are kept, but incomplete. */
-  partialError: string | undefined;
-}
 
 function tableRows(table: LogsTable | undefined): Record<string, unknown>[] {
   if (table === undefined) return [];

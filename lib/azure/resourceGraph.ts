@@ -10,11 +10,11 @@ import type { LimitFunction } from 'p-limit';
 
 import type { AzureTarget } from '../config.js';
 import { FleetGuardError, toFleetGuardError } from '../errors.js';
+import type { ClusterListing } from '../model/cluster.js';
 import { parseResourceId } from '../model/cluster.js';
 import type { ComplianceCount, PolicyStateRecord } from '../model/policyState.js';
 import { clusterFromArmJson } from './armClusterJson.js';
 import { armClientOptions, armScope, type RetrySettings } from './clientOptions.js';
-import type { ClusterListing } from './containerService.js';
 import { toPolicyStateRecord } from './policyInsights.js';
 import { RESOURCE_GRAPH_QUERIES, type ResourceGraphQueryName } from './resourceGraphQueries.js';
 import { type QuotaClock, ResourceGraphQuotaPacer, resourceGraphRetryPolicy } from './resourceGraphQuota.js';

@@ -5,16 +5,17 @@
  */
 import { DEFAULT_DRAIN_OPTIONS, drainOutbox } from '../alerts/outboxDrain.js';
 import { httpsPost } from '../alerts/transport.js';
-import { createAzureClients, sweepDependencies } from '../azure/clients.js';
+import { createAzureClients, sweepDependencies } from '../app/clients.js';
 import { handleEvent } from '../events/handleEvent.js';
-import { formatSweepSummary, formatSweepTable } from '../report/sweepTable.js';
 import { startLocalAzure } from '../simulator/localAzure.js';
 import { sampleFleetDirectory } from '../simulator/sampleFleet.js';
 import { loadSnapshot } from '../simulator/snapshot.js';
 import { type RunningSink, startWebhookSink } from '../simulator/webhookSink.js';
 import { runSweep } from '../sweep/runSweep.js';
+import { formatSweepSummary } from '../sweep/sweepSummary.js';
 import { DEMO_WEB_DEV, rehearseDemoRollout } from './demoRollout.js';
 import type { CommandOutput } from './sweepCommand.js';
+import { formatSweepTable } from './sweepTable.js';
 
 const CHECKOUT = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/checkout/providers/Microsoft.ContainerService/managedClusters/checkout-prod';
 const LEGACY = '/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/legacy/providers/Microsoft.ContainerService/managedClusters/legacy-reporting';

@@ -4,11 +4,15 @@ import { Command, InvalidArgumentError } from 'commander';
 
 import { processEnvironment } from '../config.js';
 import { describeError, FleetGuardError } from '../errors.js';
+import type { LoadLocalModes } from './localModes.js';
 import { reportCommand, type ReportCommandOptions } from './reportCommand.js';
 import { rolloutCommand, type RolloutCommandOptions } from './rolloutCommand.js';
 import { registerRolloutsCommands } from './rolloutsCli.js';
 import { createSilenceCommand, type CreateSilenceOptions, expireSilenceCommand, listSilencesCommand } from './silenceCommand.js';
 import { sweepCommand, type SweepCommandOptions } from './sweepCommand.js';
+
+/** The local tooling, for the local modes only (the other commands never load the simulator). */
+const localModes: LoadLocalModes = async () => (await import('./localModesTooling.js')).LOCAL_MODES;
 
 const SUBSCRIPTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -44,7 +48,7 @@ export function buildProgram(onExit: (code: number) => void): Command {
       if (options.snapshot !== undefined && options.demo === true) {
         throw new FleetGuardError('badInput', '--snapshot and --demo cannot be combined');
       }
-      onExit(await sweepCommand(options, { stdout: (text) => process.stdout.write(`${text}\n`), width: process.stdout.columns }));
+      onExit(await sweepCommand(options, { stdout: (text) => process.stdout.write(`${text}\n`), width: process.stdout.columns }, localModes));
     });
   const output = { stdout: (text: string) => process.stdout.write(`${text}\n`), width: process.stdout.columns };
   program
@@ -62,13 +66,13 @@ export function buildProgram(onExit: (code: number) => void): Command {
     .option('--upgrade-type <type>', 'Full, ControlPlaneOnly or NodeImageOnly', upgradeTypeOf)
     .option('--allow-empty', 'exit 0 even when no cluster would be upgraded (all excluded or skipped)')
     .option('--json', 'one JSON document (CONTRACTS.md §4)')
-    .action(async (options: RolloutCommandOptions) => onExit(await rolloutCommand(options, output, processEnvironment())));
+    .action(async (options: RolloutCommandOptions) => onExit(await rolloutCommand(options, output, processEnvironment(), localModes)));
   program
     .command('report')
     .description('Write the fleet report: one self-contained HTML page (posture heatmap, compliance over time, findings, versions, rollouts)')
     .requiredOption('--out <file>', 'where to write it, e.g. report.html')
     .option('--demo', 'from the built-in sample fleet (rehearsal and two sweeps on in-process Azurite)')
-    .action(async (options: ReportCommandOptions) => onExit(await reportCommand(options, output)));
+    .action(async (options: ReportCommandOptions) => onExit(await reportCommand(options, output, localModes)));
   const silence = program.command('silence').description('Hold back alerts for findings that match, for a while');
   silence
     .command('create')

@@ -6,13 +6,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { createAzureClients, sweepDependencies } from '../azure/clients.js';
+import { createAzureClients } from '../app/clients.js';
 import { getConfig, requireStorage } from '../config.js';
 import { FleetGuardError } from '../errors.js';
 import { type FleetReportModel, renderFleetReport } from '../report/fleetReport.js';
 import { gatherReportData } from '../report/reportData.js';
-import { runSweep } from '../sweep/runSweep.js';
-import { DEMO_WEB_DEV, rehearseDemoRollout } from './demoRollout.js';
+import type { LoadLocalModes } from './localModes.js';
 import type { CommandOutput } from './sweepCommand.js';
 
 export interface ReportCommandOptions {
@@ -20,28 +19,12 @@ export interface ReportCommandOptions {
   demo?: boolean;
 }
 
-async function demoModel(): Promise<FleetReportModel> {
-  const rehearsal = await rehearseDemoRollout();
-  try {
-    const clients = createAzureClients(rehearsal.local.config);
-    const deps = sweepDependencies(clients);
-    await runSweep(deps, { subscriptions: [], concurrency: 8, trigger: 'demo' });
-    rehearsal.local.simulator.fleet.updateClusterProperties(DEMO_WEB_DEV, (properties) => {
-      properties['disableLocalAccounts'] = true;
-    });
-    await runSweep(deps, { subscriptions: [], concurrency: 8, trigger: 'demo' });
-    return await gatherReportData(clients, new Date());
-  } finally {
-    await rehearsal.local.close();
-  }
-}
-
-export async function reportCommand(options: ReportCommandOptions, output: CommandOutput): Promise<number> {
+export async function reportCommand(options: ReportCommandOptions, output: CommandOutput, localModes: LoadLocalModes): Promise<number> {
   const target = path.resolve(options.out);
   if (!target.endsWith('.html')) throw new FleetGuardError('badInput', `--out ${options.out}: the report is HTML; name the file *.html`);
   let model: FleetReportModel;
   if (options.demo === true) {
-    model = await demoModel();
+    model = await (await localModes()).demoReportModel();
   } else {
     const config = getConfig();
     requireStorage(config);

@@ -1,7 +1,7 @@
 /** `fleetguard rollout` (CONTRACTS.md §4): rehearse a rollout on a fleet snapshot. */
 import { FleetGuardError } from '../errors.js';
-import { loadSnapshot } from '../simulator/snapshot.js';
-import { nothingUpgraded, rehearseRollout, upgradedCount } from '../upgrades/rehearsal.js';
+import { nothingUpgraded, upgradedCount } from '../upgrades/rehearsal.js';
+import type { LoadLocalModes } from './localModes.js';
 import type { CommandOutput } from './sweepCommand.js';
 
 export interface RolloutCommandOptions {
@@ -26,12 +26,11 @@ export interface RolloutCommandOptions {
  * upgraded nothing (every cluster excluded or skipped), with one line on stderr saying why, unless
  * `allowEmpty`; unusable input throws `badInput` before anything runs (exit 2).
  */
-export async function rolloutCommand(options: RolloutCommandOptions, output: CommandOutput, env: Record<string, string | undefined>, stderr: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<number> {
+export async function rolloutCommand(options: RolloutCommandOptions, output: CommandOutput, env: Record<string, string | undefined>, localModes: LoadLocalModes, stderr: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<number> {
   if (!/^\d+\.\d+(\.\d+)?$/.test(options.target)) throw new FleetGuardError('badInput', `--target: '${options.target}' is not a Kubernetes version such as 1.32 or 1.32.4`);
-  const snapshot = loadSnapshot(options.snapshot);
-  const rehearsal = await rehearseRollout(
+  const rehearsal = await (await localModes()).rehearse(
+    options.snapshot,
     {
-      snapshot,
       request: {
         target: options.target,
         scope: {},

@@ -1,7 +1,7 @@
 /** `fleetguard silence create|list|expire`: silences in the configured findings storage. */
 import { parseDuration } from '../alerts/alertingConfig.js';
 import type { AlertStore } from '../alerts/alertStore.js';
-import { createAzureClients } from '../azure/clients.js';
+import { createAzureClients } from '../app/clients.js';
 import { getConfig, requireStorage } from '../config.js';
 import { FleetGuardError } from '../errors.js';
 import type { CommandOutput } from './sweepCommand.js';

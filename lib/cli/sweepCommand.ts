@@ -1,12 +1,10 @@
-import { createAzureClients, sweepDependencies } from '../azure/clients.js';
+import { createAzureClients, sweepDependencies } from '../app/clients.js';
 import { getConfig } from '../config.js';
-import { formatSweepTable } from '../report/sweepTable.js';
-import { startLocalAzure } from '../simulator/localAzure.js';
-import { loadSnapshot } from '../simulator/snapshot.js';
 import { runSweep } from '../sweep/runSweep.js';
 import type { SweepResult } from '../sweep/sweepResult.js';
-import { runDemo } from './demo.js';
+import type { LoadLocalModes } from './localModes.js';
 import { terminalProgress } from './progress.js';
+import { formatSweepTable } from './sweepTable.js';
 
 export interface SweepCommandOptions {
   snapshot?: string;
@@ -31,14 +29,12 @@ function print(result: SweepResult, options: SweepCommandOptions, output: Comman
   output.stdout(options.json === true ? JSON.stringify(result, null, 2) : formatSweepTable(result, { details: options.details === true, ...(output.width === undefined ? {} : { width: output.width }) }));
 }
 
-export async function sweepCommand(options: SweepCommandOptions, output: CommandOutput): Promise<number> {
-  if (options.demo === true) return runDemo(output);
+export async function sweepCommand(options: SweepCommandOptions, output: CommandOutput, localModes: LoadLocalModes): Promise<number> {
+  if (options.demo === true) return (await localModes()).runDemo(output);
   const onProgress = terminalProgress();
 
   if (options.snapshot !== undefined) {
-    // Validate the whole snapshot before anything starts: a bad file is one clear error.
-    const snapshot = loadSnapshot(options.snapshot);
-    const local = await startLocalAzure({ snapshot });
+    const local = await (await localModes()).startSnapshot(options.snapshot);
     try {
       const result = await runSweep(
         sweepDependencies(createAzureClients(local.config), { withStore: false }),

@@ -10,9 +10,9 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 import type { AlertPipeline } from '../alerts/alertPipeline.js';
-import type { ClusterListing } from '../azure/containerService.js';
 import { describeZodError, FleetGuardError, toFleetGuardError } from '../errors.js';
 import type { FindingsStore } from '../findings/findingsStore.js';
+import type { ClusterListing } from '../model/cluster.js';
 import { type Cluster, parseResourceId, resourceKey } from '../model/cluster.js';
 import type { Finding } from '../model/finding.js';
 import type { KubernetesVersionCatalog } from '../model/kubernetesVersions.js';

@@ -4,7 +4,7 @@
  * (figures: test/bench/coldStartBench.ts). A build-time tool: esbuild is a dev dependency.
  *
  * - ESM for Node 20 (production runs 22) with code splitting, so the SDK adapters that
- *   lib/azure/clients.ts imports on first use become chunks loaded only then.
+ *   lib/app/clients.ts imports on first use become chunks loaded only then.
  * - `@azure/functions-core` stays external: the Functions worker supplies that module at run time
  *   (it is not on npm; Azure/azure-functions-nodejs-library#201).
  * - durable-functions and @azure/functions are CommonJS and `require` Node built-ins, so the banner

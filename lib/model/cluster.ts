@@ -50,6 +50,17 @@ export interface Cluster {
   skuTier: string | undefined;
 }
 
+/** A cluster the SDK returned that could not be converted (no id, say): reported, not fatal. */
+export interface RejectedCluster {
+  name: string;
+  problem: string;
+}
+
+export interface ClusterListing {
+  clusters: Cluster[];
+  rejected: RejectedCluster[];
+}
+
 /** Case-insensitive key for an ARM resource id (ARM, Policy Insights and Log Analytics disagree on case). */
 export function resourceKey(resourceId: string): string {
   return resourceId.trim().replace(/\/+$/, '').toLowerCase();

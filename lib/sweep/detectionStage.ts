@@ -6,13 +6,13 @@
  */
 import type { LimitFunction } from 'p-limit';
 
-import type { LogsQueryOutcome } from '../azure/logAnalytics.js';
 import type { Detection } from '../detections/catalog.js';
 import { evaluateDetection, type ResultRow } from '../detections/evaluateDetections.js';
 import { prepareDetectionQuery, type QueryParameters } from '../detections/query.js';
 import { toFleetGuardError } from '../errors.js';
 import { type Cluster, parseResourceId, resourceKey } from '../model/cluster.js';
 import type { Finding } from '../model/finding.js';
+import type { LogsQueryOutcome } from '../model/logsQuery.js';
 import { type Coverage, markEvaluated } from './coverage.js';
 import type { SweepError } from './sweepResult.js';
 

@@ -1,6 +1,6 @@
 import type { LimitFunction } from 'p-limit';
 
-import type { ClusterListing } from '../azure/containerService.js';
+import type { ClusterListing } from '../model/cluster.js';
 import type { KubernetesVersionCatalog } from '../model/kubernetesVersions.js';
 
 /** What a sweep needs to read from Azure. The composition root backs it with the SDK adapters. */

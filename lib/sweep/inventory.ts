@@ -5,8 +5,8 @@
  */
 import pLimit, { type LimitFunction } from 'p-limit';
 
-import type { ClusterListing } from '../azure/containerService.js';
 import { toFleetGuardError } from '../errors.js';
+import type { ClusterListing } from '../model/cluster.js';
 import type { Cluster } from '../model/cluster.js';
 import type { KubernetesVersionCatalog } from '../model/kubernetesVersions.js';
 import type { FleetReader } from './fleetReader.js';

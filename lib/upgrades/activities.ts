@@ -1,7 +1,8 @@
 /**
- * Rollout activities. Each reads plain JSON, uses the worker's clients, and returns plain JSON.
- * Permanent problems come back as tagged results; only errors a retry can fix are thrown (a thrown
- * error reaches the orchestrator as a plain Error).
+ * Rollout activities. Each reads plain JSON, uses the dependencies it is given (its ports, see
+ * activityPorts.ts), and returns plain JSON. Permanent problems come back as tagged results; only
+ * errors a retry can fix are thrown (a thrown error reaches the orchestrator as a plain Error).
+ * `createRolloutActivities(deps)` binds them; lib/app builds the dependencies from the configuration.
  */
 import pLimit from 'p-limit';
 
@@ -9,7 +10,7 @@ import { toFleetGuardError } from '../errors.js';
 import { type Cluster, parseResourceId, resourceKey } from '../model/cluster.js';
 import { findingFingerprint } from '../model/finding.js';
 import { minorOf } from '../model/kubernetesVersions.js';
-import { getRuntime } from '../runtime.js';
+import type { RolloutActivityDependencies } from './activityPorts.js';
 import { nextUpgradeStep } from './advance.js';
 import { type HealthSample, measureHealth, STRICT_SIGNALS } from './health.js';
 import { nextMaintenanceWindow, type WindowVerdict } from './maintenanceWindow.js';
@@ -24,17 +25,17 @@ export interface ClusterSnapshot {
   workspaces: string[];
 }
 
-async function readCluster(planned: PlannedCluster): Promise<Cluster | undefined> {
-  return getRuntime().clients.containerService.getCluster(planned.subscriptionId, planned.resourceGroup, planned.name);
+async function readCluster(planned: PlannedCluster, deps: RolloutActivityDependencies): Promise<Cluster | undefined> {
+  return deps.clusters.getCluster(planned.subscriptionId, planned.resourceGroup, planned.name);
 }
 
 /**
  * A cluster read for a step: a retryable failure (429, 5xx, network) is thrown for Durable to retry;
  * a permanent one (403, 400) comes back as a reason, so the step reports it instead of retrying.
  */
-async function readClusterOrReason(planned: PlannedCluster): Promise<{ cluster: Cluster | undefined } | { reason: string }> {
+async function readClusterOrReason(planned: PlannedCluster, deps: RolloutActivityDependencies): Promise<{ cluster: Cluster | undefined } | { reason: string }> {
   try {
-    return { cluster: await readCluster(planned) };
+    return { cluster: await readCluster(planned, deps) };
   } catch (error) {
     const failure = toFleetGuardError(error, `reading ${planned.name}`);
     if (failure.retryable) throw failure;
@@ -43,11 +44,11 @@ async function readClusterOrReason(planned: PlannedCluster): Promise<{ cluster: 
 }
 
 /** `problem`: the cluster could not be read for a reason a retry cannot fix. */
-export async function precheckActivity(input: { cluster: PlannedCluster }): Promise<ClusterSnapshot & { problem?: string }> {
-  const read = await readClusterOrReason(input.cluster);
+export async function precheckActivity(input: { cluster: PlannedCluster }, deps: RolloutActivityDependencies): Promise<ClusterSnapshot & { problem?: string }> {
+  const read = await readClusterOrReason(input.cluster, deps);
   if ('reason' in read) return { exists: false, provisioningState: undefined, powerState: undefined, version: undefined, nodeImages: {}, workspaces: [], problem: read.reason };
   const { cluster } = read;
-  const configured = getRuntime().config.logs.workspaces;
+  const configured = deps.workspaces;
   return {
     exists: cluster !== undefined,
     provisioningState: cluster?.provisioningState,
@@ -74,8 +75,8 @@ export type AdvanceResult =
 export type AbortCheck = { state: 'aborted'; by: string; at: string } | { state: 'none' } | { state: 'unknown'; reason: string };
 
 /** Reads the rollout's abort marker (rolloutStore.requestAbort). Throws only what a retry can fix. */
-export async function abortRequestedActivity(input: { rolloutId: string }): Promise<AbortCheck> {
-  const store = getRuntime().clients.rollouts;
+export async function abortRequestedActivity(input: { rolloutId: string }, deps: RolloutActivityDependencies): Promise<AbortCheck> {
+  const store = deps.rollouts;
   if (store === undefined) return { state: 'none' };
   try {
     const request = await store.abortRequest(input.rolloutId);
@@ -93,19 +94,19 @@ export async function abortRequestedActivity(input: { rolloutId: string }): Prom
  * starts, and what AKS is still running is reported; it is left to finish (aborting it is AKS's own
  * `abortLatestOperation`, an operator's decision, Learn: manage-abort-operations).
  */
-export async function advanceActivity(input: { rolloutId?: string; cluster: PlannedCluster; target: string; upgradeType: UpgradeType; startingNodeImages: Record<string, string | undefined> }): Promise<AdvanceResult> {
-  const read = await readClusterOrReason(input.cluster);
+export async function advanceActivity(input: { rolloutId?: string; cluster: PlannedCluster; target: string; upgradeType: UpgradeType; startingNodeImages: Record<string, string | undefined> }, deps: RolloutActivityDependencies): Promise<AdvanceResult> {
+  const read = await readClusterOrReason(input.cluster, deps);
   if ('reason' in read) return { state: 'failed', reason: read.reason };
   const { cluster } = read;
   if (cluster === undefined) return { state: 'failed', reason: `cluster ${input.cluster.name} no longer exists` };
   const step = nextUpgradeStep(cluster, input.target, input.upgradeType, input.startingNodeImages);
   if (input.rolloutId !== undefined) {
-    const marker = await abortRequestedActivity({ rolloutId: input.rolloutId });
+    const marker = await abortRequestedActivity({ rolloutId: input.rolloutId }, deps);
     // A marker that cannot be read stops the step as an abort would: never write blind.
     if (marker.state === 'unknown') return { state: 'failed', reason: marker.reason };
     if (marker.state === 'aborted') return { state: 'aborted', inFlight: step.kind === 'wait' ? `an operation AKS is still running (provisioningState ${cluster.provisioningState ?? '?'}${inFlightPools(cluster)})` : null };
   }
-  const adapter = getRuntime().clients.containerService;
+  const adapter = deps.clusters;
   try {
     switch (step.kind) {
       case 'done':
@@ -143,23 +144,22 @@ function inFlightPools(cluster: Cluster): string {
 }
 
 /** Detections, policy compliance and node-pool rolling failures of one cluster (`since`: upgrade start). */
-export async function healthActivity(input: { clusterId: string; workspaces: string[]; windowMinutes: number; since?: string }): Promise<HealthSample> {
-  const { clients } = getRuntime();
-  const sample = await measureHealth(clients.logs.reader, input.clusterId, input.workspaces, input.windowMinutes);
+export async function healthActivity(input: { clusterId: string; workspaces: string[]; windowMinutes: number; since?: string }, deps: RolloutActivityDependencies): Promise<HealthSample> {
+  const sample = await measureHealth(deps.logs, input.clusterId, input.workspaces, input.windowMinutes);
   if (sample.kind === 'inconclusive') return sample;
   const parsed = parseResourceId(input.clusterId);
   try {
-    const cluster = parsed.subscriptionId !== undefined && parsed.resourceGroup !== undefined && parsed.name !== undefined ? await clients.containerService.getCluster(parsed.subscriptionId, parsed.resourceGroup, parsed.name) : undefined;
+    const cluster = parsed.subscriptionId !== undefined && parsed.resourceGroup !== undefined && parsed.name !== undefined ? await deps.clusters.getCluster(parsed.subscriptionId, parsed.resourceGroup, parsed.name) : undefined;
     if (cluster === undefined) return { kind: 'inconclusive', reason: 'the cluster cannot be read' };
     const failedState = (state: string | undefined) => (state ?? '').toLowerCase() === 'failed';
     sample.counts[STRICT_SIGNALS.provisioning] = failedState(cluster.provisioningState) || cluster.agentPools.some((pool) => failedState(pool.provisioningState)) ? 1 : 0;
     sample.counts[STRICT_SIGNALS.skew] = cluster.agentPools.filter((pool) => minorOf(pool.version) !== minorOf(cluster.kubernetesVersion)).length;
     if (parsed.subscriptionId !== undefined && parsed.resourceGroup !== undefined) {
-      const states = await clients.policyInsights.listNonCompliantClusterStatesInResourceGroup(parsed.subscriptionId, parsed.resourceGroup);
+      const states = await deps.policy.listNonCompliantClusterStatesInResourceGroup(parsed.subscriptionId, parsed.resourceGroup);
       sample.counts[STRICT_SIGNALS.policy] = states.filter((state) => resourceKey(state.resourceId) === resourceKey(input.clusterId) || resourceKey(state.resourceId).startsWith(`${resourceKey(input.clusterId)}/`)).length;
     }
-    if (clients.notices !== undefined) {
-      const notices = await clients.notices.noticesForCluster(input.clusterId);
+    if (deps.notices !== undefined) {
+      const notices = await deps.notices.noticesForCluster(input.clusterId);
       const since = input.since ?? '';
       sample.counts[STRICT_SIGNALS.rolling] = notices.rolling.filter((notice) => notice.state === 'failed' && notice.eventTime >= since).length;
     }
@@ -177,14 +177,14 @@ export async function healthActivity(input: { clusterId: string; workspaces: str
  * measures a whole wave, and one activity per cluster put two events and one replay per cluster
  * into the wave's history.
  */
-export async function healthBatchActivity(input: { probes: Array<Parameters<typeof healthActivity>[0]> }): Promise<HealthSample[]> {
-  const limit = pLimit(getRuntime().config.sweep.concurrency);
-  return Promise.all(input.probes.map((probe) => limit(() => healthActivity(probe))));
+export async function healthBatchActivity(input: { probes: Array<Parameters<typeof healthActivity>[0]> }, deps: RolloutActivityDependencies): Promise<HealthSample[]> {
+  const limit = pLimit(deps.concurrency);
+  return Promise.all(input.probes.map((probe) => limit(() => healthActivity(probe, deps))));
 }
 
 /** Holds back (or releases) the cluster's alerts during its upgrade; a permanent store failure comes back as a problem. */
-export async function inhibitActivity(input: { clusterId: string; minutes: number; release: boolean; now: string }): Promise<boolean | { problem: string }> {
-  const store = getRuntime().clients.alertStore;
+export async function inhibitActivity(input: { clusterId: string; minutes: number; release: boolean; now: string }, deps: RolloutActivityDependencies): Promise<boolean | { problem: string }> {
+  const store = deps.alertHold;
   if (store === undefined) return false;
   return orProblem(async () => {
     await store.ensureTable();
@@ -195,11 +195,11 @@ export async function inhibitActivity(input: { clusterId: string; minutes: numbe
 }
 
 /** When the cluster's auto-upgrade maintenance window lets the upgrade start. */
-export async function maintenanceWindowActivity(input: { cluster: PlannedCluster; now: string }): Promise<WindowVerdict | { kind: 'none' }> {
+export async function maintenanceWindowActivity(input: { cluster: PlannedCluster; now: string }, deps: RolloutActivityDependencies): Promise<WindowVerdict | { kind: 'none' }> {
   try {
-    const cluster = await readCluster(input.cluster);
+    const cluster = await readCluster(input.cluster, deps);
     if (cluster === undefined) return { kind: 'none' };
-    const window = await getRuntime().clients.containerService.autoUpgradeWindow(cluster);
+    const window = await deps.clusters.autoUpgradeWindow(cluster);
     return window === undefined ? { kind: 'none' } : nextMaintenanceWindow(window, new Date(input.now));
   } catch (error) {
     const failure = toFleetGuardError(error, `reading the maintenance window of ${input.cluster.name}`);
@@ -220,8 +220,8 @@ async function orProblem(work: () => Promise<boolean>, context: string): Promise
 }
 
 /** Keeps the rollout's per-cluster statuses in Azure Tables (the rollout history). */
-export async function recordStatusActivity(input: { rolloutId: string; status: string; waves: Array<{ name: string; clusters: Array<{ resourceId: string; status: string; fromVersion: string; toVersion: string; reason: string | null }> }>; at: string }): Promise<boolean | { problem: string }> {
-  const store = getRuntime().clients.rollouts;
+export async function recordStatusActivity(input: { rolloutId: string; status: string; waves: Array<{ name: string; clusters: Array<{ resourceId: string; status: string; fromVersion: string; toVersion: string; reason: string | null }> }>; at: string }, deps: RolloutActivityDependencies): Promise<boolean | { problem: string }> {
+  const store = deps.rollouts;
   if (store === undefined) return false;
   return orProblem(async () => {
     await store.ensureTable();
@@ -232,13 +232,13 @@ export async function recordStatusActivity(input: { rolloutId: string; status: s
 }
 
 /** One alert per halt: a synthetic finding keyed by the rollout, through the alert pipeline. */
-export async function haltAlertActivity(input: { rolloutId: string; reason: string; where: string; subscriptionId: string; resourceId: string; now: string }): Promise<boolean | { problem: string }> {
-  const pipeline = getRuntime().clients.alerts;
+export async function haltAlertActivity(input: { rolloutId: string; reason: string; where: string; subscriptionId: string; resourceId: string; now: string }, deps: RolloutActivityDependencies): Promise<boolean | { problem: string }> {
+  const pipeline = deps.alerts;
   if (pipeline === undefined) return false;
   return orProblem(() => enqueueHaltAlert(pipeline, input), `alerting the halt of rollout ${input.rolloutId}`);
 }
 
-async function enqueueHaltAlert(pipeline: NonNullable<ReturnType<typeof getRuntime>['clients']['alerts']>, input: Parameters<typeof haltAlertActivity>[0]): Promise<boolean> {
+async function enqueueHaltAlert(pipeline: NonNullable<RolloutActivityDependencies['alerts']>, input: Parameters<typeof haltAlertActivity>[0]): Promise<boolean> {
   const fingerprint = findingFingerprint('ROLLOUT-HALTED', input.resourceId, input.rolloutId);
   await pipeline.enqueue(
     [
@@ -273,3 +273,20 @@ async function enqueueHaltAlert(pipeline: NonNullable<ReturnType<typeof getRunti
   );
   return true;
 }
+
+/** The activities bound to their dependencies: what functions/rollouts.ts registers. */
+export function createRolloutActivities(deps: RolloutActivityDependencies) {
+  return {
+    precheckActivity: (input: Parameters<typeof precheckActivity>[0]) => precheckActivity(input, deps),
+    advanceActivity: (input: Parameters<typeof advanceActivity>[0]) => advanceActivity(input, deps),
+    healthActivity: (input: Parameters<typeof healthActivity>[0]) => healthActivity(input, deps),
+    healthBatchActivity: (input: Parameters<typeof healthBatchActivity>[0]) => healthBatchActivity(input, deps),
+    inhibitActivity: (input: Parameters<typeof inhibitActivity>[0]) => inhibitActivity(input, deps),
+    haltAlertActivity: (input: Parameters<typeof haltAlertActivity>[0]) => haltAlertActivity(input, deps),
+    recordStatusActivity: (input: Parameters<typeof recordStatusActivity>[0]) => recordStatusActivity(input, deps),
+    maintenanceWindowActivity: (input: Parameters<typeof maintenanceWindowActivity>[0]) => maintenanceWindowActivity(input, deps),
+    abortRequestedActivity: (input: Parameters<typeof abortRequestedActivity>[0]) => abortRequestedActivity(input, deps),
+  };
+}
+
+export type RolloutActivities = ReturnType<typeof createRolloutActivities>;

@@ -1,10 +1,16 @@
-import type { AzureClients } from '../azure/clients.js';
 import { type Cluster, resourceKey } from '../model/cluster.js';
 import type { KubernetesVersionCatalog, OfferedUpgrade } from '../model/kubernetesVersions.js';
+import type { FleetReader } from '../sweep/fleetReader.js';
 import { planRollout, type RolloutPlan, type RolloutRequest } from './plan.js';
 
+/** What planning reads from Azure: the fleet, and each moving cluster's offered upgrades when there is an adapter for them. */
+export interface PlanningSources {
+  fleet: Pick<FleetReader, 'listSubscriptionIds' | 'listClusters' | 'listKubernetesVersions'>;
+  containerService?: { controlPlaneUpgrades(cluster: Cluster): Promise<readonly OfferedUpgrade[]> };
+}
+
 /** Plans a rollout from what Azure says now: one cluster list per subscription, one versions call per location. */
-export async function planFromFleet(clients: Pick<AzureClients, 'fleet'> & Partial<Pick<AzureClients, 'containerService'>>, subscriptions: readonly string[], request: RolloutRequest): Promise<RolloutPlan> {
+export async function planFromFleet(clients: PlanningSources, subscriptions: readonly string[], request: RolloutRequest): Promise<RolloutPlan> {
   const ids = subscriptions.length > 0 ? subscriptions : await clients.fleet.listSubscriptionIds();
   const clusters: Cluster[] = [];
   for (const subscriptionId of ids) clusters.push(...(await clients.fleet.listClusters(subscriptionId)).clusters);

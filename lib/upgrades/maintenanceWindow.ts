@@ -14,30 +14,9 @@
  *   Sunday window every 2 weeks from Tuesday 2026-04-14 first opens on 2026-04-26, not 2026-04-19
  *   (Azure/AKS#5720, a documentation issue describing the service's behaviour; unverified live).
  */
-export interface DateSpan {
-  /** `YYYY-MM-DD`, in the window's UTC offset. */
-  start: string;
-  /** `YYYY-MM-DD`, in the window's UTC offset; the day is blocked too. */
-  end: string;
-}
+import type { DateSpan, MaintenanceWindowSpec } from '../model/maintenanceWindow.js';
 
-export interface MaintenanceWindowSpec {
-  schedule: {
-    daily?: { intervalDays: number };
-    weekly?: { intervalWeeks: number; dayOfWeek: string };
-    absoluteMonthly?: { intervalMonths: number; dayOfMonth: number };
-    relativeMonthly?: { intervalMonths: number; weekIndex: string; dayOfWeek: string };
-  };
-  durationHours: number;
-  /** `+05:30`, `-08:00`; default UTC. */
-  utcOffset?: string;
-  /** `YYYY-MM-DD`: the first day the schedule applies. */
-  startDate?: string;
-  /** `HH:mm` in the window's offset. */
-  startTime: string;
-  /** Blackouts: no maintenance starts inside these days. */
-  notAllowedDates?: DateSpan[];
-}
+export type { DateSpan, MaintenanceWindowSpec };
 
 /**
  * `wait.blackout` is set when a blackout is why the upgrade waits: the first window that would

@@ -2,23 +2,65 @@
  * `fleetguard rollout`: rehearses a rollout on a fleet snapshot. The simulator serves the snapshot
  * (upgrades take simulated time), Azurite holds the app's tables, and the app's own registered
  * orchestrations run on the local durable host with a virtual clock shared with the simulator.
+ * Those are local tooling: the caller supplies them (`RehearsalTooling`, lib/local/rehearsal.ts),
+ * so this feature imports none of them.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-import { createAzureClients } from '../azure/clients.js';
 import { FleetGuardError } from '../errors.js';
-import { LocalDurableHost, VirtualClock } from '../local/durableHost.js';
-import { LocalFunctionsHost } from '../local/functionsHost.js';
-import { resetRuntimeForLocalHost } from '../runtime.js';
-import { type LocalAzure, startLocalAzure } from '../simulator/localAzure.js';
-import type { FleetSnapshot } from '../simulator/snapshot.js';
-import { planFromFleet } from './fleetPlanner.js';
+import { planFromFleet, type PlanningSources } from './fleetPlanner.js';
 import { DEFAULT_GATES, type GateSettings, ORCHESTRATIONS, type RolloutInput, type RolloutOutcome } from './orchestrators.js';
 import { clustersToUpgrade, nothingToUpgradeLine, planNotUpgrading, requireWaveTag, type RolloutPlan, type RolloutRequest } from './plan.js';
+import type { RolloutStore } from './rolloutStore.js';
 
-export interface RehearsalOptions {
-  snapshot: FleetSnapshot;
+/** The simulated Azure a rehearsal runs on. */
+export interface RehearsalAzure {
+  close(): Promise<void>;
+}
+
+/** The virtual clock the simulator and the durable host share. */
+export interface RehearsalClock {
+  now(): number;
+}
+
+/** The durable host that runs the app's registered orchestrations. */
+export interface RehearsalHost {
+  startNew(name: string, input: unknown, instanceId: string): string;
+  run(options: { onStep?: (step: number) => void }): Promise<void>;
+  getStatus(instanceId: string): { runtimeStatus: string; output: unknown; error: string | undefined } | undefined;
+  listInstances(): Array<{ historyLength: number }>;
+  readonly replays: number;
+  readonly activityExecutions: number;
+}
+
+/** The concrete types a tooling works with, so a caller gets its own simulator and host back. */
+export interface RehearsalKinds {
+  snapshot: unknown;
+  azure: RehearsalAzure;
+  host: RehearsalHost;
+  clock: RehearsalClock;
+}
+
+/** What to make go wrong in the simulated fleet. */
+export interface RehearsalFaults {
+  anomalous: readonly string[];
+  failing: readonly string[];
+  deprecatedApiUsage: ReadonlyArray<{ cluster: string; api: string; removedIn: string }>;
+}
+
+/** Local tooling a rehearsal runs on, injected by the caller (the CLI, tests): lib/local/rehearsal.ts. */
+export interface RehearsalTooling<K extends RehearsalKinds> {
+  newClock(): K['clock'];
+  /** The simulated Azure serving the snapshot on `clock`, with its tables and the faults injected. */
+  startAzure(options: { snapshot: K['snapshot']; clock: K['clock']; tablesConnectionString?: string; settings?: Record<string, string>; faults: RehearsalFaults }): Promise<K['azure']>;
+  /** Points the app at `azure` (its settings into `env`) and loads its registered functions onto a durable host on `clock`. */
+  startHost(azure: K['azure'], clock: K['clock'], env: Record<string, string | undefined>): Promise<K['host']>;
+  /** The app's own clients for the simulated Azure (its composition root). */
+  sources(azure: K['azure']): PlanningSources & { rollouts?: Pick<RolloutStore, 'ensureTable' | 'recordStart'> | undefined };
+  /** Writes (PUT/POST) the simulator saw, by cluster resource id. */
+  writesByCluster(azure: K['azure']): Iterable<[string, number]>;
+}
+
+export interface RehearsalOptions<K extends RehearsalKinds> {
+  snapshot: K['snapshot'];
   request: RolloutRequest;
   injectAnomaly?: string[];
   injectFailure?: string[];
@@ -35,44 +77,39 @@ export interface RehearsalOptions {
   /** How long a halted rollout waits for resume or abort (the HTTP API: 7 days); 0, the default, ends it Halted at once. */
   haltWaitMinutes?: number;
   /** Between host steps, e.g. to crash the host at chosen points. */
-  onStep?: (step: number, host: LocalDurableHost) => void;
+  onStep?: (step: number, host: K['host']) => void;
 }
 
-export interface Rehearsal {
+export interface Rehearsal<K extends RehearsalKinds> {
   outcome: RolloutOutcome;
   /** Writes (PUT/POST) the simulator saw per cluster name. */
   writesByCluster: Record<string, number>;
   /** Orchestrator replays, activities run, largest history. */
   stats: { replays: number; activities: number; largestHistory: number; virtualMinutes: number };
-  local: LocalAzure;
-  host: LocalDurableHost;
+  local: K['azure'];
+  host: K['host'];
 }
 
-/** The compiled functions entry next to this module (dist), or the TypeScript one (tests). */
-function functionsEntry(): string {
-  const here = fileURLToPath(import.meta.url);
-  return here.endsWith('.ts') ? path.resolve(path.dirname(here), '..', '..', 'functions', 'index.ts') : path.resolve(path.dirname(here), '..', '..', 'functions', 'index.js');
-}
-
-export interface PreparedRehearsal {
-  host: LocalDurableHost;
-  local: LocalAzure;
+export interface PreparedRehearsal<K extends RehearsalKinds> {
+  host: K['host'];
+  local: K['azure'];
   instanceId: string;
-  clock: VirtualClock;
+  clock: K['clock'];
+  tooling: RehearsalTooling<K>;
 }
 
 /** Sets everything up and starts the orchestration, without running it. */
-export async function prepareRehearsal(options: RehearsalOptions, env: Record<string, string | undefined>): Promise<PreparedRehearsal> {
-  const clock = new VirtualClock();
-  const local = await startLocalAzure({
+export async function prepareRehearsal<K extends RehearsalKinds>(options: RehearsalOptions<K>, env: Record<string, string | undefined>, tooling: RehearsalTooling<K>): Promise<PreparedRehearsal<K>> {
+  const clock = tooling.newClock();
+  const local = await tooling.startAzure({
     snapshot: options.snapshot,
-    withTables: options.tablesConnectionString === undefined,
+    clock,
     ...(options.tablesConnectionString === undefined ? {} : { tablesConnectionString: options.tablesConnectionString }),
-    upgrades: { now: clock.now, upgradeMinutes: 10 },
     ...(options.settings === undefined ? {} : { settings: options.settings }),
+    faults: { anomalous: options.injectAnomaly ?? [], failing: options.injectFailure ?? [], deprecatedApiUsage: options.deprecatedApiUsage ?? [] },
   });
   try {
-    return await startOrchestration(local, clock, options, env);
+    return await startOrchestration(local, clock, options, env, tooling);
   } catch (error) {
     // Setup failed (an unusable target, say): leave nothing running.
     await local.close();
@@ -80,23 +117,14 @@ export async function prepareRehearsal(options: RehearsalOptions, env: Record<st
   }
 }
 
-async function startOrchestration(local: LocalAzure, clock: VirtualClock, options: RehearsalOptions, env: Record<string, string | undefined>): Promise<PreparedRehearsal> {
-  for (const name of options.injectAnomaly ?? []) local.simulator.upgrades.anomalousClusters.add(name.toLowerCase());
-  for (const name of options.injectFailure ?? []) local.simulator.upgrades.failingClusters.add(name.toLowerCase());
-  for (const usage of options.deprecatedApiUsage ?? []) local.simulator.upgrades.deprecatedApiUsage.set(usage.cluster.toLowerCase(), { api: usage.api, removedIn: usage.removedIn, lastSeen: clock.now() - 60 * 60_000 });
-
-  // The app reads its settings from the environment, as in Azure; the rehearsal points it here.
-  Object.assign(env, local.settings);
-  resetRuntimeForLocalHost();
-  const functions = await LocalFunctionsHost.load(functionsEntry());
-
-  const clients = createAzureClients(local.config);
+async function startOrchestration<K extends RehearsalKinds>(local: K['azure'], clock: K['clock'], options: RehearsalOptions<K>, env: Record<string, string | undefined>, tooling: RehearsalTooling<K>): Promise<PreparedRehearsal<K>> {
+  const host = await tooling.startHost(local, clock, env);
+  const clients = tooling.sources(local);
   const plan = await planFromFleet(clients, [], options.request);
   // Inputs that cannot mean what they say are refused before anything runs (CONTRACTS.md §4: exit 2).
   requireWaveTag(plan, options.request, '--waves-by-tag');
   requireInjectedInPlan(plan, 'inject-anomaly', options.injectAnomaly ?? []);
   requireInjectedInPlan(plan, 'inject-failure', options.injectFailure ?? []);
-  const host = new LocalDurableHost(functions, clock);
   const requestedBy = 'fleetguard rollout (rehearsal)';
   const input: RolloutInput = { rolloutId: 'rehearsal', plan, gates: { ...DEFAULT_GATES, ...options.gates }, requestedBy, haltWaitMinutes: options.haltWaitMinutes ?? 0 };
   const instanceId = host.startNew(ORCHESTRATIONS.rollout, input, 'rehearsal');
@@ -113,7 +141,7 @@ async function startOrchestration(local: LocalAzure, clock: VirtualClock, option
       clusters: plan.waves.reduce((sum, wave) => sum + wave.clusters.length, 0),
     }, 'replace');
   }
-  return { host, local, instanceId, clock };
+  return { host, local, instanceId, clock, tooling };
 }
 
 /**
@@ -136,15 +164,15 @@ function withoutGateContext(outcome: RolloutOutcome): RolloutOutcome {
 }
 
 /** The outcome of a prepared rehearsal once its host has run. */
-export function rehearsalResult(prepared: PreparedRehearsal, started: number): Rehearsal {
-  const { host, local, instanceId, clock } = prepared;
+export function rehearsalResult<K extends RehearsalKinds>(prepared: PreparedRehearsal<K>, started: number): Rehearsal<K> {
+  const { host, local, instanceId, clock, tooling } = prepared;
   const status = host.getStatus(instanceId);
   const outcome: RolloutOutcome =
     status?.runtimeStatus === 'Completed'
       ? withoutGateContext(status.output as RolloutOutcome)
       : { status: 'Failed', haltReason: status?.error ?? `the orchestration ended ${status?.runtimeStatus ?? 'unknown'}`, waves: [], excluded: [] };
   const writesByCluster: Record<string, number> = {};
-  for (const [clusterId, count] of local.simulator.upgrades.writesByCluster) writesByCluster[clusterId.split('/').at(-1) ?? clusterId] = count;
+  for (const [clusterId, count] of tooling.writesByCluster(local)) writesByCluster[clusterId.split('/').at(-1) ?? clusterId] = count;
   return {
     outcome,
     writesByCluster,
@@ -175,8 +203,8 @@ export function nothingUpgraded(outcome: RolloutOutcome, target: string): string
   return nothingToUpgradeLine(target, [...outcome.excluded.map((entry) => ({ ...entry, kind: 'excluded' as const })), ...skipped]);
 }
 
-export async function rehearseRollout(options: RehearsalOptions, env: Record<string, string | undefined>): Promise<Rehearsal> {
-  const prepared = await prepareRehearsal(options, env);
+export async function rehearseRollout<K extends RehearsalKinds>(options: RehearsalOptions<K>, env: Record<string, string | undefined>, tooling: RehearsalTooling<K>): Promise<Rehearsal<K>> {
+  const prepared = await prepareRehearsal(options, env, tooling);
   const started = prepared.clock.now();
   await prepared.host.run({ ...(options.onStep ? { onStep: (step: number) => options.onStep?.(step, prepared.host) } : {}) });
   return rehearsalResult(prepared, started);

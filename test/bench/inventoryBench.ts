@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 
-import { createAzureClients } from '../../lib/azure/clients.js';
+import { createAzureClients } from '../../lib/app/clients.js';
 import { collectInventory } from '../../lib/sweep/inventory.js';
 import { startLocalAzureProcess } from './remoteLocalAzure.js';
 

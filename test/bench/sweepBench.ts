@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 
 import pLimit from 'p-limit';
 
-import { createAzureClients, sweepDependencies } from '../../lib/azure/clients.js';
+import { createAzureClients, sweepDependencies } from '../../lib/app/clients.js';
 import { DETECTIONS } from '../../lib/detections/catalog.js';
 import { prepareDetectionQuery, scopeToCluster } from '../../lib/detections/query.js';
 import { generateFleet } from '../../lib/simulator/fleetGenerator.js';

@@ -15,8 +15,8 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { type AzureClients, createAzureClients } from '../../lib/app/clients.js';
 import { encodePrincipal } from '../../lib/auth/principal.js';
-import { type AzureClients, createAzureClients } from '../../lib/azure/clients.js';
 import { parseConfig } from '../../lib/config.js';
 import { NOTICE_RULE_IDS } from '../../lib/posture/noticeRules.js';
 import type { JsonObject } from '../../lib/simulator/snapshot.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { createAzureClients } from '../../lib/app/clients.js';
 import { encodePrincipal } from '../../lib/auth/principal.js';
-import { createAzureClients } from '../../lib/azure/clients.js';
 import { parseConfig } from '../../lib/config.js';
 import { type LocalAzure, startLocalAzure } from '../../lib/simulator/localAzure.js';
 import { sampleFleetDirectory } from '../../lib/simulator/sampleFleet.js';

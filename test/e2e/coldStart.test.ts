@@ -11,8 +11,8 @@ import { pathToFileURL } from 'node:url';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { createAzureClients } from '../../lib/app/clients.js';
 import { encodePrincipal } from '../../lib/auth/principal.js';
-import { createAzureClients } from '../../lib/azure/clients.js';
 import { parseConfig } from '../../lib/config.js';
 import { BUNDLE_FOLDER, packageFunctions } from '../../lib/infra/packageFunctions.js';
 import { type DurableClientShim, startDurableClientShim } from '../../lib/local/durableClientShim.js';
@@ -64,7 +64,7 @@ describe('the deployable Functions entry', () => {
     expect(packages.has('@azure/functions') && packages.has('durable-functions')).toBe(true);
     const appModules = (compiled.files ?? []).filter((url) => url.includes('/dist/lib/')).map((url) => url.replace(/^.*\/dist\/lib\//, ''));
     expect(appModules).toEqual(expect.arrayContaining(['timerSchedules.js', 'upgrades/orchestrators.js']));
-    expect(appModules.filter((module) => ['config.js', 'runtime.js', 'azure/clients.js'].includes(module))).toEqual([]);
+    expect(appModules.filter((module) => ['config.js', 'app/runtime.js', 'app/clients.js'].includes(module))).toEqual([]);
   });
 
   it('packaged: host.json, the detection queries, no dependencies; its main registers the same functions with identical bindings, reading nothing outside the folder at start-up', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createAzureClients } from '../../lib/azure/clients.js';
+import { createAzureClients } from '../../lib/app/clients.js';
 import { parseConfig } from '../../lib/config.js';
 import { type LocalAzure, startLocalAzure } from '../../lib/simulator/localAzure.js';
 import { loadSnapshot } from '../../lib/simulator/snapshot.js';

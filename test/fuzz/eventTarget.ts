@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 
-import { getStoredRuntime } from '../../lib/runtime.js';
+import { getStoredRuntime } from '../../lib/app/runtime.js';
 import { eventFixtureNames, sampleEvent } from '../harness/eventFixtures.js';
 import type { FuzzApp } from './fuzzApp.js';
 import { type FuzzTarget, violated } from './fuzzTarget.js';

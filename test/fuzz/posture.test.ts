@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createAzureClients } from '../../lib/azure/clients.js';
+import { createAzureClients } from '../../lib/app/clients.js';
 import { toVersionCatalog } from '../../lib/azure/containerServiceConverters.js';
 import { startLocalAzure } from '../../lib/simulator/localAzure.js';
 import { sampleFleetDirectory } from '../../lib/simulator/sampleFleet.js';

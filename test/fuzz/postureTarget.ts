@@ -12,7 +12,7 @@ import path from 'node:path';
 
 import fc from 'fast-check';
 
-import { type AzureClients, createAzureClients } from '../../lib/azure/clients.js';
+import { type AzureClients, createAzureClients } from '../../lib/app/clients.js';
 import { FleetGuardError } from '../../lib/errors.js';
 import type { Cluster } from '../../lib/model/cluster.js';
 import type { KubernetesVersionCatalog } from '../../lib/model/kubernetesVersions.js';

@@ -6,10 +6,10 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { resetRuntimeForLocalHost } from '../../lib/app/runtime.js';
 import { type DurableClientShim, startDurableClientShim } from '../../lib/local/durableClientShim.js';
 import { LocalDurableHost, VirtualClock } from '../../lib/local/durableHost.js';
 import { LocalFunctionsHost } from '../../lib/local/functionsHost.js';
-import { resetRuntimeForLocalHost } from '../../lib/runtime.js';
 import { type LocalAzure, startLocalAzure } from '../../lib/simulator/localAzure.js';
 import { sampleFleetDirectory } from '../../lib/simulator/sampleFleet.js';
 import { loadSnapshot } from '../../lib/simulator/snapshot.js';

@@ -1,4 +1,4 @@
-import { type AzureClients, createAzureClients, sweepDependencies } from '../../lib/azure/clients.js';
+import { type AzureClients, createAzureClients, sweepDependencies } from '../../lib/app/clients.js';
 import { type LocalAzure, type LocalAzureOptions, startLocalAzure } from '../../lib/simulator/localAzure.js';
 import { runSweep, type SweepOptions } from '../../lib/sweep/runSweep.js';
 import type { SweepResult } from '../../lib/sweep/sweepResult.js';

@@ -9,7 +9,7 @@ import path from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { createAzureClients, sweepDependencies } from '../../lib/azure/clients.js';
+import { createAzureClients, sweepDependencies } from '../../lib/app/clients.js';
 import { type RunningAzurite, startAzuriteTables } from '../../lib/simulator/azurite.js';
 import type { FaultPlan } from '../../lib/simulator/faults.js';
 import { generateFleet } from '../../lib/simulator/fleetGenerator.js';

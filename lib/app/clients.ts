@@ -6,6 +6,15 @@ import type { LimitFunction } from 'p-limit';
 
 import { AlertPipeline } from '../alerts/alertPipeline.js';
 import { AlertStore } from '../alerts/alertStore.js';
+import type { RetrySettings } from '../azure/clientOptions.js';
+import type { ContainerServiceAdapter } from '../azure/containerService.js';
+import { createCredential } from '../azure/credential.js';
+import { lazyAdapter } from '../azure/lazyAdapter.js';
+import type { LogAnalyticsAdapter } from '../azure/logAnalytics.js';
+import type { PolicyInsightsAdapter } from '../azure/policyInsights.js';
+import type { ResourceGraphAdapter } from '../azure/resourceGraph.js';
+import type { SubscriptionsAdapter } from '../azure/subscriptions.js';
+import { createTableClient } from '../azure/tables.js';
 import type { FleetGuardConfig } from '../config.js';
 import { DETECTIONS } from '../detections/catalog.js';
 import { NoticeStore } from '../events/noticeStore.js';
@@ -16,15 +25,6 @@ import type { PolicyReader } from '../sweep/policyStage.js';
 import type { SweepDependencies } from '../sweep/runSweep.js';
 import { SweepRecordStore } from '../sweep/sweepRecordStore.js';
 import { RolloutStore } from '../upgrades/rolloutStore.js';
-import type { RetrySettings } from './clientOptions.js';
-import type { ContainerServiceAdapter } from './containerService.js';
-import { createCredential } from './credential.js';
-import { lazyAdapter } from './lazyAdapter.js';
-import type { LogAnalyticsAdapter } from './logAnalytics.js';
-import type { PolicyInsightsAdapter } from './policyInsights.js';
-import type { ResourceGraphAdapter } from './resourceGraph.js';
-import type { SubscriptionsAdapter } from './subscriptions.js';
-import { createTableClient } from './tables.js';
 
 export interface AzureClients {
   fleet: FleetReader;
@@ -54,10 +54,10 @@ export function createAzureClients(config: FleetGuardConfig, options: AzureClien
   const credential = createCredential(config.azure);
   const retry: RetrySettings = { maxRetries: config.http.maxRetries, ...options.retry };
   // Cold start: each SDK package is imported on its adapter's first call, not when the app loads.
-  const containerService = lazyAdapter<ContainerServiceAdapter>(async () => new (await import('./containerService.js')).ContainerServiceAdapter(credential, config.azure, retry));
-  const subscriptions = lazyAdapter<SubscriptionsAdapter>(async () => new (await import('./subscriptions.js')).SubscriptionsAdapter(credential, config.azure, retry));
+  const containerService = lazyAdapter<ContainerServiceAdapter>(async () => new (await import('../azure/containerService.js')).ContainerServiceAdapter(credential, config.azure, retry));
+  const subscriptions = lazyAdapter<SubscriptionsAdapter>(async () => new (await import('../azure/subscriptions.js')).SubscriptionsAdapter(credential, config.azure, retry));
   // One Resource Graph query for all subscriptions' clusters and policy states (see BENCHMARKS.md).
-  const graph = config.sweep.inventorySource !== 'arm' ? lazyAdapter<ResourceGraphAdapter>(async () => new (await import('./resourceGraph.js')).ResourceGraphAdapter(credential, config.azure, retry)) : undefined;
+  const graph = config.sweep.inventorySource !== 'arm' ? lazyAdapter<ResourceGraphAdapter>(async () => new (await import('../azure/resourceGraph.js')).ResourceGraphAdapter(credential, config.azure, retry)) : undefined;
   const fleet: FleetReader = {
     listSubscriptionIds: () => subscriptions.listEnabledSubscriptionIds(),
     listClusters: (subscriptionId) => containerService.listClusters(subscriptionId),
@@ -69,14 +69,14 @@ export function createAzureClients(config: FleetGuardConfig, options: AzureClien
         }
       : {}),
   };
-  const policyInsights = lazyAdapter<PolicyInsightsAdapter>(async () => new (await import('./policyInsights.js')).PolicyInsightsAdapter(credential, config.azure, retry));
+  const policyInsights = lazyAdapter<PolicyInsightsAdapter>(async () => new (await import('../azure/policyInsights.js')).PolicyInsightsAdapter(credential, config.azure, retry));
   const policy: PolicyReader = {
     listNonCompliantClusterStates: (subscriptionId) => policyInsights.listNonCompliantClusterStates(subscriptionId),
     summarizeClusterCompliance: (subscriptionId) => policyInsights.summarizeClusterCompliance(subscriptionId),
     ...(graph ? { acrossSubscriptions: graph } : {}),
   };
   const logs = {
-    reader: lazyAdapter<LogAnalyticsAdapter>(async () => new (await import('./logAnalytics.js')).LogAnalyticsAdapter(credential, config.azure, config.logs.endpoint, retry, config.logs.queryTimeoutSeconds)),
+    reader: lazyAdapter<LogAnalyticsAdapter>(async () => new (await import('../azure/logAnalytics.js')).LogAnalyticsAdapter(credential, config.azure, config.logs.endpoint, retry, config.logs.queryTimeoutSeconds)),
     settings: { detections: DETECTIONS, configuredWorkspaces: config.logs.workspaces, lookbackMinutes: config.logs.lookbackMinutes, thresholds: config.logs.thresholds },
   };
   const storage = config.storage;

@@ -1,7 +1,7 @@
-import { getStoredRuntime } from '../runtime.js';
-import type { FunctionLogger } from '../sweep/scheduledSweep.js';
-import { DEFAULT_DRAIN_OPTIONS, drainOutbox, type DrainResult } from './outboxDrain.js';
-import { httpsPost } from './transport.js';
+import { DEFAULT_DRAIN_OPTIONS, drainOutbox, type DrainResult } from '../alerts/outboxDrain.js';
+import { httpsPost } from '../alerts/transport.js';
+import { getStoredRuntime } from './runtime.js';
+import type { FunctionLogger } from './scheduledSweep.js';
 
 /** The `alertDrain` timer: sends what the outbox holds, logs what happened (never a secret). */
 export async function runScheduledDrain(log: FunctionLogger): Promise<DrainResult | undefined> {

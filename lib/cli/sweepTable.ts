@@ -4,8 +4,9 @@
  */
 import Table from 'cli-table3';
 
-import { type Finding, SEVERITIES, severityRank } from '../model/finding.js';
+import { type Finding, severityRank } from '../model/finding.js';
 import type { ClusterSummary, SweepResult } from '../sweep/sweepResult.js';
+import { formatSweepSummary } from '../sweep/sweepSummary.js';
 
 export interface TableOptions {
   /** Terminal width to fit (default 120). */
@@ -55,29 +56,4 @@ export function formatSweepTable(result: SweepResult, options: TableOptions = {}
     return findings.length === 0 ? heading : `${heading}\n${findingsTable(findings, width, options.details === true)}`;
   });
   return [...sections, formatSweepSummary(result)].join('\n\n');
-}
-
-export function formatSweepSummary(result: SweepResult): string {
-  const { stats } = result;
-  const severities = SEVERITIES.filter((severity) => stats.findings.bySeverity[severity] > 0)
-    .map((severity) => `${stats.findings.bySeverity[severity]} ${severity}`)
-    .join(', ');
-  const lines = [
-    `Sweep ${result.status}: ${stats.clusters} clusters in ${stats.subscriptions.succeeded}/${stats.subscriptions.total} subscriptions, ${stats.locations.total} locations, ${(stats.durationMs / 1000).toFixed(1)} s`,
-    `Findings: ${stats.findings.total}${severities ? ` (${severities})` : ''}`,
-  ];
-  if (stats.policy.percent !== undefined) {
-    lines.push(`Azure Policy compliance: ${stats.policy.percent}% (${stats.policy.compliant} compliant, ${stats.policy.nonCompliant} non-compliant states)`);
-  }
-  if (stats.logs) {
-    lines.push(`Log detections: ${stats.logs.queries} queries in ${stats.logs.workspaces} workspaces${stats.logs.failedWorkspaces > 0 ? `, ${stats.logs.failedWorkspaces} failed` : ''}`);
-  }
-  if (stats.store) {
-    lines.push(`Store: ${stats.store.opened} opened, ${stats.store.reopened} reopened, ${stats.store.updated} still open, ${stats.store.resolved} resolved`);
-  }
-  if (stats.alerts) {
-    lines.push(`Alerts: ${stats.alerts.messages} messages queued for ${stats.alerts.alerts} changes (${stats.alerts.silenced} silenced, ${stats.alerts.inhibited} held back during upgrades)`);
-  }
-  for (const error of result.errors) lines.push(`! ${error.scope} ${error.target}: ${error.message}`);
-  return lines.join('\n');
 }

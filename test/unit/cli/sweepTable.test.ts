@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
+import { formatSweepTable } from '../../../lib/cli/sweepTable.js';
 import { evaluateCluster } from '../../../lib/posture/evaluateCluster.js';
-import { formatSweepTable } from '../../../lib/report/sweepTable.js';
 import type { SweepResult } from '../../../lib/sweep/sweepResult.js';
 import { compliantCluster } from '../../harness/clusters.js';
 

@@ -1,8 +1,8 @@
 /** An Event Grid delivery as the functions receive it: handled, logged with its id and type. */
-import { getStoredRuntime } from '../runtime.js';
-import type { FunctionLogger } from '../sweep/scheduledSweep.js';
-import { describeRawEvent } from './eventEnvelope.js';
-import { type EventFamily, type EventOutcome, handleEvent } from './handleEvent.js';
+import { describeRawEvent } from '../events/eventEnvelope.js';
+import { type EventFamily, type EventOutcome, handleEvent } from '../events/handleEvent.js';
+import { getStoredRuntime } from './runtime.js';
+import type { FunctionLogger } from './scheduledSweep.js';
 
 export async function processDeliveredEvent(raw: unknown, family: EventFamily, log: FunctionLogger): Promise<EventOutcome> {
   const { clients } = await getStoredRuntime();

@@ -1,7 +1,7 @@
 /** Glue between an HTTP invocation and the retry endpoint: the worker's clients and the durable client. */
-import { getStoredRuntime } from '../runtime.js';
-import { handleRetryRequest } from './retryApi.js';
-import type { DurableClientLike, RolloutApiRequest, RolloutApiResponse } from './rolloutsApi.js';
+import { handleRetryRequest } from '../upgrades/retryApi.js';
+import type { DurableClientLike, RolloutApiRequest, RolloutApiResponse } from '../upgrades/rolloutsApi.js';
+import { getStoredRuntime } from './runtime.js';
 
 export async function serveRetryRequest(request: RolloutApiRequest, client: DurableClientLike): Promise<RolloutApiResponse> {
   const { clients } = await getStoredRuntime();

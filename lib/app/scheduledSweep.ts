@@ -2,12 +2,12 @@
  * The sweep as the `fleetSweep` timer runs it: the worker's shared clients, findings and sweep
  * records in Azure Tables, a summary and every degraded part logged.
  */
-import { sweepDependencies } from '../azure/clients.js';
 import { FleetGuardError } from '../errors.js';
-import { formatSweepSummary } from '../report/sweepTable.js';
-import { getStoredRuntime } from '../runtime.js';
-import { runSweep } from './runSweep.js';
-import type { SweepResult } from './sweepResult.js';
+import { runSweep } from '../sweep/runSweep.js';
+import type { SweepResult } from '../sweep/sweepResult.js';
+import { formatSweepSummary } from '../sweep/sweepSummary.js';
+import { sweepDependencies } from './clients.js';
+import { getStoredRuntime } from './runtime.js';
 
 /** The slice of the Functions `InvocationContext` this needs, so it stays host-agnostic. */
 export interface FunctionLogger {

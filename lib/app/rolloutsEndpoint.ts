@@ -1,7 +1,7 @@
 /** Glue between an HTTP invocation and the rollouts API: the worker's clients and the durable client. */
-import { getStoredRuntime } from '../runtime.js';
-import { planFromFleet } from './fleetPlanner.js';
-import { type DurableClientLike, handleRolloutRequest, type RolloutApiRequest, type RolloutApiResponse } from './rolloutsApi.js';
+import { planFromFleet } from '../upgrades/fleetPlanner.js';
+import { type DurableClientLike, handleRolloutRequest, type RolloutApiRequest, type RolloutApiResponse } from '../upgrades/rolloutsApi.js';
+import { getStoredRuntime } from './runtime.js';
 
 export async function serveRolloutRequest(operation: Parameters<typeof handleRolloutRequest>[0], request: RolloutApiRequest, client: DurableClientLike): Promise<RolloutApiResponse> {
   const { config, clients } = await getStoredRuntime();

@@ -2,8 +2,8 @@
  * The app's long-lived parts, built once per Functions worker from the configuration: every
  * function shares the same SDK clients (and their connection pools).
  */
-import { type AzureClients, createAzureClients } from './azure/clients.js';
-import { type FleetGuardConfig, forgetConfigForLocalHost, getConfig, requireStorage } from './config.js';
+import { type FleetGuardConfig, forgetConfigForLocalHost, getConfig, requireStorage } from '../config.js';
+import { type AzureClients, createAzureClients } from './clients.js';
 
 export interface AppRuntime {
   config: FleetGuardConfig;

@@ -1,0 +1,25 @@
+/**
+ * What the CLI's local modes (`sweep --demo`, `sweep --snapshot`, `rollout`, `report --demo`) need
+ * from the local tooling. main.ts loads the implementation (localModesTooling.ts) with `import()`
+ * in those modes only; the commands receive it, so no runtime module imports the tooling.
+ */
+import type { FleetGuardConfig } from '../config.js';
+import type { FleetReportModel } from '../report/fleetReport.js';
+import type { RolloutOutcome } from '../upgrades/orchestrators.js';
+import type { RolloutRequest } from '../upgrades/plan.js';
+import type { Rehearsal, RehearsalKinds } from '../upgrades/rehearsal.js';
+import type { CommandOutput } from './sweepCommand.js';
+
+export interface LocalModes {
+  /** `fleetguard sweep --demo`: the whole pipeline on the sample fleet; the exit status. */
+  runDemo(output: CommandOutput): Promise<number>;
+  /** `fleetguard report --demo`: the sample fleet after a halted rehearsal and two sweeps. */
+  demoReportModel(): Promise<FleetReportModel>;
+  /** The simulator serving the snapshot folder (validated whole first, a bad one is `badInput`); the caller closes it. */
+  startSnapshot(snapshotPath: string): Promise<{ config: FleetGuardConfig; close(): Promise<void> }>;
+  /** Rehearses the rollout on the snapshot folder; the caller closes `local`. */
+  rehearse(snapshotPath: string, options: { request: RolloutRequest; injectAnomaly: string[]; injectFailure: string[] }, env: Record<string, string | undefined>): Promise<Pick<Rehearsal<RehearsalKinds>, 'stats' | 'local'> & { outcome: RolloutOutcome }>;
+}
+
+/** Loads the local tooling (on demand: the other commands never load the simulator). */
+export type LoadLocalModes = () => Promise<LocalModes>;

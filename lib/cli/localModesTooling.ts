@@ -1,0 +1,36 @@
+/** The CLI's local modes on the local tooling (see localModes.ts): loaded by main.ts only for them. */
+import { createAzureClients, sweepDependencies } from '../app/clients.js';
+import { rehearseRollout } from '../local/rehearsal.js';
+import { gatherReportData } from '../report/reportData.js';
+import { startLocalAzure } from '../simulator/localAzure.js';
+import { loadSnapshot } from '../simulator/snapshot.js';
+import { runSweep } from '../sweep/runSweep.js';
+import { runDemo } from './demo.js';
+import { DEMO_WEB_DEV, rehearseDemoRollout } from './demoRollout.js';
+import type { LocalModes } from './localModes.js';
+
+export const LOCAL_MODES: LocalModes = {
+  runDemo,
+  async demoReportModel() {
+    const rehearsal = await rehearseDemoRollout();
+    try {
+      const clients = createAzureClients(rehearsal.local.config);
+      const deps = sweepDependencies(clients);
+      await runSweep(deps, { subscriptions: [], concurrency: 8, trigger: 'demo' });
+      rehearsal.local.simulator.fleet.updateClusterProperties(DEMO_WEB_DEV, (properties) => {
+        properties['disableLocalAccounts'] = true;
+      });
+      await runSweep(deps, { subscriptions: [], concurrency: 8, trigger: 'demo' });
+      return await gatherReportData(clients, new Date());
+    } finally {
+      await rehearsal.local.close();
+    }
+  },
+  async startSnapshot(snapshotPath) {
+    // Validate the whole snapshot before anything starts: a bad file is one clear error.
+    const snapshot = loadSnapshot(snapshotPath);
+    const local = await startLocalAzure({ snapshot });
+    return { config: local.config, close: () => local.close() };
+  },
+  rehearse: (snapshotPath, options, env) => rehearseRollout({ snapshot: loadSnapshot(snapshotPath), ...options }, env),
+};
