@@ -136,7 +136,7 @@ function toOutboxEntry(entity: Record<string, unknown> & { etag: string }): Outb
     etag: entity.etag,
     receiver: text(entity['receiver']),
     route: text(entity['route']),
-    kind: text(entity['kind']) as OutboxEntry['kind'],
+    kind: text(entity['kind']),
     body: text(entity['body']),
     status: text(entity['status']) as OutboxStatus,
     attempts: typeof entity['attempts'] === 'number' ? entity['attempts'] : 0,

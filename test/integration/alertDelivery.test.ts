@@ -211,7 +211,7 @@ describe('alert delivery through the outbox to the local sink', () => {
     const start = sink.deliveries.length;
     await drainOutbox(store, config, httpsPost, drainOptions(clock));
     const hook = sink.deliveries.slice(start).find((delivery) => delivery.kind === 'webhook');
-    const { verifyWebhookSignature } = await import('../../lib/alerts/notifiers/webhook.js');
+    const { verifyWebhookSignature } = await import('../../lib/alerts/vendors/webhook/render.js');
     expect(verifyWebhookSignature(SECRETS.HOOK_KEY, { timestamp: hook?.headers['x-fleetguard-timestamp'], signature: hook?.headers['x-fleetguard-signature'] }, hook?.rawBody ?? '', Math.floor(Date.now() / 1000))).toBe(true);
   });
 });

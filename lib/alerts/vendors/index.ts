@@ -1,0 +1,43 @@
+/**
+ * The alert vendors, in one list: the routing document's receiver types, the renderers, the drain
+ * and the local sink all come from here. Adding a vendor is one folder (`./<name>/index.ts`
+ * exporting an `AlertVendor`) and one line below.
+ */
+import { pagerduty } from './pagerduty/index.js';
+import { slack } from './slack/index.js';
+import { teams } from './teams/index.js';
+import type { AlertVendor, VendorReceiver } from './vendor.js';
+import { webhook } from './webhook/index.js';
+
+export const VENDORS = [
+  slack,
+  teams,
+  pagerduty,
+  webhook,
+] as const;
+
+type Registered = (typeof VENDORS)[number];
+
+/** Every vendor's receiver type, discriminated by `type`. */
+export type AlertReceiver = ReturnType<Registered['receiver']>;
+
+export type VendorName = Registered['name'];
+
+/** A vendor with its types erased, as the pipeline handles any of them. */
+export type AnyVendor = AlertVendor<string, { name: string; type: string }, VendorReceiver>;
+
+const BY_NAME: ReadonlyMap<string, AnyVendor> = new Map(VENDORS.map((vendor) => [vendor.name, vendor as AnyVendor]));
+
+export const VENDOR_NAMES = VENDORS.map((vendor) => vendor.name) as [VendorName, ...VendorName[]];
+
+/** The registered vendor of this name (a receiver's `type`, an outbox message's `kind`), if any. */
+export function findVendor(name: string): AnyVendor | undefined {
+  return BY_NAME.get(name);
+}
+
+/** The vendor of a receiver the routing document accepted: always registered. */
+export function vendorOf(receiver: { type: string }): AnyVendor {
+  const vendor = BY_NAME.get(receiver.type);
+  if (vendor === undefined) throw new Error(`no alert vendor '${receiver.type}' is registered`);
+  return vendor;
+}
