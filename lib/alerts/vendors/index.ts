@@ -1,22 +1,14 @@
 /**
- * The alert vendors, in one list: the routing document's receiver types, the renderers, the drain
- * and the local sink all come from here. Adding a vendor is one folder (`./<name>/index.ts`
- * exporting an `AlertVendor`) and one line below.
+ * The alert vendors: the routing document's receiver types, the renderers, the drain and the
+ * local sink all come from here. The list itself is `./registered.ts`, one line per vendor.
  */
-import { pagerduty } from './pagerduty/index.js';
-import { slack } from './slack/index.js';
-import { teams } from './teams/index.js';
+import * as registered from './registered.js';
 import type { AlertVendor, VendorReceiver } from './vendor.js';
-import { webhook } from './webhook/index.js';
 
-export const VENDORS = [
-  slack,
-  teams,
-  pagerduty,
-  webhook,
-] as const;
+type Registered = (typeof registered)[keyof typeof registered];
 
-type Registered = (typeof VENDORS)[number];
+/** Every registered vendor, by name. */
+export const VENDORS: readonly Registered[] = Object.values(registered);
 
 /** Every vendor's receiver type, discriminated by `type`. */
 export type AlertReceiver = ReturnType<Registered['receiver']>;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { findVendor, VENDOR_NAMES, VENDORS } from '../../../lib/alerts/vendors/index.js';
+import { slack } from '../../../lib/alerts/vendors/slack/index.js';
 import type { AlertVendor } from '../../../lib/alerts/vendors/vendor.js';
 
 describe('alert vendor registry', () => {
@@ -11,7 +12,6 @@ describe('alert vendor registry', () => {
   });
 
   it('a vendor that does not declare its delivery guarantee does not compile', () => {
-    const [slack] = VENDORS;
     const { deliveryGuarantee, ...undeclared } = slack;
     // @ts-expect-error -- `deliveryGuarantee` is required: the drain's at-most-once / at-least-once choice comes from it.
     const vendor: AlertVendor<'slack', { name: string; type: 'slack'; webhookUrlSetting: string }, ReturnType<typeof slack.receiver>> = undeclared;
