@@ -70,7 +70,7 @@ export interface RunningSink {
   url: string;
   caPem: string;
   deliveries: Delivery[];
-  /** By kind (`slack`, `pagerduty`, `teams`, `webhook`). */
+  /** By kind: the vendor's registered name (`slack`, `pagerduty`, `opsgenie`, ...). */
   tallies: Map<string, SinkTally>;
   /** PagerDuty's keys (`incidents.get('pagerduty')`), by `dedup_key`, in the order keys first arrived. */
   pagerDuty: Map<string, PagerDutyKeyState>;

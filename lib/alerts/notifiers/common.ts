@@ -1,10 +1,7 @@
+/** Helpers every vendor's renderer shares (`lib/alerts/vendors/<name>/`); no vendor is named here. */
 import { SEVERITIES, type Severity } from '../../model/finding.js';
 import type { Alert, PlannedNotification } from '../alert.js';
 import type { MessageShare } from './budget.js';
-
-/**
- * Helpers every vendor's renderer shares (`lib/alerts/vendors/<name>/`); no vendor is named here.
- */
 
 /** What the outbox stores and the drain sends (with secrets added at send time). */
 export interface RenderedMessage {
