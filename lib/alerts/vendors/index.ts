@@ -2,6 +2,8 @@
  * The alert vendors: the routing document's receiver types, the renderers, the drain and the
  * local sink all come from here. The list itself is `./registered.ts`, one line per vendor.
  */
+import type { PlannedNotification } from '../alert.js';
+import type { RenderedMessage } from '../notifiers/common.js';
 import * as registered from './registered.js';
 import type { AlertVendor, VendorReceiver } from './vendor.js';
 
@@ -32,4 +34,9 @@ export function vendorOf(receiver: { type: string }): AnyVendor {
   const vendor = BY_NAME.get(receiver.type);
   if (vendor === undefined) throw new Error(`no alert vendor '${receiver.type}' is registered`);
   return vendor;
+}
+
+/** The messages one planned notification becomes for its receiver's vendor. */
+export function renderNotification(notification: PlannedNotification, receiver: { type: string }): RenderedMessage[] {
+  return vendorOf(receiver).render(notification);
 }
