@@ -9,8 +9,8 @@ import type { LifecycleChange } from '../findings/lifecycle.js';
 import type { Alert, PlannedNotification } from './alert.js';
 import type { AlertingConfig } from './alertingConfig.js';
 import type { AlertStore, NewOutboxMessage } from './alertStore.js';
-import { renderNotification } from './notifiers/render.js';
 import { planNotifications } from './planner.js';
+import { renderNotification } from './vendors/index.js';
 
 export interface EnqueueResult {
   alerts: number;

@@ -10,9 +10,11 @@ import { FleetGuardError } from '../errors.js';
 import { SEVERITIES, type Severity } from '../model/finding.js';
 import { Secret } from '../secret.js';
 import { destinationProblem } from './destinations.js';
+import { type AlertReceiver, VENDOR_NAMES, vendorOf } from './vendors/index.js';
+
+export type { AlertReceiver } from './vendors/index.js';
 
 const DURATION = /^(\d+)(s|m|h|d)$/;
-const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function parseDuration(text: string): number {
   const match = DURATION.exec(text.trim());
@@ -22,14 +24,19 @@ export function parseDuration(text: string): number {
 }
 
 const duration = z.string().refine((value) => DURATION.test(value.trim()), 'must be a duration such as 30m, 4h or 1d').transform(parseDuration);
-const settingName = z.string().regex(SETTING_NAME, 'must be the name of an app setting');
 
-const receiverSchema = z.discriminatedUnion('type', [
-  z.object({ name: z.string().min(1), type: z.literal('slack'), webhookUrlSetting: settingName }).strict(),
-  z.object({ name: z.string().min(1), type: z.literal('teams'), webhookUrlSetting: settingName }).strict(),
-  z.object({ name: z.string().min(1), type: z.literal('pagerduty'), routingKeySetting: settingName }).strict(),
-  z.object({ name: z.string().min(1), type: z.literal('webhook'), urlSetting: settingName, hmacKeySetting: settingName }).strict(),
-]);
+/**
+ * A receiver entry: `type` names a registered vendor, whose own schema checks the rest. Issues
+ * keep their path under the entry (`receivers.2.routingKeySetting`).
+ */
+const receiverSchema = z
+  .looseObject({ name: z.string().min(1), type: z.enum(VENDOR_NAMES) })
+  .transform((entry, context) => {
+    const parsed = vendorOf(entry).schema.safeParse(entry);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+    return z.NEVER;
+  });
 
 const matchSchema = z
   .object({
@@ -68,12 +75,6 @@ const documentSchema = z
 
 export type AlertMatch = z.output<typeof matchSchema>;
 export type AlertRoute = z.output<typeof routeSchema>;
-type ReceiverDocument = z.output<typeof receiverSchema>;
-
-export type AlertReceiver =
-  | { name: string; type: 'slack' | 'teams'; url: Secret }
-  | { name: string; type: 'pagerduty'; routingKey: Secret }
-  | { name: string; type: 'webhook'; url: Secret; hmacKey: Secret };
 
 export interface AlertingConfig {
   routes: AlertRoute[];
@@ -97,32 +98,24 @@ export function parseAlertingDocument(text: string, source: string, env: Record<
   if (!parsed.success) throw new FleetGuardError('config', `Invalid settings:\n  - ${describeIssues(source, parsed.error)}`);
   const problems: string[] = [];
   const receivers = new Map<string, AlertReceiver>();
-  const secret = (receiver: ReceiverDocument, setting: string): Secret => {
-    const value = env[setting];
-    if (value === undefined || value.trim() === '') problems.push(`${source}: receiver ${receiver.name}: app setting ${setting} is not set`);
-    return new Secret((value ?? '').trim());
-  };
-  for (const receiver of parsed.data.receivers) {
-    if (receivers.has(receiver.name)) problems.push(`${source}: receiver ${receiver.name} is defined twice`);
-    switch (receiver.type) {
-      case 'slack':
-      case 'teams':
-        receivers.set(receiver.name, { name: receiver.name, type: receiver.type, url: secret(receiver, receiver.webhookUrlSetting) });
-        break;
-      case 'pagerduty':
-        receivers.set(receiver.name, { name: receiver.name, type: 'pagerduty', routingKey: secret(receiver, receiver.routingKeySetting) });
-        break;
-      case 'webhook':
-        receivers.set(receiver.name, { name: receiver.name, type: 'webhook', url: secret(receiver, receiver.urlSetting), hmacKey: secret(receiver, receiver.hmacKeySetting) });
-        break;
-    }
-  }
-  for (const [name, receiver] of receivers) {
-    if (receiver.type === 'pagerduty' || receiver.url.reveal() === '') continue;
-    const problem = destinationProblem(receiver.type, receiver.url.reveal(), parsed.data.webhookAllowedHosts);
-    const document = parsed.data.receivers.find((entry) => entry.name === name);
-    const setting = document === undefined ? '?' : 'webhookUrlSetting' in document ? document.webhookUrlSetting : 'urlSetting' in document ? document.urlSetting : '?';
-    if (problem !== undefined) problems.push(`${source}: receiver ${name}: the URL in app setting ${setting} ${problem}`);
+  const context = { webhookAllowedHosts: parsed.data.webhookAllowedHosts };
+  for (const entry of parsed.data.receivers) {
+    if (receivers.has(entry.name)) problems.push(`${source}: receiver ${entry.name} is defined twice`);
+    const vendor = vendorOf(entry);
+    const secret = (setting: string): Secret => {
+      const value = env[setting];
+      if (value === undefined || value.trim() === '') problems.push(`${source}: receiver ${entry.name}: app setting ${setting} is not set`);
+      return new Secret((value ?? '').trim());
+    };
+    const receiver = vendor.receiver(entry, secret);
+    receivers.set(entry.name, receiver as AlertReceiver);
+    const rule = vendor.destination;
+    if (rule.kind !== 'configuredUrl') continue;
+    const url = rule.url(receiver).reveal();
+    if (url === '') continue;
+    const allowed = rule.allowedHosts(context);
+    const problem = destinationProblem(url, allowed, rule.hostNotAllowed(allowed));
+    if (problem !== undefined) problems.push(`${source}: receiver ${entry.name}: the URL in app setting ${rule.setting(entry)} ${problem}`);
   }
   const routeNames = new Set<string>();
   for (const route of parsed.data.routes) {

@@ -1,16 +1,8 @@
 /**
- * Where notifications may go. Webhook URLs are secrets, so problems name the receiver and the rule
- * that failed, never the URL.
+ * The destination check every vendor with a configured URL shares (each vendor module declares its
+ * allowed hosts). Webhook URLs are secrets, so problems name the rule that failed, never the URL.
  */
 import { literalHostReason } from './outboundAddress.js';
-
-const VENDOR_HOSTS: Record<'slack' | 'teams', readonly string[]> = {
-  slack: ['hooks.slack.com', 'hooks.slack-gov.com'],
-  // Teams Workflows (Power Automate) webhooks; `*.webhook.office.com` are the retiring connectors.
-  teams: ['*.logic.azure.com', '*.environment.api.powerplatform.com', '*.webhook.office.com'],
-};
-
-export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
 
 export function hostMatches(host: string, pattern: string): boolean {
   const lower = host.toLowerCase();
@@ -18,8 +10,12 @@ export function hostMatches(host: string, pattern: string): boolean {
   return wanted.startsWith('*.') ? lower.endsWith(wanted.slice(1)) && lower.length > wanted.length - 1 : lower === wanted;
 }
 
-/** Undefined when the URL may be used for this receiver type; otherwise why not. */
-export function destinationProblem(type: 'slack' | 'teams' | 'webhook', url: string, webhookAllowedHosts: readonly string[]): string | undefined {
+/**
+ * Undefined when `url` may be used: https, no credentials, not a non-public IP literal, a host in
+ * `allowedHosts` (exact names or `*.example.com`). Otherwise why not; `hostNotAllowed` is the
+ * vendor's wording for a host outside its list.
+ */
+export function destinationProblem(url: string, allowedHosts: readonly string[], hostNotAllowed: string): string | undefined {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -30,9 +26,6 @@ export function destinationProblem(type: 'slack' | 'teams' | 'webhook', url: str
   if (parsed.username !== '' || parsed.password !== '') return 'must not carry credentials in the URL';
   const literalReason = literalHostReason(parsed.hostname);
   if (literalReason !== undefined) return `host ${literalReason}`;
-  const allowed = type === 'webhook' ? webhookAllowedHosts : VENDOR_HOSTS[type];
-  if (!allowed.some((pattern) => hostMatches(parsed.hostname, pattern))) {
-    return type === 'webhook' ? 'host is not in webhookAllowedHosts' : `host is not one of ${allowed.join(', ')}`;
-  }
+  if (!allowedHosts.some((pattern) => hostMatches(parsed.hostname, pattern))) return hostNotAllowed;
   return undefined;
 }

@@ -4,26 +4,28 @@
  * claim) and its result after it, with ETag-conditional writes so two drains never send the same
  * claimed message.
  *
- * Delivery guarantee, exactly:
- * - PagerDuty and generic webhooks: at least once. If a drain dies between sending and recording,
- *   the next drain (after the claim's lease) sends again; PagerDuty de-duplicates by `dedup_key`,
- *   webhook receivers by `X-FleetGuard-Delivery`.
- * - Slack and Teams have no idempotency key: at most once inside that window. A message whose
- *   attempt was claimed but never recorded is marked `uncertain` and not resent (it was most likely
- *   sent; resending would post it twice). Outside that window (failures the drain saw), delivery is
- *   retried until it succeeds or `maxAttempts` is reached.
- * - 429, 5xx and no answer are retried with exponential back-off and jitter, never sooner than the
- *   receiver's Retry-After; other 4xx are permanent and recorded with the response.
+ * Delivery guarantee, exactly, as each vendor declares it (`deliveryGuarantee` in
+ * `vendors/<name>/index.ts`):
+ * - at least once (PagerDuty, Opsgenie, generic webhooks): if a drain dies between sending and
+ *   recording, the next drain (after the claim's lease) sends again; the vendor de-duplicates
+ *   (PagerDuty by `dedup_key`, Opsgenie by `alias`, webhook receivers by `X-FleetGuard-Delivery`).
+ * - at most once (Slack, Teams: no idempotency key) inside that window. A message whose attempt
+ *   was claimed but never recorded is marked `uncertain` and not resent (it was most likely sent;
+ *   resending would post it twice). Outside that window (failures the drain saw), delivery is
+ *   retried until it succeeds or `maxAttempts` is reached, then recorded as failed.
+ * - What is retried is the vendor's `retry` classification (429 and 5xx for every vendor today)
+ *   and no answer, with exponential back-off and jitter, never sooner than the receiver's
+ *   Retry-After; other statuses are permanent and recorded with the response.
  */
 import pLimit from 'p-limit';
 
-import { describeError, isRetryableReason, reasonFromStatus } from '../errors.js';
-import { scrubSecrets, type Secret } from '../secret.js';
+import { describeError } from '../errors.js';
+import { scrubSecrets } from '../secret.js';
 import type { AlertingConfig, AlertReceiver } from './alertingConfig.js';
 import type { AlertStore, OutboxEntry } from './alertStore.js';
-import { PAGERDUTY_EVENTS_URL } from './destinations.js';
-import { webhookSignature } from './notifiers/webhook.js';
 import type { HttpAnswer, HttpPost } from './transport.js';
+import { type AnyVendor, vendorOf } from './vendors/index.js';
+import type { OutgoingRequest } from './vendors/vendor.js';
 
 export interface DrainOptions {
   now: () => Date;
@@ -60,46 +62,16 @@ export interface DrainResult {
   errors: string[];
 }
 
-interface OutgoingRequest {
-  url: string;
-  body: string;
-  headers: Record<string, string>;
-}
-
-function secretsOf(receiver: AlertReceiver): Secret[] {
-  switch (receiver.type) {
-    case 'pagerduty':
-      return [receiver.routingKey];
-    case 'webhook':
-      return [receiver.url, receiver.hmacKey];
-    default:
-      return [receiver.url];
-  }
-}
-
-function buildRequest(entry: OutboxEntry, receiver: AlertReceiver, options: DrainOptions): OutgoingRequest {
-  let url: string;
-  let body = entry.body;
-  const headers: Record<string, string> = {};
-  switch (receiver.type) {
-    case 'pagerduty':
-      url = PAGERDUTY_EVENTS_URL;
-      body = JSON.stringify({ ...(JSON.parse(entry.body) as Record<string, unknown>), routing_key: receiver.routingKey.reveal() });
-      break;
-    case 'webhook': {
-      url = receiver.url.reveal();
-      const timestamp = Math.floor(options.now().getTime() / 1000);
-      headers['x-fleetguard-delivery'] = entry.deliveryId;
-      headers['x-fleetguard-timestamp'] = String(timestamp);
-      headers['x-fleetguard-signature'] = webhookSignature(receiver.hmacKey.reveal(), timestamp, body);
-      break;
-    }
-    default:
-      url = receiver.url.reveal();
-  }
-  // The sink path names the kind and receiver, never the secret URL path.
-  if (options.endpointOverride !== undefined) url = `${options.endpointOverride}/${receiver.type}/${encodeURIComponent(receiver.name)}`;
-  return { url, body, headers };
+/**
+ * The vendor's request for an entry. With an endpoint override (the local sink) the path names the
+ * vendor and receiver, never a secret URL's path; a vendor endpoint's own path is kept after it.
+ */
+function buildRequest(entry: OutboxEntry, vendor: AnyVendor, receiver: AlertReceiver, options: DrainOptions): OutgoingRequest {
+  const request = vendor.request({ body: entry.body, deliveryId: entry.deliveryId }, receiver, options.now());
+  if (options.endpointOverride === undefined) return request;
+  const real = new URL(request.url);
+  const kept = vendor.destination.kind === 'vendorEndpoint' ? `${real.pathname}${real.search}` : '';
+  return { ...request, url: `${options.endpointOverride}/${vendor.name}/${encodeURIComponent(receiver.name)}${kept}` };
 }
 
 function backoffMs(attempts: number, answer: HttpAnswer, options: DrainOptions): number {
@@ -109,7 +81,8 @@ function backoffMs(attempts: number, answer: HttpAnswer, options: DrainOptions):
 }
 
 async function drainReceiver(store: AlertStore, receiver: AlertReceiver, post: HttpPost, options: DrainOptions, result: DrainResult): Promise<void> {
-  const atLeastOnce = receiver.type === 'pagerduty' || receiver.type === 'webhook';
+  const vendor = vendorOf(receiver);
+  const atLeastOnce = vendor.deliveryGuarantee === 'at-least-once';
   for await (const entry of store.activeEntries(receiver.name)) {
     const now = options.now();
     let interrupted = false;
@@ -128,20 +101,20 @@ async function drainReceiver(store: AlertStore, receiver: AlertReceiver, post: H
     const claimed = await store.update(entry, { status: 'sending', attempts: entry.attempts + 1, attemptStartedAt: now.toISOString() });
     if (claimed === undefined) return;
     if (interrupted) result.resent += 1;
-    const request = buildRequest(claimed, receiver, options);
+    const request = buildRequest(claimed, vendor, receiver, options);
     const answer = await post(request.url, request.body, { headers: request.headers, timeoutMs: options.timeoutMs,
       ...(options.caPem === undefined ? {} : { ca: options.caPem }),
       // The local sink listens on loopback; every real destination must be a public address.
       ...(options.endpointOverride === undefined ? {} : { allowPrivateAddresses: true }),
     });
     const finished = options.now().toISOString();
-    const response = scrubSecrets(answer.error ?? answer.body, secretsOf(receiver)).slice(0, 1000);
+    const response = scrubSecrets(answer.error ?? answer.body, vendor.secrets(receiver)).slice(0, 1000);
     if (answer.status >= 200 && answer.status < 300) {
       await store.update(claimed, { status: 'sent', sentAt: finished, lastStatus: answer.status, lastError: '' });
       result.sent += 1;
       continue;
     }
-    const retryable = answer.refusedDestination !== true && (answer.status === 0 || isRetryableReason(reasonFromStatus(answer.status)));
+    const retryable = answer.refusedDestination !== true && (answer.status === 0 || vendor.retry(answer.status) === 'retry');
     if (!retryable || claimed.attempts >= options.maxAttempts) {
       await store.update(claimed, { status: 'failed', lastStatus: answer.status, lastError: `${retryable ? `gave up after ${claimed.attempts} attempts: ` : 'permanent: '}${response}` });
       result.failed += 1;

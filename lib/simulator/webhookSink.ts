@@ -1,15 +1,20 @@
 /**
- * A local stand-in for Slack, PagerDuty, Teams and webhook receivers: an HTTPS server on loopback
- * (same certificate as the simulator) that records every delivery and answers like the vendor, or
- * fails as told (status, Retry-After, latency, a reset connection) to exercise retries. It also
- * keeps what a receiver would see over time: counts, sizes, repeated deliveries and, as PagerDuty
- * does, one alert per `dedup_key` (a trigger for an open key is merged, not a new incident).
+ * A local stand-in for every registered alert vendor (lib/alerts/vendors/index.ts): an HTTPS server
+ * on loopback (same certificate as the simulator) at `/{vendor}/{receiver}[/vendor path]` that
+ * records every delivery and answers as the vendor module's `service` says the vendor does (its
+ * documented limits, refusals and success answer), or fails as told (status, Retry-After, latency,
+ * a reset connection) to exercise retries. It also keeps what a receiver would see over time:
+ * counts, sizes, repeated deliveries and, for vendors that keep incidents, one incident per key
+ * (PagerDuty's `dedup_key`, Opsgenie's `alias`: a trigger for an open key is merged, not a new one).
+ * A vendor is picked up from the registry: adding one needs no change here.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { findVendor } from '../alerts/vendors/index.js';
+import type { ServiceAnswer, ServiceRequest } from '../alerts/vendors/vendor.js';
 import { loopbackCertificate } from './certificate.js';
 
 export interface Delivery {
@@ -39,14 +44,19 @@ export interface SinkTally {
   repeats: number;
 }
 
-/** PagerDuty's view of one dedup key: how many events it got and how many incidents it opened. */
-export interface PagerDutyKeyState {
+/** A vendor's view of one incident key: how many events it got and how many incidents it opened. */
+export interface IncidentKeyState {
   open: boolean;
+  /** Requests that open the key (PagerDuty triggers, Opsgenie creates). */
   triggers: number;
+  /** Requests that close it (PagerDuty resolves, Opsgenie closes). */
   resolves: number;
   /** Triggers that found the key not open: each opens an incident. More than one is a page twice. */
   incidents: number;
 }
+
+/** PagerDuty's view of one dedup key. */
+export type PagerDutyKeyState = IncidentKeyState;
 
 export interface WebhookSinkOptions {
   /**
@@ -60,10 +70,12 @@ export interface RunningSink {
   url: string;
   caPem: string;
   deliveries: Delivery[];
-  /** By kind (`slack`, `pagerduty`, `teams`, `webhook`). */
+  /** By kind: the vendor's registered name (`slack`, `pagerduty`, `opsgenie`, ...). */
   tallies: Map<string, SinkTally>;
-  /** By `dedup_key`, in the order keys first arrived. */
+  /** PagerDuty's keys (`incidents.get('pagerduty')`), by `dedup_key`, in the order keys first arrived. */
   pagerDuty: Map<string, PagerDutyKeyState>;
+  /** By vendor, then by incident key, for vendors that keep incidents. */
+  incidents: Map<string, Map<string, IncidentKeyState>>;
   /** The next `times` requests for `kind` (or any, with '*') answer with `failure`. */
   failNext(kind: string, times: number, failure: SinkFailure): void;
   /**
@@ -79,66 +91,29 @@ function deliveryIdentity(kind: string, receiver: string, headers: Record<string
   return `${kind}/${receiver}/${typeof id === 'string' ? id : createHash('sha256').update(rawBody).digest('hex')}`;
 }
 
-function recordPagerDuty(states: Map<string, PagerDutyKeyState>, body: unknown): void {
-  const event = body as { event_action?: unknown; dedup_key?: unknown } | undefined;
-  if (typeof event?.dedup_key !== 'string') return;
-  const state = states.get(event.dedup_key) ?? { open: false, triggers: 0, resolves: 0, incidents: 0 };
-  if (event.event_action === 'trigger') {
+function recordIncident(states: Map<string, IncidentKeyState>, incident: { key: string; action: 'open' | 'close' }): void {
+  const state = states.get(incident.key) ?? { open: false, triggers: 0, resolves: 0, incidents: 0 };
+  if (incident.action === 'open') {
     state.triggers += 1;
     if (!state.open) state.incidents += 1;
     state.open = true;
-  } else if (event.event_action === 'resolve') {
+  } else {
     state.resolves += 1;
     state.open = false;
   }
-  states.set(event.dedup_key, state);
+  states.set(incident.key, state);
 }
 
-/**
- * Teams refuses a message over 28 KB, counted in bytes: "max allowed size is 28672 bytes"
- * (MicrosoftDocs/msteams-docs#11274) and "Request Entity Too Large" (learn.microsoft.com/connectors/teams,
- * "Known issues and limitations"). The limit applies to properties Teams derives from the card, which
- * are larger than the request, so a body over it is refused for certain. Connector webhooks answer
- * 413 (msteams-docs#1810); a Workflows trigger accepts with 202 and the post fails in the flow run, a
- * silent loss, which the sink makes loud with the 413.
- */
-export const TEAMS_MAX_MESSAGE_BYTES = 28_672;
-
-/**
- * Block Kit limits Slack enforces (docs.slack.dev/reference/block-kit/blocks: at most 50 blocks; a
- * section's text at most 3,000 characters and its fields at most 10 of 2,000; a header's text at
- * most 150). A message past them is refused with 400 and `invalid_blocks` ("Slack responds with 400
- * Bad Request if the limit is crossed", gitlab-org/release-tools!1786).
- */
-function slackBlocksWithinLimits(body: unknown): boolean {
-  const blocks = (body as { blocks?: unknown } | undefined)?.blocks;
-  if (blocks === undefined) return true;
-  if (!Array.isArray(blocks) || blocks.length > 50) return false;
-  return (blocks as Array<{ type?: unknown; text?: { text?: unknown }; fields?: unknown }>).every((block) => {
-    const text = typeof block.text?.text === 'string' ? block.text.text : '';
-    const fields = Array.isArray(block.fields) ? (block.fields as Array<{ text?: unknown }>) : [];
-    return !(block.type === 'header' && text.length > 150) && !(block.type === 'section' && text.length > 3000) && fields.length <= 10 && fields.every((field) => typeof field.text !== 'string' || field.text.length <= 2000);
-  });
-}
-
-function vendorAnswer(kind: string, body: unknown): { status: number; text: string } {
-  switch (kind) {
-    case 'slack':
-      return { status: 200, text: 'ok' };
-    case 'pagerduty':
-      return { status: 202, text: JSON.stringify({ status: 'success', message: 'Event processed', dedup_key: (body as { dedup_key?: string } | undefined)?.dedup_key }) };
-    case 'teams':
-      return { status: 202, text: '' };
-    default:
-      return { status: 200, text: '{}' };
-  }
-}
+/** An unregistered kind answers as a generic receiver would. */
+const UNKNOWN_KIND_ANSWER: ServiceAnswer = { status: 200, contentType: 'application/json', text: '{}' };
 
 export async function startWebhookSink(options: WebhookSinkOptions = {}): Promise<RunningSink> {
   const certificate = await loopbackCertificate();
   const deliveries: Delivery[] = [];
   const tallies = new Map<string, SinkTally>();
+  const incidents = new Map<string, Map<string, IncidentKeyState>>();
   const pagerDuty = new Map<string, PagerDutyKeyState>();
+  incidents.set('pagerduty', pagerDuty);
   const seen = new Set<string>();
   const failures: Array<{ kind: string; remaining: number; failure: SinkFailure }> = [];
   let unreliable: { share: number; pick: () => SinkFailure; random: () => number } | undefined;
@@ -156,7 +131,7 @@ export async function startWebhookSink(options: WebhookSinkOptions = {}): Promis
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
     incoming.on('end', () => {
       void (async () => {
-        const [, kind = '', receiver = ''] = (incoming.url ?? '').split('/');
+        const [, kind = '', receiver = '', ...rest] = (incoming.url ?? '').split('/');
         const rawBody = Buffer.concat(chunks).toString('utf8');
         const failure = nextFailure(kind);
         if (failure !== undefined) {
@@ -170,23 +145,23 @@ export async function startWebhookSink(options: WebhookSinkOptions = {}): Promis
           return;
         }
         const size = Buffer.byteLength(rawBody);
-        if (kind === 'teams' && size > TEAMS_MAX_MESSAGE_BYTES) {
-          outgoing.writeHead(413, { 'content-type': 'text/plain' });
-          outgoing.end(`Request Entity Too Large: message size ${size} bytes, whereas max allowed size is ${TEAMS_MAX_MESSAGE_BYTES} bytes`);
-          return;
-        }
         let body: unknown;
         try {
           body = JSON.parse(rawBody) as unknown;
         } catch {
-          outgoing.writeHead(400);
-          outgoing.end('invalid_payload');
+          body = undefined;
+        }
+        const vendor = findVendor(kind);
+        const request: ServiceRequest = { path: rest.length === 0 ? '' : `/${rest.join('/')}`, headers: incoming.headers, rawBody, body };
+        const refusal = vendor?.service.refusal(request);
+        if (refusal !== undefined) {
+          outgoing.writeHead(refusal.status, { 'content-type': refusal.contentType });
+          outgoing.end(refusal.text);
           return;
         }
-        if (kind === 'slack' && !slackBlocksWithinLimits(body)) {
-          outgoing.writeHead(400, { 'content-type': 'text/plain' });
-          // Slack answers the bare code; what broke the limit is not said.
-          outgoing.end('invalid_blocks');
+        if (body === undefined) {
+          outgoing.writeHead(400);
+          outgoing.end('invalid_payload');
           return;
         }
         const tally = tallies.get(kind) ?? { deliveries: 0, bytes: 0, largestBytes: 0, repeats: 0 };
@@ -197,7 +172,12 @@ export async function startWebhookSink(options: WebhookSinkOptions = {}): Promis
         if (seen.has(identity)) tally.repeats += 1;
         seen.add(identity);
         tallies.set(kind, tally);
-        if (kind === 'pagerduty') recordPagerDuty(pagerDuty, body);
+        const incident = vendor?.service.incident?.(request);
+        if (incident !== undefined) {
+          const states = incidents.get(kind) ?? new Map<string, IncidentKeyState>();
+          incidents.set(kind, states);
+          recordIncident(states, incident);
+        }
         if (options.retainDeliveries !== false) {
           deliveries.push({
             kind,
@@ -208,8 +188,8 @@ export async function startWebhookSink(options: WebhookSinkOptions = {}): Promis
             receivedAt: Date.now(),
           });
         }
-        const answer = vendorAnswer(kind, body);
-        outgoing.writeHead(answer.status, { 'content-type': 'application/json' });
+        const answer = vendor?.service.accepted(request) ?? UNKNOWN_KIND_ANSWER;
+        outgoing.writeHead(answer.status, { 'content-type': answer.contentType });
         outgoing.end(answer.text);
       })();
     });
@@ -225,6 +205,7 @@ export async function startWebhookSink(options: WebhookSinkOptions = {}): Promis
     deliveries,
     tallies,
     pagerDuty,
+    incidents,
     failNext: (kind, times, failure) => failures.push({ kind, remaining: times, failure }),
     failShare: (share, pick, random) => {
       unreliable = share > 0 ? { share, pick, random } : undefined;

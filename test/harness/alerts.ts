@@ -47,6 +47,7 @@ export const SECRETS = {
   PD_KEY: 'pdRoutingKeySecret789abcdef0123456',
   HOOK_URL: 'https://hooks.example.com/fleet?token=hookSecretToken000',
   HOOK_KEY: 'hmacSecretKeyABCDEF0123456789',
+  OG_KEY: 'ogApiKeySecret-5f0c-4e1a-9d2b-000000000000',
 };
 
 /** Every receiver type, reading the secrets above, and the webhook allow-list. */
@@ -56,6 +57,7 @@ receivers:
   - { name: slack, type: slack, webhookUrlSetting: SLACK_URL }
   - { name: teams, type: teams, webhookUrlSetting: TEAMS_URL }
   - { name: hook, type: webhook, urlSetting: HOOK_URL, hmacKeySetting: HOOK_KEY }
+  - { name: opsgenie, type: opsgenie, apiKeySetting: OG_KEY }
 webhookAllowedHosts: [hooks.example.com]
 `;
 

@@ -16,6 +16,7 @@ const ROUTES = routingDocument(`
 - { name: page, receiver: pager, match: { minSeverity: high }, continue: true }
 - { name: audit, receiver: hook, groupBy: [cluster], continue: true }
 - { name: teams, receiver: teams, match: { ruleIds: [TEAMS-ONLY] } }
+- { name: opsgenie, receiver: opsgenie, match: { ruleIds: [OPSGENIE-ONLY] } }
 - { name: digest, receiver: slack, groupBy: [cluster] }
 `);
 
@@ -63,7 +64,7 @@ async function drainUntilEmpty(store: AlertStore, clock: Clock, options: Partial
 
 describe('alert delivery through the outbox to the local sink', () => {
   const table: Array<[string, string, number, 'sent' | 'retrying' | 'failed']> = [];
-  for (const kind of ['pagerduty', 'slack', 'teams', 'webhook']) {
+  for (const kind of ['pagerduty', 'slack', 'teams', 'webhook', 'opsgenie']) {
     for (const status of [400, 401, 403, 404, 413, 429, 500, 502, 503]) {
       table.push([kind, kind === 'pagerduty' ? 'pager' : kind === 'webhook' ? 'hook' : kind, status, status === 429 || status >= 500 ? 'retrying' : 'failed']);
     }
@@ -72,7 +73,7 @@ describe('alert delivery through the outbox to the local sink', () => {
   it.each(table)('%s answering %i: %s', async (kind, receiver, status, expected) => {
     const store = await newStore();
     const clock = new Clock();
-    const change = opened(0, kind === 'teams' ? 'TEAMS-ONLY' : 'AKS-X');
+    const change = opened(0, kind === 'teams' ? 'TEAMS-ONLY' : kind === 'opsgenie' ? 'OPSGENIE-ONLY' : 'AKS-X');
     await new AlertPipeline(config, store).enqueue([change], clock.now());
     sink.failNext(kind, 1, { status, ...(status === 429 ? { retryAfterSeconds: 120 } : {}) });
     await drainOutbox(store, config, httpsPost, drainOptions(clock));
@@ -211,7 +212,47 @@ describe('alert delivery through the outbox to the local sink', () => {
     const start = sink.deliveries.length;
     await drainOutbox(store, config, httpsPost, drainOptions(clock));
     const hook = sink.deliveries.slice(start).find((delivery) => delivery.kind === 'webhook');
-    const { verifyWebhookSignature } = await import('../../lib/alerts/notifiers/webhook.js');
+    const { verifyWebhookSignature } = await import('../../lib/alerts/vendors/webhook/render.js');
     expect(verifyWebhookSignature(SECRETS.HOOK_KEY, { timestamp: hook?.headers['x-fleetguard-timestamp'], signature: hook?.headers['x-fleetguard-signature'] }, hook?.rawBody ?? '', Math.floor(Date.now() / 1000))).toBe(true);
+  });
+
+  it('Opsgenie: a finding opens one alert by alias (a resend merges into it) and its resolve closes it by alias', async () => {
+    const store = await newStore();
+    const clock = new Clock();
+    const pipeline = new AlertPipeline(config, store);
+    const change = opened(1, 'OPSGENIE-ONLY');
+    const start = sink.deliveries.length;
+    await pipeline.enqueue([change], clock.now());
+    await drainOutbox(store, config, httpsPost, drainOptions(clock));
+    clock.advance(5 * 3_600_000);
+    // Past the repeat interval the finding is notified again: same alias, no second alert.
+    await pipeline.enqueue([change], clock.now());
+    await drainOutbox(store, config, httpsPost, drainOptions(clock));
+    await pipeline.enqueue([{ kind: 'resolved', previous: change.next, next: { ...change.next, status: 'resolved', resolution: 'notObserved' } }], clock.now());
+    await drainOutbox(store, config, httpsPost, drainOptions(clock));
+    const entries = await store.allEntries('opsgenie');
+    expect(entries.map((entry) => [entry.status, entry.lastStatus])).toEqual([['sent', 202], ['sent', 202], ['sent', 202]]);
+    const delivered = sink.deliveries.slice(start).filter((delivery) => delivery.kind === 'opsgenie');
+    expect(delivered.map((delivery) => delivery.headers['authorization'])).toEqual(delivered.map(() => `GenieKey ${SECRETS.OG_KEY}`));
+    const alias = (delivered[0]?.body as { alias: string }).alias;
+    expect(alias).toBe(`aks-fleet-guard-${change.next.fingerprint}`);
+    expect(delivered[2]?.body).toEqual({ source: 'aks-fleet-guard', note: 'Resolved: OPSGENIE-ONLY on cluster-1 (notObserved)' });
+    expect(sink.incidents.get('opsgenie')?.get(alias)).toEqual({ open: false, triggers: 2, resolves: 1, incidents: 1 });
+    // The outbox never holds the key.
+    expect(JSON.stringify(entries)).not.toContain(SECRETS.OG_KEY);
+  });
+
+  it('the sink answers as Opsgenie does: 202 with a requestId, 422 past a documented limit, 401 without a GenieKey, 404 elsewhere (docs.opsgenie.com/docs/alert-api, /docs/response)', async () => {
+    const post = (path: string, body: unknown, key: string | null = 'k3y') =>
+      httpsPost(`${sink.url}/opsgenie/limits${path}`, JSON.stringify(body), { headers: key === null ? {} : { authorization: `GenieKey ${key}` }, timeoutMs: 5_000, ca: sink.caPem, allowPrivateAddresses: true });
+    const accepted = await post('/v2/alerts', { message: 'm'.repeat(130), alias: 'a' });
+    expect(accepted.status).toBe(202);
+    expect(JSON.parse(accepted.body)).toMatchObject({ result: 'Request will be processed', requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect((await post('/v2/alerts', { message: 'm'.repeat(131) })).status).toBe(422);
+    expect((await post('/v2/alerts', { message: 'm', tags: Array.from({ length: 21 }, () => 't') })).status).toBe(422);
+    expect((await post('/v2/alerts', { message: 'm', details: { d: 'x'.repeat(8_000) } })).status).toBe(422);
+    expect((await post('/v2/alerts', { message: 'm' }, null)).status).toBe(401);
+    expect((await post('/v2/alerts/a/close?identifierType=alias', { note: 'n' })).status).toBe(202);
+    expect((await post('/v2/alerts/a/close', { note: 'n' })).status).toBe(404);
   });
 });

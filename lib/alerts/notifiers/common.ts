@@ -1,11 +1,13 @@
+/** Helpers every vendor's renderer shares (`lib/alerts/vendors/<name>/`); no vendor is named here. */
 import { SEVERITIES, type Severity } from '../../model/finding.js';
 import type { Alert, PlannedNotification } from '../alert.js';
 import type { MessageShare } from './budget.js';
 
 /** What the outbox stores and the drain sends (with secrets added at send time). */
 export interface RenderedMessage {
-  kind: 'slack' | 'teams' | 'pagerduty' | 'webhook';
-  /** The request body, without secrets. */
+  /** The vendor's name in the registry (`lib/alerts/vendors/index.ts`). */
+  kind: string;
+  /** What the vendor's request builder sends, without secrets (the request body for most vendors). */
   body: Record<string, unknown>;
   alertCount: number;
   /** One line for logs and listings. */

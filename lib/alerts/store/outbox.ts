@@ -63,7 +63,7 @@ const outboxEntity = z.object({
   etag: textOrEmpty,
   receiver: textOrEmpty,
   route: textOrEmpty,
-  kind: textOrEmpty.transform((kind) => kind as RenderedMessage['kind']),
+  kind: textOrEmpty.transform((kind) => kind),
   body: textOrEmpty,
   status: textOrEmpty.transform((status) => status as OutboxStatus),
   attempts: numberOr(0),

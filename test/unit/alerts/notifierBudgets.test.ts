@@ -18,8 +18,8 @@ import { describe, expect, it } from 'vitest';
 import type { Alert, PlannedNotification } from '../../../lib/alerts/alert.js';
 import { type AlertReceiver, parseAlertingDocument } from '../../../lib/alerts/alertingConfig.js';
 import { MESSAGE_BUDGET, type RenderedMessage } from '../../../lib/alerts/notifiers/common.js';
-import { renderNotification } from '../../../lib/alerts/notifiers/render.js';
-import { blocksTextLength } from '../../../lib/alerts/notifiers/slack.js';
+import { renderNotification } from '../../../lib/alerts/vendors/index.js';
+import { blocksTextLength } from '../../../lib/alerts/vendors/slack/render.js';
 import { firing, resolved, routingDocument, SECRETS } from '../../harness/alerts.js';
 
 const TEAMS_MAX_BYTES = 28_672;

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 
 import type { Alert, PlannedNotification } from '../../../lib/alerts/alert.js';
 import { MESSAGE_BUDGET } from '../../../lib/alerts/notifiers/common.js';
-import { dedupKeyOf, PAGERDUTY_LIMITS, renderPagerDuty } from '../../../lib/alerts/notifiers/pagerduty.js';
-import { renderSlack, SLACK_LIMITS } from '../../../lib/alerts/notifiers/slack.js';
-import { renderTeams, TEAMS_LIMITS } from '../../../lib/alerts/notifiers/teams.js';
-import { renderWebhook, verifyWebhookSignature, webhookSignature } from '../../../lib/alerts/notifiers/webhook.js';
+import { dedupKeyOf, PAGERDUTY_LIMITS, renderPagerDuty } from '../../../lib/alerts/vendors/pagerduty/render.js';
+import { renderSlack, SLACK_LIMITS } from '../../../lib/alerts/vendors/slack/render.js';
+import { renderTeams, TEAMS_LIMITS } from '../../../lib/alerts/vendors/teams/render.js';
+import { renderWebhook, verifyWebhookSignature, webhookSignature } from '../../../lib/alerts/vendors/webhook/render.js';
 import { firing, resolved } from '../../harness/alerts.js';
 
 function notification(alerts: Alert[]): PlannedNotification {

@@ -4,9 +4,9 @@
  * Large"; learn.microsoft.com/connectors/teams, "Known issues and limitations"), so a large group
  * becomes several cards, each within a byte budget, and every alert is in one of them.
  */
-import type { Alert, PlannedNotification } from '../alert.js';
-import { jsonBytes, type MessageShare, packAlerts, perAlert, truncate } from './budget.js';
-import { continuedLabel, countsBySeverity, headline, moreFollow, type RenderedMessage } from './common.js';
+import type { Alert, PlannedNotification } from '../../alert.js';
+import { jsonBytes, type MessageShare, packAlerts, perAlert, truncate } from '../../notifiers/budget.js';
+import { continuedLabel, countsBySeverity, headline, moreFollow, type RenderedMessage } from '../../notifiers/common.js';
 
 /**
  * `maxBytes`: the limit Workflows reports ("max allowed size is 28672 bytes",

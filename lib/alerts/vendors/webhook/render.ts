@@ -11,9 +11,9 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-import type { PlannedNotification } from '../alert.js';
-import { fitText, jsonBytes } from './budget.js';
-import { headline, MESSAGE_BUDGET, type RenderedMessage } from './common.js';
+import type { PlannedNotification } from '../../alert.js';
+import { fitText, jsonBytes } from '../../notifiers/budget.js';
+import { headline, MESSAGE_BUDGET, type RenderedMessage } from '../../notifiers/common.js';
 
 export const WEBHOOK_SCHEMA_VERSION = '1';
 export const REPLAY_WINDOW_SECONDS = 300;

@@ -5,10 +5,10 @@
  */
 import { createHash } from 'node:crypto';
 
-import type { Severity } from '../../model/finding.js';
-import type { Alert, PlannedNotification } from '../alert.js';
-import { fitText, truncate } from './budget.js';
-import { MESSAGE_BUDGET, type RenderedMessage } from './common.js';
+import type { Severity } from '../../../model/finding.js';
+import type { Alert, PlannedNotification } from '../../alert.js';
+import { fitText, truncate } from '../../notifiers/budget.js';
+import { MESSAGE_BUDGET, type RenderedMessage } from '../../notifiers/common.js';
 
 /**
  * Characters (`dedupKey`, `summary`) and bytes (`payloadBytes`), from PagerDuty/developer-docs

@@ -4,9 +4,9 @@
  * group becomes several messages (the first shows alerts in full, the rest list one line per
  * alert), so every alert reaches the channel and none is refused for its size.
  */
-import type { Alert, PlannedNotification } from '../alert.js';
-import { jsonBytes, type MessageShare, packAlerts, perAlert, truncate } from './budget.js';
-import { continuedLabel, countsBySeverity, headline, MESSAGE_BUDGET, moreFollow, type RenderedMessage } from './common.js';
+import type { Alert, PlannedNotification } from '../../alert.js';
+import { jsonBytes, type MessageShare, packAlerts, perAlert, truncate } from '../../notifiers/budget.js';
+import { continuedLabel, countsBySeverity, headline, MESSAGE_BUDGET, moreFollow, type RenderedMessage } from '../../notifiers/common.js';
 
 /**
  * `blocksText`: Slack also refuses a message whose blocks hold too much text in all
