@@ -8,7 +8,7 @@ const endpoint = loadOnce(() => import('../lib/upgrades/rolloutsEndpoint.js'));
 
 type Operation = 'create' | 'list' | 'get' | 'approve' | 'resume' | 'abort';
 
-function durableClient(context: InvocationContext): DurableClientLike {
+export function durableClient(context: InvocationContext): DurableClientLike {
   const client = df.getClient(context);
   return {
     startNew: (name, options) => client.startNew(name, options),

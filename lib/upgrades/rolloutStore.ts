@@ -9,6 +9,7 @@ import { odata, type TableClient, type TransactionAction } from '@azure/data-tab
 import type { Actor } from '../auth/principal.js';
 import { ensureTable } from '../azure/tables.js';
 import { toFleetGuardError } from '../errors.js';
+import { RollbackStore } from './rollbackStore.js';
 
 export interface RolloutRecord {
   rolloutId: string;
@@ -39,7 +40,7 @@ export interface ClusterStatusRecord {
 
 /** One action on a rollout with who took it: display name, object id (`byObjectId`) and client app id (`byAppId`). */
 export interface RolloutAction extends Actor {
-  action: 'start' | 'approve' | 'resume' | 'abort';
+  action: 'start' | 'approve' | 'resume' | 'abort' | 'rollback-request' | 'rollback-approve';
   at: string;
 }
 
@@ -68,6 +69,11 @@ export class RolloutStore {
 
   ensureTable(): Promise<void> {
     return ensureTable(this.table);
+  }
+
+  /** Node-pool rollback requests of rollouts, kept in the same table. */
+  rollbacks(): RollbackStore {
+    return new RollbackStore(this.table);
   }
 
   /** `replace` is for rehearsals, which reuse their id; a real rollout id must be new. */
