@@ -5,14 +5,19 @@
  * checkout-prod; its status says the pool's rollback applies; one principal asks, another approves;
  * the durable rollback puts the pool back at both old versions. Refused: the requester approving,
  * callers without Rollouts.Manage, a pool upgraded more than 7 days ago (Learn roll-back-node-pool-version),
- * a rollout still running.
+ * a rollout still running. The CLI (`fleetguard rollouts status|rollback`) runs in process over HTTP
+ * behind the Easy Auth stand-in, with a real token, as in rolloutsCli.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { encodePrincipal, type Principal } from '../../lib/auth/principal.js';
+import { type RollbackOptions, rolloutsRollbackCommand } from '../../lib/cli/rollbackCommand.js';
+import { rolloutsStatusCommand } from '../../lib/cli/rolloutsCommand.js';
+import { FleetGuardError } from '../../lib/errors.js';
 import { UpgradeSimulation } from '../../lib/simulator/upgradeSimulation.js';
 import { rollbackInstanceId } from '../../lib/upgrades/rollbackOrchestrator.js';
 import { type AppHost, startAppHost } from '../harness/appHost.js';
+import { type EasyAuthFront, managedIdentityCredential, startEasyAuthFront } from '../harness/easyAuthFront.js';
 
 const CLI_APP = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
 const max: Principal = { name: 'max@contoso.com', roles: ['Rollouts.Manage'], objectId: '6f1c1a52-5c3e-4e59-9e4b-5f0d2b9d0a11', appId: CLI_APP };
@@ -55,9 +60,24 @@ describe('node-pool rollback of a halted rollout, through the HTTP functions', (
     return ((cluster?.['properties'] as { agentPoolProfiles: Array<Record<string, unknown>> }).agentPoolProfiles).find((pool) => pool['name'] === 'system') ?? {};
   };
   let id = '';
+  let front: EasyAuthFront;
+  /** `fleetguard rollouts ...` in process as `as`: its lines, or the one line of its refusal. */
+  const cli = async (as: Principal, run: (context: Parameters<typeof rolloutsStatusCommand>[2]) => Promise<number>): Promise<string[]> => {
+    const lines: string[] = [];
+    const credential = managedIdentityCredential(front.identityEnv(as));
+    try {
+      await run({ output: { stdout: (text) => lines.push(...text.split('\n')), width: 200 }, env: { FLEETGUARD_API_URL: front.url, FLEETGUARD_API_AUDIENCE: front.audience, FLEETGUARD_API_FUNCTION_KEY: front.functionKey }, credential: () => Promise.resolve(credential) });
+    } catch (error) {
+      if (error instanceof FleetGuardError) return [`refused (${error.reason}): ${error.message}`];
+      throw error;
+    }
+    return lines;
+  };
+  const rollbackCli = (as: Principal, options: RollbackOptions) => cli(as, (context) => rolloutsRollbackCommand(id, options, context));
 
   beforeAll(async () => {
     app = await startAppHost();
+    front = await startEasyAuthFront(app.host);
     // One clock for the app (real time) and the simulated AKS (virtual): start the virtual one now.
     app.clock.advanceTo(Date.now());
     // AKS reports a node image on every pool; the sample fleet leaves it out.
@@ -72,7 +92,10 @@ describe('node-pool rollback of a halted rollout, through the HTTP functions', (
     expect(started.status, JSON.stringify(started.body)).toBe(202);
     id = (started.body as { id: string }).id;
   });
-  afterAll(() => app.close());
+  afterAll(async () => {
+    await front.close();
+    await app.close();
+  });
 
   it('a rollout still running cannot be rolled back: 409', async () => {
     const refused = await call('rolloutsRollback', encodePrincipal(max), { id, body: { clusters: ['checkout-prod'] } });
@@ -86,6 +109,9 @@ describe('node-pool rollback of a halted rollout, through the HTTP functions', (
     const body = await status(id);
     expect(body.clusters.find((cluster) => cluster.resourceId === CHECKOUT)?.rollback?.controlPlane).toEqual({ applies: false, reason: expect.stringContaining('AKS rolls back node pools only') });
     expect(systemPool(body)?.rollback).toEqual({ applies: true, to: { orchestratorVersion: '1.31.3', nodeImageVersion: OLD_IMAGE } });
+    const rita: Principal = { name: 'rita@contoso.com', roles: ['Rollouts.Read'], objectId: '1d2e3f40-0000-4000-8000-000000000001' };
+    const shown = await cli(rita, (context) => rolloutsStatusCommand(id, {}, context));
+    expect(shown).toContain(`  checkout-prod/system: applies to 1.31.3 (${OLD_IMAGE}): fleetguard rollouts rollback ${id} --cluster checkout-prod`);
   });
 
   it('without Rollouts.Manage: 403 to ask and to approve', async () => {
@@ -103,6 +129,7 @@ describe('node-pool rollback of a halted rollout, through the HTTP functions', (
       expect(systemPool(await status(id))?.rollback).toMatchObject({ applies: false, reason: expect.stringContaining('more than 7 days ago') });
       const refused = await call('rolloutsRollback', encodePrincipal(max), { id, body: { clusters: ['checkout-prod'] } });
       expect(refused).toMatchObject({ status: 409, body: { error: expect.stringMatching(/^rollback does not apply: checkout-prod\/system: the pool was upgraded more than 7 days ago/) } });
+      expect(await rollbackCli(max, { cluster: ['checkout-prod'] })).toEqual([expect.stringMatching(new RegExp(`^refused \\(clientError\\): 409 Conflict: POST /api/rollouts/${id}/rollback: rollback does not apply: checkout-prod/system: the pool was upgraded more than 7 days ago`))]);
     } finally {
       app.local.simulator.upgrades.recentlyUsed.set(key, [kept]);
     }
@@ -118,8 +145,12 @@ describe('node-pool rollback of a halted rollout, through the HTTP functions', (
       const own = await call('rolloutsRollbackApprove', encodePrincipal(same), { id, body: { rollbackId } });
       expect(own).toMatchObject({ status: 403, body: { error: `separation of duties (rollback approval): ${same.name} (oid ${max.objectId}) requested rollback ${rollbackId} of rollout ${id} and cannot approve it; another holder of Rollouts.Manage must approve` } });
     }
-    const approved = await call('rolloutsRollbackApprove', encodePrincipal(ana), { id, body: {} });
-    expect(approved).toMatchObject({ status: 202, body: { rollbackId, state: 'Approved', by: 'ana@contoso.com' } });
+    expect(await rollbackCli(max, { approve: true })).toEqual([expect.stringMatching(/^refused \(authError\): 403 Forbidden: .*separation of duties \(rollback approval\): max@contoso.com/)]);
+    expect(await rollbackCli(ana, { approve: true, cluster: ['checkout-prod'] })).toEqual([expect.stringMatching(/^refused \(badInput\): give --cluster \(ask for a rollback\) or --approve/)]);
+    // Approved by someone else, from the terminal.
+    expect(await rollbackCli(ana, { approve: rollbackId })).toEqual([
+      `Rollback ${rollbackId} of rollout ${id} approved by ana@contoso.com and started: checkout-prod/system → 1.31.3 (${OLD_IMAGE}); follow it: fleetguard rollouts status ${id}`,
+    ]);
     // Approved once: a second approval finds nothing waiting.
     expect((await call('rolloutsRollbackApprove', encodePrincipal(ana), { id, body: {} })).status).toBe(409);
 
