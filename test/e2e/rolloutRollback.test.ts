@@ -76,7 +76,8 @@ describe('node-pool rollback of a halted rollout, through the HTTP functions', (
   const rollbackCli = (as: Principal, options: RollbackOptions) => cli(as, (context) => rolloutsRollbackCommand(id, options, context));
 
   beforeAll(async () => {
-    app = await startAppHost();
+    // No SDK retries: a failed ARM call reaches the activity, and Durable's retry budget (ACTIVITY_RETRY) must carry it.
+    app = await startAppHost({ FLEETGUARD_HTTP_MAX_RETRIES: '0' });
     front = await startEasyAuthFront(app.host);
     // One clock for the app (real time) and the simulated AKS (virtual): start the virtual one now.
     app.clock.advanceTo(Date.now());
@@ -147,6 +148,9 @@ describe('node-pool rollback of a halted rollout, through the HTTP functions', (
     }
     expect(await rollbackCli(max, { approve: true })).toEqual([expect.stringMatching(/^refused \(authError\): 403 Forbidden: .*separation of duties \(rollback approval\): max@contoso.com/)]);
     expect(await rollbackCli(ana, { approve: true, cluster: ['checkout-prod'] })).toEqual([expect.stringMatching(/^refused \(badInput\): give --cluster \(ask for a rollback\) or --approve/)]);
+    // ARM fails the first two rollback writes (503): the activity throws, Durable retries it.
+    app.local.simulator.faults.configure({ routes: { 'arm.putAgentPool': { serverError: { first: 2, status: 503 } } } });
+    const writesBefore = app.local.simulator.requests.entries.length;
     // Approved by someone else, from the terminal.
     expect(await rollbackCli(ana, { approve: rollbackId })).toEqual([
       `Rollback ${rollbackId} of rollout ${id} approved by ana@contoso.com and started: checkout-prod/system → 1.31.3 (${OLD_IMAGE}); follow it: fleetguard rollouts status ${id}`,
@@ -158,6 +162,8 @@ describe('node-pool rollback of a halted rollout, through the HTTP functions', (
     await app.durable.run({ until: () => app.durable.getStatus(instance)?.runtimeStatus === 'Completed' });
     expect(app.durable.getStatus(instance)?.output).toMatchObject({ state: 'Completed', results: [{ resourceId: CHECKOUT, pool: 'system', status: 'RolledBack', reason: null }] });
     expect(storedPool()).toMatchObject({ currentOrchestratorVersion: '1.31.3', nodeImageVersion: OLD_IMAGE, provisioningState: 'Succeeded' });
+    app.local.simulator.faults.configure({});
+    expect(app.local.simulator.requests.entries.slice(writesBefore).filter((entry) => entry.route === 'arm.putAgentPool').map((entry) => entry.status)).toEqual([503, 503, 200]);
 
     const after = await status(id);
     expect(after.rollbacks).toEqual([
