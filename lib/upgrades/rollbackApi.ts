@@ -35,6 +35,8 @@ const STARTED = new Set(['Upgraded', 'Aborted', 'Failed']);
 /** How often the rollback polls AKS, and how long a pool may take (as an upgrade's default timeout). */
 const POLL_MINUTES = 1;
 const TIMEOUT_MINUTES = 240;
+/** Clusters whose rollback facts a status read asks ARM for at once. */
+const STATUS_READS_AT_ONCE = 8;
 
 const requestSchema = z.object({ clusters: z.array(z.string().min(1)).min(1) }).strict();
 const approveSchema = z.object({ rollbackId: z.string().regex(/^[0-9a-f-]{36}$/i, 'must be a rollback id').optional() }).strict();
@@ -179,17 +181,18 @@ export async function withRollbackStatus<T extends { resourceId: string; status:
   if (deps.facts === undefined || !showsRollback(status)) return { clusters, rollbacks };
   const problems: string[] = [];
   const read = deps.facts;
-  const withRollback = await Promise.all(
-    clusters.map(async (cluster) => {
-      if (!STARTED.has(cluster.status)) return cluster;
-      try {
-        const facts = await read(cluster.resourceId);
-        return facts === undefined ? cluster : { ...cluster, rollback: clusterRollback(facts, cluster.toVersion, deps.now) };
-      } catch (error) {
-        problems.push(`${cluster.resourceId.split('/').at(-1) ?? ''}: ${describeError(error).slice(0, 200)}`);
-        return cluster;
-      }
-    }),
-  );
+  const one = async (cluster: T): Promise<T & { rollback?: ClusterRollbackStatus }> => {
+    if (!STARTED.has(cluster.status)) return cluster;
+    try {
+      const facts = await read(cluster.resourceId);
+      return facts === undefined ? cluster : { ...cluster, rollback: clusterRollback(facts, cluster.toVersion, deps.now) };
+    } catch (error) {
+      problems.push(`${cluster.resourceId.split('/').at(-1) ?? ''}: ${describeError(error).slice(0, 200)}`);
+      return cluster;
+    }
+  };
+  // A few clusters at a time: each costs one cluster read and one upgrade-profile read per pool.
+  const withRollback: Array<T & { rollback?: ClusterRollbackStatus }> = [];
+  for (let start = 0; start < clusters.length; start += STATUS_READS_AT_ONCE) withRollback.push(...(await Promise.all(clusters.slice(start, start + STATUS_READS_AT_ONCE).map(one))));
   return { clusters: withRollback, rollbacks, ...(problems.length === 0 ? {} : { rollbackProblem: `rollback applicability could not be read for ${problems.join('; ')}` }) };
 }
