@@ -6,4 +6,5 @@ import './alertDrain.js';
 import './silences.js';
 import './rollouts.js';
 import './rolloutsApi.js';
+import './rolloutRollback.js';
 import './report.js';

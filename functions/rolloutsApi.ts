@@ -9,7 +9,7 @@ const retryEndpoint = loadOnce(() => import('../lib/app/retryEndpoint.js'));
 
 type Operation = 'create' | 'list' | 'get' | 'approve' | 'resume' | 'abort';
 
-function durableClient(context: InvocationContext): DurableClientLike {
+export function durableClient(context: InvocationContext): DurableClientLike {
   const client = df.getClient(context);
   return {
     startNew: (name, options) => client.startNew(name, options),

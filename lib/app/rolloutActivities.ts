@@ -5,6 +5,7 @@
  */
 import { createRolloutActivities, type RolloutActivities } from '../upgrades/activities.js';
 import type { RolloutActivityDependencies } from '../upgrades/activityPorts.js';
+import { createRollbackActivities, type RollbackActivities } from '../upgrades/rollbackActivities.js';
 import { type AppRuntime, getRuntime } from './runtime.js';
 
 /** The activities' ports, backed by the runtime's adapters and stores. */
@@ -31,6 +32,19 @@ export function rolloutActivities(): RolloutActivities {
   if (activities === undefined) {
     activities = createRolloutActivities(rolloutActivityDependencies(runtime));
     built.set(runtime, activities);
+  }
+  return activities;
+}
+
+const builtRollback = new WeakMap<AppRuntime, RollbackActivities>();
+
+/** The worker's node-pool rollback activities (functions/rolloutRollback.ts registers them), built like {@link rolloutActivities}. */
+export function rollbackActivities(): RollbackActivities {
+  const runtime = getRuntime();
+  let activities = builtRollback.get(runtime);
+  if (activities === undefined) {
+    activities = createRollbackActivities({ clusters: runtime.clients.containerService, ...(runtime.clients.rollouts === undefined ? {} : { rollouts: runtime.clients.rollouts }) });
+    builtRollback.set(runtime, activities);
   }
   return activities;
 }

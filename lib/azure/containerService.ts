@@ -1,4 +1,4 @@
-import { ContainerServiceClient, type KubernetesVersionListResult } from '@azure/arm-containerservice';
+import { type AgentPoolUpgradeProfile, ContainerServiceClient, type KubernetesVersionListResult } from '@azure/arm-containerservice';
 import { type ContainerServiceContext, createContainerService } from '@azure/arm-containerservice/api';
 import type { TokenCredential } from '@azure/core-auth';
 
@@ -25,6 +25,38 @@ export type UpgradeStart =
   | { kind: 'accepted' }
   /** AKS's pre-flight refused it: permanent until the cause is fixed or bypassed. */
   | { kind: 'blocked'; code: typeof UPGRADE_BLOCKED_ON_DEPRECATED_API_USAGE; message: string };
+
+/**
+ * A version pair a pool may be rolled back to: an entry of the pool upgrade profile's
+ * `recentlyUsedVersions` (AgentPoolRecentlyUsedVersion, api-version 2026-04-01).
+ */
+export interface PoolRollbackVersion {
+  orchestratorVersion: string;
+  nodeImageVersion: string | undefined;
+  /** ISO date-time the pair was last used; undefined when AKS did not say. */
+  timestamp: string | undefined;
+}
+
+/** What a pool's upgrade profile says about rollback: its version and the pairs it may go back to. */
+export interface PoolRollbackOptions {
+  pool: string;
+  kubernetesVersion: string | undefined;
+  recentlyUsedVersions: PoolRollbackVersion[];
+}
+
+/**
+ * The rollback part of an agent pool upgrade profile. Entries without an orchestrator version
+ * cannot be written back (the rollback PUT sets it) and are left out.
+ */
+export function toPoolRollbackOptions(pool: string, profile: Pick<AgentPoolUpgradeProfile, 'kubernetesVersion' | 'recentlyUsedVersions'>): PoolRollbackOptions {
+  const entries = Array.isArray(profile.recentlyUsedVersions) ? profile.recentlyUsedVersions : [];
+  const recentlyUsedVersions = entries.flatMap((entry): PoolRollbackVersion[] => {
+    if (typeof entry !== 'object' || entry === null || typeof entry.orchestratorVersion !== 'string' || entry.orchestratorVersion === '') return [];
+    const stamp = entry.timestamp instanceof Date && !Number.isNaN(entry.timestamp.getTime()) ? entry.timestamp.toISOString() : typeof entry.timestamp === 'string' ? entry.timestamp : undefined;
+    return [{ orchestratorVersion: entry.orchestratorVersion, nodeImageVersion: typeof entry.nodeImageVersion === 'string' && entry.nodeImageVersion !== '' ? entry.nodeImageVersion : undefined, timestamp: stamp }];
+  });
+  return { pool, kubernetesVersion: typeof profile.kubernetesVersion === 'string' ? profile.kubernetesVersion : undefined, recentlyUsedVersions };
+}
 
 function ifMatch(eTag: string | undefined): { ifMatch?: string } {
   return eTag === undefined || eTag === '' ? {} : { ifMatch: eTag };
@@ -244,6 +276,31 @@ export class ContainerServiceAdapter {
     await this.conditionalWrite(`starting the upgrade of pool ${pool} of ${cluster.name} to ${version}`, async () => {
       const current = await client.agentPools.get(cluster.resourceGroup, cluster.name, pool);
       await client.agentPools.beginCreateOrUpdate(cluster.resourceGroup, cluster.name, pool, { ...current, orchestratorVersion: version }, ifMatch(current.eTag));
+    });
+  }
+
+  /** A pool's rollback options, from its upgrade profile (GET agentPools/{pool}/upgradeProfiles/default). */
+  async poolRollbackOptions(cluster: Cluster, pool: string): Promise<PoolRollbackOptions> {
+    try {
+      return toPoolRollbackOptions(pool, await this.client(cluster.subscriptionId).agentPools.getUpgradeProfile(cluster.resourceGroup, cluster.name, pool));
+    } catch (error) {
+      throw toFleetGuardError(error, `reading the rollback versions of pool ${pool} of ${cluster.name}`);
+    }
+  }
+
+  /**
+   * Starts a node-pool rollback to `to`; returns once ARM accepted it. AKS has no rollback action:
+   * a rollback is the pool PUT with `orchestratorVersion` and `nodeImageVersion` set to an entry of
+   * `recentlyUsedVersions` (AgentPool.nodeImageVersion, 2026-04-01: "Setting this value triggers an
+   * agentPool rollback"), which is what `az aks nodepool rollback` does (Azure/azure-cli#33509).
+   * Like an upgrade, the whole pool is read and PUT back with `If-Match` on its `eTag`.
+   */
+  async startPoolRollback(cluster: Cluster, pool: string, to: { orchestratorVersion: string; nodeImageVersion: string | undefined }): Promise<void> {
+    const client = this.client(cluster.subscriptionId);
+    await this.conditionalWrite(`rolling back pool ${pool} of ${cluster.name} to ${to.orchestratorVersion}${to.nodeImageVersion === undefined ? '' : ` (${to.nodeImageVersion})`}`, async () => {
+      const current = await client.agentPools.get(cluster.resourceGroup, cluster.name, pool);
+      const body = { ...current, orchestratorVersion: to.orchestratorVersion, ...(to.nodeImageVersion === undefined ? {} : { nodeImageVersion: to.nodeImageVersion }) };
+      await client.agentPools.beginCreateOrUpdate(cluster.resourceGroup, cluster.name, pool, body, ifMatch(current.eTag));
     });
   }
 

@@ -7,6 +7,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import { type Command, InvalidArgumentError } from 'commander';
 
 import { processEnvironment } from '../config.js';
+import { type RollbackOptions, rolloutsRollbackCommand } from './rollbackCommand.js';
 import {
   type RetryOptions,
   rolloutsActionCommand,
@@ -88,6 +89,13 @@ export function registerRolloutsCommands(program: Command, onExit: (code: number
       .description('Follow a rollout until it ends or halts; exit 0 Completed, 3 Halted, 4 Failed, 5 Aborted')
       .option('--interval <seconds>', 'seconds between refreshes (default 10)', seconds),
   ).action(async (id: string, options: WatchOptions) => onExit(await rolloutsWatchCommand(id, options, context())));
+  connection(
+    rollouts
+      .command('rollback <id>')
+      .description("Ask for AKS's node-pool rollback of clusters a halted or ended rollout upgraded (--cluster), or approve the one asked for (--approve; by someone else)")
+      .option('--cluster <name>', 'cluster (name or id) whose upgraded pools go back one step (repeatable)', collect)
+      .option('--approve [rollbackId]', 'approve the rollback waiting for approval (its id when several wait)'),
+  ).action(async (id: string, options: RollbackOptions) => onExit(await rolloutsRollbackCommand(id, options, context())));
   for (const [operation, description] of [
     ['approve', 'Approve the wave the rollout waits for'],
     ['resume', 'Resume a halted rollout (its failed gate runs again first)'],

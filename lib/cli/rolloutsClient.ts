@@ -48,7 +48,31 @@ const plannedWave = z.looseObject({
 export const planSchema = z.looseObject({ target: z.string(), upgradeType: z.string(), waves: z.array(plannedWave), excluded: z.array(z.looseObject({ resourceId: z.string(), reason: z.string() })) });
 
 const actionRecord = z.looseObject({ action: z.string(), by: z.string(), byObjectId: z.string().optional(), byAppId: z.string().optional(), at: z.string() });
-const clusterRecord = z.looseObject({ resourceId: z.string(), wave: z.string(), status: z.string(), fromVersion: z.string(), toVersion: z.string(), reason: z.string().nullish() });
+/** Node-pool rollback applicability of a cluster (rollback.ts ClusterRollbackStatus), on halted or ended rollouts. */
+const poolRollbackView = z.looseObject({
+  pool: z.string(),
+  version: z.string().nullish(),
+  nodeImageVersion: z.string().nullish(),
+  upgradedByRollout: z.boolean().optional(),
+  rollback: z.looseObject({ applies: z.boolean(), to: z.looseObject({ orchestratorVersion: z.string(), nodeImageVersion: z.string().nullish() }).optional(), reason: z.string().optional() }),
+});
+const clusterRollbackView = z.looseObject({ controlPlane: z.looseObject({ applies: z.boolean(), reason: z.string() }).optional(), pools: z.array(poolRollbackView).default([]) });
+const rollbackTarget = z.looseObject({ resourceId: z.string(), pool: z.string(), to: z.looseObject({ orchestratorVersion: z.string(), nodeImageVersion: z.string().nullish() }) });
+const rollbackActor = z.looseObject({ by: z.string(), byObjectId: z.string().optional(), byAppId: z.string().optional(), at: z.string() });
+const rollbackRequestView = z.looseObject({
+  rollbackId: z.string(),
+  state: z.string(),
+  requested: rollbackActor,
+  approved: rollbackActor.optional(),
+  targets: z.array(rollbackTarget).default([]),
+  results: z.array(z.looseObject({ resourceId: z.string(), pool: z.string(), status: z.string(), reason: z.string().nullish() })).optional(),
+});
+export type RollbackRequestView = z.output<typeof rollbackRequestView>;
+/** The answer to POST /rollouts/{id}/rollback and /rollback/approve. */
+export const rollbackAnswerSchema = z.looseObject({ id: z.string(), rollbackId: z.string(), state: z.string(), by: z.string().optional(), targets: z.array(rollbackTarget).default([]) });
+export type RollbackAnswer = z.output<typeof rollbackAnswerSchema>;
+
+const clusterRecord = z.looseObject({ resourceId: z.string(), wave: z.string(), status: z.string(), fromVersion: z.string(), toVersion: z.string(), reason: z.string().nullish(), rollback: clusterRollbackView.optional() });
 
 export const rolloutStatusSchema = z.looseObject({
   id: z.string(),
@@ -64,6 +88,8 @@ export const rolloutStatusSchema = z.looseObject({
   retryOf: z.string().optional(),
   /** Retries of this rollout, with the clusters each re-runs. */
   retries: z.array(z.looseObject({ id: z.string(), by: z.string(), at: z.string(), clusters: z.array(z.string()) })).default([]),
+  rollbacks: z.array(rollbackRequestView).default([]),
+  rollbackProblem: z.string().optional(),
 });
 export type RolloutStatus = z.output<typeof rolloutStatusSchema>;
 export type RolloutOutcomeView = z.output<typeof rolloutOutcomeSchema>;
@@ -108,6 +134,17 @@ export class RolloutsClient {
   /** Re-runs the failed and skipped clusters of an ended rollout (all of them, or the named ones) as a new rollout. */
   retry(id: string, clusters?: readonly string[]): Promise<RetryAnswer> {
     return this.call('POST', `/api/rollouts/${rolloutId(id)}/retry`, retrySchema, clusters === undefined || clusters.length === 0 ? {} : { clusters });
+  }
+
+  /** Asks for a node-pool rollback of the named clusters (another principal approves it). */
+  rollback(id: string, clusters: readonly string[]): Promise<RollbackAnswer> {
+    return this.call('POST', `/api/rollouts/${rolloutId(id)}/rollback`, rollbackAnswerSchema, { clusters });
+  }
+
+  /** Approves the rollback waiting for approval (the only one, or `rollbackId`). */
+  approveRollback(id: string, rollbackId?: string): Promise<RollbackAnswer> {
+    if (rollbackId !== undefined && !ROLLOUT_ID.test(rollbackId)) throw new FleetGuardError('badInput', `'${rollbackId}' is not a rollback id (a GUID, as \`fleetguard rollouts status\` shows)`);
+    return this.call('POST', `/api/rollouts/${rolloutId(id)}/rollback/approve`, rollbackAnswerSchema, rollbackId === undefined ? {} : { rollbackId: rollbackId.toLowerCase() });
   }
 
   private async token(): Promise<string> {

@@ -13,6 +13,7 @@ import Table from 'cli-table3';
 
 import { apiAudience, apiBaseUrl, parseCliApiSettings } from '../config.js';
 import { FleetGuardError } from '../errors.js';
+import { rollbackView } from './rollbackView.js';
 import { type LiveStatus, liveStatusSchema, type PlanView, type RolloutOperation, rolloutOutcomeSchema, type RolloutOutcomeView, RolloutsClient, type RolloutStatus } from './rolloutsClient.js';
 import type { CommandOutput } from './sweepCommand.js';
 
@@ -36,7 +37,8 @@ export interface RolloutsContext {
   isTTY?: boolean;
 }
 
-async function clientOf(options: RolloutsConnectionOptions, context: RolloutsContext): Promise<RolloutsClient> {
+/** The app's client from flags and settings (shared by every rollouts command). */
+export async function clientOf(options: RolloutsConnectionOptions, context: RolloutsContext): Promise<RolloutsClient> {
   const settings = parseCliApiSettings(context.env);
   const apiUrl = options.api === undefined ? settings.apiUrl : apiBaseUrl(options.api, '--api');
   const audience = options.audience === undefined ? settings.audience : apiAudience(options.audience, '--audience');
@@ -293,6 +295,7 @@ export function statusView(status: RolloutStatus): string[] {
     for (const row of rows) table.push([row.wave, row.cluster, row.status, row.versions, row.reason]);
     lines.push(table.toString());
   }
+  lines.push(...rollbackView(status));
   for (const action of [...status.actions].sort((left, right) => left.at.localeCompare(right.at))) {
     lines.push(`  ${action.at} ${action.action} by ${action.by}${action.byObjectId === undefined ? '' : ` (oid ${action.byObjectId}${action.byAppId === undefined ? '' : `, app ${action.byAppId}`})`}`);
   }

@@ -4,9 +4,10 @@
  * source next to it.
  */
 import { type FleetState, poolsOf, renewEtags } from './fleetState.js';
+import { agentPoolUpgradeProfile, apiHasRollback, decideRollback, isRollback } from './poolRollback.js';
 import { armError, type Route, type SimulatorRequest, type SimulatorResponse } from './router.js';
 import type { JsonObject } from './snapshot.js';
-import type { UpgradeOperation, UpgradeSimulation } from './upgradeSimulation.js';
+import { type UpgradeOperation, UpgradeSimulation } from './upgradeSimulation.js';
 
 const CLUSTER = '/subscriptions/(?<subscriptionId>[^/]+)/resourceGroups/(?<resourceGroup>[^/]+)/providers/Microsoft\\.ContainerService/managedClusters/(?<name>[^/]+)';
 
@@ -163,6 +164,23 @@ export function upgradeRoutes(fleet: FleetState, upgrades: UpgradeSimulation): R
       },
     },
     {
+      name: 'arm.getAgentPoolUpgradeProfile',
+      method: 'GET',
+      pattern: new RegExp(`^${CLUSTER}/agentPools/(?<pool>[^/]+)/upgradeProfiles/default/?$`, 'i'),
+      handle: (request) => {
+        upgrades.settle();
+        const cluster = find(request);
+        const pool = cluster === undefined ? undefined : findPool(cluster, request.params['pool'] ?? '');
+        if (cluster === undefined || pool === undefined) return notFound(request);
+        const clusterProfile = record(fleet.upgradeProfile(cluster)['properties']);
+        const offered = (Array.isArray(clusterProfile['agentPoolProfiles']) ? (clusterProfile['agentPoolProfiles'] as unknown[]).map(record) : []).find((entry) => entry['name'] === pool['name']);
+        const poolUpgrades = Array.isArray(offered?.['upgrades']) ? (offered['upgrades'] as JsonObject[]) : [];
+        const withRollback = apiHasRollback(request.url.searchParams.get('api-version') ?? '');
+        const recent = withRollback ? upgrades.recentlyUsed.get(UpgradeSimulation.poolKey(String(cluster['id']), String(pool['name']))) : undefined;
+        return { status: 200, body: agentPoolUpgradeProfile(String(cluster['id']), pool, poolUpgrades, UpgradeSimulation.latestNodeImage(upgrades.now()), recent) };
+      },
+    },
+    {
       name: 'arm.putAgentPool',
       method: 'PUT',
       pattern: new RegExp(`^${CLUSTER}/agentPools/(?<pool>[^/]+)/?$`, 'i'),
@@ -193,14 +211,30 @@ export function upgradeRoutes(fleet: FleetState, upgrades: UpgradeSimulation): R
         const current = text(existing['currentOrchestratorVersion']) || text(existing['orchestratorVersion']);
         // An empty orchestratorVersion keeps the pool's version (AgentPoolsCreate_Update sends "").
         const wanted = text(wantedProperties['orchestratorVersion']) || text(existing['orchestratorVersion']) || current;
-        // Create-or-replace: whatever the body leaves out is gone (count, labels, taints, autoscaler...).
         const poolName = String(existing['name']);
+        const previous = { orchestratorVersion: current, nodeImageVersion: typeof existing['nodeImageVersion'] === 'string' ? existing['nodeImageVersion'] : undefined };
+        const withRollback = apiHasRollback(request.url.searchParams.get('api-version') ?? '');
+        const write = { currentVersion: current, currentImage: previous.nodeImageVersion ?? '', wantedVersion: wanted, wantedImage: withRollback ? text(wantedProperties['nodeImageVersion']) : '' };
+        let rollbackImage: string | undefined;
+        if (withRollback && isRollback(write)) {
+          const decision = decideRollback(cluster, poolName, write, upgrades.recentlyUsed.get(UpgradeSimulation.poolKey(id, poolName)) ?? [], upgrades.now());
+          if (decision.kind === 'refused') return { status: decision.status, body: { error: { code: decision.code, message: decision.message, ...(decision.target === undefined ? {} : { target: decision.target }) } } };
+          rollbackImage = decision.nodeImage;
+        }
+        // Create-or-replace: whatever the body leaves out is gone (count, labels, taints, autoscaler...).
+        // From api-version 2026-04-01 (and 2025-08-02-preview) `nodeImageVersion` is writable for a
+        // rollback only (Azure/azure-rest-api-specs#43524, #41598): the stored image stays until the
+        // rollback operation restores the old one.
         const next = replaced({ ...wantedProperties, orchestratorVersion: wanted }, existing, POOL_READ_ONLY);
         for (const key of Object.keys(existing)) delete existing[key];
         Object.assign(existing, next, { name: poolName });
         renewEtags(cluster, poolName);
+        if (rollbackImage !== undefined) {
+          const operation = upgrades.start(id, 'rollback', wanted, poolName, { targetNodeImage: rollbackImage, previous });
+          return accepted(request, cluster, operation, poolResource(cluster, existing), 200);
+        }
         if (wanted === current) return { status: 200, body: poolResource(cluster, existing) };
-        const operation = upgrades.start(id, 'agentPool', wanted, poolName);
+        const operation = upgrades.start(id, 'agentPool', wanted, poolName, { previous });
         return accepted(request, cluster, operation, poolResource(cluster, existing), 200);
       },
     },

@@ -8,14 +8,20 @@ import { randomUUID } from 'node:crypto';
 
 import { compareMinors, minorOf } from '../model/kubernetesVersions.js';
 import type { FleetState } from './fleetState.js';
+import type { RecentlyUsedVersion } from './poolRollback.js';
 import type { JsonObject } from './snapshot.js';
 
 export interface UpgradeOperation {
   id: string;
   clusterId: string;
-  kind: 'controlPlane' | 'agentPool' | 'nodeImage';
+  /** `rollback`: a pool PUT back to its recentlyUsedVersions entry (poolRollback.ts). */
+  kind: 'controlPlane' | 'agentPool' | 'nodeImage' | 'rollback';
   pool: string | undefined;
   target: string;
+  /** The node image a rollback restores. */
+  targetNodeImage?: string;
+  /** The pool's version pair when the operation started: recorded as recently used when it succeeds. */
+  previous?: { orchestratorVersion: string; nodeImageVersion: string | undefined };
   startedAt: number;
   completesAt: number;
   status: 'InProgress' | 'Succeeded' | 'Failed';
@@ -59,6 +65,11 @@ export class UpgradeSimulation {
   readonly deprecatedApiUsage = new Map<string, DeprecatedApiUsage>();
   /** `aksManagedAutoUpgradeSchedule` maintenance windows (REST shape) by cluster key. */
   readonly maintenanceWindows = new Map<string, JsonObject>();
+  /**
+   * `recentlyUsedVersions` per pool (key: {@link poolKey}): the pair a pool left by its last
+   * successful upgrade. One entry, as AKS keeps (poolRollback.ts); tests may seed older ones.
+   */
+  readonly recentlyUsed = new Map<string, RecentlyUsedVersion[]>();
   now: () => number;
   upgradeMs: number;
 
@@ -86,20 +97,28 @@ export class UpgradeSimulation {
     return [...this.operations.values()].some((operation) => operation.clusterId.toLowerCase() === clusterId.toLowerCase() && operation.status === 'InProgress');
   }
 
-  start(clusterId: string, kind: UpgradeOperation['kind'], target: string, pool?: string): UpgradeOperation {
+  /**
+   * `previous`: the pool's pair before the write (a pool PUT has already stored its new version by
+   * the time it starts the operation); read from the pool when not given.
+   */
+  start(clusterId: string, kind: UpgradeOperation['kind'], target: string, pool?: string, extra: { targetNodeImage?: string; previous?: UpgradeOperation['previous'] } = {}): UpgradeOperation {
+    const { targetNodeImage } = extra;
     const cluster = this.clusterOf(clusterId);
     if (cluster === undefined) throw new Error(`no cluster ${clusterId}`);
     const now = this.now();
-    const operation: UpgradeOperation = { id: randomUUID(), clusterId, kind, pool, target, startedAt: now, completesAt: now + this.upgradeMs, status: 'InProgress' };
+    const operation: UpgradeOperation = { id: randomUUID(), clusterId, kind, pool, target, ...(targetNodeImage === undefined ? {} : { targetNodeImage }), startedAt: now, completesAt: now + this.upgradeMs, status: 'InProgress' };
     this.operations.set(operation.id, operation);
     const properties = record(cluster['properties']);
     properties['provisioningState'] = 'Upgrading';
     if (kind === 'controlPlane') properties['kubernetesVersion'] = target;
     for (const profile of Array.isArray(properties['agentPoolProfiles']) ? (properties['agentPoolProfiles'] as JsonObject[]) : []) {
       if (pool !== undefined && profile['name'] === pool) {
+        const image = typeof profile['nodeImageVersion'] === 'string' ? profile['nodeImageVersion'] : undefined;
+        const version = [profile['currentOrchestratorVersion'], profile['orchestratorVersion']].find((value): value is string => typeof value === 'string' && value !== '') ?? '';
+        operation.previous = extra.previous ?? { orchestratorVersion: version, nodeImageVersion: image };
         // AgentPoolsUpgradeNodeImageVersion example (2025-07-01): the pool reads UpgradingNodeImageVersion.
         profile['provisioningState'] = kind === 'nodeImage' ? 'UpgradingNodeImageVersion' : 'Upgrading';
-        if (kind === 'agentPool') profile['orchestratorVersion'] = target;
+        if (kind === 'agentPool' || kind === 'rollback') profile['orchestratorVersion'] = target;
       }
     }
     return operation;
@@ -138,6 +157,42 @@ export class UpgradeSimulation {
     );
   }
 
+  /** The key of a pool in {@link recentlyUsed}. */
+  static poolKey(clusterId: string, pool: string): string {
+    return `${clusterId.toLowerCase()}/${pool.toLowerCase()}`;
+  }
+
+  /** The newest node image the simulator offers on a day (also what a node-image upgrade installs). */
+  static latestNodeImage(now: number): string {
+    return `AKSUbuntu-2204gen2containerd-${new Date(now).toISOString().slice(0, 10).replace(/-/g, '.')}`;
+  }
+
+  /**
+   * A pool operation that succeeded. An upgrade (version or image) records the pair the pool left
+   * as its one recently used version, timestamped now (karpenter 0013: "the time this pair was last
+   * active", i.e. when the operation ended); a Kubernetes upgrade reimages nodes onto the latest image too (Learn node-image-upgrade:
+   * upgrading the Kubernetes version also upgrades the node image), when the pool reports one.
+   * A rollback restores both versions and leaves nothing to roll back to: one step back only
+   * (Learn roll-back-node-pool-version; what AKS then lists is not documented, unverified).
+   */
+  private completePoolOperation(operation: UpgradeOperation, profile: JsonObject, now: number): void {
+    const key = UpgradeSimulation.poolKey(operation.clusterId, String(profile['name']));
+    if (operation.kind === 'rollback') {
+      profile['currentOrchestratorVersion'] = operation.target;
+      if (operation.targetNodeImage !== undefined) profile['nodeImageVersion'] = operation.targetNodeImage;
+      this.recentlyUsed.delete(key);
+      return;
+    }
+    if (operation.kind === 'agentPool') {
+      profile['currentOrchestratorVersion'] = operation.target;
+      if (typeof profile['nodeImageVersion'] === 'string') profile['nodeImageVersion'] = UpgradeSimulation.latestNodeImage(now);
+    }
+    if (operation.kind === 'nodeImage') profile['nodeImageVersion'] = UpgradeSimulation.latestNodeImage(now);
+    const previous = operation.previous;
+    // When the operation ended, not when the simulator noticed: operations settle lazily.
+    if (previous !== undefined && previous.orchestratorVersion !== '') this.recentlyUsed.set(key, [{ ...previous, timestamp: new Date(operation.completesAt).toISOString() }]);
+  }
+
   /** Completes every operation whose time has come. */
   settle(): void {
     const now = this.now();
@@ -151,8 +206,7 @@ export class UpgradeSimulation {
       for (const profile of Array.isArray(properties['agentPoolProfiles']) ? (properties['agentPoolProfiles'] as JsonObject[]) : []) {
         if (operation.pool !== undefined && profile['name'] === operation.pool) {
           profile['provisioningState'] = failed ? 'Failed' : 'Succeeded';
-          if (!failed && operation.kind === 'agentPool') profile['currentOrchestratorVersion'] = operation.target;
-          if (!failed && operation.kind === 'nodeImage') profile['nodeImageVersion'] = `AKSUbuntu-2204gen2containerd-${new Date(now).toISOString().slice(0, 10).replace(/-/g, '.')}`;
+          if (!failed) this.completePoolOperation(operation, profile, now);
         }
       }
       const stillRunning = [...this.operations.values()].some((other) => other !== operation && other.clusterId === operation.clusterId && other.status === 'InProgress');

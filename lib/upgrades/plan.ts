@@ -210,7 +210,7 @@ export function planRollout(clusters: readonly Cluster[], catalogs: ReadonlyMap<
 }
 
 /** A shell word for a command we suggest: single-quoted unless it is plainly safe (ARM names may hold parentheses). */
-function shellWord(value: string): string {
+export function shellWord(value: string): string {
   return /^[A-Za-z0-9._\-/:]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 

@@ -11,6 +11,7 @@ import type { Actor } from '../auth/principal.js';
 import { type EntityOf, jsonText, numberOr, optionalText, parseEntity, textOrEmpty } from '../azure/tableEntity.js';
 import { ensureTable } from '../azure/tables.js';
 import { toFleetGuardError } from '../errors.js';
+import { RollbackStore } from './rollbackStore.js';
 
 export interface RolloutRecord {
   rolloutId: string;
@@ -51,7 +52,7 @@ export interface ClusterStatusRecord {
 
 /** One action on a rollout with who took it: display name, object id (`byObjectId`) and client app id (`byAppId`). */
 export interface RolloutAction extends Actor {
-  action: 'start' | 'approve' | 'resume' | 'abort' | 'retry';
+  action: 'start' | 'approve' | 'resume' | 'abort' | 'retry' | 'rollback-request' | 'rollback-approve';
   at: string;
 }
 
@@ -134,6 +135,11 @@ export class RolloutStore {
 
   ensureTable(): Promise<void> {
     return ensureTable(this.table);
+  }
+
+  /** Node-pool rollback requests of rollouts, kept in the same table. */
+  rollbacks(): RollbackStore {
+    return new RollbackStore(this.table);
   }
 
   /** `replace` is for rehearsals, which reuse their id; a real rollout id must be new. */

@@ -37,6 +37,11 @@ export interface RolloutApiDependencies {
    * `poolRolling`: its pools' reports since the rollout was created.
    */
   poolRolling?: () => Promise<Map<string, PoolRollingProgress[]>>;
+  /**
+   * The node-pool rollback fields of a rollout's status (rollbackApi.ts withRollbackStatus): the
+   * clusters with `rollback` added, and the rollout's rollback requests.
+   */
+  rollbackStatus?: <T extends { resourceId: string; status: string; toVersion: string }>(id: string, status: NonNullable<Awaited<ReturnType<DurableClientLike['getStatus']>>>, clusters: T[]) => Promise<{ clusters: T[] } & Record<string, unknown>>;
 }
 
 export interface RolloutApiRequest {
@@ -85,7 +90,12 @@ export async function handleRolloutRequest(operation: 'create' | 'list' | 'get' 
     if (!ROLLOUT_ID.test(id)) return { status: 400, body: { error: 'id: must be a rollout id' } };
     const status = await deps.client.getStatus(id);
     if (status === undefined || status.runtimeStatus === undefined) return { status: 404, body: { error: `no rollout ${id}` } };
-    if (operation === 'get') return { status: 200, body: { id, ...status, actions: await deps.store.actions(id), clusters: await withPoolRolling(await deps.store.clusterStatuses(id), status.createdTime, deps), ...(await retryLinks(id, deps.store)) } };
+    if (operation === 'get') {
+      const clusters = await withPoolRolling(await deps.store.clusterStatuses(id), status.createdTime, deps);
+      // Node-pool rollback fields (rollbackApi.ts withRollbackStatus): added beside the existing ones.
+      const rollback = deps.rollbackStatus === undefined ? { clusters } : await deps.rollbackStatus(id, status, clusters);
+      return { status: 200, body: { id, ...status, actions: await deps.store.actions(id), ...rollback, ...(await retryLinks(id, deps.store)) } };
+    }
     const custom = (status.customStatus ?? {}) as { status?: string };
     const running = status.runtimeStatus === 'Running' || status.runtimeStatus === 'Pending';
     const fits =

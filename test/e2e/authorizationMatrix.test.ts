@@ -34,6 +34,8 @@ const ENDPOINTS: Record<string, Endpoint> = {
   rolloutsResume: { method: 'POST', path: `/api/rollouts/${UNKNOWN_ID}/resume`, family: 'Rollouts', params: { id: UNKNOWN_ID }, body: '{}', expected: WRITE_UNKNOWN },
   rolloutsAbort: { method: 'POST', path: `/api/rollouts/${UNKNOWN_ID}/abort`, family: 'Rollouts', params: { id: UNKNOWN_ID }, body: '{}', expected: WRITE_UNKNOWN },
   rolloutsRetry: { method: 'POST', path: `/api/rollouts/${UNKNOWN_ID}/retry`, family: 'Rollouts', params: { id: UNKNOWN_ID }, body: '{}', expected: WRITE_UNKNOWN },
+  rolloutsRollback: { method: 'POST', path: `/api/rollouts/${UNKNOWN_ID}/rollback`, family: 'Rollouts', params: { id: UNKNOWN_ID }, body: '{"clusters":["x"]}', expected: WRITE_UNKNOWN },
+  rolloutsRollbackApprove: { method: 'POST', path: `/api/rollouts/${UNKNOWN_ID}/rollback/approve`, family: 'Rollouts', params: { id: UNKNOWN_ID }, body: '{}', expected: WRITE_UNKNOWN },
   silencesList: { method: 'GET', path: '/api/silences', family: 'Alerts', expected: READ },
   silencesCreate: { method: 'POST', path: '/api/silences', family: 'Alerts', body: '{"matchers":{}}', expected: WRITE_INVALID },
   report: { method: 'GET', path: '/api/report', family: 'Alerts', expected: READ },

@@ -37,6 +37,8 @@ export const ENDPOINTS: Record<string, Endpoint> = {
   rolloutsResume: { method: 'POST', route: 'rollouts/{id}/resume', family: 'Rollouts', write: true, fields: ['id'] },
   rolloutsAbort: { method: 'POST', route: 'rollouts/{id}/abort', family: 'Rollouts', write: true, fields: ['id'] },
   rolloutsRetry: { method: 'POST', route: 'rollouts/{id}/retry', family: 'Rollouts', write: true, fields: ['id', 'body', 'clusters'], body: { clusters: ['web-dev'] } },
+  rolloutsRollback: { method: 'POST', route: 'rollouts/{id}/rollback', family: 'Rollouts', write: true, fields: ['id', 'body', 'clusters'], body: { clusters: ['checkout-prod'] } },
+  rolloutsRollbackApprove: { method: 'POST', route: 'rollouts/{id}/rollback/approve', family: 'Rollouts', write: true, fields: ['id', 'body', 'rollbackId'], body: {} },
   silencesList: { method: 'GET', route: 'silences', family: 'Alerts', write: false, fields: [] },
   silencesCreate: { method: 'POST', route: 'silences', family: 'Alerts', write: true, fields: ['body', 'matchers', 'duration', 'comment'], body: VALID_SILENCE },
   silencesExpire: { method: 'DELETE', route: 'silences/{id}', family: 'Alerts', write: true, fields: ['id'] },

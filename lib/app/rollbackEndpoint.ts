@@ -1,0 +1,11 @@
+/** Glue between an HTTP invocation and the rollback API: the worker's clients and the durable client. */
+import { readRollbackFacts } from '../upgrades/rollbackActivities.js';
+import { handleRollbackRequest } from '../upgrades/rollbackApi.js';
+import type { DurableClientLike, RolloutApiRequest, RolloutApiResponse } from '../upgrades/rolloutsApi.js';
+import { getStoredRuntime } from './runtime.js';
+
+export async function serveRollbackRequest(operation: 'request' | 'approve', request: RolloutApiRequest, client: DurableClientLike): Promise<RolloutApiResponse> {
+  const { clients } = await getStoredRuntime();
+  if (clients.rollouts === undefined) return { status: 503, body: { error: 'storage is not configured' } };
+  return handleRollbackRequest(operation, request, { client, store: clients.rollouts, now: new Date(), facts: (resourceId) => readRollbackFacts(clients.containerService, resourceId) });
+}

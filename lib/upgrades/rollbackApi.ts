@@ -1,0 +1,198 @@
+/**
+ * Node-pool rollback of a rollout's clusters, in two steps a release manager expects of a change to
+ * production: `POST /rollouts/{id}/rollback` (Rollouts.Manage) asks for it and records a pending
+ * request; `POST /rollouts/{id}/rollback/approve` by another holder of Rollouts.Manage (compared by
+ * Entra object id, never by name) starts it as a durable orchestration. Both check, against ARM
+ * at that moment, that AKS's rollback applies to every pool the rollout upgraded (rollback.ts):
+ * 409 naming the cluster and pool when it does not, or when the rollout is still running.
+ */
+import { randomUUID } from 'node:crypto';
+
+import { z } from 'zod';
+
+import { actorOf, authorizeRole, type Principal, samePrincipal } from '../auth/principal.js';
+import { describeError, FleetGuardError } from '../errors.js';
+import { parseJsonBody } from '../jsonBody.js';
+import { resourceKey } from '../model/cluster.js';
+import { clusterRollback, type ClusterRollbackFacts, type ClusterRollbackStatus, type RollbackTarget, rollbackTargets } from './rollback.js';
+import { ROLLBACK_ORCHESTRATION,type RollbackInput, rollbackInstanceId } from './rollbackOrchestrator.js';
+import type { RollbackRequest } from './rollbackStore.js';
+import type { DurableClientLike, RolloutApiRequest, RolloutApiResponse } from './rolloutsApi.js';
+import { ROLLOUT_ROLES } from './rolloutsApi.js';
+import type { ClusterStatusRecord, RolloutStore } from './rolloutStore.js';
+
+export interface RollbackApiDependencies {
+  client: DurableClientLike;
+  store: RolloutStore;
+  now: Date;
+  /** The cluster and its pools' rollback versions as ARM says now; undefined when it no longer exists. */
+  facts(resourceId: string): Promise<ClusterRollbackFacts | undefined>;
+}
+
+const ROLLOUT_ID = /^[0-9a-f-]{36}$/i;
+/** Cluster statuses of a rollout whose upgrade began: only these can have a pool to roll back. */
+const STARTED = new Set(['Upgraded', 'Aborted', 'Failed']);
+/** How often the rollback polls AKS, and how long a pool may take (as an upgrade's default timeout). */
+const POLL_MINUTES = 1;
+const TIMEOUT_MINUTES = 240;
+/** Clusters whose rollback facts a status read asks ARM for at once. */
+const STATUS_READS_AT_ONCE = 8;
+
+const requestSchema = z.object({ clusters: z.array(z.string().min(1)).min(1) }).strict();
+const approveSchema = z.object({ rollbackId: z.string().regex(/^[0-9a-f-]{36}$/i, 'must be a rollback id').optional() }).strict();
+
+type Status = NonNullable<Awaited<ReturnType<DurableClientLike['getStatus']>>>;
+
+/** A rollout that is running (and not halted) is still changing clusters: nothing to roll back yet. */
+export function stillRunning(status: Status): string | undefined {
+  const running = status.runtimeStatus === 'Running' || status.runtimeStatus === 'Pending';
+  const custom = (status.customStatus ?? {}) as { status?: unknown };
+  if (!running || custom.status === 'Halted') return undefined;
+  return `it is still running${typeof custom.status === 'string' ? ` (${custom.status})` : ''}; halt it, or let it end, first`;
+}
+
+/** Whether a rollout's status shows rollback applicability: halted, or ended. */
+export function showsRollback(status: Status): boolean {
+  return stillRunning(status) === undefined;
+}
+
+export async function handleRollbackRequest(operation: 'request' | 'approve', request: RolloutApiRequest, deps: RollbackApiDependencies): Promise<RolloutApiResponse> {
+  const authorization = authorizeRole(request.principalHeader, ROLLOUT_ROLES.manage, ROLLOUT_ROLES.manage);
+  if ('status' in authorization) return authorization;
+  try {
+    await deps.store.ensureTable();
+    const id = request.params['id'] ?? '';
+    if (!ROLLOUT_ID.test(id)) return { status: 400, body: { error: 'id: must be a rollout id' } };
+    const status = await deps.client.getStatus(id);
+    if (status === undefined || status.runtimeStatus === undefined) return { status: 404, body: { error: `no rollout ${id}` } };
+    const running = stillRunning(status);
+    if (running !== undefined) return { status: 409, body: { error: `cannot roll back rollout ${id}: ${running}` } };
+    return operation === 'request' ? await requestRollback(id, request, authorization.principal, deps) : await approveRollback(id, request, authorization.principal, deps);
+  } catch (error) {
+    if (error instanceof FleetGuardError && error.reason === 'badInput') return { status: 400, body: { error: error.message } };
+    return { status: 503, body: { error: `rollbacks are unavailable right now (${describeError(error).slice(0, 200)})` } };
+  }
+}
+
+/** The rollout's cluster named by id or by name (case-insensitive), among those whose upgrade began. */
+function findCluster(clusters: readonly ClusterStatusRecord[], wanted: string): ClusterStatusRecord | undefined {
+  const key = resourceKey(wanted);
+  return clusters.find((cluster) => resourceKey(cluster.resourceId) === key) ?? clusters.find((cluster) => (cluster.resourceId.split('/').at(-1) ?? '').toLowerCase() === wanted.trim().toLowerCase());
+}
+
+/** Applicability of each named cluster now: the pools to roll back, or the refusals naming cluster and pool. */
+async function targetsFor(rolloutId: string, names: readonly string[], deps: RollbackApiDependencies): Promise<{ targets: RollbackTarget[] } | { status: number; error: string }> {
+  const clusters = await deps.store.clusterStatuses(rolloutId);
+  const targets: RollbackTarget[] = [];
+  const refusals: string[] = [];
+  for (const name of names) {
+    const cluster = findCluster(clusters, name);
+    if (cluster === undefined) return { status: 400, error: `clusters: ${name} is not a cluster of rollout ${rolloutId}` };
+    const clusterName = cluster.resourceId.split('/').at(-1) ?? name;
+    if (!STARTED.has(cluster.status)) {
+      refusals.push(`${clusterName}: the rollout did not upgrade it (${cluster.status}${cluster.reason === '' ? '' : `: ${cluster.reason}`})`);
+      continue;
+    }
+    const facts = await deps.facts(cluster.resourceId);
+    if (facts === undefined) {
+      refusals.push(`${clusterName}: the cluster no longer exists`);
+      continue;
+    }
+    const decision = rollbackTargets(clusterRollback(facts, cluster.toVersion, deps.now), clusterName);
+    if ('refusal' in decision) refusals.push(decision.refusal);
+    else targets.push(...decision.targets);
+  }
+  if (refusals.length > 0) return { status: 409, error: `rollback does not apply: ${refusals.join('; ')}` };
+  return { targets };
+}
+
+async function requestRollback(id: string, request: RolloutApiRequest, caller: Principal, deps: RollbackApiDependencies): Promise<RolloutApiResponse> {
+  const parsed = parseJsonBody(request.body, requestSchema);
+  if ('error' in parsed) return { status: 400, body: { error: parsed.error } };
+  const decided = await targetsFor(id, parsed.data.clusters, deps);
+  if ('error' in decided) return { status: decided.status, body: { error: decided.error } };
+  const rollbackId = randomUUID();
+  const at = deps.now.toISOString();
+  await deps.store.rollbacks().create({ rollbackId, rolloutId: id, state: 'PendingApproval', requested: { ...actorOf(caller), at }, targets: decided.targets });
+  await deps.store.recordAction(id, { action: 'rollback-request', ...actorOf(caller), at });
+  return {
+    status: 202,
+    body: { id, rollbackId, state: 'PendingApproval', targets: decided.targets, approveUrl: `/api/rollouts/${id}/rollback/approve`, note: `another holder of ${ROLLOUT_ROLES.manage} must approve it` },
+  };
+}
+
+async function approveRollback(id: string, request: RolloutApiRequest, caller: Principal, deps: RollbackApiDependencies): Promise<RolloutApiResponse> {
+  const parsed = parseJsonBody(request.body.trim() === '' ? '{}' : request.body, approveSchema);
+  if ('error' in parsed) return { status: 400, body: { error: parsed.error } };
+  const store = deps.store.rollbacks();
+  const pending = (await store.list(id)).filter((entry) => entry.state === 'PendingApproval');
+  const wanted = parsed.data.rollbackId;
+  const chosen = wanted === undefined ? pending : pending.filter((entry) => entry.rollbackId.toLowerCase() === wanted.toLowerCase());
+  if (chosen.length === 0) return { status: 409, body: { error: `no rollback of rollout ${id}${wanted === undefined ? '' : ` with id ${wanted}`} waits for approval` } };
+  if (chosen.length > 1) return { status: 400, body: { error: `rollbackId: rollout ${id} has ${chosen.length} rollbacks waiting (${chosen.map((entry) => entry.rollbackId).join(', ')}); name one` } };
+  const candidate = chosen[0] as RollbackRequest;
+  const refusal = distinctApproverRefusal(id, candidate, caller);
+  if (refusal !== undefined) return { status: 403, body: { error: refusal } };
+  const current = await store.get(id, candidate.rollbackId);
+  if (current?.state !== 'PendingApproval') return { status: 409, body: { error: `rollback ${candidate.rollbackId} of rollout ${id} no longer waits for approval` } };
+  // Time passes between request and approval (the 7 days, a channel turned on): decide again now.
+  const decided = await targetsFor(id, [...new Set(current.targets.map((target) => target.resourceId))], deps);
+  if ('error' in decided) return { status: decided.status, body: { error: decided.error } };
+  const changed = current.targets.find((target) => !decided.targets.some((now) => resourceKey(now.resourceId) === resourceKey(target.resourceId) && now.pool === target.pool && now.to.orchestratorVersion === target.to.orchestratorVersion && now.to.nodeImageVersion === target.to.nodeImageVersion));
+  if (changed !== undefined) return { status: 409, body: { error: `rollback does not apply as requested any more: ${changed.resourceId.split('/').at(-1) ?? ''}/${changed.pool} would no longer go back to ${changed.to.orchestratorVersion}; request it again` } };
+  const at = deps.now.toISOString();
+  try {
+    await store.approve(id, current.rollbackId, current.etag, { ...actorOf(caller), at });
+  } catch (error) {
+    if (error instanceof FleetGuardError && error.reason === 'badInput') return { status: 409, body: { error: error.message } };
+    throw error;
+  }
+  const input: RollbackInput = { rolloutId: id, rollbackId: current.rollbackId, targets: current.targets, pollMinutes: POLL_MINUTES, timeoutMinutes: TIMEOUT_MINUTES };
+  const instanceId = rollbackInstanceId(id, current.rollbackId);
+  await deps.client.startNew(ROLLBACK_ORCHESTRATION, { instanceId, input });
+  await deps.store.recordAction(id, { action: 'rollback-approve', ...actorOf(caller), at });
+  return { status: 202, body: { id, rollbackId: current.rollbackId, state: 'Approved', by: caller.name, targets: current.targets } };
+}
+
+/** Separation of duties for a rollback: the requester never approves it; unknown object ids refuse rather than guess. */
+function distinctApproverRefusal(id: string, request: RollbackRequest, caller: Principal): string | undefined {
+  const rule = 'separation of duties (rollback approval)';
+  if (request.requested.byObjectId === undefined || caller.objectId === undefined) {
+    return `${rule}: rollback ${request.rollbackId} of rollout ${id} needs an approver other than its requester, and ${caller.objectId === undefined ? 'your token' : 'the request'} carries no object id (oid) to tell them apart; approval refused`;
+  }
+  if (samePrincipal(caller, { objectId: request.requested.byObjectId })) {
+    return `${rule}: ${caller.name} (oid ${caller.objectId}) requested rollback ${request.rollbackId} of rollout ${id} and cannot approve it; another holder of ${ROLLOUT_ROLES.manage} must approve`;
+  }
+  return undefined;
+}
+
+/**
+ * The rollback fields of a rollout's status (added; nothing existing changes): each cluster whose
+ * upgrade began gets `rollback` (control plane and pools) once the rollout is halted or ended, and
+ * the rollout lists its rollback requests with their outcome. ARM problems are reported, not fatal.
+ */
+export async function withRollbackStatus<T extends { resourceId: string; status: string; toVersion: string }>(
+  id: string,
+  status: Status,
+  clusters: T[],
+  deps: Pick<RollbackApiDependencies, 'store' | 'now'> & { facts?: RollbackApiDependencies['facts'] },
+): Promise<{ clusters: Array<T & { rollback?: ClusterRollbackStatus }>; rollbacks: RollbackRequest[]; rollbackProblem?: string }> {
+  const rollbacks = await deps.store.rollbacks().list(id);
+  if (deps.facts === undefined || !showsRollback(status)) return { clusters, rollbacks };
+  const problems: string[] = [];
+  const read = deps.facts;
+  const one = async (cluster: T): Promise<T & { rollback?: ClusterRollbackStatus }> => {
+    if (!STARTED.has(cluster.status)) return cluster;
+    try {
+      const facts = await read(cluster.resourceId);
+      return facts === undefined ? cluster : { ...cluster, rollback: clusterRollback(facts, cluster.toVersion, deps.now) };
+    } catch (error) {
+      problems.push(`${cluster.resourceId.split('/').at(-1) ?? ''}: ${describeError(error).slice(0, 200)}`);
+      return cluster;
+    }
+  };
+  // A few clusters at a time: each costs one cluster read and one upgrade-profile read per pool.
+  const withRollback: Array<T & { rollback?: ClusterRollbackStatus }> = [];
+  for (let start = 0; start < clusters.length; start += STATUS_READS_AT_ONCE) withRollback.push(...(await Promise.all(clusters.slice(start, start + STATUS_READS_AT_ONCE).map(one))));
+  return { clusters: withRollback, rollbacks, ...(problems.length === 0 ? {} : { rollbackProblem: `rollback applicability could not be read for ${problems.join('; ')}` }) };
+}
