@@ -112,7 +112,7 @@ describe('fleetguard sweep --demo', () => {
     const secretParts = Object.values(DEMO_SECRETS).flatMap((value) => [value, ...(value.startsWith('https://') ? new URL(value).pathname.split('/').slice(2) : [])]);
     expect(secretParts).toContain('demo-not-a-real-token');
     for (const part of secretParts) expect(captured, 'a demo secret leaked into the output').not.toContain(part);
-  });
+  }, 60_000);
 });
 
 describe('fleetguard report', () => {
@@ -127,5 +127,5 @@ describe('fleetguard report', () => {
     const unwritable = await runCliInProcess(['report', '--demo', '--out', '/dev/null/fleet/report.html']);
     expect(unwritable.status).toBe(2);
     expect(unwritable.stderr).toMatch(/--out \/dev\/null\/fleet\/report\.html: cannot write the report \(E[A-Z]+\)/);
-  });
+  }, 60_000);
 });
