@@ -23,7 +23,8 @@ describe('nextUpgradeStep', () => {
   it('waits while the cluster state is unknown or anything is not Succeeded; a pool without a state counts as Succeeded', () => {
     expect(nextUpgradeStep(cluster('1.31.3', [pool('system', '1.31.3')], { provisioningState: undefined }), '1.32.3', 'Full', {})).toEqual({ kind: 'wait' });
     expect(nextUpgradeStep(cluster('1.32.3', [pool('system', '1.32.3'), pool('user', '1.31.3', 'Upgrading')]), '1.32.3', 'NodeImageOnly', {})).toEqual({ kind: 'wait' });
-    expect(nextUpgradeStep(cluster('1.31.3', [pool('system', '1.31.3', undefined)], { provisioningState: 'SUCCEEDED' }), '1.32.3', 'Full', {})).toEqual({ kind: 'startControlPlane', version: '1.32.3' });
+    const stateless: AgentPool = { ...pool('system', '1.31.3'), provisioningState: undefined };
+    expect(nextUpgradeStep(cluster('1.31.3', [stateless], { provisioningState: 'SUCCEEDED' }), '1.32.3', 'Full', {})).toEqual({ kind: 'startControlPlane', version: '1.32.3' });
   });
 
   it('compares versions numerically (1.32.10 is past 1.32.9); an unknown version is upgraded; pools in order', () => {

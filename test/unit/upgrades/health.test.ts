@@ -72,6 +72,12 @@ describe('measureHealth', () => {
     expect(HEALTH_DETECTIONS.map((detection) => detection.id).sort()).toEqual(['crashloop', 'failed-api-auth', 'node-not-ready']);
   });
 
+  it('no rows is a measurement of 0 for each detection (a gate compares every one)', async () => {
+    const sample = await measureHealth(reader(() => ({ rows: [], partialError: undefined })), CLUSTER, ['w1'], 10);
+    expect(sample).toEqual({ kind: 'measured', counts: { 'failed-api-auth': 0, crashloop: 0, 'node-not-ready': 0 } });
+    expect(Object.keys(sample.kind === 'measured' ? sample.counts : {})).toHaveLength(3);
+  });
+
   it('a window under a minute is queried as one minute; rows without the measure count 0', async () => {
     const logs = reader(() => ({ rows: [{ _ResourceId: CLUSTER }], partialError: undefined }));
     expect(await measureHealth(logs, CLUSTER, ['w1'], 0.2)).toEqual({ kind: 'measured', counts: { 'failed-api-auth': 0, crashloop: 0, 'node-not-ready': 0 } });
