@@ -19,6 +19,7 @@ export default defineConfig({
       'test/unit/upgrades/**/*.test.ts',
       'test/integration/rolloutRehearsal.test.ts',
       'test/integration/rolloutSafetyExits.test.ts',
+      'test/integration/rolloutAbort.test.ts',
     ],
   },
 });

@@ -1,15 +1,37 @@
 #!/usr/bin/env node
-/** `fleetguard`: the command line of aks-fleet-guard (CONTRACTS.md §3). */
+/**
+ * `fleetguard`: the command line of aks-fleet-guard (CONTRACTS.md §3). Every command's name and
+ * flags are registered up front, but its implementation is imported only when it runs: `sweep` and
+ * `rollout` pull in the Azure SDKs, the simulator and Azurite, which `--help` or a live `rollouts`
+ * command must not pay for at every start.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
 import { Command, InvalidArgumentError } from 'commander';
 
 import { processEnvironment } from '../config.js';
 import { describeError, FleetGuardError } from '../errors.js';
 import type { LoadLocalModes } from './localModes.js';
-import { reportCommand, type ReportCommandOptions } from './reportCommand.js';
-import { rolloutCommand, type RolloutCommandOptions } from './rolloutCommand.js';
-import { registerRolloutsCommands } from './rolloutsCli.js';
-import { createSilenceCommand, type CreateSilenceOptions, expireSilenceCommand, listSilencesCommand } from './silenceCommand.js';
-import { sweepCommand, type SweepCommandOptions } from './sweepCommand.js';
+import type { ReportCommandOptions } from './reportCommand.js';
+import type { RolloutCommandOptions } from './rolloutCommand.js';
+import type { CreateSilenceOptions } from './silenceCommand.js';
+import type { CommandOutput, SweepCommandOptions } from './sweepCommand.js';
+
+/** Where a run of the program writes; the process's streams unless a test runs it in process. */
+export interface ProgramIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  width: number | undefined;
+  env: Record<string, string | undefined>;
+}
+
+const processIo = (): ProgramIo => ({
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  width: process.stdout.columns,
+  env: processEnvironment(),
+});
 
 /** The local tooling, for the local modes only (the other commands never load the simulator). */
 const localModes: LoadLocalModes = async () => (await import('./localModesTooling.js')).LOCAL_MODES;
@@ -28,12 +50,14 @@ function collectSubscription(value: string, previous: string[] | undefined): str
   return [...(previous ?? []), value.toLowerCase()];
 }
 
-export function buildProgram(onExit: (code: number) => void): Command {
+export function buildProgram(onExit: (code: number) => void, io: ProgramIo = processIo()): Command {
   const program = new Command()
     .name('fleetguard')
     .description('Compliance sweeps and progressive upgrades for fleets of AKS clusters')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  const output: CommandOutput = { stdout: (text: string) => io.stdout(`${text}\n`), width: io.width };
 
   program
     .command('sweep')
@@ -48,9 +72,9 @@ export function buildProgram(onExit: (code: number) => void): Command {
       if (options.snapshot !== undefined && options.demo === true) {
         throw new FleetGuardError('badInput', '--snapshot and --demo cannot be combined');
       }
-      onExit(await sweepCommand(options, { stdout: (text) => process.stdout.write(`${text}\n`), width: process.stdout.columns }, localModes));
+      const { sweepCommand } = await import('./sweepCommand.js');
+      onExit(await sweepCommand(options, output, localModes));
     });
-  const output = { stdout: (text: string) => process.stdout.write(`${text}\n`), width: process.stdout.columns };
   program
     .command('rollout')
     .description('Rehearse a progressive Kubernetes upgrade on a fleet snapshot (local durable host, virtual clock)')
@@ -66,13 +90,19 @@ export function buildProgram(onExit: (code: number) => void): Command {
     .option('--upgrade-type <type>', 'Full, ControlPlaneOnly or NodeImageOnly', upgradeTypeOf)
     .option('--allow-empty', 'exit 0 even when no cluster would be upgraded (all excluded or skipped)')
     .option('--json', 'one JSON document (CONTRACTS.md §4)')
-    .action(async (options: RolloutCommandOptions) => onExit(await rolloutCommand(options, output, processEnvironment(), localModes)));
+    .action(async (options: RolloutCommandOptions) => {
+      const { rolloutCommand } = await import('./rolloutCommand.js');
+      onExit(await rolloutCommand(options, output, io.env, localModes, (line) => io.stderr(`${line}\n`)));
+    });
   program
     .command('report')
     .description('Write the fleet report: one self-contained HTML page (posture heatmap, compliance over time, findings, versions, rollouts)')
     .requiredOption('--out <file>', 'where to write it, e.g. report.html')
     .option('--demo', 'from the built-in sample fleet (rehearsal and two sweeps on in-process Azurite)')
-    .action(async (options: ReportCommandOptions) => onExit(await reportCommand(options, output, localModes)));
+    .action(async (options: ReportCommandOptions) => {
+      const { reportCommand } = await import('./reportCommand.js');
+      onExit(await reportCommand(options, output, localModes));
+    });
   const silence = program.command('silence').description('Hold back alerts for findings that match, for a while');
   silence
     .command('create')
@@ -83,17 +113,38 @@ export function buildProgram(onExit: (code: number) => void): Command {
     .requiredOption('--duration <duration>', 'how long, e.g. 2h or 3d')
     .requiredOption('--author <name>', 'who creates it')
     .requiredOption('--comment <text>', 'why')
-    .action(async (options: CreateSilenceOptions) => onExit(await createSilenceCommand(options, output)));
+    .action(async (options: CreateSilenceOptions) => {
+      const { createSilenceCommand } = await import('./silenceCommand.js');
+      onExit(await createSilenceCommand(options, output));
+    });
   silence
     .command('list')
     .option('--json', 'one JSON document')
-    .action(async (options: { json?: boolean }) => onExit(await listSilencesCommand(options, output)));
+    .action(async (options: { json?: boolean }) => {
+      const { listSilencesCommand } = await import('./silenceCommand.js');
+      onExit(await listSilencesCommand(options, output));
+    });
   silence
     .command('expire <id>')
     .requiredOption('--author <name>', 'who expires it')
-    .action(async (id: string, options: { author: string }) => onExit(await expireSilenceCommand(id, options, output)));
-  // `fleetguard rollouts ...`: live rollouts on the deployed app (lib/cli/rolloutsCli.ts).
-  registerRolloutsCommands(program, onExit);
+    .action(async (id: string, options: { author: string }) => {
+      const { expireSilenceCommand } = await import('./silenceCommand.js');
+      onExit(await expireSilenceCommand(id, options, output));
+    });
+  return program;
+}
+
+/**
+ * Adds `fleetguard rollouts ...` (live rollouts on the deployed app, lib/cli/rolloutsCli.ts) when
+ * the command line asks for it, or for help that lists every command. Its module is the light HTTP
+ * client only, but it is still left out of `sweep` and `rollout` runs.
+ */
+async function withRolloutsCommands(program: Command, argv: string[], onExit: (code: number) => void): Promise<Command> {
+  const first = argv.slice(2).find((arg) => !arg.startsWith('-'));
+  if (first === undefined || first === 'rollouts' || first === 'help' || !program.commands.some((command) => command.name() === first)) {
+    const { registerRolloutsCommands } = await import('./rolloutsCli.js');
+    registerRolloutsCommands(program, onExit);
+  }
   return program;
 }
 
@@ -119,12 +170,14 @@ function collectTag(value: string, previous: Record<string, string> | undefined)
   return { ...(previous ?? {}), [value.slice(0, index)]: value.slice(index + 1) };
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** Runs the command line `argv` (node, script, args...) and answers its exit status. */
+export async function main(argv: string[], io: ProgramIo = processIo()): Promise<number> {
   let exitCode = 0;
-  const program = buildProgram((code) => {
+  const onExit = (code: number) => {
     exitCode = code;
-  });
+  };
   try {
+    const program = await withRolloutsCommands(buildProgram(onExit, io), argv, onExit);
     await program.parseAsync(argv);
     return exitCode;
   } catch (error) {
@@ -133,9 +186,20 @@ export async function main(argv: string[]): Promise<number> {
       // Commander already printed help or the usage error.
       return code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help' ? 0 : 2;
     }
-    process.stderr.write(`fleetguard: ${describeError(error)}\n`);
+    io.stderr(`fleetguard: ${describeError(error)}\n`);
     return error instanceof FleetGuardError && (error.reason === 'badInput' || error.reason === 'config') ? 2 : 1;
   }
 }
 
-process.exitCode = await main(process.argv);
+/** True when this module is the program Node runs (also through npm's `fleetguard` symlink), not an import (tests). */
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) process.exitCode = await main(process.argv);

@@ -15,3 +15,23 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
 }
+
+/**
+ * Runs the CLI's own `main` (lib/cli/main.ts: commander, the commands, the exit-status mapping) in
+ * this process, capturing what it writes: for tests about a command's behaviour rather than the
+ * process boundary, which each command family keeps at least one `runCli` test for. It skips the
+ * ~2 s a process spends loading the SDKs, the simulator and Azurite. Commands that read settings get
+ * `process.env` (as a process would): run these one at a time, not in parallel.
+ */
+export async function runCliInProcess(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const { main } = await import('../../lib/cli/main.js');
+  let stdout = '';
+  let stderr = '';
+  const status = await main([process.execPath, 'fleetguard', ...args], {
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    width: undefined,
+    env: process.env,
+  });
+  return { status, stdout, stderr };
+}
