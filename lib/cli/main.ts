@@ -34,7 +34,7 @@ const processIo = (): ProgramIo => ({
 });
 
 /** The local tooling, for the local modes only (the other commands never load the simulator). */
-const localModes: LoadLocalModes = async () => (await import('./localModesTooling.js')).LOCAL_MODES;
+const localModes: LoadLocalModes = async () => (await import('../../tooling/localModesTooling.js')).LOCAL_MODES;
 
 const SUBSCRIPTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -12,7 +12,7 @@ import { findingFingerprint } from '../model/finding.js';
 import { minorOf } from '../model/kubernetesVersions.js';
 import type { RolloutActivityDependencies } from './activityPorts.js';
 import { nextUpgradeStep } from './advance.js';
-import { type HealthSample, measureHealth, STRICT_SIGNALS } from './health.js';
+import { anyRiseSignals, type HealthSample, measureHealth, STRICT_SIGNALS } from './health.js';
 import { nextMaintenanceWindow, type WindowVerdict } from './maintenanceWindow.js';
 import { deprecatedApiExclusion, type PlannedCluster, type UpgradeType } from './plan.js';
 
@@ -169,7 +169,7 @@ export async function healthActivity(input: { clusterId: string; workspaces: str
     if (failure.retryable) throw failure;
     return { kind: 'inconclusive', reason: `policy or events: ${failure.message}` };
   }
-  return sample;
+  return { ...sample, anyRise: anyRiseSignals() };
 }
 
 /**

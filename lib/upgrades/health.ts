@@ -9,13 +9,19 @@ import { resourceKey } from '../model/cluster.js';
 import type { HealthSignal } from '../model/ruleMetadata.js';
 import { healthSignals } from '../rules/catalog.js';
 import type { LogsReader } from '../sweep/detectionStage.js';
+import { degradedSignal, type HealthSample } from './healthGate.js';
 
 /** The detections the gate runs: those whose metadata declares a health signal. */
 export function healthDetections(): Array<Detection & { healthSignal: HealthSignal }> {
   return DETECTIONS.filter((detection): detection is Detection & { healthSignal: HealthSignal } => detection.healthSignal !== undefined);
 }
 
-export type HealthSample = { kind: 'measured'; counts: Record<string, number> } | { kind: 'inconclusive'; reason: string };
+export type { HealthSample } from './healthGate.js';
+
+/** The health signals whose metadata says any rise fails a measurement (the rest: only a clear rise). */
+export function anyRiseSignals(): string[] {
+  return healthSignals().filter((signal) => signal.fails === 'anyRise').map((signal) => signal.name);
+}
 
 export async function measureHealth(reader: LogsReader, clusterId: string, workspaces: readonly string[], windowMinutes: number): Promise<HealthSample> {
   const detections = healthDetections();
@@ -60,16 +66,7 @@ export const STRICT_SIGNALS = {
   skew: signalOf('AKS-POOL-VERSION-SKEW'),
 } as const;
 
-/**
- * A measurement fails when a signal rises as its metadata says it must not: `anyRise` signals at
- * all, others (and counts no rule declares) only when they clearly rise above the pre-upgrade baseline.
- */
+/** {@link degradedSignal} with each signal's strictness from the rules' metadata. */
 export function healthDegraded(baseline: Record<string, number>, after: Record<string, number>): string | undefined {
-  const rise = new Map(healthSignals().map((signal) => [signal.name, signal.fails]));
-  for (const [signal, count] of Object.entries(after)) {
-    const before = baseline[signal] ?? 0;
-    const strict = rise.get(signal) === 'anyRise';
-    if (strict ? count > before : count > Math.max(before * 2, before + 5)) return `${signal} rose from ${before} to ${count}`;
-  }
-  return undefined;
+  return degradedSignal(baseline, after, anyRiseSignals());
 }

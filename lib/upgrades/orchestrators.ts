@@ -10,8 +10,7 @@ import type { OrchestrationContext, OrchestrationHandler } from 'durable-functio
 import * as df from 'durable-functions';
 
 import type { AbortCheck, AdvanceResult, ClusterSnapshot } from './activities.js';
-import type { HealthSample } from './health.js';
-import { healthDegraded } from './health.js';
+import { degradedSignal, type HealthSample } from './healthGate.js';
 import type { WindowVerdict } from './maintenanceWindow.js';
 import type { PlannedCluster, PlannedWave, RolloutPlan } from './plan.js';
 
@@ -153,7 +152,7 @@ function* runGate(context: OrchestrationContext, abort: df.Task, clusterId: stri
     if (sample.kind === 'inconclusive' || baseline.kind === 'inconclusive') {
       return { verdict: 'inconclusive', reason: sample.kind === 'inconclusive' ? sample.reason : 'no baseline' };
     }
-    const degraded = healthDegraded(baseline.counts, sample.counts);
+    const degraded = degradedSignal(baseline.counts, sample.counts, sample.anyRise ?? []);
     if (degraded !== undefined) {
       failures += 1;
       lastReason = degraded;
@@ -271,7 +270,7 @@ const WAVE_GATE_BATCH = 50;
 
 function verdictOf(gate: GateContext, sample: HealthSample): string | null {
   if (sample.kind === 'inconclusive') return `inconclusive: ${sample.reason}`;
-  return healthDegraded(gate.baseline, sample.counts) ?? null;
+  return degradedSignal(gate.baseline, sample.counts, sample.anyRise ?? []) ?? null;
 }
 
 /**

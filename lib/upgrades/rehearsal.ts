@@ -2,7 +2,7 @@
  * `fleetguard rollout`: rehearses a rollout on a fleet snapshot. The simulator serves the snapshot
  * (upgrades take simulated time), Azurite holds the app's tables, and the app's own registered
  * orchestrations run on the local durable host with a virtual clock shared with the simulator.
- * Those are local tooling: the caller supplies them (`RehearsalTooling`, lib/local/rehearsal.ts),
+ * Those are local tooling: the caller supplies them (`RehearsalTooling`, tooling/local/rehearsal.ts),
  * so this feature imports none of them.
  */
 import { FleetGuardError } from '../errors.js';
@@ -46,7 +46,7 @@ export interface RehearsalFaults {
   deprecatedApiUsage: ReadonlyArray<{ cluster: string; api: string; removedIn: string }>;
 }
 
-/** Local tooling a rehearsal runs on, injected by the caller (the CLI, tests): lib/local/rehearsal.ts. */
+/** Local tooling a rehearsal runs on, injected by the caller (the CLI, tests): tooling/local/rehearsal.ts. */
 export interface RehearsalTooling<K extends RehearsalKinds> {
   newClock(): K['clock'];
   /** The simulated Azure serving the snapshot on `clock`, with its tables and the faults injected. */
@@ -71,7 +71,7 @@ export interface RehearsalOptions<K extends RehearsalKinds> {
   settings?: Record<string, string>;
   /**
    * Deprecated Kubernetes API use AKS has seen on these clusters within the last hour, which its
-   * pre-flight refuses minor upgrades over (lib/simulator/upgradeSimulation.ts).
+   * pre-flight refuses minor upgrades over (tooling/simulator/upgradeSimulation.ts).
    */
   deprecatedApiUsage?: Array<{ cluster: string; api: string; removedIn: string }>;
   /** How long a halted rollout waits for resume or abort (the HTTP API: 7 days); 0, the default, ends it Halted at once. */

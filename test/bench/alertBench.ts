@@ -24,8 +24,8 @@ import { DEFAULT_DRAIN_OPTIONS, drainOutbox } from '../../lib/alerts/outboxDrain
 import { httpsPost } from '../../lib/alerts/transport.js';
 import type { LifecycleChange } from '../../lib/findings/lifecycle.js';
 import { findingFingerprint, SEVERITIES } from '../../lib/model/finding.js';
-import { startAzuriteTables } from '../../lib/simulator/azurite.js';
-import { startWebhookSink } from '../../lib/simulator/webhookSink.js';
+import { startAzuriteTables } from '../../tooling/simulator/azurite.js';
+import { startWebhookSink } from '../../tooling/simulator/webhookSink.js';
 import { routingDocument, SECRETS } from '../harness/alerts.js';
 import { type ReceiversEndpoints, type ReceiversMessage, type ReceiversStats, summarisePagerDuty } from './alertReceiversProcess.js';
 

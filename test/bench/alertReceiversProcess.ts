@@ -4,8 +4,8 @@
  * benchmark's own process, Azurite's in-memory LokiJS and the sink's records would be charged to
  * the app's memory (they were most of the 556 MB peak). The parent talks to it over IPC.
  */
-import { type RunningAzurite,startAzuriteTables } from '../../lib/simulator/azurite.js';
-import { type PagerDutyKeyState, type RunningSink, type SinkTally, startWebhookSink } from '../../lib/simulator/webhookSink.js';
+import { type RunningAzurite,startAzuriteTables } from '../../tooling/simulator/azurite.js';
+import { type PagerDutyKeyState, type RunningSink, type SinkTally, startWebhookSink } from '../../tooling/simulator/webhookSink.js';
 
 export type ReceiversMessage = { id: number } & ({ kind: 'start' } | { kind: 'stats' } | { kind: 'close' });
 

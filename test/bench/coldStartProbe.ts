@@ -15,7 +15,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 
-import { LocalFunctionsHost } from '../../lib/local/functionsHost.js';
+import { LocalFunctionsHost } from '../../tooling/local/functionsHost.js';
 
 export interface ProbeRegistration {
   name: string;

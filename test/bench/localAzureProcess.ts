@@ -3,9 +3,9 @@
  * production: serving 5,000 clusters of JSON and running Azurite's LokiJS in the sweep's own
  * process would charge their CPU and memory to the sweep. The parent talks to it over IPC.
  */
-import type { FaultPlan } from '../../lib/simulator/faults.js';
-import { type GeneratedFleetOptions, generateFleet } from '../../lib/simulator/fleetGenerator.js';
-import { type LocalAzure, startLocalAzure } from '../../lib/simulator/localAzure.js';
+import type { FaultPlan } from '../../tooling/simulator/faults.js';
+import { type GeneratedFleetOptions, generateFleet } from '../../tooling/simulator/fleetGenerator.js';
+import { type LocalAzure, startLocalAzure } from '../../tooling/simulator/localAzure.js';
 
 export interface LocalAzureProcessOptions {
   fleet: GeneratedFleetOptions;

@@ -3,7 +3,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 import { type FleetGuardConfig, parseConfig } from '../../lib/config.js';
-import type { FaultPlan } from '../../lib/simulator/faults.js';
+import type { FaultPlan } from '../../tooling/simulator/faults.js';
 import type { LocalAzureProcessOptions, ParentMessage, ProcessStats } from './localAzureProcess.js';
 
 export interface RemoteLocalAzure {

@@ -11,9 +11,9 @@
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 
-import { rehearseRollout } from '../../lib/local/rehearsal.js';
-import { generateFleet } from '../../lib/simulator/fleetGenerator.js';
-import type { FleetSnapshot, JsonObject } from '../../lib/simulator/snapshot.js';
+import { rehearseRollout } from '../../tooling/local/rehearsal.js';
+import { generateFleet } from '../../tooling/simulator/fleetGenerator.js';
+import type { FleetSnapshot, JsonObject } from '../../tooling/simulator/snapshot.js';
 
 const { values } = parseArgs({
   options: {

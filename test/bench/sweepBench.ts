@@ -22,9 +22,9 @@ import pLimit from 'p-limit';
 import { createAzureClients, sweepDependencies } from '../../lib/app/clients.js';
 import { DETECTIONS } from '../../lib/detections/catalog.js';
 import { prepareDetectionQuery, scopeToCluster } from '../../lib/detections/query.js';
-import { generateFleet } from '../../lib/simulator/fleetGenerator.js';
 import { runSweep } from '../../lib/sweep/runSweep.js';
 import type { SweepResult } from '../../lib/sweep/sweepResult.js';
+import { generateFleet } from '../../tooling/simulator/fleetGenerator.js';
 import type { ProcessStats } from './localAzureProcess.js';
 import { startLocalAzureProcess } from './remoteLocalAzure.js';
 

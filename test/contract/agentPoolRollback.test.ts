@@ -20,8 +20,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { ContainerServiceAdapter } from '../../lib/azure/containerService.js';
 import { SimulatorCredential } from '../../lib/azure/credential.js';
-import { type RunningSimulator, startSimulator } from '../../lib/simulator/simulatorServer.js';
-import type { JsonObject } from '../../lib/simulator/snapshot.js';
+import { type RunningSimulator, startSimulator } from '../../tooling/simulator/simulatorServer.js';
+import type { JsonObject } from '../../tooling/simulator/snapshot.js';
 import { compliantCluster } from '../harness/clusters.js';
 import { exampleBody, type ExampleServer, restExample, shapeMismatches, startExampleServer } from '../harness/restContract.js';
 

@@ -19,7 +19,7 @@ import { type AzureClients, createAzureClients } from '../../lib/app/clients.js'
 import { encodePrincipal } from '../../lib/auth/principal.js';
 import { parseConfig } from '../../lib/config.js';
 import { NOTICE_RULE_IDS } from '../../lib/posture/noticeRules.js';
-import type { JsonObject } from '../../lib/simulator/snapshot.js';
+import type { JsonObject } from '../../tooling/simulator/snapshot.js';
 import { type AppHost, startAppHost } from '../harness/appHost.js';
 import { eventFixtureDirectory, eventFixtureNames, sampleEvent } from '../harness/eventFixtures.js';
 import { uniqueTableName } from '../harness/tables.js';

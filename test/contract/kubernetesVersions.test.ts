@@ -13,8 +13,8 @@ import { ContainerServiceAdapter } from '../../lib/azure/containerService.js';
 import { SimulatorCredential } from '../../lib/azure/credential.js';
 import type { Cluster } from '../../lib/model/cluster.js';
 import { evaluateCluster } from '../../lib/posture/evaluateCluster.js';
-import { type RunningSimulator, startSimulator } from '../../lib/simulator/simulatorServer.js';
-import type { JsonObject } from '../../lib/simulator/snapshot.js';
+import { type RunningSimulator, startSimulator } from '../../tooling/simulator/simulatorServer.js';
+import type { JsonObject } from '../../tooling/simulator/snapshot.js';
 import { exampleBody, type ExampleServer, restExample, shapeMismatches, startExampleServer } from '../harness/restContract.js';
 
 const SERVICE = 'containerservice';

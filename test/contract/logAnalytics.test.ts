@@ -14,9 +14,9 @@ import { SimulatorCredential } from '../../lib/azure/credential.js';
 import { LogAnalyticsAdapter } from '../../lib/azure/logAnalytics.js';
 import { detectionById } from '../../lib/detections/catalog.js';
 import { prepareDetectionQuery } from '../../lib/detections/query.js';
-import { sampleFleetDirectory } from '../../lib/simulator/sampleFleet.js';
-import { type RunningSimulator, startSimulator } from '../../lib/simulator/simulatorServer.js';
-import { loadSnapshot } from '../../lib/simulator/snapshot.js';
+import { sampleFleetDirectory } from '../../tooling/simulator/sampleFleet.js';
+import { type RunningSimulator, startSimulator } from '../../tooling/simulator/simulatorServer.js';
+import { loadSnapshot } from '../../tooling/simulator/snapshot.js';
 import { exampleBody, type ExampleServer, restExample, shapeMismatches, startExampleServer } from '../harness/restContract.js';
 
 const SERVICE = 'loganalytics';

@@ -13,10 +13,10 @@ import { clusterFromArmJson } from '../../lib/azure/armClusterJson.js';
 import { ContainerServiceAdapter } from '../../lib/azure/containerService.js';
 import { SimulatorCredential } from '../../lib/azure/credential.js';
 import type { Cluster } from '../../lib/model/cluster.js';
-import { MAINTENANCE_CONFIGURATION_TYPE } from '../../lib/simulator/maintenanceRoutes.js';
-import { type RunningSimulator, startSimulator } from '../../lib/simulator/simulatorServer.js';
-import type { JsonObject } from '../../lib/simulator/snapshot.js';
 import { nextMaintenanceWindow } from '../../lib/upgrades/maintenanceWindow.js';
+import { MAINTENANCE_CONFIGURATION_TYPE } from '../../tooling/simulator/maintenanceRoutes.js';
+import { type RunningSimulator, startSimulator } from '../../tooling/simulator/simulatorServer.js';
+import type { JsonObject } from '../../tooling/simulator/snapshot.js';
 import { exampleBody, type ExampleServer, restExample, shapeMismatches, startExampleServer } from '../harness/restContract.js';
 
 const SERVICE = 'containerservice';

@@ -13,8 +13,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { SimulatorCredential } from '../../lib/azure/credential.js';
 import { COMPLIANCE_SUMMARY_APPLY, POLICY_STATE_COLUMNS,PolicyInsightsAdapter } from '../../lib/azure/policyInsights.js';
-import { type RunningSimulator,startSimulator } from '../../lib/simulator/simulatorServer.js';
-import type { JsonObject } from '../../lib/simulator/snapshot.js';
+import { type RunningSimulator,startSimulator } from '../../tooling/simulator/simulatorServer.js';
+import type { JsonObject } from '../../tooling/simulator/snapshot.js';
 import { exampleBody, type ExampleServer,restExample, shapeMismatches, startExampleServer } from '../harness/restContract.js';
 
 const SERVICE = 'policyinsights';

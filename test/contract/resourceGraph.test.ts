@@ -16,9 +16,9 @@ import { SimulatorCredential } from '../../lib/azure/credential.js';
 import { RESOURCE_GRAPH_API_VERSION, ResourceGraphAdapter } from '../../lib/azure/resourceGraph.js';
 import { RESOURCE_GRAPH_QUERIES } from '../../lib/azure/resourceGraphQueries.js';
 import type { QuotaClock } from '../../lib/azure/resourceGraphQuota.js';
-import { generateFleet, subscriptionIdFor } from '../../lib/simulator/fleetGenerator.js';
-import { type RunningSimulator, type SimulatorOptions,startSimulator } from '../../lib/simulator/simulatorServer.js';
-import type { FleetSnapshot, JsonObject } from '../../lib/simulator/snapshot.js';
+import { generateFleet, subscriptionIdFor } from '../../tooling/simulator/fleetGenerator.js';
+import { type RunningSimulator, type SimulatorOptions,startSimulator } from '../../tooling/simulator/simulatorServer.js';
+import type { FleetSnapshot, JsonObject } from '../../tooling/simulator/snapshot.js';
 import { queryRequest, queryResponse, schemaProblems } from '../harness/resourceGraphSchemas.js';
 import { exampleBody, type ExampleServer, restExample, shapeMismatches, startExampleServer } from '../harness/restContract.js';
 

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { SimulatorCredential } from '../../lib/azure/credential.js';
 import { SubscriptionsAdapter } from '../../lib/azure/subscriptions.js';
-import { type RunningSimulator, startSimulator } from '../../lib/simulator/simulatorServer.js';
+import { type RunningSimulator, startSimulator } from '../../tooling/simulator/simulatorServer.js';
 import { exampleBody, type ExampleServer, shapeMismatches, startExampleServer } from '../harness/restContract.js';
 
 const EXAMPLE = 'GetSubscriptions.2022-12-01.json';

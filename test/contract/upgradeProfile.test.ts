@@ -14,9 +14,9 @@ import { ContainerServiceAdapter } from '../../lib/azure/containerService.js';
 import { SimulatorCredential } from '../../lib/azure/credential.js';
 import { resourceKey } from '../../lib/model/cluster.js';
 import type { KubernetesVersionCatalog } from '../../lib/model/kubernetesVersions.js';
-import { type RunningSimulator, startSimulator } from '../../lib/simulator/simulatorServer.js';
-import type { JsonObject } from '../../lib/simulator/snapshot.js';
 import { planRollout, type RolloutRequest } from '../../lib/upgrades/plan.js';
+import { type RunningSimulator, startSimulator } from '../../tooling/simulator/simulatorServer.js';
+import type { JsonObject } from '../../tooling/simulator/snapshot.js';
 import { exampleBody, type ExampleServer, restExample, shapeMismatches, startExampleServer } from '../harness/restContract.js';
 
 const SERVICE = 'containerservice';

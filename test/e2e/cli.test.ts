@@ -5,7 +5,7 @@ import path from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { DEMO_SECRETS } from '../../lib/cli/demo.js';
+import { DEMO_SECRETS } from '../../tooling/demo/demo.js';
 import { runCliInProcess } from '../harness/cli.js';
 import { conformanceExpected, conformanceSample, projectRoot } from '../harness/fixtures.js';
 

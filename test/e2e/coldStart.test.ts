@@ -15,10 +15,10 @@ import { createAzureClients } from '../../lib/app/clients.js';
 import { encodePrincipal } from '../../lib/auth/principal.js';
 import { parseConfig } from '../../lib/config.js';
 import { BUNDLE_FOLDER, packageFunctions } from '../../lib/infra/packageFunctions.js';
-import { type DurableClientShim, startDurableClientShim } from '../../lib/local/durableClientShim.js';
-import { LocalDurableHost, VirtualClock } from '../../lib/local/durableHost.js';
-import { type LocalAzure, startLocalAzure } from '../../lib/simulator/localAzure.js';
-import { loadSnapshot } from '../../lib/simulator/snapshot.js';
+import { type DurableClientShim, startDurableClientShim } from '../../tooling/local/durableClientShim.js';
+import { LocalDurableHost, VirtualClock } from '../../tooling/local/durableHost.js';
+import { type LocalAzure, startLocalAzure } from '../../tooling/simulator/localAzure.js';
+import { loadSnapshot } from '../../tooling/simulator/snapshot.js';
 import type { ProbeResult } from '../bench/coldStartProbe.js';
 import { HEAVY_SDKS } from '../bench/coldStartSdks.js';
 import { conformanceSample, projectRoot } from '../harness/fixtures.js';
@@ -74,6 +74,11 @@ describe('the deployable Functions entry', () => {
     expect(manifest).toMatchObject({ name: 'aks-fleet-guard', type: 'module', main: `${BUNDLE_FOLDER}/index.js` });
     expect(Object.keys(manifest).filter((key) => /dependencies/i.test(key))).toEqual([]);
     for (let folder = packageDir; folder !== path.dirname(folder); folder = path.dirname(folder)) expect(existsSync(path.join(folder, 'node_modules'))).toBe(false);
+    // The bundle holds our code from functions/ and lib/ only: none of tooling/ (the simulator, the
+    // local hosts, the demo). esbuild marks each module it inlines with a `// path` comment.
+    const bundled = readdirSync(path.join(packageDir, BUNDLE_FOLDER), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.js'));
+    const ourModules = new Set(bundled.flatMap((file) => [...readFileSync(path.join(packageDir, BUNDLE_FOLDER, file), 'utf8').matchAll(/^\/\/ dist\/([a-z]+)\//gm)].map((match) => match[1])));
+    expect([...ourModules].sort()).toEqual(['functions', 'lib']);
 
     const packaged = probe(packageMain());
     const describeAll = (result: ProbeResult) => result.registrations.map(({ name, trigger, bindings }) => `${name}:${trigger}:${bindings}`).sort();

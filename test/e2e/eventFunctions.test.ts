@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type AzureClients, createAzureClients } from '../../lib/app/clients.js';
 import { parseConfig } from '../../lib/config.js';
-import { type LocalAzure, startLocalAzure } from '../../lib/simulator/localAzure.js';
-import { sampleFleetDirectory } from '../../lib/simulator/sampleFleet.js';
-import { loadSnapshot } from '../../lib/simulator/snapshot.js';
+import { type LocalAzure, startLocalAzure } from '../../tooling/simulator/localAzure.js';
+import { sampleFleetDirectory } from '../../tooling/simulator/sampleFleet.js';
+import { loadSnapshot } from '../../tooling/simulator/snapshot.js';
 import { sampleEvent } from '../harness/eventFixtures.js';
 import { LocalFunctionsHost } from '../harness/functionsHost.js';
 import { azuriteConnectionString, uniqueTableName } from '../harness/tables.js';

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createAzureClients } from '../../lib/app/clients.js';
 import { parseConfig } from '../../lib/config.js';
-import { type LocalAzure, startLocalAzure } from '../../lib/simulator/localAzure.js';
-import { loadSnapshot } from '../../lib/simulator/snapshot.js';
+import { type LocalAzure, startLocalAzure } from '../../tooling/simulator/localAzure.js';
+import { loadSnapshot } from '../../tooling/simulator/snapshot.js';
 import { conformanceSample } from '../harness/fixtures.js';
 import { LocalFunctionsHost } from '../harness/functionsHost.js';
 import { azuriteConnectionString, uniqueTableName } from '../harness/tables.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { sampleFleetDirectory } from '../../lib/simulator/sampleFleet.js';
+import { sampleFleetDirectory } from '../../tooling/simulator/sampleFleet.js';
 import { runCli, runCliInProcess } from '../harness/cli.js';
 
 /**

@@ -14,8 +14,8 @@ import { encodePrincipal, type Principal } from '../../lib/auth/principal.js';
 import { type RollbackOptions, rolloutsRollbackCommand } from '../../lib/cli/rollbackCommand.js';
 import { rolloutsStatusCommand } from '../../lib/cli/rolloutsCommand.js';
 import { FleetGuardError } from '../../lib/errors.js';
-import { UpgradeSimulation } from '../../lib/simulator/upgradeSimulation.js';
 import { rollbackInstanceId } from '../../lib/upgrades/rollbackOrchestrator.js';
+import { UpgradeSimulation } from '../../tooling/simulator/upgradeSimulation.js';
 import { type AppHost, startAppHost } from '../harness/appHost.js';
 import { type EasyAuthFront, managedIdentityCredential, startEasyAuthFront } from '../harness/easyAuthFront.js';
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { encodePrincipal } from '../../lib/auth/principal.js';
-import type { LocalDurableHost } from '../../lib/local/durableHost.js';
-import type { LocalAzure } from '../../lib/simulator/localAzure.js';
+import type { LocalDurableHost } from '../../tooling/local/durableHost.js';
+import type { LocalAzure } from '../../tooling/simulator/localAzure.js';
 import { type AppHost, startAppHost } from '../harness/appHost.js';
 import type { LocalFunctionsHost } from '../harness/functionsHost.js';
 

@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 
-import { startAzuriteTables } from '../../lib/simulator/azurite.js';
+import { startAzuriteTables } from '../../tooling/simulator/azurite.js';
 import { eventTarget } from './eventTarget.js';
 import { startFuzzApp } from './fuzzApp.js';
 import { formatCounts, type FuzzRun, type FuzzTarget, runFuzzTarget } from './fuzzTarget.js';

@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createAzureClients } from '../../lib/app/clients.js';
 import { toVersionCatalog } from '../../lib/azure/containerServiceConverters.js';
-import { startLocalAzure } from '../../lib/simulator/localAzure.js';
-import { sampleFleetDirectory } from '../../lib/simulator/sampleFleet.js';
-import { loadSnapshot } from '../../lib/simulator/snapshot.js';
+import { startLocalAzure } from '../../tooling/simulator/localAzure.js';
+import { sampleFleetDirectory } from '../../tooling/simulator/sampleFleet.js';
+import { loadSnapshot } from '../../tooling/simulator/snapshot.js';
 import { formatCounts, runFuzzTarget } from './fuzzTarget.js';
 import { type PostureInput, type RunningFuzzTarget, startPostureTarget } from './postureTarget.js';
 

@@ -7,12 +7,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { resetRuntimeForLocalHost } from '../../lib/app/runtime.js';
-import { type DurableClientShim, startDurableClientShim } from '../../lib/local/durableClientShim.js';
-import { LocalDurableHost, VirtualClock } from '../../lib/local/durableHost.js';
-import { LocalFunctionsHost } from '../../lib/local/functionsHost.js';
-import { type LocalAzure, startLocalAzure } from '../../lib/simulator/localAzure.js';
-import { sampleFleetDirectory } from '../../lib/simulator/sampleFleet.js';
-import { loadSnapshot } from '../../lib/simulator/snapshot.js';
+import { type DurableClientShim, startDurableClientShim } from '../../tooling/local/durableClientShim.js';
+import { LocalDurableHost, VirtualClock } from '../../tooling/local/durableHost.js';
+import { LocalFunctionsHost } from '../../tooling/local/functionsHost.js';
+import { type LocalAzure, startLocalAzure } from '../../tooling/simulator/localAzure.js';
+import { sampleFleetDirectory } from '../../tooling/simulator/sampleFleet.js';
+import { loadSnapshot } from '../../tooling/simulator/snapshot.js';
 
 export interface AppHost {
   local: LocalAzure;

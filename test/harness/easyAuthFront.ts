@@ -19,7 +19,7 @@ import type { AddressInfo } from 'node:net';
 import type { TokenCredential } from '@azure/core-auth';
 
 import { encodePrincipal, type Principal } from '../../lib/auth/principal.js';
-import type { LocalFunctionsHost } from '../../lib/local/functionsHost.js';
+import type { LocalFunctionsHost } from '../../tooling/local/functionsHost.js';
 
 export interface EasyAuthFront {
   /** Base URL of the app (`/api/...` below it). */

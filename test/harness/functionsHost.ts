@@ -1,1 +1,1 @@
-export { type CapturedFunction, type HostLog, type HttpCall, LocalFunctionsHost } from '../../lib/local/functionsHost.js';
+export { type CapturedFunction, type HostLog, type HttpCall, LocalFunctionsHost } from '../../tooling/local/functionsHost.js';

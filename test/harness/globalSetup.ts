@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node';
 
-import { startAzuriteTables } from '../../lib/simulator/azurite.js';
+import { startAzuriteTables } from '../../tooling/simulator/azurite.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

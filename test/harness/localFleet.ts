@@ -1,7 +1,7 @@
 import { type AzureClients, createAzureClients, sweepDependencies } from '../../lib/app/clients.js';
-import { type LocalAzure, type LocalAzureOptions, startLocalAzure } from '../../lib/simulator/localAzure.js';
 import { runSweep, type SweepOptions } from '../../lib/sweep/runSweep.js';
 import type { SweepResult } from '../../lib/sweep/sweepResult.js';
+import { type LocalAzure, type LocalAzureOptions, startLocalAzure } from '../../tooling/simulator/localAzure.js';
 import { azuriteConnectionString, uniqueTableName } from './tables.js';
 
 /** Short SDK back-off so retry tests take milliseconds; Retry-After is still honoured as sent. */

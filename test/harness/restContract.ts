@@ -15,7 +15,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
-import { loopbackCertificate } from '../../lib/simulator/certificate.js';
+import { loopbackCertificate } from '../../tooling/simulator/certificate.js';
 import { projectRoot } from './fixtures.js';
 
 export const restFixtures = path.resolve(projectRoot, 'test', 'fixtures', 'azure-rest');

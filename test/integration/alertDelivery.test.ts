@@ -7,7 +7,7 @@ import { AlertStore, outboxPartition } from '../../lib/alerts/alertStore.js';
 import { DEFAULT_DRAIN_OPTIONS, type DrainOptions,drainOutbox } from '../../lib/alerts/outboxDrain.js';
 import { httpsPost } from '../../lib/alerts/transport.js';
 import type { LifecycleChange } from '../../lib/findings/lifecycle.js';
-import { type RunningSink, startWebhookSink } from '../../lib/simulator/webhookSink.js';
+import { type RunningSink, startWebhookSink } from '../../tooling/simulator/webhookSink.js';
 import { routingDocument, SECRETS, storedFinding } from '../harness/alerts.js';
 import { azuriteTable, uniqueTableName } from '../harness/tables.js';
 

@@ -4,9 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatorCredential } from '../../lib/azure/credential.js';
 import { detectionById } from '../../lib/detections/catalog.js';
 import { prepareDetectionQuery } from '../../lib/detections/query.js';
-import { simulatedCustomerId } from '../../lib/simulator/logsRoutes.js';
-import { sampleFleetDirectory } from '../../lib/simulator/sampleFleet.js';
-import { loadSnapshot } from '../../lib/simulator/snapshot.js';
+import { simulatedCustomerId } from '../../tooling/simulator/logsRoutes.js';
+import { sampleFleetDirectory } from '../../tooling/simulator/sampleFleet.js';
+import { loadSnapshot } from '../../tooling/simulator/snapshot.js';
 import { startTestFleet,type TestFleet } from '../harness/localFleet.js';
 
 const OPS = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/ops/providers/Microsoft.OperationalInsights/workspaces/ops-logs';

@@ -6,7 +6,7 @@ import { AlertStore } from '../../lib/alerts/alertStore.js';
 import { DEFAULT_DRAIN_OPTIONS, drainOutbox } from '../../lib/alerts/outboxDrain.js';
 import { httpsPost } from '../../lib/alerts/transport.js';
 import { Secret } from '../../lib/secret.js';
-import { type RunningSink, startWebhookSink } from '../../lib/simulator/webhookSink.js';
+import { type RunningSink, startWebhookSink } from '../../tooling/simulator/webhookSink.js';
 import { storedFinding } from '../harness/alerts.js';
 import { azuriteTable, uniqueTableName } from '../harness/tables.js';
 

@@ -2,8 +2,8 @@ import { PolicyInsightsClient } from '@azure/arm-policyinsights';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { SimulatorCredential } from '../../lib/azure/credential.js';
-import { sampleFleetDirectory } from '../../lib/simulator/sampleFleet.js';
-import { loadSnapshot } from '../../lib/simulator/snapshot.js';
+import { sampleFleetDirectory } from '../../tooling/simulator/sampleFleet.js';
+import { loadSnapshot } from '../../tooling/simulator/snapshot.js';
 import { startTestFleet,type TestFleet } from '../harness/localFleet.js';
 
 const S1 = '11111111-1111-1111-1111-111111111111';

@@ -5,7 +5,7 @@ import { ContainerServiceClient } from '@azure/arm-containerservice';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { SimulatorCredential } from '../../lib/azure/credential.js';
-import type { FleetSnapshot, JsonObject } from '../../lib/simulator/snapshot.js';
+import type { FleetSnapshot, JsonObject } from '../../tooling/simulator/snapshot.js';
 import { restExamples } from '../harness/fixtures.js';
 import { startTestFleet,type TestFleet } from '../harness/localFleet.js';
 

@@ -7,11 +7,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { createAzureClients } from '../../lib/app/clients.js';
-import { prepareRehearsal, type Rehearsal, rehearsalResult } from '../../lib/local/rehearsal.js';
-import { type FaultPlan, seededRandom } from '../../lib/simulator/faults.js';
-import { generateFleet } from '../../lib/simulator/fleetGenerator.js';
 import { ACTIVITY_RETRY, type ClusterOutcome, ORCHESTRATIONS, type RolloutOutcome } from '../../lib/upgrades/orchestrators.js';
 import type { PlannedCluster, RolloutRequest } from '../../lib/upgrades/plan.js';
+import { prepareRehearsal, type Rehearsal, rehearsalResult } from '../../tooling/local/rehearsal.js';
+import { type FaultPlan, seededRandom } from '../../tooling/simulator/faults.js';
+import { generateFleet } from '../../tooling/simulator/fleetGenerator.js';
 import { routingDocument, SECRETS } from '../harness/alerts.js';
 import { azuriteConnectionString, uniqueTableName } from '../harness/tables.js';
 

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { createAzureClients } from '../../lib/app/clients.js';
-import { prepareRehearsal, type Rehearsal, rehearsalResult, rehearseRollout } from '../../lib/local/rehearsal.js';
-import { generateFleet } from '../../lib/simulator/fleetGenerator.js';
-import { sampleFleetDirectory } from '../../lib/simulator/sampleFleet.js';
-import { loadSnapshot } from '../../lib/simulator/snapshot.js';
 import { EVENTS, type RolloutOutcome } from '../../lib/upgrades/orchestrators.js';
 import type { RolloutRequest } from '../../lib/upgrades/plan.js';
+import { prepareRehearsal, type Rehearsal, rehearsalResult, rehearseRollout } from '../../tooling/local/rehearsal.js';
+import { generateFleet } from '../../tooling/simulator/fleetGenerator.js';
+import { sampleFleetDirectory } from '../../tooling/simulator/sampleFleet.js';
+import { loadSnapshot } from '../../tooling/simulator/snapshot.js';
 import { routingDocument, SECRETS } from '../harness/alerts.js';
 import { rolloutRequest } from '../harness/rolloutRequests.js';
 import { azuriteConnectionString, uniqueTableName } from '../harness/tables.js';

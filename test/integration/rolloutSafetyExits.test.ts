@@ -10,10 +10,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { type PreparedRehearsal, prepareRehearsal, type Rehearsal, rehearsalResult } from '../../lib/local/rehearsal.js';
-import { sampleFleetDirectory } from '../../lib/simulator/sampleFleet.js';
-import { loadSnapshot } from '../../lib/simulator/snapshot.js';
 import { EVENTS, type GateSettings, type RolloutOutcome } from '../../lib/upgrades/orchestrators.js';
+import { type PreparedRehearsal, prepareRehearsal, type Rehearsal, rehearsalResult } from '../../tooling/local/rehearsal.js';
+import { sampleFleetDirectory } from '../../tooling/simulator/sampleFleet.js';
+import { loadSnapshot } from '../../tooling/simulator/snapshot.js';
 import { routingDocument, SECRETS } from '../harness/alerts.js';
 import { rolloutRequest } from '../harness/rolloutRequests.js';
 import { azuriteConnectionString, uniqueTableName } from '../harness/tables.js';

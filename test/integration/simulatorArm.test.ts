@@ -4,7 +4,7 @@ import { ContainerServiceClient } from '@azure/arm-containerservice';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { SimulatorCredential } from '../../lib/azure/credential.js';
-import { generateFleet, subscriptionIdFor } from '../../lib/simulator/fleetGenerator.js';
+import { generateFleet, subscriptionIdFor } from '../../tooling/simulator/fleetGenerator.js';
 import { startTestFleet,type TestFleet } from '../harness/localFleet.js';
 
 function rawGet(fleet: TestFleet, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {

@@ -10,12 +10,12 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { createAzureClients, sweepDependencies } from '../../lib/app/clients.js';
-import { type RunningAzurite, startAzuriteTables } from '../../lib/simulator/azurite.js';
-import type { FaultPlan } from '../../lib/simulator/faults.js';
-import { generateFleet } from '../../lib/simulator/fleetGenerator.js';
-import { type LocalAzure, startLocalAzure } from '../../lib/simulator/localAzure.js';
 import { runSweep } from '../../lib/sweep/runSweep.js';
 import type { SweepResult } from '../../lib/sweep/sweepResult.js';
+import { type RunningAzurite, startAzuriteTables } from '../../tooling/simulator/azurite.js';
+import type { FaultPlan } from '../../tooling/simulator/faults.js';
+import { generateFleet } from '../../tooling/simulator/fleetGenerator.js';
+import { type LocalAzure, startLocalAzure } from '../../tooling/simulator/localAzure.js';
 import { FAST_RETRY, startTestFleet, type TestFleet } from '../harness/localFleet.js';
 import { uniqueTableName } from '../harness/tables.js';
 
@@ -38,7 +38,7 @@ function findingKeys(result: SweepResult): string[] {
 }
 
 describe('sweep chaos', () => {
-  // Throttled in each service's own words (lib/simulator/throttling.ts): ARM and Policy Insights
+  // Throttled in each service's own words (tooling/simulator/throttling.ts): ARM and Policy Insights
   // with Retry-After, Resource Graph with its quota headers and no Retry-After.
   it.each(['arm', 'resourceGraph'])('%s inventory: a fifth of control-plane calls throttled (each service\'s throttling headers) and one in twenty failing with 500 give the findings of a clean run', async (source) => {
     const settings = { FLEETGUARD_INVENTORY_SOURCE: source };

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { generatedSubscriptions, generateFleet } from '../../lib/simulator/fleetGenerator.js';
-import { loadSnapshot } from '../../lib/simulator/snapshot.js';
+import { generatedSubscriptions, generateFleet } from '../../tooling/simulator/fleetGenerator.js';
+import { loadSnapshot } from '../../tooling/simulator/snapshot.js';
 import { conformanceSample } from '../harness/fixtures.js';
 import { startTestFleet,type TestFleet } from '../harness/localFleet.js';
 

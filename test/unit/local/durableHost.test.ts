@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { LocalDurableHost, VirtualClock } from '../../../lib/local/durableHost.js';
-import { LocalFunctionsHost } from '../../../lib/local/functionsHost.js';
+import { LocalDurableHost, VirtualClock } from '../../../tooling/local/durableHost.js';
+import { LocalFunctionsHost } from '../../../tooling/local/functionsHost.js';
 
 const ENTRY = '../../test/fixtures/durable/greeterApp.ts';
 
@@ -106,7 +106,7 @@ describe('local durable host: callActivityWithRetry as the Durable extension run
 
 describe('durable client shim', () => {
   it('answers 410 Gone to an event or a terminate for an instance that ended, 404 for one that never existed, as the extension HTTP API does', async () => {
-    const { startDurableClientShim } = await import('../../../lib/local/durableClientShim.js');
+    const { startDurableClientShim } = await import('../../../tooling/local/durableClientShim.js');
     const functions = await LocalFunctionsHost.load(ENTRY);
     const host = new LocalDurableHost(functions, new VirtualClock());
     const id = host.startNew('greeter', null);

@@ -13,13 +13,13 @@ import { type HealthSignal, PRACTICE_GROUPS } from '../../../lib/model/ruleMetad
 import { CLUSTER_RULES, evaluateCluster } from '../../../lib/posture/evaluateCluster.js';
 import { RULE_GROUPS } from '../../../lib/report/reportGroups.js';
 import { healthSignals, ruleCatalog } from '../../../lib/rules/catalog.js';
-import { FaultInjector } from '../../../lib/simulator/faults.js';
-import { FleetState } from '../../../lib/simulator/fleetState.js';
-import { logsRoutes } from '../../../lib/simulator/logsRoutes.js';
-import { loadSnapshot } from '../../../lib/simulator/snapshot.js';
-import { UpgradeSimulation } from '../../../lib/simulator/upgradeSimulation.js';
 import type { LogsReader } from '../../../lib/sweep/detectionStage.js';
 import { healthDegraded, healthDetections, measureHealth, STRICT_SIGNALS } from '../../../lib/upgrades/health.js';
+import { FaultInjector } from '../../../tooling/simulator/faults.js';
+import { FleetState } from '../../../tooling/simulator/fleetState.js';
+import { logsRoutes } from '../../../tooling/simulator/logsRoutes.js';
+import { loadSnapshot } from '../../../tooling/simulator/snapshot.js';
+import { UpgradeSimulation } from '../../../tooling/simulator/upgradeSimulation.js';
 import { compliantCluster } from '../../harness/clusters.js';
 import { conformanceSample } from '../../harness/fixtures.js';
 

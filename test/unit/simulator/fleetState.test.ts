@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { FleetState } from '../../../lib/simulator/fleetState.js';
-import { loadSnapshot } from '../../../lib/simulator/snapshot.js';
+import { FleetState } from '../../../tooling/simulator/fleetState.js';
+import { loadSnapshot } from '../../../tooling/simulator/snapshot.js';
 import { conformanceSample } from '../../harness/fixtures.js';
 
 const WEB_DEV = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/web/providers/Microsoft.ContainerService/managedClusters/web-dev';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { clusterStatesFilter } from '../../../lib/azure/policyInsights.js';
 import { odataString } from '../../../lib/odata.js';
-import { matchesFilter, parseFilter } from '../../../lib/simulator/odataFilter.js';
+import { matchesFilter, parseFilter } from '../../../tooling/simulator/odataFilter.js';
 
 describe('OData $filter subset', () => {
   it('handles eq/ne, and/or precedence and parentheses, case-insensitively', () => {

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { FleetGuardError } from '../../../lib/errors.js';
-import { sampleFleetDirectory } from '../../../lib/simulator/sampleFleet.js';
-import { loadSnapshot } from '../../../lib/simulator/snapshot.js';
+import { sampleFleetDirectory } from '../../../tooling/simulator/sampleFleet.js';
+import { loadSnapshot } from '../../../tooling/simulator/snapshot.js';
 import { conformanceSample } from '../../harness/fixtures.js';
 
 const folders: string[] = [];

@@ -21,7 +21,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { formatQuotaResetsAfter, QUOTA_REMAINING_HEADER, QUOTA_RESETS_AFTER_HEADER } from '../azure/resourceGraphQuota.js';
+import { formatQuotaResetsAfter, QUOTA_REMAINING_HEADER, QUOTA_RESETS_AFTER_HEADER } from '../../lib/azure/resourceGraphQuota.js';
 import { armError, type SimulatorResponse } from './router.js';
 
 export type ThrottledService = 'arm' | 'graph' | 'logs';

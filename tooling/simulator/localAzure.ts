@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { type FleetGuardConfig, parseConfig } from '../config.js';
+import { type FleetGuardConfig, parseConfig } from '../../lib/config.js';
 import { type RunningAzurite, startAzuriteTables } from './azurite.js';
 import type { FaultPlan } from './faults.js';
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from './simulatorServer.js';

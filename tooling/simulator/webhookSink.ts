@@ -13,8 +13,8 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { findVendor } from '../alerts/vendors/index.js';
-import type { ServiceAnswer, ServiceRequest } from '../alerts/vendors/vendor.js';
+import { findVendor } from '../../lib/alerts/vendors/index.js';
+import type { ServiceAnswer, ServiceRequest } from '../../lib/alerts/vendors/vendor.js';
 import { loopbackCertificate } from './certificate.js';
 
 export interface Delivery {

@@ -6,8 +6,8 @@ import { randomUUID } from 'node:crypto';
 
 import semver from 'semver';
 
-import { normalizeLocation, parseResourceId } from '../model/cluster.js';
-import { compareMinors, minorOf } from '../model/kubernetesVersions.js';
+import { normalizeLocation, parseResourceId } from '../../lib/model/cluster.js';
+import { compareMinors, minorOf } from '../../lib/model/kubernetesVersions.js';
 import type { FleetSnapshot, JsonObject } from './snapshot.js';
 import type { UpgradeSimulation } from './upgradeSimulation.js';
 

@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 
-import { detectionById } from '../detections/catalog.js';
-import { detectionMarker } from '../detections/query.js';
+import { detectionById } from '../../lib/detections/catalog.js';
+import { detectionMarker } from '../../lib/detections/query.js';
 import type { FaultInjector } from './faults.js';
 import type { FleetState } from './fleetState.js';
 import type { Route, SimulatorRequest, SimulatorResponse } from './router.js';

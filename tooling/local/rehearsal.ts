@@ -6,11 +6,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { createAzureClients } from '../app/clients.js';
-import { resetRuntimeForLocalHost } from '../app/runtime.js';
+import { createAzureClients } from '../../lib/app/clients.js';
+import { resetRuntimeForLocalHost } from '../../lib/app/runtime.js';
 import { type LocalAzure, startLocalAzure } from '../simulator/localAzure.js';
 import type { FleetSnapshot } from '../simulator/snapshot.js';
-import * as rehearsal from '../upgrades/rehearsal.js';
+import * as rehearsal from '../../lib/upgrades/rehearsal.js';
 import { LocalDurableHost, VirtualClock } from './durableHost.js';
 import { LocalFunctionsHost } from './functionsHost.js';
 
@@ -67,4 +67,4 @@ export function rehearseRollout(options: RehearsalOptions, env: Record<string, s
   return rehearsal.rehearseRollout(options, env, LOCAL_REHEARSAL_TOOLING);
 }
 
-export { nothingUpgraded, rehearsalResult, upgradedCount } from '../upgrades/rehearsal.js';
+export { nothingUpgraded, rehearsalResult, upgradedCount } from '../../lib/upgrades/rehearsal.js';

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { compareMinors, minorOf } from '../model/kubernetesVersions.js';
+import { compareMinors, minorOf } from '../../lib/model/kubernetesVersions.js';
 import type { FleetState } from './fleetState.js';
 import type { RecentlyUsedVersion } from './poolRollback.js';
 import type { JsonObject } from './snapshot.js';

@@ -8,8 +8,8 @@ import path from 'node:path';
 
 import { z } from 'zod';
 
-import { describeZodError, FleetGuardError, formatIssuePath } from '../errors.js';
-import { normalizeLocation } from '../model/cluster.js';
+import { describeZodError, FleetGuardError, formatIssuePath } from '../../lib/errors.js';
+import { normalizeLocation } from '../../lib/model/cluster.js';
 
 export type JsonObject = Record<string, unknown>;
 

@@ -12,9 +12,9 @@ import { createHash, randomUUID } from 'node:crypto';
 
 import { z } from 'zod';
 
-import { CLUSTER_RESOURCE_TYPES } from '../azure/policyInsights.js';
-import { type ResourceGraphQueryName, resourceGraphQueryName } from '../azure/resourceGraphQueries.js';
-import { describeZodError } from '../errors.js';
+import { CLUSTER_RESOURCE_TYPES } from '../../lib/azure/policyInsights.js';
+import { type ResourceGraphQueryName, resourceGraphQueryName } from '../../lib/azure/resourceGraphQueries.js';
+import { describeZodError } from '../../lib/errors.js';
 import type { FaultInjector } from './faults.js';
 import type { FleetState } from './fleetState.js';
 import { armError, type Route, type SimulatorRequest, type SimulatorResponse } from './router.js';
