@@ -1,13 +1,13 @@
 /** The CLI's local modes on the local tooling (see localModes.ts): loaded by main.ts only for them. */
 import { createAzureClients, sweepDependencies } from '../lib/app/clients.js';
-import { rehearseRollout } from './local/rehearsal.js';
+import type { LocalModes } from '../lib/cli/localModes.js';
 import { gatherReportData } from '../lib/report/reportData.js';
-import { startLocalAzure } from './simulator/localAzure.js';
-import { loadSnapshot } from './simulator/snapshot.js';
 import { runSweep } from '../lib/sweep/runSweep.js';
 import { runDemo } from './demo/demo.js';
 import { DEMO_WEB_DEV, rehearseDemoRollout } from './demo/demoRollout.js';
-import type { LocalModes } from '../lib/cli/localModes.js';
+import { rehearseRollout } from './local/rehearsal.js';
+import { startLocalAzure } from './simulator/localAzure.js';
+import { loadSnapshot } from './simulator/snapshot.js';
 
 export const LOCAL_MODES: LocalModes = {
   runDemo,

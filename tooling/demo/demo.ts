@@ -6,16 +6,16 @@
 import { DEFAULT_DRAIN_OPTIONS, drainOutbox } from '../../lib/alerts/outboxDrain.js';
 import { httpsPost } from '../../lib/alerts/transport.js';
 import { createAzureClients, sweepDependencies } from '../../lib/app/clients.js';
+import type { CommandOutput } from '../../lib/cli/sweepCommand.js';
+import { formatSweepTable } from '../../lib/cli/sweepTable.js';
 import { handleEvent } from '../../lib/events/handleEvent.js';
+import { runSweep } from '../../lib/sweep/runSweep.js';
+import { formatSweepSummary } from '../../lib/sweep/sweepSummary.js';
 import { startLocalAzure } from '../simulator/localAzure.js';
 import { sampleFleetDirectory } from '../simulator/sampleFleet.js';
 import { loadSnapshot } from '../simulator/snapshot.js';
 import { type RunningSink, startWebhookSink } from '../simulator/webhookSink.js';
-import { runSweep } from '../../lib/sweep/runSweep.js';
-import { formatSweepSummary } from '../../lib/sweep/sweepSummary.js';
 import { DEMO_WEB_DEV, rehearseDemoRollout } from './demoRollout.js';
-import type { CommandOutput } from '../../lib/cli/sweepCommand.js';
-import { formatSweepTable } from '../../lib/cli/sweepTable.js';
 
 const CHECKOUT = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/checkout/providers/Microsoft.ContainerService/managedClusters/checkout-prod';
 const LEGACY = '/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/legacy/providers/Microsoft.ContainerService/managedClusters/legacy-reporting';

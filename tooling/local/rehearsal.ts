@@ -8,9 +8,9 @@ import { fileURLToPath } from 'node:url';
 
 import { createAzureClients } from '../../lib/app/clients.js';
 import { resetRuntimeForLocalHost } from '../../lib/app/runtime.js';
+import * as rehearsal from '../../lib/upgrades/rehearsal.js';
 import { type LocalAzure, startLocalAzure } from '../simulator/localAzure.js';
 import type { FleetSnapshot } from '../simulator/snapshot.js';
-import * as rehearsal from '../../lib/upgrades/rehearsal.js';
 import { LocalDurableHost, VirtualClock } from './durableHost.js';
 import { LocalFunctionsHost } from './functionsHost.js';
 
