@@ -26,7 +26,8 @@ module.exports = {
     {
       name: 'no-folder-cycle',
       severity: 'error',
-      comment: 'Folders under lib/ form a DAG: a cycle between two folders means one holds what belongs to the other (a port in the adapters, wiring in a feature).',
+      comment:
+        'Folders under lib/ form a DAG: a cycle between two folders means one holds what belongs to the other (a port in the adapters, wiring in a feature).',
       scope: 'folder',
       from: { path: '^lib/' },
       to: { path: '^lib/', circular: true },
@@ -34,14 +35,15 @@ module.exports = {
     {
       name: 'no-runtime-to-tooling',
       severity: 'error',
-      comment: 'Runtime code under lib/ never imports local tooling: the deployed bundle leaves it out. Tooling reaches a feature by injection (see lib/upgrades/rehearsal.ts).',
+      comment:
+        'Runtime code under lib/ never imports local tooling: the deployed bundle leaves it out. Tooling reaches a feature by injection (see lib/upgrades/rehearsal.ts).',
       from: { path: '^lib/', pathNot: [CLI_ENTRY] },
       to: { path: TOOLING },
     },
     {
       name: 'no-static-cli-to-tooling',
       severity: 'error',
-      comment: "The CLI entry loads the tooling with import() in the local modes only, so `fleetguard rollouts ...` and live sweeps never load the simulator.",
+      comment: 'The CLI entry loads the tooling with import() in the local modes only, so `fleetguard rollouts ...` and live sweeps never load the simulator.',
       from: { path: CLI_ENTRY },
       to: { path: TOOLING, dynamic: false },
     },
@@ -55,7 +57,8 @@ module.exports = {
     {
       name: 'no-adapter-to-feature',
       severity: 'error',
-      comment: 'lib/azure implements the ports the features declare (their types live with the feature or in lib/model): it imports only lib/model and the shared modules at the root of lib/.',
+      comment:
+        'lib/azure implements the ports the features declare (their types live with the feature or in lib/model): it imports only lib/model and the shared modules at the root of lib/.',
       from: { path: '^lib/azure/' },
       to: { path: '^lib/', pathNot: ['^lib/(azure|model)/', '^lib/[^/]+\\.ts$'] },
     },
@@ -74,6 +77,10 @@ module.exports = {
     exclude: { path: '^(node_modules|dist|test)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.js', '.mjs', '.cjs', '.d.ts'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.js', '.mjs', '.cjs', '.d.ts'],
+    },
   },
 };

@@ -13,7 +13,11 @@ const composed = loadOnce(() => import('../lib/app/rolloutActivities.js'));
 function handler(operation: 'request' | 'approve') {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const { serveRollbackRequest } = await endpoint();
-    const response = await serveRollbackRequest(operation, { principalHeader: request.headers.get('x-ms-client-principal'), params: request.params, body: await request.text() }, durableClient(context));
+    const response = await serveRollbackRequest(
+      operation,
+      { principalHeader: request.headers.get('x-ms-client-principal'), params: request.params, body: await request.text() },
+      durableClient(context),
+    );
     return { status: response.status, jsonBody: response.body };
   };
 }
@@ -24,5 +28,9 @@ app.http('rolloutsRollback', { ...options, methods: ['POST'], route: 'rollouts/{
 app.http('rolloutsRollbackApprove', { ...options, methods: ['POST'], route: 'rollouts/{id}/rollback/approve', handler: handler('approve') });
 
 df.app.orchestration(ROLLBACK_ORCHESTRATION, rollbackOrchestrator);
-df.app.activity(ROLLBACK_ACTIVITIES.step, { handler: async (input: Parameters<RollbackActivities['rollbackStepActivity']>[0]) => (await composed()).rollbackActivities().rollbackStepActivity(input) });
-df.app.activity(ROLLBACK_ACTIVITIES.record, { handler: async (input: Parameters<RollbackActivities['rollbackRecordActivity']>[0]) => (await composed()).rollbackActivities().rollbackRecordActivity(input) });
+df.app.activity(ROLLBACK_ACTIVITIES.step, {
+  handler: async (input: Parameters<RollbackActivities['rollbackStepActivity']>[0]) => (await composed()).rollbackActivities().rollbackStepActivity(input),
+});
+df.app.activity(ROLLBACK_ACTIVITIES.record, {
+  handler: async (input: Parameters<RollbackActivities['rollbackRecordActivity']>[0]) => (await composed()).rollbackActivities().rollbackRecordActivity(input),
+});

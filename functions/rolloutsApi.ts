@@ -40,7 +40,10 @@ function handler(operation: Operation) {
 /** Retry: a new rollout over the failed and skipped clusters of an ended one (lib/upgrades/retryApi.ts). */
 async function retryHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const { serveRetryRequest } = await retryEndpoint();
-  const response = await serveRetryRequest({ principalHeader: request.headers.get('x-ms-client-principal'), params: request.params, body: await request.text() }, durableClient(context));
+  const response = await serveRetryRequest(
+    { principalHeader: request.headers.get('x-ms-client-principal'), params: request.params, body: await request.text() },
+    durableClient(context),
+  );
   return { status: response.status, jsonBody: response.body };
 }
 

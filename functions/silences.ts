@@ -10,7 +10,12 @@ async function serve(operation: 'list' | 'create' | 'expire', request: HttpReque
   if (clients.alertStore === undefined) return { status: 503, jsonBody: { error: 'storage is not configured' } };
   const response = await handleSilencesRequest(
     operation,
-    { method: request.method, principalHeader: request.headers.get('x-ms-client-principal'), params: request.params, body: operation === 'create' ? await request.text() : '' },
+    {
+      method: request.method,
+      principalHeader: request.headers.get('x-ms-client-principal'),
+      params: request.params,
+      body: operation === 'create' ? await request.text() : '',
+    },
     clients.alertStore,
     new Date(),
   );

@@ -14,13 +14,10 @@ import { isNcrontab, NCRONTAB_MESSAGE, SCHEDULE_SETTINGS } from './timerSchedule
 
 /** Where the Azure SDK clients point: real Azure, or the local simulator (HTTPS with its own CA). */
 export type AzureTarget =
-  | { kind: 'azure'; armEndpoint: string; managedIdentityClientId: string | undefined }
-  | { kind: 'simulator'; armEndpoint: string; caPem: string };
+  { kind: 'azure'; armEndpoint: string; managedIdentityClientId: string | undefined } | { kind: 'simulator'; armEndpoint: string; caPem: string };
 
 /** How to reach Azure Tables: a connection string (Azurite, keys) or an identity-based account URL. */
-export type StorageTarget =
-  | { kind: 'connectionString'; connectionString: string; setting: string }
-  | { kind: 'tableServiceUrl'; url: string; setting: string };
+export type StorageTarget = { kind: 'connectionString'; connectionString: string; setting: string } | { kind: 'tableServiceUrl'; url: string; setting: string };
 
 export interface FleetGuardConfig {
   azure: AzureTarget;
@@ -73,18 +70,59 @@ export interface SettingDescription {
 
 export const SETTINGS: readonly SettingDescription[] = [
   { name: 'FLEETGUARD_SUBSCRIPTIONS', description: 'Comma-separated subscription ids to sweep; empty = all the identity can read', requiredInAzure: false },
-  { name: 'FLEETGUARD_SWEEP_SCHEDULE', description: 'NCRONTAB schedule of the fleetSweep timer (six fields)', defaultValue: SCHEDULE_SETTINGS.sweep.defaultValue, requiredInAzure: false },
+  {
+    name: 'FLEETGUARD_SWEEP_SCHEDULE',
+    description: 'NCRONTAB schedule of the fleetSweep timer (six fields)',
+    defaultValue: SCHEDULE_SETTINGS.sweep.defaultValue,
+    requiredInAzure: false,
+  },
   { name: 'FLEETGUARD_SWEEP_CONCURRENCY', description: 'Concurrent ARM calls per sweep stage (1-64)', defaultValue: '8', requiredInAzure: false },
-  { name: 'FLEETGUARD_INVENTORY_SOURCE', description: '`auto` (default: Azure Resource Graph when there are more subscriptions than FLEETGUARD_SWEEP_CONCURRENCY, else ARM), `resourceGraph` (paged Resource Graph queries across subscriptions for clusters and policy states, falling back per subscription when they fail) or `arm` (one list call per subscription)', defaultValue: 'auto', requiredInAzure: false },
-  { name: 'FLEETGUARD_HTTP_MAX_RETRIES', description: 'Retries of a throttled or failed Azure call (0-10); Retry-After is honoured, and the quota headers of Resource Graph (x-ms-user-quota-resets-after)', defaultValue: '3', requiredInAzure: false },
+  {
+    name: 'FLEETGUARD_INVENTORY_SOURCE',
+    description:
+      '`auto` (default: Azure Resource Graph when there are more subscriptions than FLEETGUARD_SWEEP_CONCURRENCY, else ARM), `resourceGraph` (paged Resource Graph queries across subscriptions for clusters and policy states, falling back per subscription when they fail) or `arm` (one list call per subscription)',
+    defaultValue: 'auto',
+    requiredInAzure: false,
+  },
+  {
+    name: 'FLEETGUARD_HTTP_MAX_RETRIES',
+    description:
+      'Retries of a throttled or failed Azure call (0-10); Retry-After is honoured, and the quota headers of Resource Graph (x-ms-user-quota-resets-after)',
+    defaultValue: '3',
+    requiredInAzure: false,
+  },
   { name: 'FLEETGUARD_TARGET', description: '`azure` (default) or `simulator` for the local Azure simulator', defaultValue: 'azure', requiredInAzure: false },
-  { name: 'FLEETGUARD_ARM_ENDPOINT', description: 'Azure Resource Manager endpoint (sovereign clouds, simulator)', defaultValue: 'https://management.azure.com', requiredInAzure: false },
+  {
+    name: 'FLEETGUARD_ARM_ENDPOINT',
+    description: 'Azure Resource Manager endpoint (sovereign clouds, simulator)',
+    defaultValue: 'https://management.azure.com',
+    requiredInAzure: false,
+  },
   { name: 'FLEETGUARD_ARM_CA_FILE', description: 'PEM file of the CA that signs the simulator certificate (simulator only)', requiredInAzure: false },
-  { name: 'FLEETGUARD_LOG_WORKSPACES', description: 'Comma-separated Log Analytics workspace resource ids to query besides those the clusters reference (e.g. where AKS diagnostic settings send audit logs)', requiredInAzure: false },
-  { name: 'FLEETGUARD_LOG_QUERY_TIMEOUT_SECONDS', description: 'Time one Log Analytics query may take before its workspace counts as failed for that detection (1-600)', defaultValue: '120', requiredInAzure: false },
+  {
+    name: 'FLEETGUARD_LOG_WORKSPACES',
+    description:
+      'Comma-separated Log Analytics workspace resource ids to query besides those the clusters reference (e.g. where AKS diagnostic settings send audit logs)',
+    requiredInAzure: false,
+  },
+  {
+    name: 'FLEETGUARD_LOG_QUERY_TIMEOUT_SECONDS',
+    description: 'Time one Log Analytics query may take before its workspace counts as failed for that detection (1-600)',
+    defaultValue: '120',
+    requiredInAzure: false,
+  },
   { name: 'FLEETGUARD_DETECTION_LOOKBACK_MINUTES', description: 'Look-back window of the KQL detections (5-1440)', defaultValue: '60', requiredInAzure: false },
-  { name: 'FLEETGUARD_DETECTION_THRESHOLDS', description: 'JSON object of threshold overrides by detection id, e.g. {"failed-api-auth": 20}', requiredInAzure: false },
-  { name: 'FLEETGUARD_LOGS_ENDPOINT', description: 'Log Analytics query endpoint including /v1 (sovereign clouds); the simulator serves it beside ARM', defaultValue: 'https://api.loganalytics.io/v1', requiredInAzure: false },
+  {
+    name: 'FLEETGUARD_DETECTION_THRESHOLDS',
+    description: 'JSON object of threshold overrides by detection id, e.g. {"failed-api-auth": 20}',
+    requiredInAzure: false,
+  },
+  {
+    name: 'FLEETGUARD_LOGS_ENDPOINT',
+    description: 'Log Analytics query endpoint including /v1 (sovereign clouds); the simulator serves it beside ARM',
+    defaultValue: 'https://api.loganalytics.io/v1',
+    requiredInAzure: false,
+  },
   { name: 'AZURE_CLIENT_ID', description: 'Client id of the user-assigned managed identity the app runs as', requiredInAzure: true },
   { name: 'AzureWebJobsStorage__accountName', description: 'Storage account for findings and sweep records (identity-based)', requiredInAzure: true },
   { name: 'AzureWebJobsStorage', description: 'Alternative to __accountName: a connection string (Azurite, local runs)', requiredInAzure: false },
@@ -93,11 +131,35 @@ export const SETTINGS: readonly SettingDescription[] = [
   { name: 'FLEETGUARD_SWEEPS_TABLE', description: 'Table of sweep records', defaultValue: 'fleetguardSweeps', requiredInAzure: false },
   { name: 'FLEETGUARD_ALERT_ROUTES', description: 'Alert routing document (JSON or YAML): receivers, routes, webhook allow-list', requiredInAzure: false },
   { name: 'FLEETGUARD_ALERT_ROUTES_FILE', description: 'Path of the alert routing document, instead of FLEETGUARD_ALERT_ROUTES', requiredInAzure: false },
-  { name: 'FLEETGUARD_ALERT_DRAIN_SCHEDULE', description: 'NCRONTAB of the alert outbox drain', defaultValue: SCHEDULE_SETTINGS.alertDrain.defaultValue, requiredInAzure: false },
-  { name: 'FLEETGUARD_ALERT_ENDPOINT', description: 'Simulator only: send every notification to this local sink instead of the vendor', requiredInAzure: false },
-  { name: 'FLEETGUARD_ALERTS_TABLE', description: 'Table of the alert outbox, notification log, silences and inhibitions', defaultValue: 'fleetguardAlerts', requiredInAzure: false },
-  { name: 'FLEETGUARD_ROLLOUTS_TABLE', description: 'Table of rollout history and the principals who acted on them', defaultValue: 'fleetguardRollouts', requiredInAzure: false },
-  { name: 'FLEETGUARD_EVENTS_TABLE', description: 'Table of processed Event Grid event ids and AKS notices', defaultValue: 'fleetguardEvents', requiredInAzure: false },
+  {
+    name: 'FLEETGUARD_ALERT_DRAIN_SCHEDULE',
+    description: 'NCRONTAB of the alert outbox drain',
+    defaultValue: SCHEDULE_SETTINGS.alertDrain.defaultValue,
+    requiredInAzure: false,
+  },
+  {
+    name: 'FLEETGUARD_ALERT_ENDPOINT',
+    description: 'Simulator only: send every notification to this local sink instead of the vendor',
+    requiredInAzure: false,
+  },
+  {
+    name: 'FLEETGUARD_ALERTS_TABLE',
+    description: 'Table of the alert outbox, notification log, silences and inhibitions',
+    defaultValue: 'fleetguardAlerts',
+    requiredInAzure: false,
+  },
+  {
+    name: 'FLEETGUARD_ROLLOUTS_TABLE',
+    description: 'Table of rollout history and the principals who acted on them',
+    defaultValue: 'fleetguardRollouts',
+    requiredInAzure: false,
+  },
+  {
+    name: 'FLEETGUARD_EVENTS_TABLE',
+    description: 'Table of processed Event Grid event ids and AKS notices',
+    defaultValue: 'fleetguardEvents',
+    requiredInAzure: false,
+  },
   { name: 'DURABLE_TASK_HUB_NAME', description: 'Durable Functions task hub (host.json reads it)', defaultValue: 'fleetguard', requiredInAzure: true },
 ];
 
@@ -107,9 +169,21 @@ export const SETTINGS: readonly SettingDescription[] = [
  * flags `--api`, `--audience` and `--function-key` override them.
  */
 export const CLI_SETTINGS: readonly SettingDescription[] = [
-  { name: 'FLEETGUARD_API_URL', description: 'Base URL of the deployed app, e.g. https://<app>.azurewebsites.net (https; http only to a loopback address)', requiredInAzure: false },
-  { name: 'FLEETGUARD_API_AUDIENCE', description: "Entra audience of the app (its Application ID URI, e.g. api://<appId>); the CLI asks DefaultAzureCredential for '<audience>/.default'", requiredInAzure: false },
-  { name: 'FLEETGUARD_API_FUNCTION_KEY', description: 'Function key the HTTP routes also require (sent as x-functions-key, never printed)', requiredInAzure: false },
+  {
+    name: 'FLEETGUARD_API_URL',
+    description: 'Base URL of the deployed app, e.g. https://<app>.azurewebsites.net (https; http only to a loopback address)',
+    requiredInAzure: false,
+  },
+  {
+    name: 'FLEETGUARD_API_AUDIENCE',
+    description: "Entra audience of the app (its Application ID URI, e.g. api://<appId>); the CLI asks DefaultAzureCredential for '<audience>/.default'",
+    requiredInAzure: false,
+  },
+  {
+    name: 'FLEETGUARD_API_FUNCTION_KEY',
+    description: 'Function key the HTTP routes also require (sent as x-functions-key, never printed)',
+    requiredInAzure: false,
+  },
 ];
 
 /** Where `fleetguard rollouts` sends its requests and for which audience it gets a token. */
@@ -131,16 +205,24 @@ export function apiBaseUrl(value: string, source: string): string {
     throw new FleetGuardError('config', `${source}: '${value}' is not a URL`);
   }
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) throw new FleetGuardError('config', `${source}: must be an https:// URL (http:// only to a loopback address)`);
-  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') throw new FleetGuardError('config', `${source}: must be a base URL without query, fragment or credentials`);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+    throw new FleetGuardError('config', `${source}: must be an https:// URL (http:// only to a loopback address)`);
+  if (url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '')
+    throw new FleetGuardError('config', `${source}: must be a base URL without query, fragment or credentials`);
   return url.toString().replace(/\/+$/, '');
 }
 
 /** An Entra audience: an Application ID URI (api://..., https://...) or a client id (GUID). */
 export function apiAudience(value: string, source: string): string {
-  const audience = value.trim().replace(/\/+$/, '').replace(/\/\.default$/, '');
+  const audience = value
+    .trim()
+    .replace(/\/+$/, '')
+    .replace(/\/\.default$/, '');
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(audience) && !/^(api|https):\/\/[^\s]+$/i.test(audience)) {
-    throw new FleetGuardError('config', `${source}: '${value}' is not an Entra audience (api://<appId>, an https:// Application ID URI, or the app's client id)`);
+    throw new FleetGuardError(
+      'config',
+      `${source}: '${value}' is not an Entra audience (api://<appId>, an https:// Application ID URI, or the app's client id)`,
+    );
   }
   return audience;
 }
@@ -158,7 +240,11 @@ export function parseCliApiSettings(env: Record<string, string | undefined>): Cl
       return undefined;
     }
   };
-  const settings = { apiUrl: read('FLEETGUARD_API_URL', apiBaseUrl), audience: read('FLEETGUARD_API_AUDIENCE', apiAudience), functionKey: read('FLEETGUARD_API_FUNCTION_KEY', (value) => value) };
+  const settings = {
+    apiUrl: read('FLEETGUARD_API_URL', apiBaseUrl),
+    audience: read('FLEETGUARD_API_AUDIENCE', apiAudience),
+    functionKey: read('FLEETGUARD_API_FUNCTION_KEY', (value) => value),
+  };
   if (problems.length > 0) throw configError(problems);
   return settings;
 }
@@ -216,7 +302,12 @@ const environmentSchema = z.object({
   FLEETGUARD_SUBSCRIPTIONS: optionalText.pipe(
     z
       .string()
-      .transform((value) => value.split(',').map((part) => part.trim()).filter((part) => part !== ''))
+      .transform((value) =>
+        value
+          .split(',')
+          .map((part) => part.trim())
+          .filter((part) => part !== ''),
+      )
       .pipe(z.array(z.string().regex(SUBSCRIPTION_ID, 'each entry must be a subscription id (GUID)')))
       .optional()
       .transform((value) => value ?? []),
@@ -230,15 +321,36 @@ const environmentSchema = z.object({
   ),
   FLEETGUARD_SWEEP_CONCURRENCY: integerSetting(8, 1, 64),
   FLEETGUARD_HTTP_MAX_RETRIES: integerSetting(3, 0, 10),
-  FLEETGUARD_INVENTORY_SOURCE: optionalText.pipe(z.enum(['auto', 'resourceGraph', 'arm']).optional().transform((value) => value ?? 'auto')),
-  FLEETGUARD_TARGET: optionalText.pipe(z.enum(['azure', 'simulator']).optional().transform((value) => value ?? 'azure')),
+  FLEETGUARD_INVENTORY_SOURCE: optionalText.pipe(
+    z
+      .enum(['auto', 'resourceGraph', 'arm'])
+      .optional()
+      .transform((value) => value ?? 'auto'),
+  ),
+  FLEETGUARD_TARGET: optionalText.pipe(
+    z
+      .enum(['azure', 'simulator'])
+      .optional()
+      .transform((value) => value ?? 'azure'),
+  ),
   FLEETGUARD_ARM_ENDPOINT: httpsUrl('https://management.azure.com'),
   FLEETGUARD_ARM_CA_FILE: optionalText,
   FLEETGUARD_LOG_WORKSPACES: optionalText.pipe(
     z
       .string()
-      .transform((value) => value.split(',').map((part) => part.trim()).filter((part) => part !== ''))
-      .pipe(z.array(z.string().regex(WORKSPACE_ID, 'each entry must be a workspace resource id (/subscriptions/.../providers/Microsoft.OperationalInsights/workspaces/NAME)')))
+      .transform((value) =>
+        value
+          .split(',')
+          .map((part) => part.trim())
+          .filter((part) => part !== ''),
+      )
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(WORKSPACE_ID, 'each entry must be a workspace resource id (/subscriptions/.../providers/Microsoft.OperationalInsights/workspaces/NAME)'),
+        ),
+      )
       .optional()
       .transform((value) => value ?? []),
   ),
@@ -265,13 +377,16 @@ const environmentSchema = z.object({
         }),
       )
       .optional()
-      .transform((value) => (value ?? {})),
+      .transform((value) => value ?? {}),
   ),
   FLEETGUARD_LOGS_ENDPOINT: httpsUrl(undefined),
   AZURE_CLIENT_ID: optionalText,
   AzureWebJobsStorage: optionalText,
   AzureWebJobsStorage__accountName: optionalText.pipe(
-    z.string().regex(/^[a-z0-9]{3,24}$/, 'must be a storage account name (3-24 lower-case letters and digits)').optional(),
+    z
+      .string()
+      .regex(/^[a-z0-9]{3,24}$/, 'must be a storage account name (3-24 lower-case letters and digits)')
+      .optional(),
   ),
   AzureWebJobsStorage__tableServiceUri: httpsUrl(undefined),
   FLEETGUARD_FINDINGS_TABLE: tableNameSetting('fleetguardFindings'),
@@ -290,7 +405,11 @@ const environmentSchema = z.object({
   ),
   FLEETGUARD_ALERT_ENDPOINT: httpsUrl(undefined),
   DURABLE_TASK_HUB_NAME: optionalText.pipe(
-    z.string().regex(TASK_HUB_NAME, 'must be a task hub name (a letter, then 2-44 letters or digits)').optional().transform((v) => v ?? 'fleetguard'),
+    z
+      .string()
+      .regex(TASK_HUB_NAME, 'must be a task hub name (a letter, then 2-44 letters or digits)')
+      .optional()
+      .transform((v) => v ?? 'fleetguard'),
   ),
 });
 
@@ -302,9 +421,7 @@ type Environment = Record<string, string | undefined>;
  */
 export function parseConfig(env: Environment): FleetGuardConfig {
   const parsed = environmentSchema.safeParse(env);
-  const problems: string[] = parsed.success
-    ? []
-    : describeZodIssues(parsed.error, { whole: '(settings)', path: describeSettingPath });
+  const problems: string[] = parsed.success ? [] : describeZodIssues(parsed.error, { whole: '(settings)', path: describeSettingPath });
   if (!parsed.success) throw configError(problems);
   const settings = parsed.data;
 
@@ -319,7 +436,11 @@ export function parseConfig(env: Environment): FleetGuardConfig {
   return {
     azure,
     subscriptions: settings.FLEETGUARD_SUBSCRIPTIONS.map((id) => id.toLowerCase()),
-    sweep: { schedule: settings.FLEETGUARD_SWEEP_SCHEDULE, concurrency: settings.FLEETGUARD_SWEEP_CONCURRENCY, inventorySource: settings.FLEETGUARD_INVENTORY_SOURCE },
+    sweep: {
+      schedule: settings.FLEETGUARD_SWEEP_SCHEDULE,
+      concurrency: settings.FLEETGUARD_SWEEP_CONCURRENCY,
+      inventorySource: settings.FLEETGUARD_INVENTORY_SOURCE,
+    },
     http: { maxRetries: settings.FLEETGUARD_HTTP_MAX_RETRIES },
     logs: {
       // The simulator serves the Logs API beside ARM, as `${endpoint}/v1`.
@@ -330,7 +451,13 @@ export function parseConfig(env: Environment): FleetGuardConfig {
       thresholds: settings.FLEETGUARD_DETECTION_THRESHOLDS,
     },
     storage,
-    tables: { findings: settings.FLEETGUARD_FINDINGS_TABLE, sweeps: settings.FLEETGUARD_SWEEPS_TABLE, events: settings.FLEETGUARD_EVENTS_TABLE, alerts: settings.FLEETGUARD_ALERTS_TABLE, rollouts: settings.FLEETGUARD_ROLLOUTS_TABLE },
+    tables: {
+      findings: settings.FLEETGUARD_FINDINGS_TABLE,
+      sweeps: settings.FLEETGUARD_SWEEPS_TABLE,
+      events: settings.FLEETGUARD_EVENTS_TABLE,
+      alerts: settings.FLEETGUARD_ALERTS_TABLE,
+      rollouts: settings.FLEETGUARD_ROLLOUTS_TABLE,
+    },
     durableTaskHubName: settings.DURABLE_TASK_HUB_NAME,
     alerts,
     alertDelivery: { drainSchedule: settings.FLEETGUARD_ALERT_DRAIN_SCHEDULE, endpointOverride: settings.FLEETGUARD_ALERT_ENDPOINT },
@@ -436,7 +563,10 @@ export function forgetConfigForLocalHost(): void {
 /** Requires the findings store settings, for code paths that cannot run without it. */
 export function requireStorage(config: FleetGuardConfig): StorageTarget {
   if (config.storage === undefined) {
-    throw new FleetGuardError('config', 'Invalid settings:\n  - AzureWebJobsStorage__accountName: required (or AzureWebJobsStorage / AzureWebJobsStorage__tableServiceUri) to store findings');
+    throw new FleetGuardError(
+      'config',
+      'Invalid settings:\n  - AzureWebJobsStorage__accountName: required (or AzureWebJobsStorage / AzureWebJobsStorage__tableServiceUri) to store findings',
+    );
   }
   return config.storage;
 }

@@ -61,7 +61,7 @@ export function toFleetGuardError(error: unknown, context: string): FleetGuardEr
   if (status !== undefined) {
     return new FleetGuardError(reasonFromStatus(status), `${context}: HTTP ${status}${detail ? ` ${detail}` : ''}`, { cause: error, status });
   }
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String((error).code) : undefined;
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
   if (code !== undefined && NETWORK_ERROR_CODES.has(code)) {
     return new FleetGuardError('serverError', `${context}: ${code}${detail ? ` ${detail}` : ''}`, { cause: error });
   }
@@ -104,7 +104,8 @@ export interface IssueFormat {
 /** An issue's path written in one of the {@link IssueFormat} styles. */
 export function formatIssuePath(path: readonly PropertyKey[], style: IssueFormat['path']): string {
   if (typeof style === 'function') return style(path);
-  if (style === 'indexed') return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : `${text}${text ? '.' : ''}${String(key)}`), '');
+  if (style === 'indexed')
+    return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : `${text}${text ? '.' : ''}${String(key)}`), '');
   return path.map(String).join('.');
 }
 
@@ -113,7 +114,10 @@ export function formatIssuePath(path: readonly PropertyKey[], style: IssueFormat
  * `format` says. A missing field reads "is required" rather than zod's "expected string, received
  * undefined". Callers decide how many issues to show and what error to raise.
  */
-export function describeZodIssues(error: { readonly issues: ReadonlyArray<{ readonly path: readonly PropertyKey[]; readonly message: string; readonly code: string }> }, format: IssueFormat): string[] {
+export function describeZodIssues(
+  error: { readonly issues: ReadonlyArray<{ readonly path: readonly PropertyKey[]; readonly message: string; readonly code: string }> },
+  format: IssueFormat,
+): string[] {
   return error.issues.map((issue) => {
     const written = formatIssuePath(issue.path, format.path);
     const field = format.prefix === undefined ? written || format.whole : [format.prefix, written].filter((part) => part !== '').join('.');

@@ -23,20 +23,21 @@ export function parseDuration(text: string): number {
   return Number(match[1]) * unit;
 }
 
-const duration = z.string().refine((value) => DURATION.test(value.trim()), 'must be a duration such as 30m, 4h or 1d').transform(parseDuration);
+const duration = z
+  .string()
+  .refine((value) => DURATION.test(value.trim()), 'must be a duration such as 30m, 4h or 1d')
+  .transform(parseDuration);
 
 /**
  * A receiver entry: `type` names a registered vendor, whose own schema checks the rest. Issues
  * keep their path under the entry (`receivers.2.routingKeySetting`).
  */
-const receiverSchema = z
-  .looseObject({ name: z.string().min(1), type: z.enum(VENDOR_NAMES) })
-  .transform((entry, context) => {
-    const parsed = vendorOf(entry).schema.safeParse(entry);
-    if (parsed.success) return parsed.data;
-    for (const issue of parsed.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
-    return z.NEVER;
-  });
+const receiverSchema = z.looseObject({ name: z.string().min(1), type: z.enum(VENDOR_NAMES) }).transform((entry, context) => {
+  const parsed = vendorOf(entry).schema.safeParse(entry);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) context.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+  return z.NEVER;
+});
 
 const matchSchema = z
   .object({

@@ -89,7 +89,10 @@ async function drainReceiver(store: AlertStore, receiver: AlertReceiver, post: H
     if (entry.status === 'sending') {
       if (now.getTime() - Date.parse(entry.attemptStartedAt) < options.leaseMs) return;
       if (!atLeastOnce) {
-        const marked = await store.update(entry, { status: 'uncertain', lastError: 'a drain stopped between sending and recording; not resent, to avoid a duplicate' });
+        const marked = await store.update(entry, {
+          status: 'uncertain',
+          lastError: 'a drain stopped between sending and recording; not resent, to avoid a duplicate',
+        });
         if (marked === undefined) return;
         result.uncertain += 1;
         continue;
@@ -102,7 +105,9 @@ async function drainReceiver(store: AlertStore, receiver: AlertReceiver, post: H
     if (claimed === undefined) return;
     if (interrupted) result.resent += 1;
     const request = buildRequest(claimed, vendor, receiver, options);
-    const answer = await post(request.url, request.body, { headers: request.headers, timeoutMs: options.timeoutMs,
+    const answer = await post(request.url, request.body, {
+      headers: request.headers,
+      timeoutMs: options.timeoutMs,
       ...(options.caPem === undefined ? {} : { ca: options.caPem }),
       // The local sink listens on loopback; every real destination must be a public address.
       ...(options.endpointOverride === undefined ? {} : { allowPrivateAddresses: true }),
@@ -116,7 +121,11 @@ async function drainReceiver(store: AlertStore, receiver: AlertReceiver, post: H
     }
     const retryable = answer.refusedDestination !== true && (answer.status === 0 || vendor.retry(answer.status) === 'retry');
     if (!retryable || claimed.attempts >= options.maxAttempts) {
-      await store.update(claimed, { status: 'failed', lastStatus: answer.status, lastError: `${retryable ? `gave up after ${claimed.attempts} attempts: ` : 'permanent: '}${response}` });
+      await store.update(claimed, {
+        status: 'failed',
+        lastStatus: answer.status,
+        lastError: `${retryable ? `gave up after ${claimed.attempts} attempts: ` : 'permanent: '}${response}`,
+      });
       result.failed += 1;
       continue;
     }

@@ -49,19 +49,34 @@ export async function handleSilencesRequest(operation: 'list' | 'create' | 'expi
     await store.ensureTable();
     if (operation === 'list') {
       const silences = await store.listSilences();
-      return { status: 200, body: { silences: silences.map((silence) => ({ ...silence, active: Date.parse(silence.startsAt) <= now.getTime() && now.getTime() < Date.parse(silence.endsAt) })) } };
+      return {
+        status: 200,
+        body: {
+          silences: silences.map((silence) => ({
+            ...silence,
+            active: Date.parse(silence.startsAt) <= now.getTime() && now.getTime() < Date.parse(silence.endsAt),
+          })),
+        },
+      };
     }
     if (operation === 'expire') {
       const id = request.params['id'] ?? '';
       if (!/^[0-9a-f-]{36}$/i.test(id)) return { status: 400, body: { error: 'id: must be a silence id' } };
-      return (await store.expireSilence(id, now, caller.name)) ? { status: 200, body: { id, expiredBy: caller.name } } : { status: 404, body: { error: `no silence ${id}` } };
+      return (await store.expireSilence(id, now, caller.name))
+        ? { status: 200, body: { id, expiredBy: caller.name } }
+        : { status: 404, body: { error: `no silence ${id}` } };
     }
     const parsed = parseJsonBody(request.body, createSchema);
     if ('error' in parsed) return { status: 400, body: { error: parsed.error } };
     const duration = parseDuration(parsed.data.duration);
     if (duration > MAX_SILENCE_MS) return { status: 400, body: { error: 'duration: at most 30d' } };
     const matchers = Object.fromEntries(Object.entries(parsed.data.matchers).filter(([, value]) => value !== undefined));
-    const silence = await store.createSilence(matchers, { startsAt: now, endsAt: new Date(now.getTime() + duration), createdBy: caller.name, comment: parsed.data.comment });
+    const silence = await store.createSilence(matchers, {
+      startsAt: now,
+      endsAt: new Date(now.getTime() + duration),
+      createdBy: caller.name,
+      comment: parsed.data.comment,
+    });
     return { status: 201, body: silence };
   } catch (error) {
     if (error instanceof FleetGuardError && error.reason === 'badInput') return { status: 400, body: { error: error.message } };

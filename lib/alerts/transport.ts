@@ -51,7 +51,12 @@ export const httpsPost: HttpPost = (url, body, options) =>
       url,
       {
         method: 'POST',
-        headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'user-agent': 'aks-fleet-guard', ...options.headers },
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': Buffer.byteLength(body),
+          'user-agent': 'aks-fleet-guard',
+          ...options.headers,
+        },
         timeout: options.timeoutMs,
         ...(guarded ? { lookup: publicOnlyLookup } : {}),
         ...(options.ca === undefined ? {} : { ca: options.ca }),
@@ -63,13 +68,26 @@ export const httpsPost: HttpPost = (url, body, options) =>
           size += chunk.length;
           if (size <= 16_384) chunks.push(chunk);
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfterSeconds: retryAfter(res.headers['retry-after']), body: Buffer.concat(chunks).toString('utf8'), error: undefined }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            retryAfterSeconds: retryAfter(res.headers['retry-after']),
+            body: Buffer.concat(chunks).toString('utf8'),
+            error: undefined,
+          }),
+        );
         res.on('error', (error) => resolve({ status: 0, retryAfterSeconds: undefined, body: '', error: error.message }));
       },
     );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
     req.on('error', (error: NodeJS.ErrnoException) =>
-      resolve({ status: 0, retryAfterSeconds: undefined, body: '', error: error.message, ...(error.code === REFUSED_ADDRESS_CODE ? { refusedDestination: true as const } : {}) }),
+      resolve({
+        status: 0,
+        retryAfterSeconds: undefined,
+        body: '',
+        error: error.message,
+        ...(error.code === REFUSED_ADDRESS_CODE ? { refusedDestination: true as const } : {}),
+      }),
     );
     req.end(body);
   });

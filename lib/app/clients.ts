@@ -54,10 +54,17 @@ export function createAzureClients(config: FleetGuardConfig, options: AzureClien
   const credential = createCredential(config.azure);
   const retry: RetrySettings = { maxRetries: config.http.maxRetries, ...options.retry };
   // Cold start: each SDK package is imported on its adapter's first call, not when the app loads.
-  const containerService = lazyAdapter<ContainerServiceAdapter>(async () => new (await import('../azure/containerService.js')).ContainerServiceAdapter(credential, config.azure, retry));
-  const subscriptions = lazyAdapter<SubscriptionsAdapter>(async () => new (await import('../azure/subscriptions.js')).SubscriptionsAdapter(credential, config.azure, retry));
+  const containerService = lazyAdapter<ContainerServiceAdapter>(
+    async () => new (await import('../azure/containerService.js')).ContainerServiceAdapter(credential, config.azure, retry),
+  );
+  const subscriptions = lazyAdapter<SubscriptionsAdapter>(
+    async () => new (await import('../azure/subscriptions.js')).SubscriptionsAdapter(credential, config.azure, retry),
+  );
   // One Resource Graph query for all subscriptions' clusters and policy states (see BENCHMARKS.md).
-  const graph = config.sweep.inventorySource !== 'arm' ? lazyAdapter<ResourceGraphAdapter>(async () => new (await import('../azure/resourceGraph.js')).ResourceGraphAdapter(credential, config.azure, retry)) : undefined;
+  const graph =
+    config.sweep.inventorySource !== 'arm'
+      ? lazyAdapter<ResourceGraphAdapter>(async () => new (await import('../azure/resourceGraph.js')).ResourceGraphAdapter(credential, config.azure, retry))
+      : undefined;
   const fleet: FleetReader = {
     listSubscriptionIds: () => subscriptions.listEnabledSubscriptionIds(),
     listClusters: (subscriptionId) => containerService.listClusters(subscriptionId),
@@ -69,15 +76,31 @@ export function createAzureClients(config: FleetGuardConfig, options: AzureClien
         }
       : {}),
   };
-  const policyInsights = lazyAdapter<PolicyInsightsAdapter>(async () => new (await import('../azure/policyInsights.js')).PolicyInsightsAdapter(credential, config.azure, retry));
+  const policyInsights = lazyAdapter<PolicyInsightsAdapter>(
+    async () => new (await import('../azure/policyInsights.js')).PolicyInsightsAdapter(credential, config.azure, retry),
+  );
   const policy: PolicyReader = {
     listNonCompliantClusterStates: (subscriptionId) => policyInsights.listNonCompliantClusterStates(subscriptionId),
     summarizeClusterCompliance: (subscriptionId) => policyInsights.summarizeClusterCompliance(subscriptionId),
     ...(graph ? { acrossSubscriptions: graph } : {}),
   };
   const logs = {
-    reader: lazyAdapter<LogAnalyticsAdapter>(async () => new (await import('../azure/logAnalytics.js')).LogAnalyticsAdapter(credential, config.azure, config.logs.endpoint, retry, config.logs.queryTimeoutSeconds)),
-    settings: { detections: DETECTIONS, configuredWorkspaces: config.logs.workspaces, lookbackMinutes: config.logs.lookbackMinutes, thresholds: config.logs.thresholds },
+    reader: lazyAdapter<LogAnalyticsAdapter>(
+      async () =>
+        new (await import('../azure/logAnalytics.js')).LogAnalyticsAdapter(
+          credential,
+          config.azure,
+          config.logs.endpoint,
+          retry,
+          config.logs.queryTimeoutSeconds,
+        ),
+    ),
+    settings: {
+      detections: DETECTIONS,
+      configuredWorkspaces: config.logs.workspaces,
+      lookbackMinutes: config.logs.lookbackMinutes,
+      thresholds: config.logs.thresholds,
+    },
   };
   const storage = config.storage;
   const alertStore = storage === undefined ? undefined : new AlertStore(createTableClient(storage, config.tables.alerts, credential, retry));

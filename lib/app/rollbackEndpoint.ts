@@ -4,8 +4,17 @@ import { handleRollbackRequest } from '../upgrades/rollbackApi.js';
 import type { DurableClientLike, RolloutApiRequest, RolloutApiResponse } from '../upgrades/rolloutsApi.js';
 import { getStoredRuntime } from './runtime.js';
 
-export async function serveRollbackRequest(operation: 'request' | 'approve', request: RolloutApiRequest, client: DurableClientLike): Promise<RolloutApiResponse> {
+export async function serveRollbackRequest(
+  operation: 'request' | 'approve',
+  request: RolloutApiRequest,
+  client: DurableClientLike,
+): Promise<RolloutApiResponse> {
   const { clients } = await getStoredRuntime();
   if (clients.rollouts === undefined) return { status: 503, body: { error: 'storage is not configured' } };
-  return handleRollbackRequest(operation, request, { client, store: clients.rollouts, now: new Date(), facts: (resourceId) => readRollbackFacts(clients.containerService, resourceId) });
+  return handleRollbackRequest(operation, request, {
+    client,
+    store: clients.rollouts,
+    now: new Date(),
+    facts: (resourceId) => readRollbackFacts(clients.containerService, resourceId),
+  });
 }

@@ -43,7 +43,10 @@ export function rollbackActivities(): RollbackActivities {
   const runtime = getRuntime();
   let activities = builtRollback.get(runtime);
   if (activities === undefined) {
-    activities = createRollbackActivities({ clusters: runtime.clients.containerService, ...(runtime.clients.rollouts === undefined ? {} : { rollouts: runtime.clients.rollouts }) });
+    activities = createRollbackActivities({
+      clusters: runtime.clients.containerService,
+      ...(runtime.clients.rollouts === undefined ? {} : { rollouts: runtime.clients.rollouts }),
+    });
     builtRollback.set(runtime, activities);
   }
   return activities;

@@ -5,7 +5,11 @@ import { withRollbackStatus } from '../upgrades/rollbackApi.js';
 import { type DurableClientLike, handleRolloutRequest, type RolloutApiRequest, type RolloutApiResponse } from '../upgrades/rolloutsApi.js';
 import { getStoredRuntime } from './runtime.js';
 
-export async function serveRolloutRequest(operation: Parameters<typeof handleRolloutRequest>[0], request: RolloutApiRequest, client: DurableClientLike): Promise<RolloutApiResponse> {
+export async function serveRolloutRequest(
+  operation: Parameters<typeof handleRolloutRequest>[0],
+  request: RolloutApiRequest,
+  client: DurableClientLike,
+): Promise<RolloutApiResponse> {
   const { config, clients } = await getStoredRuntime();
   if (clients.rollouts === undefined) return { status: 503, body: { error: 'storage is not configured' } };
   const store = clients.rollouts;
@@ -16,6 +20,7 @@ export async function serveRolloutRequest(operation: Parameters<typeof handleRol
     plan: (rolloutRequest) => planFromFleet(clients, config.subscriptions, rolloutRequest),
     now,
     poolRolling: () => clients.notices.poolRollingByCluster(),
-    rollbackStatus: (id, status, clusters) => withRollbackStatus(id, status, clusters, { store, now, facts: (resourceId) => readRollbackFacts(clients.containerService, resourceId) }),
+    rollbackStatus: (id, status, clusters) =>
+      withRollbackStatus(id, status, clusters, { store, now, facts: (resourceId) => readRollbackFacts(clients.containerService, resourceId) }),
   });
 }

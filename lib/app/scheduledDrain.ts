@@ -17,7 +17,9 @@ export async function runScheduledDrain(log: FunctionLogger): Promise<DrainResul
     ...(config.alertDelivery.endpointOverride === undefined ? {} : { endpointOverride: config.alertDelivery.endpointOverride }),
     ...(config.azure.kind === 'simulator' ? { caPem: config.azure.caPem } : {}),
   });
-  log.info(`alert drain: ${result.sent} sent, ${result.retried} to retry, ${result.failed} failed, ${result.uncertain} uncertain, ${result.resent} resent after an interruption`);
+  log.info(
+    `alert drain: ${result.sent} sent, ${result.retried} to retry, ${result.failed} failed, ${result.uncertain} uncertain, ${result.resent} resent after an interruption`,
+  );
   for (const error of result.errors) log.warn(`alert drain degraded: ${error}`);
   return result;
 }

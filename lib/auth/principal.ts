@@ -43,7 +43,10 @@ export function principalFromHeader(header: string | null | undefined): Principa
   // Claims are untrusted JSON too: a null or non-object claim is skipped, not dereferenced.
   const claims = decoded.claims.filter(
     (claim: unknown): claim is { typ: string; val: string } =>
-      typeof claim === 'object' && claim !== null && typeof (claim as { typ?: unknown }).typ === 'string' && typeof (claim as { val?: unknown }).val === 'string',
+      typeof claim === 'object' &&
+      claim !== null &&
+      typeof (claim as { typ?: unknown }).typ === 'string' &&
+      typeof (claim as { val?: unknown }).val === 'string',
   );
   const first = (types: readonly string[]): string | undefined =>
     types.map((type) => claims.find((claim) => claim.typ === type)?.val.trim()).find((value) => value !== undefined && value !== '');
@@ -83,7 +86,11 @@ export interface Actor {
 }
 
 export function actorOf(principal: Principal): Actor {
-  return { by: principal.name, ...(principal.objectId === undefined ? {} : { byObjectId: principal.objectId }), ...(principal.appId === undefined ? {} : { byAppId: principal.appId }) };
+  return {
+    by: principal.name,
+    ...(principal.objectId === undefined ? {} : { byObjectId: principal.objectId }),
+    ...(principal.appId === undefined ? {} : { byAppId: principal.appId }),
+  };
 }
 
 export type Authorization = { principal: Principal } | { status: 401 | 403; body: { error: string } };

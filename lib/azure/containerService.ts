@@ -52,8 +52,19 @@ export function toPoolRollbackOptions(pool: string, profile: Pick<AgentPoolUpgra
   const entries = Array.isArray(profile.recentlyUsedVersions) ? profile.recentlyUsedVersions : [];
   const recentlyUsedVersions = entries.flatMap((entry): PoolRollbackVersion[] => {
     if (typeof entry !== 'object' || entry === null || typeof entry.orchestratorVersion !== 'string' || entry.orchestratorVersion === '') return [];
-    const stamp = entry.timestamp instanceof Date && !Number.isNaN(entry.timestamp.getTime()) ? entry.timestamp.toISOString() : typeof entry.timestamp === 'string' ? entry.timestamp : undefined;
-    return [{ orchestratorVersion: entry.orchestratorVersion, nodeImageVersion: typeof entry.nodeImageVersion === 'string' && entry.nodeImageVersion !== '' ? entry.nodeImageVersion : undefined, timestamp: stamp }];
+    const stamp =
+      entry.timestamp instanceof Date && !Number.isNaN(entry.timestamp.getTime())
+        ? entry.timestamp.toISOString()
+        : typeof entry.timestamp === 'string'
+          ? entry.timestamp
+          : undefined;
+    return [
+      {
+        orchestratorVersion: entry.orchestratorVersion,
+        nodeImageVersion: typeof entry.nodeImageVersion === 'string' && entry.nodeImageVersion !== '' ? entry.nodeImageVersion : undefined,
+        timestamp: stamp,
+      },
+    ];
   });
   return { pool, kubernetesVersion: typeof profile.kubernetesVersion === 'string' ? profile.kubernetesVersion : undefined, recentlyUsedVersions };
 }
@@ -122,7 +133,10 @@ export class ContainerServiceAdapter {
   private rawContext(subscriptionId: string): ContainerServiceContext {
     let context = this.rawContexts.get(subscriptionId);
     if (context === undefined) {
-      context = createContainerService(this.credential, subscriptionId, { ...armClientOptions(this.target, this.retry), credentials: { scopes: [armScope(this.target)] } });
+      context = createContainerService(this.credential, subscriptionId, {
+        ...armClientOptions(this.target, this.retry),
+        credentials: { scopes: [armScope(this.target)] },
+      });
       this.rawContexts.set(subscriptionId, context);
     }
     return context;
@@ -141,7 +155,8 @@ export class ContainerServiceAdapter {
   private async listClustersRaw(subscriptionId: string): Promise<ClusterListing> {
     const listing: ClusterListing = { clusters: [], rejected: [] };
     const context = `listing managed clusters of subscription ${subscriptionId}`;
-    let next: string | undefined = `/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.ContainerService/managedClusters?api-version=${API_VERSION}`;
+    let next: string | undefined =
+      `/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.ContainerService/managedClusters?api-version=${API_VERSION}`;
     while (next !== undefined) {
       const page = record(await this.rawGet(subscriptionId, next, context));
       if (!Array.isArray(page['value'])) throw new FleetGuardError('badInput', `${context}: the response has no list of clusters (field: value)`);
@@ -201,7 +216,11 @@ export class ContainerServiceAdapter {
   /** The cluster's planned auto-upgrade window (blackouts included), or undefined when it has none. */
   async autoUpgradeWindow(cluster: Cluster): Promise<MaintenanceWindowSpec | undefined> {
     try {
-      const configuration = await this.client(cluster.subscriptionId).maintenanceConfigurations.get(cluster.resourceGroup, cluster.name, 'aksManagedAutoUpgradeSchedule');
+      const configuration = await this.client(cluster.subscriptionId).maintenanceConfigurations.get(
+        cluster.resourceGroup,
+        cluster.name,
+        'aksManagedAutoUpgradeSchedule',
+      );
       const window = configuration.maintenanceWindow;
       return window === undefined || window === null ? undefined : toMaintenanceWindowSpec(window);
     } catch (error) {
@@ -249,13 +268,18 @@ export class ContainerServiceAdapter {
       const current = await client.managedClusters.get(cluster.resourceGroup, cluster.name);
       let refusal: unknown;
       try {
-        await client.managedClusters.beginCreateOrUpdate(cluster.resourceGroup, cluster.name, { ...current, kubernetesVersion: version }, {
-          ...ifMatch(current.eTag),
-          // The SDK's ifMatch option becomes the If-Match header (api/managedClusters/operations.js).
-          onResponse: (response) => {
-            refusal = response.parsedBody;
+        await client.managedClusters.beginCreateOrUpdate(
+          cluster.resourceGroup,
+          cluster.name,
+          { ...current, kubernetesVersion: version },
+          {
+            ...ifMatch(current.eTag),
+            // The SDK's ifMatch option becomes the If-Match header (api/managedClusters/operations.js).
+            onResponse: (response) => {
+              refusal = response.parsedBody;
+            },
           },
-        });
+        );
       } catch (error) {
         const blocked = (error as { statusCode?: number }).statusCode === 400 ? deprecatedApiRefusal(refusal) : undefined;
         if (blocked !== undefined) return blocked;
@@ -275,7 +299,13 @@ export class ContainerServiceAdapter {
     const client = this.client(cluster.subscriptionId);
     await this.conditionalWrite(`starting the upgrade of pool ${pool} of ${cluster.name} to ${version}`, async () => {
       const current = await client.agentPools.get(cluster.resourceGroup, cluster.name, pool);
-      await client.agentPools.beginCreateOrUpdate(cluster.resourceGroup, cluster.name, pool, { ...current, orchestratorVersion: version }, ifMatch(current.eTag));
+      await client.agentPools.beginCreateOrUpdate(
+        cluster.resourceGroup,
+        cluster.name,
+        pool,
+        { ...current, orchestratorVersion: version },
+        ifMatch(current.eTag),
+      );
     });
   }
 
@@ -297,11 +327,18 @@ export class ContainerServiceAdapter {
    */
   async startPoolRollback(cluster: Cluster, pool: string, to: { orchestratorVersion: string; nodeImageVersion: string | undefined }): Promise<void> {
     const client = this.client(cluster.subscriptionId);
-    await this.conditionalWrite(`rolling back pool ${pool} of ${cluster.name} to ${to.orchestratorVersion}${to.nodeImageVersion === undefined ? '' : ` (${to.nodeImageVersion})`}`, async () => {
-      const current = await client.agentPools.get(cluster.resourceGroup, cluster.name, pool);
-      const body = { ...current, orchestratorVersion: to.orchestratorVersion, ...(to.nodeImageVersion === undefined ? {} : { nodeImageVersion: to.nodeImageVersion }) };
-      await client.agentPools.beginCreateOrUpdate(cluster.resourceGroup, cluster.name, pool, body, ifMatch(current.eTag));
-    });
+    await this.conditionalWrite(
+      `rolling back pool ${pool} of ${cluster.name} to ${to.orchestratorVersion}${to.nodeImageVersion === undefined ? '' : ` (${to.nodeImageVersion})`}`,
+      async () => {
+        const current = await client.agentPools.get(cluster.resourceGroup, cluster.name, pool);
+        const body = {
+          ...current,
+          orchestratorVersion: to.orchestratorVersion,
+          ...(to.nodeImageVersion === undefined ? {} : { nodeImageVersion: to.nodeImageVersion }),
+        };
+        await client.agentPools.beginCreateOrUpdate(cluster.resourceGroup, cluster.name, pool, body, ifMatch(current.eTag));
+      },
+    );
   }
 
   /** Starts a node-image upgrade of one pool (POST upgradeNodeImageVersion). */

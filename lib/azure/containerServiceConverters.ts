@@ -179,10 +179,19 @@ export function toMaintenanceWindowSpec(sdk: MaintenanceWindow): MaintenanceWind
   const startTime = text(window['startTime']) ?? '';
   const spec: MaintenanceWindowSpec = { schedule: {}, durationHours, startTime };
   if (isObject(schedule['daily'])) spec.schedule.daily = { intervalDays: finiteNumber(daily['intervalDays']) ?? 1 };
-  if (isObject(schedule['weekly'])) spec.schedule.weekly = { intervalWeeks: finiteNumber(weekly['intervalWeeks']) ?? 1, dayOfWeek: text(weekly['dayOfWeek']) ?? '' };
-  if (isObject(schedule['absoluteMonthly'])) spec.schedule.absoluteMonthly = { intervalMonths: finiteNumber(absoluteMonthly['intervalMonths']) ?? 1, dayOfMonth: finiteNumber(absoluteMonthly['dayOfMonth']) ?? 0 };
+  if (isObject(schedule['weekly']))
+    spec.schedule.weekly = { intervalWeeks: finiteNumber(weekly['intervalWeeks']) ?? 1, dayOfWeek: text(weekly['dayOfWeek']) ?? '' };
+  if (isObject(schedule['absoluteMonthly']))
+    spec.schedule.absoluteMonthly = {
+      intervalMonths: finiteNumber(absoluteMonthly['intervalMonths']) ?? 1,
+      dayOfMonth: finiteNumber(absoluteMonthly['dayOfMonth']) ?? 0,
+    };
   if (isObject(schedule['relativeMonthly'])) {
-    spec.schedule.relativeMonthly = { intervalMonths: finiteNumber(relativeMonthly['intervalMonths']) ?? 1, weekIndex: text(relativeMonthly['weekIndex']) ?? '', dayOfWeek: text(relativeMonthly['dayOfWeek']) ?? '' };
+    spec.schedule.relativeMonthly = {
+      intervalMonths: finiteNumber(relativeMonthly['intervalMonths']) ?? 1,
+      weekIndex: text(relativeMonthly['weekIndex']) ?? '',
+      dayOfWeek: text(relativeMonthly['dayOfWeek']) ?? '',
+    };
   }
   const utcOffset = text(window['utcOffset']);
   if (utcOffset !== undefined) spec.utcOffset = utcOffset;
@@ -190,7 +199,10 @@ export function toMaintenanceWindowSpec(sdk: MaintenanceWindow): MaintenanceWind
   if (startDate !== undefined) spec.startDate = startDate;
   const notAllowed = window['notAllowedDates'];
   if (Array.isArray(notAllowed)) {
-    spec.notAllowedDates = (notAllowed as unknown[]).map((entry): DateSpan => ({ start: isoDate(record(entry)['start']) ?? '', end: isoDate(record(entry)['end']) ?? '' }));
+    spec.notAllowedDates = (notAllowed as unknown[]).map((entry): DateSpan => ({
+      start: isoDate(record(entry)['start']) ?? '',
+      end: isoDate(record(entry)['end']) ?? '',
+    }));
   }
   return spec;
 }

@@ -24,7 +24,8 @@ class DeferredDefaultCredential implements TokenCredential {
 
   async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
     this.credential ??= import('@azure/identity').then(
-      ({ DefaultAzureCredential }) => new DefaultAzureCredential(this.managedIdentityClientId === undefined ? {} : { managedIdentityClientId: this.managedIdentityClientId }),
+      ({ DefaultAzureCredential }) =>
+        new DefaultAzureCredential(this.managedIdentityClientId === undefined ? {} : { managedIdentityClientId: this.managedIdentityClientId }),
       (error: unknown) => {
         this.credential = undefined;
         throw error;

@@ -1,5 +1,5 @@
 import type { TokenCredential } from '@azure/core-auth';
-import { LogsQueryClient, LogsQueryResultStatus,type LogsTable } from '@azure/monitor-query-logs';
+import { LogsQueryClient, LogsQueryResultStatus, type LogsTable } from '@azure/monitor-query-logs';
 
 import type { AzureTarget } from '../config.js';
 import { FleetGuardError, toFleetGuardError } from '../errors.js';

@@ -52,7 +52,9 @@ function objectArray(data: unknown, name: string): Row[] {
   const values = Array.isArray(data)
     ? data
     : typeof data === 'object' && data !== null && Object.keys(data).every((key) => /^\d+$/.test(key))
-      ? Object.entries(data).sort(([left], [right]) => Number(left) - Number(right)).map(([, row]) => row as unknown)
+      ? Object.entries(data)
+          .sort(([left], [right]) => Number(left) - Number(right))
+          .map(([, row]) => row as unknown)
       : undefined;
   if (values === undefined || !values.every((row) => typeof row === 'object' && row !== null && !Array.isArray(row))) {
     throw new FleetGuardError('serverError', `Resource Graph query '${name}' returned data that is not an object array (field: data)`);
@@ -62,7 +64,11 @@ function objectArray(data: unknown, name: string): Row[] {
 
 /** Whether an error is the cloud saying it does not have this api-version of `resources`. */
 function isUnsupportedApiVersion(error: unknown): boolean {
-  const { statusCode, code, message } = (typeof error === 'object' && error !== null ? error : {}) as { statusCode?: unknown; code?: unknown; message?: unknown };
+  const { statusCode, code, message } = (typeof error === 'object' && error !== null ? error : {}) as {
+    statusCode?: unknown;
+    code?: unknown;
+    message?: unknown;
+  };
   return statusCode === 404 && code === 'InvalidResourceType' && typeof message === 'string' && message.includes(RESOURCE_GRAPH_FALLBACK_API_VERSION);
 }
 
@@ -148,7 +154,10 @@ export class ResourceGraphAdapter {
    * policy stage of the same sweep reuses that answer.
    */
   async readableSubscriptions(subscriptions: readonly string[], options: { fresh?: boolean } = {}): Promise<Set<string>> {
-    const key = subscriptions.map((id) => id.toLowerCase()).sort().join(',');
+    const key = subscriptions
+      .map((id) => id.toLowerCase())
+      .sort()
+      .join(',');
     if (options.fresh === true || this.readable?.key !== key || Date.now() - this.readable.at > READABLE_TTL_MS) {
       // One request: the answer is one small row per subscription.
       const rows = await this.queryAll('subscriptions', subscriptions);
@@ -169,7 +178,7 @@ export class ResourceGraphAdapter {
     if (vouched.length === 0) return listings;
     for (const row of await this.queryAll('clusters', vouched, slots)) {
       const id = typeof row['id'] === 'string' ? row['id'] : '';
-      const subscriptionId = (typeof row['subscriptionId'] === 'string' ? row['subscriptionId'] : parseResourceId(id).subscriptionId ?? '').toLowerCase();
+      const subscriptionId = (typeof row['subscriptionId'] === 'string' ? row['subscriptionId'] : (parseResourceId(id).subscriptionId ?? '')).toLowerCase();
       const listing = listings.get(subscriptionId);
       if (listing === undefined) continue; // outside the requested scope: never attributed to a swept subscription
       try {
@@ -196,7 +205,11 @@ export class ResourceGraphAdapter {
     for (const row of await this.queryAll('policy-summary', subscriptions, slots)) {
       const count = row['stateCount'];
       if (typeof row['id'] !== 'string' || typeof count !== 'number') continue;
-      counts.push({ resourceId: row['id'], complianceState: typeof row['complianceState'] === 'string' && row['complianceState'] !== '' ? row['complianceState'] : 'Unknown', count });
+      counts.push({
+        resourceId: row['id'],
+        complianceState: typeof row['complianceState'] === 'string' && row['complianceState'] !== '' ? row['complianceState'] : 'Unknown',
+        count,
+      });
     }
     return counts;
   }

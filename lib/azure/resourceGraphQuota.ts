@@ -61,7 +61,11 @@ function parseCount(value: string | undefined | null): number | undefined {
 
 /** `Retry-After` in its three spellings, as the SDK reads them (ms headers first, then seconds or an HTTP date). */
 function retryAfterMs(response: PipelineResponse, now: number): number | undefined {
-  for (const [name, factor] of [['retry-after-ms', 1], ['x-ms-retry-after-ms', 1], ['retry-after', 1000]] as const) {
+  for (const [name, factor] of [
+    ['retry-after-ms', 1],
+    ['x-ms-retry-after-ms', 1],
+    ['retry-after', 1000],
+  ] as const) {
     const value = response.headers.get(name);
     if (value === undefined) continue;
     const number = Number(value);
@@ -188,7 +192,8 @@ export function resourceGraphRetryPolicy(pacer: ResourceGraphQuotaPacer, retry: 
         const now = pacer.clock.now();
         if (throttled) {
           // The quota window's reset is what the service tells us; Retry-After only if it sends one.
-          const hinted = parseQuotaResetsAfter(response?.headers.get(QUOTA_RESETS_AFTER_HEADER)) ?? (response === undefined ? undefined : retryAfterMs(response, now));
+          const hinted =
+            parseQuotaResetsAfter(response?.headers.get(QUOTA_RESETS_AFTER_HEADER)) ?? (response === undefined ? undefined : retryAfterMs(response, now));
           pacer.holdFor(hinted !== undefined && hinted > 0 ? hinted : backoffDelayMs(retry, attempt));
         } else {
           const hinted = response?.status === 503 ? retryAfterMs(response, now) : undefined;

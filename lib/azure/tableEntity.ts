@@ -19,7 +19,11 @@ function keysOf(entity: Record<string, unknown>): string {
 }
 
 /** The row parsed by `schema`, or the error naming table, keys and field. */
-export function safeParseEntity<Schema extends z.ZodType>(schema: Schema, table: string, entity: Record<string, unknown>): { value: z.output<Schema> } | { error: FleetGuardError } {
+export function safeParseEntity<Schema extends z.ZodType>(
+  schema: Schema,
+  table: string,
+  entity: Record<string, unknown>,
+): { value: z.output<Schema> } | { error: FleetGuardError } {
   const parsed = schema.safeParse(entity);
   if (parsed.success) return { value: parsed.data };
   return { error: new FleetGuardError('badInput', `table ${table} row ${keysOf(entity)}: ${describeZodError(parsed.error, { whole: '(row)' })}`) };
@@ -69,6 +73,8 @@ export function jsonText<T>(parse: (value: unknown) => T | undefined, fallback: 
 /** Tags or any map of text to text: entries whose value is not text are dropped; anything else reads as {}. */
 export const textMapJson = jsonText(
   (value): Record<string, string> | undefined =>
-    typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string')) : undefined,
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))
+      : undefined,
   () => ({}),
 );

@@ -18,7 +18,11 @@ export interface LocalModes {
   /** The simulator serving the snapshot folder (validated whole first, a bad one is `badInput`); the caller closes it. */
   startSnapshot(snapshotPath: string): Promise<{ config: FleetGuardConfig; close(): Promise<void> }>;
   /** Rehearses the rollout on the snapshot folder; the caller closes `local`. */
-  rehearse(snapshotPath: string, options: { request: RolloutRequest; injectAnomaly: string[]; injectFailure: string[] }, env: Record<string, string | undefined>): Promise<Pick<Rehearsal<RehearsalKinds>, 'stats' | 'local'> & { outcome: RolloutOutcome }>;
+  rehearse(
+    snapshotPath: string,
+    options: { request: RolloutRequest; injectAnomaly: string[]; injectFailure: string[] },
+    env: Record<string, string | undefined>,
+  ): Promise<Pick<Rehearsal<RehearsalKinds>, 'stats' | 'local'> & { outcome: RolloutOutcome }>;
 }
 
 /** Loads the local tooling (on demand: the other commands never load the simulator). */

@@ -84,8 +84,8 @@ export function buildProgram(onExit: (code: number) => void, io: ProgramIo = pro
     .option('--max-parallel <n>', 'clusters upgraded at once per wave', positiveInteger(100))
     .option('--soak-minutes <m>', 'soak after each cluster, with health measurements', nonNegativeInteger(1440))
     .option('--max-failed <n>', 'failed clusters tolerated before halting', nonNegativeInteger(10_000))
-    .option('--inject-anomaly <cluster>', 'make this cluster\'s health detections spike after its upgrade (repeatable)', collectList)
-    .option('--inject-failure <cluster>', 'make this cluster\'s upgrade fail (repeatable)', collectList)
+    .option('--inject-anomaly <cluster>', "make this cluster's health detections spike after its upgrade (repeatable)", collectList)
+    .option('--inject-failure <cluster>', "make this cluster's upgrade fail (repeatable)", collectList)
     .option('--allow-multi-minor-hops', 'plan consecutive minor upgrades for targets more than one minor away')
     .option('--upgrade-type <type>', 'Full, ControlPlaneOnly or NodeImageOnly', upgradeTypeOf)
     .option('--allow-empty', 'exit 0 even when no cluster would be upgraded (all excluded or skipped)')
@@ -160,7 +160,8 @@ function nonNegativeInteger(max: number) {
 }
 
 function upgradeTypeOf(value: string): 'Full' | 'ControlPlaneOnly' | 'NodeImageOnly' {
-  if (value !== 'Full' && value !== 'ControlPlaneOnly' && value !== 'NodeImageOnly') throw new InvalidArgumentError('expected Full, ControlPlaneOnly or NodeImageOnly');
+  if (value !== 'Full' && value !== 'ControlPlaneOnly' && value !== 'NodeImageOnly')
+    throw new InvalidArgumentError('expected Full, ControlPlaneOnly or NodeImageOnly');
   return value;
 }
 

@@ -35,9 +35,14 @@ export async function reportCommand(options: ReportCommandOptions, output: Comma
     mkdirSync(path.dirname(target), { recursive: true });
     writeFileSync(target, html);
   } catch (error) {
-    throw new FleetGuardError('badInput', `--out ${options.out}: cannot write the report (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new FleetGuardError(
+      'badInput',
+      `--out ${options.out}: cannot write the report (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
-  output.stdout(`Wrote ${options.out}: ${model.clusters.length} clusters, ${model.openFindings.length} open findings, ${model.sweeps.length} sweeps, ${model.rollouts.length} rollouts (${Math.round(html.length / 1024)} KB, self-contained)`);
+  output.stdout(
+    `Wrote ${options.out}: ${model.clusters.length} clusters, ${model.openFindings.length} open findings, ${model.sweeps.length} sweeps, ${model.rollouts.length} rollouts (${Math.round(html.length / 1024)} KB, self-contained)`,
+  );
   for (const problem of model.problems) output.stdout(`warning: ${problem}`);
   return model.problems.length === 0 ? 0 : 1;
 }

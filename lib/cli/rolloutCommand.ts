@@ -26,9 +26,18 @@ export interface RolloutCommandOptions {
  * upgraded nothing (every cluster excluded or skipped), with one line on stderr saying why, unless
  * `allowEmpty`; unusable input throws `badInput` before anything runs (exit 2).
  */
-export async function rolloutCommand(options: RolloutCommandOptions, output: CommandOutput, env: Record<string, string | undefined>, localModes: LoadLocalModes, stderr: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<number> {
-  if (!/^\d+\.\d+(\.\d+)?$/.test(options.target)) throw new FleetGuardError('badInput', `--target: '${options.target}' is not a Kubernetes version such as 1.32 or 1.32.4`);
-  const rehearsal = await (await localModes()).rehearse(
+export async function rolloutCommand(
+  options: RolloutCommandOptions,
+  output: CommandOutput,
+  env: Record<string, string | undefined>,
+  localModes: LoadLocalModes,
+  stderr: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Promise<number> {
+  if (!/^\d+\.\d+(\.\d+)?$/.test(options.target))
+    throw new FleetGuardError('badInput', `--target: '${options.target}' is not a Kubernetes version such as 1.32 or 1.32.4`);
+  const rehearsal = await (
+    await localModes()
+  ).rehearse(
     options.snapshot,
     {
       request: {
@@ -58,11 +67,15 @@ export async function rolloutCommand(options: RolloutCommandOptions, output: Com
       for (const wave of outcome.waves) {
         output.stdout(`  wave ${wave.name}: ${wave.status}`);
         for (const cluster of wave.clusters) {
-          output.stdout(`    ${(cluster.resourceId.split('/').at(-1) ?? '').padEnd(20)} ${cluster.status.padEnd(10)} ${cluster.fromVersion} → ${cluster.toVersion}${cluster.reason ? `  (${cluster.reason})` : ''}`);
+          output.stdout(
+            `    ${(cluster.resourceId.split('/').at(-1) ?? '').padEnd(20)} ${cluster.status.padEnd(10)} ${cluster.fromVersion} → ${cluster.toVersion}${cluster.reason ? `  (${cluster.reason})` : ''}`,
+          );
         }
       }
       for (const entry of outcome.excluded) output.stdout(`  excluded ${entry.resourceId.split('/').at(-1) ?? ''}: ${entry.reason}`);
-      output.stdout(`  ${rehearsal.stats.virtualMinutes} simulated minutes, ${rehearsal.stats.replays} orchestrator replays, ${rehearsal.stats.activities} activities`);
+      output.stdout(
+        `  ${rehearsal.stats.virtualMinutes} simulated minutes, ${rehearsal.stats.replays} orchestrator replays, ${rehearsal.stats.activities} activities`,
+      );
     }
     if (empty !== null && options.allowEmpty !== true) {
       stderr(`fleetguard: ${empty} (pass --allow-empty to accept a rehearsal that upgrades nothing)`);

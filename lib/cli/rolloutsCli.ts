@@ -40,7 +40,8 @@ function seconds(value: string): number {
 }
 
 function upgradeType(value: string): 'Full' | 'ControlPlaneOnly' | 'NodeImageOnly' {
-  if (value !== 'Full' && value !== 'ControlPlaneOnly' && value !== 'NodeImageOnly') throw new InvalidArgumentError('expected Full, ControlPlaneOnly or NodeImageOnly');
+  if (value !== 'Full' && value !== 'ControlPlaneOnly' && value !== 'NodeImageOnly')
+    throw new InvalidArgumentError('expected Full, ControlPlaneOnly or NodeImageOnly');
   return value;
 }
 
@@ -56,8 +57,17 @@ function connection(command: Command): Command {
     .option('--json', 'JSON output for scripts');
 }
 
-export function registerRolloutsCommands(program: Command, onExit: (code: number) => void, credential: () => Promise<TokenCredential> = defaultCredential): void {
-  const context = (): RolloutsContext => ({ output: { stdout: (text: string) => process.stdout.write(`${text}\n`), width: process.stdout.columns }, env: processEnvironment(), credential, isTTY: process.stdout.isTTY });
+export function registerRolloutsCommands(
+  program: Command,
+  onExit: (code: number) => void,
+  credential: () => Promise<TokenCredential> = defaultCredential,
+): void {
+  const context = (): RolloutsContext => ({
+    output: { stdout: (text: string) => process.stdout.write(`${text}\n`), width: process.stdout.columns },
+    env: processEnvironment(),
+    credential,
+    isTTY: process.stdout.isTTY,
+  });
   const rollouts = program.command('rollouts').description('Live rollouts on the deployed app (Entra token from DefaultAzureCredential)');
   connection(
     rollouts
@@ -79,9 +89,11 @@ export function registerRolloutsCommands(program: Command, onExit: (code: number
       .option('--dry-run', 'plan only: show the waves, hops and exclusions; nothing starts')
       .option('--allow-empty', 'plan or start it even when it upgrades nothing (else the app answers 422 with the reasons)'),
   ).action(async (options: StartOptions) => onExit(await rolloutsStartCommand(options, context())));
-  connection(rollouts.command('list').description('Rollouts, newest first')).action(async (options: RolloutsConnectionOptions) => onExit(await rolloutsListCommand(options, context())));
-  connection(rollouts.command('status <id>').description('A rollout: its waves and clusters as tables, and the actions taken')).action(async (id: string, options: RolloutsConnectionOptions) =>
-    onExit(await rolloutsStatusCommand(id, options, context())),
+  connection(rollouts.command('list').description('Rollouts, newest first')).action(async (options: RolloutsConnectionOptions) =>
+    onExit(await rolloutsListCommand(options, context())),
+  );
+  connection(rollouts.command('status <id>').description('A rollout: its waves and clusters as tables, and the actions taken')).action(
+    async (id: string, options: RolloutsConnectionOptions) => onExit(await rolloutsStatusCommand(id, options, context())),
   );
   connection(
     rollouts
@@ -92,7 +104,9 @@ export function registerRolloutsCommands(program: Command, onExit: (code: number
   connection(
     rollouts
       .command('rollback <id>')
-      .description("Ask for AKS's node-pool rollback of clusters a halted or ended rollout upgraded (--cluster), or approve the one asked for (--approve; by someone else)")
+      .description(
+        "Ask for AKS's node-pool rollback of clusters a halted or ended rollout upgraded (--cluster), or approve the one asked for (--approve; by someone else)",
+      )
       .option('--cluster <name>', 'cluster (name or id) whose upgraded pools go back one step (repeatable)', collect)
       .option('--approve [rollbackId]', 'approve the rollback waiting for approval (its id when several wait)'),
   ).action(async (id: string, options: RollbackOptions) => onExit(await rolloutsRollbackCommand(id, options, context())));
@@ -101,7 +115,9 @@ export function registerRolloutsCommands(program: Command, onExit: (code: number
     ['resume', 'Resume a halted rollout (its failed gate runs again first)'],
     ['abort', 'Abort the rollout: nothing new starts'],
   ] as const) {
-    connection(rollouts.command(`${operation} <id>`).description(description)).action(async (id: string, options: RolloutsConnectionOptions) => onExit(await rolloutsActionCommand(operation, id, options, context())));
+    connection(rollouts.command(`${operation} <id>`).description(description)).action(async (id: string, options: RolloutsConnectionOptions) =>
+      onExit(await rolloutsActionCommand(operation, id, options, context())),
+    );
   }
   connection(
     rollouts

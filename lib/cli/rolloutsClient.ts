@@ -24,10 +24,21 @@ export interface RolloutsClientOptions {
   timeoutMs?: number;
 }
 
-const clusterOutcome = z.looseObject({ resourceId: z.string(), status: z.string(), fromVersion: z.string(), toVersion: z.string(), reason: z.string().nullish() });
+const clusterOutcome = z.looseObject({
+  resourceId: z.string(),
+  status: z.string(),
+  fromVersion: z.string(),
+  toVersion: z.string(),
+  reason: z.string().nullish(),
+});
 const waveOutcome = z.looseObject({ name: z.string(), status: z.string(), clusters: z.array(clusterOutcome), haltReason: z.string().nullish() });
 /** The orchestration's output once it has ended (RolloutOutcome). */
-export const rolloutOutcomeSchema = z.looseObject({ status: z.string(), haltReason: z.string().nullish(), waves: z.array(waveOutcome), excluded: z.array(z.looseObject({ resourceId: z.string(), reason: z.string() })).default([]) });
+export const rolloutOutcomeSchema = z.looseObject({
+  status: z.string(),
+  haltReason: z.string().nullish(),
+  waves: z.array(waveOutcome),
+  excluded: z.array(z.looseObject({ resourceId: z.string(), reason: z.string() })).default([]),
+});
 /** What the rollout orchestration publishes while it runs. */
 export const liveStatusSchema = z.looseObject({
   status: z.string().optional(),
@@ -35,7 +46,13 @@ export const liveStatusSchema = z.looseObject({
   wave: z.string().nullish(),
   waves: z.array(z.looseObject({ name: z.string(), status: z.string(), upgraded: z.number(), total: z.number() })).optional(),
 });
-const plannedCluster = z.looseObject({ resourceId: z.string(), name: z.string(), fromVersion: z.string(), toVersion: z.string(), skipReason: z.string().nullish() });
+const plannedCluster = z.looseObject({
+  resourceId: z.string(),
+  name: z.string(),
+  fromVersion: z.string(),
+  toVersion: z.string(),
+  skipReason: z.string().nullish(),
+});
 const plannedWave = z.looseObject({
   name: z.string(),
   maxParallel: z.number(),
@@ -45,7 +62,12 @@ const plannedWave = z.looseObject({
   excluded: z.array(z.looseObject({ resourceId: z.string(), fromVersion: z.string(), reason: z.string() })),
   production: z.boolean().optional(),
 });
-export const planSchema = z.looseObject({ target: z.string(), upgradeType: z.string(), waves: z.array(plannedWave), excluded: z.array(z.looseObject({ resourceId: z.string(), reason: z.string() })) });
+export const planSchema = z.looseObject({
+  target: z.string(),
+  upgradeType: z.string(),
+  waves: z.array(plannedWave),
+  excluded: z.array(z.looseObject({ resourceId: z.string(), reason: z.string() })),
+});
 
 const actionRecord = z.looseObject({ action: z.string(), by: z.string(), byObjectId: z.string().optional(), byAppId: z.string().optional(), at: z.string() });
 /** Node-pool rollback applicability of a cluster (rollback.ts ClusterRollbackStatus), on halted or ended rollouts. */
@@ -54,10 +76,21 @@ const poolRollbackView = z.looseObject({
   version: z.string().nullish(),
   nodeImageVersion: z.string().nullish(),
   upgradedByRollout: z.boolean().optional(),
-  rollback: z.looseObject({ applies: z.boolean(), to: z.looseObject({ orchestratorVersion: z.string(), nodeImageVersion: z.string().nullish() }).optional(), reason: z.string().optional() }),
+  rollback: z.looseObject({
+    applies: z.boolean(),
+    to: z.looseObject({ orchestratorVersion: z.string(), nodeImageVersion: z.string().nullish() }).optional(),
+    reason: z.string().optional(),
+  }),
 });
-const clusterRollbackView = z.looseObject({ controlPlane: z.looseObject({ applies: z.boolean(), reason: z.string() }).optional(), pools: z.array(poolRollbackView).default([]) });
-const rollbackTarget = z.looseObject({ resourceId: z.string(), pool: z.string(), to: z.looseObject({ orchestratorVersion: z.string(), nodeImageVersion: z.string().nullish() }) });
+const clusterRollbackView = z.looseObject({
+  controlPlane: z.looseObject({ applies: z.boolean(), reason: z.string() }).optional(),
+  pools: z.array(poolRollbackView).default([]),
+});
+const rollbackTarget = z.looseObject({
+  resourceId: z.string(),
+  pool: z.string(),
+  to: z.looseObject({ orchestratorVersion: z.string(), nodeImageVersion: z.string().nullish() }),
+});
 const rollbackActor = z.looseObject({ by: z.string(), byObjectId: z.string().optional(), byAppId: z.string().optional(), at: z.string() });
 const rollbackRequestView = z.looseObject({
   rollbackId: z.string(),
@@ -69,10 +102,24 @@ const rollbackRequestView = z.looseObject({
 });
 export type RollbackRequestView = z.output<typeof rollbackRequestView>;
 /** The answer to POST /rollouts/{id}/rollback and /rollback/approve. */
-export const rollbackAnswerSchema = z.looseObject({ id: z.string(), rollbackId: z.string(), state: z.string(), by: z.string().optional(), targets: z.array(rollbackTarget).default([]) });
+export const rollbackAnswerSchema = z.looseObject({
+  id: z.string(),
+  rollbackId: z.string(),
+  state: z.string(),
+  by: z.string().optional(),
+  targets: z.array(rollbackTarget).default([]),
+});
 export type RollbackAnswer = z.output<typeof rollbackAnswerSchema>;
 
-const clusterRecord = z.looseObject({ resourceId: z.string(), wave: z.string(), status: z.string(), fromVersion: z.string(), toVersion: z.string(), reason: z.string().nullish(), rollback: clusterRollbackView.optional() });
+const clusterRecord = z.looseObject({
+  resourceId: z.string(),
+  wave: z.string(),
+  status: z.string(),
+  fromVersion: z.string(),
+  toVersion: z.string(),
+  reason: z.string().nullish(),
+  rollback: clusterRollbackView.optional(),
+});
 
 export const rolloutStatusSchema = z.looseObject({
   id: z.string(),
@@ -96,16 +143,35 @@ export type RolloutOutcomeView = z.output<typeof rolloutOutcomeSchema>;
 export type LiveStatus = z.output<typeof liveStatusSchema>;
 export type PlanView = z.output<typeof planSchema>;
 
-const rolloutSummary = z.looseObject({ rolloutId: z.string(), target: z.string(), upgradeType: z.string(), requestedBy: z.string(), createdAt: z.string(), waves: z.number(), clusters: z.number(), status: z.string().optional() });
+const rolloutSummary = z.looseObject({
+  rolloutId: z.string(),
+  target: z.string(),
+  upgradeType: z.string(),
+  requestedBy: z.string(),
+  createdAt: z.string(),
+  waves: z.number(),
+  clusters: z.number(),
+  status: z.string().optional(),
+});
 export const listSchema = z.looseObject({ rollouts: z.array(rolloutSummary) });
 export type RolloutSummary = z.output<typeof rolloutSummary>;
 
-export const startSchema = z.looseObject({ id: z.string().optional(), dryRun: z.boolean().optional(), plan: planSchema, distinctApproverWaves: z.array(z.string()).optional() });
+export const startSchema = z.looseObject({
+  id: z.string().optional(),
+  dryRun: z.boolean().optional(),
+  plan: planSchema,
+  distinctApproverWaves: z.array(z.string()).optional(),
+});
 export type StartAnswer = z.output<typeof startSchema>;
 export const actionSchema = z.looseObject({ id: z.string(), action: z.string(), by: z.string().optional() });
 export type ActionAnswer = z.output<typeof actionSchema>;
 /** POST /rollouts/{id}/retry: the new rollout, the one it retries, and the clusters it re-runs. */
-export const retrySchema = z.looseObject({ id: z.string(), retryOf: z.string(), by: z.string().optional(), clusters: z.array(z.looseObject({ resourceId: z.string(), wave: z.string(), status: z.string() })) });
+export const retrySchema = z.looseObject({
+  id: z.string(),
+  retryOf: z.string(),
+  by: z.string().optional(),
+  clusters: z.array(z.looseObject({ resourceId: z.string(), wave: z.string(), status: z.string() })),
+});
 export type RetryAnswer = z.output<typeof retrySchema>;
 
 const errorBody = z.object({ error: z.string() });
@@ -143,8 +209,14 @@ export class RolloutsClient {
 
   /** Approves the rollback waiting for approval (the only one, or `rollbackId`). */
   approveRollback(id: string, rollbackId?: string): Promise<RollbackAnswer> {
-    if (rollbackId !== undefined && !ROLLOUT_ID.test(rollbackId)) throw new FleetGuardError('badInput', `'${rollbackId}' is not a rollback id (a GUID, as \`fleetguard rollouts status\` shows)`);
-    return this.call('POST', `/api/rollouts/${rolloutId(id)}/rollback/approve`, rollbackAnswerSchema, rollbackId === undefined ? {} : { rollbackId: rollbackId.toLowerCase() });
+    if (rollbackId !== undefined && !ROLLOUT_ID.test(rollbackId))
+      throw new FleetGuardError('badInput', `'${rollbackId}' is not a rollback id (a GUID, as \`fleetguard rollouts status\` shows)`);
+    return this.call(
+      'POST',
+      `/api/rollouts/${rolloutId(id)}/rollback/approve`,
+      rollbackAnswerSchema,
+      rollbackId === undefined ? {} : { rollbackId: rollbackId.toLowerCase() },
+    );
   }
 
   private async token(): Promise<string> {
@@ -153,7 +225,10 @@ export class RolloutsClient {
     try {
       token = await this.options.credential.getToken(scope);
     } catch (error) {
-      throw new FleetGuardError('authError', `no Entra token for ${scope} (DefaultAzureCredential: sign in with az login, or check --audience): ${describeError(error).slice(0, 300)}`);
+      throw new FleetGuardError(
+        'authError',
+        `no Entra token for ${scope} (DefaultAzureCredential: sign in with az login, or check --audience): ${describeError(error).slice(0, 300)}`,
+      );
     }
     if (token === null || token.token === '') throw new FleetGuardError('authError', `no Entra token for ${scope}`);
     return token.token;
@@ -166,7 +241,12 @@ export class RolloutsClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
-      response = await fetch(url, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }), signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000) });
+      response = await fetch(url, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+      });
     } catch (error) {
       throw new FleetGuardError('serverError', `cannot reach ${this.options.apiUrl} (${method} ${path}): ${networkCause(error)}`);
     }
@@ -177,10 +257,14 @@ export class RolloutsClient {
     } catch {
       json = undefined;
     }
-    if (!response.ok) throw new FleetGuardError(reasonFromStatus(response.status), statusLine(response.status, method, path, json), { status: response.status });
+    if (!response.ok)
+      throw new FleetGuardError(reasonFromStatus(response.status), statusLine(response.status, method, path, json), { status: response.status });
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      throw new FleetGuardError('serverError', `${method} ${path} answered ${response.status} with an unexpected body (${describeZodError(parsed.error, { whole: 'body' })}): is the app a different version?`);
+      throw new FleetGuardError(
+        'serverError',
+        `${method} ${path} answered ${response.status} with an unexpected body (${describeZodError(parsed.error, { whole: 'body' })}): is the app a different version?`,
+      );
     }
     return parsed.data;
   }

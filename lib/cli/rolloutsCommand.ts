@@ -14,7 +14,16 @@ import Table from 'cli-table3';
 import { apiAudience, apiBaseUrl, parseCliApiSettings } from '../config.js';
 import { FleetGuardError } from '../errors.js';
 import { rollbackView } from './rollbackView.js';
-import { type LiveStatus, liveStatusSchema, type PlanView, type RolloutOperation, rolloutOutcomeSchema, type RolloutOutcomeView, RolloutsClient, type RolloutStatus } from './rolloutsClient.js';
+import {
+  type LiveStatus,
+  liveStatusSchema,
+  type PlanView,
+  type RolloutOperation,
+  rolloutOutcomeSchema,
+  type RolloutOutcomeView,
+  RolloutsClient,
+  type RolloutStatus,
+} from './rolloutsClient.js';
 import type { CommandOutput } from './sweepCommand.js';
 
 export const WATCH_EXIT_CODES = { Completed: 0, Halted: 3, Failed: 4, Aborted: 5 } as const;
@@ -42,8 +51,10 @@ export async function clientOf(options: RolloutsConnectionOptions, context: Roll
   const settings = parseCliApiSettings(context.env);
   const apiUrl = options.api === undefined ? settings.apiUrl : apiBaseUrl(options.api, '--api');
   const audience = options.audience === undefined ? settings.audience : apiAudience(options.audience, '--audience');
-  if (apiUrl === undefined) throw new FleetGuardError('config', '--api or FLEETGUARD_API_URL: required (the app\'s base URL, e.g. https://<app>.azurewebsites.net)');
-  if (audience === undefined) throw new FleetGuardError('config', '--audience or FLEETGUARD_API_AUDIENCE: required (the app\'s Application ID URI, e.g. api://<appId>)');
+  if (apiUrl === undefined)
+    throw new FleetGuardError('config', "--api or FLEETGUARD_API_URL: required (the app's base URL, e.g. https://<app>.azurewebsites.net)");
+  if (audience === undefined)
+    throw new FleetGuardError('config', "--audience or FLEETGUARD_API_AUDIENCE: required (the app's Application ID URI, e.g. api://<appId>)");
   return new RolloutsClient({ apiUrl, audience, credential: await context.credential(), functionKey: options.functionKey ?? settings.functionKey });
 }
 
@@ -74,7 +85,8 @@ export function startRequest(options: StartOptions): Record<string, unknown> {
     } catch (error) {
       throw new FleetGuardError('badInput', `--plan: cannot read ${options.plan} as JSON (${(error as Error).message})`);
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new FleetGuardError('badInput', `--plan: ${options.plan} must hold a JSON object (the POST /api/rollouts body)`);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new FleetGuardError('badInput', `--plan: ${options.plan} must hold a JSON object (the POST /api/rollouts body)`);
     body = parsed as Record<string, unknown>;
   }
   const settings = { ...(body['waveSettings'] as Record<string, unknown> | undefined) };
@@ -110,11 +122,19 @@ export async function rolloutsStartCommand(options: StartOptions, context: Rollo
     return 0;
   }
   const distinct = new Set(answer.distinctApproverWaves ?? []);
-  context.output.stdout(answer.dryRun === true ? `Plan (dry run, nothing started): ${planLine(answer.plan)}` : `Rollout ${answer.id ?? ''} started: ${planLine(answer.plan)}`);
+  context.output.stdout(
+    answer.dryRun === true ? `Plan (dry run, nothing started): ${planLine(answer.plan)}` : `Rollout ${answer.id ?? ''} started: ${planLine(answer.plan)}`,
+  );
   const table = new Table({ head: ['Wave', 'Clusters', 'Moving', 'Excluded', 'Approval'], style: { head: [], border: [] } });
   for (const wave of answer.plan.waves) {
-    const moving = wave.clusters.filter((cluster) => (cluster.skipReason === undefined || cluster.skipReason === null)).length;
-    table.push([wave.name, String(wave.clusters.length + wave.excluded.length), String(moving), String(wave.excluded.length), wave.requireApproval ? (distinct.has(wave.name) ? 'yes, not by the requester' : 'yes') : 'no']);
+    const moving = wave.clusters.filter((cluster) => cluster.skipReason === undefined || cluster.skipReason === null).length;
+    table.push([
+      wave.name,
+      String(wave.clusters.length + wave.excluded.length),
+      String(moving),
+      String(wave.excluded.length),
+      wave.requireApproval ? (distinct.has(wave.name) ? 'yes, not by the requester' : 'yes') : 'no',
+    ]);
   }
   context.output.stdout(table.toString());
   for (const entry of answer.plan.excluded) context.output.stdout(`  excluded ${shortName(entry.resourceId)}: ${entry.reason}`);
@@ -123,7 +143,10 @@ export async function rolloutsStartCommand(options: StartOptions, context: Rollo
 }
 
 function planLine(plan: PlanView): string {
-  const moving = plan.waves.reduce((sum, wave) => sum + wave.clusters.filter((cluster) => (cluster.skipReason === undefined || cluster.skipReason === null)).length, 0);
+  const moving = plan.waves.reduce(
+    (sum, wave) => sum + wave.clusters.filter((cluster) => cluster.skipReason === undefined || cluster.skipReason === null).length,
+    0,
+  );
   return `${plan.upgradeType} upgrade to ${plan.target}, ${plan.waves.length} waves, ${moving} clusters to upgrade, ${plan.excluded.length} excluded`;
 }
 
@@ -138,7 +161,16 @@ export async function rolloutsListCommand(options: RolloutsConnectionOptions, co
     return 0;
   }
   const table = new Table({ head: ['Id', 'Created', 'Target', 'Status', 'Requested by', 'Waves', 'Clusters'], style: { head: [], border: [] } });
-  for (const rollout of rollouts) table.push([rollout.rolloutId, rollout.createdAt, `${rollout.target} ${rollout.upgradeType}`, rollout.status ?? '', rollout.requestedBy, String(rollout.waves), String(rollout.clusters)]);
+  for (const rollout of rollouts)
+    table.push([
+      rollout.rolloutId,
+      rollout.createdAt,
+      `${rollout.target} ${rollout.upgradeType}`,
+      rollout.status ?? '',
+      rollout.requestedBy,
+      String(rollout.waves),
+      String(rollout.clusters),
+    ]);
   context.output.stdout(table.toString());
   return 0;
 }
@@ -150,10 +182,18 @@ export async function rolloutsStatusCommand(id: string, options: RolloutsConnect
   return 0;
 }
 
-export async function rolloutsActionCommand(operation: RolloutOperation, id: string, options: RolloutsConnectionOptions, context: RolloutsContext): Promise<number> {
+export async function rolloutsActionCommand(
+  operation: RolloutOperation,
+  id: string,
+  options: RolloutsConnectionOptions,
+  context: RolloutsContext,
+): Promise<number> {
   const answer = await (await clientOf(options, context)).act(id, operation);
   if (options.json === true) context.output.stdout(JSON.stringify(answer, null, 2));
-  else context.output.stdout(`${operation} of rollout ${answer.id} accepted${answer.by === undefined ? '' : ` (by ${answer.by})`}; follow it: fleetguard rollouts watch ${answer.id}`);
+  else
+    context.output.stdout(
+      `${operation} of rollout ${answer.id} accepted${answer.by === undefined ? '' : ` (by ${answer.by})`}; follow it: fleetguard rollouts watch ${answer.id}`,
+    );
   return 0;
 }
 
@@ -195,7 +235,10 @@ export async function rolloutsWatchCommand(id: string, options: WatchOptions, co
     const ended = outcomeOf(status);
     const line = progressLine(status, live.success ? live.data : {}, lastWaves);
     if (options.json === true) {
-      if (line !== lastLine) context.output.stdout(JSON.stringify({ at: status.lastUpdatedTime ?? null, runtimeStatus: status.runtimeStatus, customStatus: status.customStatus ?? null }));
+      if (line !== lastLine)
+        context.output.stdout(
+          JSON.stringify({ at: status.lastUpdatedTime ?? null, runtimeStatus: status.runtimeStatus, customStatus: status.customStatus ?? null }),
+        );
     } else if (context.isTTY === true) {
       context.output.stdout(`\x1b[2J\x1b[H${statusView(status).join('\n')}\n(refreshing every ${intervalMs / 1000} s; Ctrl-C stops watching, not the rollout)`);
     } else if (line !== lastLine) {
@@ -205,7 +248,10 @@ export async function rolloutsWatchCommand(id: string, options: WatchOptions, co
     if (ended !== undefined) {
       if (options.json === true) context.output.stdout(JSON.stringify({ outcome: ended, exitCode: WATCH_EXIT_CODES[ended], status }));
       else if (context.isTTY !== true) for (const row of statusView(status).slice(1)) context.output.stdout(row);
-      if (options.json !== true) context.output.stdout(`Rollout ${id} ${ended}${ended === 'Halted' ? `: resume or abort it (fleetguard rollouts resume|abort ${id})` : ''} (exit ${WATCH_EXIT_CODES[ended]})`);
+      if (options.json !== true)
+        context.output.stdout(
+          `Rollout ${id} ${ended}${ended === 'Halted' ? `: resume or abort it (fleetguard rollouts resume|abort ${id})` : ''} (exit ${WATCH_EXIT_CODES[ended]})`,
+        );
       return WATCH_EXIT_CODES[ended];
     }
     await sleep(intervalMs);
@@ -230,8 +276,21 @@ function outcomeOf(status: RolloutStatus): Ending | undefined {
 function progressLine(status: RolloutStatus, live: LiveStatus, waves: LiveStatus['waves']): string {
   const at = (status.lastUpdatedTime ?? '').replace(/\.\d+Z$/, 'Z');
   const outcome = status.runtimeStatus === 'Completed' ? rolloutOutcomeSchema.safeParse(status.output) : undefined;
-  const state = outcome?.success === true ? outcome.data.status : status.runtimeStatus === 'Running' || status.runtimeStatus === 'Pending' ? (live.status ?? status.runtimeStatus) : status.runtimeStatus;
-  const shown = outcome?.success === true ? outcome.data.waves.map((wave) => ({ name: wave.name, status: wave.status, upgraded: wave.clusters.filter((cluster) => cluster.status === 'Upgraded').length, total: wave.clusters.length })) : waves;
+  const state =
+    outcome?.success === true
+      ? outcome.data.status
+      : status.runtimeStatus === 'Running' || status.runtimeStatus === 'Pending'
+        ? (live.status ?? status.runtimeStatus)
+        : status.runtimeStatus;
+  const shown =
+    outcome?.success === true
+      ? outcome.data.waves.map((wave) => ({
+          name: wave.name,
+          status: wave.status,
+          upgraded: wave.clusters.filter((cluster) => cluster.status === 'Upgraded').length,
+          total: wave.clusters.length,
+        }))
+      : waves;
   const progress = (shown ?? []).map((wave) => `wave ${wave.name} ${wave.upgraded}/${wave.total} ${wave.status}`).join(' · ');
   const detail =
     state === 'WaitingForApproval'
@@ -239,7 +298,10 @@ function progressLine(status: RolloutStatus, live: LiveStatus, waves: LiveStatus
       : state === 'Halted'
         ? `halted: ${(outcome?.success === true ? outcome.data.haltReason : live.haltReason) ?? ''}`
         : '';
-  return [at, state.padEnd(18), progress, detail].filter((part) => part !== '').join('  ').trimEnd();
+  return [at, state.padEnd(18), progress, detail]
+    .filter((part) => part !== '')
+    .join('  ')
+    .trimEnd();
 }
 
 interface ClusterRow {
@@ -252,7 +314,10 @@ interface ClusterRow {
 
 /** Cluster rows: the outcome once ended; else the recorded waves, then the plan for the rest. */
 function clusterRows(status: RolloutStatus, outcome: RolloutOutcomeView | undefined): ClusterRow[] {
-  const row = (wave: string, cluster: { resourceId: string; status: string; fromVersion: string; toVersion: string; reason?: string | null | undefined }): ClusterRow => ({
+  const row = (
+    wave: string,
+    cluster: { resourceId: string; status: string; fromVersion: string; toVersion: string; reason?: string | null | undefined },
+  ): ClusterRow => ({
     wave,
     cluster: shortName(cluster.resourceId),
     status: cluster.status,
@@ -262,10 +327,23 @@ function clusterRows(status: RolloutStatus, outcome: RolloutOutcomeView | undefi
   if (outcome !== undefined) return outcome.waves.flatMap((wave) => wave.clusters.map((cluster) => row(wave.name, cluster)));
   const rows = status.clusters.map((cluster) => row(cluster.wave, cluster));
   const recorded = new Set(status.clusters.map((cluster) => cluster.wave));
-  const plan = (status.input as { plan?: { waves?: Array<{ name: string; clusters: Array<{ resourceId: string; fromVersion: string; toVersion: string; skipReason?: string | null }>; excluded: Array<{ resourceId: string; fromVersion: string; reason: string }> }> } } | undefined)?.plan;
+  const plan = (
+    status.input as
+      | {
+          plan?: {
+            waves?: Array<{
+              name: string;
+              clusters: Array<{ resourceId: string; fromVersion: string; toVersion: string; skipReason?: string | null }>;
+              excluded: Array<{ resourceId: string; fromVersion: string; reason: string }>;
+            }>;
+          };
+        }
+      | undefined
+  )?.plan;
   for (const wave of plan?.waves ?? []) {
     if (recorded.has(wave.name)) continue;
-    for (const cluster of wave.clusters) rows.push(row(wave.name, { ...cluster, status: cluster.skipReason ? 'Skipped' : 'Pending', reason: cluster.skipReason ?? null }));
+    for (const cluster of wave.clusters)
+      rows.push(row(wave.name, { ...cluster, status: cluster.skipReason ? 'Skipped' : 'Pending', reason: cluster.skipReason ?? null }));
     for (const cluster of wave.excluded) rows.push(row(wave.name, { ...cluster, toVersion: cluster.fromVersion, status: 'Excluded' }));
   }
   return rows;
@@ -276,11 +354,17 @@ export function statusView(status: RolloutStatus): string[] {
   const outcome = status.runtimeStatus === 'Completed' ? rolloutOutcomeSchema.safeParse(status.output) : undefined;
   const ended = outcome?.success === true ? outcome.data : undefined;
   const live = liveStatusSchema.safeParse(status.customStatus ?? {});
-  const state = ended?.status ?? (status.runtimeStatus === 'Running' && live.success && live.data.status !== undefined ? live.data.status : status.runtimeStatus);
+  const state =
+    ended?.status ?? (status.runtimeStatus === 'Running' && live.success && live.data.status !== undefined ? live.data.status : status.runtimeStatus);
   const haltReason = ended?.haltReason ?? (live.success ? live.data.haltReason : undefined);
   const lines = [`Rollout ${status.id}: ${state}${haltReason ? ` (${haltReason})` : ''}`];
   const waves = ended
-    ? ended.waves.map((wave) => ({ name: wave.name, status: wave.status, upgraded: wave.clusters.filter((cluster) => cluster.status === 'Upgraded').length, total: wave.clusters.length }))
+    ? ended.waves.map((wave) => ({
+        name: wave.name,
+        status: wave.status,
+        upgraded: wave.clusters.filter((cluster) => cluster.status === 'Upgraded').length,
+        total: wave.clusters.length,
+      }))
     : live.success
       ? (live.data.waves ?? [])
       : [];
@@ -291,13 +375,20 @@ export function statusView(status: RolloutStatus): string[] {
   }
   const rows = clusterRows(status, ended);
   if (rows.length > 0) {
-    const table = new Table({ head: ['Wave', 'Cluster', 'Status', 'Version', 'Reason'], style: { head: [], border: [] }, colWidths: [null, null, null, null, 60], wordWrap: true });
+    const table = new Table({
+      head: ['Wave', 'Cluster', 'Status', 'Version', 'Reason'],
+      style: { head: [], border: [] },
+      colWidths: [null, null, null, null, 60],
+      wordWrap: true,
+    });
     for (const row of rows) table.push([row.wave, row.cluster, row.status, row.versions, row.reason]);
     lines.push(table.toString());
   }
   lines.push(...rollbackView(status));
   for (const action of [...status.actions].sort((left, right) => left.at.localeCompare(right.at))) {
-    lines.push(`  ${action.at} ${action.action} by ${action.by}${action.byObjectId === undefined ? '' : ` (oid ${action.byObjectId}${action.byAppId === undefined ? '' : `, app ${action.byAppId}`})`}`);
+    lines.push(
+      `  ${action.at} ${action.action} by ${action.by}${action.byObjectId === undefined ? '' : ` (oid ${action.byObjectId}${action.byAppId === undefined ? '' : `, app ${action.byAppId}`})`}`,
+    );
   }
   if (status.retryOf !== undefined) lines.push(`  retries rollout ${status.retryOf}`);
   for (const retry of status.retries) lines.push(`  retried as rollout ${retry.id} by ${retry.by}: ${retry.clusters.map(shortName).join(', ')}`);

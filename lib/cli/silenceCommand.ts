@@ -34,7 +34,11 @@ export async function createSilenceCommand(options: CreateSilenceOptions, output
   await alertStore.ensureTable();
   const now = new Date();
   const silence = await alertStore.createSilence(
-    { ...(options.rule ? { ruleId: options.rule } : {}), ...(options.cluster ? { cluster: options.cluster } : {}), ...(options.tag ? { tags: options.tag } : {}) },
+    {
+      ...(options.rule ? { ruleId: options.rule } : {}),
+      ...(options.cluster ? { cluster: options.cluster } : {}),
+      ...(options.tag ? { tags: options.tag } : {}),
+    },
     { startsAt: now, endsAt: new Date(now.getTime() + duration), createdBy: options.author, comment: options.comment },
   );
   output.stdout(`silence ${silence.id} until ${silence.endsAt}`);
@@ -53,7 +57,9 @@ export async function listSilencesCommand(options: { json?: boolean }, output: C
   if (silences.length === 0) output.stdout('no silences');
   for (const silence of silences) {
     const active = Date.parse(silence.startsAt) <= now && now < Date.parse(silence.endsAt);
-    output.stdout(`${silence.id}  ${active ? 'active ' : 'expired'}  until ${silence.endsAt}  by ${silence.createdBy}  ${JSON.stringify(silence.matchers)}  ${silence.comment}`);
+    output.stdout(
+      `${silence.id}  ${active ? 'active ' : 'expired'}  until ${silence.endsAt}  by ${silence.createdBy}  ${JSON.stringify(silence.matchers)}  ${silence.comment}`,
+    );
   }
   return 0;
 }

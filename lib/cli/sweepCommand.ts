@@ -26,7 +26,11 @@ function exitCodeOf(result: SweepResult): number {
 }
 
 function print(result: SweepResult, options: SweepCommandOptions, output: CommandOutput): void {
-  output.stdout(options.json === true ? JSON.stringify(result, null, 2) : formatSweepTable(result, { details: options.details === true, ...(output.width === undefined ? {} : { width: output.width }) }));
+  output.stdout(
+    options.json === true
+      ? JSON.stringify(result, null, 2)
+      : formatSweepTable(result, { details: options.details === true, ...(output.width === undefined ? {} : { width: output.width }) }),
+  );
 }
 
 export async function sweepCommand(options: SweepCommandOptions, output: CommandOutput, localModes: LoadLocalModes): Promise<number> {
@@ -36,10 +40,12 @@ export async function sweepCommand(options: SweepCommandOptions, output: Command
   if (options.snapshot !== undefined) {
     const local = await (await localModes()).startSnapshot(options.snapshot);
     try {
-      const result = await runSweep(
-        sweepDependencies(createAzureClients(local.config), { withStore: false }),
-        { subscriptions: options.subscription ?? [], concurrency: options.concurrency ?? local.config.sweep.concurrency, trigger: 'cli', ...(onProgress ? { onProgress } : {}) },
-      );
+      const result = await runSweep(sweepDependencies(createAzureClients(local.config), { withStore: false }), {
+        subscriptions: options.subscription ?? [],
+        concurrency: options.concurrency ?? local.config.sweep.concurrency,
+        trigger: 'cli',
+        ...(onProgress ? { onProgress } : {}),
+      });
       print(result, options, output);
       return exitCodeOf(result);
     } finally {
@@ -49,15 +55,12 @@ export async function sweepCommand(options: SweepCommandOptions, output: Command
 
   const config = getConfig();
   const clients = createAzureClients(config);
-  const result = await runSweep(
-    sweepDependencies(clients),
-    {
-      subscriptions: options.subscription ?? config.subscriptions,
-      concurrency: options.concurrency ?? config.sweep.concurrency,
-      trigger: 'cli',
-      ...(onProgress ? { onProgress } : {}),
-    },
-  );
+  const result = await runSweep(sweepDependencies(clients), {
+    subscriptions: options.subscription ?? config.subscriptions,
+    concurrency: options.concurrency ?? config.sweep.concurrency,
+    trigger: 'cli',
+    ...(onProgress ? { onProgress } : {}),
+  });
   print(result, options, output);
   return exitCodeOf(result);
 }

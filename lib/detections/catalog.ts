@@ -143,7 +143,8 @@ export const DETECTIONS: readonly Detection[] = [
     threshold: 1,
     measure: 'Nodes',
     columns: { _ResourceId: 'string', Nodes: 'long', Examples: 'dynamic' },
-    describe: (total, examples) => `${total} nodes reported NotReady at their latest check (${examples}). Inspect node conditions (kubectl describe node) and the node pool's health.`,
+    describe: (total, examples) =>
+      `${total} nodes reported NotReady at their latest check (${examples}). Inspect node conditions (kubectl describe node) and the node pool's health.`,
   },
 ];
 

@@ -59,12 +59,28 @@ export function parseEventEnvelope(raw: unknown): EventEnvelope {
     if (!parsed.success) throw new FleetGuardError('badInput', `CloudEvents event: ${firstProblem(parsed.error)}`);
     const event = parsed.data;
     // Without a time, the event is treated as older than anything stored, so it can never override newer state.
-    return { schema: 'cloudevents', id: event.id, type: event.type, source: event.source, subject: event.subject ?? '', time: normaliseTime(event.time ?? new Date(0).toISOString()), data: event.data };
+    return {
+      schema: 'cloudevents',
+      id: event.id,
+      type: event.type,
+      source: event.source,
+      subject: event.subject ?? '',
+      time: normaliseTime(event.time ?? new Date(0).toISOString()),
+      data: event.data,
+    };
   }
   const parsed = eventGridSchema.safeParse(raw);
   if (!parsed.success) throw new FleetGuardError('badInput', `Event Grid event: ${firstProblem(parsed.error)}`);
   const event = parsed.data;
-  return { schema: 'eventgrid', id: event.id, type: event.eventType, source: event.topic, subject: event.subject, time: normaliseTime(event.eventTime), data: event.data };
+  return {
+    schema: 'eventgrid',
+    id: event.id,
+    type: event.eventType,
+    source: event.topic,
+    subject: event.subject,
+    time: normaliseTime(event.eventTime),
+    data: event.data,
+  };
 }
 
 /** `id` and `type` of whatever arrived, for logging an event we could not parse. */

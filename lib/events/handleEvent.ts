@@ -28,7 +28,18 @@ import type { NoticeStore } from './noticeStore.js';
 export type EventFamily = 'aks' | 'policy';
 
 export interface EventDependencies {
-  notices: Pick<NoticeStore, 'wasProcessed' | 'markProcessed' | 'putSupport' | 'putRolling' | 'putProgress' | 'putLocationVersions' | 'policyEvaluatedAt' | 'setPolicyEvaluatedAt' | 'noticesForCluster'>;
+  notices: Pick<
+    NoticeStore,
+    | 'wasProcessed'
+    | 'markProcessed'
+    | 'putSupport'
+    | 'putRolling'
+    | 'putProgress'
+    | 'putLocationVersions'
+    | 'policyEvaluatedAt'
+    | 'setPolicyEvaluatedAt'
+    | 'noticesForCluster'
+  >;
   findings: Pick<FindingsStore, 'reconcileSubscription'>;
   clusters: {
     getCluster(subscriptionId: string, resourceGroup: string, name: string): Promise<Cluster | undefined>;
@@ -127,7 +138,13 @@ export function sweepIdOfEvent(eventId: string): string {
   return eventId.length <= 200 ? `event:${eventId}` : `event:sha256:${createHash('sha256').update(eventId).digest('hex')}`;
 }
 
-async function reconcileCluster(deps: EventDependencies, event: EventEnvelope, clusters: readonly Cluster[], findings: readonly Finding[], ruleIds: readonly string[]): Promise<string> {
+async function reconcileCluster(
+  deps: EventDependencies,
+  event: EventEnvelope,
+  clusters: readonly Cluster[],
+  findings: readonly Finding[],
+  ruleIds: readonly string[],
+): Promise<string> {
   const bySubscription = new Map<string, Cluster[]>();
   for (const cluster of clusters) bySubscription.set(cluster.subscriptionId, [...(bySubscription.get(cluster.subscriptionId) ?? []), cluster]);
   const counts = { opened: 0, reopened: 0, resolved: 0 };
@@ -155,7 +172,12 @@ async function currentCluster(deps: EventDependencies, reference: ReturnType<typ
   return deps.clusters.getCluster(reference.subscriptionId, reference.resourceGroup, reference.name);
 }
 
-async function reactToNotice(deps: EventDependencies, event: EventEnvelope, reference: ReturnType<typeof clusterReference>, stored: boolean): Promise<EventOutcome> {
+async function reactToNotice(
+  deps: EventDependencies,
+  event: EventEnvelope,
+  reference: ReturnType<typeof clusterReference>,
+  stored: boolean,
+): Promise<EventOutcome> {
   const cluster = await currentCluster(deps, reference);
   if (cluster === undefined) return outcome('ignored', event, `cluster ${reference.id} no longer exists`);
   const notices: ClusterNotices = await deps.notices.noticesForCluster(cluster.id);
@@ -170,7 +192,12 @@ async function handleAks(deps: EventDependencies, event: EventEnvelope): Promise
     case 'ClusterSupportEnding':
     case 'ClusterSupportEnded': {
       const data = parseData(supportData, event);
-      const stored = await deps.notices.putSupport({ clusterId: reference.id, state: kind === 'ClusterSupportEnded' ? 'ended' : 'ending', kubernetesVersion: data.kubernetesVersion, eventTime: event.time });
+      const stored = await deps.notices.putSupport({
+        clusterId: reference.id,
+        state: kind === 'ClusterSupportEnded' ? 'ended' : 'ending',
+        kubernetesVersion: data.kubernetesVersion,
+        eventTime: event.time,
+      });
       return reactToNotice(deps, event, reference, stored);
     }
     case 'ClusterOutOfSupport': {
@@ -183,8 +210,14 @@ async function handleAks(deps: EventDependencies, event: EventEnvelope): Promise
       const data = parseData(outOfSupportData, event);
       // Absent, the type's own name says it; the draft's sample carries `false`.
       const outOfSupport = data.isOutOfSupport ?? data.outOfSupport ?? true;
-      if (!outOfSupport) return outcome('ignored', event, `data.isOutOfSupport is false: Kubernetes ${data.kubernetesVersion} is not out of support, nothing recorded`);
-      const stored = await deps.notices.putSupport({ clusterId: reference.id, state: 'ended', kubernetesVersion: data.kubernetesVersion, eventTime: event.time });
+      if (!outOfSupport)
+        return outcome('ignored', event, `data.isOutOfSupport is false: Kubernetes ${data.kubernetesVersion} is not out of support, nothing recorded`);
+      const stored = await deps.notices.putSupport({
+        clusterId: reference.id,
+        state: 'ended',
+        kubernetesVersion: data.kubernetesVersion,
+        eventTime: event.time,
+      });
       return reactToNotice(deps, event, reference, stored);
     }
     case 'NodePoolRollingProgress': {
@@ -193,7 +226,13 @@ async function handleAks(deps: EventDependencies, event: EventEnvelope): Promise
       const data = parseData(rollingProgressData, event);
       const state = data.rollingProgressState ?? data.progressState ?? '';
       const stored = await deps.notices.putProgress({ clusterId: reference.id, nodePool: data.nodePoolName, state, eventTime: event.time });
-      return outcome('processed', event, stored ? `rolling progress of pool ${data.nodePoolName} recorded (${state}); no finding` : `a newer rolling progress of pool ${data.nodePoolName} was already stored`);
+      return outcome(
+        'processed',
+        event,
+        stored
+          ? `rolling progress of pool ${data.nodePoolName} recorded (${state}); no finding`
+          : `a newer rolling progress of pool ${data.nodePoolName} was already stored`,
+      );
     }
     case 'NodePoolRollingStarted':
     case 'NodePoolRollingSucceeded':
@@ -208,14 +247,22 @@ async function handleAks(deps: EventDependencies, event: EventEnvelope): Promise
       const cluster = await currentCluster(deps, reference);
       if (cluster === undefined) return outcome('ignored', event, `cluster ${reference.id} no longer exists`);
       const catalog = await deps.clusters.listKubernetesVersions(cluster.subscriptionId, cluster.location);
-      await deps.notices.putLocationVersions(cluster.location, catalog.minors.map((minor) => minor.minor), event.time);
+      await deps.notices.putLocationVersions(
+        cluster.location,
+        catalog.minors.map((minor) => minor.minor),
+        event.time,
+      );
       // Re-evaluate the version rules of the clusters this subscription has in that location.
       const listing = await deps.clusters.listClusters(cluster.subscriptionId);
       const local = listing.clusters.filter((candidate) => candidate.location === cluster.location);
       const versionRuleIds = VERSION_RULES.map((rule) => rule.id);
       const findings = local.flatMap((candidate) => evaluateCluster(candidate, catalog).findings.filter((finding) => versionRuleIds.includes(finding.ruleId)));
       const result = await reconcileCluster(deps, event, local, findings, versionRuleIds);
-      return outcome('processed', event, `versions of ${cluster.location} recorded (${catalog.minors.map((minor) => minor.minor).join(', ')}); ${local.length} clusters re-evaluated; findings: ${result}`);
+      return outcome(
+        'processed',
+        event,
+        `versions of ${cluster.location} recorded (${catalog.minors.map((minor) => minor.minor).join(', ')}); ${local.length} clusters re-evaluated; findings: ${result}`,
+      );
     }
     default:
       return outcome('ignored', event, 'not an event type this function handles');
@@ -224,7 +271,8 @@ async function handleAks(deps: EventDependencies, event: EventEnvelope): Promise
 
 async function handlePolicy(deps: EventDependencies, event: EventEnvelope): Promise<EventOutcome> {
   const kind = event.type.slice(POLICY.length);
-  if (kind !== 'PolicyStateCreated' && kind !== 'PolicyStateChanged' && kind !== 'PolicyStateDeleted') return outcome('ignored', event, 'not an event type this function handles');
+  if (kind !== 'PolicyStateCreated' && kind !== 'PolicyStateChanged' && kind !== 'PolicyStateDeleted')
+    return outcome('ignored', event, 'not an event type this function handles');
   const data = parseData(policyData, event);
   if (!CLUSTER_ID.test(event.subject.trim())) return outcome('ignored', event, 'the resource is not an AKS cluster or part of one');
   const reference = clusterReference(event.subject, 'subject');

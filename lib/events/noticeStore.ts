@@ -13,11 +13,20 @@ import { type EntityOf, safeParseEntity } from '../azure/tableEntity.js';
 import { ensureTable } from '../azure/tables.js';
 import { toFleetGuardError } from '../errors.js';
 import { resourceKey } from '../model/cluster.js';
-import { type ClusterNotices, latestPoolRolling, type PoolRollingProgress, type RollingNotice, type RollingProgressNotice, type SupportNotice } from '../model/notice.js';
+import {
+  type ClusterNotices,
+  latestPoolRolling,
+  type PoolRollingProgress,
+  type RollingNotice,
+  type RollingProgressNotice,
+  type SupportNotice,
+} from '../model/notice.js';
 
 function key(...parts: string[]): string {
   // Table keys forbid / \ # ? and control characters; event ids and resource ids may contain them.
-  return createHash('sha256').update(parts.map((part) => part.toLowerCase()).join('\n')).digest('hex');
+  return createHash('sha256')
+    .update(parts.map((part) => part.toLowerCase()).join('\n'))
+    .digest('hex');
 }
 
 /** Characters of an informational string property (Tables allow 32K UTF-16 units). */
@@ -27,9 +36,24 @@ const MAX_NOTE = 1_000;
  * The notices as read back, one schema per partition. A row a schema does not accept is skipped,
  * as before: a notice we cannot read is one we never got, and the sweep must go on.
  */
-const supportEntity = z.object({ clusterId: z.string(), state: z.enum(['ending', 'ended']), kubernetesVersion: z.string(), eventTime: z.string() }) satisfies z.ZodType<SupportNotice>;
-const rollingEntity = z.object({ clusterId: z.string(), nodePool: z.string(), state: z.enum(['started', 'succeeded', 'failed']), eventTime: z.string() }) satisfies z.ZodType<RollingNotice>;
-const progressEntity = z.object({ clusterId: z.string(), nodePool: z.string(), state: z.string(), eventTime: z.string() }) satisfies z.ZodType<RollingProgressNotice>;
+const supportEntity = z.object({
+  clusterId: z.string(),
+  state: z.enum(['ending', 'ended']),
+  kubernetesVersion: z.string(),
+  eventTime: z.string(),
+}) satisfies z.ZodType<SupportNotice>;
+const rollingEntity = z.object({
+  clusterId: z.string(),
+  nodePool: z.string(),
+  state: z.enum(['started', 'succeeded', 'failed']),
+  eventTime: z.string(),
+}) satisfies z.ZodType<RollingNotice>;
+const progressEntity = z.object({
+  clusterId: z.string(),
+  nodePool: z.string(),
+  state: z.string(),
+  eventTime: z.string(),
+}) satisfies z.ZodType<RollingProgressNotice>;
 const policyEvaluationEntity = z.object({ clusterId: z.string().optional(), eventTime: z.string() });
 
 /** A notice row as written: the schema's fields, plus the cluster key the queries filter on. */
@@ -61,7 +85,13 @@ export class NoticeStore {
       // The row key is a hash of the id; id and type are kept for people only, so they are cut to
       // what a Tables property holds (64 KiB): an oversized id must not make the write fail
       // after the event was handled, which would have Event Grid redeliver it for a day.
-      await this.table.createEntity({ partitionKey: 'processed', rowKey: key(eventId), eventId: eventId.slice(0, MAX_NOTE), eventType: eventType.slice(0, MAX_NOTE), processedAt: new Date().toISOString() });
+      await this.table.createEntity({
+        partitionKey: 'processed',
+        rowKey: key(eventId),
+        eventId: eventId.slice(0, MAX_NOTE),
+        eventType: eventType.slice(0, MAX_NOTE),
+        processedAt: new Date().toISOString(),
+      });
     } catch (error) {
       // A concurrent delivery of the same event got there first: same outcome.
       if (!isStatus(error, 409)) throw toFleetGuardError(error, `recording event ${eventId.slice(0, 200)}`);
@@ -114,7 +144,11 @@ export class NoticeStore {
   /** When the cluster's policy findings were last re-evaluated from Policy Insights, if ever. */
   async policyEvaluatedAt(clusterId: string): Promise<string | undefined> {
     try {
-      const parsed = safeParseEntity(policyEvaluationEntity, this.table.tableName, await this.table.getEntity<Record<string, unknown>>('policy', key(resourceKey(clusterId))));
+      const parsed = safeParseEntity(
+        policyEvaluationEntity,
+        this.table.tableName,
+        await this.table.getEntity<Record<string, unknown>>('policy', key(resourceKey(clusterId))),
+      );
       return 'value' in parsed ? parsed.value.eventTime : undefined;
     } catch (error) {
       if (isStatus(error, 404)) return undefined;
@@ -131,7 +165,10 @@ export class NoticeStore {
   async noticesForCluster(clusterId: string): Promise<ClusterNotices> {
     const all = await this.listClusterNotices(odata` and clusterKey eq ${resourceKey(clusterId)}`);
     const key = resourceKey(clusterId);
-    return { support: all.support.filter((notice) => resourceKey(notice.clusterId) === key), rolling: all.rolling.filter((notice) => resourceKey(notice.clusterId) === key) };
+    return {
+      support: all.support.filter((notice) => resourceKey(notice.clusterId) === key),
+      rolling: all.rolling.filter((notice) => resourceKey(notice.clusterId) === key),
+    };
   }
 
   /** Where each pool of one cluster stands in its rolling, as AKS last reported it (see {@link latestPoolRolling}). */
@@ -172,7 +209,9 @@ export class NoticeStore {
   private async readPartition<Schema extends z.ZodType>(partition: string, extraFilter: string, schema: Schema): Promise<Array<z.output<Schema>>> {
     const rows: Array<z.output<Schema>> = [];
     try {
-      for await (const entity of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${partition}` + extraFilter } })) {
+      for await (const entity of this.table.listEntities<Record<string, unknown>>({
+        queryOptions: { filter: odata`PartitionKey eq ${partition}` + extraFilter },
+      })) {
         const parsed = safeParseEntity(schema, this.table.tableName, entity);
         if ('value' in parsed) rows.push(parsed.value);
       }

@@ -33,7 +33,14 @@ const findingEntity = z
     observedAt: z.string(),
     sweepId: z.string(),
   })
-  .transform(({ partitionKey, rowKey, subject, resolvedAt, resolution, ...row }): StoredFinding => ({ ...row, fingerprint: rowKey, subscriptionId: partitionKey, subject, resolvedAt, resolution }));
+  .transform(({ partitionKey, rowKey, subject, resolvedAt, resolution, ...row }): StoredFinding => ({
+    ...row,
+    fingerprint: rowKey,
+    subscriptionId: partitionKey,
+    subject,
+    resolvedAt,
+    resolution,
+  }));
 
 export type FindingEntity = EntityOf<typeof findingEntity>;
 

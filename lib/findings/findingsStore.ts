@@ -4,7 +4,15 @@ import { ensureTable } from '../azure/tables.js';
 import { FleetGuardError, toFleetGuardError } from '../errors.js';
 import type { Finding } from '../model/finding.js';
 import { fromFindingEntity, toFindingEntity } from './findingEntity.js';
-import { type ChangeKind, type FindingStatus, type LifecycleChange, nextFindingState, planReconcile, type StoredFinding, type SweepScope } from './lifecycle.js';
+import {
+  type ChangeKind,
+  type FindingStatus,
+  type LifecycleChange,
+  nextFindingState,
+  planReconcile,
+  type StoredFinding,
+  type SweepScope,
+} from './lifecycle.js';
 
 /** Azure Tables accepts at most 100 operations per transaction, all in one partition. */
 const TRANSACTION_LIMIT = 100;
@@ -60,7 +68,11 @@ export class FindingsStore {
     const counts = emptyCounts();
     const applied: LifecycleChange[] = [];
     const existing = await this.readPartition(scope.subscriptionId);
-    const changes = planReconcile([...existing.values()].map((entry) => entry.finding), observed, scope);
+    const changes = planReconcile(
+      [...existing.values()].map((entry) => entry.finding),
+      observed,
+      scope,
+    );
     const observedByFingerprint = new Map(observed.map((finding) => [finding.fingerprint, finding]));
     for (let start = 0; start < changes.length; start += TRANSACTION_LIMIT) {
       const chunk = changes.slice(start, start + TRANSACTION_LIMIT);

@@ -59,7 +59,11 @@ export function nextFindingState(previous: StoredFinding | undefined, observed: 
   if (observed !== undefined) {
     const base = fromObservation(observed, scope);
     if (previous === undefined) {
-      return { kind: 'opened', previous, next: { ...base, status: 'open', firstSeen: scope.observedAt, resolvedAt: undefined, resolution: undefined, timesOpened: 1 } };
+      return {
+        kind: 'opened',
+        previous,
+        next: { ...base, status: 'open', firstSeen: scope.observedAt, resolvedAt: undefined, resolution: undefined, timesOpened: 1 },
+      };
     }
     if (previous.status === 'resolved') {
       return {
@@ -74,10 +78,18 @@ export function nextFindingState(previous: StoredFinding | undefined, observed: 
   const evaluated = scope.coverage.get(resourceKey(previous.resourceId));
   if (evaluated === undefined) {
     if (!scope.listingComplete) return undefined;
-    return { kind: 'resolved', previous, next: { ...previous, status: 'resolved', resolvedAt: scope.observedAt, resolution: 'clusterGone', observedAt: scope.observedAt, sweepId: scope.sweepId } };
+    return {
+      kind: 'resolved',
+      previous,
+      next: { ...previous, status: 'resolved', resolvedAt: scope.observedAt, resolution: 'clusterGone', observedAt: scope.observedAt, sweepId: scope.sweepId },
+    };
   }
   if (!evaluated.has(previous.ruleId)) return undefined;
-  return { kind: 'resolved', previous, next: { ...previous, status: 'resolved', resolvedAt: scope.observedAt, resolution: 'notObserved', observedAt: scope.observedAt, sweepId: scope.sweepId } };
+  return {
+    kind: 'resolved',
+    previous,
+    next: { ...previous, status: 'resolved', resolvedAt: scope.observedAt, resolution: 'notObserved', observedAt: scope.observedAt, sweepId: scope.sweepId },
+  };
 }
 
 /** Every change one sweep makes to one subscription's findings. */

@@ -48,7 +48,11 @@ export interface PoolRollingProgress {
   reportedBy: 'NodePoolRollingProgress' | 'NodePoolRollingStarted' | 'NodePoolRollingSucceeded' | 'NodePoolRollingFailed';
 }
 
-const ROLLING_EVENT = { started: ['NodePoolRollingStarted', 'Started'], succeeded: ['NodePoolRollingSucceeded', 'Succeeded'], failed: ['NodePoolRollingFailed', 'Failed'] } as const;
+const ROLLING_EVENT = {
+  started: ['NodePoolRollingStarted', 'Started'],
+  succeeded: ['NodePoolRollingSucceeded', 'Succeeded'],
+  failed: ['NodePoolRollingFailed', 'Failed'],
+} as const;
 
 /**
  * The latest rolling report of each pool of one cluster: the newest progress report, unless a
@@ -61,9 +65,11 @@ export function latestPoolRolling(progress: readonly RollingProgressNotice[], ro
   const offer = (candidate: PoolRollingProgress, winsTies: boolean) => {
     const pool = candidate.nodePool.toLowerCase();
     const current = latest.get(pool);
-    if (current === undefined || candidate.eventTime > current.eventTime || (winsTies && candidate.eventTime === current.eventTime)) latest.set(pool, candidate);
+    if (current === undefined || candidate.eventTime > current.eventTime || (winsTies && candidate.eventTime === current.eventTime))
+      latest.set(pool, candidate);
   };
-  for (const notice of progress) offer({ nodePool: notice.nodePool, state: notice.state, eventTime: notice.eventTime, reportedBy: 'NodePoolRollingProgress' }, false);
+  for (const notice of progress)
+    offer({ nodePool: notice.nodePool, state: notice.state, eventTime: notice.eventTime, reportedBy: 'NodePoolRollingProgress' }, false);
   for (const notice of rolling) {
     const [reportedBy, state] = ROLLING_EVENT[notice.state];
     offer({ nodePool: notice.nodePool, state, eventTime: notice.eventTime, reportedBy }, true);

@@ -46,7 +46,11 @@ function severityOf(states: readonly PolicyStateRecord[]): Severity {
 function describe(cluster: Cluster, definitionId: string, states: readonly PolicyStateRecord[]): string {
   const definition = states[0]?.policyDefinitionName ?? definitionId.split('/').at(-1) ?? definitionId;
   const assignments = [...new Set(states.map((state) => state.policyAssignmentName || state.policyAssignmentId))].sort();
-  const resources = [...new Set(states.map((state) => (resourceKey(state.resourceId) === resourceKey(cluster.id) ? 'the cluster' : state.resourceId.split('/').slice(-2).join('/'))))].sort();
+  const resources = [
+    ...new Set(
+      states.map((state) => (resourceKey(state.resourceId) === resourceKey(cluster.id) ? 'the cluster' : state.resourceId.split('/').slice(-2).join('/'))),
+    ),
+  ].sort();
   const effects = [...new Set(states.map((state) => state.policyDefinitionAction).filter((effect) => effect !== ''))].sort();
   return (
     `Cluster ${cluster.name} is non-compliant with policy definition ${definition} (${definitionId})` +
@@ -100,7 +104,10 @@ function percentOf(compliant: number, nonCompliant: number): number | undefined 
 }
 
 /** Compliance per cluster (keyed by lower-cased id) and overall, from per-resource state counts. */
-export function computeCompliance(clusters: readonly Cluster[], counts: readonly ComplianceCount[]): { perCluster: Map<string, ClusterCompliance>; overall: ClusterCompliance } {
+export function computeCompliance(
+  clusters: readonly Cluster[],
+  counts: readonly ComplianceCount[],
+): { perCluster: Map<string, ClusterCompliance>; overall: ClusterCompliance } {
   const index = new ClusterIndex(clusters);
   const perCluster = new Map<string, ClusterCompliance>();
   let compliant = 0;

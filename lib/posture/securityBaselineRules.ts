@@ -28,7 +28,8 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
     needs: 'cluster',
     evaluate: whenViolated(
       (c) => c.enableRbac !== true,
-      (c) => `Cluster ${c.name} runs without Kubernetes RBAC (enableRBAC is not true), so every authenticated user is effectively cluster-admin. RBAC cannot be turned on in place: recreate the cluster with RBAC enabled (the default) and migrate workloads.`,
+      (c) =>
+        `Cluster ${c.name} runs without Kubernetes RBAC (enableRBAC is not true), so every authenticated user is effectively cluster-admin. RBAC cannot be turned on in place: recreate the cluster with RBAC enabled (the default) and migrate workloads.`,
     ),
   },
   {
@@ -41,7 +42,8 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
     needs: 'cluster',
     evaluate: whenViolated(
       (c) => c.aadManaged !== true,
-      (c) => `Cluster ${c.name} does not use AKS-managed Entra ID (aadProfile.managed is not true); users authenticate with cluster certificates instead of their Entra identities. Run: az aks update ${azTarget(c)} --enable-aad --aad-admin-group-object-ids <admin-group-id>`,
+      (c) =>
+        `Cluster ${c.name} does not use AKS-managed Entra ID (aadProfile.managed is not true); users authenticate with cluster certificates instead of their Entra identities. Run: az aks update ${azTarget(c)} --enable-aad --aad-admin-group-object-ids <admin-group-id>`,
     ),
   },
   {
@@ -54,7 +56,8 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
     needs: 'cluster',
     evaluate: whenViolated(
       (c) => c.aadAzureRbac !== true,
-      (c) => `Cluster ${c.name} does not authorize Kubernetes access with Azure RBAC (aadProfile.enableAzureRBAC is not true), so access is managed per cluster instead of through Entra groups and role assignments. Run: az aks update ${azTarget(c)} --enable-azure-rbac`,
+      (c) =>
+        `Cluster ${c.name} does not authorize Kubernetes access with Azure RBAC (aadProfile.enableAzureRBAC is not true), so access is managed per cluster instead of through Entra groups and role assignments. Run: az aks update ${azTarget(c)} --enable-azure-rbac`,
     ),
   },
   {
@@ -67,7 +70,8 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
     needs: 'cluster',
     evaluate: whenViolated(
       (c) => c.disableLocalAccounts !== true,
-      (c) => `Cluster ${c.name} still issues the static clusterAdmin credential (disableLocalAccounts is not true), which bypasses Entra ID and cannot be audited per user. Run: az aks update ${azTarget(c)} --disable-local-accounts`,
+      (c) =>
+        `Cluster ${c.name} still issues the static clusterAdmin credential (disableLocalAccounts is not true), which bypasses Entra ID and cannot be audited per user. Run: az aks update ${azTarget(c)} --disable-local-accounts`,
     ),
   },
   {
@@ -80,7 +84,8 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
     needs: 'cluster',
     evaluate: whenViolated(
       (c) => c.privateCluster !== true && c.authorizedIpRanges.length === 0,
-      (c) => `Cluster ${c.name} exposes its API server publicly with no authorized IP ranges. Restrict it: az aks update ${azTarget(c)} --api-server-authorized-ip-ranges <cidr>[,<cidr>...], or move to a private cluster (https://learn.microsoft.com/azure/aks/private-clusters).`,
+      (c) =>
+        `Cluster ${c.name} exposes its API server publicly with no authorized IP ranges. Restrict it: az aks update ${azTarget(c)} --api-server-authorized-ip-ranges <cidr>[,<cidr>...], or move to a private cluster (https://learn.microsoft.com/azure/aks/private-clusters).`,
     ),
   },
   {
@@ -93,7 +98,8 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
     needs: 'cluster',
     evaluate: whenViolated(
       (c) => !ALLOWED_NETWORK_POLICIES.has((c.networkPolicy ?? '').toLowerCase()),
-      (c) => `Cluster ${c.name} has network policy '${c.networkPolicy ?? 'none'}', so NetworkPolicy objects are not enforced and every pod can reach every other. Enable an engine (az aks update ${azTarget(c)} --network-policy cilium|azure|calico) and apply a default-deny policy per namespace.`,
+      (c) =>
+        `Cluster ${c.name} has network policy '${c.networkPolicy ?? 'none'}', so NetworkPolicy objects are not enforced and every pod can reach every other. Enable an engine (az aks update ${azTarget(c)} --network-policy cilium|azure|calico) and apply a default-deny policy per namespace.`,
     ),
   },
   {
@@ -106,7 +112,8 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
     needs: 'cluster',
     evaluate: whenViolated(
       (c) => !(c.workloadIdentity === true && c.oidcIssuer === true),
-      (c) => `Cluster ${c.name} lacks ${[c.oidcIssuer === true ? undefined : 'the OIDC issuer', c.workloadIdentity === true ? undefined : 'workload identity'].filter(Boolean).join(' and ')}, so pods need stored secrets to reach Azure. Run: az aks update ${azTarget(c)} --enable-oidc-issuer --enable-workload-identity`,
+      (c) =>
+        `Cluster ${c.name} lacks ${[c.oidcIssuer === true ? undefined : 'the OIDC issuer', c.workloadIdentity === true ? undefined : 'workload identity'].filter(Boolean).join(' and ')}, so pods need stored secrets to reach Azure. Run: az aks update ${azTarget(c)} --enable-oidc-issuer --enable-workload-identity`,
     ),
   },
   {
@@ -119,7 +126,8 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
     needs: 'cluster',
     evaluate: whenViolated(
       (c) => !addonEnabled(c, 'azurepolicy'),
-      (c) => `Cluster ${c.name} does not run the Azure Policy add-on, so in-cluster policies (Gatekeeper) are neither enforced nor reported. Run: az aks enable-addons ${azTarget(c)} --addons azure-policy`,
+      (c) =>
+        `Cluster ${c.name} does not run the Azure Policy add-on, so in-cluster policies (Gatekeeper) are neither enforced nor reported. Run: az aks enable-addons ${azTarget(c)} --addons azure-policy`,
     ),
   },
   {
@@ -132,7 +140,8 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
     needs: 'cluster',
     evaluate: whenViolated(
       (c) => !addonEnabled(c, 'azureKeyvaultSecretsProvider'),
-      (c) => `Cluster ${c.name} cannot mount secrets from Key Vault (azureKeyvaultSecretsProvider add-on is off), which pushes teams to keep secrets in Kubernetes Secrets. Run: az aks enable-addons ${azTarget(c)} --addons azure-keyvault-secrets-provider`,
+      (c) =>
+        `Cluster ${c.name} cannot mount secrets from Key Vault (azureKeyvaultSecretsProvider add-on is off), which pushes teams to keep secrets in Kubernetes Secrets. Run: az aks enable-addons ${azTarget(c)} --addons azure-keyvault-secrets-provider`,
     ),
   },
   {
@@ -145,7 +154,8 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
     needs: 'cluster',
     evaluate: whenViolated(
       (c) => c.defenderMonitoring !== true,
-      (c) => `Cluster ${c.name} has no Defender for Containers security monitoring (securityProfile.defender.securityMonitoring.enabled is not true), so runtime threats go undetected. Run: az aks update ${azTarget(c)} --enable-defender`,
+      (c) =>
+        `Cluster ${c.name} has no Defender for Containers security monitoring (securityProfile.defender.securityMonitoring.enabled is not true), so runtime threats go undetected. Run: az aks update ${azTarget(c)} --enable-defender`,
     ),
   },
   {
@@ -158,7 +168,8 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
     needs: 'cluster',
     evaluate: whenViolated(
       (c) => c.upgradeChannel === undefined || c.upgradeChannel.toLowerCase() === 'none',
-      (c) => `Cluster ${c.name} has no auto-upgrade channel, so Kubernetes patches wait for someone to apply them. Run: az aks update ${azTarget(c)} --auto-upgrade-channel patch (or stable), with a planned maintenance window.`,
+      (c) =>
+        `Cluster ${c.name} has no auto-upgrade channel, so Kubernetes patches wait for someone to apply them. Run: az aks update ${azTarget(c)} --auto-upgrade-channel patch (or stable), with a planned maintenance window.`,
     ),
   },
   {
@@ -171,7 +182,8 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
     needs: 'cluster',
     evaluate: whenViolated(
       (c) => !SAFE_NODE_OS_CHANNELS.has((c.nodeOsUpgradeChannel ?? '').toLowerCase()),
-      (c) => `Cluster ${c.name} has node OS upgrade channel '${c.nodeOsUpgradeChannel ?? 'none'}', so node security patches are not applied automatically. Run: az aks update ${azTarget(c)} --node-os-upgrade-channel NodeImage (or SecurityPatch).`,
+      (c) =>
+        `Cluster ${c.name} has node OS upgrade channel '${c.nodeOsUpgradeChannel ?? 'none'}', so node security patches are not applied automatically. Run: az aks update ${azTarget(c)} --node-os-upgrade-channel NodeImage (or SecurityPatch).`,
     ),
   },
   {
@@ -185,7 +197,8 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
     needs: 'cluster',
     evaluate: whenViolated(
       (c) => (c.provisioningState ?? '').toLowerCase() === 'failed',
-      (c) => `Cluster ${c.name} is in provisioningState Failed: the last operation did not complete and further operations may be refused. Read the activity log, fix the cause, then reconcile with: az aks update ${azTarget(c)}`,
+      (c) =>
+        `Cluster ${c.name} is in provisioningState Failed: the last operation did not complete and further operations may be refused. Read the activity log, fix the cause, then reconcile with: az aks update ${azTarget(c)}`,
     ),
   },
 ];

@@ -5,7 +5,15 @@
  * §1): a standard-support cluster on a minor AKS offers only as `AKSLongTermSupport` is out of
  * support. The lowest listed non-preview minor with the cluster's plan is the next to leave support.
  */
-import { clusterSupportPlan, compareMinors, DEFAULT_SUPPORT_PLAN, type KubernetesVersionCatalog, LONG_TERM_SUPPORT_PLAN, minorOf, offersPlan } from '../model/kubernetesVersions.js';
+import {
+  clusterSupportPlan,
+  compareMinors,
+  DEFAULT_SUPPORT_PLAN,
+  type KubernetesVersionCatalog,
+  LONG_TERM_SUPPORT_PLAN,
+  minorOf,
+  offersPlan,
+} from '../model/kubernetesVersions.js';
 import { azTarget, type ClusterRule, type RuleHit, type RuleInput } from './rule.js';
 
 const SUPPORT_DOC = 'https://learn.microsoft.com/azure/aks/supported-kubernetes-versions';

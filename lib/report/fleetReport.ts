@@ -38,7 +38,18 @@ export function escapeHtml(value: string): string {
 
 const SEVERITY_COLOURS: Record<Severity, string> = { critical: '#8b0000', high: '#d9480f', medium: '#f59f00', low: '#74c0fc', info: '#ced4da' };
 const SUPPORT_COLOURS: Record<SupportStatus, string> = { supported: '#2b8a3e', ending: '#f59f00', unsupported: '#c92a2a', unknown: '#adb5bd' };
-const ROLLOUT_COLOURS: Record<string, string> = { Upgraded: '#2b8a3e', Completed: '#2b8a3e', Running: '#1c7ed6', WaitingForApproval: '#7048e8', Failed: '#c92a2a', Halted: '#c92a2a', Aborted: '#868e96', Skipped: '#ced4da', Excluded: '#ced4da', NotStarted: '#ffffff' };
+const ROLLOUT_COLOURS: Record<string, string> = {
+  Upgraded: '#2b8a3e',
+  Completed: '#2b8a3e',
+  Running: '#1c7ed6',
+  WaitingForApproval: '#7048e8',
+  Failed: '#c92a2a',
+  Halted: '#c92a2a',
+  Aborted: '#868e96',
+  Skipped: '#ced4da',
+  Excluded: '#ced4da',
+  NotStarted: '#ffffff',
+};
 
 const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#212529;background:#f8f9fa}
@@ -106,10 +117,9 @@ function heatmap(model: FleetReportModel, openRules: Map<string, Map<string, Sev
     );
     return `<tr><th scope="row">${escapeHtml(cluster.name)}</th>${cells.join('')}</tr>`;
   });
-  return `<div class="heat"><table><thead><tr><th rowspan="2">Cluster</th>${groupRow}</tr><tr>${ruleRow}</tr></thead><tbody>${rows.join('')}</tbody></table></div>${legend([
-    ['no open finding', '#d3f9d8'],
-    ...SEVERITIES.map((severity): [string, string] => [severity, SEVERITY_COLOURS[severity]]),
-  ])}`;
+  return `<div class="heat"><table><thead><tr><th rowspan="2">Cluster</th>${groupRow}</tr><tr>${ruleRow}</tr></thead><tbody>${rows.join('')}</tbody></table></div>${legend(
+    [['no open finding', '#d3f9d8'], ...SEVERITIES.map((severity): [string, string] => [severity, SEVERITY_COLOURS[severity]])],
+  )}`;
 }
 
 function lineChart(points: ReadonlyArray<{ label: string; value: number }>, options: { max: number; unit: string; colour: string; title: string }): string {
@@ -120,7 +130,12 @@ function lineChart(points: ReadonlyArray<{ label: string; value: number }>, opti
   const x = (index: number) => pad + (points.length === 1 ? (width - 2 * pad) / 2 : (index * (width - 2 * pad)) / (points.length - 1));
   const y = (value: number) => height - pad - (options.max === 0 ? 0 : (value / options.max) * (height - 2 * pad));
   const path = points.map((point, index) => `${x(index).toFixed(1)},${y(point.value).toFixed(1)}`).join(' ');
-  const dots = points.map((point, index) => `<circle cx="${x(index).toFixed(1)}" cy="${y(point.value).toFixed(1)}" r="3" fill="${options.colour}"><title>${escapeHtml(`${point.label}: ${point.value}${options.unit}`)}</title></circle>`).join('');
+  const dots = points
+    .map(
+      (point, index) =>
+        `<circle cx="${x(index).toFixed(1)}" cy="${y(point.value).toFixed(1)}" r="3" fill="${options.colour}"><title>${escapeHtml(`${point.label}: ${point.value}${options.unit}`)}</title></circle>`,
+    )
+    .join('');
   const first = points[0]?.label ?? '';
   const last = points.at(-1)?.label ?? '';
   return `<figure><svg role="img" aria-label="${escapeHtml(options.title)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">
@@ -133,7 +148,9 @@ function lineChart(points: ReadonlyArray<{ label: string; value: number }>, opti
 function complianceOverTime(model: FleetReportModel): string {
   const sweeps = [...model.sweeps].reverse();
   const label = (sweep: SweepRecord) => sweep.startedAt.slice(0, 16).replace('T', ' ');
-  const policy = sweeps.filter((sweep) => sweep.policyCompliancePercent >= 0).map((sweep) => ({ label: label(sweep), value: Math.round(sweep.policyCompliancePercent * 10) / 10 }));
+  const policy = sweeps
+    .filter((sweep) => sweep.policyCompliancePercent >= 0)
+    .map((sweep) => ({ label: label(sweep), value: Math.round(sweep.policyCompliancePercent * 10) / 10 }));
   const findings = sweeps.map((sweep) => ({ label: label(sweep), value: sweep.findings }));
   const maxFindings = Math.max(10, ...findings.map((point) => point.value));
   return (
@@ -144,7 +161,12 @@ function complianceOverTime(model: FleetReportModel): string {
 
 function findingsTable(findings: readonly StoredFinding[]): string {
   if (findings.length === 0) return '<p>No open findings. Nothing to change.</p>';
-  const sorted = [...findings].sort((left, right) => severityRank(right.severity) - severityRank(left.severity) || left.clusterName.localeCompare(right.clusterName) || left.ruleId.localeCompare(right.ruleId));
+  const sorted = [...findings].sort(
+    (left, right) =>
+      severityRank(right.severity) - severityRank(left.severity) ||
+      left.clusterName.localeCompare(right.clusterName) ||
+      left.ruleId.localeCompare(right.ruleId),
+  );
   const rows = sorted.map(
     (finding) =>
       `<tr><td data-key="${5 - severityRank(finding.severity)}">${severityBadge(finding.severity)}</td><td>${escapeHtml(finding.clusterName)}</td><td>${escapeHtml(finding.ruleId)}</td><td>${escapeHtml(GROUP_TITLES[RULE_GROUPS[finding.ruleId] ?? 'monitoring'])}</td><td>${escapeHtml(finding.title)}</td><td class="detail">${escapeHtml(finding.detail)} <a href="${escapeHtml(finding.docUrl)}">guidance</a></td><td>${escapeHtml(finding.firstSeen.slice(0, 10))}</td></tr>`,
@@ -165,7 +187,9 @@ function versionSpread(model: FleetReportModel, openRules: Map<string, Map<strin
     entry[status].push(cluster.name);
     byMinor.set(minor, entry);
   }
-  const minors = [...byMinor.keys()].sort((left, right) => (left === 'unknown' ? 1 : right === 'unknown' ? -1 : left.localeCompare(right, undefined, { numeric: true })));
+  const minors = [...byMinor.keys()].sort((left, right) =>
+    left === 'unknown' ? 1 : right === 'unknown' ? -1 : left.localeCompare(right, undefined, { numeric: true }),
+  );
   const max = Math.max(...[...byMinor.values()].map((entry) => Object.values(entry).reduce((sum, names) => sum + names.length, 0)));
   const barWidth = 480;
   const rows = minors.map((minor) => {
@@ -180,11 +204,17 @@ function versionSpread(model: FleetReportModel, openRules: Map<string, Map<strin
         return rect;
       });
     const total = Object.values(entry).reduce((sum, names) => sum + names.length, 0);
-    const statuses = (Object.keys(SUPPORT_COLOURS) as SupportStatus[]).filter((status) => entry[status].length > 0).map((status) => `${entry[status].length} ${status}`).join(', ');
+    const statuses = (Object.keys(SUPPORT_COLOURS) as SupportStatus[])
+      .filter((status) => entry[status].length > 0)
+      .map((status) => `${entry[status].length} ${status}`)
+      .join(', ');
     return `<tr><th scope="row">${escapeHtml(minor)}</th><td><svg width="${barWidth}" height="18" role="img" aria-label="${escapeHtml(`${minor}: ${statuses}`)}" xmlns="http://www.w3.org/2000/svg">${segments.join('')}</svg></td><td>${total} (${escapeHtml(statuses)})</td></tr>`;
   });
   return `<table style="width:auto"><thead><tr><th>Minor</th><th>Clusters</th><th>Count</th></tr></thead><tbody>${rows.join('')}</tbody></table>${legend(
-    (Object.keys(SUPPORT_COLOURS) as SupportStatus[]).map((status): [string, string] => [status === 'ending' ? 'support ending soon' : status === 'unsupported' ? 'out of support' : status, SUPPORT_COLOURS[status]]),
+    (Object.keys(SUPPORT_COLOURS) as SupportStatus[]).map((status): [string, string] => [
+      status === 'ending' ? 'support ending soon' : status === 'unsupported' ? 'out of support' : status,
+      SUPPORT_COLOURS[status],
+    ]),
   )}`;
 }
 

@@ -29,7 +29,8 @@ export async function gatherReportData(sources: ReportSources, now: Date): Promi
   };
   const sweeps = sources.sweeps === undefined ? [] : await attempt('sweep records', [], () => sources.sweeps!.latest(REPORT_LIMITS.sweeps));
   const latest = sweeps[0];
-  const clusters = sources.sweeps === undefined || latest === undefined ? [] : await attempt('cluster records', [], () => sources.sweeps!.clusters(latest.sweepId));
+  const clusters =
+    sources.sweeps === undefined || latest === undefined ? [] : await attempt('cluster records', [], () => sources.sweeps!.clusters(latest.sweepId));
   const openFindings = sources.findings === undefined ? [] : await attempt('findings', [], () => sources.findings!.listFindings({ status: 'open' }));
   const rollouts: RolloutView[] =
     sources.rollouts === undefined

@@ -8,7 +8,8 @@ import { authorizeRole } from '../auth/principal.js';
 import { renderFleetReport } from './fleetReport.js';
 import { gatherReportData, type ReportSources } from './reportData.js';
 
-export const REPORT_CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'";
+export const REPORT_CONTENT_SECURITY_POLICY =
+  "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'";
 
 export interface ReportResponse {
   status: number;
@@ -18,7 +19,8 @@ export interface ReportResponse {
 
 export async function serveReportRequest(principalHeader: string | null, sources: ReportSources, now: Date): Promise<ReportResponse> {
   const authorization = authorizeRole(principalHeader, ALERT_ROLES.read, ALERT_ROLES.manage);
-  if (!('principal' in authorization)) return { status: authorization.status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(authorization.body) };
+  if (!('principal' in authorization))
+    return { status: authorization.status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(authorization.body) };
   const model = await gatherReportData(sources, now);
   return {
     status: 200,

@@ -12,15 +12,17 @@ import { NOTICE_RULES } from '../posture/noticeRules.js';
 
 /** Catalog order: posture, notices, policy, detections. Only the metadata (no `evaluate`). */
 export function ruleCatalog(): RuleMetadata[] {
-  return [...CLUSTER_RULES, ...NOTICE_RULES, POLICY_RULE, ...DETECTIONS.map(detectionRule)].map(({ id, severity, title, practice, group, docUrl, healthSignal }) => ({
-    id,
-    severity,
-    title,
-    practice,
-    group,
-    docUrl,
-    ...(healthSignal === undefined ? {} : { healthSignal }),
-  }));
+  return [...CLUSTER_RULES, ...NOTICE_RULES, POLICY_RULE, ...DETECTIONS.map(detectionRule)].map(
+    ({ id, severity, title, practice, group, docUrl, healthSignal }) => ({
+      id,
+      severity,
+      title,
+      practice,
+      group,
+      docUrl,
+      ...(healthSignal === undefined ? {} : { healthSignal }),
+    }),
+  );
 }
 
 /** The signals the rollout health gate watches, each with the rule that declares it. */

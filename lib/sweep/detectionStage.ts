@@ -66,7 +66,8 @@ export async function runDetectionStage(
             const outcome = await reader.query(workspaceId, prepareDetectionQuery(detection, parameters(detection)), settings.lookbackMinutes);
             rowsByDetection.set(detection.id, [...(rowsByDetection.get(detection.id) ?? []), ...outcome.rows]);
             states.set(stateKey, outcome.partialError === undefined ? 'complete' : 'partial');
-            if (outcome.partialError !== undefined) note(problemsByWorkspace, workspaceId, 'serverError', detection.id, `partial result (${outcome.partialError})`);
+            if (outcome.partialError !== undefined)
+              note(problemsByWorkspace, workspaceId, 'serverError', detection.id, `partial result (${outcome.partialError})`);
           } catch (error) {
             const failure = toFleetGuardError(error, 'query');
             states.set(stateKey, 'failed');
@@ -83,8 +84,14 @@ export async function runDetectionStage(
   }
   for (const cluster of clusters) {
     const relevant = new Set([...settings.configuredWorkspaces, ...cluster.logWorkspaceIds].map(resourceKey));
-    const complete = settings.detections.filter((detection) => [...relevant].every((workspaceKey) => states.get(`${workspaceKey}|${detection.id}`) === 'complete'));
-    markEvaluated(coverage, cluster.id, complete.map((detection) => detection.ruleId));
+    const complete = settings.detections.filter((detection) =>
+      [...relevant].every((workspaceKey) => states.get(`${workspaceKey}|${detection.id}`) === 'complete'),
+    );
+    markEvaluated(
+      coverage,
+      cluster.id,
+      complete.map((detection) => detection.ruleId),
+    );
   }
   for (const [workspaceId, problem] of problemsByWorkspace) {
     errors.push({

@@ -63,7 +63,11 @@ export async function collectInventory(reader: FleetReader, options: InventoryOp
 
   let perSubscription = options.subscriptions;
   let viaResourceGraph = false;
-  if (reader.listClustersAcross !== undefined && options.subscriptions.length > 0 && options.subscriptions.length >= (reader.resourceGraphFromSubscriptions ?? 0)) {
+  if (
+    reader.listClustersAcross !== undefined &&
+    options.subscriptions.length > 0 &&
+    options.subscriptions.length >= (reader.resourceGraphFromSubscriptions ?? 0)
+  ) {
     try {
       // Subscriptions Resource Graph did not vouch for are listed one by one below.
       const listings = await reader.listClustersAcross(options.subscriptions, limit);
@@ -77,7 +81,12 @@ export async function collectInventory(reader: FleetReader, options: InventoryOp
       options.onProgress?.({ stage: 'subscriptions', done, total: options.subscriptions.length });
     } catch (error) {
       const failure = toFleetGuardError(error, 'querying Azure Resource Graph for clusters');
-      errors.push({ scope: 'resourceGraph', target: 'clusters', reason: failure.reason, message: `${failure.message} (fell back to listing each subscription)` });
+      errors.push({
+        scope: 'resourceGraph',
+        target: 'clusters',
+        reason: failure.reason,
+        message: `${failure.message} (fell back to listing each subscription)`,
+      });
     }
   }
 
@@ -100,8 +109,19 @@ export async function collectInventory(reader: FleetReader, options: InventoryOp
   clusters.sort((left, right) => left.id.toLowerCase().localeCompare(right.id.toLowerCase()));
   listedSubscriptions.sort();
   const versions = collectVersions(reader, clusters, limit, errors, options.onProgress);
-  const [versionsByLocation] = await Promise.all([versions, options.alongsideVersions?.({ listedSubscriptions, incompleteSubscriptions, clusters, viaResourceGraph }, versions)]);
-  return { listedSubscriptions, failedSubscriptions: failedSubscriptions.sort(), incompleteSubscriptions, clusters, versionsByLocation, errors, viaResourceGraph };
+  const [versionsByLocation] = await Promise.all([
+    versions,
+    options.alongsideVersions?.({ listedSubscriptions, incompleteSubscriptions, clusters, viaResourceGraph }, versions),
+  ]);
+  return {
+    listedSubscriptions,
+    failedSubscriptions: failedSubscriptions.sort(),
+    incompleteSubscriptions,
+    clusters,
+    versionsByLocation,
+    errors,
+    viaResourceGraph,
+  };
 }
 
 /** One call per location, through a subscription that has clusters there; a second one is tried on failure. */

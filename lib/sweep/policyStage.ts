@@ -77,7 +77,12 @@ export async function runPolicyStage(
       perSubscription = subscriptions.filter((id) => !readable.has(id.toLowerCase()));
     } catch (error) {
       const failure = toFleetGuardError(error, 'querying Azure Resource Graph for policy states');
-      errors.push({ scope: 'resourceGraph', target: 'policy', reason: failure.reason, message: `${failure.message} (fell back to Policy Insights per subscription)` });
+      errors.push({
+        scope: 'resourceGraph',
+        target: 'policy',
+        reason: failure.reason,
+        message: `${failure.message} (fell back to Policy Insights per subscription)`,
+      });
     }
   }
   await Promise.all(

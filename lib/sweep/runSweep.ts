@@ -75,7 +75,11 @@ export async function runSweep(deps: SweepDependencies, options: SweepOptions): 
     limit,
     alongsideVersions: async (listed, versions) => {
       [policy, detections, posture] = await Promise.all([
-        deps.policy ? runPolicyStage(deps.policy, listed.clusters, listed.listedSubscriptions, limit, coverage, policyErrors, { acrossSubscriptions: listed.viaResourceGraph }) : undefined,
+        deps.policy
+          ? runPolicyStage(deps.policy, listed.clusters, listed.listedSubscriptions, limit, coverage, policyErrors, {
+              acrossSubscriptions: listed.viaResourceGraph,
+            })
+          : undefined,
         deps.logs ? runDetectionStage(deps.logs.reader, listed.clusters, deps.logs.settings, limit, coverage, detectionErrors) : undefined,
         versions.then((byLocation) => evaluatePosture(listed.clusters, byLocation, coverage)),
       ]);
@@ -121,7 +125,10 @@ export async function runSweep(deps: SweepDependencies, options: SweepOptions): 
     status: sweepStatus(subscriptions.length, inventory.listedSubscriptions.length, errors),
     findings: sortFindings(findings),
     clusters: summarizeClusters(inventory.clusters, findings, policy?.compliance.perCluster),
-    stats: { ...buildStats(subscriptions.length, inventory, findings, ended.getTime() - started.getTime(), store, policy?.compliance.overall, detections), alerts },
+    stats: {
+      ...buildStats(subscriptions.length, inventory, findings, ended.getTime() - started.getTime(), store, policy?.compliance.overall, detections),
+      alerts,
+    },
     errors,
   };
 
@@ -241,7 +248,11 @@ function coverageOfSubscription(coverage: Coverage, clusters: readonly Cluster[]
   return own;
 }
 
-function summarizeClusters(clusters: readonly Cluster[], findings: readonly Finding[], compliance: Map<string, ClusterCompliance> | undefined): ClusterSummary[] {
+function summarizeClusters(
+  clusters: readonly Cluster[],
+  findings: readonly Finding[],
+  compliance: Map<string, ClusterCompliance> | undefined,
+): ClusterSummary[] {
   const findingsByCluster = new Map<string, Finding[]>();
   for (const finding of findings) {
     const key = resourceKey(finding.resourceId);

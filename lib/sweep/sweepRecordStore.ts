@@ -155,7 +155,9 @@ export class SweepRecordStore {
   async clusters(sweepId: string): Promise<ClusterRecord[]> {
     const records: ClusterRecord[] = [];
     try {
-      for await (const entity of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${`clusters-${sweepId}`}` } })) {
+      for await (const entity of this.table.listEntities<Record<string, unknown>>({
+        queryOptions: { filter: odata`PartitionKey eq ${`clusters-${sweepId}`}` },
+      })) {
         records.push(parseEntity(clusterEntity, this.table.tableName, entity));
       }
     } catch (error) {

@@ -18,13 +18,17 @@ export function formatSweepSummary(result: SweepResult): string {
     lines.push(`Azure Policy compliance: ${stats.policy.percent}% (${stats.policy.compliant} compliant, ${stats.policy.nonCompliant} non-compliant states)`);
   }
   if (stats.logs) {
-    lines.push(`Log detections: ${stats.logs.queries} queries in ${stats.logs.workspaces} workspaces${stats.logs.failedWorkspaces > 0 ? `, ${stats.logs.failedWorkspaces} failed` : ''}`);
+    lines.push(
+      `Log detections: ${stats.logs.queries} queries in ${stats.logs.workspaces} workspaces${stats.logs.failedWorkspaces > 0 ? `, ${stats.logs.failedWorkspaces} failed` : ''}`,
+    );
   }
   if (stats.store) {
     lines.push(`Store: ${stats.store.opened} opened, ${stats.store.reopened} reopened, ${stats.store.updated} still open, ${stats.store.resolved} resolved`);
   }
   if (stats.alerts) {
-    lines.push(`Alerts: ${stats.alerts.messages} messages queued for ${stats.alerts.alerts} changes (${stats.alerts.silenced} silenced, ${stats.alerts.inhibited} held back during upgrades)`);
+    lines.push(
+      `Alerts: ${stats.alerts.messages} messages queued for ${stats.alerts.alerts} changes (${stats.alerts.silenced} silenced, ${stats.alerts.inhibited} held back during upgrades)`,
+    );
   }
   for (const error of result.errors) lines.push(`! ${error.scope} ${error.target}: ${error.message}`);
   return lines.join('\n');

@@ -46,7 +46,8 @@ async function readClusterOrReason(planned: PlannedCluster, deps: RolloutActivit
 /** `problem`: the cluster could not be read for a reason a retry cannot fix. */
 export async function precheckActivity(input: { cluster: PlannedCluster }, deps: RolloutActivityDependencies): Promise<ClusterSnapshot & { problem?: string }> {
   const read = await readClusterOrReason(input.cluster, deps);
-  if ('reason' in read) return { exists: false, provisioningState: undefined, powerState: undefined, version: undefined, nodeImages: {}, workspaces: [], problem: read.reason };
+  if ('reason' in read)
+    return { exists: false, provisioningState: undefined, powerState: undefined, version: undefined, nodeImages: {}, workspaces: [], problem: read.reason };
   const { cluster } = read;
   const configured = deps.workspaces;
   return {
@@ -94,7 +95,10 @@ export async function abortRequestedActivity(input: { rolloutId: string }, deps:
  * starts, and what AKS is still running is reported; it is left to finish (aborting it is AKS's own
  * `abortLatestOperation`, an operator's decision, Learn: manage-abort-operations).
  */
-export async function advanceActivity(input: { rolloutId?: string; cluster: PlannedCluster; target: string; upgradeType: UpgradeType; startingNodeImages: Record<string, string | undefined> }, deps: RolloutActivityDependencies): Promise<AdvanceResult> {
+export async function advanceActivity(
+  input: { rolloutId?: string; cluster: PlannedCluster; target: string; upgradeType: UpgradeType; startingNodeImages: Record<string, string | undefined> },
+  deps: RolloutActivityDependencies,
+): Promise<AdvanceResult> {
   const read = await readClusterOrReason(input.cluster, deps);
   if ('reason' in read) return { state: 'failed', reason: read.reason };
   const { cluster } = read;
@@ -104,7 +108,12 @@ export async function advanceActivity(input: { rolloutId?: string; cluster: Plan
     const marker = await abortRequestedActivity({ rolloutId: input.rolloutId }, deps);
     // A marker that cannot be read stops the step as an abort would: never write blind.
     if (marker.state === 'unknown') return { state: 'failed', reason: marker.reason };
-    if (marker.state === 'aborted') return { state: 'aborted', inFlight: step.kind === 'wait' ? `an operation AKS is still running (provisioningState ${cluster.provisioningState ?? '?'}${inFlightPools(cluster)})` : null };
+    if (marker.state === 'aborted')
+      return {
+        state: 'aborted',
+        inFlight:
+          step.kind === 'wait' ? `an operation AKS is still running (provisioningState ${cluster.provisioningState ?? '?'}${inFlightPools(cluster)})` : null,
+      };
   }
   const adapter = deps.clusters;
   try {
@@ -139,24 +148,36 @@ export async function advanceActivity(input: { rolloutId?: string; cluster: Plan
 }
 
 function inFlightPools(cluster: Cluster): string {
-  const busy = cluster.agentPools.filter((pool) => (pool.provisioningState ?? 'Succeeded').toLowerCase() !== 'succeeded').map((pool) => `${pool.name} ${pool.provisioningState ?? ''}`);
+  const busy = cluster.agentPools
+    .filter((pool) => (pool.provisioningState ?? 'Succeeded').toLowerCase() !== 'succeeded')
+    .map((pool) => `${pool.name} ${pool.provisioningState ?? ''}`);
   return busy.length === 0 ? '' : `; pools: ${busy.join(', ')}`;
 }
 
 /** Detections, policy compliance and node-pool rolling failures of one cluster (`since`: upgrade start). */
-export async function healthActivity(input: { clusterId: string; workspaces: string[]; windowMinutes: number; since?: string }, deps: RolloutActivityDependencies): Promise<HealthSample> {
+export async function healthActivity(
+  input: { clusterId: string; workspaces: string[]; windowMinutes: number; since?: string },
+  deps: RolloutActivityDependencies,
+): Promise<HealthSample> {
   const sample = await measureHealth(deps.logs, input.clusterId, input.workspaces, input.windowMinutes);
   if (sample.kind === 'inconclusive') return sample;
   const parsed = parseResourceId(input.clusterId);
   try {
-    const cluster = parsed.subscriptionId !== undefined && parsed.resourceGroup !== undefined && parsed.name !== undefined ? await deps.clusters.getCluster(parsed.subscriptionId, parsed.resourceGroup, parsed.name) : undefined;
+    const cluster =
+      parsed.subscriptionId !== undefined && parsed.resourceGroup !== undefined && parsed.name !== undefined
+        ? await deps.clusters.getCluster(parsed.subscriptionId, parsed.resourceGroup, parsed.name)
+        : undefined;
     if (cluster === undefined) return { kind: 'inconclusive', reason: 'the cluster cannot be read' };
     const failedState = (state: string | undefined) => (state ?? '').toLowerCase() === 'failed';
-    sample.counts[STRICT_SIGNALS.provisioning] = failedState(cluster.provisioningState) || cluster.agentPools.some((pool) => failedState(pool.provisioningState)) ? 1 : 0;
+    sample.counts[STRICT_SIGNALS.provisioning] =
+      failedState(cluster.provisioningState) || cluster.agentPools.some((pool) => failedState(pool.provisioningState)) ? 1 : 0;
     sample.counts[STRICT_SIGNALS.skew] = cluster.agentPools.filter((pool) => minorOf(pool.version) !== minorOf(cluster.kubernetesVersion)).length;
     if (parsed.subscriptionId !== undefined && parsed.resourceGroup !== undefined) {
       const states = await deps.policy.listNonCompliantClusterStatesInResourceGroup(parsed.subscriptionId, parsed.resourceGroup);
-      sample.counts[STRICT_SIGNALS.policy] = states.filter((state) => resourceKey(state.resourceId) === resourceKey(input.clusterId) || resourceKey(state.resourceId).startsWith(`${resourceKey(input.clusterId)}/`)).length;
+      sample.counts[STRICT_SIGNALS.policy] = states.filter(
+        (state) =>
+          resourceKey(state.resourceId) === resourceKey(input.clusterId) || resourceKey(state.resourceId).startsWith(`${resourceKey(input.clusterId)}/`),
+      ).length;
     }
     if (deps.notices !== undefined) {
       const notices = await deps.notices.noticesForCluster(input.clusterId);
@@ -177,25 +198,37 @@ export async function healthActivity(input: { clusterId: string; workspaces: str
  * measures a whole wave, and one activity per cluster put two events and one replay per cluster
  * into the wave's history.
  */
-export async function healthBatchActivity(input: { probes: Array<Parameters<typeof healthActivity>[0]> }, deps: RolloutActivityDependencies): Promise<HealthSample[]> {
+export async function healthBatchActivity(
+  input: { probes: Array<Parameters<typeof healthActivity>[0]> },
+  deps: RolloutActivityDependencies,
+): Promise<HealthSample[]> {
   const limit = pLimit(deps.concurrency);
   return Promise.all(input.probes.map((probe) => limit(() => healthActivity(probe, deps))));
 }
 
 /** Holds back (or releases) the cluster's alerts during its upgrade; a permanent store failure comes back as a problem. */
-export async function inhibitActivity(input: { clusterId: string; minutes: number; release: boolean; now: string }, deps: RolloutActivityDependencies): Promise<boolean | { problem: string }> {
+export async function inhibitActivity(
+  input: { clusterId: string; minutes: number; release: boolean; now: string },
+  deps: RolloutActivityDependencies,
+): Promise<boolean | { problem: string }> {
   const store = deps.alertHold;
   if (store === undefined) return false;
-  return orProblem(async () => {
-    await store.ensureTable();
-    if (input.release) await store.releaseCluster(input.clusterId);
-    else await store.inhibitCluster(input.clusterId, 'Kubernetes upgrade in progress', new Date(Date.parse(input.now) + input.minutes * 60_000));
-    return true;
-  }, `${input.release ? 'releasing' : 'holding back'} the alerts of ${input.clusterId}`);
+  return orProblem(
+    async () => {
+      await store.ensureTable();
+      if (input.release) await store.releaseCluster(input.clusterId);
+      else await store.inhibitCluster(input.clusterId, 'Kubernetes upgrade in progress', new Date(Date.parse(input.now) + input.minutes * 60_000));
+      return true;
+    },
+    `${input.release ? 'releasing' : 'holding back'} the alerts of ${input.clusterId}`,
+  );
 }
 
 /** When the cluster's auto-upgrade maintenance window lets the upgrade start. */
-export async function maintenanceWindowActivity(input: { cluster: PlannedCluster; now: string }, deps: RolloutActivityDependencies): Promise<WindowVerdict | { kind: 'none' }> {
+export async function maintenanceWindowActivity(
+  input: { cluster: PlannedCluster; now: string },
+  deps: RolloutActivityDependencies,
+): Promise<WindowVerdict | { kind: 'none' }> {
   try {
     const cluster = await readCluster(input.cluster, deps);
     if (cluster === undefined) return { kind: 'none' };
@@ -220,25 +253,48 @@ async function orProblem(work: () => Promise<boolean>, context: string): Promise
 }
 
 /** Keeps the rollout's per-cluster statuses in Azure Tables (the rollout history). */
-export async function recordStatusActivity(input: { rolloutId: string; status: string; waves: Array<{ name: string; clusters: Array<{ resourceId: string; status: string; fromVersion: string; toVersion: string; reason: string | null }> }>; at: string }, deps: RolloutActivityDependencies): Promise<boolean | { problem: string }> {
+export async function recordStatusActivity(
+  input: {
+    rolloutId: string;
+    status: string;
+    waves: Array<{ name: string; clusters: Array<{ resourceId: string; status: string; fromVersion: string; toVersion: string; reason: string | null }> }>;
+    at: string;
+  },
+  deps: RolloutActivityDependencies,
+): Promise<boolean | { problem: string }> {
   const store = deps.rollouts;
   if (store === undefined) return false;
   return orProblem(async () => {
     await store.ensureTable();
-    const clusters = input.waves.flatMap((wave) => wave.clusters.map((cluster) => ({ resourceId: cluster.resourceId, wave: wave.name, status: cluster.status, fromVersion: cluster.fromVersion, toVersion: cluster.toVersion, reason: cluster.reason ?? '' })));
+    const clusters = input.waves.flatMap((wave) =>
+      wave.clusters.map((cluster) => ({
+        resourceId: cluster.resourceId,
+        wave: wave.name,
+        status: cluster.status,
+        fromVersion: cluster.fromVersion,
+        toVersion: cluster.toVersion,
+        reason: cluster.reason ?? '',
+      })),
+    );
     await store.recordClusterStatuses(input.rolloutId, input.status, clusters, input.at);
     return true;
   }, `recording the status of rollout ${input.rolloutId}`);
 }
 
 /** One alert per halt: a synthetic finding keyed by the rollout, through the alert pipeline. */
-export async function haltAlertActivity(input: { rolloutId: string; reason: string; where: string; subscriptionId: string; resourceId: string; now: string }, deps: RolloutActivityDependencies): Promise<boolean | { problem: string }> {
+export async function haltAlertActivity(
+  input: { rolloutId: string; reason: string; where: string; subscriptionId: string; resourceId: string; now: string },
+  deps: RolloutActivityDependencies,
+): Promise<boolean | { problem: string }> {
   const pipeline = deps.alerts;
   if (pipeline === undefined) return false;
   return orProblem(() => enqueueHaltAlert(pipeline, input), `alerting the halt of rollout ${input.rolloutId}`);
 }
 
-async function enqueueHaltAlert(pipeline: NonNullable<RolloutActivityDependencies['alerts']>, input: Parameters<typeof haltAlertActivity>[0]): Promise<boolean> {
+async function enqueueHaltAlert(
+  pipeline: NonNullable<RolloutActivityDependencies['alerts']>,
+  input: Parameters<typeof haltAlertActivity>[0],
+): Promise<boolean> {
   const fingerprint = findingFingerprint('ROLLOUT-HALTED', input.resourceId, input.rolloutId);
   await pipeline.enqueue(
     [

@@ -22,7 +22,12 @@ function before(version: string | undefined, target: string): boolean {
   return current === null || wanted === null || semver.lt(current, wanted);
 }
 
-export function nextUpgradeStep(cluster: Cluster, target: string, upgradeType: UpgradeType, startingNodeImages: Readonly<Record<string, string | undefined>>): NextStep {
+export function nextUpgradeStep(
+  cluster: Cluster,
+  target: string,
+  upgradeType: UpgradeType,
+  startingNodeImages: Readonly<Record<string, string | undefined>>,
+): NextStep {
   const state = (cluster.provisioningState ?? '').toLowerCase();
   if (state === 'failed') return { kind: 'failed', reason: `provisioningState is Failed on ${cluster.name}` };
   if (state !== 'succeeded') return { kind: 'wait' };

@@ -19,7 +19,9 @@ export async function planFromFleet(clients: PlanningSources, subscriptions: rea
     if (!catalogs.has(cluster.location)) catalogs.set(cluster.location, await clients.fleet.listKubernetesVersions(cluster.subscriptionId, cluster.location));
   }
   // Upgrade profiles only for clusters that would move: one call each, not for the whole fleet.
-  const candidates = planRollout(clusters, catalogs, request).waves.flatMap((wave) => wave.clusters.filter((cluster) => cluster.skipReason === undefined && cluster.hops.length > 0));
+  const candidates = planRollout(clusters, catalogs, request).waves.flatMap((wave) =>
+    wave.clusters.filter((cluster) => cluster.skipReason === undefined && cluster.hops.length > 0),
+  );
   const profiles = new Map<string, readonly OfferedUpgrade[]>();
   if (clients.containerService !== undefined) {
     for (const candidate of candidates) {

@@ -20,7 +20,9 @@ export type { HealthSample } from './healthGate.js';
 
 /** The health signals whose metadata says any rise fails a measurement (the rest: only a clear rise). */
 export function anyRiseSignals(): string[] {
-  return healthSignals().filter((signal) => signal.fails === 'anyRise').map((signal) => signal.name);
+  return healthSignals()
+    .filter((signal) => signal.fails === 'anyRise')
+    .map((signal) => signal.name);
 }
 
 export async function measureHealth(reader: LogsReader, clusterId: string, workspaces: readonly string[], windowMinutes: number): Promise<HealthSample> {
@@ -35,7 +37,8 @@ export async function measureHealth(reader: LogsReader, clusterId: string, works
         const outcome = await reader.query(workspace, query, Math.max(1, Math.round(windowMinutes)));
         if (outcome.partialError !== undefined) return { kind: 'inconclusive', reason: `${detection.id} in ${workspace}: ${outcome.partialError}` };
         for (const row of outcome.rows) {
-          if (typeof row['_ResourceId'] === 'string' && resourceKey(row['_ResourceId']) === resourceKey(clusterId)) counts[signal] = (counts[signal] ?? 0) + Number(row[detection.measure] ?? 0);
+          if (typeof row['_ResourceId'] === 'string' && resourceKey(row['_ResourceId']) === resourceKey(clusterId))
+            counts[signal] = (counts[signal] ?? 0) + Number(row[detection.measure] ?? 0);
         }
       } catch (error) {
         return { kind: 'inconclusive', reason: `${detection.id} in ${workspace}: ${(error as Error).message}` };

@@ -23,9 +23,7 @@ export type { DateSpan, MaintenanceWindowSpec };
  * otherwise have let it start (or the current one) falls inside that span.
  */
 export type WindowVerdict =
-  | { kind: 'open' }
-  | { kind: 'wait'; opensAt: string; blackout?: DateSpan; reason?: string }
-  | { kind: 'unsupported'; reason: string };
+  { kind: 'open' } | { kind: 'wait'; opensAt: string; blackout?: DateSpan; reason?: string } | { kind: 'unsupported'; reason: string };
 
 const DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 const WEEK_INDEX = ['first', 'second', 'third', 'fourth'];
@@ -53,7 +51,10 @@ function monthsBetween(from: Date, to: Date): number {
 
 /** The interval of the schedule, when it has one above 1 (its phase then depends on `startDate`). */
 function interval(schedule: MaintenanceWindowSpec['schedule']): number {
-  return Math.max(1, schedule.daily?.intervalDays ?? schedule.weekly?.intervalWeeks ?? schedule.absoluteMonthly?.intervalMonths ?? schedule.relativeMonthly?.intervalMonths ?? 1);
+  return Math.max(
+    1,
+    schedule.daily?.intervalDays ?? schedule.weekly?.intervalWeeks ?? schedule.absoluteMonthly?.intervalMonths ?? schedule.relativeMonthly?.intervalMonths ?? 1,
+  );
 }
 
 /** Whether the schedule includes this local calendar day (given as midnight UTC of that date). */
@@ -87,8 +88,10 @@ function scheduleProblem(spec: MaintenanceWindowSpec): string | undefined {
   const { daily, weekly, absoluteMonthly, relativeMonthly } = spec.schedule;
   if (!daily && !weekly && !absoluteMonthly && !relativeMonthly) return 'the maintenance window has no schedule';
   if (weekly && !DAYS.includes(weekly.dayOfWeek.toLowerCase())) return `weekly dayOfWeek '${weekly.dayOfWeek}' is not a day of the week`;
-  if (relativeMonthly && !DAYS.includes(relativeMonthly.dayOfWeek.toLowerCase())) return `relativeMonthly dayOfWeek '${relativeMonthly.dayOfWeek}' is not a day of the week`;
-  if (relativeMonthly && ![...WEEK_INDEX, 'last'].includes(relativeMonthly.weekIndex.toLowerCase())) return `relativeMonthly weekIndex '${relativeMonthly.weekIndex}' is not First, Second, Third, Fourth or Last`;
+  if (relativeMonthly && !DAYS.includes(relativeMonthly.dayOfWeek.toLowerCase()))
+    return `relativeMonthly dayOfWeek '${relativeMonthly.dayOfWeek}' is not a day of the week`;
+  if (relativeMonthly && ![...WEEK_INDEX, 'last'].includes(relativeMonthly.weekIndex.toLowerCase()))
+    return `relativeMonthly weekIndex '${relativeMonthly.weekIndex}' is not First, Second, Third, Fourth or Last`;
   if (!(spec.durationHours > 0)) return `durationHours ${spec.durationHours} is not a positive number of hours`;
   if (spec.startDate === undefined && interval(spec.schedule) > 1) return 'a schedule with an interval above 1 and no startDate has no known phase';
   return undefined;
@@ -110,7 +113,8 @@ export function nextMaintenanceWindow(spec: MaintenanceWindowSpec, now: Date): W
   for (const span of spec.notAllowedDates ?? []) {
     const from = dayOf(span.start);
     const to = dayOf(span.end);
-    if (from === undefined || to === undefined || to < from) return { kind: 'unsupported', reason: `notAllowedDates ${span.start}..${span.end} is not a span of YYYY-MM-DD dates` };
+    if (from === undefined || to === undefined || to < from)
+      return { kind: 'unsupported', reason: `notAllowedDates ${span.start}..${span.end} is not a span of YYYY-MM-DD dates` };
     blackouts.push({ span, from: from - offset, to: to + DAY_MS - offset });
   }
   const nowMs = now.getTime();
@@ -128,7 +132,11 @@ export function nextMaintenanceWindow(spec: MaintenanceWindowSpec, now: Date): W
     if (closes <= nowMs) continue;
     // The first instant of this window that no blackout covers.
     let candidate = Math.max(opens, nowMs);
-    for (let blackout = blackouts.find((b) => b.from <= candidate && candidate < b.to); blackout !== undefined; blackout = blackouts.find((b) => b.from <= candidate && candidate < b.to)) {
+    for (
+      let blackout = blackouts.find((b) => b.from <= candidate && candidate < b.to);
+      blackout !== undefined;
+      blackout = blackouts.find((b) => b.from <= candidate && candidate < b.to)
+    ) {
       blockedBy ??= blackout.span;
       candidate = blackout.to;
     }
@@ -136,7 +144,12 @@ export function nextMaintenanceWindow(spec: MaintenanceWindowSpec, now: Date): W
     if (candidate <= nowMs) return { kind: 'open' };
     const opensAt = new Date(candidate).toISOString();
     if (blockedBy === undefined) return { kind: 'wait', opensAt };
-    return { kind: 'wait', opensAt, blackout: blockedBy, reason: `maintenance is blocked by notAllowedDates ${blockedBy.start}..${blockedBy.end} (utcOffset ${spec.utcOffset ?? '+00:00'}); the next allowed window opens at ${opensAt}` };
+    return {
+      kind: 'wait',
+      opensAt,
+      blackout: blockedBy,
+      reason: `maintenance is blocked by notAllowedDates ${blockedBy.start}..${blockedBy.end} (utcOffset ${spec.utcOffset ?? '+00:00'}); the next allowed window opens at ${opensAt}`,
+    };
   }
   return { kind: 'unsupported', reason: `the maintenance window never opens outside its blackouts in the next ${LOOK_AHEAD_DAYS} days` };
 }

@@ -15,7 +15,17 @@ import type { WindowVerdict } from './maintenanceWindow.js';
 import type { PlannedCluster, PlannedWave, RolloutPlan } from './plan.js';
 
 export const ORCHESTRATIONS = { rollout: 'rolloutOrchestrator', wave: 'rolloutWaveOrchestrator', cluster: 'rolloutClusterOrchestrator' } as const;
-export const ACTIVITIES = { precheck: 'rolloutPrecheck', advance: 'rolloutAdvance', health: 'rolloutHealth', healthBatch: 'rolloutHealthBatch', inhibit: 'rolloutInhibit', haltAlert: 'rolloutHaltAlert', recordStatus: 'rolloutRecordStatus', maintenanceWindow: 'rolloutMaintenanceWindow', abortRequested: 'rolloutAbortRequested' } as const;
+export const ACTIVITIES = {
+  precheck: 'rolloutPrecheck',
+  advance: 'rolloutAdvance',
+  health: 'rolloutHealth',
+  healthBatch: 'rolloutHealthBatch',
+  inhibit: 'rolloutInhibit',
+  haltAlert: 'rolloutHaltAlert',
+  recordStatus: 'rolloutRecordStatus',
+  maintenanceWindow: 'rolloutMaintenanceWindow',
+  abortRequested: 'rolloutAbortRequested',
+} as const;
 export const EVENTS = { approve: 'approve', resume: 'resume', abort: 'abort' } as const;
 
 export interface GateSettings {
@@ -34,7 +44,10 @@ export interface GateSettings {
  * An advance attempt makes up to three ARM calls, so at 20 % faulty calls (and no SDK retries) half
  * its attempts fail: 10 attempts keep a spent budget below 1 in 1,000 per call.
  */
-export const ACTIVITY_RETRY: df.RetryOptions = Object.assign(new df.RetryOptions(30_000, 10), { backoffCoefficient: 2, maxRetryIntervalInMilliseconds: 5 * 60_000 });
+export const ACTIVITY_RETRY: df.RetryOptions = Object.assign(new df.RetryOptions(30_000, 10), {
+  backoffCoefficient: 2,
+  maxRetryIntervalInMilliseconds: 5 * 60_000,
+});
 
 /** An activity call with the retry budget. */
 function call(context: OrchestrationContext, name: string, input: unknown): df.Task {
@@ -126,7 +139,12 @@ export type WavePlanSettings = Pick<RolloutPlan, 'upgradeType' | 'target' | 'max
 export type ClusterPlanSettings = Pick<RolloutPlan, 'upgradeType' | 'target' | 'respectMaintenanceWindows'>;
 
 function wavePlanSettings(plan: WavePlanSettings): WavePlanSettings {
-  return { upgradeType: plan.upgradeType, target: plan.target, maxFailedClusters: plan.maxFailedClusters, respectMaintenanceWindows: plan.respectMaintenanceWindows };
+  return {
+    upgradeType: plan.upgradeType,
+    target: plan.target,
+    maxFailedClusters: plan.maxFailedClusters,
+    respectMaintenanceWindows: plan.respectMaintenanceWindows,
+  };
 }
 
 function clusterPlanSettings(plan: ClusterPlanSettings): ClusterPlanSettings {
@@ -138,16 +156,32 @@ function minutesAfter(context: OrchestrationContext, minutes: number): Date {
 }
 
 function notStarted(cluster: PlannedCluster, reason: string | null = null): ClusterOutcome {
-  return { resourceId: cluster.resourceId, status: cluster.skipReason === undefined ? 'NotStarted' : 'Skipped', fromVersion: cluster.fromVersion, toVersion: cluster.toVersion, reason: cluster.skipReason ?? reason };
+  return {
+    resourceId: cluster.resourceId,
+    status: cluster.skipReason === undefined ? 'NotStarted' : 'Skipped',
+    fromVersion: cluster.fromVersion,
+    toVersion: cluster.toVersion,
+    reason: cluster.skipReason ?? reason,
+  };
 }
 
 /** Measurements during a soak; returns the first failure, or inconclusive, or undefined when healthy. */
-function* runGate(context: OrchestrationContext, abort: df.Task, clusterId: string, workspaces: string[], baseline: HealthSample, soakMinutes: number, gates: GateSettings, since: string): Generator<df.Task, { verdict: 'passed' | 'failed' | 'inconclusive' | 'aborted'; reason: string | null }, unknown> {
+function* runGate(
+  context: OrchestrationContext,
+  abort: df.Task,
+  clusterId: string,
+  workspaces: string[],
+  baseline: HealthSample,
+  soakMinutes: number,
+  gates: GateSettings,
+  since: string,
+): Generator<df.Task, { verdict: 'passed' | 'failed' | 'inconclusive' | 'aborted'; reason: string | null }, unknown> {
   const measurements = Math.max(1, Math.floor(soakMinutes / gates.intervalMinutes));
   let failures = 0;
   let lastReason: string | null = null;
   for (let index = 0; index < measurements; index += 1) {
-    if (yield* waitUnlessAborted(context, abort, minutesAfter(context, Math.min(gates.intervalMinutes, Math.max(soakMinutes, 1))))) return { verdict: 'aborted', reason: null };
+    if (yield* waitUnlessAborted(context, abort, minutesAfter(context, Math.min(gates.intervalMinutes, Math.max(soakMinutes, 1)))))
+      return { verdict: 'aborted', reason: null };
     const sample = (yield call(context, ACTIVITIES.health, { clusterId, workspaces, windowMinutes: gates.intervalMinutes, since })) as HealthSample;
     if (sample.kind === 'inconclusive' || baseline.kind === 'inconclusive') {
       return { verdict: 'inconclusive', reason: sample.kind === 'inconclusive' ? sample.reason : 'no baseline' };
@@ -164,7 +198,7 @@ function* runGate(context: OrchestrationContext, abort: df.Task, clusterId: stri
 
 type ClusterInput = { rolloutId: string; cluster: PlannedCluster; plan: ClusterPlanSettings; soakMinutes: number; gates: GateSettings };
 
-const ABORTED_BEFORE_START = 'the rollout was aborted before this cluster\'s upgrade started';
+const ABORTED_BEFORE_START = "the rollout was aborted before this cluster's upgrade started";
 
 export const clusterOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<ClusterInput>();
@@ -186,23 +220,37 @@ function clusterOutcome(cluster: PlannedCluster, status: ClusterOutcome['status'
 
 function* upgradeCluster(context: OrchestrationContext, input: ClusterInput, abort: df.Task): Generator<df.Task, ClusterOutcome, unknown> {
   const { cluster, gates } = input;
-  const outcome = (status: ClusterOutcome['status'], reason: string | null, extra: Partial<ClusterOutcome> = {}) => clusterOutcome(cluster, status, reason, extra);
-  const release = () => call(context, ACTIVITIES.inhibit, { clusterId: cluster.resourceId, minutes: 0, release: true, now: context.df.currentUtcDateTime.toISOString() });
+  const outcome = (status: ClusterOutcome['status'], reason: string | null, extra: Partial<ClusterOutcome> = {}) =>
+    clusterOutcome(cluster, status, reason, extra);
+  const release = () =>
+    call(context, ACTIVITIES.inhibit, { clusterId: cluster.resourceId, minutes: 0, release: true, now: context.df.currentUtcDateTime.toISOString() });
 
   const snapshot = (yield call(context, ACTIVITIES.precheck, { cluster })) as ClusterSnapshot & { problem?: string };
   if (snapshot.problem !== undefined) return outcome('Failed', snapshot.problem);
   if (!snapshot.exists) return outcome('Failed', 'the cluster no longer exists');
   if ((snapshot.powerState ?? 'Running').toLowerCase() === 'stopped') return outcome('Failed', 'the cluster was stopped after planning');
   if (input.plan.respectMaintenanceWindows) {
-    const window = (yield call(context, ACTIVITIES.maintenanceWindow, { cluster, now: context.df.currentUtcDateTime.toISOString() })) as WindowVerdict | { kind: 'none' };
+    const window = (yield call(context, ACTIVITIES.maintenanceWindow, { cluster, now: context.df.currentUtcDateTime.toISOString() })) as
+      WindowVerdict | { kind: 'none' };
     if (window.kind === 'unsupported') return outcome('Failed', `maintenance window: ${window.reason}`);
     if (window.kind === 'wait') {
-      context.df.setCustomStatus({ cluster: cluster.name, phase: 'waiting for the maintenance window', opensAt: window.opensAt, ...(window.reason === undefined ? {} : { reason: window.reason }) });
-      if (yield* waitUnlessAborted(context, abort, new Date(window.opensAt))) return outcome('NotStarted', `${ABORTED_BEFORE_START} (it was waiting for its maintenance window)`, { aborted: true });
+      context.df.setCustomStatus({
+        cluster: cluster.name,
+        phase: 'waiting for the maintenance window',
+        opensAt: window.opensAt,
+        ...(window.reason === undefined ? {} : { reason: window.reason }),
+      });
+      if (yield* waitUnlessAborted(context, abort, new Date(window.opensAt)))
+        return outcome('NotStarted', `${ABORTED_BEFORE_START} (it was waiting for its maintenance window)`, { aborted: true });
     }
   }
   const now = context.df.currentUtcDateTime.toISOString();
-  const baseline = (yield call(context, ACTIVITIES.health, { clusterId: cluster.resourceId, workspaces: snapshot.workspaces, windowMinutes: gates.intervalMinutes, since: now })) as HealthSample;
+  const baseline = (yield call(context, ACTIVITIES.health, {
+    clusterId: cluster.resourceId,
+    workspaces: snapshot.workspaces,
+    windowMinutes: gates.intervalMinutes,
+    since: now,
+  })) as HealthSample;
 
   yield call(context, ACTIVITIES.inhibit, { clusterId: cluster.resourceId, minutes: gates.upgradeTimeoutMinutes + input.soakMinutes, release: false, now });
   const hops = input.plan.upgradeType === 'NodeImageOnly' ? [cluster.toVersion] : cluster.hops;
@@ -212,7 +260,13 @@ function* upgradeCluster(context: OrchestrationContext, input: ClusterInput, abo
     const deadline = minutesAfter(context, gates.upgradeTimeoutMinutes).getTime();
     context.df.setCustomStatus({ cluster: cluster.name, phase: 'upgrading', hop });
     for (;;) {
-      const step = (yield call(context, ACTIVITIES.advance, { rolloutId: input.rolloutId, cluster, target: hop, upgradeType: input.plan.upgradeType, startingNodeImages: snapshot.nodeImages })) as AdvanceResult;
+      const step = (yield call(context, ACTIVITIES.advance, {
+        rolloutId: input.rolloutId,
+        cluster,
+        target: hop,
+        upgradeType: input.plan.upgradeType,
+        startingNodeImages: snapshot.nodeImages,
+      })) as AdvanceResult;
       if (step.state === 'done') {
         underWay = null;
         break;
@@ -225,7 +279,8 @@ function* upgradeCluster(context: OrchestrationContext, input: ClusterInput, abo
         return outcome('Excluded', step.reason);
       }
       underWay = step.detail;
-      if (context.df.currentUtcDateTime.getTime() >= deadline) return outcome('Failed', `the upgrade to ${hop} did not finish within ${gates.upgradeTimeoutMinutes} minutes`);
+      if (context.df.currentUtcDateTime.getTime() >= deadline)
+        return outcome('Failed', `the upgrade to ${hop} did not finish within ${gates.upgradeTimeoutMinutes} minutes`);
       // Poll with a durable timer: the orchestration sleeps without holding a worker.
       if (yield* waitUnlessAborted(context, abort, minutesAfter(context, gates.pollMinutes))) return yield* abortedUpgrade(underWay, hop);
     }
@@ -234,7 +289,8 @@ function* upgradeCluster(context: OrchestrationContext, input: ClusterInput, abo
   const gate = yield* runGate(context, abort, cluster.resourceId, snapshot.workspaces, baseline, input.soakMinutes, gates, now);
   yield release();
   if (gate.verdict === 'aborted') return outcome('Upgraded', 'the rollout was aborted during the soak: the health gate did not finish', { aborted: true });
-  const gateContext: GateContext | undefined = baseline.kind === 'measured' ? { clusterId: cluster.resourceId, workspaces: snapshot.workspaces, baseline: baseline.counts, since: now } : undefined;
+  const gateContext: GateContext | undefined =
+    baseline.kind === 'measured' ? { clusterId: cluster.resourceId, workspaces: snapshot.workspaces, baseline: baseline.counts, since: now } : undefined;
   const withContext = gateContext === undefined ? {} : { gateContext };
   if (gate.verdict === 'failed') return outcome('Upgraded', `health gate failed: ${gate.reason ?? ''}`, { gate: 'failed', ...withContext });
   if (gate.verdict === 'inconclusive') return outcome('Upgraded', `health gate inconclusive: ${gate.reason ?? ''}`, { gate: 'inconclusive', ...withContext });
@@ -248,9 +304,10 @@ function* upgradeCluster(context: OrchestrationContext, input: ClusterInput, abo
       return outcome('NotStarted', ABORTED_BEFORE_START, { aborted: true });
     }
     const running = inFlight ?? underWay;
-    const reason = running === null
-      ? `the rollout was aborted during the upgrade to ${hop}: no operation was running; no further step was started`
-      : `the rollout was aborted during the upgrade to ${hop}: ${running} was left to finish (a rollout abort does not abort AKS operations; 'az aks operation-abort' can, Learn: manage-abort-operations); no further step was started`;
+    const reason =
+      running === null
+        ? `the rollout was aborted during the upgrade to ${hop}: no operation was running; no further step was started`
+        : `the rollout was aborted during the upgrade to ${hop}: ${running} was left to finish (a rollout abort does not abort AKS operations; 'az aks operation-abort' can, Learn: manage-abort-operations); no further step was started`;
     return outcome('Aborted', reason, { aborted: true, ...(running === null ? {} : { inFlight: running }) });
   }
 }
@@ -315,7 +372,11 @@ export const waveOrchestrator: OrchestrationHandler = function* (context: Orches
     context.df.setCustomStatus({ wave: wave.name, running: batch.map((cluster) => cluster.name), done: outcomes.length });
     const results = (yield context.df.Task.all(
       batch.map((cluster) =>
-        context.df.callSubOrchestrator(ORCHESTRATIONS.cluster, { rolloutId: input.rolloutId, cluster, plan: clusterPlanSettings(input.plan), soakMinutes: wave.soakMinutes, gates: input.gates }, `${context.df.instanceId}:${cluster.name}`),
+        context.df.callSubOrchestrator(
+          ORCHESTRATIONS.cluster,
+          { rolloutId: input.rolloutId, cluster, plan: clusterPlanSettings(input.plan), soakMinutes: wave.soakMinutes, gates: input.gates },
+          `${context.df.instanceId}:${cluster.name}`,
+        ),
       ),
     )) as ClusterOutcome[];
     // Clusters in flight finish; the decision to halt is made before the next batch starts.
@@ -323,7 +384,8 @@ export const waveOrchestrator: OrchestrationHandler = function* (context: Orches
       outcomes.push(result);
       if (result.aborted === true) aborted ??= ABORTED;
       if (result.status === 'Failed') failed += 1;
-      if (result.gate === 'failed' || result.gate === 'inconclusive' || result.retriesExhausted === true) haltReason ??= `${result.resourceId.split('/').at(-1) ?? ''}: ${result.reason ?? ''}`;
+      if (result.gate === 'failed' || result.gate === 'inconclusive' || result.retriesExhausted === true)
+        haltReason ??= `${result.resourceId.split('/').at(-1) ?? ''}: ${result.reason ?? ''}`;
     }
     if (failed > input.plan.maxFailedClusters) haltReason ??= `${failed} failed clusters exceed maxFailedClusters ${input.plan.maxFailedClusters}`;
   }
@@ -348,7 +410,9 @@ function* waveGate(context: OrchestrationContext, gates: GateSettings, upgraded:
   for (let start = 0; start < upgraded.length; start += WAVE_GATE_BATCH) chunks.push(upgraded.slice(start, start + WAVE_GATE_BATCH));
   let measured: HealthSample[][];
   try {
-    measured = (yield context.df.Task.all(chunks.map((chunk) => call(context, ACTIVITIES.healthBatch, { probes: chunk.map((outcome) => healthProbe(outcome.gateContext as GateContext, gates)) })))) as HealthSample[][];
+    measured = (yield context.df.Task.all(
+      chunks.map((chunk) => call(context, ACTIVITIES.healthBatch, { probes: chunk.map((outcome) => healthProbe(outcome.gateContext as GateContext, gates)) })),
+    )) as HealthSample[][];
   } catch (error) {
     return `wave gate: ${gaveUp(error)}`;
   }
@@ -367,7 +431,16 @@ function* waveGate(context: OrchestrationContext, gates: GateSettings, upgraded:
 
 /** Cluster outcomes without the gates' internal context, for records. */
 function stripContext(waves: readonly WaveOutcome[]): WaveOutcome[] {
-  return waves.map((wave) => ({ ...wave, clusters: wave.clusters.map((cluster) => ({ resourceId: cluster.resourceId, status: cluster.status, fromVersion: cluster.fromVersion, toVersion: cluster.toVersion, reason: cluster.reason })) }));
+  return waves.map((wave) => ({
+    ...wave,
+    clusters: wave.clusters.map((cluster) => ({
+      resourceId: cluster.resourceId,
+      status: cluster.status,
+      fromVersion: cluster.fromVersion,
+      toVersion: cluster.toVersion,
+      reason: cluster.reason,
+    })),
+  }));
 }
 
 type HaltDecision = { kind: 'resumed' } | { kind: 'aborted' } | { kind: 'expired' } | { kind: 'refused'; reason: string };
@@ -376,7 +449,12 @@ type HaltDecision = { kind: 'resumed' } | { kind: 'aborted' } | { kind: 'expired
  * A halted rollout waits for resume or abort. Resume re-runs the gate that tripped and continues
  * only if it passes; otherwise the rollout stays halted and waits again.
  */
-function* awaitResumeOrAbort(context: OrchestrationContext, input: RolloutInput, wave: WaveOutcome | undefined, abort: df.Task): Generator<df.Task, HaltDecision, unknown> {
+function* awaitResumeOrAbort(
+  context: OrchestrationContext,
+  input: RolloutInput,
+  wave: WaveOutcome | undefined,
+  abort: df.Task,
+): Generator<df.Task, HaltDecision, unknown> {
   if (input.haltWaitMinutes <= 0) return { kind: 'expired' };
   const deadline = minutesAfter(context, input.haltWaitMinutes);
   let refusal: string | undefined;
@@ -397,7 +475,9 @@ function* awaitResumeOrAbort(context: OrchestrationContext, input: RolloutInput,
       refusal = `resume refused, the gate cannot be measured: ${gaveUp(error)}`;
       continue;
     }
-    const stillFailing = samples.map((sample, position) => verdictOf(tripped[position]?.gateContext as GateContext, sample)).find((verdict) => verdict !== null);
+    const stillFailing = samples
+      .map((sample, position) => verdictOf(tripped[position]?.gateContext as GateContext, sample))
+      .find((verdict) => verdict !== null);
     if (stillFailing === undefined) {
       for (const cluster of tripped) delete cluster.gate;
       return { kind: 'resumed' };
@@ -410,7 +490,7 @@ function* awaitResumeOrAbort(context: OrchestrationContext, input: RolloutInput,
 function* attempt(context: OrchestrationContext, name: string, input: unknown): Generator<df.Task, string | null, unknown> {
   try {
     const result: unknown = yield call(context, name, input);
-    return typeof result === 'object' && result !== null && 'problem' in result ? String((result).problem) : null;
+    return typeof result === 'object' && result !== null && 'problem' in result ? String(result.problem) : null;
   } catch (error) {
     return gaveUp(error);
   }
@@ -420,19 +500,49 @@ export const rolloutOrchestrator: OrchestrationHandler = function* (context: Orc
   const input = context.df.getInput<RolloutInput>();
   const { plan } = input;
   const excludedOf = (wave: PlannedWave): ClusterOutcome[] =>
-    wave.excluded.map((entry) => ({ resourceId: entry.resourceId, status: 'Excluded', fromVersion: entry.fromVersion, toVersion: entry.fromVersion, reason: entry.reason }));
-  const waves: WaveOutcome[] = plan.waves.map((wave) => ({ name: wave.name, status: 'NotStarted', clusters: [...wave.clusters.map((cluster) => notStarted(cluster)), ...excludedOf(wave)], haltReason: null }));
+    wave.excluded.map((entry) => ({
+      resourceId: entry.resourceId,
+      status: 'Excluded',
+      fromVersion: entry.fromVersion,
+      toVersion: entry.fromVersion,
+      reason: entry.reason,
+    }));
+  const waves: WaveOutcome[] = plan.waves.map((wave) => ({
+    name: wave.name,
+    status: 'NotStarted',
+    clusters: [...wave.clusters.map((cluster) => notStarted(cluster)), ...excludedOf(wave)],
+    haltReason: null,
+  }));
   let status: RolloutOutcome['status'] = 'Completed';
   let haltReason: string | null = null;
   let failed = 0;
   // One abort waiter for the whole orchestration: raised by the API, it ends every wait at once.
   const abort = context.df.waitForExternalEvent(EVENTS.abort);
-  const publish = () => context.df.setCustomStatus({ rolloutId: input.rolloutId, status: status === 'Aborted' ? 'Aborted' : haltReason === null ? 'Running' : 'Halted', haltReason, waves: waves.map((wave) => ({ name: wave.name, status: wave.status, upgraded: wave.clusters.filter((cluster) => cluster.status === 'Upgraded').length, total: wave.clusters.length })) });
-  const record = (recorded: RolloutOutcome['status'] | 'Running') => attempt(context, ACTIVITIES.recordStatus, { rolloutId: input.rolloutId, status: recorded, waves: stripContext(waves), at: context.df.currentUtcDateTime.toISOString() });
+  const publish = () =>
+    context.df.setCustomStatus({
+      rolloutId: input.rolloutId,
+      status: status === 'Aborted' ? 'Aborted' : haltReason === null ? 'Running' : 'Halted',
+      haltReason,
+      waves: waves.map((wave) => ({
+        name: wave.name,
+        status: wave.status,
+        upgraded: wave.clusters.filter((cluster) => cluster.status === 'Upgraded').length,
+        total: wave.clusters.length,
+      })),
+    });
+  const record = (recorded: RolloutOutcome['status'] | 'Running') =>
+    attempt(context, ACTIVITIES.recordStatus, {
+      rolloutId: input.rolloutId,
+      status: recorded,
+      waves: stripContext(waves),
+      at: context.df.currentUtcDateTime.toISOString(),
+    });
   const abortedFrom = (index: number) => {
     for (const later of waves.slice(index)) {
       if (later.status !== 'NotStarted') continue;
-      later.clusters = later.clusters.map((cluster) => (cluster.status === 'NotStarted' && cluster.reason === null ? { ...cluster, reason: ABORTED } : cluster));
+      later.clusters = later.clusters.map((cluster) =>
+        cluster.status === 'NotStarted' && cluster.reason === null ? { ...cluster, reason: ABORTED } : cluster,
+      );
     }
   };
 
@@ -472,7 +582,11 @@ export const rolloutOrchestrator: OrchestrationHandler = function* (context: Orc
     }
     if (haltReason === null) {
       slot.status = 'Halted';
-      const result = (yield context.df.callSubOrchestrator(ORCHESTRATIONS.wave, { rolloutId: input.rolloutId, wave, plan: wavePlanSettings(plan), failedBefore: failed, gates: input.gates }, `${context.df.instanceId}:wave-${wave.name}`)) as WaveOutcome;
+      const result = (yield context.df.callSubOrchestrator(
+        ORCHESTRATIONS.wave,
+        { rolloutId: input.rolloutId, wave, plan: wavePlanSettings(plan), failedBefore: failed, gates: input.gates },
+        `${context.df.instanceId}:wave-${wave.name}`,
+      )) as WaveOutcome;
       waves[index] = { ...result, clusters: [...result.clusters, ...excludedOf(wave)] };
       failed += result.clusters.filter((cluster) => cluster.status === 'Failed').length;
       if (result.status === 'Aborted') {
@@ -518,6 +632,13 @@ export const rolloutOrchestrator: OrchestrationHandler = function* (context: Orc
   const problem: string | null = yield* record(status);
   if (problem !== null) context.df.setCustomStatus({ rolloutId: input.rolloutId, status, haltReason, recordProblem: problem });
   // Clusters AKS refused at upgrade time are excluded as much as those the plan left out.
-  const refused = waves.flatMap((wave) => wave.clusters).filter((cluster) => cluster.status === 'Excluded' && !plan.excluded.some((entry) => entry.resourceId === cluster.resourceId));
-  return { status, haltReason, waves, excluded: [...plan.excluded, ...refused.map((cluster) => ({ resourceId: cluster.resourceId, reason: cluster.reason ?? '' }))] } satisfies RolloutOutcome;
+  const refused = waves
+    .flatMap((wave) => wave.clusters)
+    .filter((cluster) => cluster.status === 'Excluded' && !plan.excluded.some((entry) => entry.resourceId === cluster.resourceId));
+  return {
+    status,
+    haltReason,
+    waves,
+    excluded: [...plan.excluded, ...refused.map((cluster) => ({ resourceId: cluster.resourceId, reason: cluster.reason ?? '' }))],
+  } satisfies RolloutOutcome;
 };

@@ -82,7 +82,11 @@ function newestPatch(catalog: KubernetesVersionCatalog, minor: string): string |
 
 function inScope(cluster: Cluster, scope: RolloutRequest['scope']): boolean {
   if (scope.subscriptions !== undefined && !scope.subscriptions.some((id) => id.toLowerCase() === cluster.subscriptionId.toLowerCase())) return false;
-  if (scope.clusterIds !== undefined && !scope.clusterIds.some((id) => resourceKey(id) === resourceKey(cluster.id) || id.toLowerCase() === cluster.name.toLowerCase())) return false;
+  if (
+    scope.clusterIds !== undefined &&
+    !scope.clusterIds.some((id) => resourceKey(id) === resourceKey(cluster.id) || id.toLowerCase() === cluster.name.toLowerCase())
+  )
+    return false;
   if (scope.tags !== undefined && !Object.entries(scope.tags).every(([key, value]) => cluster.tags[key] === value)) return false;
   return true;
 }
@@ -104,7 +108,11 @@ function resolveTarget(target: string, catalog: KubernetesVersionCatalog): { ver
 export function validateTarget(target: string, catalogs: readonly KubernetesVersionCatalog[]): void {
   if (!/^\d+\.\d+(\.\d+)?$/.test(target)) throw new FleetGuardError('badInput', `target: '${target}' is not a Kubernetes version such as 1.32 or 1.32.4`);
   const known = catalogs.some((catalog) => 'version' in resolveTarget(target, catalog));
-  if (!known) throw new FleetGuardError('badInput', `target: Kubernetes ${target} is not offered in any location of the fleet (${catalogs.map((catalog) => catalog.location).join(', ')})`);
+  if (!known)
+    throw new FleetGuardError(
+      'badInput',
+      `target: Kubernetes ${target} is not offered in any location of the fleet (${catalogs.map((catalog) => catalog.location).join(', ')})`,
+    );
 }
 
 /**
@@ -114,23 +122,39 @@ export function validateTarget(target: string, catalogs: readonly KubernetesVers
  */
 function profileHop(first: string, offered: readonly OfferedUpgrade[], exactTarget: string | undefined): { version: string } | { reason: string } {
   const entry = offered.find((upgrade) => upgrade.version === first);
-  if (entry === undefined) return { reason: `its upgrade profile does not offer ${first} (offers ${offered.map((upgrade) => upgrade.version).join(', ') || 'nothing'})` };
+  if (entry === undefined)
+    return { reason: `its upgrade profile does not offer ${first} (offers ${offered.map((upgrade) => upgrade.version).join(', ') || 'nothing'})` };
   if (!entry.isPreview || first === exactTarget) return { version: first };
   const alternative = offered
     .filter((upgrade) => !upgrade.isPreview && minorOf(upgrade.version) === minorOf(first))
     .map((upgrade) => upgrade.version)
     .sort((left, right) => semver.compare(semver.coerce(left) ?? '0.0.0', semver.coerce(right) ?? '0.0.0'))
     .at(-1);
-  return alternative === undefined ? { reason: `its upgrade profile offers ${first} only as a preview version (name ${first} as the target to take it)` } : { version: alternative };
+  return alternative === undefined
+    ? { reason: `its upgrade profile offers ${first} only as a preview version (name ${first} as the target to take it)` }
+    : { version: alternative };
 }
 
-function planCluster(cluster: Cluster, catalog: KubernetesVersionCatalog | undefined, request: RolloutRequest, offered: readonly OfferedUpgrade[] | undefined): PlannedCluster | { reason: string } {
+function planCluster(
+  cluster: Cluster,
+  catalog: KubernetesVersionCatalog | undefined,
+  request: RolloutRequest,
+  offered: readonly OfferedUpgrade[] | undefined,
+): PlannedCluster | { reason: string } {
   if ((cluster.powerState ?? 'Running').toLowerCase() === 'stopped') return { reason: 'the cluster is stopped' };
-  if ((cluster.provisioningState ?? '').toLowerCase() !== 'succeeded') return { reason: `provisioningState is ${cluster.provisioningState ?? 'unknown'}, not Succeeded` };
+  if ((cluster.provisioningState ?? '').toLowerCase() !== 'succeeded')
+    return { reason: `provisioningState is ${cluster.provisioningState ?? 'unknown'}, not Succeeded` };
   const current = cluster.kubernetesVersion;
   if (current === undefined || minorOf(current) === undefined) return { reason: 'the current Kubernetes version is unknown' };
   if (catalog === undefined) return { reason: `no version list for location ${cluster.location}` };
-  const base = { resourceId: cluster.id, name: cluster.name, subscriptionId: cluster.subscriptionId, resourceGroup: cluster.resourceGroup, location: cluster.location, fromVersion: current };
+  const base = {
+    resourceId: cluster.id,
+    name: cluster.name,
+    subscriptionId: cluster.subscriptionId,
+    resourceGroup: cluster.resourceGroup,
+    location: cluster.location,
+    fromVersion: current,
+  };
   if (request.upgradeType === 'NodeImageOnly') return { ...base, toVersion: current, hops: [], skipReason: undefined };
   const resolved = resolveTarget(request.target, catalog);
   if ('reason' in resolved) return resolved;
@@ -148,7 +172,8 @@ function planCluster(cluster: Cluster, catalog: KubernetesVersionCatalog | undef
   if (distance > 1 && !request.allowMultiMinorHops) {
     return { reason: `${current} → ${target} crosses ${distance} minors; AKS upgrades one minor at a time (set allowMultiMinorHops to plan consecutive hops)` };
   }
-  if (minorsBetween.length !== Math.max(0, distance - 1)) return { reason: `a minor between ${fromMinor} and ${toMinor} is not offered in ${cluster.location}` };
+  if (minorsBetween.length !== Math.max(0, distance - 1))
+    return { reason: `a minor between ${fromMinor} and ${toMinor} is not offered in ${cluster.location}` };
   // A hop on the way is never a preview release: only the target itself may be one, when named exactly.
   const previewBetween = minorsBetween.find((minor) => catalog.minors.find((entry) => entry.minor === minor)?.isPreview === true);
   if (previewBetween !== undefined) return { reason: `the way to ${target} passes ${previewBetween}, which is preview-only in ${cluster.location}` };
@@ -168,7 +193,12 @@ function planCluster(cluster: Cluster, catalog: KubernetesVersionCatalog | undef
  * flagged); a cluster whose first hop is not offered, or offered only as a preview the request did
  * not name exactly, is excluded. Clusters missing from the map are checked against the version list only.
  */
-export function planRollout(clusters: readonly Cluster[], catalogs: ReadonlyMap<string, KubernetesVersionCatalog>, request: RolloutRequest, upgradeProfiles: ReadonlyMap<string, readonly OfferedUpgrade[]> = new Map()): RolloutPlan {
+export function planRollout(
+  clusters: readonly Cluster[],
+  catalogs: ReadonlyMap<string, KubernetesVersionCatalog>,
+  request: RolloutRequest,
+  upgradeProfiles: ReadonlyMap<string, readonly OfferedUpgrade[]> = new Map(),
+): RolloutPlan {
   if (request.upgradeType !== 'NodeImageOnly') validateTarget(request.target, [...catalogs.values()]);
   const excluded: RolloutPlan['excluded'] = [];
   const byWave = new Map<string, PlannedCluster[]>();
@@ -176,7 +206,9 @@ export function planRollout(clusters: readonly Cluster[], catalogs: ReadonlyMap<
   const productionWaves = new Set<string>();
   const waveOf = (cluster: Cluster): string | undefined => {
     if ('byTag' in request.waves) return cluster.tags[request.waves.byTag];
-    const index = request.waves.explicit.findIndex((members) => members.some((id) => resourceKey(id) === resourceKey(cluster.id) || id.toLowerCase() === cluster.name.toLowerCase()));
+    const index = request.waves.explicit.findIndex((members) =>
+      members.some((id) => resourceKey(id) === resourceKey(cluster.id) || id.toLowerCase() === cluster.name.toLowerCase()),
+    );
     return index < 0 ? undefined : String(index);
   };
   for (const cluster of [...clusters].sort((left, right) => left.name.localeCompare(right.name))) {
@@ -190,7 +222,10 @@ export function planRollout(clusters: readonly Cluster[], catalogs: ReadonlyMap<
     const planned = planCluster(cluster, catalogs.get(cluster.location), request, upgradeProfiles.get(resourceKey(cluster.id)));
     if ('reason' in planned) {
       excluded.push({ resourceId: cluster.id, reason: planned.reason });
-      excludedByWave.set(wave, [...(excludedByWave.get(wave) ?? []), { resourceId: cluster.id, fromVersion: cluster.kubernetesVersion ?? '', reason: planned.reason }]);
+      excludedByWave.set(wave, [
+        ...(excludedByWave.get(wave) ?? []),
+        { resourceId: cluster.id, fromVersion: cluster.kubernetesVersion ?? '', reason: planned.reason },
+      ]);
       continue;
     }
     byWave.set(wave, [...(byWave.get(wave) ?? []), planned]);
@@ -204,7 +239,14 @@ export function planRollout(clusters: readonly Cluster[], catalogs: ReadonlyMap<
     upgradeType: request.upgradeType,
     maxFailedClusters: request.maxFailedClusters,
     respectMaintenanceWindows: request.respectMaintenanceWindows,
-    waves: names.map((name) => ({ name, ...request.waveSettings, ...request.waveOverrides?.[name], clusters: byWave.get(name) ?? [], excluded: excludedByWave.get(name) ?? [], ...(productionWaves.has(name) ? { production: true as const } : {}) })),
+    waves: names.map((name) => ({
+      name,
+      ...request.waveSettings,
+      ...request.waveOverrides?.[name],
+      clusters: byWave.get(name) ?? [],
+      excluded: excludedByWave.get(name) ?? [],
+      ...(productionWaves.has(name) ? { production: true as const } : {}),
+    })),
     excluded,
   };
 }
@@ -221,8 +263,16 @@ export function shellWord(value: string): string {
  * an `until`), as Learn describes (https://learn.microsoft.com/azure/aks/stop-cluster-upgrade-api-breaking-changes).
  * `serviceMessage` is AKS's message; its usage details (which API, last seen) are kept.
  */
-export function deprecatedApiExclusion(cluster: { name: string; resourceGroup: string; subscriptionId: string }, version: string, serviceMessage: string): string {
-  const details = /Usage details:([\s\S]*)$/.exec(serviceMessage)?.[1]?.replace(/\s+/g, ' ').replace(/^ ?1 error occurred: ?\* ?/, '').trim();
+export function deprecatedApiExclusion(
+  cluster: { name: string; resourceGroup: string; subscriptionId: string },
+  version: string,
+  serviceMessage: string,
+): string {
+  const details = /Usage details:([\s\S]*)$/
+    .exec(serviceMessage)?.[1]
+    ?.replace(/\s+/g, ' ')
+    .replace(/^ ?1 error occurred: ?\* ?/, '')
+    .trim();
   const target = `--subscription ${shellWord(cluster.subscriptionId)} --resource-group ${shellWord(cluster.resourceGroup)} --name ${shellWord(cluster.name)}`;
   return (
     `AKS refused the minor upgrade to ${version} (UpgradeBlockedOnDeprecatedAPIUsage): deprecated Kubernetes APIs were used in the last 12 hours` +
@@ -257,7 +307,9 @@ export function nothingToUpgradeLine(target: string, entries: ReadonlyArray<{ re
     const key = `${entry.kind}: ${entry.reason}`;
     groups.set(key, [...(groups.get(key) ?? []), nameOf(entry.resourceId)]);
   }
-  const parts = [...groups].map(([reason, names]) => `${names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ')} ${reason}`);
+  const parts = [...groups].map(
+    ([reason, names]) => `${names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ')} ${reason}`,
+  );
   const shown = parts.slice(0, REASONS_SHOWN).join('; ');
   const rest = parts.length > REASONS_SHOWN ? `; and ${parts.length - REASONS_SHOWN} more reasons` : '';
   const excluded = entries.filter((entry) => entry.kind === 'excluded').length;
@@ -266,7 +318,11 @@ export function nothingToUpgradeLine(target: string, entries: ReadonlyArray<{ re
 
 /** The plan's excluded and skipped clusters, for {@link nothingToUpgradeLine}. */
 export function planNotUpgrading(plan: Pick<RolloutPlan, 'waves' | 'excluded'>): Array<{ resourceId: string; reason: string; kind: 'excluded' | 'skipped' }> {
-  const skipped = plan.waves.flatMap((wave) => wave.clusters.flatMap((cluster) => (cluster.skipReason === undefined ? [] : [{ resourceId: cluster.resourceId, reason: cluster.skipReason, kind: 'skipped' as const }])));
+  const skipped = plan.waves.flatMap((wave) =>
+    wave.clusters.flatMap((cluster) =>
+      cluster.skipReason === undefined ? [] : [{ resourceId: cluster.resourceId, reason: cluster.skipReason, kind: 'skipped' as const }],
+    ),
+  );
   return [...plan.excluded.map((entry) => ({ ...entry, kind: 'excluded' as const })), ...skipped];
 }
 
@@ -276,5 +332,8 @@ export function planNotUpgrading(plan: Pick<RolloutPlan, 'waves' | 'excluded'>):
  */
 export function requireWaveTag(plan: Pick<RolloutPlan, 'waves' | 'excluded'>, request: Pick<RolloutRequest, 'waves'>, input = 'waves.byTag'): void {
   if (!('byTag' in request.waves) || plan.waves.length > 0) return;
-  throw new FleetGuardError('badInput', `${input}: no cluster carries the tag '${request.waves.byTag}'${plan.excluded.length === 0 ? ' (the fleet has no cluster in scope)' : ''}`);
+  throw new FleetGuardError(
+    'badInput',
+    `${input}: no cluster carries the tag '${request.waves.byTag}'${plan.excluded.length === 0 ? ' (the fleet has no cluster in scope)' : ''}`,
+  );
 }

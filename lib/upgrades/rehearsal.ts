@@ -50,7 +50,13 @@ export interface RehearsalFaults {
 export interface RehearsalTooling<K extends RehearsalKinds> {
   newClock(): K['clock'];
   /** The simulated Azure serving the snapshot on `clock`, with its tables and the faults injected. */
-  startAzure(options: { snapshot: K['snapshot']; clock: K['clock']; tablesConnectionString?: string; settings?: Record<string, string>; faults: RehearsalFaults }): Promise<K['azure']>;
+  startAzure(options: {
+    snapshot: K['snapshot'];
+    clock: K['clock'];
+    tablesConnectionString?: string;
+    settings?: Record<string, string>;
+    faults: RehearsalFaults;
+  }): Promise<K['azure']>;
   /** Points the app at `azure` (its settings into `env`) and loads its registered functions onto a durable host on `clock`. */
   startHost(azure: K['azure'], clock: K['clock'], env: Record<string, string | undefined>): Promise<K['host']>;
   /** The app's own clients for the simulated Azure (its composition root). */
@@ -99,7 +105,11 @@ export interface PreparedRehearsal<K extends RehearsalKinds> {
 }
 
 /** Sets everything up and starts the orchestration, without running it. */
-export async function prepareRehearsal<K extends RehearsalKinds>(options: RehearsalOptions<K>, env: Record<string, string | undefined>, tooling: RehearsalTooling<K>): Promise<PreparedRehearsal<K>> {
+export async function prepareRehearsal<K extends RehearsalKinds>(
+  options: RehearsalOptions<K>,
+  env: Record<string, string | undefined>,
+  tooling: RehearsalTooling<K>,
+): Promise<PreparedRehearsal<K>> {
   const clock = tooling.newClock();
   const local = await tooling.startAzure({
     snapshot: options.snapshot,
@@ -117,7 +127,13 @@ export async function prepareRehearsal<K extends RehearsalKinds>(options: Rehear
   }
 }
 
-async function startOrchestration<K extends RehearsalKinds>(local: K['azure'], clock: K['clock'], options: RehearsalOptions<K>, env: Record<string, string | undefined>, tooling: RehearsalTooling<K>): Promise<PreparedRehearsal<K>> {
+async function startOrchestration<K extends RehearsalKinds>(
+  local: K['azure'],
+  clock: K['clock'],
+  options: RehearsalOptions<K>,
+  env: Record<string, string | undefined>,
+  tooling: RehearsalTooling<K>,
+): Promise<PreparedRehearsal<K>> {
   const host = await tooling.startHost(local, clock, env);
   const clients = tooling.sources(local);
   const plan = await planFromFleet(clients, [], options.request);
@@ -126,20 +142,29 @@ async function startOrchestration<K extends RehearsalKinds>(local: K['azure'], c
   requireInjectedInPlan(plan, 'inject-anomaly', options.injectAnomaly ?? []);
   requireInjectedInPlan(plan, 'inject-failure', options.injectFailure ?? []);
   const requestedBy = 'fleetguard rollout (rehearsal)';
-  const input: RolloutInput = { rolloutId: 'rehearsal', plan, gates: { ...DEFAULT_GATES, ...options.gates }, requestedBy, haltWaitMinutes: options.haltWaitMinutes ?? 0 };
+  const input: RolloutInput = {
+    rolloutId: 'rehearsal',
+    plan,
+    gates: { ...DEFAULT_GATES, ...options.gates },
+    requestedBy,
+    haltWaitMinutes: options.haltWaitMinutes ?? 0,
+  };
   const instanceId = host.startNew(ORCHESTRATIONS.rollout, input, 'rehearsal');
   // As the HTTP API does, so the history (and the fleet report) shows what was started and by whom.
   if (clients.rollouts !== undefined) {
     await clients.rollouts.ensureTable();
-    await clients.rollouts.recordStart({
-      rolloutId: 'rehearsal',
-      target: plan.target,
-      upgradeType: plan.upgradeType,
-      requestedBy,
-      createdAt: new Date(clock.now()).toISOString(),
-      waves: plan.waves.length,
-      clusters: plan.waves.reduce((sum, wave) => sum + wave.clusters.length, 0),
-    }, 'replace');
+    await clients.rollouts.recordStart(
+      {
+        rolloutId: 'rehearsal',
+        target: plan.target,
+        upgradeType: plan.upgradeType,
+        requestedBy,
+        createdAt: new Date(clock.now()).toISOString(),
+        waves: plan.waves.length,
+        clusters: plan.waves.reduce((sum, wave) => sum + wave.clusters.length, 0),
+      },
+      'replace',
+    );
   }
   return { host, local, instanceId, clock, tooling };
 }
@@ -153,7 +178,10 @@ function requireInjectedInPlan(plan: RolloutPlan, flag: string, names: readonly 
   for (const name of names) {
     if (upgrading.has(name.toLowerCase())) continue;
     const other = planNotUpgrading(plan).find((entry) => (entry.resourceId.split('/').at(-1) ?? '').toLowerCase() === name.toLowerCase());
-    const why = other === undefined ? `is not a cluster in the plan (it upgrades: ${[...upgrading].join(', ') || 'none'})` : `is not upgraded by the plan (${other.kind}: ${other.reason})`;
+    const why =
+      other === undefined
+        ? `is not a cluster in the plan (it upgrades: ${[...upgrading].join(', ') || 'none'})`
+        : `is not upgraded by the plan (${other.kind}: ${other.reason})`;
     throw new FleetGuardError('badInput', `--${flag}: '${name}' ${why}`);
   }
 }
@@ -199,11 +227,19 @@ export function upgradedCount(outcome: RolloutOutcome): number {
  */
 export function nothingUpgraded(outcome: RolloutOutcome, target: string): string | null {
   if (outcome.status !== 'Completed' || upgradedCount(outcome) > 0) return null;
-  const skipped = outcome.waves.flatMap((wave) => wave.clusters.filter((cluster) => cluster.status === 'Skipped').map((cluster) => ({ resourceId: cluster.resourceId, reason: cluster.reason ?? '', kind: 'skipped' as const })));
+  const skipped = outcome.waves.flatMap((wave) =>
+    wave.clusters
+      .filter((cluster) => cluster.status === 'Skipped')
+      .map((cluster) => ({ resourceId: cluster.resourceId, reason: cluster.reason ?? '', kind: 'skipped' as const })),
+  );
   return nothingToUpgradeLine(target, [...outcome.excluded.map((entry) => ({ ...entry, kind: 'excluded' as const })), ...skipped]);
 }
 
-export async function rehearseRollout<K extends RehearsalKinds>(options: RehearsalOptions<K>, env: Record<string, string | undefined>, tooling: RehearsalTooling<K>): Promise<Rehearsal<K>> {
+export async function rehearseRollout<K extends RehearsalKinds>(
+  options: RehearsalOptions<K>,
+  env: Record<string, string | undefined>,
+  tooling: RehearsalTooling<K>,
+): Promise<Rehearsal<K>> {
   const prepared = await prepareRehearsal(options, env, tooling);
   const started = prepared.clock.now();
   await prepared.host.run({ ...(options.onStep ? { onStep: (step: number) => options.onStep?.(step, prepared.host) } : {}) });

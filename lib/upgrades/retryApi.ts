@@ -36,7 +36,15 @@ export interface RetryApiDependencies {
   listClusters(subscriptionId: string): Promise<{ clusters: Cluster[]; rejected: Array<{ name: string; problem: string }> }>;
 }
 
-const retryBody = z.object({ clusters: z.array(z.string().min(1, 'must name a cluster')).min(1, 'must name at least one cluster (or leave clusters out to retry all)').max(1000).optional() }).strict();
+const retryBody = z
+  .object({
+    clusters: z
+      .array(z.string().min(1, 'must name a cluster'))
+      .min(1, 'must name at least one cluster (or leave clusters out to retry all)')
+      .max(1000)
+      .optional(),
+  })
+  .strict();
 
 const ROLLOUT_ID = /^[0-9a-f-]{36}$/i;
 const ENDED = new Set(['Completed', 'Failed', 'Terminated']);
@@ -65,8 +73,13 @@ async function retry(id: string, asked: string[] | undefined, caller: Principal,
   const runtime = typeof status.runtimeStatus === 'string' ? status.runtimeStatus : 'unknown';
   if (!ENDED.has(runtime)) {
     const live = (status.customStatus ?? {}) as { status?: unknown };
-    if (live.status === 'Halted') return conflict(`cannot retry rollout ${id}: it is halted and waits for resume or abort (resume continues it once its gate passes again; to re-run its failed and skipped clusters, abort it, then retry)`);
-    return conflict(`cannot retry rollout ${id}: it is still running (${runtime}${typeof live.status === 'string' ? `, ${live.status}` : ''}); retry re-runs the clusters of a rollout that has ended`);
+    if (live.status === 'Halted')
+      return conflict(
+        `cannot retry rollout ${id}: it is halted and waits for resume or abort (resume continues it once its gate passes again; to re-run its failed and skipped clusters, abort it, then retry)`,
+      );
+    return conflict(
+      `cannot retry rollout ${id}: it is still running (${runtime}${typeof live.status === 'string' ? `, ${live.status}` : ''}); retry re-runs the clusters of a rollout that has ended`,
+    );
   }
   const input = status.input as Partial<RolloutInput> | null | undefined;
   if (input?.plan === undefined || input.gates === undefined) return conflict(`cannot retry rollout ${id}: its plan is not known`);
@@ -86,8 +99,12 @@ async function retry(id: string, asked: string[] | undefined, caller: Principal,
       const candidate = candidates.find((entry) => resourceKey(entry.resourceId) === resourceKey(name) || entry.name.toLowerCase() === name.toLowerCase());
       if (candidate === undefined) return { status: 400, body: { error: `clusters.${index}: '${name}' is not a cluster rollout ${id} upgrades` } };
       const claim = claims.get(resourceKey(candidate.resourceId));
-      if (claim !== undefined) return conflict(`cannot retry ${candidate.name} of rollout ${id}: retry ${claim.retryId} (by ${claim.by}) re-runs it already; retry that rollout instead`);
-      if (!RETRYABLE_STATUSES.has(candidate.status)) return conflict(`cannot retry ${candidate.name} of rollout ${id}: it is ${candidate.status}; only Failed, NotStarted and Aborted clusters are retried`);
+      if (claim !== undefined)
+        return conflict(
+          `cannot retry ${candidate.name} of rollout ${id}: retry ${claim.retryId} (by ${claim.by}) re-runs it already; retry that rollout instead`,
+        );
+      if (!RETRYABLE_STATUSES.has(candidate.status))
+        return conflict(`cannot retry ${candidate.name} of rollout ${id}: it is ${candidate.status}; only Failed, NotStarted and Aborted clusters are retried`);
       chosen.set(resourceKey(candidate.resourceId), candidate);
     }
     selected = candidates.filter((candidate) => chosen.has(resourceKey(candidate.resourceId)));
@@ -96,26 +113,52 @@ async function retry(id: string, asked: string[] | undefined, caller: Principal,
   const blocked = await busyClusters(selected, deps);
   if (blocked.length > 0) {
     const names = blocked.map((entry) => `${entry.name}: ${entry.reason}`).join('; ');
-    return conflict(`cannot retry rollout ${id} yet: ${names}. Retry once it has ended, or leave ${blocked.length === 1 ? 'it' : 'them'} out (clusters in the body, --cluster in the CLI)`, {
-      blocked: blocked.map((entry) => ({ resourceId: entry.resourceId, reason: entry.reason })),
-    });
+    return conflict(
+      `cannot retry rollout ${id} yet: ${names}. Retry once it has ended, or leave ${blocked.length === 1 ? 'it' : 'them'} out (clusters in the body, --cluster in the CLI)`,
+      {
+        blocked: blocked.map((entry) => ({ resourceId: entry.resourceId, reason: entry.reason })),
+      },
+    );
   }
 
   const retryId = randomUUID();
   const at = deps.now.toISOString();
-  const held = await deps.store.claimRetry(id, retryId, selected.map((candidate) => candidate.resourceId), caller.name, at);
-  if (held.length > 0) return conflict(`cannot retry rollout ${id}: another retry took ${held.map((claim) => `${claim.resourceId.split('/').at(-1) ?? ''} (retry ${claim.retryId})`).join(', ')} meanwhile`);
-  const plan = retryPlan(input.plan, selected.map((candidate) => candidate.resourceId));
-  const retryInput: RolloutInput = { rolloutId: retryId, plan, gates: input.gates, requestedBy: caller.name, haltWaitMinutes: input.haltWaitMinutes ?? 7 * 24 * 60 };
+  const held = await deps.store.claimRetry(
+    id,
+    retryId,
+    selected.map((candidate) => candidate.resourceId),
+    caller.name,
+    at,
+  );
+  if (held.length > 0)
+    return conflict(
+      `cannot retry rollout ${id}: another retry took ${held.map((claim) => `${claim.resourceId.split('/').at(-1) ?? ''} (retry ${claim.retryId})`).join(', ')} meanwhile`,
+    );
+  const plan = retryPlan(
+    input.plan,
+    selected.map((candidate) => candidate.resourceId),
+  );
+  const retryInput: RolloutInput = {
+    rolloutId: retryId,
+    plan,
+    gates: input.gates,
+    requestedBy: caller.name,
+    haltWaitMinutes: input.haltWaitMinutes ?? 7 * 24 * 60,
+  };
   try {
     await deps.client.startNew(ORCHESTRATIONS.rollout, { instanceId: retryId, input: retryInput });
   } catch (error) {
-    await deps.store.releaseRetry(id, selected.map((candidate) => candidate.resourceId));
+    await deps.store.releaseRetry(
+      id,
+      selected.map((candidate) => candidate.resourceId),
+    );
     throw error;
   }
   const original = await deps.store.get(id);
   // Separation of duties carries over: the waves that needed another approver still do (the retry's requester is the caller).
-  const distinctApproverWaves = (original?.distinctApproverWaves ?? input.plan.waves.filter((wave) => wave.production === true).map((wave) => wave.name)).filter((name) => plan.waves.some((wave) => wave.name === name));
+  const distinctApproverWaves = (
+    original?.distinctApproverWaves ?? input.plan.waves.filter((wave) => wave.production === true).map((wave) => wave.name)
+  ).filter((name) => plan.waves.some((wave) => wave.name === name));
   await deps.store.recordStart({
     rolloutId: retryId,
     target: plan.target,
@@ -132,7 +175,16 @@ async function retry(id: string, asked: string[] | undefined, caller: Principal,
   await deps.store.recordAction(id, { action: 'retry', ...actorOf(caller), at });
   return {
     status: 202,
-    body: { id: retryId, retryOf: id, action: 'retry', by: caller.name, statusUrl: `/api/rollouts/${retryId}`, clusters: selected.map(({ resourceId, wave, status: was }) => ({ resourceId, wave, status: was })), plan, distinctApproverWaves },
+    body: {
+      id: retryId,
+      retryOf: id,
+      action: 'retry',
+      by: caller.name,
+      statusUrl: `/api/rollouts/${retryId}`,
+      clusters: selected.map(({ resourceId, wave, status: was }) => ({ resourceId, wave, status: was })),
+      plan,
+      distinctApproverWaves,
+    },
   };
 }
 

@@ -38,12 +38,19 @@ export interface ClusterStatusSource {
  */
 export function retryCandidates(plan: Pick<RolloutPlan, 'waves'>, source: ClusterStatusSource): RetryCandidate[] {
   const known = new Map<string, { status: string; reason: string | null }>();
-  for (const cluster of source.recorded) known.set(resourceKey(cluster.resourceId), { status: cluster.status, reason: cluster.reason === '' ? null : cluster.reason });
-  for (const cluster of (source.outcome?.waves ?? []).flatMap((wave) => wave.clusters)) known.set(resourceKey(cluster.resourceId), { status: cluster.status, reason: cluster.reason });
+  for (const cluster of source.recorded)
+    known.set(resourceKey(cluster.resourceId), { status: cluster.status, reason: cluster.reason === '' ? null : cluster.reason });
+  for (const cluster of (source.outcome?.waves ?? []).flatMap((wave) => wave.clusters))
+    known.set(resourceKey(cluster.resourceId), { status: cluster.status, reason: cluster.reason });
   return plan.waves.flatMap((wave) =>
     wave.clusters
       .filter((cluster) => cluster.skipReason === undefined)
-      .map((cluster) => ({ resourceId: cluster.resourceId, name: cluster.name, wave: wave.name, ...(known.get(resourceKey(cluster.resourceId)) ?? { status: 'NotStarted', reason: null }) })),
+      .map((cluster) => ({
+        resourceId: cluster.resourceId,
+        name: cluster.name,
+        wave: wave.name,
+        ...(known.get(resourceKey(cluster.resourceId)) ?? { status: 'NotStarted', reason: null }),
+      })),
   );
 }
 
@@ -69,7 +76,9 @@ export function notRetryableNow(cluster: Pick<Cluster, 'provisioningState' | 'ag
   if (cluster === undefined) return 'the cluster no longer exists';
   const busy = [
     ...(ENDED.has((cluster.provisioningState ?? 'Succeeded').toLowerCase()) ? [] : [`provisioningState ${cluster.provisioningState ?? ''}`]),
-    ...cluster.agentPools.filter((pool) => !ENDED.has((pool.provisioningState ?? 'Succeeded').toLowerCase())).map((pool) => `pool ${pool.name} ${pool.provisioningState ?? ''}`),
+    ...cluster.agentPools
+      .filter((pool) => !ENDED.has((pool.provisioningState ?? 'Succeeded').toLowerCase()))
+      .map((pool) => `pool ${pool.name} ${pool.provisioningState ?? ''}`),
   ];
   return busy.length === 0 ? undefined : `an AKS operation is still running (${busy.join(', ')})`;
 }

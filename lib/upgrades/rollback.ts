@@ -94,22 +94,41 @@ export function poolRollback(cluster: ClusterRollbackFacts, pool: PoolRollbackFa
   const entry = newest(pool.recentlyUsedVersions);
   const base = { pool: pool.name, version: pool.version, nodeImageVersion: pool.nodeImageVersion };
   if (entry === undefined) {
-    return { ...base, upgradedByRollout: false, rollback: { applies: false, reason: 'AKS lists no recently used version for this pool: there is nothing to roll back to' } };
+    return {
+      ...base,
+      upgradedByRollout: false,
+      rollback: { applies: false, reason: 'AKS lists no recently used version for this pool: there is nothing to roll back to' },
+    };
   }
   const to = { orchestratorVersion: entry.orchestratorVersion, nodeImageVersion: entry.nodeImageVersion };
   const changed = entry.orchestratorVersion !== pool.version || (entry.nodeImageVersion !== undefined && entry.nodeImageVersion !== pool.nodeImageVersion);
   if (pool.version !== toVersion || !changed) {
-    return { ...base, upgradedByRollout: false, rollback: { applies: false, to, reason: `the pool is at ${pool.version ?? '?'}, not moved to this rollout's ${toVersion}: its last upgrade (from ${entry.orchestratorVersion}) was not this rollout's` } };
+    return {
+      ...base,
+      upgradedByRollout: false,
+      rollback: {
+        applies: false,
+        to,
+        reason: `the pool is at ${pool.version ?? '?'}, not moved to this rollout's ${toVersion}: its last upgrade (from ${entry.orchestratorVersion}) was not this rollout's`,
+      },
+    };
   }
   const left = entry.timestamp === undefined ? Number.NaN : Date.parse(entry.timestamp);
   const reasons: string[] = [];
   if (Number.isNaN(left)) reasons.push('AKS gives no time for the recently used version, so the 7-day limit cannot be checked');
-  else if (now.getTime() - left > ROLLBACK_WINDOW_MS) reasons.push(`the pool was upgraded more than 7 days ago (at ${entry.timestamp ?? '?'}); AKS rolls back only within 7 days`);
-  if ((pool.provisioningState ?? 'Succeeded').toLowerCase() !== 'succeeded') reasons.push(`the pool is ${pool.provisioningState ?? '?'}; wait until its operation ends`);
-  if (channelOn(cluster.upgradeChannel)) reasons.push(`the cluster's auto-upgrade channel is ${cluster.upgradeChannel ?? ''}; AKS rolls back only with it off: ${disableAutoUpgradeCommand(cluster)}`);
+  else if (now.getTime() - left > ROLLBACK_WINDOW_MS)
+    reasons.push(`the pool was upgraded more than 7 days ago (at ${entry.timestamp ?? '?'}); AKS rolls back only within 7 days`);
+  if ((pool.provisioningState ?? 'Succeeded').toLowerCase() !== 'succeeded')
+    reasons.push(`the pool is ${pool.provisioningState ?? '?'}; wait until its operation ends`);
+  if (channelOn(cluster.upgradeChannel))
+    reasons.push(
+      `the cluster's auto-upgrade channel is ${cluster.upgradeChannel ?? ''}; AKS rolls back only with it off: ${disableAutoUpgradeCommand(cluster)}`,
+    );
   const imageChanges = entry.nodeImageVersion !== undefined && entry.nodeImageVersion !== pool.nodeImageVersion;
   if (imageChanges && ['nodeimage', 'securitypatch'].includes((cluster.nodeOsUpgradeChannel ?? '').toLowerCase())) {
-    reasons.push(`the cluster's node OS upgrade channel is ${cluster.nodeOsUpgradeChannel ?? ''}; AKS does not roll the node image back with it on: ${disableNodeOsUpgradeCommand(cluster)}`);
+    reasons.push(
+      `the cluster's node OS upgrade channel is ${cluster.nodeOsUpgradeChannel ?? ''}; AKS does not roll the node image back with it on: ${disableNodeOsUpgradeCommand(cluster)}`,
+    );
   }
   const rollback: PoolRollback = reasons.length === 0 ? { applies: true, to } : { applies: false, to, reason: reasons.join('; ') };
   return { ...base, upgradedByRollout: true, rollback };
@@ -143,6 +162,9 @@ export function rollbackTargets(status: ClusterRollbackStatus, clusterName: stri
     return { refusal: `${clusterName}: no node pool of it was upgraded by this rollout${why === '' ? '' : ` (${why})`}` };
   }
   const blocked = upgraded.filter((pool) => !pool.rollback.applies);
-  if (blocked.length > 0) return { refusal: blocked.map((pool) => `${clusterName}/${pool.pool}: ${pool.rollback.reason ?? 'rollback does not apply'}`).join('; ') };
-  return { targets: upgraded.flatMap((pool) => (pool.rollback.to === undefined ? [] : [{ resourceId: status.resourceId, pool: pool.pool, to: pool.rollback.to }])) };
+  if (blocked.length > 0)
+    return { refusal: blocked.map((pool) => `${clusterName}/${pool.pool}: ${pool.rollback.reason ?? 'rollback does not apply'}`).join('; ') };
+  return {
+    targets: upgraded.flatMap((pool) => (pool.rollback.to === undefined ? [] : [{ resourceId: status.resourceId, pool: pool.pool, to: pool.rollback.to }])),
+  };
 }

@@ -28,7 +28,9 @@ export interface RollbackActivityDependencies {
 
 function partsOf(resourceId: string): { subscriptionId: string; resourceGroup: string; name: string } | undefined {
   const parsed = parseResourceId(resourceId);
-  return parsed.subscriptionId === undefined || parsed.resourceGroup === undefined || parsed.name === undefined ? undefined : { subscriptionId: parsed.subscriptionId, resourceGroup: parsed.resourceGroup, name: parsed.name };
+  return parsed.subscriptionId === undefined || parsed.resourceGroup === undefined || parsed.name === undefined
+    ? undefined
+    : { subscriptionId: parsed.subscriptionId, resourceGroup: parsed.resourceGroup, name: parsed.name };
 }
 
 /** A cluster and each pool's rollback versions (one upgrade-profile read per pool); undefined when the cluster is gone. */
@@ -46,7 +48,16 @@ export async function readRollbackFacts(adapter: Adapter, resourceId: string): P
       recentlyUsedVersions: (await adapter.poolRollbackOptions(cluster, pool.name)).recentlyUsedVersions,
     })),
   );
-  return { resourceId, name: cluster.name, resourceGroup: cluster.resourceGroup, subscriptionId: cluster.subscriptionId, kubernetesVersion: cluster.kubernetesVersion, upgradeChannel: cluster.upgradeChannel, nodeOsUpgradeChannel: cluster.nodeOsUpgradeChannel, pools };
+  return {
+    resourceId,
+    name: cluster.name,
+    resourceGroup: cluster.resourceGroup,
+    subscriptionId: cluster.subscriptionId,
+    kubernetesVersion: cluster.kubernetesVersion,
+    upgradeChannel: cluster.upgradeChannel,
+    nodeOsUpgradeChannel: cluster.nodeOsUpgradeChannel,
+    pools,
+  };
 }
 
 /**
@@ -64,11 +75,16 @@ export async function rollbackStep(adapter: Adapter, target: RollbackTarget): Pr
     if (pool === undefined) return { state: 'failed', reason: `pool ${target.pool} of ${cluster.name} no longer exists` };
     const state = (pool.provisioningState ?? 'Succeeded').toLowerCase();
     if (state === 'failed') return { state: 'failed', reason: `pool ${target.pool} of ${cluster.name} is in a Failed state` };
-    if (state !== 'succeeded' || (cluster.provisioningState ?? 'Succeeded').toLowerCase() !== 'succeeded') return { state: 'rollingBack', detail: `provisioningState ${pool.provisioningState ?? '?'}` };
-    const back = pool.version === target.to.orchestratorVersion && (target.to.nodeImageVersion === undefined || pool.nodeImageVersion === target.to.nodeImageVersion);
+    if (state !== 'succeeded' || (cluster.provisioningState ?? 'Succeeded').toLowerCase() !== 'succeeded')
+      return { state: 'rollingBack', detail: `provisioningState ${pool.provisioningState ?? '?'}` };
+    const back =
+      pool.version === target.to.orchestratorVersion && (target.to.nodeImageVersion === undefined || pool.nodeImageVersion === target.to.nodeImageVersion);
     if (back) return { state: 'done' };
     await adapter.startPoolRollback(cluster, target.pool, target.to);
-    return { state: 'rollingBack', detail: `pool ${target.pool} → ${target.to.orchestratorVersion}${target.to.nodeImageVersion === undefined ? '' : ` / ${target.to.nodeImageVersion}`}` };
+    return {
+      state: 'rollingBack',
+      detail: `pool ${target.pool} → ${target.to.orchestratorVersion}${target.to.nodeImageVersion === undefined ? '' : ` / ${target.to.nodeImageVersion}`}`,
+    };
   } catch (error) {
     const failure = toFleetGuardError(error, `rolling back pool ${target.pool} of ${parts.name}`);
     // 409: an operation runs on the cluster (ours, from a retried attempt); 412: it changed under us. Observe again.
@@ -83,7 +99,10 @@ export async function rollbackStepActivity(input: { target: RollbackTarget }, de
 }
 
 /** Records the rollback's outcome on its request; a permanent store failure comes back as a problem. */
-export async function rollbackRecordActivity(input: { rolloutId: string; rollbackId: string; state: 'Completed' | 'Failed'; results: PoolRollbackResult[] }, deps: RollbackActivityDependencies): Promise<boolean | { problem: string }> {
+export async function rollbackRecordActivity(
+  input: { rolloutId: string; rollbackId: string; state: 'Completed' | 'Failed'; results: PoolRollbackResult[] },
+  deps: RollbackActivityDependencies,
+): Promise<boolean | { problem: string }> {
   const store = deps.rollouts;
   if (store === undefined) return false;
   try {

@@ -15,7 +15,7 @@ import { describeError, FleetGuardError } from '../errors.js';
 import { parseJsonBody } from '../jsonBody.js';
 import { resourceKey } from '../model/cluster.js';
 import { clusterRollback, type ClusterRollbackFacts, type ClusterRollbackStatus, type RollbackTarget, rollbackTargets } from './rollback.js';
-import { ROLLBACK_ORCHESTRATION,type RollbackInput, rollbackInstanceId } from './rollbackOrchestrator.js';
+import { ROLLBACK_ORCHESTRATION, type RollbackInput, rollbackInstanceId } from './rollbackOrchestrator.js';
 import type { RollbackRequest } from './rollbackStore.js';
 import type { DurableClientLike, RolloutApiRequest, RolloutApiResponse } from './rolloutsApi.js';
 import { ROLLOUT_ROLES } from './rolloutsApi.js';
@@ -39,7 +39,14 @@ const TIMEOUT_MINUTES = 240;
 const STATUS_READS_AT_ONCE = 8;
 
 const requestSchema = z.object({ clusters: z.array(z.string().min(1)).min(1) }).strict();
-const approveSchema = z.object({ rollbackId: z.string().regex(/^[0-9a-f-]{36}$/i, 'must be a rollback id').optional() }).strict();
+const approveSchema = z
+  .object({
+    rollbackId: z
+      .string()
+      .regex(/^[0-9a-f-]{36}$/i, 'must be a rollback id')
+      .optional(),
+  })
+  .strict();
 
 type Status = NonNullable<Awaited<ReturnType<DurableClientLike['getStatus']>>>;
 
@@ -56,7 +63,11 @@ export function showsRollback(status: Status): boolean {
   return stillRunning(status) === undefined;
 }
 
-export async function handleRollbackRequest(operation: 'request' | 'approve', request: RolloutApiRequest, deps: RollbackApiDependencies): Promise<RolloutApiResponse> {
+export async function handleRollbackRequest(
+  operation: 'request' | 'approve',
+  request: RolloutApiRequest,
+  deps: RollbackApiDependencies,
+): Promise<RolloutApiResponse> {
   const authorization = authorizeRole(request.principalHeader, ROLLOUT_ROLES.manage, ROLLOUT_ROLES.manage);
   if ('status' in authorization) return authorization;
   try {
@@ -67,7 +78,9 @@ export async function handleRollbackRequest(operation: 'request' | 'approve', re
     if (status === undefined || status.runtimeStatus === undefined) return { status: 404, body: { error: `no rollout ${id}` } };
     const running = stillRunning(status);
     if (running !== undefined) return { status: 409, body: { error: `cannot roll back rollout ${id}: ${running}` } };
-    return operation === 'request' ? await requestRollback(id, request, authorization.principal, deps) : await approveRollback(id, request, authorization.principal, deps);
+    return operation === 'request'
+      ? await requestRollback(id, request, authorization.principal, deps)
+      : await approveRollback(id, request, authorization.principal, deps);
   } catch (error) {
     if (error instanceof FleetGuardError && error.reason === 'badInput') return { status: 400, body: { error: error.message } };
     return { status: 503, body: { error: `rollbacks are unavailable right now (${describeError(error).slice(0, 200)})` } };
@@ -77,11 +90,18 @@ export async function handleRollbackRequest(operation: 'request' | 'approve', re
 /** The rollout's cluster named by id or by name (case-insensitive), among those whose upgrade began. */
 function findCluster(clusters: readonly ClusterStatusRecord[], wanted: string): ClusterStatusRecord | undefined {
   const key = resourceKey(wanted);
-  return clusters.find((cluster) => resourceKey(cluster.resourceId) === key) ?? clusters.find((cluster) => (cluster.resourceId.split('/').at(-1) ?? '').toLowerCase() === wanted.trim().toLowerCase());
+  return (
+    clusters.find((cluster) => resourceKey(cluster.resourceId) === key) ??
+    clusters.find((cluster) => (cluster.resourceId.split('/').at(-1) ?? '').toLowerCase() === wanted.trim().toLowerCase())
+  );
 }
 
 /** Applicability of each named cluster now: the pools to roll back, or the refusals naming cluster and pool. */
-async function targetsFor(rolloutId: string, names: readonly string[], deps: RollbackApiDependencies): Promise<{ targets: RollbackTarget[] } | { status: number; error: string }> {
+async function targetsFor(
+  rolloutId: string,
+  names: readonly string[],
+  deps: RollbackApiDependencies,
+): Promise<{ targets: RollbackTarget[] } | { status: number; error: string }> {
   const clusters = await deps.store.clusterStatuses(rolloutId);
   const targets: RollbackTarget[] = [];
   const refusals: string[] = [];
@@ -117,7 +137,14 @@ async function requestRollback(id: string, request: RolloutApiRequest, caller: P
   await deps.store.recordAction(id, { action: 'rollback-request', ...actorOf(caller), at });
   return {
     status: 202,
-    body: { id, rollbackId, state: 'PendingApproval', targets: decided.targets, approveUrl: `/api/rollouts/${id}/rollback/approve`, note: `another holder of ${ROLLOUT_ROLES.manage} must approve it` },
+    body: {
+      id,
+      rollbackId,
+      state: 'PendingApproval',
+      targets: decided.targets,
+      approveUrl: `/api/rollouts/${id}/rollback/approve`,
+      note: `another holder of ${ROLLOUT_ROLES.manage} must approve it`,
+    },
   };
 }
 
@@ -128,18 +155,39 @@ async function approveRollback(id: string, request: RolloutApiRequest, caller: P
   const pending = (await store.list(id)).filter((entry) => entry.state === 'PendingApproval');
   const wanted = parsed.data.rollbackId;
   const chosen = wanted === undefined ? pending : pending.filter((entry) => entry.rollbackId.toLowerCase() === wanted.toLowerCase());
-  if (chosen.length === 0) return { status: 409, body: { error: `no rollback of rollout ${id}${wanted === undefined ? '' : ` with id ${wanted}`} waits for approval` } };
-  if (chosen.length > 1) return { status: 400, body: { error: `rollbackId: rollout ${id} has ${chosen.length} rollbacks waiting (${chosen.map((entry) => entry.rollbackId).join(', ')}); name one` } };
+  if (chosen.length === 0)
+    return { status: 409, body: { error: `no rollback of rollout ${id}${wanted === undefined ? '' : ` with id ${wanted}`} waits for approval` } };
+  if (chosen.length > 1)
+    return {
+      status: 400,
+      body: { error: `rollbackId: rollout ${id} has ${chosen.length} rollbacks waiting (${chosen.map((entry) => entry.rollbackId).join(', ')}); name one` },
+    };
   const candidate = chosen[0] as RollbackRequest;
   const refusal = distinctApproverRefusal(id, candidate, caller);
   if (refusal !== undefined) return { status: 403, body: { error: refusal } };
   const current = await store.get(id, candidate.rollbackId);
-  if (current?.state !== 'PendingApproval') return { status: 409, body: { error: `rollback ${candidate.rollbackId} of rollout ${id} no longer waits for approval` } };
+  if (current?.state !== 'PendingApproval')
+    return { status: 409, body: { error: `rollback ${candidate.rollbackId} of rollout ${id} no longer waits for approval` } };
   // Time passes between request and approval (the 7 days, a channel turned on): decide again now.
   const decided = await targetsFor(id, [...new Set(current.targets.map((target) => target.resourceId))], deps);
   if ('error' in decided) return { status: decided.status, body: { error: decided.error } };
-  const changed = current.targets.find((target) => !decided.targets.some((now) => resourceKey(now.resourceId) === resourceKey(target.resourceId) && now.pool === target.pool && now.to.orchestratorVersion === target.to.orchestratorVersion && now.to.nodeImageVersion === target.to.nodeImageVersion));
-  if (changed !== undefined) return { status: 409, body: { error: `rollback does not apply as requested any more: ${changed.resourceId.split('/').at(-1) ?? ''}/${changed.pool} would no longer go back to ${changed.to.orchestratorVersion}; request it again` } };
+  const changed = current.targets.find(
+    (target) =>
+      !decided.targets.some(
+        (now) =>
+          resourceKey(now.resourceId) === resourceKey(target.resourceId) &&
+          now.pool === target.pool &&
+          now.to.orchestratorVersion === target.to.orchestratorVersion &&
+          now.to.nodeImageVersion === target.to.nodeImageVersion,
+      ),
+  );
+  if (changed !== undefined)
+    return {
+      status: 409,
+      body: {
+        error: `rollback does not apply as requested any more: ${changed.resourceId.split('/').at(-1) ?? ''}/${changed.pool} would no longer go back to ${changed.to.orchestratorVersion}; request it again`,
+      },
+    };
   const at = deps.now.toISOString();
   try {
     await store.approve(id, current.rollbackId, current.etag, { ...actorOf(caller), at });
@@ -147,7 +195,13 @@ async function approveRollback(id: string, request: RolloutApiRequest, caller: P
     if (error instanceof FleetGuardError && error.reason === 'badInput') return { status: 409, body: { error: error.message } };
     throw error;
   }
-  const input: RollbackInput = { rolloutId: id, rollbackId: current.rollbackId, targets: current.targets, pollMinutes: POLL_MINUTES, timeoutMinutes: TIMEOUT_MINUTES };
+  const input: RollbackInput = {
+    rolloutId: id,
+    rollbackId: current.rollbackId,
+    targets: current.targets,
+    pollMinutes: POLL_MINUTES,
+    timeoutMinutes: TIMEOUT_MINUTES,
+  };
   const instanceId = rollbackInstanceId(id, current.rollbackId);
   await deps.client.startNew(ROLLBACK_ORCHESTRATION, { instanceId, input });
   await deps.store.recordAction(id, { action: 'rollback-approve', ...actorOf(caller), at });
@@ -193,6 +247,11 @@ export async function withRollbackStatus<T extends { resourceId: string; status:
   };
   // A few clusters at a time: each costs one cluster read and one upgrade-profile read per pool.
   const withRollback: Array<T & { rollback?: ClusterRollbackStatus }> = [];
-  for (let start = 0; start < clusters.length; start += STATUS_READS_AT_ONCE) withRollback.push(...(await Promise.all(clusters.slice(start, start + STATUS_READS_AT_ONCE).map(one))));
-  return { clusters: withRollback, rollbacks, ...(problems.length === 0 ? {} : { rollbackProblem: `rollback applicability could not be read for ${problems.join('; ')}` }) };
+  for (let start = 0; start < clusters.length; start += STATUS_READS_AT_ONCE)
+    withRollback.push(...(await Promise.all(clusters.slice(start, start + STATUS_READS_AT_ONCE).map(one))));
+  return {
+    clusters: withRollback,
+    rollbacks,
+    ...(problems.length === 0 ? {} : { rollbackProblem: `rollback applicability could not be read for ${problems.join('; ')}` }),
+  };
 }

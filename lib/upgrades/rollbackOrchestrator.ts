@@ -42,7 +42,12 @@ function failureText(error: unknown): string {
 }
 
 function* rollBackPool(context: OrchestrationContext, input: RollbackInput, target: RollbackTarget): Generator<Task, PoolRollbackResult, unknown> {
-  const result = (status: PoolRollbackResult['status'], reason: string | null): PoolRollbackResult => ({ resourceId: target.resourceId, pool: target.pool, status, reason });
+  const result = (status: PoolRollbackResult['status'], reason: string | null): PoolRollbackResult => ({
+    resourceId: target.resourceId,
+    pool: target.pool,
+    status,
+    reason,
+  });
   const deadline = context.df.currentUtcDateTime.getTime() + input.timeoutMinutes * 60_000;
   for (;;) {
     let step: RollbackStep;
@@ -53,7 +58,8 @@ function* rollBackPool(context: OrchestrationContext, input: RollbackInput, targ
     }
     if (step.state === 'done') return result('RolledBack', null);
     if (step.state === 'failed') return result('Failed', step.reason);
-    if (context.df.currentUtcDateTime.getTime() >= deadline) return result('Failed', `the rollback did not finish within ${input.timeoutMinutes} minutes (last seen: ${step.detail})`);
+    if (context.df.currentUtcDateTime.getTime() >= deadline)
+      return result('Failed', `the rollback did not finish within ${input.timeoutMinutes} minutes (last seen: ${step.detail})`);
     context.df.setCustomStatus({ rollbackId: input.rollbackId, pool: `${target.resourceId.split('/').at(-1) ?? ''}/${target.pool}`, phase: step.detail });
     yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + input.pollMinutes * 60_000));
   }
@@ -66,7 +72,12 @@ export const rollbackOrchestrator: OrchestrationHandler = function* (context: Or
   const state: RollbackOutcome['state'] = results.every((entry) => entry.status === 'RolledBack') ? 'Completed' : 'Failed';
   let recordProblem: string | undefined;
   try {
-    const recorded: unknown = yield context.df.callActivityWithRetry(ROLLBACK_ACTIVITIES.record, ACTIVITY_RETRY, { rolloutId: input.rolloutId, rollbackId: input.rollbackId, state, results });
+    const recorded: unknown = yield context.df.callActivityWithRetry(ROLLBACK_ACTIVITIES.record, ACTIVITY_RETRY, {
+      rolloutId: input.rolloutId,
+      rollbackId: input.rollbackId,
+      state,
+      results,
+    });
     if (typeof recorded === 'object' && recorded !== null && 'problem' in recorded) recordProblem = String(recorded.problem);
   } catch (error) {
     recordProblem = `gave up after ${ACTIVITY_RETRY.maxNumberOfAttempts} attempts: ${failureText(error)}`;

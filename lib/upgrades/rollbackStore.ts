@@ -55,7 +55,12 @@ function actor(row: Record<string, unknown>, prefix: string): (Actor & { at: str
 }
 
 function actorColumns(prefix: string, who: Actor & { at: string }): Record<string, string> {
-  return { [`${prefix}By`]: who.by, ...(who.byObjectId === undefined ? {} : { [`${prefix}ByObjectId`]: who.byObjectId }), ...(who.byAppId === undefined ? {} : { [`${prefix}ByAppId`]: who.byAppId }), [`${prefix}At`]: who.at };
+  return {
+    [`${prefix}By`]: who.by,
+    ...(who.byObjectId === undefined ? {} : { [`${prefix}ByObjectId`]: who.byObjectId }),
+    ...(who.byAppId === undefined ? {} : { [`${prefix}ByAppId`]: who.byAppId }),
+    [`${prefix}At`]: who.at,
+  };
 }
 
 function textOf(value: unknown, fallback: string): string {
@@ -82,7 +87,14 @@ export class RollbackStore {
 
   async create(request: RollbackRequest): Promise<void> {
     try {
-      await this.table.createEntity({ partitionKey: partition(request.rolloutId), rowKey: request.rollbackId, rolloutId: request.rolloutId, state: request.state, ...actorColumns('requested', request.requested), targets: JSON.stringify(request.targets) });
+      await this.table.createEntity({
+        partitionKey: partition(request.rolloutId),
+        rowKey: request.rollbackId,
+        rolloutId: request.rolloutId,
+        state: request.state,
+        ...actorColumns('requested', request.requested),
+        targets: JSON.stringify(request.targets),
+      });
     } catch (error) {
       throw toFleetGuardError(error, `recording rollback ${request.rollbackId} of rollout ${request.rolloutId}`);
     }
@@ -102,7 +114,15 @@ export class RollbackStore {
     try {
       for await (const row of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${partition(rolloutId)}` } })) {
         const { rollbackId, rolloutId, state, requested, approved, targets, results } = requestOf(row);
-        requests.push({ rollbackId, rolloutId, state, requested, ...(approved === undefined ? {} : { approved }), targets, ...(results === undefined ? {} : { results }) });
+        requests.push({
+          rollbackId,
+          rolloutId,
+          state,
+          requested,
+          ...(approved === undefined ? {} : { approved }),
+          targets,
+          ...(results === undefined ? {} : { results }),
+        });
       }
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode !== 404) throw toFleetGuardError(error, `listing rollbacks of rollout ${rolloutId}`);
@@ -116,9 +136,14 @@ export class RollbackStore {
    */
   async approve(rolloutId: string, rollbackId: string, etag: string, approved: Actor & { at: string }): Promise<void> {
     try {
-      await this.table.updateEntity({ partitionKey: partition(rolloutId), rowKey: rollbackId, state: 'Approved', ...actorColumns('approved', approved) }, 'Merge', { etag });
+      await this.table.updateEntity(
+        { partitionKey: partition(rolloutId), rowKey: rollbackId, state: 'Approved', ...actorColumns('approved', approved) },
+        'Merge',
+        { etag },
+      );
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 412) throw new FleetGuardError('badInput', `rollback ${rollbackId} changed while it was being approved; read it again`);
+      if ((error as { statusCode?: number }).statusCode === 412)
+        throw new FleetGuardError('badInput', `rollback ${rollbackId} changed while it was being approved; read it again`);
       throw toFleetGuardError(error, `approving rollback ${rollbackId} of rollout ${rolloutId}`);
     }
   }

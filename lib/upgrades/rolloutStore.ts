@@ -80,7 +80,10 @@ const rolloutEntity = z
     requestedByObjectId: optionalText,
     requestedByAppId: optionalText,
     /** Tables hold scalars only: the list of waves is stored as JSON text. */
-    distinctApproverWaves: jsonText((value) => (Array.isArray(value) && value.every((entry) => typeof entry === 'string') ? value : undefined), () => undefined),
+    distinctApproverWaves: jsonText(
+      (value) => (Array.isArray(value) && value.every((entry) => typeof entry === 'string') ? value : undefined),
+      () => undefined,
+    ),
     createdAt: z.string().optional().catch(undefined),
     updatedAt: z.string().optional().catch(undefined),
     waves: numberOr(0),
@@ -88,26 +91,29 @@ const rolloutEntity = z
     status: optionalText,
     retryOf: optionalText,
   })
-  .transform(
-    (row): RolloutRecord => ({
-      rolloutId: row.rolloutId ?? row.rowKey ?? '',
-      target: row.target,
-      upgradeType: row.upgradeType,
-      requestedBy: row.requestedBy,
-      ...optional('requestedByObjectId', row.requestedByObjectId),
-      ...optional('requestedByAppId', row.requestedByAppId),
-      ...(row.distinctApproverWaves === undefined ? {} : { distinctApproverWaves: row.distinctApproverWaves }),
-      createdAt: row.createdAt ?? row.updatedAt ?? '',
-      waves: row.waves,
-      clusters: row.clusters,
-      ...optional('status', row.status),
-      ...optional('retryOf', row.retryOf),
-    }),
-  );
+  .transform((row): RolloutRecord => ({
+    rolloutId: row.rolloutId ?? row.rowKey ?? '',
+    target: row.target,
+    upgradeType: row.upgradeType,
+    requestedBy: row.requestedBy,
+    ...optional('requestedByObjectId', row.requestedByObjectId),
+    ...optional('requestedByAppId', row.requestedByAppId),
+    ...(row.distinctApproverWaves === undefined ? {} : { distinctApproverWaves: row.distinctApproverWaves }),
+    createdAt: row.createdAt ?? row.updatedAt ?? '',
+    waves: row.waves,
+    clusters: row.clusters,
+    ...optional('status', row.status),
+    ...optional('retryOf', row.retryOf),
+  }));
 
 function toRolloutEntity(record: RolloutRecord): EntityOf<typeof rolloutEntity> {
   const { distinctApproverWaves, ...rest } = record;
-  return { partitionKey: 'rollout', rowKey: record.rolloutId, ...rest, ...(distinctApproverWaves === undefined ? {} : { distinctApproverWaves: JSON.stringify(distinctApproverWaves) }) };
+  return {
+    partitionKey: 'rollout',
+    rowKey: record.rolloutId,
+    ...rest,
+    ...(distinctApproverWaves === undefined ? {} : { distinctApproverWaves: JSON.stringify(distinctApproverWaves) }),
+  };
 }
 
 /** One cluster's latest status (partition `clusters-{rolloutId}`); the reason and versions may be empty. */
@@ -123,7 +129,13 @@ const clusterStatusEntity = z.object({
 /** One action (partition `actions-{rolloutId}`). Only this store writes them; an action it does not know (a newer version's) reads as written. */
 const actionEntity = z
   .object({ action: z.string(), by: textOrEmpty, byObjectId: optionalText, byAppId: optionalText, at: z.string() })
-  .transform((row): RolloutAction => ({ action: row.action as RolloutAction['action'], by: row.by, ...optional('byObjectId', row.byObjectId), ...optional('byAppId', row.byAppId), at: row.at }));
+  .transform((row): RolloutAction => ({
+    action: row.action as RolloutAction['action'],
+    by: row.by,
+    ...optional('byObjectId', row.byObjectId),
+    ...optional('byAppId', row.byAppId),
+    at: row.at,
+  }));
 
 /** One cluster taken by a retry (partition `retries-{rolloutId}`). */
 const retryClaimEntity = z
@@ -162,7 +174,12 @@ export class RolloutStore {
 
   async recordAction(rolloutId: string, action: RolloutAction): Promise<void> {
     try {
-      const entity: EntityOf<typeof actionEntity> & { rolloutId: string } = { partitionKey: `actions-${rolloutId}`, rowKey: `${action.at}-${randomUUID()}`, rolloutId, ...action };
+      const entity: EntityOf<typeof actionEntity> & { rolloutId: string } = {
+        partitionKey: `actions-${rolloutId}`,
+        rowKey: `${action.at}-${randomUUID()}`,
+        rolloutId,
+        ...action,
+      };
       await this.table.createEntity(entity);
     } catch (error) {
       throw toFleetGuardError(error, `recording ${action.action} of rollout ${rolloutId}`);
@@ -178,7 +195,12 @@ export class RolloutStore {
     try {
       for (let start = 0; start < clusters.length; start += 100) {
         const actions: TransactionAction[] = clusters.slice(start, start + 100).map((cluster) => {
-          const entity: EntityOf<typeof clusterStatusEntity> & { updatedAt: string } = { partitionKey, rowKey: clusterRowKey(cluster.resourceId), ...cluster, updatedAt: at };
+          const entity: EntityOf<typeof clusterStatusEntity> & { updatedAt: string } = {
+            partitionKey,
+            rowKey: clusterRowKey(cluster.resourceId),
+            ...cluster,
+            updatedAt: at,
+          };
           return ['upsert', entity, 'Replace'];
         });
         await this.table.submitTransaction(actions);
@@ -215,7 +237,9 @@ export class RolloutStore {
   async clusterStatuses(rolloutId: string): Promise<ClusterStatusRecord[]> {
     const records: ClusterStatusRecord[] = [];
     try {
-      for await (const row of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${`clusters-${rolloutId}`}` } })) {
+      for await (const row of this.table.listEntities<Record<string, unknown>>({
+        queryOptions: { filter: odata`PartitionKey eq ${`clusters-${rolloutId}`}` },
+      })) {
         records.push(parseEntity(clusterStatusEntity, this.table.tableName, row));
       }
     } catch (error) {
@@ -238,7 +262,8 @@ export class RolloutStore {
   async list(): Promise<RolloutRecord[]> {
     const records: RolloutRecord[] = [];
     try {
-      for await (const row of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${'rollout'}` } })) records.push(parseEntity(rolloutEntity, this.table.tableName, row));
+      for await (const row of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${'rollout'}` } }))
+        records.push(parseEntity(rolloutEntity, this.table.tableName, row));
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode !== 404) throw toFleetGuardError(error, 'listing rollouts');
     }
@@ -309,7 +334,9 @@ export class RolloutStore {
   async retryClaims(rolloutId: string): Promise<RetryClaim[]> {
     const claims: RetryClaim[] = [];
     try {
-      for await (const row of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${`retries-${rolloutId}`}` } })) {
+      for await (const row of this.table.listEntities<Record<string, unknown>>({
+        queryOptions: { filter: odata`PartitionKey eq ${`retries-${rolloutId}`}` },
+      })) {
         claims.push(parseEntity(retryClaimEntity, this.table.tableName, row));
       }
     } catch (error) {
@@ -321,7 +348,9 @@ export class RolloutStore {
   async actions(rolloutId: string): Promise<RolloutAction[]> {
     const actions: RolloutAction[] = [];
     try {
-      for await (const row of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${`actions-${rolloutId}`}` } })) {
+      for await (const row of this.table.listEntities<Record<string, unknown>>({
+        queryOptions: { filter: odata`PartitionKey eq ${`actions-${rolloutId}`}` },
+      })) {
         actions.push(parseEntity(actionEntity, this.table.tableName, row));
       }
     } catch (error) {

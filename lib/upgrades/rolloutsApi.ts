@@ -21,7 +21,11 @@ export const ROLLOUT_ROLES = { read: 'Rollouts.Read', manage: 'Rollouts.Manage' 
 
 export interface DurableClientLike {
   startNew(name: string, options: { instanceId: string; input: unknown }): Promise<string>;
-  getStatus(instanceId: string): Promise<{ runtimeStatus?: unknown; customStatus?: unknown; input?: unknown; output?: unknown; createdTime?: unknown; lastUpdatedTime?: unknown } | undefined>;
+  getStatus(
+    instanceId: string,
+  ): Promise<
+    { runtimeStatus?: unknown; customStatus?: unknown; input?: unknown; output?: unknown; createdTime?: unknown; lastUpdatedTime?: unknown } | undefined
+  >;
   raiseEvent(instanceId: string, name: string, data: unknown): Promise<void>;
   terminate(instanceId: string, reason: string): Promise<void>;
 }
@@ -41,7 +45,11 @@ export interface RolloutApiDependencies {
    * The node-pool rollback fields of a rollout's status (rollbackApi.ts withRollbackStatus): the
    * clusters with `rollback` added, and the rollout's rollback requests.
    */
-  rollbackStatus?: <T extends { resourceId: string; status: string; toVersion: string }>(id: string, status: NonNullable<Awaited<ReturnType<DurableClientLike['getStatus']>>>, clusters: T[]) => Promise<{ clusters: T[] } & Record<string, unknown>>;
+  rollbackStatus?: <T extends { resourceId: string; status: string; toVersion: string }>(
+    id: string,
+    status: NonNullable<Awaited<ReturnType<DurableClientLike['getStatus']>>>,
+    clusters: T[],
+  ) => Promise<{ clusters: T[] } & Record<string, unknown>>;
 }
 
 export interface RolloutApiRequest {
@@ -55,12 +63,17 @@ export interface RolloutApiResponse {
   body: unknown;
 }
 
-const waveSettings = z.object({ maxParallel: z.number().int().min(1).max(100), soakMinutes: z.number().int().min(0).max(1440), requireApproval: z.boolean() }).strict();
+const waveSettings = z
+  .object({ maxParallel: z.number().int().min(1).max(100), soakMinutes: z.number().int().min(0).max(1440), requireApproval: z.boolean() })
+  .strict();
 
 const requestSchema = z
   .object({
     target: z.string().regex(/^\d+\.\d+(\.\d+)?$/, 'must be a Kubernetes version such as 1.32 or 1.32.4'),
-    scope: z.object({ subscriptions: z.array(z.string()).optional(), tags: z.record(z.string(), z.string()).optional(), clusterIds: z.array(z.string()).optional() }).strict().default({}),
+    scope: z
+      .object({ subscriptions: z.array(z.string()).optional(), tags: z.record(z.string(), z.string()).optional(), clusterIds: z.array(z.string()).optional() })
+      .strict()
+      .default({}),
     waves: z.union([z.object({ byTag: z.string().min(1) }).strict(), z.object({ explicit: z.array(z.array(z.string().min(1)).min(1)).min(1) }).strict()]),
     waveSettings: waveSettings.default({ maxParallel: 1, soakMinutes: 30, requireApproval: false }),
     waveOverrides: z.record(z.string(), waveSettings.partial()).optional(),
@@ -78,8 +91,16 @@ const requestSchema = z
 
 const ROLLOUT_ID = /^[0-9a-f-]{36}$/i;
 
-export async function handleRolloutRequest(operation: 'create' | 'list' | 'get' | 'approve' | 'resume' | 'abort', request: RolloutApiRequest, deps: RolloutApiDependencies): Promise<RolloutApiResponse> {
-  const authorization = authorizeRole(request.principalHeader, operation === 'list' || operation === 'get' ? ROLLOUT_ROLES.read : ROLLOUT_ROLES.manage, ROLLOUT_ROLES.manage);
+export async function handleRolloutRequest(
+  operation: 'create' | 'list' | 'get' | 'approve' | 'resume' | 'abort',
+  request: RolloutApiRequest,
+  deps: RolloutApiDependencies,
+): Promise<RolloutApiResponse> {
+  const authorization = authorizeRole(
+    request.principalHeader,
+    operation === 'list' || operation === 'get' ? ROLLOUT_ROLES.read : ROLLOUT_ROLES.manage,
+    ROLLOUT_ROLES.manage,
+  );
   if ('status' in authorization) return authorization;
   const caller = authorization.principal;
   try {
@@ -100,9 +121,20 @@ export async function handleRolloutRequest(operation: 'create' | 'list' | 'get' 
     const running = status.runtimeStatus === 'Running' || status.runtimeStatus === 'Pending';
     const fits =
       operation === 'approve' ? running && custom.status === 'WaitingForApproval' : operation === 'resume' ? running && custom.status === 'Halted' : running;
-    if (!fits) return { status: 409, body: { error: `cannot ${operation} rollout ${id}: it is ${typeof status.runtimeStatus === "string" ? status.runtimeStatus : "unknown"}${custom.status ? ` (${custom.status})` : ''}` } };
+    if (!fits)
+      return {
+        status: 409,
+        body: {
+          error: `cannot ${operation} rollout ${id}: it is ${typeof status.runtimeStatus === 'string' ? status.runtimeStatus : 'unknown'}${custom.status ? ` (${custom.status})` : ''}`,
+        },
+      };
     if (operation === 'approve') {
-      const refusal = await distinctApproverRefusal(id, typeof (custom as { wave?: unknown }).wave === 'string' ? (custom as { wave: string }).wave : undefined, caller, deps);
+      const refusal = await distinctApproverRefusal(
+        id,
+        typeof (custom as { wave?: unknown }).wave === 'string' ? (custom as { wave: string }).wave : undefined,
+        caller,
+        deps,
+      );
       if (refusal !== undefined) return { status: 403, body: { error: refusal } };
     }
     if (operation === 'abort') await abortRollout(id, status.input, caller, deps);
@@ -213,7 +245,11 @@ function emptyPlan(plan: RolloutPlan, target: string): RolloutApiResponse | unde
 }
 
 /** Each cluster's pool rolling reports since the rollout was created (older ones are of an earlier upgrade). */
-async function withPoolRolling<T extends { resourceId: string }>(clusters: T[], createdTime: unknown, deps: RolloutApiDependencies): Promise<Array<T & { poolRolling?: PoolRollingProgress[] }>> {
+async function withPoolRolling<T extends { resourceId: string }>(
+  clusters: T[],
+  createdTime: unknown,
+  deps: RolloutApiDependencies,
+): Promise<Array<T & { poolRolling?: PoolRollingProgress[] }>> {
   if (deps.poolRolling === undefined) return clusters;
   let byCluster: Map<string, PoolRollingProgress[]>;
   try {
@@ -225,5 +261,8 @@ async function withPoolRolling<T extends { resourceId: string }>(clusters: T[], 
   // A real durable client gives a Date, the HTTP shim an ISO string.
   const created = createdTime instanceof Date || typeof createdTime === 'string' ? new Date(createdTime) : undefined;
   const since = created === undefined || Number.isNaN(created.getTime()) ? '' : created.toISOString();
-  return clusters.map((cluster) => ({ ...cluster, poolRolling: (byCluster.get(resourceKey(cluster.resourceId)) ?? []).filter((report) => report.eventTime >= since) }));
+  return clusters.map((cluster) => ({
+    ...cluster,
+    poolRolling: (byCluster.get(resourceKey(cluster.resourceId)) ?? []).filter((report) => report.eventTime >= since),
+  }));
 }

@@ -29,7 +29,9 @@ import { startWebhookSink } from '../../tooling/simulator/webhookSink.js';
 import { routingDocument, SECRETS } from '../harness/alerts.js';
 import { type ReceiversEndpoints, type ReceiversMessage, type ReceiversStats, summarisePagerDuty } from './alertReceiversProcess.js';
 
-const { values } = parseArgs({ options: { findings: { type: 'string', default: '10000' }, clusters: { type: 'string', default: '1000' }, 'in-process': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { findings: { type: 'string', default: '10000' }, clusters: { type: 'string', default: '1000' }, 'in-process': { type: 'boolean', default: false } },
+});
 const findingCount = Number(values.findings);
 const clusterCount = Number(values.clusters);
 const inProcess = values['in-process'];
@@ -52,10 +54,26 @@ function changes(now: string): LifecycleChange[] {
       kind: 'opened',
       previous: undefined,
       next: {
-        ruleId, resourceId, subscriptionId: subscription, clusterName: `aks-${cluster}`, severity, title: `${ruleId} is violated`,
-        detail: `Cluster aks-${cluster} violates ${ruleId}. `.repeat(6), practice: 'p', docUrl: 'https://learn.microsoft.com/azure/aks/', subject: undefined,
-        fingerprint: findingFingerprint(ruleId, resourceId, undefined), clusterTags: { ring: String(cluster % 4) },
-        status: 'open', firstSeen: now, lastSeen: now, resolvedAt: undefined, resolution: undefined, timesOpened: 1, observedAt: now, sweepId: 'bench',
+        ruleId,
+        resourceId,
+        subscriptionId: subscription,
+        clusterName: `aks-${cluster}`,
+        severity,
+        title: `${ruleId} is violated`,
+        detail: `Cluster aks-${cluster} violates ${ruleId}. `.repeat(6),
+        practice: 'p',
+        docUrl: 'https://learn.microsoft.com/azure/aks/',
+        subject: undefined,
+        fingerprint: findingFingerprint(ruleId, resourceId, undefined),
+        clusterTags: { ring: String(cluster % 4) },
+        status: 'open',
+        firstSeen: now,
+        lastSeen: now,
+        resolvedAt: undefined,
+        resolution: undefined,
+        timesOpened: 1,
+        observedAt: now,
+        sweepId: 'bench',
       },
     };
   });
@@ -81,7 +99,9 @@ async function receiversInProcess(): Promise<Receivers> {
 }
 
 async function receiversInChild(): Promise<Receivers> {
-  const child: ChildProcess = fork(fileURLToPath(new URL('./alertReceiversProcess.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(fileURLToPath(new URL('./alertReceiversProcess.js', import.meta.url)), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   let nextId = 1;
   const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   child.on('message', (message: { id: number; result?: unknown; error?: string }) => {
@@ -127,7 +147,9 @@ class MemoryPhases {
 
 const memory = new MemoryPhases();
 const cpu = cpus();
-console.log(`# Alert benchmark: ${findingCount} findings across ${clusterCount} clusters, 4 receivers; Azurite and sink ${inProcess ? 'in this process' : 'in a child process'}`);
+console.log(
+  `# Alert benchmark: ${findingCount} findings across ${clusterCount} clusters, 4 receivers; Azurite and sink ${inProcess ? 'in this process' : 'in a child process'}`,
+);
 console.log(`machine: ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`);
 const receivers = await (inProcess ? receiversInProcess() : receiversInChild());
 try {
@@ -157,12 +179,18 @@ try {
   const stats = await receivers.stats();
   const received = Object.values(stats.tallies).reduce((sum, tally) => sum + tally.deliveries, 0);
   const repeats = Object.values(stats.tallies).reduce((sum, tally) => sum + tally.repeats, 0);
-  console.log(`delivered: ${received} messages in ${(drainMs / 1000).toFixed(1)} s (${((received / drainMs) * 1000).toFixed(0)} messages/s), ${rounds} drain run(s), ${left} left in the outbox`);
+  console.log(
+    `delivered: ${received} messages in ${(drainMs / 1000).toFixed(1)} s (${((received / drainMs) * 1000).toFixed(0)} messages/s), ${rounds} drain run(s), ${left} left in the outbox`,
+  );
   console.log('at the sink, per destination kind:');
   for (const [kind, tally] of Object.entries(stats.tallies).sort(([left], [right]) => left.localeCompare(right))) {
-    console.log(`  ${kind.padEnd(9)} ${String(tally.deliveries).padStart(5)} messages, largest ${String(tally.largestBytes).padStart(6)} bytes, ${(tally.bytes / 2 ** 20).toFixed(1)} MB in all, ${tally.repeats} repeats`);
+    console.log(
+      `  ${kind.padEnd(9)} ${String(tally.deliveries).padStart(5)} messages, largest ${String(tally.largestBytes).padStart(6)} bytes, ${(tally.bytes / 2 ** 20).toFixed(1)} MB in all, ${tally.repeats} repeats`,
+    );
   }
-  console.log(`duplicates at the sink: ${repeats} (must be 0); PagerDuty: ${stats.pagerDutyKeys} dedup keys, ${stats.pagerDutyRetriggered} triggered more than once, ${stats.pagerDutyReopened} paged twice`);
+  console.log(
+    `duplicates at the sink: ${repeats} (must be 0); PagerDuty: ${stats.pagerDutyKeys} dedup keys, ${stats.pagerDutyRetriggered} triggered more than once, ${stats.pagerDutyReopened} paged twice`,
+  );
   console.log(`lost: ${queued.messages - received + repeats} (queued minus distinct deliveries)`);
   console.log(`end to end: ${((enqueueMs + drainMs) / 1000).toFixed(1)} s`);
   const phases = [...memory.peaks].map(([phase, peak]) => `${phase} ${peak.rssMb} MB (heap ${peak.heapUsedMb} MB)`).join(', ');

@@ -4,7 +4,7 @@
  * benchmark's own process, Azurite's in-memory LokiJS and the sink's records would be charged to
  * the app's memory (they were most of the 556 MB peak). The parent talks to it over IPC.
  */
-import { type RunningAzurite,startAzuriteTables } from '../../tooling/simulator/azurite.js';
+import { type RunningAzurite, startAzuriteTables } from '../../tooling/simulator/azurite.js';
 import { type PagerDutyKeyState, type RunningSink, type SinkTally, startWebhookSink } from '../../tooling/simulator/webhookSink.js';
 
 export type ReceiversMessage = { id: number } & ({ kind: 'start' } | { kind: 'stats' } | { kind: 'close' });
@@ -28,9 +28,15 @@ export interface ReceiversStats {
 let azurite: RunningAzurite | undefined;
 let sink: RunningSink | undefined;
 
-export function summarisePagerDuty(states: ReadonlyMap<string, PagerDutyKeyState>): Pick<ReceiversStats, 'pagerDutyKeys' | 'pagerDutyRetriggered' | 'pagerDutyReopened'> {
+export function summarisePagerDuty(
+  states: ReadonlyMap<string, PagerDutyKeyState>,
+): Pick<ReceiversStats, 'pagerDutyKeys' | 'pagerDutyRetriggered' | 'pagerDutyReopened'> {
   const all = [...states.values()];
-  return { pagerDutyKeys: all.length, pagerDutyRetriggered: all.filter((state) => state.triggers > 1).length, pagerDutyReopened: all.filter((state) => state.incidents > 1).length };
+  return {
+    pagerDutyKeys: all.length,
+    pagerDutyRetriggered: all.filter((state) => state.triggers > 1).length,
+    pagerDutyReopened: all.filter((state) => state.incidents > 1).length,
+  };
 }
 
 async function handle(message: ReceiversMessage): Promise<unknown> {

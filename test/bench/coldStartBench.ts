@@ -26,11 +26,15 @@ const reps = Number(values.reps);
 const root = packageRoot();
 const probe = path.join(path.dirname(fileURLToPath(import.meta.url)), 'coldStartProbe.js');
 
-
 function runProbe(args: string[]): { result: ProbeResult; wallMs: number } {
   const started = performance.now();
   // A clean environment: the defaults, as on a fresh Function App; no developer settings.
-  const child = spawnSync(process.execPath, [probe, ...args], { cwd: root, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' }, maxBuffer: 64 * 1024 * 1024 });
+  const child = spawnSync(process.execPath, [probe, ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { PATH: process.env['PATH'] ?? '' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const wallMs = performance.now() - started;
   if (child.status !== 0) throw new Error(`probe ${args.join(' ')} failed: ${child.stderr}`);
   return { result: JSON.parse(child.stdout) as ProbeResult, wallMs };
@@ -134,32 +138,67 @@ console.log('\nfirst request after the import: GET /api/report without a princip
 console.log(`${'variant'.padEnd(32)} ${'first request'.padStart(14)} ${'import + request'.padStart(17)} ${'status'.padStart(7)}`);
 requestVariants.forEach((variant, index) => {
   const sample = requestSamples[index]!;
-  console.log(`${variant.label.padEnd(32)} ${stats(sample.requestMs).median.toFixed(0).padStart(14)} ${stats(sample.totalMs).median.toFixed(0).padStart(17)} ${String(sample.status).padStart(7)}`);
+  console.log(
+    `${variant.label.padEnd(32)} ${stats(sample.requestMs).median.toFixed(0).padStart(14)} ${stats(sample.totalMs).median.toFixed(0).padStart(17)} ${String(sample.status).padStart(7)}`,
+  );
 });
 
 const entryLoaded = loaded[1]!;
 const bundleLoaded = loaded[2]!;
 const eager = HEAVY_SDKS.filter((name) => (entryLoaded.files ?? []).some((url) => packageOf(url) === name));
 console.log(`\nheavy SDK packages loaded by the entry at import: ${eager.length === 0 ? 'none' : eager.join(', ')}`);
-const describe = (result: ProbeResult) => result.registrations.map((registration) => `${registration.name}:${registration.trigger}:${registration.bindings}`).sort();
+const describe = (result: ProbeResult) =>
+  result.registrations.map((registration) => `${registration.name}:${registration.trigger}:${registration.bindings}`).sort();
 const same = JSON.stringify(describe(entryLoaded)) === JSON.stringify(describe(bundleLoaded));
 console.log(`bundle registers the same ${bundleLoaded.registrations.length} functions with identical bindings as the entry: ${same ? 'yes' : 'NO'}`);
 
 const byPackage = new Map<string, number>();
 for (const url of entryLoaded.files ?? []) byPackage.set(packageOf(url), (byPackage.get(packageOf(url)) ?? 0) + 1);
-console.log(`files loaded by the entry, by package (top 12 of ${byPackage.size}): ${[...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([name, count]) => `${name} ${count}`).join(', ')}`);
+console.log(
+  `files loaded by the entry, by package (top 12 of ${byPackage.size}): ${[...byPackage]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 12)
+    .map(([name, count]) => `${name} ${count}`)
+    .join(', ')}`,
+);
 
 // Where the time goes: each package imported in turn after @azure/functions, in fresh processes.
-const sequence = ['@azure/functions', 'durable-functions', 'zod', 'yaml', 'cron-parser', 'semver', '@azure/core-rest-pipeline', '@azure/data-tables', '@azure/identity', '@azure/arm-containerservice', '@azure/arm-policyinsights', '@azure/arm-resources-subscriptions', '@azure/arm-resourcegraph', '@azure/monitor-query-logs'];
+const sequence = [
+  '@azure/functions',
+  'durable-functions',
+  'zod',
+  'yaml',
+  'cron-parser',
+  'semver',
+  '@azure/core-rest-pipeline',
+  '@azure/data-tables',
+  '@azure/identity',
+  '@azure/arm-containerservice',
+  '@azure/arm-policyinsights',
+  '@azure/arm-resources-subscriptions',
+  '@azure/arm-resourcegraph',
+  '@azure/monitor-query-logs',
+];
 const steps = new Map<string, number[]>(sequence.map((specifier) => [specifier, []]));
 for (let rep = 0; rep < Math.max(3, Math.ceil(reps / 3)); rep++) {
   for (const step of runProbe(['--sequence', sequence.join(',')]).result.sequence ?? []) steps.get(step.specifier)?.push(step.ms);
 }
 console.log('\nincremental import cost, unbundled, each after the ones before it (median ms):');
-console.log(sequence.map((specifier) => `  ${specifier.padEnd(36)} ${stats(steps.get(specifier) ?? []).median.toFixed(0).padStart(5)}`).join('\n'));
+console.log(
+  sequence
+    .map(
+      (specifier) =>
+        `  ${specifier.padEnd(36)} ${stats(steps.get(specifier) ?? [])
+          .median.toFixed(0)
+          .padStart(5)}`,
+    )
+    .join('\n'),
+);
 
 const bundleSize = directorySize(defaultBundleDir());
 const production = productionModulesSize();
 const startupBundleFiles = (bundleLoaded.files ?? []).filter((url) => url.includes('/dist/bundle/'));
 const startupBytes = startupBundleFiles.reduce((sum, url) => sum + statSync(fileURLToPath(url)).size, 0);
-console.log(`\npackage: dist/bundle ${mib(bundleSize.bytes)} in ${bundleSize.files} files (${mib(startupBytes)} in ${startupBundleFiles.length} read at start-up); production node_modules ${mib(production.bytes)} in ${production.files} files (${production.packages} packages)`);
+console.log(
+  `\npackage: dist/bundle ${mib(bundleSize.bytes)} in ${bundleSize.files} files (${mib(startupBytes)} in ${startupBundleFiles.length} read at start-up); production node_modules ${mib(production.bytes)} in ${production.files} files (${production.packages} packages)`,
+);

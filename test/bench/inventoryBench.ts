@@ -54,5 +54,7 @@ for (const shape of SHAPES) {
   const graph = await measure(shape, 'resourceGraph');
   const arm = await measure(shape, 'arm');
   if (graph.clusters !== arm.clusters) throw new Error(`different inventories: ${graph.clusters} vs ${arm.clusters} clusters`);
-  console.log(`| ${shape.clusters} | ${shape.subscriptions} | ${shape.locations} | ${graph.ms.toFixed(0)} / ${graph.calls} | ${arm.ms.toFixed(0)} / ${arm.calls} | ${(arm.ms / graph.ms).toFixed(2)}× |`);
+  console.log(
+    `| ${shape.clusters} | ${shape.subscriptions} | ${shape.locations} | ${graph.ms.toFixed(0)} / ${graph.calls} | ${arm.ms.toFixed(0)} / ${arm.calls} | ${(arm.ms / graph.ms).toFixed(2)}× |`,
+  );
 }

@@ -15,7 +15,9 @@ export interface LocalAzureProcessOptions {
   settings?: Record<string, string>;
 }
 
-export type ParentMessage = { id: number } & ({ kind: 'start'; options: LocalAzureProcessOptions } | { kind: 'stats' } | { kind: 'reset' } | { kind: 'faults'; plan: FaultPlan } | { kind: 'close' });
+export type ParentMessage = { id: number } & (
+  { kind: 'start'; options: LocalAzureProcessOptions } | { kind: 'stats' } | { kind: 'reset' } | { kind: 'faults'; plan: FaultPlan } | { kind: 'close' }
+);
 
 export interface ProcessStats {
   countsByRoute: Record<string, number>;

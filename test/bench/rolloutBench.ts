@@ -43,7 +43,9 @@ function megabytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 }
 
-console.log(`# Rollout benchmark: ${clusters} clusters in ${waves} waves (maxParallel ${maxParallel}, soak ${soakMinutes} min, 10-minute upgrade operations), local durable host, virtual clock`);
+console.log(
+  `# Rollout benchmark: ${clusters} clusters in ${waves} waves (maxParallel ${maxParallel}, soak ${soakMinutes} min, 10-minute upgrade operations), local durable host, virtual clock`,
+);
 console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${megabytes(totalmem())} RAM, Node ${process.version}`);
 
 const started = performance.now();
@@ -80,12 +82,18 @@ try {
 
   console.log(`\nstatus ${outcome.status}; clusters by outcome ${JSON.stringify(byStatus)}; instances ${instances.length}`);
   console.log(`wall time (setup, planning and the rollout): ${(wallMs / 1000).toFixed(1)} s`);
-  console.log(`orchestrator replay time in total: ${(host.replayMs / 1000).toFixed(2)} s over ${stats.replays} replays (${((100 * host.replayMs) / wallMs).toFixed(0)}% of wall time)`);
+  console.log(
+    `orchestrator replay time in total: ${(host.replayMs / 1000).toFixed(2)} s over ${stats.replays} replays (${((100 * host.replayMs) / wallMs).toFixed(0)}% of wall time)`,
+  );
   for (const [name, entry] of host.replaysByOrchestrator) {
-    console.log(`  ${name}: ${entry.replays} replays, ${(entry.ms / 1000).toFixed(2)} s, ${entry.events} history events replayed (${(entry.events / entry.replays).toFixed(0)} per replay), largest history ${largestByOrchestrator[name] ?? 0}`);
+    console.log(
+      `  ${name}: ${entry.replays} replays, ${(entry.ms / 1000).toFixed(2)} s, ${entry.events} history events replayed (${(entry.events / entry.replays).toFixed(0)} per replay), largest history ${largestByOrchestrator[name] ?? 0}`,
+    );
   }
   console.log(`largest history: ${largest.historyLength} events (${largest.name}, instance ${largest.instanceId})`);
-  console.log(`activities: ${stats.activities} in total, ${(stats.activities / clusters).toFixed(1)} per cluster in the fleet, ${upgraded === 0 ? '-' : (stats.activities / upgraded).toFixed(1)} per upgraded cluster`);
+  console.log(
+    `activities: ${stats.activities} in total, ${(stats.activities / clusters).toFixed(1)} per cluster in the fleet, ${upgraded === 0 ? '-' : (stats.activities / upgraded).toFixed(1)} per upgraded cluster`,
+  );
   console.log(`  by name: ${JSON.stringify(Object.fromEntries([...host.activitiesByName].sort(([, left], [, right]) => right - left)))}`);
   console.log(`HTTP calls to the simulator: ${totalCalls} (${(totalCalls / clusters).toFixed(1)} per cluster); upgrade writes ${writes}`);
   console.log(`  by route: ${JSON.stringify(Object.fromEntries(Object.entries(calls).sort(([, left], [, right]) => right - left)))}`);

@@ -42,7 +42,12 @@ const { values } = parseArgs({
     shape: { type: 'string' },
   },
 });
-const fleetOptions = { clusters: Number(values.clusters), subscriptions: Number(values.subscriptions), locations: Number(values.locations), workspaces: Number(values.workspaces) };
+const fleetOptions = {
+  clusters: Number(values.clusters),
+  subscriptions: Number(values.subscriptions),
+  locations: Number(values.locations),
+  workspaces: Number(values.workspaces),
+};
 const latencyMs = Number(values.latency);
 const concurrency = Number(values.concurrency);
 const naiveClusters = Math.min(Number(values['naive-clusters'] ?? fleetOptions.clusters), fleetOptions.clusters);
@@ -86,11 +91,21 @@ function lowerBound(source: 'resourceGraph' | 'arm', totalCalls: number): LowerB
     const tail = Math.max(pages(shape.nonCompliant), pages(shape.summaryRows));
     const chain = 1 + 1 + clusterPages + tail;
     const work = rounds(totalCalls);
-    return { rounds: Math.max(chain, work), chain, work, explain: `chain: discovery 1 + readable subscriptions 1 + cluster pages per request ${clusterPages} + policy pages per request ${tail} = ${chain}; work: ${totalCalls} calls / ${concurrency} = ${work}` };
+    return {
+      rounds: Math.max(chain, work),
+      chain,
+      work,
+      explain: `chain: discovery 1 + readable subscriptions 1 + cluster pages per request ${clusterPages} + policy pages per request ${tail} = ${chain}; work: ${totalCalls} calls / ${concurrency} = ${work}`,
+    };
   }
   const chain = 1 + 1 + 1;
   const work = rounds(totalCalls);
-  return { rounds: Math.max(chain, work), chain, work, explain: `chain: discovery, list, then a call that needs the list = ${chain}; work: ${totalCalls} calls / ${concurrency} = ${work}` };
+  return {
+    rounds: Math.max(chain, work),
+    chain,
+    work,
+    explain: `chain: discovery, list, then a call that needs the list = ${chain}; work: ${totalCalls} calls / ${concurrency} = ${work}`,
+  };
 }
 
 function printCalls(stats: ProcessStats): void {
@@ -125,13 +140,24 @@ async function sweepPhase(title: string, source: 'resourceGraph' | 'arm', withSt
     const stats = await local.stats();
     const bound = lowerBound(source, stats.total);
     console.log(`\n## ${title}`);
-    console.log(`status ${result.status}, ${result.stats.clusters} clusters, ${result.stats.findings.total} findings, ${result.errors.length} errors${result.stats.store ? `, store ${JSON.stringify(result.stats.store)}` : ''}`);
-    console.log(`wall time ${wallMs.toFixed(0)} ms${coldMs === undefined ? '' : ` (warm; the process's first sweep, which also loads the SDKs: ${coldMs.toFixed(0)} ms)`}; sweep CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms`);
-    console.log(`lower bound ${bound.rounds} rounds × ${latencyMs} ms = ${bound.rounds * latencyMs} ms (${bound.explain}); ratio ${(wallMs / (bound.rounds * latencyMs)).toFixed(2)}`);
+    console.log(
+      `status ${result.status}, ${result.stats.clusters} clusters, ${result.stats.findings.total} findings, ${result.errors.length} errors${result.stats.store ? `, store ${JSON.stringify(result.stats.store)}` : ''}`,
+    );
+    console.log(
+      `wall time ${wallMs.toFixed(0)} ms${coldMs === undefined ? '' : ` (warm; the process's first sweep, which also loads the SDKs: ${coldMs.toFixed(0)} ms)`}; sweep CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms`,
+    );
+    console.log(
+      `lower bound ${bound.rounds} rounds × ${latencyMs} ms = ${bound.rounds * latencyMs} ms (${bound.explain}); ratio ${(wallMs / (bound.rounds * latencyMs)).toFixed(2)}`,
+    );
     printCalls(stats);
-    const inventoryCalls = (stats.countsByRoute['arm.listManagedClusters'] ?? 0) + (stats.countsByRoute['arm.listKubernetesVersions'] ?? 0) + (stats.countsByRoute['arm.listSubscriptions'] ?? 0);
+    const inventoryCalls =
+      (stats.countsByRoute['arm.listManagedClusters'] ?? 0) +
+      (stats.countsByRoute['arm.listKubernetesVersions'] ?? 0) +
+      (stats.countsByRoute['arm.listSubscriptions'] ?? 0);
     const budget = (fleetOptions.subscriptions + fleetOptions.locations + logQueries) * 1;
-    console.log(`calls budget (subscriptions + locations + workspaces × detections) × pages: ${stats.total} vs ${budget} × pages (inventory via ARM: ${inventoryCalls})`);
+    console.log(
+      `calls budget (subscriptions + locations + workspaces × detections) × pages: ${stats.total} vs ${budget} × pages (inventory via ARM: ${inventoryCalls})`,
+    );
     console.log(`simulator process RSS ${stats.rssMb} MB`);
     return { wallMs, result };
   } finally {
@@ -160,15 +186,21 @@ async function naivePhase(): Promise<void> {
     await Promise.all(
       clusters.flatMap((cluster) => [
         limit(() => clients.containerService.controlPlaneUpgrades(cluster).catch(() => (failures += 1))),
-        limit(() => clients.policyInsights.listNonCompliantClusterStatesInResourceGroup(cluster.subscriptionId, cluster.resourceGroup).catch(() => (failures += 1))),
+        limit(() =>
+          clients.policyInsights.listNonCompliantClusterStatesInResourceGroup(cluster.subscriptionId, cluster.resourceGroup).catch(() => (failures += 1)),
+        ),
         limit(() => clients.logs.reader.query(cluster.logWorkspaceIds[0] ?? '', scopeToCluster(query, cluster.id), 60).catch(() => (failures += 1))),
       ]),
     );
     const wallMs = performance.now() - started;
     const stats = await local.stats();
     console.log(`\n## Naive per-cluster sweep (${clusters.length} clusters: upgrade profile, policy states and one log query each)`);
-    console.log(`wall time ${wallMs.toFixed(0)} ms for ${clusters.length} clusters${clusters.length < fleetOptions.clusters ? ` (≈ ${((wallMs * fleetOptions.clusters) / clusters.length / 1000).toFixed(0)} s for all ${fleetOptions.clusters})` : ''}; ${failures} failed calls`);
-    console.log(`lower bound ${rounds(stats.total)} rounds × ${latencyMs} ms = ${rounds(stats.total) * latencyMs} ms; and it still runs 1 of ${DETECTIONS.length} detections`);
+    console.log(
+      `wall time ${wallMs.toFixed(0)} ms for ${clusters.length} clusters${clusters.length < fleetOptions.clusters ? ` (≈ ${((wallMs * fleetOptions.clusters) / clusters.length / 1000).toFixed(0)} s for all ${fleetOptions.clusters})` : ''}; ${failures} failed calls`,
+    );
+    console.log(
+      `lower bound ${rounds(stats.total)} rounds × ${latencyMs} ms = ${rounds(stats.total) * latencyMs} ms; and it still runs 1 of ${DETECTIONS.length} detections`,
+    );
     printCalls(stats);
   } finally {
     await local.close();
@@ -178,7 +210,15 @@ async function naivePhase(): Promise<void> {
 const PHASES = ['default', 'store', 'arm', 'naive'] as const;
 
 function fingerprintDigest(result: SweepResult): string {
-  return createHash('sha256').update(result.findings.map((finding) => finding.fingerprint).sort().join('\n')).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(
+      result.findings
+        .map((finding) => finding.fingerprint)
+        .sort()
+        .join('\n'),
+    )
+    .digest('hex')
+    .slice(0, 16);
 }
 
 async function runPhase(phase: string): Promise<void> {
@@ -194,12 +234,19 @@ async function runPhase(phase: string): Promise<void> {
 if (values.phase !== undefined) {
   await runPhase(values.phase);
 } else {
-  console.log(`# Sweep benchmark: ${fleetOptions.clusters} clusters, ${fleetOptions.subscriptions} subscriptions, ${fleetOptions.locations} locations, ${fleetOptions.workspaces} workspaces, ${latencyMs} ms per call, concurrency ${concurrency}`);
+  console.log(
+    `# Sweep benchmark: ${fleetOptions.clusters} clusters, ${fleetOptions.subscriptions} subscriptions, ${fleetOptions.locations} locations, ${fleetOptions.workspaces} workspaces, ${latencyMs} ms per call, concurrency ${concurrency}`,
+  );
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${megabytes(totalmem())} RAM, Node ${process.version}`);
-  console.log(`fleet: ${shape.subscriptionsWithClusters} subscriptions with clusters, ${shape.nonCompliant} non-compliant policy states, ${shape.summaryRows} (resource, state) pairs, ${logQueries} log queries`);
+  console.log(
+    `fleet: ${shape.subscriptionsWithClusters} subscriptions with clusters, ${shape.nonCompliant} non-compliant policy states, ${shape.summaryRows} (resource, state) pairs, ${logQueries} log queries`,
+  );
   const results = new Map<string, { wallMs: number; digest: string }>();
   for (const phase of PHASES) {
-    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...process.argv.slice(2), '--phase', phase, '--shape', JSON.stringify(shape)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...process.argv.slice(2), '--phase', phase, '--shape', JSON.stringify(shape)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const lines = child.stdout.split('\n');
     process.stdout.write(lines.filter((line) => !line.startsWith('phase result: ')).join('\n'));
     const result = lines.find((line) => line.startsWith('phase result: '));
@@ -208,5 +255,8 @@ if (values.phase !== undefined) {
   }
   const graph = results.get('default');
   const arm = results.get('arm');
-  if (graph && arm) console.log(`\nResource Graph vs ARM listing: ${(arm.wallMs / graph.wallMs).toFixed(2)}× faster, same findings: ${graph.digest === arm.digest && graph.digest === results.get('store')?.digest}`);
+  if (graph && arm)
+    console.log(
+      `\nResource Graph vs ARM listing: ${(arm.wallMs / graph.wallMs).toFixed(2)}× faster, same findings: ${graph.digest === arm.digest && graph.digest === results.get('store')?.digest}`,
+    );
 }

@@ -42,15 +42,27 @@ describe('ManagedClustersList', () => {
     const client = new ContainerServiceClient(new SimulatorCredential(), SUBSCRIPTION, { endpoint: simulator.url, tlsOptions: { ca: simulator.caPem } });
     let page: unknown;
     let status = 0;
-    for await (const cluster of client.managedClusters.list({ onResponse: (response) => ((page = response.parsedBody), (status = response.status)) })) expect(cluster.name).toBe('clustername1');
+    for await (const cluster of client.managedClusters.list({ onResponse: (response) => ((page = response.parsedBody), (status = response.status)) }))
+      expect(cluster.name).toBe('clustername1');
     expect(status).toBe(200);
     expect(shapeMismatches(page, example)).toEqual([]);
     expect((page as { value: Array<{ eTag: string }> }).value[0]?.eTag).toBe('nvweuib');
   });
 
   it('(b) the adapter, fed the example verbatim, lists the cluster with its version, pool and read-only state', async () => {
-    server = await startExampleServer([{ method: 'GET', path: `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.ContainerService/managedClusters`, status: 200, body: exampleBody(SERVICE, LIST) }]);
-    const adapter = new ContainerServiceAdapter(new SimulatorCredential(), { kind: 'simulator', armEndpoint: server.url, caPem: server.caPem }, { maxRetries: 0 });
+    server = await startExampleServer([
+      {
+        method: 'GET',
+        path: `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.ContainerService/managedClusters`,
+        status: 200,
+        body: exampleBody(SERVICE, LIST),
+      },
+    ]);
+    const adapter = new ContainerServiceAdapter(
+      new SimulatorCredential(),
+      { kind: 'simulator', armEndpoint: server.url, caPem: server.caPem },
+      { maxRetries: 0 },
+    );
     const listing = await adapter.listClusters(SUBSCRIPTION);
     expect(listing.rejected).toEqual([]);
     expect(listing.clusters).toHaveLength(1);
@@ -65,7 +77,9 @@ describe('ManagedClustersList', () => {
       kubernetesVersion: '1.9.6',
       enableRbac: false,
       networkPolicy: undefined,
-      agentPools: [{ name: 'nodepool1', mode: undefined, version: '1.9.6', provisioningState: 'Succeeded', powerState: undefined, count: 3, nodeImageVersion: undefined }],
+      agentPools: [
+        { name: 'nodepool1', mode: undefined, version: '1.9.6', provisioningState: 'Succeeded', powerState: undefined, count: 3, nodeImageVersion: undefined },
+      ],
     });
   });
 });
@@ -74,12 +88,20 @@ describe('ManagedClustersGet', () => {
   it('(a) the simulator, holding the example cluster, answers GET with the example response shape', async () => {
     const example = exampleBody<JsonObject>(SERVICE, GET);
     simulator = await startSimulator({
-      snapshot: { source: 'azure-rest-api-specs examples', clusters: [structuredClone(example)], versionsByLocation: new Map(), policyStates: undefined, logs: new Map() },
+      snapshot: {
+        source: 'azure-rest-api-specs examples',
+        clusters: [structuredClone(example)],
+        versionsByLocation: new Map(),
+        policyStates: undefined,
+        logs: new Map(),
+      },
     });
     const client = new ContainerServiceClient(new SimulatorCredential(), SUBSCRIPTION, { endpoint: simulator.url, tlsOptions: { ca: simulator.caPem } });
     let body: unknown;
     let status = 0;
-    const cluster = await client.managedClusters.get('rg1', 'clustername1', { onResponse: (response) => ((body = response.parsedBody), (status = response.status)) });
+    const cluster = await client.managedClusters.get('rg1', 'clustername1', {
+      onResponse: (response) => ((body = response.parsedBody), (status = response.status)),
+    });
     expect(status).toBe(200);
     expect(cluster.kubernetesVersion).toBe('1.9.6');
     expect(shapeMismatches(body, example)).toEqual([]);
@@ -87,7 +109,11 @@ describe('ManagedClustersGet', () => {
 
   it('(b) the adapter, fed the example verbatim, reads the cluster, its pool and the settings the posture rules judge', async () => {
     server = await startExampleServer([{ method: 'GET', path: CLUSTER_PATH, status: 200, body: exampleBody(SERVICE, GET) }]);
-    const adapter = new ContainerServiceAdapter(new SimulatorCredential(), { kind: 'simulator', armEndpoint: server.url, caPem: server.caPem }, { maxRetries: 0 });
+    const adapter = new ContainerServiceAdapter(
+      new SimulatorCredential(),
+      { kind: 'simulator', armEndpoint: server.url, caPem: server.caPem },
+      { maxRetries: 0 },
+    );
     const cluster = await adapter.getCluster(SUBSCRIPTION, 'rg1', 'clustername1');
     expect(server.requests.map((request) => `${request.method} ${request.url.pathname}`)).toEqual([`GET ${CLUSTER_PATH}`]);
     expect(cluster).toMatchObject({
@@ -103,8 +129,24 @@ describe('ManagedClustersGet', () => {
   });
 
   it('(b) a cluster that does not exist (404 with the ARM error body) reads as absent, not as an error', async () => {
-    server = await startExampleServer([{ method: 'GET', path: CLUSTER_PATH, status: 404, body: { error: { code: 'ResourceNotFound', message: "The Resource 'Microsoft.ContainerService/managedClusters/clustername1' under resource group 'rg1' was not found." } } }]);
-    const adapter = new ContainerServiceAdapter(new SimulatorCredential(), { kind: 'simulator', armEndpoint: server.url, caPem: server.caPem }, { maxRetries: 0 });
+    server = await startExampleServer([
+      {
+        method: 'GET',
+        path: CLUSTER_PATH,
+        status: 404,
+        body: {
+          error: {
+            code: 'ResourceNotFound',
+            message: "The Resource 'Microsoft.ContainerService/managedClusters/clustername1' under resource group 'rg1' was not found.",
+          },
+        },
+      },
+    ]);
+    const adapter = new ContainerServiceAdapter(
+      new SimulatorCredential(),
+      { kind: 'simulator', armEndpoint: server.url, caPem: server.caPem },
+      { maxRetries: 0 },
+    );
     expect(await adapter.getCluster(SUBSCRIPTION, 'rg1', 'clustername1')).toBeUndefined();
   });
 });

@@ -54,12 +54,19 @@ afterEach(async () => {
 
 async function simulated(withAgentPool1 = true): Promise<{ sim: RunningSimulator; client: ContainerServiceClient }> {
   simulator = await startSimulator({ snapshot: exampleSnapshot(withAgentPool1) });
-  const client = new ContainerServiceClient(new SimulatorCredential(), SUBSCRIPTION, { endpoint: simulator.url, tlsOptions: { ca: simulator.caPem }, retryOptions: { maxRetries: 0 } });
+  const client = new ContainerServiceClient(new SimulatorCredential(), SUBSCRIPTION, {
+    endpoint: simulator.url,
+    tlsOptions: { ca: simulator.caPem },
+    retryOptions: { maxRetries: 0 },
+  });
   return { sim: simulator, client };
 }
 
 /** Status, headers and parsed body of the SDK's (first) response, whatever it was. */
-function capture(): { options: { onResponse: (response: { status: number; headers: { toJSON(): Record<string, string> }; parsedBody?: unknown }) => void }; last: () => { status: number; headers: Record<string, string>; body: unknown } } {
+function capture(): {
+  options: { onResponse: (response: { status: number; headers: { toJSON(): Record<string, string> }; parsedBody?: unknown }) => void };
+  last: () => { status: number; headers: Record<string, string>; body: unknown };
+} {
   let last = { status: 0, headers: {} as Record<string, string>, body: undefined as unknown };
   return {
     options: {
@@ -83,7 +90,7 @@ async function statusOf(promise: Promise<unknown>): Promise<{ statusCode?: numbe
 /** The example pool's stored profile in the simulator. */
 function storedPool(sim: RunningSimulator, name = 'agentpool1'): JsonObject {
   const cluster = sim.fleet.findCluster(SUBSCRIPTION, 'rg1', 'clustername1')!;
-  return ((cluster['properties'] as { agentPoolProfiles: JsonObject[] }).agentPoolProfiles).find((pool) => pool['name'] === name)!;
+  return (cluster['properties'] as { agentPoolProfiles: JsonObject[] }).agentPoolProfiles.find((pool) => pool['name'] === name)!;
 }
 
 describe('simulator: agentPools GET and PUT as the examples show them', () => {
@@ -99,7 +106,7 @@ describe('simulator: agentPools GET and PUT as the examples show them', () => {
     expect((seen.last().body as { properties: { eTag: string } }).properties.eTag).toBe('ebwiyfneowv');
   });
 
-  it("PUT of the example's request body (orchestratorVersion \"\", count given) answers 200 with AgentPoolsCreate_Update's shape", async () => {
+  it('PUT of the example\'s request body (orchestratorVersion "", count given) answers 200 with AgentPoolsCreate_Update\'s shape', async () => {
     const { client } = await simulated();
     const example = restExample(SERVICE, 'AgentPoolsCreate_Update.2025-07-01.json');
     const request = (example.parameters['parameters'] as { properties: JsonObject }).properties;
@@ -117,7 +124,9 @@ describe('simulator: agentPools GET and PUT as the examples show them', () => {
     // Exactly what the adapter used to send: { properties: { orchestratorVersion } }.
     const refused = await statusOf(client.agentPools.beginCreateOrUpdate('rg1', 'clustername1', 'agentpool1', { orchestratorVersion: '1.9.6' }, seen.options));
     expect(refused.statusCode).toBe(400);
-    expect(seen.last().body).toEqual({ error: { code: 'InvalidParameter', message: 'Required parameter properties.count is missing (null).', target: 'properties.count' } });
+    expect(seen.last().body).toEqual({
+      error: { code: 'InvalidParameter', message: 'Required parameter properties.count is missing (null).', target: 'properties.count' },
+    });
     expect(storedPool(sim)['count']).toBe(3);
   });
 
@@ -137,10 +146,21 @@ describe('simulator: agentPools GET and PUT as the examples show them', () => {
     const { client } = await simulated();
     const current = await client.agentPools.get('rg1', 'clustername1', 'agentpool1');
     const seen = capture();
-    await client.agentPools.beginCreateOrUpdate('rg1', 'clustername1', 'agentpool1', { ...current, orchestratorVersion: '1.10.0' }, { ...seen.options, ifMatch: current.eTag! });
+    await client.agentPools.beginCreateOrUpdate(
+      'rg1',
+      'clustername1',
+      'agentpool1',
+      { ...current, orchestratorVersion: '1.10.0' },
+      { ...seen.options, ifMatch: current.eTag! },
+    );
     expect(seen.last().status).toBe(200);
-    expect(seen.last().headers['azure-asyncoperation']).toMatch(/\/providers\/Microsoft\.ContainerService\/locations\/location1\/operations\/[0-9a-f-]+\?api-version=/);
-    expect((seen.last().body as { properties: { provisioningState: string; orchestratorVersion: string } }).properties).toMatchObject({ provisioningState: 'Upgrading', orchestratorVersion: '1.10.0' });
+    expect(seen.last().headers['azure-asyncoperation']).toMatch(
+      /\/providers\/Microsoft\.ContainerService\/locations\/location1\/operations\/[0-9a-f-]+\?api-version=/,
+    );
+    expect((seen.last().body as { properties: { provisioningState: string; orchestratorVersion: string } }).properties).toMatchObject({
+      provisioningState: 'Upgrading',
+      orchestratorVersion: '1.10.0',
+    });
   });
 
   it('a stale If-Match is 412 PreconditionFailed and changes nothing (Learn: aks/use-etags)', async () => {
@@ -149,7 +169,15 @@ describe('simulator: agentPools GET and PUT as the examples show them', () => {
     // Someone else writes the pool in between: its eTag changes.
     await client.agentPools.beginCreateOrUpdate('rg1', 'clustername1', 'agentpool1', { ...read, nodeLabels: { team: 'a' } }, { ifMatch: read.eTag! });
     const seen = capture();
-    const refused = await statusOf(client.agentPools.beginCreateOrUpdate('rg1', 'clustername1', 'agentpool1', { ...read, orchestratorVersion: '1.10.0' }, { ...seen.options, ifMatch: read.eTag! }));
+    const refused = await statusOf(
+      client.agentPools.beginCreateOrUpdate(
+        'rg1',
+        'clustername1',
+        'agentpool1',
+        { ...read, orchestratorVersion: '1.10.0' },
+        { ...seen.options, ifMatch: read.eTag! },
+      ),
+    );
     expect(refused.statusCode).toBe(412);
     expect(refused.code).toBe('PreconditionFailed');
     expect(storedPool(sim)['orchestratorVersion']).toBe('1.9.6');
@@ -167,7 +195,13 @@ describe('simulator: agentPools GET and PUT as the examples show them', () => {
     const { client } = await simulated();
     const before = await client.managedClusters.get('rg1', 'clustername1');
     const poolBefore = await client.agentPools.get('rg1', 'clustername1', 'agentpool1');
-    await client.agentPools.beginCreateOrUpdate('rg1', 'clustername1', 'agentpool1', { ...poolBefore, nodeLabels: { team: 'b' } }, { ifMatch: poolBefore.eTag! });
+    await client.agentPools.beginCreateOrUpdate(
+      'rg1',
+      'clustername1',
+      'agentpool1',
+      { ...poolBefore, nodeLabels: { team: 'b' } },
+      { ifMatch: poolBefore.eTag! },
+    );
     const afterPoolWrite = await client.managedClusters.get('rg1', 'clustername1');
     expect(afterPoolWrite.eTag).toBe(before.eTag);
     const etags = (cluster: typeof before) => Object.fromEntries((cluster.agentPoolProfiles ?? []).map((pool) => [pool.name, pool.eTag]));
@@ -198,8 +232,14 @@ describe('simulator: managedClusters PUT as the example shows it', () => {
     const { sim } = await simulated(false);
     const example = restExample(SERVICE, 'ManagedClustersCreate_Update.2025-07-01.json');
     // The example's request body verbatim, through the SDK's own pipeline (its model would rename fields).
-    const pipeline = createContainerService(new SimulatorCredential(), SUBSCRIPTION, { endpoint: sim.url, tlsOptions: { ca: sim.caPem }, retryOptions: { maxRetries: 0 } });
-    const response = await pipeline.pathUnchecked(`${EXAMPLE_CLUSTER_PATH}?api-version=2025-07-01`).put({ body: example.parameters['parameters'], contentType: 'application/json' });
+    const pipeline = createContainerService(new SimulatorCredential(), SUBSCRIPTION, {
+      endpoint: sim.url,
+      tlsOptions: { ca: sim.caPem },
+      retryOptions: { maxRetries: 0 },
+    });
+    const response = await pipeline
+      .pathUnchecked(`${EXAMPLE_CLUSTER_PATH}?api-version=2025-07-01`)
+      .put({ body: example.parameters['parameters'], contentType: 'application/json' });
     expect(response.status).toBe('200');
     // Fields the service fills in (defaults, the identity's principal, effective outbound IPs) are not modelled by the simulator.
     const serviceComputed = [
@@ -226,9 +266,16 @@ describe('simulator: managedClusters PUT as the example shows it', () => {
   it('a cluster PUT that introduces a pool is 400 (pools are added through agentPools: the service message in microsoft/tyger#121)', async () => {
     const { client } = await simulated();
     const read = await client.managedClusters.get('rg1', 'clustername1');
-    const refused = await statusOf(client.managedClusters.beginCreateOrUpdate('rg1', 'clustername1', { ...read, agentPoolProfiles: [...(read.agentPoolProfiles ?? []), { name: 'extra', count: 1 }] }));
+    const refused = await statusOf(
+      client.managedClusters.beginCreateOrUpdate('rg1', 'clustername1', {
+        ...read,
+        agentPoolProfiles: [...(read.agentPoolProfiles ?? []), { name: 'extra', count: 1 }],
+      }),
+    );
     expect(refused.statusCode).toBe(400);
-    expect(refused.message).toMatch(/^A new agent pool was introduced\. Adding agent pools to an existing cluster is not allowed through managed cluster operations\./);
+    expect(refused.message).toMatch(
+      /^A new agent pool was introduced\. Adding agent pools to an existing cluster is not allowed through managed cluster operations\./,
+    );
   });
 
   it('a cluster PUT without location is 400 (location is required by the spec: TrackedResource, common-types v5; message text unverified)', async () => {
@@ -242,7 +289,9 @@ describe('simulator: managedClusters PUT as the example shows it', () => {
   it('a stale If-Match on the cluster is 412 PreconditionFailed (Learn: aks/use-etags)', async () => {
     const { client } = await simulated();
     const read = await client.managedClusters.get('rg1', 'clustername1');
-    const refused = await statusOf(client.managedClusters.beginCreateOrUpdate('rg1', 'clustername1', { ...read, kubernetesVersion: '1.10.0' }, { ifMatch: 'not-the-etag' }));
+    const refused = await statusOf(
+      client.managedClusters.beginCreateOrUpdate('rg1', 'clustername1', { ...read, kubernetesVersion: '1.10.0' }, { ifMatch: 'not-the-etag' }),
+    );
     expect(refused.statusCode).toBe(412);
     expect(refused.code).toBe('PreconditionFailed');
   });
@@ -265,7 +314,9 @@ describe('simulator: the deprecated-API pre-flight of minor upgrades (Learn: aks
     sim.upgrades.deprecatedApiUsage.set('clustername1', { api: API, removedIn: '1.32', lastSeen: Date.now() - 3 * 3_600_000 });
     const read = await client.managedClusters.get('rg1', 'clustername1');
     const seen = capture();
-    const refused = await statusOf(client.managedClusters.beginCreateOrUpdate('rg1', 'clustername1', { ...read, kubernetesVersion: '1.32.4' }, { ...seen.options, ifMatch: read.eTag! }));
+    const refused = await statusOf(
+      client.managedClusters.beginCreateOrUpdate('rg1', 'clustername1', { ...read, kubernetesVersion: '1.32.4' }, { ...seen.options, ifMatch: read.eTag! }),
+    );
     expect(refused.statusCode).toBe(400);
     const error = (seen.last().body as { error: { code: string; subcode: string; message: string } }).error;
     expect(error.code).toBe('ValidationError');
@@ -283,7 +334,12 @@ describe('simulator: the deprecated-API pre-flight of minor upgrades (Learn: aks
       const read = await client.managedClusters.get('rg1', 'clustername1');
       const seen = capture();
       await client.managedClusters
-        .beginCreateOrUpdate('rg1', 'clustername1', { ...read, kubernetesVersion: version, ...(override ? { upgradeSettings: { overrideSettings: override } } : {}) }, { ...seen.options, ifMatch: read.eTag! })
+        .beginCreateOrUpdate(
+          'rg1',
+          'clustername1',
+          { ...read, kubernetesVersion: version, ...(override ? { upgradeSettings: { overrideSettings: override } } : {}) },
+          { ...seen.options, ifMatch: read.eTag! },
+        )
         .catch(() => undefined);
       sim.upgrades.operations.clear();
       sim.fleet.updateClusterProperties(EXAMPLE_CLUSTER_PATH.replace('resourceGroups', 'resourcegroups'), (properties) => {
@@ -385,14 +441,22 @@ describe('adapter: upgrades write the whole resource back with If-Match', () => 
     const sent = JSON.parse(write?.body ?? '{}') as { properties: JsonObject & { agentPoolProfiles: JsonObject[] } };
     expect(sent.properties['kubernetesVersion']).toBe('1.10.0');
     // Every writable field of the read goes back; only what the spec marks read-only is left out.
-    const readOnly = { top: ['id', 'name', 'type', 'eTag'], properties: ['provisioningState', 'maxAgentPools', 'currentKubernetesVersion', 'fqdn', 'azurePortalFQDN', 'kubernetesVersion', 'agentPoolProfiles'] };
+    const readOnly = {
+      top: ['id', 'name', 'type', 'eTag'],
+      properties: ['provisioningState', 'maxAgentPools', 'currentKubernetesVersion', 'fqdn', 'azurePortalFQDN', 'kubernetesVersion', 'agentPoolProfiles'],
+    };
     const expected = withoutReadOnly(get, readOnly);
     // The SDK writes date-times back in its own format: the same instant.
     const override = ((expected['properties'] as JsonObject)['upgradeSettings'] as { overrideSettings: { until: string } }).overrideSettings;
     override.until = new Date(override.until).toISOString();
-    expect({ ...sent, properties: Object.fromEntries(Object.entries(sent.properties).filter(([key]) => !['kubernetesVersion', 'agentPoolProfiles'].includes(key))) }).toEqual(expected);
+    expect({
+      ...sent,
+      properties: Object.fromEntries(Object.entries(sent.properties).filter(([key]) => !['kubernetesVersion', 'agentPoolProfiles'].includes(key))),
+    }).toEqual(expected);
     const examplePool = ((get['properties'] as JsonObject)['agentPoolProfiles'] as JsonObject[])[0]!;
-    expect(sent.properties.agentPoolProfiles).toEqual([Object.fromEntries(Object.entries(examplePool).filter(([key]) => !['eTag', 'provisioningState', 'currentOrchestratorVersion'].includes(key)))]);
+    expect(sent.properties.agentPoolProfiles).toEqual([
+      Object.fromEntries(Object.entries(examplePool).filter(([key]) => !['eTag', 'provisioningState', 'currentOrchestratorVersion'].includes(key))),
+    ]);
   });
 
   it('a 412 is read again and written again with the new eTag; never written without If-Match', async () => {
@@ -409,7 +473,13 @@ describe('adapter: upgrades write the whole resource back with If-Match', () => 
         return { method: 'GET', path: POOL_PATH, status: 200, body };
       }
       writes += 1;
-      if (writes === 1) return { method: 'PUT', path: POOL_PATH, status: 412, body: { error: { code: 'PreconditionFailed', message: 'Etag provided in if-match header does not match etag of resource.' } } };
+      if (writes === 1)
+        return {
+          method: 'PUT',
+          path: POOL_PATH,
+          status: 412,
+          body: { error: { code: 'PreconditionFailed', message: 'Etag provided in if-match header does not match etag of resource.' } },
+        };
       return { method: 'PUT', path: POOL_PATH, status: 200, body: restExample(SERVICE, 'AgentPoolsCreate_Update.2025-07-01.json').responses['200']!.body };
     });
     await adapterFor(server.url, server.caPem).startPoolUpgrade(ADAPTER_CLUSTER, 'agentpool1', '1.10.0');
@@ -445,7 +515,11 @@ describe('adapter: upgrades write the whole resource back with If-Match', () => 
       { method: 'GET', path: CLUSTER_PATH, status: 200, body: get },
       { method: 'PUT', path: CLUSTER_PATH, status: 400, body: refusal },
     ]);
-    expect(await adapterFor(server.url, server.caPem).startControlPlaneUpgrade(ADAPTER_CLUSTER, '1.26.0')).toEqual({ kind: 'blocked', code: 'UpgradeBlockedOnDeprecatedAPIUsage', message: refusal.message });
+    expect(await adapterFor(server.url, server.caPem).startControlPlaneUpgrade(ADAPTER_CLUSTER, '1.26.0')).toEqual({
+      kind: 'blocked',
+      code: 'UpgradeBlockedOnDeprecatedAPIUsage',
+      message: refusal.message,
+    });
   });
 
   it('any other 400 is an error, not a refusal to exclude over', async () => {
@@ -459,7 +533,9 @@ describe('adapter: upgrades write the whole resource back with If-Match', () => 
 
   it('node-image upgrade: POST answered 202 with the example returns once accepted', async () => {
     const example = restExample(SERVICE, 'AgentPoolsUpgradeNodeImageVersion.2025-07-01.json').responses['202']!;
-    server = await startExampleServer([{ method: 'POST', path: /\/agentPools\/agentpool1\/upgradeNodeImageVersion$/i, status: 202, body: example.body, headers: example.headers ?? {} }]);
+    server = await startExampleServer([
+      { method: 'POST', path: /\/agentPools\/agentpool1\/upgradeNodeImageVersion$/i, status: 202, body: example.body, headers: example.headers ?? {} },
+    ]);
     await adapterFor(server.url, server.caPem).startNodeImageUpgrade(ADAPTER_CLUSTER, 'agentpool1');
     expect(server.requests.map((request) => request.method)).toEqual(['POST']);
   });

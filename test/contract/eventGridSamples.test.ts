@@ -27,11 +27,15 @@ import { uniqueTableName } from '../harness/tables.js';
 const SUBSCRIPTION = '11111111-1111-1111-1111-111111111111';
 const PAYMENTS = `/subscriptions/${SUBSCRIPTION}/resourceGroups/payments/providers/Microsoft.ContainerService/managedClusters/payments-prod`;
 const CHECKOUT = `/subscriptions/${SUBSCRIPTION}/resourceGroups/checkout/providers/Microsoft.ContainerService/managedClusters/checkout-prod`;
-const LEGACY = '/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/legacy/providers/Microsoft.ContainerService/managedClusters/legacy-reporting';
+const LEGACY =
+  '/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/legacy/providers/Microsoft.ContainerService/managedClusters/legacy-reporting';
 
 /** The cluster an AKS sample is delivered for: `aks-support-ended.cloudevents.json` → `support-ended-cloudevents`. */
 function clusterName(fixture: string): string {
-  return fixture.replace(/^aks-/, '').replace(/\.json$/, '').replace('.', '-');
+  return fixture
+    .replace(/^aks-/, '')
+    .replace(/\.json$/, '')
+    .replace('.', '-');
 }
 
 function contractCluster(fixture: string): string {
@@ -47,8 +51,10 @@ function raw(fixture: string): { data: Record<string, unknown>; type: string } {
 const POLICY_CLUSTER: Record<string, string> = {
   'policy-state-created.eventgrid.json': `/subscriptions/${SUBSCRIPTION}/resourceGroups/web/providers/Microsoft.ContainerService/managedClusters/web-dev`,
   'policy-state-created.cloudevents.json': CHECKOUT,
-  'policy-state-changed.eventgrid.json': '/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/batch/providers/Microsoft.ContainerService/managedClusters/batch-staging',
-  'policy-state-changed.cloudevents.json': '/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/search/providers/Microsoft.ContainerService/managedClusters/search-prod',
+  'policy-state-changed.eventgrid.json':
+    '/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/batch/providers/Microsoft.ContainerService/managedClusters/batch-staging',
+  'policy-state-changed.cloudevents.json':
+    '/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/search/providers/Microsoft.ContainerService/managedClusters/search-prod',
 };
 
 describe('Event Grid contract: every AKS and Policy sample, delivered as the host delivers it, is understood', () => {
@@ -59,11 +65,17 @@ describe('Event Grid contract: every AKS and Policy sample, delivered as the hos
   const lastLog = (functionName: string) => app.host.logsOf(functionName).at(-1)?.message ?? '';
   const findingsOf = async (clusterName: string) => (await clients.findings!.listFindings()).filter((finding) => finding.clusterName === clusterName);
   /** Findings of the rules Event Grid notices feed (support, rolling): what an AKS notice can open. */
-  const noticeFindings = async (clusterName: string) => (await findingsOf(clusterName)).filter((finding) => (NOTICE_RULE_IDS as readonly string[]).includes(finding.ruleId));
-  const open = async (clusterName: string, ruleId: string) => (await findingsOf(clusterName)).filter((finding) => finding.ruleId === ruleId && finding.status === 'open');
+  const noticeFindings = async (clusterName: string) =>
+    (await findingsOf(clusterName)).filter((finding) => (NOTICE_RULE_IDS as readonly string[]).includes(finding.ruleId));
+  const open = async (clusterName: string, ruleId: string) =>
+    (await findingsOf(clusterName)).filter((finding) => finding.ruleId === ruleId && finding.status === 'open');
 
   beforeAll(async () => {
-    app = await startAppHost({ FLEETGUARD_FINDINGS_TABLE: uniqueTableName('cfindings'), FLEETGUARD_SWEEPS_TABLE: uniqueTableName('csweeps'), FLEETGUARD_EVENTS_TABLE: uniqueTableName('cevents') });
+    app = await startAppHost({
+      FLEETGUARD_FINDINGS_TABLE: uniqueTableName('cfindings'),
+      FLEETGUARD_SWEEPS_TABLE: uniqueTableName('csweeps'),
+      FLEETGUARD_EVENTS_TABLE: uniqueTableName('cevents'),
+    });
     clients = createAzureClients(parseConfig(app.local.settings));
     // One cluster per AKS sample, on the sample's version with a pool of the sample's name.
     const template = app.local.simulator.fleet.clustersOf(SUBSCRIPTION).find((cluster) => String(cluster['name']) === 'payments-prod')!;
@@ -74,15 +86,31 @@ describe('Event Grid contract: every AKS and Policy sample, delivered as the hos
       const version = typeof data['kubernetesVersion'] === 'string' ? data['kubernetesVersion'] : String(properties['kubernetesVersion']);
       Object.assign(cluster, { id: contractCluster(fixture), name: clusterName(fixture) });
       Object.assign(properties, { kubernetesVersion: version, currentKubernetesVersion: version, dnsPrefix: clusterName(fixture) });
-      properties['agentPoolProfiles'] = (properties['agentPoolProfiles'] as JsonObject[]).slice(0, 1).map((pool) => ({ ...pool, name: typeof data['nodePoolName'] === 'string' ? data['nodePoolName'] : pool['name'], orchestratorVersion: version, currentOrchestratorVersion: version }));
+      properties['agentPoolProfiles'] = (properties['agentPoolProfiles'] as JsonObject[])
+        .slice(0, 1)
+        .map((pool) => ({
+          ...pool,
+          name: typeof data['nodePoolName'] === 'string' ? data['nodePoolName'] : pool['name'],
+          orchestratorVersion: version,
+          currentOrchestratorVersion: version,
+        }));
       app.local.simulator.fleet.putCluster(cluster);
     }
   });
   afterAll(() => app.close());
 
   it('has a fixture of every AKS and Policy event type the specs publish, in both schemas, but PolicyStateDeleted (no sample anywhere)', () => {
-    const types = (schema: string) => new Set(eventFixtureNames().filter((name) => name.includes(`.${schema}.`)).map((name) => raw(name).type));
-    const published = new Set([...schemaTypes('ContainerService.2018-01-01.json'), ...schemaTypes('ContainerService.2018-01-01.draft-pr23339.json'), ...schemaTypes('PolicyInsights.2018-01-01.json')]);
+    const types = (schema: string) =>
+      new Set(
+        eventFixtureNames()
+          .filter((name) => name.includes(`.${schema}.`))
+          .map((name) => raw(name).type),
+      );
+    const published = new Set([
+      ...schemaTypes('ContainerService.2018-01-01.json'),
+      ...schemaTypes('ContainerService.2018-01-01.draft-pr23339.json'),
+      ...schemaTypes('PolicyInsights.2018-01-01.json'),
+    ]);
     published.delete('Microsoft.PolicyInsights.PolicyStateDeleted');
     expect(types('eventgrid')).toEqual(published);
     expect(types('cloudevents')).toEqual(published);
@@ -105,7 +133,9 @@ describe('Event Grid contract: every AKS and Policy sample, delivered as the hos
   it('the two draft types are absent from the merged AKS schema, present in the draft one (test/fixtures/eventgrid/README.md)', () => {
     expect(schemaTypes('ContainerService.2018-01-01.json')).not.toContain('Microsoft.ContainerService.ClusterOutOfSupport');
     expect(schemaTypes('ContainerService.2018-01-01.json')).not.toContain('Microsoft.ContainerService.NodePoolRollingProgress');
-    expect(schemaTypes('ContainerService.2018-01-01.draft-pr23339.json')).toEqual(expect.arrayContaining(['Microsoft.ContainerService.ClusterOutOfSupport', 'Microsoft.ContainerService.NodePoolRollingProgress']));
+    expect(schemaTypes('ContainerService.2018-01-01.draft-pr23339.json')).toEqual(
+      expect.arrayContaining(['Microsoft.ContainerService.ClusterOutOfSupport', 'Microsoft.ContainerService.NodePoolRollingProgress']),
+    );
   });
 
   /** What each AKS sample must do to its own cluster, the sample's data verbatim. */
@@ -129,11 +159,15 @@ describe('Event Grid contract: every AKS and Policy sample, delivered as the hos
     },
     'aks-nodepool-rolling-started': async (fixture) => {
       expect(lastLog('aksEvents')).toMatch(/: processed: notice stored; findings: 0 opened, 0 resolved$/);
-      expect(await clients.notices!.poolRollingForCluster(contractCluster(fixture))).toEqual([{ nodePool: 'nodepool1', state: 'Started', eventTime: '2023-03-29T18:00:00.000Z', reportedBy: 'NodePoolRollingStarted' }]);
+      expect(await clients.notices!.poolRollingForCluster(contractCluster(fixture))).toEqual([
+        { nodePool: 'nodepool1', state: 'Started', eventTime: '2023-03-29T18:00:00.000Z', reportedBy: 'NodePoolRollingStarted' },
+      ]);
     },
     'aks-nodepool-rolling-succeeded': async (fixture) => {
       expect(lastLog('aksEvents')).toMatch(/: processed: notice stored; findings: 0 opened, 0 resolved$/);
-      expect(await clients.notices!.poolRollingForCluster(contractCluster(fixture))).toEqual([expect.objectContaining({ nodePool: 'nodepool1', state: 'Succeeded', reportedBy: 'NodePoolRollingSucceeded' })]);
+      expect(await clients.notices!.poolRollingForCluster(contractCluster(fixture))).toEqual([
+        expect.objectContaining({ nodePool: 'nodepool1', state: 'Succeeded', reportedBy: 'NodePoolRollingSucceeded' }),
+      ]);
     },
     'aks-nodepool-rolling-failed': async (_fixture, name) => {
       expect(lastLog('aksEvents')).toMatch(/: processed: notice stored; findings: 1 opened, 0 resolved$/);
@@ -141,13 +175,17 @@ describe('Event Grid contract: every AKS and Policy sample, delivered as the hos
     },
     'aks-nodepool-rolling-progress': async (fixture, name) => {
       expect(lastLog('aksEvents')).toMatch(/: processed: rolling progress of pool nodepool1 recorded \(Started\); no finding$/);
-      expect(await clients.notices!.poolRollingForCluster(contractCluster(fixture))).toEqual([{ nodePool: 'nodepool1', state: 'Started', eventTime: '2023-03-29T18:00:00.000Z', reportedBy: 'NodePoolRollingProgress' }]);
+      expect(await clients.notices!.poolRollingForCluster(contractCluster(fixture))).toEqual([
+        { nodePool: 'nodepool1', state: 'Started', eventTime: '2023-03-29T18:00:00.000Z', reportedBy: 'NodePoolRollingProgress' },
+      ]);
       expect(await noticeFindings(name)).toEqual([]);
     },
     'aks-new-kubernetes-version': async () => {
       // The catalog of the cluster's location is read and every cluster there re-evaluated: the
       // sample clusters on 1.23 and 1.24 (support-ended, out-of-support...) are unsupported.
-      expect(lastLog('aksEvents')).toMatch(/: processed: versions of northeurope recorded \(1\.\d+(, 1\.\d+)*\); \d+ clusters re-evaluated; findings: \d+ opened/);
+      expect(lastLog('aksEvents')).toMatch(
+        /: processed: versions of northeurope recorded \(1\.\d+(, 1\.\d+)*\); \d+ clusters re-evaluated; findings: \d+ opened/,
+      );
       expect(await open('support-ended-eventgrid', 'AKS-VERSION-UNSUPPORTED')).toHaveLength(1);
     },
   };
@@ -170,7 +208,9 @@ describe('Event Grid contract: every AKS and Policy sample, delivered as the hos
     await deliver('policyEvents', sampleEvent(fixture, { cluster, id: fixture }));
     const opened = await open(name, 'POLICY-NONCOMPLIANT');
     expect(opened.length).toBeGreaterThan(0);
-    expect(lastLog('policyEvents')).toBe(`event id ${fixture}, type ${raw(fixture).type}: processed: policy findings of ${name} re-evaluated; findings: ${opened.length} opened, 0 resolved`);
+    expect(lastLog('policyEvents')).toBe(
+      `event id ${fixture}, type ${raw(fixture).type}: processed: policy findings of ${name} re-evaluated; findings: ${opened.length} opened, 0 resolved`,
+    );
   });
 
   it('PolicyStateDeleted (no published sample: the Created sample re-typed, data schema identical per PolicyInsights.json) resolves what Policy Insights no longer reports', async () => {
@@ -183,9 +223,18 @@ describe('Event Grid contract: every AKS and Policy sample, delivered as the hos
     const dropped = states.findIndex((state) => String(state['resourceId']).endsWith('/legacy-reporting') && state['complianceState'] === 'NonCompliant');
     const [removed] = states.splice(dropped, 1);
     try {
-      const deleted = { ...sampleEvent('policy-state-created.cloudevents.json', { cluster: LEGACY, id: 'legacy-deleted', data: { timestamp: new Date(Date.now() + 60_000).toISOString() } }), type: 'Microsoft.PolicyInsights.PolicyStateDeleted' };
+      const deleted = {
+        ...sampleEvent('policy-state-created.cloudevents.json', {
+          cluster: LEGACY,
+          id: 'legacy-deleted',
+          data: { timestamp: new Date(Date.now() + 60_000).toISOString() },
+        }),
+        type: 'Microsoft.PolicyInsights.PolicyStateDeleted',
+      };
       await deliver('policyEvents', deleted);
-      expect(lastLog('policyEvents')).toMatch(/^event id legacy-deleted, type Microsoft\.PolicyInsights\.PolicyStateDeleted: processed: policy findings of legacy-reporting re-evaluated; findings: 0 opened, [1-9]\d* resolved$/);
+      expect(lastLog('policyEvents')).toMatch(
+        /^event id legacy-deleted, type Microsoft\.PolicyInsights\.PolicyStateDeleted: processed: policy findings of legacy-reporting re-evaluated; findings: 0 opened, [1-9]\d* resolved$/,
+      );
       expect((await open('legacy-reporting', 'POLICY-NONCOMPLIANT')).length).toBeLessThan(before.length);
     } finally {
       states.splice(dropped, 0, removed!);
@@ -194,15 +243,37 @@ describe('Event Grid contract: every AKS and Policy sample, delivered as the hos
 
   it('an unknown event type is completed with a log line, not retried (thrown), in both functions and both schemas', async () => {
     const unknown: Array<readonly ['aksEvents' | 'policyEvents', Record<string, unknown>]> = [
-      ['aksEvents', { ...sampleEvent('aks-support-ending.eventgrid.json', { cluster: PAYMENTS, id: 'unknown-aks' }), eventType: 'Microsoft.ContainerService.ClusterSomethingNew' }],
-      ['aksEvents', { ...sampleEvent('aks-support-ending.cloudevents.json', { cluster: PAYMENTS, id: 'unknown-aks-ce' }), type: 'Microsoft.ContainerService.NodePoolSomethingNew' }],
-      ['policyEvents', { ...sampleEvent('policy-state-changed.eventgrid.json', { cluster: PAYMENTS, id: 'unknown-policy' }), eventType: 'Microsoft.PolicyInsights.PolicyStateArchived' }],
+      [
+        'aksEvents',
+        {
+          ...sampleEvent('aks-support-ending.eventgrid.json', { cluster: PAYMENTS, id: 'unknown-aks' }),
+          eventType: 'Microsoft.ContainerService.ClusterSomethingNew',
+        },
+      ],
+      [
+        'aksEvents',
+        {
+          ...sampleEvent('aks-support-ending.cloudevents.json', { cluster: PAYMENTS, id: 'unknown-aks-ce' }),
+          type: 'Microsoft.ContainerService.NodePoolSomethingNew',
+        },
+      ],
+      [
+        'policyEvents',
+        {
+          ...sampleEvent('policy-state-changed.eventgrid.json', { cluster: PAYMENTS, id: 'unknown-policy' }),
+          eventType: 'Microsoft.PolicyInsights.PolicyStateArchived',
+        },
+      ],
       ['policyEvents', sampleEvent('aks-support-ended.cloudevents.json', { cluster: PAYMENTS, id: 'unknown-foreign' })],
     ];
     for (const [functionName, event] of unknown) {
       await expect(deliver(functionName, event)).resolves.toBeDefined();
       const log = app.host.logsOf(functionName).at(-1);
-      expect(log?.message).toMatch(new RegExp(`^event id ${String(event['id'])}, type [\\w.]+: ignored: (not an event type this function handles|not a Microsoft\\.PolicyInsights\\.\\* event)$`));
+      expect(log?.message).toMatch(
+        new RegExp(
+          `^event id ${String(event['id'])}, type [\\w.]+: ignored: (not an event type this function handles|not a Microsoft\\.PolicyInsights\\.\\* event)$`,
+        ),
+      );
       expect(log?.level.toLowerCase()).toBe('information');
     }
     // Completed: a redelivery of the unknown type is a duplicate, not handled again.
@@ -219,7 +290,14 @@ describe('Event Grid contract: every AKS and Policy sample, delivered as the hos
         params: options.id === undefined ? {} : { id: options.id },
         ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
       });
-    const started = await call('rolloutsCreate', { body: { target: '1.32', scope: { clusterIds: [CHECKOUT] }, waves: { explicit: [[CHECKOUT]] }, waveSettings: { maxParallel: 1, soakMinutes: 0, requireApproval: false } } });
+    const started = await call('rolloutsCreate', {
+      body: {
+        target: '1.32',
+        scope: { clusterIds: [CHECKOUT] },
+        waves: { explicit: [[CHECKOUT]] },
+        waveSettings: { maxParallel: 1, soakMinutes: 0, requireApproval: false },
+      },
+    });
     expect(started.status, JSON.stringify(started.body)).toBe(202);
     const id = (started.body as { id: string }).id;
     await app.durable.run();
@@ -232,7 +310,10 @@ describe('Event Grid contract: every AKS and Policy sample, delivered as the hos
     const at = (minutes: number) => new Date(app.clock.now() + minutes * 60_000).toISOString();
     await deliver('aksEvents', sampleEvent('aks-nodepool-rolling-progress.cloudevents.json', { cluster: CHECKOUT, id: 'rollout-progress', time: at(1) }));
     // The sample's own time (2023) is before the rollout: an earlier upgrade's report, not shown.
-    await deliver('aksEvents', sampleEvent('aks-nodepool-rolling-progress.eventgrid.json', { cluster: CHECKOUT, id: 'rollout-progress-old', data: { nodePoolName: 'old' } }));
+    await deliver(
+      'aksEvents',
+      sampleEvent('aks-nodepool-rolling-progress.eventgrid.json', { cluster: CHECKOUT, id: 'rollout-progress-old', data: { nodePoolName: 'old' } }),
+    );
     expect((await poolsOf())?.poolRolling).toEqual([{ nodePool: 'nodepool1', state: 'Started', eventTime: at(1), reportedBy: 'NodePoolRollingProgress' }]);
 
     await deliver('aksEvents', sampleEvent('aks-nodepool-rolling-succeeded.eventgrid.json', { cluster: CHECKOUT, id: 'rollout-succeeded', time: at(2) }));
@@ -255,7 +336,10 @@ interface SwaggerDefinition {
 const schemaDirectory = path.join(eventFixtureDirectory, 'schemas');
 
 function swagger(file: string): Record<string, SwaggerDefinition> {
-  const sources = JSON.parse(readFileSync(path.join(schemaDirectory, 'SOURCES.json'), 'utf8')) as Record<string, { repo: string; path: string; commit: string } | undefined>;
+  const sources = JSON.parse(readFileSync(path.join(schemaDirectory, 'SOURCES.json'), 'utf8')) as Record<
+    string,
+    { repo: string; path: string; commit: string } | undefined
+  >;
   if (!/^[0-9a-f]{40}$/.test(sources[file]?.commit ?? '')) throw new Error(`test/fixtures/eventgrid/schemas/SOURCES.json does not name ${file} with a commit`);
   return (JSON.parse(readFileSync(path.join(schemaDirectory, file), 'utf8')) as { definitions: Record<string, SwaggerDefinition> }).definitions;
 }
@@ -271,7 +355,8 @@ function schemaTypes(file: string): string[] {
 /** Where a sample's data departs from the schema of its type: an undeclared field, another JSON type, a value off the enum. */
 function dataSchemaMismatches(type: string, data: Record<string, unknown>): string[] {
   const [, provider, name] = /^Microsoft\.(ContainerService|PolicyInsights)\.(\w+)$/.exec(type) ?? [];
-  const files = provider === 'PolicyInsights' ? ['PolicyInsights.2018-01-01.json'] : ['ContainerService.2018-01-01.json', 'ContainerService.2018-01-01.draft-pr23339.json'];
+  const files =
+    provider === 'PolicyInsights' ? ['PolicyInsights.2018-01-01.json'] : ['ContainerService.2018-01-01.json', 'ContainerService.2018-01-01.draft-pr23339.json'];
   const file = files.find((candidate) => swagger(candidate)[`${provider}${name}EventData`] !== undefined);
   if (file === undefined) return [`no schema defines ${type}`];
   const definitions = swagger(file);

@@ -47,11 +47,24 @@ describe('kubernetesVersions: the simulator answers the official example request
   it('GET .../locations/location1/kubernetesVersions has the example response shape', async () => {
     const example = restExample(SERVICE, VERSIONS);
     simulator = await startSimulator({
-      snapshot: { source: 'example', clusters: [exampleBody<JsonObject>(SERVICE, GET_CLUSTER)], versionsByLocation: new Map([['location1', exampleBody<JsonObject>(SERVICE, VERSIONS)]]), policyStates: undefined, logs: new Map() },
+      snapshot: {
+        source: 'example',
+        clusters: [exampleBody<JsonObject>(SERVICE, GET_CLUSTER)],
+        versionsByLocation: new Map([['location1', exampleBody<JsonObject>(SERVICE, VERSIONS)]]),
+        policyStates: undefined,
+        logs: new Map(),
+      },
     });
     // The SDK's own REST layer (credential, pipeline, TLS), so the raw body is what is compared.
-    const rest = createContainerService(new SimulatorCredential(), String(example.parameters['subscriptionId']), { endpoint: simulator.url, tlsOptions: { ca: simulator.caPem } });
-    const response = await rest.pathUnchecked(`/subscriptions/${SUBSCRIPTION}/providers/Microsoft.ContainerService/locations/${String(example.parameters['location'])}/kubernetesVersions`).get({ queryParameters: { 'api-version': String(example.parameters['api-version']) } });
+    const rest = createContainerService(new SimulatorCredential(), String(example.parameters['subscriptionId']), {
+      endpoint: simulator.url,
+      tlsOptions: { ca: simulator.caPem },
+    });
+    const response = await rest
+      .pathUnchecked(
+        `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.ContainerService/locations/${String(example.parameters['location'])}/kubernetesVersions`,
+      )
+      .get({ queryParameters: { 'api-version': String(example.parameters['api-version']) } });
     expect(response.status).toBe('200');
     // `patchVersions` is a map keyed by version, so each minor is compared with the example's own entry.
     const expected = exampleBody<{ values: unknown[] }>(SERVICE, VERSIONS);
@@ -73,7 +86,14 @@ describe('kubernetesVersions: the simulator answers the official example request
 
 describe('kubernetesVersions: the adapter reads the official example verbatim', () => {
   it('builds the catalog: minors, patches and their upgrades, preview and default flags, support plans', async () => {
-    server = await startExampleServer([{ method: 'GET', path: `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.ContainerService/locations/location1/kubernetesVersions`, status: 200, body: exampleBody(SERVICE, VERSIONS) }]);
+    server = await startExampleServer([
+      {
+        method: 'GET',
+        path: `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.ContainerService/locations/location1/kubernetesVersions`,
+        status: 200,
+        body: exampleBody(SERVICE, VERSIONS),
+      },
+    ]);
     const catalog = await adapterFor(server.url, server.caPem).listKubernetesVersions(SUBSCRIPTION, 'location1');
     expect(catalog.location).toBe('location1');
     expect(catalog.minors.map((minor) => [minor.minor, minor.isPreview, minor.isDefault, minor.supportPlans])).toEqual([
@@ -94,8 +114,18 @@ describe('kubernetesVersions: the adapter reads the official example verbatim', 
   it('reads supportPlan and sku.tier of the official LTS cluster, through the SDK and from raw JSON', async () => {
     const body = exampleBody<JsonObject>(SERVICE, PREMIUM);
     server = await startExampleServer([
-      { method: 'GET', path: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/clustername1', status: 200, body },
-      { method: 'GET', path: `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.ContainerService/locations/location1/kubernetesVersions`, status: 200, body: exampleBody(SERVICE, VERSIONS) },
+      {
+        method: 'GET',
+        path: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/clustername1',
+        status: 200,
+        body,
+      },
+      {
+        method: 'GET',
+        path: `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.ContainerService/locations/location1/kubernetesVersions`,
+        status: 200,
+        body: exampleBody(SERVICE, VERSIONS),
+      },
     ]);
     const adapter = adapterFor(server.url, server.caPem);
     const cluster = await adapter.getCluster(SUBSCRIPTION, 'rg1', 'clustername1');
@@ -117,7 +147,11 @@ describe('kubernetesVersions: the adapter reads the official example verbatim', 
     const body = {
       values: [
         { version: '1.27', capabilities: { supportPlan: ['AKSLongTermSupport'] }, patchVersions: { '1.27.100': { upgrades: ['1.28.15'] } } },
-        { version: '1.28', capabilities: { supportPlan: ['KubernetesOfficial', 'AKSLongTermSupport'] }, patchVersions: { '1.28.15': { upgrades: ['1.29.9'] } } },
+        {
+          version: '1.28',
+          capabilities: { supportPlan: ['KubernetesOfficial', 'AKSLongTermSupport'] },
+          patchVersions: { '1.28.15': { upgrades: ['1.29.9'] } },
+        },
         { version: '1.29', isDefault: true, capabilities: { supportPlan: ['KubernetesOfficial'] }, patchVersions: { '1.29.9': { upgrades: [] } } },
       ],
     };

@@ -78,7 +78,10 @@ describe('(a) the simulator answers the official resource-centric example in its
     const [response] = responses;
     expect(response?.request.method).toBe('POST');
     expect(new URL(response?.request.url ?? '').pathname).toBe(`/v1${OPS}/query`);
-    expect(JSON.parse(typeof response?.request.body === 'string' ? response.request.body : '')).toEqual({ query: failedApiAuthQuery(), timespan: example.parameters.body.timespan });
+    expect(JSON.parse(typeof response?.request.body === 'string' ? response.request.body : '')).toEqual({
+      query: failedApiAuthQuery(),
+      timespan: example.parameters.body.timespan,
+    });
     expect(response?.status).toBe(200);
     const body = JSON.parse(response?.bodyAsText ?? '') as QueryResults;
     expect(shapeMismatches(withoutRows(body), exampleBody(SERVICE, EXAMPLE))).toEqual([]);
@@ -112,7 +115,13 @@ describe('(b) the adapter fed the official response verbatim', () => {
   it(`${EXAMPLE}: an ARM resource id (with its leading slash) is sent as the example's path, and the example's rows come back`, async () => {
     const path = `/v1/${example.parameters.resourceId}/query`;
     server = await startExampleServer([{ method: 'POST', path, status: 200, body: exampleBody(SERVICE, EXAMPLE) }]);
-    const adapter = new LogAnalyticsAdapter(new SimulatorCredential(), { kind: 'simulator', armEndpoint: server.url, caPem: server.caPem }, `${server.url}/v1`, { maxRetries: 0 }, 10);
+    const adapter = new LogAnalyticsAdapter(
+      new SimulatorCredential(),
+      { kind: 'simulator', armEndpoint: server.url, caPem: server.caPem },
+      `${server.url}/v1`,
+      { maxRetries: 0 },
+      10,
+    );
     const outcome = await adapter.query(`/${example.parameters.resourceId}`, example.parameters.body.query, 24 * 60);
     expect(server.requests.map((request) => `${request.method} ${request.url.pathname}`)).toEqual([`POST ${path}`]);
     expect(JSON.parse(server.requests[0]?.body ?? '')).toMatchObject({ query: example.parameters.body.query });
@@ -121,10 +130,22 @@ describe('(b) the adapter fed the official response verbatim', () => {
 
   it('a partial failure (tables and error side by side, OperationalInsights.json 2022-10-27 definitions/queryResults) keeps the rows and reports the error', async () => {
     const path = `/v1/${example.parameters.resourceId}/query`;
-    const partial = { ...exampleBody<QueryResults>(SERVICE, EXAMPLE), error: { code: 'PartialError', message: 'There were some errors when processing your query.' } };
+    const partial = {
+      ...exampleBody<QueryResults>(SERVICE, EXAMPLE),
+      error: { code: 'PartialError', message: 'There were some errors when processing your query.' },
+    };
     server = await startExampleServer([{ method: 'POST', path, status: 200, body: partial }]);
-    const adapter = new LogAnalyticsAdapter(new SimulatorCredential(), { kind: 'simulator', armEndpoint: server.url, caPem: server.caPem }, `${server.url}/v1`, { maxRetries: 0 }, 10);
+    const adapter = new LogAnalyticsAdapter(
+      new SimulatorCredential(),
+      { kind: 'simulator', armEndpoint: server.url, caPem: server.caPem },
+      `${server.url}/v1`,
+      { maxRetries: 0 },
+      10,
+    );
     const outcome = await adapter.query(`/${example.parameters.resourceId}`, example.parameters.body.query, 24 * 60);
-    expect(outcome).toEqual({ rows: [{ OperationName: 'operation1', count_: '10' }], partialError: 'PartialError: There were some errors when processing your query.' });
+    expect(outcome).toEqual({
+      rows: [{ OperationName: 'operation1', count_: '10' }],
+      partialError: 'PartialError: There were some errors when processing your query.',
+    });
   });
 });

@@ -49,7 +49,13 @@ function exampleCluster(): Cluster {
 
 async function simulatorWithWindow(window: JsonObject | undefined): Promise<RunningSimulator> {
   const running = await startSimulator({
-    snapshot: { source: 'example', clusters: [exampleBody<JsonObject>(SERVICE, GET_CLUSTER)], versionsByLocation: new Map([['location1', exampleBody<JsonObject>(SERVICE, VERSIONS)]]), policyStates: undefined, logs: new Map() },
+    snapshot: {
+      source: 'example',
+      clusters: [exampleBody<JsonObject>(SERVICE, GET_CLUSTER)],
+      versionsByLocation: new Map([['location1', exampleBody<JsonObject>(SERVICE, VERSIONS)]]),
+      policyStates: undefined,
+      logs: new Map(),
+    },
   });
   const seeded = String(exampleBody<JsonObject>(SERVICE, GET_CLUSTER)['id']).toLowerCase();
   if (window !== undefined) running.upgrades.maintenanceWindows.set(seeded, window);
@@ -61,7 +67,9 @@ describe('maintenanceConfigurations: the simulator answers the official example 
     const example = restExample(SERVICE, PUT_WINDOW);
     simulator = await simulatorWithWindow(exampleWindow(file));
     const rest = createContainerService(new SimulatorCredential(), SUBSCRIPTION, { endpoint: simulator.url, tlsOptions: { ca: simulator.caPem } });
-    const response = await rest.pathUnchecked(`${CLUSTER_ID}/maintenanceConfigurations/${String(example.parameters['configName'])}`).get({ queryParameters: { 'api-version': String(example.parameters['api-version']) } });
+    const response = await rest
+      .pathUnchecked(`${CLUSTER_ID}/maintenanceConfigurations/${String(example.parameters['configName'])}`)
+      .get({ queryParameters: { 'api-version': String(example.parameters['api-version']) } });
     expect(response.status).toBe('200');
     const body = response.body as ConfigurationBody;
     // `type` is returned for every ARM resource (Resource: id, name, type, systemData in the spec's
@@ -70,14 +78,19 @@ describe('maintenanceConfigurations: the simulator answers the official example 
     const withoutType: Partial<ConfigurationBody> = { ...body };
     delete withoutType.type;
     expect(shapeMismatches(withoutType, exampleBody(SERVICE, file))).toEqual([]);
-    expect(body).toMatchObject({ name: 'aksManagedAutoUpgradeSchedule', id: expect.stringMatching(/\/maintenanceConfigurations\/aksManagedAutoUpgradeSchedule$/) });
+    expect(body).toMatchObject({
+      name: 'aksManagedAutoUpgradeSchedule',
+      id: expect.stringMatching(/\/maintenanceConfigurations\/aksManagedAutoUpgradeSchedule$/),
+    });
     expect(body.properties.maintenanceWindow).toEqual(exampleWindow(file));
   });
 
   it('a configuration that was never created is a 404 with an ARM error body', async () => {
     simulator = await simulatorWithWindow(undefined);
     const rest = createContainerService(new SimulatorCredential(), SUBSCRIPTION, { endpoint: simulator.url, tlsOptions: { ca: simulator.caPem } });
-    const response = await rest.pathUnchecked(`${CLUSTER_ID}/maintenanceConfigurations/aksManagedAutoUpgradeSchedule`).get({ queryParameters: { 'api-version': '2025-07-01' } });
+    const response = await rest
+      .pathUnchecked(`${CLUSTER_ID}/maintenanceConfigurations/aksManagedAutoUpgradeSchedule`)
+      .get({ queryParameters: { 'api-version': '2025-07-01' } });
     expect(response.status).toBe('404');
     expect(response.body).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
   });
@@ -86,7 +99,11 @@ describe('maintenanceConfigurations: the simulator answers the official example 
     // The simulator holds the Create_Update example's window: weekly every 3 weeks on Monday 08:30 +05:30 from 2023-01-01 (a Sunday),
     // blackouts 2023-02-18..02-25 and 2023-12-23..2024-01-05. Monday 2023-12-25 is a window (week 51), inside the freeze.
     simulator = await simulatorWithWindow(exampleWindow(PUT_WINDOW));
-    const adapter = new ContainerServiceAdapter(new SimulatorCredential(), { kind: 'simulator', armEndpoint: simulator.url, caPem: simulator.caPem }, { maxRetries: 0 });
+    const adapter = new ContainerServiceAdapter(
+      new SimulatorCredential(),
+      { kind: 'simulator', armEndpoint: simulator.url, caPem: simulator.caPem },
+      { maxRetries: 0 },
+    );
     const window = await adapter.autoUpgradeWindow(exampleCluster());
     expect(window?.notAllowedDates).toEqual([
       { start: '2023-02-18', end: '2023-02-25' },
@@ -99,8 +116,14 @@ describe('maintenanceConfigurations: the simulator answers the official example 
 
 describe('maintenanceConfigurations: the adapter reads the official examples verbatim', () => {
   it('the Create_Update response: weekly schedule, offset, start date and both blackouts', async () => {
-    server = await startExampleServer([{ method: 'GET', path: `${CLUSTER_ID}/maintenanceConfigurations/aksManagedAutoUpgradeSchedule`, status: 200, body: exampleBody(SERVICE, PUT_WINDOW) }]);
-    const adapter = new ContainerServiceAdapter(new SimulatorCredential(), { kind: 'simulator', armEndpoint: server.url, caPem: server.caPem }, { maxRetries: 0 });
+    server = await startExampleServer([
+      { method: 'GET', path: `${CLUSTER_ID}/maintenanceConfigurations/aksManagedAutoUpgradeSchedule`, status: 200, body: exampleBody(SERVICE, PUT_WINDOW) },
+    ]);
+    const adapter = new ContainerServiceAdapter(
+      new SimulatorCredential(),
+      { kind: 'simulator', armEndpoint: server.url, caPem: server.caPem },
+      { maxRetries: 0 },
+    );
     const window = await adapter.autoUpgradeWindow(exampleCluster());
     expect(window).toEqual({
       schedule: { weekly: { intervalWeeks: 3, dayOfWeek: 'Monday' } },
@@ -120,19 +143,50 @@ describe('maintenanceConfigurations: the adapter reads the official examples ver
   });
 
   it('the Get response and the Create_Update request: daily and relative-monthly schedules, computed', async () => {
-    server = await startExampleServer([{ method: 'GET', path: /\/maintenanceConfigurations\/aksManagedAutoUpgradeSchedule$/, status: 200, body: exampleBody(SERVICE, GET_WINDOW) }]);
-    const adapter = new ContainerServiceAdapter(new SimulatorCredential(), { kind: 'simulator', armEndpoint: server.url, caPem: server.caPem }, { maxRetries: 0 });
+    server = await startExampleServer([
+      { method: 'GET', path: /\/maintenanceConfigurations\/aksManagedAutoUpgradeSchedule$/, status: 200, body: exampleBody(SERVICE, GET_WINDOW) },
+    ]);
+    const adapter = new ContainerServiceAdapter(
+      new SimulatorCredential(),
+      { kind: 'simulator', armEndpoint: server.url, caPem: server.caPem },
+      { maxRetries: 0 },
+    );
     const daily = await adapter.autoUpgradeWindow(exampleCluster());
-    expect(daily).toMatchObject({ schedule: { daily: { intervalDays: 3 } }, utcOffset: '-07:00', startDate: '2023-01-01', startTime: '09:30', notAllowedDates: [{ start: '2023-02-18', end: '2023-02-25' }, { start: '2023-12-23', end: '2024-01-05' }] });
+    expect(daily).toMatchObject({
+      schedule: { daily: { intervalDays: 3 } },
+      utcOffset: '-07:00',
+      startDate: '2023-01-01',
+      startTime: '09:30',
+      notAllowedDates: [
+        { start: '2023-02-18', end: '2023-02-25' },
+        { start: '2023-12-23', end: '2024-01-05' },
+      ],
+    });
     // Every 3 days from 2023-01-01: 12-21, 12-24 ... 01-05 are frozen; 2024-01-08 09:30 -07:00 is the next allowed.
     expect(nextMaintenanceWindow(daily!, new Date('2023-12-22T00:00:00Z'))).toMatchObject({ kind: 'wait', opensAt: '2024-01-08T16:30:00.000Z' });
     // The request body of Create_Update asks for the first Monday every 3 months (Jan, Apr, Jul, Oct) at 08:30 +05:30.
-    const requested = (restExample(SERVICE, PUT_WINDOW).parameters['parameters'] as { properties: { maintenanceWindow: JsonObject } }).properties.maintenanceWindow;
+    const requested = (restExample(SERVICE, PUT_WINDOW).parameters['parameters'] as { properties: { maintenanceWindow: JsonObject } }).properties
+      .maintenanceWindow;
     await server.close();
-    server = await startExampleServer([{ method: 'GET', path: /\/maintenanceConfigurations\/aksManagedAutoUpgradeSchedule$/, status: 200, body: { name: 'aksManagedAutoUpgradeSchedule', properties: { maintenanceWindow: requested } } }]);
-    const relative = await new ContainerServiceAdapter(new SimulatorCredential(), { kind: 'simulator', armEndpoint: server.url, caPem: server.caPem }, { maxRetries: 0 }).autoUpgradeWindow(exampleCluster());
+    server = await startExampleServer([
+      {
+        method: 'GET',
+        path: /\/maintenanceConfigurations\/aksManagedAutoUpgradeSchedule$/,
+        status: 200,
+        body: { name: 'aksManagedAutoUpgradeSchedule', properties: { maintenanceWindow: requested } },
+      },
+    ]);
+    const relative = await new ContainerServiceAdapter(
+      new SimulatorCredential(),
+      { kind: 'simulator', armEndpoint: server.url, caPem: server.caPem },
+      { maxRetries: 0 },
+    ).autoUpgradeWindow(exampleCluster());
     expect(relative?.schedule).toEqual({ relativeMonthly: { intervalMonths: 3, weekIndex: 'First', dayOfWeek: 'Monday' } });
     // First Monday of January 2024 is the 1st, inside the freeze; the next is the first Monday of April, the 1st.
-    expect(nextMaintenanceWindow(relative!, new Date('2023-12-01T00:00:00Z'))).toMatchObject({ kind: 'wait', opensAt: '2024-04-01T03:00:00.000Z', blackout: { start: '2023-12-23', end: '2024-01-05' } });
+    expect(nextMaintenanceWindow(relative!, new Date('2023-12-01T00:00:00Z'))).toMatchObject({
+      kind: 'wait',
+      opensAt: '2024-04-01T03:00:00.000Z',
+      blackout: { start: '2023-12-23', end: '2024-01-05' },
+    });
   });
 });

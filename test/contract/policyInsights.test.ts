@@ -6,16 +6,16 @@
  * (b) the adapter, fed each example's response verbatim by a plain HTTPS server, builds the right
  *     records, and pages by POST with `$skiptoken`.
  */
-import { PolicyInsightsClient,type PolicyState } from '@azure/arm-policyinsights';
+import { PolicyInsightsClient, type PolicyState } from '@azure/arm-policyinsights';
 import type { FullOperationResponse } from '@azure/core-client';
 import { createPipelineRequest } from '@azure/core-rest-pipeline';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { SimulatorCredential } from '../../lib/azure/credential.js';
-import { COMPLIANCE_SUMMARY_APPLY, POLICY_STATE_COLUMNS,PolicyInsightsAdapter } from '../../lib/azure/policyInsights.js';
-import { type RunningSimulator,startSimulator } from '../../tooling/simulator/simulatorServer.js';
+import { COMPLIANCE_SUMMARY_APPLY, POLICY_STATE_COLUMNS, PolicyInsightsAdapter } from '../../lib/azure/policyInsights.js';
+import { type RunningSimulator, startSimulator } from '../../tooling/simulator/simulatorServer.js';
 import type { JsonObject } from '../../tooling/simulator/snapshot.js';
-import { exampleBody, type ExampleServer,restExample, shapeMismatches, startExampleServer } from '../harness/restContract.js';
+import { exampleBody, type ExampleServer, restExample, shapeMismatches, startExampleServer } from '../harness/restContract.js';
 
 const SERVICE = 'policyinsights';
 const FIRST_PAGE = 'PolicyStates_QuerySubscriptionScope.2024-10-01.json';
@@ -54,13 +54,23 @@ async function simulatorWith(states: readonly JsonObject[], pageSize = 50): Prom
 }
 
 function sdkClient(endpoint: string, caPem: string): PolicyInsightsClient {
-  return new PolicyInsightsClient(new SimulatorCredential(), { endpoint, tlsOptions: { ca: caPem }, credentialScopes: ['https://management.azure.com/.default'], retryOptions: { maxRetries: 0 } });
+  return new PolicyInsightsClient(new SimulatorCredential(), {
+    endpoint,
+    tlsOptions: { ca: caPem },
+    credentialScopes: ['https://management.azure.com/.default'],
+    retryOptions: { maxRetries: 0 },
+  });
 }
 
 /** One page fetched by the SDK's own operation (a POST), with the raw response it deserialized. */
-async function firstPage(client: PolicyInsightsClient, queryOptions: Record<string, unknown> = {}): Promise<{ raw: FullOperationResponse; body: QueryResultsBody; page: PolicyState[] }> {
+async function firstPage(
+  client: PolicyInsightsClient,
+  queryOptions: Record<string, unknown> = {},
+): Promise<{ raw: FullOperationResponse; body: QueryResultsBody; page: PolicyState[] }> {
   let raw: FullOperationResponse | undefined;
-  const iterator = client.policyStates.listQueryResultsForSubscription('latest', SUBSCRIPTION, { queryOptions, onResponse: (response) => (raw = response) }).byPage();
+  const iterator = client.policyStates
+    .listQueryResultsForSubscription('latest', SUBSCRIPTION, { queryOptions, onResponse: (response) => (raw = response) })
+    .byPage();
   const page = await iterator.next();
   await iterator.return?.(undefined);
   if (raw === undefined || page.done === true) throw new Error('no response');
@@ -98,7 +108,11 @@ describe('(a) the simulator answers the official examples in their shape', () =>
     const nextLink = new URL(one.body['@odata.nextLink'] ?? '');
     // The NextLink example's request: the queryResults path, api-version and $skiptoken, nothing else.
     expect(nextLink.pathname).toBe(QUERY_RESULTS_PATH);
-    expect([...nextLink.searchParams.keys()].sort()).toEqual(Object.keys(restExample(SERVICE, NEXT_PAGE).parameters).filter((key) => key.startsWith('$') || key === 'api-version').sort());
+    expect([...nextLink.searchParams.keys()].sort()).toEqual(
+      Object.keys(restExample(SERVICE, NEXT_PAGE).parameters)
+        .filter((key) => key.startsWith('$') || key === 'api-version')
+        .sort(),
+    );
     const skipToken = nextLink.searchParams.get('$skiptoken') ?? '';
 
     const two = await firstPage(client, { filter, skipToken });
@@ -130,7 +144,9 @@ describe('(a) the simulator answers the official examples in their shape', () =>
     const client = sdkClient(running.url, running.caPem);
     const response = await client.sendRequest(createPipelineRequest({ url: `${running.url}${QUERY_RESULTS_PATH}?api-version=2024-10-01`, method: 'GET' }));
     expect(response.status).toBe(404);
-    expect(JSON.parse(response.bodyAsText ?? '')).toEqual({ error: { code: 'ResourceTypeNotSupported', message: "Unsupported resource type: 'Microsoft.PolicyInsights/policyStates/queryResults'." } });
+    expect(JSON.parse(response.bodyAsText ?? '')).toEqual({
+      error: { code: 'ResourceTypeNotSupported', message: "Unsupported resource type: 'Microsoft.PolicyInsights/policyStates/queryResults'." },
+    });
   });
 
   it('the SDK left to itself (@azure/arm-policyinsights 6.0.0 GETs the nextLink) fails on the second page, as on real Azure', async () => {
@@ -148,11 +164,13 @@ describe('(a) the simulator answers the official examples in their shape', () =>
     const parameters = restExample(SERVICE, AGGREGATE).parameters;
     // Records behind the example's answer: 10 non-compliant audit states for each of its two
     // (assignment, definition, resource) groups, 3 for a third group, and compliant ones the filter drops.
-    const states = [...example.value, { ...example.value[0], policyAssignmentId: `${String(example.value[0]?.['policyAssignmentId'])}-other` }].flatMap((group, index) => {
-      const columns = Object.fromEntries(Object.entries(group).filter(([key]) => !key.startsWith('@odata.') && key !== 'NumAuditDenyNonComplianceRecords'));
-      const record = { ...columns, isCompliant: false, complianceState: 'NonCompliant', subscriptionId: SUBSCRIPTION };
-      return [...Array.from({ length: index < 2 ? 10 : 3 }, () => record), { ...record, isCompliant: true, complianceState: 'Compliant' }];
-    });
+    const states = [...example.value, { ...example.value[0], policyAssignmentId: `${String(example.value[0]?.['policyAssignmentId'])}-other` }].flatMap(
+      (group, index) => {
+        const columns = Object.fromEntries(Object.entries(group).filter(([key]) => !key.startsWith('@odata.') && key !== 'NumAuditDenyNonComplianceRecords'));
+        const record = { ...columns, isCompliant: false, complianceState: 'NonCompliant', subscriptionId: SUBSCRIPTION };
+        return [...Array.from({ length: index < 2 ? 10 : 3 }, () => record), { ...record, isCompliant: true, complianceState: 'Compliant' }];
+      },
+    );
     const running = await simulatorWith(states);
     const { raw, body, page } = await firstPage(sdkClient(running.url, running.caPem), {
       from: new Date(parameters['$from'] as string),
@@ -163,7 +181,9 @@ describe('(a) the simulator answers the official examples in their shape', () =>
     });
     expect(raw.status).toBe(200);
     expect(shapeMismatches(body, example)).toEqual([]);
-    expect(body.value.map((row) => [row['policyAssignmentId'], row['NumAuditDenyNonComplianceRecords']])).toEqual(example.value.map((row) => [row['policyAssignmentId'], row['NumAuditDenyNonComplianceRecords']]));
+    expect(body.value.map((row) => [row['policyAssignmentId'], row['NumAuditDenyNonComplianceRecords']])).toEqual(
+      example.value.map((row) => [row['policyAssignmentId'], row['NumAuditDenyNonComplianceRecords']]),
+    );
     // The SDK keeps the alias as an additional property: what the adapter's summary reads (`count`).
     expect((page[0] as Record<string, unknown>)['NumAuditDenyNonComplianceRecords']).toBe(10);
   });
@@ -172,7 +192,11 @@ describe('(a) the simulator answers the official examples in their shape', () =>
     const example = exampleBody<QueryResultsBody>(SERVICE, SELECT_TOP);
     const parameters = restExample(SERVICE, SELECT_TOP).parameters;
     // The example's two records with the columns it did not select, and an older one that $top leaves out.
-    const records: JsonObject[] = example.value.map((row) => ({ ...Object.fromEntries(Object.entries(row).filter(([key]) => !key.startsWith('@odata.'))), complianceState: 'NonCompliant', policyDefinitionAction: 'audit' }));
+    const records: JsonObject[] = example.value.map((row) => ({
+      ...Object.fromEntries(Object.entries(row).filter(([key]) => !key.startsWith('@odata.'))),
+      complianceState: 'NonCompliant',
+      policyDefinitionAction: 'audit',
+    }));
     const older = { ...records[0], timestamp: '2019-10-05T18:00:00Z', resourceId: String(records[0]?.['resourceId']).replace('mysa1', 'mysa0') };
     const running = await simulatorWith([records[1] ?? {}, older, records[0] ?? {}]);
     const { raw, body } = await firstPage(sdkClient(running.url, running.caPem), {
@@ -192,7 +216,9 @@ describe('(a) the simulator answers the official examples in their shape', () =>
     const running = await simulatorWith(exampleBody<QueryResultsBody>(SERVICE, FIRST_PAGE).value);
     const client = sdkClient(running.url, running.caPem);
     for (const query of ['$top=-1', '$top=two', '$skiptoken=WpmWfBSvPhkAK6QD']) {
-      const response = await client.sendRequest(createPipelineRequest({ url: `${running.url}${QUERY_RESULTS_PATH}?api-version=2024-10-01&${query}`, method: 'POST' }));
+      const response = await client.sendRequest(
+        createPipelineRequest({ url: `${running.url}${QUERY_RESULTS_PATH}?api-version=2024-10-01&${query}`, method: 'POST' }),
+      );
       expect(response.status, query).toBe(400);
       expect((JSON.parse(response.bodyAsText ?? '') as { error: { code: string } }).error.code, query).toBe('InvalidQueryParameterValue');
     }
@@ -207,7 +233,9 @@ describe('(b) the adapter fed the official responses verbatim', () => {
     const [request] = server.requests;
     expect(request?.method).toBe('POST');
     expect(request?.url.searchParams.get('$select')).toBe(POLICY_STATE_COLUMNS.join(','));
-    expect(request?.url.searchParams.get('$filter')).toMatch(/^complianceState eq 'NonCompliant' and \(resourceType eq 'Microsoft.ContainerService\/managedClusters'/);
+    expect(request?.url.searchParams.get('$filter')).toMatch(
+      /^complianceState eq 'NonCompliant' and \(resourceType eq 'Microsoft.ContainerService\/managedClusters'/,
+    );
     expect(records).toEqual(
       exampleBody<QueryResultsBody>(SERVICE, FIRST_PAGE).value.map((state) => ({
         resourceId: state['resourceId'],
@@ -229,11 +257,20 @@ describe('(b) the adapter fed the official responses verbatim', () => {
     const skipToken = nextParameters['$skiptoken'] as string;
     server = await startExampleServer((request) => {
       if (request.method !== 'POST' || request.url.pathname !== QUERY_RESULTS_PATH) return undefined;
-      if (request.url.searchParams.get('$skiptoken') === skipToken) return { method: 'POST', path: QUERY_RESULTS_PATH, status: 200, body: exampleBody(SERVICE, NEXT_PAGE) };
+      if (request.url.searchParams.get('$skiptoken') === skipToken)
+        return { method: 'POST', path: QUERY_RESULTS_PATH, status: 200, body: exampleBody(SERVICE, NEXT_PAGE) };
       // The first page as the example answers it, except that more follows: its nextLink is the
       // next-page example's own request (the queryResults URL, api-version, $skiptoken).
       const first = exampleBody<QueryResultsBody>(SERVICE, FIRST_PAGE);
-      return { method: 'POST', path: QUERY_RESULTS_PATH, status: 200, body: { ...first, '@odata.nextLink': `${server?.url ?? ''}${QUERY_RESULTS_PATH}?api-version=${String(nextParameters['api-version'])}&$skiptoken=${skipToken}` } };
+      return {
+        method: 'POST',
+        path: QUERY_RESULTS_PATH,
+        status: 200,
+        body: {
+          ...first,
+          '@odata.nextLink': `${server?.url ?? ''}${QUERY_RESULTS_PATH}?api-version=${String(nextParameters['api-version'])}&$skiptoken=${skipToken}`,
+        },
+      };
     });
     const records = await adapterAt(server).listNonCompliantClusterStatesInResourceGroup(SUBSCRIPTION, 'myrg1');
     expect(server.requests.map((request) => request.method)).toEqual(['POST', 'POST']);
@@ -251,14 +288,24 @@ describe('(b) the adapter fed the official responses verbatim', () => {
     const skipToken = restExample(SERVICE, NEXT_LINK_POST).parameters['$skiptoken'] as string;
     server = await startExampleServer((request) => {
       if (request.method !== 'POST') return undefined;
-      const body = request.url.searchParams.get('$skiptoken') === skipToken ? exampleBody(SERVICE, NEXT_LINK_POST) : { ...exampleBody<QueryResultsBody>(SERVICE, FIRST_PAGE), '@odata.nextLink': `${server?.url ?? ''}${QUERY_RESULTS_PATH}?api-version=2024-10-01&$skiptoken=${skipToken}` };
+      const body =
+        request.url.searchParams.get('$skiptoken') === skipToken
+          ? exampleBody(SERVICE, NEXT_LINK_POST)
+          : {
+              ...exampleBody<QueryResultsBody>(SERVICE, FIRST_PAGE),
+              '@odata.nextLink': `${server?.url ?? ''}${QUERY_RESULTS_PATH}?api-version=2024-10-01&$skiptoken=${skipToken}`,
+            };
       return { method: 'POST', path: QUERY_RESULTS_PATH, status: 200, body };
     });
     const records = await adapterAt(server).listNonCompliantClusterStates(SUBSCRIPTION);
     expect(server.requests.map((request) => request.method)).toEqual(['POST', 'POST']);
     // The example's second record has empty set fields and is Compliant: kept as the service says.
     expect(records.slice(2).map((record) => [record.policyAssignmentName, record.complianceState, record.policySetDefinitionId])).toEqual([
-      ['1ef5d536aec743a0aa801c1a', 'NonCompliant', '/providers/Microsoft.Management/managementGroups/myManagementGroup/providers/Microsoft.Authorization/policySetDefinitions/335cefd2-ab16-430f-b364-974a170eb1d5'],
+      [
+        '1ef5d536aec743a0aa801c1a',
+        'NonCompliant',
+        '/providers/Microsoft.Management/managementGroups/myManagementGroup/providers/Microsoft.Authorization/policySetDefinitions/335cefd2-ab16-430f-b364-974a170eb1d5',
+      ],
       ['186044306c044a1d8c0ff76c', 'Compliant', undefined],
     ]);
   });
@@ -266,7 +313,15 @@ describe('(b) the adapter fed the official responses verbatim', () => {
   it(`${SELECT_TOP}: rows limited to a few columns still make records (names from the ids, state unknown)`, async () => {
     server = await startExampleServer([{ method: 'POST', path: QUERY_RESULTS_PATH, status: 200, body: exampleBody(SERVICE, SELECT_TOP) }]);
     const records = await adapterAt(server).listNonCompliantClusterStates(SUBSCRIPTION);
-    expect(records.map((record) => [record.resourceId.split('/').at(-1), record.policyAssignmentName, record.policyDefinitionName, record.complianceState, record.timestamp])).toEqual([
+    expect(
+      records.map((record) => [
+        record.resourceId.split('/').at(-1),
+        record.policyAssignmentName,
+        record.policyDefinitionName,
+        record.complianceState,
+        record.timestamp,
+      ]),
+    ).toEqual([
       ['mysa1', '1654a0254ab34920a60f94eb', '655cb504-bcee-4362-bd4c-402e6aa38759', 'Unknown', '2019-10-06T17:58:00.000Z'],
       ['mysa2', '1654a0254ab34920a60f94eb', '655cb504-bcee-4362-bd4c-402e6aa38759', 'Unknown', '2019-10-06T17:58:00.000Z'],
     ]);
@@ -274,9 +329,17 @@ describe('(b) the adapter fed the official responses verbatim', () => {
 
   it('a nextLink without a $skiptoken is a clear server error, not a GET', async () => {
     server = await startExampleServer([
-      { method: 'POST', path: QUERY_RESULTS_PATH, status: 200, body: { ...exampleBody<QueryResultsBody>(SERVICE, FIRST_PAGE), '@odata.nextLink': `https://127.0.0.1:1${QUERY_RESULTS_PATH}?api-version=2024-10-01` } },
+      {
+        method: 'POST',
+        path: QUERY_RESULTS_PATH,
+        status: 200,
+        body: { ...exampleBody<QueryResultsBody>(SERVICE, FIRST_PAGE), '@odata.nextLink': `https://127.0.0.1:1${QUERY_RESULTS_PATH}?api-version=2024-10-01` },
+      },
     ]);
-    await expect(adapterAt(server).listNonCompliantClusterStates(SUBSCRIPTION)).rejects.toMatchObject({ reason: 'serverError', message: expect.stringContaining('without a $skiptoken') });
+    await expect(adapterAt(server).listNonCompliantClusterStates(SUBSCRIPTION)).rejects.toMatchObject({
+      reason: 'serverError',
+      message: expect.stringContaining('without a $skiptoken'),
+    });
     expect(server.requests.map((request) => request.method)).toEqual(['POST']);
   });
 

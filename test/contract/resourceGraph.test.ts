@@ -17,7 +17,7 @@ import { RESOURCE_GRAPH_API_VERSION, ResourceGraphAdapter } from '../../lib/azur
 import { RESOURCE_GRAPH_QUERIES } from '../../lib/azure/resourceGraphQueries.js';
 import type { QuotaClock } from '../../lib/azure/resourceGraphQuota.js';
 import { generateFleet, subscriptionIdFor } from '../../tooling/simulator/fleetGenerator.js';
-import { type RunningSimulator, type SimulatorOptions,startSimulator } from '../../tooling/simulator/simulatorServer.js';
+import { type RunningSimulator, type SimulatorOptions, startSimulator } from '../../tooling/simulator/simulatorServer.js';
 import type { FleetSnapshot, JsonObject } from '../../tooling/simulator/snapshot.js';
 import { queryRequest, queryResponse, schemaProblems } from '../harness/resourceGraphSchemas.js';
 import { exampleBody, type ExampleServer, restExample, shapeMismatches, startExampleServer } from '../harness/restContract.js';
@@ -82,7 +82,13 @@ async function simulator(options: Omit<SimulatorOptions, 'snapshot'> = {}): Prom
 
 /** The real SDK client, at the api-version the adapter uses. */
 function sdkClient(running: { url: string; caPem: string }, apiVersion = RESOURCE_GRAPH_API_VERSION): ResourceGraphClient {
-  return new ResourceGraphClient(new SimulatorCredential(), { endpoint: running.url, tlsOptions: { ca: running.caPem }, apiVersion, credentialScopes: [`${running.url}/.default`], retryOptions: { maxRetries: 0 } });
+  return new ResourceGraphClient(new SimulatorCredential(), {
+    endpoint: running.url,
+    tlsOptions: { ca: running.caPem },
+    apiVersion,
+    credentialScopes: [`${running.url}/.default`],
+    retryOptions: { maxRetries: 0 },
+  });
 }
 
 /**
@@ -104,34 +110,44 @@ async function ask(client: ResourceGraphClient, request: ExampleQuery): Promise<
         ...(typeof options['$skipToken'] === 'string' ? { skipToken: options['$skipToken'] } : {}),
       },
     },
-    { onResponse: (response) => (raw = { status: response.status, headers: response.headers.toJSON(), body: JSON.parse(response.bodyAsText ?? '{}') as QueryBody }) },
+    {
+      onResponse: (response) =>
+        (raw = { status: response.status, headers: response.headers.toJSON(), body: JSON.parse(response.bodyAsText ?? '{}') as QueryBody }),
+    },
   );
   if (raw === undefined) throw new Error('no response');
   return raw;
 }
 
 /** A raw POST through the client's pipeline (auth included), for requests the SDK would refuse to build. */
-async function post(client: ResourceGraphClient, url: string, body: unknown): Promise<{ status: number; headers: Record<string, string>; body: { error?: { code: string; message: string } } }> {
-  const response = await client.sendRequest(createPipelineRequest({ url, method: 'POST', body: JSON.stringify(body), headers: createHttpHeaders({ 'content-type': 'application/json' }) }));
-  return { status: response.status, headers: response.headers.toJSON(), body: JSON.parse(response.bodyAsText ?? '{}') as { error?: { code: string; message: string } } };
+async function post(
+  client: ResourceGraphClient,
+  url: string,
+  body: unknown,
+): Promise<{ status: number; headers: Record<string, string>; body: { error?: { code: string; message: string } } }> {
+  const response = await client.sendRequest(
+    createPipelineRequest({ url, method: 'POST', body: JSON.stringify(body), headers: createHttpHeaders({ 'content-type': 'application/json' }) }),
+  );
+  return {
+    status: response.status,
+    headers: response.headers.toJSON(),
+    body: JSON.parse(response.bodyAsText ?? '{}') as { error?: { code: string; message: string } },
+  };
 }
 
 /** The envelope compared strictly, the rows allowing the cluster query's wider projection. */
 function pageMismatches(actual: QueryBody, file: string): string[] {
   const example = exampleBody<QueryBody>(SERVICE, file);
-  return [
-    ...shapeMismatches({ ...actual, data: [] }, { ...example, data: [] }),
-    ...shapeMismatches(actual.data, example.data, { allowExtra: true }),
-  ];
+  return [...shapeMismatches({ ...actual, data: [] }, { ...example, data: [] }), ...shapeMismatches(actual.data, example.data, { allowExtra: true })];
 }
 
 describe('Resource Graph: the simulator answers the official examples (a)', () => {
-  it.each([FIRST_PAGE, NEXT_PAGE, BASIC])('%s conforms to the spec\'s QueryRequest and QueryResponse (the schemas the other tests check against)', (file) => {
+  it.each([FIRST_PAGE, NEXT_PAGE, BASIC])("%s conforms to the spec's QueryRequest and QueryResponse (the schemas the other tests check against)", (file) => {
     expect(schemaProblems(queryRequest, exampleQuery(file))).toEqual([]);
     expect(schemaProblems(queryResponse, exampleBody(SERVICE, file))).toEqual([]);
   });
 
-  it('first page ($top 3, $skip 0) and next page ($skipToken alone) have the examples\' shapes, and the token carries the page size', async () => {
+  it("first page ($top 3, $skip 0) and next page ($skipToken alone) have the examples' shapes, and the token carries the page size", async () => {
     const client = sdkClient(await simulator());
     const first = await ask(client, exampleQuery(FIRST_PAGE));
     expect(first.status).toBe(200);
@@ -229,14 +245,26 @@ describe('Resource Graph: the adapter reads the official examples verbatim (b)',
       sentAt.push(clock.now());
       const token = (JSON.parse(request.body) as { options?: { $skipToken?: string } }).options?.$skipToken;
       // The first answer says the quota is used up until 2 s from now.
-      if (token === undefined) return { method: 'POST', path: RESOURCES_PATH, status: 200, body: firstPage, headers: { 'x-ms-user-quota-remaining': '0', 'x-ms-user-quota-resets-after': '00:00:02' } };
+      if (token === undefined)
+        return {
+          method: 'POST',
+          path: RESOURCES_PATH,
+          status: 200,
+          body: firstPage,
+          headers: { 'x-ms-user-quota-remaining': '0', 'x-ms-user-quota-resets-after': '00:00:02' },
+        };
       const headers = { 'x-ms-user-quota-remaining': '10', 'x-ms-user-quota-resets-after': '00:00:03' };
       if (token === firstPage.$skipToken) return { method: 'POST', path: RESOURCES_PATH, status: 200, body: nextPage, headers };
       // After the next page, the basic example (no $skipToken) ends the result.
       if (token === nextPage.$skipToken) return { method: 'POST', path: RESOURCES_PATH, status: 200, body: exampleBody(SERVICE, BASIC), headers };
       return undefined;
     });
-    const adapter = new ResourceGraphAdapter(new SimulatorCredential(), { kind: 'simulator', armEndpoint: server.url, caPem: server.caPem }, { maxRetries: 3 }, { clock });
+    const adapter = new ResourceGraphAdapter(
+      new SimulatorCredential(),
+      { kind: 'simulator', armEndpoint: server.url, caPem: server.caPem },
+      { maxRetries: 3 },
+      { clock },
+    );
     const rows = await adapter.queryAll('clusters', [EXAMPLE_SUBSCRIPTION]);
     expect(rows).toEqual([...firstPage.data, ...nextPage.data, ...exampleBody<QueryBody>(SERVICE, BASIC).data]);
     expect(server.requests.map((request) => `${request.method} ${request.url.pathname}?${request.url.searchParams.toString()}`)).toEqual(
@@ -261,12 +289,35 @@ describe('Resource Graph: the adapter reads the official examples verbatim (b)',
           path: RESOURCES_PATH,
           status: 429,
           headers: { 'x-ms-user-quota-remaining': '0', 'x-ms-user-quota-resets-after': '00:00:04' },
-          body: { error: { code: 'RateLimiting', message: 'Please provide below info when asking for support: timestamp = 2021-05-03T07:08:29.0524831Z, correlationId = .....', details: [{ code: 'RateLimiting', message: 'Client application has been throttled and should not attempt to repeat the request until an amount of time has elapsed. Please see https://aka.ms/resourcegraph-throttling for help.' }] } },
+          body: {
+            error: {
+              code: 'RateLimiting',
+              message: 'Please provide below info when asking for support: timestamp = 2021-05-03T07:08:29.0524831Z, correlationId = .....',
+              details: [
+                {
+                  code: 'RateLimiting',
+                  message:
+                    'Client application has been throttled and should not attempt to repeat the request until an amount of time has elapsed. Please see https://aka.ms/resourcegraph-throttling for help.',
+                },
+              ],
+            },
+          },
         };
       }
-      return { method: 'POST', path: RESOURCES_PATH, status: 200, body: exampleBody(SERVICE, BASIC), headers: { 'x-ms-user-quota-remaining': '14', 'x-ms-user-quota-resets-after': '00:00:05' } };
+      return {
+        method: 'POST',
+        path: RESOURCES_PATH,
+        status: 200,
+        body: exampleBody(SERVICE, BASIC),
+        headers: { 'x-ms-user-quota-remaining': '14', 'x-ms-user-quota-resets-after': '00:00:05' },
+      };
     });
-    const adapter = new ResourceGraphAdapter(new SimulatorCredential(), { kind: 'simulator', armEndpoint: server.url, caPem: server.caPem }, { maxRetries: 3 }, { clock });
+    const adapter = new ResourceGraphAdapter(
+      new SimulatorCredential(),
+      { kind: 'simulator', armEndpoint: server.url, caPem: server.caPem },
+      { maxRetries: 3 },
+      { clock },
+    );
     expect(await adapter.queryAll('clusters', [EXAMPLE_SUBSCRIPTION])).toEqual(exampleBody<QueryBody>(SERVICE, BASIC).data);
     expect(sentAt.map((at) => at - (sentAt[0] ?? 0))).toEqual([0, 4000]);
   });
@@ -291,7 +342,10 @@ describe('throttling headers per service (simulator)', () => {
   it('Resource Graph: a throttle fault answers with the quota headers and without Retry-After', async () => {
     const running = await simulator({ faults: { routes: { 'graph.resources': { throttle: { first: 1, retryAfterSeconds: 3 } } } } });
     const client = sdkClient(running);
-    const throttled = await post(client, `${running.url}${RESOURCES_PATH}?api-version=${RESOURCE_GRAPH_API_VERSION}`, { subscriptions: [EXAMPLE_SUBSCRIPTION], query: RESOURCE_GRAPH_QUERIES.clusters });
+    const throttled = await post(client, `${running.url}${RESOURCES_PATH}?api-version=${RESOURCE_GRAPH_API_VERSION}`, {
+      subscriptions: [EXAMPLE_SUBSCRIPTION],
+      query: RESOURCE_GRAPH_QUERIES.clusters,
+    });
     expect(throttled.status).toBe(429);
     expect(throttled.body.error?.code).toBe('RateLimiting');
     expect(throttled.headers).toMatchObject({ 'x-ms-user-quota-remaining': '0', 'x-ms-user-quota-resets-after': '00:00:03' });

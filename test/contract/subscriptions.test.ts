@@ -28,16 +28,23 @@ describe('GetSubscriptions', () => {
       snapshot: { source: 'empty', clusters: [], versionsByLocation: new Map(), policyStates: undefined, logs: new Map() },
       extraSubscriptions: ['291bba3f-e0a5-47bc-a099-3bdcb2a50a05', '72ac930a-f34e-42d8-b06d-dc2a9e12ed71'],
     });
-    const client = new SubscriptionClient(new SimulatorCredential(), { endpoint: simulator.url, tlsOptions: { ca: simulator.caPem }, credentialScopes: [`${simulator.url}/.default`] });
+    const client = new SubscriptionClient(new SimulatorCredential(), {
+      endpoint: simulator.url,
+      tlsOptions: { ca: simulator.caPem },
+      credentialScopes: [`${simulator.url}/.default`],
+    });
     let page: unknown;
     let status = 0;
     const ids: string[] = [];
-    for await (const subscription of client.subscriptions.list({ onResponse: (response) => ((page = response.parsedBody), (status = response.status)) })) ids.push(subscription.subscriptionId ?? '');
+    for await (const subscription of client.subscriptions.list({ onResponse: (response) => ((page = response.parsedBody), (status = response.status)) }))
+      ids.push(subscription.subscriptionId ?? '');
     expect(status).toBe(200);
     expect(ids).toEqual(['291bba3f-e0a5-47bc-a099-3bdcb2a50a05', '72ac930a-f34e-42d8-b06d-dc2a9e12ed71']);
     // One page here; the simulator writes nextLink only when there is a next page. Tag names are the
     // subscriptions' data, not part of the shape (the simulated ones have none).
-    expect(shapeMismatches(page, exampleBody('subscriptions', EXAMPLE), { optional: ['$.nextLink', '$.value[].tags.tagKey1', '$.value[].tags.tagKey2'] })).toEqual([]);
+    expect(
+      shapeMismatches(page, exampleBody('subscriptions', EXAMPLE), { optional: ['$.nextLink', '$.value[].tags.tagKey1', '$.value[].tags.tagKey2'] }),
+    ).toEqual([]);
   });
 
   it('(b) the adapter, fed the example verbatim, returns both enabled subscriptions (the example nextLink "..." is a placeholder: its page is empty here)', async () => {

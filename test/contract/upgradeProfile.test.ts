@@ -47,7 +47,13 @@ function exampleClusterAt(version: string): JsonObject {
 
 async function simulatedProfile(version: string): Promise<{ status: string; body: unknown }> {
   simulator = await startSimulator({
-    snapshot: { source: 'example', clusters: [exampleClusterAt(version)], versionsByLocation: new Map([['location1', exampleBody<JsonObject>(SERVICE, VERSIONS)]]), policyStates: undefined, logs: new Map() },
+    snapshot: {
+      source: 'example',
+      clusters: [exampleClusterAt(version)],
+      versionsByLocation: new Map([['location1', exampleBody<JsonObject>(SERVICE, VERSIONS)]]),
+      policyStates: undefined,
+      logs: new Map(),
+    },
   });
   const example = restExample(SERVICE, PROFILE);
   const rest = createContainerService(new SimulatorCredential(), SUBSCRIPTION, { endpoint: simulator.url, tlsOptions: { ca: simulator.caPem } });
@@ -70,7 +76,9 @@ describe('upgradeProfile: the simulator answers the official example request', (
     // 1.26 is preview in the example versions list; a 1.25.5 control plane may go to 1.26.0.
     const { body } = await simulatedProfile('1.25.5');
     expect(shapeMismatches(body, exampleBody(SERVICE, PROFILE), { optional: OPTIONAL_PREVIEW })).toEqual([]);
-    expect((body as { properties: { controlPlaneProfile: { upgrades: unknown[] } } }).properties.controlPlaneProfile.upgrades).toEqual([{ kubernetesVersion: '1.26.0', isPreview: true }]);
+    expect((body as { properties: { controlPlaneProfile: { upgrades: unknown[] } } }).properties.controlPlaneProfile.upgrades).toEqual([
+      { kubernetesVersion: '1.26.0', isPreview: true },
+    ]);
     const client = new ContainerServiceClient(new SimulatorCredential(), SUBSCRIPTION, { endpoint: simulator!.url, tlsOptions: { ca: simulator!.caPem } });
     const typed = await client.managedClusters.getUpgradeProfile('rg1', 'clustername1');
     expect(typed.controlPlaneProfile.upgrades).toEqual([{ kubernetesVersion: '1.26.0', isPreview: true }]);
@@ -93,7 +101,15 @@ describe('upgradeProfile: support plans (Learn: aks/long-term-support; CONTRACTS
   async function controlPlaneUpgrades(plan: string | undefined): Promise<unknown> {
     const cluster = exampleClusterAt('1.25.5');
     if (plan !== undefined) (cluster['properties'] as JsonObject)['supportPlan'] = plan;
-    simulator = await startSimulator({ snapshot: { source: 'example', clusters: [cluster], versionsByLocation: new Map([['location1', ltsOnly126()]]), policyStates: undefined, logs: new Map() } });
+    simulator = await startSimulator({
+      snapshot: {
+        source: 'example',
+        clusters: [cluster],
+        versionsByLocation: new Map([['location1', ltsOnly126()]]),
+        policyStates: undefined,
+        logs: new Map(),
+      },
+    });
     const client = new ContainerServiceClient(new SimulatorCredential(), SUBSCRIPTION, { endpoint: simulator.url, tlsOptions: { ca: simulator.caPem } });
     return (await client.managedClusters.getUpgradeProfile('rg1', 'clustername1')).controlPlaneProfile.upgrades ?? [];
   }
@@ -112,7 +128,15 @@ describe('upgradeProfile: support plans (Learn: aks/long-term-support; CONTRACTS
 describe('upgradeProfile: the adapter reads the official example verbatim', () => {
   const catalog: KubernetesVersionCatalog = {
     location: 'location1',
-    minors: [{ minor: '1.7', isPreview: false, isDefault: true, supportPlans: ['KubernetesOfficial'], patches: { '1.7.7': ['1.7.9', '1.7.11'], '1.7.9': ['1.7.11'], '1.7.11': [] } }],
+    minors: [
+      {
+        minor: '1.7',
+        isPreview: false,
+        isDefault: true,
+        supportPlans: ['KubernetesOfficial'],
+        patches: { '1.7.7': ['1.7.9', '1.7.11'], '1.7.9': ['1.7.11'], '1.7.11': [] },
+      },
+    ],
   };
   const request = (target: string): RolloutRequest => ({
     target,
@@ -128,8 +152,19 @@ describe('upgradeProfile: the adapter reads the official example verbatim', () =
 
   it('keeps isPreview on each control-plane upgrade, and the planner takes a preview only when named exactly', async () => {
     server = await startExampleServer([{ method: 'GET', path: PROFILE_PATH, status: 200, body: exampleBody(SERVICE, PROFILE) }]);
-    const adapter = new ContainerServiceAdapter(new SimulatorCredential(), { kind: 'simulator', armEndpoint: server.url, caPem: server.caPem }, { maxRetries: 0 });
-    const cluster = { ...clusterFromArmJson(exampleBody(SERVICE, GET_CLUSTER)), kubernetesVersion: '1.7.7', id: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/clustername1`, subscriptionId: SUBSCRIPTION, resourceGroup: 'rg1', provisioningState: 'Succeeded' };
+    const adapter = new ContainerServiceAdapter(
+      new SimulatorCredential(),
+      { kind: 'simulator', armEndpoint: server.url, caPem: server.caPem },
+      { maxRetries: 0 },
+    );
+    const cluster = {
+      ...clusterFromArmJson(exampleBody(SERVICE, GET_CLUSTER)),
+      kubernetesVersion: '1.7.7',
+      id: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/clustername1`,
+      subscriptionId: SUBSCRIPTION,
+      resourceGroup: 'rg1',
+      provisioningState: 'Succeeded',
+    };
     const offered = await adapter.controlPlaneUpgrades(cluster);
     expect(offered).toEqual([
       { version: '1.7.9', isPreview: true },

@@ -21,7 +21,12 @@ describe('alerting through the registered functions', () => {
   let local: LocalAzure;
   let sink: RunningSink;
   let host: LocalFunctionsHost;
-  const tables = { findings: uniqueTableName('afind'), sweeps: uniqueTableName('asweep'), events: uniqueTableName('aevent'), alerts: uniqueTableName('aalert') };
+  const tables = {
+    findings: uniqueTableName('afind'),
+    sweeps: uniqueTableName('asweep'),
+    events: uniqueTableName('aevent'),
+    alerts: uniqueTableName('aalert'),
+  };
 
   beforeAll(async () => {
     sink = await startWebhookSink();
@@ -74,7 +79,15 @@ describe('alerting through the registered functions', () => {
 
   it('an Event Grid reaction alerts at once; a silence holds the next one back', async () => {
     const before = sink.deliveries.length;
-    await host.invokeEventGrid('aksEvents', sampleEvent('aks-nodepool-rolling-failed.eventgrid.json', { cluster: WEB_DEV, id: 'alert-roll-1', time: '2026-11-22T10:00:00Z', data: { nodePoolName: 'system' } }));
+    await host.invokeEventGrid(
+      'aksEvents',
+      sampleEvent('aks-nodepool-rolling-failed.eventgrid.json', {
+        cluster: WEB_DEV,
+        id: 'alert-roll-1',
+        time: '2026-11-22T10:00:00Z',
+        data: { nodePoolName: 'system' },
+      }),
+    );
     await host.invokeTimer('alertDrain');
     const fresh = sink.deliveries.slice(before);
     expect(fresh.map((delivery) => delivery.kind).sort()).toEqual(['pagerduty', 'slack']);
@@ -89,7 +102,10 @@ describe('alerting through the registered functions', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ createdBy: 'max@contoso.com', matchers: { ruleId: 'AKS-SUPPORT-ENDING', cluster: 'web-dev' } });
     const mid = sink.deliveries.length;
-    await host.invokeEventGrid('aksEvents', sampleEvent('aks-support-ending.eventgrid.json', { cluster: WEB_DEV, id: 'alert-ending-1', data: { kubernetesVersion: '1.30.4' } }));
+    await host.invokeEventGrid(
+      'aksEvents',
+      sampleEvent('aks-support-ending.eventgrid.json', { cluster: WEB_DEV, id: 'alert-ending-1', data: { kubernetesVersion: '1.30.4' } }),
+    );
     await host.invokeTimer('alertDrain');
     expect(sink.deliveries.length).toBe(mid);
   });
@@ -116,28 +132,62 @@ describe('alerting through the registered functions', () => {
         params: { id: '00000000-0000-0000-0000-000000000000' },
         body: name === 'silencesCreate' ? body : undefined,
       });
-      expect(response.status, `${name} as ${principal === undefined ? 'anonymous' : principal === reader ? 'reader' : principal === manager ? 'manager' : 'stranger'}`).toBe(status);
+      expect(
+        response.status,
+        `${name} as ${principal === undefined ? 'anonymous' : principal === reader ? 'reader' : principal === manager ? 'manager' : 'stranger'}`,
+      ).toBe(status);
     }
   });
 
   it('silences API: bad input is a 400 naming the field; expire works once', async () => {
-    const post = (body: string) => host.invokeHttp('silencesCreate', { method: 'POST', path: '/api/silences', headers: { 'x-ms-client-principal': manager }, body });
+    const post = (body: string) =>
+      host.invokeHttp('silencesCreate', { method: 'POST', path: '/api/silences', headers: { 'x-ms-client-principal': manager }, body });
     expect(await post('not json')).toMatchObject({ status: 400, body: { error: 'body: must be JSON' } });
-    expect(await post(JSON.stringify({ matchers: {}, duration: '1h', comment: 'x' }))).toMatchObject({ status: 400, body: { error: 'a silence needs at least one matcher (rule, cluster or tag)' } });
-    expect((await post(JSON.stringify({ matchers: { ruleId: 'X' }, duration: 'forever', comment: 'x' }))).body).toEqual({ error: 'duration: must be a duration such as 2h or 1d' });
+    expect(await post(JSON.stringify({ matchers: {}, duration: '1h', comment: 'x' }))).toMatchObject({
+      status: 400,
+      body: { error: 'a silence needs at least one matcher (rule, cluster or tag)' },
+    });
+    expect((await post(JSON.stringify({ matchers: { ruleId: 'X' }, duration: 'forever', comment: 'x' }))).body).toEqual({
+      error: 'duration: must be a duration such as 2h or 1d',
+    });
     expect((await post(JSON.stringify({ matchers: { ruleId: 'X' }, duration: '60d', comment: 'x' }))).body).toEqual({ error: 'duration: at most 30d' });
     expect((await post(JSON.stringify({ matchers: { ruleId: 'X', owner: 'me' }, duration: '1h', comment: 'x' }))).status).toBe(400);
     const created = (await post(JSON.stringify({ matchers: { ruleId: 'X' }, duration: '1h', comment: 'x' }))).body as { id: string };
-    const expire = () => host.invokeHttp('silencesExpire', { method: 'DELETE', path: `/api/silences/${created.id}`, headers: { 'x-ms-client-principal': manager }, params: { id: created.id } });
+    const expire = () =>
+      host.invokeHttp('silencesExpire', {
+        method: 'DELETE',
+        path: `/api/silences/${created.id}`,
+        headers: { 'x-ms-client-principal': manager },
+        params: { id: created.id },
+      });
     expect((await expire()).status).toBe(200);
-    const list = (await host.invokeHttp('silencesList', { method: 'GET', path: '/api/silences', headers: { 'x-ms-client-principal': reader } })).body as { silences: Array<{ id: string; active: boolean }> };
+    const list = (await host.invokeHttp('silencesList', { method: 'GET', path: '/api/silences', headers: { 'x-ms-client-principal': reader } })).body as {
+      silences: Array<{ id: string; active: boolean }>;
+    };
     expect(list.silences.find((silence) => silence.id === created.id)?.active).toBe(false);
-    expect((await host.invokeHttp('silencesExpire', { method: 'DELETE', path: '/api/silences/x', headers: { 'x-ms-client-principal': manager }, params: { id: 'not-an-id' } })).status).toBe(400);
+    expect(
+      (
+        await host.invokeHttp('silencesExpire', {
+          method: 'DELETE',
+          path: '/api/silences/x',
+          headers: { 'x-ms-client-principal': manager },
+          params: { id: 'not-an-id' },
+        })
+      ).status,
+    ).toBe(400);
   });
 
   it('no secret appears in any log line or stored row, even after failed deliveries', async () => {
     sink.failNext('*', 3, { status: 500 });
-    await host.invokeEventGrid('aksEvents', sampleEvent('aks-nodepool-rolling-failed.cloudevents.json', { cluster: WEB_DEV, id: 'alert-roll-2', time: '2026-11-22T12:00:00Z', data: { nodePoolName: 'spot' } }));
+    await host.invokeEventGrid(
+      'aksEvents',
+      sampleEvent('aks-nodepool-rolling-failed.cloudevents.json', {
+        cluster: WEB_DEV,
+        id: 'alert-roll-2',
+        time: '2026-11-22T12:00:00Z',
+        data: { nodePoolName: 'spot' },
+      }),
+    );
     await host.invokeTimer('alertDrain');
     const secrets = Object.values(SECRETS);
     const leaks: string[] = [];

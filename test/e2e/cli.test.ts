@@ -47,7 +47,10 @@ describe('fleetguard sweep --snapshot', () => {
     expect(doc.clusters).toHaveLength(3);
     expect(doc.stats.clusters).toBe(3);
     for (const finding of doc.findings) {
-      expect(finding).toMatchObject({ severity: expect.stringMatching(/^(critical|high|medium|low|info)$/), fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(finding).toMatchObject({
+        severity: expect.stringMatching(/^(critical|high|medium|low|info)$/),
+        fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
     }
   });
 
@@ -73,11 +76,18 @@ describe('fleetguard sweep --snapshot', () => {
   });
 
   it('rejects a missing folder and bad flags', async () => {
-    expect(await runCliInProcess(['sweep', '--snapshot', '/nonexistent', '--json'])).toMatchObject({ status: 2, stderr: 'fleetguard: /nonexistent: snapshot folder does not exist\n' });
+    expect(await runCliInProcess(['sweep', '--snapshot', '/nonexistent', '--json'])).toMatchObject({
+      status: 2,
+      stderr: 'fleetguard: /nonexistent: snapshot folder does not exist\n',
+    });
     expect((await runCliInProcess(['sweep', '--snapshot', conformanceSample, '--concurrency', 'many'])).status).toBe(2);
     expect((await runCliInProcess(['sweep', '--subscription', 'not-a-guid'])).stderr).toContain("'not-a-guid' is not a subscription id");
     // A usage error is exit 2 from the process too (commander's own exit is overridden).
-    expect(fleetguard(['sweep', '--subscription', 'not-a-guid'])).toMatchObject({ status: 2, stdout: '', stderr: expect.stringContaining("'not-a-guid' is not a subscription id") });
+    expect(fleetguard(['sweep', '--subscription', 'not-a-guid'])).toMatchObject({
+      status: 2,
+      stdout: '',
+      stderr: expect.stringContaining("'not-a-guid' is not a subscription id"),
+    });
   });
 
   it('rejects malformed settings for a live sweep before calling Azure', () => {
@@ -109,7 +119,10 @@ describe('fleetguard sweep --demo', () => {
     // them: not whole, and not the token parts of the Slack URL.
     expect(run.stdout).toMatch(/Delivered: \d+ to pagerduty, \d+ to slack|Delivered: \d+ to slack, \d+ to pagerduty/);
     const captured = `${run.stdout}\n${run.stderr}`;
-    const secretParts = Object.values(DEMO_SECRETS).flatMap((value) => [value, ...(value.startsWith('https://') ? new URL(value).pathname.split('/').slice(2) : [])]);
+    const secretParts = Object.values(DEMO_SECRETS).flatMap((value) => [
+      value,
+      ...(value.startsWith('https://') ? new URL(value).pathname.split('/').slice(2) : []),
+    ]);
     expect(secretParts).toContain('demo-not-a-real-token');
     for (const part of secretParts) expect(captured, 'a demo secret leaked into the output').not.toContain(part);
   }, 60_000);

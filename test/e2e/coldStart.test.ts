@@ -32,7 +32,12 @@ const packageDir = mkdtempSync(path.join(tmpdir(), 'fleetguard-package-'));
 /** A fresh Node process loads the module as the worker would and reports what happened. */
 function probe(...args: string[]): ProbeResult {
   const script = path.join(projectRoot, 'dist', 'test', 'bench', 'coldStartProbe.js');
-  const stdout = execFileSync(process.execPath, [script, ...args, '--modules'], { cwd: projectRoot, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' }, maxBuffer: 64 * 1024 * 1024 });
+  const stdout = execFileSync(process.execPath, [script, ...args, '--modules'], {
+    cwd: projectRoot,
+    encoding: 'utf8',
+    env: { PATH: process.env['PATH'] ?? '' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return JSON.parse(stdout) as ProbeResult;
 }
 
@@ -51,9 +56,22 @@ describe('the deployable Functions entry', () => {
 
   it('registers every function of the app (as the sources do), loading no package beyond the two programming models and the cron library', async () => {
     const source = await LocalFunctionsHost.load('../../functions/index.ts');
-    const expected = [...source.functions.values()].map(({ metadata }) => `${metadata.name}:${Object.values(metadata.bindings).find((binding) => /trigger$/i.test(binding.type))?.type}`).sort();
+    const expected = [...source.functions.values()]
+      .map(({ metadata }) => `${metadata.name}:${Object.values(metadata.bindings).find((binding) => /trigger$/i.test(binding.type))?.type}`)
+      .sort();
     expect(triggers(compiled)).toEqual(expected);
-    expect(expected).toEqual(expect.arrayContaining(['fleetSweep:timerTrigger', 'alertDrain:timerTrigger', 'aksEvents:eventGridTrigger', 'policyEvents:eventGridTrigger', 'report:httpTrigger', 'rolloutsCreate:httpTrigger', 'rolloutOrchestrator:orchestrationTrigger', 'rolloutAdvance:activityTrigger']));
+    expect(expected).toEqual(
+      expect.arrayContaining([
+        'fleetSweep:timerTrigger',
+        'alertDrain:timerTrigger',
+        'aksEvents:eventGridTrigger',
+        'policyEvents:eventGridTrigger',
+        'report:httpTrigger',
+        'rolloutsCreate:httpTrigger',
+        'rolloutOrchestrator:orchestrationTrigger',
+        'rolloutAdvance:activityTrigger',
+      ]),
+    );
     // Handlers import lib/ on their first call and the schedules are read without lib/config.ts (only
     // cron-parser validates them at registration), so an eager import in functions/ (zod, a store,
     // an SDK) fails here.
@@ -69,15 +87,22 @@ describe('the deployable Functions entry', () => {
 
   it('packaged: host.json, the detection queries, no dependencies; its main registers the same functions with identical bindings, reading nothing outside the folder at start-up', () => {
     expect(readdirSync(packageDir).sort()).toEqual([BUNDLE_FOLDER, 'host.json', 'lib', 'package.json']);
-    expect(readdirSync(path.join(packageDir, 'lib', 'detections', 'queries')).sort()).toEqual(readdirSync(path.join(projectRoot, 'lib', 'detections', 'queries')).sort());
+    expect(readdirSync(path.join(packageDir, 'lib', 'detections', 'queries')).sort()).toEqual(
+      readdirSync(path.join(projectRoot, 'lib', 'detections', 'queries')).sort(),
+    );
     const manifest = JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(manifest).toMatchObject({ name: 'aks-fleet-guard', type: 'module', main: `${BUNDLE_FOLDER}/index.js` });
     expect(Object.keys(manifest).filter((key) => /dependencies/i.test(key))).toEqual([]);
-    for (let folder = packageDir; folder !== path.dirname(folder); folder = path.dirname(folder)) expect(existsSync(path.join(folder, 'node_modules'))).toBe(false);
+    for (let folder = packageDir; folder !== path.dirname(folder); folder = path.dirname(folder))
+      expect(existsSync(path.join(folder, 'node_modules'))).toBe(false);
     // The bundle holds our code from functions/ and lib/ only: none of tooling/ (the simulator, the
     // local hosts, the demo). esbuild marks each module it inlines with a `// path` comment.
     const bundled = readdirSync(path.join(packageDir, BUNDLE_FOLDER), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.js'));
-    const ourModules = new Set(bundled.flatMap((file) => [...readFileSync(path.join(packageDir, BUNDLE_FOLDER, file), 'utf8').matchAll(/^\/\/ dist\/([a-z]+)\//gm)].map((match) => match[1])));
+    const ourModules = new Set(
+      bundled.flatMap((file) =>
+        [...readFileSync(path.join(packageDir, BUNDLE_FOLDER, file), 'utf8').matchAll(/^\/\/ dist\/([a-z]+)\//gm)].map((match) => match[1]),
+      ),
+    );
     expect([...ourModules].sort()).toEqual(['functions', 'lib']);
 
     const packaged = probe(packageMain());
@@ -120,7 +145,12 @@ describe('the deployable Functions entry', () => {
 
     it('deferred axios, validator and moment work: a rollout starts, its orchestrator runs to the approval gate, its status is read back', async () => {
       const headers = { 'x-ms-client-principal': encodePrincipal({ name: 'max@contoso.com', roles: ['Rollouts.Manage'] }) };
-      const body = JSON.stringify({ target: '1.32', waves: { byTag: 'ring' }, waveSettings: { maxParallel: 2, soakMinutes: 10, requireApproval: true }, allowMultiMinorHops: true });
+      const body = JSON.stringify({
+        target: '1.32',
+        waves: { byTag: 'ring' },
+        waveSettings: { maxParallel: 2, soakMinutes: 10, requireApproval: true },
+        allowMultiMinorHops: true,
+      });
       const created = await host.invokeHttp('rolloutsCreate', { method: 'POST', path: '/api/rollouts', headers, body });
       expect(created.status).toBe(202);
       const id = (created.body as { id: string }).id;
@@ -128,7 +158,10 @@ describe('the deployable Functions entry', () => {
       await durable.run({ maxSteps: 500, until: () => (durable.getStatus(id)?.customStatus as { status?: string } | null)?.status === 'WaitingForApproval' });
       // getStatus errors read as "not found" in the handler, so only a working client gives the orchestration back.
       const status = await host.invokeHttp('rolloutsGet', { method: 'GET', path: `/api/rollouts/${id}`, headers, params: { id } });
-      expect(status).toMatchObject({ status: 200, body: { instanceId: id, name: 'rolloutOrchestrator', runtimeStatus: 'Running', customStatus: { status: 'WaitingForApproval' } } });
+      expect(status).toMatchObject({
+        status: 200,
+        body: { instanceId: id, name: 'rolloutOrchestrator', runtimeStatus: 'Running', customStatus: { status: 'WaitingForApproval' } },
+      });
     });
   });
 });

@@ -44,7 +44,10 @@ describe('fleetSweep timer function, invoked as the host invokes it', () => {
     local.simulator.faults.configure({ forbiddenSubscriptions: [SUB2] });
     await host.invokeTimer('fleetSweep', { isPastDue: true });
     local.simulator.faults.configure({});
-    const warnings = host.logsOf('fleetSweep').filter((log) => log.level === 'warning').map((log) => log.message);
+    const warnings = host
+      .logsOf('fleetSweep')
+      .filter((log) => log.level === 'warning')
+      .map((log) => log.message);
     expect(warnings.some((message) => message.includes('running late'))).toBe(true);
     expect(warnings.some((message) => message.includes(`subscription ${SUB2} (authError)`))).toBe(true);
     const clients = createAzureClients(parseConfig(local.settings));

@@ -8,5 +8,4 @@ describe('fleetSweep schedule', () => {
     const host = await LocalFunctionsHost.load('../../functions/index.ts');
     expect(host.triggerBinding('fleetSweep')[1]).toMatchObject({ schedule: '0 0 */2 * * *', runOnStartup: false, useMonitor: true });
   });
-
 });

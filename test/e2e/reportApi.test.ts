@@ -21,7 +21,12 @@ describe('GET /api/report, invoked as the host invokes it', () => {
     await app.host.invokeTimer('fleetSweep');
     const response = await app.host.invokeHttp('report', { method: 'GET', path: '/api/report', headers: { 'x-ms-client-principal': reader } });
     expect(response.status).toBe(200);
-    expect(response.headers).toMatchObject({ 'content-type': 'text/html; charset=utf-8', 'content-security-policy': REPORT_CONTENT_SECURITY_POLICY, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' });
+    expect(response.headers).toMatchObject({
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': REPORT_CONTENT_SECURITY_POLICY,
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+    });
     const html = response.body as string;
     expect(html.match(/<tr><th scope="row">/g)?.length).toBeGreaterThanOrEqual(7);
     expect(html).toContain('checkout-prod');

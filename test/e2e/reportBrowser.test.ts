@@ -75,7 +75,9 @@ describe('fleet report in headless Chromium', () => {
     const severities = await page.locator('#findings-table tbody tr td:first-child').allTextContents();
     expect(severities.length).toBeGreaterThan(20);
     const order = ['critical', 'high', 'medium', 'low', 'info'];
-    expect(severities.map((severity) => order.indexOf(severity))).toEqual([...severities.map((severity) => order.indexOf(severity))].sort((left, right) => left - right));
+    expect(severities.map((severity) => order.indexOf(severity))).toEqual(
+      [...severities.map((severity) => order.indexOf(severity))].sort((left, right) => left - right),
+    );
     await page.screenshot({ path: path.join(resultsDirectory, 'fleet-report-no-js.png') });
     await context.close();
   });

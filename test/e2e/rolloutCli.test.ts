@@ -19,13 +19,28 @@ const WAVE_STATUSES = ['Completed', 'Halted', 'Skipped', 'NotStarted'];
 
 describe('fleetguard rollout (CONTRACTS.md §4)', () => {
   it('rehearses on a snapshot and prints one JSON document; a halt on an injected anomaly still exits 0', async () => {
-    const run = await runCli(['rollout', '--snapshot', sampleFleetDirectory(), '--target', '1.32', '--waves-by-tag', 'ring', '--inject-anomaly', 'checkout-prod', '--json']);
+    const run = await runCli([
+      'rollout',
+      '--snapshot',
+      sampleFleetDirectory(),
+      '--target',
+      '1.32',
+      '--waves-by-tag',
+      'ring',
+      '--inject-anomaly',
+      'checkout-prod',
+      '--json',
+    ]);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     const doc = JSON.parse(run.stdout) as {
       status: string;
       haltReason: string | null;
-      waves: Array<{ name: string; status: string; clusters: Array<{ resourceId: string; status: string; fromVersion: string; toVersion: string; reason: string | null }> }>;
+      waves: Array<{
+        name: string;
+        status: string;
+        clusters: Array<{ resourceId: string; status: string; fromVersion: string; toVersion: string; reason: string | null }>;
+      }>;
       excluded: Array<{ resourceId: string; reason: string }>;
     };
     expect(doc.status).toBe('Halted');
@@ -36,7 +51,12 @@ describe('fleetguard rollout (CONTRACTS.md §4)', () => {
       for (const cluster of wave.clusters) {
         expect(CLUSTER_STATUSES).toContain(cluster.status);
         // The contract's fields; more (such as `gate`) may follow as extensions.
-        expect(cluster).toMatchObject({ resourceId: expect.any(String), status: expect.any(String), fromVersion: expect.any(String), toVersion: expect.any(String) });
+        expect(cluster).toMatchObject({
+          resourceId: expect.any(String),
+          status: expect.any(String),
+          fromVersion: expect.any(String),
+          toVersion: expect.any(String),
+        });
         expect(cluster.reason === null || typeof cluster.reason === 'string').toBe(true);
       }
     }
@@ -46,7 +66,18 @@ describe('fleetguard rollout (CONTRACTS.md §4)', () => {
   });
 
   it('an injected failure with the default --max-failed 0 halts', async () => {
-    const run = await fleetguard(['rollout', '--snapshot', sampleFleetDirectory(), '--target', '1.32.3', '--waves-by-tag', 'ring', '--inject-failure', 'checkout-prod', '--json']);
+    const run = await fleetguard([
+      'rollout',
+      '--snapshot',
+      sampleFleetDirectory(),
+      '--target',
+      '1.32.3',
+      '--waves-by-tag',
+      'ring',
+      '--inject-failure',
+      'checkout-prod',
+      '--json',
+    ]);
     expect(run.status).toBe(0);
     const doc = JSON.parse(run.stdout) as { status: string; waves: Array<{ clusters: Array<{ resourceId: string; status: string }> }> };
     expect(doc.status).toBe('Halted');
@@ -82,7 +113,11 @@ describe('fleetguard rollout (CONTRACTS.md §4)', () => {
     ]);
     // The document is still printed, with the same line, for scripts that read it.
     const doc = JSON.parse(empty.stdout) as { status: string; upgraded: number; nothingToUpgrade: string | null };
-    expect(doc).toMatchObject({ status: 'Completed', upgraded: 0, nothingToUpgrade: expect.stringMatching(/^nothing to upgrade to 1\.32\.4: 5 clusters excluded, 2 skipped/) });
+    expect(doc).toMatchObject({
+      status: 'Completed',
+      upgraded: 0,
+      nothingToUpgrade: expect.stringMatching(/^nothing to upgrade to 1\.32\.4: 5 clusters excluded, 2 skipped/),
+    });
 
     expect(allowed.stderr).toBe('');
     expect(allowed.status).toBe(0);
@@ -111,7 +146,9 @@ describe('fleetguard rollout (CONTRACTS.md §4)', () => {
     expect(skipped.status).toBe(2);
     expect(skipped.stderr).toBe("fleetguard: --inject-failure: 'search-prod' is not upgraded by the plan (skipped: already at 1.32.4)\n");
     expect(excluded.status).toBe(2);
-    expect(excluded.stderr).toMatch(/^fleetguard: --inject-anomaly: 'WEB-DEV' is not upgraded by the plan \(excluded: 1\.30\.4 → 1\.32\.3 crosses 2 minors;.*\)\n$/);
+    expect(excluded.stderr).toMatch(
+      /^fleetguard: --inject-anomaly: 'WEB-DEV' is not upgraded by the plan \(excluded: 1\.30\.4 → 1\.32\.3 crosses 2 minors;.*\)\n$/,
+    );
   }, 60_000);
 
   it('a malformed snapshot is exit 2 naming the file', async () => {
@@ -121,7 +158,9 @@ describe('fleetguard rollout (CONTRACTS.md §4)', () => {
       const run = await fleetguard(['rollout', '--snapshot', directory, '--target', '1.32', '--waves-by-tag', 'ring', '--json']);
       expect(run.status).toBe(2);
       expect(run.stdout).toBe('');
-      expect(run.stderr).toMatch(new RegExp(`^fleetguard: ${path.join(directory, 'managedClusters.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: is not valid JSON`));
+      expect(run.stderr).toMatch(
+        new RegExp(`^fleetguard: ${path.join(directory, 'managedClusters.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: is not valid JSON`),
+      );
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }

@@ -37,7 +37,13 @@ interface PoolStatus {
 }
 interface StatusBody {
   clusters: Array<{ resourceId: string; status: string; rollback?: { controlPlane: { applies: boolean; reason: string }; pools: PoolStatus[] } }>;
-  rollbacks: Array<{ rollbackId: string; state: string; requested: { by: string; byObjectId: string }; approved?: { by: string; byObjectId: string }; results?: Array<{ pool: string; status: string }> }>;
+  rollbacks: Array<{
+    rollbackId: string;
+    state: string;
+    requested: { by: string; byObjectId: string };
+    approved?: { by: string; byObjectId: string };
+    results?: Array<{ pool: string; status: string }>;
+  }>;
   actions: Array<{ action: string; by: string; byObjectId?: string }>;
 }
 
@@ -53,11 +59,12 @@ describe('node-pool rollback of a halted rollout, through the HTTP functions', (
       ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
     });
   const status = async (id: string) => (await call('rolloutsGet', reader, { id })).body as StatusBody;
-  const systemPool = (body: StatusBody) => body.clusters.find((cluster) => cluster.resourceId === CHECKOUT)?.rollback?.pools.find((pool) => pool.pool === 'system');
+  const systemPool = (body: StatusBody) =>
+    body.clusters.find((cluster) => cluster.resourceId === CHECKOUT)?.rollback?.pools.find((pool) => pool.pool === 'system');
   const storedPool = () => {
     app.local.simulator.upgrades.settle();
     const cluster = app.local.simulator.fleet.findCluster(SUBSCRIPTION, 'checkout', 'checkout-prod');
-    return ((cluster?.['properties'] as { agentPoolProfiles: Array<Record<string, unknown>> }).agentPoolProfiles).find((pool) => pool['name'] === 'system') ?? {};
+    return (cluster?.['properties'] as { agentPoolProfiles: Array<Record<string, unknown>> }).agentPoolProfiles.find((pool) => pool['name'] === 'system') ?? {};
   };
   let id = '';
   let front: EasyAuthFront;
@@ -66,7 +73,11 @@ describe('node-pool rollback of a halted rollout, through the HTTP functions', (
     const lines: string[] = [];
     const credential = managedIdentityCredential(front.identityEnv(as));
     try {
-      await run({ output: { stdout: (text) => lines.push(...text.split('\n')), width: 200 }, env: { FLEETGUARD_API_URL: front.url, FLEETGUARD_API_AUDIENCE: front.audience, FLEETGUARD_API_FUNCTION_KEY: front.functionKey }, credential: () => Promise.resolve(credential) });
+      await run({
+        output: { stdout: (text) => lines.push(...text.split('\n')), width: 200 },
+        env: { FLEETGUARD_API_URL: front.url, FLEETGUARD_API_AUDIENCE: front.audience, FLEETGUARD_API_FUNCTION_KEY: front.functionKey },
+        credential: () => Promise.resolve(credential),
+      });
     } catch (error) {
       if (error instanceof FleetGuardError) return [`refused (${error.reason}): ${error.message}`];
       throw error;
@@ -88,7 +99,12 @@ describe('node-pool rollback of a halted rollout, through the HTTP functions', (
     // checkout-prod (auto-upgrade channel none, node OS channel Unmanaged) degrades after its upgrade: the rollout halts.
     app.local.simulator.upgrades.anomalousClusters.add('checkout-prod');
     const started = await call('rolloutsCreate', encodePrincipal(max), {
-      body: { target: '1.32', scope: { clusterIds: [CHECKOUT] }, waves: { explicit: [['checkout-prod']] }, waveSettings: { maxParallel: 1, soakMinutes: 10, requireApproval: false } },
+      body: {
+        target: '1.32',
+        scope: { clusterIds: [CHECKOUT] },
+        waves: { explicit: [['checkout-prod']] },
+        waveSettings: { maxParallel: 1, soakMinutes: 10, requireApproval: false },
+      },
     });
     expect(started.status, JSON.stringify(started.body)).toBe(202);
     id = (started.body as { id: string }).id;
@@ -105,10 +121,18 @@ describe('node-pool rollback of a halted rollout, through the HTTP functions', (
 
   it('once halted after the pool upgraded, the status says rollback applies, to both old versions; the control plane never', async () => {
     // Halted and waiting for resume or abort (its cluster statuses recorded, the alert sent).
-    await app.durable.run({ until: () => ((custom) => custom?.status === 'Halted' && custom.wave !== undefined)(app.durable.getStatus(id)?.customStatus as { status?: string; wave?: unknown } | null) });
+    await app.durable.run({
+      until: () =>
+        ((custom) => custom?.status === 'Halted' && custom.wave !== undefined)(
+          app.durable.getStatus(id)?.customStatus as { status?: string; wave?: unknown } | null,
+        ),
+    });
     expect(storedPool()).toMatchObject({ currentOrchestratorVersion: expect.stringMatching(/^1\.32\./), provisioningState: 'Succeeded' });
     const body = await status(id);
-    expect(body.clusters.find((cluster) => cluster.resourceId === CHECKOUT)?.rollback?.controlPlane).toEqual({ applies: false, reason: expect.stringContaining('AKS rolls back node pools only') });
+    expect(body.clusters.find((cluster) => cluster.resourceId === CHECKOUT)?.rollback?.controlPlane).toEqual({
+      applies: false,
+      reason: expect.stringContaining('AKS rolls back node pools only'),
+    });
     expect(systemPool(body)?.rollback).toEqual({ applies: true, to: { orchestratorVersion: '1.31.3', nodeImageVersion: OLD_IMAGE } });
     const rita: Principal = { name: 'rita@contoso.com', roles: ['Rollouts.Read'], objectId: '1d2e3f40-0000-4000-8000-000000000001' };
     const shown = await cli(rita, (context) => rolloutsStatusCommand(id, {}, context));
@@ -129,8 +153,17 @@ describe('node-pool rollback of a halted rollout, through the HTTP functions', (
     try {
       expect(systemPool(await status(id))?.rollback).toMatchObject({ applies: false, reason: expect.stringContaining('more than 7 days ago') });
       const refused = await call('rolloutsRollback', encodePrincipal(max), { id, body: { clusters: ['checkout-prod'] } });
-      expect(refused).toMatchObject({ status: 409, body: { error: expect.stringMatching(/^rollback does not apply: checkout-prod\/system: the pool was upgraded more than 7 days ago/) } });
-      expect(await rollbackCli(max, { cluster: ['checkout-prod'] })).toEqual([expect.stringMatching(new RegExp(`^refused \\(clientError\\): 409 Conflict: POST /api/rollouts/${id}/rollback: rollback does not apply: checkout-prod/system: the pool was upgraded more than 7 days ago`))]);
+      expect(refused).toMatchObject({
+        status: 409,
+        body: { error: expect.stringMatching(/^rollback does not apply: checkout-prod\/system: the pool was upgraded more than 7 days ago/) },
+      });
+      expect(await rollbackCli(max, { cluster: ['checkout-prod'] })).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^refused \\(clientError\\): 409 Conflict: POST /api/rollouts/${id}/rollback: rollback does not apply: checkout-prod/system: the pool was upgraded more than 7 days ago`,
+          ),
+        ),
+      ]);
     } finally {
       app.local.simulator.upgrades.recentlyUsed.set(key, [kept]);
     }
@@ -138,16 +171,31 @@ describe('node-pool rollback of a halted rollout, through the HTTP functions', (
 
   it('asked by one principal, refused to the same one (even by another name), approved by another: the pool is back at both versions', async () => {
     const asked = await call('rolloutsRollback', encodePrincipal(max), { id, body: { clusters: ['checkout-prod'] } });
-    expect(asked).toMatchObject({ status: 202, body: { state: 'PendingApproval', targets: [{ resourceId: CHECKOUT, pool: 'system', to: { orchestratorVersion: '1.31.3', nodeImageVersion: OLD_IMAGE } }] } });
+    expect(asked).toMatchObject({
+      status: 202,
+      body: {
+        state: 'PendingApproval',
+        targets: [{ resourceId: CHECKOUT, pool: 'system', to: { orchestratorVersion: '1.31.3', nodeImageVersion: OLD_IMAGE } }],
+      },
+    });
     const rollbackId = (asked.body as { rollbackId: string }).rollbackId;
     // Nothing is written to AKS before the approval.
     expect(storedPool()).toMatchObject({ currentOrchestratorVersion: expect.stringMatching(/^1\.32\./) });
     for (const same of [max, { ...max, name: 'Max Mustermann' }]) {
       const own = await call('rolloutsRollbackApprove', encodePrincipal(same), { id, body: { rollbackId } });
-      expect(own).toMatchObject({ status: 403, body: { error: `separation of duties (rollback approval): ${same.name} (oid ${max.objectId}) requested rollback ${rollbackId} of rollout ${id} and cannot approve it; another holder of Rollouts.Manage must approve` } });
+      expect(own).toMatchObject({
+        status: 403,
+        body: {
+          error: `separation of duties (rollback approval): ${same.name} (oid ${max.objectId}) requested rollback ${rollbackId} of rollout ${id} and cannot approve it; another holder of Rollouts.Manage must approve`,
+        },
+      });
     }
-    expect(await rollbackCli(max, { approve: true })).toEqual([expect.stringMatching(/^refused \(authError\): 403 Forbidden: .*separation of duties \(rollback approval\): max@contoso.com/)]);
-    expect(await rollbackCli(ana, { approve: true, cluster: ['checkout-prod'] })).toEqual([expect.stringMatching(/^refused \(badInput\): give --cluster \(ask for a rollback\) or --approve/)]);
+    expect(await rollbackCli(max, { approve: true })).toEqual([
+      expect.stringMatching(/^refused \(authError\): 403 Forbidden: .*separation of duties \(rollback approval\): max@contoso.com/),
+    ]);
+    expect(await rollbackCli(ana, { approve: true, cluster: ['checkout-prod'] })).toEqual([
+      expect.stringMatching(/^refused \(badInput\): give --cluster \(ask for a rollback\) or --approve/),
+    ]);
     // ARM fails the first two rollback writes (503): the activity throws, Durable retries it.
     app.local.simulator.faults.configure({ routes: { 'arm.putAgentPool': { serverError: { first: 2, status: 503 } } } });
     const writesBefore = app.local.simulator.requests.entries.length;
@@ -160,16 +208,35 @@ describe('node-pool rollback of a halted rollout, through the HTTP functions', (
 
     const instance = rollbackInstanceId(id, rollbackId);
     await app.durable.run({ until: () => app.durable.getStatus(instance)?.runtimeStatus === 'Completed' });
-    expect(app.durable.getStatus(instance)?.output).toMatchObject({ state: 'Completed', results: [{ resourceId: CHECKOUT, pool: 'system', status: 'RolledBack', reason: null }] });
+    expect(app.durable.getStatus(instance)?.output).toMatchObject({
+      state: 'Completed',
+      results: [{ resourceId: CHECKOUT, pool: 'system', status: 'RolledBack', reason: null }],
+    });
     expect(storedPool()).toMatchObject({ currentOrchestratorVersion: '1.31.3', nodeImageVersion: OLD_IMAGE, provisioningState: 'Succeeded' });
     app.local.simulator.faults.configure({});
-    expect(app.local.simulator.requests.entries.slice(writesBefore).filter((entry) => entry.route === 'arm.putAgentPool').map((entry) => entry.status)).toEqual([503, 503, 200]);
+    expect(
+      app.local.simulator.requests.entries
+        .slice(writesBefore)
+        .filter((entry) => entry.route === 'arm.putAgentPool')
+        .map((entry) => entry.status),
+    ).toEqual([503, 503, 200]);
 
     const after = await status(id);
     expect(after.rollbacks).toEqual([
-      expect.objectContaining({ rollbackId, state: 'Completed', requested: expect.objectContaining({ by: max.name, byObjectId: max.objectId, byAppId: CLI_APP }), approved: expect.objectContaining({ by: ana.name, byObjectId: ana.objectId }), results: [expect.objectContaining({ pool: 'system', status: 'RolledBack' })] }),
+      expect.objectContaining({
+        rollbackId,
+        state: 'Completed',
+        requested: expect.objectContaining({ by: max.name, byObjectId: max.objectId, byAppId: CLI_APP }),
+        approved: expect.objectContaining({ by: ana.name, byObjectId: ana.objectId }),
+        results: [expect.objectContaining({ pool: 'system', status: 'RolledBack' })],
+      }),
     ]);
-    expect(after.actions.filter((action) => action.action.startsWith('rollback')).map(({ action, byObjectId }) => [action, byObjectId]).sort()).toEqual([
+    expect(
+      after.actions
+        .filter((action) => action.action.startsWith('rollback'))
+        .map(({ action, byObjectId }) => [action, byObjectId])
+        .sort(),
+    ).toEqual([
       ['rollback-approve', ana.objectId],
       ['rollback-request', max.objectId],
     ]);

@@ -10,7 +10,12 @@ const reader = encodePrincipal({ name: 'rita@contoso.com', roles: ['Rollouts.Rea
 const manager = encodePrincipal({ name: 'max@contoso.com', roles: ['Rollouts.Manage'] });
 const alerts = encodePrincipal({ name: 'sam@contoso.com', roles: ['Alerts.Manage'] });
 
-const START = { target: '1.32', waves: { byTag: 'ring' }, waveSettings: { maxParallel: 2, soakMinutes: 10, requireApproval: false }, allowMultiMinorHops: true };
+const START = {
+  target: '1.32',
+  waves: { byTag: 'ring' },
+  waveSettings: { maxParallel: 2, soakMinutes: 10, requireApproval: false },
+  allowMultiMinorHops: true,
+};
 
 describe('rollouts HTTP API, invoked as the host invokes it', () => {
   let local: LocalAzure;
@@ -34,12 +39,14 @@ describe('rollouts HTTP API, invoked as the host invokes it', () => {
     local.simulator.upgrades.upgradedAt.delete(id.toLowerCase());
     local.simulator.fleet.updateClusterProperties(id, (properties) => {
       properties['kubernetesVersion'] = properties['currentKubernetesVersion'] = version;
-      for (const pool of properties['agentPoolProfiles'] as Array<Record<string, unknown>>) pool['orchestratorVersion'] = pool['currentOrchestratorVersion'] = version;
+      for (const pool of properties['agentPoolProfiles'] as Array<Record<string, unknown>>)
+        pool['orchestratorVersion'] = pool['currentOrchestratorVersion'] = version;
     });
   };
 
   /** Runs the host until the rollout reaches `state` (before any deadline timer fires). */
-  const runUntil = (id: string, state: string) => durable.run({ until: () => (durable.getStatus(id)?.customStatus as { status?: string } | null)?.status === state });
+  const runUntil = (id: string, state: string) =>
+    durable.run({ until: () => (durable.getStatus(id)?.customStatus as { status?: string } | null)?.status === state });
 
   beforeAll(async () => {
     app = await startAppHost();
@@ -71,16 +78,25 @@ describe('rollouts HTTP API, invoked as the host invokes it', () => {
     ];
     for (const [name, principal, status] of matrix) {
       const response = await call(name, principal, { id, body: { ...START, dryRun: true } });
-      expect(response.status, `${name} ${principal === reader ? 'reader' : principal === manager ? 'manager' : principal === alerts ? 'alerts-only' : 'anonymous'}`).toBe(status);
+      expect(
+        response.status,
+        `${name} ${principal === reader ? 'reader' : principal === manager ? 'manager' : principal === alerts ? 'alerts-only' : 'anonymous'}`,
+      ).toBe(status);
     }
   });
 
   it('bad bodies are 400 naming the field; a dry run returns the plan and starts nothing', async () => {
     expect(await call('rolloutsCreate', manager, { body: 'nope' })).toMatchObject({ status: 400, body: { error: 'body: must be JSON' } });
-    expect((await call('rolloutsCreate', manager, { body: { ...START, target: 'latest' } })).body).toEqual({ error: 'target: must be a Kubernetes version such as 1.32 or 1.32.4' });
-    expect((await call('rolloutsCreate', manager, { body: { ...START, waveSettings: { maxParallel: 0, soakMinutes: 1, requireApproval: false } } })).body).toMatchObject({ error: expect.stringMatching(/^waveSettings\.maxParallel/) });
+    expect((await call('rolloutsCreate', manager, { body: { ...START, target: 'latest' } })).body).toEqual({
+      error: 'target: must be a Kubernetes version such as 1.32 or 1.32.4',
+    });
+    expect(
+      (await call('rolloutsCreate', manager, { body: { ...START, waveSettings: { maxParallel: 0, soakMinutes: 1, requireApproval: false } } })).body,
+    ).toMatchObject({ error: expect.stringMatching(/^waveSettings\.maxParallel/) });
     expect((await call('rolloutsCreate', manager, { body: { ...START, colour: 'blue' } })).status).toBe(400);
-    expect((await call('rolloutsCreate', manager, { body: { ...START, target: '1.40' } })).body).toEqual({ error: expect.stringMatching(/^target: Kubernetes 1.40 is not offered/) });
+    expect((await call('rolloutsCreate', manager, { body: { ...START, target: '1.40' } })).body).toEqual({
+      error: expect.stringMatching(/^target: Kubernetes 1.40 is not offered/),
+    });
     const dry = await call('rolloutsCreate', manager, { body: { ...START, dryRun: true } });
     expect(dry.status).toBe(200);
     expect((dry.body as { plan: { waves: Array<{ name: string }> } }).plan.waves.map((wave) => wave.name)).toEqual(['0', '1', '2']);
@@ -120,7 +136,13 @@ describe('rollouts HTTP API, invoked as the host invokes it', () => {
     const first = await call('rolloutsResume', manager, { id });
     expect(first.status, JSON.stringify([first.body, durable.getStatus(id)])).toBe(202);
     await durable.run({ until: () => /resume refused/.test(String((durable.getStatus(id)?.customStatus as { haltReason?: string } | null)?.haltReason)) });
-    expect((await call('rolloutsGet', reader, { id })).body).toMatchObject({ runtimeStatus: 'Running', customStatus: { status: 'Halted', haltReason: expect.stringMatching(/^resume refused, the gate still fails: (failed-api-auth|crashloop|node-not-ready) rose/) } });
+    expect((await call('rolloutsGet', reader, { id })).body).toMatchObject({
+      runtimeStatus: 'Running',
+      customStatus: {
+        status: 'Halted',
+        haltReason: expect.stringMatching(/^resume refused, the gate still fails: (failed-api-auth|crashloop|node-not-ready) rose/),
+      },
+    });
     // The anomaly clears; the next resume passes the gate and the rollout goes on.
     local.simulator.upgrades.anomalousClusters.delete('checkout-prod');
     expect((await call('rolloutsResume', manager, { id })).status).toBe(202);
@@ -135,7 +157,10 @@ describe('rollouts HTTP API, invoked as the host invokes it', () => {
     setVersion('search-prod', 'search', '22222222-2222-2222-2222-222222222222', '1.31.4');
     const id = ((await call('rolloutsCreate', manager, { body: START })).body as { id: string }).id;
     await runUntil(id, 'Halted');
-    expect((await call('rolloutsGet', reader, { id })).body).toMatchObject({ runtimeStatus: 'Running', customStatus: { status: 'Halted', haltReason: expect.stringContaining('search-prod') } });
+    expect((await call('rolloutsGet', reader, { id })).body).toMatchObject({
+      runtimeStatus: 'Running',
+      customStatus: { status: 'Halted', haltReason: expect.stringContaining('search-prod') },
+    });
     expect((await call('rolloutsApprove', manager, { id })).status).toBe(409);
     expect((await call('rolloutsAbort', manager, { id })).status).toBe(202);
     await durable.run();

@@ -15,7 +15,13 @@ const EMPTY = { target: '1.32.4', waves: { byTag: 'ring' }, waveSettings: { maxP
 describe('rollouts HTTP API: a plan that upgrades nothing', () => {
   let app: AppHost;
   const create = (body: unknown) =>
-    app.host.invokeHttp('rolloutsCreate', { method: 'POST', path: '/api/rollouts', headers: { 'x-ms-client-principal': manager }, params: {}, body: JSON.stringify(body) });
+    app.host.invokeHttp('rolloutsCreate', {
+      method: 'POST',
+      path: '/api/rollouts',
+      headers: { 'x-ms-client-principal': manager },
+      params: {},
+      body: JSON.stringify(body),
+    });
 
   beforeAll(async () => {
     app = await startAppHost();
@@ -45,7 +51,9 @@ describe('rollouts HTTP API: a plan that upgrades nothing', () => {
     // A tag no cluster carries is the same: every cluster excluded for it.
     const untagged = await create({ ...EMPTY, target: '1.32', waves: { byTag: 'nosuchtag' }, dryRun: true });
     expect(untagged.status).toBe(422);
-    expect((untagged.body as { error: string }).error).toMatch(/^nothing to upgrade to 1\.32: 7 clusters excluded, 0 skipped \(batch-staging, checkout-prod, data-canary and 4 more excluded: no nosuchtag tag\)/);
+    expect((untagged.body as { error: string }).error).toMatch(
+      /^nothing to upgrade to 1\.32: 7 clusters excluded, 0 skipped \(batch-staging, checkout-prod, data-canary and 4 more excluded: no nosuchtag tag\)/,
+    );
     expect(app.durable.listInstances()).toEqual([]);
   });
 

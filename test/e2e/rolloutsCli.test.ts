@@ -15,7 +15,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Principal } from '../../lib/auth/principal.js';
-import { rolloutsActionCommand, type RolloutsContext, rolloutsListCommand, rolloutsRetryCommand, rolloutsStartCommand, rolloutsStatusCommand, rolloutsWatchCommand, type StartOptions } from '../../lib/cli/rolloutsCommand.js';
+import {
+  rolloutsActionCommand,
+  type RolloutsContext,
+  rolloutsListCommand,
+  rolloutsRetryCommand,
+  rolloutsStartCommand,
+  rolloutsStatusCommand,
+  rolloutsWatchCommand,
+  type StartOptions,
+} from '../../lib/cli/rolloutsCommand.js';
 import { FleetGuardError } from '../../lib/errors.js';
 import { type AppHost, startAppHost } from '../harness/appHost.js';
 import { runCli } from '../harness/cli.js';
@@ -53,7 +62,12 @@ describe('fleetguard rollouts against the app on the local host', () => {
   const inProcess = async (as: Principal, run: (context: RolloutsContext) => Promise<number>, env: Record<string, string> = {}) => {
     const lines: string[] = [];
     const credential = managedIdentityCredential(front.identityEnv(as));
-    const code = await run({ output: { stdout: (text) => lines.push(...text.split('\n')), width: 200 }, env: { ...settings(), ...env }, credential: () => Promise.resolve(credential), sleep: () => Promise.resolve() });
+    const code = await run({
+      output: { stdout: (text) => lines.push(...text.split('\n')), width: 200 },
+      env: { ...settings(), ...env },
+      credential: () => Promise.resolve(credential),
+      sleep: () => Promise.resolve(),
+    });
     return { code, lines };
   };
   const refusal = async (as: Principal, run: (context: RolloutsContext) => Promise<number>, env: Record<string, string> = {}) => {
@@ -66,7 +80,9 @@ describe('fleetguard rollouts against the app on the local host', () => {
     throw new Error('the command did not fail');
   };
   const start = async (options: Partial<StartOptions>, as: Principal = max): Promise<string> => {
-    const { lines } = await inProcess(as, (context) => rolloutsStartCommand({ target: '1.32', wavesByTag: 'ring', allowMultiMinorHops: true, maxParallel: 2, soakMinutes: 10, json: true, ...options }, context));
+    const { lines } = await inProcess(as, (context) =>
+      rolloutsStartCommand({ target: '1.32', wavesByTag: 'ring', allowMultiMinorHops: true, maxParallel: 2, soakMinutes: 10, json: true, ...options }, context),
+    );
     return (JSON.parse(lines.join('\n')) as { id: string }).id;
   };
   /** Puts a cluster back on an older version in the simulator, so a new rollout has work to do. */
@@ -75,7 +91,8 @@ describe('fleetguard rollouts against the app on the local host', () => {
     app.local.simulator.upgrades.upgradedAt.delete(id.toLowerCase());
     app.local.simulator.fleet.updateClusterProperties(id, (properties) => {
       properties['kubernetesVersion'] = properties['currentKubernetesVersion'] = version;
-      for (const pool of properties['agentPoolProfiles'] as Array<Record<string, unknown>>) pool['orchestratorVersion'] = pool['currentOrchestratorVersion'] = version;
+      for (const pool of properties['agentPoolProfiles'] as Array<Record<string, unknown>>)
+        pool['orchestratorVersion'] = pool['currentOrchestratorVersion'] = version;
     });
   };
 
@@ -127,12 +144,17 @@ describe('fleetguard rollouts against the app on the local host', () => {
     writeFileSync(file, JSON.stringify({ target: '1.31', waves: { byTag: 'ring' }, scope: { clusterIds: ['checkout-prod'] }, allowMultiMinorHops: true }));
     const before = app.durable.listInstances().length;
     // The fleet is at 1.32 by now: without --allow-empty the app refuses the empty plan (422, one line with the reasons).
-    expect(await refusal(max, (context) => rolloutsStartCommand({ plan: file, target: '1.32', dryRun: true }, context))).toMatchObject({ message: expect.stringMatching(/^422: POST \/api\/rollouts: nothing to upgrade to 1\.32: .*checkout-prod skipped: already at 1\.32\.3/) });
+    expect(await refusal(max, (context) => rolloutsStartCommand({ plan: file, target: '1.32', dryRun: true }, context))).toMatchObject({
+      message: expect.stringMatching(/^422: POST \/api\/rollouts: nothing to upgrade to 1\.32: .*checkout-prod skipped: already at 1\.32\.3/),
+    });
     const { code, lines } = await inProcess(max, (context) => rolloutsStartCommand({ plan: file, target: '1.32', dryRun: true, allowEmpty: true }, context));
     expect(code).toBe(0);
     expect(lines[0]).toBe('Plan (dry run, nothing started): Full upgrade to 1.32, 1 waves, 0 clusters to upgrade, 0 excluded');
     expect(app.durable.listInstances()).toHaveLength(before);
-    expect(await refusal(max, (context) => rolloutsStartCommand({ plan: `${file}.missing` }, context))).toMatchObject({ reason: 'badInput', message: expect.stringMatching(/^--plan: cannot read /) });
+    expect(await refusal(max, (context) => rolloutsStartCommand({ plan: `${file}.missing` }, context))).toMatchObject({
+      reason: 'badInput',
+      message: expect.stringMatching(/^--plan: cannot read /),
+    });
   });
 
   it('separation of duties, and one clear line for 401, 403, 404, 409 and an unreachable app', async () => {
@@ -149,20 +171,45 @@ describe('fleetguard rollouts against the app on the local host', () => {
     expect(own.stderr).toBe(
       `fleetguard: 403 Forbidden: POST /api/rollouts/${id}/approve: separation of duties (requireDistinctApprover): max@contoso.com (oid ${max.objectId}) started rollout ${id} and cannot approve its wave 2; another holder of Rollouts.Manage must approve\n`,
     );
-    expect(retry).toMatchObject({ status: 1, stdout: '', stderr: `fleetguard: 409 Conflict: POST /api/rollouts/${id}/retry: cannot retry rollout ${id}: it is still running (Running, WaitingForApproval); retry re-runs the clusters of a rollout that has ended\n` });
-    expect(await refusal(rita, (context) => rolloutsRetryCommand(id, {}, context))).toEqual({ reason: 'authError', message: `403 Forbidden: POST /api/rollouts/${id}/retry: role Rollouts.Manage required` });
+    expect(retry).toMatchObject({
+      status: 1,
+      stdout: '',
+      stderr: `fleetguard: 409 Conflict: POST /api/rollouts/${id}/retry: cannot retry rollout ${id}: it is still running (Running, WaitingForApproval); retry re-runs the clusters of a rollout that has ended\n`,
+    });
+    expect(await refusal(rita, (context) => rolloutsRetryCommand(id, {}, context))).toEqual({
+      reason: 'authError',
+      message: `403 Forbidden: POST /api/rollouts/${id}/retry: role Rollouts.Manage required`,
+    });
     const unknown = '00000000-0000-4000-8000-000000000000';
-    expect(await refusal(max, (context) => rolloutsRetryCommand(unknown, {}, context))).toEqual({ reason: 'clientError', message: `404 Not Found: POST /api/rollouts/${unknown}/retry: no rollout ${unknown}` });
-    expect(await refusal(rita, (context) => rolloutsActionCommand('approve', id, {}, context))).toEqual({ reason: 'authError', message: `403 Forbidden: POST /api/rollouts/${id}/approve: role Rollouts.Manage required` });
-    expect(await refusal(ana, (context) => rolloutsActionCommand('approve', id, { audience: 'api://another-app' }, context))).toMatchObject({ reason: 'authError', message: expect.stringMatching(/^401 Unauthorized: POST \/api\/rollouts\/.*: the app refused the token \(check --audience/) });
+    expect(await refusal(max, (context) => rolloutsRetryCommand(unknown, {}, context))).toEqual({
+      reason: 'clientError',
+      message: `404 Not Found: POST /api/rollouts/${unknown}/retry: no rollout ${unknown}`,
+    });
+    expect(await refusal(rita, (context) => rolloutsActionCommand('approve', id, {}, context))).toEqual({
+      reason: 'authError',
+      message: `403 Forbidden: POST /api/rollouts/${id}/approve: role Rollouts.Manage required`,
+    });
+    expect(await refusal(ana, (context) => rolloutsActionCommand('approve', id, { audience: 'api://another-app' }, context))).toMatchObject({
+      reason: 'authError',
+      message: expect.stringMatching(/^401 Unauthorized: POST \/api\/rollouts\/.*: the app refused the token \(check --audience/),
+    });
     const closed = await closedPort();
-    expect(await refusal(ana, (context) => rolloutsListCommand({ api: `http://127.0.0.1:${closed}` }, context))).toEqual({ reason: 'serverError', message: `cannot reach http://127.0.0.1:${closed} (GET /api/rollouts): ECONNREFUSED` });
-    expect(await refusal(ana, (context) => rolloutsListCommand({ api: 'http://fleetguard.example.com' }, context))).toMatchObject({ reason: 'config', message: '--api: must be an https:// URL (http:// only to a loopback address)' });
+    expect(await refusal(ana, (context) => rolloutsListCommand({ api: `http://127.0.0.1:${closed}` }, context))).toEqual({
+      reason: 'serverError',
+      message: `cannot reach http://127.0.0.1:${closed} (GET /api/rollouts): ECONNREFUSED`,
+    });
+    expect(await refusal(ana, (context) => rolloutsListCommand({ api: 'http://fleetguard.example.com' }, context))).toMatchObject({
+      reason: 'config',
+      message: '--api: must be an https:// URL (http:// only to a loopback address)',
+    });
     // Someone else approves; the rollout completes; a second approval no longer fits: 409.
     const approved = await inProcess(ana, (context) => rolloutsActionCommand('approve', id, {}, context));
     expect(approved.lines).toEqual([`approve of rollout ${id} accepted (by ana@contoso.com); follow it: fleetguard rollouts watch ${id}`]);
     await app.durable.run();
-    expect(await refusal(ana, (context) => rolloutsActionCommand('approve', id, {}, context))).toEqual({ reason: 'clientError', message: `409 Conflict: POST /api/rollouts/${id}/approve: cannot approve rollout ${id}: it is Completed (Running)` });
+    expect(await refusal(ana, (context) => rolloutsActionCommand('approve', id, {}, context))).toEqual({
+      reason: 'clientError',
+      message: `409 Conflict: POST /api/rollouts/${id}/approve: cannot approve rollout ${id}: it is Completed (Running)`,
+    });
     const audit = await inProcess(rita, (context) => rolloutsStatusCommand(id, {}, context));
     expect(audit.lines.filter((line) => / (start|approve) by /.test(line)).map((line) => line.replace(/^ {2}\S+ /, ''))).toEqual([
       `start by max@contoso.com (oid ${max.objectId}, app ${CLI_APP})`,
@@ -179,7 +226,11 @@ describe('fleetguard rollouts against the app on the local host', () => {
     expect(watched.stderr).toBe('');
     expect(watched.status).toBe(3);
     const lines = watched.stdout.trimEnd().split('\n');
-    expect(lines).toContainEqual(expect.stringMatching(/^\S+Z {2}Halted +wave 0 0\/2 Completed · wave 1 0\/2 Completed · wave 2 \d\/3 Halted {2}halted: wave 2: search-prod: health gate failed: /));
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^\S+Z {2}Halted +wave 0 0\/2 Completed · wave 1 0\/2 Completed · wave 2 \d\/3 Halted {2}halted: wave 2: search-prod: health gate failed: /,
+      ),
+    );
     expect(lines.at(-1)).toBe(`Rollout ${id} Halted: resume or abort it (fleetguard rollouts resume|abort ${id}) (exit 3)`);
     expect((await inProcess(max, (context) => rolloutsActionCommand('abort', id, {}, context))).code).toBe(0);
     stepping.delete(id);

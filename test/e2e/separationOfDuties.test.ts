@@ -18,8 +18,16 @@ const maxRenamed: Principal = { ...max, name: 'Max Mustermann' };
 const noOid: Principal = { name: 'legacy@contoso.com', roles: ['Rollouts.Manage'] };
 const reader = encodePrincipal({ name: 'rita@contoso.com', roles: ['Rollouts.Read'], objectId: '1d2e3f40-0000-4000-8000-000000000001' });
 
-const PAYMENTS = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/payments/providers/Microsoft.ContainerService/managedClusters/payments-prod';
-const START = { target: '1.32', waves: { byTag: 'ring' }, waveSettings: { maxParallel: 2, soakMinutes: 10, requireApproval: false }, waveOverrides: { '2': { requireApproval: true } }, allowMultiMinorHops: true, allowEmpty: true };
+const PAYMENTS =
+  '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/payments/providers/Microsoft.ContainerService/managedClusters/payments-prod';
+const START = {
+  target: '1.32',
+  waves: { byTag: 'ring' },
+  waveSettings: { maxParallel: 2, soakMinutes: 10, requireApproval: false },
+  waveOverrides: { '2': { requireApproval: true } },
+  allowMultiMinorHops: true,
+  allowEmpty: true,
+};
 // allowEmpty: earlier tests of this file leave the shared fleet at 1.32; what is tested is the approval gate.
 
 describe('separation of duties: requireDistinctApprover', () => {
@@ -50,7 +58,9 @@ describe('separation of duties: requireDistinctApprover', () => {
   afterAll(() => app.close());
 
   it('a wave is production when one of its clusters is tagged env/environment = prod/production; the default follows it, the request can set it', async () => {
-    const dry = async (body: Record<string, unknown>) => ((await call('rolloutsCreate', encodePrincipal(max), { body: { ...START, ...body, dryRun: true } })).body as { distinctApproverWaves: string[] }).distinctApproverWaves;
+    const dry = async (body: Record<string, unknown>) =>
+      ((await call('rolloutsCreate', encodePrincipal(max), { body: { ...START, ...body, dryRun: true } })).body as { distinctApproverWaves: string[] })
+        .distinctApproverWaves;
     // The sample fleet carries no environment tag: no wave is production.
     expect(await dry({})).toEqual([]);
     const cluster = app.local.simulator.fleet.findCluster('11111111-1111-1111-1111-111111111111', 'payments', 'payments-prod');
@@ -60,8 +70,16 @@ describe('separation of duties: requireDistinctApprover', () => {
       expect(await dry({})).toEqual(['2']);
       expect(await dry({ requireDistinctApprover: false })).toEqual([]);
       expect(await dry({ requireDistinctApprover: true })).toEqual(['0', '1', '2']);
-      const plan = ((await call('rolloutsCreate', encodePrincipal(max), { body: { ...START, dryRun: true } })).body as { plan: { waves: Array<{ name: string; production?: boolean }> } }).plan;
-      expect(plan.waves.map((wave) => [wave.name, wave.production ?? false])).toEqual([['0', false], ['1', false], ['2', true]]);
+      const plan = (
+        (await call('rolloutsCreate', encodePrincipal(max), { body: { ...START, dryRun: true } })).body as {
+          plan: { waves: Array<{ name: string; production?: boolean }> };
+        }
+      ).plan;
+      expect(plan.waves.map((wave) => [wave.name, wave.production ?? false])).toEqual([
+        ['0', false],
+        ['1', false],
+        ['2', true],
+      ]);
 
       // Production by default: the requester's own approval is refused, naming the rule.
       const id = await startWaiting({}, max);
@@ -89,7 +107,11 @@ describe('separation of duties: requireDistinctApprover', () => {
     const done = (await call('rolloutsGet', reader, { id })).body as { output: { status: string }; actions: Array<Record<string, string>> };
     expect(done.output.status).toBe('Completed');
     // The audit trail names people: display name, object id and client app id of each action.
-    expect(done.actions.map(({ action, by, byObjectId, byAppId }) => ({ action, by, byObjectId, byAppId })).sort((left, right) => String(left.action).localeCompare(String(right.action)))).toEqual([
+    expect(
+      done.actions
+        .map(({ action, by, byObjectId, byAppId }) => ({ action, by, byObjectId, byAppId }))
+        .sort((left, right) => String(left.action).localeCompare(String(right.action))),
+    ).toEqual([
       { action: 'approve', by: 'max@contoso.com', byObjectId: otherMax.objectId, byAppId: CLI_APP },
       { action: 'start', by: 'max@contoso.com', byObjectId: max.objectId, byAppId: CLI_APP },
     ]);
@@ -98,7 +120,10 @@ describe('separation of duties: requireDistinctApprover', () => {
   it('without an object id to compare, a distinct approval is refused rather than guessed', async () => {
     const id = await startWaiting({ requireDistinctApprover: true }, noOid);
     const refused = await call('rolloutsApprove', encodePrincipal(otherMax), { id });
-    expect(refused).toMatchObject({ status: 403, body: { error: expect.stringMatching(/^separation of duties \(requireDistinctApprover\): .*the request that started it carries no object id/) } });
+    expect(refused).toMatchObject({
+      status: 403,
+      body: { error: expect.stringMatching(/^separation of duties \(requireDistinctApprover\): .*the request that started it carries no object id/) },
+    });
     await abort(id);
   });
 

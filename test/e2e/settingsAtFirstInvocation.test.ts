@@ -13,10 +13,20 @@ describe('a malformed setting other than a schedule', () => {
     expect(host.functions.size).toBeGreaterThan(20);
     expect(host.triggerBinding('fleetSweep')[1]).toMatchObject({ schedule: '0 0 */2 * * *' });
 
-    const named = /Invalid settings:(.|\n)*FLEETGUARD_SUBSCRIPTIONS \(entry 1\): each entry must be a subscription id(.|\n)*FLEETGUARD_SWEEP_CONCURRENCY: must be a whole number/;
+    const named =
+      /Invalid settings:(.|\n)*FLEETGUARD_SUBSCRIPTIONS \(entry 1\): each entry must be a subscription id(.|\n)*FLEETGUARD_SWEEP_CONCURRENCY: must be a whole number/;
     await expect(host.invokeTimer('fleetSweep')).rejects.toThrow(named);
     await expect(host.invokeTimer('alertDrain')).rejects.toThrow(named);
-    await expect(host.invokeEventGrid('aksEvents', { id: 'e1', eventType: 'Microsoft.ContainerService.NewKubernetesVersionAvailable', subject: 's', data: {}, dataVersion: '1', eventTime: '2026-01-01T00:00:00Z' })).rejects.toThrow(named);
+    await expect(
+      host.invokeEventGrid('aksEvents', {
+        id: 'e1',
+        eventType: 'Microsoft.ContainerService.NewKubernetesVersionAvailable',
+        subject: 's',
+        data: {},
+        dataVersion: '1',
+        eventTime: '2026-01-01T00:00:00Z',
+      }),
+    ).rejects.toThrow(named);
     await expect(host.invokeHttp('silencesList', { method: 'GET', path: '/api/silences' })).rejects.toThrow(named);
     // A failed parse is not kept: once the setting is fixed, the next invocation parses again.
     process.env['FLEETGUARD_SWEEP_CONCURRENCY'] = '8';

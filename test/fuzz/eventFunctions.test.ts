@@ -46,7 +46,13 @@ describe('Event Grid functions fuzzing', () => {
   it('regression: the sweep id a reaction writes stays short, so a long event id cannot make the findings write fail', async () => {
     const cluster = compliantCluster({ disableLocalAccounts: false });
     const [finding] = evaluateCluster(cluster, undefined).findings.filter((candidate) => candidate.ruleId === 'AKS-LOCAL-ACCOUNTS');
-    const scope = (sweepId: string) => ({ subscriptionId: cluster.subscriptionId, sweepId, observedAt: new Date().toISOString(), coverage: new Map(), listingComplete: false });
+    const scope = (sweepId: string) => ({
+      subscriptionId: cluster.subscriptionId,
+      sweepId,
+      observedAt: new Date().toISOString(),
+      coverage: new Map(),
+      listingComplete: false,
+    });
     const store = new FindingsStore(azuriteTable(uniqueTableName('longid')));
     await store.ensureTable();
     const longId = 'm'.repeat(40_000);

@@ -42,14 +42,30 @@ function functionFor(fixture: string): EventFunction {
 export function eventArbitrary(): fc.Arbitrary<EventInput> {
   const fixtures = eventFixtureNames();
   const valid = fc
-    .record({ fixture: fc.constantFrom(...fixtures), cluster: fc.constantFrom(...CLUSTERS), id: fc.uuid(), time: fc.date({ min: new Date('2020-01-01'), max: new Date('2030-01-01'), noInvalidDate: true }) })
+    .record({
+      fixture: fc.constantFrom(...fixtures),
+      cluster: fc.constantFrom(...CLUSTERS),
+      id: fc.uuid(),
+      time: fc.date({ min: new Date('2020-01-01'), max: new Date('2030-01-01'), noInvalidDate: true }),
+    })
     .map(({ fixture, cluster, id, time }) => ({ fixture, event: sampleEvent(fixture, { cluster, id, time: time.toISOString() }) as Json }));
   const anyFunction = fc.constantFrom<EventFunction>('aksEvents', 'policyEvents');
   return fc.oneof(
     // Almost valid: a documented event with a few fields deleted, nulled, retyped or added.
-    { arbitrary: valid.chain(({ fixture, event }) => mutated(fc.constant(event)).map((mutatedEvent) => ({ function: functionFor(fixture), event: mutatedEvent }))), weight: 5 },
+    {
+      arbitrary: valid.chain(({ fixture, event }) =>
+        mutated(fc.constant(event)).map((mutatedEvent) => ({ function: functionFor(fixture), event: mutatedEvent })),
+      ),
+      weight: 5,
+    },
     // Valid, but sent to the other function, or of a type nobody handles yet: ignored, not rejected.
-    { arbitrary: valid.map(({ fixture, event }) => ({ function: functionFor(fixture) === 'aksEvents' ? ('policyEvents' as const) : ('aksEvents' as const), event })), weight: 1 },
+    {
+      arbitrary: valid.map(({ fixture, event }) => ({
+        function: functionFor(fixture) === 'aksEvents' ? ('policyEvents' as const) : ('aksEvents' as const),
+        event,
+      })),
+      weight: 1,
+    },
     {
       arbitrary: fc.tuple(valid, fc.string({ minLength: 1, maxLength: 20 })).map(([{ fixture, event }, suffix]) => {
         const record = event as Record<string, Json>;
@@ -61,11 +77,33 @@ export function eventArbitrary(): fc.Arbitrary<EventInput> {
     // Valid and untouched: these must be processed (the other properties are not vacuous).
     { arbitrary: valid.map(({ fixture, event }) => ({ function: functionFor(fixture), event })), weight: 1 },
     // Valid, with an id longer than an Azure Tables property may be (64 KiB).
-    { arbitrary: fc.tuple(valid, fc.integer({ min: 33_000, max: 70_000 })).map(([{ fixture, event }, length]) => ({ function: functionFor(fixture), event: { ...(event as Record<string, Json>), id: 'i'.repeat(length) } })), weight: 1 },
+    {
+      arbitrary: fc
+        .tuple(valid, fc.integer({ min: 33_000, max: 70_000 }))
+        .map(([{ fixture, event }, length]) => ({ function: functionFor(fixture), event: { ...(event as Record<string, Json>), id: 'i'.repeat(length) } })),
+      weight: 1,
+    },
     // Anything at all.
     { arbitrary: fc.record({ function: anyFunction, event: fc.jsonValue({ maxDepth: 3, stringUnit: 'binary' }) as fc.Arbitrary<Json> }), weight: 2 },
     {
-      arbitrary: fc.record({ function: anyFunction, event: fc.record({ id: awkwardJson, eventType: awkwardJson, type: awkwardJson, subject: awkwardJson, topic: awkwardJson, source: awkwardJson, eventTime: awkwardJson, data: awkwardJson, dataVersion: awkwardJson, specversion: fc.constantFrom<Json>('1.0', 1, null) }, { requiredKeys: [] }) }),
+      arbitrary: fc.record({
+        function: anyFunction,
+        event: fc.record(
+          {
+            id: awkwardJson,
+            eventType: awkwardJson,
+            type: awkwardJson,
+            subject: awkwardJson,
+            topic: awkwardJson,
+            source: awkwardJson,
+            eventTime: awkwardJson,
+            data: awkwardJson,
+            dataVersion: awkwardJson,
+            specversion: fc.constantFrom<Json>('1.0', 1, null),
+          },
+          { requiredKeys: [] },
+        ),
+      }),
       weight: 1,
     },
   );
@@ -82,7 +120,10 @@ export function eventTarget(app: FuzzApp): FuzzTarget<EventInput> {
       } catch (error) {
         violated(`${input.function} threw, so Event Grid would redeliver it for a day: ${String(error).slice(0, 500)}`);
       }
-      const line = app.host.logsOf(input.function).slice(logged).find((entry) => entry.message.startsWith('event '));
+      const line = app.host
+        .logsOf(input.function)
+        .slice(logged)
+        .find((entry) => entry.message.startsWith('event '));
       const match = line === undefined ? null : STATUS.exec(line.message);
       if (line === undefined || match === null) violated(`${input.function} logged no outcome`);
       const status = match[1]!;

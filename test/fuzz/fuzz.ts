@@ -28,7 +28,9 @@ const seed = values.seed === undefined ? Date.now() ^ (Math.random() * 0x1000000
 const selected = new Set(values.target ?? ['posture', 'events', 'http']);
 
 function report(run: FuzzRun): void {
-  console.log(`\n${run.target}: ${run.runs} cases in ${(run.milliseconds / 1000).toFixed(1)} s (${(run.milliseconds / Math.max(1, run.runs)).toFixed(1)} ms/case), seed ${run.seed}`);
+  console.log(
+    `\n${run.target}: ${run.runs} cases in ${(run.milliseconds / 1000).toFixed(1)} s (${(run.milliseconds / Math.max(1, run.runs)).toFixed(1)} ms/case), seed ${run.seed}`,
+  );
   console.log(`  outcomes: ${formatCounts(run.counts)}`);
   console.log(run.failure === undefined ? '  failures: none' : `  FAILED:\n${run.failure.replace(/^/gm, '    ')}`);
 }
@@ -62,6 +64,8 @@ if (selected.has('events') || selected.has('http')) {
   }
 }
 const failed = runs.filter((run) => run.failure !== undefined);
-console.log(`\n${runs.reduce((sum, run) => sum + run.runs, 0)} cases in ${((performance.now() - started) / 1000).toFixed(1)} s; ${failed.length === 0 ? 'no property failed' : `FAILED: ${failed.map((run) => run.target).join(', ')}`}`);
+console.log(
+  `\n${runs.reduce((sum, run) => sum + run.runs, 0)} cases in ${((performance.now() - started) / 1000).toFixed(1)} s; ${failed.length === 0 ? 'no property failed' : `FAILED: ${failed.map((run) => run.target).join(', ')}`}`,
+);
 // Open handles (SDK keep-alive sockets) must not keep a finished run alive.
 process.exit(failed.length === 0 ? 0 : 1);

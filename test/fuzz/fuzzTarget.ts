@@ -77,5 +77,8 @@ export async function runFuzzTarget<T>(target: FuzzTarget<T>, options: FuzzRunOp
 
 /** `finding 120, input error 80` sorted by count, for logs and the fuzz script. */
 export function formatCounts(counts: ReadonlyMap<string, number>): string {
-  return [...counts].sort((left, right) => right[1] - left[1] || left[0].localeCompare(right[0])).map(([label, count]) => `${label} ${count}`).join(', ');
+  return [...counts]
+    .sort((left, right) => right[1] - left[1] || left[0].localeCompare(right[0]))
+    .map(([label, count]) => `${label} ${count}`)
+    .join(', ');
 }

@@ -25,8 +25,27 @@ interface Endpoint {
   body?: Json;
 }
 
-const ROLLOUT_FIELDS = ['body', 'target', 'scope', 'waves', 'waveSettings', 'waveOverrides', 'upgradeType', 'maxFailedClusters', 'respectMaintenanceWindows', 'allowMultiMinorHops', 'dryRun'];
-const VALID_ROLLOUT: Json = { target: '1.32', waves: { byTag: 'ring' }, waveSettings: { maxParallel: 2, soakMinutes: 10, requireApproval: false }, waveOverrides: { '2': { requireApproval: true } }, allowMultiMinorHops: true, dryRun: true };
+const ROLLOUT_FIELDS = [
+  'body',
+  'target',
+  'scope',
+  'waves',
+  'waveSettings',
+  'waveOverrides',
+  'upgradeType',
+  'maxFailedClusters',
+  'respectMaintenanceWindows',
+  'allowMultiMinorHops',
+  'dryRun',
+];
+const VALID_ROLLOUT: Json = {
+  target: '1.32',
+  waves: { byTag: 'ring' },
+  waveSettings: { maxParallel: 2, soakMinutes: 10, requireApproval: false },
+  waveOverrides: { '2': { requireApproval: true } },
+  allowMultiMinorHops: true,
+  dryRun: true,
+};
 const VALID_SILENCE: Json = { matchers: { ruleId: 'AKS-LOCAL-ACCOUNTS', cluster: 'web-dev', tags: { env: 'dev' } }, duration: '2h', comment: 'ticket 42' };
 
 export const ENDPOINTS: Record<string, Endpoint> = {
@@ -36,11 +55,39 @@ export const ENDPOINTS: Record<string, Endpoint> = {
   rolloutsApprove: { method: 'POST', route: 'rollouts/{id}/approve', family: 'Rollouts', write: true, fields: ['id'] },
   rolloutsResume: { method: 'POST', route: 'rollouts/{id}/resume', family: 'Rollouts', write: true, fields: ['id'] },
   rolloutsAbort: { method: 'POST', route: 'rollouts/{id}/abort', family: 'Rollouts', write: true, fields: ['id'] },
-  rolloutsRetry: { method: 'POST', route: 'rollouts/{id}/retry', family: 'Rollouts', write: true, fields: ['id', 'body', 'clusters'], body: { clusters: ['web-dev'] } },
-  rolloutsRollback: { method: 'POST', route: 'rollouts/{id}/rollback', family: 'Rollouts', write: true, fields: ['id', 'body', 'clusters'], body: { clusters: ['checkout-prod'] } },
-  rolloutsRollbackApprove: { method: 'POST', route: 'rollouts/{id}/rollback/approve', family: 'Rollouts', write: true, fields: ['id', 'body', 'rollbackId'], body: {} },
+  rolloutsRetry: {
+    method: 'POST',
+    route: 'rollouts/{id}/retry',
+    family: 'Rollouts',
+    write: true,
+    fields: ['id', 'body', 'clusters'],
+    body: { clusters: ['web-dev'] },
+  },
+  rolloutsRollback: {
+    method: 'POST',
+    route: 'rollouts/{id}/rollback',
+    family: 'Rollouts',
+    write: true,
+    fields: ['id', 'body', 'clusters'],
+    body: { clusters: ['checkout-prod'] },
+  },
+  rolloutsRollbackApprove: {
+    method: 'POST',
+    route: 'rollouts/{id}/rollback/approve',
+    family: 'Rollouts',
+    write: true,
+    fields: ['id', 'body', 'rollbackId'],
+    body: {},
+  },
   silencesList: { method: 'GET', route: 'silences', family: 'Alerts', write: false, fields: [] },
-  silencesCreate: { method: 'POST', route: 'silences', family: 'Alerts', write: true, fields: ['body', 'matchers', 'duration', 'comment'], body: VALID_SILENCE },
+  silencesCreate: {
+    method: 'POST',
+    route: 'silences',
+    family: 'Alerts',
+    write: true,
+    fields: ['body', 'matchers', 'duration', 'comment'],
+    body: VALID_SILENCE,
+  },
   silencesExpire: { method: 'DELETE', route: 'silences/{id}', family: 'Alerts', write: true, fields: ['id'] },
   report: { method: 'GET', route: 'report', family: 'Alerts', write: false, fields: [] },
 };
@@ -70,7 +117,9 @@ function idArbitrary(): fc.Arbitrary<string> {
 
 function bodyArbitrary(valid: Json | undefined): fc.Arbitrary<string> {
   const json = (arbitrary: fc.Arbitrary<Json>) => arbitrary.map((value) => JSON.stringify(value));
-  const hostile = fc.constantFrom(...HOSTILE_KEYS).chain((key) => json(fc.constant(valid ?? {})).map((text) => text.replace(/^\{/, `{"${key}":{"polluted":true},`)));
+  const hostile = fc
+    .constantFrom(...HOSTILE_KEYS)
+    .chain((key) => json(fc.constant(valid ?? {})).map((text) => text.replace(/^\{/, `{"${key}":{"polluted":true},`)));
   return fc.oneof(
     { arbitrary: fc.string({ unit: 'binary', maxLength: 200 }), weight: 1 },
     { arbitrary: json(fc.jsonValue({ maxDepth: 3, stringUnit: 'binary' }) as fc.Arbitrary<Json>), weight: 1 },
@@ -86,24 +135,32 @@ function malformedHeaderArbitrary(): fc.Arbitrary<string> {
   return fc.oneof(
     fc.string({ maxLength: 40 }),
     (fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>).map((value) => base64(JSON.stringify(value))),
-    fc.array(fc.oneof(fc.constant<Json>(null), fc.constant<Json>(7), fc.record({ typ: awkwardJson, val: awkwardJson })), { maxLength: 3 }).map((claims) => base64(JSON.stringify({ claims }))),
-    mutated(fc.constant(JSON.parse(Buffer.from(encodePrincipal({ name: 'max@contoso.com', roles: ['Rollouts.Manage', 'Alerts.Manage'] }), 'base64').toString('utf8')) as Json)).map((value) => base64(JSON.stringify(value))),
+    fc
+      .array(fc.oneof(fc.constant<Json>(null), fc.constant<Json>(7), fc.record({ typ: awkwardJson, val: awkwardJson })), { maxLength: 3 })
+      .map((claims) => base64(JSON.stringify({ claims }))),
+    mutated(
+      fc.constant(
+        JSON.parse(Buffer.from(encodePrincipal({ name: 'max@contoso.com', roles: ['Rollouts.Manage', 'Alerts.Manage'] }), 'base64').toString('utf8')) as Json,
+      ),
+    ).map((value) => base64(JSON.stringify(value))),
   );
 }
 
 export function httpArbitrary(): fc.Arbitrary<HttpInput> {
   const names = Object.keys(ENDPOINTS);
-  return fc
-    .constantFrom(...names.flatMap((name) => (name === 'report' ? [name] : [name, name, name])))
-    .chain((endpoint) =>
-      fc.record({
-        endpoint: fc.constant(endpoint),
-        caller: fc.oneof({ arbitrary: fc.constant<Caller>('manage'), weight: 8 }, { arbitrary: fc.constant<Caller>('read'), weight: 1 }, { arbitrary: fc.constant<Caller>('malformed'), weight: 1 }),
-        malformedHeader: malformedHeaderArbitrary(),
-        id: idArbitrary(),
-        body: bodyArbitrary(ENDPOINTS[endpoint]!.body),
-      }),
-    );
+  return fc.constantFrom(...names.flatMap((name) => (name === 'report' ? [name] : [name, name, name]))).chain((endpoint) =>
+    fc.record({
+      endpoint: fc.constant(endpoint),
+      caller: fc.oneof(
+        { arbitrary: fc.constant<Caller>('manage'), weight: 8 },
+        { arbitrary: fc.constant<Caller>('read'), weight: 1 },
+        { arbitrary: fc.constant<Caller>('malformed'), weight: 1 },
+      ),
+      malformedHeader: malformedHeaderArbitrary(),
+      id: idArbitrary(),
+      body: bodyArbitrary(ENDPOINTS[endpoint]!.body),
+    }),
+  );
 }
 
 function principalHeader(input: HttpInput, endpoint: Endpoint): string {
@@ -135,7 +192,8 @@ export function httpTarget(app: FuzzApp): FuzzTarget<HttpInput> {
       if (status >= 500 || status < 200) violated(`${input.endpoint} answered ${status}: ${JSON.stringify(response.body).slice(0, 300)}`);
       if (status === 400) {
         const field = typeof error === 'string' ? error.split(/[.:]/, 1)[0]! : '';
-        if (typeof error !== 'string' || !endpoint.fields.includes(field) || !error.includes(': ')) violated(`${input.endpoint} 400 does not name a field: ${JSON.stringify(error)?.slice(0, 300)}`);
+        if (typeof error !== 'string' || !endpoint.fields.includes(field) || !error.includes(': '))
+          violated(`${input.endpoint} 400 does not name a field: ${JSON.stringify(error)?.slice(0, 300)}`);
       }
       if ((status === 401 || status === 403) && input.caller === 'manage') violated(`${input.endpoint} refused an authorized caller with ${status}`);
       if (status >= 400 && typeof error !== 'string') violated(`${input.endpoint} ${status} without an error message`);

@@ -16,10 +16,39 @@ export const HOSTILE_KEYS = ['__proto__', 'constructor', 'prototype', 'toString'
 
 /** Values of every JSON type, including the awkward ones (empty, huge, negative, unicode). */
 export const awkwardJson: fc.Arbitrary<Json> = fc.oneof(
-  { arbitrary: fc.constantFrom<Json>(null, true, false, 0, -1, 1e308, -1e308, 2 ** 53 + 1, 0.5, '', ' ', 'null', 'true', '0', '1.32', '\u0000', '\u202e', '😀', [], {}, [null], { '': null }), weight: 3 },
+  {
+    arbitrary: fc.constantFrom<Json>(
+      null,
+      true,
+      false,
+      0,
+      -1,
+      1e308,
+      -1e308,
+      2 ** 53 + 1,
+      0.5,
+      '',
+      ' ',
+      'null',
+      'true',
+      '0',
+      '1.32',
+      '\u0000',
+      '\u202e',
+      '😀',
+      [],
+      {},
+      [null],
+      { '': null },
+    ),
+    weight: 3,
+  },
   { arbitrary: fc.string({ unit: 'binary', maxLength: 40 }), weight: 3 },
   // Longer than an Azure Tables string property (64 KiB) or any sane field.
-  { arbitrary: fc.tuple(fc.integer({ min: 2_000, max: 70_000 }), fc.constantFrom('a', 'é', '/', '😀')).map(([length, unit]) => unit.repeat(length)), weight: 1 },
+  {
+    arbitrary: fc.tuple(fc.integer({ min: 2_000, max: 70_000 }), fc.constantFrom('a', 'é', '/', '😀')).map(([length, unit]) => unit.repeat(length)),
+    weight: 1,
+  },
   { arbitrary: fc.double(), weight: 1 },
   { arbitrary: fc.integer(), weight: 1 },
   { arbitrary: fc.jsonValue({ maxDepth: 3, stringUnit: 'binary' }) as fc.Arbitrary<Json>, weight: 3 },
@@ -118,7 +147,7 @@ export function applyMutation(document: Json, mutation: Mutation): Json {
 
 /** `base` with one to `max` mutations applied (a fresh copy every time). */
 export function mutated(base: fc.Arbitrary<Json>, max = 3): fc.Arbitrary<Json> {
-  return fc.tuple(base, fc.array(mutationArbitrary, { minLength: 1, maxLength: max })).map(([document, mutations]) =>
-    mutations.reduce<Json>((current, mutation) => applyMutation(current, mutation), structuredClone(document)),
-  );
+  return fc
+    .tuple(base, fc.array(mutationArbitrary, { minLength: 1, maxLength: max }))
+    .map(([document, mutations]) => mutations.reduce<Json>((current, mutation) => applyMutation(current, mutation), structuredClone(document)));
 }

@@ -49,9 +49,11 @@ function readJson(file: string): Json {
 /** Valid clusters to mutate: the sample fleet (moved into our subscription) and ARM's documented example. */
 function validClusters(): Json[] {
   const sample = (readJson(path.join(sampleFleetDirectory(), 'managedClusters.json')) as { value: Array<{ [key: string]: Json }> }).value;
-  const example = (readJson(path.join(restExamples, 'ManagedClustersGet.2025-07-01.json')) as {
-    responses: { 200: { body: { [key: string]: Json } } };
-  }).responses[200].body;
+  const example = (
+    readJson(path.join(restExamples, 'ManagedClustersGet.2025-07-01.json')) as {
+      responses: { 200: { body: { [key: string]: Json } } };
+    }
+  ).responses[200].body;
   return [...sample, { ...example, location: LOCATION }].map((cluster) => ({
     ...cluster,
     id: (cluster['id'] as string).replace(/\/subscriptions\/[^/]+/i, `/subscriptions/${SUBSCRIPTION}`),
@@ -63,15 +65,31 @@ export function postureArbitrary(): fc.Arbitrary<PostureInput> {
   const versions = readJson(path.join(sampleFleetDirectory(), 'kubernetesVersions', `${LOCATION}.json`));
   const arbitraryJson = fc.jsonValue({ maxDepth: 4, stringUnit: 'binary' }) as fc.Arbitrary<Json>;
   // Distinct base clusters, so a case is not an input error merely for listing one id twice.
-  const mutatedClusters = fc.shuffledSubarray(valid, { minLength: 1, maxLength: 3 }).chain((picked) => fc.tuple(...picked.map((cluster) => fc.oneof({ arbitrary: mutated(fc.constant(cluster)), weight: 4 }, { arbitrary: fc.constant(cluster), weight: 1 }))));
+  const mutatedClusters = fc
+    .shuffledSubarray(valid, { minLength: 1, maxLength: 3 })
+    .chain((picked) =>
+      fc.tuple(...picked.map((cluster) => fc.oneof({ arbitrary: mutated(fc.constant(cluster)), weight: 4 }, { arbitrary: fc.constant(cluster), weight: 1 }))),
+    );
   return fc.record({
     clusters: fc.oneof(
       { arbitrary: mutatedClusters, weight: 6 },
       { arbitrary: fc.array(arbitraryJson, { maxLength: 3 }), weight: 1 },
       // Arbitrary objects with a valid id, so they get past the id check into the rules.
-      { arbitrary: fc.array(fc.dictionary(fc.string(), arbitraryJson, { maxKeys: 6 }).map((entry) => ({ ...entry, id: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/fuzz` })), { maxLength: 1 }), weight: 1 },
+      {
+        arbitrary: fc.array(
+          fc
+            .dictionary(fc.string(), arbitraryJson, { maxKeys: 6 })
+            .map((entry) => ({ ...entry, id: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/fuzz` })),
+          { maxLength: 1 },
+        ),
+        weight: 1,
+      },
     ),
-    versions: fc.oneof({ arbitrary: fc.constant(versions), weight: 4 }, { arbitrary: mutated(fc.constant(versions)), weight: 2 }, { arbitrary: arbitraryJson, weight: 1 }),
+    versions: fc.oneof(
+      { arbitrary: fc.constant(versions), weight: 4 },
+      { arbitrary: mutated(fc.constant(versions)), weight: 2 },
+      { arbitrary: arbitraryJson, weight: 1 },
+    ),
   });
 }
 
@@ -79,7 +97,8 @@ export function postureArbitrary(): fc.Arbitrary<PostureInput> {
 function assertCleanFailure(error: unknown, what: string): FleetGuardError {
   if (!(error instanceof FleetGuardError)) violated(`${what} threw ${String(error)}`);
   const cause = error.cause;
-  if (cause instanceof TypeError || cause instanceof RangeError || cause instanceof SyntaxError) violated(`${what} failed with a bug, not an input error: ${error.message}`);
+  if (cause instanceof TypeError || cause instanceof RangeError || cause instanceof SyntaxError)
+    violated(`${what} failed with a bug, not an input error: ${error.message}`);
   return error;
 }
 
@@ -91,16 +110,22 @@ function checkEvaluation(cluster: Cluster, catalog: KubernetesVersionCatalog | u
     violated(`evaluateCluster threw on ${JSON.stringify(cluster).slice(0, 500)}: ${String(error)}`);
   }
   const expected = catalog === undefined ? CLUSTER_RULES_ONLY : ALL_RULES;
-  if (JSON.stringify(evaluation.evaluatedRuleIds) !== JSON.stringify(expected)) violated(`rules evaluated: ${evaluation.evaluatedRuleIds.join(',')}, expected ${expected.join(',')}`);
+  if (JSON.stringify(evaluation.evaluatedRuleIds) !== JSON.stringify(expected))
+    violated(`rules evaluated: ${evaluation.evaluatedRuleIds.join(',')}, expected ${expected.join(',')}`);
   for (const finding of evaluation.findings) {
     if (!evaluation.evaluatedRuleIds.includes(finding.ruleId)) violated(`finding of a rule that was not evaluated: ${finding.ruleId}`);
-    if (finding.resourceId !== cluster.id || finding.fingerprint === '') violated(`finding without its cluster or fingerprint: ${JSON.stringify(finding).slice(0, 300)}`);
+    if (finding.resourceId !== cluster.id || finding.fingerprint === '')
+      violated(`finding without its cluster or fingerprint: ${JSON.stringify(finding).slice(0, 300)}`);
   }
   return evaluation.findings.length > 0 ? 'live: finding' : 'live: no finding';
 }
 
 export async function startPostureTarget(): Promise<RunningFuzzTarget<PostureInput>> {
-  const local: LocalAzure = await startLocalAzure({ snapshot: loadSnapshot(sampleFleetDirectory()), extraSubscriptions: [SUBSCRIPTION], settings: { FLEETGUARD_HTTP_MAX_RETRIES: '0' } });
+  const local: LocalAzure = await startLocalAzure({
+    snapshot: loadSnapshot(sampleFleetDirectory()),
+    extraSubscriptions: [SUBSCRIPTION],
+    settings: { FLEETGUARD_HTTP_MAX_RETRIES: '0' },
+  });
   const clients: AzureClients = createAzureClients(local.config);
   const directory = mkdtempSync(path.join(tmpdir(), 'fleetguard-fuzz-'));
   mkdirSync(path.join(directory, 'kubernetesVersions'));
@@ -113,7 +138,8 @@ export async function startPostureTarget(): Promise<RunningFuzzTarget<PostureInp
       return true;
     } catch (error) {
       const failure = assertCleanFailure(error, 'loadSnapshot');
-      if (failure.reason !== 'badInput' || !SNAPSHOT_FIELD.test(failure.message)) violated(`snapshot error does not name the file and field: ${failure.message}`);
+      if (failure.reason !== 'badInput' || !SNAPSHOT_FIELD.test(failure.message))
+        violated(`snapshot error does not name the file and field: ${failure.message}`);
       return false;
     }
   }
@@ -136,7 +162,9 @@ export async function startPostureTarget(): Promise<RunningFuzzTarget<PostureInp
       labels.push('live: rejected (field named)');
     }
     if (snapshotAccepted && (listing.rejected.length > 0 || listing.clusters.length !== input.clusters.length)) {
-      violated(`the snapshot accepted ${input.clusters.length} clusters, the live path converted ${listing.clusters.length}: ${listing.rejected.map((entry) => entry.problem).join('; ')}`);
+      violated(
+        `the snapshot accepted ${input.clusters.length} clusters, the live path converted ${listing.clusters.length}: ${listing.rejected.map((entry) => entry.problem).join('; ')}`,
+      );
     }
     const catalogs = new Map<string, KubernetesVersionCatalog | undefined>();
     for (const location of new Set(listing.clusters.map((cluster) => cluster.location))) {

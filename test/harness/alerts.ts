@@ -4,7 +4,9 @@ import { findingFingerprint } from '../../lib/model/finding.js';
 
 export function storedFinding(overrides: Partial<StoredFinding> & { ruleId?: string; cluster?: string } = {}): StoredFinding {
   const cluster = overrides.cluster ?? 'web-dev';
-  const resourceId = overrides.resourceId ?? `/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/${cluster}`;
+  const resourceId =
+    overrides.resourceId ??
+    `/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/${cluster}`;
   const ruleId = overrides.ruleId ?? 'AKS-LOCAL-ACCOUNTS';
   const rest: Partial<StoredFinding> = { ...overrides };
   delete (rest as { cluster?: string }).cluster;
@@ -38,7 +40,10 @@ export function firing(overrides: Parameters<typeof storedFinding>[0] = {}): Ale
 }
 
 export function resolved(overrides: Parameters<typeof storedFinding>[0] = {}): Alert {
-  return { status: 'resolved', finding: storedFinding({ status: 'resolved', resolvedAt: '2026-11-20T11:00:00.000Z', resolution: 'notObserved', ...overrides }) };
+  return {
+    status: 'resolved',
+    finding: storedFinding({ status: 'resolved', resolvedAt: '2026-11-20T11:00:00.000Z', resolution: 'notObserved', ...overrides }),
+  };
 }
 
 export const SECRETS = {
@@ -63,7 +68,11 @@ webhookAllowedHosts: [hooks.example.com]
 
 /** A routing document with all receivers and these routes (YAML list items). */
 export function routingDocument(routes: string): string {
-  return `${RECEIVERS_YAML}routes:\n${routes.trim().split('\n').map((line) => `  ${line.trim()}`).join('\n')}\n`;
+  return `${RECEIVERS_YAML}routes:\n${routes
+    .trim()
+    .split('\n')
+    .map((line) => `  ${line.trim()}`)
+    .join('\n')}\n`;
 }
 
 export const ROUTES_YAML = routingDocument(`

@@ -5,5 +5,9 @@ import { azuriteConnectionString, uniqueTableName } from './tables.js';
 export type { AppHost } from './appHostCore.js';
 
 export function startAppHost(settings: Record<string, string> = {}): Promise<AppHost> {
-  return startAppHostOn(azuriteConnectionString(), { FLEETGUARD_ROLLOUTS_TABLE: uniqueTableName('rollouts'), FLEETGUARD_ALERTS_TABLE: uniqueTableName('ralerts'), ...settings });
+  return startAppHostOn(azuriteConnectionString(), {
+    FLEETGUARD_ROLLOUTS_TABLE: uniqueTableName('rollouts'),
+    FLEETGUARD_ALERTS_TABLE: uniqueTableName('ralerts'),
+    ...settings,
+  });
 }

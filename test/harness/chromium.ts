@@ -15,6 +15,7 @@ export function chromiumExecutable(): string {
   spawnSync('apt-get', ['update', '-qq'], { env, stdio: 'ignore' });
   const install = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], { env, encoding: 'utf8' });
   const installed = CANDIDATES.find((candidate) => existsSync(candidate));
-  if (installed === undefined) throw new Error(`Chromium is missing and 'apt-get install chromium' failed (exit ${String(install.status)}): ${(install.stderr ?? '').slice(-400)}`);
+  if (installed === undefined)
+    throw new Error(`Chromium is missing and 'apt-get install chromium' failed (exit ${String(install.status)}): ${(install.stderr ?? '').slice(-400)}`);
   return installed;
 }

@@ -12,7 +12,9 @@ export function compliantCluster(overrides: Partial<Cluster> = {}): Cluster {
     provisioningState: 'Succeeded',
     powerState: 'Running',
     kubernetesVersion: '1.32.3',
-    agentPools: [{ name: 'system', mode: 'System', version: '1.32.3', provisioningState: 'Succeeded', powerState: 'Running', count: 3, nodeImageVersion: undefined }],
+    agentPools: [
+      { name: 'system', mode: 'System', version: '1.32.3', provisioningState: 'Succeeded', powerState: 'Running', count: 3, nodeImageVersion: undefined },
+    ],
     enableRbac: true,
     aadManaged: true,
     aadAzureRbac: true,

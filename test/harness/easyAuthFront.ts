@@ -82,20 +82,33 @@ export async function startEasyAuthFront(host: LocalFunctionsHost, options: Easy
       if (url.pathname === '/msi/token') {
         const principal = identities.get(String(request.headers['x-identity-header'] ?? ''));
         const resource = url.searchParams.get('resource') ?? '';
-        if (principal === undefined || url.searchParams.get('api-version') !== '2019-08-01' || resource === '') return send(400, JSON.stringify({ error: 'invalid_request' }));
+        if (principal === undefined || url.searchParams.get('api-version') !== '2019-08-01' || resource === '')
+          return send(400, JSON.stringify({ error: 'invalid_request' }));
         const token = randomBytes(24).toString('base64url');
         tokens.set(token, { principal, audience: resource });
-        return send(200, JSON.stringify({ access_token: token, expires_on: String(Math.floor(Date.now() / 1000) + 3600), resource, token_type: 'Bearer', client_id: principal.appId ?? clientId }));
+        return send(
+          200,
+          JSON.stringify({
+            access_token: token,
+            expires_on: String(Math.floor(Date.now() / 1000) + 3600),
+            resource,
+            token_type: 'Bearer',
+            client_id: principal.appId ?? clientId,
+          }),
+        );
       }
       const body = await readBody(request);
       requests.push(`${method} ${url.pathname}`);
       // Easy Auth: a valid token for an allowed audience, or 401 before the app sees anything.
       const bearer = /^Bearer (\S+)$/.exec(String(request.headers['authorization'] ?? ''))?.[1];
       const issued = bearer === undefined ? undefined : tokens.get(bearer);
-      if (issued === undefined || !allowedAudiences.has(issued.audience)) return send(401, 'You do not have permission to view this directory or page.', 'text/plain');
+      if (issued === undefined || !allowedAudiences.has(issued.audience))
+        return send(401, 'You do not have permission to view this directory or page.', 'text/plain');
       if (request.headers['x-functions-key'] !== functionKey) return send(401);
       const path = url.pathname.replace(/^\/api\//, '');
-      const route = routes.map((candidate) => ({ ...candidate, match: url.pathname.startsWith('/api/') ? candidate.matcher.exec(path) : null })).find((candidate) => candidate.match !== null && candidate.methods.includes(method));
+      const route = routes
+        .map((candidate) => ({ ...candidate, match: url.pathname.startsWith('/api/') ? candidate.matcher.exec(path) : null }))
+        .find((candidate) => candidate.match !== null && candidate.methods.includes(method));
       if (route === undefined || route.match === null) return send(404);
       await options.beforeRequest?.(method, url.pathname);
       const answer = await host.invokeHttp(route.name, {
@@ -106,7 +119,11 @@ export async function startEasyAuthFront(host: LocalFunctionsHost, options: Easy
         params: { ...route.match.groups },
         ...(body === '' ? {} : { body }),
       });
-      send(answer.status, answer.body === undefined ? undefined : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body), answer.headers['content-type'] ?? 'application/json');
+      send(
+        answer.status,
+        answer.body === undefined ? undefined : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body),
+        answer.headers['content-type'] ?? 'application/json',
+      );
     })().catch((error: unknown) => {
       response.writeHead(500, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ error: String(error) }));

@@ -6,14 +6,19 @@ import { projectRoot } from './fixtures.js';
 export const eventFixtureDirectory = path.join(projectRoot, 'test', 'fixtures', 'eventgrid');
 
 export function eventFixtureNames(): string[] {
-  return readdirSync(eventFixtureDirectory).filter((name) => name.endsWith('.json')).sort();
+  return readdirSync(eventFixtureDirectory)
+    .filter((name) => name.endsWith('.json'))
+    .sort();
 }
 
 /**
  * A documented sample event, with its placeholders (`{cluster}`, `<SubscriptionID>`, ...) replaced,
  * and fields overridden. `cluster` is the ARM id of the cluster the event is about.
  */
-export function sampleEvent(name: string, options: { cluster?: string; id?: string; time?: string; data?: Record<string, unknown>; subject?: string } = {}): Record<string, unknown> {
+export function sampleEvent(
+  name: string,
+  options: { cluster?: string; id?: string; time?: string; data?: Record<string, unknown>; subject?: string } = {},
+): Record<string, unknown> {
   const event = JSON.parse(readFileSync(path.join(eventFixtureDirectory, name), 'utf8')) as Record<string, unknown>;
   const cloud = 'specversion' in event;
   if (options.cluster !== undefined && name.startsWith('aks-')) {

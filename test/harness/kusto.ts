@@ -53,7 +53,11 @@ function load(): { language: KustoLanguage; globals: unknown } {
   const { ScalarTypes, ColumnSymbol, TableSymbol, DatabaseSymbol } = language.Symbols;
   // Log Analytics and Resource Graph tables share one database: their names do not collide.
   const tables = Object.entries({ ...LOG_ANALYTICS_TABLES, ...RESOURCE_GRAPH_TABLES }).map(
-    ([name, columns]) => new TableSymbol.$ctor4(name, Object.entries(columns).map(([column, type]) => new ColumnSymbol(column, ScalarTypes.GetSymbol(type), null, null, null, null))),
+    ([name, columns]) =>
+      new TableSymbol.$ctor4(
+        name,
+        Object.entries(columns).map(([column, type]) => new ColumnSymbol(column, ScalarTypes.GetSymbol(type), null, null, null, null)),
+      ),
   );
   loaded = { language, globals: language.GlobalState.Default.WithDatabase(new DatabaseSymbol.ctor('workspace', tables)) };
   return loaded;

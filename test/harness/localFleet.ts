@@ -33,11 +33,7 @@ export async function startTestFleet(options: LocalAzureOptions & { withStore?: 
   return {
     local,
     clients,
-    sweep: (sweepOptions = {}) =>
-      runSweep(
-        sweepDependencies(clients),
-        { subscriptions: [], concurrency: 4, trigger: 'test', ...sweepOptions },
-      ),
+    sweep: (sweepOptions = {}) => runSweep(sweepDependencies(clients), { subscriptions: [], concurrency: 4, trigger: 'test', ...sweepOptions }),
     close: () => local.close(),
   };
 }

@@ -148,13 +148,25 @@ export async function startExampleServer(routes: readonly ExampleRoute[] | ((req
     const chunks: Buffer[] = [];
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
     incoming.on('end', () => {
-      const request: ReceivedRequest = { method: (incoming.method ?? 'GET').toUpperCase(), url: new URL(incoming.url ?? '/', baseUrl), headers: incoming.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const request: ReceivedRequest = {
+        method: (incoming.method ?? 'GET').toUpperCase(),
+        url: new URL(incoming.url ?? '/', baseUrl),
+        headers: incoming.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       requests.push(request);
       const route =
         typeof routes === 'function'
           ? routes(request)
-          : routes.find((candidate) => candidate.method.toUpperCase() === request.method && (typeof candidate.path === 'string' ? candidate.path === request.url.pathname : candidate.path.test(request.url.pathname)));
-      const answer: Omit<ExampleRoute, 'method' | 'path'> = route ?? { status: 404, body: { error: { code: 'NotFound', message: `example server: no route for ${request.method} ${request.url.pathname}` } } };
+          : routes.find(
+              (candidate) =>
+                candidate.method.toUpperCase() === request.method &&
+                (typeof candidate.path === 'string' ? candidate.path === request.url.pathname : candidate.path.test(request.url.pathname)),
+            );
+      const answer: Omit<ExampleRoute, 'method' | 'path'> = route ?? {
+        status: 404,
+        body: { error: { code: 'NotFound', message: `example server: no route for ${request.method} ${request.url.pathname}` } },
+      };
       const text = answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
       outgoing.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', ...answer.headers });
       outgoing.end(text);

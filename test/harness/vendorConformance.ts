@@ -47,7 +47,11 @@ function exampleConfig(vendor: AnyVendor, names: readonly string[] = ['example']
 
 /** Queues the alerts for the config's receivers (each test names its own, so tests share one table). */
 async function enqueue(store: AlertStore, config: AlertingConfig, alerts: readonly Alert[]): Promise<AlertStore> {
-  const changes: LifecycleChange[] = alerts.map((alert) => (alert.status === 'firing' ? { kind: 'opened', previous: undefined, next: alert.finding } : { kind: 'resolved', previous: alert.finding, next: alert.finding }));
+  const changes: LifecycleChange[] = alerts.map((alert) =>
+    alert.status === 'firing'
+      ? { kind: 'opened', previous: undefined, next: alert.finding }
+      : { kind: 'resolved', previous: alert.finding, next: alert.finding },
+  );
   await new AlertPipeline(config, store).enqueue(changes, new Date(START));
   return store;
 }
@@ -71,7 +75,13 @@ function leaks(vendor: AnyVendor, text: string): string[] {
 function hostileGroup(count: number): Alert[] {
   const text = '漢字 <!channel> & <b>bold</b> *x* [link](https://evil.example) 👩🏽‍💻🇪🇺 é '.repeat(400);
   return Array.from({ length: count }, (_unused, index) =>
-    (index % 5 === 4 ? resolved : firing)({ ruleId: `AKS-CONFORMANCE-${index}`, cluster: `cluster-${index % 3}-${'名'.repeat(80)}`, severity: index % 2 === 0 ? 'critical' : 'low', title: text.slice(0, 3000), detail: text }),
+    (index % 5 === 4 ? resolved : firing)({
+      ruleId: `AKS-CONFORMANCE-${index}`,
+      cluster: `cluster-${index % 3}-${'名'.repeat(80)}`,
+      severity: index % 2 === 0 ? 'critical' : 'low',
+      title: text.slice(0, 3000),
+      detail: text,
+    }),
   );
 }
 
@@ -93,14 +103,24 @@ export function describeVendorConformance(vendor: AnyVendor): void {
     it('retry table: 429, 5xx and no answer are retried, other 4xx are permanent; the drain records each so', async () => {
       for (const [status, verdict] of RETRY_TABLE) expect([status, vendor.retry(status)]).toEqual([status, verdict]);
       const statuses = [...RETRY_TABLE.map(([status]) => status), 0];
-      const config = exampleConfig(vendor, statuses.map((status) => `status-${status}`));
+      const config = exampleConfig(
+        vendor,
+        statuses.map((status) => `status-${status}`),
+      );
       await enqueue(store, config, [firing()]);
       const byReceiver: HttpPost = (url) => {
         const status = Number(/\/status-(\d+)/.exec(url)?.[1]);
         return Promise.resolve(status === 0 ? answer(0, '', 'socket hang up') : answer(status, 'vendor said no'));
       };
-      const result = await drainOutbox(store, config, byReceiver, options(() => new Date(START), { concurrency: statuses.length }));
-      const recorded = await Promise.all(statuses.map(async (status) => [status, (await store.allEntries(`status-${status}`)).map((entry) => [entry.status, entry.lastStatus, entry.attempts])]));
+      const result = await drainOutbox(
+        store,
+        config,
+        byReceiver,
+        options(() => new Date(START), { concurrency: statuses.length }),
+      );
+      const recorded = await Promise.all(
+        statuses.map(async (status) => [status, (await store.allEntries(`status-${status}`)).map((entry) => [entry.status, entry.lastStatus, entry.attempts])]),
+      );
       const retried = (status: number) => status === 0 || status === 429 || status >= 500;
       expect(recorded).toEqual(statuses.map((status) => [status, [[retried(status) ? 'retrying' : 'failed', status, 1]]]));
       expect(result).toMatchObject({ retried: statuses.filter(retried).length, failed: statuses.filter((status) => !retried(status)).length });
@@ -117,7 +137,14 @@ export function describeVendorConformance(vendor: AnyVendor): void {
       };
       let failed = 0;
       for (let round = 0; round < 8; round += 1) {
-        failed += (await drainOutbox(store, config, failing, options(() => new Date(time), { maxAttempts: 3 }))).failed;
+        failed += (
+          await drainOutbox(
+            store,
+            config,
+            failing,
+            options(() => new Date(time), { maxAttempts: 3 }),
+          )
+        ).failed;
         time += 60_000;
       }
       expect(posts).toBe(3);
@@ -139,7 +166,12 @@ export function describeVendorConformance(vendor: AnyVendor): void {
         return Promise.resolve(answer(url.includes('echo-retry') ? 503 : 400, everything));
       };
       // Without the override the request goes to the real (secret) URL, which the echo returns.
-      const result = await drainOutbox(store, config, echo, options(() => new Date(START), { endpointOverride: undefined }));
+      const result = await drainOutbox(
+        store,
+        config,
+        echo,
+        options(() => new Date(START), { endpointOverride: undefined }),
+      );
       const rows = await Promise.all([...config.receivers.keys()].map((name) => store.allEntries(name)));
       expect(rows.flat().length).toBeGreaterThan(0);
       expect(rows.flat().every((row) => row.lastError !== '')).toBe(true);
@@ -150,7 +182,15 @@ export function describeVendorConformance(vendor: AnyVendor): void {
         const insecure = (vendor.example.settings[setting] ?? '').replace('https://', 'http://');
         let message = '';
         try {
-          parseAlertingDocument(JSON.stringify({ receivers: [vendor.example.entry], routes: [{ name: 'r', receiver: 'example' }], webhookAllowedHosts: vendor.example.webhookAllowedHosts ?? [] }), 'conformance', { ...vendor.example.settings, [setting]: insecure });
+          parseAlertingDocument(
+            JSON.stringify({
+              receivers: [vendor.example.entry],
+              routes: [{ name: 'r', receiver: 'example' }],
+              webhookAllowedHosts: vendor.example.webhookAllowedHosts ?? [],
+            }),
+            'conformance',
+            { ...vendor.example.settings, [setting]: insecure },
+          );
         } catch (error) {
           message = (error as Error).message;
         }
@@ -170,7 +210,12 @@ export function describeVendorConformance(vendor: AnyVendor): void {
         expect(jsonBytes(message.body)).toBeLessThanOrEqual(Math.min(vendor.budgetBytes, MESSAGE_BUDGET));
         const request = vendor.request({ body: JSON.stringify(message.body), deliveryId: 'd' }, receiver, new Date(START));
         const url = new URL(request.url);
-        const refusal = vendor.service.refusal({ path: `${url.pathname}${url.search}`, headers: request.headers, rawBody: request.body, body: JSON.parse(request.body) as unknown });
+        const refusal = vendor.service.refusal({
+          path: `${url.pathname}${url.search}`,
+          headers: request.headers,
+          rawBody: request.body,
+          body: JSON.parse(request.body) as unknown,
+        });
         expect(refusal, message.summary).toBeUndefined();
       }
     });
@@ -178,7 +223,14 @@ export function describeVendorConformance(vendor: AnyVendor): void {
     it('with no endpoint override, the vendor’s real host is the one dialled', async () => {
       const config = exampleConfig(vendor, ['real-host']);
       await enqueue(store, config, [firing()]);
-      const asked = await withRefusingDns(() => drainOutbox(store, config, httpsPost, options(() => new Date(START), { endpointOverride: undefined })));
+      const asked = await withRefusingDns(() =>
+        drainOutbox(
+          store,
+          config,
+          httpsPost,
+          options(() => new Date(START), { endpointOverride: undefined }),
+        ),
+      );
       expect(asked.length).toBeGreaterThan(0);
       expect(new Set(asked)).toEqual(new Set([vendor.example.realHost]));
       // Nothing answered: the message waits for a retry, with the resolver's error (the host only).
@@ -212,4 +264,3 @@ export async function withRefusingDns(work: () => Promise<unknown>): Promise<str
   }
   return asked;
 }
-

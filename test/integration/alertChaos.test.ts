@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAlertingDocument } from '../../lib/alerts/alertingConfig.js';
 import { AlertPipeline } from '../../lib/alerts/alertPipeline.js';
 import { AlertStore, type OutboxEntry } from '../../lib/alerts/alertStore.js';
-import { DEFAULT_DRAIN_OPTIONS, type DrainOptions, drainOutbox,type DrainResult } from '../../lib/alerts/outboxDrain.js';
+import { DEFAULT_DRAIN_OPTIONS, type DrainOptions, drainOutbox, type DrainResult } from '../../lib/alerts/outboxDrain.js';
 import { httpsPost } from '../../lib/alerts/transport.js';
 import { dedupKeyOf } from '../../lib/alerts/vendors/pagerduty/render.js';
 import type { LifecycleChange } from '../../lib/findings/lifecycle.js';
@@ -25,7 +25,7 @@ import { SEVERITIES } from '../../lib/model/finding.js';
 import { seededRandom } from '../../tooling/simulator/faults.js';
 import { type Delivery, type RunningSink, type SinkFailure, startWebhookSink } from '../../tooling/simulator/webhookSink.js';
 import { routingDocument, SECRETS, storedFinding } from '../harness/alerts.js';
-import { KillableInstance,type KillPlan } from '../harness/killableInstance.js';
+import { KillableInstance, type KillPlan } from '../harness/killableInstance.js';
 import { azuriteConnectionString, uniqueTableName } from '../harness/tables.js';
 
 const ROUTES = routingDocument(`
@@ -65,7 +65,11 @@ const openedChanges: LifecycleChange[] = Array.from({ length: OPENED }, (_unused
 /** Every fourth finding resolves: 200 more alerts, 1,000 in all. */
 const resolvedChanges: LifecycleChange[] = openedChanges
   .filter((_change, index) => index % 4 === 0)
-  .map((change) => ({ kind: 'resolved', previous: change.next, next: { ...change.next, status: 'resolved', resolvedAt: '2026-11-20T13:00:00.000Z', resolution: 'notObserved' } }));
+  .map((change) => ({
+    kind: 'resolved',
+    previous: change.next,
+    next: { ...change.next, status: 'resolved', resolvedAt: '2026-11-20T13:00:00.000Z', resolution: 'notObserved' },
+  }));
 
 class Clock {
   time = Date.parse('2026-11-20T12:00:00.000Z');
@@ -137,7 +141,10 @@ describe('alert outbox chaos: 1,000 alerts, receiver outages and killed drains',
     };
     /** A drain on its own instance: its table client and its sends die with it. */
     const drainOn = (instance: KillableInstance): Promise<DrainResult> => {
-      const client = TableClient.fromConnectionString(azuriteConnectionString(), table, { allowInsecureConnection: true, additionalPolicies: [{ policy: instance.tablePolicy, position: 'perCall' }] });
+      const client = TableClient.fromConnectionString(azuriteConnectionString(), table, {
+        allowInsecureConnection: true,
+        additionalPolicies: [{ policy: instance.tablePolicy, position: 'perCall' }],
+      });
       return drainOutbox(new AlertStore(client), config, instance.post(httpsPost), options);
     };
 
@@ -152,10 +159,14 @@ describe('alert outbox chaos: 1,000 alerts, receiver outages and killed drains',
       if (round === RESOLVE_AT_ROUND) resolvedMessages = (await pipeline.enqueue(resolvedChanges, clock.now())).messages;
       const chaos = round < CHAOS_ROUNDS || firstKills < FIRST_KILLS.length;
       // An unreliable receiver (5 % of requests fail) throughout the chaos, and two short outages of every receiver.
-      sink.failShare(chaos ? 0.05 : 0, () => {
-        failuresServed += 1;
-        return FAILURES[Math.floor(sinkRandom() * FAILURES.length)]?.(sinkRandom) ?? { status: 500 };
-      }, sinkRandom);
+      sink.failShare(
+        chaos ? 0.05 : 0,
+        () => {
+          failuresServed += 1;
+          return FAILURES[Math.floor(sinkRandom() * FAILURES.length)]?.(sinkRandom) ?? { status: 500 };
+        },
+        sinkRandom,
+      );
       if (round === 8 || round === 14) {
         sink.failNext('*', 2, { status: 503 });
         sink.failNext('*', 1, { status: 429, retryAfterSeconds: 3 });
@@ -199,13 +210,20 @@ describe('alert outbox chaos: 1,000 alerts, receiver outages and killed drains',
     const deliveries = sink.deliveries;
     // PagerDuty, from the findings (not the outbox): a trigger for every high or critical finding,
     // a resolve for those resolved, one incident per key, repeats only from killed instances.
-    const paged = new Set(openedChanges.filter((change) => ['critical', 'high'].includes(change.next.severity)).map((change) => dedupKeyOf(change.next.fingerprint)));
+    const paged = new Set(
+      openedChanges.filter((change) => ['critical', 'high'].includes(change.next.severity)).map((change) => dedupKeyOf(change.next.fingerprint)),
+    );
     const resolvedKeys = new Set(resolvedChanges.map((change) => dedupKeyOf(change.next.fingerprint)).filter((key) => paged.has(key)));
     expect(paged.size).toBe(400);
     expect(resolvedKeys.size).toBe(100);
     expect(new Set(sink.pagerDuty.keys())).toEqual(paged);
     for (const [key, state] of sink.pagerDuty) {
-      expect({ key, incidents: state.incidents, open: state.open, resolves: state.resolves > 0 }).toEqual({ key, incidents: 1, open: !resolvedKeys.has(key), resolves: resolvedKeys.has(key) });
+      expect({ key, incidents: state.incidents, open: state.open, resolves: state.resolves > 0 }).toEqual({
+        key,
+        incidents: 1,
+        open: !resolvedKeys.has(key),
+        resolves: resolvedKeys.has(key),
+      });
     }
     // A message arrives more than once only if killed instances sent it: once, plus once per such
     // instance. For PagerDuty that bounds the trigger events per dedup key; the incidents are one.
@@ -213,7 +231,10 @@ describe('alert outbox chaos: 1,000 alerts, receiver outages and killed drains',
     for (const delivery of deliveries) arrivals.set(identity(delivery), (arrivals.get(identity(delivery)) ?? 0) + 1);
     const killedSends = new Map<string, number>();
     for (const instance of kills) {
-      for (const id of new Set(instance.posts.map((post) => identityOf(new URL(post.url).pathname.split('/')[1] ?? '', post.body, post.headers['x-fleetguard-delivery'])))) killedSends.set(id, (killedSends.get(id) ?? 0) + 1);
+      for (const id of new Set(
+        instance.posts.map((post) => identityOf(new URL(post.url).pathname.split('/')[1] ?? '', post.body, post.headers['x-fleetguard-delivery'])),
+      ))
+        killedSends.set(id, (killedSends.get(id) ?? 0) + 1);
     }
     const repeated = [...arrivals].filter(([, count]) => count > 1);
     expect(repeated.filter(([id, count]) => count > 1 + (killedSends.get(id) ?? 0))).toEqual([]);
@@ -229,16 +250,27 @@ describe('alert outbox chaos: 1,000 alerts, receiver outages and killed drains',
       const expected = receiverEntries.filter((entry) => entry.status === 'sent').map(entryIdentity);
       const mayBeMissing = new Set(receiverEntries.filter((entry) => entry.status === 'uncertain').map(entryIdentity));
       // Every sent message arrived, in creation order; nothing arrived that the outbox does not hold.
-      expect(firstArrivals.filter((id) => !mayBeMissing.has(id)), receiver).toEqual(expected);
-      expect(firstArrivals.every((id) => expected.includes(id) || mayBeMissing.has(id)), receiver).toBe(true);
+      expect(
+        firstArrivals.filter((id) => !mayBeMissing.has(id)),
+        receiver,
+      ).toEqual(expected);
+      expect(
+        firstArrivals.every((id) => expected.includes(id) || mayBeMissing.has(id)),
+        receiver,
+      ).toBe(true);
     }
 
     // Webhooks carry every alert, each in exactly one delivery (by id).
     const documents = new Map<string, { alerts: Array<{ fingerprint: string; status: string }> }>();
-    for (const delivery of deliveries.filter((item) => item.kind === 'webhook')) documents.set(identity(delivery), delivery.body as { alerts: Array<{ fingerprint: string; status: string }> });
+    for (const delivery of deliveries.filter((item) => item.kind === 'webhook'))
+      documents.set(identity(delivery), delivery.body as { alerts: Array<{ fingerprint: string; status: string }> });
     const carried = [...documents.values()].flatMap((document) => document.alerts.map((alert) => `${alert.status}|${alert.fingerprint}`));
     expect(carried).toHaveLength(OPENED + resolvedChanges.length);
-    expect(new Set(carried)).toEqual(new Set([...openedChanges.map((change) => `firing|${change.next.fingerprint}`), ...resolvedChanges.map((change) => `resolved|${change.next.fingerprint}`)]));
+    expect(new Set(carried)).toEqual(
+      new Set([
+        ...openedChanges.map((change) => `firing|${change.next.fingerprint}`),
+        ...resolvedChanges.map((change) => `resolved|${change.next.fingerprint}`),
+      ]),
+    );
   }, 60_000);
 });
-

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AlertingConfig, parseAlertingDocument } from '../../lib/alerts/alertingConfig.js';
 import { AlertPipeline } from '../../lib/alerts/alertPipeline.js';
 import { AlertStore, outboxPartition } from '../../lib/alerts/alertStore.js';
-import { DEFAULT_DRAIN_OPTIONS, type DrainOptions,drainOutbox } from '../../lib/alerts/outboxDrain.js';
+import { DEFAULT_DRAIN_OPTIONS, type DrainOptions, drainOutbox } from '../../lib/alerts/outboxDrain.js';
 import { httpsPost } from '../../lib/alerts/transport.js';
 import type { LifecycleChange } from '../../lib/findings/lifecycle.js';
 import { type RunningSink, startWebhookSink } from '../../tooling/simulator/webhookSink.js';
@@ -42,7 +42,15 @@ class Clock {
 }
 
 function drainOptions(clock: Clock, overrides: Partial<DrainOptions> = {}): DrainOptions {
-  return { ...DEFAULT_DRAIN_OPTIONS, now: clock.now, random: () => 0.5, endpointOverride: sink.url, caPem: sink.caPem, backoff: { baseMs: 1_000, maxMs: 60_000 }, ...overrides };
+  return {
+    ...DEFAULT_DRAIN_OPTIONS,
+    now: clock.now,
+    random: () => 0.5,
+    endpointOverride: sink.url,
+    caPem: sink.caPem,
+    backoff: { baseMs: 1_000, maxMs: 60_000 },
+    ...overrides,
+  };
 }
 
 async function newStore(table: TableClient = azuriteTable(uniqueTableName('alerts'))): Promise<AlertStore> {
@@ -96,7 +104,10 @@ describe('alert delivery through the outbox to the local sink', () => {
     const start = sink.deliveries.length;
     // Three sweeps' worth of changes, enqueued in order.
     for (let batch = 0; batch < 3; batch += 1) {
-      await pipeline.enqueue(Array.from({ length: 40 }, (_unused, index) => opened(batch * 40 + index)), clock.now());
+      await pipeline.enqueue(
+        Array.from({ length: 40 }, (_unused, index) => opened(batch * 40 + index)),
+        clock.now(),
+      );
       clock.advance(1_000);
     }
     sink.failNext('*', 25, { status: 500 });
@@ -107,13 +118,18 @@ describe('alert delivery through the outbox to the local sink', () => {
     // PagerDuty: one trigger per high finding (60), each dedup key exactly once.
     const keys = delivered.filter((delivery) => delivery.kind === 'pagerduty').map((delivery) => (delivery.body as { dedup_key: string }).dedup_key);
     const pagerEntries = await store.allEntries('pager');
-    expect(pagerEntries.filter((entry) => entry.status !== 'sent').map((entry) => [entry.status, entry.lastStatus, entry.lastError, entry.attempts])).toEqual([]);
+    expect(pagerEntries.filter((entry) => entry.status !== 'sent').map((entry) => [entry.status, entry.lastStatus, entry.lastError, entry.attempts])).toEqual(
+      [],
+    );
     expect(keys).toHaveLength(60);
     expect(new Set(keys).size).toBe(60);
     // Every outbox message of every receiver was delivered exactly once.
     for (const receiver of config.receivers.keys()) {
       const entries = await store.allEntries(receiver);
-      expect(entries.every((entry) => entry.status === 'sent'), receiver).toBe(true);
+      expect(
+        entries.every((entry) => entry.status === 'sent'),
+        receiver,
+      ).toBe(true);
     }
     const hookIds = delivered.filter((delivery) => delivery.kind === 'webhook').map((delivery) => delivery.headers['x-fleetguard-delivery']);
     expect(new Set(hookIds).size).toBe(hookIds.length);
@@ -165,7 +181,13 @@ describe('alert delivery through the outbox to the local sink', () => {
   });
 
   it('the sink refuses a Teams body over 28,672 bytes with 413, as Teams does (msteams-docs#11274; learn.microsoft.com/connectors/teams)', async () => {
-    const post = (text: string) => httpsPost(`${sink.url}/teams/limit`, JSON.stringify({ type: 'message', text }), { headers: {}, timeoutMs: 5_000, ca: sink.caPem, allowPrivateAddresses: true });
+    const post = (text: string) =>
+      httpsPost(`${sink.url}/teams/limit`, JSON.stringify({ type: 'message', text }), {
+        headers: {},
+        timeoutMs: 5_000,
+        ca: sink.caPem,
+        allowPrivateAddresses: true,
+      });
     // 9,000 CJK characters are 27,000 bytes (9,000 characters, which a character count would pass).
     expect((await post('漢'.repeat(9_000))).status).toBe(202);
     const refused = await post('漢'.repeat(9_600));
@@ -174,7 +196,13 @@ describe('alert delivery through the outbox to the local sink', () => {
   });
 
   it('the sink refuses Slack blocks past the Block Kit limits with 400 invalid_blocks, as Slack does (docs.slack.dev/reference/block-kit/blocks)', async () => {
-    const post = (text: string) => httpsPost(`${sink.url}/slack/limit`, JSON.stringify({ text: 'x', blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] }), { headers: {}, timeoutMs: 5_000, ca: sink.caPem, allowPrivateAddresses: true });
+    const post = (text: string) =>
+      httpsPost(`${sink.url}/slack/limit`, JSON.stringify({ text: 'x', blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] }), {
+        headers: {},
+        timeoutMs: 5_000,
+        ca: sink.caPem,
+        allowPrivateAddresses: true,
+      });
     expect((await post('a'.repeat(3000))).status).toBe(200);
     const refused = await post('a'.repeat(3001));
     expect(refused.status).toBe(400);
@@ -188,7 +216,12 @@ describe('alert delivery through the outbox to the local sink', () => {
     const changes: LifecycleChange[] = Array.from({ length: 40 }, (_unused, index) => ({
       kind: 'opened',
       previous: undefined,
-      next: storedFinding({ ruleId: `CJK-${String(index).padStart(2, '0')}`, severity: 'medium', title: policy, detail: `${policy}: ${'名前空間'.repeat(60)}` }),
+      next: storedFinding({
+        ruleId: `CJK-${String(index).padStart(2, '0')}`,
+        severity: 'medium',
+        title: policy,
+        detail: `${policy}: ${'名前空間'.repeat(60)}`,
+      }),
     }));
     await new AlertPipeline(config, store).enqueue(changes, clock.now());
     const start = sink.deliveries.length;
@@ -201,7 +234,10 @@ describe('alert delivery through the outbox to the local sink', () => {
     expect(cards.length).toBeGreaterThan(1);
     for (let index = 0; index < 40; index += 1) {
       const ruleId = `CJK-${String(index).padStart(2, '0')}`;
-      expect(cards.filter((card) => card.rawBody.includes(ruleId)), ruleId).toHaveLength(1);
+      expect(
+        cards.filter((card) => card.rawBody.includes(ruleId)),
+        ruleId,
+      ).toHaveLength(1);
     }
   });
 
@@ -213,7 +249,14 @@ describe('alert delivery through the outbox to the local sink', () => {
     await drainOutbox(store, config, httpsPost, drainOptions(clock));
     const hook = sink.deliveries.slice(start).find((delivery) => delivery.kind === 'webhook');
     const { verifyWebhookSignature } = await import('../../lib/alerts/vendors/webhook/render.js');
-    expect(verifyWebhookSignature(SECRETS.HOOK_KEY, { timestamp: hook?.headers['x-fleetguard-timestamp'], signature: hook?.headers['x-fleetguard-signature'] }, hook?.rawBody ?? '', Math.floor(Date.now() / 1000))).toBe(true);
+    expect(
+      verifyWebhookSignature(
+        SECRETS.HOOK_KEY,
+        { timestamp: hook?.headers['x-fleetguard-timestamp'], signature: hook?.headers['x-fleetguard-signature'] },
+        hook?.rawBody ?? '',
+        Math.floor(Date.now() / 1000),
+      ),
+    ).toBe(true);
   });
 
   it('Opsgenie: a finding opens one alert by alias (a resend merges into it) and its resolve closes it by alias', async () => {
@@ -231,7 +274,11 @@ describe('alert delivery through the outbox to the local sink', () => {
     await pipeline.enqueue([{ kind: 'resolved', previous: change.next, next: { ...change.next, status: 'resolved', resolution: 'notObserved' } }], clock.now());
     await drainOutbox(store, config, httpsPost, drainOptions(clock));
     const entries = await store.allEntries('opsgenie');
-    expect(entries.map((entry) => [entry.status, entry.lastStatus])).toEqual([['sent', 202], ['sent', 202], ['sent', 202]]);
+    expect(entries.map((entry) => [entry.status, entry.lastStatus])).toEqual([
+      ['sent', 202],
+      ['sent', 202],
+      ['sent', 202],
+    ]);
     const delivered = sink.deliveries.slice(start).filter((delivery) => delivery.kind === 'opsgenie');
     expect(delivered.map((delivery) => delivery.headers['authorization'])).toEqual(delivered.map(() => `GenieKey ${SECRETS.OG_KEY}`));
     const alias = (delivered[0]?.body as { alias: string }).alias;
@@ -244,7 +291,12 @@ describe('alert delivery through the outbox to the local sink', () => {
 
   it('the sink answers as Opsgenie does: 202 with a requestId, 422 past a documented limit, 401 without a GenieKey, 404 elsewhere (docs.opsgenie.com/docs/alert-api, /docs/response)', async () => {
     const post = (path: string, body: unknown, key: string | null = 'k3y') =>
-      httpsPost(`${sink.url}/opsgenie/limits${path}`, JSON.stringify(body), { headers: key === null ? {} : { authorization: `GenieKey ${key}` }, timeoutMs: 5_000, ca: sink.caPem, allowPrivateAddresses: true });
+      httpsPost(`${sink.url}/opsgenie/limits${path}`, JSON.stringify(body), {
+        headers: key === null ? {} : { authorization: `GenieKey ${key}` },
+        timeoutMs: 5_000,
+        ca: sink.caPem,
+        allowPrivateAddresses: true,
+      });
     const accepted = await post('/v2/alerts', { message: 'm'.repeat(130), alias: 'a' });
     expect(accepted.status).toBe(202);
     expect(JSON.parse(accepted.body)).toMatchObject({ result: 'Request will be processed', requestId: expect.stringMatching(/^[0-9a-f-]{36}$/) });

@@ -8,7 +8,7 @@ import { type Finding, findingFingerprint } from '../../lib/model/finding.js';
 import { generateFleet, subscriptionIdFor } from '../../tooling/simulator/fleetGenerator.js';
 import { loadSnapshot } from '../../tooling/simulator/snapshot.js';
 import { conformanceSample } from '../harness/fixtures.js';
-import { startTestFleet,type TestFleet } from '../harness/localFleet.js';
+import { startTestFleet, type TestFleet } from '../harness/localFleet.js';
 import { azuriteTable, uniqueTableName } from '../harness/tables.js';
 
 const SUB1 = '11111111-1111-1111-1111-111111111111';
@@ -113,7 +113,16 @@ describe('findings lifecycle in Azure Tables (Azurite)', () => {
     const second = await fleet.sweep();
     const records = await fleet.clients.sweeps!.latest(5);
     expect(records.map((record) => record.sweepId)).toEqual([second.sweepId, first.sweepId]);
-    expect(records[1]).toMatchObject({ status: 'partial', trigger: 'test', subscriptions: 2, subscriptionsFailed: 1, clusters: 2, findings: 7, opened: 7, policyCompliancePercent: 50 });
+    expect(records[1]).toMatchObject({
+      status: 'partial',
+      trigger: 'test',
+      subscriptions: 2,
+      subscriptionsFailed: 1,
+      clusters: 2,
+      findings: 7,
+      opened: 7,
+      policyCompliancePercent: 50,
+    });
     expect(JSON.parse(records[1]!.errors)).toEqual([expect.objectContaining({ scope: 'subscription', target: SUB2, reason: 'authError' })]);
   });
 

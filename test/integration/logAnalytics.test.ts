@@ -7,7 +7,7 @@ import { prepareDetectionQuery } from '../../lib/detections/query.js';
 import { simulatedCustomerId } from '../../tooling/simulator/logsRoutes.js';
 import { sampleFleetDirectory } from '../../tooling/simulator/sampleFleet.js';
 import { loadSnapshot } from '../../tooling/simulator/snapshot.js';
-import { startTestFleet,type TestFleet } from '../harness/localFleet.js';
+import { startTestFleet, type TestFleet } from '../harness/localFleet.js';
 
 const OPS = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/ops/providers/Microsoft.OperationalInsights/workspaces/ops-logs';
 const OPS_WE = '/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/ops-we/providers/Microsoft.OperationalInsights/workspaces/ops-logs-we';
@@ -20,7 +20,10 @@ afterEach(async () => {
 });
 
 function logFindings(result: { findings: Array<{ ruleId: string; clusterName: string }> }): string[] {
-  return result.findings.filter((finding) => finding.ruleId.startsWith('LOG-')).map((finding) => `${finding.clusterName}:${finding.ruleId}`).sort();
+  return result.findings
+    .filter((finding) => finding.ruleId.startsWith('LOG-'))
+    .map((finding) => `${finding.clusterName}:${finding.ruleId}`)
+    .sort();
 }
 
 describe('KQL detections through the Logs SDK and the simulator', () => {
@@ -37,7 +40,10 @@ describe('KQL detections through the Logs SDK and the simulator', () => {
   });
 
   it('a threshold override changes what fires', async () => {
-    fleet = await startTestFleet({ snapshot: loadSnapshot(sampleFleetDirectory()), settings: { FLEETGUARD_DETECTION_THRESHOLDS: '{"secret-reads": 10, "failed-api-auth": 1000}' } });
+    fleet = await startTestFleet({
+      snapshot: loadSnapshot(sampleFleetDirectory()),
+      settings: { FLEETGUARD_DETECTION_THRESHOLDS: '{"secret-reads": 10, "failed-api-auth": 1000}' },
+    });
     const result = await fleet.sweep();
     expect(logFindings(result)).toEqual(['checkout-prod:LOG-EXEC-INTO-POD', 'search-prod:LOG-CRASHLOOP', 'web-dev:LOG-SECRET-READS']);
   });
@@ -51,7 +57,14 @@ describe('KQL detections through the Logs SDK and the simulator', () => {
     const second = await fleet.sweep();
     expect(second.status).toBe('partial');
     expect(second.errors).toEqual([
-      { scope: 'workspace', target: 'ops-logs', reason: 'serverError', message: expect.stringMatching(/^workspace .*ops-logs: failed-api-auth, anonymous-access, exec-into-pod, privileged-pod, secret-reads, crashloop, node-not-ready: query: HTTP 500 InternalServerError: .* \(findings of these detections are kept, not resolved\)$/) },
+      {
+        scope: 'workspace',
+        target: 'ops-logs',
+        reason: 'serverError',
+        message: expect.stringMatching(
+          /^workspace .*ops-logs: failed-api-auth, anonymous-access, exec-into-pod, privileged-pod, secret-reads, crashloop, node-not-ready: query: HTTP 500 InternalServerError: .* \(findings of these detections are kept, not resolved\)$/,
+        ),
+      },
     ]);
     expect(second.stats.logs).toEqual({ workspaces: 2, failedWorkspaces: 1, queries: 14 });
     const open = (await fleet.clients.findings!.listFindings({ status: 'open' })).filter((finding) => finding.ruleId.startsWith('LOG-'));
@@ -77,7 +90,10 @@ describe('KQL detections through the Logs SDK and the simulator', () => {
 
   it('the simulator also serves /v1/workspaces/{customerId}/query for the SDK', async () => {
     fleet = await startTestFleet({ snapshot: loadSnapshot(sampleFleetDirectory()) });
-    const client = new LogsQueryClient(new SimulatorCredential(), { endpoint: `${fleet.local.simulator.url}/v1`, tlsOptions: { ca: fleet.local.simulator.caPem } });
+    const client = new LogsQueryClient(new SimulatorCredential(), {
+      endpoint: `${fleet.local.simulator.url}/v1`,
+      tlsOptions: { ca: fleet.local.simulator.caPem },
+    });
     const query = prepareDetectionQuery(detectionById('crashloop')!, { lookbackMinutes: 60, threshold: 1 });
     const result = await client.queryWorkspace(simulatedCustomerId(OPS_WE), query, { duration: 'PT1H' });
     expect(result.status).toBe(LogsQueryResultStatus.Success);

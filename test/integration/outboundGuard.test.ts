@@ -57,7 +57,10 @@ describe('webhook sends refuse non-public addresses (SSRF)', () => {
       'test',
       { HOOK_URL: 'https://hooks.example.com/x', HOOK_KEY: 'hmacKeyForImdsTest0001' },
     );
-    const config: AlertingConfig = { ...parsed, receivers: new Map([['hook', { name: 'hook', type: 'webhook', url: new Secret(secretUrl), hmacKey: new Secret('hmacKeyForImdsTest0001') }]]) };
+    const config: AlertingConfig = {
+      ...parsed,
+      receivers: new Map([['hook', { name: 'hook', type: 'webhook', url: new Secret(secretUrl), hmacKey: new Secret('hmacKeyForImdsTest0001') }]]),
+    };
     const store = new AlertStore(azuriteTable(uniqueTableName('ssrf')));
     await store.ensureTable();
     const now = new Date('2026-11-20T12:00:00.000Z');

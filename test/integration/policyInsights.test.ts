@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatorCredential } from '../../lib/azure/credential.js';
 import { sampleFleetDirectory } from '../../tooling/simulator/sampleFleet.js';
 import { loadSnapshot } from '../../tooling/simulator/snapshot.js';
-import { startTestFleet,type TestFleet } from '../harness/localFleet.js';
+import { startTestFleet, type TestFleet } from '../harness/localFleet.js';
 
 const S1 = '11111111-1111-1111-1111-111111111111';
 const S2 = '22222222-2222-2222-2222-222222222222';
@@ -76,7 +76,12 @@ describe('Policy Insights through the SDK and the simulator', () => {
 
   it('a subscription whose policy query fails is reported; its policy findings stay open, the rest of the sweep completes', async () => {
     // Policy Insights per subscription (the ARM inventory); resourceGraph.test.ts covers Resource Graph failing.
-    fleet = await startTestFleet({ snapshot: loadSnapshot(sampleFleetDirectory()), withStore: true, maxRetries: 0, settings: { FLEETGUARD_INVENTORY_SOURCE: 'arm' } });
+    fleet = await startTestFleet({
+      snapshot: loadSnapshot(sampleFleetDirectory()),
+      withStore: true,
+      maxRetries: 0,
+      settings: { FLEETGUARD_INVENTORY_SOURCE: 'arm' },
+    });
     const first = await fleet.sweep();
     expect(first.findings.filter((finding) => finding.ruleId === 'POLICY-NONCOMPLIANT')).toHaveLength(10);
     expect(first.stats.policy).toEqual({ compliant: 19, nonCompliant: 10, percent: 65.5 });
@@ -85,12 +90,25 @@ describe('Policy Insights through the SDK and the simulator', () => {
     const [record] = await fleet.clients.sweeps!.latest(1);
     expect(record?.policyCompliancePercent).toBe(65.5);
     const perCluster = Object.fromEntries((await fleet.clients.sweeps!.clusters(first.sweepId)).map((row) => [row.name, row.policyCompliancePercent]));
-    expect(perCluster).toEqual({ 'payments-prod': 100, 'web-dev': 50, 'checkout-prod': 75, 'batch-staging': 75, 'search-prod': 60, 'data-canary': 100, 'legacy-reporting': 0 });
+    expect(perCluster).toEqual({
+      'payments-prod': 100,
+      'web-dev': 50,
+      'checkout-prod': 75,
+      'batch-staging': 75,
+      'search-prod': 60,
+      'data-canary': 100,
+      'legacy-reporting': 0,
+    });
 
     fleet.local.simulator.faults.configure({ routes: { 'policy.queryResults': { serverError: { rate: 1 } } } });
     const second = await fleet.sweep();
     expect(second.status).toBe('partial');
-    expect(second.errors.filter((error) => error.scope === 'policy').map((error) => error.target).sort()).toEqual([S1, S1, S2, S2, '33333333-3333-3333-3333-333333333333', '33333333-3333-3333-3333-333333333333']);
+    expect(
+      second.errors
+        .filter((error) => error.scope === 'policy')
+        .map((error) => error.target)
+        .sort(),
+    ).toEqual([S1, S1, S2, S2, '33333333-3333-3333-3333-333333333333', '33333333-3333-3333-3333-333333333333']);
     expect(second.stats.store?.resolved).toBe(0);
     const open = await fleet.clients.findings!.listFindings({ status: 'open' });
     expect(open.filter((finding) => finding.ruleId === 'POLICY-NONCOMPLIANT')).toHaveLength(10);

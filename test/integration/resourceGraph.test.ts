@@ -7,7 +7,7 @@ import { RESOURCE_GRAPH_QUERIES } from '../../lib/azure/resourceGraphQueries.js'
 import type { QuotaClock } from '../../lib/azure/resourceGraphQuota.js';
 import type { SweepResult } from '../../lib/sweep/sweepResult.js';
 import { generatedSubscriptions, generateFleet } from '../../tooling/simulator/fleetGenerator.js';
-import { type RunningSimulator, type SimulatorOptions,startSimulator } from '../../tooling/simulator/simulatorServer.js';
+import { type RunningSimulator, type SimulatorOptions, startSimulator } from '../../tooling/simulator/simulatorServer.js';
 import { loadSnapshot } from '../../tooling/simulator/snapshot.js';
 import { conformanceSample } from '../harness/fixtures.js';
 import { analyzeKql } from '../harness/kusto.js';
@@ -37,11 +37,22 @@ function virtualClock(): QuotaClock {
 }
 
 /** The simulator and a Resource Graph adapter (real SDK client over HTTPS) on one virtual clock. */
-async function graphOnVirtualTime(options: Omit<SimulatorOptions, 'snapshot'> = {}): Promise<{ simulator: RunningSimulator; adapter: ResourceGraphAdapter; clock: QuotaClock }> {
+async function graphOnVirtualTime(
+  options: Omit<SimulatorOptions, 'snapshot'> = {},
+): Promise<{ simulator: RunningSimulator; adapter: ResourceGraphAdapter; clock: QuotaClock }> {
   const clock = virtualClock();
-  const simulator = await startSimulator({ snapshot: generateFleet({ clusters: 8, subscriptions: 2, locations: 1 }), graphQuota: { now: clock.now }, ...options });
+  const simulator = await startSimulator({
+    snapshot: generateFleet({ clusters: 8, subscriptions: 2, locations: 1 }),
+    graphQuota: { now: clock.now },
+    ...options,
+  });
   fleets.push(simulator);
-  const adapter = new ResourceGraphAdapter(new SimulatorCredential(), { kind: 'simulator', armEndpoint: simulator.url, caPem: simulator.caPem }, { maxRetries: 3, retryDelayInMs: 20 }, { clock });
+  const adapter = new ResourceGraphAdapter(
+    new SimulatorCredential(),
+    { kind: 'simulator', armEndpoint: simulator.url, caPem: simulator.caPem },
+    { maxRetries: 3, retryDelayInMs: 20 },
+    { clock },
+  );
   return { simulator, adapter, clock };
 }
 
@@ -123,14 +134,22 @@ describe('inventory through Azure Resource Graph', () => {
     expect(second.errors.map((error) => `${error.scope}:${error.target}:${error.reason}`)).toContain(`subscription:${SUB2}:authError`);
     expect(second.stats.store?.resolved).toBe(0);
     // Only the subscription Resource Graph left out was listed one by one.
-    expect(fleet.local.simulator.requests.entries.filter((entry) => entry.route === 'arm.listManagedClusters').map((entry) => entry.path.split('/')[2])).toEqual([SUB2]);
+    expect(
+      fleet.local.simulator.requests.entries.filter((entry) => entry.route === 'arm.listManagedClusters').map((entry) => entry.path.split('/')[2]),
+    ).toEqual([SUB2]);
   });
 
   it('auto: per-subscription listing up to the concurrency, Resource Graph beyond it', async () => {
-    const fleet = await fleetWith({ snapshot: generateFleet({ clusters: 40, subscriptions: 4, locations: 2 }), settings: { FLEETGUARD_INVENTORY_SOURCE: 'auto', FLEETGUARD_SWEEP_CONCURRENCY: '4' } });
+    const fleet = await fleetWith({
+      snapshot: generateFleet({ clusters: 40, subscriptions: 4, locations: 2 }),
+      settings: { FLEETGUARD_INVENTORY_SOURCE: 'auto', FLEETGUARD_SWEEP_CONCURRENCY: '4' },
+    });
     await fleet.sweep();
     expect(fleet.local.simulator.requests.count('graph.resources')).toBe(0);
-    const wider = await fleetWith({ snapshot: generateFleet({ clusters: 40, subscriptions: 4, locations: 2 }), settings: { FLEETGUARD_INVENTORY_SOURCE: 'auto', FLEETGUARD_SWEEP_CONCURRENCY: '3' } });
+    const wider = await fleetWith({
+      snapshot: generateFleet({ clusters: 40, subscriptions: 4, locations: 2 }),
+      settings: { FLEETGUARD_INVENTORY_SOURCE: 'auto', FLEETGUARD_SWEEP_CONCURRENCY: '3' },
+    });
     await wider.sweep();
     expect(wider.local.simulator.requests.count('graph.resources')).toBeGreaterThan(0);
     expect(wider.local.simulator.requests.count('arm.listManagedClusters')).toBe(0);
@@ -158,7 +177,11 @@ describe('inventory through Azure Resource Graph', () => {
     it('a 429 without Retry-After (quota headers only) is waited out, and the sweep still uses Resource Graph, not the per-subscription fallback', async () => {
       // The fault answers 429 RateLimiting with x-ms-user-quota-remaining: 0 and
       // x-ms-user-quota-resets-after: 00:00:01, and no Retry-After (throttling.ts).
-      const fleet = await fleetWith({ snapshot: loadSnapshot(conformanceSample), settings: GRAPH, faults: { routes: { 'graph.resources': { throttle: { first: 1, retryAfterSeconds: 1 } } } } });
+      const fleet = await fleetWith({
+        snapshot: loadSnapshot(conformanceSample),
+        settings: GRAPH,
+        faults: { routes: { 'graph.resources': { throttle: { first: 1, retryAfterSeconds: 1 } } } },
+      });
       const started = Date.now();
       const result = await fleet.sweep();
       expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
@@ -184,7 +207,9 @@ describe('inventory through Azure Resource Graph', () => {
     });
 
     it('a cloud without api-version 2024-04-01 (404 InvalidResourceType, as AzureUSGovernment answered in microsoft/ARI#306) is queried with 2022-10-01', async () => {
-      const { simulator, adapter } = await graphOnVirtualTime({ graphApiVersions: ['2018-09-01-preview', '2019-04-01', '2021-03-01', '2021-06-01-preview', '2022-10-01'] });
+      const { simulator, adapter } = await graphOnVirtualTime({
+        graphApiVersions: ['2018-09-01-preview', '2019-04-01', '2021-03-01', '2021-06-01-preview', '2022-10-01'],
+      });
       const subscriptions = generatedSubscriptions({ clusters: 8, subscriptions: 2, locations: 1 });
       expect(await adapter.queryAll('clusters', subscriptions)).toHaveLength(8);
       expect(await adapter.queryAll('clusters', subscriptions)).toHaveLength(8);

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SimulatorCredential } from '../../lib/azure/credential.js';
 import type { FleetSnapshot, JsonObject } from '../../tooling/simulator/snapshot.js';
 import { restExamples } from '../harness/fixtures.js';
-import { startTestFleet,type TestFleet } from '../harness/localFleet.js';
+import { startTestFleet, type TestFleet } from '../harness/localFleet.js';
 
 function exampleBody(file: string): JsonObject {
   return (JSON.parse(readFileSync(path.join(restExamples, file), 'utf8')) as { responses: { 200: { body: JsonObject } } }).responses[200].body;
@@ -54,7 +54,9 @@ describe('REST spec example payloads through the SDK', () => {
       ].sort(),
     );
     // The id in the example has lower-case `resourcegroups`; findings keep ARM's id as returned.
-    expect(result.findings[0]?.resourceId).toBe('/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/rg1/providers/Microsoft.ContainerService/managedClusters/clustername1');
+    expect(result.findings[0]?.resourceId).toBe(
+      '/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/rg1/providers/Microsoft.ContainerService/managedClusters/clustername1',
+    );
   });
 
   it('the simulated upgrade profile has the shape of the REST example', async () => {
@@ -64,7 +66,9 @@ describe('REST spec example payloads through the SDK', () => {
       tlsOptions: { ca: fleet.local.simulator.caPem },
     });
     const simulated = await client.managedClusters.getUpgradeProfile('rg1', 'clustername1');
-    const example = exampleBody('ManagedClustersGetUpgradeProfile.2025-07-01.json') as { properties: { controlPlaneProfile: Record<string, unknown>; agentPoolProfiles: Array<Record<string, unknown>> } };
+    const example = exampleBody('ManagedClustersGetUpgradeProfile.2025-07-01.json') as {
+      properties: { controlPlaneProfile: Record<string, unknown>; agentPoolProfiles: Array<Record<string, unknown>> };
+    };
     expect(Object.keys(simulated.controlPlaneProfile).sort()).toEqual(Object.keys(example.properties.controlPlaneProfile).sort());
     expect(Object.keys(simulated.agentPoolProfiles?.[0] ?? {}).sort()).toEqual(Object.keys(example.properties.agentPoolProfiles[0]!).sort());
     expect(simulated.controlPlaneProfile.kubernetesVersion).toBe('1.9.6');

@@ -17,7 +17,12 @@ import { type AppHost, startAppHost } from '../harness/appHost.js';
 const manager = encodePrincipal({ name: 'max@contoso.com', roles: ['Rollouts.Manage'] });
 const reader = encodePrincipal({ name: 'rita@contoso.com', roles: ['Rollouts.Read'] });
 const UPGRADE_WRITES = new Set(['arm.putManagedCluster', 'arm.putAgentPool', 'arm.upgradeNodeImageVersion']);
-const START = { target: '1.32', waves: { byTag: 'ring' }, waveSettings: { maxParallel: 1, soakMinutes: 10, requireApproval: false }, allowMultiMinorHops: true };
+const START = {
+  target: '1.32',
+  waves: { byTag: 'ring' },
+  waveSettings: { maxParallel: 1, soakMinutes: 10, requireApproval: false },
+  allowMultiMinorHops: true,
+};
 
 let app: AppHost | undefined;
 afterEach(async () => {
@@ -28,7 +33,13 @@ afterEach(async () => {
 /** Upgrade writes after the abort, per abort point: the closing note's table. */
 const counts: Array<{ point: string; before: number; after: number; requestLogAfter: number; statuses: string }> = [];
 afterAll(() => {
-  console.log(['| abort point | upgrade writes before the abort | new upgrade writes after the 202 (simulator) | new write requests after the 202 (request log) | cluster statuses |', '| --- | --- | --- | --- | --- |', ...counts.map((row) => `| ${row.point} | ${row.before} | ${row.after} | ${row.requestLogAfter} | ${row.statuses} |`)].join('\n'));
+  console.log(
+    [
+      '| abort point | upgrade writes before the abort | new upgrade writes after the 202 (simulator) | new write requests after the 202 (request log) | cluster statuses |',
+      '| --- | --- | --- | --- | --- |',
+      ...counts.map((row) => `| ${row.point} | ${row.before} | ${row.after} | ${row.requestLogAfter} | ${row.statuses} |`),
+    ].join('\n'),
+  );
 });
 
 interface Scenario {
@@ -51,11 +62,16 @@ interface Aborted {
 /** Puts a cluster of the sample fleet on an older version, so the rollout has work for it. */
 function setVersion(host: AppHost, name: string, version: string): void {
   const { fleet } = host.local.simulator;
-  const id = fleet.listSubscriptions().flatMap((subscription) => fleet.clustersOf(subscription.subscriptionId)).map((cluster) => String(cluster['id'])).find((candidate) => candidate.toLowerCase().endsWith(`/${name}`));
+  const id = fleet
+    .listSubscriptions()
+    .flatMap((subscription) => fleet.clustersOf(subscription.subscriptionId))
+    .map((cluster) => String(cluster['id']))
+    .find((candidate) => candidate.toLowerCase().endsWith(`/${name}`));
   if (id === undefined) throw new Error(`no cluster ${name} in the sample fleet`);
   fleet.updateClusterProperties(id, (properties) => {
     properties['kubernetesVersion'] = properties['currentKubernetesVersion'] = version;
-    for (const pool of properties['agentPoolProfiles'] as Array<Record<string, unknown>>) pool['orchestratorVersion'] = pool['currentOrchestratorVersion'] = version;
+    for (const pool of properties['agentPoolProfiles'] as Array<Record<string, unknown>>)
+      pool['orchestratorVersion'] = pool['currentOrchestratorVersion'] = version;
   });
 }
 
@@ -93,19 +109,41 @@ async function abortAt(scenario: Scenario): Promise<Aborted> {
 
   const after = total(writesOf(current)) - total(writesBefore);
   const requestLogAfter = writeRequests(current) - requestsBefore;
-  const done = (await call('rolloutsGet', reader, { id })).body as { runtimeStatus: string; output: RolloutOutcome | null; clusters: Array<{ resourceId: string; status: string }>; actions: Array<{ action: string; by: string }> };
+  const done = (await call('rolloutsGet', reader, { id })).body as {
+    runtimeStatus: string;
+    output: RolloutOutcome | null;
+    clusters: Array<{ resourceId: string; status: string }>;
+    actions: Array<{ action: string; by: string }>;
+  };
   const outputClusters = (done.output?.waves ?? []).flatMap((wave) => wave.clusters);
-  counts.push({ point: scenario.point, before: total(writesBefore), after, requestLogAfter, statuses: outputClusters.map((cluster) => `${clusterName(cluster.resourceId)} ${cluster.status}`).join(', ') || `(${done.runtimeStatus})` });
+  counts.push({
+    point: scenario.point,
+    before: total(writesBefore),
+    after,
+    requestLogAfter,
+    statuses: outputClusters.map((cluster) => `${clusterName(cluster.resourceId)} ${cluster.status}`).join(', ') || `(${done.runtimeStatus})`,
+  });
   expect(after, `${scenario.point}: upgrade writes after the abort`).toBe(0);
   expect(requestLogAfter, `${scenario.point}: write requests after the abort`).toBe(0);
   expect(done.runtimeStatus, scenario.point).toBe('Completed');
   expect(done.output?.status, scenario.point).toBe('Aborted');
   // The rollout history in Tables holds every cluster's final status, as the output does.
-  expect(done.clusters.map((cluster) => [clusterName(cluster.resourceId), cluster.status]).sort(), scenario.point).toEqual(outputClusters.map((cluster) => [clusterName(cluster.resourceId), cluster.status]).sort());
+  expect(done.clusters.map((cluster) => [clusterName(cluster.resourceId), cluster.status]).sort(), scenario.point).toEqual(
+    outputClusters.map((cluster) => [clusterName(cluster.resourceId), cluster.status]).sort(),
+  );
   expect(done.actions.map((action) => [action.action, action.by])).toContainEqual(['abort', 'max@contoso.com']);
   // Every orchestration of the rollout ended: nothing is left running to write later.
-  expect(current.durable.listInstances().filter((instance) => instance.instanceId.startsWith(id) && instance.runtimeStatus !== 'Completed'), scenario.point).toEqual([]);
-  return { id, output: done.output as RolloutOutcome, clusters: Object.fromEntries(outputClusters.map((cluster) => [clusterName(cluster.resourceId), cluster])), writesBefore, app: current };
+  expect(
+    current.durable.listInstances().filter((instance) => instance.instanceId.startsWith(id) && instance.runtimeStatus !== 'Completed'),
+    scenario.point,
+  ).toEqual([]);
+  return {
+    id,
+    output: done.output as RolloutOutcome,
+    clusters: Object.fromEntries(outputClusters.map((cluster) => [clusterName(cluster.resourceId), cluster])),
+    writesBefore,
+    app: current,
+  };
 }
 
 describe('abort through the HTTP function stops every orchestration of the rollout', () => {
@@ -118,7 +156,13 @@ describe('abort through the HTTP function stops every orchestration of the rollo
 
   it('during a wave: the cluster mid-upgrade starts no further step (its operation in flight is reported), the next cluster of the wave never starts', async () => {
     let first: string | undefined;
-    const { output, clusters, writesBefore, app: host, id } = await abortAt({
+    const {
+      output,
+      clusters,
+      writesBefore,
+      app: host,
+      id,
+    } = await abortAt({
       point: 'during a wave (a cluster mid-upgrade; a not-yet-started cluster of the same wave)',
       // search-prod back on 1.31, so wave 2 has two clusters to upgrade, one after the other.
       prepare: (current) => setVersion(current, 'search-prod', '1.31.4'),
@@ -131,10 +175,19 @@ describe('abort through the HTTP function stops every orchestration of the rollo
     expect(first).toBeDefined();
     const name = first ?? '';
     expect(writesBefore.get(name)).toBeGreaterThanOrEqual(1);
-    expect(clusters[name]).toMatchObject({ status: 'Aborted', inFlight: expect.stringMatching(/provisioningState|→/), reason: expect.stringMatching(/was left to finish \(a rollout abort does not abort AKS operations; 'az aks operation-abort' can, Learn: manage-abort-operations\); no further step was started/) });
+    expect(clusters[name]).toMatchObject({
+      status: 'Aborted',
+      inFlight: expect.stringMatching(/provisioningState|→/),
+      reason: expect.stringMatching(
+        /was left to finish \(a rollout abort does not abort AKS operations; 'az aks operation-abort' can, Learn: manage-abort-operations\); no further step was started/,
+      ),
+    });
     expect(output.waves.find((wave) => wave.name === '2')?.status).toBe('Aborted');
     // The other clusters of wave 2 never started: no orchestration, no write.
-    const others = output.waves.find((wave) => wave.name === '2')?.clusters.filter((cluster) => clusterName(cluster.resourceId) !== name && cluster.status !== 'Excluded' && cluster.status !== 'Skipped') ?? [];
+    const others =
+      output.waves
+        .find((wave) => wave.name === '2')
+        ?.clusters.filter((cluster) => clusterName(cluster.resourceId) !== name && cluster.status !== 'Excluded' && cluster.status !== 'Skipped') ?? [];
     expect(others.length).toBeGreaterThan(0);
     for (const cluster of others) {
       expect(cluster).toMatchObject({ status: 'NotStarted', reason: 'the rollout was aborted' });
@@ -144,19 +197,33 @@ describe('abort through the HTTP function stops every orchestration of the rollo
   });
 
   it('between waves: the next wave never starts', async () => {
-    const { output, app: host, id } = await abortAt({ point: 'between waves', until: (current, rolloutId) => current.durable.getStatus(`${rolloutId}:wave-0`)?.runtimeStatus === 'Completed' });
+    const {
+      output,
+      app: host,
+      id,
+    } = await abortAt({
+      point: 'between waves',
+      until: (current, rolloutId) => current.durable.getStatus(`${rolloutId}:wave-0`)?.runtimeStatus === 'Completed',
+    });
     expect(output.waves.map((wave) => wave.status)).toEqual(['Completed', 'NotStarted', 'NotStarted']);
     expect(host.durable.getStatus(`${id}:wave-1`)).toBeUndefined();
   });
 
   it('during a soak: the soak ends, the cluster is reported upgraded without its gate, nothing else starts', async () => {
-    const { clusters, output } = await abortAt({ point: 'during a soak', until: (current, rolloutId) => customStatus(current, `${rolloutId}:wave-0:web-dev`)['phase'] === 'soaking' });
+    const { clusters, output } = await abortAt({
+      point: 'during a soak',
+      until: (current, rolloutId) => customStatus(current, `${rolloutId}:wave-0:web-dev`)['phase'] === 'soaking',
+    });
     expect(clusters['web-dev']).toMatchObject({ status: 'Upgraded', reason: 'the rollout was aborted during the soak: the health gate did not finish' });
     expect(output.waves.map((wave) => wave.status)).toEqual(['Aborted', 'NotStarted', 'NotStarted']);
   });
 
   it('while waiting for approval: the wave never starts', async () => {
-    const { output, app: host, id } = await abortAt({
+    const {
+      output,
+      app: host,
+      id,
+    } = await abortAt({
       point: 'while waiting for approval',
       body: { waveOverrides: { '2': { requireApproval: true } } },
       until: (current, rolloutId) => customStatus(current, rolloutId)['status'] === 'WaitingForApproval',
@@ -174,10 +241,21 @@ describe('abort through the HTTP function stops every orchestration of the rollo
       point: 'while waiting for a maintenance window',
       body: { respectMaintenanceWindows: true },
       prepare: (current) => {
-        const id = current.local.simulator.fleet.listSubscriptions().flatMap((subscription) => current.local.simulator.fleet.clustersOf(subscription.subscriptionId)).map((cluster) => String(cluster['id'])).find((candidate) => candidate.toLowerCase().endsWith('/web-dev')) ?? webDev;
+        const id =
+          current.local.simulator.fleet
+            .listSubscriptions()
+            .flatMap((subscription) => current.local.simulator.fleet.clustersOf(subscription.subscriptionId))
+            .map((cluster) => String(cluster['id']))
+            .find((candidate) => candidate.toLowerCase().endsWith('/web-dev')) ?? webDev;
         // Wednesdays 02:00-06:00 UTC; the virtual clock starts on Monday 2026-11-23 08:00, and
         // Wednesday 2026-11-25 is a blackout, so the window waited for is 2026-12-02.
-        current.local.simulator.upgrades.maintenanceWindows.set(id.toLowerCase(), { schedule: { weekly: { intervalWeeks: 1, dayOfWeek: 'Wednesday' } }, durationHours: 4, startTime: '02:00', utcOffset: '+00:00', notAllowedDates: [{ start: '2026-11-25', end: '2026-11-25' }] });
+        current.local.simulator.upgrades.maintenanceWindows.set(id.toLowerCase(), {
+          schedule: { weekly: { intervalWeeks: 1, dayOfWeek: 'Wednesday' } },
+          durationHours: 4,
+          startTime: '02:00',
+          utcOffset: '+00:00',
+          notAllowedDates: [{ start: '2026-11-25', end: '2026-11-25' }],
+        });
       },
       until: (current, rolloutId) => {
         const status = customStatus(current, `${rolloutId}:wave-0:web-dev`);
@@ -186,7 +264,10 @@ describe('abort through the HTTP function stops every orchestration of the rollo
         return status['phase'] === 'waiting for the maintenance window';
       },
     });
-    expect(clusters['web-dev']).toMatchObject({ status: 'NotStarted', reason: "the rollout was aborted before this cluster's upgrade started (it was waiting for its maintenance window)" });
+    expect(clusters['web-dev']).toMatchObject({
+      status: 'NotStarted',
+      reason: "the rollout was aborted before this cluster's upgrade started (it was waiting for its maintenance window)",
+    });
     expect(Date.parse(opensAt)).toBeGreaterThan(host.clock.now());
     // The operator sees why it waits a week longer: the blackout, in the orchestration's status.
     expect(opensAt).toBe('2026-12-02T02:00:00.000Z');

@@ -44,7 +44,13 @@ const ALL_WRITES = { 'aks-00001': 2, 'aks-00004': 6, 'aks-00005': 4, 'aks-00006'
 const SCENARIOS = [
   { name: 'no halt', injectAnomaly: [], injectFailure: [], halting: undefined, neverWritten: [] },
   { name: 'anomaly in wave 0', injectAnomaly: ['aks-00004'], injectFailure: [], halting: 'aks-00004', neverWritten: ['aks-00001', 'aks-00005', 'aks-00006'] },
-  { name: 'failed upgrade in the first batch of wave 1', injectAnomaly: [], injectFailure: ['aks-00001'], halting: 'aks-00001', neverWritten: ['aks-00005', 'aks-00006'] },
+  {
+    name: 'failed upgrade in the first batch of wave 1',
+    injectAnomaly: [],
+    injectFailure: ['aks-00001'],
+    halting: 'aks-00001',
+    neverWritten: ['aks-00005', 'aks-00006'],
+  },
   { name: 'anomaly in the last batch of wave 1', injectAnomaly: ['aks-00005'], injectFailure: [], halting: 'aks-00005', neverWritten: ['aks-00006'] },
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -61,9 +67,12 @@ interface Run {
   startedBeforeHalt: Set<string>;
 }
 
-
 /** One set of tables for every run of this file: nothing here reads them back. */
-const TABLES = { FLEETGUARD_ALERTS_TABLE: uniqueTableName('calerts'), FLEETGUARD_FINDINGS_TABLE: uniqueTableName('cfind'), FLEETGUARD_ROLLOUTS_TABLE: uniqueTableName('crollouts') };
+const TABLES = {
+  FLEETGUARD_ALERTS_TABLE: uniqueTableName('calerts'),
+  FLEETGUARD_FINDINGS_TABLE: uniqueTableName('cfind'),
+  FLEETGUARD_ROLLOUTS_TABLE: uniqueTableName('crollouts'),
+};
 
 const clusterName = (resourceId: string) => resourceId.split('/').at(-1)?.toLowerCase() ?? '';
 
@@ -83,7 +92,10 @@ async function run(scenario: Scenario, crashPoints: readonly number[]): Promise<
   );
   const started = prepared.clock.now();
   const { host } = prepared;
-  const upgradeWrites = () => prepared.local.simulator.requests.entries.filter((entry) => UPGRADE_WRITES.has(entry.route)).map((entry) => /managedClusters\/([^/]+)/i.exec(entry.path)?.[1]?.toLowerCase() ?? '');
+  const upgradeWrites = () =>
+    prepared.local.simulator.requests.entries
+      .filter((entry) => UPGRADE_WRITES.has(entry.route))
+      .map((entry) => /managedClusters\/([^/]+)/i.exec(entry.path)?.[1]?.toLowerCase() ?? '');
   let steps = 0;
   let crashed = 0;
   let activitiesSeen = 0;
@@ -96,7 +108,9 @@ async function run(scenario: Scenario, crashPoints: readonly number[]): Promise<
         steps = step + 1;
         if (scenario.halting !== undefined && writesBeforeHalt === undefined) {
           const clusters = host.listInstances().filter((instance) => instance.name === ORCHESTRATIONS.cluster);
-          const halting = clusters.find((instance) => instance.runtimeStatus === 'Completed' && clusterName((instance.output as ClusterOutcome).resourceId) === scenario.halting);
+          const halting = clusters.find(
+            (instance) => instance.runtimeStatus === 'Completed' && clusterName((instance.output as ClusterOutcome).resourceId) === scenario.halting,
+          );
           if (halting !== undefined) {
             writesBeforeHalt = upgradeWrites().length;
             startedBeforeHalt = new Set(clusters.map((instance) => clusterName((instance.input as { cluster: PlannedCluster }).cluster.resourceId)));
@@ -142,7 +156,9 @@ describe('rollout chaos: the durable host crashes at random points', () => {
       const reference = references.get(scenario.name)!;
       expect(reference.outcome.status, scenario.name).toBe('Halted');
       expect(statuses(reference.outcome)[scenario.halting!], scenario.name).toBe(scenario.injectFailure.length > 0 ? 'Failed' : 'Upgraded');
-      expect(reference.outcome.haltReason, scenario.name).toMatch(scenario.injectFailure.length > 0 ? /1 failed clusters exceed maxFailedClusters 0/ : new RegExp(`${scenario.halting!}: health gate failed`));
+      expect(reference.outcome.haltReason, scenario.name).toMatch(
+        scenario.injectFailure.length > 0 ? /1 failed clusters exceed maxFailedClusters 0/ : new RegExp(`${scenario.halting!}: health gate failed`),
+      );
       for (const name of scenario.neverWritten) {
         expect(reference.writesByCluster[name], `${scenario.name}: ${name}`).toBeUndefined();
         expect(statuses(reference.outcome)[name], `${scenario.name}: ${name}`).toBe('NotStarted');
@@ -171,7 +187,10 @@ describe('rollout chaos: the durable host crashes at random points', () => {
         if (scenario.halting !== undefined) {
           expect(writesBeforeHalt, label).toBeDefined();
           // After the halting cluster's orchestration ended, writes go only to clusters already under way then.
-          expect(writes.slice(writesBeforeHalt).filter((name) => !startedBeforeHalt.has(name)), label).toEqual([]);
+          expect(
+            writes.slice(writesBeforeHalt).filter((name) => !startedBeforeHalt.has(name)),
+            label,
+          ).toEqual([]);
         }
       } finally {
         await rehearsal.local.close();
@@ -187,7 +206,16 @@ describe('rollout chaos: the durable host crashes at random points', () => {
  * another attempt) must absorb it. Then a budget spent: the rollout halts saying so, alerts once and
  * records its status.
  */
-const ROLLOUT_ARM_ROUTES = ['arm.getManagedCluster', 'arm.putManagedCluster', 'arm.getAgentPool', 'arm.putAgentPool', 'arm.upgradeNodeImageVersion', 'arm.getOperationStatus', 'arm.getMaintenanceConfiguration', 'policy.queryResults'];
+const ROLLOUT_ARM_ROUTES = [
+  'arm.getManagedCluster',
+  'arm.putManagedCluster',
+  'arm.getAgentPool',
+  'arm.putAgentPool',
+  'arm.upgradeNodeImageVersion',
+  'arm.getOperationStatus',
+  'arm.getMaintenanceConfiguration',
+  'policy.queryResults',
+];
 
 async function faultedRun(faults: (seed: number) => FaultPlan, seed: number, settings: Record<string, string> = {}) {
   const prepared = await prepareRehearsal(
@@ -214,26 +242,38 @@ async function faultedRun(faults: (seed: number) => FaultPlan, seed: number, set
 
 describe('rollout chaos: ARM throttles and fails a fifth of the rollout calls', () => {
   /** 10 % throttled (Retry-After in ms, so the SDK would not sleep long if it retried), about 10 % 500 or 503. */
-  const fifth = (seed: number): FaultPlan => ({ seed, routes: Object.fromEntries(ROLLOUT_ARM_ROUTES.map((route, index) => [route, { throttle: { rate: 0.1, retryAfterMs: 5 }, serverError: { rate: 0.112, status: index % 2 === 0 ? 500 : 503 } }])) });
-
-  it("3 seeds: the clean run's outcome, each cluster upgraded exactly once, the faults reached the activities and were retried", { timeout: 60_000 }, async () => {
-    const reference = references.get('no halt')!;
-    for (const seed of [1, 2, 3]) {
-      const rehearsal = await faultedRun(fifth, seed);
-      try {
-        const requests = rehearsal.local.simulator.requests.entries.filter((entry) => ROLLOUT_ARM_ROUTES.includes(entry.route));
-        const faulted = requests.filter((entry) => entry.status === 429 || entry.status >= 500).length;
-        const label = `seed ${seed}: ${faulted} of ${requests.length} ARM calls answered 429 or 5xx, ${rehearsal.stats.activities - reference.activities} more activity executions than the clean run`;
-        console.log(label);
-        expect(faulted / requests.length, label).toBeGreaterThan(0.12);
-        expect(rehearsal.stats.activities, label).toBeGreaterThan(reference.activities);
-        expect(rehearsal.outcome, label).toEqual(reference.outcome);
-        expect(rehearsal.writesByCluster, label).toEqual(ALL_WRITES);
-      } finally {
-        await rehearsal.local.close();
-      }
-    }
+  const fifth = (seed: number): FaultPlan => ({
+    seed,
+    routes: Object.fromEntries(
+      ROLLOUT_ARM_ROUTES.map((route, index) => [
+        route,
+        { throttle: { rate: 0.1, retryAfterMs: 5 }, serverError: { rate: 0.112, status: index % 2 === 0 ? 500 : 503 } },
+      ]),
+    ),
   });
+
+  it(
+    "3 seeds: the clean run's outcome, each cluster upgraded exactly once, the faults reached the activities and were retried",
+    { timeout: 60_000 },
+    async () => {
+      const reference = references.get('no halt')!;
+      for (const seed of [1, 2, 3]) {
+        const rehearsal = await faultedRun(fifth, seed);
+        try {
+          const requests = rehearsal.local.simulator.requests.entries.filter((entry) => ROLLOUT_ARM_ROUTES.includes(entry.route));
+          const faulted = requests.filter((entry) => entry.status === 429 || entry.status >= 500).length;
+          const label = `seed ${seed}: ${faulted} of ${requests.length} ARM calls answered 429 or 5xx, ${rehearsal.stats.activities - reference.activities} more activity executions than the clean run`;
+          console.log(label);
+          expect(faulted / requests.length, label).toBeGreaterThan(0.12);
+          expect(rehearsal.stats.activities, label).toBeGreaterThan(reference.activities);
+          expect(rehearsal.outcome, label).toEqual(reference.outcome);
+          expect(rehearsal.writesByCluster, label).toEqual(ALL_WRITES);
+        } finally {
+          await rehearsal.local.close();
+        }
+      }
+    },
+  );
 
   it('a budget spent (ARM keeps answering 503): the rollout halts with the reason, one halt alert, the status recorded', { timeout: 30_000 }, async () => {
     const alertTable = uniqueTableName('calerts');
@@ -246,7 +286,9 @@ describe('rollout chaos: ARM throttles and fails a fifth of the rollout calls', 
       const { outcome, host, local } = rehearsal;
       expect(host.getStatus('rehearsal')?.runtimeStatus).toBe('Completed');
       expect(outcome.status).toBe('Halted');
-      expect(outcome.haltReason).toMatch(new RegExp(`^wave 0: aks-00004: gave up after ${ACTIVITY_RETRY.maxNumberOfAttempts} attempts: reading managed cluster rg-4/aks-00004 .*HTTP 503`));
+      expect(outcome.haltReason).toMatch(
+        new RegExp(`^wave 0: aks-00004: gave up after ${ACTIVITY_RETRY.maxNumberOfAttempts} attempts: reading managed cluster rg-4/aks-00004 .*HTTP 503`),
+      );
       expect(statuses(outcome)).toMatchObject({ 'aks-00004': 'Failed', 'aks-00001': 'NotStarted', 'aks-00005': 'NotStarted', 'aks-00006': 'NotStarted' });
       // Every attempt reached ARM: the budget, no more.
       expect(local.simulator.requests.count('arm.getManagedCluster', 503)).toBe(ACTIVITY_RETRY.maxNumberOfAttempts);
@@ -256,7 +298,10 @@ describe('rollout chaos: ARM throttles and fails a fifth of the rollout calls', 
       expect(haltAlerts).toHaveLength(1);
       expect(haltAlerts[0]?.body).toContain('gave up after');
       const recorded = await clients.rollouts!.clusterStatuses('rehearsal');
-      expect(recorded.find((cluster) => cluster.resourceId.endsWith('/aks-00004'))).toMatchObject({ status: 'Failed', reason: expect.stringMatching(/^gave up after/) });
+      expect(recorded.find((cluster) => cluster.resourceId.endsWith('/aks-00004'))).toMatchObject({
+        status: 'Failed',
+        reason: expect.stringMatching(/^gave up after/),
+      });
       expect((await clients.rollouts!.list()).find((record) => record.rolloutId === 'rehearsal')?.status).toBe('Halted');
     } finally {
       await rehearsal.local.close();

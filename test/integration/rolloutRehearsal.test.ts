@@ -36,7 +36,10 @@ afterEach(async () => {
 });
 
 async function rehearse(overrides: Partial<RolloutRequest> = {}, extra: Partial<Parameters<typeof rehearseRollout>[0]> = {}): Promise<Rehearsal> {
-  rehearsal = await rehearseRollout({ snapshot: FLEET(), request: request(overrides), tablesConnectionString: azuriteConnectionString(), settings: settings(), ...extra }, process.env);
+  rehearsal = await rehearseRollout(
+    { snapshot: FLEET(), request: request(overrides), tablesConnectionString: azuriteConnectionString(), settings: settings(), ...extra },
+    process.env,
+  );
   return rehearsal;
 }
 
@@ -65,7 +68,10 @@ describe('progressive rollouts on the local durable host', () => {
     expect(writesByCluster).toEqual(EXPECTED_WRITES);
     // Planning asked each cluster that moves for its upgrade profile, and nobody else.
     expect(local.simulator.requests.count('arm.getManagedClusterUpgradeProfile', 200)).toBe(Object.keys(EXPECTED_WRITES).length);
-    const versions = (await createAzureClients(local.config).fleet.listClusters('00000000-0000-4000-8000-000000000000')).clusters.map((cluster) => [cluster.name, cluster.kubernetesVersion]);
+    const versions = (await createAzureClients(local.config).fleet.listClusters('00000000-0000-4000-8000-000000000000')).clusters.map((cluster) => [
+      cluster.name,
+      cluster.kubernetesVersion,
+    ]);
     expect(Object.fromEntries(versions)).toMatchObject({ 'aks-00004': '1.32.4', 'aks-00010': '1.32.4' });
   });
 
@@ -99,21 +105,24 @@ describe('progressive rollouts on the local durable host', () => {
 
   it('survives the host crashing at 20 random points: every upgrade step is written exactly once, the outcome is the same', async () => {
     let seed = 20261123;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const crashes = new Set<number>();
     while (crashes.size < 20) crashes.add(Math.floor(random() * 400));
     let crashed = 0;
     const clean = await rehearse();
     const cleanActivities = clean.stats.activities;
     await clean.local.close();
-    const { outcome, writesByCluster, stats } = await rehearse({}, {
-      onStep: (step, host) => {
-        if (crashes.has(step)) {
-          crashed += 1;
-          host.crash();
-        }
+    const { outcome, writesByCluster, stats } = await rehearse(
+      {},
+      {
+        onStep: (step, host) => {
+          if (crashes.has(step)) {
+            crashed += 1;
+            host.crash();
+          }
+        },
       },
-    });
+    );
     expect(crashed).toBe(20);
     // The crashes did throw work away: activities ran again...
     expect(stats.activities).toBeGreaterThan(cleanActivities);
@@ -123,9 +132,19 @@ describe('progressive rollouts on the local durable host', () => {
   });
 
   it('a wave that requires approval waits for it, and runs once approved', async () => {
-    const prepared = await prepareRehearsal({ snapshot: FLEET(), request: request({ waveOverrides: { '1': { requireApproval: true } } }), tablesConnectionString: azuriteConnectionString(), settings: settings() }, process.env);
+    const prepared = await prepareRehearsal(
+      {
+        snapshot: FLEET(),
+        request: request({ waveOverrides: { '1': { requireApproval: true } } }),
+        tablesConnectionString: azuriteConnectionString(),
+        settings: settings(),
+      },
+      process.env,
+    );
     const started = prepared.clock.now();
-    await prepared.host.run({ until: () => (prepared.host.getStatus(prepared.instanceId)?.customStatus as { status?: string } | null)?.status === 'WaitingForApproval' });
+    await prepared.host.run({
+      until: () => (prepared.host.getStatus(prepared.instanceId)?.customStatus as { status?: string } | null)?.status === 'WaitingForApproval',
+    });
     expect(prepared.host.getStatus(prepared.instanceId)?.customStatus).toMatchObject({ status: 'WaitingForApproval', wave: '1' });
     prepared.host.raiseEvent(prepared.instanceId, EVENTS.approve, { by: 'max@contoso.com' });
     await prepared.host.run();
@@ -141,16 +160,26 @@ describe('progressive rollouts on the local durable host', () => {
   });
 
   it('a drop in policy compliance after the upgrade halts the rollout', async () => {
-    const prepared = await prepareRehearsal({ snapshot: FLEET(), request: request(), tablesConnectionString: azuriteConnectionString(), settings: settings() }, process.env);
+    const prepared = await prepareRehearsal(
+      { snapshot: FLEET(), request: request(), tablesConnectionString: azuriteConnectionString(), settings: settings() },
+      process.env,
+    );
     const started = prepared.clock.now();
     const target = '/subscriptions/00000001-0000-4000-8000-000000010000/resourceGroups/rg-5/providers/Microsoft.ContainerService/managedClusters/aks-00005';
     const upgraded = () => prepared.local.simulator.upgrades.upgradedAt.has(target.toLowerCase());
     await prepared.host.run({ until: upgraded });
     // A policy starts denying the upgraded cluster.
     (prepared.local.simulator.fleet.policyStates!['value'] as Array<Record<string, unknown>>).push({
-      resourceId: target, resourceType: 'Microsoft.ContainerService/managedClusters', subscriptionId: '00000001-0000-4000-8000-000000010000',
-      policyAssignmentId: '/x/assignment', policyAssignmentName: 'a', policyDefinitionId: '/providers/Microsoft.Authorization/policyDefinitions/new', policyDefinitionName: 'new',
-      policyDefinitionAction: 'deny', complianceState: 'NonCompliant', timestamp: '2026-11-23T09:00:00Z',
+      resourceId: target,
+      resourceType: 'Microsoft.ContainerService/managedClusters',
+      subscriptionId: '00000001-0000-4000-8000-000000010000',
+      policyAssignmentId: '/x/assignment',
+      policyAssignmentName: 'a',
+      policyDefinitionId: '/providers/Microsoft.Authorization/policyDefinitions/new',
+      policyDefinitionName: 'new',
+      policyDefinitionAction: 'deny',
+      complianceState: 'NonCompliant',
+      timestamp: '2026-11-23T09:00:00Z',
     });
     await prepared.host.run();
     rehearsal = rehearsalResult(prepared, started);
@@ -159,7 +188,10 @@ describe('progressive rollouts on the local durable host', () => {
   });
 
   it('a NodePoolRollingFailed event during the upgrade halts the rollout', async () => {
-    const prepared = await prepareRehearsal({ snapshot: FLEET(), request: request(), tablesConnectionString: azuriteConnectionString(), settings: settings() }, process.env);
+    const prepared = await prepareRehearsal(
+      { snapshot: FLEET(), request: request(), tablesConnectionString: azuriteConnectionString(), settings: settings() },
+      process.env,
+    );
     const started = prepared.clock.now();
     const target = '/subscriptions/00000001-0000-4000-8000-000000010000/resourceGroups/rg-1/providers/Microsoft.ContainerService/managedClusters/aks-00001';
     await prepared.host.run({ until: () => prepared.local.simulator.upgrades.upgradedAt.has(target.toLowerCase()) });
@@ -173,7 +205,15 @@ describe('progressive rollouts on the local durable host', () => {
   });
 
   it('the wave gate measures the wave again after its soak, before the next wave', async () => {
-    const prepared = await prepareRehearsal({ snapshot: FLEET(), request: request({ waveSettings: { maxParallel: 2, soakMinutes: 5, requireApproval: false } }), tablesConnectionString: azuriteConnectionString(), settings: settings() }, process.env);
+    const prepared = await prepareRehearsal(
+      {
+        snapshot: FLEET(),
+        request: request({ waveSettings: { maxParallel: 2, soakMinutes: 5, requireApproval: false } }),
+        tablesConnectionString: azuriteConnectionString(),
+        settings: settings(),
+      },
+      process.env,
+    );
     const started = prepared.clock.now();
     // Wave 0 completes its own per-cluster gates; then aks-00004 degrades during the wave's soak.
     await prepared.host.run({ until: () => (prepared.host.getStatus('rehearsal:wave-0')?.customStatus as { phase?: string } | null)?.phase === 'wave gate' });
@@ -186,17 +226,28 @@ describe('progressive rollouts on the local durable host', () => {
   });
 
   it('respectMaintenanceWindows: a cluster waits with a durable timer until its window opens, skipping one inside a blackout', async () => {
-    const prepared = await prepareRehearsal({ snapshot: FLEET(), request: request({ respectMaintenanceWindows: true }), tablesConnectionString: azuriteConnectionString(), settings: settings() }, process.env);
+    const prepared = await prepareRehearsal(
+      { snapshot: FLEET(), request: request({ respectMaintenanceWindows: true }), tablesConnectionString: azuriteConnectionString(), settings: settings() },
+      process.env,
+    );
     const started = prepared.clock.now();
     const target = '/subscriptions/00000001-0000-4000-8000-000000010000/resourceGroups/rg-1/providers/Microsoft.ContainerService/managedClusters/aks-00001';
     // The rehearsal clock starts on Monday 2026-11-23 08:00 UTC; the window opens Wednesdays 02:00, but
     // Wednesday 2026-11-25 is frozen (notAllowedDates, as in MaintenanceConfigurationsGet_MaintenanceWindow.json): the next is 2026-12-02.
-    prepared.local.simulator.upgrades.maintenanceWindows.set(target.toLowerCase(), { schedule: { weekly: { intervalWeeks: 1, dayOfWeek: 'Wednesday' } }, durationHours: 4, startTime: '02:00', utcOffset: '+00:00', notAllowedDates: [{ start: '2026-11-25', end: '2026-11-25' }] });
+    prepared.local.simulator.upgrades.maintenanceWindows.set(target.toLowerCase(), {
+      schedule: { weekly: { intervalWeeks: 1, dayOfWeek: 'Wednesday' } },
+      durationHours: 4,
+      startTime: '02:00',
+      utcOffset: '+00:00',
+      notAllowedDates: [{ start: '2026-11-25', end: '2026-11-25' }],
+    });
     await prepared.host.run();
     rehearsal = rehearsalResult(prepared, started);
     expect(rehearsal.outcome.status).toBe('Completed');
     const operations = [...prepared.local.simulator.upgrades.operations.values()];
-    const first = Math.min(...operations.filter((operation) => operation.clusterId.toLowerCase() === target.toLowerCase()).map((operation) => operation.startedAt));
+    const first = Math.min(
+      ...operations.filter((operation) => operation.clusterId.toLowerCase() === target.toLowerCase()).map((operation) => operation.startedAt),
+    );
     expect(new Date(first).toISOString() >= '2026-12-02T02:00:00.000Z').toBe(true);
     // Clusters without a window did not wait for it.
     const other = Math.min(...operations.filter((operation) => operation.clusterId.endsWith('aks-00004')).map((operation) => operation.startedAt));
@@ -213,7 +264,15 @@ describe('progressive rollouts on the local durable host', () => {
   });
 
   it('the sample fleet: refuses what cannot be upgraded, each with its reason', async () => {
-    rehearsal = await rehearseRollout({ snapshot: loadSnapshot(sampleFleetDirectory()), request: request({ allowMultiMinorHops: false }), tablesConnectionString: azuriteConnectionString(), settings: settings() }, process.env);
+    rehearsal = await rehearseRollout(
+      {
+        snapshot: loadSnapshot(sampleFleetDirectory()),
+        request: request({ allowMultiMinorHops: false }),
+        tablesConnectionString: azuriteConnectionString(),
+        settings: settings(),
+      },
+      process.env,
+    );
     expect(rehearsal.outcome.excluded.map((entry) => [entry.resourceId.split('/').at(-1), entry.reason])).toEqual([
       ['batch-staging', '1.28.9 → 1.32.3 crosses 4 minors; AKS upgrades one minor at a time (set allowMultiMinorHops to plan consecutive hops)'],
       ['legacy-reporting', 'provisioningState is Failed, not Succeeded'],
@@ -223,14 +282,32 @@ describe('progressive rollouts on the local durable host', () => {
   });
 
   it('a Full rollout passes its pool step against the strict simulator, and the pool keeps every setting (PUT is create-or-replace)', async () => {
-    rehearsal = await rehearseRollout({ snapshot: loadSnapshot(sampleFleetDirectory()), request: request({ allowMultiMinorHops: false }), tablesConnectionString: azuriteConnectionString(), settings: settings() }, process.env);
+    rehearsal = await rehearseRollout(
+      {
+        snapshot: loadSnapshot(sampleFleetDirectory()),
+        request: request({ allowMultiMinorHops: false }),
+        tablesConnectionString: azuriteConnectionString(),
+        settings: settings(),
+      },
+      process.env,
+    );
     expect(statuses(rehearsal.outcome)['checkout-prod']).toBe('Upgraded');
     expect(rehearsal.outcome.status).toBe('Completed');
     // The pool PUT had to carry count (AKS refuses a pool without it) and everything else it had.
     expect(rehearsal.local.simulator.requests.count('arm.putAgentPool', 400)).toBe(0);
-    const checkout = rehearsal.local.simulator.fleet.listSubscriptions().flatMap((subscription) => subscription.clusters).find((cluster) => cluster['name'] === 'checkout-prod')!;
+    const checkout = rehearsal.local.simulator.fleet
+      .listSubscriptions()
+      .flatMap((subscription) => subscription.clusters)
+      .find((cluster) => cluster['name'] === 'checkout-prod')!;
     const [pool] = (checkout['properties'] as { agentPoolProfiles: Array<Record<string, unknown>> }).agentPoolProfiles;
-    expect(pool).toMatchObject({ name: 'system', count: 3, mode: 'System', osType: 'Linux', orchestratorVersion: '1.32.3', currentOrchestratorVersion: '1.32.3' });
+    expect(pool).toMatchObject({
+      name: 'system',
+      count: 3,
+      mode: 'System',
+      osType: 'Linux',
+      orchestratorVersion: '1.32.3',
+      currentOrchestratorVersion: '1.32.3',
+    });
     expect(pool?.['vmSize']).toEqual(expect.any(String));
   });
 
@@ -250,7 +327,9 @@ describe('progressive rollouts on the local durable host', () => {
     expect(outcome.status).toBe('Completed');
     expect(statuses(outcome)['checkout-prod']).toBe('Excluded');
     const entry = outcome.excluded.find((excluded) => excluded.resourceId.endsWith('/checkout-prod'));
-    expect(entry?.reason).toMatch(/^AKS refused the minor upgrade to 1\.32\.3 \(UpgradeBlockedOnDeprecatedAPIUsage\): deprecated Kubernetes APIs were used in the last 12 hours \(usage has been detected on API flowcontrol\.apiserver\.k8s\.io\.flowschemas\.v1beta3/);
+    expect(entry?.reason).toMatch(
+      /^AKS refused the minor upgrade to 1\.32\.3 \(UpgradeBlockedOnDeprecatedAPIUsage\): deprecated Kubernetes APIs were used in the last 12 hours \(usage has been detected on API flowcontrol\.apiserver\.k8s\.io\.flowschemas\.v1beta3/,
+    );
     expect(entry?.reason).toContain('az aks update --subscription');
     expect(entry?.reason).toContain('--name checkout-prod --enable-force-upgrade --upgrade-override-until');
     const waveEntry = outcome.waves.flatMap((wave) => wave.clusters).find((cluster) => cluster.resourceId.endsWith('/checkout-prod'));

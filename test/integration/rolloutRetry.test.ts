@@ -18,14 +18,26 @@ import type { RolloutOutcome } from '../../lib/upgrades/orchestrators.js';
 import { type AppHost, startAppHost } from '../harness/appHost.js';
 import { type EasyAuthFront, managedIdentityCredential, startEasyAuthFront } from '../harness/easyAuthFront.js';
 
-const MAX: Principal = { name: 'max@contoso.com', roles: ['Rollouts.Manage'], objectId: '6f1c1a52-5c3e-4e59-9e4b-5f0d2b9d0a11', appId: '04b07795-8ddb-461a-bbee-02f9e1bf7b46' };
+const MAX: Principal = {
+  name: 'max@contoso.com',
+  roles: ['Rollouts.Manage'],
+  objectId: '6f1c1a52-5c3e-4e59-9e4b-5f0d2b9d0a11',
+  appId: '04b07795-8ddb-461a-bbee-02f9e1bf7b46',
+};
 const manager = encodePrincipal(MAX);
 const reader = encodePrincipal({ name: 'rita@contoso.com', roles: ['Rollouts.Read'] });
-const START = { target: '1.32', waves: { byTag: 'ring' }, waveSettings: { maxParallel: 1, soakMinutes: 10, requireApproval: false }, allowMultiMinorHops: true };
-const SEARCH_PROD = '/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/search/providers/Microsoft.ContainerService/managedClusters/search-prod';
+const START = {
+  target: '1.32',
+  waves: { byTag: 'ring' },
+  waveSettings: { maxParallel: 1, soakMinutes: 10, requireApproval: false },
+  allowMultiMinorHops: true,
+};
+const SEARCH_PROD =
+  '/subscriptions/22222222-2222-2222-2222-222222222222/resourceGroups/search/providers/Microsoft.ContainerService/managedClusters/search-prod';
 
 const clusterName = (resourceId: string) => resourceId.split('/').at(-1) ?? '';
-const statusesOf = (output: RolloutOutcome | null | undefined) => Object.fromEntries((output?.waves ?? []).flatMap((wave) => wave.clusters).map((cluster) => [clusterName(cluster.resourceId), cluster.status]));
+const statusesOf = (output: RolloutOutcome | null | undefined) =>
+  Object.fromEntries((output?.waves ?? []).flatMap((wave) => wave.clusters).map((cluster) => [clusterName(cluster.resourceId), cluster.status]));
 
 interface StatusBody {
   runtimeStatus: string;
@@ -50,7 +62,8 @@ describe('retry through the HTTP function: a new run over the failed and skipped
       params: options.id === undefined ? {} : { id: options.id },
       ...(options.body === undefined ? {} : { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }),
     });
-  const retry = (id: string, body?: unknown, principal = manager) => call('rolloutsRetry', principal, { id, path: '/retry', ...(body === undefined ? {} : { body }) });
+  const retry = (id: string, body?: unknown, principal = manager) =>
+    call('rolloutsRetry', principal, { id, path: '/retry', ...(body === undefined ? {} : { body }) });
   const get = async (id: string) => (await call('rolloutsGet', reader, { id })).body as StatusBody;
   const writes = () => new Map([...app.local.simulator.upgrades.writesByCluster].map(([id, count]) => [clusterName(id), count]));
   /** `fleetguard rollouts retry` in process, over HTTP to the app, signed in as MAX: its lines, or its one-line refusal. */
@@ -76,7 +89,8 @@ describe('retry through the HTTP function: a new run over the failed and skipped
     app = await startAppHost({ FLEETGUARD_HTTP_MAX_RETRIES: '0' });
     app.local.simulator.fleet.updateClusterProperties(SEARCH_PROD, (properties) => {
       properties['kubernetesVersion'] = properties['currentKubernetesVersion'] = '1.31.4';
-      for (const pool of properties['agentPoolProfiles'] as Array<Record<string, unknown>>) pool['orchestratorVersion'] = pool['currentOrchestratorVersion'] = '1.31.4';
+      for (const pool of properties['agentPoolProfiles'] as Array<Record<string, unknown>>)
+        pool['orchestratorVersion'] = pool['currentOrchestratorVersion'] = '1.31.4';
     });
     const started = await call('rolloutsCreate', manager, { body: START });
     expect(started.status, JSON.stringify(started.body)).toBe(202);
@@ -101,7 +115,9 @@ describe('retry through the HTTP function: a new run over the failed and skipped
     app.local.simulator.faults.configure({});
     const refused = await retry(original);
     expect(refused.status).toBe(409);
-    expect((refused.body as { error: string }).error).toBe(`cannot retry rollout ${original}: it is halted and waits for resume or abort (resume continues it once its gate passes again; to re-run its failed and skipped clusters, abort it, then retry)`);
+    expect((refused.body as { error: string }).error).toBe(
+      `cannot retry rollout ${original}: it is halted and waits for resume or abort (resume continues it once its gate passes again; to re-run its failed and skipped clusters, abort it, then retry)`,
+    );
     expect((await retry(original, undefined, reader)).status).toBe(403);
     // Nobody resumes: the halt wait (7 days) expires and the rollout ends Halted.
     await app.durable.run();
@@ -123,30 +139,49 @@ describe('retry through the HTTP function: a new run over the failed and skipped
       blocked: [{ resourceId: expect.stringMatching(/\/search-prod$/i), reason: busy.replace('search-prod: ', '') }],
     });
     // The CLI says so in one line.
-    expect(await cliRetry(original)).toEqual({ refused: `409 Conflict: POST /api/rollouts/${original}/retry: cannot retry rollout ${original} yet: ${busy}. Retry once it has ended, or leave it out (clusters in the body, --cluster in the CLI)` });
+    expect(await cliRetry(original)).toEqual({
+      refused: `409 Conflict: POST /api/rollouts/${original}/retry: cannot retry rollout ${original} yet: ${busy}. Retry once it has ended, or leave it out (clusters in the body, --cluster in the CLI)`,
+    });
     app.clock.advanceTo(operation.completesAt);
   });
 
   it('a body naming no cluster of the rollout is 400, one that is not retryable 409, each naming it', async () => {
-    expect(await retry(original, { clusters: ['checkout-prod', 'nosuch'] })).toMatchObject({ status: 400, body: { error: `clusters.1: 'nosuch' is not a cluster rollout ${original} upgrades` } });
+    expect(await retry(original, { clusters: ['checkout-prod', 'nosuch'] })).toMatchObject({
+      status: 400,
+      body: { error: `clusters.1: 'nosuch' is not a cluster rollout ${original} upgrades` },
+    });
     expect(await retry(original, { cluster: ['checkout-prod'] })).toMatchObject({ status: 400, body: { error: expect.stringMatching(/cluster/) } });
-    expect(await retry(original, { clusters: ['web-dev'] })).toMatchObject({ status: 409, body: { error: `cannot retry web-dev of rollout ${original}: it is Upgraded; only Failed, NotStarted and Aborted clusters are retried` } });
+    expect(await retry(original, { clusters: ['web-dev'] })).toMatchObject({
+      status: 409,
+      body: { error: `cannot retry web-dev of rollout ${original}: it is Upgraded; only Failed, NotStarted and Aborted clusters are retried` },
+    });
   });
 
   it('retry: only the failed and skipped clusters get upgrade writes, the new run completes, the original keeps its record and links to it', async () => {
     const before = writes();
     const accepted = await cliRetry(original);
     if (!('lines' in accepted)) throw new Error(accepted.refused);
-    const retryId = new RegExp(`^retry of rollout ${original} started as rollout ([0-9a-f-]{36}) \\(by max@contoso\\.com\\): 2 clusters \\(checkout-prod, search-prod\\) with the same plan; follow it: fleetguard rollouts watch \\1$`).exec(accepted.lines.join('\n'))?.[1];
+    const retryId = new RegExp(
+      `^retry of rollout ${original} started as rollout ([0-9a-f-]{36}) \\(by max@contoso\\.com\\): 2 clusters \\(checkout-prod, search-prod\\) with the same plan; follow it: fleetguard rollouts watch \\1$`,
+    ).exec(accepted.lines.join('\n'))?.[1];
     expect(retryId, accepted.lines.join('\n')).toBeDefined();
     const answer = { id: retryId ?? '' };
     // The same plan, narrowed: wave 2 only, with its settings and the original's gates.
-    const input = app.durable.getStatus(answer.id)?.input as { plan: { target: string; waves: Array<{ name: string; maxParallel: number; soakMinutes: number; requireApproval: boolean; clusters: Array<{ name: string }> }> }; gates: unknown; requestedBy: string };
+    const input = app.durable.getStatus(answer.id)?.input as {
+      plan: {
+        target: string;
+        waves: Array<{ name: string; maxParallel: number; soakMinutes: number; requireApproval: boolean; clusters: Array<{ name: string }> }>;
+      };
+      gates: unknown;
+      requestedBy: string;
+    };
     const originalInput = app.durable.getStatus(original)?.input as { plan: { target: string }; gates: unknown };
     expect(input.plan.target).toBe(originalInput.plan.target);
     expect(input.gates).toEqual(originalInput.gates);
     expect(input.requestedBy).toBe(MAX.name);
-    expect(input.plan.waves.map((wave) => [wave.name, wave.maxParallel, wave.soakMinutes, wave.requireApproval, wave.clusters.map((cluster) => cluster.name)])).toEqual([['2', 1, 10, false, ['checkout-prod', 'search-prod']]]);
+    expect(
+      input.plan.waves.map((wave) => [wave.name, wave.maxParallel, wave.soakMinutes, wave.requireApproval, wave.clusters.map((cluster) => cluster.name)]),
+    ).toEqual([['2', 1, 10, false, ['checkout-prod', 'search-prod']]]);
 
     await app.durable.run();
     const after = writes();
@@ -167,9 +202,13 @@ describe('retry through the HTTP function: a new run over the failed and skipped
     expect(kept.runtimeStatus).toBe('Completed');
     expect(kept.output).toEqual(halted.output);
     expect(kept.actions.find((action) => action.action === 'retry')).toMatchObject({ by: MAX.name, byObjectId: MAX.objectId, byAppId: MAX.appId });
-    expect(kept.retries?.map((entry) => ({ id: entry.id, by: entry.by, clusters: entry.clusters.map(clusterName).sort() }))).toEqual([{ id: answer.id, by: MAX.name, clusters: ['checkout-prod', 'search-prod'] }]);
+    expect(kept.retries?.map((entry) => ({ id: entry.id, by: entry.by, clusters: entry.clusters.map(clusterName).sort() }))).toEqual([
+      { id: answer.id, by: MAX.name, clusters: ['checkout-prod', 'search-prod'] },
+    ]);
 
     // Each cluster is retried once from a rollout: nothing is left to retry in the original.
-    expect(await cliRetry(original)).toEqual({ refused: `409 Conflict: POST /api/rollouts/${original}/retry: nothing to retry in rollout ${original}: no cluster failed or was skipped by a halt or an abort (1 Upgraded, 2 retried by ${answer.id})` });
+    expect(await cliRetry(original)).toEqual({
+      refused: `409 Conflict: POST /api/rollouts/${original}/retry: nothing to retry in rollout ${original}: no cluster failed or was skipped by a halt or an abort (1 Upgraded, 2 retried by ${answer.id})`,
+    });
   });
 });

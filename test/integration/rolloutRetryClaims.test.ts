@@ -14,12 +14,25 @@ describe('retry claims', () => {
   it('two retries asked for at once: one claims the clusters, the other is told who holds them and claims nothing', async () => {
     const store = new RolloutStore(azuriteTable(uniqueTableName('claims')));
     await store.ensureTable();
-    const [first, second] = await Promise.all([store.claimRetry(ROLLOUT, 'retry-1', [id('a'), id('b')], 'max', '2026-01-01T00:00:00Z'), store.claimRetry(ROLLOUT, 'retry-2', [id('b'), id('c')], 'ana', '2026-01-01T00:00:01Z')]);
+    const [first, second] = await Promise.all([
+      store.claimRetry(ROLLOUT, 'retry-1', [id('a'), id('b')], 'max', '2026-01-01T00:00:00Z'),
+      store.claimRetry(ROLLOUT, 'retry-2', [id('b'), id('c')], 'ana', '2026-01-01T00:00:01Z'),
+    ]);
     const winner = first.length === 0 ? 'retry-1' : 'retry-2';
     expect([first.length === 0, second.length === 0].sort()).toEqual([false, true]);
     expect([...first, ...second]).toEqual([{ resourceId: id('b'), retryId: winner, by: winner === 'retry-1' ? 'max' : 'ana', at: expect.any(String) }]);
     // The loser's other cluster is not left claimed: it can be retried.
-    expect((await store.retryClaims(ROLLOUT)).map((claim) => [claim.retryId, claim.resourceId.split('/').at(-1)]).sort()).toEqual(winner === 'retry-1' ? [['retry-1', 'a'], ['retry-1', 'b']] : [['retry-2', 'b'], ['retry-2', 'c']]);
+    expect((await store.retryClaims(ROLLOUT)).map((claim) => [claim.retryId, claim.resourceId.split('/').at(-1)]).sort()).toEqual(
+      winner === 'retry-1'
+        ? [
+            ['retry-1', 'a'],
+            ['retry-1', 'b'],
+          ]
+        : [
+            ['retry-2', 'b'],
+            ['retry-2', 'c'],
+          ],
+    );
     // A retry that could not start gives its clusters back.
     await store.releaseRetry(ROLLOUT, winner === 'retry-1' ? [id('a'), id('b')] : [id('b'), id('c')]);
     expect(await store.retryClaims(ROLLOUT)).toEqual([]);

@@ -19,7 +19,8 @@ import { rolloutRequest } from '../harness/rolloutRequests.js';
 import { azuriteConnectionString, uniqueTableName } from '../harness/tables.js';
 
 const SUBSCRIPTION = '11111111-1111-1111-1111-111111111111';
-const clusterId = (resourceGroup: string, name: string) => `/subscriptions/${SUBSCRIPTION}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${name}`;
+const clusterId = (resourceGroup: string, name: string) =>
+  `/subscriptions/${SUBSCRIPTION}/resourceGroups/${resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${name}`;
 const WEB_DEV = clusterId('web', 'web-dev');
 const CHECKOUT_PROD = clusterId('checkout', 'checkout-prod');
 
@@ -41,7 +42,12 @@ async function prepare(options: { injectAnomaly?: string[]; gates?: Partial<Gate
       snapshot: loadSnapshot(sampleFleetDirectory()),
       request: REQUEST,
       tablesConnectionString: azuriteConnectionString(),
-      settings: { FLEETGUARD_ALERTS_TABLE: uniqueTableName('salerts'), FLEETGUARD_FINDINGS_TABLE: uniqueTableName('sfind'), FLEETGUARD_ALERT_ROUTES: routingDocument('- { name: digest, receiver: slack }'), ...SECRETS },
+      settings: {
+        FLEETGUARD_ALERTS_TABLE: uniqueTableName('salerts'),
+        FLEETGUARD_FINDINGS_TABLE: uniqueTableName('sfind'),
+        FLEETGUARD_ALERT_ROUTES: routingDocument('- { name: digest, receiver: slack }'),
+        ...SECRETS,
+      },
       ...options,
     },
     process.env,
@@ -51,7 +57,7 @@ async function prepare(options: { injectAnomaly?: string[]; gates?: Partial<Gate
 
 /** The rollout's own custom status (not a wave's or a cluster's). */
 function rolloutStatus(run: PreparedRehearsal): { status?: string; haltReason?: string | null; wave?: string | null } {
-  return (run.host.getStatus(run.instanceId)?.customStatus ?? {});
+  return run.host.getStatus(run.instanceId)?.customStatus ?? {};
 }
 
 function cluster(outcome: RolloutOutcome, resourceId: string) {
@@ -88,10 +94,20 @@ describe('rollout safety exits on the virtual clock', () => {
     // Until it waits for a human (the wait's status names the wave).
     await run.host.run({ until: () => rolloutStatus(run).status === 'Halted' && rolloutStatus(run).wave !== undefined });
     // What an operator sees while it waits: where it halted and why.
-    expect(rolloutStatus(run)).toEqual({ rolloutId: 'rehearsal', status: 'Halted', haltReason: expect.stringMatching(/^web-dev: health gate failed: /), wave: '0' });
+    expect(rolloutStatus(run)).toEqual({
+      rolloutId: 'rehearsal',
+      status: 'Halted',
+      haltReason: expect.stringMatching(/^web-dev: health gate failed: /),
+      wave: '0',
+    });
     run.host.raiseEvent(run.instanceId, EVENTS.resume, { by: 'max@contoso.com' });
     await run.host.run({ until: () => rolloutStatus(run).haltReason?.startsWith('resume refused') === true });
-    expect(rolloutStatus(run)).toEqual({ rolloutId: 'rehearsal', status: 'Halted', haltReason: expect.stringMatching(/^resume refused, the gate still fails: /), wave: '0' });
+    expect(rolloutStatus(run)).toEqual({
+      rolloutId: 'rehearsal',
+      status: 'Halted',
+      haltReason: expect.stringMatching(/^resume refused, the gate still fails: /),
+      wave: '0',
+    });
     expect(run.host.getStatus(run.instanceId)?.runtimeStatus).toBe('Running');
     expect(writes(run, CHECKOUT_PROD)).toBe(0);
     await run.host.run();
@@ -131,7 +147,10 @@ describe('rollout safety exits on the virtual clock', () => {
     rehearsal = rehearsalResult(run, started);
     const { outcome } = rehearsal;
     expect(outcome.status).toBe('Halted');
-    expect(cluster(outcome, WEB_DEV)).toMatchObject({ status: 'Failed', reason: expect.stringMatching(/^the upgrade to 1\.31\.\d+ did not finish within 5 minutes$/) });
+    expect(cluster(outcome, WEB_DEV)).toMatchObject({
+      status: 'Failed',
+      reason: expect.stringMatching(/^the upgrade to 1\.31\.\d+ did not finish within 5 minutes$/),
+    });
     expect(outcome.haltReason).toBe('wave 0: 1 failed clusters exceed maxFailedClusters 0');
     // Only the control-plane write of the first hop: no pool step, no second hop.
     expect(writes(run, WEB_DEV)).toBe(1);

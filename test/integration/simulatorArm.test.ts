@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { SimulatorCredential } from '../../lib/azure/credential.js';
 import { generateFleet, subscriptionIdFor } from '../../tooling/simulator/fleetGenerator.js';
-import { startTestFleet,type TestFleet } from '../harness/localFleet.js';
+import { startTestFleet, type TestFleet } from '../harness/localFleet.js';
 
 function rawGet(fleet: TestFleet, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {

@@ -40,31 +40,39 @@ function findingKeys(result: SweepResult): string[] {
 describe('sweep chaos', () => {
   // Throttled in each service's own words (tooling/simulator/throttling.ts): ARM and Policy Insights
   // with Retry-After, Resource Graph with its quota headers and no Retry-After.
-  it.each(['arm', 'resourceGraph'])('%s inventory: a fifth of control-plane calls throttled (each service\'s throttling headers) and one in twenty failing with 500 give the findings of a clean run', async (source) => {
-    const settings = { FLEETGUARD_INVENTORY_SOURCE: source };
-    const clean = await (await fleetWith({ snapshot: generateFleet(FLEET), settings })).sweep();
-    const faults: FaultPlan = {
-      seed: 7,
-      // The 500 share applies to calls that were not throttled (0.8 × 0.0625 = 5 %); besides, a
-      // route's first call fails unless throttled, so a small fleet sees 500s on every run.
-      routes: Object.fromEntries(CONTROL_PLANE_ROUTES.map((route) => [route, { throttle: { rate: 0.2, retryAfterMs: 30 }, serverError: { rate: 0.05 / 0.8, first: 1, status: 500 as const } }])),
-    };
-    // Enough retries that a call failing every attempt (0.25^9) does not happen by chance.
-    const chaotic = await fleetWith({ snapshot: generateFleet(FLEET), settings, faults, maxRetries: 8 });
-    const result = await chaotic.sweep();
-    const requests = chaotic.local.simulator.requests;
-    const throttled = CONTROL_PLANE_ROUTES.reduce((sum, route) => sum + requests.count(route, 429), 0);
-    const failed = CONTROL_PLANE_ROUTES.reduce((sum, route) => sum + requests.count(route, 500), 0);
-    const answered = CONTROL_PLANE_ROUTES.reduce((sum, route) => sum + requests.count(route, 200), 0);
-    expect(throttled).toBeGreaterThan(0);
-    if (source === 'resourceGraph') expect(requests.count('graph.resources', 429)).toBeGreaterThan(0);
-    expect(failed).toBeGreaterThan(0);
-    expect(throttled / (throttled + failed + answered)).toBeGreaterThan(0.1);
-    expect(result.errors).toEqual([]);
-    expect(result.status).toBe('succeeded');
-    expect(findingKeys(result)).toEqual(findingKeys(clean));
-    expect(result.stats.policy).toEqual(clean.stats.policy);
-  });
+  it.each(['arm', 'resourceGraph'])(
+    "%s inventory: a fifth of control-plane calls throttled (each service's throttling headers) and one in twenty failing with 500 give the findings of a clean run",
+    async (source) => {
+      const settings = { FLEETGUARD_INVENTORY_SOURCE: source };
+      const clean = await (await fleetWith({ snapshot: generateFleet(FLEET), settings })).sweep();
+      const faults: FaultPlan = {
+        seed: 7,
+        // The 500 share applies to calls that were not throttled (0.8 × 0.0625 = 5 %); besides, a
+        // route's first call fails unless throttled, so a small fleet sees 500s on every run.
+        routes: Object.fromEntries(
+          CONTROL_PLANE_ROUTES.map((route) => [
+            route,
+            { throttle: { rate: 0.2, retryAfterMs: 30 }, serverError: { rate: 0.05 / 0.8, first: 1, status: 500 as const } },
+          ]),
+        ),
+      };
+      // Enough retries that a call failing every attempt (0.25^9) does not happen by chance.
+      const chaotic = await fleetWith({ snapshot: generateFleet(FLEET), settings, faults, maxRetries: 8 });
+      const result = await chaotic.sweep();
+      const requests = chaotic.local.simulator.requests;
+      const throttled = CONTROL_PLANE_ROUTES.reduce((sum, route) => sum + requests.count(route, 429), 0);
+      const failed = CONTROL_PLANE_ROUTES.reduce((sum, route) => sum + requests.count(route, 500), 0);
+      const answered = CONTROL_PLANE_ROUTES.reduce((sum, route) => sum + requests.count(route, 200), 0);
+      expect(throttled).toBeGreaterThan(0);
+      if (source === 'resourceGraph') expect(requests.count('graph.resources', 429)).toBeGreaterThan(0);
+      expect(failed).toBeGreaterThan(0);
+      expect(throttled / (throttled + failed + answered)).toBeGreaterThan(0.1);
+      expect(result.errors).toEqual([]);
+      expect(result.status).toBe('succeeded');
+      expect(findingKeys(result)).toEqual(findingKeys(clean));
+      expect(result.stats.policy).toEqual(clean.stats.policy);
+    },
+  );
 
   it('a workspace that never answers: its detections are reported failed after the query timeout, and nothing else changes', async () => {
     const settings = { FLEETGUARD_LOG_QUERY_TIMEOUT_SECONDS: '1' };
@@ -81,7 +89,11 @@ describe('sweep chaos', () => {
     // Every non-log finding is the same; log findings can only be ones the clean run also had.
     const isLog = (key: string) => key.includes('|LOG-');
     expect(findingKeys(result).filter((key) => !isLog(key))).toEqual(findingKeys(clean).filter((key) => !isLog(key)));
-    expect(findingKeys(result).filter(isLog).every((key) => findingKeys(clean).includes(key))).toBe(true);
+    expect(
+      findingKeys(result)
+        .filter(isLog)
+        .every((key) => findingKeys(clean).includes(key)),
+    ).toBe(true);
   });
 
   describe('Azurite stopped in the middle of a sweep', () => {
@@ -101,7 +113,11 @@ describe('sweep chaos', () => {
       local = await startLocalAzure({
         snapshot: generateFleet(FLEET),
         tablesConnectionString: azurite.connectionString,
-        settings: { FLEETGUARD_FINDINGS_TABLE: uniqueTableName('findings'), FLEETGUARD_SWEEPS_TABLE: uniqueTableName('sweeps'), FLEETGUARD_HTTP_MAX_RETRIES: '1' },
+        settings: {
+          FLEETGUARD_FINDINGS_TABLE: uniqueTableName('findings'),
+          FLEETGUARD_SWEEPS_TABLE: uniqueTableName('sweeps'),
+          FLEETGUARD_HTTP_MAX_RETRIES: '1',
+        },
       });
       const clients = createAzureClients(local.config, { retry: FAST_RETRY });
       const sweep = (onStore?: (done: number) => void) =>

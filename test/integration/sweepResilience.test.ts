@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { generatedSubscriptions, generateFleet } from '../../tooling/simulator/fleetGenerator.js';
 import { loadSnapshot } from '../../tooling/simulator/snapshot.js';
 import { conformanceSample } from '../harness/fixtures.js';
-import { startTestFleet,type TestFleet } from '../harness/localFleet.js';
+import { startTestFleet, type TestFleet } from '../harness/localFleet.js';
 
 const SUB1 = '11111111-1111-1111-1111-111111111111';
 const SUB2 = '22222222-2222-2222-2222-222222222222';
@@ -27,8 +27,18 @@ describe('sweep against the simulator', () => {
     expect(result.status).toBe('succeeded');
     expect(ruleKeys(result)).toEqual(
       [
-        'web-dev:AKS-API-EXPOSURE', 'web-dev:AKS-KEYVAULT-CSI', 'web-dev:POLICY-NONCOMPLIANT', 'web-dev:LOG-FAILED-API-AUTH', 'web-dev:AKS-LOCAL-ACCOUNTS', 'web-dev:AKS-NETWORK-POLICY', 'web-dev:AKS-VERSION-ENDING',
-        'batch-staging:AKS-AZURE-RBAC', 'batch-staging:AKS-DEFENDER', 'batch-staging:AKS-ENTRA', 'batch-staging:AKS-POOL-VERSION-SKEW', 'batch-staging:AKS-VERSION-UNSUPPORTED',
+        'web-dev:AKS-API-EXPOSURE',
+        'web-dev:AKS-KEYVAULT-CSI',
+        'web-dev:POLICY-NONCOMPLIANT',
+        'web-dev:LOG-FAILED-API-AUTH',
+        'web-dev:AKS-LOCAL-ACCOUNTS',
+        'web-dev:AKS-NETWORK-POLICY',
+        'web-dev:AKS-VERSION-ENDING',
+        'batch-staging:AKS-AZURE-RBAC',
+        'batch-staging:AKS-DEFENDER',
+        'batch-staging:AKS-ENTRA',
+        'batch-staging:AKS-POOL-VERSION-SKEW',
+        'batch-staging:AKS-VERSION-UNSUPPORTED',
       ].sort(),
     );
   });

@@ -13,7 +13,10 @@ describe('architecture', () => {
     const options = await extractDepcruiseOptions('./.dependency-cruiser.cjs');
     const reported = await cruise(['lib', 'functions'], { ...options, validate: true }, {}, { tsConfig: extractTSConfig('tsconfig.json') });
     const result = reported.output as ICruiseResult;
-    const violations = result.summary.violations.map((violation) => `${violation.rule.name}: ${[violation.from, ...(violation.cycle === undefined ? [violation.to] : violation.cycle.map((step) => step.name))].join(' → ')}`);
+    const violations = result.summary.violations.map(
+      (violation) =>
+        `${violation.rule.name}: ${[violation.from, ...(violation.cycle === undefined ? [violation.to] : violation.cycle.map((step) => step.name))].join(' → ')}`,
+    );
     expect(violations).toEqual([]);
     // The rules must be looking at the tree, not at nothing.
     expect(result.summary.totalCruised).toBeGreaterThan(100);

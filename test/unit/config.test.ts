@@ -25,7 +25,13 @@ describe('configuration', () => {
     expect(config.subscriptions).toEqual([]);
     expect(config.sweep).toEqual({ schedule: '0 */15 * * * *', concurrency: 8, inventorySource: 'auto' });
     expect(config.storage).toBeUndefined();
-    expect(config.tables).toEqual({ findings: 'fleetguardFindings', sweeps: 'fleetguardSweeps', events: 'fleetguardEvents', alerts: 'fleetguardAlerts', rollouts: 'fleetguardRollouts' });
+    expect(config.tables).toEqual({
+      findings: 'fleetguardFindings',
+      sweeps: 'fleetguardSweeps',
+      events: 'fleetguardEvents',
+      alerts: 'fleetguardAlerts',
+      rollouts: 'fleetguardRollouts',
+    });
     expect(config.alerts).toBeUndefined();
     expect(() => requireStorage(config)).toThrow(/AzureWebJobsStorage__accountName: required/);
   });
@@ -41,7 +47,11 @@ describe('configuration', () => {
     expect(config.subscriptions).toEqual(['11111111-1111-1111-1111-111111111111', '22222222-2222-2222-2222-22222222222a']);
     expect(config.sweep).toEqual({ schedule: '0 0 * * * *', concurrency: 16, inventorySource: 'auto' });
     expect(config.azure).toMatchObject({ managedIdentityClientId: 'client-id' });
-    expect(config.storage).toEqual({ kind: 'tableServiceUrl', url: 'https://fleetguardsa.table.core.windows.net', setting: 'AzureWebJobsStorage__accountName' });
+    expect(config.storage).toEqual({
+      kind: 'tableServiceUrl',
+      url: 'https://fleetguardsa.table.core.windows.net',
+      setting: 'AzureWebJobsStorage__accountName',
+    });
   });
 
   it('reports every malformed setting at once, each by name', () => {
@@ -69,10 +79,16 @@ describe('configuration', () => {
 
   it('the simulator target needs a readable PEM CA file', () => {
     expect(configError({ FLEETGUARD_TARGET: 'simulator' }).message).toMatch(/FLEETGUARD_ARM_CA_FILE: required when FLEETGUARD_TARGET is simulator/);
-    expect(configError({ FLEETGUARD_TARGET: 'simulator', FLEETGUARD_ARM_CA_FILE: '/nonexistent.pem' }).message).toMatch(/FLEETGUARD_ARM_CA_FILE: cannot read \/nonexistent\.pem/);
+    expect(configError({ FLEETGUARD_TARGET: 'simulator', FLEETGUARD_ARM_CA_FILE: '/nonexistent.pem' }).message).toMatch(
+      /FLEETGUARD_ARM_CA_FILE: cannot read \/nonexistent\.pem/,
+    );
     const dir = mkdtempSync(path.join(tmpdir(), 'ca-'));
     writeFileSync(path.join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
-    const config = parseConfig({ FLEETGUARD_TARGET: 'simulator', FLEETGUARD_ARM_ENDPOINT: 'https://127.0.0.1:8443/', FLEETGUARD_ARM_CA_FILE: path.join(dir, 'ca.pem') });
+    const config = parseConfig({
+      FLEETGUARD_TARGET: 'simulator',
+      FLEETGUARD_ARM_ENDPOINT: 'https://127.0.0.1:8443/',
+      FLEETGUARD_ARM_CA_FILE: path.join(dir, 'ca.pem'),
+    });
     expect(config.azure).toMatchObject({ kind: 'simulator', armEndpoint: 'https://127.0.0.1:8443' });
   });
 
@@ -83,25 +99,38 @@ describe('configuration', () => {
   });
 
   it('accepts an Azurite connection string', () => {
-    const config = parseConfig({ AzureWebJobsStorage: 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a;TableEndpoint=http://127.0.0.1:1/devstoreaccount1;' });
+    const config = parseConfig({
+      AzureWebJobsStorage: 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a;TableEndpoint=http://127.0.0.1:1/devstoreaccount1;',
+    });
     expect(config.storage?.kind).toBe('connectionString');
   });
 
   it('documents every setting the schema reads', () => {
     const names = SETTINGS.map((setting) => setting.name);
     expect(new Set(names).size).toBe(names.length);
-    for (const name of ['FLEETGUARD_SUBSCRIPTIONS', 'FLEETGUARD_SWEEP_SCHEDULE', 'AzureWebJobsStorage__accountName', 'DURABLE_TASK_HUB_NAME']) expect(names).toContain(name);
+    for (const name of ['FLEETGUARD_SUBSCRIPTIONS', 'FLEETGUARD_SWEEP_SCHEDULE', 'AzureWebJobsStorage__accountName', 'DURABLE_TASK_HUB_NAME'])
+      expect(names).toContain(name);
   });
 });
 
 describe('detection settings', () => {
   it('defaults: one hour, catalog thresholds, the public Logs endpoint', () => {
-    expect(parseConfig({}).logs).toEqual({ endpoint: 'https://api.loganalytics.io/v1', workspaces: [], lookbackMinutes: 60, queryTimeoutSeconds: 120, thresholds: {} });
+    expect(parseConfig({}).logs).toEqual({
+      endpoint: 'https://api.loganalytics.io/v1',
+      workspaces: [],
+      lookbackMinutes: 60,
+      queryTimeoutSeconds: 120,
+      thresholds: {},
+    });
   });
 
   it('parses workspaces, look-back and threshold overrides', () => {
     const workspace = '/subscriptions/1/resourceGroups/ops/providers/Microsoft.OperationalInsights/workspaces/audit';
-    const config = parseConfig({ FLEETGUARD_LOG_WORKSPACES: workspace, FLEETGUARD_DETECTION_LOOKBACK_MINUTES: '30', FLEETGUARD_DETECTION_THRESHOLDS: '{"failed-api-auth": 25}' });
+    const config = parseConfig({
+      FLEETGUARD_LOG_WORKSPACES: workspace,
+      FLEETGUARD_DETECTION_LOOKBACK_MINUTES: '30',
+      FLEETGUARD_DETECTION_THRESHOLDS: '{"failed-api-auth": 25}',
+    });
     expect(config.logs).toMatchObject({ workspaces: [workspace], lookbackMinutes: 30, thresholds: { 'failed-api-auth': 25 } });
   });
 
@@ -128,7 +157,13 @@ describe('detection settings', () => {
 describe('fleetguard rollouts settings (CLI_SETTINGS, never deployed)', () => {
   it('reads the API URL, audience and function key; none is required to parse', () => {
     expect(parseCliApiSettings({})).toEqual({ apiUrl: undefined, audience: undefined, functionKey: undefined });
-    expect(parseCliApiSettings({ FLEETGUARD_API_URL: 'https://fg.azurewebsites.net/', FLEETGUARD_API_AUDIENCE: 'api://3f2a/.default', FLEETGUARD_API_FUNCTION_KEY: 'k' })).toEqual({
+    expect(
+      parseCliApiSettings({
+        FLEETGUARD_API_URL: 'https://fg.azurewebsites.net/',
+        FLEETGUARD_API_AUDIENCE: 'api://3f2a/.default',
+        FLEETGUARD_API_FUNCTION_KEY: 'k',
+      }),
+    ).toEqual({
       apiUrl: 'https://fg.azurewebsites.net',
       audience: 'api://3f2a',
       functionKey: 'k',

@@ -19,7 +19,10 @@ describe('errors', () => {
   });
 
   it('maps an SDK RestError with its status and the service code', () => {
-    const error = toFleetGuardError(new RestError('The client does not have authorization', { statusCode: 403, code: 'AuthorizationFailed' }), 'listing clusters of s1');
+    const error = toFleetGuardError(
+      new RestError('The client does not have authorization', { statusCode: 403, code: 'AuthorizationFailed' }),
+      'listing clusters of s1',
+    );
     expect(error.reason).toBe('authError');
     expect(error.status).toBe(403);
     expect(error.message).toBe('listing clusters of s1: HTTP 403 AuthorizationFailed: The client does not have authorization');

@@ -33,7 +33,14 @@ const BUILT_IN_ROLES: Record<string, string> = {
   '3913510d-42f4-4e42-8a64-420c390055eb': 'Monitoring Metrics Publisher',
 };
 /** Roles that must be granted, by the name the issue and README use. */
-const REQUIRED_ROLES = ['Reader', 'Log Analytics Reader', 'Storage Blob Data Contributor', 'Storage Queue Data Contributor', 'Storage Table Data Contributor', 'Key Vault Secrets User'];
+const REQUIRED_ROLES = [
+  'Reader',
+  'Log Analytics Reader',
+  'Storage Blob Data Contributor',
+  'Storage Queue Data Contributor',
+  'Storage Table Data Contributor',
+  'Key Vault Secrets User',
+];
 
 /** Keys of a Bicep object literal `var <name> = { ... }` (one key per line). */
 function objectKeys(text: string, variable: string): string[] {
@@ -52,7 +59,6 @@ function bicepParams(text: string): { name: string; hasDefault: boolean }[] {
  * interpolate (`'${f('x')}'`), so a string's `${` opens code again until its matching `}`.
  */
 function unbalancedBrackets(code: string): string | undefined {
-
   const stack: string[] = [];
   const closers: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
   let inString = false;
@@ -101,11 +107,23 @@ describe('infra/ contract with the code', () => {
   it('sets only settings the code knows, and none that are for local runs', () => {
     const known = new Set(SETTINGS.map((setting) => setting.name));
     // Platform settings the Functions host and Application Insights read, not lib/config.ts.
-    const platform = new Set(['AzureWebJobsStorage__credential', 'AzureWebJobsStorage__clientId', 'APPLICATIONINSIGHTS_CONNECTION_STRING', 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING']);
+    const platform = new Set([
+      'AzureWebJobsStorage__credential',
+      'AzureWebJobsStorage__clientId',
+      'APPLICATIONINSIGHTS_CONNECTION_STRING',
+      'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+    ]);
     for (const key of objectKeys(main, 'computedSettings')) expect(known.has(key) || platform.has(key), `${key} in computedSettings`).toBe(true);
     for (const name of main.match(/FLEETGUARD_[A-Z_]+/g) ?? []) expect(known, name).toContain(name);
     // A connection string would need account keys; Flex Consumption rejects FUNCTIONS_WORKER_RUNTIME.
-    for (const forbidden of ['AzureWebJobsStorage:', 'FLEETGUARD_ALERT_ENDPOINT', 'FLEETGUARD_ARM_CA_FILE', 'FUNCTIONS_WORKER_RUNTIME', 'WEBSITE_NODE_DEFAULT_VERSION', 'listKeys(']) {
+    for (const forbidden of [
+      'AzureWebJobsStorage:',
+      'FLEETGUARD_ALERT_ENDPOINT',
+      'FLEETGUARD_ARM_CA_FILE',
+      'FUNCTIONS_WORKER_RUNTIME',
+      'WEBSITE_NODE_DEFAULT_VERSION',
+      'listKeys(',
+    ]) {
       expect(main, forbidden).not.toContain(forbidden);
     }
   });
@@ -130,7 +148,8 @@ describe('infra/ contract with the code', () => {
       }
       const lines = text.split('\n');
       lines.forEach((line, index) => {
-        if (!/^(resource|module) \w+ '(Microsoft\.Authorization\/roleAssignments|modules\/(subscriptionReader|workspaceReader|rolloutWriter))/.test(line)) return;
+        if (!/^(resource|module) \w+ '(Microsoft\.Authorization\/roleAssignments|modules\/(subscriptionReader|workspaceReader|rolloutWriter))/.test(line))
+          return;
         expect(lines[index - 1] ?? '', `${file}:${index + 1} needs a comment saying why`).toMatch(/^\/\/ /);
       });
     }
@@ -165,7 +184,9 @@ describe('infra/ contract with the code', () => {
       const kind = type.slice(1, -1).split('.').pop() ?? '';
       expect(handlers, `${type} has a handler`).toContain(`'${kind}'`);
     }
-    const functions = readdirSync(path.join(root, 'functions')).map((file) => read(`functions/${file}`)).join('\n');
+    const functions = readdirSync(path.join(root, 'functions'))
+      .map((file) => read(`functions/${file}`))
+      .join('\n');
     for (const [, name] of main.matchAll(/functions\/(\w+)'/g)) expect(functions, `${name} is registered`).toContain(`app.eventGrid('${name}'`);
   });
 
@@ -181,9 +202,15 @@ describe('infra/ contract with the code', () => {
     const parameters = (JSON.parse(read('infra/main.parameters.json')) as { parameters: Record<string, { value: unknown }> }).parameters;
     const declared = bicepParams(main);
     for (const param of declared.filter((entry) => !entry.hasDefault)) expect(parameters, `${param.name} has no default`).toHaveProperty(param.name);
-    for (const name of Object.keys(parameters)) expect(declared.map((entry) => entry.name), `${name} is a parameter of main.bicep`).toContain(name);
+    for (const name of Object.keys(parameters))
+      expect(
+        declared.map((entry) => entry.name),
+        `${name} is a parameter of main.bicep`,
+      ).toContain(name);
     const secrets = parameters.alertSecretSettings?.value as string[];
-    const env = Object.fromEntries(secrets.map((name) => [name, name === 'SLACK_WEBHOOK_URL' ? 'https://hooks.slack.com/services/T/B/x' : 'routing-key-placeholder']));
+    const env = Object.fromEntries(
+      secrets.map((name) => [name, name === 'SLACK_WEBHOOK_URL' ? 'https://hooks.slack.com/services/T/B/x' : 'routing-key-placeholder']),
+    );
     const config = parseAlertingDocument(parameters.alertRoutesDocument?.value as string, 'infra/main.parameters.json', env);
     expect([...config.receivers.keys()].sort()).toEqual(['oncall', 'platform']);
   });

@@ -6,8 +6,41 @@ import { isNcrontab, parseTimerSchedules } from '../../lib/timerSchedules.js';
 
 // Schedules the Functions host (NCrontab) accepts, and ones it rejects or that only other cron dialects know
 // (cron-parser takes day-of-week 7 as Sunday; NCrontab may not, and the host reports that at start).
-const ACCEPTED = ['0 */15 * * * *', '*/30 * * * * *', '0 0 */2 * * *', '0 30 9 * * 1-5', '0 0 0 1 JAN,jul *', '0 0 8 * * Mon-Fri', '5/10 0-30/5 1,2,3 15-20 * 0', '  0 0 * * * *  ', '0 0 0 31 12 6'];
-const REJECTED = ['*/5 * * * *', '0 */15 * * * * *', '0 */15 * * * funday', 'every quarter hour', '', '60 * * * * *', '0 60 * * * *', '0 0 24 * * *', '0 0 0 0 * *', '0 0 0 32 * *', '0 0 0 * 13 *', '0 0 0 ? * *', '0 0 0 L * *', '0 0 0 * * 1#2', '0 */0 * * * *', '0 5-1 * * * *', '0 1-2-3 * * * *', '0 */5/2 * * * *', '0 , * * * *', '0 -5 * * * *', '%FLEETGUARD_SWEEP_SCHEDULE%', '00:05:00'];
+const ACCEPTED = [
+  '0 */15 * * * *',
+  '*/30 * * * * *',
+  '0 0 */2 * * *',
+  '0 30 9 * * 1-5',
+  '0 0 0 1 JAN,jul *',
+  '0 0 8 * * Mon-Fri',
+  '5/10 0-30/5 1,2,3 15-20 * 0',
+  '  0 0 * * * *  ',
+  '0 0 0 31 12 6',
+];
+const REJECTED = [
+  '*/5 * * * *',
+  '0 */15 * * * * *',
+  '0 */15 * * * funday',
+  'every quarter hour',
+  '',
+  '60 * * * * *',
+  '0 60 * * * *',
+  '0 0 24 * * *',
+  '0 0 0 0 * *',
+  '0 0 0 32 * *',
+  '0 0 0 * 13 *',
+  '0 0 0 ? * *',
+  '0 0 0 L * *',
+  '0 0 0 * * 1#2',
+  '0 */0 * * * *',
+  '0 5-1 * * * *',
+  '0 1-2-3 * * * *',
+  '0 */5/2 * * * *',
+  '0 , * * * *',
+  '0 -5 * * * *',
+  '%FLEETGUARD_SWEEP_SCHEDULE%',
+  '00:05:00',
+];
 
 describe('timer schedules', () => {
   it.each(ACCEPTED)('accepts %j', (expression) => {
@@ -20,7 +53,10 @@ describe('timer schedules', () => {
 
   it('defaults when unset or blank', () => {
     expect(parseTimerSchedules({})).toEqual({ sweep: '0 */15 * * * *', alertDrain: '*/30 * * * * *' });
-    expect(parseTimerSchedules({ FLEETGUARD_SWEEP_SCHEDULE: ' ', FLEETGUARD_ALERT_DRAIN_SCHEDULE: '0 * * * * *' })).toEqual({ sweep: '0 */15 * * * *', alertDrain: '0 * * * * *' });
+    expect(parseTimerSchedules({ FLEETGUARD_SWEEP_SCHEDULE: ' ', FLEETGUARD_ALERT_DRAIN_SCHEDULE: '0 * * * * *' })).toEqual({
+      sweep: '0 */15 * * * *',
+      alertDrain: '0 * * * * *',
+    });
   });
 
   it('a malformed schedule is a config error naming each setting, worded as the full configuration words it', () => {
@@ -36,7 +72,9 @@ describe('timer schedules', () => {
     const message = (error as Error).message;
     expect(message).toMatch(/FLEETGUARD_SWEEP_SCHEDULE: must be an NCRONTAB expression with six fields/);
     expect(message).toMatch(/FLEETGUARD_ALERT_DRAIN_SCHEDULE: must be an NCRONTAB expression with six fields/);
-    expect(() => parseConfig(env)).toThrow(/FLEETGUARD_SWEEP_SCHEDULE: must be an NCRONTAB expression with six fields(.|\n)*FLEETGUARD_ALERT_DRAIN_SCHEDULE: must be/);
+    expect(() => parseConfig(env)).toThrow(
+      /FLEETGUARD_SWEEP_SCHEDULE: must be an NCRONTAB expression with six fields(.|\n)*FLEETGUARD_ALERT_DRAIN_SCHEDULE: must be/,
+    );
   });
 
   it('the full configuration accepts and rejects exactly the same schedules, with the same defaults', () => {

@@ -17,8 +17,10 @@ import { loadSnapshot } from '../simulator/snapshot.js';
 import { type RunningSink, startWebhookSink } from '../simulator/webhookSink.js';
 import { DEMO_WEB_DEV, rehearseDemoRollout } from './demoRollout.js';
 
-const CHECKOUT = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/checkout/providers/Microsoft.ContainerService/managedClusters/checkout-prod';
-const LEGACY = '/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/legacy/providers/Microsoft.ContainerService/managedClusters/legacy-reporting';
+const CHECKOUT =
+  '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/checkout/providers/Microsoft.ContainerService/managedClusters/checkout-prod';
+const LEGACY =
+  '/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/legacy/providers/Microsoft.ContainerService/managedClusters/legacy-reporting';
 
 function banner(title: string): string {
   return `\n=== ${title} ${'='.repeat(Math.max(0, 76 - title.length))}`;
@@ -62,7 +64,12 @@ export async function runDemo(output: CommandOutput): Promise<number> {
   });
   const drain = async (): Promise<void> => {
     if (!local.config.alerts || !clients.alertStore) return;
-    const result = await drainOutbox(clients.alertStore, local.config.alerts, httpsPost, { ...DEFAULT_DRAIN_OPTIONS, now: () => new Date(), endpointOverride: sink.url, caPem: sink.caPem });
+    const result = await drainOutbox(clients.alertStore, local.config.alerts, httpsPost, {
+      ...DEFAULT_DRAIN_OPTIONS,
+      now: () => new Date(),
+      endpointOverride: sink.url,
+      caPem: sink.caPem,
+    });
     say(`Alert drain: ${result.sent} sent, ${result.retried} to retry, ${result.failed} failed`);
   };
   const clients = createAzureClients(local.config);
@@ -82,7 +89,10 @@ export async function runDemo(output: CommandOutput): Promise<number> {
     const slack = sink.deliveries.find((delivery) => delivery.kind === 'slack');
     const pagerduty = sink.deliveries.find((delivery) => delivery.kind === 'pagerduty');
     if (slack) say(`Slack message (Block Kit), as posted:\n${excerpt(slack.body, 24)}`);
-    if (pagerduty) say(`PagerDuty event (Events API v2), as posted (routing key redacted here):\n${excerpt({ ...(pagerduty.body as object), routing_key: '[redacted]' }, 30)}`);
+    if (pagerduty)
+      say(
+        `PagerDuty event (Events API v2), as posted (routing key redacted here):\n${excerpt({ ...(pagerduty.body as object), routing_key: '[redacted]' }, 30)}`,
+      );
     const afterFirst = sink.deliveries.length;
 
     say(banner('Event Grid: AKS announces the end of support for checkout-prod'));
@@ -99,7 +109,14 @@ export async function runDemo(output: CommandOutput): Promise<number> {
         time: new Date().toISOString(),
         data: { kubernetesVersion: '1.31.3' },
       };
-      const deps = { notices, findings: findingsStore, clusters: clients.containerService, policy: clients.policyInsights, ...(clients.alerts ? { alerts: clients.alerts } : {}), now: () => new Date() };
+      const deps = {
+        notices,
+        findings: findingsStore,
+        clusters: clients.containerService,
+        policy: clients.policyInsights,
+        ...(clients.alerts ? { alerts: clients.alerts } : {}),
+        now: () => new Date(),
+      };
       const first = await handleEvent(event, 'aks', deps);
       say(`${event.type} ${event.id}: ${first.status} (${first.message})`);
       const again = await handleEvent(event, 'aks', deps);
@@ -123,10 +140,21 @@ export async function runDemo(output: CommandOutput): Promise<number> {
     for (const finding of resolved) byCluster.set(finding.clusterName, [...(byCluster.get(finding.clusterName) ?? []), finding]);
     for (const [cluster, findings] of byCluster) {
       const gone = findings.every((finding) => finding.resolution === 'clusterGone');
-      say(`  resolved on ${cluster}: ${gone ? `all ${findings.length} findings (cluster gone)` : findings.map((finding) => finding.ruleId).sort().join(', ')}`);
+      say(
+        `  resolved on ${cluster}: ${
+          gone
+            ? `all ${findings.length} findings (cluster gone)`
+            : findings
+                .map((finding) => finding.ruleId)
+                .sort()
+                .join(', ')
+        }`,
+      );
     }
     await drain();
-    say(`Delivered after sweep 2: ${deliveriesSummary(sink, afterFirst)} (PagerDuty resolves, a Slack digest of what resolved; nothing repeated before the 4h repeat interval)`);
+    say(
+      `Delivered after sweep 2: ${deliveriesSummary(sink, afterFirst)} (PagerDuty resolves, a Slack digest of what resolved; nothing repeated before the 4h repeat interval)`,
+    );
     const open = (await clients.findings?.listFindings({ status: 'open' })) ?? [];
     say(`Findings store: ${open.length} open, ${resolved.length} resolved · sweep records: ${(await clients.sweeps?.latest(10))?.length ?? 0}`);
 
@@ -136,9 +164,13 @@ export async function runDemo(output: CommandOutput): Promise<number> {
       const { outcome } = rehearsal;
       say(`Rollout ${outcome.status}: ${outcome.haltReason ?? 'all waves completed'}`);
       for (const wave of outcome.waves) {
-        say(`  wave ${wave.name}: ${wave.status}  ${wave.clusters.map((cluster) => `${cluster.resourceId.split('/').at(-1) ?? ''}=${cluster.status}`).join(', ')}`);
+        say(
+          `  wave ${wave.name}: ${wave.status}  ${wave.clusters.map((cluster) => `${cluster.resourceId.split('/').at(-1) ?? ''}=${cluster.status}`).join(', ')}`,
+        );
       }
-      say(`  ${rehearsal.stats.virtualMinutes} simulated minutes on the local durable host (real durable-functions replay), ${rehearsal.stats.replays} replays, ${rehearsal.stats.activities} activities`);
+      say(
+        `  ${rehearsal.stats.virtualMinutes} simulated minutes on the local durable host (real durable-functions replay), ${rehearsal.stats.replays} replays, ${rehearsal.stats.activities} activities`,
+      );
     } finally {
       await rehearsal.local.close();
     }

@@ -5,7 +5,8 @@ import { type Rehearsal, rehearseRollout } from '../local/rehearsal.js';
 import { sampleFleetDirectory } from '../simulator/sampleFleet.js';
 import { loadSnapshot } from '../simulator/snapshot.js';
 
-export const DEMO_WEB_DEV = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/web/providers/Microsoft.ContainerService/managedClusters/web-dev';
+export const DEMO_WEB_DEV =
+  '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/web/providers/Microsoft.ContainerService/managedClusters/web-dev';
 
 /** Kubernetes 1.32 by ring, two clusters at a time, 10-minute soaks, consecutive minor hops allowed. */
 export const DEMO_ROLLOUT_REQUEST: RolloutRequest = {

@@ -63,7 +63,10 @@ export async function startDurableClientShim(host: LocalDurableHost, taskHubName
   return {
     clientData: {
       taskHubName,
-      creationUrls: { createNewInstancePostUri: `${base}orchestrators/{functionName}[/{instanceId}]`, createAndWaitOnNewInstancePostUri: `${base}orchestrators/{functionName}[/{instanceId}]` },
+      creationUrls: {
+        createNewInstancePostUri: `${base}orchestrators/{functionName}[/{instanceId}]`,
+        createAndWaitOnNewInstancePostUri: `${base}orchestrators/{functionName}[/{instanceId}]`,
+      },
       managementUrls: { id: 'INSTANCEID', statusQueryGetUri: `${base}instances/INSTANCEID` },
       baseUrl: base,
       requiredQueryStringParameters: '',

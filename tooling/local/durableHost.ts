@@ -28,7 +28,15 @@ const EventType = {
 } as const;
 
 /** Action types the library emits. */
-const ActionType = { CallActivity: 0, CallActivityWithRetry: 1, CallSubOrchestrator: 2, CreateTimer: 5, WaitForExternalEvent: 6, WhenAny: 11, WhenAll: 12 } as const;
+const ActionType = {
+  CallActivity: 0,
+  CallActivityWithRetry: 1,
+  CallSubOrchestrator: 2,
+  CreateTimer: 5,
+  WaitForExternalEvent: 6,
+  WhenAny: 11,
+  WhenAll: 12,
+} as const;
 
 /** `df.RetryOptions` as the library serialises it in a CallActivityWithRetry action. */
 interface RetryOptionsJson {
@@ -147,7 +155,9 @@ export class VirtualClock {
 export class NonDeterministicOrchestrationError extends Error {}
 
 function flatten(actions: readonly Action[]): Action[] {
-  return actions.flatMap((action) => (action.actionType === ActionType.WhenAll || action.actionType === ActionType.WhenAny ? flatten(action.compoundActions ?? []) : [action]));
+  return actions.flatMap((action) =>
+    action.actionType === ActionType.WhenAll || action.actionType === ActionType.WhenAny ? flatten(action.compoundActions ?? []) : [action],
+  );
 }
 
 function sameAction(left: Action, right: Action): boolean {
@@ -280,8 +290,17 @@ export class LocalDurableHost {
       for (const event of instance.history) {
         if (event.EventType !== EventType.TaskScheduled) continue;
         const taskId = event.EventId;
-        const done = instance.history.some((other) => (other.EventType === EventType.TaskCompleted || other.EventType === EventType.TaskFailed) && other['TaskScheduledId'] === taskId);
-        if (!done) this.work.push({ kind: 'activity', instanceId: instance.id, taskId, name: String(event['Name']), inputJson: typeof event['Input'] === 'string' ? event['Input'] : 'null' });
+        const done = instance.history.some(
+          (other) => (other.EventType === EventType.TaskCompleted || other.EventType === EventType.TaskFailed) && other['TaskScheduledId'] === taskId,
+        );
+        if (!done)
+          this.work.push({
+            kind: 'activity',
+            instanceId: instance.id,
+            taskId,
+            name: String(event['Name']),
+            inputJson: typeof event['Input'] === 'string' ? event['Input'] : 'null',
+          });
       }
     }
   }
@@ -295,7 +314,9 @@ export class LocalDurableHost {
     for (let step = 0; step < maxSteps; step += 1) {
       options.onStep?.(step);
       if (options.until?.() === true) return;
-      const ready = [...this.instances.values()].find((instance) => instance.inbox.length > 0 && (instance.status === 'Pending' || instance.status === 'Running'));
+      const ready = [...this.instances.values()].find(
+        (instance) => instance.inbox.length > 0 && (instance.status === 'Pending' || instance.status === 'Running'),
+      );
       if (ready !== undefined) {
         await this.replay(ready);
         continue;
@@ -427,7 +448,12 @@ export class LocalDurableHost {
       const before = instance.executed[index];
       const now = numbered[index];
       if (before === undefined || now === undefined || !sameAction(before, now)) {
-        this.finish(instance, 'Failed', undefined, `Non-deterministic orchestrator ${instance.name}: action ${index} was ${JSON.stringify(before)} and is now ${JSON.stringify(now)}`);
+        this.finish(
+          instance,
+          'Failed',
+          undefined,
+          `Non-deterministic orchestrator ${instance.name}: action ${index} was ${JSON.stringify(before)} and is now ${JSON.stringify(now)}`,
+        );
         return;
       }
       // Cancellation (a timer that lost a race) may change between replays.
@@ -464,7 +490,10 @@ export class LocalDurableHost {
   private schedule(instance: Instance, action: Action, taskId: number): void {
     switch (action.actionType) {
       case ActionType.CallActivity:
-        instance.history.push({ ...this.event(EventType.TaskScheduled, { Name: action.functionName, Input: activityInputJson(action.input) }), EventId: taskId });
+        instance.history.push({
+          ...this.event(EventType.TaskScheduled, { Name: action.functionName, Input: activityInputJson(action.input) }),
+          EventId: taskId,
+        });
         this.work.push({ kind: 'activity', instanceId: instance.id, taskId, name: action.functionName ?? '', inputJson: activityInputJson(action.input) });
         break;
       case ActionType.CallActivityWithRetry: {
@@ -482,7 +511,10 @@ export class LocalDurableHost {
       }
       case ActionType.CallSubOrchestrator: {
         const childId = action.instanceId || `${instance.id}:${taskId}`;
-        instance.history.push({ ...this.event(EventType.SubOrchestrationInstanceCreated, { Name: action.functionName, InstanceId: childId }), EventId: taskId });
+        instance.history.push({
+          ...this.event(EventType.SubOrchestrationInstanceCreated, { Name: action.functionName, InstanceId: childId }),
+          EventId: taskId,
+        });
         if (!this.instances.has(childId)) this.startNew(action.functionName ?? '', action.input, childId, { instanceId: instance.id, taskId });
         break;
       }

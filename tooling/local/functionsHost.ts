@@ -165,7 +165,9 @@ export class LocalFunctionsHost {
       ...(call.body === undefined ? {} : { body: { string: call.body } }),
     };
     const response = await this.invoke(name, { http });
-    const returned = (response.returnValue as { http?: { statusCode?: string; headers?: Record<string, string>; body?: { bytes?: Uint8Array; string?: string } } } | undefined)?.http;
+    const returned = (
+      response.returnValue as { http?: { statusCode?: string; headers?: Record<string, string>; body?: { bytes?: Uint8Array; string?: string } } } | undefined
+    )?.http;
     const raw = returned?.body?.bytes ? Buffer.from(returned.body.bytes).toString('utf8') : (returned?.body?.string ?? '');
     const headers = Object.fromEntries(Object.entries(returned?.headers ?? {}).map(([key, value]) => [key.toLowerCase(), value]));
     const isJson = (headers['content-type'] ?? 'application/json').includes('json');

@@ -17,7 +17,9 @@ import { LocalFunctionsHost } from './functionsHost.js';
 /** The compiled functions entry next to this module (dist), or the TypeScript one (tests). */
 function functionsEntry(): string {
   const here = fileURLToPath(import.meta.url);
-  return here.endsWith('.ts') ? path.resolve(path.dirname(here), '..', '..', 'functions', 'index.ts') : path.resolve(path.dirname(here), '..', '..', 'functions', 'index.js');
+  return here.endsWith('.ts')
+    ? path.resolve(path.dirname(here), '..', '..', 'functions', 'index.ts')
+    : path.resolve(path.dirname(here), '..', '..', 'functions', 'index.js');
 }
 
 export interface LocalRehearsalKinds {
@@ -39,7 +41,12 @@ export const LOCAL_REHEARSAL_TOOLING: rehearsal.RehearsalTooling<LocalRehearsalK
     });
     for (const name of faults.anomalous) local.simulator.upgrades.anomalousClusters.add(name.toLowerCase());
     for (const name of faults.failing) local.simulator.upgrades.failingClusters.add(name.toLowerCase());
-    for (const usage of faults.deprecatedApiUsage) local.simulator.upgrades.deprecatedApiUsage.set(usage.cluster.toLowerCase(), { api: usage.api, removedIn: usage.removedIn, lastSeen: clock.now() - 60 * 60_000 });
+    for (const usage of faults.deprecatedApiUsage)
+      local.simulator.upgrades.deprecatedApiUsage.set(usage.cluster.toLowerCase(), {
+        api: usage.api,
+        removedIn: usage.removedIn,
+        lastSeen: clock.now() - 60 * 60_000,
+      });
     return local;
   },
   async startHost(local, clock, env) {

@@ -2,7 +2,8 @@
 import type { FleetState } from './fleetState.js';
 import { armError, type Route, type SimulatorRequest, type SimulatorResponse } from './router.js';
 
-const CLUSTERS = '/subscriptions/(?<subscriptionId>[^/]+)/resourceGroups/(?<resourceGroup>[^/]+)/providers/Microsoft\\.ContainerService/managedClusters/(?<name>[^/]+)';
+const CLUSTERS =
+  '/subscriptions/(?<subscriptionId>[^/]+)/resourceGroups/(?<resourceGroup>[^/]+)/providers/Microsoft\\.ContainerService/managedClusters/(?<name>[^/]+)';
 
 export interface ArmRouteOptions {
   /** Clusters per page of the list call; the SDK follows `nextLink`. */
@@ -68,7 +69,8 @@ export function armRoutes(fleet: FleetState, options: ArmRouteOptions): Route[] 
       pattern: new RegExp(`^${CLUSTERS}/upgradeProfiles/default/?$`, 'i'),
       handle: (request) => {
         const cluster = fleet.findCluster(request.params['subscriptionId'] ?? '', request.params['resourceGroup'] ?? '', request.params['name'] ?? '');
-        if (cluster === undefined) return armError(404, 'ResourceNotFound', `The Resource 'Microsoft.ContainerService/managedClusters/${request.params['name'] ?? ''}' was not found.`);
+        if (cluster === undefined)
+          return armError(404, 'ResourceNotFound', `The Resource 'Microsoft.ContainerService/managedClusters/${request.params['name'] ?? ''}' was not found.`);
         return { status: 200, body: fleet.upgradeProfile(cluster) };
       },
     },
@@ -79,7 +81,8 @@ export function armRoutes(fleet: FleetState, options: ArmRouteOptions): Route[] 
       handle: (request) => {
         fleet.upgrades?.settle();
         const cluster = fleet.findCluster(request.params['subscriptionId'] ?? '', request.params['resourceGroup'] ?? '', request.params['name'] ?? '');
-        if (cluster === undefined) return armError(404, 'ResourceNotFound', `The Resource 'Microsoft.ContainerService/managedClusters/${request.params['name'] ?? ''}' was not found.`);
+        if (cluster === undefined)
+          return armError(404, 'ResourceNotFound', `The Resource 'Microsoft.ContainerService/managedClusters/${request.params['name'] ?? ''}' was not found.`);
         return { status: 200, body: cluster };
       },
     },
@@ -91,7 +94,12 @@ export function armRoutes(fleet: FleetState, options: ArmRouteOptions): Route[] 
         const subscriptionId = request.params['subscriptionId'] ?? '';
         if (!fleet.hasSubscription(subscriptionId)) return subscriptionNotFound(subscriptionId);
         const versions = fleet.versionsFor(request.params['location'] ?? '');
-        if (versions === undefined) return armError(400, 'LocationNotAvailableForResourceType', `The provided location '${request.params['location'] ?? ''}' is not available for resource type 'Microsoft.ContainerService/locations/kubernetesVersions'.`);
+        if (versions === undefined)
+          return armError(
+            400,
+            'LocationNotAvailableForResourceType',
+            `The provided location '${request.params['location'] ?? ''}' is not available for resource type 'Microsoft.ContainerService/locations/kubernetesVersions'.`,
+          );
         return { status: 200, body: versions };
       },
     },

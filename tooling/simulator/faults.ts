@@ -68,7 +68,9 @@ export class FaultInjector {
   /** How a query to this workspace should fail, if at all. */
   workspaceFault(workspaceId: string): 'failing' | 'partial' | 'hanging' | undefined {
     const matches = (entries: string[] | undefined) =>
-      entries?.some((entry) => workspaceId.toLowerCase() === entry.toLowerCase() || workspaceId.toLowerCase().endsWith(`/workspaces/${entry.toLowerCase()}`)) === true;
+      entries?.some(
+        (entry) => workspaceId.toLowerCase() === entry.toLowerCase() || workspaceId.toLowerCase().endsWith(`/workspaces/${entry.toLowerCase()}`),
+      ) === true;
     if (matches(this.plan.failingWorkspaces)) return 'failing';
     if (matches(this.plan.hangingWorkspaces)) return 'hanging';
     if (matches(this.plan.partialWorkspaces)) return 'partial';
@@ -98,7 +100,8 @@ export class FaultInjector {
         kind: 'throttle',
         retryAfterSeconds: retryAfterSeconds ?? (retryAfterMs === undefined ? 1 : Math.ceil(retryAfterMs / 1000)),
         retryAfterMs,
-        quotaResetsAfterMs: retryAfterSeconds !== undefined ? retryAfterSeconds * 1000 : retryAfterMs === undefined ? 1000 : Math.floor(retryAfterMs / 1000) * 1000,
+        quotaResetsAfterMs:
+          retryAfterSeconds !== undefined ? retryAfterSeconds * 1000 : retryAfterMs === undefined ? 1000 : Math.floor(retryAfterMs / 1000) * 1000,
       };
     }
     if (faults.serverError && this.hits(faults.serverError, seen)) {

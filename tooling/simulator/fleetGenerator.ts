@@ -12,7 +12,20 @@ export interface GeneratedFleetOptions {
   workspaces?: number;
 }
 
-const LOCATION_NAMES = ['northeurope', 'westeurope', 'eastus', 'eastus2', 'westus2', 'uksouth', 'francecentral', 'swedencentral', 'japaneast', 'australiaeast', 'centralindia', 'brazilsouth'];
+const LOCATION_NAMES = [
+  'northeurope',
+  'westeurope',
+  'eastus',
+  'eastus2',
+  'westus2',
+  'uksouth',
+  'francecentral',
+  'swedencentral',
+  'japaneast',
+  'australiaeast',
+  'centralindia',
+  'brazilsouth',
+];
 const VERSIONS = ['1.30.7', '1.31.4', '1.32.4', '1.32.4', '1.29.9'];
 
 export function subscriptionIdFor(index: number): string {
@@ -57,7 +70,10 @@ function cluster(index: number, options: GeneratedFleetOptions): JsonObject {
       apiServerAccessProfile: { enablePrivateCluster: index % 2 === 0, authorizedIPRanges: index % 6 === 1 ? ['203.0.113.0/24'] : [] },
       networkProfile: { networkPlugin: 'azure', networkPolicy: index % 5 === 0 ? null : 'cilium' },
       oidcIssuerProfile: { enabled: index % 7 !== 0 },
-      securityProfile: { workloadIdentity: { enabled: index % 7 !== 0 }, defender: { securityMonitoring: { enabled: index % 8 !== 0 }, logAnalyticsWorkspaceResourceId: workspace } },
+      securityProfile: {
+        workloadIdentity: { enabled: index % 7 !== 0 },
+        defender: { securityMonitoring: { enabled: index % 8 !== 0 }, logAnalyticsWorkspaceResourceId: workspace },
+      },
       addonProfiles: {
         azurepolicy: { enabled: index % 9 !== 0 },
         azureKeyvaultSecretsProvider: { enabled: index % 10 !== 0 },
@@ -65,8 +81,28 @@ function cluster(index: number, options: GeneratedFleetOptions): JsonObject {
       },
       autoUpgradeProfile: { upgradeChannel: index % 12 === 0 ? 'none' : 'stable', nodeOSUpgradeChannel: index % 13 === 0 ? 'None' : 'NodeImage' },
       agentPoolProfiles: [
-        { name: 'system', mode: 'System', count: 3, orchestratorVersion: version, currentOrchestratorVersion: version, provisioningState: 'Succeeded', powerState: { code: 'Running' } },
-        ...(index % 15 === 0 ? [{ name: 'user', mode: 'User', count: 2, orchestratorVersion: '1.29.9', currentOrchestratorVersion: '1.29.9', provisioningState: 'Succeeded', powerState: { code: 'Running' } }] : []),
+        {
+          name: 'system',
+          mode: 'System',
+          count: 3,
+          orchestratorVersion: version,
+          currentOrchestratorVersion: version,
+          provisioningState: 'Succeeded',
+          powerState: { code: 'Running' },
+        },
+        ...(index % 15 === 0
+          ? [
+              {
+                name: 'user',
+                mode: 'User',
+                count: 2,
+                orchestratorVersion: '1.29.9',
+                currentOrchestratorVersion: '1.29.9',
+                provisioningState: 'Succeeded',
+                powerState: { code: 'Running' },
+              },
+            ]
+          : []),
       ],
     },
   };
@@ -105,7 +141,18 @@ function policyStates(clusters: readonly JsonObject[]): JsonObject {
 function failedAuthLogs(clusters: readonly JsonObject[]): JsonObject {
   const rows = clusters.filter((_entry, index) => index % 20 === 0).map((entry) => [String(entry['id']).toLowerCase(), 'unknown', '192.0.2.10', 25]);
   return {
-    tables: [{ name: 'PrimaryResult', columns: [{ name: '_ResourceId', type: 'string' }, { name: 'User', type: 'string' }, { name: 'SourceIp', type: 'string' }, { name: 'Failures', type: 'long' }], rows }],
+    tables: [
+      {
+        name: 'PrimaryResult',
+        columns: [
+          { name: '_ResourceId', type: 'string' },
+          { name: 'User', type: 'string' },
+          { name: 'SourceIp', type: 'string' },
+          { name: 'Failures', type: 'long' },
+        ],
+        rows,
+      },
+    ],
   };
 }
 

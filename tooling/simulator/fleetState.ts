@@ -224,7 +224,9 @@ export class FleetState {
 /** The cluster's agent pool profiles (the objects themselves, for in-place changes). */
 export function poolsOf(cluster: JsonObject | undefined): JsonObject[] {
   const pools = record(cluster?.['properties'])['agentPoolProfiles'];
-  return Array.isArray(pools) ? (pools as unknown[]).filter((pool): pool is JsonObject => typeof pool === 'object' && pool !== null && !Array.isArray(pool)) : [];
+  return Array.isArray(pools)
+    ? (pools as unknown[]).filter((pool): pool is JsonObject => typeof pool === 'object' && pool !== null && !Array.isArray(pool))
+    : [];
 }
 
 /**
@@ -264,10 +266,12 @@ function upgradesFrom(current: string, catalog: JsonObject): JsonObject[] {
     const minor = minorOf(String(entry['version']));
     if (minor === undefined || currentMinor === undefined) continue;
     const distance = compareMinors(minor, currentMinor);
-    const nextMinor = distance > 0 && values.every((other) => {
-      const otherMinor = minorOf(String(other['version']));
-      return otherMinor === undefined || compareMinors(otherMinor, currentMinor) <= 0 || compareMinors(otherMinor, minor) >= 0;
-    });
+    const nextMinor =
+      distance > 0 &&
+      values.every((other) => {
+        const otherMinor = minorOf(String(other['version']));
+        return otherMinor === undefined || compareMinors(otherMinor, currentMinor) <= 0 || compareMinors(otherMinor, minor) >= 0;
+      });
     for (const patch of Object.keys(record(entry['patchVersions']))) {
       const newerPatch = distance === 0 && compareVersions(patch, current) > 0;
       if (newerPatch || nextMinor) upgrades.push({ kubernetesVersion: patch, ...(entry['isPreview'] === true ? { isPreview: true } : {}) });

@@ -44,9 +44,12 @@ function withAnomalies(fleet: FleetState, detectionId: string, tables: JsonObjec
   });
   if (spiking.length === 0) return tables;
   const columns = Object.entries(detection.columns).map(([name, type]) => ({ name, type }));
-  const rows = spiking.map((clusterId) => columns.map((column) => (column.name === '_ResourceId' ? clusterId : column.name === detection.measure ? 50 : column.type === 'dynamic' ? [] : '')));
+  const rows = spiking.map((clusterId) =>
+    columns.map((column) => (column.name === '_ResourceId' ? clusterId : column.name === detection.measure ? 50 : column.type === 'dynamic' ? [] : '')),
+  );
   const first = tables[0];
-  if (first !== undefined && JSON.stringify(first['columns']) === JSON.stringify(columns)) return [{ ...first, rows: [...(first['rows'] as unknown[][]), ...rows] }, ...tables.slice(1)];
+  if (first !== undefined && JSON.stringify(first['columns']) === JSON.stringify(columns))
+    return [{ ...first, rows: [...(first['rows'] as unknown[][]), ...rows] }, ...tables.slice(1)];
   return [{ name: 'PrimaryResult', columns, rows }, ...tables.slice(1)];
 }
 
@@ -75,8 +78,18 @@ function answer(fleet: FleetState, faults: FaultInjector, workspaceId: string, r
     });
     return { ...table, rows };
   });
-  const error = fault === 'partial' ? { code: 'PartialError', message: 'There were some errors when processing your query.', details: [{ code: 'EngineError', message: 'Query result set has exceeded the internal data size limit' }] } : stored?.['error'];
-  return { status: 200, body: { tables: served.length > 0 ? served : [{ name: 'PrimaryResult', columns: [], rows: [] }], ...(error === undefined ? {} : { error }) } };
+  const error =
+    fault === 'partial'
+      ? {
+          code: 'PartialError',
+          message: 'There were some errors when processing your query.',
+          details: [{ code: 'EngineError', message: 'Query result set has exceeded the internal data size limit' }],
+        }
+      : stored?.['error'];
+  return {
+    status: 200,
+    body: { tables: served.length > 0 ? served : [{ name: 'PrimaryResult', columns: [], rows: [] }], ...(error === undefined ? {} : { error }) },
+  };
 }
 
 /**
@@ -106,7 +119,9 @@ export function logsRoutes(fleet: FleetState, faults: FaultInjector): Route[] {
       handle: (request) => {
         const customerId = (request.params['customerId'] ?? '').toLowerCase();
         const workspace = [...knownWorkspaces(fleet)].find((candidate) => simulatedCustomerId(candidate) === customerId);
-        return workspace === undefined ? logsError(404, 'WorkspaceNotFoundError', `The workspace could not be found: ${customerId}`) : answer(fleet, faults, workspace, request);
+        return workspace === undefined
+          ? logsError(404, 'WorkspaceNotFoundError', `The workspace could not be found: ${customerId}`)
+          : answer(fleet, faults, workspace, request);
       },
     },
     // A path with an empty segment (`/v1//subscriptions/...`) is no path of the query API. That the

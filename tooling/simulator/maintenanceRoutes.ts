@@ -9,7 +9,8 @@ import type { FleetState } from './fleetState.js';
 import { armError, type Route } from './router.js';
 import type { UpgradeSimulation } from './upgradeSimulation.js';
 
-const CLUSTER = '/subscriptions/(?<subscriptionId>[^/]+)/resourceGroups/(?<resourceGroup>[^/]+)/providers/Microsoft\\.ContainerService/managedClusters/(?<name>[^/]+)';
+const CLUSTER =
+  '/subscriptions/(?<subscriptionId>[^/]+)/resourceGroups/(?<resourceGroup>[^/]+)/providers/Microsoft\\.ContainerService/managedClusters/(?<name>[^/]+)';
 
 /** The resource type of a maintenance configuration. */
 export const MAINTENANCE_CONFIGURATION_TYPE = 'Microsoft.ContainerService/managedClusters/maintenanceConfigurations';
@@ -25,11 +26,13 @@ export function maintenanceRoutes(fleet: FleetState, upgrades: UpgradeSimulation
       pattern: new RegExp(`^${CLUSTER}/maintenanceConfigurations/(?<config>[^/]+)/?$`, 'i'),
       handle: (request) => {
         const cluster = fleet.findCluster(request.params['subscriptionId'] ?? '', request.params['resourceGroup'] ?? '', request.params['name'] ?? '');
-        if (cluster === undefined) return armError(404, 'ResourceNotFound', `The Resource 'Microsoft.ContainerService/managedClusters/${request.params['name'] ?? ''}' was not found.`);
+        if (cluster === undefined)
+          return armError(404, 'ResourceNotFound', `The Resource 'Microsoft.ContainerService/managedClusters/${request.params['name'] ?? ''}' was not found.`);
         const config = request.params['config'] ?? '';
         const window = upgrades.maintenanceWindows.get(String(cluster['id']).toLowerCase());
         // A configuration that was never created is a 404 (the code on a live tenant is unverified).
-        if (window === undefined || config.toLowerCase() !== AUTO_UPGRADE_SCHEDULE.toLowerCase()) return armError(404, 'NotFound', `Maintenance configuration ${config} not found.`);
+        if (window === undefined || config.toLowerCase() !== AUTO_UPGRADE_SCHEDULE.toLowerCase())
+          return armError(404, 'NotFound', `Maintenance configuration ${config} not found.`);
         return {
           status: 200,
           body: {

@@ -6,8 +6,7 @@
  * loudly in tests.
  */
 export type FilterNode =
-  | { kind: 'compare'; field: string; operator: 'eq' | 'ne'; value: string | boolean }
-  | { kind: 'and' | 'or'; left: FilterNode; right: FilterNode };
+  { kind: 'compare'; field: string; operator: 'eq' | 'ne'; value: string | boolean } | { kind: 'and' | 'or'; left: FilterNode; right: FilterNode };
 
 type Token = { kind: 'word'; text: string } | { kind: 'string'; text: string } | { kind: 'open' } | { kind: 'close' };
 
@@ -69,7 +68,8 @@ export function parseFilter(filter: string): FilterNode {
     const operator = (tokens[position + 1] as { text?: string } | undefined)?.text?.toLowerCase();
     const value = tokens[position + 2];
     // ABNF literals are case-insensitive (RFC 5234), so OData's `true`/`false` are too.
-    const literal = value?.kind === 'string' ? value.text : value?.kind === 'word' && /^(true|false)$/i.test(value.text) ? value.text.toLowerCase() === 'true' : undefined;
+    const literal =
+      value?.kind === 'string' ? value.text : value?.kind === 'word' && /^(true|false)$/i.test(value.text) ? value.text.toLowerCase() === 'true' : undefined;
     if ((operator !== 'eq' && operator !== 'ne') || literal === undefined) throw new Error(`unsupported comparison after ${token.text}`);
     position += 3;
     return { kind: 'compare', field: token.text, operator, value: literal };

@@ -62,7 +62,12 @@ function decodeSkipToken(token: string): { query: Query; offset: number } | unde
 
 function queryOf(params: URLSearchParams): Query | SimulatorResponse {
   const query: Query = {};
-  for (const [name, key] of [['$filter', 'filter'], ['$select', 'select'], ['$apply', 'apply'], ['$orderby', 'orderby']] as const) {
+  for (const [name, key] of [
+    ['$filter', 'filter'],
+    ['$select', 'select'],
+    ['$apply', 'apply'],
+    ['$orderby', 'orderby'],
+  ] as const) {
     const value = params.get(name);
     if (value !== null) query[key] = value;
   }
@@ -86,8 +91,12 @@ function columnOf(records: readonly JsonObject[], name: string): string {
 
 function aggregate(states: readonly JsonObject[], apply: string): JsonObject[] | SimulatorResponse {
   const match = GROUPBY_APPLY.exec(apply.trim()) ?? AGGREGATE_APPLY.exec(apply.trim());
-  if (!match?.groups) return queryError(`The simulator supports only $apply=groupby((columns), aggregate($count as name)) or aggregate($count as name); got ${apply}`);
-  const fields = (match.groups['fields'] ?? '').split(',').map((field) => columnOf(states, field.trim())).filter((field) => field !== '');
+  if (!match?.groups)
+    return queryError(`The simulator supports only $apply=groupby((columns), aggregate($count as name)) or aggregate($count as name); got ${apply}`);
+  const fields = (match.groups['fields'] ?? '')
+    .split(',')
+    .map((field) => columnOf(states, field.trim()))
+    .filter((field) => field !== '');
   const alias = match.groups['alias'] ?? 'count';
   const groups = new Map<string, JsonObject>();
   for (const state of states) {
@@ -112,7 +121,8 @@ function order(rows: JsonObject[], orderby: string): JsonObject[] | SimulatorRes
     for (const { field, sign } of terms) {
       const left = a[field];
       const right = b[field];
-      const compared = typeof left === 'number' && typeof right === 'number' ? left - right : JSON.stringify(left ?? '').localeCompare(JSON.stringify(right ?? ''));
+      const compared =
+        typeof left === 'number' && typeof right === 'number' ? left - right : JSON.stringify(left ?? '').localeCompare(JSON.stringify(right ?? ''));
       if (compared !== 0) return compared * sign;
     }
     return 0;

@@ -73,13 +73,20 @@ export function isRollback(write: PoolWrite): boolean {
   return (write.wantedImage !== '' && write.wantedImage !== write.currentImage) || older(write.wantedVersion, write.currentVersion);
 }
 
-export type RollbackDecision = { kind: 'refused'; status: number; code: string; message: string; target?: string } | { kind: 'accepted'; entry: RecentlyUsedVersion; nodeImage: string };
+export type RollbackDecision =
+  { kind: 'refused'; status: number; code: string; message: string; target?: string } | { kind: 'accepted'; entry: RecentlyUsedVersion; nodeImage: string };
 
 /**
  * The rules, in the order a caller is most helped by: the cluster's channels first (fixable by the
  * owner), then whether the pair is a rollback target at all, then its age.
  */
-export function decideRollback(cluster: JsonObject, poolName: string, write: PoolWrite, recentlyUsed: readonly RecentlyUsedVersion[], now: number): RollbackDecision {
+export function decideRollback(
+  cluster: JsonObject,
+  poolName: string,
+  write: PoolWrite,
+  recentlyUsed: readonly RecentlyUsedVersion[],
+  now: number,
+): RollbackDecision {
   const autoUpgrade = record(record(cluster['properties'])['autoUpgradeProfile']);
   const channel = text(autoUpgrade['upgradeChannel']);
   const clusterName = text(cluster['name']);
@@ -106,7 +113,9 @@ export function decideRollback(cluster: JsonObject, poolName: string, write: Poo
   }
   // Only values from recentlyUsedVersions (SDK doc of nodeImageVersion); only one entry is kept, so
   // anything further back than one step is not among them (karpenter 0013, Learn: "one step back").
-  const entry = recentlyUsed.find((candidate) => candidate.orchestratorVersion === write.wantedVersion && (!imageChanges || candidate.nodeImageVersion === write.wantedImage));
+  const entry = recentlyUsed.find(
+    (candidate) => candidate.orchestratorVersion === write.wantedVersion && (!imageChanges || candidate.nodeImageVersion === write.wantedImage),
+  );
   if (entry === undefined) {
     const offered = recentlyUsed.map((candidate) => `${candidate.orchestratorVersion}/${candidate.nodeImageVersion ?? '-'}`).join(', ') || 'none';
     return {
@@ -135,7 +144,13 @@ export function decideRollback(cluster: JsonObject, poolName: string, write: Poo
  * pool's version, the versions it may move to (never past its control plane), the latest node
  * image, and, for api-versions with rollback, `recentlyUsedVersions` when there is one.
  */
-export function agentPoolUpgradeProfile(clusterId: string, pool: JsonObject, upgrades: JsonObject[], latestNodeImage: string, recentlyUsed: readonly RecentlyUsedVersion[] | undefined): JsonObject {
+export function agentPoolUpgradeProfile(
+  clusterId: string,
+  pool: JsonObject,
+  upgrades: JsonObject[],
+  latestNodeImage: string,
+  recentlyUsed: readonly RecentlyUsedVersion[] | undefined,
+): JsonObject {
   const version = text(pool['currentOrchestratorVersion']) || text(pool['orchestratorVersion']);
   return {
     id: `${clusterId}/agentPools/${text(pool['name'])}/upgradeprofiles/default`,
@@ -147,7 +162,13 @@ export function agentPoolUpgradeProfile(clusterId: string, pool: JsonObject, upg
       latestNodeImageVersion: latestNodeImage,
       ...(recentlyUsed === undefined || recentlyUsed.length === 0
         ? {}
-        : { recentlyUsedVersions: recentlyUsed.map((entry) => ({ orchestratorVersion: entry.orchestratorVersion, ...(entry.nodeImageVersion === undefined ? {} : { nodeImageVersion: entry.nodeImageVersion }), timestamp: entry.timestamp })) }),
+        : {
+            recentlyUsedVersions: recentlyUsed.map((entry) => ({
+              orchestratorVersion: entry.orchestratorVersion,
+              ...(entry.nodeImageVersion === undefined ? {} : { nodeImageVersion: entry.nodeImageVersion }),
+              timestamp: entry.timestamp,
+            })),
+          }),
     },
     type: 'Microsoft.ContainerService/managedClusters/agentPools/upgradeProfiles',
   };

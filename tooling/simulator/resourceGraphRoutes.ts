@@ -30,7 +30,15 @@ const DEFAULT_PAGE = 100;
  * Azure/azure-rest-api-specs `specification/resourcegraph/resource-manager/Microsoft.ResourceGraph/`
  * whose `resourcegraph.json` defines the operation (2020-09-01-preview's defines only resourceChanges).
  */
-export const RESOURCE_GRAPH_API_VERSIONS = ['2018-09-01-preview', '2019-04-01', '2020-04-01-preview', '2021-03-01', '2021-06-01-preview', '2022-10-01', '2024-04-01'] as const;
+export const RESOURCE_GRAPH_API_VERSIONS = [
+  '2018-09-01-preview',
+  '2019-04-01',
+  '2020-04-01-preview',
+  '2021-03-01',
+  '2021-06-01-preview',
+  '2022-10-01',
+  '2024-04-01',
+] as const;
 const CLUSTER_TYPES = new Set(CLUSTER_RESOURCE_TYPES.flatMap((type) => [type.toLowerCase(), `/${type.toLowerCase()}`]));
 
 interface GraphRequest {
@@ -127,7 +135,10 @@ function rowsOf(fleet: FleetState, name: ResourceGraphQueryName, subscriptions: 
       return policyStateRows(fleet, subscriptions)
         .filter((state) => text(state['complianceState']).toLowerCase() === 'noncompliant')
         .map((state) => ({
-          id: `${text(state['resourceId'])}/providers/microsoft.policyinsights/policystates/${createHash('sha256').update(`${text(state['policyAssignmentId'])}|${text(state['policyDefinitionId'])}|${text(state['policyDefinitionReferenceId'])}`).digest('hex').slice(0, 32)}`,
+          id: `${text(state['resourceId'])}/providers/microsoft.policyinsights/policystates/${createHash('sha256')
+            .update(`${text(state['policyAssignmentId'])}|${text(state['policyDefinitionId'])}|${text(state['policyDefinitionReferenceId'])}`)
+            .digest('hex')
+            .slice(0, 32)}`,
           resourceId: state['resourceId'],
           resourceType: state['resourceType'],
           complianceState: state['complianceState'],
@@ -168,7 +179,11 @@ function answer(state: GraphRouteState, request: SimulatorRequest): SimulatorRes
   if (!state.apiVersions.includes(apiVersion)) {
     // What ARM answers for an api-version the provider does not have (404, as the SDKs report it):
     // microsoft/ARI#306, Azure/azure-sdk-for-python#17932.
-    return armError(404, 'InvalidResourceType', `The resource type 'resources' could not be found in the namespace 'Microsoft.ResourceGraph' for api version '${apiVersion}'. The supported api-versions are '${state.apiVersions.join(',')}'.`);
+    return armError(
+      404,
+      'InvalidResourceType',
+      `The resource type 'resources' could not be found in the namespace 'Microsoft.ResourceGraph' for api version '${apiVersion}'. The supported api-versions are '${state.apiVersions.join(',')}'.`,
+    );
   }
   const authorization = request.headers['authorization'];
   const { allowed, headers } = state.quota.take(typeof authorization === 'string' ? authorization : '');
@@ -229,5 +244,7 @@ export function resourceGraphRoutes(fleet: FleetState, faults: FaultInjector, op
     quota: new GraphQuota(options.quota),
     apiVersions: options.apiVersions ?? RESOURCE_GRAPH_API_VERSIONS,
   };
-  return [{ name: 'graph.resources', method: 'POST', pattern: /^\/providers\/Microsoft\.ResourceGraph\/resources\/?$/i, handle: (request) => answer(state, request) }];
+  return [
+    { name: 'graph.resources', method: 'POST', pattern: /^\/providers\/Microsoft\.ResourceGraph\/resources\/?$/i, handle: (request) => answer(state, request) },
+  ];
 }

@@ -15,7 +15,7 @@ import { logsRoutes } from './logsRoutes.js';
 import { maintenanceRoutes } from './maintenanceRoutes.js';
 import { policyRoutes } from './policyRoutes.js';
 import { RequestLog } from './requestLog.js';
-import { type ResourceGraphRouteOptions,resourceGraphRoutes } from './resourceGraphRoutes.js';
+import { type ResourceGraphRouteOptions, resourceGraphRoutes } from './resourceGraphRoutes.js';
 import { armError, matchRoute, type Route, type SimulatorResponse } from './router.js';
 import type { FleetSnapshot } from './snapshot.js';
 import { ArmRateLimits, graphQuotaHeaders, type GraphQuotaOptions, graphThrottled, serviceOfRoute } from './throttling.js';
@@ -70,7 +70,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const armLimits = new ArmRateLimits();
   const upgrades = new UpgradeSimulation(fleet, options.upgrades ?? {});
   fleet.upgrades = upgrades;
-  const routes: Route[] = [...upgradeRoutes(fleet, upgrades), ...maintenanceRoutes(fleet, upgrades), ...armRoutes(fleet, { pageSize }), ...policyRoutes(fleet, { pageSize }), ...resourceGraphRoutes(fleet, faults, graphOptions), ...logsRoutes(fleet, faults)];
+  const routes: Route[] = [
+    ...upgradeRoutes(fleet, upgrades),
+    ...maintenanceRoutes(fleet, upgrades),
+    ...armRoutes(fleet, { pageSize }),
+    ...policyRoutes(fleet, { pageSize }),
+    ...resourceGraphRoutes(fleet, faults, graphOptions),
+    ...logsRoutes(fleet, faults),
+  ];
   let baseUrl = '';
 
   const server: Server = createServer({ key: certificate.keyPem, cert: certificate.certPem }, (incoming, outgoing) => {
@@ -112,7 +119,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
           return armError(404, 'NotFound', `No route for ${method} ${url.pathname} on the simulator.`);
         }
         if (!url.searchParams.has('api-version') && !match.route.name.startsWith('logs.')) {
-          return armError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+          return armError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
         }
         const latency = faults.latencyFor(match.route.name);
         if (latency > 0) await sleep(latency);
@@ -120,7 +127,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
         const fault = faults.decide(match.route.name, subscriptionId);
         switch (fault.kind) {
           case 'forbidden':
-            return armError(403, 'AuthorizationFailed', `The client does not have authorization to perform action over scope '/subscriptions/${subscriptionId ?? ''}' or the scope is invalid.`);
+            return armError(
+              403,
+              'AuthorizationFailed',
+              `The client does not have authorization to perform action over scope '/subscriptions/${subscriptionId ?? ''}' or the scope is invalid.`,
+            );
           case 'throttle':
             // Each service throttles in its own words (throttling.ts).
             switch (serviceOfRoute(match.route.name)) {

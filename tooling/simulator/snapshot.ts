@@ -66,7 +66,9 @@ const kubernetesVersionsSchema = z.looseObject({
 
 const policyStatesSchema = z.looseObject({ value: z.array(z.looseObject({ resourceId: z.string(), complianceState: z.string().nullish() })) });
 const logsSchema = z.looseObject({
-  tables: z.array(z.looseObject({ name: z.string(), columns: z.array(z.looseObject({ name: z.string(), type: z.string() })), rows: z.array(z.array(z.unknown())) })),
+  tables: z.array(
+    z.looseObject({ name: z.string(), columns: z.array(z.looseObject({ name: z.string(), type: z.string() })), rows: z.array(z.array(z.unknown())) }),
+  ),
 });
 
 function badSnapshot(file: string, message: string): FleetGuardError {
@@ -122,7 +124,9 @@ export function loadSnapshot(directory: string): FleetSnapshot {
   const versionsByLocation = new Map<string, JsonObject>();
   const versionsDirectory = path.join(directory, 'kubernetesVersions');
   if (existsSync(versionsDirectory)) {
-    for (const entry of readdirSync(versionsDirectory).filter((name) => name.endsWith('.json')).sort()) {
+    for (const entry of readdirSync(versionsDirectory)
+      .filter((name) => name.endsWith('.json'))
+      .sort()) {
       const location = normalizeLocation(entry.slice(0, -'.json'.length));
       versionsByLocation.set(location, parseFile(path.join(versionsDirectory, entry), kubernetesVersionsSchema));
     }
@@ -143,7 +147,9 @@ export function loadSnapshot(directory: string): FleetSnapshot {
   const logs = new Map<string, JsonObject>();
   const logsDirectory = path.join(directory, 'logs');
   if (existsSync(logsDirectory)) {
-    for (const entry of readdirSync(logsDirectory).filter((name) => name.endsWith('.json')).sort()) {
+    for (const entry of readdirSync(logsDirectory)
+      .filter((name) => name.endsWith('.json'))
+      .sort()) {
       logs.set(entry.slice(0, -'.json'.length).toLowerCase(), parseFile(path.join(logsDirectory, entry), logsSchema));
     }
   }

@@ -107,7 +107,8 @@ export function graphThrottled(headers: Record<string, string>): SimulatorRespon
         details: [
           {
             code: 'RateLimiting',
-            message: 'Client application has been throttled and should not attempt to repeat the request until an amount of time has elapsed. Please see https://aka.ms/resourcegraph-throttling for help.',
+            message:
+              'Client application has been throttled and should not attempt to repeat the request until an amount of time has elapsed. Please see https://aka.ms/resourcegraph-throttling for help.',
           },
         ],
       },

@@ -9,7 +9,8 @@ import { armError, type Route, type SimulatorRequest, type SimulatorResponse } f
 import type { JsonObject } from './snapshot.js';
 import { type UpgradeOperation, UpgradeSimulation } from './upgradeSimulation.js';
 
-const CLUSTER = '/subscriptions/(?<subscriptionId>[^/]+)/resourceGroups/(?<resourceGroup>[^/]+)/providers/Microsoft\\.ContainerService/managedClusters/(?<name>[^/]+)';
+const CLUSTER =
+  '/subscriptions/(?<subscriptionId>[^/]+)/resourceGroups/(?<resourceGroup>[^/]+)/providers/Microsoft\\.ContainerService/managedClusters/(?<name>[^/]+)';
 
 /**
  * Read-only fields (`readOnly: true` in the 2025-07-01 spec, managedClusters.json) that a PUT cannot
@@ -17,7 +18,16 @@ const CLUSTER = '/subscriptions/(?<subscriptionId>[^/]+)/resourceGroups/(?<resou
  * after the PUT (create-or-replace).
  */
 const CLUSTER_READ_ONLY = ['id', 'name', 'type', 'eTag', 'systemData'];
-const CLUSTER_PROPERTIES_READ_ONLY = ['provisioningState', 'powerState', 'maxAgentPools', 'currentKubernetesVersion', 'fqdn', 'privateFQDN', 'azurePortalFQDN', 'resourceUID'];
+const CLUSTER_PROPERTIES_READ_ONLY = [
+  'provisioningState',
+  'powerState',
+  'maxAgentPools',
+  'currentKubernetesVersion',
+  'fqdn',
+  'privateFQDN',
+  'azurePortalFQDN',
+  'resourceUID',
+];
 const POOL_READ_ONLY = ['eTag', 'provisioningState', 'currentOrchestratorVersion', 'nodeImageVersion'];
 
 function record(value: unknown): JsonObject {
@@ -61,7 +71,10 @@ function precondition(request: SimulatorRequest, current: unknown): SimulatorRes
  * `x-ms-long-running-operation` with AKS's default (Azure-AsyncOperation) polling.
  */
 function accepted(request: SimulatorRequest, cluster: JsonObject, operation: UpgradeOperation, body: unknown, status: number): SimulatorResponse {
-  const url = new URL(`/subscriptions/${request.params['subscriptionId'] ?? ''}/providers/Microsoft.ContainerService/locations/${String(cluster['location'])}/operations/${operation.id}`, request.baseUrl);
+  const url = new URL(
+    `/subscriptions/${request.params['subscriptionId'] ?? ''}/providers/Microsoft.ContainerService/locations/${String(cluster['location'])}/operations/${operation.id}`,
+    request.baseUrl,
+  );
   url.searchParams.set('api-version', '2017-08-31');
   return { status, body, headers: { 'azure-asyncoperation': url.toString() } };
 }
@@ -81,8 +94,10 @@ function findPool(cluster: JsonObject, name: string): JsonObject | undefined {
 }
 
 export function upgradeRoutes(fleet: FleetState, upgrades: UpgradeSimulation): Route[] {
-  const find = (request: SimulatorRequest) => fleet.findCluster(request.params['subscriptionId'] ?? '', request.params['resourceGroup'] ?? '', request.params['name'] ?? '');
-  const notFound = (request: SimulatorRequest) => armError(404, 'ResourceNotFound', `The Resource 'Microsoft.ContainerService/managedClusters/${request.params['name'] ?? ''}' was not found.`);
+  const find = (request: SimulatorRequest) =>
+    fleet.findCluster(request.params['subscriptionId'] ?? '', request.params['resourceGroup'] ?? '', request.params['name'] ?? '');
+  const notFound = (request: SimulatorRequest) =>
+    armError(404, 'ResourceNotFound', `The Resource 'Microsoft.ContainerService/managedClusters/${request.params['name'] ?? ''}' was not found.`);
   /** Every write: counted, then refused with 409 while another operation runs, as AKS does. */
   const writable = (request: SimulatorRequest): { cluster: JsonObject; id: string } | SimulatorResponse => {
     upgrades.settle();
@@ -106,7 +121,8 @@ export function upgradeRoutes(fleet: FleetState, upgrades: UpgradeSimulation): R
         if (refused !== undefined) return refused;
         const body = record(request.body);
         // `location` is required by the spec (TrackedResource, common-types v5); ARM's message text here is not verified.
-        if (typeof body['location'] !== 'string' || body['location'] === '') return armError(400, 'LocationRequired', 'The location property is required for this definition.');
+        if (typeof body['location'] !== 'string' || body['location'] === '')
+          return armError(400, 'LocationRequired', 'The location property is required for this definition.');
         const stored = record(cluster['properties']);
         const wantedProperties = record(body['properties']);
         const storedPools = poolsOf(cluster);
@@ -114,13 +130,18 @@ export function upgradeRoutes(fleet: FleetState, upgrades: UpgradeSimulation): R
         // Pools are added through the agentPools API only (the service's message, microsoft/tyger#121).
         const added = bodyPools.find((pool) => !storedPools.some((existing) => String(existing['name']).toLowerCase() === text(pool['name']).toLowerCase()));
         if (added !== undefined) {
-          return armError(400, 'BadRequest', 'A new agent pool was introduced. Adding agent pools to an existing cluster is not allowed through managed cluster operations. For agent pool specific change, please use per agent pool operations: https://aka.ms/agent-pool-rest-api');
+          return armError(
+            400,
+            'BadRequest',
+            'A new agent pool was introduced. Adding agent pools to an existing cluster is not allowed through managed cluster operations. For agent pool specific change, please use per agent pool operations: https://aka.ms/agent-pool-rest-api',
+          );
         }
         const current = text(stored['currentKubernetesVersion']) || text(stored['kubernetesVersion']);
         // An empty or missing kubernetesVersion keeps the cluster's version (ManagedClustersCreate_Update sends "").
         const wanted = text(wantedProperties['kubernetesVersion']) || text(stored['kubernetesVersion']) || current;
         const upgradeSettings = record(wantedProperties['upgradeSettings']);
-        const blocked = wanted === current ? undefined : upgrades.deprecatedApiRefusal(String(cluster['name']), current, wanted, upgradeSettings['overrideSettings']);
+        const blocked =
+          wanted === current ? undefined : upgrades.deprecatedApiRefusal(String(cluster['name']), current, wanted, upgradeSettings['overrideSettings']);
         if (blocked !== undefined) {
           // Learn, stop-cluster-upgrade-api-breaking-changes: "Bad Request" with code ValidationError,
           // subcode UpgradeBlockedOnDeprecatedAPIUsage.
@@ -129,7 +150,8 @@ export function upgradeRoutes(fleet: FleetState, upgrades: UpgradeSimulation): R
         // Create-or-replace: the body is the new resource, except what only the service sets.
         const properties = replaced({ ...wantedProperties, kubernetesVersion: wanted }, stored, CLUSTER_PROPERTIES_READ_ONLY);
         // Set once at creation (the ManagedClustersCreate_Update response has it though the request does not).
-        if (properties['nodeResourceGroup'] === undefined && stored['nodeResourceGroup'] !== undefined) properties['nodeResourceGroup'] = stored['nodeResourceGroup'];
+        if (properties['nodeResourceGroup'] === undefined && stored['nodeResourceGroup'] !== undefined)
+          properties['nodeResourceGroup'] = stored['nodeResourceGroup'];
         // Pools the body lists are replaced likewise; pools it leaves out stay (unverified against a live tenant).
         properties['agentPoolProfiles'] = storedPools.map((existing) => {
           const update = bodyPools.find((pool) => text(pool['name']).toLowerCase() === String(existing['name']).toLowerCase());
@@ -173,11 +195,16 @@ export function upgradeRoutes(fleet: FleetState, upgrades: UpgradeSimulation): R
         const pool = cluster === undefined ? undefined : findPool(cluster, request.params['pool'] ?? '');
         if (cluster === undefined || pool === undefined) return notFound(request);
         const clusterProfile = record(fleet.upgradeProfile(cluster)['properties']);
-        const offered = (Array.isArray(clusterProfile['agentPoolProfiles']) ? (clusterProfile['agentPoolProfiles'] as unknown[]).map(record) : []).find((entry) => entry['name'] === pool['name']);
+        const offered = (Array.isArray(clusterProfile['agentPoolProfiles']) ? (clusterProfile['agentPoolProfiles'] as unknown[]).map(record) : []).find(
+          (entry) => entry['name'] === pool['name'],
+        );
         const poolUpgrades = Array.isArray(offered?.['upgrades']) ? (offered['upgrades'] as JsonObject[]) : [];
         const withRollback = apiHasRollback(request.url.searchParams.get('api-version') ?? '');
         const recent = withRollback ? upgrades.recentlyUsed.get(UpgradeSimulation.poolKey(String(cluster['id']), String(pool['name']))) : undefined;
-        return { status: 200, body: agentPoolUpgradeProfile(String(cluster['id']), pool, poolUpgrades, UpgradeSimulation.latestNodeImage(upgrades.now()), recent) };
+        return {
+          status: 200,
+          body: agentPoolUpgradeProfile(String(cluster['id']), pool, poolUpgrades, UpgradeSimulation.latestNodeImage(upgrades.now()), recent),
+        };
       },
     },
     {
@@ -196,7 +223,10 @@ export function upgradeRoutes(fleet: FleetState, upgrades: UpgradeSimulation): R
         // The service requires count although the spec does not mark it required (Pulumi
         // azure-native#2943, Azure/azure-service-operator#3220: InvalidParameter, target properties.count).
         if (typeof wantedProperties['count'] !== 'number') {
-          return { status: 400, body: { error: { code: 'InvalidParameter', message: 'Required parameter properties.count is missing (null).', target: 'properties.count' } } };
+          return {
+            status: 400,
+            body: { error: { code: 'InvalidParameter', message: 'Required parameter properties.count is missing (null).', target: 'properties.count' } },
+          };
         }
         const clusterProperties = record(cluster['properties']);
         const controlPlane = text(clusterProperties['currentKubernetesVersion']) || text(clusterProperties['kubernetesVersion']);
@@ -212,13 +242,25 @@ export function upgradeRoutes(fleet: FleetState, upgrades: UpgradeSimulation): R
         // An empty orchestratorVersion keeps the pool's version (AgentPoolsCreate_Update sends "").
         const wanted = text(wantedProperties['orchestratorVersion']) || text(existing['orchestratorVersion']) || current;
         const poolName = String(existing['name']);
-        const previous = { orchestratorVersion: current, nodeImageVersion: typeof existing['nodeImageVersion'] === 'string' ? existing['nodeImageVersion'] : undefined };
+        const previous = {
+          orchestratorVersion: current,
+          nodeImageVersion: typeof existing['nodeImageVersion'] === 'string' ? existing['nodeImageVersion'] : undefined,
+        };
         const withRollback = apiHasRollback(request.url.searchParams.get('api-version') ?? '');
-        const write = { currentVersion: current, currentImage: previous.nodeImageVersion ?? '', wantedVersion: wanted, wantedImage: withRollback ? text(wantedProperties['nodeImageVersion']) : '' };
+        const write = {
+          currentVersion: current,
+          currentImage: previous.nodeImageVersion ?? '',
+          wantedVersion: wanted,
+          wantedImage: withRollback ? text(wantedProperties['nodeImageVersion']) : '',
+        };
         let rollbackImage: string | undefined;
         if (withRollback && isRollback(write)) {
           const decision = decideRollback(cluster, poolName, write, upgrades.recentlyUsed.get(UpgradeSimulation.poolKey(id, poolName)) ?? [], upgrades.now());
-          if (decision.kind === 'refused') return { status: decision.status, body: { error: { code: decision.code, message: decision.message, ...(decision.target === undefined ? {} : { target: decision.target }) } } };
+          if (decision.kind === 'refused')
+            return {
+              status: decision.status,
+              body: { error: { code: decision.code, message: decision.message, ...(decision.target === undefined ? {} : { target: decision.target }) } },
+            };
           rollbackImage = decision.nodeImage;
         }
         // Create-or-replace: whatever the body leaves out is gone (count, labels, taints, autoscaler...).
@@ -257,7 +299,8 @@ export function upgradeRoutes(fleet: FleetState, upgrades: UpgradeSimulation): R
     {
       name: 'arm.getOperationStatus',
       method: 'GET',
-      pattern: /^\/subscriptions\/(?<subscriptionId>[^/]+)\/providers\/Microsoft\.ContainerService\/locations\/(?<location>[^/]+)\/operations\/(?<operationId>[^/]+)\/?$/i,
+      pattern:
+        /^\/subscriptions\/(?<subscriptionId>[^/]+)\/providers\/Microsoft\.ContainerService\/locations\/(?<location>[^/]+)\/operations\/(?<operationId>[^/]+)\/?$/i,
       handle: (request) => {
         upgrades.settle();
         const operation = upgrades.operations.get(request.params['operationId'] ?? '');
@@ -269,7 +312,9 @@ export function upgradeRoutes(fleet: FleetState, upgrades: UpgradeSimulation): R
             status: operation.status,
             startTime: new Date(operation.startedAt).toISOString(),
             ...(operation.status === 'InProgress' ? {} : { endTime: new Date(operation.completesAt).toISOString() }),
-            ...(operation.status === 'Failed' ? { error: { code: 'UpgradeFailed', message: 'Drain of node failed: PodDisruptionBudget blocked eviction (simulated).' } } : {}),
+            ...(operation.status === 'Failed'
+              ? { error: { code: 'UpgradeFailed', message: 'Drain of node failed: PodDisruptionBudget blocked eviction (simulated).' } }
+              : {}),
           },
         };
       },

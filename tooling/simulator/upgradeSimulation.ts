@@ -94,19 +94,37 @@ export class UpgradeSimulation {
 
   inProgress(clusterId: string): boolean {
     this.settle();
-    return [...this.operations.values()].some((operation) => operation.clusterId.toLowerCase() === clusterId.toLowerCase() && operation.status === 'InProgress');
+    return [...this.operations.values()].some(
+      (operation) => operation.clusterId.toLowerCase() === clusterId.toLowerCase() && operation.status === 'InProgress',
+    );
   }
 
   /**
    * `previous`: the pool's pair before the write (a pool PUT has already stored its new version by
    * the time it starts the operation); read from the pool when not given.
    */
-  start(clusterId: string, kind: UpgradeOperation['kind'], target: string, pool?: string, extra: { targetNodeImage?: string; previous?: UpgradeOperation['previous'] } = {}): UpgradeOperation {
+  start(
+    clusterId: string,
+    kind: UpgradeOperation['kind'],
+    target: string,
+    pool?: string,
+    extra: { targetNodeImage?: string; previous?: UpgradeOperation['previous'] } = {},
+  ): UpgradeOperation {
     const { targetNodeImage } = extra;
     const cluster = this.clusterOf(clusterId);
     if (cluster === undefined) throw new Error(`no cluster ${clusterId}`);
     const now = this.now();
-    const operation: UpgradeOperation = { id: randomUUID(), clusterId, kind, pool, target, ...(targetNodeImage === undefined ? {} : { targetNodeImage }), startedAt: now, completesAt: now + this.upgradeMs, status: 'InProgress' };
+    const operation: UpgradeOperation = {
+      id: randomUUID(),
+      clusterId,
+      kind,
+      pool,
+      target,
+      ...(targetNodeImage === undefined ? {} : { targetNodeImage }),
+      startedAt: now,
+      completesAt: now + this.upgradeMs,
+      status: 'InProgress',
+    };
     this.operations.set(operation.id, operation);
     const properties = record(cluster['properties']);
     properties['provisioningState'] = 'Upgrading';
@@ -114,7 +132,9 @@ export class UpgradeSimulation {
     for (const profile of Array.isArray(properties['agentPoolProfiles']) ? (properties['agentPoolProfiles'] as JsonObject[]) : []) {
       if (pool !== undefined && profile['name'] === pool) {
         const image = typeof profile['nodeImageVersion'] === 'string' ? profile['nodeImageVersion'] : undefined;
-        const version = [profile['currentOrchestratorVersion'], profile['orchestratorVersion']].find((value): value is string => typeof value === 'string' && value !== '') ?? '';
+        const version =
+          [profile['currentOrchestratorVersion'], profile['orchestratorVersion']].find((value): value is string => typeof value === 'string' && value !== '') ??
+          '';
         operation.previous = extra.previous ?? { orchestratorVersion: version, nodeImageVersion: image };
         // AgentPoolsUpgradeNodeImageVersion example (2025-07-01): the pool reads UpgradingNodeImageVersion.
         profile['provisioningState'] = kind === 'nodeImage' ? 'UpgradingNodeImageVersion' : 'Upgrading';
@@ -147,7 +167,10 @@ export class UpgradeSimulation {
     const override = record(overrideSettings);
     const until = typeof override['until'] === 'string' ? Date.parse(override['until']) : Number.NaN;
     if (override['forceUpgrade'] === true && until > now) return undefined;
-    const seen = new Date(usage.lastSeen).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' +0000 UTC');
+    const seen = new Date(usage.lastSeen)
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, ' +0000 UTC');
     return (
       'Control Plane upgrade is blocked due to recent usage of a Kubernetes API deprecated in the specified version. ' +
       'Please refer to https://kubernetes.io/docs/reference/using-api/deprecation-guide to migrate the usage. ' +
@@ -190,7 +213,8 @@ export class UpgradeSimulation {
     if (operation.kind === 'nodeImage') profile['nodeImageVersion'] = UpgradeSimulation.latestNodeImage(now);
     const previous = operation.previous;
     // When the operation ended, not when the simulator noticed: operations settle lazily.
-    if (previous !== undefined && previous.orchestratorVersion !== '') this.recentlyUsed.set(key, [{ ...previous, timestamp: new Date(operation.completesAt).toISOString() }]);
+    if (previous !== undefined && previous.orchestratorVersion !== '')
+      this.recentlyUsed.set(key, [{ ...previous, timestamp: new Date(operation.completesAt).toISOString() }]);
   }
 
   /** Completes every operation whose time has come. */
@@ -209,7 +233,9 @@ export class UpgradeSimulation {
           if (!failed) this.completePoolOperation(operation, profile, now);
         }
       }
-      const stillRunning = [...this.operations.values()].some((other) => other !== operation && other.clusterId === operation.clusterId && other.status === 'InProgress');
+      const stillRunning = [...this.operations.values()].some(
+        (other) => other !== operation && other.clusterId === operation.clusterId && other.status === 'InProgress',
+      );
       if (failed) properties['provisioningState'] = 'Failed';
       else if (!stillRunning) properties['provisioningState'] = 'Succeeded';
       if (!failed && operation.kind === 'controlPlane') {

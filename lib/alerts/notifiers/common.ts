@@ -25,7 +25,9 @@ export const MESSAGE_BUDGET = 27_000;
 export function countsBySeverity(alerts: readonly Alert[]): string {
   const counts = new Map<Severity, number>();
   for (const alert of alerts) counts.set(alert.finding.severity, (counts.get(alert.finding.severity) ?? 0) + 1);
-  return SEVERITIES.filter((severity) => counts.has(severity)).map((severity) => `${counts.get(severity)} ${severity}`).join(', ');
+  return SEVERITIES.filter((severity) => counts.has(severity))
+    .map((severity) => `${counts.get(severity)} ${severity}`)
+    .join(', ');
 }
 
 export function headline(notification: PlannedNotification): string {

@@ -16,7 +16,13 @@ export class InhibitionStore {
   /** Holds back a cluster's per-finding alerts until `until` (the rollout issue sets these). */
   async inhibitCluster(clusterId: string, reason: string, until: Date): Promise<void> {
     try {
-      const row: EntityOf<typeof inhibitionEntity> = { partitionKey: 'inhibit', rowKey: keyHash(resourceKey(clusterId)), clusterId, reason, until: until.toISOString() };
+      const row: EntityOf<typeof inhibitionEntity> = {
+        partitionKey: 'inhibit',
+        rowKey: keyHash(resourceKey(clusterId)),
+        clusterId,
+        reason,
+        until: until.toISOString(),
+      };
       await this.table.upsertEntity(row, 'Replace');
     } catch (error) {
       throw toFleetGuardError(error, `inhibiting alerts of ${clusterId}`);

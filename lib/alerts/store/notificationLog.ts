@@ -31,7 +31,9 @@ export class NotificationLogStore {
       for (const receiver of receivers) {
         const prefix = `nflog-${keyHash(receiver)}`;
         // '-' < '.' : one range query covers the receiver's 16 partitions.
-        for await (const row of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey ge ${`${prefix}-`} and PartitionKey lt ${`${prefix}.`}` } })) {
+        for await (const row of this.table.listEntities<Record<string, unknown>>({
+          queryOptions: { filter: odata`PartitionKey ge ${`${prefix}-`} and PartitionKey lt ${`${prefix}.`}` },
+        })) {
           const parsed = safeParseEntity(logEntity, this.table.tableName, row);
           if ('error' in parsed) continue;
           const { rowKey: fingerprint, state, lastNotifiedAt } = parsed.value;
@@ -48,7 +50,13 @@ export class NotificationLogStore {
     const byPartition = new Map<string, NotificationLogEntry[]>();
     for (const entry of entries) addTo(byPartition, logPartition(entry.receiver, entry.fingerprint), entry);
     const toAction = (entry: NotificationLogEntry): TransactionAction => {
-      const row: EntityOf<typeof logEntity> = { partitionKey: logPartition(entry.receiver, entry.fingerprint), rowKey: entry.fingerprint, receiver: entry.receiver, state: entry.state, lastNotifiedAt: entry.lastNotifiedAt };
+      const row: EntityOf<typeof logEntity> = {
+        partitionKey: logPartition(entry.receiver, entry.fingerprint),
+        rowKey: entry.fingerprint,
+        receiver: entry.receiver,
+        state: entry.state,
+        lastNotifiedAt: entry.lastNotifiedAt,
+      };
       return ['upsert', row, 'Replace'];
     };
     try {

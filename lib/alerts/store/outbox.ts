@@ -170,7 +170,9 @@ export class OutboxStore {
   async allEntries(receiver: string): Promise<OutboxEntry[]> {
     const entries: OutboxEntry[] = [];
     try {
-      for await (const row of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${outboxPartition(receiver)}` } })) {
+      for await (const row of this.table.listEntities<Record<string, unknown>>({
+        queryOptions: { filter: odata`PartitionKey eq ${outboxPartition(receiver)}` },
+      })) {
         entries.push(this.entryOf(row));
       }
     } catch (error) {

@@ -45,7 +45,15 @@ export class SilenceStore {
       comment: options.comment,
     };
     try {
-      const row: EntityOf<typeof silenceEntity> = { partitionKey: 'silence', rowKey: silence.id, matchers: JSON.stringify(matchers), startsAt: silence.startsAt, endsAt: silence.endsAt, createdBy: silence.createdBy, comment: silence.comment };
+      const row: EntityOf<typeof silenceEntity> = {
+        partitionKey: 'silence',
+        rowKey: silence.id,
+        matchers: JSON.stringify(matchers),
+        startsAt: silence.startsAt,
+        endsAt: silence.endsAt,
+        createdBy: silence.createdBy,
+        comment: silence.comment,
+      };
       await this.table.createEntity(row);
     } catch (error) {
       throw toFleetGuardError(error, 'creating the silence');

@@ -117,7 +117,11 @@ export interface VendorExample {
   realHost: string;
 }
 
-export interface AlertVendor<Name extends string = string, Entry extends { name: string; type: Name } = { name: string; type: Name }, Receiver extends VendorReceiver<Name> = VendorReceiver<Name>> {
+export interface AlertVendor<
+  Name extends string = string,
+  Entry extends { name: string; type: Name } = { name: string; type: Name },
+  Receiver extends VendorReceiver<Name> = VendorReceiver<Name>,
+> {
   name: Name;
   /** The receiver entry of the routing document, `type: <name>` (see `receiverEntry`). */
   schema: z.ZodType<Entry>;

@@ -30,7 +30,10 @@ describe('alert routing configuration', () => {
   });
 
   it('accepts the same document as JSON', () => {
-    const json = JSON.stringify({ receivers: [{ name: 's', type: 'slack', webhookUrlSetting: 'SLACK_URL' }], routes: [{ name: 'r', receiver: 's', repeatInterval: '30m' }] });
+    const json = JSON.stringify({
+      receivers: [{ name: 's', type: 'slack', webhookUrlSetting: 'SLACK_URL' }],
+      routes: [{ name: 'r', receiver: 's', repeatInterval: '30m' }],
+    });
     expect(parseAlertingDocument(json, 'x', SECRETS).routes[0]?.repeatInterval).toBe(30 * 60_000);
   });
 

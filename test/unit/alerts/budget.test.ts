@@ -13,22 +13,28 @@ describe('truncate: cut to a budget without splitting a character, a grapheme or
   it('fits the budget as measured after escaping, on whole graphemes, with no lone surrogate', () => {
     const escapes = { none: (raw: string) => raw, slack: slackEscape, json: jsonEscape };
     fc.assert(
-      fc.property(text, fc.integer({ min: 0, max: 200 }), fc.constantFrom<'chars' | 'bytes'>('chars', 'bytes'), fc.constantFrom<keyof typeof escapes>('none', 'slack', 'json'), (raw, max, unit, escapeName) => {
-        const escape = escapes[escapeName];
-        const cut = truncate(raw, max, { unit, escape });
-        const size = (value: string) => (unit === 'bytes' ? Buffer.byteLength(value) : value.length);
-        expect(LONE_SURROGATE.test(cut)).toBe(false);
-        if (cut === raw) {
-          expect(size(escape(raw))).toBeLessThanOrEqual(max);
-          return;
-        }
-        if (cut === '') return;
-        expect(size(escape(cut))).toBeLessThanOrEqual(max);
-        // What is kept is whole graphemes of the original, then the ellipsis.
-        const kept = cut.slice(0, -1);
-        expect(cut.endsWith('…')).toBe(true);
-        expect(graphemes(raw).slice(0, graphemes(kept).length).join('')).toBe(kept);
-      }),
+      fc.property(
+        text,
+        fc.integer({ min: 0, max: 200 }),
+        fc.constantFrom<'chars' | 'bytes'>('chars', 'bytes'),
+        fc.constantFrom<keyof typeof escapes>('none', 'slack', 'json'),
+        (raw, max, unit, escapeName) => {
+          const escape = escapes[escapeName];
+          const cut = truncate(raw, max, { unit, escape });
+          const size = (value: string) => (unit === 'bytes' ? Buffer.byteLength(value) : value.length);
+          expect(LONE_SURROGATE.test(cut)).toBe(false);
+          if (cut === raw) {
+            expect(size(escape(raw))).toBeLessThanOrEqual(max);
+            return;
+          }
+          if (cut === '') return;
+          expect(size(escape(cut))).toBeLessThanOrEqual(max);
+          // What is kept is whole graphemes of the original, then the ellipsis.
+          const kept = cut.slice(0, -1);
+          expect(cut.endsWith('…')).toBe(true);
+          expect(graphemes(raw).slice(0, graphemes(kept).length).join('')).toBe(kept);
+        },
+      ),
       { numRuns: 300, seed: 20261130 },
     );
   });

@@ -107,13 +107,30 @@ function checkEveryAlertOnce(messages: RenderedMessage[], alerts: Alert[]): void
 const PIECES = ['&', '<', '>', '&amp;', 'a', ' ', '漢字', 'ポリシー', '🚀', '👩‍👩‍👧‍👦', '𠀋', '𝔘', 'e\u0301', '🇫🇷', '"', '\\', '\n'];
 // Any code point outside the surrogate block (well-formed input; cuts must keep it well-formed).
 const codePoint = fc.integer({ min: 1, max: 0x10ffff - 0x800 }).map((value) => String.fromCodePoint(value >= 0xd800 ? value + 0x800 : value));
-const hostile = (maxPieces: number) => fc.array(fc.oneof(fc.constantFrom(...PIECES), codePoint), { maxLength: maxPieces, size: 'max' }).map((parts) => parts.join(''));
+const hostile = (maxPieces: number) =>
+  fc.array(fc.oneof(fc.constantFrom(...PIECES), codePoint), { maxLength: maxPieces, size: 'max' }).map((parts) => parts.join(''));
 const alertsArbitrary = fc
-  .array(fc.record({ title: hostile(300), detail: hostile(1000), cluster: hostile(30), resolved: fc.boolean(), severity: fc.constantFrom<'critical' | 'high' | 'medium' | 'low' | 'info'>('critical', 'high', 'medium', 'low', 'info') }), { minLength: 1, maxLength: 40, size: 'max' })
+  .array(
+    fc.record({
+      title: hostile(300),
+      detail: hostile(1000),
+      cluster: hostile(30),
+      resolved: fc.boolean(),
+      severity: fc.constantFrom<'critical' | 'high' | 'medium' | 'low' | 'info'>('critical', 'high', 'medium', 'low', 'info'),
+    }),
+    { minLength: 1, maxLength: 40, size: 'max' },
+  )
   .map((specs) =>
     specs.map((spec, index) => {
       const ruleId = `AKS-R${String(index).padStart(3, '0')}`;
-      const overrides = { ruleId, cluster: spec.cluster, title: spec.title, detail: spec.detail, severity: spec.severity, docUrl: `https://learn.microsoft.com/azure/aks/guide-${index}` };
+      const overrides = {
+        ruleId,
+        cluster: spec.cluster,
+        title: spec.title,
+        detail: spec.detail,
+        severity: spec.severity,
+        docUrl: `https://learn.microsoft.com/azure/aks/guide-${index}`,
+      };
       return spec.resolved ? resolved(overrides) : firing(overrides);
     }),
   );
@@ -186,7 +203,9 @@ describe('vendor budgets over random Unicode (fast-check)', () => {
 describe('vendor budgets: the reported cases', () => {
   it('Teams: 40 alerts with CJK policy names fit the byte limit, all 40 delivered (was 59 KB, refused, lost)', () => {
     const policy = 'Kubernetes クラスターのコンテナーは許可されたイメージのみを使用する必要があります'.repeat(8);
-    const alerts = Array.from({ length: 40 }, (_unused, index) => firing({ ruleId: `AKS-POLICY-${String(index).padStart(2, '0')}`, title: policy, detail: `${policy} — 非準拠のリソース: ${'名前空間'.repeat(60)}` }));
+    const alerts = Array.from({ length: 40 }, (_unused, index) =>
+      firing({ ruleId: `AKS-POLICY-${String(index).padStart(2, '0')}`, title: policy, detail: `${policy} — 非準拠のリソース: ${'名前空間'.repeat(60)}` }),
+    );
     const messages = renderNotification(group(alerts), RECEIVERS.teams);
     for (const message of messages) expect(bytes(message.body)).toBeLessThanOrEqual(TEAMS_MAX_BYTES);
     checkEveryAlertOnce(messages, alerts);
@@ -210,7 +229,10 @@ describe('vendor budgets: the reported cases', () => {
   });
 
   it('generic webhook: a CJK detail is budgeted in bytes, not characters', () => {
-    const messages = renderNotification(group([firing({ detail: '漢'.repeat(20_000) }), firing({ ruleId: 'AKS-ENTRA', detail: '字'.repeat(8_000) })]), RECEIVERS.webhook);
+    const messages = renderNotification(
+      group([firing({ detail: '漢'.repeat(20_000) }), firing({ ruleId: 'AKS-ENTRA', detail: '字'.repeat(8_000) })]),
+      RECEIVERS.webhook,
+    );
     for (const message of messages) expect(bytes(message.body)).toBeLessThanOrEqual(MESSAGE_BUDGET);
     expect(messages.flatMap((message) => message.body['alerts'] as unknown[])).toHaveLength(2);
   });

@@ -14,7 +14,13 @@ function notification(alerts: Alert[]): PlannedNotification {
 
 function many(count: number): Alert[] {
   return Array.from({ length: count }, (_unused, index) =>
-    firing({ ruleId: `AKS-RULE-${index}`, cluster: `cluster-${index % 7}`, severity: index % 3 === 0 ? 'critical' : 'medium', detail: 'x'.repeat(5000), title: 't'.repeat(400) }),
+    firing({
+      ruleId: `AKS-RULE-${index}`,
+      cluster: `cluster-${index % 7}`,
+      severity: index % 3 === 0 ? 'critical' : 'medium',
+      detail: 'x'.repeat(5000),
+      title: 't'.repeat(400),
+    }),
   );
 }
 
@@ -52,7 +58,11 @@ describe('Slack Block Kit', () => {
   });
 
   it('escapes fleet data so a crafted name cannot ping the channel or plant a link', () => {
-    const hostile = firing({ cluster: 'prod<!channel>', detail: 'user <@U0ADMIN> ran exec via <https://evil.example|the runbook> & more', title: 'Exec <!here>' });
+    const hostile = firing({
+      cluster: 'prod<!channel>',
+      detail: 'user <@U0ADMIN> ran exec via <https://evil.example|the runbook> & more',
+      title: 'Exec <!here>',
+    });
     const body = renderSlack(notification([hostile]))[0]?.body as { text: string; blocks: Array<Block & { type: string }> };
     // Slack parses control sequences in mrkdwn and in the fallback text; plain_text (the header) shows them literally.
     const message = JSON.stringify([body.text, ...body.blocks.filter((block) => block.type !== 'header')]);
@@ -72,7 +82,8 @@ describe('Slack Block Kit', () => {
       const blocks = checkLimits(message.body);
       expect(Buffer.byteLength(JSON.stringify(message.body))).toBeLessThanOrEqual(MESSAGE_BUDGET);
       // Each message but the last says how many follow; later ones say where they continue.
-      if (index < messages.length - 1) expect(blocks.at(-1)?.elements?.[0]?.text).toMatch(/…and \d+ more findings \(\d+ critical, \d+ medium\) in the next message\./);
+      if (index < messages.length - 1)
+        expect(blocks.at(-1)?.elements?.[0]?.text).toMatch(/…and \d+ more findings \(\d+ critical, \d+ medium\) in the next message\./);
       if (index > 0) expect(blocks[0]?.text?.text).toMatch(/\(continued: \d+–\d+ of 500\)$/);
     }
     // The first message shows findings in full (with their detail), the rest one line each.
@@ -86,7 +97,9 @@ describe('Slack Block Kit', () => {
 describe('PagerDuty Events API v2', () => {
   it('one trigger per alert with the required fields, enums and limits', () => {
     const long = firing({ severity: 'critical', title: 'x'.repeat(3000) });
-    const messages = renderPagerDuty(notification([long, firing({ severity: 'medium', ruleId: 'AKS-ENTRA' }), firing({ severity: 'low', ruleId: 'AKS-KEYVAULT-CSI' })]));
+    const messages = renderPagerDuty(
+      notification([long, firing({ severity: 'medium', ruleId: 'AKS-ENTRA' }), firing({ severity: 'low', ruleId: 'AKS-KEYVAULT-CSI' })]),
+    );
     expect(messages).toHaveLength(3);
     for (const message of messages) {
       const body = message.body as { event_action: string; dedup_key: string; payload: Record<string, unknown>; routing_key?: string };
@@ -95,7 +108,8 @@ describe('PagerDuty Events API v2', () => {
       expect(body.dedup_key.length).toBeLessThanOrEqual(PAGERDUTY_LIMITS.dedupKey);
       expect((body.payload['summary'] as string).length).toBeLessThanOrEqual(PAGERDUTY_LIMITS.summary);
       expect(['critical', 'error', 'warning', 'info']).toContain(body.payload['severity']);
-      for (const field of ['summary', 'source', 'severity', 'timestamp', 'component', 'group', 'class', 'custom_details']) expect(body.payload).toHaveProperty(field);
+      for (const field of ['summary', 'source', 'severity', 'timestamp', 'component', 'group', 'class', 'custom_details'])
+        expect(body.payload).toHaveProperty(field);
       expect(Number.isNaN(Date.parse(body.payload['timestamp'] as string))).toBe(false);
     }
     expect(messages.map((message) => (message.body['payload'] as { severity: string }).severity)).toEqual(['critical', 'warning', 'info']);
@@ -124,14 +138,19 @@ describe('Teams Adaptive Card', () => {
     const messages = renderTeams(notification(many(300)));
     expect(messages.length).toBeGreaterThan(1);
     for (const message of messages) {
-      const body = message.body as { type: string; attachments: Array<{ contentType: string; content: { type: string; version: string; body: Array<{ type: string; text?: string }> } }> };
+      const body = message.body as {
+        type: string;
+        attachments: Array<{ contentType: string; content: { type: string; version: string; body: Array<{ type: string; text?: string }> } }>;
+      };
       expect(body.type).toBe('message');
       expect(body.attachments).toHaveLength(1);
       expect(body.attachments[0]?.contentType).toBe('application/vnd.microsoft.card.adaptive');
       expect(body.attachments[0]?.content).toMatchObject({ type: 'AdaptiveCard', version: '1.4' });
       expect(Buffer.byteLength(JSON.stringify(body))).toBeLessThanOrEqual(TEAMS_LIMITS.budgetBytes);
     }
-    expect((messages[0]?.body as { attachments: Array<{ content: { body: Array<{ text?: string }> } }> }).attachments[0]?.content.body.at(-1)?.text).toMatch(/…and \d+ more findings/);
+    expect((messages[0]?.body as { attachments: Array<{ content: { body: Array<{ text?: string }> } }> }).attachments[0]?.content.body.at(-1)?.text).toMatch(
+      /…and \d+ more findings/,
+    );
     expect(messages.reduce((sum, message) => sum + message.alertCount, 0)).toBe(300);
   });
 });

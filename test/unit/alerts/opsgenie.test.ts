@@ -33,7 +33,10 @@ describe('Opsgenie Alert API v2', () => {
     const messages = renderOpsgenie(notification(alerts));
     expect(messages.map((message) => (message.body as { body: { priority: string } }).body.priority)).toEqual(['P1', 'P2', 'P3', 'P4', 'P5']);
     const [first] = messages;
-    expect(first?.body).toMatchObject({ request: 'create', body: { alias: `aks-fleet-guard-${alerts[0]?.finding.fingerprint}`, source: 'aks-fleet-guard', entity: 'web-dev' } });
+    expect(first?.body).toMatchObject({
+      request: 'create',
+      body: { alias: `aks-fleet-guard-${alerts[0]?.finding.fingerprint}`, source: 'aks-fleet-guard', entity: 'web-dev' },
+    });
     expect((first?.body as { body: { tags: string[] } }).body.tags).toEqual(['aks-fleet-guard', 'severity:critical', 'AKS-R0', 'cluster:web-dev']);
   });
 
@@ -62,14 +65,18 @@ describe('Opsgenie Alert API v2', () => {
     expect(JSON.parse(us.body)).toEqual({ source: 'aks-fleet-guard', note: 'Resolved: AKS-LOCAL-ACCOUNTS on web-dev (notObserved)' });
     expect(us.headers).toEqual({ authorization: 'GenieKey ogKey0001' });
     const [create] = renderOpsgenie(notification([firing()]));
-    expect(opsgenie.request({ body: JSON.stringify(create?.body), deliveryId: 'd' }, receiver('eu'), new Date()).url).toBe('https://api.eu.opsgenie.com/v2/alerts');
+    expect(opsgenie.request({ body: JSON.stringify(create?.body), deliveryId: 'd' }, receiver('eu'), new Date()).url).toBe(
+      'https://api.eu.opsgenie.com/v2/alerts',
+    );
     // The outbox holds no key.
     expect(JSON.stringify([close, create])).not.toContain('ogKey0001');
   });
 
   it('the routing document accepts region us or eu only, naming the path', () => {
-    expect(() => parseAlertingDocument('receivers: [{ name: og, type: opsgenie, apiKeySetting: OG_KEY, region: asia }]\nroutes: [{ name: r, receiver: og }]', 'test', { OG_KEY: 'k' })).toThrow(
-      expect.objectContaining({ reason: 'config', message: expect.stringMatching(/test: receivers\.0\.region/) }) as FleetGuardError,
-    );
+    expect(() =>
+      parseAlertingDocument('receivers: [{ name: og, type: opsgenie, apiKeySetting: OG_KEY, region: asia }]\nroutes: [{ name: r, receiver: og }]', 'test', {
+        OG_KEY: 'k',
+      }),
+    ).toThrow(expect.objectContaining({ reason: 'config', message: expect.stringMatching(/test: receivers\.0\.region/) }) as FleetGuardError);
   });
 });

@@ -36,7 +36,9 @@ describe('outbound address guard', () => {
   });
 
   it('rejects IP-literal private destinations when the routing document is read, even if allow-listed', () => {
-    expect(destinationProblem('https://169.254.169.254/metadata/identity/oauth2/token', ['169.254.169.254'], 'host is not in webhookAllowedHosts')).toMatch(/instance metadata/);
+    expect(destinationProblem('https://169.254.169.254/metadata/identity/oauth2/token', ['169.254.169.254'], 'host is not in webhookAllowedHosts')).toMatch(
+      /instance metadata/,
+    );
     expect(destinationProblem('https://[fd00::5]/hook', ['[fd00::5]', 'fd00::5'], 'host is not in webhookAllowedHosts')).toMatch(/uniqueLocal/);
     expect(destinationProblem('https://hooks.example.com/x', ['hooks.example.com'], 'host is not in webhookAllowedHosts')).toBeUndefined();
   });

@@ -19,8 +19,12 @@ function logged(receiver: string, fingerprint: string, state: 'firing' | 'resolv
 
 describe('alert planning', () => {
   it('first matching route wins unless it continues; groups by the route keys', () => {
-    const result = plan({ alerts: [firing({ severity: 'high' }), firing({ ruleId: 'AKS-KEYVAULT-CSI', severity: 'low' }), firing({ cluster: 'other', severity: 'critical' })] });
-    const byReceiver = Object.fromEntries(result.notifications.map((notification) => [`${notification.receiver}:${notification.groupKey}`, notification.alerts.length]));
+    const result = plan({
+      alerts: [firing({ severity: 'high' }), firing({ ruleId: 'AKS-KEYVAULT-CSI', severity: 'low' }), firing({ cluster: 'other', severity: 'critical' })],
+    });
+    const byReceiver = Object.fromEntries(
+      result.notifications.map((notification) => [`${notification.receiver}:${notification.groupKey}`, notification.alerts.length]),
+    );
     // page (high+, grouped by cluster) continues to the Slack digest (grouped by subscription).
     expect(byReceiver).toEqual({
       [`pager:${resourceKey(firing().finding.resourceId)}`]: 1,
@@ -28,7 +32,11 @@ describe('alert planning', () => {
       'slack:11111111-1111-1111-1111-111111111111': 3,
     });
     // Firing first, worst first.
-    expect(result.notifications.find((notification) => notification.receiver === 'slack')?.alerts.map((alert) => alert.finding.severity)).toEqual(['critical', 'high', 'low']);
+    expect(result.notifications.find((notification) => notification.receiver === 'slack')?.alerts.map((alert) => alert.finding.severity)).toEqual([
+      'critical',
+      'high',
+      'low',
+    ]);
   });
 
   it('matches tags, rule prefixes and subscriptions', () => {
@@ -37,13 +45,28 @@ describe('alert planning', () => {
       'x',
       SECRETS,
     );
-    const result = plan({ routes: tagged, alerts: [firing({ ruleId: 'LOG-CRASHLOOP' }), firing({ ruleId: 'AKS-ENTRA' }), firing({ ruleId: 'LOG-CRASHLOOP', cluster: 'dev', clusterTags: { env: 'dev' } })] });
-    expect(result.notifications.flatMap((notification) => notification.alerts.map((alert) => `${alert.finding.clusterName}:${alert.finding.ruleId}`))).toEqual(['web-dev:LOG-CRASHLOOP']);
+    const result = plan({
+      routes: tagged,
+      alerts: [
+        firing({ ruleId: 'LOG-CRASHLOOP' }),
+        firing({ ruleId: 'AKS-ENTRA' }),
+        firing({ ruleId: 'LOG-CRASHLOOP', cluster: 'dev', clusterTags: { env: 'dev' } }),
+      ],
+    });
+    expect(result.notifications.flatMap((notification) => notification.alerts.map((alert) => `${alert.finding.clusterName}:${alert.finding.ruleId}`))).toEqual([
+      'web-dev:LOG-CRASHLOOP',
+    ]);
   });
 
   it('de-duplicates: a firing alert already notified waits for the repeat interval', () => {
     const alert = firing();
-    const recent = plan({ alerts: [alert], log: new Map([logged('pager', alert.finding.fingerprint, 'firing', '2026-11-20T10:00:00.000Z'), logged('slack', alert.finding.fingerprint, 'firing', '2026-11-20T10:00:00.000Z')]) });
+    const recent = plan({
+      alerts: [alert],
+      log: new Map([
+        logged('pager', alert.finding.fingerprint, 'firing', '2026-11-20T10:00:00.000Z'),
+        logged('slack', alert.finding.fingerprint, 'firing', '2026-11-20T10:00:00.000Z'),
+      ]),
+    });
     expect(recent.notifications).toEqual([]);
     const stale = plan({ alerts: [alert], log: new Map([logged('pager', alert.finding.fingerprint, 'firing', '2026-11-20T07:59:59.000Z')]) });
     expect(stale.notifications.map((notification) => notification.receiver).sort()).toEqual(['pager', 'slack']);
@@ -55,7 +78,9 @@ describe('alert planning', () => {
     expect(plan({ alerts: [alert] }).notifications).toEqual([]);
     const result = plan({ alerts: [alert], log: new Map([logged('pager', alert.finding.fingerprint, 'firing', '2026-11-20T10:00:00.000Z')]) });
     expect(result.notifications.map((notification) => [notification.receiver, notification.alerts[0]?.status])).toEqual([['pager', 'resolved']]);
-    expect(plan({ alerts: [alert], log: new Map([logged('pager', alert.finding.fingerprint, 'resolved', '2026-11-20T11:00:00.000Z')]) }).notifications).toEqual([]);
+    expect(plan({ alerts: [alert], log: new Map([logged('pager', alert.finding.fingerprint, 'resolved', '2026-11-20T11:00:00.000Z')]) }).notifications).toEqual(
+      [],
+    );
   });
 
   it('a reopened finding fires again at once, whatever the repeat interval', () => {
@@ -65,7 +90,14 @@ describe('alert planning', () => {
   });
 
   it('silences hold back matching firing alerts while active; they are recorded, not sent', () => {
-    const silence: Silence = { id: 's', matchers: { ruleId: 'aks-local-accounts', cluster: 'WEB-DEV' }, startsAt: '2026-11-20T11:00:00.000Z', endsAt: '2026-11-20T13:00:00.000Z', createdBy: 'me', comment: 'ticket 42' };
+    const silence: Silence = {
+      id: 's',
+      matchers: { ruleId: 'aks-local-accounts', cluster: 'WEB-DEV' },
+      startsAt: '2026-11-20T11:00:00.000Z',
+      endsAt: '2026-11-20T13:00:00.000Z',
+      createdBy: 'me',
+      comment: 'ticket 42',
+    };
     const result = plan({ alerts: [firing(), firing({ ruleId: 'AKS-ENTRA' })], silences: [silence] });
     expect(result.silenced.map((alert) => alert.finding.ruleId)).toEqual(['AKS-LOCAL-ACCOUNTS']);
     expect(result.notifications.flatMap((notification) => notification.alerts.map((alert) => alert.finding.ruleId))).not.toContain('AKS-LOCAL-ACCOUNTS');
@@ -83,8 +115,14 @@ describe('alert planning', () => {
   });
 
   it('sendResolved: false keeps resolves off that route', () => {
-    const { routes: quiet } = parseAlertingDocument(`receivers: [{ name: s, type: slack, webhookUrlSetting: SLACK_URL }]\nroutes: [{ name: r, receiver: s, sendResolved: false }]`, 'x', SECRETS);
+    const { routes: quiet } = parseAlertingDocument(
+      `receivers: [{ name: s, type: slack, webhookUrlSetting: SLACK_URL }]\nroutes: [{ name: r, receiver: s, sendResolved: false }]`,
+      'x',
+      SECRETS,
+    );
     const alert = resolved();
-    expect(plan({ routes: quiet, alerts: [alert], log: new Map([logged('s', alert.finding.fingerprint, 'firing', '2026-11-20T10:00:00.000Z')]) }).notifications).toEqual([]);
+    expect(
+      plan({ routes: quiet, alerts: [alert], log: new Map([logged('s', alert.finding.fingerprint, 'firing', '2026-11-20T10:00:00.000Z')]) }).notifications,
+    ).toEqual([]);
   });
 });

@@ -18,11 +18,23 @@ describe('principalFromHeader', () => {
       name_typ: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress',
       role_typ: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role',
     });
-    expect(principalFromHeader(header)).toEqual({ name: 'max@contoso.com', roles: ['Rollouts.Manage'], objectId: '6f1c1a52-5c3e-4e59-9e4b-5f0d2b9d0a11', appId: '04b07795-8ddb-461a-bbee-02f9e1bf7b46' });
+    expect(principalFromHeader(header)).toEqual({
+      name: 'max@contoso.com',
+      roles: ['Rollouts.Manage'],
+      objectId: '6f1c1a52-5c3e-4e59-9e4b-5f0d2b9d0a11',
+      appId: '04b07795-8ddb-461a-bbee-02f9e1bf7b46',
+    });
   });
 
   it('v1.0 tokens: appid; an unmapped oid claim is read too; empty values are absent', () => {
-    const header = encode({ claims: [{ typ: 'oid', val: 'abc' }, { typ: 'appid', val: 'APP' }, { typ: 'azp', val: ' ' }, { typ: 'roles', val: 'Rollouts.Read' }] });
+    const header = encode({
+      claims: [
+        { typ: 'oid', val: 'abc' },
+        { typ: 'appid', val: 'APP' },
+        { typ: 'azp', val: ' ' },
+        { typ: 'roles', val: 'Rollouts.Read' },
+      ],
+    });
     expect(principalFromHeader(header)).toEqual({ name: 'APP', roles: ['Rollouts.Read'], objectId: 'abc', appId: 'app' });
     expect(principalFromHeader(encode({ claims: [{ typ: 'name', val: 'x' }] }))).toEqual({ name: 'x', roles: [] });
   });

@@ -57,7 +57,9 @@ describe('ManagedCluster → Cluster', () => {
     });
     // Add-on keys compare case-insensitively (omsagent and omsAgent both occur).
     expect(cluster.addons['omsagent']).toEqual({ enabled: true, config: { logAnalyticsWorkspaceResourceID: '/w2' } });
-    expect(cluster.agentPools).toEqual([{ name: 'sys', mode: 'System', version: '1.30.9', provisioningState: undefined, powerState: undefined, count: 3, nodeImageVersion: undefined }]);
+    expect(cluster.agentPools).toEqual([
+      { name: 'sys', mode: 'System', version: '1.30.9', provisioningState: undefined, powerState: undefined, count: 3, nodeImageVersion: undefined },
+    ]);
   });
 
   it('turns nulls and wrong types into "not set" instead of throwing', () => {
@@ -89,14 +91,22 @@ describe('ManagedCluster → Cluster', () => {
 
 describe('KubernetesVersionListResult → catalog', () => {
   it('skips entries without a usable version and normalises the location', () => {
-    const catalog = toVersionCatalog('West Europe', { values: [{ version: '1.30', patchVersions: { '1.30.1': { upgrades: ['1.31.0'] } } }, { version: 'garbage' }, {}] });
+    const catalog = toVersionCatalog('West Europe', {
+      values: [{ version: '1.30', patchVersions: { '1.30.1': { upgrades: ['1.31.0'] } } }, { version: 'garbage' }, {}],
+    });
     expect(catalog.location).toBe('westeurope');
     expect(catalog.minors.map((minor) => minor.minor)).toEqual(['1.30']);
     expect(catalog.minors[0]?.patches).toEqual({ '1.30.1': ['1.31.0'] });
   });
 
   it('keeps the support plans of each minor as listed (a minor without capabilities lists none)', () => {
-    const catalog = toVersionCatalog('x', { values: [{ version: '1.27', capabilities: { supportPlan: ['AKSLongTermSupport'] } }, { version: '1.30', capabilities: { supportPlan: ['KubernetesOfficial', 'AKSLongTermSupport'] } }, { version: '1.31' }] });
+    const catalog = toVersionCatalog('x', {
+      values: [
+        { version: '1.27', capabilities: { supportPlan: ['AKSLongTermSupport'] } },
+        { version: '1.30', capabilities: { supportPlan: ['KubernetesOfficial', 'AKSLongTermSupport'] } },
+        { version: '1.31' },
+      ],
+    });
     expect(catalog.minors.map((minor) => [minor.minor, minor.supportPlans])).toEqual([
       ['1.27', ['AKSLongTermSupport']],
       ['1.30', ['KubernetesOfficial', 'AKSLongTermSupport']],
@@ -107,7 +117,13 @@ describe('KubernetesVersionListResult → catalog', () => {
 
 describe('ManagedClusterUpgradeProfile → offered upgrades', () => {
   it('keeps isPreview per entry and skips entries without a version', () => {
-    const profile = { controlPlaneProfile: { kubernetesVersion: '1.7.7', osType: 'Linux', upgrades: [{ kubernetesVersion: '1.7.9', isPreview: true }, { kubernetesVersion: '1.7.11' }, { isPreview: true }, null] } } as unknown as ManagedClusterUpgradeProfile;
+    const profile = {
+      controlPlaneProfile: {
+        kubernetesVersion: '1.7.7',
+        osType: 'Linux',
+        upgrades: [{ kubernetesVersion: '1.7.9', isPreview: true }, { kubernetesVersion: '1.7.11' }, { isPreview: true }, null],
+      },
+    } as unknown as ManagedClusterUpgradeProfile;
     expect(toControlPlaneUpgrades(profile)).toEqual([
       { version: '1.7.9', isPreview: true },
       { version: '1.7.11', isPreview: false },
@@ -139,9 +155,17 @@ describe('MaintenanceWindow → window spec', () => {
   it('passes a missing or mistyped field on empty, so the window is reported unsupported naming it', () => {
     const now = new Date('2026-11-23T08:00:00Z');
     const verdict = (window: unknown) => nextMaintenanceWindow(toMaintenanceWindowSpec(window as MaintenanceWindow), now);
-    expect(verdict({ schedule: { daily: { intervalDays: 1 } }, startTime: '01:00' })).toMatchObject({ kind: 'unsupported', reason: expect.stringContaining('durationHours') });
-    expect(verdict({ schedule: { daily: { intervalDays: 1 } }, durationHours: 4 })).toMatchObject({ kind: 'unsupported', reason: expect.stringContaining('startTime') });
-    expect(verdict({ schedule: { daily: { intervalDays: 1 } }, durationHours: 4, startTime: '01:00', notAllowedDates: [{ start: '2023-01-01' }] })).toMatchObject({ kind: 'unsupported', reason: expect.stringContaining('notAllowedDates') });
+    expect(verdict({ schedule: { daily: { intervalDays: 1 } }, startTime: '01:00' })).toMatchObject({
+      kind: 'unsupported',
+      reason: expect.stringContaining('durationHours'),
+    });
+    expect(verdict({ schedule: { daily: { intervalDays: 1 } }, durationHours: 4 })).toMatchObject({
+      kind: 'unsupported',
+      reason: expect.stringContaining('startTime'),
+    });
+    expect(
+      verdict({ schedule: { daily: { intervalDays: 1 } }, durationHours: 4, startTime: '01:00', notAllowedDates: [{ start: '2023-01-01' }] }),
+    ).toMatchObject({ kind: 'unsupported', reason: expect.stringContaining('notAllowedDates') });
     expect(verdict(null)).toMatchObject({ kind: 'unsupported', reason: 'the maintenance window has no schedule' });
   });
 });

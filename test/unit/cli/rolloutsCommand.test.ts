@@ -18,7 +18,15 @@ describe('fleetguard rollouts start: the request', () => {
       dryRun: true,
     });
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'fg-plan-')), 'plan.json');
-    writeFileSync(file, JSON.stringify({ target: '1.31', waves: { explicit: [['a']] }, waveSettings: { maxParallel: 1, soakMinutes: 5, requireApproval: true }, waveOverrides: { '0': { soakMinutes: 1 } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        target: '1.31',
+        waves: { explicit: [['a']] },
+        waveSettings: { maxParallel: 1, soakMinutes: 5, requireApproval: true },
+        waveOverrides: { '0': { soakMinutes: 1 } },
+      }),
+    );
     expect(startRequest({ plan: file, target: '1.32', soakMinutes: 20, approveWave: ['0'] })).toEqual({
       target: '1.32',
       waves: { explicit: [['a']] },
@@ -41,8 +49,21 @@ describe('fleetguard rollouts status: the view', () => {
     const status = rolloutStatusSchema.parse({
       id: '00000000-0000-0000-0000-000000000001',
       runtimeStatus: 'Running',
-      customStatus: { status: 'Halted', haltReason: 'wave 1: b: health gate failed: crashloop rose', waves: [{ name: '1', status: 'Halted', upgraded: 1, total: 1 }] },
-      clusters: [{ resourceId: '/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerService/managedClusters/b', wave: '1', status: 'Upgraded', fromVersion: '1.31.3', toVersion: '1.32.3', reason: 'health gate failed: crashloop rose' }],
+      customStatus: {
+        status: 'Halted',
+        haltReason: 'wave 1: b: health gate failed: crashloop rose',
+        waves: [{ name: '1', status: 'Halted', upgraded: 1, total: 1 }],
+      },
+      clusters: [
+        {
+          resourceId: '/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerService/managedClusters/b',
+          wave: '1',
+          status: 'Upgraded',
+          fromVersion: '1.31.3',
+          toVersion: '1.32.3',
+          reason: 'health gate failed: crashloop rose',
+        },
+      ],
       actions: [{ action: 'start', by: 'max', byObjectId: 'o1', byAppId: 'a1', at: '2026-01-01T00:00:00Z' }],
     });
     const lines = statusView(status);
@@ -54,7 +75,21 @@ describe('fleetguard rollouts status: the view', () => {
   it('a retry names the rollout it retries; a retried rollout lists its retries with the clusters each re-runs', () => {
     const base = { runtimeStatus: 'Completed', output: { status: 'Halted', haltReason: 'wave 0: a: gave up', waves: [], excluded: [] } };
     expect(statusView(rolloutStatusSchema.parse({ ...base, id: 'r2', retryOf: 'r1' })).at(-1)).toBe('  retries rollout r1');
-    const retried = rolloutStatusSchema.parse({ ...base, id: 'r1', retries: [{ id: 'r2', by: 'max', at: '2026-01-01T00:00:00Z', clusters: [`/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerService/managedClusters/a`, '/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerService/managedClusters/b'] }] });
+    const retried = rolloutStatusSchema.parse({
+      ...base,
+      id: 'r1',
+      retries: [
+        {
+          id: 'r2',
+          by: 'max',
+          at: '2026-01-01T00:00:00Z',
+          clusters: [
+            `/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerService/managedClusters/a`,
+            '/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerService/managedClusters/b',
+          ],
+        },
+      ],
+    });
     expect(statusView(retried).at(-1)).toBe('  retried as rollout r2 by max: a, b');
     // An app without retries answers without the fields: nothing changes.
     expect(statusView(rolloutStatusSchema.parse({ ...base, id: 'r0' }))).toEqual(['Rollout r0: Halted (wave 0: a: gave up)']);

@@ -7,18 +7,44 @@ import { compliantCluster } from '../../harness/clusters.js';
 
 function result(): SweepResult {
   const clean = compliantCluster({ name: 'clean', id: compliantCluster().id.replace('/good', '/clean') });
-  const noisy = compliantCluster({ name: 'noisy', id: compliantCluster().id.replace('/good', '/noisy'), enableRbac: false, upgradeChannel: 'none', disableLocalAccounts: false });
+  const noisy = compliantCluster({
+    name: 'noisy',
+    id: compliantCluster().id.replace('/good', '/noisy'),
+    enableRbac: false,
+    upgradeChannel: 'none',
+    disableLocalAccounts: false,
+  });
   const findings = [...evaluateCluster(clean, undefined).findings, ...evaluateCluster(noisy, undefined).findings];
   const summary = (cluster: typeof clean, count: number, worst: 'critical' | undefined) => ({
-    resourceId: cluster.id, name: cluster.name, subscriptionId: cluster.subscriptionId, resourceGroup: 'rg', location: 'northeurope',
-    kubernetesVersion: '1.32.3', provisioningState: 'Succeeded', powerState: 'Running', tags: {}, findings: count, worstSeverity: worst, policyCompliancePercent: count === 0 ? 100 : 62.5,
+    resourceId: cluster.id,
+    name: cluster.name,
+    subscriptionId: cluster.subscriptionId,
+    resourceGroup: 'rg',
+    location: 'northeurope',
+    kubernetesVersion: '1.32.3',
+    provisioningState: 'Succeeded',
+    powerState: 'Running',
+    tags: {},
+    findings: count,
+    worstSeverity: worst,
+    policyCompliancePercent: count === 0 ? 100 : 62.5,
   });
   return {
-    sweepId: 's', startedAt: '', endedAt: '', status: 'partial', findings,
+    sweepId: 's',
+    startedAt: '',
+    endedAt: '',
+    status: 'partial',
+    findings,
     clusters: [summary(clean, 0, undefined), summary(noisy, 3, 'critical')],
     stats: {
-      subscriptions: { total: 2, succeeded: 1, failed: 1 }, clusters: 2, locations: { total: 1, failed: 0 },
-      findings: { total: 3, bySeverity: { critical: 1, high: 1, medium: 0, low: 1, info: 0 }, byRule: {} }, policy: { compliant: 5, nonCompliant: 3, percent: 62.5 }, logs: { workspaces: 2, failedWorkspaces: 1, queries: 14 }, durationMs: 1500, store: undefined,
+      subscriptions: { total: 2, succeeded: 1, failed: 1 },
+      clusters: 2,
+      locations: { total: 1, failed: 0 },
+      findings: { total: 3, bySeverity: { critical: 1, high: 1, medium: 0, low: 1, info: 0 }, byRule: {} },
+      policy: { compliant: 5, nonCompliant: 3, percent: 62.5 },
+      logs: { workspaces: 2, failedWorkspaces: 1, queries: 14 },
+      durationMs: 1500,
+      store: undefined,
     },
     errors: [{ scope: 'subscription', target: '22222222', reason: 'authError', message: 'HTTP 403 AuthorizationFailed' }],
   };

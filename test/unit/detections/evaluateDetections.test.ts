@@ -8,8 +8,14 @@ import { evaluateDetection } from '../../../lib/detections/evaluateDetections.js
 import { compliantCluster } from '../../harness/clusters.js';
 import { conformanceSample } from '../../harness/fixtures.js';
 
-const WEB_DEV = compliantCluster({ name: 'web-dev', id: '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/web/providers/Microsoft.ContainerService/managedClusters/web-dev' });
-const OTHER = compliantCluster({ name: 'other', id: '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/web/providers/Microsoft.ContainerService/managedClusters/other' });
+const WEB_DEV = compliantCluster({
+  name: 'web-dev',
+  id: '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/web/providers/Microsoft.ContainerService/managedClusters/web-dev',
+});
+const OTHER = compliantCluster({
+  name: 'other',
+  id: '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/web/providers/Microsoft.ContainerService/managedClusters/other',
+});
 const failedAuth = detectionById('failed-api-auth')!;
 
 /** Rows of a Log Analytics response body as the adapter hands them on: column name → value. */

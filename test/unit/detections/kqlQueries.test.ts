@@ -11,19 +11,27 @@ const PARAMETERS = { lookbackMinutes: 60, threshold: 10 };
 describe('detection queries, checked by the Kusto language service against the real table schemas', () => {
   it('covers every LOG-* rule of the catalog (test/unit/rules/catalog.test.ts holds the contract list)', () => {
     expect(DETECTIONS.map((detection) => detection.id)).toEqual([...DETECTION_IDS]);
-    expect(DETECTIONS.map((detection) => detection.ruleId).sort()).toEqual(ruleCatalog().filter((rule) => rule.id.startsWith('LOG-')).map((rule) => rule.id).sort());
+    expect(DETECTIONS.map((detection) => detection.ruleId).sort()).toEqual(
+      ruleCatalog()
+        .filter((rule) => rule.id.startsWith('LOG-'))
+        .map((rule) => rule.id)
+        .sort(),
+    );
   });
 
-  it.each(DETECTIONS.map((detection) => [detection.id, detection] as const))('%s parses, type-checks, and returns exactly its declared columns', (_id, detection) => {
-    const analysis = analyzeKql(prepareDetectionQuery(detection, PARAMETERS));
-    expect(analysis.errors).toEqual([]);
-    expect(analysis.kind).toBe('Query');
-    expect(analysis.columns).toEqual(detection.columns);
-    expect(detection.columns['_ResourceId']).toBe('string');
-    expect(detection.columns[detection.measure]).toBe('long');
-    for (const table of detection.tables) expect(LOG_ANALYTICS_TABLES, table).toHaveProperty(table);
-    for (const table of detection.tables) expect(detectionQueryText(detection)).toContain(table);
-  });
+  it.each(DETECTIONS.map((detection) => [detection.id, detection] as const))(
+    '%s parses, type-checks, and returns exactly its declared columns',
+    (_id, detection) => {
+      const analysis = analyzeKql(prepareDetectionQuery(detection, PARAMETERS));
+      expect(analysis.errors).toEqual([]);
+      expect(analysis.kind).toBe('Query');
+      expect(analysis.columns).toEqual(detection.columns);
+      expect(detection.columns['_ResourceId']).toBe('string');
+      expect(detection.columns[detection.measure]).toBe('long');
+      for (const table of detection.tables) expect(LOG_ANALYTICS_TABLES, table).toHaveProperty(table);
+      for (const table of detection.tables) expect(detectionQueryText(detection)).toContain(table);
+    },
+  );
 
   it('a broken column name fails the check', () => {
     const detection = DETECTIONS.find((candidate) => candidate.id === 'crashloop')!;
@@ -79,14 +87,17 @@ describe('detections scoped to a cluster with a crafted id (health gates)', () =
     "/subscriptions/x/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/a' | take 100000 //",
     '/subscriptions/x/resourceGroups/rg\\\n| union AKSAudit/providers/Microsoft.ContainerService/managedClusters/b',
   ];
-  it.each(DETECTIONS.map((detection) => [detection.id, detection] as const))('%s keeps its columns and a single filter for every crafted id', (_id, detection) => {
-    for (const clusterId of hostileIds) {
-      const query = scopeToCluster(prepareDetectionQuery(detection, PARAMETERS), clusterId);
-      const analysis = analyzeKql(query);
-      expect(analysis.errors, clusterId).toEqual([]);
-      expect(analysis.columns, clusterId).toEqual(detection.columns);
-      // Exactly one extra operator: the id stayed inside its literal.
-      expect(query.split('\n').at(-1)).toBe(`| where _ResourceId =~ ${kqlString(clusterId)}`);
-    }
-  });
+  it.each(DETECTIONS.map((detection) => [detection.id, detection] as const))(
+    '%s keeps its columns and a single filter for every crafted id',
+    (_id, detection) => {
+      for (const clusterId of hostileIds) {
+        const query = scopeToCluster(prepareDetectionQuery(detection, PARAMETERS), clusterId);
+        const analysis = analyzeKql(query);
+        expect(analysis.errors, clusterId).toEqual([]);
+        expect(analysis.columns, clusterId).toEqual(detection.columns);
+        // Exactly one extra operator: the id stayed inside its literal.
+        expect(query.split('\n').at(-1)).toBe(`| where _ResourceId =~ ${kqlString(clusterId)}`);
+      }
+    },
+  );
 });

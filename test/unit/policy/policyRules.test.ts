@@ -25,12 +25,10 @@ function state(resourceId: string, definition: string, overrides: Partial<Policy
 
 describe('POLICY-NONCOMPLIANT', () => {
   it('one finding per (cluster, definition), naming assignments and the definition', () => {
-    const findings = evaluatePolicyStates([A, B], [
-      state(A.id, 'def1'),
-      state(A.id, 'def1', { policyAssignmentName: 'second', policyAssignmentId: '/x/second' }),
-      state(A.id, 'def2'),
-      state(B.id, 'def1'),
-    ]);
+    const findings = evaluatePolicyStates(
+      [A, B],
+      [state(A.id, 'def1'), state(A.id, 'def1', { policyAssignmentName: 'second', policyAssignmentId: '/x/second' }), state(A.id, 'def2'), state(B.id, 'def1')],
+    );
     expect(findings.map((finding) => `${finding.clusterName}:${finding.subject?.split('/').at(-1)}`).sort()).toEqual(['a:def1', 'a:def2', 'b:def1']);
     const a1 = findings.find((finding) => finding.clusterName === 'a' && finding.subject?.endsWith('def1'));
     expect(a1?.detail).toContain('assigned by baseline, second');
@@ -47,10 +45,13 @@ describe('POLICY-NONCOMPLIANT', () => {
   });
 
   it('states of resources under a cluster count for that cluster; ids match case-insensitively', () => {
-    const findings = evaluatePolicyStates([A], [
-      state(`${A.id.toUpperCase()}/AGENTPOOLS/spot`, 'pool', { resourceType: '/Microsoft.ContainerService/managedClusters/agentPools' }),
-      state(A.id.replace('resourceGroups', 'resourcegroups'), 'lower'),
-    ]);
+    const findings = evaluatePolicyStates(
+      [A],
+      [
+        state(`${A.id.toUpperCase()}/AGENTPOOLS/spot`, 'pool', { resourceType: '/Microsoft.ContainerService/managedClusters/agentPools' }),
+        state(A.id.replace('resourceGroups', 'resourcegroups'), 'lower'),
+      ],
+    );
     expect(findings.map((finding) => [finding.resourceId, finding.subject?.split('/').at(-1)])).toEqual([
       [A.id, 'pool'],
       [A.id, 'lower'],
@@ -60,13 +61,16 @@ describe('POLICY-NONCOMPLIANT', () => {
 
   it('ignores compliant states and resources outside the fleet, without error', () => {
     expect(
-      evaluatePolicyStates([A], [
-        state(A.id, 'ok', { complianceState: 'Compliant' }),
-        state('/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/elsewhere', 'x'),
-        state('/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Network/publicIPAddresses/ip', 'y'),
-        // Prefix of a fleet cluster's name, but another cluster.
-        state(`${A.id}-two`, 'z'),
-      ]),
+      evaluatePolicyStates(
+        [A],
+        [
+          state(A.id, 'ok', { complianceState: 'Compliant' }),
+          state('/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/elsewhere', 'x'),
+          state('/subscriptions/s1/resourceGroups/rg/providers/Microsoft.Network/publicIPAddresses/ip', 'y'),
+          // Prefix of a fleet cluster's name, but another cluster.
+          state(`${A.id}-two`, 'z'),
+        ],
+      ),
     ).toEqual([]);
   });
 
@@ -79,13 +83,20 @@ describe('POLICY-NONCOMPLIANT', () => {
 
 describe('compliance percentages', () => {
   it('per cluster and overall, counting only compliant and non-compliant states of fleet clusters', () => {
-    const { perCluster, overall } = computeCompliance([A, B], [
-      { resourceId: A.id, complianceState: 'Compliant', count: 3 },
-      { resourceId: `${A.id}/agentPools/p`, complianceState: 'NonCompliant', count: 1 },
-      { resourceId: B.id.toUpperCase(), complianceState: 'NonCompliant', count: 2 },
-      { resourceId: B.id, complianceState: 'Exempt', count: 5 },
-      { resourceId: '/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/other', complianceState: 'Compliant', count: 9 },
-    ]);
+    const { perCluster, overall } = computeCompliance(
+      [A, B],
+      [
+        { resourceId: A.id, complianceState: 'Compliant', count: 3 },
+        { resourceId: `${A.id}/agentPools/p`, complianceState: 'NonCompliant', count: 1 },
+        { resourceId: B.id.toUpperCase(), complianceState: 'NonCompliant', count: 2 },
+        { resourceId: B.id, complianceState: 'Exempt', count: 5 },
+        {
+          resourceId: '/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/other',
+          complianceState: 'Compliant',
+          count: 9,
+        },
+      ],
+    );
     expect(perCluster.get(A.id.toLowerCase())).toEqual({ compliant: 3, nonCompliant: 1, percent: 75 });
     expect(perCluster.get(B.id.toLowerCase())).toEqual({ compliant: 0, nonCompliant: 2, percent: 0 });
     expect(overall).toEqual({ compliant: 3, nonCompliant: 3, percent: 50 });

@@ -59,7 +59,11 @@ describe('security baseline rules', () => {
     ['network policy unknown engine', { networkPolicy: 'weave' }, 'AKS-NETWORK-POLICY'],
     ['workload identity off', { workloadIdentity: false }, 'AKS-WORKLOAD-IDENTITY'],
     ['OIDC issuer off', { oidcIssuer: undefined }, 'AKS-WORKLOAD-IDENTITY'],
-    ['policy add-on off', { addons: { azurepolicy: { enabled: false, config: {} }, azurekeyvaultsecretsprovider: { enabled: true, config: {} } } }, 'AKS-AZURE-POLICY'],
+    [
+      'policy add-on off',
+      { addons: { azurepolicy: { enabled: false, config: {} }, azurekeyvaultsecretsprovider: { enabled: true, config: {} } } },
+      'AKS-AZURE-POLICY',
+    ],
     ['Key Vault CSI missing', { addons: { azurepolicy: { enabled: true, config: {} } } }, 'AKS-KEYVAULT-CSI'],
     ['Defender missing', { defenderMonitoring: undefined }, 'AKS-DEFENDER'],
     ['upgrade channel none', { upgradeChannel: 'none' }, 'AKS-AUTO-UPGRADE'],

@@ -18,11 +18,24 @@ function exampleCatalog(): KubernetesVersionCatalog {
   return toVersionCatalog('location1', example.responses[200].body);
 }
 
-function versionFindings(version: string | undefined, pools: Array<string | undefined> = [version], catalog = exampleCatalog(), plan: Partial<Pick<Cluster, 'supportPlan' | 'skuTier'>> = {}) {
+function versionFindings(
+  version: string | undefined,
+  pools: Array<string | undefined> = [version],
+  catalog = exampleCatalog(),
+  plan: Partial<Pick<Cluster, 'supportPlan' | 'skuTier'>> = {},
+) {
   const cluster = compliantCluster({
     ...plan,
     kubernetesVersion: version,
-    agentPools: pools.map((poolVersion, index) => ({ name: `pool${index}`, mode: 'User', version: poolVersion, provisioningState: 'Succeeded', powerState: 'Running', count: 1, nodeImageVersion: undefined })),
+    agentPools: pools.map((poolVersion, index) => ({
+      name: `pool${index}`,
+      mode: 'User',
+      version: poolVersion,
+      provisioningState: 'Succeeded',
+      powerState: 'Running',
+      count: 1,
+      nodeImageVersion: undefined,
+    })),
   });
   return evaluateCluster(cluster, catalog).findings;
 }
@@ -107,12 +120,21 @@ describe('version rules on the REST example catalog', () => {
  * converters read: `capabilities.supportPlan` per minor, as `az aks get-versions` shows it.
  */
 describe('version rules with support plans', () => {
-  const minor = (version: string, supportPlans: string[], isPreview = false): KubernetesMinorVersion => ({ minor: version, isPreview, isDefault: false, supportPlans, patches: {} });
+  const minor = (version: string, supportPlans: string[], isPreview = false): KubernetesMinorVersion => ({
+    minor: version,
+    isPreview,
+    isDefault: false,
+    supportPlans,
+    patches: {},
+  });
   const OFFICIAL = ['KubernetesOfficial'];
   const BOTH = ['KubernetesOfficial', 'AKSLongTermSupport'];
   const LTS_ONLY = ['AKSLongTermSupport'];
   // 1.27 is offered only as LTS; 1.30 both; 1.31 and 1.32 standard; 1.33 preview.
-  const catalog: KubernetesVersionCatalog = { location: 'northeurope', minors: [minor('1.27', LTS_ONLY), minor('1.30', BOTH), minor('1.31', OFFICIAL), minor('1.32', OFFICIAL), minor('1.33', OFFICIAL, true)] };
+  const catalog: KubernetesVersionCatalog = {
+    location: 'northeurope',
+    minors: [minor('1.27', LTS_ONLY), minor('1.30', BOTH), minor('1.31', OFFICIAL), minor('1.32', OFFICIAL), minor('1.33', OFFICIAL, true)],
+  };
   const premiumLts = { supportPlan: 'AKSLongTermSupport', skuTier: 'Premium' };
 
   it('a standard cluster on an LTS-only minor is unsupported, not ending, and is told both ways out', () => {
@@ -144,7 +166,9 @@ describe('version rules with support plans', () => {
   });
 
   it('support plans compare case-insensitively', () => {
-    expect(versionFindings('1.27.9', ['1.27.9'], catalog, { supportPlan: 'akslongtermsupport', skuTier: 'premium' }).map((f) => f.ruleId)).toEqual(['AKS-VERSION-ENDING']);
+    expect(versionFindings('1.27.9', ['1.27.9'], catalog, { supportPlan: 'akslongtermsupport', skuTier: 'premium' }).map((f) => f.ruleId)).toEqual([
+      'AKS-VERSION-ENDING',
+    ]);
   });
 
   it('AKS-LTS-TIER: an LTS plan below the Premium tier is a high finding with the fix', () => {
@@ -152,7 +176,9 @@ describe('version rules with support plans', () => {
     expect(standard.map((f) => [f.ruleId, f.severity])).toEqual([['AKS-LTS-TIER', 'high']]);
     expect(standard[0]?.detail).toContain('az aks update -g rg -n good --tier premium --k8s-support-plan AKSLongTermSupport');
     expect(standard[0]?.docUrl).toBe('https://learn.microsoft.com/azure/aks/long-term-support');
-    expect(versionFindings('1.30.5', ['1.30.5'], catalog, { supportPlan: 'AKSLongTermSupport', skuTier: undefined }).map((f) => f.ruleId)).toEqual(['AKS-LTS-TIER']);
+    expect(versionFindings('1.30.5', ['1.30.5'], catalog, { supportPlan: 'AKSLongTermSupport', skuTier: undefined }).map((f) => f.ruleId)).toEqual([
+      'AKS-LTS-TIER',
+    ]);
     expect(versionFindings('1.30.5', ['1.30.5'], catalog, premiumLts)).toEqual([]);
     expect(versionFindings('1.31.2', ['1.31.2'], catalog, { supportPlan: 'KubernetesOfficial', skuTier: 'Free' })).toEqual([]);
   });

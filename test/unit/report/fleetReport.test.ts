@@ -13,11 +13,38 @@ const SUB = '11111111-1111-1111-1111-111111111111';
 const idOf = (name: string) => `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/${name}`;
 
 function cluster(name: string, kubernetesVersion: string, findings = 0): ClusterRecord {
-  return { resourceId: idOf(name), name, subscriptionId: SUB, location: 'westeurope', kubernetesVersion, tags: {}, findings, worstSeverity: '', policyCompliancePercent: -1 };
+  return {
+    resourceId: idOf(name),
+    name,
+    subscriptionId: SUB,
+    location: 'westeurope',
+    kubernetesVersion,
+    tags: {},
+    findings,
+    worstSeverity: '',
+    policyCompliancePercent: -1,
+  };
 }
 
 function sweep(startedAt: string, findings: number, policy: number): SweepRecord {
-  return { sweepId: startedAt, startedAt, endedAt: startedAt, status: 'succeeded', trigger: 'timer', subscriptions: 1, subscriptionsFailed: 0, clusters: 2, findings, opened: 0, resolved: 0, policyCompliancePercent: policy, alertsQueued: 0, alertsSilenced: 0, alertsInhibited: 0, errors: '[]' };
+  return {
+    sweepId: startedAt,
+    startedAt,
+    endedAt: startedAt,
+    status: 'succeeded',
+    trigger: 'timer',
+    subscriptions: 1,
+    subscriptionsFailed: 0,
+    clusters: 2,
+    findings,
+    opened: 0,
+    resolved: 0,
+    policyCompliancePercent: policy,
+    alertsQueued: 0,
+    alertsSilenced: 0,
+    alertsInhibited: 0,
+    errors: '[]',
+  };
 }
 
 function model(overrides: Partial<FleetReportModel> = {}): FleetReportModel {
@@ -80,7 +107,16 @@ describe('renderFleetReport', () => {
       model({
         clusters: [cluster(evil, '1.31.2', 1)],
         openFindings: [storedFinding({ cluster: evil, resourceId: idOf(evil), detail: '"><img src=x onerror=alert(2)>', title: "it's <b>bold</b>" })],
-        rollouts: [{ rolloutId: 'r1', target: '1.32', status: 'Halted', requestedBy: evil, createdAt: '2026-11-23T10:00:00Z', clusters: [{ resourceId: idOf(evil), wave: '0', status: 'Failed', fromVersion: '1.31.2', toVersion: '1.32.3', reason: evil }] }],
+        rollouts: [
+          {
+            rolloutId: 'r1',
+            target: '1.32',
+            status: 'Halted',
+            requestedBy: evil,
+            createdAt: '2026-11-23T10:00:00Z',
+            clusters: [{ resourceId: idOf(evil), wave: '0', status: 'Failed', fromVersion: '1.31.2', toVersion: '1.32.3', reason: evil }],
+          },
+        ],
         problems: [evil],
       }),
     );
@@ -103,7 +139,14 @@ describe('renderFleetReport', () => {
             createdAt: '2026-11-23T10:00:00Z',
             clusters: [
               { resourceId: idOf('a'), wave: '0', status: 'Upgraded', fromVersion: '1.31.2', toVersion: '1.32.3', reason: '' },
-              { resourceId: idOf('b'), wave: '1', status: 'Upgraded', fromVersion: '1.31.2', toVersion: '1.32.3', reason: 'health gate failed: crashloop rose from 0 to 50' },
+              {
+                resourceId: idOf('b'),
+                wave: '1',
+                status: 'Upgraded',
+                fromVersion: '1.31.2',
+                toVersion: '1.32.3',
+                reason: 'health gate failed: crashloop rose from 0 to 50',
+              },
               { resourceId: idOf('c'), wave: '2', status: 'NotStarted', fromVersion: '1.31.2', toVersion: '1.32.3', reason: '' },
             ],
           },

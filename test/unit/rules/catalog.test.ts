@@ -102,13 +102,31 @@ describe('the rule catalog', () => {
 
   it('findings carry the metadata their rule declares', () => {
     // Everything a cluster rule checks is off, so nearly every rule fires.
-    const bare = compliantCluster({ enableRbac: false, aadManaged: false, aadAzureRbac: false, disableLocalAccounts: false, privateCluster: false, networkPolicy: undefined, workloadIdentity: false, addons: {}, defenderMonitoring: false, upgradeChannel: undefined, nodeOsUpgradeChannel: undefined, provisioningState: 'Failed' });
+    const bare = compliantCluster({
+      enableRbac: false,
+      aadManaged: false,
+      aadAzureRbac: false,
+      disableLocalAccounts: false,
+      privateCluster: false,
+      networkPolicy: undefined,
+      workloadIdentity: false,
+      addons: {},
+      defenderMonitoring: false,
+      upgradeChannel: undefined,
+      nodeOsUpgradeChannel: undefined,
+      provisioningState: 'Failed',
+    });
     const { findings } = evaluateCluster(bare, undefined);
     expect(findings.length).toBeGreaterThan(5);
     const byId = new Map(ruleCatalog().map((rule) => [rule.id, rule]));
     for (const finding of findings) {
       const rule = byId.get(finding.ruleId)!;
-      expect({ severity: finding.severity, title: finding.title, practice: finding.practice, docUrl: finding.docUrl }, finding.ruleId).toEqual({ severity: rule.severity, title: rule.title, practice: rule.practice, docUrl: rule.docUrl });
+      expect({ severity: finding.severity, title: finding.title, practice: finding.practice, docUrl: finding.docUrl }, finding.ruleId).toEqual({
+        severity: rule.severity,
+        title: rule.title,
+        practice: rule.practice,
+        docUrl: rule.docUrl,
+      });
     }
   });
 
@@ -124,7 +142,11 @@ describe('rollout gate signals come from the metadata', () => {
 
   it('the gate measures exactly the rules flagged as health signals: detections by query, the others by the activities', () => {
     const measured = [...healthDetections().map((detection) => detection.healthSignal.name), ...Object.values(STRICT_SIGNALS)];
-    expect(measured.sort()).toEqual(healthSignals().map((signal) => signal.name).sort());
+    expect(measured.sort()).toEqual(
+      healthSignals()
+        .map((signal) => signal.name)
+        .sort(),
+    );
     expect(new Set(measured).size).toBe(measured.length);
     // Dropping a signal from the metadata is caught by the rehearsal tests, which halt on them by name.
   });
@@ -140,14 +162,24 @@ describe('rollout gate signals come from the metadata', () => {
 
   it('measureHealth queries the flagged detections and nothing else, and follows a change of flags', async () => {
     const before = recordingReader(clusterId);
-    const sample = await measureHealth(before.reader, clusterId, ['/subscriptions/s/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w'], 30);
+    const sample = await measureHealth(
+      before.reader,
+      clusterId,
+      ['/subscriptions/s/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w'],
+      30,
+    );
     expect(before.asked).toEqual(DETECTIONS.filter((detection) => detection.healthSignal !== undefined).map((detection) => detection.id));
     expect(sample).toEqual({ kind: 'measured', counts: { 'failed-api-auth': 7, crashloop: 7, 'node-not-ready': 7 } });
 
     flagDetection('secret-reads', { name: 'secret-reads', fails: 'anyRise' });
     flagDetection('crashloop', undefined);
     const after = recordingReader(clusterId);
-    const changed = await measureHealth(after.reader, clusterId, ['/subscriptions/s/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w'], 30);
+    const changed = await measureHealth(
+      after.reader,
+      clusterId,
+      ['/subscriptions/s/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w'],
+      30,
+    );
     expect(after.asked).toEqual(['failed-api-auth', 'secret-reads', 'node-not-ready']);
     expect(changed).toEqual({ kind: 'measured', counts: { 'failed-api-auth': 7, 'secret-reads': 7, 'node-not-ready': 7 } });
     expect(healthDegraded({ 'secret-reads': 0 }, { 'secret-reads': 1 })).toBe('secret-reads rose from 0 to 1');
@@ -165,7 +197,14 @@ describe('rollout gate signals come from the metadata', () => {
     const spiking = async () => {
       const spiked: string[] = [];
       for (const detection of DETECTIONS) {
-        const response = await route.handle({ method: 'POST', url: new URL('https://127.0.0.1/'), params: { workspace: workspace.slice(1) }, headers: {}, body: { query: `${detectionMarker(detection.id)}\n${detection.tables[0]!}` }, baseUrl: 'https://127.0.0.1' });
+        const response = await route.handle({
+          method: 'POST',
+          url: new URL('https://127.0.0.1/'),
+          params: { workspace: workspace.slice(1) },
+          headers: {},
+          body: { query: `${detectionMarker(detection.id)}\n${detection.tables[0]!}` },
+          baseUrl: 'https://127.0.0.1',
+        });
         const tables = (response.body as { tables: Array<{ columns: Array<{ name: string }>; rows: unknown[][] }> }).tables;
         const measure = tables[0]!.columns.findIndex((column) => column.name === detection.measure);
         const id = tables[0]!.columns.findIndex((column) => column.name === '_ResourceId');

@@ -7,7 +7,10 @@ import { conformanceSample } from '../../harness/fixtures.js';
 const WEB_DEV = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/web/providers/Microsoft.ContainerService/managedClusters/web-dev';
 
 function upgradesOf(profile: Record<string, unknown>, part: 'controlPlane' | 'pool'): string[] {
-  const properties = profile['properties'] as { controlPlaneProfile: { upgrades: Array<{ kubernetesVersion: string }> }; agentPoolProfiles: Array<{ upgrades: Array<{ kubernetesVersion: string }> }> };
+  const properties = profile['properties'] as {
+    controlPlaneProfile: { upgrades: Array<{ kubernetesVersion: string }> };
+    agentPoolProfiles: Array<{ upgrades: Array<{ kubernetesVersion: string }> }>;
+  };
   const upgrades = part === 'controlPlane' ? properties.controlPlaneProfile.upgrades : properties.agentPoolProfiles[0]!.upgrades;
   return upgrades.map((upgrade) => upgrade.kubernetesVersion);
 }
@@ -31,7 +34,9 @@ describe('simulated fleet state', () => {
     // 1.30.4 → 1.30.7 (patch) and 1.31.3 (next minor); never 1.32 (AKS does not skip minors).
     expect(upgradesOf(state.upgradeProfile(webDev), 'controlPlane')).toEqual(['1.30.7', '1.31.3']);
     const payments = state.findCluster('11111111-1111-1111-1111-111111111111', 'payments', 'payments-prod')!;
-    const profile = state.upgradeProfile(payments) as { properties: { controlPlaneProfile: { upgrades: Array<{ kubernetesVersion: string; isPreview?: boolean }> } } };
+    const profile = state.upgradeProfile(payments) as {
+      properties: { controlPlaneProfile: { upgrades: Array<{ kubernetesVersion: string; isPreview?: boolean }> } };
+    };
     expect(profile.properties.controlPlaneProfile.upgrades).toEqual([{ kubernetesVersion: '1.33.1', isPreview: true }]);
   });
 
@@ -49,7 +54,9 @@ describe('simulated fleet state', () => {
   it('updates and removes clusters for later sweeps', () => {
     const state = fleet();
     expect(state.updateClusterProperties(WEB_DEV.toUpperCase(), (properties) => (properties['disableLocalAccounts'] = true))).toBe(true);
-    expect((state.findCluster('11111111-1111-1111-1111-111111111111', 'web', 'web-dev')!['properties'] as Record<string, unknown>)['disableLocalAccounts']).toBe(true);
+    expect(
+      (state.findCluster('11111111-1111-1111-1111-111111111111', 'web', 'web-dev')!['properties'] as Record<string, unknown>)['disableLocalAccounts'],
+    ).toBe(true);
     expect(state.removeCluster(WEB_DEV)).toBe(true);
     expect(state.clustersOf('11111111-1111-1111-1111-111111111111')).toHaveLength(1);
     expect(state.removeCluster(WEB_DEV)).toBe(false);

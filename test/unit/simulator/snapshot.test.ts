@@ -71,20 +71,31 @@ describe('fleet snapshot loading', () => {
   });
 
   it('a wrongly typed field is named', () => {
-    const folder = brokenCopy((dir) => editClusters(dir, (doc) => ((doc.value[0]!['properties'] as Record<string, unknown>)['agentPoolProfiles'] = 'three pools')));
+    const folder = brokenCopy((dir) =>
+      editClusters(dir, (doc) => ((doc.value[0]!['properties'] as Record<string, unknown>)['agentPoolProfiles'] = 'three pools')),
+    );
     expect(loadError(folder).message).toMatch(/value\[0\]\.properties\.agentPoolProfiles \(cluster payments-prod\)/);
   });
 
   it('support plans of clusters and minors are type-checked and named', () => {
-    const cluster = brokenCopy((dir) => editClusters(dir, (doc) => ((doc.value[0]!['properties'] as Record<string, unknown>)['supportPlan'] = ['AKSLongTermSupport'])));
+    const cluster = brokenCopy((dir) =>
+      editClusters(dir, (doc) => ((doc.value[0]!['properties'] as Record<string, unknown>)['supportPlan'] = ['AKSLongTermSupport'])),
+    );
     expect(loadError(cluster).message).toMatch(/value\[0\]\.properties\.supportPlan \(cluster payments-prod\)/);
-    const versions = brokenCopy((dir) => writeFileSync(path.join(dir, 'kubernetesVersions', 'northeurope.json'), JSON.stringify({ values: [{ version: '1.30', capabilities: { supportPlan: 'AKSLongTermSupport' } }] })));
+    const versions = brokenCopy((dir) =>
+      writeFileSync(
+        path.join(dir, 'kubernetesVersions', 'northeurope.json'),
+        JSON.stringify({ values: [{ version: '1.30', capabilities: { supportPlan: 'AKSLongTermSupport' } }] }),
+      ),
+    );
     expect(loadError(versions).message).toMatch(/northeurope\.json: values\[0\]\.capabilities\.supportPlan/);
   });
 
   it('an unknown location names the cluster and the missing versions file', () => {
     const folder = brokenCopy((dir) => editClusters(dir, (doc) => (doc.value[2]!['location'] = 'Mars Central')));
-    expect(loadError(folder).message).toMatch(/value\[2\] \(cluster batch-staging\) is in location 'Mars Central', but kubernetesVersions\/marscentral\.json is missing/);
+    expect(loadError(folder).message).toMatch(
+      /value\[2\] \(cluster batch-staging\) is in location 'Mars Central', but kubernetesVersions\/marscentral\.json is missing/,
+    );
   });
 
   it('a cluster id that is not a managed cluster id is rejected', () => {

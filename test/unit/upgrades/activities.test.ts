@@ -11,8 +11,24 @@ import { STRICT_SIGNALS } from '../../../lib/upgrades/health.js';
 import type { PlannedCluster } from '../../../lib/upgrades/plan.js';
 import { compliantCluster } from '../../harness/clusters.js';
 
-const CLUSTER = compliantCluster({ kubernetesVersion: '1.31.5', agentPools: [{ name: 'system', mode: 'System', version: '1.31.5', provisioningState: 'Succeeded', powerState: 'Running', count: 3, nodeImageVersion: 'img-1' }], logWorkspaceIds: ['/ws/own'] });
-const PLANNED: PlannedCluster = { resourceId: CLUSTER.id, name: CLUSTER.name, subscriptionId: CLUSTER.subscriptionId, resourceGroup: CLUSTER.resourceGroup, location: CLUSTER.location, fromVersion: '1.31.5', toVersion: '1.32', hops: ['1.32'], skipReason: undefined };
+const CLUSTER = compliantCluster({
+  kubernetesVersion: '1.31.5',
+  agentPools: [
+    { name: 'system', mode: 'System', version: '1.31.5', provisioningState: 'Succeeded', powerState: 'Running', count: 3, nodeImageVersion: 'img-1' },
+  ],
+  logWorkspaceIds: ['/ws/own'],
+});
+const PLANNED: PlannedCluster = {
+  resourceId: CLUSTER.id,
+  name: CLUSTER.name,
+  subscriptionId: CLUSTER.subscriptionId,
+  resourceGroup: CLUSTER.resourceGroup,
+  location: CLUSTER.location,
+  fromVersion: '1.31.5',
+  toVersion: '1.32',
+  hops: ['1.32'],
+  skipReason: undefined,
+};
 
 /** Fakes that record what was asked of them. */
 function fakes(cluster: Cluster | undefined = CLUSTER, overrides: Partial<RolloutActivityDependencies> = {}) {
@@ -67,17 +83,31 @@ describe('rollout activities with injected dependencies', () => {
   it('precheck reads the cluster through the port and adds the configured workspaces to its own', async () => {
     const { deps, calls } = fakes();
     const snapshot = await createRolloutActivities(deps).precheckActivity({ cluster: PLANNED });
-    expect(snapshot).toEqual({ exists: true, provisioningState: 'Succeeded', powerState: 'Running', version: '1.31.5', nodeImages: { system: 'img-1' }, workspaces: ['/ws/own', '/ws/shared'] });
+    expect(snapshot).toEqual({
+      exists: true,
+      provisioningState: 'Succeeded',
+      powerState: 'Running',
+      version: '1.31.5',
+      nodeImages: { system: 'img-1' },
+      workspaces: ['/ws/own', '/ws/shared'],
+    });
     expect(calls).toEqual([`get ${CLUSTER.subscriptionId}/rg/good`]);
   });
 
   it('advance starts the control plane upgrade, and reports an AKS pre-flight refusal as an exclusion', async () => {
     const { deps, calls } = fakes();
-    expect(await createRolloutActivities(deps).advanceActivity({ cluster: PLANNED, target: '1.32', upgradeType: 'Full', startingNodeImages: {} })).toEqual({ state: 'upgrading', detail: 'control plane → 1.32' });
+    expect(await createRolloutActivities(deps).advanceActivity({ cluster: PLANNED, target: '1.32', upgradeType: 'Full', startingNodeImages: {} })).toEqual({
+      state: 'upgrading',
+      detail: 'control plane → 1.32',
+    });
     expect(calls.at(-1)).toBe('control plane good 1.32');
 
-    const blocked = fakes(CLUSTER, { clusters: { ...deps.clusters, startControlPlaneUpgrade: () => Promise.resolve({ kind: 'blocked', message: 'deprecated API use' }) } });
-    expect(await createRolloutActivities(blocked.deps).advanceActivity({ cluster: PLANNED, target: '1.32', upgradeType: 'Full', startingNodeImages: {} })).toMatchObject({ state: 'excluded' });
+    const blocked = fakes(CLUSTER, {
+      clusters: { ...deps.clusters, startControlPlaneUpgrade: () => Promise.resolve({ kind: 'blocked', message: 'deprecated API use' }) },
+    });
+    expect(
+      await createRolloutActivities(blocked.deps).advanceActivity({ cluster: PLANNED, target: '1.32', upgradeType: 'Full', startingNodeImages: {} }),
+    ).toMatchObject({ state: 'excluded' });
   });
 
   it('advance writes nothing once the rollout is aborted', async () => {
@@ -88,21 +118,39 @@ describe('rollout activities with injected dependencies', () => {
         recordClusterStatuses: () => Promise.resolve(),
       },
     });
-    expect(await createRolloutActivities(deps).advanceActivity({ rolloutId: 'r1', cluster: PLANNED, target: '1.32', upgradeType: 'Full', startingNodeImages: {} })).toEqual({ state: 'aborted', inFlight: null });
+    expect(
+      await createRolloutActivities(deps).advanceActivity({ rolloutId: 'r1', cluster: PLANNED, target: '1.32', upgradeType: 'Full', startingNodeImages: {} }),
+    ).toEqual({ state: 'aborted', inFlight: null });
     expect(calls.filter((call) => !call.startsWith('get '))).toEqual([]);
   });
 
   it('inhibit holds the alerts until the upgrade window ends, and without a store does nothing', async () => {
     const { deps, calls } = fakes();
-    expect(await createRolloutActivities(deps).inhibitActivity({ clusterId: CLUSTER.id, minutes: 90, release: false, now: '2026-11-30T06:00:00.000Z' })).toBe(true);
+    expect(await createRolloutActivities(deps).inhibitActivity({ clusterId: CLUSTER.id, minutes: 90, release: false, now: '2026-11-30T06:00:00.000Z' })).toBe(
+      true,
+    );
     expect(calls).toEqual([`hold ${CLUSTER.id} until 2026-11-30T07:30:00.000Z (Kubernetes upgrade in progress)`]);
-    expect(await createRolloutActivities({ ...deps, alertHold: undefined }).inhibitActivity({ clusterId: CLUSTER.id, minutes: 90, release: false, now: '2026-11-30T06:00:00.000Z' })).toBe(false);
+    expect(
+      await createRolloutActivities({ ...deps, alertHold: undefined }).inhibitActivity({
+        clusterId: CLUSTER.id,
+        minutes: 90,
+        release: false,
+        now: '2026-11-30T06:00:00.000Z',
+      }),
+    ).toBe(false);
   });
 
   it('health batch measures every probe through the ports, counting pools on another minor as skew', async () => {
-    const skewed = compliantCluster({ kubernetesVersion: '1.32.3', agentPools: [{ name: 'user', mode: 'User', version: '1.31.5', provisioningState: 'Succeeded', powerState: 'Running', count: 2, nodeImageVersion: undefined }] });
+    const skewed = compliantCluster({
+      kubernetesVersion: '1.32.3',
+      agentPools: [
+        { name: 'user', mode: 'User', version: '1.31.5', provisioningState: 'Succeeded', powerState: 'Running', count: 2, nodeImageVersion: undefined },
+      ],
+    });
     const { deps } = fakes(skewed);
-    const samples = await createRolloutActivities(deps).healthBatchActivity({ probes: [{ clusterId: skewed.id, workspaces: ['/ws/shared'], windowMinutes: 10 }] });
+    const samples = await createRolloutActivities(deps).healthBatchActivity({
+      probes: [{ clusterId: skewed.id, workspaces: ['/ws/shared'], windowMinutes: 10 }],
+    });
     expect(samples).toHaveLength(1);
     expect(samples[0]).toMatchObject({ kind: 'measured', counts: { [STRICT_SIGNALS.skew]: 1, [STRICT_SIGNALS.provisioning]: 0, [STRICT_SIGNALS.policy]: 0 } });
   });

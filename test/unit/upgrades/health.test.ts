@@ -69,11 +69,20 @@ describe('measureHealth', () => {
       expect(call.query).toContain(`| where _ResourceId =~ "${CLUSTER}"`);
     }
     // The three health detections, nothing else.
-    expect(healthDetections().map((detection) => detection.id).sort()).toEqual(['crashloop', 'failed-api-auth', 'node-not-ready']);
+    expect(
+      healthDetections()
+        .map((detection) => detection.id)
+        .sort(),
+    ).toEqual(['crashloop', 'failed-api-auth', 'node-not-ready']);
   });
 
   it('no rows is a measurement of 0 for each detection (a gate compares every one)', async () => {
-    const sample = await measureHealth(reader(() => ({ rows: [], partialError: undefined })), CLUSTER, ['w1'], 10);
+    const sample = await measureHealth(
+      reader(() => ({ rows: [], partialError: undefined })),
+      CLUSTER,
+      ['w1'],
+      10,
+    );
     expect(sample).toEqual({ kind: 'measured', counts: { 'failed-api-auth': 0, crashloop: 0, 'node-not-ready': 0 } });
     expect(Object.keys(sample.kind === 'measured' ? sample.counts : {})).toHaveLength(3);
   });
@@ -89,7 +98,10 @@ describe('measureHealth', () => {
     expect(await measureHealth(none, CLUSTER, [], 10)).toEqual({ kind: 'inconclusive', reason: 'the cluster reports to no Log Analytics workspace' });
     expect(none.calls).toEqual([]);
 
-    const partial = reader((workspace, query) => ({ rows: [], partialError: workspace === 'w2' && detectionOf(query)?.id === 'crashloop' ? 'PartialError: timed out' : undefined }));
+    const partial = reader((workspace, query) => ({
+      rows: [],
+      partialError: workspace === 'w2' && detectionOf(query)?.id === 'crashloop' ? 'PartialError: timed out' : undefined,
+    }));
     expect(await measureHealth(partial, CLUSTER, ['w1', 'w2'], 10)).toEqual({ kind: 'inconclusive', reason: 'crashloop in w2: PartialError: timed out' });
 
     const failing = reader((workspace) => (workspace === 'w2' ? new Error('HTTP 503') : { rows: [], partialError: undefined }));

@@ -18,7 +18,13 @@ const CATALOG: KubernetesVersionCatalog = {
 };
 
 function cluster(name: string, version: string, overrides: Partial<Cluster> = {}): Cluster {
-  return compliantCluster({ name, id: `/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/${name}`, kubernetesVersion: version, tags: { ring: '1' }, ...overrides });
+  return compliantCluster({
+    name,
+    id: `/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/${name}`,
+    kubernetesVersion: version,
+    tags: { ring: '1' },
+    ...overrides,
+  });
 }
 
 function plan(clusters: Cluster[], overrides: Partial<RolloutRequest> = {}) {
@@ -48,7 +54,15 @@ describe('rollout planning', () => {
   });
 
   it('skips clusters at the target, refuses downgrades, excludes stopped and unhealthy ones', () => {
-    const result = plan([cluster('at', '1.32.3'), cluster('newer', '1.32.3'), cluster('stopped', '1.31.3', { powerState: 'Stopped' }), cluster('broken', '1.31.3', { provisioningState: 'Failed' })], { target: '1.31' });
+    const result = plan(
+      [
+        cluster('at', '1.32.3'),
+        cluster('newer', '1.32.3'),
+        cluster('stopped', '1.31.3', { powerState: 'Stopped' }),
+        cluster('broken', '1.31.3', { provisioningState: 'Failed' }),
+      ],
+      { target: '1.31' },
+    );
     expect(result.excluded.map((entry) => [entry.resourceId.split('/').at(-1), entry.reason])).toEqual([
       ['at', '1.32.3 is newer than the target 1.31.10: downgrades are refused'],
       ['broken', 'provisioningState is Failed, not Succeeded'],
@@ -59,7 +73,11 @@ describe('rollout planning', () => {
   });
 
   it('orders waves by tag value numerically; untagged clusters are excluded with a reason', () => {
-    const result = plan([cluster('a', '1.31.3', { tags: { ring: '10' } }), cluster('b', '1.31.3', { tags: { ring: '2' } }), cluster('c', '1.31.3', { tags: {} })]);
+    const result = plan([
+      cluster('a', '1.31.3', { tags: { ring: '10' } }),
+      cluster('b', '1.31.3', { tags: { ring: '2' } }),
+      cluster('c', '1.31.3', { tags: {} }),
+    ]);
     expect(result.waves.map((wave) => wave.name)).toEqual(['2', '10']);
     expect(result.excluded).toEqual([{ resourceId: expect.stringContaining('/c'), reason: 'no ring tag' }]);
   });
@@ -71,26 +89,45 @@ describe('rollout planning', () => {
   });
 
   it('applies scope and per-wave settings', () => {
-    const result = plan([cluster('a', '1.31.3'), cluster('b', '1.31.3', { tags: { ring: '1', team: 'x' } })], { scope: { tags: { team: 'x' } }, waveOverrides: { '1': { requireApproval: true, maxParallel: 5 } } });
-    expect(result.waves).toEqual([expect.objectContaining({ name: '1', requireApproval: true, maxParallel: 5, soakMinutes: 5, clusters: [expect.objectContaining({ name: 'b' })] })]);
+    const result = plan([cluster('a', '1.31.3'), cluster('b', '1.31.3', { tags: { ring: '1', team: 'x' } })], {
+      scope: { tags: { team: 'x' } },
+      waveOverrides: { '1': { requireApproval: true, maxParallel: 5 } },
+    });
+    expect(result.waves).toEqual([
+      expect.objectContaining({ name: '1', requireApproval: true, maxParallel: 5, soakMinutes: 5, clusters: [expect.objectContaining({ name: 'b' })] }),
+    ]);
   });
 });
 
 describe('the next upgrade step', () => {
-  const pools = (version: string, state = 'Succeeded') => [{ name: 'system', mode: 'System', version, provisioningState: state, powerState: 'Running', count: 3, nodeImageVersion: 'img-1' }];
+  const pools = (version: string, state = 'Succeeded') => [
+    { name: 'system', mode: 'System', version, provisioningState: state, powerState: 'Running', count: 3, nodeImageVersion: 'img-1' },
+  ];
 
   it('control plane first, then pools, then done; waits while anything is upgrading', () => {
-    expect(nextUpgradeStep(cluster('a', '1.31.3', { agentPools: pools('1.31.3') }), '1.32.3', 'Full', {})).toEqual({ kind: 'startControlPlane', version: '1.32.3' });
-    expect(nextUpgradeStep(cluster('a', '1.32.3', { agentPools: pools('1.31.3') }), '1.32.3', 'Full', {})).toEqual({ kind: 'startPool', pool: 'system', version: '1.32.3' });
+    expect(nextUpgradeStep(cluster('a', '1.31.3', { agentPools: pools('1.31.3') }), '1.32.3', 'Full', {})).toEqual({
+      kind: 'startControlPlane',
+      version: '1.32.3',
+    });
+    expect(nextUpgradeStep(cluster('a', '1.32.3', { agentPools: pools('1.31.3') }), '1.32.3', 'Full', {})).toEqual({
+      kind: 'startPool',
+      pool: 'system',
+      version: '1.32.3',
+    });
     expect(nextUpgradeStep(cluster('a', '1.32.3', { agentPools: pools('1.31.3') }), '1.32.3', 'ControlPlaneOnly', {})).toEqual({ kind: 'done' });
     expect(nextUpgradeStep(cluster('a', '1.32.3', { agentPools: pools('1.32.3') }), '1.32.3', 'Full', {})).toEqual({ kind: 'done' });
-    expect(nextUpgradeStep(cluster('a', '1.32.3', { provisioningState: 'Upgrading', agentPools: pools('1.31.3') }), '1.32.3', 'Full', {})).toEqual({ kind: 'wait' });
+    expect(nextUpgradeStep(cluster('a', '1.32.3', { provisioningState: 'Upgrading', agentPools: pools('1.31.3') }), '1.32.3', 'Full', {})).toEqual({
+      kind: 'wait',
+    });
     expect(nextUpgradeStep(cluster('a', '1.32.3', { agentPools: pools('1.31.3', 'Upgrading') }), '1.32.3', 'Full', {})).toEqual({ kind: 'wait' });
   });
 
   it('reports failures, and tracks node-image upgrades against the starting images', () => {
     expect(nextUpgradeStep(cluster('a', '1.31.3', { provisioningState: 'Failed' }), '1.32.3', 'Full', {})).toMatchObject({ kind: 'failed' });
-    expect(nextUpgradeStep(cluster('a', '1.31.3', { agentPools: pools('1.31.3') }), '1.31.3', 'NodeImageOnly', { system: 'img-1' })).toEqual({ kind: 'startNodeImage', pool: 'system' });
+    expect(nextUpgradeStep(cluster('a', '1.31.3', { agentPools: pools('1.31.3') }), '1.31.3', 'NodeImageOnly', { system: 'img-1' })).toEqual({
+      kind: 'startNodeImage',
+      pool: 'system',
+    });
     expect(nextUpgradeStep(cluster('a', '1.31.3', { agentPools: pools('1.31.3') }), '1.31.3', 'NodeImageOnly', { system: 'img-0' })).toEqual({ kind: 'done' });
   });
 });
@@ -98,48 +135,105 @@ describe('the next upgrade step', () => {
 describe('upgrade profiles', () => {
   it('exclude a cluster whose upgrade profile does not offer the first hop', () => {
     const a = cluster('a', '1.31.3');
-    const result = planRollout([a], new Map([['northeurope', CATALOG]]), {
-      target: '1.32', scope: {}, waves: { byTag: 'ring' }, waveSettings: { maxParallel: 1, soakMinutes: 5, requireApproval: false },
-      upgradeType: 'Full', maxFailedClusters: 0, respectMaintenanceWindows: false, allowMultiMinorHops: false, dryRun: true,
-    }, new Map([[a.id.toLowerCase(), [{ version: '1.31.10', isPreview: false }]]]));
+    const result = planRollout(
+      [a],
+      new Map([['northeurope', CATALOG]]),
+      {
+        target: '1.32',
+        scope: {},
+        waves: { byTag: 'ring' },
+        waveSettings: { maxParallel: 1, soakMinutes: 5, requireApproval: false },
+        upgradeType: 'Full',
+        maxFailedClusters: 0,
+        respectMaintenanceWindows: false,
+        allowMultiMinorHops: false,
+        dryRun: true,
+      },
+      new Map([[a.id.toLowerCase(), [{ version: '1.31.10', isPreview: false }]]]),
+    );
     expect(result.excluded).toEqual([{ resourceId: a.id, reason: 'its upgrade profile does not offer 1.32.3 (offers 1.31.10)' }]);
   });
 
   /** `isPreview` on an upgrade entry, as in the official ManagedClustersGetUpgradeProfile example (2025-07-01). */
   function planWithProfile(target: string, offered: Array<{ version: string; isPreview: boolean }>, catalog: KubernetesVersionCatalog = CATALOG) {
     const a = cluster('a', '1.31.3');
-    return planRollout([a], new Map([['northeurope', catalog]]), {
-      target, scope: {}, waves: { byTag: 'ring' }, waveSettings: { maxParallel: 1, soakMinutes: 5, requireApproval: false },
-      upgradeType: 'Full', maxFailedClusters: 0, respectMaintenanceWindows: false, allowMultiMinorHops: true, dryRun: true,
-    }, new Map([[a.id.toLowerCase(), offered]]));
+    return planRollout(
+      [a],
+      new Map([['northeurope', catalog]]),
+      {
+        target,
+        scope: {},
+        waves: { byTag: 'ring' },
+        waveSettings: { maxParallel: 1, soakMinutes: 5, requireApproval: false },
+        upgradeType: 'Full',
+        maxFailedClusters: 0,
+        respectMaintenanceWindows: false,
+        allowMultiMinorHops: true,
+        dryRun: true,
+      },
+      new Map([[a.id.toLowerCase(), offered]]),
+    );
   }
-  const WITH_PREVIEW_PATCH: KubernetesVersionCatalog = { ...CATALOG, minors: CATALOG.minors.map((entry) => (entry.minor === '1.32' ? { ...entry, patches: { '1.32.3': [], '1.32.5': [] } } : entry)) };
+  const WITH_PREVIEW_PATCH: KubernetesVersionCatalog = {
+    ...CATALOG,
+    minors: CATALOG.minors.map((entry) => (entry.minor === '1.32' ? { ...entry, patches: { '1.32.3': [], '1.32.5': [] } } : entry)),
+  };
 
   it('never choose a version the upgrade profile flags as preview for a minor target', () => {
     const result = planWithProfile('1.32', [{ version: '1.32.3', isPreview: true }]);
-    expect(result.excluded).toEqual([{ resourceId: expect.stringContaining('/a'), reason: 'its upgrade profile offers 1.32.3 only as a preview version (name 1.32.3 as the target to take it)' }]);
+    expect(result.excluded).toEqual([
+      {
+        resourceId: expect.stringContaining('/a'),
+        reason: 'its upgrade profile offers 1.32.3 only as a preview version (name 1.32.3 as the target to take it)',
+      },
+    ]);
   });
 
   it('fall back to the newest non-preview patch of the same minor the profile offers', () => {
-    const result = planWithProfile('1.32', [{ version: '1.32.3', isPreview: false }, { version: '1.32.5', isPreview: true }], WITH_PREVIEW_PATCH);
+    const result = planWithProfile(
+      '1.32',
+      [
+        { version: '1.32.3', isPreview: false },
+        { version: '1.32.5', isPreview: true },
+      ],
+      WITH_PREVIEW_PATCH,
+    );
     expect(result.excluded).toEqual([]);
     expect(result.waves[0]?.clusters.map((entry) => [entry.toVersion, entry.hops])).toEqual([['1.32.3', ['1.32.3']]]);
   });
 
   it('take a preview version when the request names it exactly', () => {
-    const result = planWithProfile('1.32.5', [{ version: '1.32.3', isPreview: false }, { version: '1.32.5', isPreview: true }], WITH_PREVIEW_PATCH);
+    const result = planWithProfile(
+      '1.32.5',
+      [
+        { version: '1.32.3', isPreview: false },
+        { version: '1.32.5', isPreview: true },
+      ],
+      WITH_PREVIEW_PATCH,
+    );
     expect(result.waves[0]?.clusters.map((entry) => entry.toVersion)).toEqual(['1.32.5']);
   });
 
   it('never pass through a preview-only minor on the way to the target', () => {
     const withPreviewBetween: KubernetesVersionCatalog = {
       location: 'northeurope',
-      minors: [...CATALOG.minors.filter((entry) => entry.minor !== '1.33'), { minor: '1.33', isPreview: true, isDefault: false, supportPlans: [], patches: { '1.33.1': [] } }, { minor: '1.34', isPreview: false, isDefault: false, supportPlans: [], patches: { '1.34.0': [] } }],
+      minors: [
+        ...CATALOG.minors.filter((entry) => entry.minor !== '1.33'),
+        { minor: '1.33', isPreview: true, isDefault: false, supportPlans: [], patches: { '1.33.1': [] } },
+        { minor: '1.34', isPreview: false, isDefault: false, supportPlans: [], patches: { '1.34.0': [] } },
+      ],
     };
     const a = cluster('a', '1.32.3');
     const result = planRollout([a], new Map([['northeurope', withPreviewBetween]]), {
-      target: '1.34', scope: {}, waves: { byTag: 'ring' }, waveSettings: { maxParallel: 1, soakMinutes: 5, requireApproval: false },
-      upgradeType: 'Full', maxFailedClusters: 0, respectMaintenanceWindows: false, allowMultiMinorHops: true, dryRun: true,
+      target: '1.34',
+      scope: {},
+      waves: { byTag: 'ring' },
+      waveSettings: { maxParallel: 1, soakMinutes: 5, requireApproval: false },
+      upgradeType: 'Full',
+      maxFailedClusters: 0,
+      respectMaintenanceWindows: false,
+      allowMultiMinorHops: true,
+      dryRun: true,
     });
     expect(result.excluded).toEqual([{ resourceId: a.id, reason: 'the way to 1.34.0 passes 1.33, which is preview-only in northeurope' }]);
   });
@@ -156,7 +250,9 @@ describe('gate measurements', () => {
   });
 
   it('explicit wave lists by id or name', () => {
-    const result = plan([cluster('a', '1.31.3', { tags: {} }), cluster('b', '1.31.3', { tags: {} }), cluster('c', '1.31.3', { tags: {} })], { waves: { explicit: [['b'], ['/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/A']] } });
+    const result = plan([cluster('a', '1.31.3', { tags: {} }), cluster('b', '1.31.3', { tags: {} }), cluster('c', '1.31.3', { tags: {} })], {
+      waves: { explicit: [['b'], ['/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/A']] },
+    });
     expect(result.waves.map((wave) => [wave.name, wave.clusters.map((entry) => entry.name)])).toEqual([
       ['0', ['b']],
       ['1', ['a']],
@@ -184,6 +280,8 @@ describe('deprecated-API exclusion (Learn: aks/stop-cluster-upgrade-api-breaking
   it('quotes names the shell would read otherwise (resource groups may hold parentheses)', () => {
     const reason = deprecatedApiExclusion({ name: 'c1', resourceGroup: "rg (prod)'s", subscriptionId: 's' }, '1.32.3', 'no details');
     expect(reason).toContain(`--resource-group 'rg (prod)'\\''s' --name c1 `);
-    expect(reason).toMatch(/^AKS refused the minor upgrade to 1\.32\.3 \(UpgradeBlockedOnDeprecatedAPIUsage\): deprecated Kubernetes APIs were used in the last 12 hours\. Migrate/);
+    expect(reason).toMatch(
+      /^AKS refused the minor upgrade to 1\.32\.3 \(UpgradeBlockedOnDeprecatedAPIUsage\): deprecated Kubernetes APIs were used in the last 12 hours\. Migrate/,
+    );
   });
 });

@@ -14,16 +14,24 @@ describe('a plan that upgrades nothing, in one line', () => {
     ];
     const line = nothingToUpgradeLine('1.32', entries);
     expect(line).not.toContain('\n');
-    expect(line).toMatch(/^nothing to upgrade to 1\.32: 42 clusters excluded, 1 skipped \(aks-0, aks-1, aks-2 and 27 more excluded: no ring tag; old-0 excluded: 1\.20\.0 is too old; /);
+    expect(line).toMatch(
+      /^nothing to upgrade to 1\.32: 42 clusters excluded, 1 skipped \(aks-0, aks-1, aks-2 and 27 more excluded: no ring tag; old-0 excluded: 1\.20\.0 is too old; /,
+    );
     expect(line).toMatch(/; and 4 more reasons\)$/);
     expect(nothingToUpgradeLine('1.32', [])).toBe('nothing to upgrade to 1.32: the plan holds no cluster');
   });
 
   it('a wave tag no cluster carries is badInput naming the tag; a tag some cluster carries is not', () => {
     const waves = { byTag: 'rnig' };
-    expect(() => requireWaveTag({ waves: [], excluded: [{ resourceId: id('a'), reason: 'no rnig tag' }] }, { waves }, '--waves-by-tag')).toThrow(new FleetGuardError('badInput', "--waves-by-tag: no cluster carries the tag 'rnig'"));
-    expect(() => requireWaveTag({ waves: [], excluded: [] }, { waves })).toThrow("waves.byTag: no cluster carries the tag 'rnig' (the fleet has no cluster in scope)");
-    expect(() => requireWaveTag({ waves: [{ name: '0', clusters: [], excluded: [], maxParallel: 1, soakMinutes: 0, requireApproval: false }], excluded: [] }, { waves })).not.toThrow();
+    expect(() => requireWaveTag({ waves: [], excluded: [{ resourceId: id('a'), reason: 'no rnig tag' }] }, { waves }, '--waves-by-tag')).toThrow(
+      new FleetGuardError('badInput', "--waves-by-tag: no cluster carries the tag 'rnig'"),
+    );
+    expect(() => requireWaveTag({ waves: [], excluded: [] }, { waves })).toThrow(
+      "waves.byTag: no cluster carries the tag 'rnig' (the fleet has no cluster in scope)",
+    );
+    expect(() =>
+      requireWaveTag({ waves: [{ name: '0', clusters: [], excluded: [], maxParallel: 1, soakMinutes: 0, requireApproval: false }], excluded: [] }, { waves }),
+    ).not.toThrow();
     expect(() => requireWaveTag({ waves: [], excluded: [] }, { waves: { explicit: [['a']] } })).not.toThrow();
   });
 });

@@ -19,24 +19,51 @@ const CATALOG: KubernetesVersionCatalog = {
 };
 
 const cluster = (name: string, subscriptionId: string, overrides: Partial<Cluster> = {}): Cluster =>
-  compliantCluster({ name, subscriptionId, id: `/subscriptions/${subscriptionId}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/${name}`, kubernetesVersion: '1.31.3', tags: { ring: '1' }, ...overrides });
+  compliantCluster({
+    name,
+    subscriptionId,
+    id: `/subscriptions/${subscriptionId}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/${name}`,
+    kubernetesVersion: '1.31.3',
+    tags: { ring: '1' },
+    ...overrides,
+  });
 
 const plan = (clusters: Cluster[], overrides: Partial<RolloutRequest> = {}) =>
   planRollout(clusters, new Map([['northeurope', CATALOG]]), {
-    target: '1.32', scope: {}, waves: { byTag: 'ring' }, waveSettings: { maxParallel: 1, soakMinutes: 5, requireApproval: false },
-    upgradeType: 'Full', maxFailedClusters: 0, respectMaintenanceWindows: false, allowMultiMinorHops: false, dryRun: true, ...overrides,
+    target: '1.32',
+    scope: {},
+    waves: { byTag: 'ring' },
+    waveSettings: { maxParallel: 1, soakMinutes: 5, requireApproval: false },
+    upgradeType: 'Full',
+    maxFailedClusters: 0,
+    respectMaintenanceWindows: false,
+    allowMultiMinorHops: false,
+    dryRun: true,
+    ...overrides,
   });
 const names = (result: ReturnType<typeof plan>) => result.waves.flatMap((wave) => wave.clusters.map((planned) => planned.name));
 
 describe('production tagging', () => {
   it('env or environment (any case, trimmed) = prod or production (any case, trimmed), nothing looser', () => {
-    for (const tags of <Array<Record<string, string>>>[{ env: 'prod' }, { Environment: 'Production' }, { ' ENV ': ' PROD ' }]) expect(isProductionTagged(tags), JSON.stringify(tags)).toBe(true);
-    for (const tags of <Array<Record<string, string>>>[{ env: 'preprod' }, { env: 'production-eu' }, { environments: 'prod' }, { myenv: 'prod' }, { tier: 'prod' }, {}]) expect(isProductionTagged(tags), JSON.stringify(tags)).toBe(false);
+    for (const tags of <Array<Record<string, string>>>[{ env: 'prod' }, { Environment: 'Production' }, { ' ENV ': ' PROD ' }])
+      expect(isProductionTagged(tags), JSON.stringify(tags)).toBe(true);
+    for (const tags of <Array<Record<string, string>>>[
+      { env: 'preprod' },
+      { env: 'production-eu' },
+      { environments: 'prod' },
+      { myenv: 'prod' },
+      { tier: 'prod' },
+      {},
+    ])
+      expect(isProductionTagged(tags), JSON.stringify(tags)).toBe(false);
   });
 
   it('marks the wave that holds a production cluster, and only that one', () => {
     const result = plan([cluster('a', 's1', { tags: { ring: '1', env: 'prod' } }), cluster('b', 's1', { tags: { ring: '2', env: 'dev' } })]);
-    expect(result.waves.map((wave) => [wave.name, wave.production === true])).toEqual([['1', true], ['2', false]]);
+    expect(result.waves.map((wave) => [wave.name, wave.production === true])).toEqual([
+      ['1', true],
+      ['2', false],
+    ]);
   });
 });
 

@@ -34,7 +34,11 @@ export const opsgenie: AlertVendor<'opsgenie', z.output<typeof schema>, Opsgenie
   request(message, receiver) {
     const stored = JSON.parse(message.body) as OpsgenieMessage;
     const path = stored.request === 'close' ? closePath(stored.alias) : CREATE_PATH;
-    return { url: `${OPSGENIE_ENDPOINTS[receiver.region]}${path}`, body: JSON.stringify(stored.body), headers: { authorization: `GenieKey ${receiver.apiKey.reveal()}` } };
+    return {
+      url: `${OPSGENIE_ENDPOINTS[receiver.region]}${path}`,
+      body: JSON.stringify(stored.body),
+      headers: { authorization: `GenieKey ${receiver.apiKey.reveal()}` },
+    };
   },
   secrets: (receiver) => [receiver.apiKey],
   retry: retryOn429And5xx,

@@ -58,7 +58,9 @@ function details(alert: Alert): Record<string, string> {
 
 function tags(alert: Alert): string[] {
   const finding = alert.finding;
-  return ['aks-fleet-guard', `severity:${finding.severity}`, finding.ruleId, `cluster:${finding.clusterName}`].map((tag) => truncate(tag, OPSGENIE_LIMITS.tag)).slice(0, OPSGENIE_LIMITS.tags);
+  return ['aks-fleet-guard', `severity:${finding.severity}`, finding.ruleId, `cluster:${finding.clusterName}`]
+    .map((tag) => truncate(tag, OPSGENIE_LIMITS.tag))
+    .slice(0, OPSGENIE_LIMITS.tags);
 }
 
 function create(alert: Alert): RenderedMessage {
@@ -84,7 +86,10 @@ function create(alert: Alert): RenderedMessage {
 
 function close(alert: Alert): RenderedMessage {
   const finding = alert.finding;
-  const note = truncate(`Resolved: ${finding.ruleId} on ${finding.clusterName}${finding.resolution === undefined ? '' : ` (${finding.resolution})`}`, OPSGENIE_LIMITS.note);
+  const note = truncate(
+    `Resolved: ${finding.ruleId} on ${finding.clusterName}${finding.resolution === undefined ? '' : ` (${finding.resolution})`}`,
+    OPSGENIE_LIMITS.note,
+  );
   const stored: OpsgenieMessage = { request: 'close', alias: aliasOf(finding.fingerprint), body: { source: OPSGENIE_SOURCE, note } };
   return { kind: 'opsgenie', body: stored, alertCount: 1, summary: `close ${finding.ruleId} on ${finding.clusterName}` };
 }

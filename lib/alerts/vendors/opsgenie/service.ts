@@ -37,11 +37,16 @@ function createProblem(body: Record<string, unknown>): string | undefined {
   ];
   for (const [field, max] of limited) if ((text(body[field]) ?? '').length > max) return `${field} can not be longer than ${max} characters.`;
   const tags = body['tags'];
-  if (tags !== undefined && (!Array.isArray(tags) || tags.length > OPSGENIE_LIMITS.tags || tags.some((tag) => typeof tag !== 'string' || tag.length > OPSGENIE_LIMITS.tag))) return 'Tags are invalid.';
+  if (
+    tags !== undefined &&
+    (!Array.isArray(tags) || tags.length > OPSGENIE_LIMITS.tags || tags.some((tag) => typeof tag !== 'string' || tag.length > OPSGENIE_LIMITS.tag))
+  )
+    return 'Tags are invalid.';
   const details = body['details'];
   if (details !== undefined) {
     if (details === null || typeof details !== 'object' || Object.values(details).some((value) => typeof value !== 'string')) return 'Details are invalid.';
-    if (detailsLength(details as Record<string, string>) > OPSGENIE_LIMITS.detailsTotal) return `Details can not be longer than ${OPSGENIE_LIMITS.detailsTotal} characters.`;
+    if (detailsLength(details as Record<string, string>) > OPSGENIE_LIMITS.detailsTotal)
+      return `Details can not be longer than ${OPSGENIE_LIMITS.detailsTotal} characters.`;
   }
   const priority = body['priority'];
   if (priority !== undefined && !(OPSGENIE_PRIORITIES as readonly unknown[]).includes(priority)) return 'Priority should be one of [P1, P2, P3, P4, P5].';
@@ -56,7 +61,11 @@ export const opsgenieService: VendorService = {
     if (typeof authorization !== 'string' || !/^GenieKey \S+$/.test(authorization)) return error(401, 'apiKey is invalid or integration is disabled.', request);
     if (request.body === null || typeof request.body !== 'object') return undefined;
     const body = request.body as Record<string, unknown>;
-    const problem = isCreate ? createProblem(body) : (text(body['note']) ?? '').length > OPSGENIE_LIMITS.note ? `Note can not be longer than ${OPSGENIE_LIMITS.note} characters.` : undefined;
+    const problem = isCreate
+      ? createProblem(body)
+      : (text(body['note']) ?? '').length > OPSGENIE_LIMITS.note
+        ? `Note can not be longer than ${OPSGENIE_LIMITS.note} characters.`
+        : undefined;
     return problem === undefined ? undefined : error(422, problem, request);
   },
   accepted: (request) => jsonAnswer(202, { result: 'Request will be processed', took: 0.002, requestId: requestIdOf(request) }),

@@ -18,7 +18,13 @@ import { MESSAGE_BUDGET, type RenderedMessage } from '../../notifiers/common.js'
  */
 export const PAGERDUTY_LIMITS = { dedupKey: 255, summary: 1024, payloadBytes: 512 * 1024 } as const;
 
-const SEVERITY: Record<Severity, 'critical' | 'error' | 'warning' | 'info'> = { critical: 'critical', high: 'error', medium: 'warning', low: 'info', info: 'info' };
+const SEVERITY: Record<Severity, 'critical' | 'error' | 'warning' | 'info'> = {
+  critical: 'critical',
+  high: 'error',
+  medium: 'warning',
+  low: 'info',
+  info: 'info',
+};
 
 export function dedupKeyOf(fingerprint: string): string {
   const key = `aks-fleet-guard/${fingerprint}`;
@@ -30,7 +36,12 @@ function renderOne(alert: Alert): RenderedMessage {
   const finding = alert.finding;
   const dedupKey = dedupKeyOf(finding.fingerprint);
   if (alert.status === 'resolved') {
-    return { kind: 'pagerduty', body: { event_action: 'resolve', dedup_key: dedupKey }, alertCount: 1, summary: `resolve ${finding.ruleId} on ${finding.clusterName}` };
+    return {
+      kind: 'pagerduty',
+      body: { event_action: 'resolve', dedup_key: dedupKey },
+      alertCount: 1,
+      summary: `resolve ${finding.ruleId} on ${finding.clusterName}`,
+    };
   }
   const summary = truncate(`[${finding.severity}] ${finding.ruleId} on ${finding.clusterName}: ${finding.title}`, PAGERDUTY_LIMITS.summary);
   const body = fitText(truncate(finding.detail, 4000), Math.min(MESSAGE_BUDGET, PAGERDUTY_LIMITS.payloadBytes), (detail) => ({

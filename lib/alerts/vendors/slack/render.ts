@@ -16,7 +16,13 @@ import { continuedLabel, countsBySeverity, headline, MESSAGE_BUDGET, moreFollow,
  */
 export const SLACK_LIMITS = { blocks: 50, headerText: 150, sectionText: 3000, fields: 10, fieldText: 2000, fallbackText: 3000, blocksText: 10_000 } as const;
 
-const ICON: Record<string, string> = { critical: ':red_circle:', high: ':large_orange_circle:', medium: ':large_yellow_circle:', low: ':white_circle:', info: ':information_source:' };
+const ICON: Record<string, string> = {
+  critical: ':red_circle:',
+  high: ':large_orange_circle:',
+  medium: ':large_yellow_circle:',
+  low: ':white_circle:',
+  info: ':information_source:',
+};
 /** Alerts shown in full; more are listed one line each (a wall of full findings reads worse). */
 const MAX_DETAILED = 10;
 
@@ -88,7 +94,10 @@ export function renderSlack(notification: PlannedNotification): RenderedMessage[
   const render = (share: MessageShare): Record<string, unknown> => {
     const part = continuedLabel(share, total);
     const blocks: Record<string, unknown>[] = [
-      { type: 'header', text: { type: 'plain_text', text: `${truncate(`aks-fleet-guard: ${title}`, SLACK_LIMITS.headerText - part.length)}${part}`, emoji: true } },
+      {
+        type: 'header',
+        text: { type: 'plain_text', text: `${truncate(`aks-fleet-guard: ${title}`, SLACK_LIMITS.headerText - part.length)}${part}`, emoji: true },
+      },
     ];
     if (share.before === 0) {
       blocks.push({

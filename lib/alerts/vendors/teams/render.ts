@@ -31,14 +31,26 @@ function subject(alert: Alert): string {
 function alertItems(alert: Alert): Record<string, unknown>[] {
   const finding = alert.finding;
   return [
-    { type: 'TextBlock', text: `${status(alert)} · ${subject(alert)}`, weight: 'Bolder', color: alert.status === 'resolved' ? 'Good' : (COLOR[finding.severity] ?? 'Default'), wrap: true, separator: true },
+    {
+      type: 'TextBlock',
+      text: `${status(alert)} · ${subject(alert)}`,
+      weight: 'Bolder',
+      color: alert.status === 'resolved' ? 'Good' : (COLOR[finding.severity] ?? 'Default'),
+      wrap: true,
+      separator: true,
+    },
     { type: 'TextBlock', text: `${truncate(finding.title, 300)}. ${truncate(finding.detail, 500)}`, wrap: true, size: 'Small' },
     { type: 'TextBlock', text: `[Microsoft guidance](${finding.docUrl})`, wrap: true, size: 'Small' },
   ];
 }
 
 function alertLine(alert: Alert): Record<string, unknown> {
-  return { type: 'TextBlock', text: `${status(alert)} · ${subject(alert)}: ${truncate(alert.finding.title, 150)} · [guidance](${alert.finding.docUrl})`, wrap: true, size: 'Small' };
+  return {
+    type: 'TextBlock',
+    text: `${status(alert)} · ${subject(alert)}: ${truncate(alert.finding.title, 150)} · [guidance](${alert.finding.docUrl})`,
+    wrap: true,
+    size: 'Small',
+  };
 }
 
 export function renderTeams(notification: PlannedNotification): RenderedMessage[] {
@@ -61,7 +73,17 @@ export function renderTeams(notification: PlannedNotification): RenderedMessage[
             msteams: { width: 'Full' },
             body: [
               { type: 'TextBlock', text: `${truncate(`aks-fleet-guard: ${title}`, 300)}${part}`, size: 'Large', weight: 'Bolder', wrap: true },
-              ...(share.before === 0 ? [{ type: 'FactSet', facts: [{ title: 'Route', value: truncate(notification.route, 200) }, { title: 'Findings', value: countsBySeverity(notification.alerts) }] }] : []),
+              ...(share.before === 0
+                ? [
+                    {
+                      type: 'FactSet',
+                      facts: [
+                        { title: 'Route', value: truncate(notification.route, 200) },
+                        { title: 'Findings', value: countsBySeverity(notification.alerts) },
+                      ],
+                    },
+                  ]
+                : []),
               ...share.detailed.flatMap(itemsOf),
               ...share.listed.map(lineOf),
               ...(share.after.length > 0 ? [{ type: 'TextBlock', text: moreFollow(share.after), wrap: true, isSubtle: true }] : []),

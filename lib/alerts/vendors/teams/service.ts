@@ -14,7 +14,11 @@ export const teamsService: VendorService = {
   refusal(request: ServiceRequest): ServiceAnswer | undefined {
     const size = Buffer.byteLength(request.rawBody);
     if (size <= TEAMS_LIMITS.maxBytes) return undefined;
-    return { status: 413, contentType: 'text/plain', text: `Request Entity Too Large: message size ${size} bytes, whereas max allowed size is ${TEAMS_LIMITS.maxBytes} bytes` };
+    return {
+      status: 413,
+      contentType: 'text/plain',
+      text: `Request Entity Too Large: message size ${size} bytes, whereas max allowed size is ${TEAMS_LIMITS.maxBytes} bytes`,
+    };
   },
   accepted: () => ({ status: 202, contentType: 'application/json', text: '' }),
 };

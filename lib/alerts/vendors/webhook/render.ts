@@ -40,7 +40,12 @@ function documentAlert(alert: PlannedNotification['alerts'][number], detail: str
 export function renderWebhook(notification: PlannedNotification): RenderedMessage[] {
   // Machines want every alert, so a large group is packed into several documents, not summarised.
   // Sizes are UTF-8 bytes of the JSON sent: the envelope, the entries and the commas between them.
-  const envelope = (alerts: Array<Record<string, unknown>>) => ({ version: WEBHOOK_SCHEMA_VERSION, route: notification.route, groupKey: notification.groupKey, alerts });
+  const envelope = (alerts: Array<Record<string, unknown>>) => ({
+    version: WEBHOOK_SCHEMA_VERSION,
+    route: notification.route,
+    groupKey: notification.groupKey,
+    alerts,
+  });
   const overhead = jsonBytes(envelope([]));
   const messages: RenderedMessage[] = [];
   let batch: Array<Record<string, unknown>> = [];
@@ -71,7 +76,12 @@ export function webhookSignature(key: string, timestamp: number, rawBody: string
 }
 
 /** What a receiver does: true when the signature is valid and the timestamp is fresh. */
-export function verifyWebhookSignature(key: string, headers: { timestamp: string | undefined; signature: string | undefined }, rawBody: string, nowSeconds: number): boolean {
+export function verifyWebhookSignature(
+  key: string,
+  headers: { timestamp: string | undefined; signature: string | undefined },
+  rawBody: string,
+  nowSeconds: number,
+): boolean {
   const timestamp = Number(headers.timestamp);
   if (!Number.isInteger(timestamp) || Math.abs(nowSeconds - timestamp) > REPLAY_WINDOW_SECONDS || headers.signature === undefined) return false;
   const expected = Buffer.from(webhookSignature(key, timestamp, rawBody));
