@@ -117,7 +117,10 @@ describe('fleetguard sweep --demo', () => {
     expect(run.stdout).toMatch(/wave 2: NotStarted {2}checkout-prod=NotStarted/);
     // The demo really delivered with these secrets (the sink saw them), and its output shows none of
     // them: not whole, and not the token parts of the Slack URL.
-    expect(run.stdout).toMatch(/Delivered: \d+ to pagerduty, \d+ to slack|Delivered: \d+ to slack, \d+ to pagerduty/);
+    const delivered = /^Delivered: (.*)$/m.exec(run.stdout)?.[1] ?? '';
+    for (const vendor of ['pagerduty', 'slack', 'opsgenie']) expect(delivered).toMatch(new RegExp(`\\b[1-9]\\d* to ${vendor}\\b`));
+    // Opsgenie (added as one vendor folder) takes the critical findings: the local sink refuses a create without the GenieKey.
+    expect(run.stdout).toMatch(/Opsgenie alert \(Alert API v2[^\n]*\n\{\n {2}"message": "\[critical\] /);
     const captured = `${run.stdout}\n${run.stderr}`;
     const secretParts = Object.values(DEMO_SECRETS).flatMap((value) => [
       value,

@@ -26,13 +26,15 @@ function banner(title: string): string {
   return `\n=== ${title} ${'='.repeat(Math.max(0, 76 - title.length))}`;
 }
 
-/** Demo routing: high and critical page PagerDuty; everything goes to a Slack digest per subscription. */
+/** Demo routing: high and critical page PagerDuty, critical also opens Opsgenie alerts; everything goes to a Slack digest per subscription. */
 const DEMO_ROUTES = `
 receivers:
   - { name: pagerduty-oncall, type: pagerduty, routingKeySetting: DEMO_PAGERDUTY_ROUTING_KEY }
   - { name: slack-platform, type: slack, webhookUrlSetting: DEMO_SLACK_WEBHOOK_URL }
+  - { name: opsgenie-platform, type: opsgenie, apiKeySetting: DEMO_OPSGENIE_API_KEY }
 routes:
   - { name: page-high, receiver: pagerduty-oncall, match: { minSeverity: high }, continue: true }
+  - { name: opsgenie-critical, receiver: opsgenie-platform, match: { minSeverity: critical }, continue: true }
   - { name: slack-digest, receiver: slack-platform, groupBy: [subscription], repeatInterval: 4h }
 `;
 
@@ -40,6 +42,7 @@ routes:
 export const DEMO_SECRETS = {
   DEMO_PAGERDUTY_ROUTING_KEY: 'demo0000routing0000key0000000000',
   DEMO_SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/TDEMO0000/BDEMO0000/demo-not-a-real-token',
+  DEMO_OPSGENIE_API_KEY: 'demo0000-0000-0000-0000-opsgeniekey0',
 };
 
 function deliveriesSummary(sink: RunningSink, since: number): string {
@@ -93,6 +96,8 @@ export async function runDemo(output: CommandOutput): Promise<number> {
       say(
         `PagerDuty event (Events API v2), as posted (routing key redacted here):\n${excerpt({ ...(pagerduty.body as object), routing_key: '[redacted]' }, 30)}`,
       );
+    const opsgenie = sink.deliveries.find((delivery) => delivery.kind === 'opsgenie');
+    if (opsgenie) say(`Opsgenie alert (Alert API v2; the key travels in the Authorization header), as posted:\n${excerpt(opsgenie.body, 16)}`);
     const afterFirst = sink.deliveries.length;
 
     say(banner('Event Grid: AKS announces the end of support for checkout-prod'));
