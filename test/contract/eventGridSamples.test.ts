@@ -86,14 +86,12 @@ describe('Event Grid contract: every AKS and Policy sample, delivered as the hos
       const version = typeof data['kubernetesVersion'] === 'string' ? data['kubernetesVersion'] : String(properties['kubernetesVersion']);
       Object.assign(cluster, { id: contractCluster(fixture), name: clusterName(fixture) });
       Object.assign(properties, { kubernetesVersion: version, currentKubernetesVersion: version, dnsPrefix: clusterName(fixture) });
-      properties['agentPoolProfiles'] = (properties['agentPoolProfiles'] as JsonObject[])
-        .slice(0, 1)
-        .map((pool) => ({
-          ...pool,
-          name: typeof data['nodePoolName'] === 'string' ? data['nodePoolName'] : pool['name'],
-          orchestratorVersion: version,
-          currentOrchestratorVersion: version,
-        }));
+      properties['agentPoolProfiles'] = (properties['agentPoolProfiles'] as JsonObject[]).slice(0, 1).map((pool) => ({
+        ...pool,
+        name: typeof data['nodePoolName'] === 'string' ? data['nodePoolName'] : pool['name'],
+        orchestratorVersion: version,
+        currentOrchestratorVersion: version,
+      }));
       app.local.simulator.fleet.putCluster(cluster);
     }
   });
