@@ -2,39 +2,21 @@
  * Slack incoming webhooks: Block Kit messages (render.ts) posted to the secret webhook URL. Slack
  * has no idempotency key, so a message whose send was interrupted is not resent (at most once).
  */
-import type { Secret } from '../../../secret.js';
 import { MESSAGE_BUDGET } from '../../notifiers/common.js';
-import { type AlertVendor, receiverEntry, retryOn429And5xx, settingName } from '../vendor.js';
+import { type IncomingWebhookEntry, type IncomingWebhookReceiver, incomingWebhookVendor } from '../incomingWebhook.js';
+import { type AlertVendor, retryOn429And5xx } from '../vendor.js';
 import { renderSlack } from './render.js';
 import { slackService } from './service.js';
 
 /** Incoming-webhook hosts, commercial and GovSlack (docs.slack.dev/messaging/sending-messages-using-incoming-webhooks). */
 const HOSTS = ['hooks.slack.com', 'hooks.slack-gov.com'];
 
-const schema = receiverEntry('slack', { webhookUrlSetting: settingName });
+export type SlackReceiver = IncomingWebhookReceiver<'slack'>;
 
-export interface SlackReceiver {
-  name: string;
-  type: 'slack';
-  url: Secret;
-}
-
-export const slack: AlertVendor<'slack', { name: string; type: 'slack'; webhookUrlSetting: string }, SlackReceiver> = {
-  name: 'slack',
-  schema,
-  receiver: (entry, secret) => ({ name: entry.name, type: 'slack', url: secret(entry.webhookUrlSetting) }),
-  destination: {
-    kind: 'configuredUrl',
-    setting: (entry) => entry.webhookUrlSetting,
-    url: (receiver) => receiver.url,
-    allowedHosts: () => HOSTS,
-    hostNotAllowed: (allowed) => `host is not one of ${allowed.join(', ')}`,
-  },
-  endpoints: Object.fromEntries(HOSTS.map((host) => [host, `https://${host}`])),
+export const slack: AlertVendor<'slack', IncomingWebhookEntry<'slack'>, SlackReceiver> = {
+  ...incomingWebhookVendor('slack', HOSTS),
   render: renderSlack,
   budgetBytes: MESSAGE_BUDGET,
-  request: (message, receiver) => ({ url: receiver.url.reveal(), body: message.body, headers: {} }),
-  secrets: (receiver) => [receiver.url],
   retry: retryOn429And5xx,
   deliveryGuarantee: 'at-most-once',
   service: slackService,
