@@ -308,7 +308,7 @@ async function enqueueHaltAlert(
           clusterName: input.where,
           severity: 'high',
           title: `Rollout ${input.rolloutId} halted`,
-          detail: `Rollout ${input.rolloutId} halted at ${input.where}: ${input.reason}. Later waves will not start. Resume (POST /api/rollouts/${input.rolloutId}/resume) re-runs the failed gate; abort ends the rollout.`,
+          detail: `Rollout ${input.rolloutId} halted at ${input.where}: ${input.reason}. Later waves will not start. Next: \`fleetguard rollouts resume ${input.rolloutId}\` re-runs the failed gate and continues once it passes; \`fleetguard rollouts abort ${input.rolloutId}\` ends it, and then \`fleetguard rollouts retry ${input.rolloutId}\` re-runs its failed and skipped clusters; \`fleetguard rollouts status ${input.rolloutId}\` shows whether a node-pool rollback applies.`,
           practice: 'Upgrade hygiene',
           docUrl: 'https://learn.microsoft.com/azure/aks/upgrade-aks-cluster',
           subject: input.rolloutId,

@@ -87,6 +87,8 @@ describe('progressive rollouts on the local durable host', () => {
     const haltAlerts = entries.filter((entry) => entry.body.includes('ROLLOUT-HALTED'));
     expect(haltAlerts).toHaveLength(1);
     expect(haltAlerts[0]?.body).toContain('Rollout rehearsal halted');
+    // The alert says what to do next, as commands: resume, abort then retry, and where rollback shows.
+    for (const verb of ['resume', 'abort', 'retry', 'status']) expect(haltAlerts[0]?.body).toContain(`fleetguard rollouts ${verb} rehearsal`);
   });
 
   it('a failed cluster with maxFailedClusters 0 halts the rollout', async () => {
