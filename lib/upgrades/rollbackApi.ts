@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 
 import { actorOf, authorizeRole, type Principal, samePrincipal } from '../auth/principal.js';
-import { describeError, FleetGuardError } from '../errors.js';
+import { describeError, FleetGuardError, toFleetGuardError } from '../errors.js';
 import { parseJsonBody } from '../jsonBody.js';
 import { resourceKey } from '../model/cluster.js';
 import { clusterRollback, type ClusterRollbackFacts, type ClusterRollbackStatus, type RollbackTarget, rollbackTargets } from './rollback.js';
@@ -203,7 +203,14 @@ async function approveRollback(id: string, request: RolloutApiRequest, caller: P
     timeoutMinutes: TIMEOUT_MINUTES,
   };
   const instanceId = rollbackInstanceId(id, current.rollbackId);
-  await deps.client.startNew(ROLLBACK_ORCHESTRATION, { instanceId, input });
+  try {
+    await deps.client.startNew(ROLLBACK_ORCHESTRATION, { instanceId, input });
+  } catch (error) {
+    // Nothing runs: give the approval back so the request can be approved again, not left Approved.
+    await store.reopen(id, current.rollbackId);
+    const failure = toFleetGuardError(error, `starting rollback ${current.rollbackId} of rollout ${id}`);
+    return { status: 503, body: { error: `${failure.message}; rollback ${current.rollbackId} still waits for approval: approve it again` } };
+  }
   await deps.store.recordAction(id, { action: 'rollback-approve', ...actorOf(caller), at });
   return { status: 202, body: { id, rollbackId: current.rollbackId, state: 'Approved', by: caller.name, targets: current.targets } };
 }

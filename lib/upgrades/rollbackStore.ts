@@ -4,8 +4,10 @@
  * Approval is an ETag-conditional update, so two approvers racing start one rollback, not two.
  */
 import { odata, type TableClient } from '@azure/data-tables';
+import { z } from 'zod';
 
 import type { Actor } from '../auth/principal.js';
+import { jsonText, optionalText, parseEntity, textOrEmpty } from '../azure/tableEntity.js';
 import { FleetGuardError, toFleetGuardError } from '../errors.js';
 import type { RollbackTarget } from './rollback.js';
 
@@ -33,25 +35,17 @@ function partition(rolloutId: string): string {
   return `rollbacks-${rolloutId}`;
 }
 
-function parsed<T>(value: unknown, fallback: T): T {
-  if (typeof value !== 'string') return fallback;
-  try {
-    return JSON.parse(value) as T;
-  } catch {
-    return fallback;
-  }
-}
+const ROLLBACK_STATES = ['PendingApproval', 'Approved', 'Completed', 'Failed'] as const satisfies readonly RollbackState[];
 
-function actor(row: Record<string, unknown>, prefix: string): (Actor & { at: string }) | undefined {
-  const by = row[`${prefix}By`];
-  if (typeof by !== 'string') return undefined;
-  const text = (key: string): string | undefined => {
-    const value = row[key];
-    return typeof value === 'string' && value !== '' ? value : undefined;
-  };
-  const objectId = text(`${prefix}ByObjectId`);
-  const appId = text(`${prefix}ByAppId`);
-  return { by, ...(objectId === undefined ? {} : { byObjectId: objectId }), ...(appId === undefined ? {} : { byAppId: appId }), at: text(`${prefix}At`) ?? '' };
+/** Who did something and when, as columns `{prefix}By`, `{prefix}ByObjectId`, `{prefix}ByAppId`, `{prefix}At`. */
+function actorOf(
+  by: string | undefined,
+  objectId: string | undefined,
+  appId: string | undefined,
+  at: string | undefined,
+): (Actor & { at: string }) | undefined {
+  if (by === undefined) return undefined;
+  return { by, ...(objectId === undefined ? {} : { byObjectId: objectId }), ...(appId === undefined ? {} : { byAppId: appId }), at: at ?? '' };
 }
 
 function actorColumns(prefix: string, who: Actor & { at: string }): Record<string, string> {
@@ -63,24 +57,48 @@ function actorColumns(prefix: string, who: Actor & { at: string }): Record<strin
   };
 }
 
-function textOf(value: unknown, fallback: string): string {
-  return typeof value === 'string' ? value : fallback;
-}
+const arrayOf = <T>(value: unknown): T[] | undefined => (Array.isArray(value) ? (value as T[]) : undefined);
 
-function requestOf(row: Record<string, unknown>): RollbackRequest & { etag: string } {
-  const approved = actor(row, 'approved');
-  const results = parsed<PoolRollbackResult[] | undefined>(row['results'], undefined);
-  return {
-    rollbackId: textOf(row['rowKey'], ''),
-    rolloutId: textOf(row['rolloutId'], ''),
-    state: textOf(row['state'], 'PendingApproval') as RollbackState,
-    requested: actor(row, 'requested') ?? { by: '', at: '' },
-    ...(approved === undefined ? {} : { approved }),
-    targets: parsed<RollbackTarget[]>(row['targets'], []),
-    ...(results === undefined ? {} : { results }),
-    etag: textOf(row['etag'], ''),
-  };
-}
+/**
+ * One rollback request (partition `rollbacks-{rolloutId}`), through the shared entity mapping
+ * (lib/azure/tableEntity.ts). Lenient where older rows may lack a column; only this store writes them.
+ */
+const rollbackEntity = z
+  .object({
+    rowKey: z.string(),
+    rolloutId: textOrEmpty,
+    state: z.enum(ROLLBACK_STATES).catch('PendingApproval'),
+    requestedBy: optionalText,
+    requestedByObjectId: optionalText,
+    requestedByAppId: optionalText,
+    requestedAt: optionalText,
+    approvedBy: optionalText,
+    approvedByObjectId: optionalText,
+    approvedByAppId: optionalText,
+    approvedAt: optionalText,
+    targets: jsonText(
+      (value) => arrayOf<RollbackTarget>(value),
+      () => [],
+    ),
+    results: jsonText<PoolRollbackResult[] | undefined>(
+      (value) => arrayOf<PoolRollbackResult>(value),
+      () => undefined,
+    ),
+    etag: textOrEmpty,
+  })
+  .transform((row): RollbackRequest & { etag: string } => {
+    const approved = actorOf(row.approvedBy, row.approvedByObjectId, row.approvedByAppId, row.approvedAt);
+    return {
+      rollbackId: row.rowKey,
+      rolloutId: row.rolloutId,
+      state: row.state,
+      requested: actorOf(row.requestedBy, row.requestedByObjectId, row.requestedByAppId, row.requestedAt) ?? { by: '', at: '' },
+      ...(approved === undefined ? {} : { approved }),
+      targets: row.targets,
+      ...(row.results === undefined ? {} : { results: row.results }),
+      etag: row.etag,
+    };
+  });
 
 export class RollbackStore {
   constructor(private readonly table: TableClient) {}
@@ -102,7 +120,7 @@ export class RollbackStore {
 
   async get(rolloutId: string, rollbackId: string): Promise<(RollbackRequest & { etag: string }) | undefined> {
     try {
-      return requestOf(await this.table.getEntity<Record<string, unknown>>(partition(rolloutId), rollbackId));
+      return parseEntity(rollbackEntity, this.table.tableName, await this.table.getEntity<Record<string, unknown>>(partition(rolloutId), rollbackId));
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode === 404) return undefined;
       throw toFleetGuardError(error, `reading rollback ${rollbackId} of rollout ${rolloutId}`);
@@ -113,7 +131,7 @@ export class RollbackStore {
     const requests: RollbackRequest[] = [];
     try {
       for await (const row of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${partition(rolloutId)}` } })) {
-        const { rollbackId, rolloutId, state, requested, approved, targets, results } = requestOf(row);
+        const { rollbackId, rolloutId, state, requested, approved, targets, results } = parseEntity(rollbackEntity, this.table.tableName, row);
         requests.push({
           rollbackId,
           rolloutId,
@@ -145,6 +163,29 @@ export class RollbackStore {
       if ((error as { statusCode?: number }).statusCode === 412)
         throw new FleetGuardError('badInput', `rollback ${rollbackId} changed while it was being approved; read it again`);
       throw toFleetGuardError(error, `approving rollback ${rollbackId} of rollout ${rolloutId}`);
+    }
+  }
+
+  /**
+   * Gives an approval back (state PendingApproval, approver cleared) when the rollback it approved
+   * could not be started, so the request is not left Approved with nothing running.
+   */
+  async reopen(rolloutId: string, rollbackId: string): Promise<void> {
+    try {
+      await this.table.updateEntity(
+        {
+          partitionKey: partition(rolloutId),
+          rowKey: rollbackId,
+          state: 'PendingApproval',
+          approvedBy: '',
+          approvedByObjectId: '',
+          approvedByAppId: '',
+          approvedAt: '',
+        },
+        'Merge',
+      );
+    } catch (error) {
+      throw toFleetGuardError(error, `giving back the approval of rollback ${rollbackId} of rollout ${rolloutId}`);
     }
   }
 
