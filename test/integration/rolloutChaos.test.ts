@@ -171,8 +171,11 @@ describe('rollout chaos: the durable host crashes at random points', () => {
       const scenario = SCENARIOS[seed % SCENARIOS.length] as Scenario;
       const reference = references.get(scenario.name)!;
       const random = seededRandom(seed);
-      // 3 to 6 crashes, from points anywhere in the first 80% of the run (the end has no activities left).
-      const crashPoints = Array.from({ length: 3 + Math.floor(random() * 4) }, () => Math.floor(random() * 0.8 * reference.steps));
+      // 3 to 6 crashes, from points anywhere in the first 60% of the run. Not later: the end has no
+      // activities left, and a run's step count varies a little with the order concurrent activities
+      // complete in (under CPU load a crash-free run took fewer steps than the reference, so a crash
+      // point near the end was never reached).
+      const crashPoints = Array.from({ length: 3 + Math.floor(random() * 4) }, () => Math.floor(random() * 0.6 * reference.steps));
       const label = `seed ${seed} (${scenario.name}, crashes from steps ${[...crashPoints].sort((left, right) => left - right).join(', ')})`;
 
       const { rehearsal, crashed, writes, writesBeforeHalt, startedBeforeHalt } = await run(scenario, crashPoints);
