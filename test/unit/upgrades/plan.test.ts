@@ -6,6 +6,7 @@ import type { KubernetesVersionCatalog } from '../../../lib/model/kubernetesVers
 import { nextUpgradeStep } from '../../../lib/upgrades/advance.js';
 import { deprecatedApiExclusion, planRollout, type RolloutRequest } from '../../../lib/upgrades/plan.js';
 import { compliantCluster } from '../../harness/clusters.js';
+import { planRequest } from '../../harness/rolloutRequests.js';
 
 const CATALOG: KubernetesVersionCatalog = {
   location: 'northeurope',
@@ -28,18 +29,7 @@ function cluster(name: string, version: string, overrides: Partial<Cluster> = {}
 }
 
 function plan(clusters: Cluster[], overrides: Partial<RolloutRequest> = {}) {
-  return planRollout(clusters, new Map([['northeurope', CATALOG]]), {
-    target: '1.32',
-    scope: {},
-    waves: { byTag: 'ring' },
-    waveSettings: { maxParallel: 1, soakMinutes: 5, requireApproval: false },
-    upgradeType: 'Full',
-    maxFailedClusters: 0,
-    respectMaintenanceWindows: false,
-    allowMultiMinorHops: false,
-    dryRun: true,
-    ...overrides,
-  });
+  return planRollout(clusters, new Map([['northeurope', CATALOG]]), planRequest(overrides));
 }
 
 describe('rollout planning', () => {
@@ -138,17 +128,7 @@ describe('upgrade profiles', () => {
     const result = planRollout(
       [a],
       new Map([['northeurope', CATALOG]]),
-      {
-        target: '1.32',
-        scope: {},
-        waves: { byTag: 'ring' },
-        waveSettings: { maxParallel: 1, soakMinutes: 5, requireApproval: false },
-        upgradeType: 'Full',
-        maxFailedClusters: 0,
-        respectMaintenanceWindows: false,
-        allowMultiMinorHops: false,
-        dryRun: true,
-      },
+      planRequest(),
       new Map([[a.id.toLowerCase(), [{ version: '1.31.10', isPreview: false }]]]),
     );
     expect(result.excluded).toEqual([{ resourceId: a.id, reason: 'its upgrade profile does not offer 1.32.3 (offers 1.31.10)' }]);

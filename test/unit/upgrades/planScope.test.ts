@@ -9,6 +9,7 @@ import type { Cluster } from '../../../lib/model/cluster.js';
 import type { KubernetesVersionCatalog } from '../../../lib/model/kubernetesVersions.js';
 import { isProductionTagged, planRollout, type RolloutRequest } from '../../../lib/upgrades/plan.js';
 import { compliantCluster } from '../../harness/clusters.js';
+import { planRequest } from '../../harness/rolloutRequests.js';
 
 const CATALOG: KubernetesVersionCatalog = {
   location: 'northeurope',
@@ -29,18 +30,7 @@ const cluster = (name: string, subscriptionId: string, overrides: Partial<Cluste
   });
 
 const plan = (clusters: Cluster[], overrides: Partial<RolloutRequest> = {}) =>
-  planRollout(clusters, new Map([['northeurope', CATALOG]]), {
-    target: '1.32',
-    scope: {},
-    waves: { byTag: 'ring' },
-    waveSettings: { maxParallel: 1, soakMinutes: 5, requireApproval: false },
-    upgradeType: 'Full',
-    maxFailedClusters: 0,
-    respectMaintenanceWindows: false,
-    allowMultiMinorHops: false,
-    dryRun: true,
-    ...overrides,
-  });
+  planRollout(clusters, new Map([['northeurope', CATALOG]]), planRequest(overrides));
 const names = (result: ReturnType<typeof plan>) => result.waves.flatMap((wave) => wave.clusters.map((planned) => planned.name));
 
 describe('production tagging', () => {
