@@ -59,6 +59,8 @@ interface Run {
   rehearsal: Rehearsal;
   steps: number;
   crashed: number;
+  /** Finished activity results each crash threw away (their activities run again). */
+  lostPerCrash: number[];
   /** Upgrade writes (cluster names) in the order the simulator received them. */
   writes: string[];
   /** How many of them came before the halting cluster's orchestration ended. */
@@ -98,6 +100,7 @@ async function run(scenario: Scenario, crashPoints: readonly number[]): Promise<
       .map((entry) => /managedClusters\/([^/]+)/i.exec(entry.path)?.[1]?.toLowerCase() ?? '');
   let steps = 0;
   let crashed = 0;
+  const lostPerCrash: number[] = [];
   let activitiesSeen = 0;
   const pending = [...crashPoints].sort((left, right) => left - right);
   let writesBeforeHalt: number | undefined;
@@ -123,7 +126,7 @@ async function run(scenario: Scenario, crashPoints: readonly number[]): Promise<
         if (ranActivity && pending.length > 0 && step >= (pending[0] ?? Infinity)) {
           pending.shift();
           crashed += 1;
-          host.crash();
+          lostPerCrash.push(host.crash());
         }
       },
     });
@@ -131,19 +134,19 @@ async function run(scenario: Scenario, crashPoints: readonly number[]): Promise<
     await prepared.local.close();
     throw error;
   }
-  return { rehearsal: rehearsalResult(prepared, started), steps, crashed, writes: upgradeWrites(), writesBeforeHalt, startedBeforeHalt };
+  return { rehearsal: rehearsalResult(prepared, started), steps, crashed, lostPerCrash, writes: upgradeWrites(), writesBeforeHalt, startedBeforeHalt };
 }
 
 function statuses(outcome: RolloutOutcome): Record<string, string> {
   return Object.fromEntries(outcome.waves.flatMap((wave) => wave.clusters.map((cluster) => [clusterName(cluster.resourceId), cluster.status])));
 }
 
-const references = new Map<string, { outcome: RolloutOutcome; writesByCluster: Record<string, number>; steps: number; activities: number }>();
+const references = new Map<string, { outcome: RolloutOutcome; writesByCluster: Record<string, number>; steps: number }>();
 
 beforeAll(async () => {
   for (const scenario of SCENARIOS) {
     const { rehearsal, steps } = await run(scenario, []);
-    references.set(scenario.name, { outcome: rehearsal.outcome, writesByCluster: rehearsal.writesByCluster, steps, activities: rehearsal.stats.activities });
+    references.set(scenario.name, { outcome: rehearsal.outcome, writesByCluster: rehearsal.writesByCluster, steps });
     await rehearsal.local.close();
   }
 });
@@ -178,11 +181,16 @@ describe('rollout chaos: the durable host crashes at random points', () => {
       const crashPoints = Array.from({ length: 3 + Math.floor(random() * 4) }, () => Math.floor(random() * 0.6 * reference.steps));
       const label = `seed ${seed} (${scenario.name}, crashes from steps ${[...crashPoints].sort((left, right) => left - right).join(', ')})`;
 
-      const { rehearsal, crashed, writes, writesBeforeHalt, startedBeforeHalt } = await run(scenario, crashPoints);
+      const { rehearsal, crashed, lostPerCrash, writes, writesBeforeHalt, startedBeforeHalt } = await run(scenario, crashPoints);
       try {
         expect(crashed, label).toBe(crashPoints.length);
-        // Each crash lost at least one activity result, and that activity ran again.
-        expect(rehearsal.stats.activities - reference.activities, label).toBeGreaterThanOrEqual(crashed);
+        // Each crash lost at least one finished activity result, so that activity ran again. (Not
+        // compared with the reference's activity count: the number of health polls varies with the
+        // order concurrent activities complete in, so a run under CPU load may run fewer.)
+        expect(
+          lostPerCrash.every((lost) => lost >= 1),
+          `${label}: results lost per crash ${lostPerCrash.join(', ')}`,
+        ).toBe(true);
         expect(rehearsal.outcome, label).toEqual(reference.outcome);
         // Every upgrade step reached ARM exactly once: a replayed step would be counted again.
         expect(rehearsal.writesByCluster, label).toEqual(reference.writesByCluster);
@@ -265,10 +273,10 @@ describe('rollout chaos: ARM throttles and fails a fifth of the rollout calls', 
         try {
           const requests = rehearsal.local.simulator.requests.entries.filter((entry) => ROLLOUT_ARM_ROUTES.includes(entry.route));
           const faulted = requests.filter((entry) => entry.status === 429 || entry.status >= 500).length;
-          const label = `seed ${seed}: ${faulted} of ${requests.length} ARM calls answered 429 or 5xx, ${rehearsal.stats.activities - reference.activities} more activity executions than the clean run`;
+          const label = `seed ${seed}: ${faulted} of ${requests.length} ARM calls answered 429 or 5xx, ${rehearsal.host.activityFailures} activity executions failed and were retried`;
           console.log(label);
           expect(faulted / requests.length, label).toBeGreaterThan(0.12);
-          expect(rehearsal.stats.activities, label).toBeGreaterThan(reference.activities);
+          expect(rehearsal.host.activityFailures, label).toBeGreaterThan(0);
           expect(rehearsal.outcome, label).toEqual(reference.outcome);
           expect(rehearsal.writesByCluster, label).toEqual(ALL_WRITES);
         } finally {

@@ -195,6 +195,8 @@ export class LocalDurableHost {
   /** Orchestrator invocations, for measurements. */
   replays = 0;
   activityExecutions = 0;
+  /** Activity executions that threw (Durable records TaskFailed and its retry policy decides). */
+  activityFailures = 0;
   /** Wall time spent inside orchestrator invocations (the replay code and the generators), in ms. */
   replayMs = 0;
   /** Replays, their time and the events they replayed, by orchestrator name (benchmarks). */
@@ -281,12 +283,18 @@ export class LocalDurableHost {
     return instance;
   }
 
-  /** Throws away work in flight that no history records yet, as a process crash would. */
-  crash(): void {
+  /**
+   * Throws away work in flight that no history records yet, as a process crash would. Returns how
+   * many finished activity results were lost (those activities run again).
+   */
+  crash(): number {
     this.work.length = 0;
+    let lostResults = 0;
     for (const instance of this.instances.values()) {
       // Activity results not yet in the history are lost, and those activities run again.
-      instance.inbox = instance.inbox.filter((event) => event.EventType !== EventType.TaskCompleted && event.EventType !== EventType.TaskFailed);
+      const kept = instance.inbox.filter((event) => event.EventType !== EventType.TaskCompleted && event.EventType !== EventType.TaskFailed);
+      lostResults += instance.inbox.length - kept.length;
+      instance.inbox = kept;
       for (const event of instance.history) {
         if (event.EventType !== EventType.TaskScheduled) continue;
         const taskId = event.EventId;
@@ -303,6 +311,7 @@ export class LocalDurableHost {
           });
       }
     }
+    return lostResults;
   }
 
   /**
@@ -399,6 +408,7 @@ export class LocalDurableHost {
       const result = decodeTypedData(response.returnValue);
       instance.inbox.push(this.event(EventType.TaskCompleted, { TaskScheduledId: work.taskId, Result: JSON.stringify(result ?? null) }));
     } catch (error) {
+      this.activityFailures += 1;
       const message = error instanceof Error ? error.message : String(error);
       instance.inbox.push(this.event(EventType.TaskFailed, { TaskScheduledId: work.taskId, Reason: message, Details: '' }));
     }
