@@ -11,10 +11,10 @@ param location string = resourceGroup().location
 @maxLength(11)
 param namePrefix string
 
-@description('Subscriptions the sweep may read. Reader is granted on each. Empty = grant nothing here (e.g. Reader is granted on a management group instead; see README).')
+@description('Subscriptions the sweep may read. The custom fleet-reader role (defined in each of them) is granted on each. Empty = grant nothing here (see README for a management group).')
 param sweptSubscriptionIds array = [subscription().subscriptionId]
 
-@description('Log Analytics workspace resource ids the detections query (where AKS diagnostic settings send kube-audit). Log Analytics Reader is granted on each.')
+@description('Log Analytics workspace resource ids the detections query (where AKS diagnostic settings send kube-audit). Query on the workspace and read on the detection tables only are granted on each.')
 param detectionWorkspaceIds array = []
 
 @description('Resource groups whose AKS clusters rollouts may upgrade: [{ subscriptionId, resourceGroup }]. Empty = rollouts can only rehearse.')
@@ -49,13 +49,27 @@ param keyVaultSecretOfficerIds array = []
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
+@description('private (default): storage and Key Vault public network access off, reached through private endpoints in a virtual network the app integrates with (modules/privateNetwork.bicep). public: both stay reachable from the internet (Entra ID only, no keys); for subscriptions that cannot create the network. See README "Network".')
+@allowed(['private', 'public'])
+param networkAccess string = 'private'
+
+@description('Address space of the virtual network created when networkAccess is private (/23 or larger: a /24 for the app, a /24 for private endpoints).')
+param vnetAddressPrefix string = '10.40.0.0/23'
+
+@description('Public IPv4 addresses or CIDR ranges of the operators who put secrets into Key Vault (README step 2). Empty = Key Vault public network access off; put secrets in from inside the network.')
+param operatorIpRanges array = []
+
 var suffix = uniqueString(resourceGroup().id, namePrefix)
 var storageName = toLower(take('${namePrefix}${suffix}', 24))
+var deadLetterStorageName = toLower(take('${namePrefix}dl${suffix}', 24))
 var deploymentContainerName = 'app-package'
 var deadLetterContainerName = 'eventgrid-deadletter'
+var privateNetworking = networkAccess == 'private'
 
-// Built-in role definition ids (documented in infra/README.md; the contract test pins each one).
+// Built-in role definition ids (documented in infra/README.md; the contract test pins each one to
+// its name on Learn "Azure built-in roles").
 var roles = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
@@ -64,8 +78,50 @@ var roles = {
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
 
+// Table names as the app will use them: the SETTINGS defaults, then appSettingOverrides (the same
+// order as appSettings below, known at the start of the deployment so they can name resources).
+var tableSettings = union(settingDefaults, appSettingOverrides)
+var appTableNames = [
+  tableSettings.FLEETGUARD_FINDINGS_TABLE
+  tableSettings.FLEETGUARD_SWEEPS_TABLE
+  tableSettings.FLEETGUARD_EVENTS_TABLE
+  tableSettings.FLEETGUARD_ALERTS_TABLE
+  tableSettings.FLEETGUARD_ROLLOUTS_TABLE
+]
+
+// The Durable Functions task hub on the Azure Storage provider (Learn "Azure Storage provider for
+// Durable Functions", Storage representation): tables <hub>History, <hub>Instances and, with the
+// Table Partition Manager, <hub>Partitions; queues <hub>-workitems and one <hub>-control-NN per
+// partition (partitionCount, default 4; host.json leaves it unset, the contract test checks);
+// containers <hub>-leases, <hub>-applease, <hub>-largemessages (covered by the host's blob role).
+var taskHubName = '${namePrefix}hub'
+var durablePartitionCount = 4
+var durableTableNames = ['${taskHubName}History', '${taskHubName}Instances', '${taskHubName}Partitions']
+var durableQueueNames = concat(
+  ['${toLower(taskHubName)}-workitems'],
+  map(range(0, durablePartitionCount), partition => '${toLower(taskHubName)}-control-${padLeft(string(partition), 2, '0')}')
+)
+
+// The app code's identity (AZURE_CLIENT_ID): ARM reads and rollout writes, Log Analytics, its own
+// tables, Key Vault references, telemetry. It holds no blob role: it cannot read function keys or
+// replace the deployment package.
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
   name: '${namePrefix}-id'
+  location: location
+}
+
+// The Functions host's identity (AzureWebJobsStorage__clientId, the Flex deployment package,
+// Durable's task hub). It holds no ARM role.
+resource hostIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: '${namePrefix}-host-id'
+  location: location
+}
+
+// Event Grid's identity on the regional system topics: writes dead letters, nothing else. Global
+// topics (Policy Insights, subscription source) cannot carry an identity (issue 15.1; see
+// modules/eventTopic.bicep).
+resource eventsIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: '${namePrefix}-events-id'
   location: location
 }
 
@@ -81,6 +137,11 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     allowBlobPublicAccess: false
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
+    // private: reached only through the private endpoints of modules/privateNetwork.bicep, as the
+    // official Flex samples do with vnetEnabled (publicNetworkAccess Disabled, defaultAction Deny,
+    // bypass None). public: reachable from the internet, still Entra ID only.
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
+    networkAcls: privateNetworking ? { defaultAction: 'Deny', bypass: 'None' } : { defaultAction: 'Allow', bypass: 'AzureServices' }
   }
 }
 
@@ -94,42 +155,137 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   name: deploymentContainerName
 }
 
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+// Created here so each can carry its own role assignment (a scope must exist); the app's
+// ensureTable and Durable's create-if-not-exists then find them.
+resource appTables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = [
+  for name in appTableNames: {
+    parent: tableService
+    name: name
+  }
+]
+
+resource durableTables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = [
+  for name in durableTableNames: {
+    parent: tableService
+    name: name
+  }
+]
+
+resource durableQueues 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = [
+  for name in durableQueueNames: {
+    parent: queueService
+    name: name
+  }
+]
+
+// Blob: the Functions host's storage (leases and timer locks in azure-webjobs-hosts, function keys in
+// azure-webjobs-secrets), the Flex deployment package, and Durable's leases and large messages.
+// Storage Blob Data Owner is what Learn "Connecting to host storage with an identity" requires (the
+// host reads, writes and creates containers); the page grants it on the account, and no narrower
+// scope is documented for the host, so the account (blob data only) is the scope.
+resource hostBlobRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: storage
+  name: guid(storage.id, hostIdentity.id, roles.storageBlobDataOwner)
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
+    principalId: hostIdentity.properties.principalId
+    principalType: 'ServicePrincipal'
+    description: 'aks-fleet-guard host: AzureWebJobsStorage blobs, Flex deployment package, Durable leases and large messages'
+  }
+}
+
+// Queue: each of Durable's control and work-item queues, not the account.
+resource hostQueueRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (name, index) in durableQueueNames: {
+    scope: durableQueues[index]
+    name: guid(durableQueues[index].id, hostIdentity.id, roles.storageQueueDataContributor)
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+      principalId: hostIdentity.properties.principalId
+      principalType: 'ServicePrincipal'
+      description: 'aks-fleet-guard host: Durable task hub queue ${name}'
+    }
+  }
+]
+
+// Table: each of Durable's history, instances and partitions tables, not the account.
+resource hostTableRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (name, index) in durableTableNames: {
+    scope: durableTables[index]
+    name: guid(durableTables[index].id, hostIdentity.id, roles.storageTableDataContributor)
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
+      principalId: hostIdentity.properties.principalId
+      principalType: 'ServicePrincipal'
+      description: 'aks-fleet-guard host: Durable task hub table ${name}'
+    }
+  }
+]
+
+// Table: the app's findings, sweeps, events, alerts and rollouts tables, one by one.
+resource appTableRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (name, index) in appTableNames: {
+    scope: appTables[index]
+    name: guid(appTables[index].id, identity.id, roles.storageTableDataContributor)
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
+      principalId: identity.properties.principalId
+      principalType: 'ServicePrincipal'
+      description: 'aks-fleet-guard app: table ${name} (lib/azure/tables.ts)'
+    }
+  }
+]
+
+// Dead letters live in their own account: Event Grid delivers only to public endpoints (Learn
+// "Event delivery with a managed identity": delivery through private endpoints is not possible) and
+// a user-assigned identity does not pass a storage firewall's trusted-service exception
+// (MicrosoftDocs/azure-docs#105746), so this account stays publicly reachable, Entra ID only, and
+// holds nothing but dead letters.
+resource deadLetterStorage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: deadLetterStorageName
+  location: location
+  sku: { name: 'Standard_ZRS' }
+  kind: 'StorageV2'
+  properties: {
+    allowSharedKeyAccess: false
+    defaultToOAuthAuthentication: true
+    allowBlobPublicAccess: false
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    publicNetworkAccess: 'Enabled'
+    networkAcls: { defaultAction: 'Allow', bypass: 'AzureServices' }
+  }
+}
+
+resource deadLetterBlobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: deadLetterStorage
+  name: 'default'
+}
+
 resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
-  parent: blobService
+  parent: deadLetterBlobService
   name: deadLetterContainerName
 }
 
-// Blob: the Functions host's leases and keys, the Flex deployment package, Durable's large
-// payloads, and Event Grid dead letters. Contributor, not Owner: the app never changes ACLs.
-resource storageBlobRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  scope: storage
-  name: guid(storage.id, identity.id, roles.storageBlobDataContributor)
+// Event Grid writes undeliverable events here with the events identity: this container only.
+resource eventsDeadLetterRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: deadLetterContainer
+  name: guid(deadLetterContainer.id, eventsIdentity.id, roles.storageBlobDataContributor)
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
-    principalId: identity.properties.principalId
+    principalId: eventsIdentity.properties.principalId
     principalType: 'ServicePrincipal'
-  }
-}
-
-// Queue: Durable Functions' control and work-item queues.
-resource storageQueueRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  scope: storage
-  name: guid(storage.id, identity.id, roles.storageQueueDataContributor)
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
-    principalId: identity.properties.principalId
-    principalType: 'ServicePrincipal'
-  }
-}
-
-// Table: Durable's history and instances, and the app's findings, sweeps, alerts, rollouts and events tables.
-resource storageTableRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  scope: storage
-  name: guid(storage.id, identity.id, roles.storageTableDataContributor)
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
-    principalId: identity.properties.principalId
-    principalType: 'ServicePrincipal'
+    description: 'aks-fleet-guard Event Grid: dead letters of the regional system topics'
   }
 }
 
@@ -162,6 +318,7 @@ resource telemetryRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
     principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
+    description: 'aks-fleet-guard: telemetry with Entra authentication (APPLICATIONINSIGHTS_AUTHENTICATION_STRING)'
   }
 }
 
@@ -175,6 +332,18 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enableSoftDelete: true
     enablePurgeProtection: true
     softDeleteRetentionInDays: 90
+    // Public network access off unless operators' addresses are listed: the app resolves its Key
+    // Vault references through the private endpoint (networkAccess private), and people who put the
+    // secrets in come from operatorIpRanges or from inside the network. With networkAccess public
+    // the vault stays reachable (Entra ID and RBAC only), as before.
+    publicNetworkAccess: privateNetworking && empty(operatorIpRanges) ? 'Disabled' : 'Enabled'
+    networkAcls: privateNetworking
+      ? {
+          defaultAction: 'Deny'
+          bypass: 'None'
+          ipRules: map(operatorIpRanges, range => { value: range })
+        }
+      : { defaultAction: 'Allow', bypass: 'AzureServices' }
   }
 }
 
@@ -186,6 +355,7 @@ resource vaultReaderRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = 
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
     principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
+    description: 'aks-fleet-guard: resolve the Key Vault references of the alert secret settings'
   }
 }
 
@@ -197,6 +367,7 @@ resource vaultOfficerRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' 
     properties: {
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsOfficer)
       principalId: officer
+      description: 'aks-fleet-guard: people who put the alert secrets in (keyVaultSecretOfficerIds)'
     }
   }
 ]
@@ -217,10 +388,10 @@ var computedSettings = {
   AZURE_CLIENT_ID: identity.properties.clientId
   AzureWebJobsStorage__accountName: storage.name
   AzureWebJobsStorage__credential: 'managedidentity'
-  AzureWebJobsStorage__clientId: identity.properties.clientId
+  AzureWebJobsStorage__clientId: hostIdentity.properties.clientId
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
-  DURABLE_TASK_HUB_NAME: '${namePrefix}hub'
+  DURABLE_TASK_HUB_NAME: taskHubName
   FLEETGUARD_SUBSCRIPTIONS: join(sweptSubscriptionIds, ',')
   FLEETGUARD_LOG_WORKSPACES: join(detectionWorkspaceIds, ',')
   FLEETGUARD_ALERT_ROUTES: alertRoutesDocument
@@ -237,11 +408,13 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   kind: 'functionapp,linux'
   identity: {
     type: 'UserAssigned'
-    userAssignedIdentities: { '${identity.id}': {} }
+    userAssignedIdentities: { '${identity.id}': {}, '${hostIdentity.id}': {} }
   }
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Outbound through the network that reaches storage and Key Vault privately (networkAccess private).
+    virtualNetworkSubnetId: privateNetworking ? privateNetwork!.outputs.integrationSubnetId : null
     keyVaultReferenceIdentity: identity.id
     functionAppConfig: {
       deployment: {
@@ -250,7 +423,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
           authentication: {
             type: 'UserAssignedIdentity'
-            userAssignedIdentityResourceId: identity.id
+            userAssignedIdentityResourceId: hostIdentity.id
           }
         }
       }
@@ -266,7 +439,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       appSettings: [for setting in items(appSettings): { name: setting.key, value: setting.value }]
     }
   }
-  dependsOn: [storageBlobRole, storageQueueRole, storageTableRole, vaultReaderRole, telemetryRole]
+  dependsOn: [hostBlobRole, hostQueueRoles, hostTableRoles, appTableRoles, vaultReaderRole, telemetryRole]
 }
 
 // Entra ID in front of every HTTP route. The functions then check the app roles in
@@ -298,54 +471,146 @@ resource authentication 'Microsoft.Web/sites/config@2024-04-01' = {
   }
 }
 
-// Reader on each swept subscription: list clusters, read their configuration, upgrade profiles
-// and Policy Insights states. Nothing it grants can change a resource or read a secret.
-module sweptReader 'modules/subscriptionReader.bicep' = [
-  for subscriptionId in sweptSubscriptionIds: {
-    name: 'reader-${uniqueString(subscriptionId)}'
-    scope: subscription(subscriptionId)
-    params: { principalId: identity.properties.principalId }
-  }
-]
+// Basic (user name and password) publishing is off for both the SCM (Kudu, zip deploy) and FTP
+// endpoints: deployments authenticate with Entra ID (func publish, az functionapp deploy).
+resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: functionApp
+  name: 'scm'
+  properties: { allow: false }
+}
 
-// Log Analytics Reader on each detection workspace: run the KQL detections, nothing else.
-module workspaceReader 'modules/workspaceReader.bicep' = [
-  for workspaceId in detectionWorkspaceIds: {
-    name: 'la-reader-${uniqueString(workspaceId)}'
-    scope: resourceGroup(split(workspaceId, '/')[2], split(workspaceId, '/')[4])
-    params: {
-      workspaceName: last(split(workspaceId, '/'))
-      principalId: identity.properties.principalId
-    }
-  }
-]
+resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: functionApp
+  name: 'ftp'
+  properties: { allow: false }
+}
 
-// The custom AKS upgrade role, defined once and assigned only where rollouts are allowed.
-module rolloutRole 'modules/rolloutRole.bicep' = if (!empty(rolloutResourceGroups)) {
-  name: 'rollout-role-${suffix}'
-  scope: subscription()
+module privateNetwork 'modules/privateNetwork.bicep' = if (privateNetworking) {
+  name: 'private-network-${suffix}'
   params: {
-    roleName: 'aks-fleet-guard rollout (${namePrefix})'
-    assignableScopes: [for target in rolloutResourceGroups: '/subscriptions/${target.subscriptionId}/resourceGroups/${target.resourceGroup}']
+    location: location
+    namePrefix: namePrefix
+    addressPrefix: vnetAddressPrefix
+    storageAccountId: storage.id
+    vaultId: vault.id
   }
 }
 
-// The rollout role in each resource group where rollouts are allowed, and nowhere else.
-module rolloutWriter 'modules/rolloutWriter.bicep' = [
-  for target in rolloutResourceGroups: {
-    name: 'rollout-writer-${uniqueString(target.subscriptionId, target.resourceGroup)}'
-    scope: resourceGroup(target.subscriptionId, target.resourceGroup)
+// Platform logs of the app, its storage and its vault go to the deployment's workspace: function
+// executions and host logs, every storage data request (who read which table or blob), every Key
+// Vault secret read. categoryGroup allLogs: Learn "Diagnostic settings in Azure Monitor", category groups.
+resource functionAppDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: functionApp
+  name: 'to-${workspace.name}'
+  properties: {
+    workspaceId: workspace.id
+    logs: [{ categoryGroup: 'allLogs', enabled: true }]
+    metrics: [{ category: 'AllMetrics', enabled: true }]
+  }
+}
+
+resource vaultDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: vault
+  name: 'to-${workspace.name}'
+  properties: {
+    workspaceId: workspace.id
+    logs: [{ categoryGroup: 'allLogs', enabled: true }]
+    metrics: [{ category: 'AllMetrics', enabled: true }]
+  }
+}
+
+// Storage resource logs are emitted per service (blob, queue, table); the account itself has metrics only.
+resource storageDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: storage
+  name: 'to-${workspace.name}'
+  properties: {
+    workspaceId: workspace.id
+    metrics: [{ category: 'Transaction', enabled: true }]
+  }
+}
+
+resource blobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: blobService
+  name: 'to-${workspace.name}'
+  properties: {
+    workspaceId: workspace.id
+    logs: [{ categoryGroup: 'allLogs', enabled: true }]
+  }
+}
+
+resource queueDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: queueService
+  name: 'to-${workspace.name}'
+  properties: {
+    workspaceId: workspace.id
+    logs: [{ categoryGroup: 'allLogs', enabled: true }]
+  }
+}
+
+resource tableDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: tableService
+  name: 'to-${workspace.name}'
+  properties: {
+    workspaceId: workspace.id
+    logs: [{ categoryGroup: 'allLogs', enabled: true }]
+  }
+}
+
+resource deadLetterBlobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  scope: deadLetterBlobService
+  name: 'to-${workspace.name}'
+  properties: {
+    workspaceId: workspace.id
+    logs: [{ categoryGroup: 'allLogs', enabled: true }]
+  }
+}
+
+// Tables the KQL detections read (lib/detections/catalog.ts `tables`; the contract test compares).
+var detectionTables = [
+  'AKSAudit'
+  'AKSAuditAdmin'
+  'KubePodInventory'
+  'KubeNodeInventory'
+]
+
+var sweptSubscriptionsLower = map(sweptSubscriptionIds, id => toLower(id))
+var workspaceTargets = map(detectionWorkspaceIds, id => {
+  subscriptionId: toLower(split(id, '/')[2])
+  resourceGroup: split(id, '/')[4]
+  name: last(split(id, '/'))
+})
+// Every subscription the app identity needs a role in, each once (union of arrays keeps one copy
+// of each value: Bicep "Array functions", union).
+var accessSubscriptions = union(
+  sweptSubscriptionsLower,
+  map(workspaceTargets, target => target.subscriptionId),
+  map(rolloutResourceGroups, target => toLower(target.subscriptionId))
+)
+
+// Per subscription: the custom roles the app needs there (fleet reader, rollout, log query and
+// table read), defined in that subscription, and their assignments on the subscription (fleet
+// reader), the detection workspaces and tables, and the rollout resource groups.
+module subscriptionAccess 'modules/subscriptionAccess.bicep' = [
+  for subscriptionId in accessSubscriptions: {
+    name: 'access-${uniqueString(subscriptionId, namePrefix)}'
+    scope: subscription(subscriptionId)
     params: {
-      roleDefinitionId: rolloutRole!.outputs.roleDefinitionId
+      namePrefix: namePrefix
       principalId: identity.properties.principalId
+      sweptSubscriptionIds: sweptSubscriptionsLower
+      workspaces: workspaceTargets
+      detectionTables: detectionTables
+      rolloutResourceGroups: rolloutResourceGroups
     }
   }
 ]
 
+// Regional topics (AKS) dead-letter with the events identity; the global Policy topic cannot carry
+// an identity and dead-letters through Event Grid's own access (modules/eventTopic.bicep).
 var deadLetter = {
-  storageAccountId: storage.id
+  storageAccountId: deadLetterStorage.id
   containerName: deadLetterContainerName
-  identityId: identity.id
+  identityId: eventsIdentity.id
 }
 
 module aksEvents 'modules/eventTopic.bicep' = [
@@ -369,6 +634,8 @@ module aksEvents 'modules/eventTopic.bicep' = [
       deployEventSubscription: deployEventSubscriptions
       deadLetter: deadLetter
     }
+    // Event Grid checks the dead-letter destination when the subscription is created.
+    dependsOn: [eventsDeadLetterRole]
   }
 ]
 
@@ -388,7 +655,8 @@ module policyEvents 'modules/eventTopic.bicep' = [
       ]
       functionId: '${functionApp.id}/functions/policyEvents'
       deployEventSubscription: deployEventSubscriptions
-      deadLetter: deadLetter
+      // Global topic: no identity can be attached, so none is passed (issue 15.1).
+      deadLetter: union(deadLetter, { identityId: '' })
     }
   }
 ]
@@ -397,5 +665,8 @@ output functionAppName string = functionApp.name
 output functionAppHost string = functionApp.properties.defaultHostName
 output identityClientId string = identity.properties.clientId
 output identityPrincipalId string = identity.properties.principalId
+output hostIdentityPrincipalId string = hostIdentity.properties.principalId
+output eventsIdentityPrincipalId string = eventsIdentity.properties.principalId
 output keyVaultName string = vault.name
 output storageAccountName string = storage.name
+output deadLetterStorageAccountName string = deadLetterStorage.name

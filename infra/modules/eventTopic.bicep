@@ -8,7 +8,7 @@ param topicType string
 param includedEventTypes array
 param functionId string
 param deployEventSubscription bool
-@description('{ storageAccountId, containerName, identityId }')
+@description('{ storageAccountId, containerName, identityId }; identityId empty = dead-letter without an identity (global topics).')
 param deadLetter object
 
 @description('Delivery attempts before an event is dead-lettered. The functions are idempotent (event ids are recorded), so retries are safe.')
@@ -16,15 +16,30 @@ param deadLetter object
 @maxValue(30)
 param maxDeliveryAttempts int = 10
 
+// Only regional topics may dead-letter with an identity; main.bicep passes no identity for global ones.
+var deadLetterWithIdentity = toLower(location) != 'global' && !empty(deadLetter.identityId)
+
+var deadLetterDestination = {
+  endpointType: 'StorageBlob'
+  properties: {
+    resourceId: deadLetter.storageAccountId
+    blobContainerName: deadLetter.containerName
+  }
+}
+
 resource topic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
   name: topicName
   location: location
-  // The app's identity writes dead letters to its own storage account (it already holds
-  // Storage Blob Data Contributor there), so no key or SAS is needed.
-  identity: {
-    type: 'UserAssigned'
-    userAssignedIdentities: { '${deadLetter.identityId}': {} }
-  }
+  // Regional topics: the events identity (main.bicep eventsIdentity, Storage Blob Data Contributor on
+  // the dead-letter container only) writes dead letters, so no key or SAS is needed. Global topics
+  // (a subscription source, location global) cannot have a managed identity (Learn "Assign a
+  // system-managed identity to an Event Grid system topic", Global Azure sources), so none is set.
+  identity: deadLetterWithIdentity
+    ? {
+        type: 'UserAssigned'
+        userAssignedIdentities: { '${deadLetter.identityId}': {} }
+      }
+    : null
   properties: {
     source: sourceId
     topicType: topicType
@@ -49,18 +64,18 @@ resource subscriptionToFunction 'Microsoft.EventGrid/systemTopics/eventSubscript
       maxDeliveryAttempts: maxDeliveryAttempts
       eventTimeToLiveInMinutes: 1440
     }
-    deadLetterWithResourceIdentity: {
-      identity: {
-        type: 'UserAssigned'
-        userAssignedIdentity: deadLetter.identityId
-      }
-      deadLetterDestination: {
-        endpointType: 'StorageBlob'
-        properties: {
-          resourceId: deadLetter.storageAccountId
-          blobContainerName: deadLetter.containerName
+    deadLetterWithResourceIdentity: deadLetterWithIdentity
+      ? {
+          identity: {
+            type: 'UserAssigned'
+            userAssignedIdentity: deadLetter.identityId
+          }
+          deadLetterDestination: deadLetterDestination
         }
-      }
-    }
+      : null
+    // Without an identity, the documented dead-letter path (Learn "Set dead-letter location and
+    // retry policy"): Event Grid writes to the container with its own access. Not verified here
+    // against an account with shared keys disabled; see infra/README.md "Not verified".
+    deadLetterDestination: deadLetterWithIdentity ? null : deadLetterDestination
   }
 }

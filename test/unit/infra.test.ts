@@ -23,8 +23,7 @@ const allBicep = bicepFiles.map((file) => ({ file, text: read(file) }));
 
 /** Built-in roles, as documented at learn.microsoft.com/azure/role-based-access-control/built-in-roles. */
 const BUILT_IN_ROLES: Record<string, string> = {
-  'acdd72a7-3385-48ef-bd42-f606fba81ae7': 'Reader',
-  '73c42c96-874c-492b-b04d-ab87d138a893': 'Log Analytics Reader',
+  'b7e6dc6d-f1e8-4753-8033-0f276bb0955b': 'Storage Blob Data Owner',
   'ba92f5b4-2d11-453d-a403-e96b0029c9fe': 'Storage Blob Data Contributor',
   '974c5e8b-45b9-4653-ba55-5f855dd0fb88': 'Storage Queue Data Contributor',
   '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3': 'Storage Table Data Contributor',
@@ -34,12 +33,14 @@ const BUILT_IN_ROLES: Record<string, string> = {
 };
 /** Roles that must be granted, by the name the issue and README use. */
 const REQUIRED_ROLES = [
-  'Reader',
-  'Log Analytics Reader',
-  'Storage Blob Data Contributor',
+  // Identity-based host storage (Learn "Connecting to host storage with an identity").
+  'Storage Blob Data Owner',
   'Storage Queue Data Contributor',
   'Storage Table Data Contributor',
+  // The Event Grid identity on the dead-letter container.
+  'Storage Blob Data Contributor',
   'Key Vault Secrets User',
+  'Monitoring Metrics Publisher',
 ];
 
 /** Keys of a Bicep object literal `var <name> = { ... }` (one key per line). */
@@ -148,35 +149,93 @@ describe('infra/ contract with the code', () => {
       }
       const lines = text.split('\n');
       lines.forEach((line, index) => {
-        if (!/^(resource|module) \w+ '(Microsoft\.Authorization\/roleAssignments|modules\/(subscriptionReader|workspaceReader|rolloutWriter))/.test(line))
+        if (
+          !/^(resource|module) \w+ '(Microsoft\.Authorization\/roleAssignments|(modules\/)?(subscriptionAccess|workspaceReader|rolloutWriter)\.bicep)/.test(
+            line,
+          )
+        )
           return;
         expect(lines[index - 1] ?? '', `${file}:${index + 1} needs a comment saying why`).toMatch(/^\/\/ /);
+        // The reason also travels with the assignment into Azure (roleAssignments description).
+        if (line.includes('Microsoft.Authorization/roleAssignments')) {
+          const end = lines.findIndex((candidate, at) => at > index && /^[}\]]$/.test(candidate));
+          expect(lines.slice(index, end).join('\n'), `${file}:${index + 1} has a description`).toMatch(/^\s+description: '.{20,}'$/m);
+        }
       });
     }
     for (const role of REQUIRED_ROLES) expect(granted, role).toContain(role);
   });
 
-  it('limits the rollout role to AKS upgrade actions, assignable only where rollouts are allowed', () => {
-    const role = read('infra/modules/rolloutRole.bicep');
-    const actions = [...role.matchAll(/^\s+'(Microsoft\.[^']+)'$/gm)].map((match) => match[1]);
+  it('limits the rollout role to AKS upgrade actions, defined per subscription and assigned only where rollouts are allowed', () => {
+    const access = read('infra/modules/subscriptionAccess.bicep');
+    const body = access.slice(access.indexOf('var rolloutActions = ['), access.indexOf('\n]', access.indexOf('var rolloutActions = [')));
+    const actions = [...body.matchAll(/^\s+'(Microsoft\.[^']+)'$/gm)].map((match) => match[1]);
     expect(actions).toEqual([
       'Microsoft.ContainerService/managedClusters/read',
       'Microsoft.ContainerService/managedClusters/write',
       'Microsoft.ContainerService/managedClusters/agentPools/read',
       'Microsoft.ContainerService/managedClusters/agentPools/write',
       'Microsoft.ContainerService/managedClusters/agentPools/upgradeNodeImageVersion/action',
-      'Microsoft.ContainerService/managedClusters/maintenanceConfigurations/read',
-      'Microsoft.ContainerService/locations/operations/read',
     ]);
-    expect(role).not.toMatch(/\*'/);
-    expect(main).toMatch(/module rolloutRole 'modules\/rolloutRole\.bicep' = if \(!empty\(rolloutResourceGroups\)\)/);
-    expect(main).toMatch(/assignableScopes: \[for target in rolloutResourceGroups:/);
+    expect(access).not.toMatch(/\*'/);
+    expect(access).toMatch(/resource rolloutRole 'Microsoft\.Authorization\/roleDefinitions@2022-04-01' = if \(!empty\(localRolloutGroups\)\)/);
+    // Assignable in its own subscription only, so removing a resource group or a subscription from
+    // the parameters never shrinks assignableScopes (Azure/bicep#17145).
+    expect(access.match(/assignableScopes: (.+)$/gm)).toEqual(Array(4).fill('assignableScopes: [subscription().id]'));
+    expect(access).toMatch(/module rolloutWriter 'rolloutWriter\.bicep' = \[\s+for target in localRolloutGroups:/);
+    expect(main).toMatch(/module subscriptionAccess 'modules\/subscriptionAccess\.bicep' = \[\s+for subscriptionId in accessSubscriptions:/);
+  });
+
+  it('splits the identities: host storage and the deployment package on the host identity, ARM and app tables on the app identity', () => {
+    expect(main).toContain('AZURE_CLIENT_ID: identity.properties.clientId');
+    expect(main).toContain('AzureWebJobsStorage__clientId: hostIdentity.properties.clientId');
+    expect(main).toMatch(/authentication: \{\s+type: 'UserAssignedIdentity'\s+userAssignedIdentityResourceId: hostIdentity\.id/);
+    expect(main).toContain("userAssignedIdentities: { '${identity.id}': {}, '${hostIdentity.id}': {} }");
+    // Durable's task hub as Bicep names it is the one host.json uses, with the default partition count.
+    expect(main).toContain('DURABLE_TASK_HUB_NAME: taskHubName');
+    expect(main).toContain('var durablePartitionCount = 4');
+    const host = JSON.parse(read('host.json')) as { extensions?: { durableTask?: { hubName?: string; storageProvider?: { partitionCount?: number } } } };
+    expect(host.extensions?.durableTask?.hubName).toBe('%DURABLE_TASK_HUB_NAME%');
+    expect(host.extensions?.durableTask?.storageProvider?.partitionCount ?? 4).toBe(4);
+    // Every table setting of lib/config.ts is created and granted one by one.
+    const tableSettings = SETTINGS.filter((setting) => /^FLEETGUARD_\w+_TABLE$/.test(setting.name)).map((setting) => setting.name);
+    const listed = [
+      ...main.slice(main.indexOf('var appTableNames = ['), main.indexOf('\n]', main.indexOf('var appTableNames = ['))).matchAll(/tableSettings\.(\w+)/g),
+    ].map((match) => match[1]);
+    expect(listed.sort()).toEqual(tableSettings.sort());
+  });
+
+  it('turns storage and Key Vault public network access off, disables basic publishing credentials and sends platform logs to the workspace', () => {
+    expect(main).toMatch(/param networkAccess string = 'private'/);
+    expect(main).toContain("publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'");
+    expect(main).toContain("publicNetworkAccess: privateNetworking && empty(operatorIpRanges) ? 'Disabled' : 'Enabled'");
+    expect(main).toContain('virtualNetworkSubnetId: privateNetworking ? privateNetwork!.outputs.integrationSubnetId : null');
+    const network = read('infra/modules/privateNetwork.bicep');
+    for (const groupId of ['blob', 'queue', 'table', 'vault']) expect(network).toContain(`groupId: '${groupId}'`);
+    expect(network).toContain("serviceName: 'Microsoft.App/environments'");
+    for (const name of ['scm', 'ftp']) {
+      expect(main).toMatch(
+        new RegExp(
+          `'Microsoft\\.Web\\/sites\\/basicPublishingCredentialsPolicies@2024-04-01' = \\{\\s+parent: functionApp\\s+name: '${name}'\\s+properties: \\{ allow: false \\}`,
+        ),
+      );
+    }
+    for (const scope of ['functionApp', 'vault', 'storage', 'blobService', 'queueService', 'tableService', 'deadLetterBlobService']) {
+      expect(main).toMatch(
+        new RegExp(
+          `'Microsoft\\.Insights\\/diagnosticSettings@2021-05-01-preview' = \\{\\s+scope: ${scope}\\s+name: 'to-\\$\\{workspace\\.name\\}'\\s+properties: \\{\\s+workspaceId: workspace\\.id`,
+        ),
+      );
+    }
   });
 
   it('delivers exactly the event types the handlers handle, to registered functions, with retries and dead-lettering', () => {
     const topic = read('infra/modules/eventTopic.bicep');
     expect(topic).toMatch(/maxDeliveryAttempts: maxDeliveryAttempts/);
-    expect(topic).toMatch(/deadLetterDestination: \{\s+endpointType: 'StorageBlob'/);
+    expect(topic).toMatch(/var deadLetterDestination = \{\s+endpointType: 'StorageBlob'/);
+    // Global (subscription-source) topics carry no identity and dead-letter without one (issue 15.1).
+    expect(topic).toContain("var deadLetterWithIdentity = toLower(location) != 'global' && !empty(deadLetter.identityId)");
+    expect(main).toContain("deadLetter: union(deadLetter, { identityId: '' })");
     const handlers = read('lib/events/handleEvent.ts');
     const delivered = main.match(/^\s+'Microsoft\.(ContainerService|PolicyInsights)\.\w+'$/gm)?.map((line) => line.trim()) ?? [];
     expect(delivered.length).toBe(9);
