@@ -322,6 +322,14 @@ resource telemetryRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
+// Key Vault firewall when networkAccess is private: nothing but the operators' addresses (only
+// effective while publicNetworkAccess is Enabled, i.e. when operatorIpRanges is not empty).
+var privateVaultAcls = {
+  defaultAction: 'Deny'
+  bypass: 'None'
+  ipRules: map(operatorIpRanges, range => { value: range })
+}
+
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: take('${namePrefix}-kv-${suffix}', 24)
   location: location
@@ -337,13 +345,7 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     // secrets in come from operatorIpRanges or from inside the network. With networkAccess public
     // the vault stays reachable (Entra ID and RBAC only), as before.
     publicNetworkAccess: privateNetworking && empty(operatorIpRanges) ? 'Disabled' : 'Enabled'
-    networkAcls: privateNetworking
-      ? {
-          defaultAction: 'Deny'
-          bypass: 'None'
-          ipRules: map(operatorIpRanges, range => { value: range })
-        }
-      : { defaultAction: 'Allow', bypass: 'AzureServices' }
+    networkAcls: privateNetworking ? privateVaultAcls : { defaultAction: 'Allow', bypass: 'AzureServices' }
   }
 }
 
@@ -606,7 +608,8 @@ module subscriptionAccess 'modules/subscriptionAccess.bicep' = [
 ]
 
 // Regional topics (AKS) dead-letter with the events identity; the global Policy topic cannot carry
-// an identity and dead-letters through Event Grid's own access (modules/eventTopic.bicep).
+// an identity and dead-letters through Event Grid's own access (modules/eventTopic.bicep decides by
+// the topic's location).
 var deadLetter = {
   storageAccountId: deadLetterStorage.id
   containerName: deadLetterContainerName
@@ -655,8 +658,8 @@ module policyEvents 'modules/eventTopic.bicep' = [
       ]
       functionId: '${functionApp.id}/functions/policyEvents'
       deployEventSubscription: deployEventSubscriptions
-      // Global topic: no identity can be attached, so none is passed (issue 15.1).
-      deadLetter: union(deadLetter, { identityId: '' })
+      // location global: the module attaches no identity and dead-letters without one (issue 15.1).
+      deadLetter: deadLetter
     }
   }
 ]

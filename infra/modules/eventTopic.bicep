@@ -8,7 +8,7 @@ param topicType string
 param includedEventTypes array
 param functionId string
 param deployEventSubscription bool
-@description('{ storageAccountId, containerName, identityId }; identityId empty = dead-letter without an identity (global topics).')
+@description('{ storageAccountId, containerName, identityId }. The identity is used on regional topics only; a global topic cannot carry one.')
 param deadLetter object
 
 @description('Delivery attempts before an event is dead-lettered. The functions are idempotent (event ids are recorded), so retries are safe.')
@@ -16,8 +16,8 @@ param deadLetter object
 @maxValue(30)
 param maxDeliveryAttempts int = 10
 
-// Only regional topics may dead-letter with an identity; main.bicep passes no identity for global ones.
-var deadLetterWithIdentity = toLower(location) != 'global' && !empty(deadLetter.identityId)
+// Only regional topics may carry a managed identity and dead-letter with it.
+var deadLetterWithIdentity = toLower(location) != 'global'
 
 var deadLetterDestination = {
   endpointType: 'StorageBlob'
@@ -27,6 +27,19 @@ var deadLetterDestination = {
   }
 }
 
+var topicIdentity = {
+  type: 'UserAssigned'
+  userAssignedIdentities: { '${deadLetter.identityId}': {} }
+}
+
+var deadLetterWithEventsIdentity = {
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentity: deadLetter.identityId
+  }
+  deadLetterDestination: deadLetterDestination
+}
+
 resource topic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
   name: topicName
   location: location
@@ -34,12 +47,7 @@ resource topic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
   // the dead-letter container only) writes dead letters, so no key or SAS is needed. Global topics
   // (a subscription source, location global) cannot have a managed identity (Learn "Assign a
   // system-managed identity to an Event Grid system topic", Global Azure sources), so none is set.
-  identity: deadLetterWithIdentity
-    ? {
-        type: 'UserAssigned'
-        userAssignedIdentities: { '${deadLetter.identityId}': {} }
-      }
-    : null
+  identity: deadLetterWithIdentity ? topicIdentity : null
   properties: {
     source: sourceId
     topicType: topicType
@@ -64,15 +72,7 @@ resource subscriptionToFunction 'Microsoft.EventGrid/systemTopics/eventSubscript
       maxDeliveryAttempts: maxDeliveryAttempts
       eventTimeToLiveInMinutes: 1440
     }
-    deadLetterWithResourceIdentity: deadLetterWithIdentity
-      ? {
-          identity: {
-            type: 'UserAssigned'
-            userAssignedIdentity: deadLetter.identityId
-          }
-          deadLetterDestination: deadLetterDestination
-        }
-      : null
+    deadLetterWithResourceIdentity: deadLetterWithIdentity ? deadLetterWithEventsIdentity : null
     // Without an identity, the documented dead-letter path (Learn "Set dead-letter location and
     // retry policy"): Event Grid writes to the container with its own access. Not verified here
     // against an account with shared keys disabled; see infra/README.md "Not verified".

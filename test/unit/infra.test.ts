@@ -234,8 +234,10 @@ describe('infra/ contract with the code', () => {
     expect(topic).toMatch(/maxDeliveryAttempts: maxDeliveryAttempts/);
     expect(topic).toMatch(/var deadLetterDestination = \{\s+endpointType: 'StorageBlob'/);
     // Global (subscription-source) topics carry no identity and dead-letter without one (issue 15.1).
-    expect(topic).toContain("var deadLetterWithIdentity = toLower(location) != 'global' && !empty(deadLetter.identityId)");
-    expect(main).toContain("deadLetter: union(deadLetter, { identityId: '' })");
+    expect(topic).toContain("var deadLetterWithIdentity = toLower(location) != 'global'");
+    expect(topic).toContain('identity: deadLetterWithIdentity ? topicIdentity : null');
+    expect(topic).toContain('deadLetterDestination: deadLetterWithIdentity ? null : deadLetterDestination');
+    expect(main).toMatch(/module policyEvents 'modules\/eventTopic\.bicep' = \[[\s\S]+?location: 'global'/);
     const handlers = read('lib/events/handleEvent.ts');
     const delivered = main.match(/^\s+'Microsoft\.(ContainerService|PolicyInsights)\.\w+'$/gm)?.map((line) => line.trim()) ?? [];
     expect(delivered.length).toBe(9);
