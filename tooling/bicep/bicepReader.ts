@@ -538,7 +538,10 @@ export function identifiersIn(source: string): Set<string> {
         let stop = index + 1;
         while (stop < source.length && /[A-Za-z0-9_]/.test(source[stop]!)) stop += 1;
         const before = source.slice(0, index).trimEnd();
-        if (!before.endsWith('.') && !before.endsWith('?.')) found.add(source.slice(index, stop));
+        const after = source.slice(stop).trimStart();
+        // An object key (`{ name: x }`, at a line start or after `{` or `,`) names a property, not a symbol.
+        const isKey = after.startsWith(':') && (before === '' || /[{,\n]$/.test(source.slice(0, index).replace(/[ \t]+$/, '')));
+        if (!before.endsWith('.') && !before.endsWith('?.') && !isKey) found.add(source.slice(index, stop));
         index = stop;
       } else index += 1;
     }

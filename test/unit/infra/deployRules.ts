@@ -237,7 +237,9 @@ export function dependenciesForStringReferences(files: readonly BicepFile[]): st
     const owners = new Map<string, ResourceDecl>();
     for (const resource of file.resources.filter((candidate) => !candidate.existing)) {
       const name = entry(resource.body, 'name');
-      if (name?.kind === 'expression' && /^[A-Za-z_]\w*$/.test(name.text)) owners.set(name.text, resource);
+      // A loop's item variable names a different resource per iteration and nothing outside the loop.
+      const loopVariables = identifiersIn((resource.loop ?? '').split(/\bin\b/)[0] ?? '');
+      if (name?.kind === 'expression' && /^[A-Za-z_]\w*$/.test(name.text) && !loopVariables.has(name.text)) owners.set(name.text, resource);
     }
     const declarations: Declaration[] = [...file.resources.filter((resource) => !resource.existing), ...file.modules];
     for (const decl of declarations) {
