@@ -38,6 +38,8 @@ export const FLEX_REFUSED_SITE_CONFIG = [
 export const FLEX_REFUSED_SITE_PROPERTIES = [
   'containerSize',
   'dnsConfiguration',
+  // Not supported per the plan's "Considerations" (certificate-based platform features).
+  'endToEndEncryptionEnabled',
   'isXenon',
   'reserved',
   'vnetBackupRestoreEnabled',
@@ -46,7 +48,12 @@ export const FLEX_REFUSED_SITE_PROPERTIES = [
   'vnetRouteAllEnabled',
 ] as const;
 
-/** App settings Flex Consumption refuses (same source): the platform owns them or functionAppConfig replaces them. */
+/**
+ * App settings Flex Consumption refuses (same source): the platform owns them or functionAppConfig
+ * replaces them. Plus the ones its "Considerations" list as not supported (WEBSITE_TIME_ZONE, TZ,
+ * WEBSITE_LOAD_CERTIFICATES): learn.microsoft.com/azure/azure-functions/flex-consumption-plan
+ * (articles/azure-functions/flex-consumption-plan.md, fork specialized806/azure-docs 1dd74df5bee4e1ebccc7d9c9f6c1027a003653b4).
+ */
 export const FLEX_REFUSED_APP_SETTINGS = [
   'ENABLE_ORYX_BUILD',
   'FUNCTIONS_EXTENSION_VERSION',
@@ -65,6 +72,9 @@ export const FLEX_REFUSED_APP_SETTINGS = [
   'WEBSITE_RUN_FROM_PACKAGE',
   'WEBSITE_SKIP_CONTENTSHARE_VALIDATION',
   'WEBSITE_VNET_ROUTE_ALL',
+  'TZ',
+  'WEBSITE_LOAD_CERTIFICATES',
+  'WEBSITE_TIME_ZONE',
 ] as const;
 
 /** A Flex Consumption site: only Flex sites carry properties.functionAppConfig (Microsoft.Web/sites@2023-12-01 and later). */
