@@ -20,10 +20,10 @@ param detectionWorkspaceIds array = []
 @description('Resource groups whose AKS clusters rollouts may upgrade: [{ subscriptionId, resourceGroup }]. Empty = rollouts can only rehearse.')
 param rolloutResourceGroups array = []
 
-@description('AKS clusters to receive events from: [{ clusterId, location }]. One Event Grid system topic is created per cluster, in its resource group.')
+@description('AKS clusters to receive events from: [{ clusterId, location, systemTopicName? }]. One Event Grid system topic per cluster, in its resource group: created, or the existing one named by systemTopicName (Event Grid allows one per source).')
 param aksEventSources array = []
 
-@description('Subscriptions whose Azure Policy state changes are delivered: [{ subscriptionId, resourceGroup }] (the system topic lives in that resource group).')
+@description('Subscriptions whose Azure Policy state changes are delivered: [{ subscriptionId, resourceGroup, systemTopicName? }]. The system topic lives in that resource group: created, or the existing one named by systemTopicName (Event Grid allows one per source).')
 param policyEventSources array = []
 
 @description('Create the Event Grid subscriptions. They point at the aksEvents and policyEvents functions, which must already be published: deploy once with false, publish the code, then deploy with true.')
@@ -422,7 +422,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       deployment: {
         storage: {
           type: 'blobContainer'
-          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+          // The container by symbol, not by its name string: the app must not be created before it.
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainer.name}'
           authentication: {
             type: 'UserAssignedIdentity'
             userAssignedIdentityResourceId: hostIdentity.id
@@ -435,14 +436,24 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       }
       runtime: { name: 'node', version: '22' }
     }
+    // Only what Flex Consumption accepts: it refuses alwaysOn, ftpsState, linuxFxVersion,
+    // use32BitWorkerProcess, functionAppScaleLimit and the other site properties listed under "Flex
+    // Consumption plan deprecations" (learn.microsoft.com/azure/azure-functions/functions-app-settings).
+    // FTP and basic publishing credentials are closed by basicPublishingCredentialsPolicies instead.
     siteConfig: {
       minTlsVersion: '1.2'
-      ftpsState: 'Disabled'
       appSettings: [for setting in items(appSettings): { name: setting.key, value: setting.value }]
     }
   }
-  dependsOn: [hostBlobRole, hostQueueRoles, hostTableRoles, appTableRoles, vaultReaderRole, telemetryRole]
+  dependsOn: [deploymentContainer, hostBlobRole, hostQueueRoles, hostTableRoles, appTableRoles, vaultReaderRole, telemetryRole]
 }
+
+// The Event Grid trigger's webhook. The Functions docs and templates spell it /runtime/webhooks/EventGrid
+// ("https://{app}.azurewebsites.net/runtime/webhooks/EventGrid?functionName={function}&code={systemkey}"),
+// older pages /runtime/webhooks/eventgrid. Whether App Service Authentication compares excludedPaths
+// case-sensitively is not documented, so both spellings are excluded: a mismatch would answer every
+// delivery with 401 and send it to dead-letter.
+var eventGridWebhookPaths = ['/runtime/webhooks/EventGrid', '/runtime/webhooks/eventgrid']
 
 // Entra ID in front of every HTTP route. The functions then check the app roles in
 // x-ms-client-principal (Rollouts.Read/Manage, Alerts.Read/Manage); the Event Grid
@@ -455,7 +466,7 @@ resource authentication 'Microsoft.Web/sites/config@2024-04-01' = {
     globalValidation: {
       requireAuthentication: true
       unauthenticatedClientAction: 'Return401'
-      excludedPaths: ['/runtime/webhooks/eventgrid']
+      excludedPaths: eventGridWebhookPaths
     }
     identityProviders: {
       azureActiveDirectory: {
@@ -612,7 +623,8 @@ module subscriptionAccess 'modules/subscriptionAccess.bicep' = [
 // the topic's location).
 var deadLetter = {
   storageAccountId: deadLetterStorage.id
-  containerName: deadLetterContainerName
+  // By symbol: the event subscriptions then wait for the container they dead-letter into.
+  containerName: deadLetterContainer.name
   identityId: eventsIdentity.id
 }
 
@@ -622,6 +634,7 @@ module aksEvents 'modules/eventTopic.bicep' = [
     scope: resourceGroup(split(source.clusterId, '/')[2], split(source.clusterId, '/')[4])
     params: {
       topicName: '${last(split(source.clusterId, '/'))}-fleetguard'
+      existingTopicName: source.?systemTopicName ?? ''
       location: source.location
       sourceId: source.clusterId
       topicType: 'Microsoft.ContainerService.ManagedClusters'
@@ -648,6 +661,7 @@ module policyEvents 'modules/eventTopic.bicep' = [
     scope: resourceGroup(source.subscriptionId, source.resourceGroup)
     params: {
       topicName: 'policy-states-fleetguard'
+      existingTopicName: source.?systemTopicName ?? ''
       location: 'global'
       sourceId: '/subscriptions/${source.subscriptionId}'
       topicType: 'Microsoft.PolicyInsights.PolicyStates'

@@ -1,7 +1,16 @@
-// One Event Grid system topic and its subscription to a function, with dead-lettering.
+// One Event Grid system topic (created, or reused when the source already has one) and its
+// subscription to a function, with dead-lettering.
 targetScope = 'resourceGroup'
 
+@description('Name of the system topic this deployment creates for the source.')
 param topicName string
+
+// Event Grid allows one system topic per source ("Only one system topic is allowed per source";
+// learn.microsoft.com/azure/event-grid/system-topics). A cluster or subscription that already has one
+// (made in the portal, by Defender or another tool) would fail the deployment, so that topic is reused.
+@description('Name of the system topic that already exists for this source in this resource group; empty = create topicName. infra/README.md shows how to find it.')
+param existingTopicName string = ''
+
 param location string
 param sourceId string
 param topicType string
@@ -16,8 +25,11 @@ param deadLetter object
 @maxValue(30)
 param maxDeliveryAttempts int = 10
 
-// Only regional topics may carry a managed identity and dead-letter with it.
-var deadLetterWithIdentity = toLower(location) != 'global'
+// Only regional topics we create may carry a managed identity and dead-letter with it.
+var reuseTopic = !empty(existingTopicName)
+
+// A reused topic does not carry our identity, so it dead-letters the way the global topic does.
+var deadLetterWithIdentity = toLower(location) != 'global' && !reuseTopic
 
 var deadLetterDestination = {
   endpointType: 'StorageBlob'
@@ -40,7 +52,7 @@ var deadLetterWithEventsIdentity = {
   deadLetterDestination: deadLetterDestination
 }
 
-resource topic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
+resource createdTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' = if (!reuseTopic) {
   name: topicName
   location: location
   // Regional topics: the events identity (main.bicep eventsIdentity, Storage Blob Data Contributor on
@@ -52,6 +64,12 @@ resource topic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
     source: sourceId
     topicType: topicType
   }
+}
+
+// The topic the subscription hangs off: the one created above, or the one that was already there.
+// A reference only (`existing`), so a reused topic is never modified.
+resource topic 'Microsoft.EventGrid/systemTopics@2022-06-15' existing = {
+  name: reuseTopic ? existingTopicName : topicName
 }
 
 resource subscriptionToFunction 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = if (deployEventSubscription) {
@@ -78,4 +96,8 @@ resource subscriptionToFunction 'Microsoft.EventGrid/systemTopics/eventSubscript
     // against an account with shared keys disabled; see infra/README.md "Not verified".
     deadLetterDestination: deadLetterWithIdentity ? null : deadLetterDestination
   }
+  // `topic` is a reference built from a name, so the order with the topic created above is explicit.
+  dependsOn: [createdTopic]
 }
+
+output topicName string = topic.name
