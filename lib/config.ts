@@ -49,6 +49,13 @@ export interface FleetGuardConfig {
   };
   storage: StorageTarget | undefined;
   tables: { findings: string; sweeps: string; events: string; alerts: string; rollouts: string };
+  events: {
+    /**
+     * New processed-event rows one Event Grid topic may add per hour; past it, events are still
+     * handled (every reaction is idempotent) but not recorded, so a flood cannot grow the table.
+     */
+    processedRowsPerTopicHour: number;
+  };
   durableTaskHubName: string;
   /** Alert routing and receivers; undefined when no routing is configured (alerts off). */
   alerts: AlertingConfig | undefined;
@@ -59,6 +66,14 @@ export interface FleetGuardConfig {
     endpointOverride: string | undefined;
   };
 }
+
+/**
+ * Default of FLEETGUARD_EVENT_ROWS_PER_TOPIC_HOUR. An AKS system topic is one cluster: upgrading a
+ * cluster with the most node pools AKS allows (100, Learn "Quotas, virtual machine size
+ * restrictions, and region availability in AKS") sends about four events per pool (started,
+ * progress, succeeded or failed), so 500 an hour leaves every real event deduplicated.
+ */
+export const DEFAULT_PROCESSED_ROWS_PER_TOPIC_HOUR = 500;
 
 /** One documented setting: the single list that README, local.settings.example.json and Bicep follow. */
 export interface SettingDescription {
@@ -158,6 +173,13 @@ export const SETTINGS: readonly SettingDescription[] = [
     name: 'FLEETGUARD_EVENTS_TABLE',
     description: 'Table of processed Event Grid event ids and AKS notices',
     defaultValue: 'fleetguardEvents',
+    requiredInAzure: false,
+  },
+  {
+    name: 'FLEETGUARD_EVENT_ROWS_PER_TOPIC_HOUR',
+    description:
+      'Processed-event rows one Event Grid topic may add per hour (1-100000); past it, events are still handled (idempotently) but not recorded as processed',
+    defaultValue: String(DEFAULT_PROCESSED_ROWS_PER_TOPIC_HOUR),
     requiredInAzure: false,
   },
   { name: 'DURABLE_TASK_HUB_NAME', description: 'Durable Functions task hub (host.json reads it)', defaultValue: 'fleetguard', requiredInAzure: true },
@@ -392,6 +414,7 @@ const environmentSchema = z.object({
   FLEETGUARD_FINDINGS_TABLE: tableNameSetting('fleetguardFindings'),
   FLEETGUARD_SWEEPS_TABLE: tableNameSetting('fleetguardSweeps'),
   FLEETGUARD_EVENTS_TABLE: tableNameSetting('fleetguardEvents'),
+  FLEETGUARD_EVENT_ROWS_PER_TOPIC_HOUR: integerSetting(DEFAULT_PROCESSED_ROWS_PER_TOPIC_HOUR, 1, 100_000),
   FLEETGUARD_ALERTS_TABLE: tableNameSetting('fleetguardAlerts'),
   FLEETGUARD_ROLLOUTS_TABLE: tableNameSetting('fleetguardRollouts'),
   FLEETGUARD_ALERT_ROUTES: optionalText,
@@ -458,6 +481,7 @@ export function parseConfig(env: Environment): FleetGuardConfig {
       alerts: settings.FLEETGUARD_ALERTS_TABLE,
       rollouts: settings.FLEETGUARD_ROLLOUTS_TABLE,
     },
+    events: { processedRowsPerTopicHour: settings.FLEETGUARD_EVENT_ROWS_PER_TOPIC_HOUR },
     durableTaskHubName: settings.DURABLE_TASK_HUB_NAME,
     alerts,
     alertDelivery: { drainSchedule: settings.FLEETGUARD_ALERT_DRAIN_SCHEDULE, endpointOverride: settings.FLEETGUARD_ALERT_ENDPOINT },

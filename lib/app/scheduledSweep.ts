@@ -7,6 +7,7 @@ import { runSweep } from '../sweep/runSweep.js';
 import type { SweepResult } from '../sweep/sweepResult.js';
 import { formatSweepSummary } from '../sweep/sweepSummary.js';
 import { sweepDependencies } from './clients.js';
+import { expireProcessedEvents } from './deliveredEvent.js';
 import { getStoredRuntime } from './runtime.js';
 
 /** The slice of the Functions `InvocationContext` this needs, so it stays host-agnostic. */
@@ -21,6 +22,7 @@ export async function runScheduledSweep(log: FunctionLogger, options: { isPastDu
   if (options.isPastDue) log.warn('fleetSweep is running late (the previous schedule was missed)');
   const result = await runSweep(sweepDependencies(clients), { subscriptions: config.subscriptions, concurrency: config.sweep.concurrency, trigger: 'timer' });
   log.info(`sweep ${result.sweepId}: ${formatSweepSummary(result)}`);
+  await expireProcessedEvents(clients.notices, log);
   for (const error of result.errors) log.warn(`sweep ${result.sweepId} degraded: ${error.scope} ${error.target} (${error.reason}): ${error.message}`);
   if (result.status === 'failed') {
     // A failed invocation is what monitoring alerts on; the timer does not retry, so this cannot loop.

@@ -1,4 +1,5 @@
 /** What `fleetguard rollouts status` shows of node-pool rollback: per pool whether it applies and why not, and the requests. */
+import { shellWord } from '../shellWord.js';
 import type { RolloutStatus } from './rolloutsClient.js';
 
 function shortName(resourceId: string): string {
@@ -17,7 +18,7 @@ export function rollbackView(status: RolloutStatus): string[] {
           ? ''
           : ` to ${pool.rollback.to.orchestratorVersion}${pool.rollback.to.nodeImageVersion ? ` (${pool.rollback.to.nodeImageVersion})` : ''}`;
       lines.push(
-        `  ${shortName(cluster.resourceId)}/${pool.pool}: ${pool.rollback.applies ? `applies${to}: fleetguard rollouts rollback ${status.id} --cluster ${shortName(cluster.resourceId)}` : `does not apply${to}: ${pool.rollback.reason ?? ''}`}`,
+        `  ${shortName(cluster.resourceId)}/${pool.pool}: ${pool.rollback.applies ? `applies${to}: fleetguard rollouts rollback ${shellWord(status.id)} --cluster ${shellWord(shortName(cluster.resourceId))}` : `does not apply${to}: ${pool.rollback.reason ?? ''}`}`,
       );
     }
   }

@@ -4,6 +4,12 @@
  * last re-evaluation of that cluster are dropped. A malformed or unknown event is reported and
  * completed (throwing would make Event Grid retry a poison event for a day); a transient failure
  * throws so Event Grid retries.
+ *
+ * Anyone who can write an event subscription on a topic can deliver here, so an event is trusted
+ * no further than it can be checked: its cluster id must follow the exact ARM grammar, its
+ * subscription must be in scope (else no ARM call is made), a node pool it names must exist on the
+ * cluster as ARM returns it, and its time may not be ahead of our clock by more than
+ * {@link MAX_EVENT_CLOCK_SKEW_MS}. Only events that were processed leave a row.
  */
 import { createHash } from 'node:crypto';
 
@@ -13,7 +19,7 @@ import type { AlertPipeline } from '../alerts/alertPipeline.js';
 import { describeZodError, FleetGuardError, toFleetGuardError } from '../errors.js';
 import type { FindingsStore } from '../findings/findingsStore.js';
 import type { ClusterListing } from '../model/cluster.js';
-import { type Cluster, parseResourceId, resourceKey } from '../model/cluster.js';
+import { type Cluster, resourceKey } from '../model/cluster.js';
 import type { Finding } from '../model/finding.js';
 import type { KubernetesVersionCatalog } from '../model/kubernetesVersions.js';
 import type { ClusterNotices } from '../model/notice.js';
@@ -22,6 +28,7 @@ import { evaluatePolicyStates, POLICY_RULE } from '../policy/policyRules.js';
 import { evaluateCluster } from '../posture/evaluateCluster.js';
 import { evaluateNotices, NOTICE_RULE_IDS } from '../posture/noticeRules.js';
 import { VERSION_RULES } from '../posture/versionRules.js';
+import { type ClusterReference, namesManagedCluster, parseClusterResourceId } from './clusterResourceId.js';
 import { type EventEnvelope, parseEventEnvelope } from './eventEnvelope.js';
 import type { NoticeStore } from './noticeStore.js';
 
@@ -49,8 +56,25 @@ export interface EventDependencies {
   policy: { listNonCompliantClusterStatesInResourceGroup(subscriptionId: string, resourceGroup: string): Promise<PolicyStateRecord[]> };
   /** Alerts for what the reaction changed, at once. */
   alerts?: Pick<AlertPipeline, 'enqueue'>;
+  /**
+   * Whether a subscription is one the app watches (FLEETGUARD_SUBSCRIPTIONS, or else every one its
+   * identity can list). An event about any other is refused before any ARM call.
+   */
+  inScope(subscriptionId: string): Promise<boolean>;
+  /** New processed-event rows one topic may add per hour (FLEETGUARD_EVENT_ROWS_PER_TOPIC_HOUR). */
+  processedRowsPerTopicHour: number;
   now: () => Date;
 }
+
+/**
+ * How far ahead of our clock an event's time may be. Event times order notices (a newer one
+ * replaces an older one), so a time in the future would outrank every real notice until then: a
+ * "succeeded" dated 9999 would hide every later failure of that pool. Clocks of Azure hosts are
+ * synchronised, so five minutes (the tolerance Slack allows for signed requests, and Kerberos's
+ * default) covers honest drift; an event further ahead is refused, not clamped, since clamping
+ * would still let a forged notice outrank real ones for those minutes.
+ */
+export const MAX_EVENT_CLOCK_SKEW_MS = 5 * 60_000;
 
 export type EventStatus = 'processed' | 'duplicate' | 'ignored' | 'stale' | 'rejected' | 'failed';
 
@@ -63,7 +87,6 @@ export interface EventOutcome {
 
 const AKS = 'Microsoft.ContainerService.';
 const POLICY = 'Microsoft.PolicyInsights.';
-const CLUSTER_ID = /^(\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.containerservice\/managedclusters\/[^/]+)(\/.*)?$/i;
 
 const supportData = z.object({ kubernetesVersion: z.string().min(1) });
 const rollingData = z.object({ nodePoolName: z.string().min(1) });
@@ -118,15 +141,28 @@ function parseData<T>(schema: z.ZodType<T>, event: EventEnvelope): T {
   throw new FleetGuardError('badInput', describeZodError(parsed.error, { whole: 'data', prefix: 'data' }));
 }
 
-/** The managed cluster an id points at (the cluster itself or a resource under it). */
-function clusterReference(resourceId: string, field: string): { id: string; subscriptionId: string; resourceGroup: string; name: string } {
-  const match = CLUSTER_ID.exec(resourceId.trim());
-  const id = match?.[1];
-  const parsed = id === undefined ? undefined : parseResourceId(id);
-  if (id === undefined || parsed?.subscriptionId === undefined || parsed.resourceGroup === undefined || parsed.name === undefined) {
-    throw new FleetGuardError('badInput', `${field}: not a managed cluster resource id (${resourceId.slice(0, 200)})`);
+/**
+ * The cluster an event is about, checked before anything reads it: the id strictly parsed (see
+ * clusterResourceId.ts) and its subscription in scope, else `badInput` naming the field.
+ */
+async function clusterInScope(deps: EventDependencies, resourceId: string, field: string, options: { allowChild?: boolean } = {}): Promise<ClusterReference> {
+  const reference = parseClusterResourceId(resourceId, field, options);
+  if (!(await deps.inScope(reference.subscriptionId))) {
+    throw new FleetGuardError(
+      'badInput',
+      `${field}: subscription ${reference.subscriptionId} is outside the configured scope (FLEETGUARD_SUBSCRIPTIONS); dropped`,
+    );
   }
-  return { id, subscriptionId: parsed.subscriptionId, resourceGroup: parsed.resourceGroup, name: parsed.name };
+  return reference;
+}
+
+/** The cluster's own spelling of `pool`, or `badInput` when ARM lists no such pool (names compare without case). */
+function existingPool(cluster: Cluster, pool: string): string {
+  const found = cluster.agentPools.find((candidate) => candidate.name.toLowerCase() === pool.toLowerCase());
+  if (found === undefined) {
+    throw new FleetGuardError('badInput', `data.nodePoolName: cluster ${cluster.name} has no node pool ${JSON.stringify(pool.slice(0, 100))}; dropped`);
+  }
+  return found.name;
 }
 
 /**
@@ -168,37 +204,43 @@ async function reconcileCluster(
   return `${counts.opened + counts.reopened} opened, ${counts.resolved} resolved`;
 }
 
-async function currentCluster(deps: EventDependencies, reference: ReturnType<typeof clusterReference>): Promise<Cluster | undefined> {
+async function currentCluster(deps: EventDependencies, reference: ClusterReference): Promise<Cluster | undefined> {
   return deps.clusters.getCluster(reference.subscriptionId, reference.resourceGroup, reference.name);
 }
 
-async function reactToNotice(
-  deps: EventDependencies,
-  event: EventEnvelope,
-  reference: ReturnType<typeof clusterReference>,
-  stored: boolean,
-): Promise<EventOutcome> {
-  const cluster = await currentCluster(deps, reference);
-  if (cluster === undefined) return outcome('ignored', event, `cluster ${reference.id} no longer exists`);
+async function reactToNotice(deps: EventDependencies, event: EventEnvelope, cluster: Cluster, stored: boolean): Promise<EventOutcome> {
   const notices: ClusterNotices = await deps.notices.noticesForCluster(cluster.id);
   const result = await reconcileCluster(deps, event, [cluster], evaluateNotices(cluster, notices), NOTICE_RULE_IDS);
   return outcome('processed', event, `${stored ? 'notice stored' : 'a newer notice was already stored'}; findings: ${result}`);
 }
 
+/** The cluster as ARM has it now, or an `ignored` outcome when it is gone. */
+async function readCluster(deps: EventDependencies, event: EventEnvelope, reference: ClusterReference): Promise<Cluster | EventOutcome> {
+  const cluster = await currentCluster(deps, reference);
+  return cluster ?? outcome('ignored', event, `cluster ${reference.id} no longer exists`);
+}
+
+function isOutcome(value: Cluster | EventOutcome): value is EventOutcome {
+  return 'status' in value;
+}
+
 async function handleAks(deps: EventDependencies, event: EventEnvelope): Promise<EventOutcome> {
   const kind = event.type.slice(AKS.length);
-  const reference = clusterReference(event.source, event.schema === 'eventgrid' ? 'topic' : 'source');
+  // An AKS system topic is the cluster itself: nothing may follow its name.
+  const reference = await clusterInScope(deps, event.source, event.schema === 'eventgrid' ? 'topic' : 'source');
   switch (kind) {
     case 'ClusterSupportEnding':
     case 'ClusterSupportEnded': {
       const data = parseData(supportData, event);
+      const cluster = await readCluster(deps, event, reference);
+      if (isOutcome(cluster)) return cluster;
       const stored = await deps.notices.putSupport({
         clusterId: reference.id,
         state: kind === 'ClusterSupportEnded' ? 'ended' : 'ending',
         kubernetesVersion: data.kubernetesVersion,
         eventTime: event.time,
       });
-      return reactToNotice(deps, event, reference, stored);
+      return reactToNotice(deps, event, cluster, stored);
     }
     case 'ClusterOutOfSupport': {
       // Out of support is support ended: Learn describes ClusterSupportEnded as "Triggered when
@@ -212,19 +254,24 @@ async function handleAks(deps: EventDependencies, event: EventEnvelope): Promise
       const outOfSupport = data.isOutOfSupport ?? data.outOfSupport ?? true;
       if (!outOfSupport)
         return outcome('ignored', event, `data.isOutOfSupport is false: Kubernetes ${data.kubernetesVersion} is not out of support, nothing recorded`);
+      const cluster = await readCluster(deps, event, reference);
+      if (isOutcome(cluster)) return cluster;
       const stored = await deps.notices.putSupport({
         clusterId: reference.id,
         state: 'ended',
         kubernetesVersion: data.kubernetesVersion,
         eventTime: event.time,
       });
-      return reactToNotice(deps, event, reference, stored);
+      return reactToNotice(deps, event, cluster, stored);
     }
     case 'NodePoolRollingProgress': {
       // Recorded for the rollout status only (NoticeStore.poolRollingForCluster); it opens no
       // finding: the failed outcome that does is NodePoolRollingFailed, which supersedes it.
       const data = parseData(rollingProgressData, event);
       const state = data.rollingProgressState ?? data.progressState ?? '';
+      const cluster = await readCluster(deps, event, reference);
+      if (isOutcome(cluster)) return cluster;
+      existingPool(cluster, data.nodePoolName);
       const stored = await deps.notices.putProgress({ clusterId: reference.id, nodePool: data.nodePoolName, state, eventTime: event.time });
       return outcome(
         'processed',
@@ -239,13 +286,16 @@ async function handleAks(deps: EventDependencies, event: EventEnvelope): Promise
     case 'NodePoolRollingFailed': {
       const data = parseData(rollingData, event);
       const state = kind === 'NodePoolRollingFailed' ? 'failed' : kind === 'NodePoolRollingSucceeded' ? 'succeeded' : 'started';
+      const cluster = await readCluster(deps, event, reference);
+      if (isOutcome(cluster)) return cluster;
+      existingPool(cluster, data.nodePoolName);
       const stored = await deps.notices.putRolling({ clusterId: reference.id, nodePool: data.nodePoolName, state, eventTime: event.time });
-      return reactToNotice(deps, event, reference, stored);
+      return reactToNotice(deps, event, cluster, stored);
     }
     case 'NewKubernetesVersionAvailable': {
       parseData(newVersionData, event);
-      const cluster = await currentCluster(deps, reference);
-      if (cluster === undefined) return outcome('ignored', event, `cluster ${reference.id} no longer exists`);
+      const cluster = await readCluster(deps, event, reference);
+      if (isOutcome(cluster)) return cluster;
       const catalog = await deps.clusters.listKubernetesVersions(cluster.subscriptionId, cluster.location);
       await deps.notices.putLocationVersions(
         cluster.location,
@@ -274,19 +324,30 @@ async function handlePolicy(deps: EventDependencies, event: EventEnvelope): Prom
   if (kind !== 'PolicyStateCreated' && kind !== 'PolicyStateChanged' && kind !== 'PolicyStateDeleted')
     return outcome('ignored', event, 'not an event type this function handles');
   const data = parseData(policyData, event);
-  if (!CLUSTER_ID.test(event.subject.trim())) return outcome('ignored', event, 'the resource is not an AKS cluster or part of one');
-  const reference = clusterReference(event.subject, 'subject');
+  if (!namesManagedCluster(event.subject)) return outcome('ignored', event, 'the resource is not an AKS cluster or part of one');
+  // A policy subject may name a resource under the cluster (a pool, an in-cluster object).
+  const reference = await clusterInScope(deps, event.subject, 'subject', { allowChild: true });
   const evaluatedAt = await deps.notices.policyEvaluatedAt(reference.id);
   if (evaluatedAt !== undefined && Date.parse(data.timestamp) <= Date.parse(evaluatedAt)) {
     return outcome('stale', event, `policy state of ${data.timestamp} is older than the re-evaluation of ${evaluatedAt}`);
   }
-  const cluster = await currentCluster(deps, reference);
-  if (cluster === undefined) return outcome('ignored', event, `cluster ${reference.id} no longer exists`);
+  const cluster = await readCluster(deps, event, reference);
+  if (isOutcome(cluster)) return cluster;
   const queriedAt = deps.now().toISOString();
   const states = await deps.policy.listNonCompliantClusterStatesInResourceGroup(cluster.subscriptionId, cluster.resourceGroup);
   const result = await reconcileCluster(deps, event, [cluster], evaluatePolicyStates([cluster], states), [POLICY_RULE.id]);
   await deps.notices.setPolicyEvaluatedAt(cluster.id, queriedAt);
   return outcome('processed', event, `policy findings of ${cluster.name} re-evaluated; findings: ${result}`);
+}
+
+/** `badInput` when the event's time is further ahead of `now` than {@link MAX_EVENT_CLOCK_SKEW_MS}. */
+function refuseFutureTime(event: EventEnvelope, now: Date): void {
+  if (Date.parse(event.time) - now.getTime() <= MAX_EVENT_CLOCK_SKEW_MS) return;
+  const field = event.schema === 'eventgrid' ? 'Event Grid event: eventTime' : 'CloudEvents event: time';
+  throw new FleetGuardError(
+    'badInput',
+    `${field}: ${event.time} is more than ${MAX_EVENT_CLOCK_SKEW_MS / 60_000} minutes ahead of our clock (${now.toISOString()}); refused, so it cannot outrank later notices`,
+  );
 }
 
 function outcome(status: EventStatus, event: EventEnvelope | undefined, message: string): EventOutcome {
@@ -309,6 +370,7 @@ export async function handleEvent(raw: unknown, family: EventFamily, deps: Event
   if (await deps.notices.wasProcessed(event.id)) return outcome('duplicate', event, 'already processed');
   let result: EventOutcome;
   try {
+    refuseFutureTime(event, deps.now());
     result = family === 'aks' ? await handleAks(deps, event) : await handlePolicy(deps, event);
   } catch (error) {
     const failure = toFleetGuardError(error, `handling ${event.type} ${event.id}`);
@@ -317,6 +379,11 @@ export async function handleEvent(raw: unknown, family: EventFamily, deps: Event
     // Permission or request errors will not heal by themselves: report, complete, do not loop.
     return outcome('failed', event, `${failure.reason}: ${failure.message}`);
   }
-  await deps.notices.markProcessed(event.id, event.type);
-  return result;
+  // Only a processed event leaves a row: an ignored one is as cheap to ignore again on redelivery,
+  // so junk (unknown types, gone clusters) cannot fill the table.
+  if (result.status !== 'processed') return result;
+  const mark = await deps.notices.markProcessed({ eventId: event.id, eventType: event.type, topic: event.source }, deps.now(), deps.processedRowsPerTopicHour);
+  return mark.recorded
+    ? result
+    : { ...result, message: `${result.message}; not recorded as processed: ${mark.reason} (a redelivery is handled again, idempotently)` };
 }

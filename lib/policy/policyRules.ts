@@ -6,6 +6,8 @@ import { type Cluster, resourceKey } from '../model/cluster.js';
 import { type Finding, findingFingerprint, type Severity } from '../model/finding.js';
 import type { ComplianceCount, PolicyStateRecord } from '../model/policyState.js';
 import type { RuleMetadata } from '../model/ruleMetadata.js';
+import { odataString } from '../odata.js';
+import { shellWord } from '../shellWord.js';
 
 /** Severity `high` is for states whose effect is `deny`; any other effect makes it {@link NON_DENY_SEVERITY}. */
 export const POLICY_RULE = {
@@ -55,7 +57,7 @@ function describe(cluster: Cluster, definitionId: string, states: readonly Polic
   return (
     `Cluster ${cluster.name} is non-compliant with policy definition ${definition} (${definitionId})` +
     `${effects.length > 0 ? `, effect ${effects.join('/')}` : ''}, assigned by ${assignments.join(', ')}; non-compliant: ${resources.join(', ')}. ` +
-    `See why: az policy state list --resource ${cluster.id} --filter "policyDefinitionId eq '${definitionId}'"; fix the resource or, if justified, add a policy exemption.`
+    `See why: az policy state list --resource ${shellWord(cluster.id)} --filter ${shellWord(`policyDefinitionId eq ${odataString(definitionId)}`)}; fix the resource or, if justified, add a policy exemption.`
   );
 }
 

@@ -10,7 +10,8 @@ import type { Finding } from '../model/finding.js';
 import { minorOf } from '../model/kubernetesVersions.js';
 import type { ClusterNotices } from '../model/notice.js';
 import type { RuleMetadata } from '../model/ruleMetadata.js';
-import { azTarget, type ClusterRule, toFinding } from './rule.js';
+import { shellWord } from '../shellWord.js';
+import { azPoolTarget, azTarget, type ClusterRule, toFinding } from './rule.js';
 
 type NoticeRuleId = 'AKS-SUPPORT-ENDING' | 'AKS-SUPPORT-ENDED' | 'AKS-NODEPOOL-ROLLING-FAILED';
 
@@ -78,7 +79,7 @@ export function evaluateNotices(cluster: Cluster, notices: ClusterNotices): Find
     findings.push(
       toFinding(asRule('AKS-NODEPOOL-ROLLING-FAILED'), cluster, {
         subject: notice.nodePool.toLowerCase(),
-        detail: `Node pool ${notice.nodePool} of cluster ${cluster.name} failed to roll (upgrade or node image update) at ${notice.eventTime}; nodes may be on mixed versions. Check the activity log and the pool's upgrade settings (max surge, PDBs blocking drain), then retry: az aks nodepool upgrade ${azTarget(cluster).replace('-n ', '--cluster-name ')} --name ${notice.nodePool}`,
+        detail: `Node pool ${notice.nodePool} of cluster ${cluster.name} failed to roll (upgrade or node image update) at ${notice.eventTime}; nodes may be on mixed versions. Check the activity log and the pool's upgrade settings (max surge, PDBs blocking drain), then retry: az aks nodepool upgrade ${azPoolTarget(cluster)} --name ${shellWord(notice.nodePool)}`,
       }),
     );
   }

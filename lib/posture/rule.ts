@@ -3,6 +3,7 @@ import type { Finding } from '../model/finding.js';
 import { findingFingerprint } from '../model/finding.js';
 import type { KubernetesVersionCatalog } from '../model/kubernetesVersions.js';
 import type { RuleMetadata } from '../model/ruleMetadata.js';
+import { shellWord } from '../shellWord.js';
 
 /** What a rule may read. `versions` is undefined when the location's catalog could not be fetched. */
 export interface RuleInput {
@@ -23,9 +24,14 @@ export interface ClusterRule extends RuleMetadata {
   evaluate(input: RuleInput): RuleHit[];
 }
 
-/** The `az aks` target arguments of a cluster, for copy-paste fixes in details. */
-export function azTarget(cluster: Cluster): string {
-  return `-g ${cluster.resourceGroup} -n ${cluster.name}`;
+/** The `az aks` target arguments of a cluster, for copy-paste fixes in details; each value shell-quoted. */
+export function azTarget(cluster: Pick<Cluster, 'resourceGroup' | 'name'>): string {
+  return `-g ${shellWord(cluster.resourceGroup)} -n ${shellWord(cluster.name)}`;
+}
+
+/** The `az aks nodepool` cluster arguments (the pool's `--name` follows); each value shell-quoted. */
+export function azPoolTarget(cluster: Pick<Cluster, 'resourceGroup' | 'name'>): string {
+  return `-g ${shellWord(cluster.resourceGroup)} --cluster-name ${shellWord(cluster.name)}`;
 }
 
 export function toFinding(rule: ClusterRule, cluster: Cluster, hit: RuleHit): Finding {

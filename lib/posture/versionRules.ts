@@ -14,7 +14,8 @@ import {
   minorOf,
   offersPlan,
 } from '../model/kubernetesVersions.js';
-import { azTarget, type ClusterRule, type RuleHit, type RuleInput } from './rule.js';
+import { shellWord } from '../shellWord.js';
+import { azPoolTarget, azTarget, type ClusterRule, type RuleHit, type RuleInput } from './rule.js';
 
 const SUPPORT_DOC = 'https://learn.microsoft.com/azure/aks/supported-kubernetes-versions';
 const UPGRADE_DOC = 'https://learn.microsoft.com/azure/aks/upgrade-aks-cluster';
@@ -119,7 +120,7 @@ function poolVersionSkew({ cluster }: RuleInput): RuleHit[] {
     {
       detail:
         `Cluster ${cluster.name}: control plane is on ${cluster.kubernetesVersion ?? controlPlaneMinor} but node pools ${pools} are on another minor. ` +
-        `Bring them level: az aks nodepool upgrade ${azTarget(cluster).replace('-n ', '--cluster-name ')} --name <pool> --kubernetes-version ${cluster.kubernetesVersion ?? '<version>'}`,
+        `Bring them level: az aks nodepool upgrade ${azPoolTarget(cluster)} --name <pool> --kubernetes-version ${cluster.kubernetesVersion === undefined ? '<version>' : shellWord(cluster.kubernetesVersion)}`,
     },
   ];
 }

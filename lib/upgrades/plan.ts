@@ -8,6 +8,7 @@ import semver from 'semver';
 import { FleetGuardError } from '../errors.js';
 import { type Cluster, resourceKey } from '../model/cluster.js';
 import { compareMinors, type KubernetesVersionCatalog, minorOf, type OfferedUpgrade } from '../model/kubernetesVersions.js';
+import { shellWord } from '../shellWord.js';
 
 export type UpgradeType = 'Full' | 'ControlPlaneOnly' | 'NodeImageOnly';
 
@@ -249,11 +250,6 @@ export function planRollout(
     })),
     excluded,
   };
-}
-
-/** A shell word for a command we suggest: single-quoted unless it is plainly safe (ARM names may hold parentheses). */
-export function shellWord(value: string): string {
-  return /^[A-Za-z0-9._\-/:]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 /**

@@ -8,7 +8,7 @@
  * cluster's auto-upgrade channel off. Only node pools roll back: the control plane never does.
  * The node OS channel blocks the node-image half (Azure/azure-cli-extensions#9733).
  */
-import { shellWord } from './plan.js';
+import { shellWord } from '../shellWord.js';
 
 /** How long after an upgrade AKS still rolls a pool back. */
 export const ROLLBACK_WINDOW_MS = 7 * 24 * 60 * 60_000;

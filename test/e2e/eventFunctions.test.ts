@@ -212,6 +212,11 @@ describe('Event Grid functions, invoked as the host invokes them', () => {
   });
 
   it('NodePoolRollingProgress is recorded per pool for the rollout, opens no finding; a stale report never overwrites; a later outcome supersedes it', async () => {
+    // A notice naming a pool the cluster does not have is refused: data-canary gets the draft sample's second pool.
+    local.simulator.fleet.updateClusterProperties(CANARY, (properties) => {
+      const pools = properties['agentPoolProfiles'] as Array<Record<string, unknown>>;
+      pools.push({ ...structuredClone(pools[0]!), name: 'user2' });
+    });
     const progress = (id: string, time: string, state: string, pool = 'system') =>
       host.invokeEventGrid(
         'aksEvents',

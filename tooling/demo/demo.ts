@@ -120,6 +120,8 @@ export async function runDemo(output: CommandOutput): Promise<number> {
         clusters: clients.containerService,
         policy: clients.policyInsights,
         ...(clients.alerts ? { alerts: clients.alerts } : {}),
+        inScope: () => Promise.resolve(true),
+        processedRowsPerTopicHour: local.config.events.processedRowsPerTopicHour,
         now: () => new Date(),
       };
       const first = await handleEvent(event, 'aks', deps);
