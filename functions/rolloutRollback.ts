@@ -1,6 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 
+import { bodyReader } from '../lib/boundedBody.js';
 import { loadOnce } from '../lib/loadOnce.js';
 import type { RollbackActivities } from '../lib/upgrades/rollbackActivities.js';
 import { ROLLBACK_ACTIVITIES, ROLLBACK_ORCHESTRATION, rollbackOrchestrator } from '../lib/upgrades/rollbackOrchestrator.js';
@@ -15,7 +16,7 @@ function handler(operation: 'request' | 'approve') {
     const { serveRollbackRequest } = await endpoint();
     const response = await serveRollbackRequest(
       operation,
-      { principalHeader: request.headers.get('x-ms-client-principal'), params: request.params, body: await request.text() },
+      { principalHeader: request.headers.get('x-ms-client-principal'), params: request.params, body: bodyReader(request) },
       durableClient(context),
     );
     return { status: response.status, jsonBody: response.body };

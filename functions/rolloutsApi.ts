@@ -1,6 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 
+import { bodyReader } from '../lib/boundedBody.js';
 import { loadOnce } from '../lib/loadOnce.js';
 import type { DurableClientLike } from '../lib/upgrades/rolloutsApi.js';
 
@@ -30,7 +31,7 @@ function handler(operation: Operation) {
     const { serveRolloutRequest } = await endpoint();
     const response = await serveRolloutRequest(
       operation,
-      { principalHeader: request.headers.get('x-ms-client-principal'), params: request.params, body: operation === 'create' ? await request.text() : '' },
+      { principalHeader: request.headers.get('x-ms-client-principal'), params: request.params, body: bodyReader(request) },
       durableClient(context),
     );
     return { status: response.status, jsonBody: response.body };
@@ -41,13 +42,14 @@ function handler(operation: Operation) {
 async function retryHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const { serveRetryRequest } = await retryEndpoint();
   const response = await serveRetryRequest(
-    { principalHeader: request.headers.get('x-ms-client-principal'), params: request.params, body: await request.text() },
+    { principalHeader: request.headers.get('x-ms-client-principal'), params: request.params, body: bodyReader(request) },
     durableClient(context),
   );
   return { status: response.status, jsonBody: response.body };
 }
 
-// Function key plus App Service Authentication; app roles are checked in lib/.
+// Function key plus App Service Authentication; app roles are checked in lib/, which reads a body
+// (bodyReader: within the endpoint's byte limit) only after them.
 const options = { authLevel: 'function' as const, extraInputs: [df.input.durableClient()] };
 app.http('rolloutsCreate', { ...options, methods: ['POST'], route: 'rollouts', handler: handler('create') });
 app.http('rolloutsList', { ...options, methods: ['GET'], route: 'rollouts', handler: handler('list') });

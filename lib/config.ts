@@ -59,6 +59,8 @@ export interface FleetGuardConfig {
   durableTaskHubName: string;
   /** Alert routing and receivers; undefined when no routing is configured (alerts off). */
   alerts: AlertingConfig | undefined;
+  /** Silences (lib/alerts/silencesApi.ts): how many may be active at once; creating one more is refused. */
+  silences: { maxActive: number };
   alertDelivery: {
     /** NCRONTAB of the outbox drain timer. */
     drainSchedule: string;
@@ -161,6 +163,12 @@ export const SETTINGS: readonly SettingDescription[] = [
     name: 'FLEETGUARD_ALERTS_TABLE',
     description: 'Table of the alert outbox, notification log, silences and inhibitions',
     defaultValue: 'fleetguardAlerts',
+    requiredInAzure: false,
+  },
+  {
+    name: 'FLEETGUARD_MAX_ACTIVE_SILENCES',
+    description: 'Silences that may be active at once (1-10000); creating one more is refused with 409 until one expires',
+    defaultValue: '500',
     requiredInAzure: false,
   },
   {
@@ -417,6 +425,7 @@ const environmentSchema = z.object({
   FLEETGUARD_EVENT_ROWS_PER_TOPIC_HOUR: integerSetting(DEFAULT_PROCESSED_ROWS_PER_TOPIC_HOUR, 1, 100_000),
   FLEETGUARD_ALERTS_TABLE: tableNameSetting('fleetguardAlerts'),
   FLEETGUARD_ROLLOUTS_TABLE: tableNameSetting('fleetguardRollouts'),
+  FLEETGUARD_MAX_ACTIVE_SILENCES: integerSetting(500, 1, 10_000),
   FLEETGUARD_ALERT_ROUTES: optionalText,
   FLEETGUARD_ALERT_ROUTES_FILE: optionalText,
   FLEETGUARD_ALERT_DRAIN_SCHEDULE: optionalText.pipe(
@@ -484,6 +493,7 @@ export function parseConfig(env: Environment): FleetGuardConfig {
     events: { processedRowsPerTopicHour: settings.FLEETGUARD_EVENT_ROWS_PER_TOPIC_HOUR },
     durableTaskHubName: settings.DURABLE_TASK_HUB_NAME,
     alerts,
+    silences: { maxActive: settings.FLEETGUARD_MAX_ACTIVE_SILENCES },
     alertDelivery: { drainSchedule: settings.FLEETGUARD_ALERT_DRAIN_SCHEDULE, endpointOverride: settings.FLEETGUARD_ALERT_ENDPOINT },
   };
 }

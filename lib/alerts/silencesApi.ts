@@ -4,9 +4,11 @@
  */
 import { z } from 'zod';
 
+import { AZURE_TAGS, SILENCE_BODY_LIMIT_BYTES } from '../apiLimits.js';
 import { authorizeRole } from '../auth/principal.js';
+import type { RequestBody } from '../boundedBody.js';
 import { describeError, FleetGuardError } from '../errors.js';
-import { parseJsonBody } from '../jsonBody.js';
+import { boundedRecord, readJsonBody } from '../jsonBody.js';
 import { parseDuration } from './alertingConfig.js';
 import type { AlertStore } from './alertStore.js';
 
@@ -16,8 +18,8 @@ export interface ApiRequest {
   method: string;
   principalHeader: string | null | undefined;
   params: Record<string, string>;
-  /** Raw body text. */
-  body: string;
+  /** The body, read (within {@link SILENCE_BODY_LIMIT_BYTES}) only after the role check: lib/boundedBody.ts. */
+  body: RequestBody;
 }
 
 export interface ApiResponse {
@@ -25,26 +27,51 @@ export interface ApiResponse {
   body: unknown;
 }
 
-const createSchema = z
+/** `POST /silences`. Every field has a limit (lib/apiLimits.ts), named in the 400. */
+export const silenceCreateSchema = z
   .object({
     matchers: z
       .object({
         ruleId: z.string().min(1).max(100).optional(),
         cluster: z.string().min(1).max(500).optional(),
-        tags: z.record(z.string().min(1).max(512), z.string().max(256)).optional(),
+        tags: boundedRecord(z.string().min(1).max(AZURE_TAGS.nameLength), z.string().max(AZURE_TAGS.valueLength), AZURE_TAGS.maxEntries).optional(),
       })
       .strict(),
-    duration: z.string().refine((value) => /^\d+[smhd]$/.test(value), 'must be a duration such as 2h or 1d'),
+    duration: z
+      .string()
+      .max(16)
+      .refine((value) => /^\d+[smhd]$/.test(value), 'must be a duration such as 2h or 1d'),
     comment: z.string().min(1, 'is required: say why').max(1000),
   })
   .strict();
 
 const MAX_SILENCE_MS = 30 * 86_400_000;
 
-export async function handleSilencesRequest(operation: 'list' | 'create' | 'expire', request: ApiRequest, store: AlertStore, now: Date): Promise<ApiResponse> {
+export interface SilenceLimits {
+  /** Silences that may be active at once (FLEETGUARD_MAX_ACTIVE_SILENCES); creating one more is 409. */
+  maxActive: number;
+}
+
+/**
+ * The default of FLEETGUARD_MAX_ACTIVE_SILENCES: far above what a team keeps active (each silence is
+ * a reviewed exception with a comment), low enough that listing them stays one small table query.
+ * Alertmanager has the same kind of limit (`--silences.max-silences`, prometheus/alertmanager#3852).
+ */
+export const DEFAULT_MAX_ACTIVE_SILENCES = 500;
+
+export async function handleSilencesRequest(
+  operation: 'list' | 'create' | 'expire',
+  request: ApiRequest,
+  store: AlertStore,
+  now: Date,
+  limits: SilenceLimits = { maxActive: DEFAULT_MAX_ACTIVE_SILENCES },
+): Promise<ApiResponse> {
   const authorization = authorizeRole(request.principalHeader, operation === 'list' ? ALERT_ROLES.read : ALERT_ROLES.manage, ALERT_ROLES.manage);
   if ('status' in authorization) return authorization;
   const caller = authorization.principal;
+  // The body is read only now, after the role check, and within its limit.
+  const parsed = operation === 'create' ? await readJsonBody(request.body, silenceCreateSchema, { limitBytes: SILENCE_BODY_LIMIT_BYTES }) : undefined;
+  if (parsed !== undefined && 'error' in parsed) return { status: parsed.status, body: { error: parsed.error } };
   try {
     await store.ensureTable();
     if (operation === 'list') {
@@ -54,7 +81,7 @@ export async function handleSilencesRequest(operation: 'list' | 'create' | 'expi
         body: {
           silences: silences.map((silence) => ({
             ...silence,
-            active: Date.parse(silence.startsAt) <= now.getTime() && now.getTime() < Date.parse(silence.endsAt),
+            active: isActive(silence, now),
           })),
         },
       };
@@ -66,10 +93,18 @@ export async function handleSilencesRequest(operation: 'list' | 'create' | 'expi
         ? { status: 200, body: { id, expiredBy: caller.name } }
         : { status: 404, body: { error: `no silence ${id}` } };
     }
-    const parsed = parseJsonBody(request.body, createSchema);
-    if ('error' in parsed) return { status: 400, body: { error: parsed.error } };
+    if (parsed === undefined) return { status: 400, body: { error: 'body: is required' } };
     const duration = parseDuration(parsed.data.duration);
     if (duration > MAX_SILENCE_MS) return { status: 400, body: { error: 'duration: at most 30d' } };
+    // Checked before the write, so two creates at once may both pass at the limit: a cap on growth, not an exact count.
+    const active = (await store.listSilences()).filter((silence) => isActive(silence, now)).length;
+    if (active >= limits.maxActive)
+      return {
+        status: 409,
+        body: {
+          error: `silences: ${active} are active, the limit is ${limits.maxActive} (FLEETGUARD_MAX_ACTIVE_SILENCES); expire one (DELETE /api/silences/{id}) before creating another`,
+        },
+      };
     const matchers = Object.fromEntries(Object.entries(parsed.data.matchers).filter(([, value]) => value !== undefined));
     const silence = await store.createSilence(matchers, {
       startsAt: now,
@@ -83,4 +118,8 @@ export async function handleSilencesRequest(operation: 'list' | 'create' | 'expi
     // Storage trouble: a server error without internals.
     return { status: 503, body: { error: `silences are unavailable right now (${describeError(error).slice(0, 200)})` } };
   }
+}
+
+function isActive(silence: { startsAt: string; endsAt: string }, now: Date): boolean {
+  return Date.parse(silence.startsAt) <= now.getTime() && now.getTime() < Date.parse(silence.endsAt);
 }

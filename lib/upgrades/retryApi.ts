@@ -19,9 +19,10 @@ import { randomUUID } from 'node:crypto';
 
 import { z } from 'zod';
 
+import { MAX_CLUSTER_ID_LENGTH, ROLLOUT_BODY_LIMIT_BYTES } from '../apiLimits.js';
 import { actorOf, authorizeRole, type Principal } from '../auth/principal.js';
 import { describeError, FleetGuardError } from '../errors.js';
-import { parseJsonBody } from '../jsonBody.js';
+import { readJsonBody } from '../jsonBody.js';
 import { type Cluster, resourceKey } from '../model/cluster.js';
 import { ORCHESTRATIONS, type RolloutInput, type RolloutOutcome } from './orchestrators.js';
 import { notRetryableNow, RETRYABLE_STATUSES, type RetryCandidate, retryCandidates, retryPlan } from './retryPlan.js';
@@ -36,10 +37,11 @@ export interface RetryApiDependencies {
   listClusters(subscriptionId: string): Promise<{ clusters: Cluster[]; rejected: Array<{ name: string; problem: string }> }>;
 }
 
-const retryBody = z
+/** `POST /rollouts/{id}/retry`: optionally, the clusters (names or resource ids) to retry. */
+export const retryRequestSchema = z
   .object({
     clusters: z
-      .array(z.string().min(1, 'must name a cluster'))
+      .array(z.string().min(1, 'must name a cluster').max(MAX_CLUSTER_ID_LENGTH))
       .min(1, 'must name at least one cluster (or leave clusters out to retry all)')
       .max(1000)
       .optional(),
@@ -54,8 +56,9 @@ export async function handleRetryRequest(request: RolloutApiRequest, deps: Retry
   if ('status' in authorization) return authorization;
   const id = request.params['id'] ?? '';
   if (!ROLLOUT_ID.test(id)) return { status: 400, body: { error: 'id: must be a rollout id' } };
-  const parsed = parseJsonBody(request.body.trim() === '' ? '{}' : request.body, retryBody);
-  if ('error' in parsed) return { status: 400, body: { error: parsed.error } };
+  // Read only after the role check, within the rollout requests' limit; a blank body retries all.
+  const parsed = await readJsonBody(request.body, retryRequestSchema, { limitBytes: ROLLOUT_BODY_LIMIT_BYTES, empty: '{}' });
+  if ('error' in parsed) return { status: parsed.status, body: { error: parsed.error } };
   try {
     await deps.store.ensureTable();
     return await retry(id, parsed.data.clusters, authorization.principal, deps);

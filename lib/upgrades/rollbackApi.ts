@@ -10,7 +10,9 @@ import { randomUUID } from 'node:crypto';
 
 import { z } from 'zod';
 
+import { MAX_CLUSTER_ID_LENGTH, MAX_FLEET_CLUSTERS, ROLLOUT_BODY_LIMIT_BYTES } from '../apiLimits.js';
 import { actorOf, authorizeRole, type Principal, samePrincipal } from '../auth/principal.js';
+import { readRequestBody } from '../boundedBody.js';
 import { describeError, FleetGuardError, toFleetGuardError } from '../errors.js';
 import { parseJsonBody } from '../jsonBody.js';
 import { resourceKey } from '../model/cluster.js';
@@ -38,11 +40,15 @@ const TIMEOUT_MINUTES = 240;
 /** Clusters whose rollback facts a status read asks ARM for at once. */
 const STATUS_READS_AT_ONCE = 8;
 
-const requestSchema = z.object({ clusters: z.array(z.string().min(1)).min(1) }).strict();
-const approveSchema = z
+/** `POST /rollouts/{id}/rollback`: the clusters (names or resource ids) whose pools to roll back. */
+export const rollbackRequestSchema = z.object({ clusters: z.array(z.string().min(1).max(MAX_CLUSTER_ID_LENGTH)).min(1).max(MAX_FLEET_CLUSTERS) }).strict();
+const requestSchema = rollbackRequestSchema;
+/** `POST /rollouts/{id}/rollback/approve`: which waiting rollback, when there are several. */
+export const rollbackApproveSchema = z
   .object({
     rollbackId: z
       .string()
+      .max(36)
       .regex(/^[0-9a-f-]{36}$/i, 'must be a rollback id')
       .optional(),
   })
@@ -70,6 +76,9 @@ export async function handleRollbackRequest(
 ): Promise<RolloutApiResponse> {
   const authorization = authorizeRole(request.principalHeader, ROLLOUT_ROLES.manage, ROLLOUT_ROLES.manage);
   if ('status' in authorization) return authorization;
+  // The body is read only now, after the role check, within the rollout requests' limit.
+  const read = await readRequestBody(request.body, ROLLOUT_BODY_LIMIT_BYTES);
+  if ('tooLarge' in read) return { status: 413, body: { error: read.tooLarge } };
   try {
     await deps.store.ensureTable();
     const id = request.params['id'] ?? '';
@@ -79,8 +88,8 @@ export async function handleRollbackRequest(
     const running = stillRunning(status);
     if (running !== undefined) return { status: 409, body: { error: `cannot roll back rollout ${id}: ${running}` } };
     return operation === 'request'
-      ? await requestRollback(id, request, authorization.principal, deps)
-      : await approveRollback(id, request, authorization.principal, deps);
+      ? await requestRollback(id, read.text, authorization.principal, deps)
+      : await approveRollback(id, read.text, authorization.principal, deps);
   } catch (error) {
     if (error instanceof FleetGuardError && error.reason === 'badInput') return { status: 400, body: { error: error.message } };
     return { status: 503, body: { error: `rollbacks are unavailable right now (${describeError(error).slice(0, 200)})` } };
@@ -126,8 +135,8 @@ async function targetsFor(
   return { targets };
 }
 
-async function requestRollback(id: string, request: RolloutApiRequest, caller: Principal, deps: RollbackApiDependencies): Promise<RolloutApiResponse> {
-  const parsed = parseJsonBody(request.body, requestSchema);
+async function requestRollback(id: string, body: string, caller: Principal, deps: RollbackApiDependencies): Promise<RolloutApiResponse> {
+  const parsed = parseJsonBody(body, requestSchema);
   if ('error' in parsed) return { status: 400, body: { error: parsed.error } };
   const decided = await targetsFor(id, parsed.data.clusters, deps);
   if ('error' in decided) return { status: decided.status, body: { error: decided.error } };
@@ -148,8 +157,8 @@ async function requestRollback(id: string, request: RolloutApiRequest, caller: P
   };
 }
 
-async function approveRollback(id: string, request: RolloutApiRequest, caller: Principal, deps: RollbackApiDependencies): Promise<RolloutApiResponse> {
-  const parsed = parseJsonBody(request.body.trim() === '' ? '{}' : request.body, approveSchema);
+async function approveRollback(id: string, body: string, caller: Principal, deps: RollbackApiDependencies): Promise<RolloutApiResponse> {
+  const parsed = parseJsonBody(body.trim() === '' ? '{}' : body, rollbackApproveSchema);
   if ('error' in parsed) return { status: 400, body: { error: parsed.error } };
   const store = deps.store.rollbacks();
   const pending = (await store.list(id)).filter((entry) => entry.state === 'PendingApproval');

@@ -7,9 +7,11 @@ import { randomUUID } from 'node:crypto';
 
 import { z } from 'zod';
 
+import { AZURE_TAGS, MAX_CLUSTER_ID_LENGTH, MAX_FLEET_CLUSTERS, MAX_SUBSCRIPTION_ID_LENGTH, MAX_WAVES, ROLLOUT_BODY_LIMIT_BYTES } from '../apiLimits.js';
 import { actorOf, authorizeRole, type Principal, samePrincipal } from '../auth/principal.js';
+import type { RequestBody } from '../boundedBody.js';
 import { describeError, FleetGuardError } from '../errors.js';
-import { parseJsonBody } from '../jsonBody.js';
+import { boundedRecord, readJsonBody } from '../jsonBody.js';
 import { resourceKey } from '../model/cluster.js';
 import type { PoolRollingProgress } from '../model/notice.js';
 import { DEFAULT_GATES, EVENTS, ORCHESTRATIONS, type RolloutInput } from './orchestrators.js';
@@ -55,7 +57,8 @@ export interface RolloutApiDependencies {
 export interface RolloutApiRequest {
   principalHeader: string | null | undefined;
   params: Record<string, string>;
-  body: string;
+  /** Read (within the endpoint's limit) only after the role check: lib/boundedBody.ts. */
+  body: RequestBody;
 }
 
 export interface RolloutApiResponse {
@@ -67,18 +70,47 @@ const waveSettings = z
   .object({ maxParallel: z.number().int().min(1).max(100), soakMinutes: z.number().int().min(0).max(1440), requireApproval: z.boolean() })
   .strict();
 
-const requestSchema = z
+const clusterIdOrName = z.string().min(1).max(MAX_CLUSTER_ID_LENGTH);
+const tagName = z.string().min(1).max(AZURE_TAGS.nameLength);
+
+/**
+ * `POST /rollouts`. Every array, record and string has a limit (lib/apiLimits.ts), named in the 400;
+ * explicit waves name at most {@link MAX_FLEET_CLUSTERS} clusters in all.
+ */
+export const rolloutRequestSchema = z
   .object({
-    target: z.string().regex(/^\d+\.\d+(\.\d+)?$/, 'must be a Kubernetes version such as 1.32 or 1.32.4'),
+    target: z
+      .string()
+      .max(32)
+      .regex(/^\d+\.\d+(\.\d+)?$/, 'must be a Kubernetes version such as 1.32 or 1.32.4'),
     scope: z
-      .object({ subscriptions: z.array(z.string()).optional(), tags: z.record(z.string(), z.string()).optional(), clusterIds: z.array(z.string()).optional() })
+      .object({
+        subscriptions: z.array(z.string().max(MAX_SUBSCRIPTION_ID_LENGTH)).max(MAX_FLEET_CLUSTERS).optional(),
+        tags: boundedRecord(tagName, z.string().max(AZURE_TAGS.valueLength), AZURE_TAGS.maxEntries).optional(),
+        clusterIds: z.array(clusterIdOrName).max(MAX_FLEET_CLUSTERS).optional(),
+      })
       .strict()
       .default({}),
-    waves: z.union([z.object({ byTag: z.string().min(1) }).strict(), z.object({ explicit: z.array(z.array(z.string().min(1)).min(1)).min(1) }).strict()]),
+    waves: z.union([
+      z.object({ byTag: tagName }).strict(),
+      z
+        .object({
+          explicit: z
+            .array(z.array(clusterIdOrName).min(1).max(MAX_FLEET_CLUSTERS))
+            .min(1)
+            .max(MAX_WAVES)
+            .refine(
+              (waves) => waves.reduce((sum, members) => sum + members.length, 0) <= MAX_FLEET_CLUSTERS,
+              `must name at most ${MAX_FLEET_CLUSTERS} clusters in all waves together`,
+            ),
+        })
+        .strict(),
+    ]),
     waveSettings: waveSettings.default({ maxParallel: 1, soakMinutes: 30, requireApproval: false }),
-    waveOverrides: z.record(z.string(), waveSettings.partial()).optional(),
+    // Wave names are tag values (or explicit wave indexes).
+    waveOverrides: boundedRecord(z.string().max(AZURE_TAGS.valueLength), waveSettings.partial(), MAX_WAVES).optional(),
     upgradeType: z.enum(['Full', 'ControlPlaneOnly', 'NodeImageOnly']).default('Full'),
-    maxFailedClusters: z.number().int().min(0).default(0),
+    maxFailedClusters: z.number().int().min(0).max(MAX_FLEET_CLUSTERS).default(0),
     respectMaintenanceWindows: z.boolean().default(false),
     allowMultiMinorHops: z.boolean().default(false),
     dryRun: z.boolean().default(false),
@@ -103,9 +135,12 @@ export async function handleRolloutRequest(
   );
   if ('status' in authorization) return authorization;
   const caller = authorization.principal;
+  // The body is read only now, after the role check, and within its limit.
+  const body = operation === 'create' ? await readJsonBody(request.body, rolloutRequestSchema, { limitBytes: ROLLOUT_BODY_LIMIT_BYTES }) : undefined;
+  if (body !== undefined && 'error' in body) return { status: body.status, body: { error: body.error } };
   try {
     await deps.store.ensureTable();
-    if (operation === 'create') return await create(request, caller, deps);
+    if (operation === 'create') return await create(body?.data, caller, deps);
     if (operation === 'list') return { status: 200, body: { rollouts: await deps.store.list() } };
     const id = request.params['id'] ?? '';
     if (!ROLLOUT_ID.test(id)) return { status: 400, body: { error: 'id: must be a rollout id' } };
@@ -179,10 +214,10 @@ async function raiseIgnoringGone(client: DurableClientLike, instanceId: string, 
   }
 }
 
-async function create(request: RolloutApiRequest, caller: Principal, deps: RolloutApiDependencies): Promise<RolloutApiResponse> {
-  const parsed = parseJsonBody(request.body, requestSchema);
-  if ('error' in parsed) return { status: 400, body: { error: parsed.error } };
-  const { requireDistinctApprover, allowEmpty, ...rolloutRequest } = parsed.data;
+/** `data`: the body, read and validated before anything else (undefined only if it was not). */
+async function create(data: z.infer<typeof rolloutRequestSchema> | undefined, caller: Principal, deps: RolloutApiDependencies): Promise<RolloutApiResponse> {
+  if (data === undefined) return { status: 400, body: { error: 'body: is required' } };
+  const { requireDistinctApprover, allowEmpty, ...rolloutRequest } = data;
   const plan = await deps.plan(rolloutRequest);
   const empty = emptyPlan(plan, rolloutRequest.target);
   if (empty !== undefined && !allowEmpty) return empty;
