@@ -35,7 +35,8 @@ describe('principalFromHeader', () => {
         { typ: 'roles', val: 'Rollouts.Read' },
       ],
     });
-    expect(principalFromHeader(header)).toEqual({ name: 'APP', roles: ['Rollouts.Read'], objectId: 'abc', appId: 'app' });
+    // An app-only token has no name claim: it is named by its client app.
+    expect(principalFromHeader(header)).toEqual({ name: 'app:app', roles: ['Rollouts.Read'], objectId: 'abc', appId: 'app' });
     expect(principalFromHeader(encode({ claims: [{ typ: 'name', val: 'x' }] }))).toEqual({ name: 'x', roles: [] });
   });
 
@@ -55,5 +56,32 @@ describe('samePrincipal and actorOf', () => {
   it('records name, object id and app id', () => {
     expect(actorOf({ name: 'max', roles: [], objectId: 'o', appId: 'a' })).toEqual({ by: 'max', byObjectId: 'o', byAppId: 'a' });
     expect(actorOf({ name: 'max', roles: [] })).toEqual({ by: 'max' });
+  });
+});
+
+describe('display names without a name claim', () => {
+  it('an app is app:<appid>; a user token (idtyp user) without names is oid:<oid>; nothing at all is unknown', () => {
+    expect(
+      principalFromHeader(
+        encode({
+          claims: [
+            { typ: 'azp', val: 'A1' },
+            { typ: 'oid', val: 'O1' },
+          ],
+        }),
+      )?.name,
+    ).toBe('app:a1');
+    expect(
+      principalFromHeader(
+        encode({
+          claims: [
+            { typ: 'azp', val: 'A1' },
+            { typ: 'oid', val: 'O1' },
+            { typ: 'idtyp', val: 'user' },
+          ],
+        }),
+      )?.name,
+    ).toBe('oid:o1');
+    expect(principalFromHeader(encode({ claims: [{ typ: 'roles', val: 'Alerts.Read' }] }))?.name).toBe('unknown');
   });
 });
