@@ -4,9 +4,10 @@
  */
 import { z } from 'zod';
 
-import { authorizeRole } from '../auth/principal.js';
-import { describeError, FleetGuardError } from '../errors.js';
+import { authorizeRole, type Principal } from '../auth/principal.js';
+import { FleetGuardError } from '../errors.js';
 import { parseJsonBody } from '../jsonBody.js';
+import { unavailable } from '../publicError.js';
 import { parseDuration } from './alertingConfig.js';
 import type { AlertStore } from './alertStore.js';
 
@@ -39,6 +40,13 @@ const createSchema = z
   })
   .strict();
 
+/** Who acts on a silence, as the silence records it: name, object id and client app id. */
+const silenceActor = (caller: Principal) => ({
+  name: caller.name,
+  ...(caller.objectId === undefined ? {} : { objectId: caller.objectId }),
+  ...(caller.appId === undefined ? {} : { appId: caller.appId }),
+});
+
 const MAX_SILENCE_MS = 30 * 86_400_000;
 
 export async function handleSilencesRequest(operation: 'list' | 'create' | 'expire', request: ApiRequest, store: AlertStore, now: Date): Promise<ApiResponse> {
@@ -62,8 +70,16 @@ export async function handleSilencesRequest(operation: 'list' | 'create' | 'expi
     if (operation === 'expire') {
       const id = request.params['id'] ?? '';
       if (!/^[0-9a-f-]{36}$/i.test(id)) return { status: 400, body: { error: 'id: must be a silence id' } };
-      return (await store.expireSilence(id, now, caller.name))
-        ? { status: 200, body: { id, expiredBy: caller.name } }
+      return (await store.expireSilence(id, now, silenceActor(caller)))
+        ? {
+            status: 200,
+            body: {
+              id,
+              expiredBy: caller.name,
+              ...(caller.objectId === undefined ? {} : { expiredByObjectId: caller.objectId }),
+              ...(caller.appId === undefined ? {} : { expiredByAppId: caller.appId }),
+            },
+          }
         : { status: 404, body: { error: `no silence ${id}` } };
     }
     const parsed = parseJsonBody(request.body, createSchema);
@@ -74,13 +90,13 @@ export async function handleSilencesRequest(operation: 'list' | 'create' | 'expi
     const silence = await store.createSilence(matchers, {
       startsAt: now,
       endsAt: new Date(now.getTime() + duration),
-      createdBy: caller.name,
+      createdBy: silenceActor(caller),
       comment: parsed.data.comment,
     });
     return { status: 201, body: silence };
   } catch (error) {
     if (error instanceof FleetGuardError && error.reason === 'badInput') return { status: 400, body: { error: error.message } };
-    // Storage trouble: a server error without internals.
-    return { status: 503, body: { error: `silences are unavailable right now (${describeError(error).slice(0, 200)})` } };
+    // Storage trouble: a server error in words, without internals (they are logged).
+    return unavailable('the silence store is unavailable', error);
   }
 }
