@@ -113,6 +113,10 @@ export const httpsPost: HttpPost = (url, body, options) =>
           }),
         );
         res.on('error', (error) => finish(unanswered(error.message)));
+        // A connection closed mid-body is no answer, whether or not Node reports it as an error.
+        res.on('close', () => {
+          if (!res.complete) finish(unanswered('the connection closed before the answer was complete'));
+        });
       },
     );
     req.on('error', (error: NodeJS.ErrnoException) =>

@@ -28,7 +28,7 @@ const DEADLINE_MS = 500;
 /** Scheduling slack on a loaded two-core runner; far below what a stalled receiver held before. */
 const SLACK_MS = 400;
 
-type Mode = 'drip' | 'stall' | 'silent' | 'endless' | 'healthy';
+type Mode = 'drip' | 'stall' | 'silent' | 'endless' | 'hangup' | 'healthy';
 const STALLED: Mode[] = ['drip', 'stall', 'silent', 'endless'];
 
 interface Receiver {
@@ -70,6 +70,10 @@ async function startMisbehavingReceiver(): Promise<Receiver> {
         };
         response.on('drain', pump);
         pump();
+      } else if (mode === 'hangup') {
+        response.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
+        response.write('only ten b');
+        setTimeout(() => request.socket.destroy(), 20);
       }
       // silent: read the request, never answer.
     });
@@ -108,6 +112,13 @@ describe('one send has a total deadline and a cap on the answer', () => {
     // The receiver sees its connection closed: nothing keeps the socket (or the drain) around.
     await until(() => (receiver.closed.get(mode) ?? 0) > closedBefore, 1_000);
     expect(receiver.closed.get(mode) ?? 0).toBeGreaterThan(closedBefore);
+  });
+
+  it('a connection closed in the middle of the body is no answer (retryable), at once', async () => {
+    const started = performance.now();
+    const answer = await send('hangup');
+    expect(performance.now() - started).toBeLessThan(DEADLINE_MS);
+    expect(answer).toMatchObject({ status: 0, body: '' });
   });
 
   it('still reads a healthy answer in full', async () => {
