@@ -14,10 +14,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
+import { AlertStore } from '../../lib/alerts/alertStore.js';
+import { handleSilencesRequest } from '../../lib/alerts/silencesApi.js';
 import { resetRuntimeForLocalHost } from '../../lib/app/runtime.js';
 import { authorizeRole, principalFromHeader } from '../../lib/auth/principal.js';
+import { handleRetryRequest } from '../../lib/upgrades/retryApi.js';
+import { handleRollbackRequest } from '../../lib/upgrades/rollbackApi.js';
+import { type DurableClientLike, handleRolloutRequest } from '../../lib/upgrades/rolloutsApi.js';
+import { RolloutStore } from '../../lib/upgrades/rolloutStore.js';
 import { type AppHost, startAppHost } from '../harness/appHost.js';
 
 interface Fixture {
@@ -234,6 +241,47 @@ describe('through the registered HTTP functions', () => {
       expect(String(report.body)).toMatch(/could not be read from storage \(correlation id [0-9a-f-]{36}\)/);
     } finally {
       withSettings({ AzureWebJobsStorage: reachable, FLEETGUARD_HTTP_MAX_RETRIES: undefined });
+      log.mockRestore();
+    }
+  });
+});
+
+describe('a store failing while the worker runs: the API answers in words', () => {
+  it('rollouts, retries, rollbacks and silences answer 503 with a correlation id, never the storage error', async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      // A real table client to a port nothing listens on: the SDK's own error names the address.
+      const table = () =>
+        TableClient.fromConnectionString(
+          'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;',
+          'unreachable',
+          { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } },
+        );
+      const store = new RolloutStore(table());
+      const client: DurableClientLike = {
+        startNew: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:7071 (task hub)')),
+        getStatus: () => Promise.resolve({ runtimeStatus: 'Running', customStatus: {} }),
+        raiseEvent: () => Promise.resolve(),
+        terminate: () => Promise.resolve(),
+      };
+      const now = new Date('2026-11-30T09:00:00.000Z');
+      const manager = appToken(['Rollouts.Manage', 'Alerts.Manage']);
+      const id = '00000000-0000-4000-8000-000000000000';
+      const request = { principalHeader: manager, params: { id }, body: '{}' };
+      const answers = [
+        await handleRolloutRequest('list', request, { client, store, now, plan: () => Promise.reject(new Error('unused')) }),
+        await handleRetryRequest(request, { client, store, now, listClusters: () => Promise.reject(new Error('unused')) }),
+        await handleRollbackRequest('request', request, { client, store, now, facts: () => Promise.resolve(undefined) }),
+        await handleSilencesRequest('list', { method: 'GET', ...request }, new AlertStore(table()), now),
+      ];
+      for (const answer of answers) {
+        expect(answer.status).toBe(503);
+        const text = JSON.stringify(answer.body);
+        expect(text).toMatch(/unavailable.*; retry later \(correlation id [0-9a-f-]{36}\)/);
+        for (const leak of ['127.0.0.1', ':9', 'ECONNREFUSED', 'RestError', 'devstoreaccount1', 'unreachable']) expect(text, leak).not.toContain(leak);
+      }
+      expect(log.mock.calls.some(([message]) => /ECONNREFUSED/.test(String(message)))).toBe(true);
+    } finally {
       log.mockRestore();
     }
   });
