@@ -60,28 +60,11 @@ describe('samePrincipal and actorOf', () => {
 });
 
 describe('display names without a name claim', () => {
+  const nameOf = (...claims: Array<[string, string]>) => principalFromHeader(encode({ claims: claims.map(([typ, val]) => ({ typ, val })) }))?.name;
+
   it('an app is app:<appid>; a user token (idtyp user) without names is oid:<oid>; nothing at all is unknown', () => {
-    expect(
-      principalFromHeader(
-        encode({
-          claims: [
-            { typ: 'azp', val: 'A1' },
-            { typ: 'oid', val: 'O1' },
-          ],
-        }),
-      )?.name,
-    ).toBe('app:a1');
-    expect(
-      principalFromHeader(
-        encode({
-          claims: [
-            { typ: 'azp', val: 'A1' },
-            { typ: 'oid', val: 'O1' },
-            { typ: 'idtyp', val: 'user' },
-          ],
-        }),
-      )?.name,
-    ).toBe('oid:o1');
-    expect(principalFromHeader(encode({ claims: [{ typ: 'roles', val: 'Alerts.Read' }] }))?.name).toBe('unknown');
+    expect(nameOf(['azp', 'A1'], ['oid', 'O1'])).toBe('app:a1');
+    expect(nameOf(['azp', 'A1'], ['oid', 'O1'], ['idtyp', 'user'])).toBe('oid:o1');
+    expect(nameOf(['roles', 'Alerts.Read'])).toBe('unknown');
   });
 });
