@@ -2,10 +2,12 @@ import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 
 import { loadOnce } from '../lib/loadOnce.js';
 
-const modules = loadOnce(() => Promise.all([import('../lib/report/reportEndpoint.js'), import('../lib/app/runtime.js')]));
+const modules = loadOnce(() => Promise.all([import('../lib/report/reportEndpoint.js'), import('../lib/app/runtime.js'), import('../lib/app/httpApiGuard.js')]));
 
 async function report(request: HttpRequest): Promise<HttpResponseInit> {
-  const [{ serveReportRequest }, { getRuntime }] = await modules();
+  const [{ serveReportRequest }, { getRuntime }, { refuseUnauthenticatedHttpApi }] = await modules();
+  const refusal = refuseUnauthenticatedHttpApi();
+  if (refusal !== undefined) return { status: refusal.status, jsonBody: refusal.body };
   const { clients } = getRuntime();
   const response = await serveReportRequest(request.headers.get('x-ms-client-principal'), clients, new Date());
   return { status: response.status, headers: response.headers, body: response.body };

@@ -3,11 +3,15 @@ import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { bodyReader } from '../lib/boundedBody.js';
 import { loadOnce } from '../lib/loadOnce.js';
 
-const modules = loadOnce(() => Promise.all([import('../lib/alerts/silencesApi.js'), import('../lib/app/runtime.js')]));
+const modules = loadOnce(() => Promise.all([import('../lib/alerts/silencesApi.js'), import('../lib/app/httpApiGuard.js')]));
 
 async function serve(operation: 'list' | 'create' | 'expire', request: HttpRequest): Promise<HttpResponseInit> {
-  const [{ handleSilencesRequest }, { getStoredRuntime }] = await modules();
-  const { config, clients } = await getStoredRuntime();
+  const [{ handleSilencesRequest }, { refuseUnauthenticatedHttpApi, storedRuntimeForHttp }] = await modules();
+  const refusal = refuseUnauthenticatedHttpApi();
+  if (refusal !== undefined) return { status: refusal.status, jsonBody: refusal.body };
+  const runtime = await storedRuntimeForHttp('the silence store is unavailable');
+  if ('status' in runtime) return { status: runtime.status, jsonBody: runtime.body };
+  const { config, clients } = runtime;
   if (clients.alertStore === undefined) return { status: 503, jsonBody: { error: 'storage is not configured' } };
   const response = await handleSilencesRequest(
     operation,

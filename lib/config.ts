@@ -67,6 +67,17 @@ export interface FleetGuardConfig {
     /** Simulator only: every notification goes to this local sink instead of the vendor. */
     endpointOverride: string | undefined;
   };
+  /** Who may reach the HTTP API (lib/app/httpApiGuard.ts). */
+  httpAuth: {
+    /**
+     * App Service Authentication is on: the platform sets `WEBSITE_AUTH_ENABLED=True` (read-only;
+     * https://learn.microsoft.com/azure/app-service/reference-app-settings, "Authentication &
+     * authorization"), and only then is `x-ms-client-principal` stripped from incoming requests.
+     */
+    appServiceAuthentication: boolean;
+    /** `FLEETGUARD_LOCAL_DEVELOPMENT_AUTH`: serve the HTTP API without it, trusting the header (local runs only). */
+    localDevelopment: 'allow-unauthenticated-header' | undefined;
+  };
 }
 
 /**
@@ -191,6 +202,12 @@ export const SETTINGS: readonly SettingDescription[] = [
     requiredInAzure: false,
   },
   { name: 'DURABLE_TASK_HUB_NAME', description: 'Durable Functions task hub (host.json reads it)', defaultValue: 'fleetguard', requiredInAzure: true },
+  {
+    name: 'FLEETGUARD_LOCAL_DEVELOPMENT_AUTH',
+    description:
+      'Local development only, never in Azure: `allow-unauthenticated-header` serves the HTTP API without App Service Authentication (WEBSITE_AUTH_ENABLED), trusting any x-ms-client-principal header; unset, the API answers 503 until authentication is on',
+    requiredInAzure: false,
+  },
 ];
 
 /**
@@ -436,6 +453,11 @@ const environmentSchema = z.object({
       .transform((value) => value ?? SCHEDULE_SETTINGS.alertDrain.defaultValue),
   ),
   FLEETGUARD_ALERT_ENDPOINT: httpsUrl(undefined),
+  // Set by the platform, not by us: `True` when App Service Authentication is on.
+  WEBSITE_AUTH_ENABLED: optionalText.transform((value) => value?.toLowerCase() === 'true'),
+  FLEETGUARD_LOCAL_DEVELOPMENT_AUTH: optionalText.pipe(
+    z.enum(['allow-unauthenticated-header'], { message: 'must be allow-unauthenticated-header (local development only) or unset' }).optional(),
+  ),
   DURABLE_TASK_HUB_NAME: optionalText.pipe(
     z
       .string()
@@ -495,6 +517,7 @@ export function parseConfig(env: Environment): FleetGuardConfig {
     alerts,
     silences: { maxActive: settings.FLEETGUARD_MAX_ACTIVE_SILENCES },
     alertDelivery: { drainSchedule: settings.FLEETGUARD_ALERT_DRAIN_SCHEDULE, endpointOverride: settings.FLEETGUARD_ALERT_ENDPOINT },
+    httpAuth: { appServiceAuthentication: settings.WEBSITE_AUTH_ENABLED, localDevelopment: settings.FLEETGUARD_LOCAL_DEVELOPMENT_AUTH },
   };
 }
 

@@ -19,7 +19,10 @@ export interface Silence {
   matchers: SilenceMatchers;
   startsAt: string;
   endsAt: string;
+  /** Display name of who created it; `createdByObjectId`/`createdByAppId` say who it was (auth/principal.ts). */
   createdBy: string;
+  createdByObjectId?: string;
+  createdByAppId?: string;
   comment: string;
 }
 

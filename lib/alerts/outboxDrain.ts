@@ -36,6 +36,10 @@ export interface DrainOptions {
   maxAttempts: number;
   backoff: { baseMs: number; maxMs: number };
   random: () => number;
+  /**
+   * Total deadline of one send (connect, headers and body; transport.ts): a stalled receiver costs
+   * this once per drain, then its message waits for a retry and the receiver is left for this drain.
+   */
   timeoutMs: number;
   /** Simulator only: send everything to this local sink. */
   endpointOverride?: string;

@@ -5,10 +5,11 @@
 import { z } from 'zod';
 
 import { AZURE_TAGS, SILENCE_BODY_LIMIT_BYTES } from '../apiLimits.js';
-import { authorizeRole } from '../auth/principal.js';
+import { authorizeRole, type Principal } from '../auth/principal.js';
 import type { RequestBody } from '../boundedBody.js';
-import { describeError, FleetGuardError } from '../errors.js';
+import { FleetGuardError } from '../errors.js';
 import { boundedRecord, readJsonBody } from '../jsonBody.js';
+import { unavailable } from '../publicError.js';
 import { parseDuration } from './alertingConfig.js';
 import type { AlertStore } from './alertStore.js';
 
@@ -44,6 +45,13 @@ export const silenceCreateSchema = z
     comment: z.string().min(1, 'is required: say why').max(1000),
   })
   .strict();
+
+/** Who acts on a silence, as the silence records it: name, object id and client app id. */
+const silenceActor = (caller: Principal) => ({
+  name: caller.name,
+  ...(caller.objectId === undefined ? {} : { objectId: caller.objectId }),
+  ...(caller.appId === undefined ? {} : { appId: caller.appId }),
+});
 
 const MAX_SILENCE_MS = 30 * 86_400_000;
 
@@ -89,8 +97,16 @@ export async function handleSilencesRequest(
     if (operation === 'expire') {
       const id = request.params['id'] ?? '';
       if (!/^[0-9a-f-]{36}$/i.test(id)) return { status: 400, body: { error: 'id: must be a silence id' } };
-      return (await store.expireSilence(id, now, caller.name))
-        ? { status: 200, body: { id, expiredBy: caller.name } }
+      return (await store.expireSilence(id, now, silenceActor(caller)))
+        ? {
+            status: 200,
+            body: {
+              id,
+              expiredBy: caller.name,
+              ...(caller.objectId === undefined ? {} : { expiredByObjectId: caller.objectId }),
+              ...(caller.appId === undefined ? {} : { expiredByAppId: caller.appId }),
+            },
+          }
         : { status: 404, body: { error: `no silence ${id}` } };
     }
     if (parsed === undefined) return { status: 400, body: { error: 'body: is required' } };
@@ -109,14 +125,14 @@ export async function handleSilencesRequest(
     const silence = await store.createSilence(matchers, {
       startsAt: now,
       endsAt: new Date(now.getTime() + duration),
-      createdBy: caller.name,
+      createdBy: silenceActor(caller),
       comment: parsed.data.comment,
     });
     return { status: 201, body: silence };
   } catch (error) {
     if (error instanceof FleetGuardError && error.reason === 'badInput') return { status: 400, body: { error: error.message } };
-    // Storage trouble: a server error without internals.
-    return { status: 503, body: { error: `silences are unavailable right now (${describeError(error).slice(0, 200)})` } };
+    // Storage trouble: a server error in words, without internals (they are logged).
+    return unavailable('the silence store is unavailable', error);
   }
 }
 

@@ -4,6 +4,7 @@
  * rest of the report still renders and says it is incomplete.
  */
 import type { FindingsStore } from '../findings/findingsStore.js';
+import { logFailure } from '../publicError.js';
 import type { SweepRecordStore } from '../sweep/sweepRecordStore.js';
 import type { RolloutStore } from '../upgrades/rolloutStore.js';
 import type { FleetReportModel, RolloutView } from './fleetReport.js';
@@ -23,7 +24,7 @@ export async function gatherReportData(sources: ReportSources, now: Date): Promi
     try {
       return await read();
     } catch (error) {
-      problems.push(`${what}: ${(error as Error).message}`);
+      problems.push(`${what}: could not be read from storage (correlation id ${logFailure(`reading ${what} for the report`, error)})`);
       return fallback;
     }
   };

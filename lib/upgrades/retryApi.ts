@@ -21,9 +21,10 @@ import { z } from 'zod';
 
 import { MAX_CLUSTER_ID_LENGTH, ROLLOUT_BODY_LIMIT_BYTES } from '../apiLimits.js';
 import { actorOf, authorizeRole, type Principal } from '../auth/principal.js';
-import { describeError, FleetGuardError } from '../errors.js';
+import { FleetGuardError } from '../errors.js';
 import { readJsonBody } from '../jsonBody.js';
 import { type Cluster, resourceKey } from '../model/cluster.js';
+import { unavailable } from '../publicError.js';
 import { ORCHESTRATIONS, type RolloutInput, type RolloutOutcome } from './orchestrators.js';
 import { notRetryableNow, RETRYABLE_STATUSES, type RetryCandidate, retryCandidates, retryPlan } from './retryPlan.js';
 import { type DurableClientLike, ROLLOUT_ROLES, type RolloutApiRequest, type RolloutApiResponse } from './rolloutsApi.js';
@@ -64,7 +65,7 @@ export async function handleRetryRequest(request: RolloutApiRequest, deps: Retry
     return await retry(id, parsed.data.clusters, authorization.principal, deps);
   } catch (error) {
     if (error instanceof FleetGuardError && error.reason === 'badInput') return { status: 400, body: { error: error.message } };
-    return { status: 503, body: { error: `rollouts are unavailable right now (${describeError(error).slice(0, 200)})` } };
+    return unavailable('retries are unavailable right now (the rollout store, the durable task hub or Azure did not answer)', error);
   }
 }
 

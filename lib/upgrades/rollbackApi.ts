@@ -13,9 +13,10 @@ import { z } from 'zod';
 import { MAX_CLUSTER_ID_LENGTH, MAX_FLEET_CLUSTERS, ROLLOUT_BODY_LIMIT_BYTES } from '../apiLimits.js';
 import { actorOf, authorizeRole, type Principal, samePrincipal } from '../auth/principal.js';
 import { readRequestBody } from '../boundedBody.js';
-import { describeError, FleetGuardError, toFleetGuardError } from '../errors.js';
+import { FleetGuardError } from '../errors.js';
 import { parseJsonBody } from '../jsonBody.js';
 import { resourceKey } from '../model/cluster.js';
+import { logFailure, unavailable } from '../publicError.js';
 import { clusterRollback, type ClusterRollbackFacts, type ClusterRollbackStatus, type RollbackTarget, rollbackTargets } from './rollback.js';
 import { ROLLBACK_ORCHESTRATION, type RollbackInput, rollbackInstanceId } from './rollbackOrchestrator.js';
 import type { RollbackRequest } from './rollbackStore.js';
@@ -92,7 +93,7 @@ export async function handleRollbackRequest(
       : await approveRollback(id, read.text, authorization.principal, deps);
   } catch (error) {
     if (error instanceof FleetGuardError && error.reason === 'badInput') return { status: 400, body: { error: error.message } };
-    return { status: 503, body: { error: `rollbacks are unavailable right now (${describeError(error).slice(0, 200)})` } };
+    return unavailable('rollbacks are unavailable right now (the rollout store, the durable task hub or Azure did not answer)', error);
   }
 }
 
@@ -217,8 +218,14 @@ async function approveRollback(id: string, body: string, caller: Principal, deps
   } catch (error) {
     // Nothing runs: give the approval back so the request can be approved again, not left Approved.
     await store.reopen(id, current.rollbackId);
-    const failure = toFleetGuardError(error, `starting rollback ${current.rollbackId} of rollout ${id}`);
-    return { status: 503, body: { error: `${failure.message}; rollback ${current.rollbackId} still waits for approval: approve it again` } };
+    const correlationId = logFailure(`starting rollback ${current.rollbackId} of rollout ${id}`, error);
+    return {
+      status: 503,
+      body: {
+        error: `the rollback could not be started (the durable task hub did not answer); rollback ${current.rollbackId} still waits for approval: approve it again (correlation id ${correlationId})`,
+        correlationId,
+      },
+    };
   }
   await deps.store.recordAction(id, { action: 'rollback-approve', ...actorOf(caller), at });
   return { status: 202, body: { id, rollbackId: current.rollbackId, state: 'Approved', by: caller.name, targets: current.targets } };
@@ -257,7 +264,8 @@ export async function withRollbackStatus<T extends { resourceId: string; status:
       const facts = await read(cluster.resourceId);
       return facts === undefined ? cluster : { ...cluster, rollback: clusterRollback(facts, cluster.toVersion, deps.now) };
     } catch (error) {
-      problems.push(`${cluster.resourceId.split('/').at(-1) ?? ''}: ${describeError(error).slice(0, 200)}`);
+      const correlationId = logFailure(`reading rollback facts of ${cluster.resourceId}`, error);
+      problems.push(`${cluster.resourceId.split('/').at(-1) ?? ''}: its state could not be read from Azure (correlation id ${correlationId})`);
       return cluster;
     }
   };

@@ -10,10 +10,11 @@ import { z } from 'zod';
 import { AZURE_TAGS, MAX_CLUSTER_ID_LENGTH, MAX_FLEET_CLUSTERS, MAX_SUBSCRIPTION_ID_LENGTH, MAX_WAVES, ROLLOUT_BODY_LIMIT_BYTES } from '../apiLimits.js';
 import { actorOf, authorizeRole, type Principal, samePrincipal } from '../auth/principal.js';
 import type { RequestBody } from '../boundedBody.js';
-import { describeError, FleetGuardError } from '../errors.js';
+import { FleetGuardError } from '../errors.js';
 import { boundedRecord, readJsonBody } from '../jsonBody.js';
 import { resourceKey } from '../model/cluster.js';
 import type { PoolRollingProgress } from '../model/notice.js';
+import { unavailable } from '../publicError.js';
 import { DEFAULT_GATES, EVENTS, ORCHESTRATIONS, type RolloutInput } from './orchestrators.js';
 import { clustersToUpgrade, nothingToUpgradeLine, planNotUpgrading, type RolloutPlan, type RolloutRequest } from './plan.js';
 import { retryLinks } from './retryLinks.js';
@@ -178,7 +179,7 @@ export async function handleRolloutRequest(
     return { status: 202, body: { id, action: operation, by: caller.name } };
   } catch (error) {
     if (error instanceof FleetGuardError && error.reason === 'badInput') return { status: 400, body: { error: error.message } };
-    return { status: 503, body: { error: `rollouts are unavailable right now (${describeError(error).slice(0, 200)})` } };
+    return unavailable('rollouts are unavailable right now (the rollout store, the durable task hub or Azure did not answer)', error);
   }
 }
 

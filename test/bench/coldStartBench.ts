@@ -32,7 +32,8 @@ function runProbe(args: string[]): { result: ProbeResult; wallMs: number } {
   const child = spawnSync(process.execPath, [probe, ...args], {
     cwd: root,
     encoding: 'utf8',
-    env: { PATH: process.env['PATH'] ?? '' },
+    // WEBSITE_AUTH_ENABLED: App Service sets it when authentication is on, as infra/main.bicep deploys the app.
+    env: { PATH: process.env['PATH'] ?? '', WEBSITE_AUTH_ENABLED: 'True' },
     maxBuffer: 64 * 1024 * 1024,
   });
   const wallMs = performance.now() - started;

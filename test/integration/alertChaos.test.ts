@@ -80,8 +80,8 @@ const FAILURES: Array<(random: () => number) => SinkFailure> = [
   () => ({ status: 500 }),
   () => ({ status: 503 }),
   (random) => ({ status: 429, retryAfterSeconds: 1 + Math.floor(random() * 5) }),
-  // Hangs past the drain's 100 ms timeout; the receiver never processes it.
-  () => ({ status: 503, latencyMs: 250 }),
+  // Hangs past the drain's 500 ms deadline; the receiver never processes it.
+  () => ({ status: 503, latencyMs: 800 }),
   () => ({ status: 0, reset: true }),
 ];
 /**
@@ -134,7 +134,9 @@ describe('alert outbox chaos: 1,000 alerts, receiver outages and killed drains',
       random,
       endpointOverride: sink.url,
       caPem: sink.caPem,
-      timeoutMs: 100,
+      // A total deadline per send (transport.ts): loose enough that a healthy send on a loaded
+      // runner never misses it (a missed one would be resent: a duplicate Slack or Teams post).
+      timeoutMs: 500,
       backoff: { baseMs: 500, maxMs: 8_000 },
       // Outages here are short; giving up would be a loss the test cannot tell from a bug.
       maxAttempts: 1_000,

@@ -121,6 +121,8 @@ describe('infra/ contract with the code', () => {
       'AzureWebJobsStorage:',
       'FLEETGUARD_ALERT_ENDPOINT',
       'FLEETGUARD_ARM_CA_FILE',
+      // Serving the HTTP API without App Service Authentication is for local runs only.
+      'FLEETGUARD_LOCAL_DEVELOPMENT_AUTH',
       'FUNCTIONS_WORKER_RUNTIME',
       'WEBSITE_NODE_DEFAULT_VERSION',
       'listKeys(',

@@ -59,6 +59,8 @@ export async function startLocalAzure(options: LocalAzureOptions): Promise<Local
   const tables = options.tablesConnectionString ?? azurite?.connectionString;
   const settings: Record<string, string> = {
     FLEETGUARD_TARGET: 'simulator',
+    // No App Service Authentication in front of a local app: say so explicitly (lib/app/httpApiGuard.ts).
+    FLEETGUARD_LOCAL_DEVELOPMENT_AUTH: 'allow-unauthenticated-header',
     FLEETGUARD_ARM_ENDPOINT: simulator.url,
     FLEETGUARD_ARM_CA_FILE: caFile,
     ...(tables === undefined ? {} : { AzureWebJobsStorage: tables }),

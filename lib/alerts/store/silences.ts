@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { odata, type TableClient } from '@azure/data-tables';
 import { z } from 'zod';
 
-import { type EntityOf, safeParseEntity, textOrEmpty } from '../../azure/tableEntity.js';
+import { type EntityOf, optionalText, safeParseEntity, textOrEmpty } from '../../azure/tableEntity.js';
 import { FleetGuardError, toFleetGuardError } from '../../errors.js';
 import type { Silence, SilenceMatchers } from '../alert.js';
 import { isStatus } from './tableWrites.js';
@@ -24,24 +24,44 @@ const silenceEntity = z
     startsAt: textOrEmpty,
     endsAt: textOrEmpty,
     createdBy: textOrEmpty,
+    createdByObjectId: optionalText,
+    createdByAppId: optionalText,
     comment: textOrEmpty,
   })
-  .transform(({ rowKey, ...silence }): Silence => ({ id: rowKey, ...silence }));
+  .transform(({ rowKey, createdByObjectId, createdByAppId, ...silence }): Silence => ({
+    id: rowKey,
+    ...silence,
+    ...(createdByObjectId === undefined ? {} : { createdByObjectId }),
+    ...(createdByAppId === undefined ? {} : { createdByAppId }),
+  }));
+
+/** Who acted on a silence: the display name, and the Entra object id and client app id when known. */
+export interface SilenceActor {
+  name: string;
+  objectId?: string;
+  appId?: string;
+}
 
 export class SilenceStore {
   constructor(private readonly table: TableClient) {}
 
-  async createSilence(matchers: SilenceMatchers, options: { startsAt: Date; endsAt: Date; createdBy: string; comment: string }): Promise<Silence> {
+  async createSilence(
+    matchers: SilenceMatchers,
+    options: { startsAt: Date; endsAt: Date; createdBy: string | SilenceActor; comment: string },
+  ): Promise<Silence> {
     if (matchers.ruleId === undefined && matchers.cluster === undefined && (matchers.tags === undefined || Object.keys(matchers.tags).length === 0)) {
       throw new FleetGuardError('badInput', 'a silence needs at least one matcher (rule, cluster or tag)');
     }
     if (options.endsAt.getTime() <= options.startsAt.getTime()) throw new FleetGuardError('badInput', 'a silence must end after it starts');
+    const by: SilenceActor = typeof options.createdBy === 'string' ? { name: options.createdBy } : options.createdBy;
     const silence: Silence = {
       id: randomUUID(),
       matchers,
       startsAt: options.startsAt.toISOString(),
       endsAt: options.endsAt.toISOString(),
-      createdBy: options.createdBy,
+      createdBy: by.name,
+      ...(by.objectId === undefined ? {} : { createdByObjectId: by.objectId }),
+      ...(by.appId === undefined ? {} : { createdByAppId: by.appId }),
       comment: options.comment,
     };
     try {
@@ -52,6 +72,8 @@ export class SilenceStore {
         startsAt: silence.startsAt,
         endsAt: silence.endsAt,
         createdBy: silence.createdBy,
+        ...(silence.createdByObjectId === undefined ? {} : { createdByObjectId: silence.createdByObjectId }),
+        ...(silence.createdByAppId === undefined ? {} : { createdByAppId: silence.createdByAppId }),
         comment: silence.comment,
       };
       await this.table.createEntity(row);
@@ -75,12 +97,25 @@ export class SilenceStore {
   }
 
   /** Ends a silence now; false when there is no such silence. */
-  async expireSilence(id: string, now: Date, expiredBy: string): Promise<boolean> {
+  async expireSilence(id: string, now: Date, expiredBy: string | SilenceActor): Promise<boolean> {
+    const by: SilenceActor = typeof expiredBy === 'string' ? { name: expiredBy } : expiredBy;
     try {
       const row = await this.table.getEntity<Record<string, unknown>>('silence', id);
       const endsAt = Date.parse(typeof row['endsAt'] === 'string' ? row['endsAt'] : '');
       const end = new Date(Math.min(endsAt, now.getTime())).toISOString();
-      await this.table.updateEntity({ ...row, partitionKey: 'silence', rowKey: id, endsAt: end, expiredBy }, 'Replace', { etag: row.etag });
+      await this.table.updateEntity(
+        {
+          ...row,
+          partitionKey: 'silence',
+          rowKey: id,
+          endsAt: end,
+          expiredBy: by.name,
+          ...(by.objectId === undefined ? {} : { expiredByObjectId: by.objectId }),
+          ...(by.appId === undefined ? {} : { expiredByAppId: by.appId }),
+        },
+        'Replace',
+        { etag: row.etag },
+      );
       return true;
     } catch (error) {
       if (isStatus(error, 404)) return false;

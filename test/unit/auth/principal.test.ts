@@ -35,7 +35,8 @@ describe('principalFromHeader', () => {
         { typ: 'roles', val: 'Rollouts.Read' },
       ],
     });
-    expect(principalFromHeader(header)).toEqual({ name: 'APP', roles: ['Rollouts.Read'], objectId: 'abc', appId: 'app' });
+    // An app-only token has no name claim: it is named by its client app.
+    expect(principalFromHeader(header)).toEqual({ name: 'app:app', roles: ['Rollouts.Read'], objectId: 'abc', appId: 'app' });
     expect(principalFromHeader(encode({ claims: [{ typ: 'name', val: 'x' }] }))).toEqual({ name: 'x', roles: [] });
   });
 
@@ -55,5 +56,15 @@ describe('samePrincipal and actorOf', () => {
   it('records name, object id and app id', () => {
     expect(actorOf({ name: 'max', roles: [], objectId: 'o', appId: 'a' })).toEqual({ by: 'max', byObjectId: 'o', byAppId: 'a' });
     expect(actorOf({ name: 'max', roles: [] })).toEqual({ by: 'max' });
+  });
+});
+
+describe('display names without a name claim', () => {
+  const nameOf = (...claims: Array<[string, string]>) => principalFromHeader(encode({ claims: claims.map(([typ, val]) => ({ typ, val })) }))?.name;
+
+  it('an app is app:<appid>; a user token (idtyp user) without names is oid:<oid>; nothing at all is unknown', () => {
+    expect(nameOf(['azp', 'A1'], ['oid', 'O1'])).toBe('app:a1');
+    expect(nameOf(['azp', 'A1'], ['oid', 'O1'], ['idtyp', 'user'])).toBe('oid:o1');
+    expect(nameOf(['roles', 'Alerts.Read'])).toBe('unknown');
   });
 });
