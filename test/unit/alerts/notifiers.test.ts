@@ -72,7 +72,9 @@ describe('Slack Block Kit', () => {
     // The URL from data is defanged, the mention broken by a word joiner (U+2060), every mrkdwn object verbatim.
     expect(message).toContain('&lt;hxxps[:]//evil[.]example|the runbook&gt; &amp; more');
     expect(message).toContain('&lt;@\u2060U0ADMIN&gt;');
-    const texts = body.blocks.flatMap((block) => [block.text, ...(block.fields ?? [])]).filter((text) => text?.type === 'mrkdwn');
+    const texts = body.blocks
+      .flatMap((block): unknown[] => [block.text, ...(block.fields ?? [])])
+      .filter((text) => (text as { type?: string } | undefined)?.type === 'mrkdwn');
     expect(texts.length).toBeGreaterThan(0);
     expect(texts.every((text) => (text as { verbatim?: boolean }).verbatim === true)).toBe(true);
     // Our own guidance link stays a link.

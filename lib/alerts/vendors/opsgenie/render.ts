@@ -42,7 +42,7 @@ export function aliasOf(fingerprint: string): string {
 function details(alert: Alert): Record<string, string> {
   const finding = alert.finding;
   const entries: Array<[string, string]> = [
-    ['ruleId', finding.ruleId],
+    ['ruleId', fleetText(finding.ruleId)],
     ['severity', finding.severity],
     ['cluster', fleetText(finding.clusterName)],
     ['resourceId', fleetText(finding.resourceId)],
@@ -51,7 +51,7 @@ function details(alert: Alert): Record<string, string> {
     ['guidance', guidanceText(finding.docUrl)],
     ['firstSeen', finding.firstSeen],
     ['lastSeen', finding.lastSeen],
-    ['fingerprint', finding.fingerprint],
+    ['fingerprint', fleetText(finding.fingerprint)],
     ...Object.entries(finding.clusterTags).map(([key, value]): [string, string] => [`tag:${truncate(fleetText(key), 100)}`, fleetText(value)]),
   ];
   const result: Record<string, string> = {};
