@@ -16,7 +16,7 @@ import { wellFormed } from '../../notifiers/budget.js';
 import { defangUrls } from './defang.js';
 
 const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
-// Vertical tab and form feed included: both end a line in CommonMark renderers.
+// Also vertical tab, form feed, NEL and the Unicode line and paragraph separators, which some renderers break lines on.
 // eslint-disable-next-line no-control-regex
 const LINE_BREAKS = /\r\n|[\r\n\u000B\u000C\u0085\u2028\u2029]/g;
 const MENTION = /@(?=[\p{L}\p{N}_])/gu;
