@@ -131,7 +131,7 @@ function teamsLive(body: unknown): Live[] {
       continue;
     }
     found.push(...urlsLive(where, text));
-    const markdown = /\.(text|title|value)$/.test(where) && !/inlines\[\d+\]\.(text|selectAction\.title)$/.test(where);
+    const markdown = /\.(text|title|value)$/.test(where) && !/inlines\[\d+\]\.text$/.test(where);
     if (!markdown) continue;
     for (const [link, target] of text.matchAll(/\[[^\]]*\]\(([^)]*)\)/g))
       if ((target ?? '').replace(ALLOWED_URL, '') !== '') found.push({ kind: 'link', where, text: link });
@@ -231,7 +231,7 @@ describe('alert text: fleet data cannot plant a link, a mention or formatting', 
   it('our own guidance link stays a link for every vendor that shows links', () => {
     const rendered = (name: string) => JSON.stringify(VENDORS.find((vendor) => vendor.name === name)?.render(group('web-dev')));
     expect(rendered('slack')).toContain(`<${GUIDANCE}|Microsoft guidance>`);
-    expect(rendered('teams')).toContain(`"selectAction":{"type":"Action.OpenUrl","url":"${GUIDANCE}"`);
+    expect(rendered('teams')).toContain(`"text":"[Microsoft guidance](${GUIDANCE})"`);
     expect(rendered('pagerduty')).toContain(`"links":[{"href":"${GUIDANCE}"`);
     expect(rendered('opsgenie')).toContain(`Guidance: ${GUIDANCE}`);
   });

@@ -11,8 +11,10 @@
  * whose text is shown as is ("Text to display. Markdown is not supported.",
  * learn.microsoft.com/adaptive-cards/schema-explorer/text-run, Adaptive Cards 1.2). Before that it
  * is neutralised like every vendor's (fleetText.ts: URLs defanged, since a client may still
- * auto-link a bare URL; mentions broken; no line breaks). Markdown fields hold only our own text,
- * and our guidance link is a `TextRun` with an `Action.OpenUrl` to a checked URL (docLinks.ts).
+ * auto-link a bare URL; mentions broken; no line breaks). Markdown fields hold only our own text:
+ * our guidance link is a Markdown link in a TextBlock of its own, to a URL checked by `guidanceUrl`
+ * (docLinks.ts: no character that could end the link). Not a TextRun `selectAction`: Teams has
+ * rendered those as plain text (microsoft/AdaptiveCards#5804, #9100).
  */
 import { truncate } from '../../notifiers/budget.js';
 import { fleetText } from './fleetText.js';
@@ -27,7 +29,6 @@ export interface TextRunStyle {
 export interface TextRun extends TextRunStyle {
   type: 'TextRun';
   text: string;
-  selectAction?: { type: 'Action.OpenUrl'; url: string; title?: string };
 }
 
 /** Fleet text as a run, neutralised and cut to `max` characters. */
@@ -40,9 +41,9 @@ export function ownRun(text: string, style: TextRunStyle = {}): TextRun {
   return { type: 'TextRun', text, ...style };
 }
 
-/** A run that opens one of our own URLs (already checked by `guidanceUrl`). */
-export function linkRun(label: string, url: string, style: TextRunStyle = {}): TextRun {
-  return { type: 'TextRun', text: label, ...style, selectAction: { type: 'Action.OpenUrl', url, title: label } };
+/** A TextBlock that is only our own Markdown link: `label` is ours, `url` checked by `guidanceUrl`. */
+export function guidanceLink(label: string, url: string): Record<string, unknown> {
+  return { type: 'TextBlock', text: `[${label}](${url})`, wrap: true, size: 'Small' };
 }
 
 /** A RichTextBlock of runs; `separator` draws a line above it. */

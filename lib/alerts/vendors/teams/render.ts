@@ -11,7 +11,7 @@
 import type { Alert, PlannedNotification } from '../../alert.js';
 import { jsonBytes, type MessageShare, packAlerts, perAlert } from '../../notifiers/budget.js';
 import { continuedLabel, countsBySeverity, headline, moreFollow, type RenderedMessage } from '../../notifiers/common.js';
-import { dataRun, linkRun, ownRun, richText, type TextRun } from '../markup/adaptiveCardText.js';
+import { dataRun, guidanceLink, ownRun, richText, type TextRun } from '../markup/adaptiveCardText.js';
 import { guidanceUrl } from '../markup/docLinks.js';
 
 /**
@@ -34,10 +34,10 @@ function subject(alert: Alert): TextRun[] {
   return [dataRun(alert.finding.ruleId, 100), ownRun(' · '), dataRun(alert.finding.clusterName, 100)];
 }
 
-/** Our guidance link; a `docUrl` that is not one is shown as neutralised text, not as a link. */
-function guidance(alert: Alert, label: string): TextRun {
+/** Our guidance link in a TextBlock; a `docUrl` that is not one of ours is shown as neutralised text instead. */
+function guidance(alert: Alert, label: string): Record<string, unknown> {
   const url = guidanceUrl(alert.finding.docUrl);
-  return url === undefined ? dataRun(`${label}: ${alert.finding.docUrl}`, 200, { size: 'Small' }) : linkRun(label, url, { size: 'Small' });
+  return url === undefined ? richText([dataRun(`${label}: ${alert.finding.docUrl}`, 200, { size: 'Small' })]) : guidanceLink(label, url);
 }
 
 function alertItems(alert: Alert): Record<string, unknown>[] {
@@ -46,20 +46,26 @@ function alertItems(alert: Alert): Record<string, unknown>[] {
   return [
     richText([ownRun(`${status(alert)} · `, strong), ...subject(alert).map((run) => ({ ...run, ...strong }))], { separator: true }),
     richText([dataRun(finding.title, 300, { size: 'Small' }), ownRun('. ', { size: 'Small' }), dataRun(finding.detail, 500, { size: 'Small' })]),
-    richText([guidance(alert, 'Microsoft guidance')]),
+    guidance(alert, 'Microsoft guidance'),
   ];
 }
 
+/** One line per alert: the data in a stretching column, the guidance link in a column of its own. */
 function alertLine(alert: Alert): Record<string, unknown> {
   const small = { size: 'Small' as const };
-  return richText([
+  const line = richText([
     ownRun(`${status(alert)} · `, small),
     ...subject(alert).map((run) => ({ ...run, ...small })),
     ownRun(': ', small),
     dataRun(alert.finding.title, 150, small),
-    ownRun(' · ', small),
-    guidance(alert, 'guidance'),
   ]);
+  return {
+    type: 'ColumnSet',
+    columns: [
+      { type: 'Column', width: 'stretch', items: [line] },
+      { type: 'Column', width: 'auto', items: [guidance(alert, 'guidance')] },
+    ],
+  };
 }
 
 export function renderTeams(notification: PlannedNotification): RenderedMessage[] {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { dataRun, linkRun } from '../../../../lib/alerts/vendors/markup/adaptiveCardText.js';
+import { dataRun, guidanceLink } from '../../../../lib/alerts/vendors/markup/adaptiveCardText.js';
 import { defangUrls } from '../../../../lib/alerts/vendors/markup/defang.js';
 import { GUIDANCE_HOSTS, guidanceUrl } from '../../../../lib/alerts/vendors/markup/docLinks.js';
 import { fleetText } from '../../../../lib/alerts/vendors/markup/fleetText.js';
@@ -56,12 +56,13 @@ describe('slackText', () => {
 });
 
 describe('adaptive card text', () => {
-  it('fleet data goes into TextRuns (never parsed as Markdown), neutralised; a link is an OpenUrl action', () => {
+  it('fleet data goes into TextRuns (never parsed as Markdown), neutralised; our link is a Markdown TextBlock of its own', () => {
     expect(dataRun('[x](https://evil.example)', 100, { size: 'Small' })).toEqual({ type: 'TextRun', text: '[x](hxxps[:]//evil[.]example)', size: 'Small' });
-    expect(linkRun('guidance', 'https://learn.microsoft.com/a')).toEqual({
-      type: 'TextRun',
-      text: 'guidance',
-      selectAction: { type: 'Action.OpenUrl', url: 'https://learn.microsoft.com/a', title: 'guidance' },
+    expect(guidanceLink('guidance', 'https://learn.microsoft.com/a')).toEqual({
+      type: 'TextBlock',
+      text: '[guidance](https://learn.microsoft.com/a)',
+      wrap: true,
+      size: 'Small',
     });
   });
 });
