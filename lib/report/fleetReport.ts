@@ -2,8 +2,14 @@
  * The fleet report: one self-contained HTML page (inline CSS and SVG, no CDN, no external request;
  * a Content-Security-Policy says so). Everything is rendered on the server, so it reads the same
  * with JavaScript disabled; the small inline script only adds sorting and filtering to the table.
- * Pure: model in, HTML out. Every value from the fleet is escaped.
+ * Pure: model in, HTML out. Every value from the fleet is escaped (`escapeHtml`, in element content
+ * and in double-quoted attributes only), and the only links are our guidance links (`guidanceUrl`):
+ * a finding's `docUrl` that is not one (a `javascript:` URL runs under this page's
+ * `script-src 'unsafe-inline'`) is shown as text. The page embeds no data in its script, so no
+ * fleet value can close the `<script>` element.
  */
+import { guidanceUrl } from '../alerts/vendors/markup/docLinks.js';
+import { escapeHtml } from '../alerts/vendors/markup/htmlText.js';
 import type { StoredFinding } from '../findings/lifecycle.js';
 import { SEVERITIES, type Severity, severityRank } from '../model/finding.js';
 import { minorOf } from '../model/kubernetesVersions.js';
@@ -32,8 +38,10 @@ export interface FleetReportModel {
   problems: string[];
 }
 
-export function escapeHtml(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+/** The guidance link of a finding, or its `docUrl` as text when it is not one of ours. */
+function guidanceLink(docUrl: string): string {
+  const url = guidanceUrl(docUrl);
+  return url === undefined ? `<span class="muted">guidance: ${escapeHtml(docUrl)}</span>` : `<a href="${escapeHtml(url)}">guidance</a>`;
 }
 
 const SEVERITY_COLOURS: Record<Severity, string> = { critical: '#8b0000', high: '#d9480f', medium: '#f59f00', low: '#74c0fc', info: '#ced4da' };
@@ -169,7 +177,7 @@ function findingsTable(findings: readonly StoredFinding[]): string {
   );
   const rows = sorted.map(
     (finding) =>
-      `<tr><td data-key="${5 - severityRank(finding.severity)}">${severityBadge(finding.severity)}</td><td>${escapeHtml(finding.clusterName)}</td><td>${escapeHtml(finding.ruleId)}</td><td>${escapeHtml(GROUP_TITLES[RULE_GROUPS[finding.ruleId] ?? 'monitoring'])}</td><td>${escapeHtml(finding.title)}</td><td class="detail">${escapeHtml(finding.detail)} <a href="${escapeHtml(finding.docUrl)}">guidance</a></td><td>${escapeHtml(finding.firstSeen.slice(0, 10))}</td></tr>`,
+      `<tr><td data-key="${5 - severityRank(finding.severity)}">${severityBadge(finding.severity)}</td><td>${escapeHtml(finding.clusterName)}</td><td>${escapeHtml(finding.ruleId)}</td><td>${escapeHtml(GROUP_TITLES[RULE_GROUPS[finding.ruleId] ?? 'monitoring'])}</td><td>${escapeHtml(finding.title)}</td><td class="detail">${escapeHtml(finding.detail)} ${guidanceLink(finding.docUrl)}</td><td>${escapeHtml(finding.firstSeen.slice(0, 10))}</td></tr>`,
   );
   const headers = ['Severity', 'Cluster', 'Rule', 'Area', 'Finding', 'What to change', 'Open since'];
   return `<input type="search" id="findings-filter" placeholder="Filter: cluster, rule, text…" aria-label="Filter findings" hidden>

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { fitText, jsonBytes, jsonEscape, truncate } from '../../../lib/alerts/notifiers/budget.js';
-import { slackEscape } from '../../../lib/alerts/vendors/slack/render.js';
+import { slackEscape } from '../../../lib/alerts/vendors/markup/slackText.js';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const graphemes = (text: string) => [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)].map((part) => part.segment);

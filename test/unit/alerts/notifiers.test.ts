@@ -69,7 +69,14 @@ describe('Slack Block Kit', () => {
     expect(JSON.stringify(body.blocks[0])).toMatch(/"plain_text"/);
     for (const injected of ['<!channel>', '<!here>', '<@U0ADMIN>', '<https://evil.example']) expect(message).not.toContain(injected);
     expect(message).toContain('prod&lt;!channel&gt;');
-    expect(message).toContain('&lt;https://evil.example|the runbook&gt; &amp; more');
+    // The URL from data is defanged, the mention broken by a word joiner (U+2060), every mrkdwn object verbatim.
+    expect(message).toContain('&lt;hxxps[:]//evil[.]example|the runbook&gt; &amp; more');
+    expect(message).toContain('&lt;@\u2060U0ADMIN&gt;');
+    const texts = body.blocks
+      .flatMap((block): unknown[] => [block.text, ...(block.fields ?? [])])
+      .filter((text) => (text as { type?: string } | undefined)?.type === 'mrkdwn');
+    expect(texts.length).toBeGreaterThan(0);
+    expect(texts.every((text) => (text as { verbatim?: boolean }).verbatim === true)).toBe(true);
     // Our own guidance link stays a link.
     expect(message).toContain('<https://learn.microsoft.com/azure/aks/x|Microsoft guidance>');
   });

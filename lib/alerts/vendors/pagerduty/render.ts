@@ -2,6 +2,13 @@
  * PagerDuty Events API v2 (developer.pagerduty.com/docs/events-api-v2/trigger-events): one event
  * per alert. `trigger` with a `dedup_key` from the fingerprint, `resolve` with the same key.
  * `routing_key` is added at send time, so the outbox never holds it.
+ *
+ * PagerDuty shows `summary` and `custom_details` as plain text (no Markdown or HTML is rendered
+ * from an event's fields), but its web UI makes URLs in them clickable, and `links` are rendered
+ * as links. So the human-facing text from fleet data (`summary`, `custom_details.detail`) is
+ * neutralised (../markup/fleetText.ts: URLs defanged, mentions broken), and `links` holds only our
+ * own guidance link (docLinks.ts). Machine fields (`source`, `component`, `group`, `class`, tags,
+ * fingerprint) carry the data as is: they are for routing and de-duplication, not shown as markup.
  */
 import { createHash } from 'node:crypto';
 
@@ -9,6 +16,8 @@ import type { Severity } from '../../../model/finding.js';
 import type { Alert, PlannedNotification } from '../../alert.js';
 import { fitText, truncate } from '../../notifiers/budget.js';
 import { MESSAGE_BUDGET, type RenderedMessage } from '../../notifiers/common.js';
+import { guidanceUrl } from '../markup/docLinks.js';
+import { fleetText } from '../markup/fleetText.js';
 
 /**
  * Characters (`dedupKey`, `summary`) and bytes (`payloadBytes`), from PagerDuty/developer-docs
@@ -43,8 +52,9 @@ function renderOne(alert: Alert): RenderedMessage {
       summary: `resolve ${finding.ruleId} on ${finding.clusterName}`,
     };
   }
-  const summary = truncate(`[${finding.severity}] ${finding.ruleId} on ${finding.clusterName}: ${finding.title}`, PAGERDUTY_LIMITS.summary);
-  const body = fitText(truncate(finding.detail, 4000), Math.min(MESSAGE_BUDGET, PAGERDUTY_LIMITS.payloadBytes), (detail) => ({
+  const summary = truncate(fleetText(`[${finding.severity}] ${finding.ruleId} on ${finding.clusterName}: ${finding.title}`), PAGERDUTY_LIMITS.summary);
+  const guidance = guidanceUrl(finding.docUrl);
+  const body = fitText(truncate(fleetText(finding.detail), 4000), Math.min(MESSAGE_BUDGET, PAGERDUTY_LIMITS.payloadBytes), (detail) => ({
     event_action: 'trigger',
     dedup_key: dedupKey,
     payload: {
@@ -64,7 +74,7 @@ function renderOne(alert: Alert): RenderedMessage {
         fingerprint: finding.fingerprint,
       },
     },
-    links: [{ href: finding.docUrl, text: 'Microsoft guidance' }],
+    links: guidance === undefined ? [] : [{ href: guidance, text: 'Microsoft guidance' }],
     client: 'aks-fleet-guard',
   }));
   return { kind: 'pagerduty', body, alertCount: 1, summary };

@@ -3,10 +3,17 @@
  * 50 blocks, header text ≤ 150 characters, section text ≤ 3,000, ≤ 10 fields of ≤ 2,000. A large
  * group becomes several messages (the first shows alerts in full, the rest list one line per
  * alert), so every alert reaches the channel and none is refused for its size.
+ *
+ * Fleet data (names, finding text, detection evidence) goes through `slackText` (../markup/slackText.ts):
+ * no link, mention or formatting from data survives, and every mrkdwn object is `verbatim`. The
+ * only links are our guidance links, checked by `guidanceUrl`.
  */
 import type { Alert, PlannedNotification } from '../../alert.js';
 import { jsonBytes, type MessageShare, packAlerts, perAlert, truncate } from '../../notifiers/budget.js';
 import { continuedLabel, countsBySeverity, headline, MESSAGE_BUDGET, moreFollow, type RenderedMessage } from '../../notifiers/common.js';
+import { guidanceUrl } from '../markup/docLinks.js';
+import { fleetText } from '../markup/fleetText.js';
+import { mrkdwn, slackLink, slackText } from '../markup/slackText.js';
 
 /**
  * `blocksText`: Slack also refuses a message whose blocks hold too much text in all
@@ -26,44 +33,34 @@ const ICON: Record<string, string> = {
 /** Alerts shown in full; more are listed one line each (a wall of full findings reads worse). */
 const MAX_DETAILED = 10;
 
-/**
- * Slack's control sequences are `<...>` (links, `<!channel>`, `<@user>`); finding text carries
- * fleet data (pod, user and cluster names from audit logs), so it is escaped the way Slack
- * documents: & < > as entities. Otherwise a crafted name could ping the channel or plant a link.
- */
-export function slackEscape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/** Fleet text for mrkdwn: cut on the raw text (never inside an entity), measured and returned escaped. */
-function mrkdwn(raw: string, max: number): string {
-  return slackEscape(truncate(raw, max, { escape: slackEscape }));
-}
-
 function marker(alert: Alert): string {
   return alert.status === 'resolved' ? ':white_check_mark: *Resolved*' : `${ICON[alert.finding.severity] ?? ''} *${alert.finding.severity.toUpperCase()}*`;
 }
 
 /** Rule and cluster, each cut short, so the line's budget goes to the title. */
 function subject(alert: Alert): string {
-  return `\`${mrkdwn(alert.finding.ruleId, 100)}\` on *${mrkdwn(alert.finding.clusterName, 100)}*`;
+  return `\`${slackText(alert.finding.ruleId, 100)}\` on *${slackText(alert.finding.clusterName, 100)}*`;
 }
 
-/** The guidance link is budgeted first: whatever the text, it survives. */
+/**
+ * The guidance link is budgeted first: whatever the text, it survives. A `docUrl` that is not one
+ * of our guidance links is shown as text, neutralised like any fleet data.
+ */
 function guidance(alert: Alert, label: string): string {
-  return `<${alert.finding.docUrl}|${label}>`;
+  const url = guidanceUrl(alert.finding.docUrl);
+  return url === undefined ? `${label}: ${slackText(alert.finding.docUrl, 200)}` : slackLink(url, label);
 }
 
 function alertSection(alert: Alert): Record<string, unknown> {
   const link = `\n${guidance(alert, 'Microsoft guidance')}`;
   const head = `${marker(alert)} ${subject(alert)}: `;
-  const title = mrkdwn(alert.finding.title, Math.min(600, SLACK_LIMITS.sectionText - head.length - link.length - 1));
-  const detail = mrkdwn(alert.finding.detail, Math.min(700, SLACK_LIMITS.sectionText - head.length - title.length - link.length - 1));
-  return { type: 'section', text: { type: 'mrkdwn', text: `${head}${title}\n${detail}${link}` } };
+  const title = slackText(alert.finding.title, Math.min(600, SLACK_LIMITS.sectionText - head.length - link.length - 1));
+  const detail = slackText(alert.finding.detail, Math.min(700, SLACK_LIMITS.sectionText - head.length - title.length - link.length - 1));
+  return { type: 'section', text: mrkdwn(`${head}${title}\n${detail}${link}`) };
 }
 
 function alertLine(alert: Alert): string {
-  return `${marker(alert)} ${subject(alert)}: ${mrkdwn(alert.finding.title, 150)} · ${guidance(alert, 'guidance')}`;
+  return `${marker(alert)} ${subject(alert)}: ${slackText(alert.finding.title, 150)} · ${guidance(alert, 'guidance')}`;
 }
 
 /** Lines joined into as few sections as the section limit allows. */
@@ -74,7 +71,7 @@ function listSections(lines: readonly string[]): Record<string, unknown>[] {
     if (last !== undefined && last.length + 1 + line.length <= SLACK_LIMITS.sectionText) sections[sections.length - 1] = `${last}\n${line}`;
     else sections.push(line);
   }
-  return sections.map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } }));
+  return sections.map((text) => ({ type: 'section', text: mrkdwn(text) }));
 }
 
 /** Characters of every `text` in the blocks (section, field, header and context texts). */
@@ -96,24 +93,25 @@ export function renderSlack(notification: PlannedNotification): RenderedMessage[
     const blocks: Record<string, unknown>[] = [
       {
         type: 'header',
-        text: { type: 'plain_text', text: `${truncate(`aks-fleet-guard: ${title}`, SLACK_LIMITS.headerText - part.length)}${part}`, emoji: true },
+        text: { type: 'plain_text', text: `${truncate(`aks-fleet-guard: ${fleetText(title)}`, SLACK_LIMITS.headerText - part.length)}${part}`, emoji: true },
       },
     ];
     if (share.before === 0) {
       blocks.push({
         type: 'section',
         fields: [
-          { type: 'mrkdwn', text: `*Route*\n${mrkdwn(notification.route, 200)}` },
-          { type: 'mrkdwn', text: `*Findings*\n${countsBySeverity(notification.alerts)}` },
-          ...(first ? [{ type: 'mrkdwn', text: `*Subscription*\n${mrkdwn(first.subscriptionId, 200)}` }] : []),
+          mrkdwn(`*Route*\n${slackText(notification.route, 200)}`),
+          mrkdwn(`*Findings*\n${countsBySeverity(notification.alerts)}`),
+          ...(first ? [mrkdwn(`*Subscription*\n${slackText(first.subscriptionId, 200)}`)] : []),
         ],
       });
     }
     blocks.push({ type: 'divider' }, ...share.detailed.map(sectionOf), ...listSections(share.listed.map(lineOf)));
     if (share.after.length > 0) {
-      blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: moreFollow(share.after) }] });
+      blocks.push({ type: 'context', elements: [mrkdwn(moreFollow(share.after))] });
     }
-    return { text: `${mrkdwn(`aks-fleet-guard: ${title}`, SLACK_LIMITS.fallbackText - part.length)}${part}`, blocks };
+    // The fallback `text` (notifications) is mrkdwn too; the headline names the cluster, so it is neutralised like the blocks.
+    return { text: `aks-fleet-guard: ${slackText(title, SLACK_LIMITS.fallbackText - part.length - 17)}${part}`, blocks };
   };
   const fits = (body: Record<string, unknown>) => {
     const blocks = body['blocks'] as unknown[];

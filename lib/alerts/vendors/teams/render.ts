@@ -3,10 +3,16 @@
  * (schema 1.4). Teams refuses a message over about 28 KB, counted in bytes ("Request Entity Too
  * Large"; learn.microsoft.com/connectors/teams, "Known issues and limitations"), so a large group
  * becomes several cards, each within a byte budget, and every alert is in one of them.
+ *
+ * Fleet data (names, finding text, detection evidence) is never put into a Markdown field
+ * (TextBlock, FactSet): it goes into `TextRun`s, which Teams does not parse (../markup/adaptiveCardText.ts).
+ * The only link is our guidance link, checked by `guidanceUrl`.
  */
 import type { Alert, PlannedNotification } from '../../alert.js';
-import { jsonBytes, type MessageShare, packAlerts, perAlert, truncate } from '../../notifiers/budget.js';
+import { jsonBytes, type MessageShare, packAlerts, perAlert } from '../../notifiers/budget.js';
 import { continuedLabel, countsBySeverity, headline, moreFollow, type RenderedMessage } from '../../notifiers/common.js';
+import { dataRun, guidanceLink, ownRun, richText, type TextRun } from '../markup/adaptiveCardText.js';
+import { guidanceUrl } from '../markup/docLinks.js';
 
 /**
  * `maxBytes`: the limit Workflows reports ("max allowed size is 28672 bytes",
@@ -24,32 +30,41 @@ function status(alert: Alert): string {
   return alert.status === 'resolved' ? '✅ RESOLVED' : alert.finding.severity.toUpperCase();
 }
 
-function subject(alert: Alert): string {
-  return `${truncate(alert.finding.ruleId, 100)} · ${truncate(alert.finding.clusterName, 100)}`;
+function subject(alert: Alert): TextRun[] {
+  return [dataRun(alert.finding.ruleId, 100), ownRun(' · '), dataRun(alert.finding.clusterName, 100)];
+}
+
+/** Our guidance link in a TextBlock; a `docUrl` that is not one of ours is shown as neutralised text instead. */
+function guidance(alert: Alert, label: string): Record<string, unknown> {
+  const url = guidanceUrl(alert.finding.docUrl);
+  return url === undefined ? richText([dataRun(`${label}: ${alert.finding.docUrl}`, 200, { size: 'Small' })]) : guidanceLink(label, url);
 }
 
 function alertItems(alert: Alert): Record<string, unknown>[] {
   const finding = alert.finding;
+  const strong = { weight: 'Bolder' as const, color: alert.status === 'resolved' ? 'Good' : (COLOR[finding.severity] ?? 'Default') };
   return [
-    {
-      type: 'TextBlock',
-      text: `${status(alert)} · ${subject(alert)}`,
-      weight: 'Bolder',
-      color: alert.status === 'resolved' ? 'Good' : (COLOR[finding.severity] ?? 'Default'),
-      wrap: true,
-      separator: true,
-    },
-    { type: 'TextBlock', text: `${truncate(finding.title, 300)}. ${truncate(finding.detail, 500)}`, wrap: true, size: 'Small' },
-    { type: 'TextBlock', text: `[Microsoft guidance](${finding.docUrl})`, wrap: true, size: 'Small' },
+    richText([ownRun(`${status(alert)} · `, strong), ...subject(alert).map((run) => ({ ...run, ...strong }))], { separator: true }),
+    richText([dataRun(finding.title, 300, { size: 'Small' }), ownRun('. ', { size: 'Small' }), dataRun(finding.detail, 500, { size: 'Small' })]),
+    guidance(alert, 'Microsoft guidance'),
   ];
 }
 
+/** One line per alert: the data in a stretching column, the guidance link in a column of its own. */
 function alertLine(alert: Alert): Record<string, unknown> {
+  const small = { size: 'Small' as const };
+  const line = richText([
+    ownRun(`${status(alert)} · `, small),
+    ...subject(alert).map((run) => ({ ...run, ...small })),
+    ownRun(': ', small),
+    dataRun(alert.finding.title, 150, small),
+  ]);
   return {
-    type: 'TextBlock',
-    text: `${status(alert)} · ${subject(alert)}: ${truncate(alert.finding.title, 150)} · [guidance](${alert.finding.docUrl})`,
-    wrap: true,
-    size: 'Small',
+    type: 'ColumnSet',
+    columns: [
+      { type: 'Column', width: 'stretch', items: [line] },
+      { type: 'Column', width: 'auto', items: [guidance(alert, 'guidance')] },
+    ],
   };
 }
 
@@ -58,6 +73,7 @@ export function renderTeams(notification: PlannedNotification): RenderedMessage[
   const title = headline(notification);
   const itemsOf = perAlert(alertItems);
   const lineOf = perAlert(alertLine);
+  const heading = { size: 'Large' as const, weight: 'Bolder' as const };
   const render = (share: MessageShare): Record<string, unknown> => {
     const part = continuedLabel(share, total);
     return {
@@ -72,16 +88,11 @@ export function renderTeams(notification: PlannedNotification): RenderedMessage[
             version: '1.4',
             msteams: { width: 'Full' },
             body: [
-              { type: 'TextBlock', text: `${truncate(`aks-fleet-guard: ${title}`, 300)}${part}`, size: 'Large', weight: 'Bolder', wrap: true },
+              richText([ownRun('aks-fleet-guard: ', heading), dataRun(title, 300, heading), ...(part === '' ? [] : [ownRun(part, heading)])]),
               ...(share.before === 0
                 ? [
-                    {
-                      type: 'FactSet',
-                      facts: [
-                        { title: 'Route', value: truncate(notification.route, 200) },
-                        { title: 'Findings', value: countsBySeverity(notification.alerts) },
-                      ],
-                    },
+                    richText([ownRun('Route: ', { weight: 'Bolder' }), dataRun(notification.route, 200)]),
+                    richText([ownRun('Findings: ', { weight: 'Bolder' }), ownRun(countsBySeverity(notification.alerts))]),
                   ]
                 : []),
               ...share.detailed.flatMap(itemsOf),

@@ -8,6 +8,12 @@
  *
  * A receiver recomputes the signature over the raw body, compares in constant time, and rejects
  * timestamps more than five minutes away from its clock.
+ *
+ * The document is data, not markup: every fleet value (names, finding text, detection evidence,
+ * `docUrl`) is its own JSON string field, exactly as observed (only a huge `detail` is cut), and
+ * nothing is interpolated into a string of ours. Nothing is pre-escaped for any markup, because we
+ * cannot know the receiver's: a signed document proves who sent it, not that its text is safe, so
+ * a receiver that shows these fields escapes them for its own output (HTML, Markdown, chat).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
