@@ -56,7 +56,7 @@ const silenceActor = (caller: Principal) => ({
 const MAX_SILENCE_MS = 30 * 86_400_000;
 
 export interface SilenceLimits {
-  /** Silences that may be active at once (FLEETGUARD_MAX_ACTIVE_SILENCES); creating one more is 409. */
+  /** Silences that may be active at once (FLEETGUARD_MAX_ACTIVE_SILENCES); creating one more is a 400 naming the limit. */
   maxActive: number;
 }
 
@@ -116,7 +116,8 @@ export async function handleSilencesRequest(
     const active = (await store.listSilences()).filter((silence) => isActive(silence, now)).length;
     if (active >= limits.maxActive)
       return {
-        status: 409,
+        // 400 like every other limit of the API (issue 14: each refusal names its limit).
+        status: 400,
         body: {
           error: `silences: ${active} are active, the limit is ${limits.maxActive} (FLEETGUARD_MAX_ACTIVE_SILENCES); expire one (DELETE /api/silences/{id}) before creating another`,
         },

@@ -99,8 +99,12 @@ async function retry(id: string, asked: string[] | undefined, caller: Principal,
     if (selected.length === 0) return conflict(nothingToRetry(id, candidates, claims));
   } else {
     const chosen = new Map<string, RetryCandidate>();
+    // Indexed once, so naming n clusters costs n lookups, not n scans of the plan (issue 14).
+    const byId = new Map(candidates.map((entry) => [resourceKey(entry.resourceId), entry]));
+    const byName = new Map<string, RetryCandidate>();
+    for (const entry of candidates) if (!byName.has(entry.name.toLowerCase())) byName.set(entry.name.toLowerCase(), entry);
     for (const [index, name] of asked.entries()) {
-      const candidate = candidates.find((entry) => resourceKey(entry.resourceId) === resourceKey(name) || entry.name.toLowerCase() === name.toLowerCase());
+      const candidate = byId.get(resourceKey(name)) ?? byName.get(name.toLowerCase());
       if (candidate === undefined) return { status: 400, body: { error: `clusters.${index}: '${name}' is not a cluster rollout ${id} upgrades` } };
       const claim = claims.get(resourceKey(candidate.resourceId));
       if (claim !== undefined)

@@ -1,7 +1,7 @@
 /**
  * Unbounded requests (issue 14, "Requests"): bodies read within a byte limit and only after the role
  * check, a limit on every array, record and string of every API schema, planning linear in its
- * input, and a cap on active silences. Each refusal is a 413, 400 or 409 whose message names the
+ * input, and a cap on active silences. Each refusal is a 413 or 400 whose message names the
  * limit. HTTP cases go through the registered functions as the host invokes them (appHost), on
  * Azurite.
  *
@@ -280,7 +280,7 @@ describe('limits are named in the refusal', () => {
     expect([response.status, (response.body as { error: string }).error]).toEqual([400, 'matchers.tags: must have at most 50 entries']);
   });
 
-  it('active silences are capped (FLEETGUARD_MAX_ACTIVE_SILENCES): one more is 409 naming the limit; expiring one makes room', async () => {
+  it('active silences are capped (FLEETGUARD_MAX_ACTIVE_SILENCES): one more is 400 naming the limit; expiring one makes room', async () => {
     const create = (index: number) =>
       post('silencesCreate', '/api/silences', alertsManager, { matchers: { ruleId: `AKS-RULE-${index}` }, duration: '1h', comment: `ticket ${index}` });
     const created: string[] = [];
@@ -290,7 +290,7 @@ describe('limits are named in the refusal', () => {
       created.push((response.body as { id: string }).id);
     }
     const refused = await create(4);
-    expect(refused.status).toBe(409);
+    expect(refused.status).toBe(400);
     expect((refused.body as { error: string }).error).toBe(
       'silences: 3 are active, the limit is 3 (FLEETGUARD_MAX_ACTIVE_SILENCES); expire one (DELETE /api/silences/{id}) before creating another',
     );
