@@ -8,6 +8,7 @@ import { DEMO_WEB_DEV, rehearseDemoRollout } from './demo/demoRollout.js';
 import { rehearseRollout } from './local/rehearsal.js';
 import { startLocalAzure } from './simulator/localAzure.js';
 import { loadSnapshot } from './simulator/snapshot.js';
+import { snapshotInClusterReader } from './simulator/snapshotKubernetes.js';
 
 export const LOCAL_MODES: LocalModes = {
   runDemo,
@@ -30,7 +31,7 @@ export const LOCAL_MODES: LocalModes = {
     // Validate the whole snapshot before anything starts: a bad file is one clear error.
     const snapshot = loadSnapshot(snapshotPath);
     const local = await startLocalAzure({ snapshot });
-    return { config: local.config, close: () => local.close() };
+    return { config: local.config, inCluster: snapshotInClusterReader(snapshot.kubernetes ?? new Map<string, never>()), close: () => local.close() };
   },
   rehearse: (snapshotPath, options, env) => rehearseRollout({ snapshot: loadSnapshot(snapshotPath), ...options }, env),
 };

@@ -4,6 +4,7 @@
  * in those modes only; the commands receive it, so no runtime module imports the tooling.
  */
 import type { FleetGuardConfig } from '../config.js';
+import type { InClusterReader } from '../model/inCluster.js';
 import type { FleetReportModel } from '../report/fleetReport.js';
 import type { RolloutOutcome } from '../upgrades/orchestrators.js';
 import type { RolloutRequest } from '../upgrades/plan.js';
@@ -15,8 +16,11 @@ export interface LocalModes {
   runDemo(output: CommandOutput): Promise<number>;
   /** `fleetguard report --demo`: the sample fleet after a halted rehearsal and two sweeps. */
   demoReportModel(): Promise<FleetReportModel>;
-  /** The simulator serving the snapshot folder (validated whole first, a bad one is `badInput`); the caller closes it. */
-  startSnapshot(snapshotPath: string): Promise<{ config: FleetGuardConfig; close(): Promise<void> }>;
+  /**
+   * The simulator serving the snapshot folder (validated whole first, a bad one is `badInput`), and
+   * the reader of its `kubernetes/` folders; the caller closes it.
+   */
+  startSnapshot(snapshotPath: string): Promise<{ config: FleetGuardConfig; inCluster: InClusterReader; close(): Promise<void> }>;
   /** Rehearses the rollout on the snapshot folder; the caller closes `local`. */
   rehearse(
     snapshotPath: string,

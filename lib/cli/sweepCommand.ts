@@ -40,7 +40,8 @@ export async function sweepCommand(options: SweepCommandOptions, output: Command
   if (options.snapshot !== undefined) {
     const local = await (await localModes()).startSnapshot(options.snapshot);
     try {
-      const result = await runSweep(sweepDependencies(createAzureClients(local.config), { withStore: false }), {
+      const deps = { ...sweepDependencies(createAzureClients(local.config), { withStore: false }), inCluster: local.inCluster };
+      const result = await runSweep(deps, {
         subscriptions: options.subscription ?? [],
         concurrency: options.concurrency ?? local.config.sweep.concurrency,
         trigger: 'cli',

@@ -12,6 +12,7 @@ import type { FindingsStore, ReconcileCounts } from '../findings/findingsStore.j
 import type { LifecycleChange } from '../findings/lifecycle.js';
 import { type Cluster, resourceKey } from '../model/cluster.js';
 import { type Finding, SEVERITIES, type Severity, severityRank } from '../model/finding.js';
+import type { InClusterReader } from '../model/inCluster.js';
 import type { KubernetesVersionCatalog } from '../model/kubernetesVersions.js';
 import type { ClusterNotices } from '../model/notice.js';
 import { type ClusterCompliance } from '../policy/policyRules.js';
@@ -20,6 +21,7 @@ import { evaluateNotices, NOTICE_RULE_IDS } from '../posture/noticeRules.js';
 import { type Coverage, markEvaluated } from './coverage.js';
 import { type DetectionSettings, type DetectionStageResult, type LogsReader, runDetectionStage } from './detectionStage.js';
 import type { FleetReader } from './fleetReader.js';
+import { type InClusterCoverage, type InClusterStageResult, runInClusterStage } from './inClusterStage.js';
 import { collectInventory, type Inventory, type InventoryProgress } from './inventory.js';
 import { type PolicyReader, type PolicyStageResult, runPolicyStage } from './policyStage.js';
 import type { SweepRecordStore } from './sweepRecordStore.js';
@@ -35,6 +37,8 @@ export interface SweepDependencies {
   alerts?: Pick<AlertPipeline, 'enqueue'>;
   /** Log Analytics detections; without it LOG-* rules are not evaluated. */
   logs?: { reader: LogsReader; settings: DetectionSettings };
+  /** The clusters' Kubernetes objects (CONTRACTS.md §5); without it K8S-* rules are not evaluated. */
+  inCluster?: InClusterReader;
   /** Without a store the sweep only reports (offline snapshot audits). */
   findings?: FindingsStore;
   sweeps?: SweepRecordStore;
@@ -65,30 +69,33 @@ export async function runSweep(deps: SweepDependencies, options: SweepOptions): 
   const coverage: Coverage = new Map();
   let policy: PolicyStageResult | undefined;
   let detections: DetectionStageResult | undefined;
+  let inCluster: InClusterStageResult | undefined;
   let posture: Finding[] = [];
   // Kept apart so the report lists errors in stage order, whatever order they happened in.
   const policyErrors: SweepError[] = [];
   const detectionErrors: SweepError[] = [];
+  const inClusterErrors: SweepError[] = [];
   const inventory = await collectInventory(deps.fleet, {
     subscriptions,
     concurrency: options.concurrency,
     limit,
     alongsideVersions: async (listed, versions) => {
-      [policy, detections, posture] = await Promise.all([
+      [policy, detections, inCluster, posture] = await Promise.all([
         deps.policy
           ? runPolicyStage(deps.policy, listed.clusters, listed.listedSubscriptions, limit, coverage, policyErrors, {
               acrossSubscriptions: listed.viaResourceGraph,
             })
           : undefined,
         deps.logs ? runDetectionStage(deps.logs.reader, listed.clusters, deps.logs.settings, limit, coverage, detectionErrors) : undefined,
+        deps.inCluster ? runInClusterStage(deps.inCluster, listed.clusters, limit, coverage, inClusterErrors) : undefined,
         versions.then((byLocation) => evaluatePosture(listed.clusters, byLocation, coverage)),
       ]);
     },
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
-  errors.push(...inventory.errors, ...policyErrors, ...detectionErrors);
+  errors.push(...inventory.errors, ...policyErrors, ...detectionErrors, ...inClusterErrors);
 
-  const findings: Finding[] = [...posture, ...(policy?.findings ?? []), ...(detections?.findings ?? [])];
+  const findings: Finding[] = [...posture, ...(policy?.findings ?? []), ...(detections?.findings ?? []), ...(inCluster?.findings ?? [])];
 
   if (deps.notices) {
     try {
@@ -124,9 +131,10 @@ export async function runSweep(deps: SweepDependencies, options: SweepOptions): 
     endedAt: ended.toISOString(),
     status: sweepStatus(subscriptions.length, inventory.listedSubscriptions.length, errors),
     findings: sortFindings(findings),
-    clusters: summarizeClusters(inventory.clusters, findings, policy?.compliance.perCluster),
+    clusters: summarizeClusters(inventory.clusters, findings, policy?.compliance.perCluster, inCluster?.coverage),
     stats: {
       ...buildStats(subscriptions.length, inventory, findings, ended.getTime() - started.getTime(), store, policy?.compliance.overall, detections),
+      ...(inCluster ? { inCluster: inCluster.counts } : {}),
       alerts,
     },
     errors,
@@ -252,13 +260,19 @@ function summarizeClusters(
   clusters: readonly Cluster[],
   findings: readonly Finding[],
   compliance: Map<string, ClusterCompliance> | undefined,
+  inCluster: ReadonlyMap<string, InClusterCoverage> | undefined,
 ): ClusterSummary[] {
   const findingsByCluster = new Map<string, Finding[]>();
   for (const finding of findings) {
     const key = resourceKey(finding.resourceId);
     findingsByCluster.set(key, [...(findingsByCluster.get(key) ?? []), finding]);
   }
-  return clusters.map((cluster) => summarize(cluster, findingsByCluster.get(resourceKey(cluster.id)) ?? [], compliance?.get(resourceKey(cluster.id))?.percent));
+  return clusters.map((cluster) => {
+    const key = resourceKey(cluster.id);
+    const summary = summarize(cluster, findingsByCluster.get(key) ?? [], compliance?.get(key)?.percent);
+    const coverage = inCluster?.get(key);
+    return coverage === undefined ? summary : { ...summary, inCluster: coverage };
+  });
 }
 
 function summarize(cluster: Cluster, own: readonly Finding[], policyCompliancePercent: number | undefined): ClusterSummary {

@@ -31,6 +31,9 @@ export interface SweepRecord {
   alertsQueued: number;
   alertsSilenced: number;
   alertsInhibited: number;
+  /** Clusters whose Kubernetes objects were read, and those that could not be (unreachable, unauthorized, not Entra-integrated). */
+  inClusterChecked?: number;
+  inClusterNotChecked?: number;
   errors: string;
 }
 
@@ -46,6 +49,8 @@ export interface ClusterRecord {
   worstSeverity: string;
   /** Share of compliant Azure Policy states, -1 when none were evaluated. */
   policyCompliancePercent: number;
+  /** In-cluster coverage (`checked`, `unreachable`, ...) and why; absent when the sweep had no in-cluster stage. */
+  inCluster?: { state: string; reason: string };
 }
 
 /**
@@ -68,6 +73,8 @@ const sweepEntity = z.object({
   alertsQueued: numberOr(0),
   alertsSilenced: numberOr(0),
   alertsInhibited: numberOr(0),
+  inClusterChecked: numberOr(0),
+  inClusterNotChecked: numberOr(0),
   errors: z.string().catch('[]'),
 }) satisfies z.ZodType<SweepRecord>;
 
@@ -84,11 +91,27 @@ const clusterEntity = z
     findings: numberOr(0),
     worstSeverity: textOrEmpty,
     policyCompliancePercent: numberOr(-1),
+    inClusterState: textOrEmpty,
+    inClusterReason: textOrEmpty,
   })
-  .transform(({ tagsJson, ...row }): ClusterRecord => ({ ...row, tags: tagsJson }));
+  .transform(({ tagsJson, inClusterState, inClusterReason, ...row }): ClusterRecord => ({
+    ...row,
+    tags: tagsJson,
+    ...(inClusterState === '' ? {} : { inCluster: { state: inClusterState, reason: inClusterReason } }),
+  }));
 
-function toClusterEntity(partitionKey: string, { tags, ...cluster }: ClusterRecord): EntityOf<typeof clusterEntity> {
-  return { partitionKey, rowKey: createHash('sha256').update(cluster.resourceId.toLowerCase()).digest('hex'), ...cluster, tagsJson: JSON.stringify(tags) };
+/** Table properties hold at most 64 KiB of UTF-16: a reason is cut well inside that. */
+const MAX_REASON = 4_000;
+
+function toClusterEntity(partitionKey: string, { tags, inCluster, ...cluster }: ClusterRecord): EntityOf<typeof clusterEntity> {
+  return {
+    partitionKey,
+    rowKey: createHash('sha256').update(cluster.resourceId.toLowerCase()).digest('hex'),
+    ...cluster,
+    tagsJson: JSON.stringify(tags),
+    inClusterState: inCluster?.state ?? '',
+    inClusterReason: (inCluster?.reason ?? '').slice(0, MAX_REASON),
+  };
 }
 
 /** One row per sweep run: when, how it went, what changed and which parts failed. */
@@ -102,7 +125,7 @@ export class SweepRecordStore {
   async record(result: SweepResult, trigger: string): Promise<void> {
     let errors = JSON.stringify(result.errors);
     if (errors.length > MAX_ERRORS_JSON) errors = `${errors.slice(0, MAX_ERRORS_JSON)}…(truncated)`;
-    const row: SweepRecord = {
+    const row: Required<SweepRecord> = {
       sweepId: result.sweepId,
       startedAt: result.startedAt,
       endedAt: result.endedAt,
@@ -118,6 +141,10 @@ export class SweepRecordStore {
       alertsQueued: result.stats.alerts?.messages ?? 0,
       alertsSilenced: result.stats.alerts?.silenced ?? 0,
       alertsInhibited: result.stats.alerts?.inhibited ?? 0,
+      inClusterChecked: result.stats.inCluster?.checked ?? 0,
+      inClusterNotChecked: result.stats.inCluster
+        ? result.stats.inCluster.unreachable + result.stats.inCluster.unauthorized + result.stats.inCluster.notEntraIntegrated
+        : 0,
       errors,
     };
     const rowKey = `${String(MAX_TIME - Date.parse(result.startedAt)).padStart(13, '0')}-${result.sweepId}`;
@@ -144,6 +171,16 @@ export class SweepRecordStore {
       findings: cluster.findings,
       worstSeverity: cluster.worstSeverity ?? '',
       policyCompliancePercent: cluster.policyCompliancePercent ?? -1,
+      ...(cluster.inCluster
+        ? {
+            inCluster: {
+              state: cluster.inCluster.state,
+              reason: [cluster.inCluster.reason, cluster.inCluster.unread ? `unread: ${cluster.inCluster.unread.join(', ')}` : undefined]
+                .filter(Boolean)
+                .join('; '),
+            },
+          }
+        : {}),
     }));
     for (let start = 0; start < rows.length; start += 100) {
       const actions: TransactionAction[] = rows.slice(start, start + 100).map((cluster) => ['upsert', toClusterEntity(partitionKey, cluster), 'Replace']);

@@ -2,6 +2,8 @@ import type { EnqueueResult } from '../alerts/alertPipeline.js';
 import type { FailureReason } from '../errors.js';
 import type { ReconcileCounts } from '../findings/findingsStore.js';
 import type { Finding, Severity } from '../model/finding.js';
+import type { InClusterState } from '../model/inCluster.js';
+import type { InClusterCoverage } from './inClusterStage.js';
 
 /** Which part of a sweep failed. A failure degrades that part only; the rest completes. */
 /** `resourceGraph`: the cross-subscription query failed and the sweep fell back to per-subscription calls. */
@@ -29,6 +31,8 @@ export interface ClusterSummary {
   worstSeverity: Severity | undefined;
   /** Share of compliant Azure Policy states (0-100), when the cluster has evaluated states. */
   policyCompliancePercent: number | undefined;
+  /** Whether its Kubernetes objects were read (K8S-* rules), when the sweep had an in-cluster stage. */
+  inCluster?: InClusterCoverage;
 }
 
 export type SweepStatus = 'succeeded' | 'partial' | 'failed';
@@ -43,6 +47,8 @@ export interface SweepStats {
   /** Log Analytics detections: workspaces queried, those that failed (fully or partly), queries sent. */
   logs: { workspaces: number; failedWorkspaces: number; queries: number } | undefined;
   durationMs: number;
+  /** Clusters per in-cluster coverage state, when the sweep had an in-cluster stage. */
+  inCluster?: Record<InClusterState, number>;
   /** What the alert pipeline queued, when alerting is configured. */
   alerts?: EnqueueResult | undefined;
   /** Lifecycle changes written to the findings store, when the sweep had one. */

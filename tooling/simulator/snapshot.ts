@@ -10,6 +10,7 @@ import { z } from 'zod';
 
 import { describeZodError, FleetGuardError, formatIssuePath } from '../../lib/errors.js';
 import { normalizeLocation } from '../../lib/model/cluster.js';
+import { loadKubernetesFolders, type SnapshotKubernetes } from './snapshotKubernetes.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -24,6 +25,8 @@ export interface FleetSnapshot {
   policyStates: JsonObject | undefined;
   /** Detection id → body of a Log Analytics query response. */
   logs: Map<string, JsonObject>;
+  /** The `kubernetes/` folders (CONTRACTS.md §5), by lower-cased cluster id; absent in snapshots built in code. */
+  kubernetes?: SnapshotKubernetes;
 }
 
 const CLUSTER_ID = /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.containerservice\/managedclusters\/[^/]+$/i;
@@ -153,5 +156,9 @@ export function loadSnapshot(directory: string): FleetSnapshot {
       logs.set(entry.slice(0, -'.json'.length).toLowerCase(), parseFile(path.join(logsDirectory, entry), logsSchema));
     }
   }
-  return { source: directory, clusters, versionsByLocation, policyStates, logs };
+  const kubernetes = loadKubernetesFolders(
+    directory,
+    clusters.map((cluster) => String(cluster['id'])),
+  );
+  return { source: directory, clusters, versionsByLocation, policyStates, logs, kubernetes };
 }

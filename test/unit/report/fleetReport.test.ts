@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { DETECTIONS } from '../../../lib/detections/catalog.js';
+import { K8S_RULES } from '../../../lib/k8s/evaluateInCluster.js';
 import { POLICY_RULE } from '../../../lib/policy/policyRules.js';
 import { CLUSTER_RULES } from '../../../lib/posture/evaluateCluster.js';
 import { NOTICE_RULE_IDS } from '../../../lib/posture/noticeRules.js';
@@ -64,7 +65,13 @@ function model(overrides: Partial<FleetReportModel> = {}): FleetReportModel {
 
 describe('fleet report groups', () => {
   it('puts every catalog rule in exactly one practice group, and knows no other rule', () => {
-    const catalog = [...CLUSTER_RULES.map((rule) => rule.id), ...NOTICE_RULE_IDS, POLICY_RULE.id, ...DETECTIONS.map((detection) => detection.ruleId)];
+    const catalog = [
+      ...CLUSTER_RULES.map((rule) => rule.id),
+      ...NOTICE_RULE_IDS,
+      POLICY_RULE.id,
+      ...DETECTIONS.map((detection) => detection.ruleId),
+      ...K8S_RULES.map((rule) => rule.id),
+    ];
     expect(Object.keys(RULE_GROUPS).sort()).toEqual([...new Set(catalog)].sort());
   });
 

@@ -54,6 +54,16 @@ const CONTRACT_SEVERITIES: Record<string, string> = {
   'AKS-SUPPORT-ENDING': 'high',
   'AKS-SUPPORT-ENDED': 'critical',
   'AKS-NODEPOOL-ROLLING-FAILED': 'high',
+  // CONTRACTS.md §5, in-cluster (K8S-CLUSTER-ADMIN-BINDING: its highest; high for other subjects).
+  'K8S-CLUSTER-ADMIN-BINDING': 'critical',
+  'K8S-ANONYMOUS-BINDING': 'critical',
+  'K8S-BINDING-GROUP-NAME': 'medium',
+  'K8S-WILDCARD-ROLE': 'medium',
+  'K8S-NAMESPACE-NO-DEFAULT-DENY': 'medium',
+  'K8S-NAMESPACE-NO-PSS': 'medium',
+  'K8S-DEFAULT-SA-AUTOMOUNT': 'low',
+  'K8S-PRIVILEGED-POD': 'high',
+  'K8S-WORKLOAD-IDENTITY-POD': 'medium',
 };
 
 /** Replaces one detection's health signal for the length of a test (restored in afterEach). */
