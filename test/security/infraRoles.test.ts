@@ -17,20 +17,13 @@ import { describe, expect, it } from 'vitest';
 import { DETECTIONS } from '../../lib/detections/catalog.js';
 import { actionsOfRole, type CustomRoleName, REQUIRED_ACTIONS } from '../../lib/infra/requiredActions.js';
 import { packageRoot } from '../../lib/packageRoot.js';
+import { BUILT_IN_ROLE_IDS } from '../unit/infra/deployRules.js';
 
 const root = packageRoot();
 const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
 
-/** Built-in roles the templates may use, as named on Learn "Azure built-in roles". */
-const BUILT_IN_ROLES: Record<string, string> = {
-  'b7e6dc6d-f1e8-4753-8033-0f276bb0955b': 'Storage Blob Data Owner',
-  'ba92f5b4-2d11-453d-a403-e96b0029c9fe': 'Storage Blob Data Contributor',
-  '974c5e8b-45b9-4653-ba55-5f855dd0fb88': 'Storage Queue Data Contributor',
-  '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3': 'Storage Table Data Contributor',
-  '4633458b-17de-408a-b874-0445c86b69e6': 'Key Vault Secrets User',
-  'b86a8fe4-44ce-4948-aee5-eccb2c155cd7': 'Key Vault Secrets Officer',
-  '3913510d-42f4-4e42-8a64-420c390055eb': 'Monitoring Metrics Publisher',
-};
+/** Built-in role names by id, from the one documented table (test/unit/infra/deployRules.ts). */
+const BUILT_IN_ROLES: Record<string, string> = Object.fromEntries(Object.entries(BUILT_IN_ROLE_IDS).map(([name, id]) => [id, name]));
 
 /** Scope kinds that reach more than one resource of their kind. */
 const BROAD_SCOPES = new Set(['subscription', 'resourceGroup', 'storageAccount']);

@@ -14,6 +14,7 @@ import { SETTINGS } from '../../lib/config.js';
 import { GENERATED_APP_SETTINGS_FILE, renderAppSettingsFile } from '../../lib/infra/appSettings.js';
 import { packageRoot } from '../../lib/packageRoot.js';
 import { ROLLOUT_ROLES } from '../../lib/upgrades/rolloutsApi.js';
+import { BUILT_IN_ROLE_IDS } from './infra/deployRules.js';
 
 const root = packageRoot();
 const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
@@ -21,16 +22,8 @@ const bicepFiles = ['infra/main.bicep', ...readdirSync(path.join(root, 'infra/mo
 const main = read('infra/main.bicep');
 const allBicep = bicepFiles.map((file) => ({ file, text: read(file) }));
 
-/** Built-in roles, as documented at learn.microsoft.com/azure/role-based-access-control/built-in-roles. */
-const BUILT_IN_ROLES: Record<string, string> = {
-  'b7e6dc6d-f1e8-4753-8033-0f276bb0955b': 'Storage Blob Data Owner',
-  'ba92f5b4-2d11-453d-a403-e96b0029c9fe': 'Storage Blob Data Contributor',
-  '974c5e8b-45b9-4653-ba55-5f855dd0fb88': 'Storage Queue Data Contributor',
-  '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3': 'Storage Table Data Contributor',
-  '4633458b-17de-408a-b874-0445c86b69e6': 'Key Vault Secrets User',
-  'b86a8fe4-44ce-4948-aee5-eccb2c155cd7': 'Key Vault Secrets Officer',
-  '3913510d-42f4-4e42-8a64-420c390055eb': 'Monitoring Metrics Publisher',
-};
+/** Built-in role names by id, from the one documented table (test/unit/infra/deployRules.ts). */
+const BUILT_IN_ROLES: Record<string, string> = Object.fromEntries(Object.entries(BUILT_IN_ROLE_IDS).map(([name, id]) => [id, name]));
 /** Roles that must be granted, by the name the issue and README use. */
 const REQUIRED_ROLES = [
   // Identity-based host storage (Learn "Connecting to host storage with an identity").
