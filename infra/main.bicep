@@ -23,6 +23,9 @@ param rolloutResourceGroups array = []
 @description('AKS clusters to receive events from: [{ clusterId, location, systemTopicName? }]. One Event Grid system topic per cluster, in its resource group: created, or the existing one named by systemTopicName (Event Grid allows one per source).')
 param aksEventSources array = []
 
+@description('Grant the in-cluster reads (K8S-* rules) on every swept subscription: a custom role with the kubeconfig read and get/list data actions on exactly the resources read (modules/inClusterReader.bicep). Takes effect on clusters that use Azure RBAC for Kubernetes authorization; Kubernetes-RBAC clusters need infra/kubernetes/fleetguard-reader.yaml applied. See README "In-cluster access".')
+param grantInClusterRead bool = false
+
 @description('Subscriptions whose Azure Policy state changes are delivered: [{ subscriptionId, resourceGroup, systemTopicName? }]. The system topic lives in that resource group: created, or the existing one named by systemTopicName (Event Grid allows one per source).')
 param policyEventSources array = []
 
@@ -614,6 +617,18 @@ module subscriptionAccess 'modules/subscriptionAccess.bicep' = [
       workspaces: workspaceTargets
       detectionTables: detectionTables
       rolloutResourceGroups: rolloutResourceGroups
+    }
+  }
+]
+
+// The in-cluster reader (custom role with data actions) on each swept subscription, when asked.
+module inClusterReader 'modules/inClusterReader.bicep' = [
+  for subscriptionId in (grantInClusterRead ? sweptSubscriptionsLower : []): {
+    name: 'in-cluster-${uniqueString(subscriptionId, namePrefix)}'
+    scope: subscription(subscriptionId)
+    params: {
+      namePrefix: namePrefix
+      principalId: identity.properties.principalId
     }
   }
 ]

@@ -13,6 +13,7 @@
  * Storage data access (Azure Tables, the host's blobs and Durable's queues) is granted with built-in
  * data roles on single tables, queues and containers instead; see infra/README.md "Role table".
  */
+import type { KubernetesResource } from '../model/inCluster.js';
 
 /** The custom roles the template defines (one definition per subscription, see infra/README.md). */
 export type CustomRoleName = 'fleetReader' | 'rollout' | 'logWorkspace' | 'logTable';
@@ -146,3 +147,29 @@ export const REQUIRED_ACTIONS: readonly RequiredAction[] = [
 export function actionsOfRole(role: CustomRoleName, actions: readonly RequiredAction[] = REQUIRED_ACTIONS): string[] {
   return actions.filter((entry) => entry.calls.some((call) => call.role === role)).map((entry) => entry.action);
 }
+
+/**
+ * The in-cluster reads on clusters that use Azure RBAC for Kubernetes authorization: one data action
+ * per resource the K8S-* rules read (`lib/model/inCluster.ts` KUBERNETES_RESOURCES, listed through
+ * the cluster's API server), written `Microsoft.ContainerService/managedClusters/{group/}{resource}/read`
+ * as Learn "Azure resource provider operations" (Microsoft.ContainerService, DataActions) spells
+ * them. Never `secrets/read`. Granted by infra/modules/inClusterReader.bicep, whose role
+ * test/security/inClusterReader.test.ts compares with this list.
+ */
+export const IN_CLUSTER_DATA_ACTIONS: Readonly<Record<KubernetesResource, string>> = {
+  namespaces: 'Microsoft.ContainerService/managedClusters/namespaces/read',
+  clusterrolebindings: 'Microsoft.ContainerService/managedClusters/rbac.authorization.k8s.io/clusterrolebindings/read',
+  rolebindings: 'Microsoft.ContainerService/managedClusters/rbac.authorization.k8s.io/rolebindings/read',
+  clusterroles: 'Microsoft.ContainerService/managedClusters/rbac.authorization.k8s.io/clusterroles/read',
+  roles: 'Microsoft.ContainerService/managedClusters/rbac.authorization.k8s.io/roles/read',
+  networkpolicies: 'Microsoft.ContainerService/managedClusters/networking.k8s.io/networkpolicies/read',
+  serviceaccounts: 'Microsoft.ContainerService/managedClusters/serviceaccounts/read',
+  pods: 'Microsoft.ContainerService/managedClusters/pods/read',
+};
+
+/**
+ * The control-plane action the in-cluster reader needs besides the data actions: the kubeconfig
+ * (server URL and CA) comes from `listClusterUserCredential` (Learn operations page: "List the
+ * clusterUser credential of a managed cluster"). Its SDK call lives in the live Kubernetes adapter.
+ */
+export const IN_CLUSTER_ACTIONS: readonly string[] = ['Microsoft.ContainerService/managedClusters/listClusterUserCredential/action'];

@@ -292,9 +292,11 @@ describe('custom roles: exactly the actions the code calls (lib/infra/requiredAc
   it('defines each custom role per subscription, assignable in that subscription only (Azure/bicep#17145)', () => {
     const definitions = files.flatMap((file) => declarations(file).filter((declaration) => declaration.type === 'Microsoft.Authorization/roleDefinitions'));
     expect(definitions.map((definition) => `${definition.file} ${definition.symbol}`).sort()).toEqual(
-      Object.keys(CUSTOM_ROLES)
-        .map((symbol) => `infra/modules/subscriptionAccess.bicep ${symbol}`)
-        .sort(),
+      [
+        ...Object.keys(CUSTOM_ROLES).map((symbol) => `infra/modules/subscriptionAccess.bicep ${symbol}`),
+        // Data actions for the in-cluster reads: test/security/inClusterReader.test.ts checks that role.
+        'infra/modules/inClusterReader.bicep inClusterReaderRole',
+      ].sort(),
     );
     for (const definition of definitions) {
       expect(property(definition.body, 'assignableScopes'), definition.symbol).toBe('[subscription().id]');

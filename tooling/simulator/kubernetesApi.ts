@@ -10,7 +10,12 @@
  *   (`reason: Expired`) for a continue token older than the compaction window (5 minutes by default
  *   in kube-apiserver, `--etcd-compaction-interval`);
  * - `401` without the bearer token, `403` for a cluster that has not granted the identity a role;
- *   errors as `Status` objects.
+ *   errors as `Status` objects;
+ * - what kubectl reads first (kubernetesDiscovery.ts): `/version`, `/api`, `/apis` (aggregated when
+ *   asked, as 1.30+ servers do), `/api/v1`, `/apis/{group}/{version}`, with `Accept` negotiation
+ *   (406 NotAcceptable when nothing acceptable is asked for); a single object by name
+ *   (`.../{resource}/{name}`, 404 `NotFound` with details when absent); Secrets listed in discovery
+ *   and refused with 403, as a server that never grants them to this identity would.
  *
  * Sources: API concepts, "Retrieving large results sets in chunks"
  * (https://kubernetes.io/docs/reference/using-api/api-concepts/#retrieving-large-results-sets-in-chunks);
@@ -26,6 +31,7 @@ import { stringify } from 'yaml';
 import { parseResourceId, resourceKey } from '../../lib/model/cluster.js';
 import { KUBERNETES_RESOURCES, type KubernetesResource } from '../../lib/model/inCluster.js';
 import { loopbackCertificate } from './certificate.js';
+import { discoveryAnswer, negotiate, notAcceptable } from './kubernetesDiscovery.js';
 import type { Route } from './router.js';
 import type { SnapshotKubernetes } from './snapshotKubernetes.js';
 
@@ -70,9 +76,28 @@ export interface KubernetesStandIn {
 
 type Json = Record<string, unknown>;
 
-function status(code: number, reason: string, message: string): { status: number; body: Json } {
-  return { status: code, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code } };
+function status(code: number, reason: string, message: string, details?: Json): { status: number; body: Json } {
+  return {
+    status: code,
+    body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details === undefined ? {} : { details }), code },
+  };
 }
+
+/** A cluster's path prefix on the stand-in, and the API path under it. */
+const CLUSTER_PREFIX = /^\/clusters\/(?<sub>[^/]+)\/(?<rg>[^/]+)\/(?<name>[^/]+)(?<rest>\/.*)?$/;
+
+/**
+ * Secrets are never served: any path of the core group's `secrets` (list, in a namespace, by name).
+ * The Forbidden message is kube-apiserver's RBAC denial (k8s.io/apiserver pkg/endpoints/handlers/
+ * responsewriters/errors.go, forbiddenMessage): `{resource} is forbidden: User "{user}" cannot {verb}
+ * resource "{resource}" in API group "{group}" {scope}`.
+ */
+const SECRETS = /^\/api\/v1(?:\/namespaces\/(?<namespace>[^/]+))?\/secrets(?:\/(?<name>[^/]+))?$/;
+
+/** A single object: `{prefix}[/namespaces/{namespace}]/{resource}/{name}`. */
+const NAMED = new RegExp(
+  `^(?<prefix>/api/v1|/apis/rbac\\.authorization\\.k8s\\.io/v1|/apis/networking\\.k8s\\.io/v1)(?:/namespaces/(?<namespace>[^/]+))?/(?<resource>[a-z]+)/(?<name>[^/]+)$`,
+);
 
 function sortKey(item: Json): string {
   const metadata = (item['metadata'] ?? {}) as { namespace?: string; name?: string };
@@ -110,8 +135,67 @@ export async function startKubernetesStandIn(options: KubernetesStandInOptions):
   const forbidden = new Set<string>();
   const requests: string[] = [];
 
-  function answer(method: string, url: URL, authorization: string): { status: number; body: Json } {
+  /**
+   * Discovery, Secrets and single objects: what kubectl asks besides the lists (undefined: a list
+   * path or unknown, answered below).
+   */
+  function beyondLists(method: string, url: URL, accept: string, host: string): { status: number; body: Json; contentType?: string } | undefined {
+    const cluster = CLUSTER_PREFIX.exec(url.pathname)?.groups;
+    const rest = cluster?.['rest'] ?? '';
+    if (cluster === undefined) return undefined;
+    const discovery = discoveryAnswer(rest, accept, host);
+    if (discovery !== undefined)
+      return method === 'GET' ? discovery : status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    const secrets = SECRETS.exec(rest)?.groups;
+    if (secrets !== undefined) {
+      const verb = secrets['name'] === undefined ? 'list' : 'get';
+      const scope = secrets['namespace'] === undefined ? 'at the cluster scope' : `in the namespace "${decodeURIComponent(secrets['namespace'])}"`;
+      return status(403, 'Forbidden', `secrets is forbidden: User "fleetguard" cannot ${verb} resource "secrets" in API group "" ${scope}`, {
+        kind: 'secrets',
+      });
+    }
+    const named = NAMED.exec(rest)?.groups;
+    const resource = named?.['resource'] as KubernetesResource | undefined;
+    if (named === undefined || resource === undefined || !KUBERNETES_RESOURCES.includes(resource) || GROUPS[resource].prefix !== named['prefix'])
+      return undefined;
+    // `/api/v1/namespaces/{name}` is the namespace itself, not a namespaced list (NAMED reads it as
+    // resource `namespaces` with a name, which is right); a namespace on a cluster-scoped kind is not a path.
+    if ((named['namespace'] !== undefined) !== GROUPS[resource].namespaced) return undefined;
+    if (method !== 'GET') return status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    const clusterId = `/subscriptions/${cluster['sub'] ?? ''}/resourceGroups/${cluster['rg'] ?? ''}/providers/Microsoft.ContainerService/managedClusters/${cluster['name'] ?? ''}`;
+    const name = decodeURIComponent(named['name'] ?? '');
+    const namespace = named['namespace'] === undefined ? undefined : decodeURIComponent(named['namespace']);
+    if (forbidden.has(resourceKey(clusterId))) {
+      const apiGroup = named['prefix'] === '/api/v1' ? '' : (named['prefix'] ?? '').split('/')[2];
+      const scope = namespace === undefined ? 'at the cluster scope' : `in the namespace "${namespace}"`;
+      return status(
+        403,
+        'Forbidden',
+        `${resource} "${name}" is forbidden: User "fleetguard" cannot get resource "${resource}" in API group "${apiGroup ?? ''}" ${scope}`,
+      );
+    }
+    const items = (options.kubernetes.get(resourceKey(clusterId))?.lists[resource]?.body as { items?: Json[] } | undefined)?.items ?? [];
+    const found = items.find((item) => {
+      const metadata = (item['metadata'] ?? {}) as { namespace?: string; name?: string };
+      return metadata.name === name && metadata.namespace === namespace;
+    });
+    const apiVersion = named['prefix'] === '/api/v1' ? 'v1' : (named['prefix'] ?? '').slice('/apis/'.length);
+    const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
+    if (found === undefined) {
+      // kube-apiserver's NotFound (k8s.io/apimachinery pkg/api/errors NewNotFound): `{resource}.{group} "{name}" not found`.
+      const qualified = group === '' ? resource : `${resource}.${group ?? ''}`;
+      return status(404, 'NotFound', `${qualified} "${name}" not found`, { name, group, kind: resource });
+    }
+    // A single object carries its kind and apiVersion (only typed lists leave them out of items).
+    return { status: 200, body: { ...found, kind: GROUPS[resource].kind.replace(/List$/, ''), apiVersion } };
+  }
+
+  function answer(method: string, url: URL, authorization: string, accept = '', host = ''): { status: number; body: Json; contentType?: string } {
     if (authorization !== `Bearer ${options.token}`) return status(401, 'Unauthorized', 'Unauthorized');
+    const extra = beyondLists(method, url, accept, host);
+    if (extra !== undefined) return extra;
+    // Lists are JSON only (a Table request falls back to its JSON alternative, as negotiated).
+    if (negotiate(accept, false) === undefined) return notAcceptable();
     const match = PATH.exec(url.pathname);
     const groups = match?.groups;
     const resource = groups?.['resource'] as KubernetesResource | undefined;
@@ -187,8 +271,14 @@ export async function startKubernetesStandIn(options: KubernetesStandInOptions):
     incoming.on('end', () => {
       const url = new URL(incoming.url ?? '/', 'https://127.0.0.1');
       requests.push(`${url.pathname}${url.search}`);
-      const response = answer((incoming.method ?? 'GET').toUpperCase(), url, incoming.headers.authorization ?? '');
-      outgoing.writeHead(response.status, { 'content-type': 'application/json' });
+      const response = answer(
+        (incoming.method ?? 'GET').toUpperCase(),
+        url,
+        incoming.headers.authorization ?? '',
+        incoming.headers.accept ?? '',
+        incoming.headers.host ?? '',
+      );
+      outgoing.writeHead(response.status, { 'content-type': response.contentType ?? 'application/json' });
       outgoing.end(JSON.stringify(response.body));
     });
   });
