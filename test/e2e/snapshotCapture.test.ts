@@ -15,6 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { snapshotCaptureCommand } from '../../lib/cli/snapshotCommand.js';
 import type { Cluster } from '../../lib/model/cluster.js';
 import { type InClusterReader, KUBERNETES_RESOURCES, type KubernetesResource } from '../../lib/model/inCluster.js';
+import { mergeLogBodies, withoutSecrets } from '../../lib/snapshot/capture.js';
 import { type KubernetesStandIn, startKubernetesStandIn } from '../../tooling/simulator/kubernetesApi.js';
 import { type LocalAzure, startLocalAzure } from '../../tooling/simulator/localAzure.js';
 import { loadSnapshot } from '../../tooling/simulator/snapshot.js';
@@ -50,17 +51,32 @@ interface FindingKey {
   resourceId: string;
   subject?: string;
   severity: string;
-  fingerprint: string;
 }
 
-async function sweepFindings(snapshot: string): Promise<string[]> {
+/** Time-dependent fields of a sweep's output, left out of the comparison. */
+const VOLATILE = /(At|Seen|Time|durationMs|sweepId)$/;
+
+function stable(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stable);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => !VOLATILE.test(key))
+      .map(([key, entry]) => [key, stable(entry)]),
+  );
+}
+
+/** The sweep of a snapshot: every finding whole (details, evidence), every cluster (compliance, coverage), the stats. */
+async function sweepOf(snapshot: string): Promise<{ findings: string[]; clusters: string[]; stats: unknown }> {
   const run = await fleetguard(['sweep', '--snapshot', snapshot, '--json'], {});
   expect(run.stderr).toBe('');
   expect(run.status).toBe(0);
-  const doc = JSON.parse(run.stdout) as { findings: FindingKey[] };
-  return doc.findings
-    .map((finding) => `${finding.resourceId.toLowerCase()} ${finding.ruleId} ${finding.subject ?? ''} ${finding.severity} ${finding.fingerprint}`)
-    .sort();
+  const doc = JSON.parse(run.stdout) as { findings: unknown[]; clusters: unknown[]; stats: unknown };
+  return {
+    findings: doc.findings.map((finding) => JSON.stringify(stable(finding))).sort(),
+    clusters: doc.clusters.map((cluster) => JSON.stringify(stable(cluster))).sort(),
+    stats: stable(doc.stats),
+  };
 }
 
 const API_PREFIX: Record<KubernetesResource, string> = {
@@ -161,10 +177,10 @@ describe('fleetguard snapshot capture over the sample fleet', () => {
     // No Kubernetes API reader in this build's composition root: every cluster is named, none fails the capture.
     expect(report.kubernetes.every((entry) => entry.state === 'notCaptured')).toBe(true);
 
-    const originalFindings = await sweepFindings(conformanceSample);
+    const originalSweep = await sweepOf(conformanceSample);
     // Posture, policy and log findings all take part in the comparison.
-    for (const family of [' AKS-', ' POLICY-', ' LOG-']) expect(originalFindings.some((finding) => finding.includes(family))).toBe(true);
-    expect(await sweepFindings(out)).toEqual(originalFindings);
+    for (const family of ['"AKS-', '"POLICY-', '"LOG-']) expect(originalSweep.findings.some((finding) => finding.includes(family))).toBe(true);
+    expect(await sweepOf(out)).toEqual(originalSweep);
   });
 
   it('refuses a non-empty --out unless --force, and --force replaces only the snapshot files', async () => {
@@ -251,7 +267,7 @@ describe('fleetguard snapshot capture of Kubernetes objects (fleet-sample-k8s)',
       .filter((finding) => finding.ruleId.startsWith('K8S-'))
       .map((finding) => [finding.resourceId.toLowerCase(), finding.ruleId, (finding.subject ?? '').toLowerCase(), finding.severity].join(' '));
     expect(k8s.sort()).toEqual(expected.sort());
-    expect(await sweepFindings(out)).toEqual(await sweepFindings(K8S_SAMPLE));
+    expect(await sweepOf(out)).toEqual(await sweepOf(K8S_SAMPLE));
   });
 
   it('names a cluster it cannot reach in capture-report.json and captures the others', async () => {
@@ -271,5 +287,54 @@ describe('fleetguard snapshot capture of Kubernetes objects (fleet-sample-k8s)',
       .join('\n');
     expect(everything).not.toContain(TOKEN);
     expect(everything).not.toMatch(/certificate-authority-data|client-key-data|"token"/);
+  });
+});
+
+describe('what a capture writes', () => {
+  const table = (rows: unknown[][]) => ({
+    name: 'PrimaryResult',
+    columns: [
+      { name: '_ResourceId', type: 'string' },
+      { name: 'Failures', type: 'long' },
+    ],
+    rows,
+  });
+
+  it("one detection's answers from several workspaces: a row two workspaces return is kept once; a failed workspace leaves an error", () => {
+    const merged = mergeLogBodies(
+      [
+        { tables: [table([['/a', 5]])] },
+        {
+          tables: [
+            table([
+              ['/a', 5],
+              ['/b', 7],
+            ]),
+          ],
+        },
+      ],
+      [],
+    );
+    expect(merged).toEqual({
+      tables: [
+        table([
+          ['/a', 5],
+          ['/b', 7],
+        ]),
+      ],
+    });
+    const failed = mergeLogBodies([{ tables: [table([['/a', 5]])] }], ['query of workspace w2: HTTP 500']);
+    expect(failed['error']).toMatchObject({ code: 'PartialError' });
+  });
+
+  it('drops the write-only secret fields of a cluster body should ARM ever return them', () => {
+    const body = {
+      id: '/x',
+      properties: { servicePrincipalProfile: { clientId: 'msi', secret: 's3cret' }, windowsProfile: { adminUsername: 'u', adminPassword: 'p' } },
+    };
+    const { body: clean, removed } = withoutSecrets(body);
+    expect(JSON.stringify(clean)).not.toMatch(/s3cret|"p"/);
+    expect(removed).toEqual(['properties.servicePrincipalProfile.secret', 'properties.windowsProfile.adminPassword']);
+    expect(body.properties.servicePrincipalProfile.secret).toBe('s3cret');
   });
 });
