@@ -19,6 +19,7 @@ import { mergeLogBodies, withoutSecrets } from '../../lib/snapshot/capture.js';
 import { type KubernetesStandIn, startKubernetesStandIn } from '../../tooling/simulator/kubernetesApi.js';
 import { type LocalAzure, startLocalAzure } from '../../tooling/simulator/localAzure.js';
 import { loadSnapshot } from '../../tooling/simulator/snapshot.js';
+import { runCli } from '../harness/cli.js';
 import { conformanceSample, projectRoot } from '../harness/fixtures.js';
 
 const SUB1 = '11111111-1111-1111-1111-111111111111';
@@ -146,7 +147,8 @@ describe('fleetguard snapshot capture over the sample fleet', () => {
 
   it('writes the ARM bodies as returned, and sweeping the capture gives the findings of the original', async () => {
     const out = freshFolder();
-    const run = await fleetguard(['snapshot', 'capture', '--out', out], local.settings);
+    // The built CLI in its own process, pointed at the simulator by its settings (as a user would run it).
+    const run = await runCli(['snapshot', 'capture', '--out', out], local.settings);
     expect(run.stderr).toBe('');
     expect(run.stdout).toContain('Snapshot complete');
     expect(run.status).toBe(0);
