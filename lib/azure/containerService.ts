@@ -13,6 +13,8 @@ import { toCluster, toControlPlaneUpgrades, toMaintenanceWindowSpec, toVersionCa
 
 /** The api-version the SDK's own operations use (arm-containerservice 25.3.0). */
 const API_VERSION = '2026-04-01';
+/** The same, for readers of raw bodies (snapshotBodies.ts). */
+export const CONTAINER_SERVICE_API_VERSION = API_VERSION;
 
 /** Reads and writes of one resource before a persistent 412 is given up on (see `conditionalWrite`). */
 const PRECONDITION_ATTEMPTS = 3;

@@ -16,6 +16,7 @@ import type { LoadLocalModes } from './localModes.js';
 import type { ReportCommandOptions } from './reportCommand.js';
 import type { RolloutCommandOptions } from './rolloutCommand.js';
 import type { CreateSilenceOptions } from './silenceCommand.js';
+import type { SnapshotCaptureOptions } from './snapshotCommand.js';
 import type { CommandOutput, SweepCommandOptions } from './sweepCommand.js';
 
 /** Where a run of the program writes; the process's streams unless a test runs it in process. */
@@ -102,6 +103,21 @@ export function buildProgram(onExit: (code: number) => void, io: ProgramIo = pro
     .action(async (options: ReportCommandOptions) => {
       const { reportCommand } = await import('./reportCommand.js');
       onExit(await reportCommand(options, output, localModes));
+    });
+  program
+    .command('snapshot')
+    .description('Fleet snapshot folders (CONTRACTS.md §2, §5)')
+    .command('capture')
+    .description(
+      'Capture the fleet the configuration points at into a snapshot folder: ARM bodies as returned, versions, policy states, log results, Kubernetes objects where reachable',
+    )
+    .requiredOption('--out <dir>', 'the folder to write (must be empty unless --force)')
+    .option('--subscription <id>', 'subscription to capture (repeatable); default: configured or all visible', collectSubscription)
+    .option('--force', "write into a non-empty folder, replacing the snapshot's own files in it")
+    .option('--concurrency <n>', 'concurrent Azure calls', positiveInteger(64))
+    .action(async (options: SnapshotCaptureOptions) => {
+      const { snapshotCaptureCommand } = await import('./snapshotCommand.js');
+      onExit(await snapshotCaptureCommand(options, output, io.env));
     });
   const silence = program.command('silence').description('Hold back alerts for findings that match, for a while');
   silence
