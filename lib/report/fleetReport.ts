@@ -15,8 +15,8 @@ import { SEVERITIES, type Severity, severityRank } from '../model/finding.js';
 import { minorOf } from '../model/kubernetesVersions.js';
 import type { ClusterRecord, SweepRecord } from '../sweep/sweepRecordStore.js';
 import type { ClusterStatusRecord } from '../upgrades/rolloutStore.js';
-import { GROUP_TITLES, REPORT_GROUPS, RULE_GROUPS, type SupportStatus, supportStatus } from './reportGroups.js';
 import { componentList } from './findingComponents.js';
+import { GROUP_TITLES, REPORT_GROUPS, RULE_GROUPS, type SupportStatus, supportStatus } from './reportGroups.js';
 
 export interface RolloutView {
   rolloutId: string;

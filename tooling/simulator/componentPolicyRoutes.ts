@@ -19,8 +19,8 @@
  *   400 `InvalidQueryParameterValue` (code not taken from a published answer), so an adapter sending
  *   what we do not model fails loudly.
  */
-import { matchesFilter, parseFilter } from './odataFilter.js';
 import type { FleetState } from './fleetState.js';
+import { matchesFilter, parseFilter } from './odataFilter.js';
 import { armError, type Route, type SimulatorRequest, type SimulatorResponse } from './router.js';
 import type { JsonObject } from './snapshot.js';
 
