@@ -44,6 +44,7 @@ var fleetReaderActions = [
   'Microsoft.ContainerService/locations/kubernetesversions/read'
   'Microsoft.PolicyInsights/policyStates/queryResults/action'
   'Microsoft.PolicyInsights/policyStates/queryResults/read'
+  'Microsoft.PolicyInsights/componentPolicyStates/queryResults/read'
   'Microsoft.ResourceGraph/resources/read'
   'Microsoft.Resources/subscriptions/read'
 ]

@@ -82,6 +82,7 @@ export function createAzureClients(config: FleetGuardConfig, options: AzureClien
   const policy: PolicyReader = {
     listNonCompliantClusterStates: (subscriptionId) => policyInsights.listNonCompliantClusterStates(subscriptionId),
     summarizeClusterCompliance: (subscriptionId) => policyInsights.summarizeClusterCompliance(subscriptionId),
+    listNonCompliantComponents: (clusterId) => policyInsights.listNonCompliantComponents(clusterId),
     ...(graph ? { acrossSubscriptions: graph } : {}),
   };
   const logs = {

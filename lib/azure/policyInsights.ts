@@ -1,9 +1,9 @@
-import { getContinuationToken, PolicyInsightsClient, type PolicyState, type QueryOptions } from '@azure/arm-policyinsights';
+import { type ComponentPolicyState, getContinuationToken, PolicyInsightsClient, type PolicyState, type QueryOptions } from '@azure/arm-policyinsights';
 import type { TokenCredential } from '@azure/core-auth';
 
 import type { AzureTarget } from '../config.js';
 import { FleetGuardError, toFleetGuardError } from '../errors.js';
-import type { ComplianceCount, PolicyStateRecord } from '../model/policyState.js';
+import type { ComplianceCount, PolicyComponentRecord, PolicyStateRecord } from '../model/policyState.js';
 import { odataString } from '../odata.js';
 import { armClientOptions, armScope, type RetrySettings } from './clientOptions.js';
 
@@ -57,6 +57,25 @@ export function toPolicyStateRecord(state: PolicyState): PolicyStateRecord | und
     policySetDefinitionId: text(state.policySetDefinitionId),
     complianceState: text(state.complianceState) ?? (state.isCompliant === true ? 'Compliant' : state.isCompliant === false ? 'NonCompliant' : 'Unknown'),
     timestamp: state.timestamp instanceof Date && !Number.isNaN(state.timestamp.getTime()) ? state.timestamp.toISOString() : undefined,
+  };
+}
+
+/** `$filter` of the component states a POLICY-NONCOMPLIANT finding names: the non-compliant ones. */
+export const NON_COMPLIANT_COMPONENTS_FILTER = `complianceState eq ${odataString('NonCompliant')}`;
+
+export function toPolicyComponentRecord(state: ComponentPolicyState): PolicyComponentRecord | undefined {
+  const resourceId = text(state.resourceId);
+  const policyDefinitionId = text(state.policyDefinitionId);
+  const componentId = text(state.componentId) ?? text(state.componentName);
+  if (resourceId === undefined || policyDefinitionId === undefined || componentId === undefined) return undefined;
+  return {
+    resourceId,
+    policyDefinitionId,
+    policyAssignmentId: text(state.policyAssignmentId) ?? '',
+    componentType: text(state.componentType) ?? '',
+    componentId,
+    componentName: text(state.componentName) ?? componentId.split('/').at(-1) ?? componentId,
+    complianceState: text(state.complianceState) ?? 'Unknown',
   };
 }
 
@@ -142,6 +161,24 @@ export class PolicyInsightsAdapter {
       throw toFleetGuardError(error, `querying policy states of subscription ${subscriptionId}`);
     }
     return records;
+  }
+
+  /**
+   * The non-compliant components (pods, namespaces, ...) the Azure Policy add-on reports inside one
+   * cluster: one POST of `componentPolicyStates/latest/queryResults` for the resource. The operation
+   * has no paging (`ComponentPolicyStatesQueryResults` has no nextLink, componentPolicyStates.json
+   * 2024-10-01). The SDK sends `resourceId` unencoded after a `/` (`x-ms-skip-url-encoding`), so the
+   * id goes without its leading slash, as the official example writes it.
+   */
+  async listNonCompliantComponents(clusterId: string): Promise<PolicyComponentRecord[]> {
+    try {
+      const result = await this.client.componentPolicyStates.listQueryResultsForResource(clusterId.replace(/^\/+/, ''), 'latest', {
+        filter: NON_COMPLIANT_COMPONENTS_FILTER,
+      });
+      return (result.value ?? []).flatMap((state) => toPolicyComponentRecord(state) ?? []);
+    } catch (error) {
+      throw toFleetGuardError(error, `querying component policy states of cluster ${clusterId}`);
+    }
   }
 
   /** Counts of latest states per cluster resource and compliance state (server-side aggregation). */

@@ -4,9 +4,22 @@
  */
 import { z } from 'zod';
 
-import { type EntityOf, numberOr, optionalText, parseEntity, textMapJson } from '../azure/tableEntity.js';
-import { SEVERITIES } from '../model/finding.js';
+import { type EntityOf, jsonText, numberOr, optionalText, parseEntity, textMapJson } from '../azure/tableEntity.js';
+import { type FindingComponent, SEVERITIES } from '../model/finding.js';
 import type { StoredFinding } from './lifecycle.js';
+
+/** JSON array of the in-cluster objects a finding names; a row without it (or unreadable) has none. */
+const componentsJson = jsonText(
+  (value): FindingComponent[] | undefined =>
+    Array.isArray(value)
+      ? value.flatMap((item: unknown) => {
+          const entry = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>;
+          const { type, namespace, name } = entry;
+          return typeof type === 'string' && typeof name === 'string' ? [{ type, namespace: typeof namespace === 'string' ? namespace : undefined, name }] : [];
+        })
+      : undefined,
+  () => undefined,
+);
 
 /** A finding row as read back; a row that is not a finding of ours fails the read, naming row and field. */
 const findingEntity = z
@@ -24,6 +37,7 @@ const findingEntity = z
     subject: optionalText,
     /** JSON object of the cluster's tags. */
     clusterTags: textMapJson,
+    components: componentsJson,
     status: z.enum(['open', 'resolved']),
     firstSeen: z.string(),
     lastSeen: z.string(),
@@ -33,8 +47,9 @@ const findingEntity = z
     observedAt: z.string(),
     sweepId: z.string(),
   })
-  .transform(({ partitionKey, rowKey, subject, resolvedAt, resolution, ...row }): StoredFinding => ({
+  .transform(({ partitionKey, rowKey, subject, resolvedAt, resolution, components, ...row }): StoredFinding => ({
     ...row,
+    ...(components === undefined ? {} : { components }),
     fingerprint: rowKey,
     subscriptionId: partitionKey,
     subject,
@@ -58,6 +73,7 @@ export function toFindingEntity(finding: StoredFinding): FindingEntity {
     docUrl: finding.docUrl,
     ...(finding.subject === undefined ? {} : { subject: finding.subject }),
     clusterTags: JSON.stringify(finding.clusterTags),
+    ...(finding.components === undefined ? {} : { components: JSON.stringify(finding.components) }),
     status: finding.status,
     firstSeen: finding.firstSeen,
     lastSeen: finding.lastSeen,

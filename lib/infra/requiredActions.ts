@@ -114,6 +114,15 @@ export const REQUIRED_ACTIONS: readonly RequiredAction[] = [
     calls: [{ adapter: 'ResourceGraphAdapter.resources', sdk: 'resources', role: 'fleetReader' }],
   },
   {
+    // Learn "Azure permissions for Management and governance" lists only this action for component
+    // states (no .../queryResults/action as for policyStates), though the POST's operations example
+    // (ComponentPolicyStates_ListOperations.json, 2022-04-01) names .../action. Not confirmed against
+    // a tenant: a 403 only costs the pod-level detail (reported), never the findings.
+    action: 'Microsoft.PolicyInsights/componentPolicyStates/queryResults/read',
+    why: 'Query information about component policy states (the pods the Azure Policy add-on reports non-compliant)',
+    calls: [{ adapter: 'PolicyInsightsAdapter.listNonCompliantComponents', sdk: 'componentPolicyStates.listQueryResultsForResource', role: 'fleetReader' }],
+  },
+  {
     action: 'Microsoft.ResourceGraph/resources/read',
     why: 'Submits a query on resources within specified subscriptions',
     calls: [{ adapter: 'ResourceGraphAdapter.resources', sdk: 'resources', role: 'fleetReader' }],

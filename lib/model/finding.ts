@@ -10,6 +10,15 @@ export function severityRank(severity: Severity): number {
   return SEVERITIES.length - SEVERITIES.indexOf(severity);
 }
 
+/** A Kubernetes object inside the cluster that a finding names (pod-level Azure Policy results). */
+export interface FindingComponent {
+  /** `pod`, `namespace`, ... as the source writes it. */
+  type: string;
+  /** Undefined for cluster-scoped objects. */
+  namespace: string | undefined;
+  name: string;
+}
+
 /** One observed deviation of one cluster from one rule. */
 export interface Finding {
   ruleId: string;
@@ -31,6 +40,11 @@ export interface Finding {
   fingerprint: string;
   /** The cluster's tags when the finding was made, for alert routing. */
   clusterTags: Record<string, string>;
+  /**
+   * The in-cluster objects the finding is about, when a source names them (POLICY-NONCOMPLIANT on
+   * clusters running the Azure Policy add-on); absent when not asked or the read failed.
+   */
+  components?: readonly FindingComponent[];
 }
 
 export function findingFingerprint(ruleId: string, resourceId: string, subject: string | undefined): string {

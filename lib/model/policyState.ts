@@ -20,3 +20,20 @@ export interface ComplianceCount {
   complianceState: string;
   count: number;
 }
+
+/**
+ * One non-compliant component (a pod, a namespace, ...) inside a resource, as Policy Insights
+ * `componentPolicyStates` reports it for Resource Provider mode policies (the Azure Policy add-on).
+ */
+export interface PolicyComponentRecord {
+  /** The resource the component lives in (the cluster). */
+  resourceId: string;
+  policyDefinitionId: string;
+  policyAssignmentId: string;
+  /** `pod`, `namespace`, ... as the service writes it. */
+  componentType: string;
+  /** For pods `namespace/name` (the official AKS example: `default/test-pod`). */
+  componentId: string;
+  componentName: string;
+  complianceState: string;
+}

@@ -15,6 +15,7 @@ import { SEVERITIES, type Severity, severityRank } from '../model/finding.js';
 import { minorOf } from '../model/kubernetesVersions.js';
 import type { ClusterRecord, SweepRecord } from '../sweep/sweepRecordStore.js';
 import type { ClusterStatusRecord } from '../upgrades/rolloutStore.js';
+import { componentList } from './findingComponents.js';
 import { GROUP_TITLES, REPORT_GROUPS, RULE_GROUPS, type SupportStatus, supportStatus } from './reportGroups.js';
 
 export interface RolloutView {
@@ -177,7 +178,7 @@ function findingsTable(findings: readonly StoredFinding[]): string {
   );
   const rows = sorted.map(
     (finding) =>
-      `<tr><td data-key="${5 - severityRank(finding.severity)}">${severityBadge(finding.severity)}</td><td>${escapeHtml(finding.clusterName)}</td><td>${escapeHtml(finding.ruleId)}</td><td>${escapeHtml(GROUP_TITLES[RULE_GROUPS[finding.ruleId] ?? 'monitoring'])}</td><td>${escapeHtml(finding.title)}</td><td class="detail">${escapeHtml(finding.detail)} ${guidanceLink(finding.docUrl)}</td><td>${escapeHtml(finding.firstSeen.slice(0, 10))}</td></tr>`,
+      `<tr><td data-key="${5 - severityRank(finding.severity)}">${severityBadge(finding.severity)}</td><td>${escapeHtml(finding.clusterName)}</td><td>${escapeHtml(finding.ruleId)}</td><td>${escapeHtml(GROUP_TITLES[RULE_GROUPS[finding.ruleId] ?? 'monitoring'])}</td><td>${escapeHtml(finding.title)}</td><td class="detail">${escapeHtml(finding.detail)} ${guidanceLink(finding.docUrl)}${componentList(finding.components)}</td><td>${escapeHtml(finding.firstSeen.slice(0, 10))}</td></tr>`,
   );
   const headers = ['Severity', 'Cluster', 'Rule', 'Area', 'Finding', 'What to change', 'Open since'];
   return `<input type="search" id="findings-filter" placeholder="Filter: cluster, rule, text…" aria-label="Filter findings" hidden>

@@ -2,14 +2,17 @@
  * Policy stage of a sweep: per listed subscription, one query for non-compliant cluster states and
  * one aggregated query for compliance counts; or, with Azure Resource Graph, each of the two as one
  * paged query over all subscriptions (falling back to the former when it fails). A failing
- * subscription is reported and its policy findings stay as they were.
+ * subscription is reported and its policy findings stay as they were. Then, for each cluster with a
+ * finding that runs the Azure Policy add-on, one component query names the offending pods on its
+ * findings; a failing one is reported and leaves those findings without that detail.
  */
 import type { LimitFunction } from 'p-limit';
 
 import { toFleetGuardError } from '../errors.js';
-import { type Cluster, parseResourceId } from '../model/cluster.js';
+import { type Cluster, parseResourceId, resourceKey } from '../model/cluster.js';
 import type { Finding } from '../model/finding.js';
-import type { ComplianceCount, PolicyStateRecord } from '../model/policyState.js';
+import type { ComplianceCount, PolicyComponentRecord, PolicyStateRecord } from '../model/policyState.js';
+import { attachPolicyComponents, clustersToAskForComponents } from '../policy/policyComponents.js';
 import { computeCompliance, evaluatePolicyStates, POLICY_RULE } from '../policy/policyRules.js';
 import { type Coverage, markEvaluated } from './coverage.js';
 import type { SweepError } from './sweepResult.js';
@@ -17,6 +20,8 @@ import type { SweepError } from './sweepResult.js';
 export interface PolicyReader {
   listNonCompliantClusterStates(subscriptionId: string): Promise<PolicyStateRecord[]>;
   summarizeClusterCompliance(subscriptionId: string): Promise<ComplianceCount[]>;
+  /** The non-compliant components (pods, ...) of one cluster running the Azure Policy add-on; without it findings carry none. */
+  listNonCompliantComponents?(clusterId: string): Promise<PolicyComponentRecord[]>;
   /** The same over many subscriptions in one paged query each (Azure Resource Graph), when configured. */
   acrossSubscriptions?: {
     /** The subscriptions these queries may answer for (lower-cased); the rest go per subscription. */
@@ -110,5 +115,41 @@ export async function runPolicyStage(
       ];
     }),
   );
-  return { findings, compliance: computeCompliance(clusters, counts), calls: perSubscription.length * 2 };
+  const components = await readComponents(reader, clusters, findings, limit, errors);
+  return {
+    findings: attachPolicyComponents(findings, components),
+    compliance: computeCompliance(clusters, counts),
+    calls: perSubscription.length * 2 + components.size,
+  };
+}
+
+/** One component query per cluster that has a policy finding and runs the add-on, within the shared limit. */
+async function readComponents(
+  reader: PolicyReader,
+  clusters: readonly Cluster[],
+  findings: readonly Finding[],
+  limit: LimitFunction,
+  errors: SweepError[],
+): Promise<Map<string, PolicyComponentRecord[]>> {
+  const byCluster = new Map<string, PolicyComponentRecord[]>();
+  const listComponents = reader.listNonCompliantComponents?.bind(reader);
+  if (listComponents === undefined) return byCluster;
+  await Promise.all(
+    clustersToAskForComponents(clusters, findings).map((cluster) =>
+      limit(async () => {
+        try {
+          byCluster.set(resourceKey(cluster.id), await listComponents(cluster.id));
+        } catch (error) {
+          const failure = toFleetGuardError(error, `querying component policy states of cluster ${cluster.name}`);
+          errors.push({
+            scope: 'policy',
+            target: cluster.name,
+            reason: failure.reason,
+            message: `${failure.message} (its policy findings are kept without pod-level detail)`,
+          });
+        }
+      }),
+    ),
+  );
+  return byCluster;
 }

@@ -53,6 +53,9 @@ describe('sweep against the simulator', () => {
       'arm.listManagedClusters': 6,
       'arm.listKubernetesVersions': 3,
       'policy.queryResults': 12,
+      // Pod-level detail: one component query per cluster with a policy finding that runs the Azure
+      // Policy add-on (53 of the generated 120), none for the others.
+      'policy.componentQueryResults': 53,
       // All 120 clusters report to one workspace: one query per detection.
       'logs.query': 7,
     });

@@ -193,7 +193,10 @@ function roleAssignments(files: readonly BicepFile[]): Assignment[] {
 /** `ClassName.method sdkCall` for every Azure SDK (or raw REST) call in lib/azure/*.ts. */
 function sdkCallSites(): string[] {
   const patterns: { pattern: RegExp; name: (match: RegExpExecArray) => string }[] = [
-    { pattern: /\.(managedClusters|agentPools|maintenanceConfigurations|policyStates|subscriptions)\.(\w+)\(/g, name: (match) => `${match[1]}.${match[2]}` },
+    {
+      pattern: /\.(managedClusters|agentPools|maintenanceConfigurations|policyStates|componentPolicyStates|subscriptions)\.(\w+)\(/g,
+      name: (match) => `${match[1]}.${match[2]}`,
+    },
     { pattern: /this\.client\.(resources|queryResource)\(/g, name: (match) => match[1] ?? '' },
     { pattern: /this\.rawGet\(/g, name: () => 'rawGet' },
     { pattern: /\.pathUnchecked\(/g, name: () => 'pathUnchecked' },

@@ -29,6 +29,8 @@ export class FleetState {
   private readonly subscriptions = new Map<string, SimulatedSubscription>();
   readonly versionsByLocation: Map<string, JsonObject>;
   policyStates: JsonObject | undefined;
+  /** Body of `componentPolicyStates/latest/queryResults` over every cluster (`{"value": [...]}`), when seeded. */
+  componentPolicyStates: JsonObject | undefined;
   readonly logs: Map<string, JsonObject>;
   /** Upgrades in flight and their outcomes (set up by the simulator server). */
   upgrades: UpgradeSimulation | undefined;
@@ -42,6 +44,7 @@ export class FleetState {
   constructor(snapshot: FleetSnapshot, extraSubscriptions: readonly string[] = []) {
     this.versionsByLocation = new Map(snapshot.versionsByLocation);
     this.policyStates = snapshot.policyStates;
+    this.componentPolicyStates = snapshot.componentPolicyStates;
     this.logs = new Map(snapshot.logs);
     for (const subscriptionId of extraSubscriptions) this.subscription(subscriptionId);
     for (const cluster of snapshot.clusters) this.putCluster(structuredClone(cluster));

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { armRoutes } from './armRoutes.js';
 import { loopbackCertificate } from './certificate.js';
+import { componentPolicyRoutes } from './componentPolicyRoutes.js';
 import { FaultInjector, type FaultPlan } from './faults.js';
 import { FleetState } from './fleetState.js';
 import { logsRoutes } from './logsRoutes.js';
@@ -75,6 +76,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     ...maintenanceRoutes(fleet, upgrades),
     ...armRoutes(fleet, { pageSize }),
     ...policyRoutes(fleet, { pageSize }),
+    ...componentPolicyRoutes(fleet),
     ...resourceGraphRoutes(fleet, faults, graphOptions),
     ...logsRoutes(fleet, faults),
   ];

@@ -23,6 +23,11 @@ export interface FleetSnapshot {
   versionsByLocation: Map<string, JsonObject>;
   /** Body of `policyStates/latest/queryResults`, when the snapshot has one. */
   policyStates: JsonObject | undefined;
+  /**
+   * Component states (pods, namespaces) as `componentPolicyStates/latest/queryResults` returns them,
+   * of any clusters, in one `{"value": [...]}` (our extension of CONTRACTS.md §2, optional).
+   */
+  componentPolicyStates?: JsonObject | undefined;
   /** Detection id → body of a Log Analytics query response. */
   logs: Map<string, JsonObject>;
   /** The `kubernetes/` folders (CONTRACTS.md §5), by lower-cased cluster id; absent in snapshots built in code. */
@@ -68,6 +73,9 @@ const kubernetesVersionsSchema = z.looseObject({
 });
 
 const policyStatesSchema = z.looseObject({ value: z.array(z.looseObject({ resourceId: z.string(), complianceState: z.string().nullish() })) });
+const componentPolicyStatesSchema = z.looseObject({
+  value: z.array(z.looseObject({ resourceId: z.string(), policyDefinitionId: z.string(), componentId: z.string(), complianceState: z.string().nullish() })),
+});
 const logsSchema = z.looseObject({
   tables: z.array(
     z.looseObject({ name: z.string(), columns: z.array(z.looseObject({ name: z.string(), type: z.string() })), rows: z.array(z.array(z.unknown())) }),
@@ -146,6 +154,8 @@ export function loadSnapshot(directory: string): FleetSnapshot {
 
   const policyFile = path.join(directory, 'policyStates.json');
   const policyStates = existsSync(policyFile) ? (parseFile(policyFile, policyStatesSchema) as JsonObject) : undefined;
+  const componentFile = path.join(directory, 'componentPolicyStates.json');
+  const componentPolicyStates = existsSync(componentFile) ? (parseFile(componentFile, componentPolicyStatesSchema) as JsonObject) : undefined;
 
   const logs = new Map<string, JsonObject>();
   const logsDirectory = path.join(directory, 'logs');
@@ -160,5 +170,5 @@ export function loadSnapshot(directory: string): FleetSnapshot {
     directory,
     clusters.map((cluster) => String(cluster['id'])),
   );
-  return { source: directory, clusters, versionsByLocation, policyStates, logs, kubernetes };
+  return { source: directory, clusters, versionsByLocation, policyStates, componentPolicyStates, logs, kubernetes };
 }
