@@ -49,6 +49,8 @@ export const REQUIRED_ACTIONS: readonly RequiredAction[] = [
       { adapter: 'ResourceGraphAdapter.resources', sdk: 'resources', role: 'fleetReader' },
       // The upgrade PUT replaces the whole cluster, so it is read first in the same call (If-Match).
       { adapter: `${CS}.startControlPlaneUpgrade`, sdk: 'managedClusters.get', role: 'rollout' },
+      // `fleetguard snapshot capture` (run by a person, with the same reads as the sweep): cluster list bodies as ARM returns them.
+      { adapter: 'SnapshotBodiesAdapter.armGet', sdk: 'pathUnchecked', role: 'fleetReader' },
     ],
   },
   {
@@ -98,12 +100,16 @@ export const REQUIRED_ACTIONS: readonly RequiredAction[] = [
     calls: [
       { adapter: `${CS}.listKubernetesVersions`, sdk: 'managedClusters.listKubernetesVersions', role: 'fleetReader' },
       { adapter: `${CS}.listKubernetesVersions`, sdk: 'rawGet', role: 'fleetReader' },
+      { adapter: 'SnapshotBodiesAdapter.armGet', sdk: 'pathUnchecked', role: 'fleetReader' },
     ],
   },
   {
     action: 'Microsoft.PolicyInsights/policyStates/queryResults/action',
     why: 'Query information about policy states (the POST queryResults every page is fetched with)',
-    calls: [{ adapter: 'PolicyInsightsAdapter.pages', sdk: 'policyStates.listQueryResultsForSubscription', role: 'fleetReader' }],
+    calls: [
+      { adapter: 'PolicyInsightsAdapter.pages', sdk: 'policyStates.listQueryResultsForSubscription', role: 'fleetReader' },
+      { adapter: 'SnapshotBodiesAdapter.policyStates', sdk: 'policyStates.listQueryResultsForSubscription', role: 'fleetReader' },
+    ],
   },
   {
     action: 'Microsoft.PolicyInsights/policyStates/queryResults/read',
