@@ -61,3 +61,11 @@ export function frameworksOf(ruleId: string): FrameworkMapping {
 export function frameworkItems(ruleId: string, framework: Framework): readonly string[] {
   return frameworksOf(ruleId)[framework] ?? [];
 }
+
+/**
+ * Findings with their rule's benchmark items attached (`frameworks`, additive: no other field
+ * changes), the way `fleetguard sweep --json` prints them.
+ */
+export function withFrameworks<T extends { ruleId: string }>(findings: readonly T[]): Array<T & { frameworks: FrameworkMapping }> {
+  return findings.map((finding) => ({ ...finding, frameworks: frameworksOf(finding.ruleId) }));
+}
