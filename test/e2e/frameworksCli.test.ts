@@ -30,4 +30,10 @@ describe('fleetguard sweep --json: the framework mapping on each finding', () =>
     // A rule no benchmark item corresponds to carries an empty mapping, never a guessed one.
     expect(result.findings.find((finding) => finding.ruleId === 'AKS-VERSION-ENDING')?.frameworks).toEqual({});
   }, 60_000);
+
+  it('fleetguard report --framework names the frameworks it knows', async () => {
+    const run = await runCliInProcess(['report', '--out', 'report.html', '--framework', 'pci']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('--framework pci: must be one of cis-aks, kubescape, nsa');
+  });
 });
