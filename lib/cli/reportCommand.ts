@@ -10,7 +10,7 @@ import path from 'node:path';
 import { createAzureClients } from '../app/clients.js';
 import { getConfig, requireStorage } from '../config.js';
 import { FleetGuardError } from '../errors.js';
-import { type Framework,FRAMEWORKS } from '../model/ruleMetadata.js';
+import { type Framework, FRAMEWORKS } from '../model/ruleMetadata.js';
 import { type FleetReportModel, renderFleetReport } from '../report/fleetReport.js';
 import { gatherReportData } from '../report/reportData.js';
 import type { LoadLocalModes } from './localModes.js';
