@@ -4,7 +4,7 @@ import type { LocalModes } from '../lib/cli/localModes.js';
 import { gatherReportData } from '../lib/report/reportData.js';
 import { runSweep } from '../lib/sweep/runSweep.js';
 import { runDemo } from './demo/demo.js';
-import { DEMO_WEB_DEV, rehearseDemoRollout } from './demo/demoRollout.js';
+import { DEMO_WEB_DEV, rehearseDemoRollout, sampleFleetInCluster } from './demo/demoRollout.js';
 import { rehearseRollout } from './local/rehearsal.js';
 import { startLocalAzure } from './simulator/localAzure.js';
 import { loadSnapshot } from './simulator/snapshot.js';
@@ -16,7 +16,7 @@ export const LOCAL_MODES: LocalModes = {
     const rehearsal = await rehearseDemoRollout();
     try {
       const clients = createAzureClients(rehearsal.local.config);
-      const deps = sweepDependencies(clients);
+      const deps = { ...sweepDependencies(clients), inCluster: sampleFleetInCluster() };
       await runSweep(deps, { subscriptions: [], concurrency: 8, trigger: 'demo' });
       rehearsal.local.simulator.fleet.updateClusterProperties(DEMO_WEB_DEV, (properties) => {
         properties['disableLocalAccounts'] = true;

@@ -100,6 +100,7 @@ export function buildProgram(onExit: (code: number) => void, io: ProgramIo = pro
     .description('Write the fleet report: one self-contained HTML page (posture heatmap, compliance over time, findings, versions, rollouts)')
     .requiredOption('--out <file>', 'where to write it, e.g. report.html')
     .option('--demo', 'from the built-in sample fleet (rehearsal and two sweeps on in-process Azurite)')
+    .option('--framework <name>', 'group the "by framework" section by cis-aks (default), kubescape or nsa')
     .action(async (options: ReportCommandOptions) => {
       const { reportCommand } = await import('./reportCommand.js');
       onExit(await reportCommand(options, output, localModes));

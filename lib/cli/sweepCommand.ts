@@ -1,5 +1,6 @@
 import { createAzureClients, sweepDependencies } from '../app/clients.js';
 import { getConfig } from '../config.js';
+import { withFrameworks } from '../rules/catalog.js';
 import { runSweep } from '../sweep/runSweep.js';
 import type { SweepResult } from '../sweep/sweepResult.js';
 import type { LoadLocalModes } from './localModes.js';
@@ -28,7 +29,7 @@ function exitCodeOf(result: SweepResult): number {
 function print(result: SweepResult, options: SweepCommandOptions, output: CommandOutput): void {
   output.stdout(
     options.json === true
-      ? JSON.stringify(result, null, 2)
+      ? JSON.stringify({ ...result, findings: withFrameworks(result.findings) }, null, 2)
       : formatSweepTable(result, { details: options.details === true, ...(output.width === undefined ? {} : { width: output.width }) }),
   );
 }

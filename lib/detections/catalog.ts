@@ -35,6 +35,7 @@ export const DETECTIONS: readonly Detection[] = [
   {
     id: 'failed-api-auth',
     ruleId: 'LOG-FAILED-API-AUTH',
+    frameworks: {},
     severity: 'high',
     title: 'Many API requests failed authentication or authorization',
     practice: 'Audit failed API auth',
@@ -52,6 +53,7 @@ export const DETECTIONS: readonly Detection[] = [
   {
     id: 'anonymous-access',
     ruleId: 'LOG-ANONYMOUS-ACCESS',
+    frameworks: { kubescape: ['C-0262'] },
     severity: 'high',
     title: 'Anonymous requests succeeded against the API server',
     practice: 'Disable anonymous auth',
@@ -68,6 +70,7 @@ export const DETECTIONS: readonly Detection[] = [
   {
     id: 'exec-into-pod',
     ruleId: 'LOG-EXEC-INTO-POD',
+    frameworks: { kubescape: ['C-0002'], nsa: ['C-0002'] },
     severity: 'medium',
     title: 'People exec or attach into pods',
     practice: 'Runtime controls',
@@ -84,6 +87,7 @@ export const DETECTIONS: readonly Detection[] = [
   {
     id: 'privileged-pod',
     ruleId: 'LOG-PRIVILEGED-POD',
+    frameworks: { 'cis-aks': ['4.2.1'], kubescape: ['C-0213', 'C-0057'], nsa: ['C-0057'] },
     severity: 'high',
     title: 'Pods with privileged containers were created',
     practice: 'Pod security',
@@ -100,6 +104,7 @@ export const DETECTIONS: readonly Detection[] = [
   {
     id: 'secret-reads',
     ruleId: 'LOG-SECRET-READS',
+    frameworks: { 'cis-aks': ['4.1.2'], kubescape: ['C-0186', 'C-0015'] },
     severity: 'medium',
     title: 'Unusually many Kubernetes secret reads',
     practice: 'Secrets management',
@@ -116,6 +121,7 @@ export const DETECTIONS: readonly Detection[] = [
   {
     id: 'crashloop',
     ruleId: 'LOG-CRASHLOOP',
+    frameworks: {},
     severity: 'medium',
     title: 'Containers are crash-looping',
     practice: 'Workload health',
@@ -132,6 +138,7 @@ export const DETECTIONS: readonly Detection[] = [
   {
     id: 'node-not-ready',
     ruleId: 'LOG-NODE-NOT-READY',
+    frameworks: {},
     severity: 'high',
     title: 'Nodes are not Ready',
     practice: 'Node health',
@@ -153,8 +160,17 @@ export const DETECTION_IDS: readonly string[] = DETECTIONS.map((detection) => de
 
 /** The rule metadata of a detection, keyed by its rule id. */
 export function detectionRule(detection: Detection): RuleMetadata {
-  const { ruleId, severity, title, practice, group, docUrl, healthSignal } = detection;
-  return { id: ruleId, severity, title, practice, group, docUrl, ...(healthSignal === undefined ? {} : { healthSignal }) };
+  const { ruleId, severity, title, practice, group, docUrl, healthSignal, frameworks } = detection;
+  return {
+    id: ruleId,
+    severity,
+    title,
+    practice,
+    group,
+    docUrl,
+    ...(healthSignal === undefined ? {} : { healthSignal }),
+    ...(frameworks === undefined ? {} : { frameworks }),
+  };
 }
 
 export function detectionById(id: string): Detection | undefined {

@@ -41,6 +41,7 @@ const DEFAULT_DENY_INGRESS = JSON.stringify({
 
 export const K8S_NAMESPACE_NO_DEFAULT_DENY: K8sRule = {
   id: 'K8S-NAMESPACE-NO-DEFAULT-DENY',
+  frameworks: { 'cis-aks': ['4.4.2'], kubescape: ['C-0206', 'C-0030', 'C-0054'], nsa: ['C-0030', 'C-0054'] },
   severity: 'medium',
   title: 'Namespace has no default-deny network policy',
   practice: 'Network policies, deny by default',
@@ -65,6 +66,7 @@ export const K8S_NAMESPACE_NO_DEFAULT_DENY: K8sRule = {
 
 export const K8S_NAMESPACE_NO_PSS: K8sRule = {
   id: 'K8S-NAMESPACE-NO-PSS',
+  frameworks: { 'cis-aks': ['4.2.1'] },
   severity: 'medium',
   title: 'Namespace enforces no Pod Security Standard',
   practice: 'Pod security',
@@ -93,6 +95,7 @@ export const K8S_NAMESPACE_NO_PSS: K8sRule = {
 
 export const K8S_DEFAULT_SA_AUTOMOUNT: K8sRule = {
   id: 'K8S-DEFAULT-SA-AUTOMOUNT',
+  frameworks: { 'cis-aks': ['4.1.5', '4.1.6'], kubescape: ['C-0189', 'C-0190', 'C-0034'], nsa: ['C-0034'] },
   severity: 'low',
   title: 'The default ServiceAccount mounts an API token into every pod',
   practice: 'Workload identity',

@@ -44,6 +44,11 @@ function userPodsByOwner(pods: readonly Pod[], isSystem: (namespace: string) => 
 
 export const K8S_PRIVILEGED_POD: K8sRule = {
   id: 'K8S-PRIVILEGED-POD',
+  frameworks: {
+    'cis-aks': ['4.2.1', '4.2.2', '4.2.3', '4.2.4'],
+    kubescape: ['C-0213', 'C-0214', 'C-0215', 'C-0216', 'C-0057', 'C-0038', 'C-0041', 'C-0048'],
+    nsa: ['C-0057', 'C-0038', 'C-0041'],
+  },
   severity: 'high',
   title: 'A workload runs privileged or with host access',
   practice: 'Pod security',
@@ -67,6 +72,7 @@ export const K8S_PRIVILEGED_POD: K8sRule = {
 
 export const K8S_WORKLOAD_IDENTITY_POD: K8sRule = {
   id: 'K8S-WORKLOAD-IDENTITY-POD',
+  frameworks: {},
   severity: 'medium',
   title: 'Workload identity is wired half-way: the pod gets no federated token',
   practice: 'Workload identity',

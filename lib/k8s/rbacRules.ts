@@ -49,6 +49,7 @@ function bindingLabel(binding: Binding): string {
 
 export const K8S_CLUSTER_ADMIN_BINDING: K8sRule = {
   id: 'K8S-CLUSTER-ADMIN-BINDING',
+  frameworks: { 'cis-aks': ['4.1.1'], kubescape: ['C-0185', 'C-0035'], nsa: ['C-0035'] },
   severity: 'critical',
   title: 'cluster-admin is bound by hand',
   practice: 'Implement RBAC',
@@ -79,6 +80,7 @@ export const K8S_CLUSTER_ADMIN_BINDING: K8sRule = {
 
 export const K8S_ANONYMOUS_BINDING: K8sRule = {
   id: 'K8S-ANONYMOUS-BINDING',
+  frameworks: { kubescape: ['C-0262'] },
   severity: 'critical',
   title: 'A binding grants a role to anonymous requests',
   practice: 'Disable anonymous auth',
@@ -105,6 +107,7 @@ export const K8S_ANONYMOUS_BINDING: K8sRule = {
 
 export const K8S_BINDING_GROUP_NAME: K8sRule = {
   id: 'K8S-BINDING-GROUP-NAME',
+  frameworks: { 'cis-aks': ['5.5.1'] },
   severity: 'medium',
   title: 'A binding names an Entra group by display name and grants nothing',
   practice: 'Entra groups mapped to RBAC',
@@ -136,6 +139,7 @@ function grantsEverything(role: Role): boolean {
 
 export const K8S_WILDCARD_ROLE: K8sRule = {
   id: 'K8S-WILDCARD-ROLE',
+  frameworks: { 'cis-aks': ['4.1.3'], kubescape: ['C-0187'] },
   severity: 'medium',
   title: 'A bound role allows every verb on every resource',
   practice: 'Implement RBAC',

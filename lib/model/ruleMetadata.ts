@@ -28,6 +28,28 @@ export interface HealthSignal {
   fails: GateRise;
 }
 
+/**
+ * The benchmarks a report can be read by (`fleetguard report --framework`): the CIS Azure Kubernetes
+ * Service Benchmark v1.8.0, Kubescape's controls (kubescape/regolibrary, C-00xx), and the controls of
+ * Kubescape's NSA framework (the NSA-CISA Kubernetes Hardening Guidance as Kubescape checks it).
+ */
+export const FRAMEWORKS = ['cis-aks', 'kubescape', 'nsa'] as const;
+export type Framework = (typeof FRAMEWORKS)[number];
+
+/**
+ * The benchmark items a rule corresponds to, where one does; an empty list (or none) means no item of
+ * that benchmark checks what the rule checks. Every id is checked against the vendored control lists
+ * in test/fixtures/frameworks/ (their sources and commits are recorded there).
+ */
+export interface FrameworkMapping {
+  /** CIS AKS Benchmark v1.8.0 recommendation numbers ("4.1.1"). */
+  'cis-aks'?: readonly string[];
+  /** Kubescape control ids ("C-0185"). */
+  kubescape?: readonly string[];
+  /** Control ids of Kubescape's NSA framework ("C-0035"). */
+  nsa?: readonly string[];
+}
+
 export interface RuleMetadata {
   /** The finding's `ruleId` (CONTRACTS.md §1). */
   id: string;
@@ -45,4 +67,6 @@ export interface RuleMetadata {
   docUrl: string;
   /** Set when rollouts watch it as a health signal; absent for rules the gates ignore. */
   healthSignal?: HealthSignal;
+  /** The benchmark items it corresponds to (`{}` when none does); every rule of the catalog declares it. */
+  frameworks?: FrameworkMapping;
 }

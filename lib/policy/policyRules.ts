@@ -12,6 +12,7 @@ import { shellWord } from '../shellWord.js';
 /** Severity `high` is for states whose effect is `deny`; any other effect makes it {@link NON_DENY_SEVERITY}. */
 export const POLICY_RULE = {
   id: 'POLICY-NONCOMPLIANT',
+  frameworks: {},
   severity: 'high',
   title: 'Non-compliant with an Azure Policy definition',
   practice: 'Azure Policy enforcement',

@@ -18,6 +18,7 @@ type NoticeRuleId = 'AKS-SUPPORT-ENDING' | 'AKS-SUPPORT-ENDED' | 'AKS-NODEPOOL-R
 const rules: Record<NoticeRuleId, RuleMetadata & { id: NoticeRuleId }> = {
   'AKS-SUPPORT-ENDING': {
     id: 'AKS-SUPPORT-ENDING',
+    frameworks: {},
     severity: 'high',
     title: 'AKS announced the end of support for this cluster version',
     practice: 'Keep clusters updated',
@@ -26,6 +27,7 @@ const rules: Record<NoticeRuleId, RuleMetadata & { id: NoticeRuleId }> = {
   },
   'AKS-SUPPORT-ENDED': {
     id: 'AKS-SUPPORT-ENDED',
+    frameworks: {},
     severity: 'critical',
     title: 'AKS support for this cluster version has ended',
     practice: 'Keep clusters updated',
@@ -34,6 +36,7 @@ const rules: Record<NoticeRuleId, RuleMetadata & { id: NoticeRuleId }> = {
   },
   'AKS-NODEPOOL-ROLLING-FAILED': {
     id: 'AKS-NODEPOOL-ROLLING-FAILED',
+    frameworks: {},
     severity: 'high',
     title: 'A node pool upgrade (rolling) failed',
     practice: 'Upgrade hygiene',

@@ -20,6 +20,7 @@ function addonEnabled(cluster: Cluster, addon: string): boolean {
 export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
   {
     id: 'AKS-K8S-RBAC',
+    frameworks: { 'cis-aks': ['5.5.1'], kubescape: ['C-0088'] },
     severity: 'critical',
     title: 'Kubernetes RBAC is disabled',
     practice: 'Implement RBAC',
@@ -34,6 +35,7 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
   },
   {
     id: 'AKS-ENTRA',
+    frameworks: { 'cis-aks': ['5.5.1'], kubescape: ['C-0088'] },
     severity: 'high',
     title: 'Microsoft Entra ID integration is not enabled',
     practice: 'Integrate with Entra ID',
@@ -48,6 +50,8 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
   },
   {
     id: 'AKS-AZURE-RBAC',
+    // CIS AKS 1.8.0 5.5.2 in kube-bench cfg/aks-1.8.0 (item texts); Kubescape's cis-aks-t1.8.0 numbers C-0241 5.2.2.
+    frameworks: { 'cis-aks': ['5.5.2'], kubescape: ['C-0241'] },
     severity: 'medium',
     title: 'Azure RBAC for Kubernetes authorization is not enabled',
     practice: 'Entra groups mapped to RBAC',
@@ -62,6 +66,7 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
   },
   {
     id: 'AKS-LOCAL-ACCOUNTS',
+    frameworks: { 'cis-aks': ['5.5.1'] },
     severity: 'high',
     title: 'Local Kubernetes accounts are enabled',
     practice: 'Disable local accounts',
@@ -76,6 +81,7 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
   },
   {
     id: 'AKS-API-EXPOSURE',
+    frameworks: { 'cis-aks': ['5.4.1', '5.4.2'], kubescape: ['C-0247', 'C-0252'] },
     severity: 'high',
     title: 'API server is reachable from any IP address',
     practice: 'Private cluster / authorized IP ranges',
@@ -90,6 +96,7 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
   },
   {
     id: 'AKS-NETWORK-POLICY',
+    frameworks: { 'cis-aks': ['5.4.4'], kubescape: ['C-0240'] },
     severity: 'high',
     title: 'No network policy engine',
     practice: 'Network policies, deny by default',
@@ -104,6 +111,7 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
   },
   {
     id: 'AKS-WORKLOAD-IDENTITY',
+    frameworks: {},
     severity: 'medium',
     title: 'Workload identity is not enabled',
     practice: 'Workload identity',
@@ -118,6 +126,7 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
   },
   {
     id: 'AKS-AZURE-POLICY',
+    frameworks: {},
     severity: 'medium',
     title: 'Azure Policy add-on is not enabled',
     practice: 'Azure Policy / Gatekeeper',
@@ -132,6 +141,7 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
   },
   {
     id: 'AKS-KEYVAULT-CSI',
+    frameworks: { 'cis-aks': ['4.5.2'], kubescape: ['C-0208'] },
     severity: 'low',
     title: 'Key Vault secrets provider is not enabled',
     practice: 'Key Vault secrets provider',
@@ -146,6 +156,7 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
   },
   {
     id: 'AKS-DEFENDER',
+    frameworks: { 'cis-aks': ['5.1.1'], kubescape: ['C-0243'] },
     severity: 'medium',
     title: 'Defender for Containers is not monitoring the cluster',
     practice: 'Defender for Containers',
@@ -160,6 +171,7 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
   },
   {
     id: 'AKS-AUTO-UPGRADE',
+    frameworks: {},
     severity: 'low',
     title: 'No automatic upgrade channel',
     practice: 'Automate patching',
@@ -174,6 +186,7 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
   },
   {
     id: 'AKS-NODE-OS-UPGRADE',
+    frameworks: {},
     severity: 'medium',
     title: 'Node OS images are not patched automatically',
     practice: 'Automate node patching',
@@ -188,6 +201,7 @@ export const SECURITY_BASELINE_RULES: readonly ClusterRule[] = [
   },
   {
     id: 'AKS-PROVISIONING-FAILED',
+    frameworks: {},
     severity: 'high',
     title: 'Cluster is in a Failed provisioning state',
     practice: 'Operational health',

@@ -128,6 +128,7 @@ function poolVersionSkew({ cluster }: RuleInput): RuleHit[] {
 export const VERSION_RULES: readonly ClusterRule[] = [
   {
     id: 'AKS-VERSION-UNSUPPORTED',
+    frameworks: {},
     severity: 'critical',
     title: 'Kubernetes version is out of support',
     practice: 'Keep clusters updated',
@@ -138,6 +139,7 @@ export const VERSION_RULES: readonly ClusterRule[] = [
   },
   {
     id: 'AKS-VERSION-ENDING',
+    frameworks: {},
     severity: 'medium',
     title: 'Kubernetes version is the next to leave support',
     practice: 'Keep clusters updated',
@@ -148,6 +150,7 @@ export const VERSION_RULES: readonly ClusterRule[] = [
   },
   {
     id: 'AKS-LTS-TIER',
+    frameworks: {},
     severity: 'high',
     title: 'Long-term support plan on a tier that cannot hold it',
     practice: 'Keep clusters updated',
@@ -158,6 +161,7 @@ export const VERSION_RULES: readonly ClusterRule[] = [
   },
   {
     id: 'AKS-POOL-VERSION-SKEW',
+    frameworks: {},
     severity: 'low',
     title: 'Node pools run a different minor than the control plane',
     practice: 'Upgrade hygiene',

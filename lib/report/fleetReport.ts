@@ -13,10 +13,12 @@ import { escapeHtml } from '../alerts/vendors/markup/htmlText.js';
 import type { StoredFinding } from '../findings/lifecycle.js';
 import { SEVERITIES, type Severity, severityRank } from '../model/finding.js';
 import { minorOf } from '../model/kubernetesVersions.js';
+import type { Framework } from '../model/ruleMetadata.js';
 import type { ClusterRecord, SweepRecord } from '../sweep/sweepRecordStore.js';
 import type { ClusterStatusRecord } from '../upgrades/rolloutStore.js';
 import { componentList } from './findingComponents.js';
-import { GROUP_TITLES, REPORT_GROUPS, RULE_GROUPS, type SupportStatus, supportStatus } from './reportGroups.js';
+import { frameworkView } from './frameworkView.js';
+import { GROUP_TITLES, heatmapGroups, RULE_GROUPS, type SupportStatus, supportStatus } from './reportGroups.js';
 
 export interface RolloutView {
   rolloutId: string;
@@ -109,25 +111,37 @@ function openRulesByCluster(findings: readonly StoredFinding[]): Map<string, Map
   return byCluster;
 }
 
+const NOT_READ_COLOUR = '#dee2e6';
+
 function heatmap(model: FleetReportModel, openRules: Map<string, Map<string, Severity>>): string {
   if (model.clusters.length === 0) return '<p class="muted">No sweep has recorded clusters yet.</p>';
-  const groups = REPORT_GROUPS.map((group) => ({ group, rules: Object.keys(RULE_GROUPS).filter((rule) => RULE_GROUPS[rule] === group) }));
-  const groupRow = groups.map(({ group, rules }) => `<th colspan="${rules.length}">${escapeHtml(GROUP_TITLES[group])}</th>`).join('');
+  const groups = heatmapGroups();
+  const groupRow = groups
+    .map(({ title, rules, inCluster }) => `<th colspan="${rules.length}"${inCluster ? ' class="in-cluster"' : ''}>${escapeHtml(title)}</th>`)
+    .join('');
   const ruleRow = groups.flatMap(({ rules }) => rules.map((rule) => `<th class="rule" title="${escapeHtml(rule)}">${escapeHtml(rule)}</th>`)).join('');
   const clusters = [...model.clusters].sort((left, right) => right.findings - left.findings || left.name.localeCompare(right.name));
   const rows = clusters.map((cluster) => {
     const rules = openRules.get(cluster.resourceId.toLowerCase()) ?? new Map<string, Severity>();
-    const cells = groups.flatMap(({ rules: groupRules }) =>
+    // An in-cluster rule on a cluster whose objects were not read (or a sweep without the stage) has no verdict: grey, not green.
+    const notRead = cluster.inCluster?.state === 'checked' ? undefined : `not read (${cluster.inCluster?.state ?? 'no in-cluster stage'})`;
+    const cells = groups.flatMap(({ rules: groupRules, inCluster }) =>
       groupRules.map((rule) => {
         const severity = rules.get(rule);
-        const label = `${cluster.name} · ${rule}: ${severity === undefined ? 'no open finding' : severity}`;
-        return `<td class="cell" title="${escapeHtml(label)}" style="background:${severity === undefined ? '#d3f9d8' : SEVERITY_COLOURS[severity]}"><span hidden>${escapeHtml(severity ?? 'ok')}</span></td>`;
+        const unknown = severity === undefined && inCluster ? notRead : undefined;
+        const label = `${cluster.name} · ${rule}: ${severity ?? unknown ?? 'no open finding'}`;
+        const colour = severity !== undefined ? SEVERITY_COLOURS[severity] : unknown !== undefined ? NOT_READ_COLOUR : '#d3f9d8';
+        return `<td class="cell" title="${escapeHtml(label)}" style="background:${colour}"><span hidden>${escapeHtml(severity ?? (unknown === undefined ? 'ok' : 'not read'))}</span></td>`;
       }),
     );
     return `<tr><th scope="row">${escapeHtml(cluster.name)}</th>${cells.join('')}</tr>`;
   });
   return `<div class="heat"><table><thead><tr><th rowspan="2">Cluster</th>${groupRow}</tr><tr>${ruleRow}</tr></thead><tbody>${rows.join('')}</tbody></table></div>${legend(
-    [['no open finding', '#d3f9d8'], ...SEVERITIES.map((severity): [string, string] => [severity, SEVERITY_COLOURS[severity]])],
+    [
+      ['no open finding', '#d3f9d8'],
+      ['not read (Kubernetes objects unreachable or unauthorized)', NOT_READ_COLOUR],
+      ...SEVERITIES.map((severity): [string, string] => [severity, SEVERITY_COLOURS[severity]]),
+    ],
   )}`;
 }
 
@@ -263,7 +277,12 @@ function rolloutTimeline(model: FleetReportModel): string {
     .join('');
 }
 
-export function renderFleetReport(model: FleetReportModel): string {
+/** How to render: which benchmark the framework view groups findings by (default CIS AKS). */
+export interface RenderOptions {
+  framework?: Framework;
+}
+
+export function renderFleetReport(model: FleetReportModel, options: RenderOptions = {}): string {
   const openRules = openRulesByCluster(model.openFindings);
   const latest = model.sweeps[0];
   const bySeverity = SEVERITIES.map((severity) => [severity, model.openFindings.filter((finding) => finding.severity === severity).length] as const);
@@ -283,7 +302,8 @@ export function renderFleetReport(model: FleetReportModel): string {
 <main>
 ${model.problems.length === 0 ? '' : `<section id="problems" style="border-color:#c92a2a"><h2>Incomplete report</h2><p class="help">Some data could not be read; the sections below show what could.</p><ul>${model.problems.map((problem) => `<li>${escapeHtml(problem)}</li>`).join('')}</ul></section>`}
 <section id="summary"><h2>At a glance</h2><div class="kpis">${kpis.map(([label, value]) => `<div class="kpi"><b>${escapeHtml(value ?? '')}</b>${escapeHtml(label ?? '')}</div>`).join('')}</div></section>
-${section('posture', 'Fleet posture heatmap', 'One row per cluster, one column per control, grouped by practice. A coloured cell is an open finding, coloured by its severity; green means the control passed at the last sweep. Hover a cell for details.', heatmap(model, openRules))}
+${section('posture', 'Fleet posture heatmap', "One row per cluster, one column per control, grouped by practice, with the in-cluster rules (read from each cluster's Kubernetes API) as their own group. A coloured cell is an open finding, coloured by its severity; green means the control passed at the last sweep; grey means the cluster's Kubernetes objects could not be read, so its in-cluster rules have no verdict. Hover a cell for details.", heatmap(model, openRules))}
+${frameworkView(model, options.framework ?? 'cis-aks')}
 ${section('compliance', 'Compliance over time', 'Each point is one sweep. Policy compliance is the share of Azure Policy states that are compliant across the fleet; findings count every open problem the sweep saw.', complianceOverTime(model))}
 ${section('findings', 'Open findings', 'Everything that needs changing, worst first. "What to change" gives the fix (usually an az command) and a link to Microsoft guidance.', findingsTable(model.openFindings))}
 ${section('versions', 'Version spread', 'Clusters per Kubernetes minor version, coloured by AKS support status: out of support, support ending soon (the oldest supported minor, or an AKS end-of-support notice), or supported.', versionSpread(model, openRules))}

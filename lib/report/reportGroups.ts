@@ -32,3 +32,29 @@ export function supportStatus(kubernetesVersion: string, openRuleIds: ReadonlySe
   if ([...ENDING_RULES].some((rule) => openRuleIds.has(rule))) return 'ending';
   return 'supported';
 }
+
+/** A heatmap column group: a practice group of the rules read from Azure, or the in-cluster group. */
+export interface HeatmapGroup {
+  title: string;
+  rules: string[];
+  /** The K8S-* rules: a cluster whose Kubernetes objects were not read shows "not read", never green. */
+  inCluster: boolean;
+}
+
+/**
+ * The heatmap's column groups: the practice groups over the rules read from Azure (ARM, Policy,
+ * logs), then one group for the rules read from each cluster's Kubernetes API, so in-cluster posture
+ * reads as its own block. Derived from the catalog's `source`, no rule id listed here.
+ */
+export function heatmapGroups(): HeatmapGroup[] {
+  const catalog = ruleCatalog();
+  const fromAzure = REPORT_GROUPS.map((group) => ({
+    title: GROUP_TITLES[group],
+    rules: catalog.filter((rule) => rule.group === group && rule.source !== 'inCluster').map((rule) => rule.id),
+    inCluster: false,
+  }));
+  const inCluster = { title: IN_CLUSTER_TITLE, rules: catalog.filter((rule) => rule.source === 'inCluster').map((rule) => rule.id), inCluster: true };
+  return [...fromAzure, inCluster].filter((group) => group.rules.length > 0);
+}
+
+export const IN_CLUSTER_TITLE = 'Inside the cluster (Kubernetes API)';

@@ -104,15 +104,23 @@ describe('fleetguard sweep --demo', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('Sweep 1: every cluster the identity can see');
     expect(run.stdout).toMatch(/Sweep succeeded: 7 clusters in 3\/3 subscriptions/);
-    expect(run.stdout).toContain('Store: 43 opened');
+    // 43 ARM, policy and log findings plus 6 in-cluster ones (the sample fleet's kubernetes/ folders for payments-prod and web-dev).
+    expect(run.stdout).toContain('Store: 49 opened');
     expect(run.stdout).toContain('Log detections: 14 queries in 2 workspaces');
     expect(run.stdout).toMatch(/LOG-FAILED-API-AUTH/);
     expect(run.stdout).toContain('Azure Policy compliance: 65.5% (19 compliant, 10 non-compliant states)');
-    expect(run.stdout).toMatch(/Store: 0 opened, 0 reopened, 24 still open, 20 resolved/);
+    // web-dev gets a network policy engine: its namespaces without a default-deny policy now count (2 opened).
+    expect(run.stdout).toMatch(/Store: 2 opened, 0 reopened, 30 still open, 20 resolved/);
     expect(run.stdout).toContain('ClusterSupportEnding demo-support-ending-1: processed (notice stored; findings: 1 opened, 0 resolved)');
     expect(run.stdout).toContain('the same event delivered again: duplicate');
+    // In-cluster findings on the sample fleet, with their benchmark items; the clusters not read are named.
+    expect(run.stdout).toContain('Coverage: 2 checked, 3 unreachable, 2 notEntraIntegrated');
+    expect(run.stdout).toMatch(/^ {2}high {5}K8S-CLUSTER-ADMIN-BINDING {2}sre-admins\/Group:[0-9a-f-]+ \(CIS AKS 4\.1\.1; Kubescape C-0185, C-0035\)$/m);
+    expect(run.stdout).toMatch(/^ {2}high {5}K8S-PRIVILEGED-POD {2}frontend\/ReplicaSet\/web-6d8f7 \(CIS AKS 4\.2\.1/m);
+    expect(run.stdout).toMatch(/^web-dev: 4 in-cluster findings$/m);
+    expect(run.stdout).toMatch(/Not read \(their K8S findings neither open nor resolve\): checkout-prod \(unreachable\)/);
     expect(run.stdout).toContain('resolved on legacy-reporting: all 18 findings (cluster gone)');
-    expect(run.stdout).toMatch(/Findings store: 24 open, 20 resolved · sweep records: 2/);
+    expect(run.stdout).toMatch(/Findings store: 32 open, 20 resolved · sweep records: 2/);
     expect(run.stdout).toContain('Rollout Halted: wave 0: web-dev: health gate failed: crashloop rose from 0 to 50');
     expect(run.stdout).toMatch(/wave 2: NotStarted {2}checkout-prod=NotStarted/);
     // The demo really delivered with these secrets (the sink saw them), and its output shows none of

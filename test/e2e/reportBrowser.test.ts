@@ -15,7 +15,15 @@ import { projectRoot } from '../harness/fixtures.js';
 
 const resultsDirectory = path.join(projectRoot, 'test-results');
 const reportFile = path.join(resultsDirectory, 'fleet-report.html');
-const SECTIONS = ['At a glance', 'Fleet posture heatmap', 'Compliance over time', 'Open findings', 'Version spread', 'Rollouts'];
+const SECTIONS = [
+  'At a glance',
+  'Fleet posture heatmap',
+  'By framework: CIS Azure Kubernetes Service (AKS) Benchmark v1.8.0',
+  'Compliance over time',
+  'Open findings',
+  'Version spread',
+  'Rollouts',
+];
 
 describe('fleet report in headless Chromium', () => {
   let browser: Browser;
@@ -42,6 +50,12 @@ describe('fleet report in headless Chromium', () => {
 
     expect(await page.locator('section h2').allTextContents()).toEqual(SECTIONS);
     expect(await page.locator('#posture tbody tr').count()).toBe(7);
+    // The demo fleet's in-cluster findings are in the heatmap's in-cluster group; clusters not read are grey.
+    expect(await page.locator('#posture th.in-cluster').textContent()).toBe('Inside the cluster (Kubernetes API)');
+    expect(await page.locator('#posture td[title="payments-prod · K8S-CLUSTER-ADMIN-BINDING: high"]').count()).toBe(1);
+    expect(await page.locator('#posture td[title="web-dev · K8S-PRIVILEGED-POD: high"]').count()).toBe(1);
+    expect(await page.locator('#posture td[title="checkout-prod · K8S-PRIVILEGED-POD: not read (unreachable)"]').count()).toBe(1);
+    expect(await page.locator('#framework tr[data-item="4.1.1"] td:nth-child(4)').textContent()).toBe('payments-prod: 1');
     const rows = page.locator('#findings-table tbody tr');
     const total = await rows.count();
     expect(total).toBeGreaterThan(20);

@@ -14,8 +14,10 @@ import { formatSweepSummary } from '../../lib/sweep/sweepSummary.js';
 import { startLocalAzure } from '../simulator/localAzure.js';
 import { sampleFleetDirectory } from '../simulator/sampleFleet.js';
 import { loadSnapshot } from '../simulator/snapshot.js';
+import { snapshotInClusterReader } from '../simulator/snapshotKubernetes.js';
 import { type RunningSink, startWebhookSink } from '../simulator/webhookSink.js';
 import { DEMO_WEB_DEV, rehearseDemoRollout } from './demoRollout.js';
+import { inClusterLines } from './inClusterLines.js';
 
 const CHECKOUT =
   '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/checkout/providers/Microsoft.ContainerService/managedClusters/checkout-prod';
@@ -60,8 +62,9 @@ function excerpt(value: unknown, lines: number): string {
 export async function runDemo(output: CommandOutput): Promise<number> {
   const say = output.stdout;
   const sink = await startWebhookSink();
+  const snapshot = loadSnapshot(sampleFleetDirectory());
   const local = await startLocalAzure({
-    snapshot: loadSnapshot(sampleFleetDirectory()),
+    snapshot,
     withTables: true,
     settings: { FLEETGUARD_ALERT_ROUTES: DEMO_ROUTES, FLEETGUARD_ALERT_ENDPOINT: sink.url, ...DEMO_SECRETS },
   });
@@ -77,7 +80,8 @@ export async function runDemo(output: CommandOutput): Promise<number> {
   };
   const clients = createAzureClients(local.config);
   try {
-    const deps = sweepDependencies(clients);
+    // The sample fleet's kubernetes/ folders stand in for the clusters' API servers (CONTRACTS.md §5).
+    const deps = { ...sweepDependencies(clients), inCluster: snapshotInClusterReader(snapshot.kubernetes ?? new Map<string, never>()) };
     say(banner('aks-fleet-guard demo: built-in sample fleet'));
     say(`Azure simulator ${local.simulator.url} (HTTPS, real Azure SDK clients) · Azure Tables on in-process Azurite ${local.azurite?.tableEndpoint ?? ''}`);
 
@@ -85,6 +89,9 @@ export async function runDemo(output: CommandOutput): Promise<number> {
     const first = await runSweep(deps, { subscriptions: [], concurrency: local.config.sweep.concurrency, trigger: 'demo' });
     say(formatSweepTable(first, output.width === undefined ? {} : { width: output.width }));
     say(`Azure calls: ${JSON.stringify(local.simulator.requests.countsByRoute())} for ${first.stats.clusters} clusters`);
+
+    say(banner('Inside the clusters: RBAC, network and pod security from the Kubernetes API'));
+    for (const line of inClusterLines(first)) say(line);
 
     say(banner('Alerts: outbox drained to the local webhook sink'));
     await drain();
