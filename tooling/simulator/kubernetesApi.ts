@@ -65,6 +65,11 @@ export interface KubernetesStandIn {
   forbidden: Set<string>;
   /** Requests served, by path and query, for tests that count calls. */
   requests: string[];
+  /**
+   * Faults for tests: a delay before a cluster's answers (lower-cased cluster id → ms, a slow API
+   * server), and how many of the next continued list calls get 410 Expired whatever their age.
+   */
+  faults: { delays: Map<string, number>; expireContinues: number };
   close(): Promise<void>;
 }
 
@@ -109,6 +114,7 @@ export async function startKubernetesStandIn(options: KubernetesStandInOptions):
   const ttl = options.continueTtlMs ?? DEFAULT_CONTINUE_TTL_MS;
   const forbidden = new Set<string>();
   const requests: string[] = [];
+  const faults: KubernetesStandIn['faults'] = { delays: new Map(), expireContinues: 0 };
 
   function answer(method: string, url: URL, authorization: string): { status: number; body: Json } {
     if (authorization !== `Bearer ${options.token}`) return status(401, 'Unauthorized', 'Unauthorized');
@@ -151,7 +157,9 @@ export async function startKubernetesStandIn(options: KubernetesStandInOptions):
     if (continueParam !== null && continueParam !== '') {
       const token = decodeContinue(continueParam);
       if (token === undefined) return status(400, 'BadRequest', 'continue key is not valid: invalid continue token');
-      if (now() - token.at > ttl) {
+      const forcedExpiry = faults.expireContinues > 0;
+      if (forcedExpiry) faults.expireContinues -= 1;
+      if (forcedExpiry || now() - token.at > ttl) {
         return status(
           410,
           'Expired',
@@ -188,8 +196,22 @@ export async function startKubernetesStandIn(options: KubernetesStandInOptions):
       const url = new URL(incoming.url ?? '/', 'https://127.0.0.1');
       requests.push(`${url.pathname}${url.search}`);
       const response = answer((incoming.method ?? 'GET').toUpperCase(), url, incoming.headers.authorization ?? '');
-      outgoing.writeHead(response.status, { 'content-type': 'application/json' });
-      outgoing.end(JSON.stringify(response.body));
+      const groups = PATH.exec(url.pathname)?.groups;
+      const delay =
+        groups === undefined
+          ? undefined
+          : faults.delays.get(
+              resourceKey(
+                `/subscriptions/${groups['sub'] ?? ''}/resourceGroups/${groups['rg'] ?? ''}/providers/Microsoft.ContainerService/managedClusters/${groups['name'] ?? ''}`,
+              ),
+            );
+      const send = () => {
+        if (outgoing.destroyed) return;
+        outgoing.writeHead(response.status, { 'content-type': 'application/json' });
+        outgoing.end(JSON.stringify(response.body));
+      };
+      if (delay === undefined) send();
+      else setTimeout(send, delay).unref();
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -206,7 +228,13 @@ export async function startKubernetesStandIn(options: KubernetesStandInOptions):
     },
     forbidden,
     requests,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    faults,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Delayed answers hold their connections: a closing stand-in drops them.
+        server.closeAllConnections();
+      }),
   };
 }
 
