@@ -17,6 +17,7 @@ import { KubernetesAdapter } from '../../lib/azure/kubernetes.js';
 import type { Cluster } from '../../lib/model/cluster.js';
 import type { InClusterRead, InClusterReader } from '../../lib/model/inCluster.js';
 import { runSweep } from '../../lib/sweep/runSweep.js';
+import { snapshotModeInClusterReader } from '../../tooling/localModesTooling.js';
 import { type LocalAzure, startLocalAzure } from '../../tooling/simulator/localAzure.js';
 import { loadSnapshot } from '../../tooling/simulator/snapshot.js';
 import { projectRoot } from '../harness/fixtures.js';
@@ -139,5 +140,17 @@ describe('live in-cluster reads through @kubernetes/client-node against the stan
     // One budget (1 s), not one per call or per resource.
     expect(elapsed).toBeLessThan(2500);
     expect(local.kubernetes!.requests.filter((request) => request.startsWith('/clusters/11111111-1111-1111-1111-111111111111/web/'))).toHaveLength(1);
+  });
+
+  it('snapshot mode (`sweep --snapshot`) reads the captured clusters through the same client, over HTTPS to the stand-in', async () => {
+    const snapshot = loadSnapshot(SAMPLE);
+    local = await startLocalAzure({ snapshot });
+    const clients = createAzureClients(local.config, { retry: { maxRetries: 0 } });
+    const reader = snapshotModeInClusterReader(local, snapshot.kubernetes!);
+    const result = await runSweep({ fleet: clients.fleet, inCluster: reader }, { subscriptions: [], concurrency: 4, trigger: 'test' });
+    expect(result.findings.filter((finding) => finding.ruleId.startsWith('K8S-'))).toHaveLength(6);
+    expect(result.stats.inCluster).toEqual({ checked: 2, unreachable: 0, unauthorized: 0, notEntraIntegrated: 1 });
+    expect(local.simulator.requests.count(CREDENTIAL_ROUTE)).toBe(2);
+    expect(local.kubernetes!.requests.length).toBeGreaterThanOrEqual(16);
   });
 });
