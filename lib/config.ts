@@ -35,6 +35,15 @@ export interface FleetGuardConfig {
      */
     inventorySource: 'auto' | 'resourceGraph' | 'arm';
   };
+  /** In-cluster reads through each cluster's Kubernetes API (CONTRACTS.md §5, lib/azure/kubernetes.ts). */
+  inCluster: {
+    /** Whether sweeps read the clusters' Kubernetes objects (K8S-* rules); off by default until the least access is granted. */
+    enabled: boolean;
+    /** The whole read of one cluster (credential, token, every list page): past it the cluster is unreachable (timeout). */
+    clusterTimeoutSeconds: number;
+    /** `limit` of each list call (kubectl's chunk size is 500). */
+    pageSize: number;
+  };
   http: { maxRetries: number };
   logs: {
     /** Log Analytics query endpoint, including the API version path (`/v1`). */
@@ -112,6 +121,19 @@ export const SETTINGS: readonly SettingDescription[] = [
     defaultValue: 'auto',
     requiredInAzure: false,
   },
+  {
+    name: 'FLEETGUARD_IN_CLUSTER',
+    description: "`on` to read each cluster's Kubernetes objects for the K8S-* rules (needs the least access in README), `off` (default)",
+    defaultValue: 'off',
+    requiredInAzure: false,
+  },
+  {
+    name: 'FLEETGUARD_IN_CLUSTER_TIMEOUT_SECONDS',
+    description: "Time budget of one cluster's in-cluster read (1-600): past it the cluster is unreachable (timeout) and the others go on",
+    defaultValue: '60',
+    requiredInAzure: false,
+  },
+  { name: 'FLEETGUARD_IN_CLUSTER_PAGE_SIZE', description: 'Objects per Kubernetes list call (`limit`, 1-5000)', defaultValue: '500', requiredInAzure: false },
   {
     name: 'FLEETGUARD_HTTP_MAX_RETRIES',
     description:
@@ -368,6 +390,14 @@ const environmentSchema = z.object({
   ),
   FLEETGUARD_SWEEP_CONCURRENCY: integerSetting(8, 1, 64),
   FLEETGUARD_HTTP_MAX_RETRIES: integerSetting(3, 0, 10),
+  FLEETGUARD_IN_CLUSTER: optionalText.pipe(
+    z
+      .enum(['on', 'off'])
+      .optional()
+      .transform((value) => value ?? 'off'),
+  ),
+  FLEETGUARD_IN_CLUSTER_TIMEOUT_SECONDS: integerSetting(60, 1, 600),
+  FLEETGUARD_IN_CLUSTER_PAGE_SIZE: integerSetting(500, 1, 5000),
   FLEETGUARD_INVENTORY_SOURCE: optionalText.pipe(
     z
       .enum(['auto', 'resourceGraph', 'arm'])
@@ -494,6 +524,11 @@ export function parseConfig(env: Environment): FleetGuardConfig {
       schedule: settings.FLEETGUARD_SWEEP_SCHEDULE,
       concurrency: settings.FLEETGUARD_SWEEP_CONCURRENCY,
       inventorySource: settings.FLEETGUARD_INVENTORY_SOURCE,
+    },
+    inCluster: {
+      enabled: settings.FLEETGUARD_IN_CLUSTER === 'on',
+      clusterTimeoutSeconds: settings.FLEETGUARD_IN_CLUSTER_TIMEOUT_SECONDS,
+      pageSize: settings.FLEETGUARD_IN_CLUSTER_PAGE_SIZE,
     },
     http: { maxRetries: settings.FLEETGUARD_HTTP_MAX_RETRIES },
     logs: {

@@ -1,14 +1,28 @@
 /** The CLI's local modes on the local tooling (see localModes.ts): loaded by main.ts only for them. */
 import { createAzureClients, sweepDependencies } from '../lib/app/clients.js';
 import type { LocalModes } from '../lib/cli/localModes.js';
+import { resourceKey } from '../lib/model/cluster.js';
+import type { InClusterReader } from '../lib/model/inCluster.js';
 import { gatherReportData } from '../lib/report/reportData.js';
 import { runSweep } from '../lib/sweep/runSweep.js';
 import { runDemo } from './demo/demo.js';
 import { DEMO_WEB_DEV, rehearseDemoRollout, sampleFleetInCluster } from './demo/demoRollout.js';
 import { rehearseRollout } from './local/rehearsal.js';
-import { startLocalAzure } from './simulator/localAzure.js';
+import { type LocalAzure, startLocalAzure } from './simulator/localAzure.js';
 import { loadSnapshot } from './simulator/snapshot.js';
-import { snapshotInClusterReader } from './simulator/snapshotKubernetes.js';
+import { snapshotInClusterReader, type SnapshotKubernetes } from './simulator/snapshotKubernetes.js';
+
+/**
+ * Snapshot mode reads the captured clusters as live mode does: the app's Kubernetes adapter over
+ * HTTPS to the stand-in that serves the `kubernetes/` folders (lib/azure/kubernetes.ts). A cluster
+ * the snapshot did not capture is the snapshot's own coverage gap, named by the folder it lacks.
+ */
+export function snapshotModeInClusterReader(local: LocalAzure, folders: SnapshotKubernetes): InClusterReader {
+  const gaps = snapshotInClusterReader(folders);
+  const live = createAzureClients(local.config).inCluster;
+  if (local.kubernetes === undefined || live === undefined) return gaps;
+  return { read: (cluster) => (folders.has(resourceKey(cluster.id)) || cluster.aadManaged !== true ? live.read(cluster) : gaps.read(cluster)) };
+}
 
 export const LOCAL_MODES: LocalModes = {
   runDemo,
@@ -31,7 +45,7 @@ export const LOCAL_MODES: LocalModes = {
     // Validate the whole snapshot before anything starts: a bad file is one clear error.
     const snapshot = loadSnapshot(snapshotPath);
     const local = await startLocalAzure({ snapshot });
-    return { config: local.config, inCluster: snapshotInClusterReader(snapshot.kubernetes ?? new Map<string, never>()), close: () => local.close() };
+    return { config: local.config, inCluster: snapshotModeInClusterReader(local, snapshot.kubernetes ?? new Map<string, never>()), close: () => local.close() };
   },
   rehearse: (snapshotPath, options, env) => rehearseRollout({ snapshot: loadSnapshot(snapshotPath), ...options }, env),
 };

@@ -9,6 +9,7 @@ import { AlertStore } from '../alerts/alertStore.js';
 import type { RetrySettings } from '../azure/clientOptions.js';
 import type { ContainerServiceAdapter } from '../azure/containerService.js';
 import { createCredential } from '../azure/credential.js';
+import type { KubernetesAdapter } from '../azure/kubernetes.js';
 import { lazyAdapter } from '../azure/lazyAdapter.js';
 import type { LogAnalyticsAdapter } from '../azure/logAnalytics.js';
 import type { PolicyInsightsAdapter } from '../azure/policyInsights.js';
@@ -19,6 +20,7 @@ import type { FleetGuardConfig } from '../config.js';
 import { DETECTIONS } from '../detections/catalog.js';
 import { NoticeStore } from '../events/noticeStore.js';
 import { FindingsStore } from '../findings/findingsStore.js';
+import type { InClusterReader } from '../model/inCluster.js';
 import type { DetectionSettings, LogsReader } from '../sweep/detectionStage.js';
 import type { FleetReader } from '../sweep/fleetReader.js';
 import type { PolicyReader } from '../sweep/policyStage.js';
@@ -30,6 +32,8 @@ export interface AzureClients {
   fleet: FleetReader;
   policy: PolicyReader;
   logs: { reader: LogsReader; settings: DetectionSettings };
+  /** Each cluster's Kubernetes objects through its API server: present when FLEETGUARD_IN_CLUSTER is on. */
+  inCluster: InClusterReader | undefined;
   /** The adapters themselves, for reads of single resources (event reactions). */
   containerService: ContainerServiceAdapter;
   policyInsights: PolicyInsightsAdapter;
@@ -103,12 +107,16 @@ export function createAzureClients(config: FleetGuardConfig, options: AzureClien
       thresholds: config.logs.thresholds,
     },
   };
+  const inCluster = config.inCluster.enabled
+    ? lazyAdapter<KubernetesAdapter>(async () => new (await import('../azure/kubernetes.js')).KubernetesAdapter(containerService, credential, config.inCluster))
+    : undefined;
   const storage = config.storage;
   const alertStore = storage === undefined ? undefined : new AlertStore(createTableClient(storage, config.tables.alerts, credential, retry));
   return {
     fleet,
     policy,
     logs,
+    inCluster,
     containerService,
     policyInsights,
     findings: storage === undefined ? undefined : new FindingsStore(createTableClient(storage, config.tables.findings, credential, retry)),
@@ -127,6 +135,7 @@ export function sweepDependencies(clients: AzureClients, options: { withStore?: 
     fleet: clients.fleet,
     policy: clients.policy,
     logs: clients.logs,
+    ...(clients.inCluster ? { inCluster: clients.inCluster } : {}),
     ...(withStore && clients.findings ? { findings: clients.findings } : {}),
     ...(withStore && clients.sweeps ? { sweeps: clients.sweeps } : {}),
     ...(withStore && clients.notices ? { notices: clients.notices } : {}),

@@ -215,6 +215,20 @@ export class ContainerServiceAdapter {
     }
   }
 
+  /**
+   * The cluster's user kubeconfig (POST listClusterUserCredential), as text, in memory: the caller
+   * parses it and never writes it to disk. For an Entra-integrated cluster it holds the server, its
+   * CA and an exec user (kubelogin), no secret.
+   */
+  async userKubeconfig(cluster: Cluster, abortSignal?: AbortSignal): Promise<string> {
+    const result = await this.client(cluster.subscriptionId).managedClusters.listClusterUserCredentials(cluster.resourceGroup, cluster.name, {
+      ...(abortSignal === undefined ? {} : { abortSignal }),
+    });
+    const value = result.kubeconfigs?.[0]?.value;
+    if (value === undefined) throw new FleetGuardError('badInput', `the user credential of ${cluster.name} holds no kubeconfig (field: kubeconfigs)`);
+    return Buffer.from(value).toString('utf8');
+  }
+
   /** The cluster's planned auto-upgrade window (blackouts included), or undefined when it has none. */
   async autoUpgradeWindow(cluster: Cluster): Promise<MaintenanceWindowSpec | undefined> {
     try {

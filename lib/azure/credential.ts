@@ -3,12 +3,22 @@ import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-
 import type { AzureTarget } from '../config.js';
 
 /**
- * A fixed bearer token for the local simulator, which accepts any non-empty token. Never used
- * against Azure: `createCredential` only returns it for a `simulator` target.
+ * The bearer token the simulator credential issues for a scope. Like an Entra token's `aud`, the
+ * audience is part of it, so the simulator's Kubernetes API stand-in accepts only a token asked for
+ * the AKS Entra server application, as an AKS API server does; ARM in the simulator accepts any.
+ */
+export function simulatorToken(scopes: string | string[]): string {
+  const scope = Array.isArray(scopes) ? scopes.join(' ') : scopes;
+  return `fleetguard-simulator-token.${Buffer.from(scope).toString('base64url')}`;
+}
+
+/**
+ * A bearer token for the local simulator, naming the scope it was asked for. Never used against
+ * Azure: `createCredential` only returns it for a `simulator` target.
  */
 export class SimulatorCredential implements TokenCredential {
-  getToken(): Promise<AccessToken> {
-    return Promise.resolve({ token: 'fleetguard-simulator-token', expiresOnTimestamp: Date.now() + 3_600_000 });
+  getToken(scopes: string | string[]): Promise<AccessToken> {
+    return Promise.resolve({ token: simulatorToken(scopes), expiresOnTimestamp: Date.now() + 3_600_000 });
   }
 }
 

@@ -59,6 +59,12 @@ export const REQUIRED_ACTIONS: readonly RequiredAction[] = [
     calls: [{ adapter: `${CS}.startControlPlaneUpgrade`, sdk: 'managedClusters.beginCreateOrUpdate', role: 'rollout' }],
   },
   {
+    // The action of the built-in "Azure Kubernetes Service Cluster User Role" (Learn, "Azure built-in roles for Containers").
+    action: 'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action',
+    why: 'List the clusterUser credential of a managed cluster: the kubeconfig (server and CA) the in-cluster reads use, no secret for an Entra cluster',
+    calls: [{ adapter: `${CS}.userKubeconfig`, sdk: 'managedClusters.listClusterUserCredentials', role: 'fleetReader' }],
+  },
+  {
     action: 'Microsoft.ContainerService/managedClusters/upgradeProfiles/read',
     why: 'Gets the upgrade profile of the cluster (versions the control plane may move to)',
     calls: [{ adapter: `${CS}.controlPlaneUpgrades`, sdk: 'managedClusters.getUpgradeProfile', role: 'fleetReader' }],

@@ -117,7 +117,8 @@ describe('Kubernetes API stand-in', () => {
 
   it('listClusterUserCredential returns a kubeconfig whose server and CA reach the stand-in', async () => {
     const snapshot = loadSnapshot(SAMPLE);
-    local = await startLocalAzure({ snapshot });
+    // Without its folders the local Azure starts no stand-in of its own: the routes below are this test's.
+    local = await startLocalAzure({ snapshot: { ...snapshot, kubernetes: undefined } });
     standIn = await startKubernetesStandIn({ kubernetes: snapshot.kubernetes!, token: TOKEN });
     const simulator = local.simulator;
     simulator.addRoutes(credentialRoutes(standIn, (subscriptionId, resourceGroup, name) => simulator.fleet.findCluster(subscriptionId, resourceGroup, name)));

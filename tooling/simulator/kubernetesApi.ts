@@ -71,6 +71,11 @@ export interface KubernetesStandIn {
   forbidden: Set<string>;
   /** Requests served, by path and query, for tests that count calls. */
   requests: string[];
+  /**
+   * Faults for tests: a delay before a cluster's answers (lower-cased cluster id → ms, a slow API
+   * server), and how many of the next continued list calls get 410 Expired whatever their age.
+   */
+  faults: { delays: Map<string, number>; expireContinues: number };
   close(): Promise<void>;
 }
 
@@ -134,6 +139,7 @@ export async function startKubernetesStandIn(options: KubernetesStandInOptions):
   const ttl = options.continueTtlMs ?? DEFAULT_CONTINUE_TTL_MS;
   const forbidden = new Set<string>();
   const requests: string[] = [];
+  const faults: KubernetesStandIn['faults'] = { delays: new Map(), expireContinues: 0 };
 
   /**
    * Discovery, Secrets and single objects: what kubectl asks besides the lists (undefined: a list
@@ -235,7 +241,9 @@ export async function startKubernetesStandIn(options: KubernetesStandInOptions):
     if (continueParam !== null && continueParam !== '') {
       const token = decodeContinue(continueParam);
       if (token === undefined) return status(400, 'BadRequest', 'continue key is not valid: invalid continue token');
-      if (now() - token.at > ttl) {
+      const forcedExpiry = faults.expireContinues > 0;
+      if (forcedExpiry) faults.expireContinues -= 1;
+      if (forcedExpiry || now() - token.at > ttl) {
         return status(
           410,
           'Expired',
@@ -278,8 +286,22 @@ export async function startKubernetesStandIn(options: KubernetesStandInOptions):
         incoming.headers.accept ?? '',
         incoming.headers.host ?? '',
       );
-      outgoing.writeHead(response.status, { 'content-type': response.contentType ?? 'application/json' });
-      outgoing.end(JSON.stringify(response.body));
+      const groups = PATH.exec(url.pathname)?.groups;
+      const delay =
+        groups === undefined
+          ? undefined
+          : faults.delays.get(
+              resourceKey(
+                `/subscriptions/${groups['sub'] ?? ''}/resourceGroups/${groups['rg'] ?? ''}/providers/Microsoft.ContainerService/managedClusters/${groups['name'] ?? ''}`,
+              ),
+            );
+      const send = () => {
+        if (outgoing.destroyed) return;
+        outgoing.writeHead(response.status, { 'content-type': response.contentType ?? 'application/json' });
+        outgoing.end(JSON.stringify(response.body));
+      };
+      if (delay === undefined) send();
+      else setTimeout(send, delay).unref();
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -296,7 +318,13 @@ export async function startKubernetesStandIn(options: KubernetesStandInOptions):
     },
     forbidden,
     requests,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    faults,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Delayed answers hold their connections: a closing stand-in drops them.
+        server.closeAllConnections();
+      }),
   };
 }
 

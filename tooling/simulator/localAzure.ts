@@ -7,9 +7,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
+import { simulatorToken } from '../../lib/azure/credential.js';
+import { AKS_ENTRA_SCOPE } from '../../lib/azure/kubernetes.js';
 import { type FleetGuardConfig, parseConfig } from '../../lib/config.js';
 import { type RunningAzurite, startAzuriteTables } from './azurite.js';
 import type { FaultPlan } from './faults.js';
+import { credentialRoutes, type KubernetesStandIn, startKubernetesStandIn } from './kubernetesApi.js';
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from './simulatorServer.js';
 import type { FleetSnapshot } from './snapshot.js';
 import type { UpgradeSimulationOptions } from './upgradeSimulation.js';
@@ -36,6 +39,8 @@ export interface LocalAzureOptions {
 export interface LocalAzure {
   simulator: RunningSimulator;
   azurite: RunningAzurite | undefined;
+  /** The Kubernetes API stand-in, started when the snapshot has `kubernetes/` folders (then FLEETGUARD_IN_CLUSTER is on). */
+  kubernetes: KubernetesStandIn | undefined;
   /** The app settings (what `local.settings.json` would hold) for this environment. */
   settings: Record<string, string>;
   config: FleetGuardConfig;
@@ -52,6 +57,17 @@ export async function startLocalAzure(options: LocalAzureOptions): Promise<Local
     ...(options.extraSubscriptions === undefined ? {} : { extraSubscriptions: options.extraSubscriptions }),
     ...(options.upgrades === undefined ? {} : { upgrades: options.upgrades }),
   });
+  // The same client code as live: listClusterUserCredential points at the stand-in, which accepts
+  // only the token the local credential issues for the AKS Entra server application.
+  const kubernetes =
+    options.snapshot.kubernetes !== undefined && options.snapshot.kubernetes.size > 0
+      ? await startKubernetesStandIn({ kubernetes: options.snapshot.kubernetes, token: simulatorToken(AKS_ENTRA_SCOPE) })
+      : undefined;
+  if (kubernetes !== undefined) {
+    simulator.addRoutes(
+      credentialRoutes(kubernetes, (subscriptionId, resourceGroup, name) => simulator.fleet.findCluster(subscriptionId, resourceGroup, name)),
+    );
+  }
   const azurite = options.withTables === true && options.tablesConnectionString === undefined ? await startAzuriteTables() : undefined;
   const directory = mkdtempSync(path.join(tmpdir(), 'fleetguard-'));
   const caFile = path.join(directory, 'simulator-ca.pem');
@@ -64,15 +80,18 @@ export async function startLocalAzure(options: LocalAzureOptions): Promise<Local
     FLEETGUARD_ARM_ENDPOINT: simulator.url,
     FLEETGUARD_ARM_CA_FILE: caFile,
     ...(tables === undefined ? {} : { AzureWebJobsStorage: tables }),
+    ...(kubernetes === undefined ? {} : { FLEETGUARD_IN_CLUSTER: 'on' }),
     ...options.settings,
   };
   return {
     simulator,
     azurite,
+    kubernetes,
     settings,
     config: parseConfig(settings),
     close: async () => {
       await simulator.close();
+      await kubernetes?.close();
       await azurite?.close();
       rmSync(directory, { recursive: true, force: true });
     },
