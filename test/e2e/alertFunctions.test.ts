@@ -63,13 +63,17 @@ describe('alerting through the registered functions', () => {
     await host.invokeTimer('alertDrain');
     const pages = sink.deliveries.filter((delivery) => delivery.kind === 'pagerduty');
     const digests = sink.deliveries.filter((delivery) => delivery.kind === 'slack');
-    // High and critical findings page (15); the Slack digest groups by subscription (3).
-    expect(pages).toHaveLength(15);
+    // High and critical findings page (17: 15 from ARM, policy and logs, 2 from inside the clusters,
+    // read through the Kubernetes API stand-in the sample fleet's kubernetes/ folders start); the
+    // Slack digest groups by subscription (3).
+    const pageClasses = pages.map((delivery) => (delivery.body as { payload: { class: string } }).payload.class);
+    expect(pageClasses.filter((ruleId) => ruleId.startsWith('K8S-')).sort()).toEqual(['K8S-CLUSTER-ADMIN-BINDING', 'K8S-PRIVILEGED-POD']);
+    expect(pages).toHaveLength(17);
     expect(digests).toHaveLength(3);
     expect(pages.every((delivery) => (delivery.body as { routing_key: string }).routing_key === SECRETS.PD_KEY)).toBe(true);
-    expect(host.logsOf('alertDrain').at(-1)?.message).toBe('alert drain: 18 sent, 0 to retry, 0 failed, 0 uncertain, 0 resent after an interruption');
+    expect(host.logsOf('alertDrain').at(-1)?.message).toBe('alert drain: 20 sent, 0 to retry, 0 failed, 0 uncertain, 0 resent after an interruption');
     const [record] = await createAzureClients(parseConfig(local.settings)).sweeps!.latest(1);
-    expect(record).toMatchObject({ alertsQueued: 18, alertsSilenced: 0, alertsInhibited: 0 });
+    expect(record).toMatchObject({ alertsQueued: 20, alertsSilenced: 0, alertsInhibited: 0 });
 
     const before = sink.deliveries.length;
     await host.invokeTimer('fleetSweep');
