@@ -109,15 +109,37 @@ function record(value: unknown): Record<string, unknown> {
  * The AKS resource provider, one ContainerServiceClient per subscription (the SDK binds a client
  * to a subscription). Clients are created on first use and reused for the adapter's lifetime.
  */
+/**
+ * The SDK's REST layer (same pipeline: credential, retries, TLS) for reading bodies its models
+ * cannot, one context per subscription, made on first use. Shared by the adapter and the snapshot capture.
+ */
+export function rawContainerServiceContexts(
+  credential: TokenCredential,
+  target: AzureTarget,
+  retry: RetrySettings,
+): (subscriptionId: string) => ContainerServiceContext {
+  const contexts = new Map<string, ContainerServiceContext>();
+  return (subscriptionId) => {
+    let context = contexts.get(subscriptionId);
+    if (context === undefined) {
+      context = createContainerService(credential, subscriptionId, { ...armClientOptions(target, retry), credentials: { scopes: [armScope(target)] } });
+      contexts.set(subscriptionId, context);
+    }
+    return context;
+  };
+}
+
 export class ContainerServiceAdapter {
   private readonly clients = new Map<string, ContainerServiceClient>();
-  private readonly rawContexts = new Map<string, ContainerServiceContext>();
+  private readonly rawContext: (subscriptionId: string) => ContainerServiceContext;
 
   constructor(
     private readonly credential: TokenCredential,
     private readonly target: AzureTarget,
     private readonly retry: RetrySettings,
-  ) {}
+  ) {
+    this.rawContext = rawContainerServiceContexts(credential, target, retry);
+  }
 
   private client(subscriptionId: string): ContainerServiceClient {
     let client = this.clients.get(subscriptionId);
@@ -129,19 +151,6 @@ export class ContainerServiceAdapter {
       this.clients.set(subscriptionId, client);
     }
     return client;
-  }
-
-  /** The SDK's REST layer (same pipeline: credential, retries, TLS) for reading bodies its models cannot. */
-  private rawContext(subscriptionId: string): ContainerServiceContext {
-    let context = this.rawContexts.get(subscriptionId);
-    if (context === undefined) {
-      context = createContainerService(this.credential, subscriptionId, {
-        ...armClientOptions(this.target, this.retry),
-        credentials: { scopes: [armScope(this.target)] },
-      });
-      this.rawContexts.set(subscriptionId, context);
-    }
-    return context;
   }
 
   /** GET of an ARM path or `nextLink`: the JSON body, or undefined for 404; other statuses throw with their reason. */

@@ -9,7 +9,6 @@
  * - Log Analytics through `LogsQueryClient`, the body taken from its pipeline (monitor-query-logs
  *   1.0.0 drops `onResponse`, so a pipeline policy reads `bodyAsText` of the request it marked).
  */
-import { createContainerService } from '@azure/arm-containerservice/api';
 import { getContinuationToken, PolicyInsightsClient } from '@azure/arm-policyinsights';
 import type { TokenCredential } from '@azure/core-auth';
 import { LogsQueryClient } from '@azure/monitor-query-logs';
@@ -19,7 +18,7 @@ import { FleetGuardError, reasonFromStatus, toFleetGuardError } from '../errors.
 import type { Cluster } from '../model/cluster.js';
 import { clusterFromArmJson } from './armClusterJson.js';
 import { armClientOptions, armScope, type RetrySettings } from './clientOptions.js';
-import { CONTAINER_SERVICE_API_VERSION } from './containerService.js';
+import { CONTAINER_SERVICE_API_VERSION, rawContainerServiceContexts } from './containerService.js';
 import { resourceCentricId } from './logAnalytics.js';
 import { clusterStatesFilter, skipTokenOf } from './policyInsights.js';
 
@@ -41,19 +40,20 @@ function record(value: unknown): Record<string, unknown> {
 
 /** Reads the bodies a snapshot holds; one instance per capture. */
 export class SnapshotBodiesAdapter {
-  private readonly rawContexts = new Map<string, ReturnType<typeof createContainerService>>();
+  private readonly rawContext: ReturnType<typeof rawContainerServiceContexts>;
   private readonly policy: PolicyInsightsClient;
   private readonly logs: LogsQueryClient;
   private readonly logBodies = new Map<string, string>();
   private nextMark = 0;
 
   constructor(
-    private readonly credential: TokenCredential,
-    private readonly target: AzureTarget,
+    credential: TokenCredential,
+    target: AzureTarget,
     logsEndpoint: string,
-    private readonly retry: RetrySettings,
+    retry: RetrySettings,
     private readonly logsTimeoutSeconds = 120,
   ) {
+    this.rawContext = rawContainerServiceContexts(credential, target, retry);
     this.policy = new PolicyInsightsClient(credential, { ...armClientOptions(target, retry), credentialScopes: [armScope(target)] });
     const scope = target.kind === 'simulator' ? 'https://api.loganalytics.io/.default' : `${new URL(logsEndpoint).origin}/.default`;
     this.logs = new LogsQueryClient(credential, {
@@ -75,18 +75,6 @@ export class SnapshotBodiesAdapter {
       },
     };
     this.logs.pipeline.addPolicy(keepBody);
-  }
-
-  private rawContext(subscriptionId: string): ReturnType<typeof createContainerService> {
-    let context = this.rawContexts.get(subscriptionId);
-    if (context === undefined) {
-      context = createContainerService(this.credential, subscriptionId, {
-        ...armClientOptions(this.target, this.retry),
-        credentials: { scopes: [armScope(this.target)] },
-      });
-      this.rawContexts.set(subscriptionId, context);
-    }
-    return context;
   }
 
   private async armGet(subscriptionId: string, pathOrUrl: string, context: string): Promise<Record<string, unknown>> {
