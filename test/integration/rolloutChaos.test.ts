@@ -69,7 +69,7 @@ interface Run {
   startedBeforeHalt: Set<string>;
 }
 
-/** One set of tables for every run of this file: nothing here reads them back. */
+/** One set of tables for every run of this file: nothing here reads them back (the events table is per run, see run()). */
 const TABLES = {
   FLEETGUARD_ALERTS_TABLE: uniqueTableName('calerts'),
   FLEETGUARD_FINDINGS_TABLE: uniqueTableName('cfind'),
@@ -88,7 +88,10 @@ async function run(scenario: Scenario, crashPoints: readonly number[]): Promise<
       // Poll once per simulated operation (10 minutes): fewer steps, same decisions.
       gates: { pollMinutes: 10 },
       tablesConnectionString: azuriteConnectionString(),
-      settings: TABLES,
+      // Notices are read back by the health gate (node-pool rolling failures since the upgrade
+      // began), so each run has its own events table: an injected failure of an earlier run, on the
+      // same generated cluster and the same virtual clock, must not count in a later run's gate.
+      settings: { ...TABLES, FLEETGUARD_EVENTS_TABLE: uniqueTableName('cevents') },
     },
     process.env,
   );
@@ -235,7 +238,7 @@ async function faultedRun(faults: (seed: number) => FaultPlan, seed: number, set
       request: REQUEST,
       gates: { pollMinutes: 10 },
       tablesConnectionString: azuriteConnectionString(),
-      settings: { ...TABLES, FLEETGUARD_HTTP_MAX_RETRIES: '0', ...settings },
+      settings: { ...TABLES, FLEETGUARD_EVENTS_TABLE: uniqueTableName('cevents'), FLEETGUARD_HTTP_MAX_RETRIES: '0', ...settings },
     },
     process.env,
   );

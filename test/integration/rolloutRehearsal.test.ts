@@ -20,6 +20,8 @@ function settings(): Record<string, string> {
   return {
     FLEETGUARD_ALERTS_TABLE: uniqueTableName('ralerts'),
     FLEETGUARD_FINDINGS_TABLE: uniqueTableName('rfind'),
+    // Its own notices table: the health gate reads node-pool failures back, and other rehearsals inject them on the same clusters.
+    FLEETGUARD_EVENTS_TABLE: uniqueTableName('revents'),
     FLEETGUARD_ALERT_ROUTES: routingDocument('- { name: digest, receiver: slack }'),
     ...SECRETS,
   };

@@ -45,6 +45,8 @@ async function prepare(options: { injectAnomaly?: string[]; gates?: Partial<Gate
       settings: {
         FLEETGUARD_ALERTS_TABLE: uniqueTableName('salerts'),
         FLEETGUARD_FINDINGS_TABLE: uniqueTableName('sfind'),
+        // Its own notices table: the health gate reads node-pool failures back, and other rehearsals inject them on the same clusters.
+        FLEETGUARD_EVENTS_TABLE: uniqueTableName('sevents'),
         FLEETGUARD_ALERT_ROUTES: routingDocument('- { name: digest, receiver: slack }'),
         ...SECRETS,
       },
