@@ -13,6 +13,7 @@ import { prepareRehearsal, type Rehearsal, rehearsalResult } from '../../tooling
 import { type FaultPlan, seededRandom } from '../../tooling/simulator/faults.js';
 import { generateFleet } from '../../tooling/simulator/fleetGenerator.js';
 import { routingDocument, SECRETS } from '../harness/alerts.js';
+import { planRequest } from '../harness/rolloutRequests.js';
 import { azuriteConnectionString, uniqueTableName } from '../harness/tables.js';
 
 const SEEDS = 50;
@@ -25,17 +26,7 @@ const UPGRADE_WRITES = new Set(['arm.putManagedCluster', 'arm.putAgentPool', 'ar
  */
 const FLEET = () => generateFleet({ clusters: 8, subscriptions: 2, locations: 1 });
 
-const REQUEST: RolloutRequest = {
-  target: '1.32',
-  scope: {},
-  waves: { byTag: 'ring' },
-  waveSettings: { maxParallel: 1, soakMinutes: 5, requireApproval: false },
-  upgradeType: 'Full',
-  maxFailedClusters: 0,
-  respectMaintenanceWindows: false,
-  allowMultiMinorHops: true,
-  dryRun: false,
-};
+const REQUEST: RolloutRequest = planRequest({ allowMultiMinorHops: true, dryRun: false });
 
 /** Writes per cluster when nothing halts: hops × (control plane + system pool). */
 const ALL_WRITES = { 'aks-00001': 2, 'aks-00004': 6, 'aks-00005': 4, 'aks-00006': 2 };

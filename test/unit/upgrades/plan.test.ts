@@ -137,22 +137,7 @@ describe('upgrade profiles', () => {
   /** `isPreview` on an upgrade entry, as in the official ManagedClustersGetUpgradeProfile example (2025-07-01). */
   function planWithProfile(target: string, offered: Array<{ version: string; isPreview: boolean }>, catalog: KubernetesVersionCatalog = CATALOG) {
     const a = cluster('a', '1.31.3');
-    return planRollout(
-      [a],
-      new Map([['northeurope', catalog]]),
-      {
-        target,
-        scope: {},
-        waves: { byTag: 'ring' },
-        waveSettings: { maxParallel: 1, soakMinutes: 5, requireApproval: false },
-        upgradeType: 'Full',
-        maxFailedClusters: 0,
-        respectMaintenanceWindows: false,
-        allowMultiMinorHops: true,
-        dryRun: true,
-      },
-      new Map([[a.id.toLowerCase(), offered]]),
-    );
+    return planRollout([a], new Map([['northeurope', catalog]]), planRequest({ target, allowMultiMinorHops: true }), new Map([[a.id.toLowerCase(), offered]]));
   }
   const WITH_PREVIEW_PATCH: KubernetesVersionCatalog = {
     ...CATALOG,
@@ -204,17 +189,7 @@ describe('upgrade profiles', () => {
       ],
     };
     const a = cluster('a', '1.32.3');
-    const result = planRollout([a], new Map([['northeurope', withPreviewBetween]]), {
-      target: '1.34',
-      scope: {},
-      waves: { byTag: 'ring' },
-      waveSettings: { maxParallel: 1, soakMinutes: 5, requireApproval: false },
-      upgradeType: 'Full',
-      maxFailedClusters: 0,
-      respectMaintenanceWindows: false,
-      allowMultiMinorHops: true,
-      dryRun: true,
-    });
+    const result = planRollout([a], new Map([['northeurope', withPreviewBetween]]), planRequest({ target: '1.34', allowMultiMinorHops: true }));
     expect(result.excluded).toEqual([{ resourceId: a.id, reason: 'the way to 1.34.0 passes 1.33, which is preview-only in northeurope' }]);
   });
 });
