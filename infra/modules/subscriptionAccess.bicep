@@ -38,7 +38,6 @@ var localRolloutGroups = filter(rolloutResourceGroups, target => toLower(target.
 // subscription: storage account properties, Key Vault metadata, every other resource type).
 var fleetReaderActions = [
   'Microsoft.ContainerService/managedClusters/read'
-  'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action'
   'Microsoft.ContainerService/managedClusters/upgradeProfiles/read'
   'Microsoft.ContainerService/managedClusters/maintenanceConfigurations/read'
   'Microsoft.ContainerService/managedClusters/agentPools/upgradeProfiles/read'

@@ -91,9 +91,9 @@ export async function snapshotCaptureCommand(
   const retry = { maxRetries: config.http.maxRetries };
   const { SnapshotBodiesAdapter } = await import('../azure/snapshotBodies.js');
   const bodies = new SnapshotBodiesAdapter(createCredential(config.azure), config.azure, config.logs.endpoint, retry, config.logs.queryTimeoutSeconds);
-  // The live Kubernetes API reader joins the composition root as `inCluster`; until it does, every
-  // cluster is reported as not captured in-cluster rather than failing the capture.
-  const inCluster = inClusterOverride ?? (clients as { inCluster?: InClusterReader }).inCluster;
+  // The composition root has a live Kubernetes API reader only with FLEETGUARD_IN_CLUSTER=on; without
+  // it every cluster is reported as not captured in-cluster rather than failing the capture.
+  const inCluster = inClusterOverride ?? clients.inCluster;
   const report = await captureSnapshot(
     {
       source: {

@@ -16,7 +16,12 @@
 import type { KubernetesResource } from '../model/inCluster.js';
 
 /** The custom roles the template defines (one definition per subscription, see infra/README.md). */
-export type CustomRoleName = 'fleetReader' | 'rollout' | 'logWorkspace' | 'logTable';
+/**
+ * `inClusterReader` is granted only with `grantInClusterRead` (infra/modules/inClusterReader.bicep):
+ * on a cluster without Entra ID the clusterUser credential is a client certificate with the local
+ * admin's rights, so the always-granted fleet reader must not hold it.
+ */
+export type CustomRoleName = 'fleetReader' | 'rollout' | 'logWorkspace' | 'logTable' | 'inClusterReader';
 
 /** One call site: `Class.method` in lib/azure and the SDK (or REST) operation it invokes there. */
 export interface ActionCall {
@@ -62,7 +67,7 @@ export const REQUIRED_ACTIONS: readonly RequiredAction[] = [
     // The action of the built-in "Azure Kubernetes Service Cluster User Role" (Learn, "Azure built-in roles for Containers").
     action: 'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action',
     why: 'List the clusterUser credential of a managed cluster: the kubeconfig (server and CA) the in-cluster reads use, no secret for an Entra cluster',
-    calls: [{ adapter: `${CS}.userKubeconfig`, sdk: 'managedClusters.listClusterUserCredentials', role: 'fleetReader' }],
+    calls: [{ adapter: `${CS}.userKubeconfig`, sdk: 'managedClusters.listClusterUserCredentials', role: 'inClusterReader' }],
   },
   {
     action: 'Microsoft.ContainerService/managedClusters/upgradeProfiles/read',
@@ -193,4 +198,4 @@ export const IN_CLUSTER_DATA_ACTIONS: Readonly<Record<KubernetesResource, string
  * (server URL and CA) comes from `listClusterUserCredential` (Learn operations page: "List the
  * clusterUser credential of a managed cluster"). Its SDK call lives in the live Kubernetes adapter.
  */
-export const IN_CLUSTER_ACTIONS: readonly string[] = ['Microsoft.ContainerService/managedClusters/listClusterUserCredential/action'];
+export const IN_CLUSTER_ACTIONS: readonly string[] = actionsOfRole('inClusterReader');

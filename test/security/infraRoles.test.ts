@@ -340,6 +340,23 @@ describe('custom roles: exactly the actions the code calls (lib/infra/requiredAc
     ).toEqual([]);
   });
 
+  it('documents in infra/README.md exactly the actions of the fleet reader and the rollout role', () => {
+    const readme = read('infra/README.md');
+    // The first code block after each heading; its lines are "<action>  <what calls it>".
+    const blockAfter = (marker: string): string[] => {
+      const start = readme.indexOf(marker);
+      expect(start, marker).toBeGreaterThanOrEqual(0);
+      const block = /```\n([\s\S]*?)```/.exec(readme.slice(start))?.[1] ?? '';
+      return block
+        .split('\n')
+        .map((line) => line.trim().split(/\s+/)[0] ?? '')
+        .filter((action) => action !== '')
+        .sort();
+    };
+    expect(blockAfter('Fleet reader:')).toEqual([...new Set(actionsOfRole('fleetReader'))].sort());
+    expect(blockAfter('### The rollout role')).toEqual([...new Set(actionsOfRole('rollout'))].sort());
+  });
+
   it('grants the rollout role no write beyond what an upgrade needs', () => {
     const writes = actionsOfRole('rollout').filter((action) => /\/(write|delete|action)$/.test(action));
     expect(writes).toEqual([
