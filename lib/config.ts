@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { type AlertingConfig, parseAlertingDocument } from './alerts/alertingConfig.js';
 import { DETECTION_IDS } from './detections/catalog.js';
 import { describeZodIssues, FleetGuardError } from './errors.js';
+import { DEFAULT_POSTURE_SETTINGS, type PostureSettings } from './posture/rule.js';
 import { isNcrontab, NCRONTAB_MESSAGE, SCHEDULE_SETTINGS } from './timerSchedules.js';
 
 /** Where the Azure SDK clients point: real Azure, or the local simulator (HTTPS with its own CA). */
@@ -45,6 +46,8 @@ export interface FleetGuardConfig {
     pageSize: number;
   };
   http: { maxRetries: number };
+  /** What the posture rules read besides the clusters (FLEETGUARD_PRODUCTION_TAG). */
+  posture: PostureSettings;
   logs: {
     /** Log Analytics query endpoint, including the API version path (`/v1`). */
     endpoint: string;
@@ -139,6 +142,13 @@ export const SETTINGS: readonly SettingDescription[] = [
     description:
       'Retries of a throttled or failed Azure call (0-10); Retry-After is honoured, and the quota headers of Resource Graph (x-ms-user-quota-resets-after)',
     defaultValue: '3',
+    requiredInAzure: false,
+  },
+  {
+    name: 'FLEETGUARD_PRODUCTION_TAG',
+    description:
+      'The tag that marks a production cluster, as `name=value|value` (names and values compared case-insensitively); AKS-PRODUCTION-TIER asks those clusters for the Standard or Premium tier',
+    defaultValue: 'environment=production|prod',
     requiredInAzure: false,
   },
   { name: 'FLEETGUARD_TARGET', description: '`azure` (default) or `simulator` for the local Azure simulator', defaultValue: 'azure', requiredInAzure: false },
@@ -321,6 +331,8 @@ export function parseCliApiSettings(env: Record<string, string | undefined>): Cl
 const SUBSCRIPTION_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,62}$/;
 const TASK_HUB_NAME = /^[A-Za-z][A-Za-z0-9]{2,44}$/;
+/** ARM tag names: 1-512 characters, none of `<>%&\\?/` (Learn, "Tag resources": limitations); `=` separates the value. */
+const PRODUCTION_TAG = /^([^<>%&\\?/=]{1,512})=(.+)$/;
 const WORKSPACE_ID = /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.operationalinsights\/workspaces\/[^/]+$/i;
 
 const optionalText = z
@@ -403,6 +415,21 @@ const environmentSchema = z.object({
       .enum(['auto', 'resourceGraph', 'arm'])
       .optional()
       .transform((value) => value ?? 'auto'),
+  ),
+  FLEETGUARD_PRODUCTION_TAG: optionalText.pipe(
+    z
+      .string()
+      .transform((value, context): PostureSettings['productionTag'] => {
+        const match = PRODUCTION_TAG.exec(value);
+        const values = (match?.[2] ?? '').split('|').map((part) => part.trim());
+        if (match === null || (match[1] ?? '').trim() === '' || values.some((part) => part === '')) {
+          context.addIssue({ code: 'custom', message: 'must be a tag name, "=", and one or more values separated by "|" (environment=production|prod)' });
+          return z.NEVER;
+        }
+        return { name: (match[1] ?? '').trim(), values };
+      })
+      .optional()
+      .transform((value) => value ?? DEFAULT_POSTURE_SETTINGS.productionTag),
   ),
   FLEETGUARD_TARGET: optionalText.pipe(
     z
@@ -531,6 +558,7 @@ export function parseConfig(env: Environment): FleetGuardConfig {
       pageSize: settings.FLEETGUARD_IN_CLUSTER_PAGE_SIZE,
     },
     http: { maxRetries: settings.FLEETGUARD_HTTP_MAX_RETRIES },
+    posture: { productionTag: settings.FLEETGUARD_PRODUCTION_TAG },
     logs: {
       // The simulator serves the Logs API beside ARM, as `${endpoint}/v1`.
       endpoint: settings.FLEETGUARD_LOGS_ENDPOINT ?? (azure.kind === 'simulator' ? `${azure.armEndpoint}/v1` : 'https://api.loganalytics.io/v1'),

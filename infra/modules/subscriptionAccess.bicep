@@ -45,6 +45,7 @@ var fleetReaderActions = [
   'Microsoft.PolicyInsights/policyStates/queryResults/action'
   'Microsoft.PolicyInsights/policyStates/queryResults/read'
   'Microsoft.PolicyInsights/componentPolicyStates/queryResults/read'
+  'Microsoft.Insights/DiagnosticSettings/Read'
   'Microsoft.ResourceGraph/resources/read'
   'Microsoft.Resources/subscriptions/read'
 ]

@@ -9,6 +9,7 @@ import { AlertStore } from '../alerts/alertStore.js';
 import type { RetrySettings } from '../azure/clientOptions.js';
 import type { ContainerServiceAdapter } from '../azure/containerService.js';
 import { createCredential } from '../azure/credential.js';
+import type { DiagnosticSettingsAdapter } from '../azure/diagnosticSettings.js';
 import type { KubernetesAdapter } from '../azure/kubernetes.js';
 import { lazyAdapter } from '../azure/lazyAdapter.js';
 import type { LogAnalyticsAdapter } from '../azure/logAnalytics.js';
@@ -20,7 +21,9 @@ import type { FleetGuardConfig } from '../config.js';
 import { DETECTIONS } from '../detections/catalog.js';
 import { NoticeStore } from '../events/noticeStore.js';
 import { FindingsStore } from '../findings/findingsStore.js';
+import type { DiagnosticSettingsReader } from '../model/diagnosticSettings.js';
 import type { InClusterReader } from '../model/inCluster.js';
+import type { PostureSettings } from '../posture/rule.js';
 import type { DetectionSettings, LogsReader } from '../sweep/detectionStage.js';
 import type { FleetReader } from '../sweep/fleetReader.js';
 import type { PolicyReader } from '../sweep/policyStage.js';
@@ -34,6 +37,10 @@ export interface AzureClients {
   logs: { reader: LogsReader; settings: DetectionSettings };
   /** Each cluster's Kubernetes objects through its API server: present when FLEETGUARD_IN_CLUSTER is on. */
   inCluster: InClusterReader | undefined;
+  /** Each cluster's diagnostic settings (AKS-AUDIT-LOGS), read on the in-cluster schedule: present with `inCluster`. */
+  diagnostics: DiagnosticSettingsReader | undefined;
+  /** FLEETGUARD_PRODUCTION_TAG, for the posture rules. */
+  posture: PostureSettings;
   /** The adapters themselves, for reads of single resources (event reactions). */
   containerService: ContainerServiceAdapter;
   policyInsights: PolicyInsightsAdapter;
@@ -110,6 +117,11 @@ export function createAzureClients(config: FleetGuardConfig, options: AzureClien
   const inCluster = config.inCluster.enabled
     ? lazyAdapter<KubernetesAdapter>(async () => new (await import('../azure/kubernetes.js')).KubernetesAdapter(containerService, credential, config.inCluster))
     : undefined;
+  const diagnostics = config.inCluster.enabled
+    ? lazyAdapter<DiagnosticSettingsAdapter>(
+        async () => new (await import('../azure/diagnosticSettings.js')).DiagnosticSettingsAdapter(credential, config.azure, retry),
+      )
+    : undefined;
   const storage = config.storage;
   const alertStore = storage === undefined ? undefined : new AlertStore(createTableClient(storage, config.tables.alerts, credential, retry));
   return {
@@ -117,6 +129,8 @@ export function createAzureClients(config: FleetGuardConfig, options: AzureClien
     policy,
     logs,
     inCluster,
+    diagnostics,
+    posture: config.posture,
     containerService,
     policyInsights,
     findings: storage === undefined ? undefined : new FindingsStore(createTableClient(storage, config.tables.findings, credential, retry)),
@@ -135,7 +149,9 @@ export function sweepDependencies(clients: AzureClients, options: { withStore?: 
     fleet: clients.fleet,
     policy: clients.policy,
     logs: clients.logs,
+    posture: clients.posture,
     ...(clients.inCluster ? { inCluster: clients.inCluster } : {}),
+    ...(clients.diagnostics ? { diagnostics: clients.diagnostics } : {}),
     ...(withStore && clients.findings ? { findings: clients.findings } : {}),
     ...(withStore && clients.sweeps ? { sweeps: clients.sweeps } : {}),
     ...(withStore && clients.notices ? { notices: clients.notices } : {}),

@@ -49,6 +49,10 @@ function toAgentPool(value: unknown): AgentPool | undefined {
     powerState: text(record(pool['powerState'])['code']),
     count: typeof count === 'number' ? count : undefined,
     nodeImageVersion: text(pool['nodeImageVersion']),
+    type: text(pool['type']),
+    availabilityZones: strings(pool['availabilityZones']),
+    minCount: typeof pool['minCount'] === 'number' ? pool['minCount'] : undefined,
+    enableAutoScaling: bool(pool['enableAutoScaling']),
   };
 }
 
@@ -111,6 +115,8 @@ export function toCluster(sdk: ManagedCluster): Cluster {
     nodeOsUpgradeChannel: text(autoUpgrade['nodeOSUpgradeChannel']),
     supportPlan: text(raw['supportPlan']),
     skuTier: text(record(raw['sku'])['tier']),
+    identityType: text(record(raw['identity'])['type']),
+    servicePrincipalClientId: text(record(raw['servicePrincipalProfile'])['clientId']),
   };
 }
 

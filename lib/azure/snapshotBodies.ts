@@ -19,6 +19,7 @@ import type { Cluster } from '../model/cluster.js';
 import { clusterFromArmJson } from './armClusterJson.js';
 import { armClientOptions, armScope, type RetrySettings } from './clientOptions.js';
 import { CONTAINER_SERVICE_API_VERSION, rawContainerServiceContexts } from './containerService.js';
+import { diagnosticSettingsPath } from './diagnosticSettings.js';
 import { resourceCentricId } from './logAnalytics.js';
 import { clusterStatesFilter, skipTokenOf } from './policyInsights.js';
 
@@ -122,6 +123,16 @@ export class SnapshotBodiesAdapter {
         `/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.ContainerService/locations/${encodeURIComponent(location)}/kubernetesVersions?api-version=${CONTAINER_SERVICE_API_VERSION}`,
         context,
       );
+    } catch (error) {
+      throw toFleetGuardError(error, context);
+    }
+  }
+
+  /** Body of DiagnosticSettings_List of one cluster (one page: the operation has no nextLink). */
+  async diagnosticSettings(cluster: Cluster): Promise<Record<string, unknown>> {
+    const context = `reading the diagnostic settings of cluster ${cluster.name}`;
+    try {
+      return await this.armGet(cluster.subscriptionId, diagnosticSettingsPath(cluster.id), context);
     } catch (error) {
       throw toFleetGuardError(error, context);
     }

@@ -4,6 +4,7 @@
  * in those modes only; the commands receive it, so no runtime module imports the tooling.
  */
 import type { FleetGuardConfig } from '../config.js';
+import type { DiagnosticSettingsReader } from '../model/diagnosticSettings.js';
 import type { InClusterReader } from '../model/inCluster.js';
 import type { FleetReportModel } from '../report/fleetReport.js';
 import type { RolloutOutcome } from '../upgrades/orchestrators.js';
@@ -18,9 +19,12 @@ export interface LocalModes {
   demoReportModel(): Promise<FleetReportModel>;
   /**
    * The simulator serving the snapshot folder (validated whole first, a bad one is `badInput`), and
-   * the reader of its `kubernetes/` folders; the caller closes it.
+   * the reader of its `kubernetes/` folders, and of its diagnostic settings (unknown, so AKS-AUDIT-LOGS
+   * is not evaluated, for a cluster `diagnosticSettings.json` does not name); the caller closes it.
    */
-  startSnapshot(snapshotPath: string): Promise<{ config: FleetGuardConfig; inCluster: InClusterReader; close(): Promise<void> }>;
+  startSnapshot(
+    snapshotPath: string,
+  ): Promise<{ config: FleetGuardConfig; inCluster: InClusterReader; diagnostics: DiagnosticSettingsReader; close(): Promise<void> }>;
   /** Rehearses the rollout on the snapshot folder; the caller closes `local`. */
   rehearse(
     snapshotPath: string,

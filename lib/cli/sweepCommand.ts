@@ -41,7 +41,11 @@ export async function sweepCommand(options: SweepCommandOptions, output: Command
   if (options.snapshot !== undefined) {
     const local = await (await localModes()).startSnapshot(options.snapshot);
     try {
-      const deps = { ...sweepDependencies(createAzureClients(local.config), { withStore: false }), inCluster: local.inCluster };
+      const deps = {
+        ...sweepDependencies(createAzureClients(local.config), { withStore: false }),
+        inCluster: local.inCluster,
+        diagnostics: local.diagnostics,
+      };
       const result = await runSweep(deps, {
         subscriptions: options.subscription ?? [],
         concurrency: options.concurrency ?? local.config.sweep.concurrency,

@@ -6,7 +6,7 @@
  *
  * Action strings: Learn "Azure resource provider operations" (learn.microsoft.com/azure/
  * role-based-access-control/resource-provider-operations), sections Microsoft.ContainerService,
- * Microsoft.PolicyInsights, Microsoft.ResourceGraph, Microsoft.Resources, Microsoft.OperationalInsights.
+ * Microsoft.PolicyInsights, Microsoft.ResourceGraph, Microsoft.Resources, Microsoft.OperationalInsights, Microsoft.Insights.
  * Action names are case-insensitive in Azure RBAC; they are written here as the operations page
  * spells them.
  *
@@ -138,6 +138,16 @@ export const REQUIRED_ACTIONS: readonly RequiredAction[] = [
     action: 'Microsoft.PolicyInsights/componentPolicyStates/queryResults/read',
     why: 'Query information about component policy states (the pods the Azure Policy add-on reports non-compliant)',
     calls: [{ adapter: 'PolicyInsightsAdapter.listNonCompliantComponents', sdk: 'componentPolicyStates.listQueryResultsForResource', role: 'fleetReader' }],
+  },
+  {
+    // Learn "Azure resource provider operations", Microsoft.Insights: "Read a resource diagnostic setting".
+    action: 'Microsoft.Insights/DiagnosticSettings/Read',
+    why: "Read a resource diagnostic setting: whether a cluster's audit logs (kube-audit, kube-audit-admin, guard) leave it (AKS-AUDIT-LOGS)",
+    calls: [
+      { adapter: 'DiagnosticSettingsAdapter.listBody', sdk: 'pathUnchecked', role: 'fleetReader' },
+      // `fleetguard snapshot capture`: the List body of each cluster into diagnosticSettings.json.
+      { adapter: 'SnapshotBodiesAdapter.armGet', sdk: 'pathUnchecked', role: 'fleetReader' },
+    ],
   },
   {
     action: 'Microsoft.ResourceGraph/resources/read',

@@ -11,6 +11,13 @@ export interface AgentPool {
   powerState: string | undefined;
   count: number | undefined;
   nodeImageVersion: string | undefined;
+  /** `type` (`VirtualMachineScaleSets`, `AvailabilitySet`, `VirtualMachines`); optional so pools built in code stay valid. */
+  type?: string | undefined;
+  /** `availabilityZones` as returned; empty when null, `[]` or not set. */
+  availabilityZones?: string[];
+  /** `minCount` (set with `enableAutoScaling`). */
+  minCount?: number | undefined;
+  enableAutoScaling?: boolean | undefined;
 }
 
 export interface Cluster {
@@ -48,6 +55,10 @@ export interface Cluster {
   supportPlan: string | undefined;
   /** `sku.tier` (`Free`, `Standard`, `Premium`). */
   skuTier: string | undefined;
+  /** Resource-level `identity.type` (`SystemAssigned`, `UserAssigned`, `None`); undefined when ARM returned no identity. */
+  identityType?: string | undefined;
+  /** `servicePrincipalProfile.clientId`: `msi` on managed-identity clusters, an app id on service-principal ones. */
+  servicePrincipalClientId?: string | undefined;
 }
 
 /** A cluster the SDK returned that could not be converted (no id, say): reported, not fatal. */

@@ -1,12 +1,13 @@
 import type { Cluster } from '../model/cluster.js';
 import type { Finding } from '../model/finding.js';
 import type { KubernetesVersionCatalog } from '../model/kubernetesVersions.js';
-import { type ClusterRule, toFinding } from './rule.js';
+import { PSRULE_PARITY_RULES } from './psruleParityRules.js';
+import { type ClusterRule, DEFAULT_POSTURE_SETTINGS, type PostureSettings, toFinding } from './rule.js';
 import { SECURITY_BASELINE_RULES } from './securityBaselineRules.js';
 import { VERSION_RULES } from './versionRules.js';
 
 /** Every AKS-* rule, in catalog order. */
-export const CLUSTER_RULES: readonly ClusterRule[] = [...SECURITY_BASELINE_RULES, ...VERSION_RULES];
+export const CLUSTER_RULES: readonly ClusterRule[] = [...SECURITY_BASELINE_RULES, ...VERSION_RULES, ...PSRULE_PARITY_RULES];
 
 export interface ClusterEvaluation {
   findings: Finding[];
@@ -15,13 +16,17 @@ export interface ClusterEvaluation {
 }
 
 /** Runs every cluster rule whose inputs are available. Pure: same input, same output. */
-export function evaluateCluster(cluster: Cluster, versions: KubernetesVersionCatalog | undefined): ClusterEvaluation {
+export function evaluateCluster(
+  cluster: Cluster,
+  versions: KubernetesVersionCatalog | undefined,
+  settings: PostureSettings = DEFAULT_POSTURE_SETTINGS,
+): ClusterEvaluation {
   const findings: Finding[] = [];
   const evaluatedRuleIds: string[] = [];
   for (const rule of CLUSTER_RULES) {
     if (rule.needs === 'versions' && versions === undefined) continue;
     evaluatedRuleIds.push(rule.id);
-    for (const hit of rule.evaluate({ cluster, versions })) findings.push(toFinding(rule, cluster, hit));
+    for (const hit of rule.evaluate({ cluster, versions, settings })) findings.push(toFinding(rule, cluster, hit));
   }
   return { findings, evaluatedRuleIds };
 }

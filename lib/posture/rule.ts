@@ -5,10 +5,23 @@ import type { KubernetesVersionCatalog } from '../model/kubernetesVersions.js';
 import type { RuleMetadata } from '../model/ruleMetadata.js';
 import { shellWord } from '../shellWord.js';
 
+/**
+ * How the posture rules decide what a tag means: a cluster is production when its tag `name`
+ * (compared case-insensitively, as ARM compares tag names) has one of `values` (case-insensitively).
+ * Parsed from FLEETGUARD_PRODUCTION_TAG (lib/config.ts).
+ */
+export interface PostureSettings {
+  productionTag: { name: string; values: readonly string[] };
+}
+
+/** `environment=production|prod`: the tag the Cloud Adoption Framework's tagging guidance names for it. */
+export const DEFAULT_POSTURE_SETTINGS: PostureSettings = { productionTag: { name: 'environment', values: ['production', 'prod'] } };
+
 /** What a rule may read. `versions` is undefined when the location's catalog could not be fetched. */
 export interface RuleInput {
   cluster: Cluster;
   versions: KubernetesVersionCatalog | undefined;
+  settings: PostureSettings;
 }
 
 /** One firing of a rule: what is wrong, what to change, and (optionally) which part of the cluster. */

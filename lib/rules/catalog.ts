@@ -8,6 +8,7 @@ import { detectionRule, DETECTIONS } from '../detections/catalog.js';
 import { K8S_RULES } from '../k8s/evaluateInCluster.js';
 import type { Framework, FrameworkMapping, HealthSignal, RuleMetadata } from '../model/ruleMetadata.js';
 import { POLICY_RULE } from '../policy/policyRules.js';
+import { AKS_AUDIT_LOGS } from '../posture/auditLogRules.js';
 import { CLUSTER_RULES } from '../posture/evaluateCluster.js';
 import { NOTICE_RULES } from '../posture/noticeRules.js';
 
@@ -34,7 +35,7 @@ function entry(source: RuleSource) {
 /** Catalog order: posture, notices, policy, detections, in-cluster. Only the metadata (no `evaluate`). */
 export function ruleCatalog(): CatalogRule[] {
   return [
-    ...[...CLUSTER_RULES, ...NOTICE_RULES].map(entry('arm')),
+    ...[...CLUSTER_RULES, ...NOTICE_RULES, AKS_AUDIT_LOGS].map(entry('arm')),
     entry('policy')(POLICY_RULE),
     ...DETECTIONS.map(detectionRule).map(entry('logs')),
     ...K8S_RULES.map(entry('inCluster')),

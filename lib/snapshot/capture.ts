@@ -24,6 +24,8 @@ export interface SnapshotSource {
   kubernetesVersions(subscriptionId: string, location: string): Promise<Json>;
   policyStates(subscriptionId: string): Promise<Json[]>;
   queryLogs(workspaceResourceId: string, query: string, lookbackMinutes: number): Promise<Json>;
+  /** Body of `GET {clusterId}/providers/Microsoft.Insights/diagnosticSettings`; a source without it captures none. */
+  diagnosticSettings?(cluster: Cluster): Promise<Json>;
 }
 
 /** Where the files go; `relativePath` uses `/` and stays inside the snapshot folder. */
@@ -64,6 +66,8 @@ export interface CaptureReport {
   logs: Array<{ detectionId: string; workspace: string; state: 'complete' | 'partial' | 'failed'; message?: string }>;
   /** One entry per cluster: `checked` with the files written, or why its objects are not in the snapshot. */
   kubernetes: Array<{ clusterId: string; state: string; files?: string[]; unread?: Partial<Record<KubernetesResource, string>>; reason?: string }>;
+  /** Per cluster: its diagnostic settings captured (in `diagnosticSettings.json`), or why not (then AKS-AUDIT-LOGS is not evaluated offline). */
+  diagnosticSettings?: Array<{ clusterId: string } & Outcome>;
   /** Secret fields removed from a cluster body (write-only in the AKS API; never expected back). */
   redacted: Array<{ clusterId: string; fields: string[] }>;
 }
@@ -245,13 +249,15 @@ export async function captureSnapshot(deps: CaptureDependencies, options: Captur
     capturePolicyStates(deps, limit, captured, report),
     captureLogs(deps, limit, clusters, options, report),
     captureKubernetes(deps, limit, clusters, report),
+    captureDiagnosticSettings(deps, limit, clusters, report),
   ]);
 
   const failed =
     report.subscriptions.some((entry) => entry.state === 'failed') ||
     report.kubernetesVersions.some((entry) => entry.state === 'failed') ||
     report.policyStates.some((entry) => entry.state === 'failed') ||
-    report.logs.some((entry) => entry.state !== 'complete');
+    report.logs.some((entry) => entry.state !== 'complete') ||
+    (report.diagnosticSettings ?? []).some((entry) => entry.state === 'failed');
   report.status = captured.length === 0 && subscriptions.length > 0 ? 'failed' : failed ? 'partial' : 'complete';
   await deps.writer.writeJson('capture-report.json', report);
   return report;
@@ -345,6 +351,37 @@ async function captureLogs(
     }),
   );
   report.logs.sort((left, right) => left.detectionId.localeCompare(right.detectionId) || left.workspace.localeCompare(right.workspace));
+}
+
+/**
+ * Each cluster's diagnostic settings into one `diagnosticSettings.json`, keyed by cluster id (our
+ * extension of §2). A cluster whose read failed is left out and named in the report: offline, its
+ * settings are unknown, not empty.
+ */
+async function captureDiagnosticSettings(deps: CaptureDependencies, limit: Limit, clusters: readonly Cluster[], report: CaptureReport): Promise<void> {
+  const read = deps.source.diagnosticSettings?.bind(deps.source);
+  if (read === undefined) return;
+  const entries: Array<{ clusterId: string } & Outcome> = [];
+  const bodies = new Map<string, Json>();
+  await Promise.all(
+    clusters.map((cluster) =>
+      limit(async () => {
+        try {
+          bodies.set(cluster.id, await read(cluster));
+          entries.push({ clusterId: cluster.id, state: 'captured' });
+        } catch (error) {
+          entries.push({ clusterId: cluster.id, ...failure(error, `reading the diagnostic settings of cluster ${cluster.name}`) });
+        }
+      }),
+    ),
+  );
+  entries.sort((left, right) => left.clusterId.localeCompare(right.clusterId));
+  report.diagnosticSettings = entries;
+  if (bodies.size > 0)
+    await deps.writer.writeJson(
+      'diagnosticSettings.json',
+      Object.fromEntries(clusters.filter((cluster) => bodies.has(cluster.id)).map((cluster) => [cluster.id, bodies.get(cluster.id)])),
+    );
 }
 
 /** Each cluster's objects through the in-cluster port; a cluster it cannot read is named, never fatal. */

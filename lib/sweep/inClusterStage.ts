@@ -9,8 +9,10 @@ import { toFleetGuardError } from '../errors.js';
 import { evaluateInCluster } from '../k8s/evaluateInCluster.js';
 import { type KubernetesObjects, parseKubernetesList } from '../k8s/objects.js';
 import { type Cluster, resourceKey } from '../model/cluster.js';
+import type { DiagnosticSettingsReader } from '../model/diagnosticSettings.js';
 import type { Finding } from '../model/finding.js';
 import { IN_CLUSTER_STATES, type InClusterReader, type InClusterState, KUBERNETES_RESOURCES, type KubernetesResource } from '../model/inCluster.js';
+import { checkAuditLogs } from './auditLogCheck.js';
 import { type Coverage, markEvaluated } from './coverage.js';
 import type { SweepError } from './sweepResult.js';
 
@@ -38,12 +40,20 @@ export async function runInClusterStage(
   limit: LimitFunction,
   coverage: Coverage,
   errors: SweepError[],
+  /** Diagnostic settings (AKS-AUDIT-LOGS, one ARM call per cluster); read whatever the Kubernetes API answered. */
+  diagnostics?: DiagnosticSettingsReader,
 ): Promise<InClusterStageResult> {
   const findings: Finding[] = [];
   const states = new Map<string, InClusterCoverage>();
   await Promise.all(
     clusters.map((cluster) =>
       limit(async () => {
+        if (diagnostics !== undefined) {
+          const audit = await checkAuditLogs(diagnostics, cluster);
+          findings.push(...audit.findings);
+          markEvaluated(coverage, cluster.id, audit.evaluatedRuleIds);
+          if (audit.error !== undefined) errors.push(audit.error);
+        }
         const outcome = await checkCluster(reader, cluster, errors);
         states.set(resourceKey(cluster.id), outcome.coverage);
         if (outcome.objects === undefined) return;

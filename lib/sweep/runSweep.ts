@@ -11,6 +11,7 @@ import { toFleetGuardError } from '../errors.js';
 import type { FindingsStore, ReconcileCounts } from '../findings/findingsStore.js';
 import type { LifecycleChange } from '../findings/lifecycle.js';
 import { type Cluster, resourceKey } from '../model/cluster.js';
+import type { DiagnosticSettingsReader } from '../model/diagnosticSettings.js';
 import { type Finding, SEVERITIES, type Severity, severityRank } from '../model/finding.js';
 import type { InClusterReader } from '../model/inCluster.js';
 import type { KubernetesVersionCatalog } from '../model/kubernetesVersions.js';
@@ -18,6 +19,7 @@ import type { ClusterNotices } from '../model/notice.js';
 import { type ClusterCompliance } from '../policy/policyRules.js';
 import { evaluateCluster } from '../posture/evaluateCluster.js';
 import { evaluateNotices, NOTICE_RULE_IDS } from '../posture/noticeRules.js';
+import type { PostureSettings } from '../posture/rule.js';
 import { type Coverage, markEvaluated } from './coverage.js';
 import { type DetectionSettings, type DetectionStageResult, type LogsReader, runDetectionStage } from './detectionStage.js';
 import type { FleetReader } from './fleetReader.js';
@@ -39,6 +41,10 @@ export interface SweepDependencies {
   logs?: { reader: LogsReader; settings: DetectionSettings };
   /** The clusters' Kubernetes objects (CONTRACTS.md §5); without it K8S-* rules are not evaluated. */
   inCluster?: InClusterReader;
+  /** Each cluster's diagnostic settings, read in the in-cluster stage; without it AKS-AUDIT-LOGS is not evaluated. */
+  diagnostics?: DiagnosticSettingsReader;
+  /** FLEETGUARD_PRODUCTION_TAG and the like; the defaults when absent. */
+  posture?: PostureSettings;
   /** Without a store the sweep only reports (offline snapshot audits). */
   findings?: FindingsStore;
   sweeps?: SweepRecordStore;
@@ -87,8 +93,8 @@ export async function runSweep(deps: SweepDependencies, options: SweepOptions): 
             })
           : undefined,
         deps.logs ? runDetectionStage(deps.logs.reader, listed.clusters, deps.logs.settings, limit, coverage, detectionErrors) : undefined,
-        deps.inCluster ? runInClusterStage(deps.inCluster, listed.clusters, limit, coverage, inClusterErrors) : undefined,
-        versions.then((byLocation) => evaluatePosture(listed.clusters, byLocation, coverage)),
+        deps.inCluster ? runInClusterStage(deps.inCluster, listed.clusters, limit, coverage, inClusterErrors, deps.diagnostics) : undefined,
+        versions.then((byLocation) => evaluatePosture(listed.clusters, byLocation, coverage, deps.posture)),
       ]);
     },
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -221,10 +227,15 @@ async function reconcile(
   return totals;
 }
 
-function evaluatePosture(clusters: readonly Cluster[], versionsByLocation: ReadonlyMap<string, KubernetesVersionCatalog>, coverage: Coverage): Finding[] {
+function evaluatePosture(
+  clusters: readonly Cluster[],
+  versionsByLocation: ReadonlyMap<string, KubernetesVersionCatalog>,
+  coverage: Coverage,
+  settings: PostureSettings | undefined,
+): Finding[] {
   const findings: Finding[] = [];
   for (const cluster of clusters) {
-    const evaluation = evaluateCluster(cluster, versionsByLocation.get(cluster.location));
+    const evaluation = evaluateCluster(cluster, versionsByLocation.get(cluster.location), settings);
     findings.push(...evaluation.findings);
     markEvaluated(coverage, cluster.id, evaluation.evaluatedRuleIds);
   }

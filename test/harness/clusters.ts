@@ -13,7 +13,17 @@ export function compliantCluster(overrides: Partial<Cluster> = {}): Cluster {
     powerState: 'Running',
     kubernetesVersion: '1.32.3',
     agentPools: [
-      { name: 'system', mode: 'System', version: '1.32.3', provisioningState: 'Succeeded', powerState: 'Running', count: 3, nodeImageVersion: undefined },
+      {
+        name: 'system',
+        mode: 'System',
+        version: '1.32.3',
+        provisioningState: 'Succeeded',
+        powerState: 'Running',
+        count: 3,
+        nodeImageVersion: undefined,
+        type: 'VirtualMachineScaleSets',
+        availabilityZones: ['1', '2', '3'],
+      },
     ],
     enableRbac: true,
     aadManaged: true,
@@ -24,7 +34,11 @@ export function compliantCluster(overrides: Partial<Cluster> = {}): Cluster {
     networkPolicy: 'cilium',
     workloadIdentity: true,
     oidcIssuer: true,
-    addons: { azurepolicy: { enabled: true, config: {} }, azurekeyvaultsecretsprovider: { enabled: true, config: {} } },
+    addons: {
+      azurepolicy: { enabled: true, config: {} },
+      azurekeyvaultsecretsprovider: { enabled: true, config: { enableSecretRotation: 'true' } },
+      omsagent: { enabled: true, config: {} },
+    },
     defenderMonitoring: true,
     defenderWorkspaceId: undefined,
     logWorkspaceIds: [],
@@ -32,6 +46,8 @@ export function compliantCluster(overrides: Partial<Cluster> = {}): Cluster {
     nodeOsUpgradeChannel: 'NodeImage',
     supportPlan: undefined,
     skuTier: 'Standard',
+    identityType: 'SystemAssigned',
+    servicePrincipalClientId: 'msi',
     ...overrides,
   };
 }

@@ -32,6 +32,8 @@ export class FleetState {
   /** Body of `componentPolicyStates/latest/queryResults` over every cluster (`{"value": [...]}`), when seeded. */
   componentPolicyStates: JsonObject | undefined;
   readonly logs: Map<string, JsonObject>;
+  /** Lower-cased cluster id → body of its DiagnosticSettings_List, when seeded (diagnosticSettingsRoutes.ts). */
+  readonly diagnosticSettings: Map<string, JsonObject>;
   /** Upgrades in flight and their outcomes (set up by the simulator server). */
   upgrades: UpgradeSimulation | undefined;
   /** Workspaces that exist though no cluster references them (configured ones). */
@@ -46,6 +48,7 @@ export class FleetState {
     this.policyStates = snapshot.policyStates;
     this.componentPolicyStates = snapshot.componentPolicyStates;
     this.logs = new Map(snapshot.logs);
+    this.diagnosticSettings = new Map(snapshot.diagnosticSettings ?? []);
     for (const subscriptionId of extraSubscriptions) this.subscription(subscriptionId);
     for (const cluster of snapshot.clusters) this.putCluster(structuredClone(cluster));
   }

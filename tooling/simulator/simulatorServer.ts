@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { armRoutes } from './armRoutes.js';
 import { loopbackCertificate } from './certificate.js';
 import { componentPolicyRoutes } from './componentPolicyRoutes.js';
+import { diagnosticSettingsRoutes } from './diagnosticSettingsRoutes.js';
 import { FaultInjector, type FaultPlan } from './faults.js';
 import { FleetState } from './fleetState.js';
 import { logsRoutes } from './logsRoutes.js';
@@ -77,6 +78,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     ...armRoutes(fleet, { pageSize }),
     ...policyRoutes(fleet, { pageSize }),
     ...componentPolicyRoutes(fleet),
+    ...diagnosticSettingsRoutes(fleet),
     ...resourceGraphRoutes(fleet, faults, graphOptions),
     ...logsRoutes(fleet, faults),
   ];

@@ -30,6 +30,12 @@ export interface FleetSnapshot {
   componentPolicyStates?: JsonObject | undefined;
   /** Detection id → body of a Log Analytics query response. */
   logs: Map<string, JsonObject>;
+  /**
+   * Lower-cased cluster id → body of `GET {clusterId}/providers/Microsoft.Insights/diagnosticSettings`,
+   * from the optional `diagnosticSettings.json` (our extension of CONTRACTS.md §2). Absent: the
+   * snapshot does not know the settings, and AKS-AUDIT-LOGS is not evaluated.
+   */
+  diagnosticSettings?: Map<string, JsonObject>;
   /** The `kubernetes/` folders (CONTRACTS.md §5), by lower-cased cluster id; absent in snapshots built in code. */
   kubernetes?: SnapshotKubernetes;
 }
@@ -76,6 +82,20 @@ const policyStatesSchema = z.looseObject({ value: z.array(z.looseObject({ resour
 const componentPolicyStatesSchema = z.looseObject({
   value: z.array(z.looseObject({ resourceId: z.string(), policyDefinitionId: z.string(), componentId: z.string(), complianceState: z.string().nullish() })),
 });
+/** Each entry: the List body (api-version 2021-05-01-preview) of the cluster named by the key. */
+const diagnosticSettingsSchema = z.record(
+  z.string().regex(CLUSTER_ID, 'keys must be managedClusters resource ids'),
+  z.looseObject({
+    value: z.array(
+      z.looseObject({
+        name: z.string().min(1),
+        properties: z.looseObject({
+          logs: z.array(z.looseObject({ category: z.string().nullish(), categoryGroup: z.string().nullish(), enabled: z.boolean() })).nullish(),
+        }),
+      }),
+    ),
+  }),
+);
 const logsSchema = z.looseObject({
   tables: z.array(
     z.looseObject({ name: z.string(), columns: z.array(z.looseObject({ name: z.string(), type: z.string() })), rows: z.array(z.array(z.unknown())) }),
@@ -166,9 +186,25 @@ export function loadSnapshot(directory: string): FleetSnapshot {
       logs.set(entry.slice(0, -'.json'.length).toLowerCase(), parseFile(path.join(logsDirectory, entry), logsSchema));
     }
   }
+  const diagnosticFile = path.join(directory, 'diagnosticSettings.json');
+  const diagnosticSettings = existsSync(diagnosticFile)
+    ? new Map(Object.entries(parseFile(diagnosticFile, diagnosticSettingsSchema)).map(([id, body]) => [id.toLowerCase(), body as JsonObject]))
+    : undefined;
+  for (const id of diagnosticSettings?.keys() ?? []) {
+    if (!seen.has(id)) throw badSnapshot(diagnosticFile, `names cluster ${id}, which managedClusters.json does not list`);
+  }
   const kubernetes = loadKubernetesFolders(
     directory,
     clusters.map((cluster) => String(cluster['id'])),
   );
-  return { source: directory, clusters, versionsByLocation, policyStates, componentPolicyStates, logs, kubernetes };
+  return {
+    source: directory,
+    clusters,
+    versionsByLocation,
+    policyStates,
+    componentPolicyStates,
+    logs,
+    ...(diagnosticSettings === undefined ? {} : { diagnosticSettings }),
+    kubernetes,
+  };
 }

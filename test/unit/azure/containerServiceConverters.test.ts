@@ -58,7 +58,19 @@ describe('ManagedCluster → Cluster', () => {
     // Add-on keys compare case-insensitively (omsagent and omsAgent both occur).
     expect(cluster.addons['omsagent']).toEqual({ enabled: true, config: { logAnalyticsWorkspaceResourceID: '/w2' } });
     expect(cluster.agentPools).toEqual([
-      { name: 'sys', mode: 'System', version: '1.30.9', provisioningState: undefined, powerState: undefined, count: 3, nodeImageVersion: undefined },
+      {
+        name: 'sys',
+        mode: 'System',
+        version: '1.30.9',
+        provisioningState: undefined,
+        powerState: undefined,
+        count: 3,
+        nodeImageVersion: undefined,
+        type: undefined,
+        availabilityZones: [],
+        minCount: undefined,
+        enableAutoScaling: undefined,
+      },
     ]);
   });
 

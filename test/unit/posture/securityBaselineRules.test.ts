@@ -34,6 +34,13 @@ describe('security baseline rules', () => {
       'AKS-VERSION-ENDING': 'medium',
       'AKS-LTS-TIER': 'high',
       'AKS-POOL-VERSION-SKEW': 'low',
+      // Beyond §1: PSRule parity (issue 16).
+      'AKS-KV-SECRET-ROTATION': 'low',
+      'AKS-SYSTEM-POOL-ZONES': 'medium',
+      'AKS-PRODUCTION-TIER': 'medium',
+      'AKS-SYSTEM-POOL-MIN-NODES': 'medium',
+      'AKS-MANAGED-IDENTITY': 'medium',
+      'AKS-CONTAINER-INSIGHTS': 'low',
     });
   });
 
@@ -59,12 +66,8 @@ describe('security baseline rules', () => {
     ['network policy unknown engine', { networkPolicy: 'weave' }, 'AKS-NETWORK-POLICY'],
     ['workload identity off', { workloadIdentity: false }, 'AKS-WORKLOAD-IDENTITY'],
     ['OIDC issuer off', { oidcIssuer: undefined }, 'AKS-WORKLOAD-IDENTITY'],
-    [
-      'policy add-on off',
-      { addons: { azurepolicy: { enabled: false, config: {} }, azurekeyvaultsecretsprovider: { enabled: true, config: {} } } },
-      'AKS-AZURE-POLICY',
-    ],
-    ['Key Vault CSI missing', { addons: { azurepolicy: { enabled: true, config: {} } } }, 'AKS-KEYVAULT-CSI'],
+    ['policy add-on off', { addons: { ...compliantCluster().addons, azurepolicy: { enabled: false, config: {} } } }, 'AKS-AZURE-POLICY'],
+    ['Key Vault CSI missing', { addons: { azurepolicy: { enabled: true, config: {} }, omsagent: { enabled: true, config: {} } } }, 'AKS-KEYVAULT-CSI'],
     ['Defender missing', { defenderMonitoring: undefined }, 'AKS-DEFENDER'],
     ['upgrade channel none', { upgradeChannel: 'none' }, 'AKS-AUTO-UPGRADE'],
     ['upgrade channel missing', { upgradeChannel: undefined }, 'AKS-AUTO-UPGRADE'],

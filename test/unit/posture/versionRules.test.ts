@@ -27,13 +27,14 @@ function versionFindings(
   const cluster = compliantCluster({
     ...plan,
     kubernetesVersion: version,
+    // The first pool is the system pool, with the 3 nodes AKS-SYSTEM-POOL-MIN-NODES asks for.
     agentPools: pools.map((poolVersion, index) => ({
       name: `pool${index}`,
-      mode: 'User',
+      mode: index === 0 ? 'System' : 'User',
       version: poolVersion,
       provisioningState: 'Succeeded',
       powerState: 'Running',
-      count: 1,
+      count: index === 0 ? 3 : 1,
       nodeImageVersion: undefined,
     })),
   });
@@ -91,7 +92,12 @@ describe('version rules on the REST example catalog', () => {
   });
 
   it('an unknown control-plane version counts as unsupported', () => {
-    expect(versionFindings(undefined, []).map((f) => f.ruleId)).toEqual(['AKS-VERSION-UNSUPPORTED']);
+    // No pool at all also means no system node (AKS-SYSTEM-POOL-MIN-NODES), which is not this test's concern.
+    expect(
+      versionFindings(undefined, [])
+        .map((f) => f.ruleId)
+        .filter((id) => id !== 'AKS-SYSTEM-POOL-MIN-NODES'),
+    ).toEqual(['AKS-VERSION-UNSUPPORTED']);
   });
 
   it('pool skew fires once per cluster and names every skewed pool', () => {
@@ -107,7 +113,7 @@ describe('version rules on the REST example catalog', () => {
 
   it('without the location catalog, version rules are not evaluated (so they cannot resolve)', () => {
     const evaluation = evaluateCluster(compliantCluster({ kubernetesVersion: '1.0.0', agentPools: [] }), undefined);
-    expect(evaluation.findings).toEqual([]);
+    expect(evaluation.findings.filter((finding) => finding.ruleId !== 'AKS-SYSTEM-POOL-MIN-NODES')).toEqual([]);
     expect(evaluation.evaluatedRuleIds).not.toContain('AKS-VERSION-UNSUPPORTED');
     expect(evaluation.evaluatedRuleIds).not.toContain('AKS-VERSION-ENDING');
     expect(evaluation.evaluatedRuleIds).toContain('AKS-POOL-VERSION-SKEW');

@@ -54,6 +54,14 @@ const CONTRACT_SEVERITIES: Record<string, string> = {
   'AKS-SUPPORT-ENDING': 'high',
   'AKS-SUPPORT-ENDED': 'critical',
   'AKS-NODEPOOL-ROLLING-FAILED': 'high',
+  // PSRule for Azure parity (issue 16): ARM properties, and diagnostic settings for audit logs.
+  'AKS-KV-SECRET-ROTATION': 'low',
+  'AKS-SYSTEM-POOL-ZONES': 'medium',
+  'AKS-PRODUCTION-TIER': 'medium',
+  'AKS-SYSTEM-POOL-MIN-NODES': 'medium',
+  'AKS-MANAGED-IDENTITY': 'medium',
+  'AKS-CONTAINER-INSIGHTS': 'low',
+  'AKS-AUDIT-LOGS': 'medium',
   // CONTRACTS.md §5, in-cluster (K8S-CLUSTER-ADMIN-BINDING: its highest; high for other subjects).
   'K8S-CLUSTER-ADMIN-BINDING': 'critical',
   'K8S-ANONYMOUS-BINDING': 'critical',
