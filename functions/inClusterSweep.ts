@@ -3,7 +3,13 @@ import * as df from 'durable-functions';
 
 import { loadOnce } from '../lib/loadOnce.js';
 import type { InClusterActivities } from '../lib/sweep/inClusterActivities.js';
-import { IN_CLUSTER_ACTIVITIES, IN_CLUSTER_ORCHESTRATION, inClusterOrchestrator } from '../lib/sweep/inClusterOrchestrator.js';
+import {
+  IN_CLUSTER_ACTIVITIES,
+  IN_CLUSTER_LANE_ORCHESTRATION,
+  IN_CLUSTER_ORCHESTRATION,
+  inClusterLaneOrchestrator,
+  inClusterOrchestrator,
+} from '../lib/sweep/inClusterOrchestrator.js';
 import { timerSchedules } from '../lib/timerSchedules.js';
 
 // The orchestrator is a small pure generator the replay calls synchronously: it loads with the
@@ -46,6 +52,7 @@ function deferred<Name extends keyof InClusterActivities>(name: Name) {
 }
 
 df.app.orchestration(IN_CLUSTER_ORCHESTRATION, inClusterOrchestrator);
+df.app.orchestration(IN_CLUSTER_LANE_ORCHESTRATION, inClusterLaneOrchestrator);
 df.app.activity(IN_CLUSTER_ACTIVITIES.list, { handler: deferred('listActivity') });
 df.app.activity(IN_CLUSTER_ACTIVITIES.batch, { handler: deferred('batchActivity') });
 df.app.activity(IN_CLUSTER_ACTIVITIES.record, { handler: deferred('recordActivity') });

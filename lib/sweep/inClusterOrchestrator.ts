@@ -1,8 +1,9 @@
 /**
  * The in-cluster stage on its own schedule, fanned out over Durable Functions (issue 16, "Fleet
  * scale on the distributed engine"): one activity lists the clusters, the orchestration splits them
- * into batches and keeps at most `maxBatchesInFlight` batch activities running (the Durable
- * extension spreads them over the app's instances), and a last activity records the run.
+ * into batches and deals them over `maxBatchesInFlight` lanes (sub-orchestrations running their
+ * batches one after another), so at most that many batch activities run at once (the Durable
+ * extension spreads them over the app's instances); a last activity records the run.
  *
  * Deterministic: time comes from `context.df.currentUtcDateTime`, everything else from
  * activities; the batching and merging below are pure functions. A batch activity returns only
@@ -21,6 +22,7 @@ import { countStates } from './inClusterStage.js';
 import type { SweepError } from './sweepResult.js';
 
 export const IN_CLUSTER_ORCHESTRATION = 'inClusterOrchestrator';
+export const IN_CLUSTER_LANE_ORCHESTRATION = 'inClusterLaneOrchestrator';
 export const IN_CLUSTER_ACTIVITIES = { list: 'inClusterList', batch: 'inClusterBatch', record: 'inClusterRecord' } as const;
 /**
  * One instance id for every run: the timer starts a run only when no instance with this id is
@@ -200,7 +202,48 @@ function call(context: OrchestrationContext, name: string, input: unknown): df.T
   return context.df.callActivityWithRetry(name, IN_CLUSTER_RETRY, input);
 }
 
-/** The orchestrator: list → batches with at most `maxBatchesInFlight` in flight → record. */
+/** A lane's share of the run: every `lanes`-th batch, in order. */
+export interface LaneInput {
+  runId: string;
+  observedAt: string;
+  batches: Array<{ batch: number; clusters: Cluster[] }>;
+}
+
+export interface LaneResult {
+  results: Array<{ batch: number; result: BatchResult; failure?: string }>;
+}
+
+/** Batches dealt round-robin over at most `lanes` lanes (batches are the same size, so the lanes are even). */
+export function lanesOf(batches: readonly Cluster[][], lanes: number): Array<Array<{ batch: number; clusters: Cluster[] }>> {
+  const count = Math.max(1, Math.min(lanes, batches.length));
+  const dealt: Array<Array<{ batch: number; clusters: Cluster[] }>> = Array.from({ length: count }, () => []);
+  batches.forEach((clusters, batch) => dealt[batch % count]?.push({ batch, clusters }));
+  return batches.length === 0 ? [] : dealt;
+}
+
+/**
+ * A lane: its batches one after another, so the run has at most one batch activity per lane in
+ * flight. Each batch is its own yield inside try/catch: a batch that fails after its retries
+ * becomes its clusters' `unreachable` coverage and the lane goes on. (Lanes rather than a sliding
+ * window over `Task.any`: a task yielded again inside a new `Task.any` is emitted again as an
+ * action by durable-functions' replay schema V1, which the extension schedules as a new activity.)
+ */
+export function* inClusterLaneOrchestrator(context: OrchestrationContext): Generator<df.Task, LaneResult, unknown> {
+  const input = context.df.getInput<LaneInput>();
+  const results: LaneResult['results'] = [];
+  for (const { batch, clusters } of input.batches) {
+    const batchInput: BatchInput = { runId: input.runId, observedAt: input.observedAt, batch, clusters };
+    try {
+      results.push({ batch, result: (yield call(context, IN_CLUSTER_ACTIVITIES.batch, batchInput)) as BatchResult });
+    } catch (error) {
+      const failure = `batch activity failed after ${IN_CLUSTER_RETRY.maxNumberOfAttempts} attempts: ${firstLine(error)}`;
+      results.push({ batch, result: failedBatchResult(clusters, failure), failure });
+    }
+  }
+  return { results };
+}
+
+/** The orchestrator: list → batches over `maxBatchesInFlight` lanes (sub-orchestrations) → record. */
 export function* inClusterOrchestrator(context: OrchestrationContext): Generator<df.Task, InClusterRunSummary, unknown> {
   const input = context.df.getInput<InClusterRunInput>();
   const startedAt = context.df.currentUtcDateTime.toISOString();
@@ -216,34 +259,28 @@ export function* inClusterOrchestrator(context: OrchestrationContext): Generator
     };
   }
   const batches = batchesOf(listed.clusters, input.batchSize);
-  const results: Array<BatchResult | undefined> = batches.map(() => undefined);
-  const failedBatches: FailedBatch[] = [];
-  const inFlight: Array<{ index: number; task: df.Task }> = [];
-  let next = 0;
-  while (next < batches.length || inFlight.length > 0) {
-    while (inFlight.length < Math.max(1, input.maxBatchesInFlight) && next < batches.length) {
-      const batch: BatchInput = { runId: input.runId, observedAt: startedAt, batch: next, clusters: batches[next] ?? [] };
-      inFlight.push({ index: next, task: call(context, IN_CLUSTER_ACTIVITIES.batch, batch) });
-      next += 1;
-    }
-    // Task.any completes with the first task to finish, failed or not: a failed batch is one result among the others.
-    const winner = (yield context.df.Task.any(inFlight.map((entry) => entry.task))) as df.Task;
-    const position = inFlight.findIndex((entry) => entry.task === winner);
-    const [done] = inFlight.splice(position < 0 ? 0 : position, 1);
-    if (done === undefined) break;
-    if (winner.isFaulted) {
-      const reason = `batch activity failed after ${IN_CLUSTER_RETRY.maxNumberOfAttempts} attempts: ${firstLine(winner.result)}`;
-      failedBatches.push({ batch: done.index, clusters: batches[done.index]?.length ?? 0, reason });
-      results[done.index] = failedBatchResult(batches[done.index] ?? [], reason);
-    } else {
-      results[done.index] = winner.result as BatchResult;
-    }
-  }
-  failedBatches.sort((left, right) => left.batch - right.batch);
+  const lanes = lanesOf(batches, input.maxBatchesInFlight);
+  const laneResults =
+    lanes.length === 0
+      ? []
+      : ((yield context.df.Task.all(
+          lanes.map((laneBatches, lane) =>
+            context.df.callSubOrchestrator(
+              IN_CLUSTER_LANE_ORCHESTRATION,
+              { runId: input.runId, observedAt: startedAt, batches: laneBatches } satisfies LaneInput,
+              // Unique per run: the parent's id is the same for every run.
+              `${context.df.instanceId}:${input.runId}:lane-${lane}`,
+            ),
+          ),
+        )) as LaneResult[]);
+  const byBatch = laneResults.flatMap((lane) => lane.results).sort((left, right) => left.batch - right.batch);
+  const failedBatches: FailedBatch[] = byBatch
+    .filter((entry) => entry.failure !== undefined)
+    .map((entry) => ({ batch: entry.batch, clusters: entry.result.clusters.length, reason: entry.failure ?? '' }));
   const record = mergeBatches(
     { runId: input.runId, startedAt, endedAt: context.df.currentUtcDateTime.toISOString() },
     listed,
-    results.filter((result): result is BatchResult => result !== undefined),
+    byBatch.map((entry) => entry.result),
     failedBatches,
   );
   let recordError: string | undefined;

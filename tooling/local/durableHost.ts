@@ -276,6 +276,11 @@ export class LocalDurableHost {
     };
   }
 
+  /** Activities scheduled and not yet executed, by name (what the task hub's work-item queue holds). */
+  pendingActivities(name: string): number {
+    return this.work.filter((work) => work.name === name).length;
+  }
+
   listInstances(): OrchestrationStatus[] {
     return [...this.instances.keys()].map((id) => this.getStatus(id)).filter((status): status is OrchestrationStatus => status !== undefined);
   }
