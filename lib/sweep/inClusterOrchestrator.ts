@@ -17,8 +17,7 @@ import * as df from 'durable-functions';
 
 import type { ReconcileCounts } from '../findings/findingsStore.js';
 import type { Cluster } from '../model/cluster.js';
-import type { InClusterState } from '../model/inCluster.js';
-import { countStates } from './inClusterStage.js';
+import { IN_CLUSTER_STATES, type InClusterState } from '../model/inCluster.js';
 import type { SweepError } from './sweepResult.js';
 
 export const IN_CLUSTER_ORCHESTRATION = 'inClusterOrchestrator';
@@ -141,6 +140,13 @@ export function failedBatchResult(clusters: readonly Cluster[], reason: string):
     errors: [],
     errorCount: 0,
   };
+}
+
+/** Clusters per state (here, not from inClusterStage.ts: this module loads at registration, without the rules and zod). */
+function countStates(rows: readonly ClusterCoverageRow[]): Record<InClusterState, number> {
+  const counts = Object.fromEntries(IN_CLUSTER_STATES.map((state) => [state, 0])) as Record<InClusterState, number>;
+  for (const { state } of rows) counts[state] += 1;
+  return counts;
 }
 
 /** Errors kept in the record; the rest are counted (a table property holds 64 KiB). */

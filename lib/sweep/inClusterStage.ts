@@ -70,7 +70,7 @@ export async function checkClusterInside(deps: ClusterCheckDeps, cluster: Cluste
 }
 
 /** Clusters per coverage state. */
-export function countStates(states: Iterable<InClusterCoverage>): Record<InClusterState, number> {
+function countStates(states: Iterable<InClusterCoverage>): Record<InClusterState, number> {
   const counts = Object.fromEntries(IN_CLUSTER_STATES.map((state) => [state, 0])) as Record<InClusterState, number>;
   for (const { state } of states) counts[state] += 1;
   return counts;
