@@ -8,3 +8,4 @@ import './rollouts.js';
 import './rolloutsApi.js';
 import './rolloutRollback.js';
 import './report.js';
+import './inClusterSweep.js';

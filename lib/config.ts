@@ -44,6 +44,14 @@ export interface FleetGuardConfig {
     clusterTimeoutSeconds: number;
     /** `limit` of each list call (kubectl's chunk size is 500). */
     pageSize: number;
+    /** NCRONTAB of the `inClusterSweep` timer, which starts the fan-out orchestration (lib/sweep/inClusterOrchestrator.ts). */
+    schedule: string;
+    /** Clusters per batch activity of the fan-out. */
+    batchSize: number;
+    /** Batch activities the orchestration keeps in flight at once (spread over the app's instances). */
+    maxBatchesInFlight: number;
+    /** Clusters one batch activity reads at once. */
+    clusterConcurrency: number;
   };
   http: { maxRetries: number };
   /** What the posture rules read besides the clusters (FLEETGUARD_PRODUCTION_TAG). */
@@ -137,6 +145,26 @@ export const SETTINGS: readonly SettingDescription[] = [
     requiredInAzure: false,
   },
   { name: 'FLEETGUARD_IN_CLUSTER_PAGE_SIZE', description: 'Objects per Kubernetes list call (`limit`, 1-5000)', defaultValue: '500', requiredInAzure: false },
+  {
+    name: 'FLEETGUARD_IN_CLUSTER_SCHEDULE',
+    description:
+      'NCRONTAB schedule of the inClusterSweep timer, which fans the in-cluster checks out over Durable activities; in the Functions app the fleetSweep timer then leaves the in-cluster stage out (the CLI keeps it in-process)',
+    defaultValue: SCHEDULE_SETTINGS.inCluster.defaultValue,
+    requiredInAzure: false,
+  },
+  { name: 'FLEETGUARD_IN_CLUSTER_BATCH_SIZE', description: 'Clusters per in-cluster batch activity (1-500)', defaultValue: '50', requiredInAzure: false },
+  {
+    name: 'FLEETGUARD_IN_CLUSTER_MAX_BATCHES',
+    description: 'In-cluster batch activities in flight at once across the app (1-100)',
+    defaultValue: '10',
+    requiredInAzure: false,
+  },
+  {
+    name: 'FLEETGUARD_IN_CLUSTER_CONCURRENCY',
+    description: 'Clusters one in-cluster batch activity reads at once (1-64)',
+    defaultValue: '8',
+    requiredInAzure: false,
+  },
   {
     name: 'FLEETGUARD_HTTP_MAX_RETRIES',
     description:
@@ -410,6 +438,16 @@ const environmentSchema = z.object({
   ),
   FLEETGUARD_IN_CLUSTER_TIMEOUT_SECONDS: integerSetting(60, 1, 600),
   FLEETGUARD_IN_CLUSTER_PAGE_SIZE: integerSetting(500, 1, 5000),
+  FLEETGUARD_IN_CLUSTER_SCHEDULE: optionalText.pipe(
+    z
+      .string()
+      .refine(isNcrontab, NCRONTAB_MESSAGE)
+      .optional()
+      .transform((value) => value ?? SCHEDULE_SETTINGS.inCluster.defaultValue),
+  ),
+  FLEETGUARD_IN_CLUSTER_BATCH_SIZE: integerSetting(50, 1, 500),
+  FLEETGUARD_IN_CLUSTER_MAX_BATCHES: integerSetting(10, 1, 100),
+  FLEETGUARD_IN_CLUSTER_CONCURRENCY: integerSetting(8, 1, 64),
   FLEETGUARD_INVENTORY_SOURCE: optionalText.pipe(
     z
       .enum(['auto', 'resourceGraph', 'arm'])
@@ -556,6 +594,10 @@ export function parseConfig(env: Environment): FleetGuardConfig {
       enabled: settings.FLEETGUARD_IN_CLUSTER === 'on',
       clusterTimeoutSeconds: settings.FLEETGUARD_IN_CLUSTER_TIMEOUT_SECONDS,
       pageSize: settings.FLEETGUARD_IN_CLUSTER_PAGE_SIZE,
+      schedule: settings.FLEETGUARD_IN_CLUSTER_SCHEDULE,
+      batchSize: settings.FLEETGUARD_IN_CLUSTER_BATCH_SIZE,
+      maxBatchesInFlight: settings.FLEETGUARD_IN_CLUSTER_MAX_BATCHES,
+      clusterConcurrency: settings.FLEETGUARD_IN_CLUSTER_CONCURRENCY,
     },
     http: { maxRetries: settings.FLEETGUARD_HTTP_MAX_RETRIES },
     posture: { productionTag: settings.FLEETGUARD_PRODUCTION_TAG },

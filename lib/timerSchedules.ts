@@ -14,6 +14,8 @@ import { FleetGuardError } from './errors.js';
 export const SCHEDULE_SETTINGS = {
   sweep: { name: 'FLEETGUARD_SWEEP_SCHEDULE', defaultValue: '0 */15 * * * *' },
   alertDrain: { name: 'FLEETGUARD_ALERT_DRAIN_SCHEDULE', defaultValue: '*/30 * * * * *' },
+  /** Hourly, at minute 5: the in-cluster fan-out stays clear of the fleet sweep's quarter hours. */
+  inCluster: { name: 'FLEETGUARD_IN_CLUSTER_SCHEDULE', defaultValue: '0 5 * * * *' },
 } as const;
 
 export type TimerSchedules = Record<keyof typeof SCHEDULE_SETTINGS, string>;
@@ -39,7 +41,7 @@ export function isNcrontab(expression: string): boolean {
 }
 
 /**
- * The schedules from an environment map (blank means the default). Both are checked before either
+ * The schedules from an environment map (blank means the default). All are checked before any
  * is returned, so a malformed one stops the app before any function registers; the error names
  * the setting, as lib/config.ts's does.
  */
@@ -51,7 +53,11 @@ export function parseTimerSchedules(env: Record<string, string | undefined>): Ti
     if (!isNcrontab(value)) problems.push(`${name}: ${NCRONTAB_MESSAGE}`);
     return value;
   };
-  const schedules = { sweep: read(SCHEDULE_SETTINGS.sweep), alertDrain: read(SCHEDULE_SETTINGS.alertDrain) };
+  const schedules = {
+    sweep: read(SCHEDULE_SETTINGS.sweep),
+    alertDrain: read(SCHEDULE_SETTINGS.alertDrain),
+    inCluster: read(SCHEDULE_SETTINGS.inCluster),
+  };
   if (problems.length > 0) throw new FleetGuardError('config', `Invalid settings:\n  - ${problems.join('\n  - ')}`);
   return schedules;
 }

@@ -20,7 +20,11 @@ export interface FunctionLogger {
 export async function runScheduledSweep(log: FunctionLogger, options: { isPastDue: boolean }): Promise<SweepResult> {
   const { config, clients } = await getStoredRuntime();
   if (options.isPastDue) log.warn('fleetSweep is running late (the previous schedule was missed)');
-  const result = await runSweep(sweepDependencies(clients), { subscriptions: config.subscriptions, concurrency: config.sweep.concurrency, trigger: 'timer' });
+  // The in-cluster stage has its own schedule in the Functions app (functions/inClusterSweep.ts, a Durable fan-out):
+  // the fleet sweep leaves it out, and its K8S findings alone (their rules are not in its coverage).
+  const { inCluster: _ownSchedule, ...deps } = sweepDependencies(clients);
+  void _ownSchedule;
+  const result = await runSweep(deps, { subscriptions: config.subscriptions, concurrency: config.sweep.concurrency, trigger: 'timer' });
   log.info(`sweep ${result.sweepId}: ${formatSweepSummary(result)}`);
   await expireProcessedEvents(clients.notices, log);
   for (const error of result.errors) log.warn(`sweep ${result.sweepId} degraded: ${error.scope} ${error.target} (${error.reason}): ${error.message}`);

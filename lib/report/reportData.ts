@@ -30,8 +30,18 @@ export async function gatherReportData(sources: ReportSources, now: Date): Promi
   };
   const sweeps = sources.sweeps === undefined ? [] : await attempt('sweep records', [], () => sources.sweeps!.latest(REPORT_LIMITS.sweeps));
   const latest = sweeps[0];
-  const clusters =
+  const sweepClusters =
     sources.sweeps === undefined || latest === undefined ? [] : await attempt('cluster records', [], () => sources.sweeps!.clusters(latest.sweepId));
+  // In the Functions app the in-cluster stage runs on its own schedule (lib/sweep/inClusterOrchestrator.ts):
+  // a fleet sweep's rows then carry no in-cluster coverage, and the latest in-cluster run's do.
+  const inClusterCoverage =
+    sources.sweeps === undefined || sweepClusters.every((cluster) => cluster.inCluster !== undefined)
+      ? new Map<string, { state: string; reason: string }>()
+      : await attempt('in-cluster coverage', new Map<string, { state: string; reason: string }>(), () => sources.sweeps!.latestInClusterCoverage());
+  const clusters = sweepClusters.map((cluster) => {
+    const coverage = cluster.inCluster ?? inClusterCoverage.get(cluster.resourceId.toLowerCase());
+    return coverage === undefined ? cluster : { ...cluster, inCluster: coverage };
+  });
   const openFindings = sources.findings === undefined ? [] : await attempt('findings', [], () => sources.findings!.listFindings({ status: 'open' }));
   const rollouts: RolloutView[] =
     sources.rollouts === undefined

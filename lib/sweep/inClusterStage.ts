@@ -2,6 +2,9 @@
  * In-cluster stage of a sweep (CONTRACTS.md §5): per cluster, the Kubernetes objects through the
  * reader, then the K8S-* rules. Every cluster ends in one coverage state; only `checked` marks rules
  * as evaluated, so a cluster that could not be read keeps its K8S findings as they were.
+ *
+ * The per-cluster check (`checkClusterInside`) is shared by the CLI's in-process stage below and
+ * the fan-out activity of the in-cluster schedule (lib/sweep/inClusterActivities.ts).
  */
 import type { LimitFunction } from 'p-limit';
 
@@ -33,6 +36,61 @@ export interface InClusterStageResult {
   counts: Record<InClusterState, number>;
 }
 
+/**
+ * What the per-cluster check reads through. An object, so another reader (a per-cluster ARM read
+ * feeding more rules) is one optional property here and one line in `checkClusterInside`.
+ */
+export interface ClusterCheckDeps {
+  reader: InClusterReader;
+  /**
+   * Past this the cluster is `unreachable` ("timed out after N s") and its slot is free for the
+   * next one, whatever the reader does meanwhile: one slow cluster costs one timeout. Absent: the
+   * reader's own budget only (the live adapter has one; a snapshot needs none).
+   */
+  deadlineSeconds?: number;
+  /** Diagnostic settings (AKS-AUDIT-LOGS, one ARM call per cluster); read whatever the Kubernetes API answers. */
+  diagnostics?: DiagnosticSettingsReader;
+}
+
+/** One cluster's check: its coverage, and when `checked`, its findings and the rules evaluated. */
+export interface ClusterCheck {
+  coverage: InClusterCoverage;
+  findings: Finding[];
+  /**
+   * K8S-* rules only when checked (nothing else may resolve a K8S finding of this cluster), plus
+   * AKS-AUDIT-LOGS whenever the cluster's diagnostic settings were read: an ARM read, not the API server's.
+   */
+  evaluatedRuleIds: string[];
+  errors: SweepError[];
+}
+
+/** Reads one cluster's Kubernetes objects and evaluates the K8S-* rules on what was read. */
+export async function checkClusterInside(deps: ClusterCheckDeps, cluster: Cluster): Promise<ClusterCheck> {
+  const errors: SweepError[] = [];
+  const [outcome, audit] = await Promise.all([
+    withDeadline(deps.deadlineSeconds, () => readCluster(deps.reader, cluster, errors)),
+    deps.diagnostics === undefined ? undefined : withDeadline(deps.deadlineSeconds, () => checkAuditLogs(deps.diagnostics!, cluster)),
+  ]);
+  const findings: Finding[] = [...(audit?.findings ?? [])];
+  const evaluatedRuleIds: string[] = [...(audit?.evaluatedRuleIds ?? [])];
+  if (audit?.error !== undefined) errors.push(audit.error);
+  if (outcome === undefined) {
+    return { coverage: { state: 'unreachable', reason: `timed out after ${deps.deadlineSeconds ?? 0} s` }, findings, evaluatedRuleIds, errors };
+  }
+  if (outcome.objects === undefined) return { coverage: outcome.coverage, findings, evaluatedRuleIds, errors };
+  const evaluation = evaluateInCluster(cluster, outcome.objects);
+  findings.push(...evaluation.findings);
+  evaluatedRuleIds.push(...evaluation.evaluatedRuleIds);
+  return { coverage: outcome.coverage, findings, evaluatedRuleIds, errors };
+}
+
+/** Clusters per coverage state. */
+function countStates(states: Iterable<InClusterCoverage>): Record<InClusterState, number> {
+  const counts = Object.fromEntries(IN_CLUSTER_STATES.map((state) => [state, 0])) as Record<InClusterState, number>;
+  for (const { state } of states) counts[state] += 1;
+  return counts;
+}
+
 export async function runInClusterStage(
   reader: InClusterReader,
   clusters: readonly Cluster[],
@@ -48,27 +106,33 @@ export async function runInClusterStage(
   await Promise.all(
     clusters.map((cluster) =>
       limit(async () => {
-        if (diagnostics !== undefined) {
-          const audit = await checkAuditLogs(diagnostics, cluster);
-          findings.push(...audit.findings);
-          markEvaluated(coverage, cluster.id, audit.evaluatedRuleIds);
-          if (audit.error !== undefined) errors.push(audit.error);
-        }
-        const outcome = await checkCluster(reader, cluster, errors);
-        states.set(resourceKey(cluster.id), outcome.coverage);
-        if (outcome.objects === undefined) return;
-        const evaluation = evaluateInCluster(cluster, outcome.objects);
-        findings.push(...evaluation.findings);
-        markEvaluated(coverage, cluster.id, evaluation.evaluatedRuleIds);
+        const check = await checkClusterInside({ reader, ...(diagnostics ? { diagnostics } : {}) }, cluster);
+        states.set(resourceKey(cluster.id), check.coverage);
+        errors.push(...check.errors);
+        // An unchecked cluster's findings and evaluated rules are its ARM-read ones (audit logs) only.
+        findings.push(...check.findings);
+        markEvaluated(coverage, cluster.id, check.evaluatedRuleIds);
       }),
     ),
   );
-  const counts = Object.fromEntries(IN_CLUSTER_STATES.map((state) => [state, 0])) as Record<InClusterState, number>;
-  for (const { state } of states.values()) counts[state] += 1;
-  return { findings, coverage: states, counts };
+  return { findings, coverage: states, counts: countStates(states.values()) };
 }
 
-async function checkCluster(
+/** `work()`, or undefined when it did not settle within `seconds` (the timer is created first, so it wins a tie with the reader's own budget). */
+async function withDeadline<T>(seconds: number | undefined, work: () => Promise<T>): Promise<T | undefined> {
+  if (seconds === undefined) return work();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), seconds * 1000);
+  });
+  try {
+    return await Promise.race([work(), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readCluster(
   reader: InClusterReader,
   cluster: Cluster,
   errors: SweepError[],

@@ -6,12 +6,19 @@ import { z } from 'zod';
 import { type EntityOf, numberOr, parseEntity, textMapJson, textOrEmpty } from '../azure/tableEntity.js';
 import { ensureTable } from '../azure/tables.js';
 import { toFleetGuardError } from '../errors.js';
+import type { InClusterRunRecord } from './inClusterOrchestrator.js';
 import type { SweepResult } from './sweepResult.js';
 
 /** Table properties hold at most 64 KiB; keep the error list well inside that. */
 const MAX_ERRORS_JSON = 30_000;
 /** Newest first: RowKey is the inverted start time (Tables sort rows by key, ascending). */
 const MAX_TIME = 9_999_999_999_999;
+/** Summary rows of the in-cluster runs (lib/sweep/inClusterOrchestrator.ts): apart from the fleet sweeps', so the charts and "latest sweep" stay the fleet's. */
+const IN_CLUSTER_PARTITION = 'inClusterSweep';
+
+function newestFirstKey(startedAt: string, id: string): string {
+  return `${String(MAX_TIME - Date.parse(startedAt)).padStart(13, '0')}-${id}`;
+}
 
 export interface SweepRecord {
   sweepId: string;
@@ -147,7 +154,7 @@ export class SweepRecordStore {
         : 0,
       errors,
     };
-    const rowKey = `${String(MAX_TIME - Date.parse(result.startedAt)).padStart(13, '0')}-${result.sweepId}`;
+    const rowKey = newestFirstKey(result.startedAt, result.sweepId);
     try {
       await this.writeClusterRows(result);
       // The summary row goes last: a reader that finds it can rely on the cluster rows being there.
@@ -158,9 +165,74 @@ export class SweepRecordStore {
     }
   }
 
+  /**
+   * An in-cluster run of the fan-out: its summary (partition `inClusterSweep`) and one row per
+   * cluster with its coverage (partition `clusters-{runId}`, read by {@link clusters}).
+   */
+  async recordInCluster(run: InClusterRunRecord): Promise<void> {
+    let errors = JSON.stringify(run.errors);
+    if (errors.length > MAX_ERRORS_JSON) errors = `${errors.slice(0, MAX_ERRORS_JSON)}…(truncated)`;
+    const rows: ClusterRecord[] = run.clusters.map((cluster) => ({
+      resourceId: cluster.resourceId,
+      name: cluster.name,
+      subscriptionId: cluster.subscriptionId,
+      location: cluster.location,
+      kubernetesVersion: '',
+      tags: {},
+      findings: cluster.findings,
+      worstSeverity: '',
+      policyCompliancePercent: -1,
+      inCluster: { state: cluster.state, reason: cluster.reason ?? '' },
+    }));
+    const summary: EntityOf<typeof sweepEntity> = {
+      partitionKey: IN_CLUSTER_PARTITION,
+      rowKey: newestFirstKey(run.startedAt, run.runId),
+      sweepId: run.runId,
+      startedAt: run.startedAt,
+      endedAt: run.endedAt,
+      status: run.status,
+      trigger: 'inCluster',
+      subscriptions: run.subscriptions,
+      subscriptionsFailed: run.subscriptionsFailed,
+      clusters: run.clusters.length,
+      findings: run.findings,
+      opened: run.store.opened + run.store.reopened,
+      resolved: run.store.resolved,
+      policyCompliancePercent: -1,
+      alertsQueued: run.alertsQueued,
+      alertsSilenced: 0,
+      alertsInhibited: 0,
+      inClusterChecked: run.counts.checked,
+      inClusterNotChecked: run.counts.unreachable + run.counts.unauthorized + run.counts.notEntraIntegrated,
+      errors,
+    };
+    try {
+      await this.writeRows(`clusters-${run.runId}`, rows);
+      await this.table.upsertEntity(summary, 'Replace');
+    } catch (error) {
+      throw toFleetGuardError(error, `writing in-cluster run record ${run.runId}`);
+    }
+  }
+
+  /** The most recent in-cluster runs, newest first. */
+  latestInCluster(limit: number): Promise<SweepRecord[]> {
+    return this.latest(limit, IN_CLUSTER_PARTITION);
+  }
+
+  /**
+   * Each cluster's coverage in the latest in-cluster run (lower-cased id → state and reason), for
+   * the report when the fleet sweep leaves the in-cluster stage to its own schedule.
+   */
+  async latestInClusterCoverage(): Promise<Map<string, { state: string; reason: string }>> {
+    const [run] = await this.latestInCluster(1);
+    const coverage = new Map<string, { state: string; reason: string }>();
+    if (run === undefined) return coverage;
+    for (const cluster of await this.clusters(run.sweepId)) if (cluster.inCluster) coverage.set(cluster.resourceId.toLowerCase(), cluster.inCluster);
+    return coverage;
+  }
+
   /** One row per cluster (partition `clusters-{sweepId}`): findings and policy compliance. */
   private async writeClusterRows(result: SweepResult): Promise<void> {
-    const partitionKey = `clusters-${result.sweepId}`;
     const rows: ClusterRecord[] = result.clusters.map((cluster) => ({
       resourceId: cluster.resourceId,
       name: cluster.name,
@@ -182,6 +254,10 @@ export class SweepRecordStore {
           }
         : {}),
     }));
+    await this.writeRows(`clusters-${result.sweepId}`, rows);
+  }
+
+  private async writeRows(partitionKey: string, rows: readonly ClusterRecord[]): Promise<void> {
     for (let start = 0; start < rows.length; start += 100) {
       const actions: TransactionAction[] = rows.slice(start, start + 100).map((cluster) => ['upsert', toClusterEntity(partitionKey, cluster), 'Replace']);
       await this.table.submitTransaction(actions);
@@ -204,10 +280,10 @@ export class SweepRecordStore {
   }
 
   /** The most recent sweeps, newest first. */
-  async latest(limit: number): Promise<SweepRecord[]> {
+  async latest(limit: number, partition = 'sweep'): Promise<SweepRecord[]> {
     const records: SweepRecord[] = [];
     try {
-      for await (const entity of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${'sweep'}` } })) {
+      for await (const entity of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${partition}` } })) {
         records.push(parseEntity(sweepEntity, this.table.tableName, entity));
         if (records.length >= limit) break;
       }

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAzureClients } from '../../lib/app/clients.js';
 import { encodePrincipal } from '../../lib/auth/principal.js';
 import { parseConfig } from '../../lib/config.js';
+import { type DurableClientShim, startDurableClientShim } from '../../tooling/local/durableClientShim.js';
+import { LocalDurableHost, VirtualClock } from '../../tooling/local/durableHost.js';
 import { type LocalAzure, startLocalAzure } from '../../tooling/simulator/localAzure.js';
 import { sampleFleetDirectory } from '../../tooling/simulator/sampleFleet.js';
 import { loadSnapshot } from '../../tooling/simulator/snapshot.js';
@@ -21,6 +23,8 @@ describe('alerting through the registered functions', () => {
   let local: LocalAzure;
   let sink: RunningSink;
   let host: LocalFunctionsHost;
+  let durable: LocalDurableHost;
+  let shim: DurableClientShim;
   const tables = {
     findings: uniqueTableName('afind'),
     sweeps: uniqueTableName('asweep'),
@@ -45,8 +49,13 @@ describe('alerting through the registered functions', () => {
     });
     Object.assign(process.env, local.settings);
     host = await LocalFunctionsHost.load('../../functions/index.ts');
+    // The in-cluster checks run on their own schedule, as a Durable fan-out (functions/inClusterSweep.ts).
+    durable = new LocalDurableHost(host, new VirtualClock());
+    shim = await startDurableClientShim(durable);
+    host.bindingInputs.set('durableClient', { string: JSON.stringify(shim.clientData) });
   });
   afterAll(async () => {
+    await shim.close();
     await local.close();
     await sink.close();
   });
@@ -59,24 +68,31 @@ describe('alerting through the registered functions', () => {
 
   it('a sweep queues alerts; the drain delivers them; the next sweep repeats nothing', async () => {
     await host.invokeTimer('fleetSweep');
+    await host.invokeTimer('inClusterSweep');
+    await durable.run();
     expect(sink.deliveries).toHaveLength(0);
     await host.invokeTimer('alertDrain');
     const pages = sink.deliveries.filter((delivery) => delivery.kind === 'pagerduty');
     const digests = sink.deliveries.filter((delivery) => delivery.kind === 'slack');
     // High and critical findings page (17: 15 from ARM, policy and logs, 2 from inside the clusters,
-    // read through the Kubernetes API stand-in the sample fleet's kubernetes/ folders start); the
-    // Slack digest groups by subscription (3).
+    // read through the Kubernetes API stand-in the sample fleet's kubernetes/ folders start, by the
+    // in-cluster fan-out on its own schedule); the Slack digest groups each run's changes by
+    // subscription (3 from the fleet sweep, 1 from the in-cluster run).
     const pageClasses = pages.map((delivery) => (delivery.body as { payload: { class: string } }).payload.class);
     expect(pageClasses.filter((ruleId) => ruleId.startsWith('K8S-')).sort()).toEqual(['K8S-CLUSTER-ADMIN-BINDING', 'K8S-PRIVILEGED-POD']);
     expect(pages).toHaveLength(17);
-    expect(digests).toHaveLength(3);
+    expect(digests).toHaveLength(4);
     expect(pages.every((delivery) => (delivery.body as { routing_key: string }).routing_key === SECRETS.PD_KEY)).toBe(true);
-    expect(host.logsOf('alertDrain').at(-1)?.message).toBe('alert drain: 20 sent, 0 to retry, 0 failed, 0 uncertain, 0 resent after an interruption');
-    const [record] = await createAzureClients(parseConfig(local.settings)).sweeps!.latest(1);
-    expect(record).toMatchObject({ alertsQueued: 20, alertsSilenced: 0, alertsInhibited: 0 });
+    expect(host.logsOf('alertDrain').at(-1)?.message).toBe('alert drain: 21 sent, 0 to retry, 0 failed, 0 uncertain, 0 resent after an interruption');
+    const sweeps = createAzureClients(parseConfig(local.settings)).sweeps!;
+    // 15 pages and 3 digests from the fleet sweep, 2 pages and 1 digest from the in-cluster run.
+    expect((await sweeps.latest(1))[0]).toMatchObject({ alertsQueued: 18, alertsSilenced: 0, alertsInhibited: 0 });
+    expect((await sweeps.latestInCluster(1))[0]).toMatchObject({ alertsQueued: 3, trigger: 'inCluster' });
 
     const before = sink.deliveries.length;
     await host.invokeTimer('fleetSweep');
+    await host.invokeTimer('inClusterSweep');
+    await durable.run();
     await host.invokeTimer('alertDrain');
     expect(sink.deliveries.length).toBe(before);
   });

@@ -52,15 +52,18 @@ describe('timer schedules', () => {
   });
 
   it('defaults when unset or blank', () => {
-    expect(parseTimerSchedules({})).toEqual({ sweep: '0 */15 * * * *', alertDrain: '*/30 * * * * *' });
-    expect(parseTimerSchedules({ FLEETGUARD_SWEEP_SCHEDULE: ' ', FLEETGUARD_ALERT_DRAIN_SCHEDULE: '0 * * * * *' })).toEqual({
+    expect(parseTimerSchedules({})).toEqual({ sweep: '0 */15 * * * *', alertDrain: '*/30 * * * * *', inCluster: '0 5 * * * *' });
+    expect(
+      parseTimerSchedules({ FLEETGUARD_SWEEP_SCHEDULE: ' ', FLEETGUARD_ALERT_DRAIN_SCHEDULE: '0 * * * * *', FLEETGUARD_IN_CLUSTER_SCHEDULE: '0 0 */2 * * *' }),
+    ).toEqual({
       sweep: '0 */15 * * * *',
       alertDrain: '0 * * * * *',
+      inCluster: '0 0 */2 * * *',
     });
   });
 
   it('a malformed schedule is a config error naming each setting, worded as the full configuration words it', () => {
-    const env = { FLEETGUARD_SWEEP_SCHEDULE: '*/5 * * * *', FLEETGUARD_ALERT_DRAIN_SCHEDULE: '0 0 0 L * *' };
+    const env = { FLEETGUARD_SWEEP_SCHEDULE: '*/5 * * * *', FLEETGUARD_ALERT_DRAIN_SCHEDULE: '0 0 0 L * *', FLEETGUARD_IN_CLUSTER_SCHEDULE: 'hourly' };
     let error: unknown;
     try {
       parseTimerSchedules(env);
@@ -72,6 +75,7 @@ describe('timer schedules', () => {
     const message = (error as Error).message;
     expect(message).toMatch(/FLEETGUARD_SWEEP_SCHEDULE: must be an NCRONTAB expression with six fields/);
     expect(message).toMatch(/FLEETGUARD_ALERT_DRAIN_SCHEDULE: must be an NCRONTAB expression with six fields/);
+    expect(message).toMatch(/FLEETGUARD_IN_CLUSTER_SCHEDULE: must be an NCRONTAB expression with six fields/);
     expect(() => parseConfig(env)).toThrow(
       /FLEETGUARD_SWEEP_SCHEDULE: must be an NCRONTAB expression with six fields(.|\n)*FLEETGUARD_ALERT_DRAIN_SCHEDULE: must be/,
     );
@@ -79,7 +83,7 @@ describe('timer schedules', () => {
 
   it('the full configuration accepts and rejects exactly the same schedules, with the same defaults', () => {
     for (const expression of [...ACCEPTED, ...REJECTED.filter((text) => text !== '')]) {
-      const env = { FLEETGUARD_SWEEP_SCHEDULE: expression, FLEETGUARD_ALERT_DRAIN_SCHEDULE: expression };
+      const env = { FLEETGUARD_SWEEP_SCHEDULE: expression, FLEETGUARD_ALERT_DRAIN_SCHEDULE: expression, FLEETGUARD_IN_CLUSTER_SCHEDULE: expression };
       const atRegistration = (() => {
         try {
           return parseTimerSchedules(env);
@@ -90,7 +94,7 @@ describe('timer schedules', () => {
       const atFirstInvocation = (() => {
         try {
           const config = parseConfig(env);
-          return { sweep: config.sweep.schedule, alertDrain: config.alertDelivery.drainSchedule };
+          return { sweep: config.sweep.schedule, alertDrain: config.alertDelivery.drainSchedule, inCluster: config.inCluster.schedule };
         } catch {
           return 'rejected';
         }
@@ -98,6 +102,8 @@ describe('timer schedules', () => {
       expect(atFirstInvocation, expression).toEqual(atRegistration);
     }
     const defaults = parseConfig({});
-    expect({ sweep: defaults.sweep.schedule, alertDrain: defaults.alertDelivery.drainSchedule }).toEqual(parseTimerSchedules({}));
+    expect({ sweep: defaults.sweep.schedule, alertDrain: defaults.alertDelivery.drainSchedule, inCluster: defaults.inCluster.schedule }).toEqual(
+      parseTimerSchedules({}),
+    );
   });
 });

@@ -215,7 +215,10 @@ export class LocalDurableHost {
 
   startNew(name: string, input: unknown, instanceId?: string, parent?: Instance['parent']): string {
     const id = instanceId ?? `instance-${(this.sequence += 1)}`;
-    if (this.instances.has(id)) throw new Error(`instance ${id} already exists`);
+    // As the extension: an id whose instance completed, failed or was terminated may start again
+    // (it replaces that instance); one still pending or running may not (OverridableStates.NonRunningStates).
+    const existing = this.instances.get(id);
+    if (existing !== undefined && (existing.status === 'Pending' || existing.status === 'Running')) throw new Error(`instance ${id} already exists`);
     this.functions.get(name);
     const now = this.clock.now();
     this.instances.set(id, {
@@ -271,6 +274,11 @@ export class LocalDurableHost {
       lastUpdatedTime: new Date(instance.lastUpdatedAt).toISOString(),
       historyLength: instance.history.length,
     };
+  }
+
+  /** Activities scheduled and not yet executed, by name (what the task hub's work-item queue holds). */
+  pendingActivities(name: string): number {
+    return this.work.filter((work) => work.name === name).length;
   }
 
   listInstances(): OrchestrationStatus[] {
