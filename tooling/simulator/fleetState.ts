@@ -31,6 +31,8 @@ export class FleetState {
   policyStates: JsonObject | undefined;
   /** Body of `componentPolicyStates/latest/queryResults` over every cluster (`{"value": [...]}`), when seeded. */
   componentPolicyStates: JsonObject | undefined;
+  /** Policy definitions and initiatives (`{"value": [...]}` of their bodies), when seeded. */
+  policyDefinitions: JsonObject | undefined;
   readonly logs: Map<string, JsonObject>;
   /** Upgrades in flight and their outcomes (set up by the simulator server). */
   upgrades: UpgradeSimulation | undefined;
@@ -45,6 +47,7 @@ export class FleetState {
     this.versionsByLocation = new Map(snapshot.versionsByLocation);
     this.policyStates = snapshot.policyStates;
     this.componentPolicyStates = snapshot.componentPolicyStates;
+    this.policyDefinitions = snapshot.policyDefinitions;
     this.logs = new Map(snapshot.logs);
     for (const subscriptionId of extraSubscriptions) this.subscription(subscriptionId);
     for (const cluster of snapshot.clusters) this.putCluster(structuredClone(cluster));
