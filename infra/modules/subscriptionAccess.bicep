@@ -48,6 +48,8 @@ var fleetReaderActions = [
   'Microsoft.Insights/DiagnosticSettings/Read'
   'Microsoft.ResourceGraph/resources/read'
   'Microsoft.Resources/subscriptions/read'
+  'Microsoft.Authorization/policyDefinitions/read'
+  'Microsoft.Authorization/policySetDefinitions/read'
 ]
 
 // The upgrade writes and the reads each write does first (role rollout). AKS has no upgrade-only

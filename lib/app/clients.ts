@@ -72,10 +72,11 @@ export function createAzureClients(config: FleetGuardConfig, options: AzureClien
     async () => new (await import('../azure/subscriptions.js')).SubscriptionsAdapter(credential, config.azure, retry),
   );
   // One Resource Graph query for all subscriptions' clusters and policy states (see BENCHMARKS.md).
-  const graph =
-    config.sweep.inventorySource !== 'arm'
-      ? lazyAdapter<ResourceGraphAdapter>(async () => new (await import('../azure/resourceGraph.js')).ResourceGraphAdapter(credential, config.azure, retry))
-      : undefined;
+  // The policy definitions' names come from it in every inventory mode (one query per sweep).
+  const resourceGraph = lazyAdapter<ResourceGraphAdapter>(
+    async () => new (await import('../azure/resourceGraph.js')).ResourceGraphAdapter(credential, config.azure, retry),
+  );
+  const graph = config.sweep.inventorySource !== 'arm' ? resourceGraph : undefined;
   const fleet: FleetReader = {
     listSubscriptionIds: () => subscriptions.listEnabledSubscriptionIds(),
     listClusters: (subscriptionId) => containerService.listClusters(subscriptionId),
@@ -94,6 +95,7 @@ export function createAzureClients(config: FleetGuardConfig, options: AzureClien
     listNonCompliantClusterStates: (subscriptionId) => policyInsights.listNonCompliantClusterStates(subscriptionId),
     summarizeClusterCompliance: (subscriptionId) => policyInsights.summarizeClusterCompliance(subscriptionId),
     listNonCompliantComponents: (clusterId) => policyInsights.listNonCompliantComponents(clusterId),
+    listPolicyDefinitionNames: (ids, subscriptionIds) => resourceGraph.listPolicyDefinitionNames(ids, subscriptionIds),
     ...(graph ? { acrossSubscriptions: graph } : {}),
   };
   const logs = {

@@ -4,7 +4,7 @@
  * returns up to 1,000 rows per page, chained with `$skipToken`; a truncated result is an error,
  * never a silently short inventory.
  */
-import { type QueryRequest, type QueryResponse, ResourceGraphClient } from '@azure/arm-resourcegraph';
+import { type QueryRequest, type QueryRequestOptions, type QueryResponse, ResourceGraphClient } from '@azure/arm-resourcegraph';
 import type { TokenCredential } from '@azure/core-auth';
 import type { LimitFunction } from 'p-limit';
 
@@ -12,9 +12,10 @@ import type { AzureTarget } from '../config.js';
 import { FleetGuardError, toFleetGuardError } from '../errors.js';
 import type { ClusterListing } from '../model/cluster.js';
 import { parseResourceId } from '../model/cluster.js';
-import type { ComplianceCount, PolicyStateRecord } from '../model/policyState.js';
+import type { ComplianceCount, PolicyDefinitionName, PolicyStateRecord } from '../model/policyState.js';
 import { clusterFromArmJson } from './armClusterJson.js';
 import { armClientOptions, armScope, type RetrySettings } from './clientOptions.js';
+import { POLICY_DEFINITION_IDS_PER_QUERY, policyDefinitionsQuery, toPolicyDefinitionName } from './policyDefinitions.js';
 import { toPolicyStateRecord } from './policyInsights.js';
 import { RESOURCE_GRAPH_QUERIES, type ResourceGraphQueryName } from './resourceGraphQueries.js';
 import { type QuotaClock, ResourceGraphQuotaPacer, resourceGraphRetryPolicy } from './resourceGraphQuota.js';
@@ -121,11 +122,17 @@ export class ResourceGraphAdapter {
     const batches: string[][] = [];
     for (let start = 0; start < subscriptions.length; start += perRequest) batches.push(subscriptions.slice(start, start + perRequest));
     const run = slots ?? ((task: () => Promise<Row[]>) => task());
-    const results = await Promise.all(batches.map((batch) => run(() => this.queryPages(name, batch))));
+    const results = await Promise.all(batches.map((batch) => run(() => this.queryPages(name, RESOURCE_GRAPH_QUERIES[name], batch))));
     return results.flat();
   }
 
-  private async queryPages(name: ResourceGraphQueryName, batch: readonly string[]): Promise<Row[]> {
+  /** `name` labels the query in messages; `options` are further `QueryRequestOptions`. */
+  private async queryPages(
+    name: string,
+    query: string,
+    batch: readonly string[],
+    options: Pick<QueryRequestOptions, 'authorizationScopeFilter'> = {},
+  ): Promise<Row[]> {
     const rows: Row[] = [];
     let skipToken: string | undefined;
     do {
@@ -133,8 +140,8 @@ export class ResourceGraphAdapter {
       try {
         response = await this.resources({
           subscriptions: [...batch],
-          query: RESOURCE_GRAPH_QUERIES[name],
-          options: { resultFormat: 'objectArray', top: PAGE_SIZE, ...(skipToken === undefined ? {} : { skipToken }) },
+          query,
+          options: { ...options, resultFormat: 'objectArray', top: PAGE_SIZE, ...(skipToken === undefined ? {} : { skipToken }) },
         });
       } catch (error) {
         throw toFleetGuardError(error, `Resource Graph query '${name}' over ${batch.length} subscription(s)`);
@@ -212,5 +219,26 @@ export class ResourceGraphAdapter {
       });
     }
     return counts;
+  }
+
+  /**
+   * The display names of these policy definition and initiative ids, in one query over the
+   * subscriptions (more only past {@link POLICY_DEFINITION_IDS_PER_QUERY} ids). `AtScopeAndAbove`:
+   * definitions live at the subscriptions, the management groups above them and the tenant
+   * (built-ins). Ids Resource Graph does not return are missing from the answer.
+   */
+  async listPolicyDefinitionNames(ids: readonly string[], subscriptions: readonly string[]): Promise<PolicyDefinitionName[]> {
+    const unique = [...new Set(ids.map((id) => id.toLowerCase()))];
+    const names: PolicyDefinitionName[] = [];
+    if (unique.length === 0 || subscriptions.length === 0) return names;
+    const scope = subscriptions.slice(0, MAX_SUBSCRIPTIONS_PER_REQUEST);
+    for (let start = 0; start < unique.length; start += POLICY_DEFINITION_IDS_PER_QUERY) {
+      const query = policyDefinitionsQuery(unique.slice(start, start + POLICY_DEFINITION_IDS_PER_QUERY));
+      for (const row of await this.queryPages('policy-definitions', query, scope, { authorizationScopeFilter: 'AtScopeAndAbove' })) {
+        const name = toPolicyDefinitionName(row);
+        if (name !== undefined) names.push(name);
+      }
+    }
+    return names;
   }
 }

@@ -27,7 +27,15 @@ export interface SnapshotCaptureOptions {
 export const CAPTURE_EXIT_CODES = { complete: 0, partial: 3, failed: 1 } as const;
 
 /** What a capture writes at the top of the folder: all that `--force` removes. */
-const SNAPSHOT_ENTRIES = ['managedClusters.json', 'kubernetesVersions', 'policyStates.json', 'logs', 'kubernetes', 'capture-report.json'];
+const SNAPSHOT_ENTRIES = [
+  'managedClusters.json',
+  'kubernetesVersions',
+  'policyStates.json',
+  'policyDefinitions.json',
+  'logs',
+  'kubernetes',
+  'capture-report.json',
+];
 
 function prepareFolder(out: string, force: boolean): void {
   if (existsSync(out)) {
@@ -102,6 +110,7 @@ export async function snapshotCaptureCommand(
         kubernetesVersions: (subscriptionId, location) => bodies.kubernetesVersions(subscriptionId, location),
         policyStates: (subscriptionId) => bodies.policyStates(subscriptionId),
         queryLogs: (workspace, query, lookbackMinutes) => bodies.queryLogs(workspace, query, lookbackMinutes),
+        policyDefinitionNames: (ids, subscriptionIds) => clients.policy.listPolicyDefinitionNames?.(ids, subscriptionIds) ?? Promise.resolve([]),
       },
       inCluster,
       writer: folderWriter(options.out),

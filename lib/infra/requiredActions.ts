@@ -150,6 +150,20 @@ export const REQUIRED_ACTIONS: readonly RequiredAction[] = [
     ],
   },
   {
+    // Resource Graph returns only rows the caller may read: for `policyresources` rows of the two
+    // definition types that is the definitions' read (Reader's */read included it). The Policy
+    // definitions API (GET .../policyDefinitions/{name}) needs the same action, one call per
+    // definition. Not confirmed against a tenant: without it, findings keep the GUIDs (reported once).
+    action: 'Microsoft.Authorization/policyDefinitions/read',
+    why: 'Get information about a policy definition: the display names policy findings show (per-row read of the policy-definitions query)',
+    calls: [{ adapter: 'ResourceGraphAdapter.resources', sdk: 'resources', role: 'fleetReader' }],
+  },
+  {
+    action: 'Microsoft.Authorization/policySetDefinitions/read',
+    why: 'Get information about a policy set definition: the initiative names policy findings show (per-row read of the policy-definitions query)',
+    calls: [{ adapter: 'ResourceGraphAdapter.resources', sdk: 'resources', role: 'fleetReader' }],
+  },
+  {
     action: 'Microsoft.ResourceGraph/resources/read',
     why: 'Submits a query on resources within specified subscriptions',
     calls: [{ adapter: 'ResourceGraphAdapter.resources', sdk: 'resources', role: 'fleetReader' }],

@@ -37,3 +37,11 @@ export interface PolicyComponentRecord {
   componentName: string;
   complianceState: string;
 }
+
+/** The display name of a policy definition or initiative (policy set definition), by its id. */
+export interface PolicyDefinitionName {
+  /** The definition's resource id as the service writes it. */
+  id: string;
+  kind: 'definition' | 'initiative';
+  displayName: string;
+}

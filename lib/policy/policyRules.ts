@@ -8,6 +8,7 @@ import type { ComplianceCount, PolicyStateRecord } from '../model/policyState.js
 import type { RuleMetadata } from '../model/ruleMetadata.js';
 import { odataString } from '../odata.js';
 import { shellWord } from '../shellWord.js';
+import { displayNameOf, NO_POLICY_NAMES, type PolicyNames } from './policyNames.js';
 
 /** Severity `high` is for states whose effect is `deny`; any other effect makes it {@link NON_DENY_SEVERITY}. */
 export const POLICY_RULE = {
@@ -46,8 +47,25 @@ function severityOf(states: readonly PolicyStateRecord[]): Severity {
   return states.some((state) => state.policyDefinitionAction.toLowerCase() === 'deny') ? POLICY_RULE.severity : NON_DENY_SEVERITY;
 }
 
-function describe(cluster: Cluster, definitionId: string, states: readonly PolicyStateRecord[]): string {
-  const definition = states[0]?.policyDefinitionName ?? definitionId.split('/').at(-1) ?? definitionId;
+/** The definition's name as people know it: its display name when resolved, else its name segment (a GUID for built-ins). */
+function definitionLabel(definitionId: string, states: readonly PolicyStateRecord[], names: PolicyNames): string {
+  return displayNameOf(names, definitionId) ?? (states[0]?.policyDefinitionName || (definitionId.split('/').at(-1) ?? definitionId));
+}
+
+/** `, part of initiative "A", "B"` for the initiatives whose names are known; the ids of the others. */
+function initiativesText(states: readonly PolicyStateRecord[], names: PolicyNames): string {
+  const ids = [...new Set(states.flatMap((state) => (state.policySetDefinitionId ? [state.policySetDefinitionId] : [])))].sort();
+  if (ids.length === 0) return '';
+  const labels = ids.map((id) => {
+    const name = displayNameOf(names, id);
+    return name === undefined ? id : `"${name}"`;
+  });
+  return `, part of initiative${labels.length === 1 ? '' : 's'} ${labels.join(', ')}`;
+}
+
+function describe(cluster: Cluster, definitionId: string, states: readonly PolicyStateRecord[], names: PolicyNames): string {
+  const displayName = displayNameOf(names, definitionId);
+  const definition = displayName === undefined ? definitionLabel(definitionId, states, names) : `"${displayName}"`;
   const assignments = [...new Set(states.map((state) => state.policyAssignmentName || state.policyAssignmentId))].sort();
   const resources = [
     ...new Set(
@@ -56,14 +74,17 @@ function describe(cluster: Cluster, definitionId: string, states: readonly Polic
   ].sort();
   const effects = [...new Set(states.map((state) => state.policyDefinitionAction).filter((effect) => effect !== ''))].sort();
   return (
-    `Cluster ${cluster.name} is non-compliant with policy definition ${definition} (${definitionId})` +
+    `Cluster ${cluster.name} is non-compliant with policy definition ${definition} (${definitionId})${initiativesText(states, names)}` +
     `${effects.length > 0 ? `, effect ${effects.join('/')}` : ''}, assigned by ${assignments.join(', ')}; non-compliant: ${resources.join(', ')}. ` +
     `See why: az policy state list --resource ${shellWord(cluster.id)} --filter ${shellWord(`policyDefinitionId eq ${odataString(definitionId)}`)}; fix the resource or, if justified, add a policy exemption.`
   );
 }
 
-/** Findings for the clusters of `clusters`; states of resources outside the fleet are ignored. */
-export function evaluatePolicyStates(clusters: readonly Cluster[], states: readonly PolicyStateRecord[]): Finding[] {
+/**
+ * Findings for the clusters of `clusters`; states of resources outside the fleet are ignored.
+ * `names`: display names of definitions and initiatives (resolved once per sweep), for the texts.
+ */
+export function evaluatePolicyStates(clusters: readonly Cluster[], states: readonly PolicyStateRecord[], names: PolicyNames = NO_POLICY_NAMES): Finding[] {
   const index = new ClusterIndex(clusters);
   const grouped = new Map<string, { cluster: Cluster; definitionId: string; states: PolicyStateRecord[] }>();
   for (const state of states) {
@@ -83,8 +104,8 @@ export function evaluatePolicyStates(clusters: readonly Cluster[], states: reado
       subscriptionId: cluster.subscriptionId,
       clusterName: cluster.name,
       severity: severityOf(clusterStates),
-      title: `${POLICY_RULE.title}: ${clusterStates[0]?.policyDefinitionName ?? subject.split('/').at(-1) ?? subject}`,
-      detail: describe(cluster, definitionId, clusterStates),
+      title: `${POLICY_RULE.title}: ${definitionLabel(definitionId, clusterStates, names)}`,
+      detail: describe(cluster, definitionId, clusterStates, names),
       practice: POLICY_RULE.practice,
       docUrl: POLICY_RULE.docUrl,
       subject,

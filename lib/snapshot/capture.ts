@@ -14,6 +14,7 @@ import { prepareDetectionQuery } from '../detections/query.js';
 import { toFleetGuardError } from '../errors.js';
 import { type Cluster, normalizeLocation, resourceKey } from '../model/cluster.js';
 import { type InClusterReader, KUBERNETES_RESOURCES, type KubernetesResource } from '../model/inCluster.js';
+import type { PolicyDefinitionName } from '../model/policyState.js';
 
 type Json = Record<string, unknown>;
 
@@ -26,6 +27,8 @@ export interface SnapshotSource {
   queryLogs(workspaceResourceId: string, query: string, lookbackMinutes: number): Promise<Json>;
   /** Body of `GET {clusterId}/providers/Microsoft.Insights/diagnosticSettings`; a source without it captures none. */
   diagnosticSettings?(cluster: Cluster): Promise<Json>;
+  /** Display names of these policy definition and initiative ids (one Resource Graph query); absent: no `policyDefinitions.json`. */
+  policyDefinitionNames?(ids: readonly string[], subscriptionIds: readonly string[]): Promise<PolicyDefinitionName[]>;
 }
 
 /** Where the files go; `relativePath` uses `/` and stays inside the snapshot folder. */
@@ -63,6 +66,8 @@ export interface CaptureReport {
   unreadableClusters: Array<{ id: string; problem: string }>;
   kubernetesVersions: Array<{ location: string } & Outcome>;
   policyStates: Array<{ subscriptionId: string; states: number } & Outcome>;
+  /** The display names of the definitions and initiatives the non-compliant states name (`policyDefinitions.json`); absent when none were asked. */
+  policyDefinitions?: { definitions: number } & Outcome;
   logs: Array<{ detectionId: string; workspace: string; state: 'complete' | 'partial' | 'failed'; message?: string }>;
   /** One entry per cluster: `checked` with the files written, or why its objects are not in the snapshot. */
   kubernetes: Array<{ clusterId: string; state: string; files?: string[]; unread?: Partial<Record<KubernetesResource, string>>; reason?: string }>;
@@ -246,7 +251,7 @@ export async function captureSnapshot(deps: CaptureDependencies, options: Captur
 
   await Promise.all([
     captureVersions(deps, limit, subscriptionsByLocation, report),
-    capturePolicyStates(deps, limit, captured, report),
+    capturePolicyStates(deps, limit, captured, report).then((states) => capturePolicyDefinitions(deps, limit, states, captured, report)),
     captureLogs(deps, limit, clusters, options, report),
     captureKubernetes(deps, limit, clusters, report),
     captureDiagnosticSettings(deps, limit, clusters, report),
@@ -256,6 +261,7 @@ export async function captureSnapshot(deps: CaptureDependencies, options: Captur
     report.subscriptions.some((entry) => entry.state === 'failed') ||
     report.kubernetesVersions.some((entry) => entry.state === 'failed') ||
     report.policyStates.some((entry) => entry.state === 'failed') ||
+    report.policyDefinitions?.state === 'failed' ||
     report.logs.some((entry) => entry.state !== 'complete') ||
     (report.diagnosticSettings ?? []).some((entry) => entry.state === 'failed');
   report.status = captured.length === 0 && subscriptions.length > 0 ? 'failed' : failed ? 'partial' : 'complete';
@@ -287,7 +293,7 @@ async function captureVersions(deps: CaptureDependencies, limit: Limit, subscrip
   report.kubernetesVersions.sort((left, right) => left.location.localeCompare(right.location));
 }
 
-async function capturePolicyStates(deps: CaptureDependencies, limit: Limit, subscriptions: readonly string[], report: CaptureReport): Promise<void> {
+async function capturePolicyStates(deps: CaptureDependencies, limit: Limit, subscriptions: readonly string[], report: CaptureReport): Promise<Json[]> {
   const results = await Promise.all(
     subscriptions.map((subscriptionId) =>
       limit(async () => {
@@ -303,7 +309,50 @@ async function capturePolicyStates(deps: CaptureDependencies, limit: Limit, subs
     ),
   );
   // Optional in §2: written when at least one subscription answered.
-  if (results.some((states) => states !== undefined)) await deps.writer.writeJson('policyStates.json', { value: results.flatMap((states) => states ?? []) });
+  const states = results.flatMap((list) => list ?? []);
+  if (results.some((list) => list !== undefined)) await deps.writer.writeJson('policyStates.json', { value: states });
+  return states;
+}
+
+/**
+ * `policyDefinitions.json`: the definitions and initiatives the non-compliant states name, as
+ * bodies trimmed to what a sweep reads (`id`, `name`, `type`, `properties.displayName`), from one
+ * Resource Graph query. Not written when no state names one or the source cannot look names up.
+ */
+async function capturePolicyDefinitions(
+  deps: CaptureDependencies,
+  limit: Limit,
+  states: readonly Json[],
+  subscriptions: readonly string[],
+  report: CaptureReport,
+): Promise<void> {
+  const lookUp = deps.source.policyDefinitionNames?.bind(deps.source);
+  const ids = [
+    ...new Set(
+      states
+        .filter((state) => typeof state['complianceState'] === 'string' && state['complianceState'].toLowerCase() === 'noncompliant')
+        .flatMap((state) => [state['policyDefinitionId'], state['policySetDefinitionId']])
+        .filter((id): id is string => typeof id === 'string' && id !== '')
+        .map((id) => id.toLowerCase()),
+    ),
+  ].sort();
+  if (lookUp === undefined || ids.length === 0) return;
+  try {
+    const names = await limit(() => lookUp(ids, subscriptions));
+    await deps.writer.writeJson('policyDefinitions.json', { value: names.map(policyDefinitionBody) });
+    report.policyDefinitions = { definitions: names.length, state: 'captured' };
+  } catch (error) {
+    report.policyDefinitions = { definitions: 0, ...failure(error, 'looking up policy definition names in Azure Resource Graph') };
+  }
+}
+
+function policyDefinitionBody(name: PolicyDefinitionName): Json {
+  return {
+    id: name.id,
+    name: name.id.split('/').at(-1) ?? name.id,
+    type: name.kind === 'initiative' ? 'Microsoft.Authorization/policySetDefinitions' : 'Microsoft.Authorization/policyDefinitions',
+    properties: { displayName: name.displayName },
+  };
 }
 
 async function captureLogs(

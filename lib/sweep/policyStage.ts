@@ -11,8 +11,9 @@ import type { LimitFunction } from 'p-limit';
 import { toFleetGuardError } from '../errors.js';
 import { type Cluster, parseResourceId, resourceKey } from '../model/cluster.js';
 import type { Finding } from '../model/finding.js';
-import type { ComplianceCount, PolicyComponentRecord, PolicyStateRecord } from '../model/policyState.js';
+import type { ComplianceCount, PolicyComponentRecord, PolicyDefinitionName, PolicyStateRecord } from '../model/policyState.js';
 import { attachPolicyComponents, clustersToAskForComponents } from '../policy/policyComponents.js';
+import { NO_POLICY_NAMES, policyIdsOf, type PolicyNames, policyNames } from '../policy/policyNames.js';
 import { computeCompliance, evaluatePolicyStates, POLICY_RULE } from '../policy/policyRules.js';
 import { type Coverage, markEvaluated } from './coverage.js';
 import type { SweepError } from './sweepResult.js';
@@ -22,6 +23,11 @@ export interface PolicyReader {
   summarizeClusterCompliance(subscriptionId: string): Promise<ComplianceCount[]>;
   /** The non-compliant components (pods, ...) of one cluster running the Azure Policy add-on; without it findings carry none. */
   listNonCompliantComponents?(clusterId: string): Promise<PolicyComponentRecord[]>;
+  /**
+   * Display names of policy definitions and initiatives by id (one Resource Graph query per sweep);
+   * without it, or when it fails, findings name definitions by their GUID.
+   */
+  listPolicyDefinitionNames?(ids: readonly string[], subscriptionIds: readonly string[]): Promise<PolicyDefinitionName[]>;
   /** The same over many subscriptions in one paged query each (Azure Resource Graph), when configured. */
   acrossSubscriptions?: {
     /** The subscriptions these queries may answer for (lower-cased); the rest go per subscription. */
@@ -50,7 +56,8 @@ export async function runPolicyStage(
   /** Use the reader's cross-subscription queries (when the inventory came from Resource Graph). */
   options: { acrossSubscriptions: boolean } = { acrossSubscriptions: true },
 ): Promise<PolicyStageResult> {
-  const findings: Finding[] = [];
+  // States are evaluated once all are in, so the definitions' names are looked up once per sweep.
+  const evaluated: Array<{ clusters: readonly Cluster[]; states: readonly PolicyStateRecord[] }> = [];
   const counts: ComplianceCount[] = [];
   const clustersBySubscription = new Map<string, Cluster[]>();
   for (const cluster of clusters) clustersBySubscription.set(cluster.subscriptionId, [...(clustersBySubscription.get(cluster.subscriptionId) ?? []), cluster]);
@@ -74,7 +81,7 @@ export async function runPolicyStage(
         }
         for (const subscriptionId of vouched) {
           const own = clustersBySubscription.get(subscriptionId) ?? [];
-          findings.push(...evaluatePolicyStates(own, statesBySubscription.get(subscriptionId.toLowerCase()) ?? []));
+          evaluated.push({ clusters: own, states: statesBySubscription.get(subscriptionId.toLowerCase()) ?? [] });
           for (const cluster of own) markEvaluated(coverage, cluster.id, [POLICY_RULE.id]);
         }
         counts.push(...summary);
@@ -97,7 +104,7 @@ export async function runPolicyStage(
         limit(async () => {
           try {
             const states = await reader.listNonCompliantClusterStates(subscriptionId);
-            findings.push(...evaluatePolicyStates(own, states));
+            evaluated.push({ clusters: own, states });
             for (const cluster of own) markEvaluated(coverage, cluster.id, [POLICY_RULE.id]);
           } catch (error) {
             const failure = toFleetGuardError(error, `querying policy states of subscription ${subscriptionId}`);
@@ -115,12 +122,43 @@ export async function runPolicyStage(
       ];
     }),
   );
+  const names = await readNames(reader, evaluated, limit, errors);
+  const findings = evaluated.flatMap((part) => evaluatePolicyStates(part.clusters, part.states, names.names));
   const components = await readComponents(reader, clusters, findings, limit, errors);
   return {
     findings: attachPolicyComponents(findings, components),
     compliance: computeCompliance(clusters, counts),
-    calls: perSubscription.length * 2 + components.size,
+    calls: perSubscription.length * 2 + components.size + names.calls,
   };
+}
+
+/**
+ * The display names of the definitions and initiatives of the non-compliant states that belong to
+ * fleet clusters: one lookup for the sweep. A failure is reported once and costs only the names.
+ */
+async function readNames(
+  reader: PolicyReader,
+  evaluated: ReadonlyArray<{ clusters: readonly Cluster[]; states: readonly PolicyStateRecord[] }>,
+  limit: LimitFunction,
+  errors: SweepError[],
+): Promise<{ names: PolicyNames; calls: number }> {
+  const lookUp = reader.listPolicyDefinitionNames?.bind(reader);
+  const relevant = evaluated.filter((part) => part.clusters.length > 0);
+  const ids = policyIdsOf(relevant.flatMap((part) => part.states.filter((state) => state.complianceState.toLowerCase() === 'noncompliant')));
+  if (lookUp === undefined || ids.length === 0) return { names: NO_POLICY_NAMES, calls: 0 };
+  const subscriptionIds = [...new Set(relevant.flatMap((part) => part.clusters.map((cluster) => cluster.subscriptionId)))].sort();
+  try {
+    return { names: policyNames(await limit(() => lookUp(ids, subscriptionIds))), calls: 1 };
+  } catch (error) {
+    const failure = toFleetGuardError(error, 'looking up policy definition names in Azure Resource Graph');
+    errors.push({
+      scope: 'policy',
+      target: 'definition names',
+      reason: failure.reason,
+      message: `${failure.message} (policy findings name definitions by id)`,
+    });
+    return { names: NO_POLICY_NAMES, calls: 1 };
+  }
 }
 
 /** One component query per cluster that has a policy finding and runs the add-on, within the shared limit. */

@@ -18,6 +18,7 @@ import { type InClusterReader, KUBERNETES_RESOURCES, type KubernetesResource } f
 import { mergeLogBodies, withoutSecrets } from '../../lib/snapshot/capture.js';
 import { type KubernetesStandIn, startKubernetesStandIn } from '../../tooling/simulator/kubernetesApi.js';
 import { type LocalAzure, startLocalAzure } from '../../tooling/simulator/localAzure.js';
+import { sampleFleetDirectory } from '../../tooling/simulator/sampleFleet.js';
 import { loadSnapshot } from '../../tooling/simulator/snapshot.js';
 import { runCli } from '../harness/cli.js';
 import { conformanceSample, projectRoot } from '../harness/fixtures.js';
@@ -338,5 +339,30 @@ describe('what a capture writes', () => {
     expect(JSON.stringify(clean)).not.toMatch(/s3cret|"p"/);
     expect(removed).toEqual(['properties.servicePrincipalProfile.secret', 'properties.windowsProfile.adminPassword']);
     expect(body.properties.servicePrincipalProfile.secret).toBe('s3cret');
+  });
+});
+
+describe('fleetguard snapshot capture: policy definition names (issue 17)', () => {
+  it('writes policyDefinitions.json with the display names of the definitions the non-compliant states name, which a sweep of the capture shows', async () => {
+    const local = await startLocalAzure({ snapshot: loadSnapshot(sampleFleetDirectory()), settings: { FLEETGUARD_INVENTORY_SOURCE: 'arm' } });
+    try {
+      const out = freshFolder();
+      const run = await fleetguard(['snapshot', 'capture', '--out', out], local.settings);
+      expect([run.status, run.stderr]).toEqual([0, '']);
+      const written = JSON.parse(readFileSync(path.join(out, 'policyDefinitions.json'), 'utf8')) as { value: Array<Record<string, unknown>> };
+      const sample = loadSnapshot(sampleFleetDirectory()).policyDefinitions?.['value'] as Array<{ id: string; properties: { displayName: string } }>;
+      // Every built-in a non-compliant state names (the initiative is named by none), by the name the snapshot served.
+      expect(written.value.map((body) => [body['id'], (body['properties'] as { displayName: string }).displayName]).sort()).toEqual(
+        sample
+          .filter((body) => body.id.includes('/policyDefinitions/'))
+          .map((body) => [body.id, body.properties.displayName])
+          .sort(),
+      );
+      const report = JSON.parse(readFileSync(path.join(out, 'capture-report.json'), 'utf8')) as { policyDefinitions?: unknown };
+      expect(report.policyDefinitions).toEqual({ definitions: 4, state: 'captured' });
+      expect(loadSnapshot(out).policyDefinitions).toEqual(written);
+    } finally {
+      await local.close();
+    }
   });
 });

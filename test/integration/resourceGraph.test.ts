@@ -2,11 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { clusterFromArmJson } from '../../lib/azure/armClusterJson.js';
 import { SimulatorCredential } from '../../lib/azure/credential.js';
+import { POLICY_DEFINITIONS_MARKER, policyDefinitionsQuery } from '../../lib/azure/policyDefinitions.js';
 import { ResourceGraphAdapter } from '../../lib/azure/resourceGraph.js';
 import { RESOURCE_GRAPH_QUERIES } from '../../lib/azure/resourceGraphQueries.js';
 import type { QuotaClock } from '../../lib/azure/resourceGraphQuota.js';
 import type { SweepResult } from '../../lib/sweep/sweepResult.js';
 import { generatedSubscriptions, generateFleet } from '../../tooling/simulator/fleetGenerator.js';
+import { policyDefinitionIdsOfQuery } from '../../tooling/simulator/resourceGraphRoutes.js';
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from '../../tooling/simulator/simulatorServer.js';
 import { loadSnapshot } from '../../tooling/simulator/snapshot.js';
 import { conformanceSample } from '../harness/fixtures.js';
@@ -79,6 +81,19 @@ describe('inventory through Azure Resource Graph', () => {
     expect(Object.keys(analysis.columns ?? {})).toContain('id');
   });
 
+  it('the policy-definitions query (display names, test/integration/policyNames.test.ts) is valid KQL with any id escaped, and the simulator reads back exactly its ids', () => {
+    const ids = [
+      '/providers/Microsoft.Authorization/policyDefinitions/95edb821-ddaf-4404-9732-666045e056b4',
+      '/subscriptions/s/providers/Microsoft.Authorization/policyDefinitions/it\'s "odd" \\ ) | take 1\n',
+    ];
+    const query = policyDefinitionsQuery(ids);
+    expect(query.startsWith(`${POLICY_DEFINITIONS_MARKER}\n`)).toBe(true);
+    const analysis = analyzeKql(query);
+    expect(analysis.errors).toEqual([]);
+    expect(Object.keys(analysis.columns ?? {})).toEqual(['id', 'name', 'type', 'displayName', 'policyType']);
+    expect(policyDefinitionIdsOfQuery(query)?.sort()).toEqual(ids.map((id) => id.toLowerCase()).sort());
+  });
+
   it('a Resource Graph row converts to the same cluster as the SDK reading ARM', async () => {
     const fleet = await fleetWith({ snapshot: loadSnapshot(conformanceSample), settings: ARM });
     const snapshot = loadSnapshot(conformanceSample);
@@ -110,7 +125,8 @@ describe('inventory through Azure Resource Graph', () => {
     const nonCompliant = states.filter((state) => state['complianceState'] === 'NonCompliant').length;
     const summaryRows = new Set(states.map((state) => `${state['resourceId']?.toLowerCase()}|${state['complianceState']}`)).size;
     expect(nonCompliant).toBeGreaterThan(100);
-    expect(calls['graph.resources']).toBe(1 + 3 + Math.ceil(nonCompliant / 100) + Math.ceil(summaryRows / 100));
+    // ... and the one lookup of the policy definitions' display names.
+    expect(calls['graph.resources']).toBe(1 + 3 + Math.ceil(nonCompliant / 100) + Math.ceil(summaryRows / 100) + 1);
     expect(calls['arm.listManagedClusters']).toBeUndefined();
     expect(calls['policy.queryResults']).toBeUndefined();
     expect(calls['arm.listKubernetesVersions']).toBe(3);
@@ -145,7 +161,8 @@ describe('inventory through Azure Resource Graph', () => {
       settings: { FLEETGUARD_INVENTORY_SOURCE: 'auto', FLEETGUARD_SWEEP_CONCURRENCY: '4' },
     });
     await fleet.sweep();
-    expect(fleet.local.simulator.requests.count('graph.resources')).toBe(0);
+    // Only the one lookup of the policy definitions' display names (in every inventory mode).
+    expect(fleet.local.simulator.requests.count('graph.resources')).toBe(1);
     const wider = await fleetWith({
       snapshot: generateFleet({ clusters: 40, subscriptions: 4, locations: 2 }),
       settings: { FLEETGUARD_INVENTORY_SOURCE: 'auto', FLEETGUARD_SWEEP_CONCURRENCY: '3' },

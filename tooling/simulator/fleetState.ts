@@ -31,6 +31,8 @@ export class FleetState {
   policyStates: JsonObject | undefined;
   /** Body of `componentPolicyStates/latest/queryResults` over every cluster (`{"value": [...]}`), when seeded. */
   componentPolicyStates: JsonObject | undefined;
+  /** Policy definitions and initiatives (`{"value": [...]}` of their bodies), when seeded. */
+  policyDefinitions: JsonObject | undefined;
   readonly logs: Map<string, JsonObject>;
   /** Lower-cased cluster id → body of its DiagnosticSettings_List, when seeded (diagnosticSettingsRoutes.ts). */
   readonly diagnosticSettings: Map<string, JsonObject>;
@@ -47,6 +49,7 @@ export class FleetState {
     this.versionsByLocation = new Map(snapshot.versionsByLocation);
     this.policyStates = snapshot.policyStates;
     this.componentPolicyStates = snapshot.componentPolicyStates;
+    this.policyDefinitions = snapshot.policyDefinitions;
     this.logs = new Map(snapshot.logs);
     this.diagnosticSettings = new Map(snapshot.diagnosticSettings ?? []);
     for (const subscriptionId of extraSubscriptions) this.subscription(subscriptionId);

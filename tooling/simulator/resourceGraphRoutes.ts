@@ -12,6 +12,7 @@ import { createHash, randomUUID } from 'node:crypto';
 
 import { z } from 'zod';
 
+import { POLICY_DEFINITIONS_MARKER } from '../../lib/azure/policyDefinitions.js';
 import { CLUSTER_RESOURCE_TYPES } from '../../lib/azure/policyInsights.js';
 import { type ResourceGraphQueryName, resourceGraphQueryName } from '../../lib/azure/resourceGraphQueries.js';
 import { describeZodError } from '../../lib/errors.js';
@@ -44,6 +45,8 @@ const CLUSTER_TYPES = new Set(CLUSTER_RESOURCE_TYPES.flatMap((type) => [type.toL
 interface GraphRequest {
   subscriptions: string[];
   query: string;
+  /** `QueryRequestOptions.authorizationScopeFilter`; the service's default is `AtScopeAndBelow`. */
+  authorizationScopeFilter: string;
   /** Rows of this page at most (`$top`, else the size the `$skipToken` carries, else the default). */
   top: number;
   /** Where the page starts (`$skip`, else the `$skipToken`'s offset, else 0). */
@@ -74,6 +77,7 @@ const queryRequestSchema = z.looseObject({
       $skip: z.number().int().min(0).optional(),
       $skipToken: z.string().optional(),
       resultFormat: z.enum(['table', 'objectArray']).optional(),
+      authorizationScopeFilter: z.enum(['AtScopeAndBelow', 'AtScopeAndAbove', 'AtScopeExact', 'AtScopeAboveAndBelow']).optional(),
     })
     .optional(),
 });
@@ -96,6 +100,7 @@ function parseRequest(body: unknown, pagedResults: PagedResults): GraphRequest |
   return {
     subscriptions,
     query,
+    authorizationScopeFilter: options.authorizationScopeFilter ?? 'AtScopeAndBelow',
     top: options.$top ?? continuation?.size ?? DEFAULT_PAGE,
     offset: options.$skip ?? continuation?.offset ?? 0,
     resultId: continuation?.resultId,
@@ -165,6 +170,47 @@ function rowsOf(fleet: FleetState, name: ResourceGraphQueryName, subscriptions: 
   }
 }
 
+/**
+ * The ids of the policy-definitions query (`| where tolower(id) in ("...", ...)`, lib/azure/policyDefinitions.ts):
+ * KQL double-quoted literals, whose escapes are JSON's. Undefined when the list is not there.
+ */
+export function policyDefinitionIdsOfQuery(query: string): string[] | undefined {
+  const list = /^\| where tolower\(id\) in \((.*)\)$/m.exec(query)?.[1];
+  if (list === undefined) return undefined;
+  const ids: string[] = [];
+  const literal = /\s*"((?:[^"\\]|\\.)*)"\s*(,|$)/y;
+  let match: RegExpExecArray | null;
+  while (literal.lastIndex < list.length && (match = literal.exec(list)) !== null) ids.push((JSON.parse(`"${match[1] ?? ''}"`) as string).toLowerCase());
+  return literal.lastIndex === list.length || list.trim() === '' ? ids : undefined;
+}
+
+/**
+ * Rows of the policy-definitions query from the snapshot's `policyDefinitions.json`. Definitions
+ * live at a subscription, a management group or the tenant (built-ins): a subscription's are
+ * returned when it is readable and in scope; the ones above only when the request asks for scopes
+ * above (`AtScopeAndAbove`, `AtScopeAboveAndBelow`), as `authorizationScopeFilter` defines.
+ */
+function policyDefinitionRows(fleet: FleetState, ids: ReadonlySet<string>, readable: readonly string[], scopeFilter: string): JsonObject[] {
+  const bodies = Array.isArray(fleet.policyDefinitions?.['value']) ? (fleet.policyDefinitions['value'] as JsonObject[]) : [];
+  const above = scopeFilter === 'AtScopeAndAbove' || scopeFilter === 'AtScopeAboveAndBelow';
+  return bodies
+    .filter((body) => ids.has(text(body['id']).toLowerCase()))
+    .filter((body) => {
+      const subscription = /^\/subscriptions\/([^/]+)\//i.exec(text(body['id']))?.[1]?.toLowerCase();
+      return subscription === undefined ? above : readable.includes(subscription);
+    })
+    .map((body) => {
+      const properties = typeof body['properties'] === 'object' && body['properties'] !== null ? (body['properties'] as JsonObject) : {};
+      return {
+        id: body['id'],
+        name: body['name'],
+        type: text(body['type']).toLowerCase(),
+        displayName: text(properties['displayName']),
+        policyType: text(properties['policyType']),
+      };
+    });
+}
+
 interface GraphRouteState {
   fleet: FleetState;
   faults: FaultInjector;
@@ -194,13 +240,18 @@ function answer(state: GraphRouteState, request: SimulatorRequest): SimulatorRes
 function query({ fleet, faults, pageSize, pagedResults }: GraphRouteState, request: SimulatorRequest): SimulatorResponse {
   const parsed = parseRequest(request.body, pagedResults);
   if (typeof parsed === 'string') return armError(400, 'BadRequest', parsed);
+  const definitionIds = parsed.query.startsWith(`${POLICY_DEFINITIONS_MARKER}\n`) ? policyDefinitionIdsOfQuery(parsed.query) : undefined;
   const name = resourceGraphQueryName(parsed.query);
-  if (name === undefined) return armError(400, 'InvalidQuery', 'The simulator answers only the fleetguard inventory queries (marker line missing).');
+  if (name === undefined && definitionIds === undefined) {
+    return armError(400, 'InvalidQuery', 'The simulator answers only the fleetguard inventory queries (marker line missing).');
+  }
   let resultId = parsed.resultId;
   let rows = resultId === undefined ? undefined : pagedResults.get(resultId);
   if (resultId === undefined || rows === undefined) {
     const readable = [...new Set(parsed.subscriptions.map((id) => id.toLowerCase()))].filter((id) => !faults.isForbidden(id));
-    rows = rowsOf(fleet, name, readable).sort((left, right) => (text(left['id']) < text(right['id']) ? -1 : text(left['id']) > text(right['id']) ? 1 : 0));
+    rows = (
+      name === undefined ? policyDefinitionRows(fleet, new Set(definitionIds), readable, parsed.authorizationScopeFilter) : rowsOf(fleet, name, readable)
+    ).sort((left, right) => (text(left['id']) < text(right['id']) ? -1 : text(left['id']) > text(right['id']) ? 1 : 0));
     resultId = randomUUID();
   }
   const { offset } = parsed;

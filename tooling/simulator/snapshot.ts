@@ -28,6 +28,12 @@ export interface FleetSnapshot {
    * of any clusters, in one `{"value": [...]}` (our extension of CONTRACTS.md §2, optional).
    */
   componentPolicyStates?: JsonObject | undefined;
+  /**
+   * Policy definitions and initiatives (`policyDefinitions.json`, optional): `{"value": [...]}` of
+   * bodies as `GET .../policyDefinitions/{name}` and `.../policySetDefinitions/{name}` return them
+   * (at least `id`, `name`, `type`, `properties.displayName`). Resource Graph answers the names from it.
+   */
+  policyDefinitions?: JsonObject | undefined;
   /** Detection id → body of a Log Analytics query response. */
   logs: Map<string, JsonObject>;
   /**
@@ -96,6 +102,18 @@ const diagnosticSettingsSchema = z.record(
     ),
   }),
 );
+const policyDefinitionsSchema = z.looseObject({
+  value: z.array(
+    z.looseObject({
+      id: z.string().min(1),
+      name: z.string().min(1),
+      type: z
+        .string()
+        .regex(/^microsoft\.authorization\/policy(set)?definitions$/i, 'must be Microsoft.Authorization/policyDefinitions or policySetDefinitions'),
+      properties: z.looseObject({ displayName: z.string().nullish(), policyType: z.string().nullish() }),
+    }),
+  ),
+});
 const logsSchema = z.looseObject({
   tables: z.array(
     z.looseObject({ name: z.string(), columns: z.array(z.looseObject({ name: z.string(), type: z.string() })), rows: z.array(z.array(z.unknown())) }),
@@ -177,6 +195,9 @@ export function loadSnapshot(directory: string): FleetSnapshot {
   const componentFile = path.join(directory, 'componentPolicyStates.json');
   const componentPolicyStates = existsSync(componentFile) ? (parseFile(componentFile, componentPolicyStatesSchema) as JsonObject) : undefined;
 
+  const definitionsFile = path.join(directory, 'policyDefinitions.json');
+  const policyDefinitions = existsSync(definitionsFile) ? (parseFile(definitionsFile, policyDefinitionsSchema) as JsonObject) : undefined;
+
   const logs = new Map<string, JsonObject>();
   const logsDirectory = path.join(directory, 'logs');
   if (existsSync(logsDirectory)) {
@@ -203,6 +224,7 @@ export function loadSnapshot(directory: string): FleetSnapshot {
     versionsByLocation,
     policyStates,
     componentPolicyStates,
+    policyDefinitions,
     logs,
     ...(diagnosticSettings === undefined ? {} : { diagnosticSettings }),
     kubernetes,
