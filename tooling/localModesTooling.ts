@@ -41,11 +41,16 @@ export const LOCAL_MODES: LocalModes = {
       await rehearsal.local.close();
     }
   },
-  async startSnapshot(snapshotPath) {
+  async startSnapshot(snapshotPath, settings = {}) {
     // Validate the whole snapshot before anything starts: a bad file is one clear error.
     const snapshot = loadSnapshot(snapshotPath);
-    const local = await startLocalAzure({ snapshot });
-    return { config: local.config, inCluster: snapshotModeInClusterReader(local, snapshot.kubernetes ?? new Map<string, never>()), close: () => local.close() };
+    const local = await startLocalAzure({ snapshot, settings });
+    return {
+      config: local.config,
+      inCluster: snapshotModeInClusterReader(local, snapshot.kubernetes ?? new Map<string, never>()),
+      warnings: snapshot.warnings ?? [],
+      close: () => local.close(),
+    };
   },
   rehearse: (snapshotPath, options, env) => rehearseRollout({ snapshot: loadSnapshot(snapshotPath), ...options }, env),
 };
