@@ -1,5 +1,4 @@
 /** `fleetguard rollout` (CONTRACTS.md §4): rehearse a rollout on a fleet snapshot. */
-import { parseConfig } from '../config.js';
 import { FleetGuardError } from '../errors.js';
 import { nothingUpgraded, upgradedCount } from '../upgrades/rehearsal.js';
 import { inRolloutFlagTerms } from './flagNames.js';
@@ -37,9 +36,6 @@ export async function rolloutCommand(
 ): Promise<number> {
   if (!/^\d+\.\d+(\.\d+)?$/.test(options.target))
     throw new FleetGuardError('badInput', `--target: '${options.target}' is not a Kubernetes version such as 1.32 or 1.32.4`);
-  // The rehearsal runs the app on the local durable host with these settings under its own: a
-  // malformed one is exit 2 naming it before anything starts, as in every mode (CONTRACTS.md §3).
-  parseConfig(env);
   const rehearsal = await (
     await localModes()
   ).rehearse(
