@@ -8,6 +8,12 @@ export type FailureReason =
   | 'clientError'
   /** The identity is not authenticated or not authorized (401/403). */
   | 'authError'
+  /**
+   * No credential could get a token at all (not signed in, no managed identity): nothing reached
+   * the service. @azure/identity throws CredentialUnavailableError when every credential of a chain
+   * is unavailable and AggregateAuthenticationError / AuthenticationError when one was rejected.
+   */
+  | 'authentication'
   /** The service asked us to slow down (429). */
   | 'rateLimited'
   /** The service failed (5xx) or did not answer: a retry may help. */
@@ -56,6 +62,7 @@ const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 
  */
 export function toFleetGuardError(error: unknown, context: string): FleetGuardError {
   if (error instanceof FleetGuardError) return error;
+  if (isCredentialFailure(error)) return new FleetGuardError('authentication', `${context}: ${serviceMessageOf(error)}`, { cause: error });
   const status = statusOf(error);
   const detail = serviceMessageOf(error);
   if (status !== undefined) {
@@ -66,6 +73,18 @@ export function toFleetGuardError(error: unknown, context: string): FleetGuardEr
     return new FleetGuardError('serverError', `${context}: ${code}${detail ? ` ${detail}` : ''}`, { cause: error });
   }
   return new FleetGuardError('serverError', `${context}: ${detail || String(error)}`, { cause: error });
+}
+
+/**
+ * The errors @azure/identity throws when no token could be had (by name: the package is loaded
+ * lazily, and an `instanceof` would import it). Names from its src/errors.ts:
+ * https://github.com/Azure/azure-sdk-for-js/blob/main/sdk/identity/identity/src/errors.ts
+ */
+const CREDENTIAL_ERROR_NAMES = new Set(['CredentialUnavailableError', 'AggregateAuthenticationError', 'AuthenticationError', 'AuthenticationRequiredError']);
+
+/** True for an error of a credential that could not get a token (see {@link FailureReason} `authentication`). */
+export function isCredentialFailure(error: unknown): boolean {
+  return error instanceof Error && CREDENTIAL_ERROR_NAMES.has(error.name);
 }
 
 function statusOf(error: unknown): number | undefined {

@@ -63,14 +63,15 @@ export const LOCAL_MODES: LocalModes = {
       await rehearsal.local.close();
     }
   },
-  async startSnapshot(snapshotPath) {
+  async startSnapshot(snapshotPath, settings = {}) {
     // Validate the whole snapshot before anything starts: a bad file is one clear error.
     const snapshot = loadSnapshot(snapshotPath);
-    const local = await startLocalAzure({ snapshot });
+    const local = await startLocalAzure({ snapshot, settings });
     return {
       config: local.config,
       inCluster: snapshotModeInClusterReader(local, snapshot.kubernetes ?? new Map<string, never>()),
       diagnostics: snapshotModeDiagnosticsReader(local, snapshot),
+      warnings: snapshot.warnings ?? [],
       close: () => local.close(),
     };
   },

@@ -7,24 +7,31 @@ import type { FleetGuardConfig } from '../config.js';
 import type { DiagnosticSettingsReader } from '../model/diagnosticSettings.js';
 import type { InClusterReader } from '../model/inCluster.js';
 import type { FleetReportModel } from '../report/fleetReport.js';
+import type { SweepResult } from '../sweep/sweepResult.js';
 import type { RolloutOutcome } from '../upgrades/orchestrators.js';
 import type { RolloutRequest } from '../upgrades/plan.js';
 import type { Rehearsal, RehearsalKinds } from '../upgrades/rehearsal.js';
 import type { CommandOutput } from './sweepCommand.js';
 
 export interface LocalModes {
-  /** `fleetguard sweep --demo`: the whole pipeline on the sample fleet; the exit status. */
-  runDemo(output: CommandOutput): Promise<number>;
+  /**
+   * `fleetguard sweep --demo`: the whole pipeline on the sample fleet, told on `output` unless
+   * `narrate` is false; its exit status and its first sweep (for `--json`).
+   */
+  runDemo(output: CommandOutput, options: { narrate: boolean }): Promise<{ exitCode: number; sweep: SweepResult }>;
   /** `fleetguard report --demo`: the sample fleet after a halted rehearsal and two sweeps. */
   demoReportModel(): Promise<FleetReportModel>;
   /**
    * The simulator serving the snapshot folder (validated whole first, a bad one is `badInput`), and
    * the reader of its `kubernetes/` folders, and of its diagnostic settings (unknown, so AKS-AUDIT-LOGS
    * is not evaluated, for a cluster `diagnosticSettings.json` does not name); the caller closes it.
+   * `settings` are laid over the simulator's own (those a snapshot sweep honours); `warnings` are
+   * what the snapshot's reader noticed without refusing it (an empty fleet), one line each.
    */
   startSnapshot(
     snapshotPath: string,
-  ): Promise<{ config: FleetGuardConfig; inCluster: InClusterReader; diagnostics: DiagnosticSettingsReader; close(): Promise<void> }>;
+    settings?: Record<string, string>,
+  ): Promise<{ config: FleetGuardConfig; inCluster: InClusterReader; diagnostics: DiagnosticSettingsReader; warnings: string[]; close(): Promise<void> }>;
   /** Rehearses the rollout on the snapshot folder; the caller closes `local`. */
   rehearse(
     snapshotPath: string,

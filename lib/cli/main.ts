@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 
 import { processEnvironment } from '../config.js';
-import { describeError, FleetGuardError } from '../errors.js';
+import { errorLine, exitCodeOfError } from './exitCodes.js';
 import type { LoadLocalModes } from './localModes.js';
 import type { ReportCommandOptions } from './reportCommand.js';
 import type { RolloutCommandOptions } from './rolloutCommand.js';
@@ -69,12 +69,10 @@ export function buildProgram(onExit: (code: number) => void, io: ProgramIo = pro
     .option('--details', 'add what to change for each finding to the tables')
     .option('--subscription <id>', 'subscription to sweep (repeatable); default: configured or all visible', collectSubscription)
     .option('--concurrency <n>', 'concurrent Azure calls per stage', positiveInteger(64))
+    .option('--verbose', 'when no credential can sign in, show what each credential of the chain answered')
     .action(async (options: SweepCommandOptions) => {
-      if (options.snapshot !== undefined && options.demo === true) {
-        throw new FleetGuardError('badInput', '--snapshot and --demo cannot be combined');
-      }
       const { sweepCommand } = await import('./sweepCommand.js');
-      onExit(await sweepCommand(options, output, localModes));
+      onExit(await sweepCommand(options, { ...output, stderr: (text: string) => io.stderr(`${text}\n`) }, localModes, io.env));
     });
   program
     .command('rollout')
@@ -204,8 +202,8 @@ export async function main(argv: string[], io: ProgramIo = processIo()): Promise
       // Commander already printed help or the usage error.
       return code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help' ? 0 : 2;
     }
-    io.stderr(`fleetguard: ${describeError(error)}\n`);
-    return error instanceof FleetGuardError && (error.reason === 'badInput' || error.reason === 'config') ? 2 : 1;
+    io.stderr(`${errorLine(error)}\n`);
+    return exitCodeOfError(error);
   }
 }
 

@@ -1,6 +1,7 @@
 /** `fleetguard rollout` (CONTRACTS.md §4): rehearse a rollout on a fleet snapshot. */
 import { FleetGuardError } from '../errors.js';
 import { nothingUpgraded, upgradedCount } from '../upgrades/rehearsal.js';
+import { inRolloutFlagTerms } from './flagNames.js';
 import type { LoadLocalModes } from './localModes.js';
 import type { CommandOutput } from './sweepCommand.js';
 
@@ -63,22 +64,24 @@ export async function rolloutCommand(
       // §4's fields keep their meaning; `upgraded` and `nothingToUpgrade` are additions.
       output.stdout(JSON.stringify({ ...outcome, upgraded: upgradedCount(outcome), nothingToUpgrade: empty }, null, 2));
     } else {
-      output.stdout(`Rollout ${outcome.status}${empty === null ? '' : ', nothing upgraded'}${outcome.haltReason ? `: ${outcome.haltReason}` : ''}`);
+      output.stdout(
+        `Rollout ${outcome.status}${empty === null ? '' : ', nothing upgraded'}${outcome.haltReason ? `: ${inRolloutFlagTerms(outcome.haltReason)}` : ''}`,
+      );
       for (const wave of outcome.waves) {
         output.stdout(`  wave ${wave.name}: ${wave.status}`);
         for (const cluster of wave.clusters) {
           output.stdout(
-            `    ${(cluster.resourceId.split('/').at(-1) ?? '').padEnd(20)} ${cluster.status.padEnd(10)} ${cluster.fromVersion} → ${cluster.toVersion}${cluster.reason ? `  (${cluster.reason})` : ''}`,
+            `    ${(cluster.resourceId.split('/').at(-1) ?? '').padEnd(20)} ${cluster.status.padEnd(10)} ${cluster.fromVersion} → ${cluster.toVersion}${cluster.reason ? `  (${inRolloutFlagTerms(cluster.reason)})` : ''}`,
           );
         }
       }
-      for (const entry of outcome.excluded) output.stdout(`  excluded ${entry.resourceId.split('/').at(-1) ?? ''}: ${entry.reason}`);
+      for (const entry of outcome.excluded) output.stdout(`  excluded ${entry.resourceId.split('/').at(-1) ?? ''}: ${inRolloutFlagTerms(entry.reason)}`);
       output.stdout(
         `  ${rehearsal.stats.virtualMinutes} simulated minutes, ${rehearsal.stats.replays} orchestrator replays, ${rehearsal.stats.activities} activities`,
       );
     }
     if (empty !== null && options.allowEmpty !== true) {
-      stderr(`fleetguard: ${empty} (pass --allow-empty to accept a rehearsal that upgrades nothing)`);
+      stderr(`fleetguard: ${inRolloutFlagTerms(empty)} (pass --allow-empty to accept a rehearsal that upgrades nothing)`);
       return 1;
     }
     return 0;

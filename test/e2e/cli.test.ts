@@ -90,6 +90,20 @@ describe('fleetguard sweep --snapshot', () => {
     });
   });
 
+  it('a live sweep no credential can sign in for exits 1 with one line, reason authentication, on stderr', () => {
+    // Developer credentials only (AZURE_TOKEN_CREDENTIALS=dev: no managed identity probe) and no az,
+    // pwsh or azd on PATH; ARM is a closed loopback port, which nothing may reach without a token.
+    const run = fleetguard(['sweep', '--json'], {
+      PATH: '/nonexistent',
+      AZURE_TOKEN_CREDENTIALS: 'dev',
+      FLEETGUARD_ARM_ENDPOINT: 'https://127.0.0.1:9',
+      FLEETGUARD_HTTP_MAX_RETRIES: '0',
+    });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/^fleetguard: authentication: no Azure credential could sign in: run `az login`[^\n]*AZURE_CLIENT_ID[^\n]*\n$/);
+  });
+
   it('rejects malformed settings for a live sweep before calling Azure', () => {
     const run = fleetguard(['sweep', '--json'], { FLEETGUARD_SWEEP_CONCURRENCY: 'lots', FLEETGUARD_ARM_ENDPOINT: 'ftp://x' });
     expect(run.status).toBe(2);

@@ -1,4 +1,5 @@
 import { RestError } from '@azure/core-rest-pipeline';
+import { AggregateAuthenticationError, AuthenticationError, CredentialUnavailableError } from '@azure/identity';
 import { describe, expect, it } from 'vitest';
 
 import { FleetGuardError, reasonFromStatus, toFleetGuardError } from '../../lib/errors.js';
@@ -36,5 +37,24 @@ describe('errors', () => {
   it('keeps an existing FleetGuardError as it is', () => {
     const original = new FleetGuardError('badInput', 'bad');
     expect(toFleetGuardError(original, 'ctx')).toBe(original);
+  });
+});
+
+describe('credential failures', () => {
+  it('are reason authentication (not retried), whichever @azure/identity error says no token could be had', () => {
+    const errors = [
+      new CredentialUnavailableError('ChainedTokenCredential authentication failed.\nCredentialUnavailableError: Azure CLI could not be found.'),
+      new AggregateAuthenticationError(
+        [new CredentialUnavailableError('EnvironmentCredential is unavailable.')],
+        'ChainedTokenCredential authentication failed.',
+      ),
+      new AuthenticationError(400, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' }),
+    ];
+    for (const error of errors) {
+      const mapped = toFleetGuardError(error, 'listing subscriptions');
+      expect(mapped.reason).toBe('authentication');
+      expect(mapped.retryable).toBe(false);
+      expect(mapped.message).toMatch(/^listing subscriptions: /);
+    }
   });
 });

@@ -10,6 +10,7 @@ import type { CommandOutput } from '../../lib/cli/sweepCommand.js';
 import { formatSweepTable } from '../../lib/cli/sweepTable.js';
 import { handleEvent } from '../../lib/events/handleEvent.js';
 import { runSweep } from '../../lib/sweep/runSweep.js';
+import type { SweepResult } from '../../lib/sweep/sweepResult.js';
 import { formatSweepSummary } from '../../lib/sweep/sweepSummary.js';
 import { startLocalAzure } from '../simulator/localAzure.js';
 import { sampleFleetDirectory } from '../simulator/sampleFleet.js';
@@ -59,8 +60,12 @@ function excerpt(value: unknown, lines: number): string {
   return [...text.slice(0, lines), ...(text.length > lines ? [`  … (${text.length - lines} more lines)`] : [])].join('\n');
 }
 
-export async function runDemo(output: CommandOutput): Promise<number> {
-  const say = output.stdout;
+/**
+ * Runs the demo, telling it on `output` when `narrate` (without it, `sweep --demo --json` prints the
+ * first sweep as `sweep --json` does); answers the exit status and that sweep.
+ */
+export async function runDemo(output: CommandOutput, options: { narrate: boolean } = { narrate: true }): Promise<{ exitCode: number; sweep: SweepResult }> {
+  const say = options.narrate ? output.stdout : () => undefined;
   const sink = await startWebhookSink();
   const snapshot = loadSnapshot(sampleFleetDirectory());
   const local = await startLocalAzure({
@@ -191,7 +196,7 @@ export async function runDemo(output: CommandOutput): Promise<number> {
     say(banner('Next'));
     say('The fleet report (one HTML page: heatmap, compliance over time, findings, versions, rollouts):');
     say('  npx fleetguard report --demo --out report.html');
-    return first.status === 'failed' || second.status === 'failed' ? 1 : 0;
+    return { exitCode: first.status === 'failed' || second.status === 'failed' ? 1 : 0, sweep: first };
   } finally {
     await local.close();
     await sink.close();

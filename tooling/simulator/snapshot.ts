@@ -3,13 +3,16 @@
  * validates every file up front and fails with one error naming the file and the field, before
  * anything is served or written.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 import { z } from 'zod';
 
+import { DETECTION_IDS } from '../../lib/detections/catalog.js';
 import { describeZodError, FleetGuardError, formatIssuePath } from '../../lib/errors.js';
 import { normalizeLocation } from '../../lib/model/cluster.js';
+import { badSnapshotFile, readSnapshotJson } from './snapshotFile.js';
+import { type HintContext, recognisedLayout, SNAPSHOT_LAYOUT, type SnapshotFileKind, subscriptionOf } from './snapshotHints.js';
 import { loadKubernetesFolders, type SnapshotKubernetes } from './snapshotKubernetes.js';
 
 export type JsonObject = Record<string, unknown>;
@@ -44,14 +47,29 @@ export interface FleetSnapshot {
   diagnosticSettings?: Map<string, JsonObject>;
   /** The `kubernetes/` folders (CONTRACTS.md §5), by lower-cased cluster id; absent in snapshots built in code. */
   kubernetes?: SnapshotKubernetes;
+  /** What loading noticed without refusing the snapshot (an empty fleet), one line each naming the file. */
+  warnings?: string[];
 }
 
 const CLUSTER_ID = /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.containerservice\/managedclusters\/[^/]+$/i;
 
+/**
+ * Kubernetes versions as the AKS REST API writes them (specification/containerservice, ManagedClusterProperties
+ * and ManagedClusterAgentPoolProfileProperties): `kubernetesVersion` and `orchestratorVersion` are
+ * "Both patch version <major.minor.patch> and <major.minor> are supported"; the `current*` fields hold
+ * "the full <major.minor.patch> version being used"; kubernetesVersions lists minors with their patches.
+ * A cluster on `banana` is a broken snapshot, not a cluster on an unsupported version.
+ */
+function versionOf(pattern: RegExp, example: string) {
+  return z.string().regex(pattern, { error: (issue) => `must be a Kubernetes version such as ${example}, not '${String(issue.input)}'` });
+}
+const REQUESTED_VERSION = versionOf(/^\d+\.\d+(\.\d+)?$/, '1.31 or 1.31.3');
+const PATCH_VERSION = versionOf(/^\d+\.\d+\.\d+$/, '1.31.3');
+
 const agentPoolSchema = z.looseObject({
   name: z.string().min(1),
-  orchestratorVersion: z.string().nullish(),
-  currentOrchestratorVersion: z.string().nullish(),
+  orchestratorVersion: REQUESTED_VERSION.nullish(),
+  currentOrchestratorVersion: PATCH_VERSION.nullish(),
 });
 
 const clusterSchema = z.looseObject({
@@ -62,8 +80,8 @@ const clusterSchema = z.looseObject({
   sku: z.looseObject({ tier: z.string().nullish() }).nullish(),
   properties: z.looseObject({
     provisioningState: z.string().nullish(),
-    kubernetesVersion: z.string().nullish(),
-    currentKubernetesVersion: z.string().nullish(),
+    kubernetesVersion: REQUESTED_VERSION.nullish(),
+    currentKubernetesVersion: PATCH_VERSION.nullish(),
     agentPoolProfiles: z.array(agentPoolSchema).nullish(),
     addonProfiles: z.record(z.string(), z.looseObject({ enabled: z.boolean() }).nullable()).nullish(),
     supportPlan: z.string().nullish(),
@@ -79,7 +97,7 @@ const kubernetesVersionsSchema = z.looseObject({
       isPreview: z.boolean().nullish(),
       isDefault: z.boolean().nullish(),
       capabilities: z.looseObject({ supportPlan: z.array(z.string()).nullish() }).nullish(),
-      patchVersions: z.record(z.string(), z.looseObject({ upgrades: z.array(z.string()).nullish() })).nullish(),
+      patchVersions: z.record(PATCH_VERSION, z.looseObject({ upgrades: z.array(PATCH_VERSION).nullish() })).nullish(),
     }),
   ),
 });
@@ -120,31 +138,24 @@ const logsSchema = z.looseObject({
   ),
 });
 
-function badSnapshot(file: string, message: string): FleetGuardError {
-  return new FleetGuardError('badInput', `${file}: ${message}`);
-}
-
-function readJson(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw badSnapshot(file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw badSnapshot(file, `is not valid JSON (${(error as Error).message})`);
-  }
-}
-
-function parseFile<T>(file: string, schema: z.ZodType<T>, describe?: (data: unknown, issuePath: readonly PropertyKey[]) => string): T {
-  const data = readJson(file);
+function parseFile<T>(
+  file: string,
+  kind: SnapshotFileKind,
+  schema: z.ZodType<T>,
+  options: { describe?: (data: unknown, issuePath: readonly PropertyKey[]) => string; context?: Omit<HintContext, 'file'> } = {},
+): T {
+  const data = readSnapshotJson(file);
+  const recognised = recognisedLayout(kind, data, { ...options.context, file });
+  if (recognised !== undefined) throw badSnapshotFile(file, recognised);
   const result = schema.safeParse(data);
   if (result.success) return result.data;
+  const { describe } = options;
   // The path as `value[1].properties`, followed by what `describe` says of the entry ("(cluster web-dev)").
   const where = (issuePath: readonly PropertyKey[]) => `${formatIssuePath(issuePath, 'indexed') || '(top level)'}${describe ? describe(data, issuePath) : ''}`;
-  throw badSnapshot(file, describeZodError(result.error, { whole: '(top level)', path: where }));
+  const problem = describeZodError(result.error, { whole: '(top level)', path: where });
+  // A problem with the file's outer layout (not one entry) says what the layout should be.
+  const outer = (result.error.issues[0]?.path.length ?? 0) <= 1;
+  throw badSnapshotFile(file, outer ? `${problem}; expected ${SNAPSHOT_LAYOUT[kind]}` : problem);
 }
 
 /** Names the cluster an issue is about: `value[2] (web-dev)`. */
@@ -160,13 +171,17 @@ export function loadSnapshot(directory: string): FleetSnapshot {
     throw new FleetGuardError('badInput', `${directory}: snapshot folder does not exist`);
   }
   const clustersFile = path.join(directory, 'managedClusters.json');
-  if (!existsSync(clustersFile)) throw badSnapshot(clustersFile, 'is missing (every snapshot needs it)');
-  const clusters = parseFile(clustersFile, managedClustersSchema, clusterContext).value as JsonObject[];
+  if (!existsSync(clustersFile)) throw badSnapshotFile(clustersFile, 'is missing (every snapshot needs it)');
+  const clusters = parseFile(clustersFile, 'managedClusters', managedClustersSchema, { describe: clusterContext }).value as JsonObject[];
+  const warnings: string[] = [];
+  if (clusters.length === 0) {
+    warnings.push(`${clustersFile}: "value" is empty, so there is no cluster to sweep (the wrong subscription, or a capture that saw none?)`);
+  }
 
   const seen = new Set<string>();
   for (const cluster of clusters) {
     const key = String(cluster['id']).toLowerCase();
-    if (seen.has(key)) throw badSnapshot(clustersFile, `cluster ${String(cluster['id'])} appears twice`);
+    if (seen.has(key)) throw badSnapshotFile(clustersFile, `cluster ${String(cluster['id'])} appears twice`);
     seen.add(key);
   }
 
@@ -177,13 +192,17 @@ export function loadSnapshot(directory: string): FleetSnapshot {
       .filter((name) => name.endsWith('.json'))
       .sort()) {
       const location = normalizeLocation(entry.slice(0, -'.json'.length));
-      versionsByLocation.set(location, parseFile(path.join(versionsDirectory, entry), kubernetesVersionsSchema));
+      const subscriptionId = subscriptionOf(clusters.filter((cluster) => normalizeLocation(String(cluster['location'])) === location));
+      versionsByLocation.set(
+        location,
+        parseFile(path.join(versionsDirectory, entry), 'kubernetesVersions', kubernetesVersionsSchema, { context: { subscriptionId, location } }),
+      );
     }
   }
   clusters.forEach((cluster, index) => {
     const location = normalizeLocation(String(cluster['location']));
     if (!versionsByLocation.has(location)) {
-      throw badSnapshot(
+      throw badSnapshotFile(
         clustersFile,
         `value[${index}] (cluster ${String(cluster['name'])}) is in location '${String(cluster['location'])}', but kubernetesVersions/${location}.json is missing`,
       );
@@ -191,12 +210,14 @@ export function loadSnapshot(directory: string): FleetSnapshot {
   });
 
   const policyFile = path.join(directory, 'policyStates.json');
-  const policyStates = existsSync(policyFile) ? (parseFile(policyFile, policyStatesSchema) as JsonObject) : undefined;
+  const policyStates = existsSync(policyFile) ? (parseFile(policyFile, 'policyStates', policyStatesSchema) as JsonObject) : undefined;
   const componentFile = path.join(directory, 'componentPolicyStates.json');
-  const componentPolicyStates = existsSync(componentFile) ? (parseFile(componentFile, componentPolicyStatesSchema) as JsonObject) : undefined;
+  const componentPolicyStates = existsSync(componentFile)
+    ? (parseFile(componentFile, 'componentPolicyStates', componentPolicyStatesSchema) as JsonObject)
+    : undefined;
 
   const definitionsFile = path.join(directory, 'policyDefinitions.json');
-  const policyDefinitions = existsSync(definitionsFile) ? (parseFile(definitionsFile, policyDefinitionsSchema) as JsonObject) : undefined;
+  const policyDefinitions = existsSync(definitionsFile) ? (parseFile(definitionsFile, 'policyDefinitions', policyDefinitionsSchema) as JsonObject) : undefined;
 
   const logs = new Map<string, JsonObject>();
   const logsDirectory = path.join(directory, 'logs');
@@ -204,15 +225,21 @@ export function loadSnapshot(directory: string): FleetSnapshot {
     for (const entry of readdirSync(logsDirectory)
       .filter((name) => name.endsWith('.json'))
       .sort()) {
-      logs.set(entry.slice(0, -'.json'.length).toLowerCase(), parseFile(path.join(logsDirectory, entry), logsSchema));
+      const detectionId = entry.slice(0, -'.json'.length).toLowerCase();
+      const file = path.join(logsDirectory, entry);
+      // A misspelled name would leave its detection without data and resolve its findings: refused.
+      if (!DETECTION_IDS.includes(detectionId)) {
+        throw badSnapshotFile(file, `'${detectionId}' is not a detection id (known: ${DETECTION_IDS.join(', ')})`);
+      }
+      logs.set(detectionId, parseFile(file, 'logs', logsSchema));
     }
   }
   const diagnosticFile = path.join(directory, 'diagnosticSettings.json');
   const diagnosticSettings = existsSync(diagnosticFile)
-    ? new Map(Object.entries(parseFile(diagnosticFile, diagnosticSettingsSchema)).map(([id, body]) => [id.toLowerCase(), body as JsonObject]))
+    ? new Map(Object.entries(parseFile(diagnosticFile, 'diagnosticSettings', diagnosticSettingsSchema)).map(([id, body]) => [id.toLowerCase(), body as JsonObject]))
     : undefined;
   for (const id of diagnosticSettings?.keys() ?? []) {
-    if (!seen.has(id)) throw badSnapshot(diagnosticFile, `names cluster ${id}, which managedClusters.json does not list`);
+    if (!seen.has(id)) throw badSnapshotFile(diagnosticFile, `names cluster ${id}, which managedClusters.json does not list`);
   }
   const kubernetes = loadKubernetesFolders(
     directory,
@@ -228,5 +255,6 @@ export function loadSnapshot(directory: string): FleetSnapshot {
     logs,
     ...(diagnosticSettings === undefined ? {} : { diagnosticSettings }),
     kubernetes,
+    warnings,
   };
 }

@@ -4,13 +4,13 @@
  * when the snapshot loads, so a malformed one stops the run naming the file and the field. They are
  * served to the sweep as an in-cluster reader; a cluster without a folder is a coverage gap.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-import { FleetGuardError } from '../../lib/errors.js';
 import { parseKubernetesList } from '../../lib/k8s/objects.js';
 import { type Cluster, parseResourceId, resourceKey } from '../../lib/model/cluster.js';
 import { type InClusterReader, KUBERNETES_RESOURCES, type KubernetesListBody, type KubernetesResource } from '../../lib/model/inCluster.js';
+import { readSnapshotJson } from './snapshotFile.js';
 
 export interface KubernetesFolder {
   /** The folder, for messages. */
@@ -21,21 +21,6 @@ export interface KubernetesFolder {
 
 /** Lower-cased cluster id → its folder. */
 export type SnapshotKubernetes = Map<string, KubernetesFolder>;
-
-function readBody(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new FleetGuardError('badInput', `${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  try {
-    // A byte-order mark is read as JSON (CONTRACTS.md §3), as in the other snapshot files.
-    return JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
-  } catch (error) {
-    throw new FleetGuardError('badInput', `${file}: is not valid JSON (${(error as Error).message})`);
-  }
-}
 
 /** The entries of a folder, case-insensitively by name (folder names match ARM ids case-insensitively). */
 function entriesByLowerName(directory: string): Map<string, string> {
@@ -65,7 +50,7 @@ export function loadKubernetesFolders(directory: string, clusterIds: readonly st
     for (const resource of KUBERNETES_RESOURCES) {
       const file = files.get(`${resource}.json`);
       if (file === undefined) continue;
-      const body = readBody(file);
+      const body = readSnapshotJson(file);
       parseKubernetesList(resource, body, file);
       lists[resource] = { body, source: file };
     }

@@ -1,0 +1,60 @@
+/**
+ * `fleetguard rollout` in the words of its flags (issue 17: messages named `allowMultiMinorHops`
+ * instead of `--allow-multi-minor-hops`).
+ * The local modes port answers a fixed outcome: what runs is the command's own output.
+ */
+import { describe, expect, it } from 'vitest';
+
+import { inRolloutFlagTerms } from '../../../lib/cli/flagNames.js';
+import type { LocalModes } from '../../../lib/cli/localModes.js';
+import { rolloutCommand } from '../../../lib/cli/rolloutCommand.js';
+import type { RolloutOutcome } from '../../../lib/upgrades/orchestrators.js';
+
+const WEB_DEV = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/web/providers/Microsoft.ContainerService/managedClusters/web-dev';
+
+function fixedRehearsal(outcome: RolloutOutcome, calls: string[]) {
+  return () =>
+    Promise.resolve({
+      rehearse: (snapshot: string) => {
+        calls.push(snapshot);
+        return Promise.resolve({ outcome, stats: { virtualMinutes: 0, replays: 0, activities: 0 }, local: { close: () => Promise.resolve() } });
+      },
+    } as unknown as LocalModes);
+}
+
+const OPTIONS = { snapshot: 'fleet', target: '1.32', wavesByTag: 'ring' };
+
+describe('fleetguard rollout messages', () => {
+  it('writes request fields as the flags that set them', () => {
+    expect(inRolloutFlagTerms('1.30.4 → 1.32.3 crosses 2 minors; AKS upgrades one minor at a time (set allowMultiMinorHops to plan consecutive hops)')).toBe(
+      '1.30.4 → 1.32.3 crosses 2 minors; AKS upgrades one minor at a time (set --allow-multi-minor-hops to plan consecutive hops)',
+    );
+    expect(inRolloutFlagTerms('wave 0: 1 failed clusters exceed maxFailedClusters 0')).toBe('wave 0: 1 failed clusters exceed --max-failed 0');
+    expect(inRolloutFlagTerms('web-dev: maxFailedClustersX stays')).toBe('web-dev: maxFailedClustersX stays');
+  });
+
+  it('the human output and the nothing-upgraded line name flags, not API fields', async () => {
+    const calls: string[] = [];
+    const outcome: RolloutOutcome = {
+      status: 'Completed',
+      haltReason: null,
+      waves: [],
+      excluded: [
+        {
+          resourceId: WEB_DEV,
+          reason: '1.30.4 → 1.32.3 crosses 2 minors; AKS upgrades one minor at a time (set allowMultiMinorHops to plan consecutive hops)',
+        },
+      ],
+    };
+    let stdout = '';
+    const stderr: string[] = [];
+    const status = await rolloutCommand(OPTIONS, { stdout: (text) => (stdout += `${text}\n`), width: undefined }, {}, fixedRehearsal(outcome, calls), (line) =>
+      stderr.push(line),
+    );
+    expect(status).toBe(1);
+    expect(stdout).toContain(
+      'excluded web-dev: 1.30.4 → 1.32.3 crosses 2 minors; AKS upgrades one minor at a time (set --allow-multi-minor-hops to plan consecutive hops)',
+    );
+    expect(`${stdout}${stderr.join('\n')}`).not.toContain('allowMultiMinorHops');
+  });
+});
