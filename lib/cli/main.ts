@@ -12,12 +12,14 @@ import { Command, InvalidArgumentError } from 'commander';
 
 import { processEnvironment } from '../config.js';
 import { describeError, FleetGuardError } from '../errors.js';
+import { FAIL_ON_EXIT_CODE, outputFormatOf, severityOf } from './formats.js';
 import type { LoadLocalModes } from './localModes.js';
 import type { ReportCommandOptions } from './reportCommand.js';
 import type { RolloutCommandOptions } from './rolloutCommand.js';
 import type { CreateSilenceOptions } from './silenceCommand.js';
 import type { SnapshotCaptureOptions } from './snapshotCommand.js';
 import type { CommandOutput, SweepCommandOptions } from './sweepCommand.js';
+import { packageVersion } from './version.js';
 
 /** Where a run of the program writes; the process's streams unless a test runs it in process. */
 export interface ProgramIo {
@@ -57,7 +59,8 @@ export function buildProgram(onExit: (code: number) => void, io: ProgramIo = pro
     .description('Compliance sweeps and progressive upgrades for fleets of AKS clusters')
     .showHelpAfterError()
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .version(packageVersion(), '-V, --version', 'print the fleetguard version (package.json) and exit');
   const output: CommandOutput = { stdout: (text: string) => io.stdout(`${text}\n`), width: io.width };
 
   program
@@ -65,7 +68,10 @@ export function buildProgram(onExit: (code: number) => void, io: ProgramIo = pro
     .description('Sweep every AKS cluster for posture and version findings')
     .option('--snapshot <dir>', 'sweep a fleet snapshot folder (CONTRACTS.md §2) through the local simulator')
     .option('--demo', 'run the whole pipeline on the built-in sample fleet (simulator, in-process Azurite)')
-    .option('--json', 'print one JSON document instead of tables')
+    .option('--json', 'print one JSON document instead of tables (the same as --format json)')
+    .option('--format <format>', 'output: table, json, csv or sarif (SARIF 2.1.0, for GitHub code scanning) (default: table)', outputFormatOf)
+    .option('--min-severity <level>', 'print only findings at or above: critical, high, medium, low, info (default: all)', severityOf)
+    .option('--fail-on <level>', `exit ${FAIL_ON_EXIT_CODE} when a finding at or above this severity exists (default: exit 0 whatever is found)`, severityOf)
     .option('--details', 'add what to change for each finding to the tables')
     .option('--subscription <id>', 'subscription to sweep (repeatable); default: configured or all visible', collectSubscription)
     .option('--concurrency <n>', 'concurrent Azure calls per stage', positiveInteger(64))
