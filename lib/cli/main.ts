@@ -16,7 +16,7 @@ import { FAIL_ON_EXIT_CODE, outputFormatOf, severityOf } from './formats.js';
 import type { LoadLocalModes } from './localModes.js';
 import type { ReportCommandOptions } from './reportCommand.js';
 import type { RolloutCommandOptions } from './rolloutCommand.js';
-import type { CreateSilenceOptions } from './silenceCommand.js';
+import type { CreateSilenceOptions, ListSilencesOptions } from './silenceCommand.js';
 import type { SnapshotCaptureOptions } from './snapshotCommand.js';
 import type { CommandOutput, SweepCommandOptions } from './sweepCommand.js';
 import { packageVersion } from './version.js';
@@ -130,10 +130,10 @@ export function buildProgram(onExit: (code: number) => void, io: ProgramIo = pro
   silence
     .command('create')
     .description('Create a silence (at least one of --rule, --cluster, --tag)')
-    .option('--rule <ruleId>', 'rule id, e.g. AKS-LOCAL-ACCOUNTS')
+    .option('--rule <ruleId>', 'rule id of the catalog, e.g. AKS-LOCAL-ACCOUNTS (repeatable: one silence per rule)', collectList)
     .option('--cluster <nameOrId>', 'cluster name or ARM id')
     .option('--tag <key=value>', 'cluster tag (repeatable)', collectTag)
-    .requiredOption('--duration <duration>', 'how long, e.g. 2h or 3d')
+    .requiredOption('--duration <duration>', 'how long, e.g. 2h or 3d; at most FLEETGUARD_MAX_SILENCE_DURATION (default 30d)')
     .requiredOption('--author <name>', 'who creates it')
     .requiredOption('--comment <text>', 'why')
     .action(async (options: CreateSilenceOptions) => {
@@ -142,8 +142,10 @@ export function buildProgram(onExit: (code: number) => void, io: ProgramIo = pro
     });
   silence
     .command('list')
-    .option('--json', 'one JSON document')
-    .action(async (options: { json?: boolean }) => {
+    .description('List silences: active first, then pending and expired')
+    .option('--json', 'one JSON document (the same as --format json)')
+    .option('--format <format>', 'table or json (default: table)', silenceListFormatOf)
+    .action(async (options: ListSilencesOptions) => {
       const { listSilencesCommand } = await import('./silenceCommand.js');
       onExit(await listSilencesCommand(options, output));
     });
@@ -169,6 +171,11 @@ async function withRolloutsCommands(program: Command, argv: string[], onExit: (c
     registerRolloutsCommands(program, onExit);
   }
   return program;
+}
+
+function silenceListFormatOf(value: string): 'table' | 'json' {
+  if (value !== 'table' && value !== 'json') throw new InvalidArgumentError('expected table or json');
+  return value;
 }
 
 function collectList(value: string, previous: string[] | undefined): string[] {
