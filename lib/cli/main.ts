@@ -12,6 +12,8 @@ import { Command, InvalidArgumentError } from 'commander';
 
 import { processEnvironment } from '../config.js';
 import { describeError, FleetGuardError } from '../errors.js';
+import type { Severity } from '../model/finding.js';
+import type { FindingsListOptions, FindingStatusFilter } from './findingsCommand.js';
 import { FAIL_ON_EXIT_CODE, outputFormatOf, severityOf } from './formats.js';
 import type { LoadLocalModes } from './localModes.js';
 import type { ReportCommandOptions } from './reportCommand.js';
@@ -126,6 +128,32 @@ export function buildProgram(onExit: (code: number) => void, io: ProgramIo = pro
       const { snapshotCaptureCommand } = await import('./snapshotCommand.js');
       onExit(await snapshotCaptureCommand(options, output, io.env));
     });
+  const findings = program.command('findings').description('Findings the sweeps stored, from the configured storage (the same settings as report)');
+  findings
+    .command('list')
+    .description('List stored findings, worst first')
+    .option('--status <status>', 'open, resolved or silenced (open and matched by an active silence) (default: all)', findingStatusOf)
+    .option('--severity <level>', 'only this severity (repeatable): critical, high, medium, low, info (default: all)', collectSeverity)
+    .option('--min-severity <level>', 'only findings at or above this severity (default: all)', severityOf)
+    .option('--rule <ruleId>', 'only this rule (repeatable)', collectList)
+    .option('--cluster <nameOrId>', 'only this cluster (name or ARM id)')
+    .option('--tag <key=value>', 'only clusters with this tag (repeatable, all must match)', collectTag)
+    .option('--since <when>', 'only findings opened, reopened or resolved since: a duration back (7d, 12h) or an ISO time (default: any time)')
+    .option('--format <format>', 'output: table, json, csv or sarif (default: table)', outputFormatOf)
+    .option('--json', 'one JSON document (the same as --format json)')
+    .option('--fail-on <level>', `exit ${FAIL_ON_EXIT_CODE} when an open finding listed is at or above this severity (default: exit 0)`, severityOf)
+    .action(async (options: FindingsListOptions) => {
+      const { findingsListCommand } = await import('./findingsCommand.js');
+      onExit(await findingsListCommand(options, output));
+    });
+  findings
+    .command('show <fingerprint>')
+    .description('One finding with its history (first seen, reopened, resolved) and the silences that match it; the fingerprint or its first 8+ characters')
+    .option('--json', 'one JSON document')
+    .action(async (fingerprint: string, options: { json?: boolean }) => {
+      const { findingsShowCommand } = await import('./findingsCommand.js');
+      onExit(await findingsShowCommand(fingerprint, options, output));
+    });
   const silence = program.command('silence').description('Hold back alerts for findings that match, for a while');
   silence
     .command('create')
@@ -171,6 +199,15 @@ async function withRolloutsCommands(program: Command, argv: string[], onExit: (c
     registerRolloutsCommands(program, onExit);
   }
   return program;
+}
+
+function findingStatusOf(value: string): FindingStatusFilter {
+  if (value !== 'open' && value !== 'resolved' && value !== 'silenced') throw new InvalidArgumentError('expected open, resolved or silenced');
+  return value;
+}
+
+function collectSeverity(value: string, previous: Severity[] | undefined): Severity[] {
+  return [...(previous ?? []), severityOf(value)];
 }
 
 function silenceListFormatOf(value: string): 'table' | 'json' {
