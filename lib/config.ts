@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 
 import { z } from 'zod';
 
-import { type AlertingConfig, parseAlertingDocument } from './alerts/alertingConfig.js';
+import { type AlertingConfig, parseAlertingDocument, parseDuration } from './alerts/alertingConfig.js';
 import { DETECTION_IDS } from './detections/catalog.js';
 import { describeZodIssues, FleetGuardError } from './errors.js';
 import { DEFAULT_POSTURE_SETTINGS, type PostureSettings } from './posture/rule.js';
@@ -80,7 +80,11 @@ export interface FleetGuardConfig {
   /** Alert routing and receivers; undefined when no routing is configured (alerts off). */
   alerts: AlertingConfig | undefined;
   /** Silences (lib/alerts/silencesApi.ts): how many may be active at once; creating one more is refused. */
-  silences: { maxActive: number };
+  silences: {
+    maxActive: number;
+    /** FLEETGUARD_MAX_SILENCE_DURATION: the longest silence the CLI and the HTTP API create, in milliseconds. */
+    maxDurationMs: number;
+  };
   alertDelivery: {
     /** NCRONTAB of the outbox drain timer. */
     drainSchedule: string;
@@ -240,6 +244,12 @@ export const SETTINGS: readonly SettingDescription[] = [
     name: 'FLEETGUARD_MAX_ACTIVE_SILENCES',
     description: 'Silences that may be active at once (1-10000); creating one more is refused with 409 until one expires',
     defaultValue: '500',
+    requiredInAzure: false,
+  },
+  {
+    name: 'FLEETGUARD_MAX_SILENCE_DURATION',
+    description: 'Longest silence the CLI and the HTTP API create (1m-365d, e.g. 30d or 12h); a longer --duration is refused',
+    defaultValue: '30d',
     requiredInAzure: false,
   },
   {
@@ -538,6 +548,27 @@ const environmentSchema = z.object({
   FLEETGUARD_ALERTS_TABLE: tableNameSetting('fleetguardAlerts'),
   FLEETGUARD_ROLLOUTS_TABLE: tableNameSetting('fleetguardRollouts'),
   FLEETGUARD_MAX_ACTIVE_SILENCES: integerSetting(500, 1, 10_000),
+  FLEETGUARD_MAX_SILENCE_DURATION: optionalText.pipe(
+    z
+      .string()
+      .transform((value, context) => {
+        try {
+          return parseDuration(value);
+        } catch {
+          context.addIssue({ code: 'custom', message: 'must be a duration such as 30d or 12h' });
+          return z.NEVER;
+        }
+      })
+      .pipe(
+        z
+          .number()
+          .min(60_000, 'must be at least 1m')
+          .max(365 * 86_400_000, 'must be at most 365d'),
+      )
+      .optional()
+      // 30 days: the limit the HTTP API always had, so nothing it accepted is refused now.
+      .transform((value) => value ?? 30 * 86_400_000),
+  ),
   FLEETGUARD_ALERT_ROUTES: optionalText,
   FLEETGUARD_ALERT_ROUTES_FILE: optionalText,
   FLEETGUARD_ALERT_DRAIN_SCHEDULE: optionalText.pipe(
@@ -620,7 +651,7 @@ export function parseConfig(env: Environment): FleetGuardConfig {
     events: { processedRowsPerTopicHour: settings.FLEETGUARD_EVENT_ROWS_PER_TOPIC_HOUR },
     durableTaskHubName: settings.DURABLE_TASK_HUB_NAME,
     alerts,
-    silences: { maxActive: settings.FLEETGUARD_MAX_ACTIVE_SILENCES },
+    silences: { maxActive: settings.FLEETGUARD_MAX_ACTIVE_SILENCES, maxDurationMs: settings.FLEETGUARD_MAX_SILENCE_DURATION },
     alertDelivery: { drainSchedule: settings.FLEETGUARD_ALERT_DRAIN_SCHEDULE, endpointOverride: settings.FLEETGUARD_ALERT_ENDPOINT },
     httpAuth: { appServiceAuthentication: settings.WEBSITE_AUTH_ENABLED, localDevelopment: settings.FLEETGUARD_LOCAL_DEVELOPMENT_AUTH },
   };

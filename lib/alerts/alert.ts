@@ -24,6 +24,8 @@ export interface Silence {
   createdByObjectId?: string;
   createdByAppId?: string;
   comment: string;
+  /** Who ended it before its time (`silence expire`, `DELETE /api/silences/{id}`), when someone did. */
+  expiredBy?: string;
 }
 
 /** What was last notified for one finding to one receiver (the Alertmanager "nflog"). */

@@ -4,7 +4,8 @@ import { parseResourceId, resourceKey } from '../model/cluster.js';
 import type { Silence } from './alert.js';
 import { type AlertMatch, type AlertRoute, severityAtLeast } from './alertingConfig.js';
 
-function tagsMatch(wanted: Record<string, string> | undefined, tags: Record<string, string>): boolean {
+/** Every wanted tag is on the cluster, keys and values compared case-insensitively. */
+export function tagsMatch(wanted: Record<string, string> | undefined, tags: Record<string, string>): boolean {
   if (wanted === undefined) return true;
   const lower = new Map(Object.entries(tags).map(([key, value]) => [key.toLowerCase(), value.toLowerCase()]));
   return Object.entries(wanted).every(([key, value]) => lower.get(key.toLowerCase()) === value.toLowerCase());

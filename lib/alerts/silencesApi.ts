@@ -53,11 +53,26 @@ const silenceActor = (caller: Principal) => ({
   ...(caller.appId === undefined ? {} : { appId: caller.appId }),
 });
 
-const MAX_SILENCE_MS = 30 * 86_400_000;
+/** The default of FLEETGUARD_MAX_SILENCE_DURATION (lib/config.ts). */
+export const DEFAULT_MAX_SILENCE_MS = 30 * 86_400_000;
 
 export interface SilenceLimits {
   /** Silences that may be active at once (FLEETGUARD_MAX_ACTIVE_SILENCES); creating one more is a 400 naming the limit. */
   maxActive: number;
+  /** The longest silence (FLEETGUARD_MAX_SILENCE_DURATION), in milliseconds; {@link DEFAULT_MAX_SILENCE_MS} when absent. */
+  maxDurationMs?: number;
+}
+
+/** A duration in the largest whole unit: `30d`, `36h`, `90m`, `45s` (the form parseDuration reads). */
+export function formatDuration(ms: number): string {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+  ] as const) {
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${Math.round(ms / 1000)}s`;
 }
 
 /**
@@ -111,7 +126,8 @@ export async function handleSilencesRequest(
     }
     if (parsed === undefined) return { status: 400, body: { error: 'body: is required' } };
     const duration = parseDuration(parsed.data.duration);
-    if (duration > MAX_SILENCE_MS) return { status: 400, body: { error: 'duration: at most 30d' } };
+    const maxDuration = limits.maxDurationMs ?? DEFAULT_MAX_SILENCE_MS;
+    if (duration > maxDuration) return { status: 400, body: { error: `duration: at most ${formatDuration(maxDuration)}` } };
     // Checked before the write, so two creates at once may both pass at the limit: a cap on growth, not an exact count.
     const active = (await store.listSilences()).filter((silence) => isActive(silence, now)).length;
     if (active >= limits.maxActive)

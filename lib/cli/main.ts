@@ -12,12 +12,16 @@ import { Command, InvalidArgumentError } from 'commander';
 
 import { processEnvironment } from '../config.js';
 import { errorLine, exitCodeOfError } from './exitCodes.js';
+import type { Severity } from '../model/finding.js';
+import type { FindingsListOptions, FindingStatusFilter } from './findingsCommand.js';
+import { FAIL_ON_EXIT_CODE, outputFormatOf, severityOf } from './formats.js';
 import type { LoadLocalModes } from './localModes.js';
 import type { ReportCommandOptions } from './reportCommand.js';
 import type { RolloutCommandOptions } from './rolloutCommand.js';
-import type { CreateSilenceOptions } from './silenceCommand.js';
+import type { CreateSilenceOptions, ListSilencesOptions } from './silenceCommand.js';
 import type { SnapshotCaptureOptions } from './snapshotCommand.js';
 import type { CommandOutput, SweepCommandOptions } from './sweepCommand.js';
+import { packageVersion } from './version.js';
 
 /** Where a run of the program writes; the process's streams unless a test runs it in process. */
 export interface ProgramIo {
@@ -57,7 +61,8 @@ export function buildProgram(onExit: (code: number) => void, io: ProgramIo = pro
     .description('Compliance sweeps and progressive upgrades for fleets of AKS clusters')
     .showHelpAfterError()
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .version(packageVersion(), '-V, --version', 'print the fleetguard version (package.json) and exit');
   const output: CommandOutput = { stdout: (text: string) => io.stdout(`${text}\n`), width: io.width };
 
   program
@@ -65,7 +70,10 @@ export function buildProgram(onExit: (code: number) => void, io: ProgramIo = pro
     .description('Sweep every AKS cluster for posture and version findings')
     .option('--snapshot <dir>', 'sweep a fleet snapshot folder (CONTRACTS.md §2) through the local simulator')
     .option('--demo', 'run the whole pipeline on the built-in sample fleet (simulator, in-process Azurite)')
-    .option('--json', 'print one JSON document instead of tables')
+    .option('--json', 'print one JSON document instead of tables (the same as --format json)')
+    .option('--format <format>', 'output: table, json, csv or sarif (SARIF 2.1.0, for GitHub code scanning) (default: table)', outputFormatOf)
+    .option('--min-severity <level>', 'print only findings at or above: critical, high, medium, low, info (default: all)', severityOf)
+    .option('--fail-on <level>', `exit ${FAIL_ON_EXIT_CODE} when a finding at or above this severity exists (default: exit 0 whatever is found)`, severityOf)
     .option('--details', 'add what to change for each finding to the tables')
     .option('--subscription <id>', 'subscription to sweep (repeatable); default: configured or all visible', collectSubscription)
     .option('--concurrency <n>', 'concurrent Azure calls per stage', positiveInteger(64))
@@ -118,14 +126,40 @@ export function buildProgram(onExit: (code: number) => void, io: ProgramIo = pro
       const { snapshotCaptureCommand } = await import('./snapshotCommand.js');
       onExit(await snapshotCaptureCommand(options, output, io.env));
     });
+  const findings = program.command('findings').description('Findings the sweeps stored, from the configured storage (the same settings as report)');
+  findings
+    .command('list')
+    .description('List stored findings, worst first')
+    .option('--status <status>', 'open, resolved or silenced (open and matched by an active silence) (default: all)', findingStatusOf)
+    .option('--severity <level>', 'only this severity (repeatable): critical, high, medium, low, info (default: all)', collectSeverity)
+    .option('--min-severity <level>', 'only findings at or above this severity (default: all)', severityOf)
+    .option('--rule <ruleId>', 'only this rule (repeatable)', collectList)
+    .option('--cluster <nameOrId>', 'only this cluster (name or ARM id)')
+    .option('--tag <key=value>', 'only clusters with this tag (repeatable, all must match)', collectTag)
+    .option('--since <when>', 'only findings opened, reopened or resolved since: a duration back (7d, 12h) or an ISO time (default: any time)')
+    .option('--format <format>', 'output: table, json, csv or sarif (default: table)', outputFormatOf)
+    .option('--json', 'one JSON document (the same as --format json)')
+    .option('--fail-on <level>', `exit ${FAIL_ON_EXIT_CODE} when an open finding listed is at or above this severity (default: exit 0)`, severityOf)
+    .action(async (options: FindingsListOptions) => {
+      const { findingsListCommand } = await import('./findingsCommand.js');
+      onExit(await findingsListCommand(options, output));
+    });
+  findings
+    .command('show <fingerprint>')
+    .description('One finding with its history (first seen, reopened, resolved) and the silences that match it; the fingerprint or its first 8+ characters')
+    .option('--json', 'one JSON document')
+    .action(async (fingerprint: string, options: { json?: boolean }) => {
+      const { findingsShowCommand } = await import('./findingsCommand.js');
+      onExit(await findingsShowCommand(fingerprint, options, output));
+    });
   const silence = program.command('silence').description('Hold back alerts for findings that match, for a while');
   silence
     .command('create')
     .description('Create a silence (at least one of --rule, --cluster, --tag)')
-    .option('--rule <ruleId>', 'rule id, e.g. AKS-LOCAL-ACCOUNTS')
+    .option('--rule <ruleId>', 'rule id of the catalog, e.g. AKS-LOCAL-ACCOUNTS (repeatable: one silence per rule)', collectList)
     .option('--cluster <nameOrId>', 'cluster name or ARM id')
     .option('--tag <key=value>', 'cluster tag (repeatable)', collectTag)
-    .requiredOption('--duration <duration>', 'how long, e.g. 2h or 3d')
+    .requiredOption('--duration <duration>', 'how long, e.g. 2h or 3d; at most FLEETGUARD_MAX_SILENCE_DURATION (default 30d)')
     .requiredOption('--author <name>', 'who creates it')
     .requiredOption('--comment <text>', 'why')
     .action(async (options: CreateSilenceOptions) => {
@@ -134,8 +168,10 @@ export function buildProgram(onExit: (code: number) => void, io: ProgramIo = pro
     });
   silence
     .command('list')
-    .option('--json', 'one JSON document')
-    .action(async (options: { json?: boolean }) => {
+    .description('List silences: active first, then pending and expired')
+    .option('--json', 'one JSON document (the same as --format json)')
+    .option('--format <format>', 'table or json (default: table)', silenceListFormatOf)
+    .action(async (options: ListSilencesOptions) => {
       const { listSilencesCommand } = await import('./silenceCommand.js');
       onExit(await listSilencesCommand(options, output));
     });
@@ -161,6 +197,20 @@ async function withRolloutsCommands(program: Command, argv: string[], onExit: (c
     registerRolloutsCommands(program, onExit);
   }
   return program;
+}
+
+function findingStatusOf(value: string): FindingStatusFilter {
+  if (value !== 'open' && value !== 'resolved' && value !== 'silenced') throw new InvalidArgumentError('expected open, resolved or silenced');
+  return value;
+}
+
+function collectSeverity(value: string, previous: Severity[] | undefined): Severity[] {
+  return [...(previous ?? []), severityOf(value)];
+}
+
+function silenceListFormatOf(value: string): 'table' | 'json' {
+  if (value !== 'table' && value !== 'json') throw new InvalidArgumentError('expected table or json');
+  return value;
 }
 
 function collectList(value: string, previous: string[] | undefined): string[] {

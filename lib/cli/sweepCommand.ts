@@ -1,14 +1,18 @@
 import { createAzureClients, sweepDependencies } from '../app/clients.js';
 import { getConfig } from '../config.js';
 import { FleetGuardError } from '../errors.js';
-import { withFrameworks } from '../rules/catalog.js';
+import type { Severity } from '../model/finding.js';
+import { toSarif } from '../report/sarif.js';
+import { ruleCatalog, withFrameworks } from '../rules/catalog.js';
 import { runSweep } from '../sweep/runSweep.js';
 import type { SweepResult } from '../sweep/sweepResult.js';
 import { AUTHENTICATION_FIX, EXIT } from './exitCodes.js';
+import { atOrAbove, chosenFormat, failOnStatus, findingsCsv, type OutputFormat } from './formats.js';
 import type { LoadLocalModes } from './localModes.js';
 import { localModeSettings } from './localModeSettings.js';
 import { terminalProgress } from './progress.js';
 import { formatSweepTable } from './sweepTable.js';
+import { packageVersion } from './version.js';
 
 export interface SweepCommandOptions {
   snapshot?: string;
@@ -18,6 +22,12 @@ export interface SweepCommandOptions {
   subscription?: string[];
   concurrency?: number;
   verbose?: boolean;
+  /** table (default), json (= --json), csv or sarif. */
+  format?: OutputFormat;
+  /** Print only findings at or above this severity. */
+  minSeverity?: Severity;
+  /** Exit FAIL_ON_EXIT_CODE (lib/cli/formats.ts) when a finding at or above this severity exists. */
+  failOn?: Severity;
 }
 
 export interface CommandOutput {
@@ -27,17 +37,45 @@ export interface CommandOutput {
   stderr?: (text: string) => void;
 }
 
-/** Exit status: 0 when the sweep ran (whatever it found, also partly), 1 when it could not sweep anything. */
-function exitCodeOf(result: SweepResult): number {
-  return result.status === 'failed' ? EXIT.failed : EXIT.ok;
+/**
+ * Exit status: 0 when the sweep ran (whatever it found, also partly), 1 when it could not sweep
+ * anything; with `--fail-on`, FAIL_ON_EXIT_CODE when it ran and found something at or above it.
+ */
+function exitCodeOf(result: SweepResult, options: SweepCommandOptions): number {
+  return failOnStatus(result.findings, options.failOn, result.status === 'failed' ? EXIT.failed : EXIT.ok);
 }
 
 function print(result: SweepResult, options: SweepCommandOptions, output: CommandOutput): void {
-  output.stdout(
-    options.json === true
-      ? JSON.stringify({ ...result, findings: withFrameworks(result.findings) }, null, 2)
-      : formatSweepTable(result, { details: options.details === true, ...(output.width === undefined ? {} : { width: output.width }) }),
-  );
+  const findings = atOrAbove(result.findings, options.minSeverity);
+  switch (chosenFormat(options)) {
+    case 'json':
+      // CONTRACTS.md §3: the same document with or without --min-severity, only fewer findings.
+      output.stdout(JSON.stringify({ ...result, findings: withFrameworks(findings) }, null, 2));
+      return;
+    case 'csv':
+      // Every record ends with CRLF (RFC 4180); output.stdout adds the final LF.
+      output.stdout(findingsCsv(findings).slice(0, -1));
+      return;
+    case 'sarif':
+      output.stdout(
+        JSON.stringify(
+          toSarif({
+            findings,
+            rules: ruleCatalog(),
+            version: packageVersion(),
+            executionSuccessful: result.status !== 'failed',
+            problems: result.errors.map((error) => `${error.scope} ${error.target}: ${error.message}`),
+          }),
+          null,
+          2,
+        ),
+      );
+      return;
+    case 'table':
+      output.stdout(
+        formatSweepTable({ ...result, findings }, { details: options.details === true, ...(output.width === undefined ? {} : { width: output.width }) }),
+      );
+  }
 }
 
 /**
@@ -64,16 +102,19 @@ export async function sweepCommand(
 ): Promise<number> {
   const conflict = conflictingSweepFlags(options);
   if (conflict !== undefined) throw new FleetGuardError('badInput', conflict);
+  const format = chosenFormat(options);
   const warn = (line: string | undefined) => {
     if (line !== undefined) output.stderr?.(line);
   };
 
   if (options.demo === true) {
     warn(localModeSettings(env, 'demo').warning);
-    // With --json the demo runs without its narrative and prints its first sweep as `sweep --json` does.
-    const demo = await (await localModes()).runDemo(output, { narrate: options.json !== true });
-    if (options.json === true) print(demo.sweep, options, output);
-    return demo.exitCode;
+    // With a machine format the demo runs without its narrative and prints its first sweep as
+    // `sweep --format` does; --min-severity and --fail-on apply to that sweep.
+    const quiet = format !== 'table';
+    const demo = await (await localModes()).runDemo(output, { narrate: !quiet });
+    if (quiet) print(demo.sweep, options, output);
+    return failOnStatus(demo.sweep.findings, options.failOn, demo.exitCode);
   }
   const onProgress = terminalProgress();
 
@@ -95,7 +136,7 @@ export async function sweepCommand(
         ...(onProgress ? { onProgress } : {}),
       });
       print(result, options, output);
-      return exitCodeOf(result);
+      return exitCodeOf(result, options);
     } finally {
       await local.close();
     }
@@ -111,7 +152,7 @@ export async function sweepCommand(
   });
   throwIfNotSignedIn(result, options, output);
   print(result, options, output);
-  return exitCodeOf(result);
+  return exitCodeOf(result, options);
 }
 
 /**

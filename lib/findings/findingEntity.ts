@@ -6,7 +6,21 @@ import { z } from 'zod';
 
 import { type EntityOf, jsonText, numberOr, optionalText, parseEntity, textMapJson } from '../azure/tableEntity.js';
 import { type FindingComponent, SEVERITIES } from '../model/finding.js';
-import type { StoredFinding } from './lifecycle.js';
+import type { FindingEvent, StoredFinding } from './lifecycle.js';
+
+/** JSON array of the finding's state changes; a row without it (older rows) or unreadable has none. */
+const historyJson = jsonText(
+  (value): FindingEvent[] | undefined =>
+    Array.isArray(value)
+      ? value.flatMap((item: unknown) => {
+          const entry = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>;
+          const { kind, at, sweepId, resolution } = entry;
+          if ((kind !== 'opened' && kind !== 'reopened' && kind !== 'resolved') || typeof at !== 'string' || typeof sweepId !== 'string') return [];
+          return [{ kind, at, sweepId, ...(resolution === 'notObserved' || resolution === 'clusterGone' ? { resolution } : {}) }];
+        })
+      : undefined,
+  () => undefined,
+);
 
 /** JSON array of the in-cluster objects a finding names; a row without it (or unreadable) has none. */
 const componentsJson = jsonText(
@@ -38,6 +52,7 @@ const findingEntity = z
     /** JSON object of the cluster's tags. */
     clusterTags: textMapJson,
     components: componentsJson,
+    history: historyJson,
     status: z.enum(['open', 'resolved']),
     firstSeen: z.string(),
     lastSeen: z.string(),
@@ -47,9 +62,10 @@ const findingEntity = z
     observedAt: z.string(),
     sweepId: z.string(),
   })
-  .transform(({ partitionKey, rowKey, subject, resolvedAt, resolution, components, ...row }): StoredFinding => ({
+  .transform(({ partitionKey, rowKey, subject, resolvedAt, resolution, components, history, ...row }): StoredFinding => ({
     ...row,
     ...(components === undefined ? {} : { components }),
+    ...(history === undefined ? {} : { history }),
     fingerprint: rowKey,
     subscriptionId: partitionKey,
     subject,
@@ -74,6 +90,7 @@ export function toFindingEntity(finding: StoredFinding): FindingEntity {
     ...(finding.subject === undefined ? {} : { subject: finding.subject }),
     clusterTags: JSON.stringify(finding.clusterTags),
     ...(finding.components === undefined ? {} : { components: JSON.stringify(finding.components) }),
+    ...(finding.history === undefined ? {} : { history: JSON.stringify(finding.history) }),
     status: finding.status,
     firstSeen: finding.firstSeen,
     lastSeen: finding.lastSeen,

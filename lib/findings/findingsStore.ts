@@ -2,7 +2,7 @@ import { odata, type TableClient, type TransactionAction } from '@azure/data-tab
 
 import { ensureTable } from '../azure/tables.js';
 import { FleetGuardError, toFleetGuardError } from '../errors.js';
-import type { Finding } from '../model/finding.js';
+import type { Finding, Severity } from '../model/finding.js';
 import { fromFindingEntity, toFindingEntity } from './findingEntity.js';
 import {
   type ChangeKind,
@@ -95,15 +95,43 @@ export class FindingsStore {
     return { ...counts, changes: applied };
   }
 
-  /** Findings, optionally only one status or one subscription. */
-  async listFindings(filter: { status?: FindingStatus; subscriptionId?: string } = {}): Promise<StoredFinding[]> {
+  /**
+   * Findings, optionally only one status, one subscription, some severities or rule ids. Every value
+   * goes into the OData filter through the `odata` tag, which quotes and escapes it.
+   */
+  async listFindings(
+    filter: { status?: FindingStatus; subscriptionId?: string; severities?: readonly Severity[]; ruleIds?: readonly string[] } = {},
+  ): Promise<StoredFinding[]> {
     const clauses: string[] = [];
     if (filter.subscriptionId !== undefined) clauses.push(odata`PartitionKey eq ${filter.subscriptionId.toLowerCase()}`);
     if (filter.status !== undefined) clauses.push(odata`status eq ${filter.status}`);
+    if (filter.severities !== undefined && filter.severities.length > 0) {
+      clauses.push(`(${filter.severities.map((severity) => odata`severity eq ${severity}`).join(' or ')})`);
+    }
+    if (filter.ruleIds !== undefined && filter.ruleIds.length > 0) clauses.push(`(${filter.ruleIds.map((ruleId) => odata`ruleId eq ${ruleId}`).join(' or ')})`);
     const result: StoredFinding[] = [];
     try {
       const entities = this.table.listEntities(clauses.length > 0 ? { queryOptions: { filter: clauses.join(' and ') } } : {});
       for await (const entity of entities) result.push(fromFindingEntity(entity, this.table.tableName));
+    } catch (error) {
+      throw toFleetGuardError(error, `reading table ${this.table.tableName}`);
+    }
+    return result;
+  }
+
+  /**
+   * The findings whose fingerprint is `fingerprint` or starts with it (a prefix as `findings list`
+   * shows it): a RowKey range, in every subscription's partition.
+   */
+  async findByFingerprint(fingerprint: string): Promise<StoredFinding[]> {
+    const prefix = fingerprint.toLowerCase();
+    // The next string after every string with this prefix: the last character incremented (hex only).
+    const end = `${prefix.slice(0, -1)}${String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)}`;
+    const result: StoredFinding[] = [];
+    try {
+      for await (const entity of this.table.listEntities({ queryOptions: { filter: odata`RowKey ge ${prefix} and RowKey lt ${end}` } })) {
+        result.push(fromFindingEntity(entity, this.table.tableName));
+      }
     } catch (error) {
       throw toFleetGuardError(error, `reading table ${this.table.tableName}`);
     }

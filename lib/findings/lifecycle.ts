@@ -9,6 +9,26 @@ export type FindingStatus = 'open' | 'resolved';
 /** Why a finding was resolved: the rule no longer fires, or its cluster is gone. */
 export type Resolution = 'notObserved' | 'clusterGone';
 
+/** One state change of a finding, as `fleetguard findings show` tells it. */
+export interface FindingEvent {
+  kind: 'opened' | 'reopened' | 'resolved';
+  /** The observation time of the sweep that made the change. */
+  at: string;
+  sweepId: string;
+  resolution?: Resolution;
+}
+
+/**
+ * State changes kept per finding: the latest ones (firstSeen and timesOpened keep the whole count), so
+ * a finding that flaps every sweep cannot grow its row towards the 64 KiB property limit of Azure
+ * Tables (Learn: "Understanding the Table service data model", property value sizes).
+ */
+export const HISTORY_LIMIT = 20;
+
+function withEvent(history: readonly FindingEvent[] | undefined, event: FindingEvent): FindingEvent[] {
+  return [...(history ?? []), event].slice(-HISTORY_LIMIT);
+}
+
 /** A finding as the store keeps it: what was observed, plus its lifecycle. */
 export interface StoredFinding extends Finding {
   status: FindingStatus;
@@ -21,6 +41,8 @@ export interface StoredFinding extends Finding {
   /** Start time of the sweep that last wrote this row; an older sweep never overwrites a newer one. */
   observedAt: string;
   sweepId: string;
+  /** Its state changes, oldest first (absent on rows written before the history was kept). */
+  history?: FindingEvent[];
 }
 
 /** What one sweep covered in one subscription whose cluster listing completed. */
@@ -62,14 +84,30 @@ export function nextFindingState(previous: StoredFinding | undefined, observed: 
       return {
         kind: 'opened',
         previous,
-        next: { ...base, status: 'open', firstSeen: scope.observedAt, resolvedAt: undefined, resolution: undefined, timesOpened: 1 },
+        next: {
+          ...base,
+          status: 'open',
+          firstSeen: scope.observedAt,
+          resolvedAt: undefined,
+          resolution: undefined,
+          timesOpened: 1,
+          history: withEvent(undefined, { kind: 'opened', at: scope.observedAt, sweepId: scope.sweepId }),
+        },
       };
     }
     if (previous.status === 'resolved') {
       return {
         kind: 'reopened',
         previous,
-        next: { ...base, status: 'open', firstSeen: previous.firstSeen, resolvedAt: undefined, resolution: undefined, timesOpened: previous.timesOpened + 1 },
+        next: {
+          ...base,
+          status: 'open',
+          firstSeen: previous.firstSeen,
+          resolvedAt: undefined,
+          resolution: undefined,
+          timesOpened: previous.timesOpened + 1,
+          history: withEvent(previous.history, { kind: 'reopened', at: scope.observedAt, sweepId: scope.sweepId }),
+        },
       };
     }
     return { kind: 'updated', previous, next: { ...previous, ...base } };
@@ -81,14 +119,30 @@ export function nextFindingState(previous: StoredFinding | undefined, observed: 
     return {
       kind: 'resolved',
       previous,
-      next: { ...previous, status: 'resolved', resolvedAt: scope.observedAt, resolution: 'clusterGone', observedAt: scope.observedAt, sweepId: scope.sweepId },
+      next: {
+        ...previous,
+        status: 'resolved',
+        resolvedAt: scope.observedAt,
+        resolution: 'clusterGone',
+        observedAt: scope.observedAt,
+        sweepId: scope.sweepId,
+        history: withEvent(previous.history, { kind: 'resolved', at: scope.observedAt, sweepId: scope.sweepId, resolution: 'clusterGone' }),
+      },
     };
   }
   if (!evaluated.has(previous.ruleId)) return undefined;
   return {
     kind: 'resolved',
     previous,
-    next: { ...previous, status: 'resolved', resolvedAt: scope.observedAt, resolution: 'notObserved', observedAt: scope.observedAt, sweepId: scope.sweepId },
+    next: {
+      ...previous,
+      status: 'resolved',
+      resolvedAt: scope.observedAt,
+      resolution: 'notObserved',
+      observedAt: scope.observedAt,
+      sweepId: scope.sweepId,
+      history: withEvent(previous.history, { kind: 'resolved', at: scope.observedAt, sweepId: scope.sweepId, resolution: 'notObserved' }),
+    },
   };
 }
 

@@ -27,12 +27,15 @@ const silenceEntity = z
     createdByObjectId: optionalText,
     createdByAppId: optionalText,
     comment: textOrEmpty,
+    /** Written by expireSilence: who ended it early. */
+    expiredBy: optionalText,
   })
-  .transform(({ rowKey, createdByObjectId, createdByAppId, ...silence }): Silence => ({
+  .transform(({ rowKey, createdByObjectId, createdByAppId, expiredBy, ...silence }): Silence => ({
     id: rowKey,
     ...silence,
     ...(createdByObjectId === undefined ? {} : { createdByObjectId }),
     ...(createdByAppId === undefined ? {} : { createdByAppId }),
+    ...(expiredBy === undefined ? {} : { expiredBy }),
   }));
 
 /** Who acted on a silence: the display name, and the Entra object id and client app id when known. */
