@@ -1,12 +1,11 @@
 /** The CLI's local modes on the local tooling (see localModes.ts): loaded by main.ts only for them. */
-import { createAzureClients, sweepDependencies } from '../lib/app/clients.js';
+import { createAzureClients } from '../lib/app/clients.js';
 import type { LocalModes } from '../lib/cli/localModes.js';
 import { resourceKey } from '../lib/model/cluster.js';
 import type { InClusterReader } from '../lib/model/inCluster.js';
+import type { FleetReportModel } from '../lib/report/fleetReport.js';
 import { gatherReportData } from '../lib/report/reportData.js';
-import { runSweep } from '../lib/sweep/runSweep.js';
 import { runDemo } from './demo/demo.js';
-import { DEMO_WEB_DEV, rehearseDemoRollout, sampleFleetInCluster } from './demo/demoRollout.js';
 import { rehearseRollout } from './local/rehearsal.js';
 import { type LocalAzure, startLocalAzure } from './simulator/localAzure.js';
 import { loadSnapshot } from './simulator/snapshot.js';
@@ -27,24 +26,18 @@ export function snapshotModeInClusterReader(local: LocalAzure, folders: Snapshot
 export const LOCAL_MODES: LocalModes = {
   runDemo,
   async demoReportModel() {
-    const rehearsal = await rehearseDemoRollout();
-    try {
-      const clients = createAzureClients(rehearsal.local.config);
-      const deps = { ...sweepDependencies(clients), inCluster: sampleFleetInCluster() };
-      await runSweep(deps, { subscriptions: [], concurrency: 8, trigger: 'demo' });
-      rehearsal.local.simulator.fleet.updateClusterProperties(DEMO_WEB_DEV, (properties) => {
-        properties['disableLocalAccounts'] = true;
-      });
-      await runSweep(deps, { subscriptions: [], concurrency: 8, trigger: 'demo' });
-      return await gatherReportData(clients, new Date());
-    } finally {
-      await rehearsal.local.close();
-    }
+    // The demo itself, silently, read at its end: the report shows the state `sweep --demo` ends in.
+    let model: FleetReportModel | undefined;
+    await runDemo({ stdout: () => undefined, width: undefined }, async (sources) => {
+      model = await gatherReportData(sources, new Date(), { storage: 'the demo (in-process Azurite)' });
+    });
+    if (model === undefined) throw new Error('the demo ended before its report could be read');
+    return model;
   },
-  async startSnapshot(snapshotPath) {
+  async startSnapshot(snapshotPath, options = {}) {
     // Validate the whole snapshot before anything starts: a bad file is one clear error.
     const snapshot = loadSnapshot(snapshotPath);
-    const local = await startLocalAzure({ snapshot });
+    const local = await startLocalAzure({ snapshot, ...(options.withTables === true ? { withTables: true } : {}) });
     return { config: local.config, inCluster: snapshotModeInClusterReader(local, snapshot.kubernetes ?? new Map<string, never>()), close: () => local.close() };
   },
   rehearse: (snapshotPath, options, env) => rehearseRollout({ snapshot: loadSnapshot(snapshotPath), ...options }, env),

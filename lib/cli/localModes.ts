@@ -14,13 +14,17 @@ import type { CommandOutput } from './sweepCommand.js';
 export interface LocalModes {
   /** `fleetguard sweep --demo`: the whole pipeline on the sample fleet; the exit status. */
   runDemo(output: CommandOutput): Promise<number>;
-  /** `fleetguard report --demo`: the sample fleet after a halted rehearsal and two sweeps. */
+  /** `fleetguard report --demo`: the state `sweep --demo` ends in (its two sweeps, event and remediation, and its halted rehearsal). */
   demoReportModel(): Promise<FleetReportModel>;
   /**
    * The simulator serving the snapshot folder (validated whole first, a bad one is `badInput`), and
-   * the reader of its `kubernetes/` folders; the caller closes it.
+   * the reader of its `kubernetes/` folders; the caller closes it. `withTables` adds in-process
+   * Azurite as the storage (`report --snapshot` keeps the sweep's findings and records there).
    */
-  startSnapshot(snapshotPath: string): Promise<{ config: FleetGuardConfig; inCluster: InClusterReader; close(): Promise<void> }>;
+  startSnapshot(
+    snapshotPath: string,
+    options?: { withTables?: boolean },
+  ): Promise<{ config: FleetGuardConfig; inCluster: InClusterReader; close(): Promise<void> }>;
   /** Rehearses the rollout on the snapshot folder; the caller closes `local`. */
   rehearse(
     snapshotPath: string,

@@ -9,6 +9,7 @@ import { createAzureClients, sweepDependencies } from '../../lib/app/clients.js'
 import type { CommandOutput } from '../../lib/cli/sweepCommand.js';
 import { formatSweepTable } from '../../lib/cli/sweepTable.js';
 import { handleEvent } from '../../lib/events/handleEvent.js';
+import type { ReportSources } from '../../lib/report/reportData.js';
 import { runSweep } from '../../lib/sweep/runSweep.js';
 import { formatSweepSummary } from '../../lib/sweep/sweepSummary.js';
 import { startLocalAzure } from '../simulator/localAzure.js';
@@ -59,7 +60,11 @@ function excerpt(value: unknown, lines: number): string {
   return [...text.slice(0, lines), ...(text.length > lines ? [`  … (${text.length - lines} more lines)`] : [])].join('\n');
 }
 
-export async function runDemo(output: CommandOutput): Promise<number> {
+/**
+ * `atEnd`, when given, reads the demo's final state before it is torn down: its findings and sweep
+ * records, and the rollouts of its rehearsal (`report --demo` renders exactly that).
+ */
+export async function runDemo(output: CommandOutput, atEnd?: (sources: ReportSources) => Promise<void>): Promise<number> {
   const say = output.stdout;
   const sink = await startWebhookSink();
   const snapshot = loadSnapshot(sampleFleetDirectory());
@@ -185,6 +190,7 @@ export async function runDemo(output: CommandOutput): Promise<number> {
       say(
         `  ${rehearsal.stats.virtualMinutes} simulated minutes on the local durable host (real durable-functions replay), ${rehearsal.stats.replays} replays, ${rehearsal.stats.activities} activities`,
       );
+      await atEnd?.({ findings: clients.findings, sweeps: clients.sweeps, rollouts: createAzureClients(rehearsal.local.config).rollouts });
     } finally {
       await rehearsal.local.close();
     }
