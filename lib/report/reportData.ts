@@ -28,9 +28,12 @@ export const REPORT_LIMITS = { sweeps: 96, rollouts: 10 } as const;
  */
 export function isTableNotFound(error: unknown): boolean {
   const cause = error instanceof FleetGuardError ? error.cause : error;
-  const code = typeof cause === 'object' && cause !== null && 'code' in cause ? String(cause.code) : '';
   const status = error instanceof FleetGuardError ? error.status : (error as { statusCode?: unknown } | undefined)?.statusCode;
-  return status === 404 && (code === 'TableNotFound' || code === '');
+  if (status !== 404 || typeof cause !== 'object' || cause === null) return false;
+  // @azure/data-tables leaves `code` unset on a failed query; the code is then in the OData error body of the message.
+  const code = (cause as { code?: unknown }).code;
+  if (typeof code === 'string' && code !== '') return code === 'TableNotFound';
+  return /"code"\s*:\s*"TableNotFound"/.test(cause instanceof Error ? cause.message : '');
 }
 
 export async function gatherReportData(sources: ReportSources, now: Date, options: { storage?: string } = {}): Promise<FleetReportModel> {
