@@ -66,11 +66,12 @@ export function timeTicks(start: number, end: number): { times: number[]; step: 
   if (span < SECOND) return { times: [start], step: SECOND };
   const times: number[] = [];
   for (let time = Math.ceil(start / step) * step; time <= end; time += step) times.push(time);
-  return { times, step };
+  // Fewer than two round times in the span (sweeps seconds apart): the ends themselves, to the second.
+  return times.length >= 2 ? { times, step } : { times: [start, end], step: SECOND };
 }
 
-function utcLabel(iso: string): string {
-  return `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+function utcLabel(iso: string, seconds = false): string {
+  return `${iso.slice(0, seconds ? 19 : 16).replace('T', ' ')} UTC`;
 }
 
 export function timeChart(allPoints: readonly TimePoint[], options: TimeChartOptions): string {
@@ -107,7 +108,7 @@ export function timeChart(allPoints: readonly TimePoint[], options: TimeChartOpt
   const latestIndex = times.indexOf(end);
   const latest = points[latestIndex]!;
   const current = `<text x="${(x(end) + 8).toFixed(1)}" y="${(y(latest.value) + 4).toFixed(1)}" font-size="13" font-weight="bold" fill="${options.colour}" class="current">${escapeHtml(format(latest.value))} now</text>`;
-  const axisNote = `<text x="${left}" y="${height - 4}" font-size="10" fill="#868e96">UTC · ${points.length} sweep${points.length === 1 ? '' : 's'} from ${escapeHtml(utcLabel(new Date(start).toISOString()))} to ${escapeHtml(utcLabel(new Date(end).toISOString()))}</text>`;
+  const axisNote = `<text x="${left}" y="${height - 4}" font-size="10" fill="#868e96">UTC · ${points.length} sweep${points.length === 1 ? '' : 's'} from ${escapeHtml(utcLabel(new Date(start).toISOString(), end - start < HOUR))} to ${escapeHtml(utcLabel(new Date(end).toISOString(), end - start < HOUR))}</text>`;
   return `<figure class="chart"><svg role="img" aria-label="${escapeHtml(`${options.title}; latest ${format(latest.value)}`)}" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg">
 <line x1="${left}" y1="${height - bottom}" x2="${width - right}" y2="${height - bottom}" stroke="#adb5bd"/><line x1="${left}" y1="${top}" x2="${left}" y2="${height - bottom}" stroke="#adb5bd"/>
 <text x="${left - 4}" y="${top + 4}" font-size="11" text-anchor="end">${escapeHtml(format(options.max))}</text><text x="${left - 4}" y="${height - bottom}" font-size="11" text-anchor="end">${escapeHtml(format(0))}</text>

@@ -135,7 +135,13 @@ describe('compliance over time', () => {
   });
 
   it('chooses tick steps that fit the span: seconds for a demo, days for a month', () => {
-    expect(timeTicks(Date.parse('2026-11-23T11:00:01Z'), Date.parse('2026-11-23T11:00:09Z')).step).toBe(5000);
+    expect(timeTicks(Date.parse('2026-11-23T11:00:01Z'), Date.parse('2026-11-23T11:00:29Z'))).toEqual({
+      step: 5000,
+      times: [5, 10, 15, 20, 25].map((second) => Date.parse(`2026-11-23T11:00:${String(second).padStart(2, '0')}Z`)),
+    });
+    // Sweeps seconds apart: the two ends, labelled to the second.
+    const demo = [Date.parse('2026-11-23T11:00:01Z'), Date.parse('2026-11-23T11:00:09Z')];
+    expect(timeTicks(demo[0]!, demo[1]!)).toEqual({ step: 1000, times: demo });
     const month = timeTicks(Date.parse('2026-11-01T00:00:00Z'), Date.parse('2026-11-30T00:00:00Z'));
     expect(month.step).toBe(7 * 24 * 3600 * 1000);
     expect(month.times.length).toBeLessThanOrEqual(6);
