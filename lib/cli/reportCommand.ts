@@ -64,16 +64,20 @@ export async function reportCommand(options: ReportCommandOptions, output: Comma
   if (!target.endsWith('.html')) throw new FleetGuardError('badInput', `--out ${options.out}: the report is HTML; name the file *.html`);
   if (options.demo === true && options.snapshot !== undefined) throw new FleetGuardError('badInput', '--demo and --snapshot cannot be combined');
   const framework = parseFramework(options.framework);
+  const cannotWrite = (error: unknown) =>
+    new FleetGuardError('badInput', `--out ${options.out}: cannot write the report (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  // Where the page goes is checked before the sweep or the demo runs, not after.
+  try {
+    mkdirSync(path.dirname(target), { recursive: true });
+  } catch (error) {
+    throw cannotWrite(error);
+  }
   const model = await readModel(options, localModes);
   const html = renderFleetReport(model, { framework });
   try {
-    mkdirSync(path.dirname(target), { recursive: true });
     writeFileSync(target, html);
   } catch (error) {
-    throw new FleetGuardError(
-      'badInput',
-      `--out ${options.out}: cannot write the report (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-    );
+    throw cannotWrite(error);
   }
   if (noSweepYet(model)) {
     output.stdout(

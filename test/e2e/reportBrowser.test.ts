@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type FleetReportModel, renderFleetReport } from '../../lib/report/fleetReport.js';
@@ -97,6 +97,11 @@ function longNamesModel(): FleetReportModel {
   };
 }
 
+/** One attribute of every element the locator matches. */
+async function attributeOf(locator: Locator, name: string): Promise<Array<string | null>> {
+  return Promise.all((await locator.all()).map((element) => element.getAttribute(name)));
+}
+
 async function overflow(page: Page): Promise<{ scrollWidth: number; innerWidth: number }> {
   // Evaluated as a string: the project's types have no DOM.
   return page.evaluate<{ scrollWidth: number; innerWidth: number }>('({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth })');
@@ -175,22 +180,20 @@ describe('fleet report in headless Chromium', () => {
     const shown = page.locator('#findings-table tbody tr:not([hidden])');
     const total = await rows.count();
     await page.locator('#filter-sev').selectOption('high');
-    const severe = await shown.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-sev')));
+    const severe = await attributeOf(shown, 'data-sev');
     expect(severe.length).toBeGreaterThan(0);
     expect(severe.length).toBeLessThan(total);
     expect(new Set(severe)).toEqual(new Set(['critical', 'high']));
     expect(await page.locator('#filter-count').textContent()).toBe(`${severe.length} of ${total} open findings shown`);
     await page.locator('#filter-sev').selectOption('');
     await page.locator('#filter-sub').selectOption('22222222-2222-2222-2222-222222222222');
-    expect(new Set(await shown.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-sub'))))).toEqual(
-      new Set(['22222222-2222-2222-2222-222222222222']),
-    );
+    expect(new Set(await attributeOf(shown, 'data-sub'))).toEqual(new Set(['22222222-2222-2222-2222-222222222222']));
     const visibleClusters = await page.locator('#heatmap th.cluster:not([hidden])').allTextContents();
     expect(visibleClusters.length).toBeGreaterThan(0);
     expect(visibleClusters.length).toBeLessThan(6);
     await page.locator('#filter-sub').selectOption('');
     await page.locator('#filter-tag').selectOption('ring=0');
-    const ringZero = await shown.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-tags') ?? ''));
+    const ringZero = (await attributeOf(shown, 'data-tags')).map((value) => value ?? '');
     expect(ringZero.length).toBeGreaterThan(0);
     for (const tags of ringZero) expect(tags.split('\n')).toContain('ring=0');
     await page.locator('#filter-tag').selectOption('');
