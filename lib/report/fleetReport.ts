@@ -78,7 +78,7 @@ figure.chart{margin:0 0 12px}figure.chart svg{width:100%;max-width:720px;height:
 #filters{position:sticky;top:0;z-index:2;background:#fff;border:1px solid #dee2e6;border-radius:6px;margin:18px 0 0;padding:8px 14px;display:flex;flex-wrap:wrap;gap:8px 16px;align-items:center}
 #filters label{font-size:13px}#filters select,#filters input{margin-left:4px;max-width:260px;padding:2px 4px}#filter-count{color:#495057;font-size:13px}
 th[data-sort]{cursor:pointer}td.detail{font-size:12px}
-#findings-table td:first-child,#findings-table td:last-child{white-space:nowrap}#findings-table td:nth-child(2){min-width:9em}#findings-table td:nth-child(3){min-width:14em}
+#findings-table th{overflow-wrap:normal}#findings-table td:first-child,#findings-table td:last-child{white-space:nowrap}#findings-table td:nth-child(2){min-width:9em}#findings-table td:nth-child(3){min-width:14em}
 @media (max-width:960px){main{padding:8px 12px 32px}header{padding:14px 12px}section{padding:12px}
 table.stack thead{display:none}table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:100%}table.stack tr{border:1px solid #dee2e6;border-radius:4px;margin:0 0 8px;padding:4px 6px}
 table.stack td{border:none;padding:2px 0}}
