@@ -5,10 +5,9 @@ import type { LocalModes } from '../lib/cli/localModes.js';
 import { resourceKey } from '../lib/model/cluster.js';
 import type { DiagnosticSettingsReader } from '../lib/model/diagnosticSettings.js';
 import type { InClusterReader } from '../lib/model/inCluster.js';
+import type { FleetReportModel } from '../lib/report/fleetReport.js';
 import { gatherReportData } from '../lib/report/reportData.js';
-import { runSweep } from '../lib/sweep/runSweep.js';
 import { runDemo } from './demo/demo.js';
-import { DEMO_WEB_DEV, rehearseDemoRollout, sampleFleetInCluster } from './demo/demoRollout.js';
 import { rehearseRollout } from './local/rehearsal.js';
 import { type LocalAzure, startLocalAzure } from './simulator/localAzure.js';
 import { type FleetSnapshot, loadSnapshot } from './simulator/snapshot.js';
@@ -49,24 +48,24 @@ export function snapshotModeDiagnosticsReader(local: LocalAzure, snapshot: Pick<
 export const LOCAL_MODES: LocalModes = {
   runDemo,
   async demoReportModel() {
-    const rehearsal = await rehearseDemoRollout();
-    try {
-      const clients = createAzureClients(rehearsal.local.config);
-      const deps = { ...sweepDependencies(clients), inCluster: sampleFleetInCluster() };
-      await runSweep(deps, { subscriptions: [], concurrency: 8, trigger: 'demo' });
-      rehearsal.local.simulator.fleet.updateClusterProperties(DEMO_WEB_DEV, (properties) => {
-        properties['disableLocalAccounts'] = true;
-      });
-      await runSweep(deps, { subscriptions: [], concurrency: 8, trigger: 'demo' });
-      return await gatherReportData(clients, new Date());
-    } finally {
-      await rehearsal.local.close();
-    }
+    // The demo itself, silently, read at its end: the report shows the state `sweep --demo` ends in.
+    let model: FleetReportModel | undefined;
+    await runDemo(
+      { stdout: () => undefined, width: undefined },
+      {
+        narrate: false,
+        atEnd: async (sources) => {
+          model = await gatherReportData(sources, new Date(), { storage: 'the demo (in-process Azurite)' });
+        },
+      },
+    );
+    if (model === undefined) throw new Error('the demo ended before its report could be read');
+    return model;
   },
-  async startSnapshot(snapshotPath, settings = {}) {
+  async startSnapshot(snapshotPath, settings = {}, options = {}) {
     // Validate the whole snapshot before anything starts: a bad file is one clear error.
     const snapshot = loadSnapshot(snapshotPath);
-    const local = await startLocalAzure({ snapshot, settings });
+    const local = await startLocalAzure({ snapshot, settings, ...(options.withTables === true ? { withTables: true } : {}) });
     return {
       config: local.config,
       inCluster: snapshotModeInClusterReader(local, snapshot.kubernetes ?? new Map<string, never>()),

@@ -16,10 +16,14 @@ import type { CommandOutput } from './sweepCommand.js';
 export interface LocalModes {
   /**
    * `fleetguard sweep --demo`: the whole pipeline on the sample fleet, told on `output` unless
-   * `narrate` is false; its exit status and its first sweep (for `--json`).
+   * `narrate` is false; its exit status and its first sweep (for `--json`). `atEnd`, when given,
+   * reads the demo's final state before it is torn down (`report --demo` renders exactly that).
    */
-  runDemo(output: CommandOutput, options: { narrate: boolean }): Promise<{ exitCode: number; sweep: SweepResult }>;
-  /** `fleetguard report --demo`: the sample fleet after a halted rehearsal and two sweeps. */
+  runDemo(
+    output: CommandOutput,
+    options?: { narrate?: boolean; atEnd?: (sources: ReportSources) => Promise<void> },
+  ): Promise<{ exitCode: number; sweep: SweepResult }>;
+  /** `fleetguard report --demo`: the state `sweep --demo` ends in (its two sweeps, event and remediation, and its halted rehearsal). */
   demoReportModel(): Promise<FleetReportModel>;
   /**
    * The simulator serving the snapshot folder (validated whole first, a bad one is `badInput`), and
@@ -27,10 +31,13 @@ export interface LocalModes {
    * is not evaluated, for a cluster `diagnosticSettings.json` does not name); the caller closes it.
    * `settings` are laid over the simulator's own (those a snapshot sweep honours); `warnings` are
    * what the snapshot's reader noticed without refusing it (an empty fleet), one line each.
+   * `withTables` adds in-process Azurite as the storage (`report --snapshot` keeps the sweep's
+   * findings and records there).
    */
   startSnapshot(
     snapshotPath: string,
     settings?: Record<string, string>,
+    options?: { withTables?: boolean },
   ): Promise<{ config: FleetGuardConfig; inCluster: InClusterReader; diagnostics: DiagnosticSettingsReader; warnings: string[]; close(): Promise<void> }>;
   /** Rehearses the rollout on the snapshot folder; the caller closes `local`. */
   rehearse(

@@ -105,7 +105,8 @@ export function buildProgram(onExit: (code: number) => void, io: ProgramIo = pro
     .command('report')
     .description('Write the fleet report: one self-contained HTML page (posture heatmap, compliance over time, findings, versions, rollouts)')
     .requiredOption('--out <file>', 'where to write it, e.g. report.html')
-    .option('--demo', 'from the built-in sample fleet (rehearsal and two sweeps on in-process Azurite)')
+    .option('--demo', 'the state `sweep --demo` ends in (its sweeps and rehearsal, on in-process Azurite)')
+    .option('--snapshot <dir>', 'sweep a fleet snapshot folder (CONTRACTS.md §2) in this process and report on it; no storage needed')
     .option('--framework <name>', 'group the "by framework" section by cis-aks (default), kubescape or nsa')
     .action(async (options: ReportCommandOptions) => {
       const { reportCommand } = await import('./reportCommand.js');

@@ -1,15 +1,16 @@
 /**
  * `GET /api/report`: the fleet report for people with read access to findings (`Alerts.Read`, or
  * `Alerts.Manage` which implies it). The page is self-contained; the headers keep a browser from
- * loading anything else, sniffing it as something else, or caching fleet data.
+ * loading anything else or running any script but the page's own (reportScript.ts), sniffing it as
+ * something else, or caching fleet data.
  */
 import { ALERT_ROLES } from '../alerts/silencesApi.js';
 import { authorizeRole } from '../auth/principal.js';
 import { renderFleetReport } from './fleetReport.js';
 import { gatherReportData, type ReportSources } from './reportData.js';
+import { REPORT_CONTENT_SECURITY_POLICY } from './reportScript.js';
 
-export const REPORT_CONTENT_SECURITY_POLICY =
-  "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'";
+export { REPORT_CONTENT_SECURITY_POLICY } from './reportScript.js';
 
 export interface ReportResponse {
   status: number;
@@ -17,11 +18,12 @@ export interface ReportResponse {
   body: string;
 }
 
-export async function serveReportRequest(principalHeader: string | null, sources: ReportSources, now: Date): Promise<ReportResponse> {
+/** `storage` names the storage read (storageLabel.ts) on the page that says no sweep has run yet. */
+export async function serveReportRequest(principalHeader: string | null, sources: ReportSources, now: Date, storage?: string): Promise<ReportResponse> {
   const authorization = authorizeRole(principalHeader, ALERT_ROLES.read, ALERT_ROLES.manage);
   if (!('principal' in authorization))
     return { status: authorization.status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(authorization.body) };
-  const model = await gatherReportData(sources, now);
+  const model = await gatherReportData(sources, now, storage === undefined ? {} : { storage });
   return {
     status: 200,
     headers: {

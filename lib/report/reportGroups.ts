@@ -4,7 +4,7 @@
  * lib/rules/catalog.ts); the report only titles the groups.
  */
 import { PRACTICE_GROUPS, type PracticeGroup } from '../model/ruleMetadata.js';
-import { ruleCatalog } from '../rules/catalog.js';
+import { ruleCatalog, type RuleSource } from '../rules/catalog.js';
 
 export const REPORT_GROUPS = PRACTICE_GROUPS;
 export type ReportGroup = PracticeGroup;
@@ -33,28 +33,50 @@ export function supportStatus(kubernetesVersion: string, openRuleIds: ReadonlySe
   return 'supported';
 }
 
-/** A heatmap column group: a practice group of the rules read from Azure, or the in-cluster group. */
+/** A practice area of the heatmap and the scores: a practice group of the cluster settings read from ARM, Azure Policy, the log detections, or the rules read inside the cluster. */
 export interface HeatmapGroup {
+  /** Stable id for anchors and filters (`identity`, `policy`, `detections`, `in-cluster`, ...). */
+  id: string;
   title: string;
   rules: string[];
   /** The K8S-* rules: a cluster whose Kubernetes objects were not read shows "not read", never green. */
   inCluster: boolean;
 }
 
+export const POLICY_TITLE = 'Azure Policy';
+export const DETECTIONS_TITLE = 'Detections (Log Analytics)';
+export const IN_CLUSTER_TITLE = 'Inside the cluster (Kubernetes API)';
+
 /**
- * The heatmap's column groups: the practice groups over the rules read from Azure (ARM, Policy,
- * logs), then one group for the rules read from each cluster's Kubernetes API, so in-cluster posture
- * reads as its own block. Derived from the catalog's `source`, no rule id listed here.
+ * The practice areas, in report order: the practice groups over the cluster settings read from ARM
+ * (identity, network, workload, secrets, upgrades, monitoring), then Azure Policy, the detections run
+ * over each cluster's logs, and the rules read from each cluster's Kubernetes API, so each source
+ * reads as its own block and scores on its own. Derived from the catalog's `group` and `source`; no
+ * rule id is listed here.
  */
 export function heatmapGroups(): HeatmapGroup[] {
   const catalog = ruleCatalog();
-  const fromAzure = REPORT_GROUPS.map((group) => ({
+  const fromArm = REPORT_GROUPS.map((group) => ({
+    id: group,
     title: GROUP_TITLES[group],
-    rules: catalog.filter((rule) => rule.group === group && rule.source !== 'inCluster').map((rule) => rule.id),
+    rules: catalog.filter((rule) => rule.group === group && rule.source === 'arm').map((rule) => rule.id),
     inCluster: false,
   }));
-  const inCluster = { title: IN_CLUSTER_TITLE, rules: catalog.filter((rule) => rule.source === 'inCluster').map((rule) => rule.id), inCluster: true };
-  return [...fromAzure, inCluster].filter((group) => group.rules.length > 0);
+  const bySource = (id: string, title: string, source: RuleSource, inCluster: boolean) => ({
+    id,
+    title,
+    rules: catalog.filter((rule) => rule.source === source).map((rule) => rule.id),
+    inCluster,
+  });
+  return [
+    ...fromArm,
+    bySource('policy', POLICY_TITLE, 'policy', false),
+    bySource('detections', DETECTIONS_TITLE, 'logs', false),
+    bySource('in-cluster', IN_CLUSTER_TITLE, 'inCluster', true),
+  ].filter((group) => group.rules.length > 0);
 }
 
-export const IN_CLUSTER_TITLE = 'Inside the cluster (Kubernetes API)';
+/** The practice area of a rule id (a rule the catalog does not know reads as monitoring). */
+export function groupOfRule(ruleId: string): HeatmapGroup | undefined {
+  return heatmapGroups().find((group) => group.rules.includes(ruleId));
+}

@@ -165,5 +165,8 @@ describe('fleetguard report', () => {
     const unwritable = await runCliInProcess(['report', '--demo', '--out', '/dev/null/fleet/report.html']);
     expect(unwritable.status).toBe(2);
     expect(unwritable.stderr).toMatch(/--out \/dev\/null\/fleet\/report\.html: cannot write the report \(E[A-Z]+\)/);
+    const both = await runCliInProcess(['report', '--demo', '--snapshot', 'fleet', '--out', 'report.html']);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toContain('--demo and --snapshot cannot be combined');
   }, 60_000);
 });

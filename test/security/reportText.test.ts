@@ -20,7 +20,9 @@ import { HOSTILE, HOSTILE_DOC_URLS } from './hostileStrings.js';
 
 const SUB = '11111111-1111-1111-1111-111111111111';
 const GUIDANCE = 'https://learn.microsoft.com/azure/aks/concepts-security';
-const ALLOWED_HREF = /^https:\/\/learn\.microsoft\.com\/[^\s"'<>]*$/;
+/** Our guidance, the Azure portal (an encoded resource id: no space, quote or bracket survives), and anchors within the page. */
+const ALLOWED_HREF =
+  /^(https:\/\/learn\.microsoft\.com\/[^\s"'<>]*|https:\/\/portal\.azure\.com\/#@\/resource\/[^\s"'<>]*|#(finding-[0-9a-f]{64}|practice-[a-z-]+|new-findings|resolved-findings))$/;
 
 /** A report whose every fleet value is `text` (the finding's docUrl is `docUrl`). */
 function hostileModel(text: string, docUrl = GUIDANCE): FleetReportModel {
@@ -115,7 +117,8 @@ describe('fleet report: injection strings stay text', () => {
     const benignOther = skeleton(renderFleetReport(hostileModel('web-dev', 'https://evil.example/login')));
     for (const docUrl of HOSTILE_DOC_URLS) {
       const html = renderFleetReport(hostileModel('web-dev', docUrl));
-      expect([docUrl, hrefs(html)]).toEqual([docUrl, []]);
+      // The portal links and the in-page anchors are ours; nothing else is a link.
+      expect([docUrl, hrefs(html).filter((href) => !/^(https:\/\/portal\.azure\.com\/#@\/resource\/|#)/.test(href))]).toEqual([docUrl, []]);
       expect([docUrl, skeleton(html)]).toEqual([docUrl, benignOther]);
     }
   });

@@ -9,6 +9,7 @@ import { createAzureClients, sweepDependencies } from '../../lib/app/clients.js'
 import type { CommandOutput } from '../../lib/cli/sweepCommand.js';
 import { formatSweepTable } from '../../lib/cli/sweepTable.js';
 import { handleEvent } from '../../lib/events/handleEvent.js';
+import type { ReportSources } from '../../lib/report/reportData.js';
 import { runSweep } from '../../lib/sweep/runSweep.js';
 import type { SweepResult } from '../../lib/sweep/sweepResult.js';
 import { formatSweepSummary } from '../../lib/sweep/sweepSummary.js';
@@ -62,10 +63,15 @@ function excerpt(value: unknown, lines: number): string {
 
 /**
  * Runs the demo, telling it on `output` when `narrate` (without it, `sweep --demo --json` prints the
- * first sweep as `sweep --json` does); answers the exit status and that sweep.
+ * first sweep as `sweep --json` does); answers the exit status and that sweep. `atEnd`, when given,
+ * reads the demo's final state before it is torn down: its findings and sweep records, and the
+ * rollouts of its rehearsal (`report --demo` renders exactly that).
  */
-export async function runDemo(output: CommandOutput, options: { narrate: boolean } = { narrate: true }): Promise<{ exitCode: number; sweep: SweepResult }> {
-  const say = options.narrate ? output.stdout : () => undefined;
+export async function runDemo(
+  output: CommandOutput,
+  options: { narrate?: boolean; atEnd?: (sources: ReportSources) => Promise<void> } = {},
+): Promise<{ exitCode: number; sweep: SweepResult }> {
+  const say = options.narrate === false ? () => undefined : output.stdout;
   const sink = await startWebhookSink();
   const snapshot = loadSnapshot(sampleFleetDirectory());
   const local = await startLocalAzure({
@@ -190,6 +196,7 @@ export async function runDemo(output: CommandOutput, options: { narrate: boolean
       say(
         `  ${rehearsal.stats.virtualMinutes} simulated minutes on the local durable host (real durable-functions replay), ${rehearsal.stats.replays} replays, ${rehearsal.stats.activities} activities`,
       );
+      await options.atEnd?.({ findings: clients.findings, sweeps: clients.sweeps, rollouts: createAzureClients(rehearsal.local.config).rollouts });
     } finally {
       await rehearsal.local.close();
     }

@@ -1,11 +1,9 @@
 /** The demo's rollout: Kubernetes 1.32 by ring on the sample fleet, where web-dev (ring 0) misbehaves after its upgrade. */
 import { processEnvironment } from '../../lib/config.js';
-import type { InClusterReader } from '../../lib/model/inCluster.js';
 import type { RolloutRequest } from '../../lib/upgrades/plan.js';
 import { type Rehearsal, rehearseRollout } from '../local/rehearsal.js';
 import { sampleFleetDirectory } from '../simulator/sampleFleet.js';
 import { loadSnapshot } from '../simulator/snapshot.js';
-import { snapshotInClusterReader } from '../simulator/snapshotKubernetes.js';
 
 export const DEMO_WEB_DEV =
   '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/web/providers/Microsoft.ContainerService/managedClusters/web-dev';
@@ -33,9 +31,4 @@ export function rehearseDemoRollout(): Promise<Rehearsal> {
     },
     processEnvironment(),
   );
-}
-
-/** The sample fleet's kubernetes/ folders as the in-cluster reader, so the demo report's heatmap has in-cluster findings. */
-export function sampleFleetInCluster(): InClusterReader {
-  return snapshotInClusterReader(loadSnapshot(sampleFleetDirectory()).kubernetes ?? new Map<string, never>());
 }

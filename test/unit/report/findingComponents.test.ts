@@ -17,7 +17,7 @@ describe('components under a policy finding', () => {
       components: [hostile, { type: 'pod', namespace: 'kube-system', name: 'debug-shell' }],
     });
     const html = renderFleetReport({ generatedAt: '2026-11-30T10:00:00.000Z', clusters: [], openFindings: [finding], sweeps: [], rollouts: [], problems: [] });
-    const row = /<tr><td data-key[^]*?<\/tr>/.exec(html)?.[0] ?? '';
+    const row = /<tr class="f" id="finding-[^]*?<\/tr>/.exec(html)?.[0] ?? '';
     expect(row).toContain('<details class="components"><summary>2 in-cluster components (Azure Policy add-on)</summary>');
     expect(row).toContain('<li>pod <code>payments/&lt;img src=x onerror=alert(1)&gt;</code></li>');
     expect(row).toContain('<li>pod <code>kube-system/debug-shell</code></li>');

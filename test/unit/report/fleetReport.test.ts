@@ -103,8 +103,8 @@ describe('renderFleetReport', () => {
     expect(html).toMatch(/<th scope="row">1\.29<\/th>.*1 \(1 unsupported\)/s);
     expect(html).toMatch(/<th scope="row">1\.32<\/th>.*1 \(1 supported\)/s);
     // Oldest sweep first on the time axis.
-    expect(html.indexOf('2026-11-23 11:30: 60%')).toBeLessThan(html.indexOf('2026-11-23 11:45: 80%'));
-    const table = html.slice(html.indexOf('<table id="findings-table">'));
+    expect(html.indexOf('2026-11-23 11:30 UTC: 60%')).toBeLessThan(html.indexOf('2026-11-23 11:45 UTC: 80%'));
+    const table = html.slice(html.indexOf('<table id="findings-table"'));
     expect(table.indexOf('AKS-VERSION-UNSUPPORTED')).toBeLessThan(table.indexOf('AKS-LOCAL-ACCOUNTS'));
   });
 
@@ -171,7 +171,7 @@ describe('renderFleetReport', () => {
     expect(html).toContain('Incomplete report');
     expect(html).toContain('findings: table not found');
     expect(html).toContain('No sweep has recorded clusters yet.');
-    expect(html).toContain('No open findings. Nothing to change.');
+    expect(html).toContain('No open findings at the latest sweep.');
     expect(html).toContain('No rollouts recorded.');
   });
 });

@@ -73,12 +73,12 @@ describe('the heatmap’s in-cluster group', () => {
 
   it('shows in-cluster findings in that row group, and "not read" (grey) where the objects were not read', () => {
     const html = renderFleetReport(model());
-    expect(html).toContain(`<th colspan="9" class="in-cluster">${IN_CLUSTER_TITLE}</th>`);
-    expect(html).toContain('title="payments-prod · K8S-CLUSTER-ADMIN-BINDING: high"');
-    expect(html).toContain('title="payments-prod · K8S-PRIVILEGED-POD: no open finding"');
-    expect(html).toContain('title="checkout-prod · K8S-PRIVILEGED-POD: not read (unreachable)" style="background:#dee2e6"');
+    expect(html).toContain(`<tbody class="in-cluster"><tr class="group" id="practice-in-cluster"><th scope="rowgroup" colspan="4">${IN_CLUSTER_TITLE} `);
+    expect(html).toMatch(/<td class="cell sev-high" data-col="\d+" title="payments-prod · K8S-CLUSTER-ADMIN-BINDING: high">/);
+    expect(html).toMatch(/<td class="cell pass" data-col="\d+" title="payments-prod · K8S-PRIVILEGED-POD: no open finding">/);
+    expect(html).toMatch(/<td class="cell not-read" data-col="\d+" title="checkout-prod · K8S-PRIVILEGED-POD: not read \(unreachable\)">/);
     // Rules read from Azure stay green on a cluster whose Kubernetes objects were not read.
-    expect(html).toContain('title="checkout-prod · AKS-LOCAL-ACCOUNTS: no open finding" style="background:#d3f9d8"');
+    expect(html).toMatch(/<td class="cell pass" data-col="\d+" title="checkout-prod · AKS-LOCAL-ACCOUNTS: no open finding">/);
   });
 });
 
