@@ -1,5 +1,5 @@
 /** The CLI's local modes on the local tooling (see localModes.ts): loaded by main.ts only for them. */
-import { createAzureClients, sweepDependencies } from '../lib/app/clients.js';
+import { createAzureClients } from '../lib/app/clients.js';
 import { createCredential } from '../lib/azure/credential.js';
 import type { LocalModes } from '../lib/cli/localModes.js';
 import { resourceKey } from '../lib/model/cluster.js';

@@ -7,6 +7,7 @@ import type { FleetGuardConfig } from '../config.js';
 import type { DiagnosticSettingsReader } from '../model/diagnosticSettings.js';
 import type { InClusterReader } from '../model/inCluster.js';
 import type { FleetReportModel } from '../report/fleetReport.js';
+import type { ReportSources } from '../report/reportData.js';
 import type { SweepResult } from '../sweep/sweepResult.js';
 import type { RolloutOutcome } from '../upgrades/orchestrators.js';
 import type { RolloutRequest } from '../upgrades/plan.js';

@@ -38,7 +38,7 @@ function parseFramework(value: string | undefined): Framework {
 
 /** Sweeps the snapshot folder through the local simulator into in-process Azurite, and reads the report from there. */
 async function snapshotReportModel(snapshot: string, localModes: LoadLocalModes): Promise<FleetReportModel> {
-  const local = await (await localModes()).startSnapshot(snapshot, { withTables: true });
+  const local = await (await localModes()).startSnapshot(snapshot, {}, { withTables: true });
   try {
     const clients = createAzureClients(local.config);
     await runSweep(
