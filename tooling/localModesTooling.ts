@@ -1,16 +1,15 @@
 /** The CLI's local modes on the local tooling (see localModes.ts): loaded by main.ts only for them. */
 import { createAzureClients } from '../lib/app/clients.js';
-import { createCredential } from '../lib/azure/credential.js';
 import type { LocalModes } from '../lib/cli/localModes.js';
 import { resourceKey } from '../lib/model/cluster.js';
-import type { DiagnosticSettingsReader } from '../lib/model/diagnosticSettings.js';
 import type { InClusterReader } from '../lib/model/inCluster.js';
 import type { FleetReportModel } from '../lib/report/fleetReport.js';
 import { gatherReportData } from '../lib/report/reportData.js';
 import { runDemo } from './demo/demo.js';
 import { rehearseRollout } from './local/rehearsal.js';
 import { type LocalAzure, startLocalAzure } from './simulator/localAzure.js';
-import { type FleetSnapshot, loadSnapshot } from './simulator/snapshot.js';
+import { loadSnapshot } from './simulator/snapshot.js';
+import { snapshotModeDiagnosticsReader } from './simulator/snapshotDiagnostics.js';
 import { snapshotInClusterReader, type SnapshotKubernetes } from './simulator/snapshotKubernetes.js';
 
 /**
@@ -23,26 +22,6 @@ export function snapshotModeInClusterReader(local: LocalAzure, folders: Snapshot
   const live = createAzureClients(local.config).inCluster;
   if (local.kubernetes === undefined || live === undefined) return gaps;
   return { read: (cluster) => (folders.has(resourceKey(cluster.id)) || cluster.aadManaged !== true ? live.read(cluster) : gaps.read(cluster)) };
-}
-
-/**
- * Snapshot mode reads diagnostic settings as live mode does (the app's adapter over HTTPS to the
- * simulator), but only of the clusters `diagnosticSettings.json` names: for the others the snapshot
- * does not know them, and AKS-AUDIT-LOGS is not evaluated (a coverage gap, never a finding).
- */
-export function snapshotModeDiagnosticsReader(local: LocalAzure, snapshot: Pick<FleetSnapshot, 'diagnosticSettings'>): DiagnosticSettingsReader {
-  const known = snapshot.diagnosticSettings ?? new Map<string, never>();
-  let live: Promise<DiagnosticSettingsReader> | undefined;
-  return {
-    listDiagnosticSettings: async (cluster) => {
-      if (!known.has(resourceKey(cluster.id))) return undefined;
-      live ??= import('../lib/azure/diagnosticSettings.js').then(
-        ({ DiagnosticSettingsAdapter }) =>
-          new DiagnosticSettingsAdapter(createCredential(local.config.azure), local.config.azure, { maxRetries: local.config.http.maxRetries }),
-      );
-      return (await live).listDiagnosticSettings(cluster);
-    },
-  };
 }
 
 export const LOCAL_MODES: LocalModes = {

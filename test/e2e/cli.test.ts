@@ -5,6 +5,8 @@ import path from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
+import { AKS_AUDIT_LOGS } from '../../lib/posture/auditLogRules.js';
+import { PSRULE_PARITY_RULES } from '../../lib/posture/psruleParityRules.js';
 import { DEMO_SECRETS } from '../../tooling/demo/demo.js';
 import { runCliInProcess } from '../harness/cli.js';
 import { conformanceExpected, conformanceSample, projectRoot } from '../harness/fixtures.js';
@@ -15,6 +17,9 @@ import { conformanceExpected, conformanceSample, projectRoot } from '../harness/
  * checks that are about the command, not the process, run the same `main` in process
  * (`runCliInProcess`), which spares each the ~2 s a process spends loading the SDKs.
  */
+/** Rules beyond CONTRACTS.md §1 that mirror PSRule for Azure (README, *PSRule for Azure parity*). */
+const PARITY_RULE_IDS = new Set([...PSRULE_PARITY_RULES.map((rule) => rule.id), AKS_AUDIT_LOGS.id]);
+
 function fleetguard(args: string[], env: Record<string, string> = {}) {
   const result = spawnSync(process.execPath, [path.join(projectRoot, 'dist', 'lib', 'cli', 'main.js'), ...args], {
     encoding: 'utf8',
@@ -37,8 +42,17 @@ describe('fleetguard sweep --snapshot', () => {
     expect(run.status).toBe(0);
     const doc = JSON.parse(run.stdout) as SweepJson;
     const expected = JSON.parse(readFileSync(conformanceExpected, 'utf8')) as Record<string, string[]>;
+    // The expected file names CONTRACTS.md §1 rules; the PSRule-parity rules (README) are judged apart, below.
+    const parity = (ruleId: string) => PARITY_RULE_IDS.has(ruleId);
     const got: Record<string, string[]> = {};
-    for (const finding of doc.findings) (got[finding.resourceId.toLowerCase()] ??= []).push(finding.ruleId);
+    for (const finding of doc.findings.filter((candidate) => !parity(candidate.ruleId))) (got[finding.resourceId.toLowerCase()] ??= []).push(finding.ruleId);
+    // The sample's system pools have no zones, in northeurope (zones 1-3): AKS-SYSTEM-POOL-ZONES on each; nothing else of the parity rules.
+    expect(
+      doc.findings
+        .filter((finding) => parity(finding.ruleId))
+        .map((finding) => `${finding.ruleId} ${finding.resourceId.split('/').at(-1) ?? ''}`)
+        .sort(),
+    ).toEqual(['AKS-SYSTEM-POOL-ZONES batch-staging', 'AKS-SYSTEM-POOL-ZONES payments-prod', 'AKS-SYSTEM-POOL-ZONES web-dev']);
     for (const [resourceId, rules] of Object.entries(expected)) {
       expect((got[resourceId.toLowerCase()] ?? []).sort(), resourceId).toEqual([...rules].sort());
     }
@@ -57,8 +71,9 @@ describe('fleetguard sweep --snapshot', () => {
   it('prints a table grouped by cluster for people', () => {
     const run = fleetguard(['sweep', '--snapshot', conformanceSample]);
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/batch-staging .*5 findings/);
-    expect(run.stdout).toMatch(/payments-prod .*no findings/);
+    // The §1 findings plus AKS-SYSTEM-POOL-ZONES (zoneless system pools in northeurope).
+    expect(run.stdout).toMatch(/batch-staging .*6 findings/);
+    expect(run.stdout).toMatch(/payments-prod .*1 finding\b/);
     expect(run.stdout).toContain('Sweep succeeded: 3 clusters in 2/2 subscriptions');
     // Progress goes to stderr only on a terminal.
     expect(run.stderr).toBe('');
@@ -118,13 +133,17 @@ describe('fleetguard sweep --demo', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('Sweep 1: every cluster the identity can see');
     expect(run.stdout).toMatch(/Sweep succeeded: 7 clusters in 3\/3 subscriptions/);
-    // 43 ARM, policy and log findings plus 6 in-cluster ones (the sample fleet's kubernetes/ folders for payments-prod and web-dev).
-    expect(run.stdout).toContain('Store: 49 opened');
+    // 43 ARM, policy and log findings, 6 in-cluster ones (the sample fleet's kubernetes/ folders for payments-prod and web-dev)
+    // and 11 of the PSRule-parity rules (3 AKS-AUDIT-LOGS from diagnosticSettings.json, 3 zones, a Free production
+    // cluster, a secret store without rotation, and legacy-reporting's service principal, 2 system nodes and no Container Insights).
+    expect(run.stdout).toContain('Store: 60 opened');
+    expect(run.stdout).toMatch(/│ medium +│ AKS-AUDIT-LOGS +│/);
+    expect(run.stdout).toMatch(/│ medium +│ AKS-PRODUCTION-TIER +│/);
     expect(run.stdout).toContain('Log detections: 14 queries in 2 workspaces');
     expect(run.stdout).toMatch(/LOG-FAILED-API-AUTH/);
     expect(run.stdout).toContain('Azure Policy compliance: 65.5% (19 compliant, 10 non-compliant states)');
     // web-dev gets a network policy engine: its namespaces without a default-deny policy now count (2 opened).
-    expect(run.stdout).toMatch(/Store: 2 opened, 0 reopened, 30 still open, 20 resolved/);
+    expect(run.stdout).toMatch(/Store: 2 opened, 0 reopened, 36 still open, 25 resolved/);
     expect(run.stdout).toContain('ClusterSupportEnding demo-support-ending-1: processed (notice stored; findings: 1 opened, 0 resolved)');
     expect(run.stdout).toContain('the same event delivered again: duplicate');
     // In-cluster findings on the sample fleet, with their benchmark items; the clusters not read are named.
@@ -133,8 +152,8 @@ describe('fleetguard sweep --demo', () => {
     expect(run.stdout).toMatch(/^ {2}high {5}K8S-PRIVILEGED-POD {2}frontend\/ReplicaSet\/web-6d8f7 \(CIS AKS 4\.2\.1/m);
     expect(run.stdout).toMatch(/^web-dev: 4 in-cluster findings$/m);
     expect(run.stdout).toMatch(/Not read \(their K8S findings neither open nor resolve\): checkout-prod \(unreachable\)/);
-    expect(run.stdout).toContain('resolved on legacy-reporting: all 18 findings (cluster gone)');
-    expect(run.stdout).toMatch(/Findings store: 32 open, 20 resolved · sweep records: 2/);
+    expect(run.stdout).toContain('resolved on legacy-reporting: all 23 findings (cluster gone)');
+    expect(run.stdout).toMatch(/Findings store: 38 open, 25 resolved · sweep records: 2/);
     expect(run.stdout).toContain('Rollout Halted: wave 0: web-dev: health gate failed: crashloop rose from 0 to 50');
     expect(run.stdout).toMatch(/wave 2: NotStarted {2}checkout-prod=NotStarted/);
     // The demo really delivered with these secrets (the sink saw them), and its output shows none of

@@ -9,6 +9,8 @@ import { LocalFunctionsHost } from '../harness/functionsHost.js';
 import { azuriteConnectionString, uniqueTableName } from '../harness/tables.js';
 
 const SUB2 = '22222222-2222-2222-2222-222222222222';
+/** The conformance sample's 12 findings of CONTRACTS.md §1, plus AKS-SYSTEM-POOL-ZONES on its 3 zoneless system pools (northeurope has zones). */
+const CONFORMANCE_OPEN = 15;
 
 describe('fleetSweep timer function, invoked as the host invokes it', () => {
   let local: LocalAzure;
@@ -35,8 +37,8 @@ describe('fleetSweep timer function, invoked as the host invokes it', () => {
     await host.invokeTimer('fleetSweep');
     const clients = createAzureClients(parseConfig(local.settings));
     const open = await clients.findings!.listFindings({ status: 'open' });
-    expect(open).toHaveLength(12);
-    expect((await clients.sweeps!.latest(1))[0]).toMatchObject({ trigger: 'timer', status: 'succeeded', findings: 12 });
+    expect(open).toHaveLength(CONFORMANCE_OPEN);
+    expect((await clients.sweeps!.latest(1))[0]).toMatchObject({ trigger: 'timer', status: 'succeeded', findings: CONFORMANCE_OPEN });
     expect(host.logsOf('fleetSweep').some((log) => log.level === 'information' && /Sweep succeeded: 3 clusters/.test(log.message))).toBe(true);
   });
 
@@ -51,7 +53,7 @@ describe('fleetSweep timer function, invoked as the host invokes it', () => {
     expect(warnings.some((message) => message.includes('running late'))).toBe(true);
     expect(warnings.some((message) => message.includes(`subscription ${SUB2} (authError)`))).toBe(true);
     const clients = createAzureClients(parseConfig(local.settings));
-    expect(await clients.findings!.listFindings({ status: 'open' })).toHaveLength(12);
+    expect(await clients.findings!.listFindings({ status: 'open' })).toHaveLength(CONFORMANCE_OPEN);
   });
 
   it('fails the invocation (for monitoring) when no subscription could be swept, without touching findings', async () => {
@@ -59,6 +61,6 @@ describe('fleetSweep timer function, invoked as the host invokes it', () => {
     await expect(host.invokeTimer('fleetSweep')).rejects.toThrow(/no subscription could be swept/);
     local.simulator.faults.configure({});
     const clients = createAzureClients(parseConfig(local.settings));
-    expect(await clients.findings!.listFindings({ status: 'open' })).toHaveLength(12);
+    expect(await clients.findings!.listFindings({ status: 'open' })).toHaveLength(CONFORMANCE_OPEN);
   });
 });

@@ -51,6 +51,8 @@ describe('REST spec example payloads through the SDK', () => {
         'AKS-AUTO-UPGRADE', // no autoUpgradeProfile
         'AKS-NODE-OS-UPGRADE',
         'AKS-VERSION-UNSUPPORTED', // 1.9 is not listed for location1
+        'AKS-MANAGED-IDENTITY', // no identity, servicePrincipalProfile.clientId "clientid" (PSRule parity)
+        'AKS-CONTAINER-INSIGHTS', // no omsagent add-on (PSRule parity)
       ].sort(),
     );
     // The id in the example has lower-case `resourcegroups`; findings keep ARM's id as returned.

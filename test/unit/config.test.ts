@@ -183,4 +183,12 @@ describe('fleetguard rollouts settings (CLI_SETTINGS, never deployed)', () => {
     const deployed = new Set(SETTINGS.map((setting) => setting.name));
     for (const setting of CLI_SETTINGS) expect(deployed.has(setting.name), setting.name).toBe(false);
   });
+
+  it('FLEETGUARD_PRODUCTION_TAG: environment=production|prod by default, name=value|value, a malformed one named', () => {
+    expect(parseConfig({}).posture).toEqual({ productionTag: { name: 'environment', values: ['production', 'prod'] } });
+    expect(parseConfig({ FLEETGUARD_PRODUCTION_TAG: ' Stage = Prod | live ' }).posture).toEqual({ productionTag: { name: 'Stage', values: ['Prod', 'live'] } });
+    for (const bad of ['production', '=prod', 'env=', 'env=prod|', 'a/b=prod']) {
+      expect(configError({ FLEETGUARD_PRODUCTION_TAG: bad }).message, bad).toMatch(/FLEETGUARD_PRODUCTION_TAG: must be a tag name/);
+    }
+  });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DETECTIONS } from '../../../lib/detections/catalog.js';
 import { K8S_RULES } from '../../../lib/k8s/evaluateInCluster.js';
 import { POLICY_RULE } from '../../../lib/policy/policyRules.js';
+import { AKS_AUDIT_LOGS } from '../../../lib/posture/auditLogRules.js';
 import { CLUSTER_RULES } from '../../../lib/posture/evaluateCluster.js';
 import { NOTICE_RULE_IDS } from '../../../lib/posture/noticeRules.js';
 import { type FleetReportModel, renderFleetReport } from '../../../lib/report/fleetReport.js';
@@ -67,6 +68,7 @@ describe('fleet report groups', () => {
   it('puts every catalog rule in exactly one practice group, and knows no other rule', () => {
     const catalog = [
       ...CLUSTER_RULES.map((rule) => rule.id),
+      AKS_AUDIT_LOGS.id,
       ...NOTICE_RULE_IDS,
       POLICY_RULE.id,
       ...DETECTIONS.map((detection) => detection.ruleId),
