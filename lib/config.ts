@@ -43,6 +43,8 @@ export interface FleetGuardConfig {
     clusterTimeoutSeconds: number;
     /** `limit` of each list call (kubectl's chunk size is 500). */
     pageSize: number;
+    /** When the AKS runCommand fallback reads a cluster (lib/azure/runCommand.ts): never, private clusters, or any unreachable one. */
+    runCommand: 'off' | 'private-only' | 'unreachable';
   };
   http: { maxRetries: number };
   logs: {
@@ -134,6 +136,13 @@ export const SETTINGS: readonly SettingDescription[] = [
     requiredInAzure: false,
   },
   { name: 'FLEETGUARD_IN_CLUSTER_PAGE_SIZE', description: 'Objects per Kubernetes list call (`limit`, 1-5000)', defaultValue: '500', requiredInAzure: false },
+  {
+    name: 'FLEETGUARD_IN_CLUSTER_RUN_COMMAND',
+    description:
+      'The AKS runCommand fallback for API servers the app cannot reach: `off` (default), `private-only` (private clusters are read through runCommand instead of their API server) or `unreachable` (any cluster whose API server cannot be reached is read again through runCommand within its time budget). Each command is an ARM write and a pod in the cluster: see README "In-cluster posture"',
+    defaultValue: 'off',
+    requiredInAzure: false,
+  },
   {
     name: 'FLEETGUARD_HTTP_MAX_RETRIES',
     description:
@@ -398,6 +407,12 @@ const environmentSchema = z.object({
   ),
   FLEETGUARD_IN_CLUSTER_TIMEOUT_SECONDS: integerSetting(60, 1, 600),
   FLEETGUARD_IN_CLUSTER_PAGE_SIZE: integerSetting(500, 1, 5000),
+  FLEETGUARD_IN_CLUSTER_RUN_COMMAND: optionalText.pipe(
+    z
+      .enum(['off', 'private-only', 'unreachable'])
+      .optional()
+      .transform((value) => value ?? 'off'),
+  ),
   FLEETGUARD_INVENTORY_SOURCE: optionalText.pipe(
     z
       .enum(['auto', 'resourceGraph', 'arm'])
@@ -529,6 +544,7 @@ export function parseConfig(env: Environment): FleetGuardConfig {
       enabled: settings.FLEETGUARD_IN_CLUSTER === 'on',
       clusterTimeoutSeconds: settings.FLEETGUARD_IN_CLUSTER_TIMEOUT_SECONDS,
       pageSize: settings.FLEETGUARD_IN_CLUSTER_PAGE_SIZE,
+      runCommand: settings.FLEETGUARD_IN_CLUSTER_RUN_COMMAND,
     },
     http: { maxRetries: settings.FLEETGUARD_HTTP_MAX_RETRIES },
     logs: {
