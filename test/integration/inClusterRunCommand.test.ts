@@ -114,7 +114,6 @@ describe('private clusters without the runCommand fallback', () => {
     expect(payments?.inCluster?.reason).toContain('timeout');
     // Not evaluated: none of its K8S findings can be resolved by this sweep.
     expect(result.findings.filter((finding) => finding.clusterName === 'payments-prod' && finding.ruleId.startsWith('K8S-'))).toEqual([]);
-    expect(result.clusters.find((summary) => summary.name === 'web-dev')?.inCluster?.state).toBe('checked');
     expect(local.simulator.requests.count(RUN_COMMAND_ROUTE)).toBe(0);
   });
 });
@@ -169,6 +168,8 @@ describe('private clusters with the runCommand fallback (private-only)', () => {
     local.kubernetes!.forbidden.add(PAYMENTS.toLowerCase());
     const read = await reader('private-only').read(cluster('payments-prod'));
     expect(read).toMatchObject({ state: 'unauthorized', reason: expect.stringContaining('cannot list resource') });
+    expect(read.state === 'checked' ? '' : read.reason).toContain('through runCommand');
+    expect(local.runCommand!.commands).toHaveLength(1);
   });
 
   it('output over the cap: the cut-off resources are listed again one per command, and one too large alone is unread, never empty', async () => {
