@@ -17,7 +17,7 @@
  * (stderr, e.g. `Error from server (Forbidden): pods is forbidden: ...`) then stands in the output
  * for that resource. Never Secrets: only KUBERNETES_RESOURCES are listed.
  */
-import { KUBERNETES_RESOURCES, type KubernetesResource } from '../model/inCluster.js';
+import type { KubernetesResource } from '../model/inCluster.js';
 
 /** runCommand's output cap: 512 kB (Learn, access-private-cluster, "Limitations"). */
 export const RUN_COMMAND_OUTPUT_LIMIT_BYTES = 512 * 1024;
@@ -125,6 +125,3 @@ export function parseRunCommandOutput(logs: string, resources: readonly Kubernet
   parsed.cutOff = resources.filter((resource) => parsed.lists[resource] === undefined && parsed.errors[resource] === undefined);
   return parsed;
 }
-
-/** Every resource the rules read, in the order the command lists them. */
-export const RUN_COMMAND_RESOURCES: readonly KubernetesResource[] = KUBERNETES_RESOURCES;
