@@ -26,6 +26,9 @@ param aksEventSources array = []
 @description('Grant the in-cluster reads (K8S-* rules) on every swept subscription: a custom role with the kubeconfig read and get/list data actions on exactly the resources read (modules/inClusterReader.bicep). Takes effect on clusters that use Azure RBAC for Kubernetes authorization; Kubernetes-RBAC clusters need infra/kubernetes/fleetguard-reader.yaml applied. See README "In-cluster access".')
 param grantInClusterRead bool = false
 
+@description('Grant AKS runCommand on every swept subscription, for the in-cluster reads of clusters whose API server the app cannot reach (FLEETGUARD_IN_CLUSTER_RUN_COMMAND): a custom role with runCommand/action and commandResults/read (modules/inClusterRunCommand.bicep). runCommand/action runs any command in the cluster, as cluster-admin on clusters with local accounts: see README "In-cluster access".')
+param grantInClusterRunCommand bool = false
+
 @description('Subscriptions whose Azure Policy state changes are delivered: [{ subscriptionId, resourceGroup, systemTopicName? }]. The system topic lives in that resource group: created, or the existing one named by systemTopicName (Event Grid allows one per source).')
 param policyEventSources array = []
 
@@ -625,6 +628,18 @@ module subscriptionAccess 'modules/subscriptionAccess.bicep' = [
 module inClusterReader 'modules/inClusterReader.bicep' = [
   for subscriptionId in (grantInClusterRead ? sweptSubscriptionsLower : []): {
     name: 'in-cluster-${uniqueString(subscriptionId, namePrefix)}'
+    scope: subscription(subscriptionId)
+    params: {
+      namePrefix: namePrefix
+      principalId: identity.properties.principalId
+    }
+  }
+]
+
+// The runCommand fallback's role on each swept subscription, when asked (opt-in: see the param).
+module inClusterRunCommand 'modules/inClusterRunCommand.bicep' = [
+  for subscriptionId in (grantInClusterRunCommand ? sweptSubscriptionsLower : []): {
+    name: 'in-cluster-run-${uniqueString(subscriptionId, namePrefix)}'
     scope: subscription(subscriptionId)
     params: {
       namePrefix: namePrefix

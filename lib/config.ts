@@ -52,6 +52,8 @@ export interface FleetGuardConfig {
     maxBatchesInFlight: number;
     /** Clusters one batch activity reads at once. */
     clusterConcurrency: number;
+    /** When the AKS runCommand fallback reads a cluster (lib/azure/runCommand.ts): never, private clusters, or any unreachable one. */
+    runCommand: 'off' | 'private-only' | 'unreachable';
   };
   http: { maxRetries: number };
   /** What the posture rules read besides the clusters (FLEETGUARD_PRODUCTION_TAG). */
@@ -167,6 +169,13 @@ export const SETTINGS: readonly SettingDescription[] = [
     name: 'FLEETGUARD_IN_CLUSTER_CONCURRENCY',
     description: 'Clusters one in-cluster batch activity reads at once (1-64)',
     defaultValue: '8',
+    requiredInAzure: false,
+  },
+  {
+    name: 'FLEETGUARD_IN_CLUSTER_RUN_COMMAND',
+    description:
+      'The AKS runCommand fallback for API servers the app cannot reach: `off` (default), `private-only` (private clusters are read through runCommand instead of their API server) or `unreachable` (any cluster whose API server cannot be reached is read again through runCommand within its time budget). Each command is an ARM write and a pod in the cluster: see README "In-cluster posture"',
+    defaultValue: 'off',
     requiredInAzure: false,
   },
   {
@@ -458,6 +467,12 @@ const environmentSchema = z.object({
   FLEETGUARD_IN_CLUSTER_BATCH_SIZE: integerSetting(50, 1, 500),
   FLEETGUARD_IN_CLUSTER_MAX_BATCHES: integerSetting(10, 1, 100),
   FLEETGUARD_IN_CLUSTER_CONCURRENCY: integerSetting(8, 1, 64),
+  FLEETGUARD_IN_CLUSTER_RUN_COMMAND: optionalText.pipe(
+    z
+      .enum(['off', 'private-only', 'unreachable'])
+      .optional()
+      .transform((value) => value ?? 'off'),
+  ),
   FLEETGUARD_INVENTORY_SOURCE: optionalText.pipe(
     z
       .enum(['auto', 'resourceGraph', 'arm'])
@@ -629,6 +644,7 @@ export function parseConfig(env: Environment): FleetGuardConfig {
       batchSize: settings.FLEETGUARD_IN_CLUSTER_BATCH_SIZE,
       maxBatchesInFlight: settings.FLEETGUARD_IN_CLUSTER_MAX_BATCHES,
       clusterConcurrency: settings.FLEETGUARD_IN_CLUSTER_CONCURRENCY,
+      runCommand: settings.FLEETGUARD_IN_CLUSTER_RUN_COMMAND,
     },
     http: { maxRetries: settings.FLEETGUARD_HTTP_MAX_RETRIES },
     posture: { productionTag: settings.FLEETGUARD_PRODUCTION_TAG },

@@ -117,7 +117,16 @@ export function createAzureClients(config: FleetGuardConfig, options: AzureClien
     },
   };
   const inCluster = config.inCluster.enabled
-    ? lazyAdapter<KubernetesAdapter>(async () => new (await import('../azure/kubernetes.js')).KubernetesAdapter(containerService, credential, config.inCluster))
+    ? lazyAdapter<KubernetesAdapter>(async () => {
+        // The AKS runCommand fallback only when opted in (FLEETGUARD_IN_CLUSTER_RUN_COMMAND): each command is an ARM write and a pod.
+        const runCommand =
+          config.inCluster.runCommand === 'off'
+            ? undefined
+            : await import('../azure/runCommand.js').then(
+                ({ RunCommandClient, RunCommandReader }) => new RunCommandReader(new RunCommandClient(credential, config.azure, retry)),
+              );
+        return new (await import('../azure/kubernetes.js')).KubernetesAdapter(containerService, credential, config.inCluster, runCommand);
+      })
     : undefined;
   const diagnostics = config.inCluster.enabled
     ? lazyAdapter<DiagnosticSettingsAdapter>(

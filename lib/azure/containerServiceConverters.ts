@@ -104,6 +104,7 @@ export function toCluster(sdk: ManagedCluster): Cluster {
     disableLocalAccounts: bool(raw['disableLocalAccounts']),
     privateCluster: bool(apiServer['enablePrivateCluster']),
     authorizedIpRanges: strings(apiServer['authorizedIPRanges']),
+    runCommandDisabled: bool(apiServer['disableRunCommand']),
     networkPolicy: text(network['networkPolicy']),
     workloadIdentity: bool(record(security['workloadIdentity'])['enabled']),
     oidcIssuer: bool(record(raw['oidcIssuerProfile'])['enabled']),

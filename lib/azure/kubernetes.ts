@@ -16,6 +16,11 @@
  * `unreachable`, the reason read from the cluster's `apiServerAccessProfile`; 401/403 is
  * `unauthorized`. The calls of one cluster run one after another (the sweep's slot is one call in
  * flight) within one time budget, so a slow cluster costs one timeout and never more.
+ *
+ * With FLEETGUARD_IN_CLUSTER_RUN_COMMAND (lib/azure/runCommand.ts, opt-in): `private-only` reads a
+ * private cluster through AKS runCommand instead of its API server; `unreachable` tries the API
+ * server first and, when it cannot be reached (not a timeout), runCommand within what is left of
+ * the same budget. A cluster with `disableRunCommand` stays unreachable, saying so, without a call.
  */
 import type { TokenCredential } from '@azure/core-auth';
 import {
@@ -33,6 +38,7 @@ import {
 import type { Cluster } from '../model/cluster.js';
 import type { InClusterRead, InClusterReader, KubernetesListBody, KubernetesResource } from '../model/inCluster.js';
 import { KUBERNETES_RESOURCES } from '../model/inCluster.js';
+import { type RunCommandReader, runCommandRefusal } from './runCommand.js';
 
 /** The AKS Entra server application: the audience of every token an AKS-managed Entra cluster accepts. */
 export const AKS_ENTRA_SCOPE = '6dae42f8-4368-4678-94ff-3960e28e3630/.default';
@@ -47,6 +53,8 @@ export interface KubernetesReaderSettings {
   clusterTimeoutSeconds: number;
   /** `limit` of each list call. */
   pageSize: number;
+  /** When the runCommand fallback (the reader's fourth argument) is used; `off` when absent. */
+  runCommand?: 'off' | 'private-only' | 'unreachable';
 }
 
 /** The API server a kubeconfig points at, and the CA that signs its certificate. */
@@ -138,6 +146,8 @@ export class KubernetesAdapter implements InClusterReader {
     private readonly arm: KubeconfigSource,
     private readonly credential: TokenCredential,
     private readonly settings: KubernetesReaderSettings,
+    /** The runCommand fallback, used as `settings.runCommand` says. */
+    private readonly runCommand?: RunCommandReader,
   ) {}
 
   async read(cluster: Cluster): Promise<InClusterRead> {
@@ -151,20 +161,46 @@ export class KubernetesAdapter implements InClusterReader {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), budgetMs);
     const signal = controller.signal;
+    const mode = this.runCommand === undefined ? 'off' : (this.settings.runCommand ?? 'off');
     try {
+      if (mode === 'private-only' && cluster.privateCluster === true) return await this.viaRunCommand(cluster, signal);
       return await this.readWithin(cluster, signal);
     } catch (error) {
-      const access = accessReason(cluster);
-      const withAccess = (what: string) => (access === undefined ? what : `${what}; ${access}`);
-      if (signal.aborted) return { state: 'unreachable', reason: withAccess(`no answer within ${this.settings.clusterTimeoutSeconds} s (timeout)`) };
-      if (error instanceof Unauthorized) return { state: 'unauthorized', reason: error.message };
-      if (error instanceof Unreachable) return { state: 'unreachable', reason: withAccess(error.message) };
-      const code = networkCode(error);
-      if (code !== undefined) return { state: 'unreachable', reason: withAccess(`the API server of ${cluster.name} cannot be reached (${code})`) };
-      throw error;
+      const gap = this.classify(error, cluster, signal);
+      if (mode !== 'unreachable' || gap.state !== 'unreachable' || signal.aborted) return gap;
+      // The API server is out of reach (not slow): the same read from inside the cluster, within what is left of the budget.
+      try {
+        const read = await this.viaRunCommand(cluster, signal);
+        return read.state === 'checked' ? read : { ...read, reason: `${gap.reason}; then ${read.reason}` };
+      } catch (fallbackError) {
+        return this.classify(fallbackError, cluster, signal);
+      }
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** A failed read as a coverage gap; an error nobody expects is thrown on. */
+  private classify(error: unknown, cluster: Cluster, signal: AbortSignal): InClusterRead {
+    const access = accessReason(cluster);
+    const withAccess = (what: string) => (access === undefined ? what : `${what}; ${access}`);
+    if (signal.aborted) return { state: 'unreachable', reason: withAccess(`no answer within ${this.settings.clusterTimeoutSeconds} s (timeout)`) };
+    if (error instanceof Unauthorized) return { state: 'unauthorized', reason: error.message };
+    if (error instanceof Unreachable) return { state: 'unreachable', reason: withAccess(error.message) };
+    const code = networkCode(error);
+    if (code !== undefined) return { state: 'unreachable', reason: withAccess(`the API server of ${cluster.name} cannot be reached (${code})`) };
+    throw error;
+  }
+
+  /** The read through AKS runCommand (lib/azure/runCommand.ts), with the app's token for the AKS server application. */
+  private async viaRunCommand(cluster: Cluster, signal: AbortSignal): Promise<InClusterRead> {
+    const refusal = runCommandRefusal(cluster);
+    if (refusal !== undefined || this.runCommand === undefined) {
+      return { state: 'unreachable', reason: [accessReason(cluster), refusal].filter((part) => part !== undefined).join('; ') };
+    }
+    const token = await this.credential.getToken(AKS_ENTRA_SCOPE, { abortSignal: signal });
+    if (token === null) throw new Unauthorized(`no token for the AKS Entra server application (${AKS_ENTRA_SCOPE})`);
+    return await this.runCommand.read(cluster, token.token, signal);
   }
 
   private async readWithin(cluster: Cluster, signal: AbortSignal): Promise<InClusterRead> {

@@ -21,7 +21,7 @@ import type { KubernetesResource } from '../model/inCluster.js';
  * on a cluster without Entra ID the clusterUser credential is a client certificate with the local
  * admin's rights, so the always-granted fleet reader must not hold it.
  */
-export type CustomRoleName = 'fleetReader' | 'rollout' | 'logWorkspace' | 'logTable' | 'inClusterReader';
+export type CustomRoleName = 'fleetReader' | 'rollout' | 'logWorkspace' | 'logTable' | 'inClusterReader' | 'inClusterRunCommand';
 
 /** One call site: `Class.method` in lib/azure and the SDK (or REST) operation it invokes there. */
 export interface ActionCall {
@@ -68,6 +68,18 @@ export const REQUIRED_ACTIONS: readonly RequiredAction[] = [
     action: 'Microsoft.ContainerService/managedClusters/listClusterUserCredential/action',
     why: 'List the clusterUser credential of a managed cluster: the kubeconfig (server and CA) the in-cluster reads use, no secret for an Entra cluster',
     calls: [{ adapter: `${CS}.userKubeconfig`, sdk: 'managedClusters.listClusterUserCredentials', role: 'inClusterReader' }],
+  },
+  {
+    // The runCommand fallback of the in-cluster reads (opt-in, infra/modules/inClusterRunCommand.bicep).
+    // Learn "Access a private AKS cluster using the command invoke or Run command feature".
+    action: 'Microsoft.ContainerService/managedClusters/runCommand/action',
+    why: 'Submit a command to run in a pod inside the cluster (as the caller on Entra clusters, as cluster-admin on local-account clusters)',
+    calls: [{ adapter: 'RunCommandClient.run', sdk: 'managedClusters.beginRunCommandAndWait', role: 'inClusterRunCommand' }],
+  },
+  {
+    action: 'Microsoft.ContainerService/managedClusters/commandResults/read',
+    why: "Read a command's result: the Location the runCommand POST answers with, which the SDK's poller reads until the command is done",
+    calls: [{ adapter: 'RunCommandClient.run', sdk: 'managedClusters.beginRunCommandAndWait', role: 'inClusterRunCommand' }],
   },
   {
     action: 'Microsoft.ContainerService/managedClusters/upgradeProfiles/read',
@@ -223,3 +235,10 @@ export const IN_CLUSTER_DATA_ACTIONS: Readonly<Record<KubernetesResource, string
  * clusterUser credential of a managed cluster"). Its SDK call lives in the live Kubernetes adapter.
  */
 export const IN_CLUSTER_ACTIONS: readonly string[] = actionsOfRole('inClusterReader');
+
+/**
+ * The actions of the runCommand fallback (lib/azure/runCommand.ts), granted only when it is wanted
+ * (`grantInClusterRunCommand`, infra/modules/inClusterRunCommand.bicep, whose role
+ * test/security/inClusterRunCommand.test.ts compares with this list).
+ */
+export const IN_CLUSTER_RUN_COMMAND_ACTIONS: readonly string[] = actionsOfRole('inClusterRunCommand');

@@ -40,6 +40,8 @@ export interface Cluster {
   disableLocalAccounts: boolean | undefined;
   privateCluster: boolean | undefined;
   authorizedIpRanges: string[];
+  /** `apiServerAccessProfile.disableRunCommand`: AKS refuses `runCommand` on this cluster (the in-cluster fallback is not tried). */
+  runCommandDisabled?: boolean | undefined;
   networkPolicy: string | undefined;
   workloadIdentity: boolean | undefined;
   oidcIssuer: boolean | undefined;

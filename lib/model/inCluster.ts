@@ -42,6 +42,8 @@ export type InClusterRead =
       lists: Partial<Record<KubernetesResource, KubernetesListBody>>;
       /** Why each absent resource is absent, when the reader knows (shown with the coverage). */
       unread?: Partial<Record<KubernetesResource, string>>;
+      /** How the objects were read when not from the API server directly: through AKS runCommand (lib/azure/runCommand.ts). */
+      via?: 'runCommand';
     }
   | { state: Exclude<InClusterState, 'checked'>; reason: string };
 

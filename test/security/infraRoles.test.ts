@@ -299,6 +299,8 @@ describe('custom roles: exactly the actions the code calls (lib/infra/requiredAc
         ...Object.keys(CUSTOM_ROLES).map((symbol) => `infra/modules/subscriptionAccess.bicep ${symbol}`),
         // Data actions for the in-cluster reads: test/security/inClusterReader.test.ts checks that role.
         'infra/modules/inClusterReader.bicep inClusterReaderRole',
+        // The runCommand fallback's two actions: test/security/inClusterRunCommand.test.ts checks that role.
+        'infra/modules/inClusterRunCommand.bicep inClusterRunCommandRole',
       ].sort(),
     );
     for (const definition of definitions) {

@@ -13,6 +13,7 @@ import { type FleetGuardConfig, parseConfig } from '../../lib/config.js';
 import { type RunningAzurite, startAzuriteTables } from './azurite.js';
 import type { FaultPlan } from './faults.js';
 import { credentialRoutes, type KubernetesStandIn, startKubernetesStandIn } from './kubernetesApi.js';
+import { runCommandRoutes, type RunCommandSimulation } from './runCommandRoutes.js';
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from './simulatorServer.js';
 import type { FleetSnapshot } from './snapshot.js';
 import type { UpgradeSimulationOptions } from './upgradeSimulation.js';
@@ -41,6 +42,8 @@ export interface LocalAzure {
   azurite: RunningAzurite | undefined;
   /** The Kubernetes API stand-in, started when the snapshot has `kubernetes/` folders (then FLEETGUARD_IN_CLUSTER is on). */
   kubernetes: KubernetesStandIn | undefined;
+  /** AKS runCommand (runCommandRoutes.ts), answered from the same Kubernetes objects: present with the stand-in. */
+  runCommand: RunCommandSimulation | undefined;
   /** The app settings (what `local.settings.json` would hold) for this environment. */
   settings: Record<string, string>;
   config: FleetGuardConfig;
@@ -63,10 +66,17 @@ export async function startLocalAzure(options: LocalAzureOptions): Promise<Local
     options.snapshot.kubernetes !== undefined && options.snapshot.kubernetes.size > 0
       ? await startKubernetesStandIn({ kubernetes: options.snapshot.kubernetes, token: simulatorToken(AKS_ENTRA_SCOPE) })
       : undefined;
+  let runCommand: RunCommandSimulation | undefined;
   if (kubernetes !== undefined) {
     simulator.addRoutes(
       credentialRoutes(kubernetes, (subscriptionId, resourceGroup, name) => simulator.fleet.findCluster(subscriptionId, resourceGroup, name)),
     );
+    const aksCommand = runCommandRoutes(simulator.fleet, options.snapshot.kubernetes!, {
+      token: simulatorToken(AKS_ENTRA_SCOPE),
+      forbidden: kubernetes.forbidden,
+    });
+    simulator.addRoutes(aksCommand.routes);
+    runCommand = aksCommand.simulation;
   }
   const azurite = options.withTables === true && options.tablesConnectionString === undefined ? await startAzuriteTables() : undefined;
   const directory = mkdtempSync(path.join(tmpdir(), 'fleetguard-'));
@@ -87,6 +97,7 @@ export async function startLocalAzure(options: LocalAzureOptions): Promise<Local
     simulator,
     azurite,
     kubernetes,
+    runCommand,
     settings,
     config: parseConfig(settings),
     close: async () => {
