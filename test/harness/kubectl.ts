@@ -9,35 +9,18 @@
  * temporary folder (removed by `close`), with a static bearer token (no exec plugin), and its own
  * HOME and discovery cache so nothing from the machine's ~/.kube leaks in.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { stringify } from 'yaml';
 
-function onPath(): string | undefined {
-  const found = spawnSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' });
-  const location = found.stdout.trim();
-  return found.status === 0 && location !== '' ? location : undefined;
-}
+import { debianTool } from './debianTool.js';
 
-let resolved: string | undefined;
-
-/** The kubectl on PATH, installing it with apt first when there is none. */
+/** The kubectl on PATH, installing it with apt first when there is none (Debian's `kubernetes-client` where no Kubernetes apt source is configured). */
 export function kubectlExecutable(): string {
-  resolved ??= onPath();
-  if (resolved !== undefined) return resolved;
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  spawnSync('apt-get', ['update', '-qq'], { env, stdio: 'ignore' });
-  const failures: string[] = [];
-  for (const name of ['kubectl', 'kubernetes-client']) {
-    const install = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', name], { env, encoding: 'utf8' });
-    resolved = onPath();
-    if (resolved !== undefined) return resolved;
-    failures.push(`'apt-get install ${name}' exit ${String(install.status)}: ${(install.stderr ?? '').trim().slice(-300)}`);
-  }
-  throw new Error(`kubectl is missing and could not be installed: ${failures.join('; ')}`);
+  return debianTool('kubectl', ['kubectl', 'kubernetes-client']);
 }
 
 export interface KubectlResult {

@@ -28,6 +28,7 @@ import { type LocalAzure, startLocalAzure } from '../../tooling/simulator/localA
 import { SIMULATED_OUTPUT_LIMIT_BYTES } from '../../tooling/simulator/runCommandRoutes.js';
 import { type FleetSnapshot, loadSnapshot } from '../../tooling/simulator/snapshot.js';
 import type { KubernetesFolder } from '../../tooling/simulator/snapshotKubernetes.js';
+import { debianTool } from '../harness/debianTool.js';
 import { projectRoot } from '../harness/fixtures.js';
 
 const SAMPLE = path.join(projectRoot, 'test', 'fixtures', 'fleet-sample-k8s');
@@ -40,6 +41,8 @@ let local: LocalAzure;
 let clusters: Map<string, Cluster>;
 
 beforeAll(async () => {
+  // The simulated command pod runs the jq part of each command with the real jq, as the AKS command pod does.
+  debianTool('jq', ['jq']);
   snapshot = loadSnapshot(SAMPLE);
   local = await startLocalAzure({ snapshot, settings: { FLEETGUARD_IN_CLUSTER_TIMEOUT_SECONDS: '5' } });
   const clients = createAzureClients(local.config, { retry: { maxRetries: 0 } });

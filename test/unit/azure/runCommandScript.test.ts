@@ -18,6 +18,7 @@ import { type KubernetesObjects, parseKubernetesList } from '../../../lib/k8s/ob
 import { resourceKey } from '../../../lib/model/cluster.js';
 import { KUBERNETES_RESOURCES } from '../../../lib/model/inCluster.js';
 import { loadSnapshot } from '../../../tooling/simulator/snapshot.js';
+import { debianTool } from '../../harness/debianTool.js';
 import { projectRoot } from '../../harness/fixtures.js';
 
 const SAMPLE = path.join(projectRoot, 'test', 'fixtures', 'fleet-sample-k8s');
@@ -56,7 +57,9 @@ describe('the reduction, run by the real jq over the sample fleet', () => {
     const input = captured
       .map(({ folder }) => JSON.stringify(Object.fromEntries(KUBERNETES_RESOURCES.map((resource) => [resource, folder.lists[resource]?.body]))))
       .join('\n');
-    const lines = execFileSync('jq', ['-c', program], { input, encoding: 'utf8' }).trim().split('\n');
+    const lines = execFileSync(debianTool('jq', ['jq']), ['-c', program], { input, encoding: 'utf8' })
+      .trim()
+      .split('\n');
     expect(lines).toHaveLength(captured.length * KUBERNETES_RESOURCES.length);
     let full = 0;
     let reduced = 0;
