@@ -26,6 +26,8 @@ export interface InClusterCoverage {
   reason?: string;
   /** Resources of a checked cluster that could not be read: the rules needing them were skipped. */
   unread?: KubernetesResource[];
+  /** How a checked cluster was read when not through its API server: the AKS runCommand fallback. */
+  via?: 'runCommand';
 }
 
 export interface InClusterStageResult {
@@ -170,7 +172,12 @@ async function readCluster(
     }
   }
   return {
-    coverage: { state: 'checked', ...(unread.length > 0 ? { unread } : {}), ...(reasons.length > 0 ? { reason: reasons.join('; ') } : {}) },
+    coverage: {
+      state: 'checked',
+      ...(read.via === undefined ? {} : { via: read.via }),
+      ...(unread.length > 0 ? { unread } : {}),
+      ...(reasons.length > 0 ? { reason: reasons.join('; ') } : {}),
+    },
     objects,
   };
 }
