@@ -12,6 +12,7 @@ import { Command, InvalidArgumentError } from 'commander';
 
 import { processEnvironment } from '../config.js';
 import { describeError, FleetGuardError } from '../errors.js';
+import { annotateHelp } from './helpTexts.js';
 import type { LoadLocalModes } from './localModes.js';
 import type { ReportCommandOptions } from './reportCommand.js';
 import type { RolloutCommandOptions } from './rolloutCommand.js';
@@ -196,6 +197,7 @@ export async function main(argv: string[], io: ProgramIo = processIo()): Promise
   };
   try {
     const program = await withRolloutsCommands(buildProgram(onExit, io), argv, onExit);
+    annotateHelp(program);
     await program.parseAsync(argv);
     return exitCode;
   } catch (error) {

@@ -1,7 +1,9 @@
 /** `fleetguard rollout` (CONTRACTS.md §4): rehearse a rollout on a fleet snapshot. */
 import { FleetGuardError } from '../errors.js';
 import { nothingUpgraded, upgradedCount } from '../upgrades/rehearsal.js';
+import { valuesInFlagTerms } from './flagNames.js';
 import type { LoadLocalModes } from './localModes.js';
+import { REHEARSAL_DEFAULTS } from './rehearsalDefaults.js';
 import type { CommandOutput } from './sweepCommand.js';
 
 export interface RolloutCommandOptions {
@@ -44,9 +46,13 @@ export async function rolloutCommand(
         target: options.target,
         scope: {},
         waves: { byTag: options.wavesByTag },
-        waveSettings: { maxParallel: options.maxParallel ?? 2, soakMinutes: options.soakMinutes ?? 10, requireApproval: options.requireApproval ?? false },
-        upgradeType: options.upgradeType ?? 'Full',
-        maxFailedClusters: options.maxFailed ?? 0,
+        waveSettings: {
+          maxParallel: options.maxParallel ?? REHEARSAL_DEFAULTS.maxParallel,
+          soakMinutes: options.soakMinutes ?? REHEARSAL_DEFAULTS.soakMinutes,
+          requireApproval: options.requireApproval ?? false,
+        },
+        upgradeType: options.upgradeType ?? REHEARSAL_DEFAULTS.upgradeType,
+        maxFailedClusters: options.maxFailed ?? REHEARSAL_DEFAULTS.maxFailed,
         respectMaintenanceWindows: false,
         allowMultiMinorHops: options.allowMultiMinorHops ?? false,
         dryRun: false,
@@ -57,7 +63,8 @@ export async function rolloutCommand(
     env,
   );
   try {
-    const { outcome } = rehearsal;
+    // Reasons name the API's request fields; a CLI user sets them with flags.
+    const outcome = valuesInFlagTerms(rehearsal.outcome);
     const empty = nothingUpgraded(outcome, options.target);
     if (options.json === true) {
       // §4's fields keep their meaning; `upgraded` and `nothingToUpgrade` are additions.
