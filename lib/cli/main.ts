@@ -19,6 +19,7 @@ import type { RolloutCommandOptions } from './rolloutCommand.js';
 import type { CreateSilenceOptions } from './silenceCommand.js';
 import type { SnapshotCaptureOptions } from './snapshotCommand.js';
 import type { CommandOutput, SweepCommandOptions } from './sweepCommand.js';
+import { colourEnabled } from './terminalStyle.js';
 
 /** Where a run of the program writes; the process's streams unless a test runs it in process. */
 export interface ProgramIo {
@@ -59,7 +60,8 @@ export function buildProgram(onExit: (code: number) => void, io: ProgramIo = pro
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  const output: CommandOutput = { stdout: (text: string) => io.stdout(`${text}\n`), width: io.width };
+  // stdout's width is known only on a terminal: it is also the terminal test for colour.
+  const output: CommandOutput = { stdout: (text: string) => io.stdout(`${text}\n`), width: io.width, colour: colourEnabled(io.env, io.width !== undefined) };
 
   program
     .command('sweep')

@@ -6,6 +6,7 @@ import type { SweepResult } from '../sweep/sweepResult.js';
 import type { LoadLocalModes } from './localModes.js';
 import { terminalProgress } from './progress.js';
 import { formatSweepTable } from './sweepTable.js';
+import { painter } from './terminalStyle.js';
 
 export interface SweepCommandOptions {
   snapshot?: string;
@@ -19,6 +20,8 @@ export interface SweepCommandOptions {
 export interface CommandOutput {
   stdout: (text: string) => void;
   width: number | undefined;
+  /** Colour the human output (terminalStyle.ts decides: NO_COLOR, FORCE_COLOR, a terminal). */
+  colour?: boolean;
 }
 
 /** Exit status: 0 when the sweep ran (whatever it found, also partly), 1 when it could not sweep anything. */
@@ -30,7 +33,11 @@ function print(result: SweepResult, options: SweepCommandOptions, output: Comman
   output.stdout(
     options.json === true
       ? JSON.stringify({ ...result, findings: withFrameworks(result.findings) }, null, 2)
-      : formatSweepTable(result, { details: options.details === true, ...(output.width === undefined ? {} : { width: output.width }) }),
+      : formatSweepTable(result, {
+          details: options.details === true,
+          paint: painter(output.colour === true),
+          ...(output.width === undefined ? {} : { width: output.width }),
+        }),
   );
 }
 
