@@ -12,6 +12,7 @@ import { Command, InvalidArgumentError } from 'commander';
 
 import { processEnvironment } from '../config.js';
 import { describeError, FleetGuardError } from '../errors.js';
+import { inFlagTerms } from './flagNames.js';
 import { annotateHelp } from './helpTexts.js';
 import type { LoadLocalModes } from './localModes.js';
 import type { ReportCommandOptions } from './reportCommand.js';
@@ -208,7 +209,8 @@ export async function main(argv: string[], io: ProgramIo = processIo()): Promise
       // Commander already printed help or the usage error.
       return code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help' ? 0 : 2;
     }
-    io.stderr(`fleetguard: ${describeError(error)}\n`);
+    // Errors of the rehearsal and the live rollouts name the API's request fields; both commands set them by flags.
+    io.stderr(`fleetguard: ${inFlagTerms(describeError(error))}\n`);
     return error instanceof FleetGuardError && (error.reason === 'badInput' || error.reason === 'config') ? 2 : 1;
   }
 }
