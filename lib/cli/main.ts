@@ -15,6 +15,8 @@ import { errorLine, exitCodeOfError } from './exitCodes.js';
 import type { Severity } from '../model/finding.js';
 import type { FindingsListOptions, FindingStatusFilter } from './findingsCommand.js';
 import { FAIL_ON_EXIT_CODE, outputFormatOf, severityOf } from './formats.js';
+import { inFlagTerms } from './flagNames.js';
+import { annotateHelp } from './helpTexts.js';
 import type { LoadLocalModes } from './localModes.js';
 import type { ReportCommandOptions } from './reportCommand.js';
 import type { RolloutCommandOptions } from './rolloutCommand.js';
@@ -22,6 +24,7 @@ import type { CreateSilenceOptions, ListSilencesOptions } from './silenceCommand
 import type { SnapshotCaptureOptions } from './snapshotCommand.js';
 import type { CommandOutput, SweepCommandOptions } from './sweepCommand.js';
 import { packageVersion } from './version.js';
+import { colourEnabled } from './terminalStyle.js';
 
 /** Where a run of the program writes; the process's streams unless a test runs it in process. */
 export interface ProgramIo {
@@ -63,7 +66,8 @@ export function buildProgram(onExit: (code: number) => void, io: ProgramIo = pro
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .version(packageVersion(), '-V, --version', 'print the fleetguard version (package.json) and exit');
-  const output: CommandOutput = { stdout: (text: string) => io.stdout(`${text}\n`), width: io.width };
+  // stdout's width is known only on a terminal: it is also the terminal test for colour.
+  const output: CommandOutput = { stdout: (text: string) => io.stdout(`${text}\n`), width: io.width, colour: colourEnabled(io.env, io.width !== undefined) };
 
   program
     .command('sweep')
@@ -245,6 +249,7 @@ export async function main(argv: string[], io: ProgramIo = processIo()): Promise
   };
   try {
     const program = await withRolloutsCommands(buildProgram(onExit, io), argv, onExit);
+    annotateHelp(program);
     await program.parseAsync(argv);
     return exitCode;
   } catch (error) {
@@ -253,7 +258,8 @@ export async function main(argv: string[], io: ProgramIo = processIo()): Promise
       // Commander already printed help or the usage error.
       return code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help' ? 0 : 2;
     }
-    io.stderr(`${errorLine(error)}\n`);
+    // Errors of the rehearsal and the live rollouts name the API's request fields; both commands set them by flags.
+    io.stderr(`${inFlagTerms(errorLine(error))}\n`);
     return exitCodeOfError(error);
   }
 }

@@ -1,8 +1,9 @@
 /** `fleetguard rollout` (CONTRACTS.md §4): rehearse a rollout on a fleet snapshot. */
 import { FleetGuardError } from '../errors.js';
 import { nothingUpgraded, upgradedCount } from '../upgrades/rehearsal.js';
-import { inRolloutFlagTerms } from './flagNames.js';
+import { inFlagTerms, valuesInFlagTerms } from './flagNames.js';
 import type { LoadLocalModes } from './localModes.js';
+import { REHEARSAL_DEFAULTS } from './rehearsalDefaults.js';
 import type { CommandOutput } from './sweepCommand.js';
 
 export interface RolloutCommandOptions {
@@ -45,9 +46,13 @@ export async function rolloutCommand(
         target: options.target,
         scope: {},
         waves: { byTag: options.wavesByTag },
-        waveSettings: { maxParallel: options.maxParallel ?? 2, soakMinutes: options.soakMinutes ?? 10, requireApproval: options.requireApproval ?? false },
-        upgradeType: options.upgradeType ?? 'Full',
-        maxFailedClusters: options.maxFailed ?? 0,
+        waveSettings: {
+          maxParallel: options.maxParallel ?? REHEARSAL_DEFAULTS.maxParallel,
+          soakMinutes: options.soakMinutes ?? REHEARSAL_DEFAULTS.soakMinutes,
+          requireApproval: options.requireApproval ?? false,
+        },
+        upgradeType: options.upgradeType ?? REHEARSAL_DEFAULTS.upgradeType,
+        maxFailedClusters: options.maxFailed ?? REHEARSAL_DEFAULTS.maxFailed,
         respectMaintenanceWindows: false,
         allowMultiMinorHops: options.allowMultiMinorHops ?? false,
         dryRun: false,
@@ -58,30 +63,31 @@ export async function rolloutCommand(
     env,
   );
   try {
-    const { outcome } = rehearsal;
+    // Reasons name the API's request fields; a CLI user sets them with flags.
+    const outcome = valuesInFlagTerms(rehearsal.outcome);
     const empty = nothingUpgraded(outcome, options.target);
     if (options.json === true) {
       // §4's fields keep their meaning; `upgraded` and `nothingToUpgrade` are additions.
       output.stdout(JSON.stringify({ ...outcome, upgraded: upgradedCount(outcome), nothingToUpgrade: empty }, null, 2));
     } else {
       output.stdout(
-        `Rollout ${outcome.status}${empty === null ? '' : ', nothing upgraded'}${outcome.haltReason ? `: ${inRolloutFlagTerms(outcome.haltReason)}` : ''}`,
+        `Rollout ${outcome.status}${empty === null ? '' : ', nothing upgraded'}${outcome.haltReason ? `: ${inFlagTerms(outcome.haltReason)}` : ''}`,
       );
       for (const wave of outcome.waves) {
         output.stdout(`  wave ${wave.name}: ${wave.status}`);
         for (const cluster of wave.clusters) {
           output.stdout(
-            `    ${(cluster.resourceId.split('/').at(-1) ?? '').padEnd(20)} ${cluster.status.padEnd(10)} ${cluster.fromVersion} → ${cluster.toVersion}${cluster.reason ? `  (${inRolloutFlagTerms(cluster.reason)})` : ''}`,
+            `    ${(cluster.resourceId.split('/').at(-1) ?? '').padEnd(20)} ${cluster.status.padEnd(10)} ${cluster.fromVersion} → ${cluster.toVersion}${cluster.reason ? `  (${inFlagTerms(cluster.reason)})` : ''}`,
           );
         }
       }
-      for (const entry of outcome.excluded) output.stdout(`  excluded ${entry.resourceId.split('/').at(-1) ?? ''}: ${inRolloutFlagTerms(entry.reason)}`);
+      for (const entry of outcome.excluded) output.stdout(`  excluded ${entry.resourceId.split('/').at(-1) ?? ''}: ${inFlagTerms(entry.reason)}`);
       output.stdout(
         `  ${rehearsal.stats.virtualMinutes} simulated minutes, ${rehearsal.stats.replays} orchestrator replays, ${rehearsal.stats.activities} activities`,
       );
     }
     if (empty !== null && options.allowEmpty !== true) {
-      stderr(`fleetguard: ${inRolloutFlagTerms(empty)} (pass --allow-empty to accept a rehearsal that upgrades nothing)`);
+      stderr(`fleetguard: ${inFlagTerms(empty)} (pass --allow-empty to accept a rehearsal that upgrades nothing)`);
       return 1;
     }
     return 0;

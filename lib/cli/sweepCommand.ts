@@ -13,6 +13,7 @@ import { localModeSettings } from './localModeSettings.js';
 import { terminalProgress } from './progress.js';
 import { formatSweepTable } from './sweepTable.js';
 import { packageVersion } from './version.js';
+import { painter } from './terminalStyle.js';
 
 export interface SweepCommandOptions {
   snapshot?: string;
@@ -35,6 +36,8 @@ export interface CommandOutput {
   width: number | undefined;
   /** One line of a warning or diagnostic (not the command's result); dropped when absent. */
   stderr?: (text: string) => void;
+  /** Colour the human output (terminalStyle.ts decides: NO_COLOR, FORCE_COLOR, a terminal). */
+  colour?: boolean;
 }
 
 /**
@@ -76,6 +79,15 @@ function print(result: SweepResult, options: SweepCommandOptions, output: Comman
         formatSweepTable({ ...result, findings }, { details: options.details === true, ...(output.width === undefined ? {} : { width: output.width }) }),
       );
   }
+  output.stdout(
+    options.json === true
+      ? JSON.stringify({ ...result, findings: withFrameworks(result.findings) }, null, 2)
+      : formatSweepTable(result, {
+          details: options.details === true,
+          paint: painter(output.colour === true),
+          ...(output.width === undefined ? {} : { width: output.width }),
+        }),
+  );
 }
 
 /**

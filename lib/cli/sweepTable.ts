@@ -7,12 +7,15 @@ import Table from 'cli-table3';
 import { type Finding, severityRank } from '../model/finding.js';
 import type { ClusterSummary, SweepResult } from '../sweep/sweepResult.js';
 import { formatSweepSummary } from '../sweep/sweepSummary.js';
+import { type Paint, paintSeverity, plain } from './terminalStyle.js';
 
 export interface TableOptions {
   /** Terminal width to fit (default 120). */
   width?: number;
   /** Add the "what to change" column (long). */
   details?: boolean;
+  /** Colours (severities); none by default. */
+  paint?: Paint;
 }
 
 function clusterHeading(cluster: ClusterSummary, count: number): string {
@@ -21,17 +24,20 @@ function clusterHeading(cluster: ClusterSummary, count: number): string {
   return `${cluster.name}  (${where})  ${count === 0 ? 'no findings' : `${count} finding${count === 1 ? '' : 's'}`}`;
 }
 
-function findingsTable(findings: readonly Finding[], width: number, details: boolean): string {
-  // cli-table3 widths include cell padding; add one border per column plus one.
+function findingsTable(findings: readonly Finding[], width: number, details: boolean, paint: Paint): string {
+  // cli-table3 widths include cell padding; add one border per column plus one. The finding column
+  // takes the rest of the terminal, so titles (policy definition names) wrap only when they must.
   const available = width - (details ? 5 : 4) - 10 - 26;
-  const titleWidth = details ? Math.floor(available * 0.35) : Math.min(60, available);
+  const titleWidth = details ? Math.floor(available * 0.35) : available;
   const table = new Table({
     head: ['Severity', 'Rule', 'Finding', ...(details ? ['What to change'] : [])],
     colWidths: [10, 26, titleWidth, ...(details ? [available - titleWidth] : [])],
     wordWrap: true,
+    // ARM ids have no spaces: a word longer than its column is cut across lines, never past the edge.
+    wrapOnWordBoundary: true,
     style: { head: [], border: [] },
   });
-  for (const finding of findings) table.push([finding.severity, finding.ruleId, finding.title, ...(details ? [finding.detail] : [])]);
+  for (const finding of findings) table.push([paintSeverity(paint, finding.severity), finding.ruleId, finding.title, ...(details ? [finding.detail] : [])]);
   return table.toString();
 }
 
@@ -53,7 +59,7 @@ export function formatSweepTable(result: SweepResult, options: TableOptions = {}
       (left, right) => severityRank(right.severity) - severityRank(left.severity) || left.ruleId.localeCompare(right.ruleId),
     );
     const heading = clusterHeading(cluster, findings.length);
-    return findings.length === 0 ? heading : `${heading}\n${findingsTable(findings, width, options.details === true)}`;
+    return findings.length === 0 ? heading : `${heading}\n${findingsTable(findings, width, options.details === true, options.paint ?? plain)}`;
   });
   return [...sections, formatSweepSummary(result)].join('\n\n');
 }

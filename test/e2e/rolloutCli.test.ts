@@ -147,7 +147,8 @@ describe('fleetguard rollout (CONTRACTS.md §4)', () => {
     expect(skipped.stderr).toBe("fleetguard: --inject-failure: 'search-prod' is not upgraded by the plan (skipped: already at 1.32.4)\n");
     expect(excluded.status).toBe(2);
     expect(excluded.stderr).toMatch(
-      /^fleetguard: --inject-anomaly: 'WEB-DEV' is not upgraded by the plan \(excluded: 1\.30\.4 → 1\.32\.3 crosses 2 minors;.*\)\n$/,
+      // The planner's reason names the API field; the CLI names the flag (issue 17).
+      /^fleetguard: --inject-anomaly: 'WEB-DEV' is not upgraded by the plan \(excluded: 1\.30\.4 → 1\.32\.3 crosses 2 minors;.*pass --allow-multi-minor-hops.*\)\n$/,
     );
   }, 60_000);
 

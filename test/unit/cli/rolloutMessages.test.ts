@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 
-import { inRolloutFlagTerms } from '../../../lib/cli/flagNames.js';
+import { inFlagTerms } from '../../../lib/cli/flagNames.js';
 import type { LocalModes } from '../../../lib/cli/localModes.js';
 import { rolloutCommand } from '../../../lib/cli/rolloutCommand.js';
 import type { RolloutOutcome } from '../../../lib/upgrades/orchestrators.js';
@@ -26,11 +26,11 @@ const OPTIONS = { snapshot: 'fleet', target: '1.32', wavesByTag: 'ring' };
 
 describe('fleetguard rollout messages', () => {
   it('writes request fields as the flags that set them', () => {
-    expect(inRolloutFlagTerms('1.30.4 → 1.32.3 crosses 2 minors; AKS upgrades one minor at a time (set allowMultiMinorHops to plan consecutive hops)')).toBe(
-      '1.30.4 → 1.32.3 crosses 2 minors; AKS upgrades one minor at a time (set --allow-multi-minor-hops to plan consecutive hops)',
+    expect(inFlagTerms('1.30.4 → 1.32.3 crosses 2 minors; AKS upgrades one minor at a time (set allowMultiMinorHops to plan consecutive hops)')).toBe(
+      '1.30.4 → 1.32.3 crosses 2 minors; AKS upgrades one minor at a time (pass --allow-multi-minor-hops to plan consecutive hops)',
     );
-    expect(inRolloutFlagTerms('wave 0: 1 failed clusters exceed maxFailedClusters 0')).toBe('wave 0: 1 failed clusters exceed --max-failed 0');
-    expect(inRolloutFlagTerms('web-dev: maxFailedClustersX stays')).toBe('web-dev: maxFailedClustersX stays');
+    expect(inFlagTerms('wave 0: 1 failed clusters exceed maxFailedClusters 0')).toBe('wave 0: 1 failed clusters exceed --max-failed 0');
+    expect(inFlagTerms('web-dev: maxFailedClustersX stays')).toBe('web-dev: maxFailedClustersX stays');
   });
 
   it('the human output and the nothing-upgraded line name flags, not API fields', async () => {
@@ -53,7 +53,7 @@ describe('fleetguard rollout messages', () => {
     );
     expect(status).toBe(1);
     expect(stdout).toContain(
-      'excluded web-dev: 1.30.4 → 1.32.3 crosses 2 minors; AKS upgrades one minor at a time (set --allow-multi-minor-hops to plan consecutive hops)',
+      'excluded web-dev: 1.30.4 → 1.32.3 crosses 2 minors; AKS upgrades one minor at a time (pass --allow-multi-minor-hops to plan consecutive hops)',
     );
     expect(`${stdout}${stderr.join('\n')}`).not.toContain('allowMultiMinorHops');
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { formatSweepTable } from '../../../lib/cli/sweepTable.js';
+import { colourEnabled, painter } from '../../../lib/cli/terminalStyle.js';
 import { evaluateCluster } from '../../../lib/posture/evaluateCluster.js';
 import type { SweepResult } from '../../../lib/sweep/sweepResult.js';
 import { compliantCluster } from '../../harness/clusters.js';
@@ -73,5 +74,32 @@ describe('human sweep table', () => {
     expect(text).toContain('What to change');
     expect(text).toContain('--disable-local-accounts');
     for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
+  });
+
+  it('fits the terminal: a title uses the width there is; an ARM id longer than its column is cut, never past the edge (issue 17)', () => {
+    const title = 'Non-compliant with an Azure Policy definition: Kubernetes cluster should not allow privileged containers';
+    const id = `/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/a-long-resource-group-name/providers/Microsoft.ContainerService/managedClusters/${'x'.repeat(60)}`;
+    const base = result();
+    const long = { ...base, findings: base.findings.map((finding) => ({ ...finding, title, detail: `See ${id}` })) };
+    expect(formatSweepTable(long, { width: 160 })).toContain(title);
+    for (const width of [100, 160]) {
+      for (const line of formatSweepTable(long, { details: true, width }).split('\n')) expect(line.length).toBeLessThanOrEqual(width);
+    }
+  });
+
+  it('colours severities only when colour is on: NO_COLOR, FORCE_COLOR, else a terminal (issue 17)', () => {
+    expect(colourEnabled({}, true)).toBe(true);
+    expect(colourEnabled({}, false)).toBe(false);
+    expect(colourEnabled({ NO_COLOR: '1' }, true)).toBe(false);
+    expect(colourEnabled({ NO_COLOR: '' }, true)).toBe(true);
+    expect(colourEnabled({ NO_COLOR: '1', FORCE_COLOR: '1' }, false)).toBe(false);
+    expect(colourEnabled({ FORCE_COLOR: '1' }, false)).toBe(true);
+    expect(colourEnabled({ FORCE_COLOR: '0' }, true)).toBe(false);
+    expect(colourEnabled({ TERM: 'dumb' }, true)).toBe(false);
+    const coloured = formatSweepTable(result(), { paint: painter(true) });
+    // ESC[1m ESC[31m critical: bold red, as util.styleText writes it.
+    expect(coloured).toContain('\u001b[1m\u001b[31mcritical');
+    expect(formatSweepTable(result(), { paint: painter(false) })).not.toContain('\u001b[');
+    expect(formatSweepTable(result())).not.toContain('\u001b[');
   });
 });
