@@ -5,9 +5,9 @@ import { defineConfig } from 'vitest/config';
 /**
  * Test files that keep a process to themselves: the end-to-end files (they set the app's settings
  * for the whole process, time a cold start, or depend on what a first invocation sees) and the
- * files that start the whole app (startAppHost, the fuzz targets) or rehearse rollouts on the
- * durable host (its registered functions, settings and long virtual-clock runs). A new test file
- * that does either belongs here too.
+ * files that start the whole app (startAppHost, the fuzz targets), load a functions entry
+ * (LocalFunctionsHost.load) or rehearse rollouts on the durable host (registered functions, settings
+ * and long virtual-clock runs). A new test file that does any of these belongs here too.
  */
 const ownProcess = [
   'test/contract/eventGridSamples.test.ts',
@@ -17,6 +17,8 @@ const ownProcess = [
   'test/security/events.test.ts',
   'test/security/principals.test.ts',
   'test/security/requests.test.ts',
+  // Loads a functions entry of its own: @azure/functions keeps the first host it met for the process.
+  'test/unit/local/durableHost.test.ts',
 ];
 
 export default defineConfig({
