@@ -12,6 +12,8 @@ export default defineConfig({
   ...base,
   test: {
     ...base.test,
+    // One run over the files below, not the suite's projects.
+    projects: undefined,
     include: ['test/unit/upgrades/**/*.test.ts'],
   },
 });

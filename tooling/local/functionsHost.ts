@@ -102,6 +102,14 @@ export class LocalFunctionsHost {
     return host;
   }
 
+  /**
+   * Test runners that run several test files in one process: empty the log of every loaded host,
+   * so a file's log assertions see only its own invocations.
+   */
+  static forgetLogs(): void {
+    for (const host of LocalFunctionsHost.loaded.values()) host.logs.length = 0;
+  }
+
   get(name: string): CapturedFunction {
     const captured = this.functions.get(name);
     if (captured === undefined) throw new Error(`no function named ${name}; registered: ${[...this.functions.keys()].join(', ')}`);
