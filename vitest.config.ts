@@ -16,6 +16,8 @@ const ownProcess = [
   'test/contract/eventGridSamples.test.ts',
   'test/fuzz/eventFunctions.test.ts',
   'test/fuzz/httpApi.test.ts',
+  // Loads the functions entry and runs the in-cluster orchestration on the durable host.
+  'test/integration/inClusterFanout.test.ts',
   'test/integration/rollout*.test.ts',
   'test/security/events.test.ts',
   'test/security/principals.test.ts',
