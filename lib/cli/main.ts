@@ -11,11 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 
 import { processEnvironment } from '../config.js';
-import { errorLine, exitCodeOfError } from './exitCodes.js';
 import type { Severity } from '../model/finding.js';
+import { errorLine, exitCodeOfError } from './exitCodes.js';
 import type { FindingsListOptions, FindingStatusFilter } from './findingsCommand.js';
-import { FAIL_ON_EXIT_CODE, outputFormatOf, severityOf } from './formats.js';
 import { inFlagTerms } from './flagNames.js';
+import { FAIL_ON_EXIT_CODE, outputFormatOf, severityOf } from './formats.js';
 import { annotateHelp } from './helpTexts.js';
 import type { LoadLocalModes } from './localModes.js';
 import type { ReportCommandOptions } from './reportCommand.js';
@@ -23,8 +23,8 @@ import type { RolloutCommandOptions } from './rolloutCommand.js';
 import type { CreateSilenceOptions, ListSilencesOptions } from './silenceCommand.js';
 import type { SnapshotCaptureOptions } from './snapshotCommand.js';
 import type { CommandOutput, SweepCommandOptions } from './sweepCommand.js';
-import { packageVersion } from './version.js';
 import { colourEnabled } from './terminalStyle.js';
+import { packageVersion } from './version.js';
 
 /** Where a run of the program writes; the process's streams unless a test runs it in process. */
 export interface ProgramIo {

@@ -12,8 +12,8 @@ import type { LoadLocalModes } from './localModes.js';
 import { localModeSettings } from './localModeSettings.js';
 import { terminalProgress } from './progress.js';
 import { formatSweepTable } from './sweepTable.js';
-import { packageVersion } from './version.js';
 import { painter } from './terminalStyle.js';
+import { packageVersion } from './version.js';
 
 export interface SweepCommandOptions {
   snapshot?: string;

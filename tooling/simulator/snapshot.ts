@@ -236,7 +236,9 @@ export function loadSnapshot(directory: string): FleetSnapshot {
   }
   const diagnosticFile = path.join(directory, 'diagnosticSettings.json');
   const diagnosticSettings = existsSync(diagnosticFile)
-    ? new Map(Object.entries(parseFile(diagnosticFile, 'diagnosticSettings', diagnosticSettingsSchema)).map(([id, body]) => [id.toLowerCase(), body as JsonObject]))
+    ? new Map(
+        Object.entries(parseFile(diagnosticFile, 'diagnosticSettings', diagnosticSettingsSchema)).map(([id, body]) => [id.toLowerCase(), body as JsonObject]),
+      )
     : undefined;
   for (const id of diagnosticSettings?.keys() ?? []) {
     if (!seen.has(id)) throw badSnapshotFile(diagnosticFile, `names cluster ${id}, which managedClusters.json does not list`);

@@ -9,13 +9,7 @@ import { CONTAINER_SERVICE_API_VERSION } from '../../lib/azure/containerService.
 import { shellWord } from '../../lib/shellWord.js';
 
 export type SnapshotFileKind =
-  | 'managedClusters'
-  | 'kubernetesVersions'
-  | 'policyStates'
-  | 'componentPolicyStates'
-  | 'policyDefinitions'
-  | 'diagnosticSettings'
-  | 'logs';
+  'managedClusters' | 'kubernetesVersions' | 'policyStates' | 'componentPolicyStates' | 'policyDefinitions' | 'diagnosticSettings' | 'logs';
 
 /** The expected layout of each file, in one line. */
 export const SNAPSHOT_LAYOUT: Record<SnapshotFileKind, string> = {
