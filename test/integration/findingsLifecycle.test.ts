@@ -31,16 +31,17 @@ describe('findings lifecycle in Azure Tables (Azurite)', () => {
     fleet = await startTestFleet({ snapshot: loadSnapshot(conformanceSample), withStore: true });
     const store = fleet.clients.findings!;
     const first = await fleet.sweep();
-    expect(first.stats.store).toMatchObject({ opened: 12, updated: 0, resolved: 0, subscriptions: 2 });
+    // The §1 findings of the sample and AKS-SYSTEM-POOL-ZONES on its three zoneless system pools (northeurope has zones).
+    expect(first.stats.store).toMatchObject({ opened: 15, updated: 0, resolved: 0, subscriptions: 2 });
     const opened = await store.listFindings();
     expect(opened.every((finding) => finding.status === 'open' && finding.firstSeen === first.startedAt && finding.lastSeen === first.startedAt)).toBe(true);
 
     const second = await fleet.sweep();
-    expect(second.stats.store).toMatchObject({ opened: 0, updated: 12, resolved: 0 });
+    expect(second.stats.store).toMatchObject({ opened: 0, updated: 15, resolved: 0 });
 
     fleet.local.simulator.fleet.updateClusterProperties(WEB_DEV, (properties) => (properties['disableLocalAccounts'] = true));
     const third = await fleet.sweep();
-    expect(third.stats.store).toMatchObject({ opened: 0, updated: 11, resolved: 1 });
+    expect(third.stats.store).toMatchObject({ opened: 0, updated: 14, resolved: 1 });
     const resolved = await store.listFindings({ status: 'resolved' });
     expect(resolved).toHaveLength(1);
     expect(resolved[0]).toMatchObject({ ruleId: 'AKS-LOCAL-ACCOUNTS', resolvedAt: third.startedAt, resolution: 'notObserved', lastSeen: second.startedAt });
@@ -57,7 +58,7 @@ describe('findings lifecycle in Azure Tables (Azurite)', () => {
     await fleet.sweep();
     fleet.local.simulator.fleet.removeCluster(BATCH);
     const result = await fleet.sweep();
-    expect(result.stats.store?.resolved).toBe(5);
+    expect(result.stats.store?.resolved).toBe(6);
     const gone = await fleet.clients.findings!.listFindings({ status: 'resolved' });
     expect(gone.every((finding) => finding.clusterName === 'batch-staging' && finding.resolution === 'clusterGone')).toBe(true);
   });
@@ -71,7 +72,7 @@ describe('findings lifecycle in Azure Tables (Azurite)', () => {
     const result = await fleet.sweep();
     expect(result.errors).toEqual([{ scope: 'cluster', target: 'ghost', reason: 'badInput', message: expect.stringContaining('field: id') }]);
     expect(result.stats.store?.resolved).toBe(0);
-    expect((await fleet.clients.findings!.listFindings({ subscriptionId: SUB2, status: 'open' })).length).toBe(5);
+    expect((await fleet.clients.findings!.listFindings({ subscriptionId: SUB2, status: 'open' })).length).toBe(6);
   });
 
   it('a subscription that failed in this sweep does not resolve (or touch) its findings', async () => {
@@ -83,7 +84,7 @@ describe('findings lifecycle in Azure Tables (Azurite)', () => {
     const second = await fleet.sweep();
     expect(second.status).toBe('partial');
     const batch = await fleet.clients.findings!.listFindings({ subscriptionId: SUB2 });
-    expect(batch).toHaveLength(5);
+    expect(batch).toHaveLength(6);
     expect(batch.every((finding) => finding.status === 'open' && finding.lastSeen === first.startedAt && finding.sweepId === first.sweepId)).toBe(true);
     // The other subscription was reconciled as usual.
     const web = await fleet.clients.findings!.listFindings({ subscriptionId: SUB1 });
@@ -94,6 +95,7 @@ describe('findings lifecycle in Azure Tables (Azurite)', () => {
     expect((await openKeys(fleet.clients.findings!)).filter((key) => key.startsWith('batch-staging'))).toEqual([
       'batch-staging:AKS-DEFENDER',
       'batch-staging:AKS-POOL-VERSION-SKEW',
+      'batch-staging:AKS-SYSTEM-POOL-ZONES',
       'batch-staging:AKS-VERSION-UNSUPPORTED',
     ]);
   });
@@ -119,8 +121,8 @@ describe('findings lifecycle in Azure Tables (Azurite)', () => {
       subscriptions: 2,
       subscriptionsFailed: 1,
       clusters: 2,
-      findings: 7,
-      opened: 7,
+      findings: 9,
+      opened: 9,
       policyCompliancePercent: 50,
     });
     expect(JSON.parse(records[1]!.errors)).toEqual([expect.objectContaining({ scope: 'subscription', target: SUB2, reason: 'authError' })]);

@@ -29,6 +29,10 @@ const NO_DEFAULT: Record<string, string> = {
   'rollouts rollback --cluster': 'required unless approving',
   'rollouts rollback --approve': 'an action',
   'rollouts retry --cluster': 'every failed cluster',
+  'report --snapshot': 'the configured storage unless given',
+  'findings list --rule': 'a filter: every rule unless given',
+  'findings list --cluster': 'a filter: every cluster unless given',
+  'findings list --tag': 'a filter: any tags unless given',
 };
 
 function program(): Command {
