@@ -4,6 +4,7 @@ import { encodePrincipal } from '../../lib/auth/principal.js';
 import type { LocalDurableHost } from '../../tooling/local/durableHost.js';
 import type { LocalAzure } from '../../tooling/simulator/localAzure.js';
 import { type AppHost, startAppHost } from '../harness/appHost.js';
+import { untagSampleEnvironments } from '../harness/clusters.js';
 import type { LocalFunctionsHost } from '../harness/functionsHost.js';
 
 const reader = encodePrincipal({ name: 'rita@contoso.com', roles: ['Rollouts.Read'] });
@@ -50,6 +51,7 @@ describe('rollouts HTTP API, invoked as the host invokes it', () => {
 
   beforeAll(async () => {
     app = await startAppHost();
+    untagSampleEnvironments(app.local.simulator.fleet);
     ({ local, host, durable } = app);
   });
   afterAll(() => app.close());

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { encodePrincipal, type Principal } from '../../lib/auth/principal.js';
 import { type AppHost, startAppHost } from '../harness/appHost.js';
+import { untagSampleEnvironments } from '../harness/clusters.js';
 
 const CLI_APP = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
 const max: Principal = { name: 'max@contoso.com', roles: ['Rollouts.Manage'], objectId: '6f1c1a52-5c3e-4e59-9e4b-5f0d2b9d0a11', appId: CLI_APP };
@@ -54,6 +55,7 @@ describe('separation of duties: requireDistinctApprover', () => {
 
   beforeAll(async () => {
     app = await startAppHost();
+    untagSampleEnvironments(app.local.simulator.fleet);
   });
   afterAll(() => app.close());
 
@@ -61,7 +63,7 @@ describe('separation of duties: requireDistinctApprover', () => {
     const dry = async (body: Record<string, unknown>) =>
       ((await call('rolloutsCreate', encodePrincipal(max), { body: { ...START, ...body, dryRun: true } })).body as { distinctApproverWaves: string[] })
         .distinctApproverWaves;
-    // The sample fleet carries no environment tag: no wave is production.
+    // Without environment tags (untagSampleEnvironments) no wave is production.
     expect(await dry({})).toEqual([]);
     const cluster = app.local.simulator.fleet.findCluster('11111111-1111-1111-1111-111111111111', 'payments', 'payments-prod');
     if (cluster === undefined) throw new Error('sample fleet changed');

@@ -51,3 +51,21 @@ export function compliantCluster(overrides: Partial<Cluster> = {}): Cluster {
     ...overrides,
   };
 }
+
+/** The sample fleet's subscriptions (tooling/simulator/sample-fleet/managedClusters.json). */
+const SAMPLE_SUBSCRIPTIONS = ['11111111-1111-1111-1111-111111111111', '22222222-2222-2222-2222-222222222222', '33333333-3333-3333-3333-333333333333'];
+
+/**
+ * Removes the `environment` tag from every cluster of the sample fleet in the simulator. The sample
+ * tags its production clusters (for AKS-PRODUCTION-TIER); rollout tests that start from a fleet with
+ * no production wave (separation of duties off by default) call this first, then tag what they need.
+ */
+export function untagSampleEnvironments(fleet: { clustersOf(subscriptionId: string): Array<Record<string, unknown>> }): void {
+  for (const subscriptionId of SAMPLE_SUBSCRIPTIONS) {
+    for (const cluster of fleet.clustersOf(subscriptionId)) {
+      const tags = cluster['tags'] as Record<string, string> | undefined;
+      if (tags === undefined) continue;
+      for (const key of Object.keys(tags)) if (key.toLowerCase() === 'environment' || key.toLowerCase() === 'env') delete tags[key];
+    }
+  }
+}
