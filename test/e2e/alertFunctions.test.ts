@@ -77,17 +77,18 @@ describe('alerting through the registered functions', () => {
     // High and critical findings page (17: 15 from ARM, policy and logs, 2 from inside the clusters,
     // read through the Kubernetes API stand-in the sample fleet's kubernetes/ folders start, by the
     // in-cluster fan-out on its own schedule); the Slack digest groups each run's changes by
-    // subscription (3 from the fleet sweep, 1 from the in-cluster run).
+    // subscription (3 from the fleet sweep, 3 from the in-cluster run: its AKS-AUDIT-LOGS findings, read
+    // from ARM on the in-cluster schedule, are in every subscription).
     const pageClasses = pages.map((delivery) => (delivery.body as { payload: { class: string } }).payload.class);
     expect(pageClasses.filter((ruleId) => ruleId.startsWith('K8S-')).sort()).toEqual(['K8S-CLUSTER-ADMIN-BINDING', 'K8S-PRIVILEGED-POD']);
     expect(pages).toHaveLength(17);
-    expect(digests).toHaveLength(4);
+    expect(digests).toHaveLength(6);
     expect(pages.every((delivery) => (delivery.body as { routing_key: string }).routing_key === SECRETS.PD_KEY)).toBe(true);
-    expect(host.logsOf('alertDrain').at(-1)?.message).toBe('alert drain: 21 sent, 0 to retry, 0 failed, 0 uncertain, 0 resent after an interruption');
+    expect(host.logsOf('alertDrain').at(-1)?.message).toBe('alert drain: 23 sent, 0 to retry, 0 failed, 0 uncertain, 0 resent after an interruption');
     const sweeps = createAzureClients(parseConfig(local.settings)).sweeps!;
-    // 15 pages and 3 digests from the fleet sweep, 2 pages and 1 digest from the in-cluster run.
+    // 15 pages and 3 digests from the fleet sweep, 2 pages and 3 digests from the in-cluster run.
     expect((await sweeps.latest(1))[0]).toMatchObject({ alertsQueued: 18, alertsSilenced: 0, alertsInhibited: 0 });
-    expect((await sweeps.latestInCluster(1))[0]).toMatchObject({ alertsQueued: 3, trigger: 'inCluster' });
+    expect((await sweeps.latestInCluster(1))[0]).toMatchObject({ alertsQueued: 5, trigger: 'inCluster' });
 
     const before = sink.deliveries.length;
     await host.invokeTimer('fleetSweep');
