@@ -235,7 +235,17 @@ describe('through the registered HTTP functions', () => {
       expect(report.status).toBe(200);
       for (const text of [...answers.map((answer) => JSON.stringify(answer.body)), String(report.body)]) {
         // The port as an address names it (`:9/`, `port 9`); a bare `:9` is also CSS (`min-width:9em`).
-        for (const leak of ['127.0.0.1', `:${port}/`, `port ${port}`, 'RestError', 'Azurite', 'azurite', 'devstoreaccount1', 'ECONNREFUSED', 'REQUEST_SEND_ERROR']) {
+        for (const leak of [
+          '127.0.0.1',
+          `:${port}/`,
+          `port ${port}`,
+          'RestError',
+          'Azurite',
+          'azurite',
+          'devstoreaccount1',
+          'ECONNREFUSED',
+          'REQUEST_SEND_ERROR',
+        ]) {
           expect(text, leak).not.toContain(leak);
         }
       }
