@@ -129,28 +129,30 @@ export function rawContainerServiceContexts(
   };
 }
 
-export class ContainerServiceAdapter {
-  private readonly clients = new Map<string, ContainerServiceClient>();
-  private readonly rawContext: (subscriptionId: string) => ContainerServiceContext;
-
-  constructor(
-    private readonly credential: TokenCredential,
-    private readonly target: AzureTarget,
-    private readonly retry: RetrySettings,
-  ) {
-    this.rawContext = rawContainerServiceContexts(credential, target, retry);
-  }
-
-  private client(subscriptionId: string): ContainerServiceClient {
-    let client = this.clients.get(subscriptionId);
+/** One ContainerServiceClient per subscription, made on first use. Shared by the adapter and the runCommand client. */
+export function containerServiceClients(
+  credential: TokenCredential,
+  target: AzureTarget,
+  retry: RetrySettings,
+): (subscriptionId: string) => ContainerServiceClient {
+  const clients = new Map<string, ContainerServiceClient>();
+  return (subscriptionId) => {
+    let client = clients.get(subscriptionId);
     if (client === undefined) {
-      client = new ContainerServiceClient(this.credential, subscriptionId, {
-        ...armClientOptions(this.target, this.retry),
-        credentials: { scopes: [armScope(this.target)] },
-      });
-      this.clients.set(subscriptionId, client);
+      client = new ContainerServiceClient(credential, subscriptionId, { ...armClientOptions(target, retry), credentials: { scopes: [armScope(target)] } });
+      clients.set(subscriptionId, client);
     }
     return client;
+  };
+}
+
+export class ContainerServiceAdapter {
+  private readonly client: (subscriptionId: string) => ContainerServiceClient;
+  private readonly rawContext: (subscriptionId: string) => ContainerServiceContext;
+
+  constructor(credential: TokenCredential, target: AzureTarget, retry: RetrySettings) {
+    this.rawContext = rawContainerServiceContexts(credential, target, retry);
+    this.client = containerServiceClients(credential, target, retry);
   }
 
   /** GET of an ARM path or `nextLink`: the JSON body, or undefined for 404; other statuses throw with their reason. */

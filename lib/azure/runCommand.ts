@@ -25,14 +25,15 @@
  * the cap alone is reported unread, never as empty. Everything runs within the caller's abort
  * signal (the cluster's time budget).
  */
-import { ContainerServiceClient } from '@azure/arm-containerservice';
+import type { ContainerServiceClient } from '@azure/arm-containerservice';
 import type { TokenCredential } from '@azure/core-auth';
 
 import type { AzureTarget } from '../config.js';
 import type { Cluster } from '../model/cluster.js';
 import type { InClusterRead, KubernetesListBody, KubernetesResource } from '../model/inCluster.js';
 import { KUBERNETES_RESOURCES } from '../model/inCluster.js';
-import { armClientOptions, armScope, type RetrySettings } from './clientOptions.js';
+import type { RetrySettings } from './clientOptions.js';
+import { containerServiceClients } from './containerService.js';
 import { parseRunCommandOutput, RUN_COMMAND_OUTPUT_LIMIT_BYTES, runCommandScript } from './runCommandScript.js';
 
 /** What a finished command reports (RunCommandResult.properties). */
@@ -50,26 +51,16 @@ export interface RunCommandCaller {
 
 /** The SDK side: one ContainerServiceClient per subscription, made on first use. */
 export class RunCommandClient implements RunCommandCaller {
-  private readonly clients = new Map<string, ContainerServiceClient>();
+  private readonly client: (subscriptionId: string) => ContainerServiceClient;
 
   constructor(
-    private readonly credential: TokenCredential,
-    private readonly target: AzureTarget,
-    private readonly retry: RetrySettings,
+    credential: TokenCredential,
+    target: AzureTarget,
+    retry: RetrySettings,
     /** Between two GETs of the command's result; a `Retry-After` from ARM takes precedence. az aks command invoke polls every 5 s. */
     private readonly pollIntervalMs = 5000,
-  ) {}
-
-  private client(subscriptionId: string): ContainerServiceClient {
-    let client = this.clients.get(subscriptionId);
-    if (client === undefined) {
-      client = new ContainerServiceClient(this.credential, subscriptionId, {
-        ...armClientOptions(this.target, this.retry),
-        credentials: { scopes: [armScope(this.target)] },
-      });
-      this.clients.set(subscriptionId, client);
-    }
-    return client;
+  ) {
+    this.client = containerServiceClients(credential, target, retry);
   }
 
   async run(cluster: Cluster, command: string, clusterToken: string, signal: AbortSignal): Promise<RunCommandOutcome> {

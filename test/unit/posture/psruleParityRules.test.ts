@@ -34,19 +34,11 @@ function exampleBody(file: string): Record<string, unknown> {
   return body;
 }
 
+/** The compliant cluster's system pool (zones 1-3, three nodes), with one thing changed. */
 function pool(overrides: Partial<AgentPool>): AgentPool {
-  return {
-    name: 'system',
-    mode: 'System',
-    version: '1.32.3',
-    provisioningState: 'Succeeded',
-    powerState: 'Running',
-    count: 3,
-    nodeImageVersion: undefined,
-    type: 'VirtualMachineScaleSets',
-    availabilityZones: ['1', '2', '3'],
-    ...overrides,
-  };
+  const [system] = compliantCluster().agentPools;
+  if (system === undefined) throw new Error('compliantCluster has no pool');
+  return { ...system, ...overrides };
 }
 
 describe('PSRule parity rules on the official REST examples', () => {
