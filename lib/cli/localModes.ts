@@ -43,7 +43,7 @@ export interface LocalModes {
   /** Rehearses the rollout on the snapshot folder; the caller closes `local`. */
   rehearse(
     snapshotPath: string,
-    options: { request: RolloutRequest; injectAnomaly: string[]; injectFailure: string[] },
+    options: { request: RolloutRequest; injectAnomaly: string[]; injectFailure: string[]; onStep?: (step: number) => void },
     env: Record<string, string | undefined>,
   ): Promise<Pick<Rehearsal<RehearsalKinds>, 'stats' | 'local'> & { outcome: RolloutOutcome }>;
 }

@@ -8,3 +8,15 @@ export function terminalProgress(
     if (done === total) stream.write('\r\x1b[2K');
   };
 }
+
+/**
+ * A running count on stderr for work whose total is not known up front (a rehearsal's durable host
+ * steps), only when stderr is a terminal; `done()` clears the line before the result is printed.
+ */
+export function terminalTicker(stream: NodeJS.WriteStream = process.stderr): { tick(label: string): void; done(): void } | undefined {
+  if (!stream.isTTY) return undefined;
+  return {
+    tick: (label) => stream.write(`\r\x1b[2K${label}`),
+    done: () => stream.write('\r\x1b[2K'),
+  };
+}

@@ -3,6 +3,7 @@ import { FleetGuardError } from '../errors.js';
 import { nothingUpgraded, upgradedCount } from '../upgrades/rehearsal.js';
 import { inFlagTerms, valuesInFlagTerms } from './flagNames.js';
 import type { LoadLocalModes } from './localModes.js';
+import { terminalTicker } from './progress.js';
 import { REHEARSAL_DEFAULTS } from './rehearsalDefaults.js';
 import type { CommandOutput } from './sweepCommand.js';
 
@@ -34,6 +35,8 @@ export async function rolloutCommand(
   env: Record<string, string | undefined>,
   localModes: LoadLocalModes,
   stderr: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  /** A step count while the rehearsal runs; by default on stderr when it is a terminal. */
+  ticker = terminalTicker(),
 ): Promise<number> {
   if (!/^\d+\.\d+(\.\d+)?$/.test(options.target))
     throw new FleetGuardError('badInput', `--target: '${options.target}' is not a Kubernetes version such as 1.32 or 1.32.4`);
@@ -59,9 +62,11 @@ export async function rolloutCommand(
       },
       injectAnomaly: options.injectAnomaly ?? [],
       injectFailure: options.injectFailure ?? [],
+      ...(ticker === undefined ? {} : { onStep: (step: number) => ticker.tick(`rehearsing on the local durable host: step ${step}`) }),
     },
     env,
   );
+  ticker?.done();
   try {
     // Reasons name the API's request fields; a CLI user sets them with flags.
     const outcome = valuesInFlagTerms(rehearsal.outcome);

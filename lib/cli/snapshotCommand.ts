@@ -14,6 +14,7 @@ import { DETECTIONS } from '../detections/catalog.js';
 import { FleetGuardError } from '../errors.js';
 import type { InClusterReader } from '../model/inCluster.js';
 import { type CaptureReport, captureSnapshot, type SnapshotWriter } from '../snapshot/capture.js';
+import { terminalProgress } from './progress.js';
 import type { CommandOutput } from './sweepCommand.js';
 
 export interface SnapshotCaptureOptions {
@@ -92,6 +93,8 @@ export async function snapshotCaptureCommand(
   env: Record<string, string | undefined>,
   /** The in-cluster reader; by default the composition root's, when it has one. */
   inClusterOverride?: InClusterReader,
+  /** Progress of the calls; by default a line on stderr when it is a terminal (never in pipes or CI logs). */
+  onProgress = terminalProgress(),
 ): Promise<number> {
   const config = parseConfig(env);
   prepareFolder(options.out, options.force === true);
@@ -113,6 +116,7 @@ export async function snapshotCaptureCommand(
         policyDefinitionNames: (ids, subscriptionIds) => clients.policy.listPolicyDefinitionNames?.(ids, subscriptionIds) ?? Promise.resolve([]),
       },
       inCluster,
+      ...(onProgress === undefined ? {} : { onProgress }),
       writer: folderWriter(options.out),
       detections: DETECTIONS,
       now: () => new Date(),

@@ -38,6 +38,8 @@ export interface SnapshotWriter {
 
 export interface CaptureDependencies {
   source: SnapshotSource;
+  /** Calls queued and settled so far, as they happen (the CLI shows them on a terminal's stderr). */
+  onProgress?: (progress: { stage: string; done: number; total: number }) => void;
   /** The in-cluster reader (the same port the sweep uses); undefined when this build has none. */
   inCluster: InClusterReader | undefined;
   writer: SnapshotWriter;
@@ -192,7 +194,7 @@ export function mergeLogBodies(bodies: readonly Json[], failures: readonly strin
 
 /** Captures the fleet; the report is also written as `capture-report.json`. */
 export async function captureSnapshot(deps: CaptureDependencies, options: CaptureOptions): Promise<CaptureReport> {
-  const limit = pLimit(options.concurrency);
+  const limit = countingLimit(pLimit(options.concurrency), deps.onProgress);
   const report: CaptureReport = {
     capturedAt: deps.now().toISOString(),
     status: 'complete',
@@ -269,7 +271,23 @@ export async function captureSnapshot(deps: CaptureDependencies, options: Captur
   return report;
 }
 
-type Limit = ReturnType<typeof pLimit>;
+/** What the capture steps schedule their calls through. */
+type Limit = <T>(work: () => Promise<T>) => Promise<T>;
+
+/** `limit`, counting each call as it is queued and as it settles, for a progress line. */
+function countingLimit(limit: ReturnType<typeof pLimit>, onProgress: CaptureDependencies['onProgress']): Limit {
+  if (onProgress === undefined) return (work) => limit(work);
+  let done = 0;
+  let total = 0;
+  return (work) => {
+    total += 1;
+    onProgress({ stage: 'capture calls', done, total });
+    return limit(work).finally(() => {
+      done += 1;
+      onProgress({ stage: 'capture calls', done, total });
+    });
+  };
+}
 
 /** One body per location, asked through a subscription with clusters there (the next one if it fails). */
 async function captureVersions(deps: CaptureDependencies, limit: Limit, subscriptionsByLocation: Map<string, string[]>, report: CaptureReport): Promise<void> {

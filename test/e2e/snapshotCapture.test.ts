@@ -273,10 +273,23 @@ describe('fleetguard snapshot capture of Kubernetes objects (fleet-sample-k8s)',
     expect(await sweepOf(out)).toEqual(await sweepOf(K8S_SAMPLE));
   });
 
-  it('names a cluster it cannot reach in capture-report.json and captures the others', async () => {
+  it('names a cluster it cannot reach in capture-report.json and captures the others; progress counts every call', async () => {
     const out = freshFolder();
-    const status = await snapshotCaptureCommand({ out }, { stdout: () => undefined, width: undefined }, local.settings, standInReader(standIn, 'web-dev'));
+    const progress: Array<{ stage: string; done: number; total: number }> = [];
+    const status = await snapshotCaptureCommand(
+      { out },
+      { stdout: () => undefined, width: undefined },
+      local.settings,
+      standInReader(standIn, 'web-dev'),
+      (step) => progress.push(step),
+    );
     expect(status).toBe(0);
+    // Every call queued is counted once as it is queued and once as it settles, never past the total.
+    const last = progress.at(-1);
+    expect(last?.total).toBeGreaterThan(5);
+    expect(last?.done).toBe(last?.total);
+    expect(progress.filter((step) => step.done > step.total)).toEqual([]);
+    expect(progress).toHaveLength(2 * (last?.total ?? 0));
     const report = JSON.parse(readFileSync(path.join(out, 'capture-report.json'), 'utf8')) as {
       kubernetes: Array<{ clusterId: string; state: string; reason?: string }>;
     };

@@ -15,8 +15,10 @@ const WEB_DEV = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGro
 function fixedRehearsal(outcome: RolloutOutcome, calls: string[]) {
   return () =>
     Promise.resolve({
-      rehearse: (snapshot: string) => {
+      rehearse: (snapshot: string, options: { onStep?: (step: number) => void }) => {
         calls.push(snapshot);
+        // The durable host calls onStep between its steps.
+        for (const step of [1, 2, 3]) options.onStep?.(step);
         return Promise.resolve({ outcome, stats: { virtualMinutes: 0, replays: 0, activities: 0 }, local: { close: () => Promise.resolve() } });
       },
     } as unknown as LocalModes);
@@ -56,5 +58,26 @@ describe('fleetguard rollout messages', () => {
       'excluded web-dev: 1.30.4 → 1.32.3 crosses 2 minors; AKS upgrades one minor at a time (pass --allow-multi-minor-hops to plan consecutive hops)',
     );
     expect(`${stdout}${stderr.join('\n')}`).not.toContain('allowMultiMinorHops');
+  });
+
+  it("shows the rehearsal's steps on a terminal and clears the line before the result", async () => {
+    const outcome: RolloutOutcome = { status: 'Completed', haltReason: null, waves: [], excluded: [] };
+    const events: string[] = [];
+    const ticker = { tick: (label: string) => events.push(label), done: () => events.push('cleared') };
+    await rolloutCommand(
+      OPTIONS,
+      { stdout: (text) => events.push(`stdout: ${text.split('\n')[0] ?? ''}`), width: undefined },
+      {},
+      fixedRehearsal(outcome, []),
+      () => undefined,
+      ticker,
+    );
+    expect(events.slice(0, 4)).toEqual([
+      'rehearsing on the local durable host: step 1',
+      'rehearsing on the local durable host: step 2',
+      'rehearsing on the local durable host: step 3',
+      'cleared',
+    ]);
+    expect(events[4]).toMatch(/^stdout: /);
   });
 });
