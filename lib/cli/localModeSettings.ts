@@ -36,7 +36,12 @@ export interface LocalModeSettings {
  * it, as in live mode) and splits the settings that are set into those `mode` uses and those it
  * ignores.
  */
-export function localModeSettings(env: Record<string, string | undefined>, mode: LocalMode): LocalModeSettings {
+export function localModeSettings(
+  env: Record<string, string | undefined>,
+  mode: LocalMode,
+  /** The command running the mode, as the warning names it. */
+  command: 'sweep' | 'report' = 'sweep',
+): LocalModeSettings {
   parseConfig(env);
   const set = SETTINGS.map((setting) => setting.name).filter((name) => (env[name] ?? '').trim() !== '');
   const honoured = Object.fromEntries(set.filter((name) => HONOURED[mode].includes(name)).map((name) => [name, (env[name] ?? '').trim()]));
@@ -44,6 +49,6 @@ export function localModeSettings(env: Record<string, string | undefined>, mode:
   const why = mode === 'snapshot' ? 'the snapshot stands in for Azure and nothing is stored' : 'the demo brings its own fleet, storage and alert routes';
   return {
     honoured,
-    warning: ignored.length === 0 ? undefined : `fleetguard: warning: ignored by sweep --${mode} (${why}): ${ignored.join(', ')}`,
+    warning: ignored.length === 0 ? undefined : `fleetguard: warning: ignored by ${command} --${mode} (${why}): ${ignored.join(', ')}`,
   };
 }

@@ -114,7 +114,7 @@ export function buildProgram(onExit: (code: number) => void, io: ProgramIo = pro
     .option('--framework <name>', 'group the "by framework" section by cis-aks (default), kubescape or nsa')
     .action(async (options: ReportCommandOptions) => {
       const { reportCommand } = await import('./reportCommand.js');
-      onExit(await reportCommand(options, output, localModes));
+      onExit(await reportCommand(options, { ...output, stderr: (text: string) => io.stderr(`${text}\n`) }, localModes, io.env));
     });
   program
     .command('snapshot')

@@ -18,6 +18,7 @@ import { gatherReportData } from '../report/reportData.js';
 import { storageLabel } from '../report/storageLabel.js';
 import { runSweep } from '../sweep/runSweep.js';
 import type { LoadLocalModes } from './localModes.js';
+import { localModeSettings } from './localModeSettings.js';
 import type { CommandOutput } from './sweepCommand.js';
 
 export interface ReportCommandOptions {
@@ -37,12 +38,12 @@ function parseFramework(value: string | undefined): Framework {
 }
 
 /** Sweeps the snapshot folder through the local simulator into in-process Azurite, and reads the report from there. */
-async function snapshotReportModel(snapshot: string, localModes: LoadLocalModes): Promise<FleetReportModel> {
-  const local = await (await localModes()).startSnapshot(snapshot, {}, { withTables: true });
+async function snapshotReportModel(snapshot: string, localModes: LoadLocalModes, settings: Record<string, string>): Promise<FleetReportModel> {
+  const local = await (await localModes()).startSnapshot(snapshot, settings, { withTables: true });
   try {
     const clients = createAzureClients(local.config);
     await runSweep(
-      { ...sweepDependencies(clients), inCluster: local.inCluster },
+      { ...sweepDependencies(clients), inCluster: local.inCluster, diagnostics: local.diagnostics },
       { subscriptions: [], concurrency: local.config.sweep.concurrency, trigger: 'cli' },
     );
     return await gatherReportData(clients, new Date(), { storage: `snapshot ${snapshot}` });
@@ -51,15 +52,34 @@ async function snapshotReportModel(snapshot: string, localModes: LoadLocalModes)
   }
 }
 
-async function readModel(options: ReportCommandOptions, localModes: LoadLocalModes): Promise<FleetReportModel> {
-  if (options.demo === true) return (await localModes()).demoReportModel();
-  if (options.snapshot !== undefined) return snapshotReportModel(options.snapshot, localModes);
+async function readModel(
+  options: ReportCommandOptions,
+  localModes: LoadLocalModes,
+  env: Record<string, string | undefined>,
+  warn: (line: string) => void,
+): Promise<FleetReportModel> {
+  // The local modes validate every setting as sweep's do (a malformed one is exit 2) and name the ones they ignore.
+  if (options.demo === true) {
+    const settings = localModeSettings(env, 'demo', 'report');
+    if (settings.warning !== undefined) warn(settings.warning);
+    return (await localModes()).demoReportModel();
+  }
+  if (options.snapshot !== undefined) {
+    const settings = localModeSettings(env, 'snapshot', 'report');
+    if (settings.warning !== undefined) warn(settings.warning);
+    return snapshotReportModel(options.snapshot, localModes, settings.honoured);
+  }
   const config = getConfig();
   const storage = requireStorage(config);
   return gatherReportData(createAzureClients(config), new Date(), { storage: storageLabel(storage) });
 }
 
-export async function reportCommand(options: ReportCommandOptions, output: CommandOutput, localModes: LoadLocalModes): Promise<number> {
+export async function reportCommand(
+  options: ReportCommandOptions,
+  output: CommandOutput,
+  localModes: LoadLocalModes,
+  env: Record<string, string | undefined> = {},
+): Promise<number> {
   const target = path.resolve(options.out);
   if (!target.endsWith('.html')) throw new FleetGuardError('badInput', `--out ${options.out}: the report is HTML; name the file *.html`);
   if (options.demo === true && options.snapshot !== undefined) throw new FleetGuardError('badInput', '--demo and --snapshot cannot be combined');
@@ -72,7 +92,7 @@ export async function reportCommand(options: ReportCommandOptions, output: Comma
   } catch (error) {
     throw cannotWrite(error);
   }
-  const model = await readModel(options, localModes);
+  const model = await readModel(options, localModes, env, (line) => output.stderr?.(line));
   const html = renderFleetReport(model, { framework });
   try {
     writeFileSync(target, html);
