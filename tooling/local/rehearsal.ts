@@ -50,7 +50,23 @@ export const LOCAL_REHEARSAL_TOOLING: rehearsal.RehearsalTooling<LocalRehearsalK
     return local;
   },
   async startHost(local, clock, env) {
-    // The app reads its settings from the environment, as in Azure; the rehearsal points it here.
+    // The app reads its settings from the environment, as in Azure; the rehearsal points it here,
+    // and puts back what was there when the rehearsal's local Azure closes: its CA file is deleted
+    // then, and a later command in the same process (report --snapshot after the demo) must not
+    // validate settings that point at it.
+    const previous = Object.fromEntries(Object.keys(local.settings).map((name) => [name, env[name]]));
+    const close = local.close.bind(local);
+    local.close = async () => {
+      try {
+        await close();
+      } finally {
+        for (const [name, value] of Object.entries(previous)) {
+          if (value === undefined) delete env[name];
+          else env[name] = value;
+        }
+        resetRuntimeForLocalHost();
+      }
+    };
     Object.assign(env, local.settings);
     resetRuntimeForLocalHost();
     const functions = await LocalFunctionsHost.load(functionsEntry());
