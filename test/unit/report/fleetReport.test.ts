@@ -8,8 +8,9 @@ import { CLUSTER_RULES } from '../../../lib/posture/evaluateCluster.js';
 import { NOTICE_RULE_IDS } from '../../../lib/posture/noticeRules.js';
 import { type FleetReportModel, renderFleetReport } from '../../../lib/report/fleetReport.js';
 import { RULE_GROUPS, supportStatus } from '../../../lib/report/reportGroups.js';
-import type { ClusterRecord, SweepRecord } from '../../../lib/sweep/sweepRecordStore.js';
+import type { ClusterRecord } from '../../../lib/sweep/sweepRecordStore.js';
 import { storedFinding } from '../../harness/alerts.js';
+import { sweepRecord } from '../../harness/sweepRecords.js';
 
 const SUB = '11111111-1111-1111-1111-111111111111';
 const idOf = (name: string) => `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/${name}`;
@@ -28,27 +29,6 @@ function cluster(name: string, kubernetesVersion: string, findings = 0): Cluster
   };
 }
 
-function sweep(startedAt: string, findings: number, policy: number): SweepRecord {
-  return {
-    sweepId: startedAt,
-    startedAt,
-    endedAt: startedAt,
-    status: 'succeeded',
-    trigger: 'timer',
-    subscriptions: 1,
-    subscriptionsFailed: 0,
-    clusters: 2,
-    findings,
-    opened: 0,
-    resolved: 0,
-    policyCompliancePercent: policy,
-    alertsQueued: 0,
-    alertsSilenced: 0,
-    alertsInhibited: 0,
-    errors: '[]',
-  };
-}
-
 function model(overrides: Partial<FleetReportModel> = {}): FleetReportModel {
   return {
     generatedAt: '2026-11-23T12:00:00.000Z',
@@ -57,7 +37,7 @@ function model(overrides: Partial<FleetReportModel> = {}): FleetReportModel {
       storedFinding({ cluster: 'web-dev', resourceId: idOf('web-dev'), ruleId: 'AKS-VERSION-UNSUPPORTED', severity: 'critical' }),
       storedFinding({ cluster: 'web-dev', resourceId: idOf('web-dev'), ruleId: 'AKS-LOCAL-ACCOUNTS', severity: 'high' }),
     ],
-    sweeps: [sweep('2026-11-23T11:45:00.000Z', 2, 80), sweep('2026-11-23T11:30:00.000Z', 5, 60)],
+    sweeps: [sweepRecord('2026-11-23T11:45:00.000Z', 2, 80), sweepRecord('2026-11-23T11:30:00.000Z', 5, 60)],
     rollouts: [],
     problems: [],
     ...overrides,

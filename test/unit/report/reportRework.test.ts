@@ -15,8 +15,9 @@ import { practiceScores } from '../../../lib/report/heatmap.js';
 import { portalUrl } from '../../../lib/report/portalLink.js';
 import { storageLabel } from '../../../lib/report/storageLabel.js';
 import { timeTicks } from '../../../lib/report/timeChart.js';
-import type { ClusterRecord, SweepRecord } from '../../../lib/sweep/sweepRecordStore.js';
+import type { ClusterRecord } from '../../../lib/sweep/sweepRecordStore.js';
 import { storedFinding } from '../../harness/alerts.js';
+import { sweepRecord } from '../../harness/sweepRecords.js';
 
 const SUB = '11111111-1111-1111-1111-111111111111';
 const idOf = (name: string) => `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/${name}`;
@@ -33,27 +34,6 @@ function cluster(name: string, tags: Record<string, string> = {}, inCluster?: Cl
     worstSeverity: '',
     policyCompliancePercent: -1,
     ...(inCluster === undefined ? {} : { inCluster }),
-  };
-}
-
-function sweep(startedAt: string, findings: number, policy: number): SweepRecord {
-  return {
-    sweepId: startedAt,
-    startedAt,
-    endedAt: startedAt,
-    status: 'succeeded',
-    trigger: 'timer',
-    subscriptions: 1,
-    subscriptionsFailed: 0,
-    clusters: 2,
-    findings,
-    opened: 0,
-    resolved: 0,
-    policyCompliancePercent: policy,
-    alertsQueued: 0,
-    alertsSilenced: 0,
-    alertsInhibited: 0,
-    errors: '[]',
   };
 }
 
@@ -92,7 +72,7 @@ function model(overrides: Partial<FleetReportModel> = {}): FleetReportModel {
       }),
     ],
     // Three sweeps: 10:00, 11:00, 11:45 (newest first, as stored) — uneven gaps on purpose.
-    sweeps: [sweep('2026-11-23T11:45:00.000Z', 2, 80), sweep('2026-11-23T11:00:00.000Z', 5, 60), sweep('2026-11-23T10:00:00.000Z', 6, 50)],
+    sweeps: [sweepRecord('2026-11-23T11:45:00.000Z', 2, 80), sweepRecord('2026-11-23T11:00:00.000Z', 5, 60), sweepRecord('2026-11-23T10:00:00.000Z', 6, 50)],
     rollouts: [],
     problems: [],
     ...overrides,
@@ -185,7 +165,7 @@ describe('since the previous sweep', () => {
     expect(changes).not.toContain('AKS-NETWORK-POLICY');
     expect(changes).toContain('Resolved since then (1)');
     expect(changes).toMatch(/old-one.*AKS-DEFENDER.*cluster gone/s);
-    expect(renderFleetReport(model({ sweeps: [sweep('2026-11-23T11:45:00.000Z', 2, 80)] }))).toContain('Only one sweep so far');
+    expect(renderFleetReport(model({ sweeps: [sweepRecord('2026-11-23T11:45:00.000Z', 2, 80)] }))).toContain('Only one sweep so far');
   });
 });
 
