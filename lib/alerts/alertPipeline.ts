@@ -3,13 +3,17 @@
  * the planner routes, holds back, groups and de-duplicates them, and the rendered messages are
  * written to the outbox before anything is sent. The notification log is written after the
  * outbox, so a crash in between re-plans (a possible duplicate) rather than losing an alert.
+ * What a digest route would send is buffered for its digest instead (lib/alerts/digests.ts), and
+ * resolves a muted route held back are kept to plan again (`releaseHeld`), in the same order.
  */
 import { toFleetGuardError } from '../errors.js';
 import type { LifecycleChange } from '../findings/lifecycle.js';
 import type { Alert, PlannedNotification } from './alert.js';
 import type { AlertingConfig } from './alertingConfig.js';
 import type { AlertStore, NewOutboxMessage } from './alertStore.js';
+import { latestOccurrence } from './digestSchedule.js';
 import { planNotifications } from './planner.js';
+import type { KeptAlert, StoredKeptAlert } from './store/digests.js';
 import { renderNotification } from './vendors/index.js';
 
 export interface EnqueueResult {
@@ -54,18 +58,49 @@ export class AlertPipeline {
   }
 
   async enqueue(changes: readonly LifecycleChange[], now: Date): Promise<EnqueueResult> {
-    const alerts = alertsFromChanges(changes);
+    return this.enqueueAlerts(alertsFromChanges(changes), now);
+  }
+
+  /** Plans the resolves muted routes held back again (after a mute ends they go out; still muted, they stay held). */
+  async releaseHeld(now: Date): Promise<EnqueueResult> {
+    const held = await this.store.digests.held();
+    const latest = new Map(held.map((row) => [row.alert.finding.fingerprint, row.alert]));
+    return this.enqueueAlerts([...latest.values()], now, held);
+  }
+
+  /** Digest routes get the alerts they would send; other routes get messages. */
+  private async bufferDigests(notifications: readonly PlannedNotification[], now: Date): Promise<PlannedNotification[]> {
+    const direct: PlannedNotification[] = [];
+    const buffered: KeptAlert[] = [];
+    for (const notification of notifications) {
+      const digest = this.config.routes.find((route) => route.name === notification.route)?.digest;
+      if (digest === undefined) direct.push(notification);
+      else for (const alert of notification.alerts) buffered.push({ route: notification.route, alert, after: latestOccurrence(digest, now) ?? '' });
+    }
+    if (buffered.length > 0) await this.store.digests.buffer(buffered);
+    return direct;
+  }
+
+  async enqueueAlerts(alerts: readonly Alert[], now: Date, knownHeld?: readonly StoredKeptAlert[]): Promise<EnqueueResult> {
     if (alerts.length === 0) return { alerts: 0, notifications: 0, messages: 0, silenced: 0, inhibited: 0 };
     try {
       await this.store.ensureTable();
-      const [silences, inhibitedClusters, log] = await Promise.all([
+      const [silences, inhibitedClusters, log, held] = await Promise.all([
         this.store.listSilences(),
         this.store.inhibitedClusters(now),
         this.store.readLog([...this.config.receivers.keys()]),
+        knownHeld ?? this.store.digests.held(),
       ]);
-      const plan = planNotifications({ alerts, routes: this.config.routes, silences, inhibitedClusters, log, now });
-      const messages = await this.writeOutbox(plan.notifications, now);
+      const { timeIntervals } = this.config;
+      const plan = planNotifications({ alerts, routes: this.config.routes, silences, inhibitedClusters, log, now, timeIntervals });
+      const messages = await this.writeOutbox(await this.bufferDigests(plan.notifications, now), now);
       await this.store.writeLog(plan.logUpdates);
+      if (plan.held.length > 0) await this.store.digests.hold(plan.held.map((kept) => ({ ...kept, after: '' })));
+      // A kept resolve this run planned again and did not hold (sent, or the finding fires again) is done.
+      const planned = new Set(alerts.map((alert) => alert.finding.fingerprint));
+      const stillHeld = new Set(plan.held.map((kept) => `${kept.route}|${kept.alert.finding.fingerprint}`));
+      const done = held.filter((row) => planned.has(row.alert.finding.fingerprint) && !stillHeld.has(`${row.route}|${row.alert.finding.fingerprint}`));
+      if (done.length > 0) await this.store.digests.remove(done);
       return { alerts: alerts.length, notifications: plan.notifications.length, messages, silenced: plan.silenced.length, inhibited: plan.inhibited.length };
     } catch (error) {
       throw toFleetGuardError(error, 'queueing alerts');

@@ -4,6 +4,7 @@
  *   nflog-{receiver}-{0-f} what was last notified per finding: dedup and repeat interval (notificationLog.ts)
  *   silence            silences (silences.ts)
  *   inhibit            clusters whose per-finding alerts are held back during upgrades (inhibitions.ts)
+ *   digest-{route}, held  alerts kept for a route's digest, resolves held by a mute (digests.ts)
  * Receiver names become hashes in keys (table keys forbid some characters).
  *
  * `AlertStore` is the thin facade the pipeline, the drain and the silences API are built with: one
@@ -13,6 +14,7 @@
 import type { TableClient } from '@azure/data-tables';
 
 import { ensureTable } from '../azure/tables.js';
+import { DigestStore } from './store/digests.js';
 import { InhibitionStore } from './store/inhibitions.js';
 import { NotificationLogStore } from './store/notificationLog.js';
 import { OutboxStore } from './store/outbox.js';
@@ -25,12 +27,14 @@ export class AlertStore {
   readonly notificationLog: NotificationLogStore;
   readonly silences: SilenceStore;
   readonly inhibitions: InhibitionStore;
+  readonly digests: DigestStore;
 
   constructor(private readonly table: TableClient) {
     this.outbox = new OutboxStore(table);
     this.notificationLog = new NotificationLogStore(table);
     this.silences = new SilenceStore(table);
     this.inhibitions = new InhibitionStore(table);
+    this.digests = new DigestStore(table);
   }
 
   ensureTable(): Promise<void> {

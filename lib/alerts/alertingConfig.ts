@@ -10,6 +10,7 @@ import { FleetGuardError } from '../errors.js';
 import { SEVERITIES, type Severity } from '../model/finding.js';
 import { Secret } from '../secret.js';
 import { destinationProblem } from './destinations.js';
+import { calendarFields, namedTimeIntervalSchema, parseClock, type TimeIntervalEntry } from './timeIntervals.js';
 import { type AlertReceiver, VENDOR_NAMES, vendorOf } from './vendors/index.js';
 
 export type { AlertReceiver } from './vendors/index.js';
@@ -52,6 +53,20 @@ const matchSchema = z
   })
   .strict();
 
+/**
+ * A digest schedule: the `at` times (`HH:MM`, local) on the days its calendar fields match, in
+ * `location` (IANA zone, default UTC): `{ at: ['09:00'], weekdays: ['monday:friday'], location: Europe/Berlin }`.
+ */
+const digestSchema = z
+  .object({
+    at: z
+      .array(z.string().refine((text) => (parseClock(text) ?? 1440) < 1440, 'must be a time HH:MM from 00:00 to 23:59'))
+      .min(1)
+      .transform((times) => [...new Set(times)].sort()),
+    ...calendarFields,
+  })
+  .strict();
+
 const routeSchema = z
   .object({
     name: z.string().min(1),
@@ -62,6 +77,12 @@ const routeSchema = z
     repeatInterval: duration.default(parseDuration('4h')),
     sendResolved: z.boolean().default(true),
     continue: z.boolean().default(false),
+    /** Names of `timeIntervals` during which the route sends nothing (Alertmanager's mute_time_intervals). */
+    muteTimeIntervals: z.array(z.string().min(1)).default([]),
+    /** Names of `timeIntervals` outside of which the route sends nothing (active_time_intervals); empty: always. */
+    activeTimeIntervals: z.array(z.string().min(1)).default([]),
+    /** Batch what the route would send into one message at scheduled local times (lib/alerts/digests.ts). */
+    digest: digestSchema.optional(),
   })
   .strict();
 
@@ -71,16 +92,21 @@ const documentSchema = z
     routes: z.array(routeSchema).min(1),
     /** Hosts generic webhooks may post to (exact names, or `*.example.com`). */
     webhookAllowedHosts: z.array(z.string().min(1)).default([]),
+    /** Named time intervals routes mute or activate by (Alertmanager's time_intervals, camelCase). */
+    timeIntervals: z.array(namedTimeIntervalSchema).default([]),
   })
   .strict();
 
 export type AlertMatch = z.output<typeof matchSchema>;
 export type AlertRoute = z.output<typeof routeSchema>;
+export type DigestSchedule = z.output<typeof digestSchema>;
 
 export interface AlertingConfig {
   routes: AlertRoute[];
   receivers: Map<string, AlertReceiver>;
   webhookAllowedHosts: string[];
+  /** By name; routes refer to them in `muteTimeIntervals`/`activeTimeIntervals`. */
+  timeIntervals: Map<string, TimeIntervalEntry[]>;
 }
 
 function describeIssues(source: string, error: z.ZodError): string {
@@ -118,14 +144,24 @@ export function parseAlertingDocument(text: string, source: string, env: Record<
     const problem = destinationProblem(url, allowed, rule.hostNotAllowed(allowed));
     if (problem !== undefined) problems.push(`${source}: receiver ${entry.name}: the URL in app setting ${rule.setting(entry)} ${problem}`);
   }
+  const timeIntervals = new Map<string, TimeIntervalEntry[]>();
+  for (const interval of parsed.data.timeIntervals) {
+    if (timeIntervals.has(interval.name)) problems.push(`${source}: time interval ${interval.name} is defined twice`);
+    timeIntervals.set(interval.name, interval.timeIntervals);
+  }
   const routeNames = new Set<string>();
-  for (const route of parsed.data.routes) {
+  parsed.data.routes.forEach((route, index) => {
     if (!receivers.has(route.receiver)) problems.push(`${source}: route ${route.name}: unknown receiver ${route.receiver}`);
     if (routeNames.has(route.name)) problems.push(`${source}: route ${route.name} is defined twice`);
     routeNames.add(route.name);
-  }
+    for (const field of ['muteTimeIntervals', 'activeTimeIntervals'] as const) {
+      route[field].forEach((name, at) => {
+        if (!timeIntervals.has(name)) problems.push(`${source}: routes.${index}.${field}.${at}: unknown time interval ${name} (route ${route.name})`);
+      });
+    }
+  });
   if (problems.length > 0) throw new FleetGuardError('config', `Invalid settings:\n  - ${problems.join('\n  - ')}`);
-  return { routes: parsed.data.routes, receivers, webhookAllowedHosts: parsed.data.webhookAllowedHosts };
+  return { routes: parsed.data.routes, receivers, webhookAllowedHosts: parsed.data.webhookAllowedHosts, timeIntervals };
 }
 
 export function severityAtLeast(severity: Severity, minimum: Severity): boolean {

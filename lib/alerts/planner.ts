@@ -10,6 +10,7 @@ import { severityRank } from '../model/finding.js';
 import type { Alert, NotificationLogEntry, PlannedNotification, Silence } from './alert.js';
 import type { AlertRoute } from './alertingConfig.js';
 import { groupKeyOf, matchRoutes, silenceActive, silenceMatches } from './routing.js';
+import { intervalContains, type TimeIntervalEntry } from './timeIntervals.js';
 
 export interface PlanInput {
   alerts: readonly Alert[];
@@ -20,6 +21,14 @@ export interface PlanInput {
   /** By `${receiver}|${fingerprint}`. */
   log: ReadonlyMap<string, NotificationLogEntry>;
   now: Date;
+  /** Named time intervals for routes' `muteTimeIntervals`/`activeTimeIntervals` (none: never muted). */
+  timeIntervals?: ReadonlyMap<string, readonly TimeIntervalEntry[]>;
+}
+
+/** A resolve a muted route held back: the receiver was told `firing` and must still hear it ended. */
+export interface HeldResolve {
+  route: string;
+  alert: Alert;
 }
 
 export interface Plan {
@@ -27,6 +36,26 @@ export interface Plan {
   logUpdates: NotificationLogEntry[];
   silenced: Alert[];
   inhibited: Alert[];
+  /** Resolves held back by a route's time intervals, to plan again once the mute ends (lib/alerts/heldResolves.ts). */
+  held: HeldResolve[];
+}
+
+/**
+ * As Alertmanager: a route is muted while `now` is in any of its mute intervals or, when it names
+ * active intervals, outside all of them. A muted route sends nothing, firing or resolved.
+ */
+export function routeMuted(route: AlertRoute, intervals: ReadonlyMap<string, readonly TimeIntervalEntry[]> | undefined, now: Date): boolean {
+  const contains = (name: string) => intervalContains(intervals?.get(name) ?? [], now);
+  return route.muteTimeIntervals.some(contains) || (route.activeTimeIntervals.length > 0 && !route.activeTimeIntervals.some(contains));
+}
+
+/** The order of alerts in a message: firing first, worst first, then by rule. */
+export function alertOrder(left: Alert, right: Alert): number {
+  return (
+    (left.status === right.status ? 0 : left.status === 'firing' ? -1 : 1) ||
+    severityRank(right.finding.severity) - severityRank(left.finding.severity) ||
+    left.finding.ruleId.localeCompare(right.finding.ruleId)
+  );
 }
 
 export function logKey(receiver: string, fingerprint: string): string {
@@ -40,6 +69,8 @@ export function planNotifications(input: PlanInput): Plan {
   const logUpdates = new Map<string, NotificationLogEntry>();
   const silenced: Alert[] = [];
   const inhibited: Alert[] = [];
+  const held: HeldResolve[] = [];
+  const muted = new Map<string, boolean>();
 
   for (const alert of input.alerts) {
     if (alert.status === 'firing') {
@@ -55,6 +86,14 @@ export function planNotifications(input: PlanInput): Plan {
     for (const route of matchRoutes(input.routes, alert.finding)) {
       const key = logKey(route.receiver, alert.finding.fingerprint);
       const previous = logUpdates.get(key) ?? input.log.get(key);
+      const isMuted = muted.get(route.name) ?? routeMuted(route, input.timeIntervals, input.now);
+      muted.set(route.name, isMuted);
+      // Muted: nothing sent and nothing logged, so a firing alert goes out at the first sweep after
+      // the mute (open findings come every sweep); a resolve is kept to plan again (`held`).
+      if (isMuted) {
+        if (alert.status === 'resolved' && previous?.state === 'firing' && route.sendResolved) held.push({ route: route.name, alert });
+        continue;
+      }
       if (alert.status === 'firing') {
         const due = previous === undefined || previous.state !== 'firing' || now - Date.parse(previous.lastNotifiedAt) >= route.repeatInterval;
         if (!due) continue;
@@ -68,14 +107,6 @@ export function planNotifications(input: PlanInput): Plan {
       logUpdates.set(key, { receiver: route.receiver, fingerprint: alert.finding.fingerprint, state: alert.status, lastNotifiedAt: input.now.toISOString() });
     }
   }
-  const notifications = [...groups.values()].map((group) => ({
-    ...group,
-    alerts: group.alerts.sort(
-      (left, right) =>
-        (left.status === right.status ? 0 : left.status === 'firing' ? -1 : 1) ||
-        severityRank(right.finding.severity) - severityRank(left.finding.severity) ||
-        left.finding.ruleId.localeCompare(right.finding.ruleId),
-    ),
-  }));
-  return { notifications, logUpdates: [...logUpdates.values()], silenced, inhibited };
+  const notifications = [...groups.values()].map((group) => ({ ...group, alerts: group.alerts.sort(alertOrder) }));
+  return { notifications, logUpdates: [...logUpdates.values()], silenced, inhibited, held };
 }

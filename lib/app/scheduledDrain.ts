@@ -1,3 +1,4 @@
+import { flushDigests } from '../alerts/digests.js';
 import { DEFAULT_DRAIN_OPTIONS, drainOutbox, type DrainResult } from '../alerts/outboxDrain.js';
 import { httpsPost } from '../alerts/transport.js';
 import { getStoredRuntime } from './runtime.js';
@@ -11,6 +12,11 @@ export async function runScheduledDrain(log: FunctionLogger): Promise<DrainResul
     return undefined;
   }
   await clients.alertStore.ensureTable();
+  // Before sending: resolves held by a mute that has ended, and digests that are due, join the outbox.
+  const now = new Date();
+  if (clients.alerts !== undefined) await clients.alerts.releaseHeld(now);
+  for (const digest of (await flushDigests(config.alerts, clients.alertStore, now)).sent)
+    log.info(`alert digest of route ${digest.route} for ${digest.occurrence}: ${digest.alerts} alerts in ${digest.messages} messages`);
   const result = await drainOutbox(clients.alertStore, config.alerts, httpsPost, {
     ...DEFAULT_DRAIN_OPTIONS,
     now: () => new Date(),
