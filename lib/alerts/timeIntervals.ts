@@ -164,7 +164,8 @@ function rangeList(what: string, member: (part: string) => number | undefined, c
     const ranges: InclusiveRange[] = [];
     items.forEach((item, index) => {
       const range = rangeOf(item, member, what);
-      const problem = typeof range === 'string' ? range : (check?.(range) ?? (range.begin > range.end ? `'${item}': the end is before the start` : undefined));
+      const ordered = (checked: InclusiveRange) => (checked.begin > checked.end ? `'${item}': the end is before the start` : undefined);
+      const problem = typeof range === 'string' ? range : (check ?? ordered)(range);
       if (problem !== undefined) context.addIssue({ code: 'custom', message: problem, path: [index] });
       else if (typeof range !== 'string') ranges.push(range);
     });
