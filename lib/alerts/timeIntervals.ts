@@ -180,15 +180,19 @@ function dayOfMonthProblem(range: InclusiveRange): string | undefined {
   return position(range.begin) > position(range.end) ? `end day ${range.end} is always before start day ${range.begin}` : undefined;
 }
 
-const timeRangeSchema = z.object({ startTime: z.string(), endTime: z.string() }).strict().transform((range, context) => {
-  const start = parseClock(range.startTime);
-  const end = parseClock(range.endTime);
-  if (start === undefined || start === 1440) context.addIssue({ code: 'custom', message: `'${range.startTime}' is not a time HH:MM (00:00 to 23:59)`, path: ['startTime'] });
-  if (end === undefined) context.addIssue({ code: 'custom', message: `'${range.endTime}' is not a time HH:MM (00:00 to 24:00)`, path: ['endTime'] });
-  if (start !== undefined && end !== undefined && start >= end)
-    context.addIssue({ code: 'custom', message: `endTime ${range.endTime} is not after startTime ${range.startTime}`, path: ['endTime'] });
-  return { startMinute: start ?? 0, endMinute: end ?? 0 };
-});
+const timeRangeSchema = z
+  .object({ startTime: z.string(), endTime: z.string() })
+  .strict()
+  .transform((range, context) => {
+    const start = parseClock(range.startTime);
+    const end = parseClock(range.endTime);
+    if (start === undefined || start === 1440)
+      context.addIssue({ code: 'custom', message: `'${range.startTime}' is not a time HH:MM (00:00 to 23:59)`, path: ['startTime'] });
+    if (end === undefined) context.addIssue({ code: 'custom', message: `'${range.endTime}' is not a time HH:MM (00:00 to 24:00)`, path: ['endTime'] });
+    if (start !== undefined && end !== undefined && start >= end)
+      context.addIssue({ code: 'custom', message: `endTime ${range.endTime} is not after startTime ${range.startTime}`, path: ['endTime'] });
+    return { startMinute: start ?? 0, endMinute: end ?? 0 };
+  });
 
 export const locationSchema = z
   .string()
@@ -197,14 +201,17 @@ export const locationSchema = z
 /** The calendar fields shared by interval entries and digest schedules. */
 export const calendarFields = {
   weekdays: rangeList('weekday', named(WEEKDAYS)).optional(),
-  daysOfMonth: rangeList('day of the month', integer(-31, 31), (range) => (range.begin === 0 || range.end === 0 ? 'day 0 does not exist' : dayOfMonthProblem(range))).optional(),
+  daysOfMonth: rangeList('day of the month', integer(-31, 31), (range) =>
+    range.begin === 0 || range.end === 0 ? 'day 0 does not exist' : dayOfMonthProblem(range),
+  ).optional(),
   months: rangeList('month', named(MONTHS, integer(1, 12))).optional(),
   years: rangeList('year', integer(1, 9999)).optional(),
   location: locationSchema.default('UTC'),
 };
 
-export const timeIntervalEntrySchema = z
-  .object({ times: z.array(timeRangeSchema).optional(), ...calendarFields })
-  .strict() satisfies z.ZodType<TimeIntervalEntry, unknown>;
+export const timeIntervalEntrySchema = z.object({ times: z.array(timeRangeSchema).optional(), ...calendarFields }).strict() satisfies z.ZodType<
+  TimeIntervalEntry,
+  unknown
+>;
 
 export const namedTimeIntervalSchema = z.object({ name: z.string().min(1), timeIntervals: z.array(timeIntervalEntrySchema) }).strict();

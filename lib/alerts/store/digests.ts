@@ -63,7 +63,14 @@ export class DigestStore {
     for (const row of rows) addTo(byPartition, row.partitionKey, row);
     const toAction = (row: (typeof rows)[number]): TransactionAction => [
       'upsert',
-      { partitionKey: row.partitionKey, rowKey: row.rowKey, route: row.route, status: row.alert.status, finding: JSON.stringify(row.alert.finding), after: row.after },
+      {
+        partitionKey: row.partitionKey,
+        rowKey: row.rowKey,
+        route: row.route,
+        status: row.alert.status,
+        finding: JSON.stringify(row.alert.finding),
+        after: row.after,
+      },
       'Replace',
     ];
     try {
@@ -137,7 +144,9 @@ export class DigestStore {
   /** Marks the claimed occurrence sent; false when the claim was taken over meanwhile. */
   async complete(route: string, occurrence: string, etag: string): Promise<boolean> {
     try {
-      await this.table.updateEntity({ partitionKey: digestPartition(route), rowKey: SCHEDULE_ROW, done: occurrence, claimed: '', claimedAt: '' }, 'Replace', { etag });
+      await this.table.updateEntity({ partitionKey: digestPartition(route), rowKey: SCHEDULE_ROW, done: occurrence, claimed: '', claimedAt: '' }, 'Replace', {
+        etag,
+      });
       return true;
     } catch (error) {
       if (isStatus(error, 412)) return false;

@@ -66,7 +66,13 @@ describe('time interval fields', () => {
 
   it('months by name or number, years as ranges', () => {
     const quarter = entry({ months: ['january:march', 12] });
-    expect(['01', '03', '04', '11', '12'].map((month) => intervalContains([quarter], at(`2026-${month}-15T12:00:00Z`)))).toEqual([true, true, false, false, true]);
+    expect(['01', '03', '04', '11', '12'].map((month) => intervalContains([quarter], at(`2026-${month}-15T12:00:00Z`)))).toEqual([
+      true,
+      true,
+      false,
+      false,
+      true,
+    ]);
     const years = entry({ years: ['2026:2027'] });
     expect(['2025', '2026', '2027', '2028'].map((year) => intervalContains([years], at(`${year}-06-15T12:00:00Z`)))).toEqual([false, true, true, false]);
   });
@@ -121,7 +127,8 @@ describe('time intervals across DST changes (fail with a fixed offset)', () => {
     const twoToThree = entry({ times: [{ startTime: '02:00', endTime: '03:00' }], location: 'Europe/Berlin' });
     const minutesIn = (day: string) => {
       let count = 0;
-      for (let minute = 0; minute < 24 * 60; minute += 1) if (intervalContains([twoToThree], new Date(Date.parse(`${day}T00:00:00Z`) - 3_600_000 + minute * 60_000))) count += 1;
+      for (let minute = 0; minute < 24 * 60; minute += 1)
+        if (intervalContains([twoToThree], new Date(Date.parse(`${day}T00:00:00Z`) - 3_600_000 + minute * 60_000))) count += 1;
       return count;
     };
     expect(minutesIn('2026-03-29')).toBe(0);
