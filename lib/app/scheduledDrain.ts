@@ -12,11 +12,20 @@ export async function runScheduledDrain(log: FunctionLogger): Promise<DrainResul
     return undefined;
   }
   await clients.alertStore.ensureTable();
-  // Before sending: resolves held by a mute that has ended, and digests that are due, join the outbox.
+  // Before sending: resolves held by a mute that has ended, and digests that are due, join the
+  // outbox. Either failing leaves its rows for the next drain and must not stop this one.
   const now = new Date();
-  if (clients.alerts !== undefined) await clients.alerts.releaseHeld(now);
-  for (const digest of (await flushDigests(config.alerts, clients.alertStore, now)).sent)
-    log.info(`alert digest of route ${digest.route} for ${digest.occurrence}: ${digest.alerts} alerts in ${digest.messages} messages`);
+  try {
+    if (clients.alerts !== undefined) await clients.alerts.releaseHeld(now);
+  } catch (error) {
+    log.warn(`alert drain degraded: releasing resolves held by a mute: ${(error as Error).message}`);
+  }
+  try {
+    for (const digest of (await flushDigests(config.alerts, clients.alertStore, now)).sent)
+      log.info(`alert digest of route ${digest.route} for ${digest.occurrence}: ${digest.alerts} alerts in ${digest.messages} messages`);
+  } catch (error) {
+    log.warn(`alert drain degraded: ${(error as Error).message}`);
+  }
   const result = await drainOutbox(clients.alertStore, config.alerts, httpsPost, {
     ...DEFAULT_DRAIN_OPTIONS,
     now: () => new Date(),
