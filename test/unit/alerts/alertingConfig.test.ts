@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 import { describe, expect, it } from 'vitest';
 
 import { parseAlertingDocument, parseDuration } from '../../../lib/alerts/alertingConfig.js';
@@ -127,6 +129,22 @@ routes:
     ['hours: [1]', /timeIntervals\.0\.timeIntervals\.0: Unrecognized key/],
   ])('rejects a bad time interval field: %s', (field, problem) => {
     expect(rejected(`${ROUTES_YAML}timeIntervals: [{ name: t, timeIntervals: [{ ${field} }] }]\n`)).toMatch(problem);
+  });
+
+  it("README's time interval example parses", () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('### Time intervals and digests'));
+    const example = /```yaml\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+    const receivers =
+      'receivers:\n  - { name: oncall, type: pagerduty, routingKeySetting: PD_KEY }\n  - { name: leads, type: teams, webhookUrlSetting: TEAMS_URL }\n  - { name: platform, type: slack, webhookUrlSetting: SLACK_URL }\n';
+    const config = parseAlertingDocument(receivers + example, 'README', SECRETS);
+    expect([...config.timeIntervals.keys()]).toEqual(['business-hours', 'weekends']);
+    expect(config.routes.map((route) => route.digest?.location ?? route.muteTimeIntervals.concat(route.activeTimeIntervals).join())).toEqual([
+      '',
+      'business-hours',
+      'weekends',
+      'Europe/Berlin',
+    ]);
   });
 
   it('rejects unknown or duplicate interval names and bad digest schedules, naming the path', () => {
