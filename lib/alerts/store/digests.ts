@@ -10,6 +10,7 @@ import { z } from 'zod';
 
 import { safeParseEntity, textOrEmpty } from '../../azure/tableEntity.js';
 import { toFleetGuardError } from '../../errors.js';
+import { fromFindingEntity, toFindingEntity } from '../../findings/findingEntity.js';
 import type { StoredFinding } from '../../findings/lifecycle.js';
 import type { Alert } from '../alert.js';
 import { addTo, isStatus, keyHash, submitAll } from './tableWrites.js';
@@ -44,14 +45,20 @@ export interface DigestScheduleRow {
   claimedAt: string;
 }
 
-const keptEntity = z.object({
+/**
+ * A kept row: the finding's properties as the findings table stores them (one property per field,
+ * each within the Tables property limit, lib/findings/findingEntity.ts) with its keys moved aside
+ * (`findingPartitionKey`, `findingRowKey`), plus the route, the alert's status and `after`.
+ */
+const keptEntity = z.looseObject({
   partitionKey: textOrEmpty,
   rowKey: textOrEmpty,
   etag: textOrEmpty,
   route: textOrEmpty,
-  status: z.enum(['firing', 'resolved']),
-  finding: z.string(),
+  alertStatus: z.enum(['firing', 'resolved']),
   after: textOrEmpty,
+  findingPartitionKey: z.string(),
+  findingRowKey: z.string(),
 });
 const scheduleEntity = z.object({ etag: textOrEmpty, done: textOrEmpty, claimed: textOrEmpty, claimedAt: textOrEmpty });
 
@@ -61,18 +68,11 @@ export class DigestStore {
   private async write(rows: Array<KeptAlert & { partitionKey: string; rowKey: string }>, what: string): Promise<void> {
     const byPartition = new Map<string, typeof rows>();
     for (const row of rows) addTo(byPartition, row.partitionKey, row);
-    const toAction = (row: (typeof rows)[number]): TransactionAction => [
-      'upsert',
-      {
-        partitionKey: row.partitionKey,
-        rowKey: row.rowKey,
-        route: row.route,
-        status: row.alert.status,
-        finding: JSON.stringify(row.alert.finding),
-        after: row.after,
-      },
-      'Replace',
-    ];
+    const toAction = (row: (typeof rows)[number]): TransactionAction => {
+      const { partitionKey, rowKey, ...finding } = toFindingEntity(row.alert.finding);
+      const kept = { partitionKey: row.partitionKey, rowKey: row.rowKey, route: row.route, alertStatus: row.alert.status, after: row.after };
+      return ['upsert', { ...finding, findingPartitionKey: partitionKey, findingRowKey: rowKey, ...kept }, 'Replace'];
+    };
     try {
       await submitAll(this.table, byPartition, toAction);
     } catch (error) {
@@ -108,8 +108,14 @@ export class DigestStore {
         }
         const parsed = safeParseEntity(keptEntity, this.table.tableName, row);
         if ('error' in parsed) continue;
-        const { finding, status, ...rest } = parsed.value;
-        rows.push({ ...rest, alert: { status, finding: JSON.parse(finding) as StoredFinding } });
+        const { partitionKey: keptPartition, rowKey: keptRow, etag, route, alertStatus, after, findingPartitionKey, findingRowKey, ...finding } = parsed.value;
+        let stored: StoredFinding;
+        try {
+          stored = fromFindingEntity({ ...finding, partitionKey: findingPartitionKey, rowKey: findingRowKey }, this.table.tableName);
+        } catch {
+          continue; // As an unreadable notification log row: skipped, never blocking the others.
+        }
+        rows.push({ partitionKey: keptPartition, rowKey: keptRow, etag, route, after, alert: { status: alertStatus, finding: stored } });
       }
     } catch (error) {
       if (!isStatus(error, 404)) throw toFleetGuardError(error, `reading ${partitionKey} alerts`);
