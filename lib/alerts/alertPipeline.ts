@@ -12,7 +12,7 @@ import type { Alert, PlannedNotification } from './alert.js';
 import type { AlertingConfig } from './alertingConfig.js';
 import type { AlertStore, NewOutboxMessage } from './alertStore.js';
 import { latestOccurrence } from './digestSchedule.js';
-import { planNotifications } from './planner.js';
+import { planNotifications, routeMuted } from './planner.js';
 import type { KeptAlert, StoredKeptAlert } from './store/digests.js';
 import { renderNotification } from './vendors/index.js';
 
@@ -64,7 +64,14 @@ export class AlertPipeline {
   /** Plans the resolves muted routes held back again (after a mute ends they go out; still muted, they stay held). */
   async releaseHeld(now: Date): Promise<EnqueueResult> {
     const held = await this.store.digests.held();
-    const latest = new Map(held.map((row) => [row.alert.finding.fingerprint, row.alert]));
+    // Planning reads the whole notification log: only when a held resolve's route is no longer muted
+    // (or gone from the routing), not every drain of a weekend's mute.
+    const routes = new Map(this.config.routes.map((route) => [route.name, route]));
+    const due = held.filter((row) => {
+      const route = routes.get(row.route);
+      return route === undefined || !routeMuted(route, this.config.timeIntervals, now);
+    });
+    const latest = new Map(due.map((row) => [row.alert.finding.fingerprint, row.alert]));
     return this.enqueueAlerts([...latest.values()], now, held);
   }
 

@@ -3,7 +3,8 @@
  * dedup. Dedup reads the notification log: a firing alert goes out when the receiver has not been
  * told it is firing, or `repeatInterval` has passed; a resolved alert goes out only when the
  * receiver was told it was firing. Silences and inhibitions hold back firing alerts only, so a
- * resolve is never lost.
+ * resolve is never lost. A route muted by its time intervals sends nothing (as Alertmanager) and
+ * logs nothing; the resolves it holds back come back in `held`, to be planned again.
  */
 import { resourceKey } from '../model/cluster.js';
 import { severityRank } from '../model/finding.js';
