@@ -69,8 +69,12 @@ function formatter(zone: string): Intl.DateTimeFormat {
   return format;
 }
 
+/** IANA names (`UTC`, `Europe/Berlin`, `Etc/GMT+1`); newer ICU also takes offsets (`+01:00`), Alertmanager does not. */
+const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/;
+
 /** Whether the runtime knows the IANA zone (an unknown one makes `Intl.DateTimeFormat` throw). */
 export function isKnownZone(zone: string): boolean {
+  if (!ZONE_NAME.test(zone)) return false;
   try {
     formatter(zone);
     return true;

@@ -115,6 +115,7 @@ routes:
     ["times: [{ startTime: '09:00', endTime: '09:00' }]", /times\.0\.endTime: endTime 09:00 is not after startTime 09:00/],
     ["times: [{ startTime: '09:00' }]", /times\.0\.endTime/],
     ['location: Mars/Olympus_Mons', /timeIntervals\.0\.timeIntervals\.0\.location: is not an IANA time zone/],
+    ["location: '+01:00'", /location: is not an IANA time zone/],
     ["weekdays: ['friday:monday']", /weekdays\.0: 'friday:monday': the end is before the start/],
     ["weekdays: ['saturday:sunday']", /weekdays\.0: 'saturday:sunday': the end is before the start/],
     ['weekdays: [funday]', /weekdays\.0: 'funday' is not a valid weekday/],
