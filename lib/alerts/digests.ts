@@ -10,6 +10,7 @@
 import { toFleetGuardError } from '../errors.js';
 import type { PlannedNotification } from './alert.js';
 import type { AlertingConfig } from './alertingConfig.js';
+import type { AlertPipeline } from './alertPipeline.js';
 import type { AlertStore } from './alertStore.js';
 import { latestOccurrence } from './digestSchedule.js';
 import { alertOrder } from './planner.js';
@@ -56,4 +57,29 @@ export async function flushDigests(config: AlertingConfig, store: AlertStore, no
     }
   }
   return { sent };
+}
+
+/**
+ * What a drain does before sending: resolves held by a mute that has ended, and digests that are
+ * due, join the outbox. A failure of either is reported, not thrown: its rows stay for the next
+ * drain, and this drain still sends what the outbox holds.
+ */
+export async function beforeDrain(
+  pipeline: AlertPipeline,
+  config: AlertingConfig,
+  store: AlertStore,
+  now: Date,
+): Promise<DigestFlushResult & { errors: string[] }> {
+  const errors: string[] = [];
+  try {
+    await pipeline.releaseHeld(now);
+  } catch (error) {
+    errors.push(`releasing resolves held by a mute: ${toFleetGuardError(error, 'releasing held resolves').message}`);
+  }
+  try {
+    return { ...(await flushDigests(config, store, now)), errors };
+  } catch (error) {
+    errors.push(toFleetGuardError(error, 'sending digests').message);
+    return { sent: [], errors };
+  }
 }

@@ -1,4 +1,4 @@
-import { flushDigests } from '../alerts/digests.js';
+import { beforeDrain } from '../alerts/digests.js';
 import { DEFAULT_DRAIN_OPTIONS, drainOutbox, type DrainResult } from '../alerts/outboxDrain.js';
 import { httpsPost } from '../alerts/transport.js';
 import { getStoredRuntime } from './runtime.js';
@@ -12,19 +12,11 @@ export async function runScheduledDrain(log: FunctionLogger): Promise<DrainResul
     return undefined;
   }
   await clients.alertStore.ensureTable();
-  // Before sending: resolves held by a mute that has ended, and digests that are due, join the
-  // outbox. Either failing leaves its rows for the next drain and must not stop this one.
-  const now = new Date();
-  try {
-    if (clients.alerts !== undefined) await clients.alerts.releaseHeld(now);
-  } catch (error) {
-    log.warn(`alert drain degraded: releasing resolves held by a mute: ${(error as Error).message}`);
-  }
-  try {
-    for (const digest of (await flushDigests(config.alerts, clients.alertStore, now)).sent)
+  if (clients.alerts !== undefined) {
+    const before = await beforeDrain(clients.alerts, config.alerts, clients.alertStore, new Date());
+    for (const digest of before.sent)
       log.info(`alert digest of route ${digest.route} for ${digest.occurrence}: ${digest.alerts} alerts in ${digest.messages} messages`);
-  } catch (error) {
-    log.warn(`alert drain degraded: ${(error as Error).message}`);
+    for (const error of before.errors) log.warn(`alert drain degraded: ${error}`);
   }
   const result = await drainOutbox(clients.alertStore, config.alerts, httpsPost, {
     ...DEFAULT_DRAIN_OPTIONS,
