@@ -79,10 +79,15 @@ export class AlertPipeline {
   private async bufferDigests(notifications: readonly PlannedNotification[], now: Date): Promise<PlannedNotification[]> {
     const direct: PlannedNotification[] = [];
     const buffered: KeptAlert[] = [];
+    const after = new Map<string, string>();
     for (const notification of notifications) {
       const digest = this.config.routes.find((route) => route.name === notification.route)?.digest;
-      if (digest === undefined) direct.push(notification);
-      else for (const alert of notification.alerts) buffered.push({ route: notification.route, alert, after: latestOccurrence(digest, now) ?? '' });
+      if (digest === undefined) {
+        direct.push(notification);
+        continue;
+      }
+      if (!after.has(notification.route)) after.set(notification.route, latestOccurrence(digest, now) ?? '');
+      for (const alert of notification.alerts) buffered.push({ route: notification.route, alert, after: after.get(notification.route) ?? '' });
     }
     if (buffered.length > 0) await this.store.digests.buffer(buffered);
     return direct;

@@ -37,7 +37,7 @@ export interface Plan {
   logUpdates: NotificationLogEntry[];
   silenced: Alert[];
   inhibited: Alert[];
-  /** Resolves held back by a route's time intervals, to plan again once the mute ends (lib/alerts/heldResolves.ts). */
+  /** Resolves held back by a route's time intervals, to plan again once the mute ends (`AlertPipeline.releaseHeld`). */
   held: HeldResolve[];
 }
 
