@@ -4,6 +4,7 @@
  *   nflog-{receiver}-{0-f} what was last notified per finding: dedup and repeat interval (notificationLog.ts)
  *   silence            silences (silences.ts)
  *   inhibit            clusters whose per-finding alerts are held back during upgrades (inhibitions.ts)
+ *   slackreplay        Slack request signatures already acted on, refused if replayed (slackReplays.ts)
  * Receiver names become hashes in keys (table keys forbid some characters).
  *
  * `AlertStore` is the thin facade the pipeline, the drain and the silences API are built with: one
@@ -17,6 +18,7 @@ import { InhibitionStore } from './store/inhibitions.js';
 import { NotificationLogStore } from './store/notificationLog.js';
 import { OutboxStore } from './store/outbox.js';
 import { SilenceStore } from './store/silences.js';
+import { SlackReplayStore } from './store/slackReplays.js';
 
 export { type NewOutboxMessage, type OutboxEntry, outboxPartition, type OutboxStatus } from './store/outbox.js';
 
@@ -25,12 +27,14 @@ export class AlertStore {
   readonly notificationLog: NotificationLogStore;
   readonly silences: SilenceStore;
   readonly inhibitions: InhibitionStore;
+  readonly slackReplays: SlackReplayStore;
 
   constructor(private readonly table: TableClient) {
     this.outbox = new OutboxStore(table);
     this.notificationLog = new NotificationLogStore(table);
     this.silences = new SilenceStore(table);
     this.inhibitions = new InhibitionStore(table);
+    this.slackReplays = new SlackReplayStore(table);
   }
 
   ensureTable(): Promise<void> {
