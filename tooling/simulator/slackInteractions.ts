@@ -6,14 +6,15 @@
  * posted to the registered function the way the Functions host invokes it. The sink's part
  * (`slackSinkAnswer`) answers usergroups.users.list from a member table and records what arrives at a `response_url`.
  */
-import { encodeButtonValue, type SlackActionId, type SlackMessageRef } from '../../lib/alerts/interactions/contract.js';
+import { encodeButtonValue, type SlackMessageRef } from '../../lib/alerts/interactions/contract.js';
 import { slackSignature } from '../../lib/alerts/interactions/slackSignature.js';
 import type { ServiceAnswer } from '../../lib/alerts/vendors/vendor.js';
 import { Secret } from '../../lib/secret.js';
 
 export interface ButtonPressInput {
   ref: SlackMessageRef;
-  actionId: SlackActionId | string;
+  /** One of SLACK_ACTION_IDS, or any other id (a foreign button). */
+  actionId: string;
   user: { id: string; name: string };
   teamId?: string;
   channel: string;
