@@ -461,6 +461,13 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
 // delivery with 401 and send it to dead-letter.
 var eventGridWebhookPaths = ['/runtime/webhooks/EventGrid', '/runtime/webhooks/eventgrid']
 
+// Slack's interactivity Request URL (functions/slackInteractions.ts): Slack cannot present an Entra
+// token, so the route authenticates Slack by its signing secret (and the function key in ?code=)
+// instead; without this exclusion every button press would get App Service Authentication's 401.
+// excludedPaths: Learn "authsettingsV2", GlobalValidation.excludedPaths
+// (https://learn.microsoft.com/azure/templates/microsoft.web/sites/config-authsettingsv2).
+var slackInteractionPaths = ['/api/slack/interactions']
+
 // Entra ID in front of every HTTP route. The functions then check the app roles in
 // x-ms-client-principal (Rollouts.Read/Manage, Alerts.Read/Manage); the Event Grid
 // webhook path is excluded because Event Grid authenticates with the system key instead.
@@ -472,7 +479,7 @@ resource authentication 'Microsoft.Web/sites/config@2024-04-01' = {
     globalValidation: {
       requireAuthentication: true
       unauthenticatedClientAction: 'Return401'
-      excludedPaths: eventGridWebhookPaths
+      excludedPaths: concat(eventGridWebhookPaths, slackInteractionPaths)
     }
     identityProviders: {
       azureActiveDirectory: {

@@ -47,3 +47,12 @@ export const ROLLOUT_BODY_LIMIT_BYTES = 2 * 1_048_576;
  * 500-character cluster, a 1,000-character comment) are about 41 KB of JSON.
  */
 export const SILENCE_BODY_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * The byte limit of a Slack interaction (interactions/slackInteraction.ts). Slack includes the whole
+ * message in a block_actions payload: up to 50 blocks of 3,000 characters and 40,000 of text
+ * (https://docs.slack.dev/reference/block-kit/blocks, chat.postMessage "text" limits), about 190 KB of
+ * JSON, form-encoded (percent-encoding can triple it): 1 MiB holds any real press. The body is read
+ * before the signature is checked (the signature covers it), so this bounds what a stranger can send.
+ */
+export const SLACK_INTERACTION_BODY_LIMIT_BYTES = 1_048_576;

@@ -11,6 +11,10 @@ export interface SilenceMatchers {
   ruleId?: string;
   /** Cluster name or ARM id (case-insensitive). */
   cluster?: string;
+  /** Subscription id (case-insensitive): a route grouping by subscription silences a whole subscription's group. */
+  subscription?: string;
+  /** Exactly this severity: a route grouping by severity. */
+  severity?: string;
   tags?: Record<string, string>;
 }
 
@@ -23,6 +27,8 @@ export interface Silence {
   createdBy: string;
   createdByObjectId?: string;
   createdByAppId?: string;
+  /** The Slack user id, when it was created with a button on a Slack message. */
+  createdBySlackUserId?: string;
   comment: string;
   /** Who ended it before its time (`silence expire`, `DELETE /api/silences/{id}`), when someone did. */
   expiredBy?: string;

@@ -5,6 +5,7 @@
  *   silence            silences (silences.ts)
  *   inhibit            clusters whose per-finding alerts are held back during upgrades (inhibitions.ts)
  *   digest-{route}, held  alerts kept for a route's digest, resolves held by a mute (digests.ts)
+ *   slackreplay        Slack request signatures already acted on, refused if replayed (slackReplays.ts)
  * Receiver names become hashes in keys (table keys forbid some characters).
  *
  * `AlertStore` is the thin facade the pipeline, the drain and the silences API are built with: one
@@ -19,6 +20,7 @@ import { InhibitionStore } from './store/inhibitions.js';
 import { NotificationLogStore } from './store/notificationLog.js';
 import { OutboxStore } from './store/outbox.js';
 import { SilenceStore } from './store/silences.js';
+import { SlackReplayStore } from './store/slackReplays.js';
 
 export { type NewOutboxMessage, type OutboxEntry, outboxPartition, type OutboxStatus } from './store/outbox.js';
 
@@ -28,6 +30,7 @@ export class AlertStore {
   readonly silences: SilenceStore;
   readonly inhibitions: InhibitionStore;
   readonly digests: DigestStore;
+  readonly slackReplays: SlackReplayStore;
 
   constructor(private readonly table: TableClient) {
     this.outbox = new OutboxStore(table);
@@ -35,6 +38,7 @@ export class AlertStore {
     this.silences = new SilenceStore(table);
     this.inhibitions = new InhibitionStore(table);
     this.digests = new DigestStore(table);
+    this.slackReplays = new SlackReplayStore(table);
   }
 
   ensureTable(): Promise<void> {

@@ -35,8 +35,10 @@ export function silenceActive(silence: Silence, now: Date): boolean {
 }
 
 export function silenceMatches(silence: Silence, finding: StoredFinding): boolean {
-  const { ruleId, cluster, tags } = silence.matchers;
+  const { ruleId, cluster, subscription, severity, tags } = silence.matchers;
   if (ruleId !== undefined && ruleId.toLowerCase() !== finding.ruleId.toLowerCase()) return false;
+  if (subscription !== undefined && subscription.toLowerCase() !== finding.subscriptionId.toLowerCase()) return false;
+  if (severity !== undefined && severity !== finding.severity) return false;
   if (cluster !== undefined) {
     const wanted = cluster.toLowerCase();
     const name = (parseResourceId(finding.resourceId).name ?? finding.clusterName).toLowerCase();

@@ -4,14 +4,17 @@
  */
 import { z } from 'zod';
 
-import { AZURE_TAGS, SILENCE_BODY_LIMIT_BYTES } from '../apiLimits.js';
+import { AZURE_TAGS, MAX_SUBSCRIPTION_ID_LENGTH, SILENCE_BODY_LIMIT_BYTES } from '../apiLimits.js';
 import { authorizeRole, type Principal } from '../auth/principal.js';
 import type { RequestBody } from '../boundedBody.js';
 import { FleetGuardError } from '../errors.js';
 import { boundedRecord, readJsonBody } from '../jsonBody.js';
+import { SEVERITIES } from '../model/finding.js';
 import { unavailable } from '../publicError.js';
+import type { SilenceMatchers } from './alert.js';
 import { parseDuration } from './alertingConfig.js';
 import type { AlertStore } from './alertStore.js';
+import type { SilenceActor } from './store/silences.js';
 
 export const ALERT_ROLES = { read: 'Alerts.Read', manage: 'Alerts.Manage' } as const;
 
@@ -35,6 +38,8 @@ export const silenceCreateSchema = z
       .object({
         ruleId: z.string().min(1).max(100).optional(),
         cluster: z.string().min(1).max(500).optional(),
+        subscription: z.string().min(1).max(MAX_SUBSCRIPTION_ID_LENGTH).optional(),
+        severity: z.enum(SEVERITIES).optional(),
         tags: boundedRecord(z.string().min(1).max(AZURE_TAGS.nameLength), z.string().max(AZURE_TAGS.valueLength), AZURE_TAGS.maxEntries).optional(),
       })
       .strict(),
@@ -125,27 +130,13 @@ export async function handleSilencesRequest(
         : { status: 404, body: { error: `no silence ${id}` } };
     }
     if (parsed === undefined) return { status: 400, body: { error: 'body: is required' } };
-    const duration = parseDuration(parsed.data.duration);
-    const maxDuration = limits.maxDurationMs ?? DEFAULT_MAX_SILENCE_MS;
-    if (duration > maxDuration) return { status: 400, body: { error: `duration: at most ${formatDuration(maxDuration)}` } };
-    // Checked before the write, so two creates at once may both pass at the limit: a cap on growth, not an exact count.
-    const active = (await store.listSilences()).filter((silence) => isActive(silence, now)).length;
-    if (active >= limits.maxActive)
-      return {
-        // 400 like every other limit of the API (issue 14: each refusal names its limit).
-        status: 400,
-        body: {
-          error: `silences: ${active} are active, the limit is ${limits.maxActive} (FLEETGUARD_MAX_ACTIVE_SILENCES); expire one (DELETE /api/silences/{id}) before creating another`,
-        },
-      };
     const matchers = Object.fromEntries(Object.entries(parsed.data.matchers).filter(([, value]) => value !== undefined));
-    const silence = await store.createSilence(matchers, {
-      startsAt: now,
-      endsAt: new Date(now.getTime() + duration),
-      createdBy: silenceActor(caller),
-      comment: parsed.data.comment,
-    });
-    return { status: 201, body: silence };
+    return await createSilenceWithinLimits(
+      store,
+      { matchers, durationMs: parseDuration(parsed.data.duration), createdBy: silenceActor(caller), comment: parsed.data.comment },
+      now,
+      limits,
+    );
   } catch (error) {
     if (error instanceof FleetGuardError && error.reason === 'badInput') return { status: 400, body: { error: error.message } };
     // Storage trouble: a server error in words, without internals (they are logged).
@@ -153,6 +144,46 @@ export async function handleSilencesRequest(
   }
 }
 
-function isActive(silence: { startsAt: string; endsAt: string }, now: Date): boolean {
+/** A silence to create, validated already except for the limits. */
+export interface SilenceRequest {
+  matchers: SilenceMatchers;
+  durationMs: number;
+  createdBy: SilenceActor;
+  comment: string;
+  /** A fixed id makes the create idempotent: the store throws SilenceExistsError when it exists. */
+  id?: string;
+}
+
+/**
+ * Creates a silence within FLEETGUARD_MAX_SILENCE_DURATION and FLEETGUARD_MAX_ACTIVE_SILENCES: 201
+ * with the silence, or 400 naming the limit. The HTTP API and Slack's silence buttons
+ * (interactions/slackInteraction.ts) both create through this, so both apply the same limits.
+ * Store errors are thrown (SilenceExistsError among them), for the caller to answer.
+ */
+export async function createSilenceWithinLimits(store: AlertStore, request: SilenceRequest, now: Date, limits: SilenceLimits): Promise<ApiResponse> {
+  const maxDuration = limits.maxDurationMs ?? DEFAULT_MAX_SILENCE_MS;
+  if (request.durationMs > maxDuration) return { status: 400, body: { error: `duration: at most ${formatDuration(maxDuration)}` } };
+  // Checked before the write, so two creates at once may both pass at the limit: a cap on growth, not an exact count.
+  const active = (await store.listSilences()).filter((silence) => isActive(silence, now)).length;
+  if (active >= limits.maxActive)
+    return {
+      // 400 like every other limit of the API (issue 14: each refusal names its limit).
+      status: 400,
+      body: {
+        error: `silences: ${active} are active, the limit is ${limits.maxActive} (FLEETGUARD_MAX_ACTIVE_SILENCES); expire one (DELETE /api/silences/{id}) before creating another`,
+      },
+    };
+  const silence = await store.createSilence(request.matchers, {
+    startsAt: now,
+    endsAt: new Date(now.getTime() + request.durationMs),
+    createdBy: request.createdBy,
+    comment: request.comment,
+    ...(request.id === undefined ? {} : { id: request.id }),
+  });
+  return { status: 201, body: silence };
+}
+
+/** Active at `now`: started, not ended (an expired silence's end is the time it was expired). */
+export function isActive(silence: { startsAt: string; endsAt: string }, now: Date): boolean {
   return Date.parse(silence.startsAt) <= now.getTime() && now.getTime() < Date.parse(silence.endsAt);
 }

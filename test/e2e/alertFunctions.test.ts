@@ -166,7 +166,7 @@ describe('alerting through the registered functions', () => {
     expect(await post('not json')).toMatchObject({ status: 400, body: { error: 'body: must be JSON' } });
     expect(await post(JSON.stringify({ matchers: {}, duration: '1h', comment: 'x' }))).toMatchObject({
       status: 400,
-      body: { error: 'a silence needs at least one matcher (rule, cluster or tag)' },
+      body: { error: 'a silence needs at least one matcher (rule, cluster, subscription, severity or tag)' },
     });
     expect((await post(JSON.stringify({ matchers: { ruleId: 'X' }, duration: 'forever', comment: 'x' }))).body).toEqual({
       error: 'duration: must be a duration such as 2h or 1d',

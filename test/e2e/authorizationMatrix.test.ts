@@ -88,6 +88,14 @@ const ENDPOINTS: Record<string, Endpoint> = {
   silencesCreate: { method: 'POST', path: '/api/silences', family: 'Alerts', body: '{"matchers":{}}', expected: WRITE_INVALID },
   report: { method: 'GET', path: '/api/report', family: 'Alerts', expected: READ },
   silencesExpire: { method: 'DELETE', path: `/api/silences/${UNKNOWN_ID}`, family: 'Alerts', params: { id: UNKNOWN_ID }, expected: WRITE_UNKNOWN },
+  // Slack's Request URL: only Slack's signature authenticates (lib/alerts/interactions/slackSignature.ts); an Entra role is no key to it.
+  slackInteractions: {
+    method: 'POST',
+    path: '/api/slack/interactions',
+    family: 'Alerts',
+    body: 'payload=%7B%7D',
+    expected: { none: 401, otherApi: 401, read: 401, manage: 401 },
+  },
 };
 
 function principalFor(caller: Caller, family: Endpoint['family']): string | undefined {

@@ -20,6 +20,7 @@ import { snapshotInClusterReader } from '../simulator/snapshotKubernetes.js';
 import { type RunningSink, startWebhookSink } from '../simulator/webhookSink.js';
 import { DEMO_WEB_DEV, rehearseDemoRollout } from './demoRollout.js';
 import { inClusterLines } from './inClusterLines.js';
+import { demoSlackButton } from './slackButtonLine.js';
 
 const CHECKOUT =
   '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/checkout/providers/Microsoft.ContainerService/managedClusters/checkout-prod';
@@ -181,6 +182,11 @@ export async function runDemo(
       `Delivered after sweep 2: ${deliveriesSummary(sink, afterFirst)} (PagerDuty resolves, a Slack digest of what resolved; nothing repeated before the 4h repeat interval)`,
     );
     const open = (await clients.findings?.listFindings({ status: 'open' })) ?? [];
+    const pressed = open.find((finding) => finding.clusterName === 'checkout-prod') ?? open[0];
+    if (clients.alertStore && pressed) {
+      say(banner('Slack: a button press silences an alert group'));
+      for (const line of await demoSlackButton(clients.alertStore, sink, pressed)) say(line);
+    }
     say(`Findings store: ${open.length} open, ${resolved.length} resolved · sweep records: ${(await clients.sweeps?.latest(10))?.length ?? 0}`);
 
     say(banner('Rollout rehearsal: Kubernetes 1.32 by ring; web-dev (ring 0) misbehaves after its upgrade'));

@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { findVendor } from '../../lib/alerts/vendors/index.js';
 import type { ServiceAnswer, ServiceRequest } from '../../lib/alerts/vendors/vendor.js';
 import { loopbackCertificate } from './certificate.js';
+import { slackSinkAnswer } from './slackInteractions.js';
 
 export interface Delivery {
   kind: string;
@@ -83,6 +84,8 @@ export interface RunningSink {
    * failure `pick` returns: an unreliable receiver rather than an outage. `share` 0 stops it.
    */
   failShare(share: number, pick: () => SinkFailure, random: () => number): void;
+  /** Slack user groups (id → member user ids) that usergroups.users.list answers (slackInteractions.ts). */
+  slackUserGroups: Map<string, string[]>;
   close(): Promise<void>;
 }
 
@@ -115,6 +118,7 @@ export async function startWebhookSink(options: WebhookSinkOptions = {}): Promis
   const pagerDuty = new Map<string, PagerDutyKeyState>();
   incidents.set('pagerduty', pagerDuty);
   const seen = new Set<string>();
+  const slackUserGroups = new Map<string, string[]>();
   const failures: Array<{ kind: string; remaining: number; failure: SinkFailure }> = [];
   let unreliable: { share: number; pick: () => SinkFailure; random: () => number } | undefined;
   const nextFailure = (kind: string): SinkFailure | undefined => {
@@ -159,7 +163,7 @@ export async function startWebhookSink(options: WebhookSinkOptions = {}): Promis
           outgoing.end(refusal.text);
           return;
         }
-        if (body === undefined) {
+        if (body === undefined && kind !== 'slackApi') {
           outgoing.writeHead(400);
           outgoing.end('invalid_payload');
           return;
@@ -188,7 +192,7 @@ export async function startWebhookSink(options: WebhookSinkOptions = {}): Promis
             receivedAt: Date.now(),
           });
         }
-        const answer = vendor?.service.accepted(request) ?? UNKNOWN_KIND_ANSWER;
+        const answer = vendor?.service.accepted(request) ?? slackSinkAnswer(kind, request.path, rawBody, slackUserGroups) ?? UNKNOWN_KIND_ANSWER;
         outgoing.writeHead(answer.status, { 'content-type': answer.contentType });
         outgoing.end(answer.text);
       })();
@@ -206,6 +210,7 @@ export async function startWebhookSink(options: WebhookSinkOptions = {}): Promis
     tallies,
     pagerDuty,
     incidents,
+    slackUserGroups,
     failNext: (kind, times, failure) => failures.push({ kind, remaining: times, failure }),
     failShare: (share, pick, random) => {
       unreliable = share > 0 ? { share, pick, random } : undefined;

@@ -26,15 +26,17 @@ const silenceEntity = z
     createdBy: textOrEmpty,
     createdByObjectId: optionalText,
     createdByAppId: optionalText,
+    createdBySlackUserId: optionalText,
     comment: textOrEmpty,
     /** Written by expireSilence: who ended it early. */
     expiredBy: optionalText,
   })
-  .transform(({ rowKey, createdByObjectId, createdByAppId, expiredBy, ...silence }): Silence => ({
+  .transform(({ rowKey, createdByObjectId, createdByAppId, createdBySlackUserId, expiredBy, ...silence }): Silence => ({
     id: rowKey,
     ...silence,
     ...(createdByObjectId === undefined ? {} : { createdByObjectId }),
     ...(createdByAppId === undefined ? {} : { createdByAppId }),
+    ...(createdBySlackUserId === undefined ? {} : { createdBySlackUserId }),
     ...(expiredBy === undefined ? {} : { expiredBy }),
   }));
 
@@ -43,6 +45,15 @@ export interface SilenceActor {
   name: string;
   objectId?: string;
   appId?: string;
+  /** The Slack user who pressed a silence button (lib/alerts/interactions/). */
+  slackUserId?: string;
+}
+
+/** The id of a silence that already exists when a create names it (an idempotent create lost a race or was retried). */
+export class SilenceExistsError extends Error {
+  constructor(readonly id: string) {
+    super(`silence ${id} exists`);
+  }
 }
 
 export class SilenceStore {
@@ -50,21 +61,29 @@ export class SilenceStore {
 
   async createSilence(
     matchers: SilenceMatchers,
-    options: { startsAt: Date; endsAt: Date; createdBy: string | SilenceActor; comment: string },
+    options: { startsAt: Date; endsAt: Date; createdBy: string | SilenceActor; comment: string; id?: string },
   ): Promise<Silence> {
-    if (matchers.ruleId === undefined && matchers.cluster === undefined && (matchers.tags === undefined || Object.keys(matchers.tags).length === 0)) {
-      throw new FleetGuardError('badInput', 'a silence needs at least one matcher (rule, cluster or tag)');
+    if (
+      matchers.ruleId === undefined &&
+      matchers.cluster === undefined &&
+      matchers.subscription === undefined &&
+      matchers.severity === undefined &&
+      (matchers.tags === undefined || Object.keys(matchers.tags).length === 0)
+    ) {
+      throw new FleetGuardError('badInput', 'a silence needs at least one matcher (rule, cluster, subscription, severity or tag)');
     }
     if (options.endsAt.getTime() <= options.startsAt.getTime()) throw new FleetGuardError('badInput', 'a silence must end after it starts');
     const by: SilenceActor = typeof options.createdBy === 'string' ? { name: options.createdBy } : options.createdBy;
     const silence: Silence = {
-      id: randomUUID(),
+      // A given id makes the create idempotent: a second create of it fails with SilenceExistsError.
+      id: options.id ?? randomUUID(),
       matchers,
       startsAt: options.startsAt.toISOString(),
       endsAt: options.endsAt.toISOString(),
       createdBy: by.name,
       ...(by.objectId === undefined ? {} : { createdByObjectId: by.objectId }),
       ...(by.appId === undefined ? {} : { createdByAppId: by.appId }),
+      ...(by.slackUserId === undefined ? {} : { createdBySlackUserId: by.slackUserId }),
       comment: options.comment,
     };
     try {
@@ -77,10 +96,12 @@ export class SilenceStore {
         createdBy: silence.createdBy,
         ...(silence.createdByObjectId === undefined ? {} : { createdByObjectId: silence.createdByObjectId }),
         ...(silence.createdByAppId === undefined ? {} : { createdByAppId: silence.createdByAppId }),
+        ...(silence.createdBySlackUserId === undefined ? {} : { createdBySlackUserId: silence.createdBySlackUserId }),
         comment: silence.comment,
       };
       await this.table.createEntity(row);
     } catch (error) {
+      if (options.id !== undefined && isStatus(error, 409)) throw new SilenceExistsError(options.id);
       throw toFleetGuardError(error, 'creating the silence');
     }
     return silence;
@@ -97,6 +118,18 @@ export class SilenceStore {
       if (!isStatus(error, 404)) throw toFleetGuardError(error, 'reading silences');
     }
     return silences.sort((left, right) => left.startsAt.localeCompare(right.startsAt));
+  }
+
+  /** One silence by id, or undefined when there is none (or its row is unreadable). */
+  async getSilence(id: string): Promise<Silence | undefined> {
+    try {
+      const row = await this.table.getEntity<Record<string, unknown>>('silence', id);
+      const parsed = safeParseEntity(silenceEntity, this.table.tableName, row);
+      return 'value' in parsed ? parsed.value : undefined;
+    } catch (error) {
+      if (isStatus(error, 404)) return undefined;
+      throw toFleetGuardError(error, `reading silence ${id}`);
+    }
   }
 
   /** Ends a silence now; false when there is no such silence. */
