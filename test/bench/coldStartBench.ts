@@ -169,7 +169,7 @@ const sequence = [
   'durable-functions',
   'zod',
   'yaml',
-  'cron-parser',
+  'croner',
   'semver',
   '@azure/core-rest-pipeline',
   '@azure/data-tables',
