@@ -60,7 +60,15 @@ export async function runPolicyStage(
   const evaluated: Array<{ clusters: readonly Cluster[]; states: readonly PolicyStateRecord[] }> = [];
   const counts: ComplianceCount[] = [];
   const clustersBySubscription = new Map<string, Cluster[]>();
-  for (const cluster of clusters) clustersBySubscription.set(cluster.subscriptionId, [...(clustersBySubscription.get(cluster.subscriptionId) ?? []), cluster]);
+  for (const cluster of clusters) {
+    const own = clustersBySubscription.get(cluster.subscriptionId);
+    if (own) own.push(cluster);
+    else clustersBySubscription.set(cluster.subscriptionId, [cluster]);
+  }
+  // Component queries (one per flagged cluster: most of a sweep's calls where the add-on runs) start
+  // as soon as the non-compliant states are in, not after the compliance summary and the names: those
+  // are Resource Graph pages that may wait for the identity's quota window (15 queries per 5 s).
+  const components = componentReads(reader, limit, errors);
 
   // Subscriptions without clusters have nothing to evaluate: no call.
   const subscriptions = listedSubscriptions.filter((subscriptionId) => clustersBySubscription.has(subscriptionId));
@@ -71,18 +79,25 @@ export async function runPolicyStage(
       const readable = await limit(() => across.readableSubscriptions(subscriptions));
       const vouched = subscriptions.filter((id) => readable.has(id.toLowerCase()));
       if (vouched.length > 0) {
-        const [states, summary] = await Promise.all([across.listNonCompliantClusterStates(vouched, limit), across.summarizeClusterCompliance(vouched, limit)]);
-        const statesBySubscription = new Map<string, PolicyStateRecord[]>();
-        for (const state of states) {
-          const owner = parseResourceId(state.resourceId).subscriptionId?.toLowerCase() ?? '';
-          const own = statesBySubscription.get(owner);
-          if (own) own.push(state);
-          else statesBySubscription.set(owner, [state]);
-        }
-        for (const subscriptionId of vouched) {
-          const own = clustersBySubscription.get(subscriptionId) ?? [];
-          evaluated.push({ clusters: own, states: statesBySubscription.get(subscriptionId.toLowerCase()) ?? [] });
-          for (const cluster of own) markEvaluated(coverage, cluster.id, [POLICY_RULE.id]);
+        const statesRead = across.listNonCompliantClusterStates(vouched, limit).then((states) => {
+          const statesBySubscription = new Map<string, PolicyStateRecord[]>();
+          for (const state of states) {
+            const owner = parseResourceId(state.resourceId).subscriptionId?.toLowerCase() ?? '';
+            const own = statesBySubscription.get(owner);
+            if (own) own.push(state);
+            else statesBySubscription.set(owner, [state]);
+          }
+          const parts = vouched.map((subscriptionId) => ({
+            clusters: clustersBySubscription.get(subscriptionId) ?? [],
+            states: statesBySubscription.get(subscriptionId.toLowerCase()) ?? [],
+          }));
+          components.ask(parts);
+          return parts;
+        });
+        const [parts, summary] = await Promise.all([statesRead, across.summarizeClusterCompliance(vouched, limit)]);
+        for (const part of parts) {
+          evaluated.push(part);
+          for (const cluster of part.clusters) markEvaluated(coverage, cluster.id, [POLICY_RULE.id]);
         }
         counts.push(...summary);
       }
@@ -103,9 +118,10 @@ export async function runPolicyStage(
       return [
         limit(async () => {
           try {
-            const states = await reader.listNonCompliantClusterStates(subscriptionId);
-            evaluated.push({ clusters: own, states });
+            const part = { clusters: own, states: await reader.listNonCompliantClusterStates(subscriptionId) };
+            evaluated.push(part);
             for (const cluster of own) markEvaluated(coverage, cluster.id, [POLICY_RULE.id]);
+            components.ask([part]);
           } catch (error) {
             const failure = toFleetGuardError(error, `querying policy states of subscription ${subscriptionId}`);
             errors.push({ scope: 'policy', target: subscriptionId, reason: failure.reason, message: failure.message });
@@ -122,13 +138,12 @@ export async function runPolicyStage(
       ];
     }),
   );
-  const names = await readNames(reader, evaluated, limit, errors);
+  const [names, componentsByCluster] = await Promise.all([readNames(reader, evaluated, limit, errors), components.done()]);
   const findings = evaluated.flatMap((part) => evaluatePolicyStates(part.clusters, part.states, names.names));
-  const components = await readComponents(reader, clusters, findings, limit, errors);
   return {
-    findings: attachPolicyComponents(findings, components),
+    findings: attachPolicyComponents(findings, componentsByCluster),
     compliance: computeCompliance(clusters, counts),
-    calls: perSubscription.length * 2 + components.size + names.calls,
+    calls: perSubscription.length * 2 + componentsByCluster.size + names.calls,
   };
 }
 
@@ -161,33 +176,56 @@ async function readNames(
   }
 }
 
-/** One component query per cluster that has a policy finding and runs the add-on, within the shared limit. */
-async function readComponents(
+/**
+ * One component query per cluster that has a policy finding and runs the add-on, within the shared
+ * limit. `ask` starts the queries for the clusters of some evaluated states (each cluster once, however
+ * often asked); `done` waits for all of them.
+ */
+function componentReads(
   reader: PolicyReader,
-  clusters: readonly Cluster[],
-  findings: readonly Finding[],
   limit: LimitFunction,
   errors: SweepError[],
-): Promise<Map<string, PolicyComponentRecord[]>> {
+): {
+  ask(parts: ReadonlyArray<{ clusters: readonly Cluster[]; states: readonly PolicyStateRecord[] }>): void;
+  done(): Promise<Map<string, PolicyComponentRecord[]>>;
+} {
   const byCluster = new Map<string, PolicyComponentRecord[]>();
+  const asked = new Set<string>();
+  const partsSeen = new WeakSet<object>();
+  const reads: Array<Promise<void>> = [];
   const listComponents = reader.listNonCompliantComponents?.bind(reader);
-  if (listComponents === undefined) return byCluster;
-  await Promise.all(
-    clustersToAskForComponents(clusters, findings).map((cluster) =>
-      limit(async () => {
-        try {
-          byCluster.set(resourceKey(cluster.id), await listComponents(cluster.id));
-        } catch (error) {
-          const failure = toFleetGuardError(error, `querying component policy states of cluster ${cluster.name}`);
-          errors.push({
-            scope: 'policy',
-            target: cluster.name,
-            reason: failure.reason,
-            message: `${failure.message} (its policy findings are kept without pod-level detail)`,
-          });
+  return {
+    ask(parts) {
+      if (listComponents === undefined) return;
+      for (const part of parts) {
+        if (partsSeen.has(part)) continue;
+        partsSeen.add(part);
+        // Which clusters have a finding does not depend on the definitions' names: evaluated without them here.
+        for (const cluster of clustersToAskForComponents(part.clusters, evaluatePolicyStates(part.clusters, part.states))) {
+          const key = resourceKey(cluster.id);
+          if (asked.has(key)) continue;
+          asked.add(key);
+          reads.push(
+            limit(async () => {
+              try {
+                byCluster.set(key, await listComponents(cluster.id));
+              } catch (error) {
+                const failure = toFleetGuardError(error, `querying component policy states of cluster ${cluster.name}`);
+                errors.push({
+                  scope: 'policy',
+                  target: cluster.name,
+                  reason: failure.reason,
+                  message: `${failure.message} (its policy findings are kept without pod-level detail)`,
+                });
+              }
+            }),
+          );
         }
-      }),
-    ),
-  );
-  return byCluster;
+      }
+    },
+    async done() {
+      await Promise.all(reads);
+      return byCluster;
+    },
+  };
 }

@@ -26,6 +26,11 @@ export interface ProbeRegistration {
 
 export interface ProbeResult {
   importMs: number;
+  /**
+   * CPU time (user + system) of this process during the import: unlike the wall time, not stretched
+   * when other processes hold the cores, so the ratio to the bare import holds on a loaded machine.
+   */
+  importCpuMs?: number;
   /** From process start (Node's own boot included) to the end of the import. */
   sinceProcessStartMs: number;
   registrations: ProbeRegistration[];
@@ -65,6 +70,7 @@ async function main(): Promise<void> {
   }
   const result: ProbeResult = { importMs: 0, sinceProcessStartMs: 0, registrations: [] };
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   let host: LocalFunctionsHost;
   const sequenceAt = args.indexOf('--sequence');
   if (sequenceAt >= 0) {
@@ -85,6 +91,8 @@ async function main(): Promise<void> {
     host = await LocalFunctionsHost.load(target(entry));
   }
   result.importMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  result.importCpuMs = (cpu.user + cpu.system) / 1000;
   result.sinceProcessStartMs = performance.now();
   const invoke = args.includes('--invoke') ? args[args.indexOf('--invoke') + 1] : undefined;
   if (invoke !== undefined) {

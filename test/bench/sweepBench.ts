@@ -40,6 +40,9 @@ const { values } = parseArgs({
     // Internal: the parent runs each phase in a fresh process, so each peak RSS is that phase's own.
     phase: { type: 'string' },
     shape: { type: 'string' },
+    // Internal, for scaleBench.ts: print the fleet's shape (JSON) and exit; or run one sweep, not a warm pair.
+    'shape-only': { type: 'boolean', default: false },
+    once: { type: 'boolean', default: false },
   },
 });
 const fleetOptions = {
@@ -116,7 +119,12 @@ function printCalls(stats: ProcessStats): void {
  * One sweep, or with `warm` two: the first sweep of a process also loads the SDK packages (they are
  * imported on first use), the second is what every later timer tick of a warm instance costs.
  */
-async function sweepPhase(title: string, source: 'resourceGraph' | 'arm', withStore: boolean, warm = false): Promise<{ wallMs: number; result: SweepResult }> {
+async function sweepPhase(
+  title: string,
+  source: 'resourceGraph' | 'arm',
+  withStore: boolean,
+  warm = false,
+): Promise<{ wallMs: number; result: SweepResult; boundMs: number; calls: Record<string, number>; simulatorRssMb: number }> {
   const local = await startLocalAzureProcess({
     fleet: fleetOptions,
     withTables: withStore,
@@ -159,7 +167,7 @@ async function sweepPhase(title: string, source: 'resourceGraph' | 'arm', withSt
       `calls budget (subscriptions + locations + workspaces × detections) × pages: ${stats.total} vs ${budget} × pages (inventory via ARM: ${inventoryCalls})`,
     );
     console.log(`simulator process RSS ${stats.rssMb} MB`);
-    return { wallMs, result };
+    return { wallMs, result, boundMs: bound.rounds * latencyMs, calls: stats.countsByRoute, simulatorRssMb: stats.rssMb };
   } finally {
     await local.close();
   }
@@ -222,16 +230,30 @@ function fingerprintDigest(result: SweepResult): string {
 }
 
 async function runPhase(phase: string): Promise<void> {
-  const report = (outcome: { wallMs: number; result: SweepResult }) =>
-    console.log(`phase result: ${JSON.stringify({ wallMs: Math.round(outcome.wallMs), digest: fingerprintDigest(outcome.result) })}`);
-  if (phase === 'default') report(await sweepPhase('Default sweep (Resource Graph inventory), report only', 'resourceGraph', false, true));
+  const report = (outcome: { wallMs: number; result: SweepResult; boundMs?: number; calls?: Record<string, number>; simulatorRssMb?: number }) =>
+    console.log(
+      `phase result: ${JSON.stringify({
+        wallMs: Math.round(outcome.wallMs),
+        digest: fingerprintDigest(outcome.result),
+        // For scaleBench.ts: the bound, the calls, and this process's peak RSS so far (the sweep's own).
+        boundMs: outcome.boundMs,
+        calls: outcome.calls,
+        findings: outcome.result.stats.findings.total,
+        errors: outcome.result.errors.length,
+        peakRssMb: peakRssMb(),
+        simulatorRssMb: outcome.simulatorRssMb,
+      })}`,
+    );
+  if (phase === 'default') report(await sweepPhase('Default sweep (Resource Graph inventory), report only', 'resourceGraph', false, !values.once));
   else if (phase === 'store') report(await sweepPhase('Default sweep with the findings store (Azurite in the child process)', 'resourceGraph', true));
   else if (phase === 'arm') report(await sweepPhase('Per-subscription ARM inventory, report only', 'arm', false, true));
   else await naivePhase();
   console.log(`peak RSS of this phase's process: ${peakRssMb()} MB`);
 }
 
-if (values.phase !== undefined) {
+if (values['shape-only']) {
+  console.log(JSON.stringify(shape));
+} else if (values.phase !== undefined) {
   await runPhase(values.phase);
 } else {
   console.log(

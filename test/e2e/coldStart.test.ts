@@ -54,7 +54,7 @@ describe('the deployable Functions entry', () => {
   });
   afterAll(() => rmSync(packageDir, { recursive: true, force: true }));
 
-  it('registers every function of the app (as the sources do), loading no package beyond the two programming models and the cron library', async () => {
+  it('registers every function of the app (as the sources do), loading no package beyond the two programming models and the cron parser', async () => {
     const source = await LocalFunctionsHost.load('../../functions/index.ts');
     const expected = [...source.functions.values()]
       .map(({ metadata }) => `${metadata.name}:${Object.values(metadata.bindings).find((binding) => /trigger$/i.test(binding.type))?.type}`)
@@ -73,11 +73,11 @@ describe('the deployable Functions entry', () => {
       ]),
     );
     // Handlers import lib/ on their first call and the schedules are read without lib/config.ts (only
-    // cron-parser validates them at registration), so an eager import in functions/ (zod, a store,
-    // an SDK) fails here.
+    // croner, which has no dependencies, validates them at registration), so an eager import in
+    // functions/ (zod, a store, an SDK, a cron library that brings its own date library) fails here.
     const frameworks = packagesLoaded(probe('--sequence', '@azure/functions,durable-functions'));
     const packages = packagesLoaded(compiled);
-    expect([...packages].filter((name) => !frameworks.has(name)).sort()).toEqual(['cron-parser', 'luxon']);
+    expect([...packages].filter((name) => !frameworks.has(name)).sort()).toEqual(['croner']);
     expect(HEAVY_SDKS.filter((name) => packages.has(name))).toEqual([]);
     expect(packages.has('@azure/functions') && packages.has('durable-functions')).toBe(true);
     const appModules = (compiled.files ?? []).filter((url) => url.includes('/dist/lib/')).map((url) => url.replace(/^.*\/dist\/lib\//, ''));

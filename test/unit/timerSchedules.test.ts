@@ -4,8 +4,9 @@ import { parseConfig } from '../../lib/config.js';
 import { FleetGuardError } from '../../lib/errors.js';
 import { isNcrontab, parseTimerSchedules } from '../../lib/timerSchedules.js';
 
-// Schedules the Functions host (NCrontab) accepts, and ones it rejects or that only other cron dialects know
-// (cron-parser takes day-of-week 7 as Sunday; NCrontab may not, and the host reports that at start).
+// Schedules the Functions host (NCrontab) accepts, and ones it rejects or that only other cron dialects know.
+// NCrontab's fields (atifaziz/NCrontab CrontabFieldImpl): day-of-week runs 0-6 with Sunday 0, a step
+// needs something before its slash, and each field's range is checked alone (30 February passes).
 const ACCEPTED = [
   '0 */15 * * * *',
   '*/30 * * * * *',
@@ -16,6 +17,9 @@ const ACCEPTED = [
   '5/10 0-30/5 1,2,3 15-20 * 0',
   '  0 0 * * * *  ',
   '0 0 0 31 12 6',
+  '0 0 0 * * sun-sat',
+  '0 0 0 * * */2',
+  '0 0 0 30 2 *',
 ];
 const REJECTED = [
   '*/5 * * * *',
@@ -40,6 +44,12 @@ const REJECTED = [
   '0 -5 * * * *',
   '%FLEETGUARD_SWEEP_SCHEDULE%',
   '00:05:00',
+  '0 0 0 * * 7',
+  '0 0 0 * * 1-7',
+  '0 0 0 * * sat-sun',
+  '0 0 0 * * 5,7',
+  '0 /5 * * * *',
+  '0 1,/5 * * * *',
 ];
 
 describe('timer schedules', () => {
