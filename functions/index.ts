@@ -9,3 +9,4 @@ import './rolloutsApi.js';
 import './rolloutRollback.js';
 import './report.js';
 import './inClusterSweep.js';
+import './pagerDutyWebhook.js';
