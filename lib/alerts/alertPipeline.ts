@@ -58,12 +58,13 @@ export class AlertPipeline {
     if (alerts.length === 0) return { alerts: 0, notifications: 0, messages: 0, silenced: 0, inhibited: 0 };
     try {
       await this.store.ensureTable();
-      const [silences, inhibitedClusters, log] = await Promise.all([
+      const [silences, inhibitedClusters, log, acknowledgements] = await Promise.all([
         this.store.listSilences(),
         this.store.inhibitedClusters(now),
         this.store.readLog([...this.config.receivers.keys()]),
+        this.store.acknowledgements.current(alerts.filter((alert) => alert.status === 'firing').map((alert) => alert.finding.fingerprint)),
       ]);
-      const plan = planNotifications({ alerts, routes: this.config.routes, silences, inhibitedClusters, log, now });
+      const plan = planNotifications({ alerts, routes: this.config.routes, silences, inhibitedClusters, log, now, acknowledgements });
       const messages = await this.writeOutbox(plan.notifications, now);
       await this.store.writeLog(plan.logUpdates);
       return { alerts: alerts.length, notifications: plan.notifications.length, messages, silenced: plan.silenced.length, inhibited: plan.inhibited.length };

@@ -7,8 +7,10 @@
  */
 import { resourceKey } from '../model/cluster.js';
 import { severityRank } from '../model/finding.js';
+import { holdsRepeat } from './acknowledged.js';
 import type { Alert, NotificationLogEntry, PlannedNotification, Silence } from './alert.js';
 import type { AlertRoute } from './alertingConfig.js';
+import type { Acknowledgement } from './interactions/contract.js';
 import { groupKeyOf, matchRoutes, silenceActive, silenceMatches } from './routing.js';
 
 export interface PlanInput {
@@ -20,6 +22,8 @@ export interface PlanInput {
   /** By `${receiver}|${fingerprint}`. */
   log: ReadonlyMap<string, NotificationLogEntry>;
   now: Date;
+  /** By fingerprint: an acknowledged finding is not repeated on `repeatInterval` (acknowledged.ts). */
+  acknowledgements?: ReadonlyMap<string, Acknowledgement>;
 }
 
 export interface Plan {
@@ -58,6 +62,7 @@ export function planNotifications(input: PlanInput): Plan {
       if (alert.status === 'firing') {
         const due = previous === undefined || previous.state !== 'firing' || now - Date.parse(previous.lastNotifiedAt) >= route.repeatInterval;
         if (!due) continue;
+        if (previous?.state === 'firing' && holdsRepeat(input.acknowledgements?.get(alert.finding.fingerprint), alert.finding)) continue;
       } else if (previous?.state !== 'firing' || !route.sendResolved) {
         continue;
       }

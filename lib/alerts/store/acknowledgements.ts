@@ -29,6 +29,12 @@ const WRITE_ATTEMPTS = 5;
 
 const FINGERPRINT = /^[0-9a-f]{64}$/;
 
+/** Control characters out of text from outside (a PagerDuty user's name): it is shown in terminals and reports. */
+function plain(text: string, max: number): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').slice(0, max);
+}
+
 function ackPartition(fingerprint: string): string {
   return `ack-${fingerprint.slice(0, 1)}`;
 }
@@ -79,11 +85,11 @@ export class AcknowledgementStore implements AcknowledgementPort {
       partitionKey: ackPartition(acknowledgement.fingerprint),
       rowKey: acknowledgement.fingerprint,
       state: acknowledgement.state,
-      by: acknowledgement.by.slice(0, MAX_TEXT.by),
-      byId: acknowledgement.byId.slice(0, MAX_TEXT.byId),
+      by: plain(acknowledgement.by, MAX_TEXT.by),
+      byId: plain(acknowledgement.byId, MAX_TEXT.byId),
       source: acknowledgement.source,
       at: new Date(Date.parse(acknowledgement.at)).toISOString(),
-      ...(acknowledgement.incidentUrl === undefined ? {} : { incidentUrl: acknowledgement.incidentUrl.slice(0, MAX_TEXT.incidentUrl) }),
+      ...(acknowledgement.incidentUrl === undefined ? {} : { incidentUrl: plain(acknowledgement.incidentUrl, MAX_TEXT.incidentUrl) }),
       recordedAt: this.clock().toISOString(),
     };
     try {
