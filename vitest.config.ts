@@ -24,6 +24,7 @@ const ownProcess = [
   'test/security/requests.test.ts',
   // Loads a functions entry of its own: @azure/functions keeps the first host it met for the process.
   'test/unit/local/durableHost.test.ts',
+  'test/e2e/pagerDutyRoundTrip.test.ts',
 ];
 
 export default defineConfig({
