@@ -461,6 +461,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
 // delivery with 401 and send it to dead-letter.
 var eventGridWebhookPaths = ['/runtime/webhooks/EventGrid', '/runtime/webhooks/eventgrid']
 
+// PagerDuty's v3 webhooks (functions/pagerDutyWebhook.ts) carry no Entra ID token: each delivery is
+// authenticated by its X-PagerDuty-Signature (HMAC-SHA256) and the function key in the URL.
+var vendorWebhookPaths = ['/api/pagerduty/webhook']
+
 // Entra ID in front of every HTTP route. The functions then check the app roles in
 // x-ms-client-principal (Rollouts.Read/Manage, Alerts.Read/Manage); the Event Grid
 // webhook path is excluded because Event Grid authenticates with the system key instead.
@@ -472,7 +476,7 @@ resource authentication 'Microsoft.Web/sites/config@2024-04-01' = {
     globalValidation: {
       requireAuthentication: true
       unauthenticatedClientAction: 'Return401'
-      excludedPaths: eventGridWebhookPaths
+      excludedPaths: concat(eventGridWebhookPaths, vendorWebhookPaths)
     }
     identityProviders: {
       azureActiveDirectory: {

@@ -249,7 +249,8 @@ describe('infra/ contract with the code', () => {
   it('puts Entra ID in front of HTTP routes, with the app roles the code checks', () => {
     expect(main).toMatch(/requireAuthentication: true\s+unauthenticatedClientAction: 'Return401'/);
     expect(main).toContain("var eventGridWebhookPaths = ['/runtime/webhooks/EventGrid', '/runtime/webhooks/eventgrid']");
-    expect(main).toContain('excludedPaths: eventGridWebhookPaths');
+    expect(main).toContain('excludedPaths: concat(eventGridWebhookPaths, vendorWebhookPaths)');
+    expect(main).toContain("var vendorWebhookPaths = ['/api/pagerduty/webhook']");
     const manifest = JSON.parse(read('infra/app-roles.json')) as { value: string; id: string }[];
     expect(manifest.map((role) => role.value).sort()).toEqual([...Object.values(ROLLOUT_ROLES), ...Object.values(ALERT_ROLES)].sort());
     expect(new Set(manifest.map((role) => role.id)).size).toBe(manifest.length);
