@@ -19,7 +19,6 @@
 import { readRequestBody, type RequestBody } from '../../boundedBody.js';
 import { describeError } from '../../errors.js';
 import type { Secret } from '../../secret.js';
-import type { WebhookEventStore } from '../store/webhookEvents.js';
 import type { AcknowledgementPort, SlackMessagePort } from './contract.js';
 import { acknowledgementOf, PAGERDUTY_PING, parsePagerDutyEnvelope } from './pagerDutyEvent.js';
 import { verifyPagerDutySignature } from './pagerDutySignature.js';
@@ -46,11 +45,18 @@ export interface PagerDutyWebhookRequest {
   body: RequestBody;
 }
 
+/** Processed event ids, insert-if-absent (implemented by store/webhookEvents.ts). */
+export interface ProcessedEventPort {
+  /** False when the id was already recorded. */
+  markProcessed(source: 'pagerduty', eventId: string, occurredAt: Date, now: Date): Promise<boolean>;
+  unmark(source: 'pagerduty', eventId: string, occurredAt: Date): Promise<void>;
+}
+
 export interface PagerDutyWebhookDeps {
   /** The webhook signing secrets of the `pagerduty` receivers that name one (`webhookSecretSetting`). */
   secrets: readonly Secret[];
   acknowledgements: AcknowledgementPort;
-  events: Pick<WebhookEventStore, 'markProcessed' | 'unmark'>;
+  events: ProcessedEventPort;
   /** The Slack app's messages, when the Slack app receiver is wired in: they re-render to show the acknowledgement. */
   slackMessages?: SlackMessagePort;
   now: Date;
