@@ -1,8 +1,7 @@
 /**
  * When an acknowledgement holds back a finding's repeat notifications (pure; the planner asks).
  * An acknowledged finding is someone's work in progress: repeating it every `repeatInterval` only
- * pages them again. It repeats again once the incident is unacknowledged (PagerDuty's own
- * acknowledgement timeout sends `incident.unacknowledged` too) or resolved, and when the finding
+ * pages them again. It repeats again once the incident is unacknowledged or resolved, and when the finding
  * resolves and reopens (an acknowledgement made before the current opening does not count).
  *
  * A rise in severity does not lift it: a finding's severity is its rule's (lib/rules/catalog.ts),
