@@ -208,4 +208,14 @@ describe('PagerDuty v3 webhooks into the acknowledgement store', () => {
     const huge = JSON.stringify({ pad: 'x'.repeat(256 * 1024) });
     expect((await deliver(huge, signPagerDutyWebhook(huge, [SECRET]))).status).toBe(413);
   });
+  it('forgets processed ids once their events would be stale anyway, and only those', async () => {
+    const keep = 2 * 3_600_000 + 5 * 60_000;
+    const old = new Date(NOW.getTime() - 4 * 3_600_000);
+    const recent = new Date(NOW.getTime() - 60_000);
+    expect(await store.webhookEvents.markProcessed('pagerduty', 'e-old', old, old)).toBe(true);
+    expect(await store.webhookEvents.markProcessed('pagerduty', 'e-recent', recent, recent)).toBe(true);
+    expect(await store.webhookEvents.expire('pagerduty', NOW, keep)).toBeGreaterThanOrEqual(1);
+    expect(await store.webhookEvents.markProcessed('pagerduty', 'e-old', old, NOW)).toBe(true);
+    expect(await store.webhookEvents.markProcessed('pagerduty', 'e-recent', recent, NOW)).toBe(false);
+  });
 });
