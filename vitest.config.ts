@@ -25,6 +25,7 @@ const ownProcess = [
   // Loads a functions entry of its own: @azure/functions keeps the first host it met for the process.
   'test/unit/local/durableHost.test.ts',
   'test/e2e/slackInteractionsFunction.test.ts',
+  'test/e2e/pagerDutyRoundTrip.test.ts',
 ];
 
 export default defineConfig({

@@ -10,3 +10,4 @@ import './rolloutRollback.js';
 import './report.js';
 import './inClusterSweep.js';
 import './slackInteractions.js';
+import './pagerDutyWebhook.js';

@@ -461,12 +461,14 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
 // delivery with 401 and send it to dead-letter.
 var eventGridWebhookPaths = ['/runtime/webhooks/EventGrid', '/runtime/webhooks/eventgrid']
 
-// Slack's interactivity Request URL (functions/slackInteractions.ts): Slack cannot present an Entra
-// token, so the route authenticates Slack by its signing secret (and the function key in ?code=)
-// instead; without this exclusion every button press would get App Service Authentication's 401.
+// Vendors' callbacks carry no Entra ID token, so App Service Authentication must let them through;
+// each authenticates by its own signature plus the function key in the URL (?code=):
+// - Slack's interactivity Request URL (functions/slackInteractions.ts): the signing secret (v0 HMAC);
+//   without this exclusion every button press would get App Service Authentication's 401.
+// - PagerDuty's v3 webhooks (functions/pagerDutyWebhook.ts): X-PagerDuty-Signature (HMAC-SHA256).
 // excludedPaths: Learn "authsettingsV2", GlobalValidation.excludedPaths
 // (https://learn.microsoft.com/azure/templates/microsoft.web/sites/config-authsettingsv2).
-var slackInteractionPaths = ['/api/slack/interactions']
+var vendorWebhookPaths = ['/api/slack/interactions', '/api/pagerduty/webhook']
 
 // Entra ID in front of every HTTP route. The functions then check the app roles in
 // x-ms-client-principal (Rollouts.Read/Manage, Alerts.Read/Manage); the Event Grid
@@ -479,7 +481,7 @@ resource authentication 'Microsoft.Web/sites/config@2024-04-01' = {
     globalValidation: {
       requireAuthentication: true
       unauthenticatedClientAction: 'Return401'
-      excludedPaths: concat(eventGridWebhookPaths, slackInteractionPaths)
+      excludedPaths: concat(eventGridWebhookPaths, vendorWebhookPaths)
     }
     identityProviders: {
       azureActiveDirectory: {

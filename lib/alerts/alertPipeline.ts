@@ -97,14 +97,15 @@ export class AlertPipeline {
     if (alerts.length === 0) return { alerts: 0, notifications: 0, messages: 0, silenced: 0, inhibited: 0 };
     try {
       await this.store.ensureTable();
-      const [silences, inhibitedClusters, log, held] = await Promise.all([
+      const [silences, inhibitedClusters, log, held, acknowledgements] = await Promise.all([
         this.store.listSilences(),
         this.store.inhibitedClusters(now),
         this.store.readLog([...this.config.receivers.keys()]),
         knownHeld ?? this.store.digests.held(),
+        this.store.acknowledgements.current(alerts.filter((alert) => alert.status === 'firing').map((alert) => alert.finding.fingerprint)),
       ]);
       const { timeIntervals } = this.config;
-      const plan = planNotifications({ alerts, routes: this.config.routes, silences, inhibitedClusters, log, now, timeIntervals });
+      const plan = planNotifications({ alerts, routes: this.config.routes, silences, inhibitedClusters, log, now, timeIntervals, acknowledgements });
       const messages = await this.writeOutbox(await this.bufferDigests(plan.notifications, now), now);
       await this.store.writeLog(plan.logUpdates);
       if (plan.held.length > 0) await this.store.digests.hold(plan.held.map((kept) => ({ ...kept, after: '' })));

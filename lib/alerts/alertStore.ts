@@ -6,21 +6,25 @@
  *   inhibit            clusters whose per-finding alerts are held back during upgrades (inhibitions.ts)
  *   digest-{route}, held  alerts kept for a route's digest, resolves held by a mute (digests.ts)
  *   slackreplay        Slack request signatures already acted on, refused if replayed (slackReplays.ts)
+ *   ack-{0-f}          the latest acknowledgement per finding, from PagerDuty or Slack (acknowledgements.ts)
+ *   whevent-{source}-{hour} processed webhook event ids, refused when delivered again (webhookEvents.ts)
  * Receiver names become hashes in keys (table keys forbid some characters).
  *
  * `AlertStore` is the thin facade the pipeline, the drain and the silences API are built with: one
- * table client, the four stores, and their methods under the names callers already use. New code
+ * table client, its stores, and their methods under the names callers already use. New code
  * may take just the part it needs (`store.outbox`, `store.silences`, ...).
  */
 import type { TableClient } from '@azure/data-tables';
 
 import { ensureTable } from '../azure/tables.js';
+import { AcknowledgementStore } from './store/acknowledgements.js';
 import { DigestStore } from './store/digests.js';
 import { InhibitionStore } from './store/inhibitions.js';
 import { NotificationLogStore } from './store/notificationLog.js';
 import { OutboxStore } from './store/outbox.js';
 import { SilenceStore } from './store/silences.js';
 import { SlackReplayStore } from './store/slackReplays.js';
+import { WebhookEventStore } from './store/webhookEvents.js';
 
 export { type NewOutboxMessage, type OutboxEntry, outboxPartition, type OutboxStatus } from './store/outbox.js';
 
@@ -31,6 +35,9 @@ export class AlertStore {
   readonly inhibitions: InhibitionStore;
   readonly digests: DigestStore;
   readonly slackReplays: SlackReplayStore;
+  /** Implements `AcknowledgementPort` (interactions/contract.ts). */
+  readonly acknowledgements: AcknowledgementStore;
+  readonly webhookEvents: WebhookEventStore;
 
   constructor(private readonly table: TableClient) {
     this.outbox = new OutboxStore(table);
@@ -39,6 +46,8 @@ export class AlertStore {
     this.inhibitions = new InhibitionStore(table);
     this.digests = new DigestStore(table);
     this.slackReplays = new SlackReplayStore(table);
+    this.acknowledgements = new AcknowledgementStore(table);
+    this.webhookEvents = new WebhookEventStore(table);
   }
 
   ensureTable(): Promise<void> {

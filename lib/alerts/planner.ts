@@ -8,8 +8,10 @@
  */
 import { resourceKey } from '../model/cluster.js';
 import { severityRank } from '../model/finding.js';
+import { holdsRepeat } from './acknowledged.js';
 import type { Alert, NotificationLogEntry, PlannedNotification, Silence } from './alert.js';
 import type { AlertRoute } from './alertingConfig.js';
+import type { Acknowledgement } from './interactions/contract.js';
 import { groupKeyOf, matchRoutes, silenceActive, silenceMatches } from './routing.js';
 import { intervalContains, type TimeIntervalEntry } from './timeIntervals.js';
 
@@ -24,6 +26,8 @@ export interface PlanInput {
   now: Date;
   /** Named time intervals for routes' `muteTimeIntervals`/`activeTimeIntervals` (none: never muted). */
   timeIntervals?: ReadonlyMap<string, readonly TimeIntervalEntry[]>;
+  /** By fingerprint: an acknowledged finding is not repeated on `repeatInterval` (acknowledged.ts). */
+  acknowledgements?: ReadonlyMap<string, Acknowledgement>;
 }
 
 /** A resolve a muted route held back: the receiver was told `firing` and must still hear it ended. */
@@ -98,6 +102,7 @@ export function planNotifications(input: PlanInput): Plan {
       if (alert.status === 'firing') {
         const due = previous === undefined || previous.state !== 'firing' || now - Date.parse(previous.lastNotifiedAt) >= route.repeatInterval;
         if (!due) continue;
+        if (previous?.state === 'firing' && holdsRepeat(input.acknowledgements?.get(alert.finding.fingerprint), alert.finding)) continue;
       } else if (previous?.state !== 'firing' || !route.sendResolved) {
         continue;
       }

@@ -8,6 +8,7 @@ import type { SweepResult } from '../sweep/sweepResult.js';
 import { formatSweepSummary } from '../sweep/sweepSummary.js';
 import { sweepDependencies } from './clients.js';
 import { expireProcessedEvents } from './deliveredEvent.js';
+import { expirePagerDutyEvents } from './pagerDutyWebhookEndpoint.js';
 import { getStoredRuntime } from './runtime.js';
 
 /** The slice of the Functions `InvocationContext` this needs, so it stays host-agnostic. */
@@ -27,6 +28,7 @@ export async function runScheduledSweep(log: FunctionLogger, options: { isPastDu
   const result = await runSweep(deps, { subscriptions: config.subscriptions, concurrency: config.sweep.concurrency, trigger: 'timer' });
   log.info(`sweep ${result.sweepId}: ${formatSweepSummary(result)}`);
   await expireProcessedEvents(clients.notices, log);
+  if (clients.alertStore !== undefined) await expirePagerDutyEvents(clients.alertStore.webhookEvents, log);
   for (const error of result.errors) log.warn(`sweep ${result.sweepId} degraded: ${error.scope} ${error.target} (${error.reason}): ${error.message}`);
   if (result.status === 'failed') {
     // A failed invocation is what monitoring alerts on; the timer does not retry, so this cannot loop.

@@ -5,8 +5,10 @@
  */
 import Table from 'cli-table3';
 
+import { describeAcknowledgement } from '../alerts/acknowledged.js';
 import type { Silence } from '../alerts/alert.js';
 import { parseDuration } from '../alerts/alertingConfig.js';
+import type { Acknowledgement } from '../alerts/interactions/contract.js';
 import { silenceMatches, tagsMatch } from '../alerts/routing.js';
 import { createAzureClients } from '../app/clients.js';
 import { getConfig, requireStorage } from '../config.js';
@@ -40,6 +42,7 @@ export interface FindingsListOptions {
 interface Stores {
   findings: FindingsStore;
   silences: () => Promise<Silence[]>;
+  acknowledgements: (fingerprints: readonly string[]) => Promise<Map<string, Acknowledgement>>;
   table: string;
 }
 
@@ -49,7 +52,12 @@ function stores(): Stores {
   const clients = createAzureClients(config);
   if (clients.findings === undefined || clients.alertStore === undefined) throw new FleetGuardError('config', 'storage is not configured');
   const alertStore = clients.alertStore;
-  return { findings: clients.findings, silences: () => alertStore.listSilences(), table: config.tables.findings };
+  return {
+    findings: clients.findings,
+    silences: () => alertStore.listSilences(),
+    acknowledgements: (fingerprints) => alertStore.acknowledgements.current(fingerprints),
+    table: config.tables.findings,
+  };
 }
 
 /** `--since`: an ISO time, or a duration back from `now` (`7d`, `12h`). */
@@ -214,6 +222,14 @@ function describeEvent(event: FindingEvent): string {
   return `${event.at}  ${what}${event.sweepId === '' ? '' : `  sweep ${event.sweepId}`}`;
 }
 
+/** `Acknowledged: by … in PagerDuty at …` and the incident's link, when there is one to show. */
+function acknowledgementLines(acknowledgement: Acknowledgement | undefined): string[] {
+  const words = describeAcknowledgement(acknowledgement);
+  if (words === undefined || acknowledgement === undefined) return [];
+  const label = `${acknowledgement.source === 'pagerduty' ? 'PagerDuty' : 'Slack'}:`.padEnd(13);
+  return [`${label}${words}`, ...(acknowledgement.incidentUrl === undefined ? [] : [`Incident:    ${acknowledgement.incidentUrl}`])];
+}
+
 export async function findingsShowCommand(fingerprint: string, options: { json?: boolean }, output: CommandOutput, now = new Date()): Promise<number> {
   if (!/^[0-9a-f]{8,64}$/i.test(fingerprint))
     throw new FleetGuardError('badInput', `${fingerprint}: a fingerprint is 64 hex characters (or its first 8 or more)`);
@@ -224,8 +240,15 @@ export async function findingsShowCommand(fingerprint: string, options: { json?:
   const finding = matches[0] as StoredFinding;
   const silences = (await store.silences()).filter((silence) => silenceMatches(silence, finding));
   const history = historyOf(finding);
+  const acknowledgement = (await readStore(() => store.acknowledgements([finding.fingerprint])))?.get(finding.fingerprint);
   if (options.json === true) {
-    output.stdout(JSON.stringify({ finding: { ...withFrameworks([finding])[0], history }, silences }, null, 2));
+    output.stdout(
+      JSON.stringify(
+        { finding: { ...withFrameworks([finding])[0], history }, silences, ...(acknowledgement === undefined ? {} : { acknowledgement }) },
+        null,
+        2,
+      ),
+    );
     return 0;
   }
   const lines = [
@@ -235,6 +258,7 @@ export async function findingsShowCommand(fingerprint: string, options: { json?:
       finding,
       silences.filter((silence) => activeAt(silence, now.getTime())),
     )}${finding.timesOpened > 1 ? `, opened ${finding.timesOpened} times` : ''}`,
+    ...acknowledgementLines(acknowledgement),
     `First seen:  ${finding.firstSeen}`,
     `Last seen:   ${finding.lastSeen}`,
     `Fingerprint: ${finding.fingerprint}`,

@@ -4,6 +4,8 @@
  * instead of in the cell), the `az`/`kubectl` commands of its advice set as code, and the data the
  * filters read (subscription, cluster tags, severity). Pure; every value from the fleet is escaped.
  */
+import { describeAcknowledgement } from '../alerts/acknowledged.js';
+import type { Acknowledgement } from '../alerts/interactions/contract.js';
 import { guidanceUrl } from '../alerts/vendors/markup/docLinks.js';
 import { escapeHtml } from '../alerts/vendors/markup/htmlText.js';
 import type { StoredFinding } from '../findings/lifecycle.js';
@@ -66,14 +68,27 @@ export function newSince(findings: readonly StoredFinding[], previousSweepStart:
   return previousSweepStart === undefined ? [] : findings.filter((finding) => finding.firstSeen > previousSweepStart);
 }
 
-export function findingsTable(findings: readonly StoredFinding[], previousSweepStart: string | undefined): string {
+/** An acknowledgement under the finding's title, linking to the PagerDuty incident (an https URL only). */
+function acknowledgementHtml(acknowledgement: Acknowledgement | undefined): string {
+  const words = describeAcknowledgement(acknowledgement);
+  if (words === undefined || acknowledgement === undefined) return '';
+  const url = acknowledgement.incidentUrl;
+  const link = url !== undefined && /^https:\/\//.test(url) ? ` <a href="${escapeHtml(url)}" rel="noreferrer">incident</a>` : '';
+  return `<br><span class="ack">${escapeHtml(words)}</span>${link}`;
+}
+
+export function findingsTable(
+  findings: readonly StoredFinding[],
+  previousSweepStart: string | undefined,
+  acknowledgements: ReadonlyMap<string, Acknowledgement> = new Map(),
+): string {
   if (findings.length === 0) return '<p>No open findings at the latest sweep.</p>';
   const fresh = new Set(newSince(findings, previousSweepStart).map((finding) => finding.fingerprint));
   const rows = sortedFindings(findings).map((finding) => {
     const policy = policyLabel(finding);
     const area = groupOfRule(finding.ruleId)?.title ?? '';
     const badge = fresh.has(finding.fingerprint) ? ' <span class="new-badge">new</span>' : '';
-    return `<tr class="f" id="${escapeHtml(findingAnchor(finding.fingerprint))}" ${filterAttributes(finding)}><td data-key="${5 - severityRank(finding.severity)}">${severityBadge(finding.severity)}</td><td>${portalLink(finding.resourceId, finding.clusterName)}</td><td><b>${escapeHtml(finding.title)}</b>${badge}${policy === undefined ? '' : `<br><span class="policy">${escapeHtml(policy)}</span>`}<br><small class="muted">${escapeHtml(finding.ruleId)} · ${escapeHtml(area)}</small></td><td class="detail">${adviceHtml(finding.detail)} ${guidanceLink(finding.docUrl)}${componentList(finding.components)}</td><td data-key="${escapeHtml(finding.firstSeen)}">${escapeHtml(finding.firstSeen.slice(0, 10))}</td></tr>`;
+    return `<tr class="f" id="${escapeHtml(findingAnchor(finding.fingerprint))}" ${filterAttributes(finding)}><td data-key="${5 - severityRank(finding.severity)}">${severityBadge(finding.severity)}</td><td>${portalLink(finding.resourceId, finding.clusterName)}</td><td><b>${escapeHtml(finding.title)}</b>${badge}${policy === undefined ? '' : `<br><span class="policy">${escapeHtml(policy)}</span>`}<br><small class="muted">${escapeHtml(finding.ruleId)} · ${escapeHtml(area)}</small>${acknowledgementHtml(acknowledgements.get(finding.fingerprint))}</td><td class="detail">${adviceHtml(finding.detail)} ${guidanceLink(finding.docUrl)}${componentList(finding.components)}</td><td data-key="${escapeHtml(finding.firstSeen)}">${escapeHtml(finding.firstSeen.slice(0, 10))}</td></tr>`;
   });
   const headers = ['Severity', 'Cluster', 'Finding', 'What to change', 'Open since'];
   return `<noscript><p class="muted">Sorting and filtering need JavaScript; the table is sorted by severity, then cluster.</p></noscript>

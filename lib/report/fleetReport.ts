@@ -10,6 +10,7 @@
  * content and in double-quoted attributes only), and the only links are our guidance links
  * (`guidanceUrl`) and the Azure portal (`portalLink.ts`).
  */
+import type { Acknowledgement } from '../alerts/interactions/contract.js';
 import { escapeHtml } from '../alerts/vendors/markup/htmlText.js';
 import type { StoredFinding } from '../findings/lifecycle.js';
 import { SEVERITIES } from '../model/finding.js';
@@ -46,6 +47,8 @@ export interface FleetReportModel {
   problems: string[];
   /** The storage the report was read from, in words without secrets (storageLabel.ts); named when no sweep has run yet. */
   storage?: string;
+  /** Acknowledgements of open findings (PagerDuty, Slack), by fingerprint. */
+  acknowledgements?: ReadonlyMap<string, Acknowledgement>;
 }
 
 const NOT_READ_COLOUR = '#dee2e6';
@@ -211,7 +214,7 @@ ${filterBar(model)}
 ${section('scores', 'Scores by practice', 'For each practice, the share of checks (one rule on one cluster) with no open finding at the latest sweep. In-cluster rules of clusters whose Kubernetes objects could not be read have no verdict and count in neither total.', practiceScoreTable(model.clusters, model.openFindings))}
 ${section('changes', 'Since the previous sweep', 'Findings opened since the previous sweep started (by the latest sweep or an Event Grid event), and findings resolved since then.', changesSince(model.openFindings, resolved, previousStart))}
 ${section('posture', 'Fleet posture heatmap', "One row per control, grouped by practice; one column per cluster (the name opens it in the Azure portal). A coloured cell is an open finding, coloured and lettered by its severity: select it to jump to the finding. Green means the control passed at the last sweep; grey (?) means the cluster's Kubernetes objects could not be read, so its in-cluster rules have no verdict.", heatmap(model.clusters, model.openFindings) + heatLegend)}
-${section('findings', 'Open findings', 'Everything that needs changing, worst first. "What to change" gives the fix, with the commands to run set as code, and a link to Microsoft guidance; the cluster name opens the cluster in the Azure portal.', findingsTable(model.openFindings, previousStart))}
+${section('findings', 'Open findings', 'Everything that needs changing, worst first. "What to change" gives the fix, with the commands to run set as code, and a link to Microsoft guidance; the cluster name opens the cluster in the Azure portal.', findingsTable(model.openFindings, previousStart, model.acknowledgements))}
 ${section('compliance', 'Compliance over time', 'Each point is one sweep, placed at the time it ran. Policy compliance is the share of Azure Policy states that are compliant across the fleet; findings count every open problem the sweep saw.', complianceOverTime(model.sweeps))}
 ${frameworkView(model, options.framework ?? 'cis-aks')}
 ${section('versions', 'Version spread', 'Clusters per Kubernetes minor version, coloured by AKS support status: out of support, support ending soon (the oldest supported minor, or an AKS end-of-support notice), or supported.', versionSpread(model.clusters, openRules))}

@@ -5,6 +5,7 @@
  * a failure: the sweep creates its tables on its first run, so a missing table means that no sweep
  * has run against this storage, and the report says exactly that (`noSweepYet`).
  */
+import type { Acknowledgement, AcknowledgementPort } from '../alerts/interactions/contract.js';
 import { FleetGuardError } from '../errors.js';
 import type { FindingsStore } from '../findings/findingsStore.js';
 import { logFailure } from '../publicError.js';
@@ -14,6 +15,8 @@ import type { FleetReportModel, RolloutView } from './fleetReport.js';
 
 export interface ReportSources {
   findings: FindingsStore | undefined;
+  /** Acknowledgements of findings (PagerDuty, Slack); the report shows them when given. */
+  alertStore?: { acknowledgements: Pick<AcknowledgementPort, 'current'> } | undefined;
   sweeps: SweepRecordStore | undefined;
   rollouts: RolloutStore | undefined;
 }
@@ -86,6 +89,12 @@ export async function gatherReportData(sources: ReportSources, now: Date, option
             })),
           );
         });
+  const acknowledgements =
+    sources.alertStore === undefined || openFindings.length === 0
+      ? new Map<string, Acknowledgement>()
+      : await attempt('acknowledgements', new Map<string, Acknowledgement>(), () =>
+          sources.alertStore!.acknowledgements.current(openFindings.map((finding) => finding.fingerprint)),
+        );
   if (sources.sweeps === undefined || sources.findings === undefined) problems.push('storage is not configured: set AzureWebJobsStorage');
   return {
     generatedAt: now.toISOString(),
@@ -95,6 +104,7 @@ export async function gatherReportData(sources: ReportSources, now: Date, option
     sweeps,
     rollouts,
     problems,
+    ...(acknowledgements.size === 0 ? {} : { acknowledgements }),
     ...(options.storage === undefined ? {} : { storage: options.storage }),
   };
 }

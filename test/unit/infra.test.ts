@@ -249,9 +249,9 @@ describe('infra/ contract with the code', () => {
   it('puts Entra ID in front of HTTP routes, with the app roles the code checks', () => {
     expect(main).toMatch(/requireAuthentication: true\s+unauthenticatedClientAction: 'Return401'/);
     expect(main).toContain("var eventGridWebhookPaths = ['/runtime/webhooks/EventGrid', '/runtime/webhooks/eventgrid']");
-    expect(main).toContain('excludedPaths: concat(eventGridWebhookPaths, slackInteractionPaths)');
-    // Slack authenticates with its signing secret, not Entra ID: its Request URL must pass App Service Authentication.
-    expect(main).toContain("var slackInteractionPaths = ['/api/slack/interactions']");
+    expect(main).toContain('excludedPaths: concat(eventGridWebhookPaths, vendorWebhookPaths)');
+    // Slack and PagerDuty authenticate with their signatures, not Entra ID: their URLs must pass App Service Authentication.
+    expect(main).toContain("var vendorWebhookPaths = ['/api/slack/interactions', '/api/pagerduty/webhook']");
     const manifest = JSON.parse(read('infra/app-roles.json')) as { value: string; id: string }[];
     expect(manifest.map((role) => role.value).sort()).toEqual([...Object.values(ROLLOUT_ROLES), ...Object.values(ALERT_ROLES)].sort());
     expect(new Set(manifest.map((role) => role.id)).size).toBe(manifest.length);

@@ -20,6 +20,7 @@ import { snapshotInClusterReader } from '../simulator/snapshotKubernetes.js';
 import { type RunningSink, startWebhookSink } from '../simulator/webhookSink.js';
 import { DEMO_WEB_DEV, rehearseDemoRollout } from './demoRollout.js';
 import { inClusterLines } from './inClusterLines.js';
+import { acknowledgeInPagerDuty } from './pagerDutyAck.js';
 import { demoSlackButton } from './slackButtonLine.js';
 
 const CHECKOUT =
@@ -34,7 +35,7 @@ function banner(title: string): string {
 /** Demo routing: high and critical page PagerDuty, critical also opens Opsgenie alerts; everything goes to a Slack digest per subscription. */
 const DEMO_ROUTES = `
 receivers:
-  - { name: pagerduty-oncall, type: pagerduty, routingKeySetting: DEMO_PAGERDUTY_ROUTING_KEY }
+  - { name: pagerduty-oncall, type: pagerduty, routingKeySetting: DEMO_PAGERDUTY_ROUTING_KEY, webhookSecretSetting: DEMO_PAGERDUTY_WEBHOOK_SECRET }
   - { name: slack-platform, type: slack, webhookUrlSetting: DEMO_SLACK_WEBHOOK_URL }
   - { name: opsgenie-platform, type: opsgenie, apiKeySetting: DEMO_OPSGENIE_API_KEY }
 routes:
@@ -46,6 +47,7 @@ routes:
 /** Demo-only fake secrets: they go to the local sink, never to a vendor. */
 export const DEMO_SECRETS = {
   DEMO_PAGERDUTY_ROUTING_KEY: 'demo0000routing0000key0000000000',
+  DEMO_PAGERDUTY_WEBHOOK_SECRET: 'demo0000pagerduty0000webhook0secret',
   DEMO_SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/TDEMO0000/BDEMO0000/demo-not-a-real-token',
   DEMO_OPSGENIE_API_KEY: 'demo0000-0000-0000-0000-opsgeniekey0',
 };
@@ -117,6 +119,7 @@ export async function runDemo(
       );
     const opsgenie = sink.deliveries.find((delivery) => delivery.kind === 'opsgenie');
     if (opsgenie) say(`Opsgenie alert (Alert API v2; the key travels in the Authorization header), as posted:\n${excerpt(opsgenie.body, 16)}`);
+    if (clients.alertStore) say(await acknowledgeInPagerDuty(sink, clients.alertStore, clients.findings));
     const afterFirst = sink.deliveries.length;
 
     say(banner('Event Grid: AKS announces the end of support for checkout-prod'));

@@ -12,18 +12,32 @@ import { PAGERDUTY_EVENTS_PATH, pagerDutyService } from './service.js';
 /** developer.pagerduty.com/docs/events-api-v2/trigger-events: `POST https://events.pagerduty.com/v2/enqueue`. */
 export const PAGERDUTY_EVENTS_URL = `https://events.pagerduty.com${PAGERDUTY_EVENTS_PATH}`;
 
-const schema = receiverEntry('pagerduty', { routingKeySetting: settingName });
+/**
+ * `webhookSecretSetting` (optional) names the app setting holding the signing secret of the
+ * PagerDuty v3 webhook subscription that reports this service's incidents back to us
+ * (interactions/pagerDutyWebhook.ts); without it, webhooks are not accepted for this receiver.
+ */
+const schema = receiverEntry('pagerduty', { routingKeySetting: settingName, webhookSecretSetting: settingName.optional() });
 
 export interface PagerDutyReceiver {
   name: string;
   type: 'pagerduty';
   routingKey: Secret;
+  /** The v3 webhook subscription's signing secret, when the receiver names one. */
+  webhookSecret?: Secret;
 }
 
-export const pagerduty: AlertVendor<'pagerduty', { name: string; type: 'pagerduty'; routingKeySetting: string }, PagerDutyReceiver> = {
+type PagerDutyEntry = { name: string; type: 'pagerduty'; routingKeySetting: string; webhookSecretSetting?: string | undefined };
+
+export const pagerduty: AlertVendor<'pagerduty', PagerDutyEntry, PagerDutyReceiver> = {
   name: 'pagerduty',
   schema,
-  receiver: (entry, secret) => ({ name: entry.name, type: 'pagerduty', routingKey: secret(entry.routingKeySetting) }),
+  receiver: (entry, secret) => ({
+    name: entry.name,
+    type: 'pagerduty',
+    routingKey: secret(entry.routingKeySetting),
+    ...(entry.webhookSecretSetting === undefined ? {} : { webhookSecret: secret(entry.webhookSecretSetting) }),
+  }),
   destination: { kind: 'vendorEndpoint' },
   endpoints: { default: PAGERDUTY_EVENTS_URL },
   render: renderPagerDuty,
@@ -33,7 +47,7 @@ export const pagerduty: AlertVendor<'pagerduty', { name: string; type: 'pagerdut
     body: JSON.stringify({ ...(JSON.parse(message.body) as Record<string, unknown>), routing_key: receiver.routingKey.reveal() }),
     headers: {},
   }),
-  secrets: (receiver) => [receiver.routingKey],
+  secrets: (receiver) => (receiver.webhookSecret === undefined ? [receiver.routingKey] : [receiver.routingKey, receiver.webhookSecret]),
   retry: retryOn429And5xx,
   deliveryGuarantee: 'at-least-once',
   service: pagerDutyService,

@@ -36,9 +36,21 @@ const SEVERITY: Record<Severity, 'critical' | 'error' | 'warning' | 'info'> = {
 };
 
 export function dedupKeyOf(fingerprint: string): string {
-  const key = `aks-fleet-guard/${fingerprint}`;
+  const key = `${DEDUP_PREFIX}${fingerprint}`;
   // Cutting a key could merge two alerts into one incident; a digest of it stays unique.
   return key.length <= PAGERDUTY_LIMITS.dedupKey ? key : `aks-fleet-guard/sha256-${createHash('sha256').update(fingerprint).digest('hex')}`;
+}
+
+const DEDUP_PREFIX = 'aks-fleet-guard/';
+const FINGERPRINT_KEY = /^aks-fleet-guard\/([0-9a-f]{64})$/;
+
+/**
+ * The finding a `dedup_key` (a PagerDuty incident's `incident_key`) was built from, or undefined
+ * when it is not one of ours. Fingerprints are 64 hex digits (model/finding.ts), so
+ * {@link dedupKeyOf} never needs its digest form for them: every key of ours maps back.
+ */
+export function fingerprintOfDedupKey(key: string): string | undefined {
+  return FINGERPRINT_KEY.exec(key)?.[1];
 }
 
 function renderOne(alert: Alert): RenderedMessage {
