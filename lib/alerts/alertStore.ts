@@ -4,6 +4,7 @@
  *   nflog-{receiver}-{0-f} what was last notified per finding: dedup and repeat interval (notificationLog.ts)
  *   silence            silences (silences.ts)
  *   inhibit            clusters whose per-finding alerts are held back during upgrades (inhibitions.ts)
+ *   slackmsg-{receiver} Slack app messages posted per alert group: channel, ts, alerts shown (slackMessages.ts)
  * Receiver names become hashes in keys (table keys forbid some characters).
  *
  * `AlertStore` is the thin facade the pipeline, the drain and the silences API are built with: one
@@ -13,10 +14,12 @@
 import type { TableClient } from '@azure/data-tables';
 
 import { ensureTable } from '../azure/tables.js';
+import type { AcknowledgementPort } from './interactions/contract.js';
 import { InhibitionStore } from './store/inhibitions.js';
 import { NotificationLogStore } from './store/notificationLog.js';
 import { OutboxStore } from './store/outbox.js';
 import { SilenceStore } from './store/silences.js';
+import { SlackMessageStore } from './store/slackMessages.js';
 
 export { type NewOutboxMessage, type OutboxEntry, outboxPartition, type OutboxStatus } from './store/outbox.js';
 
@@ -25,12 +28,20 @@ export class AlertStore {
   readonly notificationLog: NotificationLogStore;
   readonly silences: SilenceStore;
   readonly inhibitions: InhibitionStore;
+  readonly slackMessages: SlackMessageStore;
+  /** Acknowledgements shown on Slack app messages, when an acknowledgement store is wired (none: messages show none). */
+  readonly acknowledgements: AcknowledgementPort | undefined;
 
-  constructor(private readonly table: TableClient) {
+  constructor(
+    private readonly table: TableClient,
+    options: { acknowledgements?: AcknowledgementPort } = {},
+  ) {
     this.outbox = new OutboxStore(table);
     this.notificationLog = new NotificationLogStore(table);
     this.silences = new SilenceStore(table);
     this.inhibitions = new InhibitionStore(table);
+    this.slackMessages = new SlackMessageStore(table, this.outbox);
+    this.acknowledgements = options.acknowledgements;
   }
 
   ensureTable(): Promise<void> {
