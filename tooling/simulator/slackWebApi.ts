@@ -69,6 +69,8 @@ export interface SlackWorkspace {
   message(channel: string, ts: string): SlackModelMessage | undefined;
   /** Deletes a message, as a person in the channel would. */
   deleteMessage(channel: string, ts: string): void;
+  /** The next `times` calls of `method` fail: an HTTP status (5xx: an outage), or with 200 a Slack error. */
+  failNext(method: string, times: number, failure: { status: number; error?: string }): void;
   handle(path: string, request: ServiceRequest): SlackAnswer;
   respond(path: string, request: ServiceRequest): SlackAnswer;
 }
@@ -94,6 +96,14 @@ export function createSlackWorkspace(now: () => number = Date.now): SlackWorkspa
   const posted = new Map<string, number[]>();
   const updates = new Map<string, number[]>();
   let counter = 0;
+  const failures: Array<{ method: string; remaining: number; failure: { status: number; error?: string } }> = [];
+  const failure = (method: string): SlackAnswer | undefined => {
+    const scheduled = failures.find((entry) => entry.method === method && entry.remaining > 0);
+    if (scheduled === undefined) return undefined;
+    scheduled.remaining -= 1;
+    const { status, error } = scheduled.failure;
+    return status === 200 ? slackError(error ?? 'internal_error') : { status, contentType: 'text/plain', text: `simulated ${status}` };
+  };
   const workspace: SlackWorkspace = {
     channels,
     tokens,
@@ -112,10 +122,13 @@ export function createSlackWorkspace(now: () => number = Date.now): SlackWorkspa
       const message = workspace.message(channel, ts);
       if (message !== undefined) message.deleted = true;
     },
+    failNext(method, times, failed) {
+      failures.push({ method, remaining: times, failure: failed });
+    },
     handle(path, request) {
       const method = slackMethodOf(path) ?? '';
-      const answer = answerCall(method, path, request);
-      const parsed = JSON.parse(answer.text) as { ok?: boolean; error?: string };
+      const answer = failure(method) ?? answerCall(method, path, request);
+      const parsed = (answer.contentType === 'application/json' ? JSON.parse(answer.text) : {}) as { ok?: boolean; error?: string };
       workspace.calls.push({ method, ok: parsed.ok === true, ...(parsed.error === undefined ? {} : { error: parsed.error }), status: answer.status });
       return answer;
     },
