@@ -109,7 +109,11 @@ async function paced(step: SendStep, clock: PaceClock, options: DrainOptions): P
   const last = clock.get(step.pace.key);
   const wait = last === undefined ? 0 : last + step.pace.ms - options.now().getTime();
   if (wait > 0) await options.sleep(wait);
-  clock.set(step.pace.key, options.now().getTime());
+}
+
+/** Spacing counts from when the vendor answered: the request reached it no earlier than that. */
+function answeredAt(step: SendStep, clock: PaceClock, options: DrainOptions): void {
+  if (step.pace !== undefined) clock.set(step.pace.key, options.now().getTime());
 }
 
 async function drainReceiver(store: AlertStore, receiver: AlertReceiver, post: HttpPost, options: DrainOptions, result: DrainResult): Promise<void> {
@@ -156,6 +160,7 @@ async function drainReceiver(store: AlertStore, receiver: AlertReceiver, post: H
         // The local sink listens on loopback; every real destination must be a public address.
         ...(options.endpointOverride === undefined ? {} : { allowPrivateAddresses: true }),
       });
+      if (step !== undefined) answeredAt(step, pace, options);
       const finished = options.now().toISOString();
       const scrub = (text: string) => scrubSecrets(text, vendor.secrets(receiver)).slice(0, 1000);
       const response = scrub(answer.error ?? answer.body);

@@ -31,6 +31,8 @@ export interface SlackPostedVersion {
 
 export interface SlackModelMessage extends SlackPostedVersion {
   ts: string;
+  /** The text as first posted. */
+  postedText: string;
   channel: string;
   /** The bot token that posted it (chat.update by another token: `cant_update_message`). */
   postedBy: string;
@@ -190,7 +192,7 @@ export function createSlackWorkspace(now: () => number = Date.now): SlackWorkspa
       if (parent === undefined) return slackError('thread_not_found');
       parent.replies.push({ ts, text, blocks });
     } else {
-      channel.messages.push({ ts, channel: channel.id, text, blocks, postedBy: token, edits: [], replies: [], deleted: false });
+      channel.messages.push({ ts, postedText: text, channel: channel.id, text, blocks, postedBy: token, edits: [], replies: [], deleted: false });
     }
     return jsonAnswer(200, {
       ok: true,
