@@ -42,6 +42,7 @@ interface GroupOf {
 
 export type SlackStep =
   | ({ op: 'post'; messageKey: string; alerts: PostedAlert[] } & GroupOf)
+  /** `alerts`: only what changed; merged into the record's alerts when sent (a step's size stays that of its change). */
   | { op: 'update'; messageKey: string; alerts: PostedAlert[] }
   | { op: 'reply'; messageKey: string; alerts: PostedAlert[]; label: 'repeat' | 'new' };
 
@@ -49,6 +50,14 @@ type Body = (NotifyIntent | { intent: 'refresh'; messageKey: string }) & { steps
 
 /** Chat.postMessage: about one message per second per channel (docs.slack.dev/reference/methods/chat.postMessage, "Rate limiting"). */
 export const POST_PACE_MS = 1_000;
+
+/** The record's alerts with the changed ones replaced (by fingerprint) and new ones appended: applying it twice changes nothing. */
+export function mergeAlerts(shown: readonly PostedAlert[], changes: readonly PostedAlert[]): PostedAlert[] {
+  const changed = new Map(changes.map((alert) => [alert.fingerprint, alert]));
+  const merged = shown.map((alert) => changed.get(alert.fingerprint) ?? alert);
+  const present = new Set(shown.map((alert) => alert.fingerprint));
+  return [...merged, ...changes.filter((alert) => !present.has(alert.fingerprint))];
+}
 
 const sameShown = (left: PostedAlert, right: PostedAlert) => left.status === right.status && left.severity === right.severity && left.title === right.title;
 
@@ -62,11 +71,11 @@ export function planSteps(intent: NotifyIntent, records: readonly PostedSlackMes
     replies.get(record.messageKey) ?? replies.set(record.messageKey, { repeat: [], fresh: [] }).get(record.messageKey)!;
   const holding = (fingerprint: string, openOnly: boolean) =>
     [...records].reverse().find((record) => (!openOnly || isOpen(record)) && record.alerts.some((alert) => alert.fingerprint === fingerprint));
-  const replace = (record: PostedSlackMessage, alert: PostedAlert) =>
-    working.set(
-      record.messageKey,
-      shown(record).map((current) => (current.fingerprint === alert.fingerprint ? alert : current)),
-    );
+  const changes = new Map<string, PostedAlert[]>();
+  const change = (record: PostedSlackMessage, alert: PostedAlert) => {
+    working.set(record.messageKey, mergeAlerts(shown(record), [alert]));
+    changes.set(record.messageKey, mergeAlerts(changes.get(record.messageKey) ?? [], [alert]));
+  };
   const unplaced: PostedAlert[] = [];
   for (const alert of intent.alerts) {
     const record = holding(alert.fingerprint, alert.status === 'firing');
@@ -74,7 +83,7 @@ export function planSteps(intent: NotifyIntent, records: readonly PostedSlackMes
     if (record === undefined || current === undefined) unplaced.push(alert);
     else if (alert.status === 'firing' && sameShown(current, alert)) reply(record).repeat.push(alert);
     else {
-      replace(record, alert);
+      change(record, alert);
       if (alert.status === 'firing' && current.status === 'resolved') reply(record).fresh.push(alert);
     }
   }
@@ -88,7 +97,7 @@ export function planSteps(intent: NotifyIntent, records: readonly PostedSlackMes
       grown !== undefined &&
       fitsOneMessage({ receiver: target.name, messageKey: open.messageKey, route: intent.route, alerts: grown, buttons: target.buttons })
     ) {
-      working.set(open.messageKey, grown);
+      change(open, alert);
       if (alert.status === 'firing') reply(open).fresh.push(alert);
       continue;
     }
@@ -103,7 +112,10 @@ export function planSteps(intent: NotifyIntent, records: readonly PostedSlackMes
   const steps: SlackStep[] = [];
   for (const record of records) {
     const alerts = working.get(record.messageKey);
-    if (alerts !== undefined && JSON.stringify(alerts) !== JSON.stringify(record.alerts)) steps.push({ op: 'update', messageKey: record.messageKey, alerts });
+    const changed = changes.get(record.messageKey);
+    if (alerts !== undefined && changed !== undefined && JSON.stringify(alerts) !== JSON.stringify(record.alerts)) {
+      steps.push({ op: 'update', messageKey: record.messageKey, alerts: changed });
+    }
   }
   let sequence = Math.max(-1, ...records.map((record) => slackMessageSequence(record.messageKey)));
   for (const alerts of posts) {
@@ -133,7 +145,7 @@ async function stepsOf(body: Body, receiver: SlackAppTarget, context: SendContex
   const messages = context.store.slackMessages;
   if (body.intent === 'refresh') {
     const record = await messages.find({ receiver: receiver.name, messageKey: body.messageKey });
-    return record === undefined ? [] : [{ op: 'update', messageKey: record.messageKey, alerts: record.alerts }];
+    return record === undefined ? [] : [{ op: 'update', messageKey: record.messageKey, alerts: [] }];
   }
   const records = await messages.group(receiver.name, body.route, body.groupKey);
   return planSteps(body, records, { name: receiver.name, buttons: receiver.signingSecret !== undefined });
@@ -193,8 +205,9 @@ async function requestFor(
       ...content(renderReply(step.alerts, step.label)),
     });
   }
-  const view = { receiver: receiver.name, messageKey: step.messageKey, route: record?.route ?? route, alerts: step.alerts, buttons };
-  const rendered = renderMessage(view, await annotations(step.alerts, context));
+  const alerts = step.op === 'update' && record !== undefined ? mergeAlerts(record.alerts, step.alerts) : step.alerts;
+  const view = { receiver: receiver.name, messageKey: step.messageKey, route: record?.route ?? route, alerts, buttons };
+  const rendered = renderMessage(view, await annotations(alerts, context));
   if (step.op === 'update' && record !== undefined)
     return slackRequest(receiver, 'chat.update', { channel: record.channel, ts: record.ts, ...content(rendered) });
   return slackRequest(receiver, 'chat.postMessage', { channel: receiver.channel, ...content(rendered) });
@@ -223,8 +236,11 @@ export async function nextStep(message: StoredMessage, receiver: SlackAppTarget,
   }
 }
 
+/** Once its steps are kept, a message's intent is not needed: the steps hold every alert (a body stays within one table property). */
+const withoutAlerts = { alerts: [] };
+
 function remaining(message: StoredMessage, rest: SlackStep[]): StepOutcome {
-  return rest.length === 0 ? { outcome: 'done' } : { outcome: 'more', body: JSON.stringify({ ...parseBody(message), steps: rest }) };
+  return rest.length === 0 ? { outcome: 'done' } : { outcome: 'more', body: JSON.stringify({ ...parseBody(message), ...withoutAlerts, steps: rest }) };
 }
 
 /** Reads Slack's answer to a step, records what it changed, and says what is left. */
@@ -248,12 +264,12 @@ export async function answeredStep(
         const repost: SlackStep = {
           op: 'post',
           messageKey: `${step.messageKey}r`,
-          alerts: step.alerts,
+          alerts: mergeAlerts(record.alerts, step.alerts),
           route: record.route,
           groupKey: record.groupKey,
           groupBy: [...record.groupBy],
         };
-        return { outcome: 'more', body: JSON.stringify({ ...parseBody(message), steps: [repost, ...rest] }) };
+        return { outcome: 'more', body: JSON.stringify({ ...parseBody(message), ...withoutAlerts, steps: [repost, ...rest] }) };
       }
     }
     // HTTP errors read as every vendor's (the answer as it came); Slack's own errors name the call.
@@ -276,7 +292,7 @@ export async function answeredStep(
     // Only this receiver's drain writes its records (claims serialise it); a conflict re-reads once.
     for (let attempt = 0; attempt < 2; attempt += 1) {
       const record = await messages.find({ receiver: receiver.name, messageKey: step.messageKey });
-      if (record === undefined || (await messages.updateAlerts(record, step.alerts))) break;
+      if (record === undefined || (await messages.updateAlerts(record, mergeAlerts(record.alerts, step.alerts)))) break;
     }
   }
   return remaining(message, rest);
