@@ -48,4 +48,6 @@ export interface PlannedNotification {
   /** Alerts that share the route's `groupBy` values, firing first. */
   groupKey: string;
   alerts: Alert[];
+  /** The route's `groupBy` fields (the Slack app's buttons silence the group by them). */
+  groupBy?: readonly string[];
 }

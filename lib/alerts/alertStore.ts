@@ -8,6 +8,7 @@
  *   slackreplay        Slack request signatures already acted on, refused if replayed (slackReplays.ts)
  *   ack-{0-f}          the latest acknowledgement per finding, from PagerDuty or Slack (acknowledgements.ts)
  *   whevent-{source}-{hour} processed webhook event ids, refused when delivered again (webhookEvents.ts)
+ *   slackmsg-{receiver} Slack app messages posted per alert group: channel, ts, alerts shown (slackMessages.ts)
  * Receiver names become hashes in keys (table keys forbid some characters).
  *
  * `AlertStore` is the thin facade the pipeline, the drain and the silences API are built with: one
@@ -17,12 +18,14 @@
 import type { TableClient } from '@azure/data-tables';
 
 import { ensureTable } from '../azure/tables.js';
+import type { AcknowledgementPort } from './interactions/contract.js';
 import { AcknowledgementStore } from './store/acknowledgements.js';
 import { DigestStore } from './store/digests.js';
 import { InhibitionStore } from './store/inhibitions.js';
 import { NotificationLogStore } from './store/notificationLog.js';
 import { OutboxStore } from './store/outbox.js';
 import { SilenceStore } from './store/silences.js';
+import { SlackMessageStore } from './store/slackMessages.js';
 import { SlackReplayStore } from './store/slackReplays.js';
 import { WebhookEventStore } from './store/webhookEvents.js';
 
@@ -35,19 +38,24 @@ export class AlertStore {
   readonly inhibitions: InhibitionStore;
   readonly digests: DigestStore;
   readonly slackReplays: SlackReplayStore;
-  /** Implements `AcknowledgementPort` (interactions/contract.ts). */
-  readonly acknowledgements: AcknowledgementStore;
   readonly webhookEvents: WebhookEventStore;
+  readonly slackMessages: SlackMessageStore;
+  /** The latest acknowledgement per finding (store/acknowledgements.ts), unless the caller passes another `AcknowledgementPort`. */
+  readonly acknowledgements: AcknowledgementPort;
 
-  constructor(private readonly table: TableClient) {
+  constructor(
+    private readonly table: TableClient,
+    options: { acknowledgements?: AcknowledgementPort } = {},
+  ) {
     this.outbox = new OutboxStore(table);
     this.notificationLog = new NotificationLogStore(table);
     this.silences = new SilenceStore(table);
     this.inhibitions = new InhibitionStore(table);
     this.digests = new DigestStore(table);
     this.slackReplays = new SlackReplayStore(table);
-    this.acknowledgements = new AcknowledgementStore(table);
     this.webhookEvents = new WebhookEventStore(table);
+    this.slackMessages = new SlackMessageStore(table, this.outbox);
+    this.acknowledgements = options.acknowledgements ?? new AcknowledgementStore(table);
   }
 
   ensureTable(): Promise<void> {

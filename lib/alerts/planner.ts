@@ -107,7 +107,13 @@ export function planNotifications(input: PlanInput): Plan {
         continue;
       }
       const groupId = `${route.name}|${groupKeyOf(route, alert.finding)}`;
-      const group = groups.get(groupId) ?? { route: route.name, receiver: route.receiver, groupKey: groupKeyOf(route, alert.finding), alerts: [] };
+      const group = groups.get(groupId) ?? {
+        route: route.name,
+        receiver: route.receiver,
+        groupKey: groupKeyOf(route, alert.finding),
+        alerts: [],
+        groupBy: route.groupBy,
+      };
       group.alerts.push(alert);
       groups.set(groupId, group);
       logUpdates.set(key, { receiver: route.receiver, fingerprint: alert.finding.fingerprint, state: alert.status, lastNotifiedAt: input.now.toISOString() });

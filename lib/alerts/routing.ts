@@ -34,7 +34,10 @@ export function silenceActive(silence: Silence, now: Date): boolean {
   return Date.parse(silence.startsAt) <= now.getTime() && now.getTime() < Date.parse(silence.endsAt);
 }
 
-export function silenceMatches(silence: Silence, finding: StoredFinding): boolean {
+export function silenceMatches(
+  silence: Silence,
+  finding: Pick<StoredFinding, 'ruleId' | 'resourceId' | 'clusterName' | 'clusterTags' | 'subscriptionId' | 'severity'>,
+): boolean {
   const { ruleId, cluster, subscription, severity, tags } = silence.matchers;
   if (ruleId !== undefined && ruleId.toLowerCase() !== finding.ruleId.toLowerCase()) return false;
   if (subscription !== undefined && subscription.toLowerCase() !== finding.subscriptionId.toLowerCase()) return false;

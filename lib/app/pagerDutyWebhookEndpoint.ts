@@ -1,7 +1,7 @@
 /**
  * The PagerDuty webhook endpoint's glue: the webhook secrets of the routing document's `pagerduty`
  * receivers, the alert store's acknowledgements and processed-event ids, and the Slack app's
- * message store when one is wired in (the Slack app receiver's `SlackMessagePort`).
+ * message store (`SlackMessagePort`), so Slack messages show the acknowledgement; tests may pass another.
  */
 import type { SlackMessagePort } from '../alerts/interactions/contract.js';
 import {
@@ -34,7 +34,7 @@ export async function servePagerDutyWebhook(request: PagerDutyWebhookRequest, op
     secrets,
     acknowledgements: clients.alertStore.acknowledgements,
     events: clients.alertStore.webhookEvents,
-    ...(options.slackMessages === undefined ? {} : { slackMessages: options.slackMessages }),
+    slackMessages: options.slackMessages ?? clients.alertStore.slackMessages,
     now: options.now ?? new Date(),
     log: options.log,
   });

@@ -19,23 +19,11 @@ export interface SlackInteractionHttpRequest {
   body: BodyReader;
 }
 
-/** The message store and acknowledgement store, when this build has them (the slackapp and pdhooks parts of issue 18). */
+/** The two ports of the contract: tests may pass their own; the app uses the alert store's. */
 export interface InteractionPorts {
   messages: SlackMessagePort;
   acknowledgements: AcknowledgementPort;
 }
-
-/** The ports on the worker's clients, by the names the merge gives them (`slackMessages`, `acknowledgements`). */
-function portsOf(clients: object): InteractionPorts | undefined {
-  const candidate = clients as { slackMessages?: SlackMessagePort; acknowledgements?: AcknowledgementPort };
-  return candidate.slackMessages === undefined || candidate.acknowledgements === undefined
-    ? undefined
-    : { messages: candidate.slackMessages, acknowledgements: candidate.acknowledgements };
-}
-
-const missing = (): Promise<never> => Promise.reject(new Error('the Slack message store or the acknowledgement store is not part of this build'));
-/** Until both are wired, a verified press is answered 503 (after the signature and replay checks, which need neither). */
-const UNWIRED: InteractionPorts = { messages: { find: missing, requestRefresh: missing }, acknowledgements: { record: missing, current: missing } };
 
 /** Group members are cached per worker (slackWebApi.ts), so the lookup outlives one request. */
 let members: { key: string; lookup: SlackGroupMembers } | undefined;
@@ -45,8 +33,8 @@ export async function serveSlackInteraction(request: SlackInteractionHttpRequest
   if ('status' in runtime) return runtime;
   const { config, clients } = runtime;
   const apps = slackAppsOf(config.alerts?.receivers.values() ?? []);
-  const wired = ports ?? portsOf(clients);
   if (clients.alertStore === undefined) return { status: 503, body: { error: 'storage is not configured' } };
+  const wired = ports ?? { messages: clients.alertStore.slackMessages, acknowledgements: clients.alertStore.acknowledgements };
   const calls: SlackCallOptions = {
     post: httpsPost,
     ...(config.alertDelivery.endpointOverride === undefined ? {} : { endpointOverride: config.alertDelivery.endpointOverride }),
@@ -60,8 +48,8 @@ export async function serveSlackInteraction(request: SlackInteractionHttpRequest
       apps,
       replays: clients.alertStore.slackReplays,
       alertStore: clients.alertStore,
-      messages: (wired ?? UNWIRED).messages,
-      acknowledgements: (wired ?? UNWIRED).acknowledgements,
+      messages: wired.messages,
+      acknowledgements: wired.acknowledgements,
       members: members.lookup,
       reply: ephemeralReply(calls),
       silenceLimits: config.silences,

@@ -88,7 +88,7 @@ describe('Slack button presses', () => {
 
   beforeAll(async () => {
     sink = await startWebhookSink();
-    sink.slackUserGroups.set('S0ONCALL', ['U0BOB']);
+    sink.slack.usergroups.set('S0ONCALL', ['U0BOB']);
     store = new AlertStore(azuriteTable(uniqueTableName('slackint')));
     await store.ensureTable();
     messages = new MemoryMessages();
@@ -120,7 +120,7 @@ describe('Slack button presses', () => {
       { timestamp: signed.headers['x-slack-request-timestamp'] ?? null, signature: signed.headers['x-slack-signature'] ?? null, body: signed.body },
       { ...deps, ...overrides },
     );
-  const responses = () => sink.deliveries.filter((delivery) => delivery.kind === 'slackResponse');
+  const responses = () => sink.slack.responses;
 
   it('refuses bad, stale, replayed, unsigned and wrongly signed requests with 401, writing nothing', async () => {
     const silencesBefore = (await store.listSilences()).length;
@@ -164,7 +164,7 @@ describe('Slack button presses', () => {
     expect(answer).toEqual({ status: 200, body: { outcome: 'refused', reason: expect.stringMatching(/not on the list of people allowed/) } });
     const reply = responses().at(-1);
     expect(reply?.body).toMatchObject({ response_type: 'ephemeral', replace_original: false, text: expect.stringMatching(/Nothing was changed/) });
-    expect(reply?.receiver).toBe(app.name);
+    expect(reply?.path).toMatch(/^\/actions\/T0FLEETGRD\//);
     expect((await store.listSilences()).length).toBe(before.silences);
     expect(messages.refreshes.length).toBe(before.refreshes);
 
@@ -220,8 +220,8 @@ describe('Slack button presses', () => {
   });
 
   it('answers within 3 s while Slack takes 5 s to answer', async () => {
-    sink.failNext('slackResponse', 1, { status: 200, latencyMs: 5000 });
-    sink.failNext('slackApi', 1, { status: 200, latencyMs: 5000 });
+    sink.failNext('slackActions', 1, { status: 200, latencyMs: 5000 });
+    sink.failNext('slackApp', 1, { status: 200, latencyMs: 5000 });
     const fresh = { ...deps, members: slackGroupMembers({ post: httpsPost, endpointOverride: sink.url, caPem: sink.caPem }) };
     // A stranger: the group lookup (slow) and the ephemeral refusal (slow) are both on the path.
     const started = performance.now();

@@ -165,6 +165,7 @@ function opsgenieLive(body: unknown): Live[] {
 /** The oracle per vendor; the generic webhook is a JSON document (checked for exact data instead). */
 const ORACLES: Record<string, (body: unknown) => Live[]> = {
   slack: slackLive,
+  slackApp: slackLive,
   teams: teamsLive,
   pagerduty: pagerDutyLive,
   opsgenie: opsgenieLive,

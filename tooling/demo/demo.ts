@@ -3,6 +3,7 @@
  * talk HTTPS to the simulator, findings go to in-process Azurite, and a second sweep after a
  * remediation shows the lifecycle (open → resolved).
  */
+import { AlertPipeline } from '../../lib/alerts/alertPipeline.js';
 import { DEFAULT_DRAIN_OPTIONS, drainOutbox } from '../../lib/alerts/outboxDrain.js';
 import { httpsPost } from '../../lib/alerts/transport.js';
 import { createAzureClients, sweepDependencies } from '../../lib/app/clients.js';
@@ -32,15 +33,20 @@ function banner(title: string): string {
   return `\n=== ${title} ${'='.repeat(Math.max(0, 76 - title.length))}`;
 }
 
-/** Demo routing: high and critical page PagerDuty, critical also opens Opsgenie alerts; everything goes to a Slack digest per subscription. */
+/** The demo's Slack channel (the sink's Slack workspace has it, with the app as a member). */
+const DEMO_SLACK_CHANNEL = 'C0DEMOALERTS';
+
+/** Demo routing: high and critical page PagerDuty and go to a Slack app message per cluster, critical also opens Opsgenie alerts; everything goes to a Slack digest per subscription. */
 const DEMO_ROUTES = `
 receivers:
   - { name: pagerduty-oncall, type: pagerduty, routingKeySetting: DEMO_PAGERDUTY_ROUTING_KEY, webhookSecretSetting: DEMO_PAGERDUTY_WEBHOOK_SECRET }
   - { name: slack-platform, type: slack, webhookUrlSetting: DEMO_SLACK_WEBHOOK_URL }
   - { name: opsgenie-platform, type: opsgenie, apiKeySetting: DEMO_OPSGENIE_API_KEY }
+  - { name: slack-app, type: slackApp, botTokenSetting: DEMO_SLACK_BOT_TOKEN, channel: ${DEMO_SLACK_CHANNEL}, signingSecretSetting: DEMO_SLACK_SIGNING_SECRET, allowedActors: [{ slackUserId: U0DEMOALICE, principal: alice@contoso.com }] }
 routes:
   - { name: page-high, receiver: pagerduty-oncall, match: { minSeverity: high }, continue: true }
   - { name: opsgenie-critical, receiver: opsgenie-platform, match: { minSeverity: critical }, continue: true }
+  - { name: slack-app-clusters, receiver: slack-app, match: { minSeverity: high }, groupBy: [cluster], repeatInterval: 4h, continue: true }
   - { name: slack-digest, receiver: slack-platform, groupBy: [subscription], repeatInterval: 4h }
 `;
 
@@ -50,7 +56,17 @@ export const DEMO_SECRETS = {
   DEMO_PAGERDUTY_WEBHOOK_SECRET: 'demo0000pagerduty0000webhook0secret',
   DEMO_SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/TDEMO0000/BDEMO0000/demo-not-a-real-token',
   DEMO_OPSGENIE_API_KEY: 'demo0000-0000-0000-0000-opsgeniekey0',
+  DEMO_SLACK_BOT_TOKEN: 'xoxb-000000000000-0000000000000-demoNotARealBotToken',
+  DEMO_SLACK_SIGNING_SECRET: 'demo0000signing0000secret000000000',
 };
+
+/** The demo channel's messages as one line each: text, edits, thread replies. */
+function slackAppLines(sink: RunningSink): string[] {
+  return (sink.slack.channels.get(DEMO_SLACK_CHANNEL)?.messages ?? []).map(
+    (message) =>
+      `  ${message.text} · updated ${message.edits.length}× · thread: ${message.replies.length} ${message.replies.length === 1 ? 'reply' : 'replies'}`,
+  );
+}
 
 function deliveriesSummary(sink: RunningSink, since: number): string {
   const recent = sink.deliveries.slice(since);
@@ -76,6 +92,11 @@ export async function runDemo(
 ): Promise<{ exitCode: number; sweep: SweepResult }> {
   const say = options.narrate === false ? () => undefined : output.stdout;
   const sink = await startWebhookSink();
+  sink.slack.addChannel(DEMO_SLACK_CHANNEL);
+  // The drain paces Slack posts (one a second per channel) on this clock: the demo moves it on instead of waiting.
+  let skewMs = 0;
+  const demoNow = () => new Date(Date.now() + skewMs);
+  sink.slack.now = () => demoNow().getTime();
   const snapshot = loadSnapshot(sampleFleetDirectory());
   const local = await startLocalAzure({
     snapshot,
@@ -86,7 +107,11 @@ export async function runDemo(
     if (!local.config.alerts || !clients.alertStore) return;
     const result = await drainOutbox(clients.alertStore, local.config.alerts, httpsPost, {
       ...DEFAULT_DRAIN_OPTIONS,
-      now: () => new Date(),
+      now: demoNow,
+      sleep: (ms) => {
+        skewMs += ms;
+        return Promise.resolve();
+      },
       endpointOverride: sink.url,
       caPem: sink.caPem,
     });
@@ -121,6 +146,11 @@ export async function runDemo(
     if (opsgenie) say(`Opsgenie alert (Alert API v2; the key travels in the Authorization header), as posted:\n${excerpt(opsgenie.body, 16)}`);
     if (clients.alertStore) say(await acknowledgeInPagerDuty(sink, clients.alertStore, clients.findings));
     const afterFirst = sink.deliveries.length;
+    const channelMessages = () => sink.slack.channels.get(DEMO_SLACK_CHANNEL)?.messages ?? [];
+    say(
+      `Slack app: ${channelMessages().length} messages posted to ${DEMO_SLACK_CHANNEL} (chat.postMessage, one per cluster with Silence 4h / Silence 1d / Acknowledge buttons):`,
+    );
+    for (const line of slackAppLines(sink)) say(line);
 
     say(banner('Event Grid: AKS announces the end of support for checkout-prod'));
     const notices = clients.notices;
@@ -184,11 +214,35 @@ export async function runDemo(
     say(
       `Delivered after sweep 2: ${deliveriesSummary(sink, afterFirst)} (PagerDuty resolves, a Slack digest of what resolved; nothing repeated before the 4h repeat interval)`,
     );
+    for (const message of channelMessages().filter((candidate) => candidate.edits.length > 0)) {
+      say(`Slack app: updated in place on resolve (chat.update, no new message): "${message.postedText}" → "${message.text}"`);
+    }
     const open = (await clients.findings?.listFindings({ status: 'open' })) ?? [];
-    const pressed = open.find((finding) => finding.clusterName === 'checkout-prod') ?? open[0];
-    if (clients.alertStore && pressed) {
+    if (local.config.alerts && clients.alertStore && open.length > 0) {
+      // Four hours on, the next sweep finds the same findings still open: their repeat interval has passed.
+      skewMs += 4 * 3_600_000 + 60_000;
+      const slackOnly = { ...local.config.alerts, routes: local.config.alerts.routes.filter((route) => route.receiver === 'slack-app') };
+      await new AlertPipeline(slackOnly, clients.alertStore).enqueue(
+        open.map((finding) => ({ kind: 'updated' as const, previous: finding, next: finding })),
+        demoNow(),
+      );
+      const before = channelMessages().length;
+      await drain();
+      const threaded = channelMessages().filter((message) => message.replies.length > 0);
+      say(
+        `Slack app, 4 hours later: still-firing findings repeat in their message's thread (chat.postMessage with thread_ts), not in the channel: ${threaded.length} threads got a reply, messages in the channel ${before} → ${channelMessages().length}`,
+      );
+      for (const line of slackAppLines(sink)) say(line);
+    }
+    const pressed = open.find((finding) => finding.clusterName === 'checkout-prod' && finding.status === 'open') ?? open[0];
+    if (local.config.alerts && clients.alertStore && pressed) {
       say(banner('Slack: a button press silences an alert group'));
-      for (const line of await demoSlackButton(clients.alertStore, sink, pressed)) say(line);
+      const press = await demoSlackButton(clients.alertStore, local.config.alerts, DEMO_SECRETS.DEMO_SLACK_SIGNING_SECRET, sink, pressed, demoNow);
+      for (const line of press.lines) say(line);
+      await drain();
+      const shown = channelMessages().find((message) => message.ts === press.message?.ts);
+      const note = /silenced by [^\n]*/.exec(JSON.stringify(shown?.blocks ?? []))?.[0];
+      if (shown !== undefined && note !== undefined) say(`Slack app: the message updated itself (chat.update, ${shown.edits.length}× in all): "${note}"`);
     }
     say(`Findings store: ${open.length} open, ${resolved.length} resolved · sweep records: ${(await clients.sweeps?.latest(10))?.length ?? 0}`);
 

@@ -3,12 +3,11 @@
  * when someone presses a button on a message (https://docs.slack.dev/reference/interaction-payloads/block_actions-payload),
  * form-encoded as `payload=<JSON>` and signed with the app's signing secret as Slack signs
  * (`v0=` HMAC-SHA256 over `v0:{timestamp}:{body}`, https://docs.slack.dev/authentication/verifying-requests-from-slack),
- * posted to the registered function the way the Functions host invokes it. The sink's part
- * (`slackSinkAnswer`) answers usergroups.users.list from a member table and records what arrives at a `response_url`.
+ * posted to the registered function the way the Functions host invokes it. The sink's Slack
+ * workspace (slackWebApi.ts) answers usergroups.users.list and records what arrives at a `response_url`.
  */
 import { encodeButtonValue, type SlackMessageRef } from '../../lib/alerts/interactions/contract.js';
 import { slackSignature } from '../../lib/alerts/interactions/slackSignature.js';
-import type { ServiceAnswer } from '../../lib/alerts/vendors/vendor.js';
 import { Secret } from '../../lib/secret.js';
 
 export interface ButtonPressInput {
@@ -80,19 +79,4 @@ export interface HttpInvoker {
 /** Posts a signed interaction to the registered `slackInteractions` function, as Slack would reach it. */
 export function postSlackInteraction(host: HttpInvoker, request: SignedInteraction): Promise<{ status: number; body: unknown }> {
   return host.invokeHttp('slackInteractions', { method: 'POST', path: '/api/slack/interactions', headers: request.headers, body: request.body });
-}
-
-/**
- * The sink's answers for the Slack calls of the interaction handler (lib/alerts/interactions/slackWebApi.ts):
- * `/slackApi/{receiver}/api/usergroups.users.list` from `groups` (Slack answers `ok:false,
- * error:no_such_subteam` for an unknown group), and `/slackResponse/...` (a response_url) with Slack's `ok`.
- */
-export function slackSinkAnswer(kind: string, path: string, rawBody: string, groups: ReadonlyMap<string, readonly string[]>): ServiceAnswer | undefined {
-  const json = (value: unknown): ServiceAnswer => ({ status: 200, contentType: 'application/json', text: JSON.stringify(value) });
-  if (kind === 'slackApi' && path === '/api/usergroups.users.list') {
-    const users = groups.get(new URLSearchParams(rawBody).get('usergroup') ?? '');
-    return json(users === undefined ? { ok: false, error: 'no_such_subteam' } : { ok: true, users });
-  }
-  if (kind === 'slackResponse') return json({ ok: true });
-  return undefined;
 }

@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { findVendor } from '../../lib/alerts/vendors/index.js';
 import type { ServiceAnswer, ServiceRequest } from '../../lib/alerts/vendors/vendor.js';
 import { loopbackCertificate } from './certificate.js';
-import { slackSinkAnswer } from './slackInteractions.js';
+import { createSlackWorkspace, type SlackWorkspace } from './slackWebApi.js';
 
 export interface Delivery {
   kind: string;
@@ -84,8 +84,8 @@ export interface RunningSink {
    * failure `pick` returns: an unreliable receiver rather than an outage. `share` 0 stops it.
    */
   failShare(share: number, pick: () => SinkFailure, random: () => number): void;
-  /** Slack user groups (id → member user ids) that usergroups.users.list answers (slackInteractions.ts). */
-  slackUserGroups: Map<string, string[]>;
+  /** The Slack workspace behind `/slackApp/...` (the Slack app receiver) and `/slackActions/...` (response_url posts). */
+  slack: SlackWorkspace;
   close(): Promise<void>;
 }
 
@@ -118,7 +118,7 @@ export async function startWebhookSink(options: WebhookSinkOptions = {}): Promis
   const pagerDuty = new Map<string, PagerDutyKeyState>();
   incidents.set('pagerduty', pagerDuty);
   const seen = new Set<string>();
-  const slackUserGroups = new Map<string, string[]>();
+  const slack = createSlackWorkspace();
   const failures: Array<{ kind: string; remaining: number; failure: SinkFailure }> = [];
   let unreliable: { share: number; pick: () => SinkFailure; random: () => number } | undefined;
   const nextFailure = (kind: string): SinkFailure | undefined => {
@@ -157,13 +157,24 @@ export async function startWebhookSink(options: WebhookSinkOptions = {}): Promis
         }
         const vendor = findVendor(kind);
         const request: ServiceRequest = { path: rest.length === 0 ? '' : `/${rest.join('/')}`, headers: incoming.headers, rawBody, body };
-        const refusal = vendor?.service.refusal(request);
+        const slackAnswer =
+          kind === 'slackApp' ? slack.handle(request.path, request) : kind === 'slackActions' ? slack.respond(request.path, request) : undefined;
+        if (slackAnswer !== undefined) {
+          const headers = {
+            'content-type': slackAnswer.contentType,
+            ...(slackAnswer.retryAfterSeconds === undefined ? {} : { 'retry-after': String(slackAnswer.retryAfterSeconds) }),
+          };
+          outgoing.writeHead(slackAnswer.status, headers);
+          outgoing.end(slackAnswer.text);
+          if (slackAnswer.status !== 200 || !slackAnswer.text.startsWith('{"ok":true')) return;
+        }
+        const refusal = slackAnswer === undefined ? vendor?.service.refusal(request) : undefined;
         if (refusal !== undefined) {
           outgoing.writeHead(refusal.status, { 'content-type': refusal.contentType });
           outgoing.end(refusal.text);
           return;
         }
-        if (body === undefined && kind !== 'slackApi') {
+        if (body === undefined && slackAnswer === undefined) {
           outgoing.writeHead(400);
           outgoing.end('invalid_payload');
           return;
@@ -192,7 +203,8 @@ export async function startWebhookSink(options: WebhookSinkOptions = {}): Promis
             receivedAt: Date.now(),
           });
         }
-        const answer = vendor?.service.accepted(request) ?? slackSinkAnswer(kind, request.path, rawBody, slackUserGroups) ?? UNKNOWN_KIND_ANSWER;
+        if (slackAnswer !== undefined) return;
+        const answer = vendor?.service.accepted(request) ?? UNKNOWN_KIND_ANSWER;
         outgoing.writeHead(answer.status, { 'content-type': answer.contentType });
         outgoing.end(answer.text);
       })();
@@ -210,7 +222,7 @@ export async function startWebhookSink(options: WebhookSinkOptions = {}): Promis
     tallies,
     pagerDuty,
     incidents,
-    slackUserGroups,
+    slack,
     failNext: (kind, times, failure) => failures.push({ kind, remaining: times, failure }),
     failShare: (share, pick, random) => {
       unreliable = share > 0 ? { share, pick, random } : undefined;

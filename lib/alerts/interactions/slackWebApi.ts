@@ -40,7 +40,7 @@ export function slackGroupMembers(options: SlackCallOptions, clock: () => number
     const key = `${app.name}\n${groupId}`;
     const cached = cache.get(key);
     if (cached !== undefined && cached.until > clock()) return cached.users;
-    const { url, local } = target(options, 'slackApi', app.name, '/api/usergroups.users.list');
+    const { url, local } = target(options, 'slackApp', app.name, '/api/usergroups.users.list');
     const answer = await options.post(url, new URLSearchParams({ usergroup: groupId }).toString(), {
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${app.botToken.reveal()}` },
       timeoutMs: SLACK_CALL_TIMEOUT_MS,
@@ -76,7 +76,7 @@ export function ephemeralReply(options: SlackCallOptions): EphemeralReply {
   return async (receiver, responseUrl, text) => {
     const url = new URL(responseUrl);
     if (url.protocol !== 'https:' || !RESPONSE_URL_HOSTS.has(url.hostname)) return;
-    const { url: destination, local } = target(options, 'slackResponse', receiver, url.pathname);
+    const { url: destination, local } = target(options, 'slackActions', receiver, url.pathname);
     await options.post(destination, JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }), {
       headers: { 'content-type': 'application/json' },
       timeoutMs: SLACK_CALL_TIMEOUT_MS,

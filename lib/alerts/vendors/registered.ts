@@ -5,5 +5,6 @@
 export { opsgenie } from './opsgenie/index.js';
 export { pagerduty } from './pagerduty/index.js';
 export { slack } from './slack/index.js';
+export { slackApp } from './slackApp/index.js';
 export { teams } from './teams/index.js';
 export { webhook } from './webhook/index.js';

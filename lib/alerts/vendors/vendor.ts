@@ -10,7 +10,9 @@ import { z } from 'zod';
 import { isRetryableReason, reasonFromStatus } from '../../errors.js';
 import type { Secret } from '../../secret.js';
 import type { PlannedNotification } from '../alert.js';
+import type { AlertStore } from '../alertStore.js';
 import type { RenderedMessage } from '../notifiers/common.js';
+import type { HttpAnswer } from '../transport.js';
 
 /**
  * What happens when a drain dies between sending a message and recording that it was sent:
@@ -117,6 +119,44 @@ export interface VendorExample {
   realHost: string;
 }
 
+/** What a vendor's send-time steps may read and write: the alert table's stores, and the drain's clock. */
+export interface SendContext {
+  store: AlertStore;
+  now: Date;
+}
+
+/** One request of a stateful vendor, and the step it performs (opaque to the drain, handed back to `answered`). */
+export interface SendStep {
+  request: OutgoingRequest;
+  step: string;
+  /**
+   * Requests sharing this key are spaced at least `paceMs` apart within one drain (a vendor's
+   * documented rate, e.g. Slack's one chat.postMessage per second per channel).
+   */
+  pace?: { key: string; ms: number };
+}
+
+/** What a stateful vendor made of an answer to one step. */
+export type StepOutcome =
+  | { outcome: 'done' }
+  /** The step was applied; `body` is the outbox message's new body, naming the steps left. */
+  | { outcome: 'more'; body: string }
+  | { outcome: 'retry' | 'give-up'; error: string };
+
+/**
+ * Send-time steps of a vendor whose request depends on what it answered before (the Slack app:
+ * chat.update needs the `ts` the first chat.postMessage returned, which the outbox message written
+ * at plan time cannot hold). The drain asks for the next request when it sends the message (per
+ * receiver, in order), and hands every answer back: the vendor reads its body (Slack answers
+ * HTTP 200 with `ok: false`), records what it needs, and says whether steps are left.
+ */
+export interface SendSteps<Receiver> {
+  /** The next request for this outbox message; undefined when nothing is left to send. */
+  next(message: StoredMessage, receiver: Receiver, context: SendContext): Promise<SendStep | undefined>;
+  /** The vendor's reading of an answer (any HTTP status; no answer at all is always retried by the drain). */
+  answered(message: StoredMessage, step: string, answer: HttpAnswer, receiver: Receiver, context: SendContext): Promise<StepOutcome>;
+}
+
 export interface AlertVendor<
   Name extends string = string,
   Entry extends { name: string; type: Name } = { name: string; type: Name },
@@ -143,6 +183,8 @@ export interface AlertVendor<
   deliveryGuarantee: DeliveryGuarantee;
   service: VendorService;
   example: VendorExample;
+  /** Optional: a vendor that resolves its requests at send time and reads its answers (see `SendSteps`). */
+  steps?: SendSteps<Receiver>;
 }
 
 const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

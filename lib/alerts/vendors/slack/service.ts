@@ -9,7 +9,8 @@
 import type { ServiceAnswer, ServiceRequest, VendorService } from '../vendor.js';
 import { SLACK_LIMITS } from './render.js';
 
-function blocksWithinLimits(body: unknown): boolean {
+/** Whether a message's blocks keep Block Kit's limits (the Slack app's Web API calls enforce the same). */
+export function blocksWithinLimits(body: unknown): boolean {
   const blocks = (body as { blocks?: unknown } | undefined)?.blocks;
   if (blocks === undefined) return true;
   if (!Array.isArray(blocks) || blocks.length > SLACK_LIMITS.blocks) return false;
