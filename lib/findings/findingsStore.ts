@@ -123,7 +123,11 @@ export class FindingsStore {
             const change = plan.changeOf.get(finding.fingerprint);
             if (change !== undefined) earlier.set(finding.fingerprint, change);
           }
-          partition.markEtag = response.getResponseForEntity(MARK_ROW_KEY)?.etag ?? (await this.readMarkEtag(scope.subscriptionId));
+          // Sub-responses come in request order and the mark is the last action (an update's carries no row key to look it up by).
+          partition.markEtag = response.subResponses[actions.length - 1]?.etag;
+          // Without it the next chunk could not be conditional: re-read and go on from what is stored.
+          if (partition.markEtag === undefined && start + ROWS_PER_TRANSACTION < plan.writes.length)
+            throw Object.assign(new Error('no ETag for the mark'), { statusCode: 412 });
         }
         return { ...count(changes), conflicts, changes, rowsWritten, transactions };
       } catch (error) {
@@ -212,10 +216,6 @@ export class FindingsStore {
     const rows = new Map<string, PartitionRow>();
     for (const [fingerprint, row] of physical) rows.set(fingerprint, { physical: row.finding, effective: effectiveFinding(row.finding, mark), etag: row.etag });
     return { rows, mark, markEtag, markText: JSON.stringify(markProperties(mark)) };
-  }
-
-  private async readMarkEtag(subscriptionId: string): Promise<string | undefined> {
-    return (await this.readMarks([subscriptionId.toLowerCase()])).get(subscriptionId.toLowerCase())?.etag;
   }
 
   /** The marks of some partitions (all when `partitions` is undefined): partition → mark and ETag. */
