@@ -197,6 +197,8 @@ async function reconcileCluster(
       },
     );
     await deps.alerts?.enqueue(result.changes, deps.now());
+    // Other writers kept changing the partition: the changes written are alerted above; the event fails so Event Grid redelivers it.
+    if (result.gaveUp) throw result.gaveUp;
     counts.opened += result.opened;
     counts.reopened += result.reopened;
     counts.resolved += result.resolved;

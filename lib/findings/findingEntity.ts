@@ -106,3 +106,20 @@ export function toFindingEntity(finding: StoredFinding): FindingEntity {
 export function fromFindingEntity(entity: Record<string, unknown>, table = 'findings'): StoredFinding {
   return parseEntity(findingEntity, table, entity);
 }
+
+/** The properties a sweep's observation refreshes on every sighting: derived from the partition mark when nothing else changed (partitionMark.ts). */
+const SEEN_PROPERTIES = new Set(['lastSeen', 'observedAt', 'sweepId']);
+
+/**
+ * True when two states of a finding differ only in when they were seen: nothing a reader shows
+ * besides `lastSeen` (status, severity, title, detail, tags, components, history...) changed, so the
+ * row need not be rewritten. Compared as the stored entities, so a property added to the row later
+ * counts as a change without touching this function.
+ */
+export function sameBeyondSeen(left: StoredFinding, right: StoredFinding): boolean {
+  const a = toFindingEntity(left) as Record<string, unknown>;
+  const b = toFindingEntity(right) as Record<string, unknown>;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const key of keys) if (!SEEN_PROPERTIES.has(key) && a[key] !== b[key]) return false;
+  return true;
+}

@@ -106,7 +106,10 @@ export function createInClusterActivities(deps: InClusterActivityDeps): InCluste
           store.reopened += counts.reopened;
           store.updated += counts.updated;
           store.resolved += counts.resolved;
+          // Also the `updated` changes the partition mark carries without rewriting their rows: alerts repeat on them.
           changes.push(...counts.changes);
+          // Other writers kept changing the partition: what was written stays, the rest is reported (the next run re-observes it).
+          if (counts.gaveUp) errors.push({ scope: 'store', target: subscriptionId, reason: counts.gaveUp.reason, message: counts.gaveUp.message });
         }
       }
       let alertsQueued = 0;

@@ -8,7 +8,7 @@ import pLimit from 'p-limit';
 
 import type { AlertPipeline, EnqueueResult } from '../alerts/alertPipeline.js';
 import { toFleetGuardError } from '../errors.js';
-import type { FindingsStore, ReconcileCounts } from '../findings/findingsStore.js';
+import type { FindingsStore } from '../findings/findingsStore.js';
 import type { LifecycleChange } from '../findings/lifecycle.js';
 import { type Cluster, resourceKey } from '../model/cluster.js';
 import type { DiagnosticSettingsReader } from '../model/diagnosticSettings.js';
@@ -180,7 +180,16 @@ async function reconcile(
   errors: SweepError[],
   changes: LifecycleChange[],
 ): Promise<SweepStats['store']> {
-  const totals: ReconcileCounts & { subscriptions: number } = { opened: 0, reopened: 0, updated: 0, resolved: 0, conflicts: 0, subscriptions: 0 };
+  const totals: NonNullable<SweepStats['store']> = {
+    opened: 0,
+    reopened: 0,
+    updated: 0,
+    resolved: 0,
+    conflicts: 0,
+    subscriptions: 0,
+    rowsWritten: 0,
+    transactions: 0,
+  };
   try {
     await store.ensureTable();
   } catch (error) {
@@ -214,8 +223,12 @@ async function reconcile(
           totals.updated += counts.updated;
           totals.resolved += counts.resolved;
           totals.conflicts += counts.conflicts;
+          totals.rowsWritten += counts.rowsWritten;
+          totals.transactions += counts.transactions;
+          // Every change goes to the alert pipeline, also the `updated` ones the partition mark carries (not rewritten): the planner re-notifies after repeatInterval.
           changes.push(...counts.changes);
-          totals.subscriptions += 1;
+          if (counts.gaveUp === undefined) totals.subscriptions += 1;
+          else errors.push({ scope: 'store', target: subscriptionId, reason: counts.gaveUp.reason, message: counts.gaveUp.message });
         } catch (error) {
           const failure = toFleetGuardError(error, `storing findings of subscription ${subscriptionId}`);
           errors.push({ scope: 'store', target: subscriptionId, reason: failure.reason, message: failure.message });

@@ -52,7 +52,15 @@ export interface SweepStats {
   /** What the alert pipeline queued, when alerting is configured. */
   alerts?: EnqueueResult | undefined;
   /** Lifecycle changes written to the findings store, when the sweep had one. */
-  store: (ReconcileCounts & { subscriptions: number }) | undefined;
+  store:
+    | (ReconcileCounts & {
+        subscriptions: number;
+        /** Finding rows written: the changes; an open finding seen unchanged is carried by its partition's mark instead. */
+        rowsWritten: number;
+        /** Entity group transactions the store submitted (one request each, partition marks included). */
+        transactions: number;
+      })
+    | undefined;
 }
 
 export interface SweepResult {
