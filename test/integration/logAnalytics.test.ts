@@ -27,15 +27,15 @@ function logFindings(result: { findings: Array<{ ruleId: string; clusterName: st
 }
 
 describe('KQL detections through the Logs SDK and the simulator', () => {
-  it('queries each referenced and configured workspace once per detection, never per cluster', async () => {
+  it('queries each referenced and configured workspace once for all detections, never per detection nor per cluster', async () => {
     const snapshot = loadSnapshot(sampleFleetDirectory());
     fleet = await startTestFleet({ snapshot, settings: { FLEETGUARD_LOG_WORKSPACES: AUDIT } });
     fleet.local.simulator.fleet.extraWorkspaces.push(AUDIT);
     const result = await fleet.sweep();
     expect(result.status).toBe('succeeded');
-    // 3 workspaces (ops-logs, ops-logs-we, the configured audit-central) × 7 detections, for 7 clusters.
-    expect(fleet.local.simulator.requests.count('logs.query', 200)).toBe(21);
-    expect(result.stats.logs).toEqual({ workspaces: 3, failedWorkspaces: 0, queries: 21 });
+    // 3 workspaces (ops-logs, ops-logs-we, the configured audit-central), all 7 detections in one query each, for 7 clusters.
+    expect(fleet.local.simulator.requests.count('logs.query', 200)).toBe(3);
+    expect(result.stats.logs).toEqual({ workspaces: 3, failedWorkspaces: 0, queries: 3 });
     expect(logFindings(result)).toEqual(['checkout-prod:LOG-EXEC-INTO-POD', 'search-prod:LOG-CRASHLOOP', 'web-dev:LOG-FAILED-API-AUTH']);
   });
 
@@ -66,7 +66,7 @@ describe('KQL detections through the Logs SDK and the simulator', () => {
         ),
       },
     ]);
-    expect(second.stats.logs).toEqual({ workspaces: 2, failedWorkspaces: 1, queries: 14 });
+    expect(second.stats.logs).toEqual({ workspaces: 2, failedWorkspaces: 1, queries: 2 });
     const open = (await fleet.clients.findings!.listFindings({ status: 'open' })).filter((finding) => finding.ruleId.startsWith('LOG-'));
     const resolved = (await fleet.clients.findings!.listFindings({ status: 'resolved' })).filter((finding) => finding.ruleId.startsWith('LOG-'));
     // web-dev and checkout-prod report to ops-logs: kept. search-prod reports to ops-logs-we: resolved.
@@ -86,6 +86,22 @@ describe('KQL detections through the Logs SDK and the simulator', () => {
     expect(logFindings(second)).toContain('web-dev:LOG-FAILED-API-AUTH');
     // ...and the exec finding, whose rows vanished in a partial answer, is not resolved.
     expect(second.stats.store?.resolved).toBe(0);
+  });
+
+  it('a union the service refuses (one leg it cannot run) is queried leg by leg: only that detection is degraded and reported', async () => {
+    fleet = await startTestFleet({ snapshot: loadSnapshot(sampleFleetDirectory()), withStore: true, maxRetries: 0 });
+    fleet.local.simulator.faults.configure({ refusedDetections: ['crashloop'] });
+    const result = await fleet.sweep();
+    // 2 workspaces: the union (refused, 400) then the 7 detections one by one, in each.
+    expect(fleet.local.simulator.requests.count('logs.query', 400)).toBe(2 + 2);
+    expect(fleet.local.simulator.requests.count('logs.query', 200)).toBe(2 * 6);
+    expect(result.stats.logs).toEqual({ workspaces: 2, failedWorkspaces: 2, queries: 2 + 14 });
+    expect(result.errors.map((error) => error.message)).toEqual([
+      expect.stringMatching(/^workspace .*\/ops-logs: crashloop: query: HTTP 400 .*\(findings of these detections are kept, not resolved\)$/),
+      expect.stringMatching(/^workspace .*\/ops-logs-we: crashloop: query: HTTP 400 /),
+    ]);
+    // The other six detections still ran: their findings are those of a clean sweep.
+    expect(logFindings(result)).toEqual(['checkout-prod:LOG-EXEC-INTO-POD', 'web-dev:LOG-FAILED-API-AUTH']);
   });
 
   it('the simulator also serves /v1/workspaces/{customerId}/query for the SDK', async () => {
