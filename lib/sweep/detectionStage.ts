@@ -11,7 +11,7 @@
  * after the retries, auth) degrades all of the workspace's detections and is reported, without
  * sending it more queries.
  */
-import type { LimitFunction } from 'p-limit';
+import pLimit, { type LimitFunction } from 'p-limit';
 
 import type { Detection } from '../detections/catalog.js';
 import { evaluateDetection, type ResultRow } from '../detections/evaluateDetections.js';
@@ -21,6 +21,7 @@ import { toFleetGuardError } from '../errors.js';
 import { type Cluster, parseResourceId, resourceKey } from '../model/cluster.js';
 import type { Finding } from '../model/finding.js';
 import type { LogsQueryOutcome } from '../model/logsQuery.js';
+import { LOG_ANALYTICS_LIMITS } from '../serviceLimits.js';
 import { type Coverage, markEvaluated } from './coverage.js';
 import type { SweepError } from './sweepResult.js';
 
@@ -66,6 +67,11 @@ export async function runDetectionStage(
     threshold: settings.thresholds[detection.id] ?? detection.threshold,
   });
   let queries = 0;
+  // Log Analytics runs 5 queries per identity at once and queues the rest (LOG_ANALYTICS_LIMITS): the
+  // adapter never sends more, and the stage never holds more of the sweep's shared slots than that,
+  // so its queued queries leave the other stages' calls their slots.
+  const logsSlots = pLimit(LOG_ANALYTICS_LIMITS.concurrency);
+  const slot = <T>(task: () => Promise<T>) => logsSlots(() => limit(task));
   const addRows = (detectionId: string, rows: readonly ResultRow[]) => {
     const list = rowsByDetection.get(detectionId) ?? [];
     for (const row of rows) list.push(row);
@@ -91,7 +97,7 @@ export async function runDetectionStage(
       ? undefined
       : prepareUnionQuery(settings.detections.map((detection) => ({ detection, parameters: parameters(detection) })));
   const queryOne = (workspaceKey: string, workspaceId: string, detection: Detection) =>
-    limit(async () => {
+    slot(async () => {
       queries += 1;
       try {
         const outcome = await reader.query(workspaceId, prepareDetectionQuery(detection, parameters(detection)), settings.lookbackMinutes);
@@ -105,7 +111,7 @@ export async function runDetectionStage(
   await Promise.all(
     [...workspaces].map(async ([workspaceKey, workspaceId]) => {
       if (union === undefined) return;
-      const refused = await limit(async () => {
+      const refused = await slot(async () => {
         queries += 1;
         try {
           const outcome = await reader.query(workspaceId, union.text, union.lookbackMinutes);
