@@ -2,8 +2,9 @@ import { LogsQueryClient, LogsQueryResultStatus } from '@azure/monitor-query-log
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { SimulatorCredential } from '../../lib/azure/credential.js';
-import { detectionById } from '../../lib/detections/catalog.js';
+import { detectionById, DETECTIONS } from '../../lib/detections/catalog.js';
 import { prepareDetectionQuery } from '../../lib/detections/query.js';
+import { prepareUnionQuery } from '../../lib/detections/unionQuery.js';
 import { simulatedCustomerId } from '../../tooling/simulator/logsRoutes.js';
 import { sampleFleetDirectory } from '../../tooling/simulator/sampleFleet.js';
 import { loadSnapshot } from '../../tooling/simulator/snapshot.js';
@@ -102,6 +103,27 @@ describe('KQL detections through the Logs SDK and the simulator', () => {
     ]);
     // The other six detections still ran: their findings are those of a clean sweep.
     expect(logFindings(result)).toEqual(['checkout-prod:LOG-EXEC-INTO-POD', 'web-dev:LOG-FAILED-API-AUTH']);
+  });
+
+  it('the simulator answers the union only in the shape the sweep writes it: another projection is refused, not guessed', async () => {
+    fleet = await startTestFleet({ snapshot: loadSnapshot(sampleFleetDirectory()) });
+    const client = new LogsQueryClient(new SimulatorCredential(), {
+      endpoint: `${fleet.local.simulator.url}/v1`,
+      tlsOptions: { ca: fleet.local.simulator.caPem },
+    });
+    const union = prepareUnionQuery(DETECTIONS.map((detection) => ({ detection, parameters: { lookbackMinutes: 60, threshold: detection.threshold } })));
+    const answered = await client.queryWorkspace(simulatedCustomerId(OPS_WE), union.text, { duration: 'PT1H' });
+    expect(answered.status).toBe(LogsQueryResultStatus.Success);
+    if (answered.status === LogsQueryResultStatus.Success) {
+      expect(answered.tables[0]?.columnDescriptors.map((column) => `${column.name}:${column.type}`)).toEqual([
+        'Detection:string',
+        '_ResourceId:string',
+        'Row:dynamic',
+      ]);
+      expect(answered.tables[0]?.rows.filter((row) => row[0] === 'crashloop').map((row) => (row[2] as Record<string, unknown>)['Containers'])).toEqual([2, 7]);
+    }
+    const other = union.text.replace('Row = pack_all())', 'Row = pack_all(true))');
+    await expect(client.queryWorkspace(simulatedCustomerId(OPS_WE), other, { duration: 'PT1H' })).rejects.toMatchObject({ statusCode: 400 });
   });
 
   it('the simulator also serves /v1/workspaces/{customerId}/query for the SDK', async () => {
