@@ -4,7 +4,10 @@ import { LogsQueryClient, LogsQueryResultStatus, type LogsTable } from '@azure/m
 import type { AzureTarget } from '../config.js';
 import { FleetGuardError, toFleetGuardError } from '../errors.js';
 import type { LogsQueryOutcome } from '../model/logsQuery.js';
+import { LOG_ANALYTICS_LIMITS } from '../serviceLimits.js';
 import type { RetrySettings } from './clientOptions.js';
+import { RequestLimiter, requestLimiterPolicy } from './requestLimiter.js';
+import type { QuotaClock } from './resourceGraphQuota.js';
 
 function tableRows(table: LogsTable | undefined): Record<string, unknown>[] {
   if (table === undefined) return [];
@@ -28,6 +31,11 @@ export function resourceCentricId(resourceId: string): string {
  */
 export class LogAnalyticsAdapter {
   private readonly client: LogsQueryClient;
+  /**
+   * Every query of this identity (the sweep's, the health gates') within Log Analytics' per-user
+   * limits: 5 in flight, 200 per 30 s across workspaces, none while a 429's Retry-After runs.
+   */
+  private readonly limiter: RequestLimiter;
 
   constructor(
     credential: TokenCredential,
@@ -36,7 +44,12 @@ export class LogAnalyticsAdapter {
     retry: RetrySettings,
     /** Client-side limit per query: a workspace that never answers must not hold the sweep. */
     private readonly timeoutSeconds = 120,
+    clock?: QuotaClock,
   ) {
+    this.limiter = new RequestLimiter(
+      { concurrency: LOG_ANALYTICS_LIMITS.concurrency, window: { requests: LOG_ANALYTICS_LIMITS.queriesPerWindow, windowMs: LOG_ANALYTICS_LIMITS.windowMs } },
+      clock,
+    );
     const scope = target.kind === 'simulator' ? 'https://api.loganalytics.io/.default' : `${new URL(endpoint).origin}/.default`;
     this.client = new LogsQueryClient(credential, {
       endpoint,
@@ -44,6 +57,7 @@ export class LogAnalyticsAdapter {
       ...(target.kind === 'simulator' ? { tlsOptions: { ca: target.caPem } } : {}),
       retryOptions: retry,
       userAgentOptions: { userAgentPrefix: 'aks-fleet-guard' },
+      additionalPolicies: [{ policy: requestLimiterPolicy(this.limiter, 'logAnalyticsLimiter'), position: 'perRetry' }],
     });
   }
 

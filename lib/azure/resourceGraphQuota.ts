@@ -60,7 +60,7 @@ function parseCount(value: string | undefined | null): number | undefined {
 }
 
 /** `Retry-After` in its three spellings, as the SDK reads them (ms headers first, then seconds or an HTTP date). */
-function retryAfterMs(response: PipelineResponse, now: number): number | undefined {
+export function retryAfterMs(response: PipelineResponse, now: number): number | undefined {
   for (const [name, factor] of [
     ['retry-after-ms', 1],
     ['x-ms-retry-after-ms', 1],

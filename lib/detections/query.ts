@@ -27,13 +27,18 @@ export interface QueryParameters {
   threshold: number;
 }
 
+/** Throws unless the parameters are plain numbers (they are written into the KQL text). */
+export function validateParameters(parameters: QueryParameters): void {
+  if (!Number.isInteger(parameters.lookbackMinutes) || parameters.lookbackMinutes <= 0) throw new Error(`lookback must be a positive whole number of minutes`);
+  if (!Number.isFinite(parameters.threshold) || parameters.threshold < 0) throw new Error(`threshold must be a non-negative number`);
+}
+
 /**
  * The query as sent: typed `let` bindings for the parameters, then the file. The values are
  * numbers we validate, so nothing from the fleet is spliced into KQL text.
  */
 export function prepareDetectionQuery(detection: Detection, parameters: QueryParameters): string {
-  if (!Number.isInteger(parameters.lookbackMinutes) || parameters.lookbackMinutes <= 0) throw new Error(`lookback must be a positive whole number of minutes`);
-  if (!Number.isFinite(parameters.threshold) || parameters.threshold < 0) throw new Error(`threshold must be a non-negative number`);
+  validateParameters(parameters);
   return [
     detectionMarker(detection.id),
     `let lookback = ${parameters.lookbackMinutes}m;`,

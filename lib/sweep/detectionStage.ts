@@ -1,18 +1,27 @@
 /**
- * Detection stage of a sweep: one query per (workspace, detection), never per cluster. Workspaces
- * are those the clusters reference plus the configured ones. A detection counts as evaluated for a
+ * Detection stage of a sweep: one query per workspace for all detections (a `union` of their
+ * queries, `lib/detections/unionQuery.ts`), never per cluster nor per detection. Workspaces are
+ * those the clusters reference plus the configured ones. A detection counts as evaluated for a
  * cluster only when it ran completely in every workspace that may hold the cluster's logs, so a
  * failed or partial workspace never resolves findings it could not see.
+ *
+ * When the service refuses the union itself (a 4xx other than throttling or auth: one leg it
+ * cannot run, say a table missing from that workspace), the workspace's detections are queried one
+ * by one, so one leg does not blind the other six; any other failure (5xx, timeout, throttling left
+ * after the retries, auth) degrades all of the workspace's detections and is reported, without
+ * sending it more queries.
  */
-import type { LimitFunction } from 'p-limit';
+import pLimit, { type LimitFunction } from 'p-limit';
 
 import type { Detection } from '../detections/catalog.js';
 import { evaluateDetection, type ResultRow } from '../detections/evaluateDetections.js';
 import { prepareDetectionQuery, type QueryParameters } from '../detections/query.js';
+import { prepareUnionQuery, splitUnionRows } from '../detections/unionQuery.js';
 import { toFleetGuardError } from '../errors.js';
 import { type Cluster, parseResourceId, resourceKey } from '../model/cluster.js';
 import type { Finding } from '../model/finding.js';
 import type { LogsQueryOutcome } from '../model/logsQuery.js';
+import { LOG_ANALYTICS_LIMITS } from '../serviceLimits.js';
 import { type Coverage, markEvaluated } from './coverage.js';
 import type { SweepError } from './sweepResult.js';
 
@@ -31,6 +40,7 @@ export interface DetectionSettings {
 export interface DetectionStageResult {
   findings: Finding[];
   workspaces: { total: number; failed: number };
+  /** Queries sent (one per workspace, more where a union was refused and its legs ran apart). */
   queries: number;
 }
 
@@ -56,26 +66,67 @@ export async function runDetectionStage(
     lookbackMinutes: settings.lookbackMinutes,
     threshold: settings.thresholds[detection.id] ?? detection.threshold,
   });
+  let queries = 0;
+  // Log Analytics runs 5 queries per identity at once and queues the rest (LOG_ANALYTICS_LIMITS): the
+  // adapter never sends more, and the stage never holds more of the sweep's shared slots than that,
+  // so its queued queries leave the other stages' calls their slots.
+  const logsSlots = pLimit(LOG_ANALYTICS_LIMITS.concurrency);
+  const slot = <T>(task: () => Promise<T>) => logsSlots(() => limit(task));
+  const addRows = (detectionId: string, rows: readonly ResultRow[]) => {
+    const list = rowsByDetection.get(detectionId) ?? [];
+    for (const row of rows) list.push(row);
+    rowsByDetection.set(detectionId, list);
+  };
+  const record = (workspaceKey: string, workspaceId: string, detectionIds: readonly string[], outcome: LogsQueryOutcome) => {
+    for (const detectionId of detectionIds) {
+      states.set(`${workspaceKey}|${detectionId}`, outcome.partialError === undefined ? 'complete' : 'partial');
+      if (outcome.partialError !== undefined) note(problemsByWorkspace, workspaceId, 'serverError', detectionId, `partial result (${outcome.partialError})`);
+    }
+  };
+  const fail = (workspaceKey: string, workspaceId: string, detectionIds: readonly string[], error: unknown) => {
+    const failure = toFleetGuardError(error, 'query');
+    for (const detectionId of detectionIds) {
+      states.set(`${workspaceKey}|${detectionId}`, 'failed');
+      note(problemsByWorkspace, workspaceId, failure.reason, detectionId, failure.message);
+    }
+    return failure;
+  };
+
+  const union =
+    settings.detections.length === 0
+      ? undefined
+      : prepareUnionQuery(settings.detections.map((detection) => ({ detection, parameters: parameters(detection) })));
+  const queryOne = (workspaceKey: string, workspaceId: string, detection: Detection) =>
+    slot(async () => {
+      queries += 1;
+      try {
+        const outcome = await reader.query(workspaceId, prepareDetectionQuery(detection, parameters(detection)), settings.lookbackMinutes);
+        addRows(detection.id, outcome.rows);
+        record(workspaceKey, workspaceId, [detection.id], outcome);
+      } catch (error) {
+        fail(workspaceKey, workspaceId, [detection.id], error);
+      }
+    });
 
   await Promise.all(
-    [...workspaces].flatMap(([workspaceKey, workspaceId]) =>
-      settings.detections.map((detection) =>
-        limit(async () => {
-          const stateKey = `${workspaceKey}|${detection.id}`;
-          try {
-            const outcome = await reader.query(workspaceId, prepareDetectionQuery(detection, parameters(detection)), settings.lookbackMinutes);
-            rowsByDetection.set(detection.id, [...(rowsByDetection.get(detection.id) ?? []), ...outcome.rows]);
-            states.set(stateKey, outcome.partialError === undefined ? 'complete' : 'partial');
-            if (outcome.partialError !== undefined)
-              note(problemsByWorkspace, workspaceId, 'serverError', detection.id, `partial result (${outcome.partialError})`);
-          } catch (error) {
-            const failure = toFleetGuardError(error, 'query');
-            states.set(stateKey, 'failed');
-            note(problemsByWorkspace, workspaceId, failure.reason, detection.id, failure.message);
-          }
-        }),
-      ),
-    ),
+    [...workspaces].map(async ([workspaceKey, workspaceId]) => {
+      if (union === undefined) return;
+      const refused = await slot(async () => {
+        queries += 1;
+        try {
+          const outcome = await reader.query(workspaceId, union.text, union.lookbackMinutes);
+          for (const [detectionId, rows] of splitUnionRows(outcome.rows, union.detectionIds)) addRows(detectionId, rows);
+          record(workspaceKey, workspaceId, union.detectionIds, outcome);
+          return false;
+        } catch (error) {
+          const failure = toFleetGuardError(error, 'query');
+          if (failure.reason === 'clientError' && settings.detections.length > 1) return true;
+          fail(workspaceKey, workspaceId, union.detectionIds, failure);
+          return false;
+        }
+      });
+      if (refused) await Promise.all(settings.detections.map((detection) => queryOne(workspaceKey, workspaceId, detection)));
+    }),
   );
 
   const findings: Finding[] = [];
@@ -106,7 +157,7 @@ export async function runDetectionStage(
     return [...ids].sort((left, right) => order.indexOf(left) - order.indexOf(right));
   }
   const failed = [...problemsByWorkspace.keys()].length;
-  return { findings, workspaces: { total: workspaces.size, failed }, queries: workspaces.size * settings.detections.length };
+  return { findings, workspaces: { total: workspaces.size, failed }, queries };
 }
 
 interface WorkspaceProblems {

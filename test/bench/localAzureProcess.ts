@@ -6,6 +6,7 @@
 import type { FaultPlan } from '../../tooling/simulator/faults.js';
 import { type GeneratedFleetOptions, generateFleet } from '../../tooling/simulator/fleetGenerator.js';
 import { type LocalAzure, startLocalAzure } from '../../tooling/simulator/localAzure.js';
+import { serviceOfRouteName } from '../../tooling/simulator/requestLog.js';
 
 export interface LocalAzureProcessOptions {
   fleet: GeneratedFleetOptions;
@@ -24,6 +25,69 @@ export interface ProcessStats {
   total: number;
   maxInFlight: number;
   rssMb: number;
+  /** Per service (route prefix: arm, policy, graph, logs): calls, most in flight, most in any window. */
+  services?: Record<string, ServiceStats>;
+  /** ARM reads (GET) of the busiest subscription, and the most of them in any 10 s. */
+  armReadsBusiestSubscription?: { total: number; peak10s: number };
+  /** Policy Insights calls (POST) of the busiest subscription, and the most of them in any 10 s. */
+  policyBusiestSubscription?: { total: number; peak10s: number };
+}
+
+export interface ServiceStats {
+  calls: number;
+  maxInFlight: number;
+  /** Most calls that arrived within any 5 s (Resource Graph's window) and any 30 s (Log Analytics'). */
+  peak5s: number;
+  peak30s: number;
+}
+
+/** The most arrival times within any window of `windowMs` (sorted input). */
+function peakInWindow(times: readonly number[], windowMs: number): number {
+  let peak = 0;
+  let start = 0;
+  for (let end = 0; end < times.length; end += 1) {
+    while ((times[end] ?? 0) - (times[start] ?? 0) >= windowMs) start += 1;
+    peak = Math.max(peak, end - start + 1);
+  }
+  return peak;
+}
+
+function busiest(bySubscription: ReadonlyMap<string, number[]>): { total: number; peak10s: number } {
+  let top = { total: 0, peak10s: 0 };
+  for (const list of bySubscription.values()) {
+    const sorted = [...list].sort((left, right) => left - right);
+    if (sorted.length > top.total) top = { total: sorted.length, peak10s: peakInWindow(sorted, 10_000) };
+  }
+  return top;
+}
+
+function serviceStats(
+  requests: NonNullable<LocalAzure['simulator']['requests']>,
+): Pick<ProcessStats, 'services' | 'armReadsBusiestSubscription' | 'policyBusiestSubscription'> {
+  const times = new Map<string, number[]>();
+  const armReads = new Map<string, number[]>();
+  const policyCalls = new Map<string, number[]>();
+  for (const entry of requests.entries) {
+    const service = serviceOfRouteName(entry.route);
+    const list = times.get(service) ?? [];
+    list.push(entry.receivedAt ?? 0);
+    times.set(service, list);
+    const subscription = /^\/subscriptions\/([^/]+)/i.exec(entry.path)?.[1]?.toLowerCase();
+    if (entry.method === 'GET' && subscription !== undefined && (service === 'arm' || service === 'policy'))
+      armReads.set(subscription, [...(armReads.get(subscription) ?? []), entry.receivedAt ?? 0]); // few per subscription
+    if (service === 'policy' && subscription !== undefined) policyCalls.set(subscription, [...(policyCalls.get(subscription) ?? []), entry.receivedAt ?? 0]);
+  }
+  const services: Record<string, ServiceStats> = {};
+  for (const [service, list] of times) {
+    const sorted = [...list].sort((left, right) => left - right);
+    services[service] = {
+      calls: sorted.length,
+      maxInFlight: requests.maxInFlightByService[service] ?? 0,
+      peak5s: peakInWindow(sorted, 5000),
+      peak30s: peakInWindow(sorted, 30_000),
+    };
+  }
+  return { services, armReadsBusiestSubscription: busiest(armReads), policyBusiestSubscription: busiest(policyCalls) };
 }
 
 let local: LocalAzure | undefined;
@@ -49,6 +113,7 @@ async function handle(message: ParentMessage): Promise<unknown> {
         total: Object.values(countsByRoute).reduce((sum, count) => sum + count, 0),
         maxInFlight: requests?.maxInFlight ?? 0,
         rssMb: Math.round(process.memoryUsage().rss / 1024 / 1024),
+        ...(requests === undefined ? {} : serviceStats(requests)),
       };
       return stats;
     }

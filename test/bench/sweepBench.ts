@@ -9,7 +9,9 @@
  * A script that prints figures, not a test.
  *
  *   node dist/test/bench/sweepBench.js [--clusters 5000] [--subscriptions 100] [--locations 10]
- *     [--workspaces 20] [--latency 50] [--concurrency 8] [--naive-clusters 5000]
+ *     [--workspaces 20] [--latency 50] [--concurrency 8] [--naive-clusters 5000] [--limits-clusters 50000]
+ * Every sweep also prints its calls per service against the services' documented limits
+ * (lib/serviceLimits.ts); `--limits-clusters` repeats the default sweep at other fleet sizes for that.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -22,6 +24,7 @@ import pLimit from 'p-limit';
 import { createAzureClients, sweepDependencies } from '../../lib/app/clients.js';
 import { DETECTIONS } from '../../lib/detections/catalog.js';
 import { prepareDetectionQuery, scopeToCluster } from '../../lib/detections/query.js';
+import { ARM_READ_BUCKET, LOG_ANALYTICS_LIMITS, RESOURCE_GRAPH_QUOTA } from '../../lib/serviceLimits.js';
 import { runSweep } from '../../lib/sweep/runSweep.js';
 import type { SweepResult } from '../../lib/sweep/sweepResult.js';
 import { generateFleet } from '../../tooling/simulator/fleetGenerator.js';
@@ -37,6 +40,9 @@ const { values } = parseArgs({
     latency: { type: 'string', default: '50' },
     concurrency: { type: 'string', default: '8' },
     'naive-clusters': { type: 'string' },
+    // Fleets (besides the main one) whose default sweep prints calls per service vs the limits; one
+    // workspace per 250 clusters. Empty to skip.
+    'limits-clusters': { type: 'string', default: '50000' },
     // Internal: the parent runs each phase in a fresh process, so each peak RSS is that phase's own.
     phase: { type: 'string' },
     shape: { type: 'string' },
@@ -71,7 +77,8 @@ function fleetShape() {
 }
 // Computed once by the parent: generating the fleet here would count toward a phase's RSS.
 const shape = values.shape === undefined ? fleetShape() : (JSON.parse(values.shape) as ReturnType<typeof fleetShape>);
-const logQueries = fleetOptions.workspaces * DETECTIONS.length;
+/** One union query per workspace for all detections (lib/detections/unionQuery.ts). */
+const logQueries = fleetOptions.workspaces;
 
 interface LowerBound {
   rounds: number;
@@ -113,6 +120,35 @@ function lowerBound(source: 'resourceGraph' | 'arm', totalCalls: number): LowerB
 
 function printCalls(stats: ProcessStats): void {
   console.log(`HTTP calls: ${stats.total} ${JSON.stringify(stats.countsByRoute)}; most in flight at once: ${stats.maxInFlight}`);
+}
+
+/**
+ * Calls per service in one sweep against each service's documented limit (lib/serviceLimits.ts,
+ * sources there): counted by the simulator's request log (route prefix), with arrival times.
+ */
+function printServiceLimits(stats: ProcessStats, wallMs: number): void {
+  const service = (name: string) => stats.services?.[name] ?? { calls: 0, maxInFlight: 0, peak5s: 0, peak30s: 0 };
+  const logs = service('logs');
+  const graph = service('graph');
+  const arm = service('arm');
+  const policy = service('policy');
+  const busiest = stats.armReadsBusiestSubscription ?? { total: 0, peak10s: 0 };
+  const seconds = wallMs / 1000;
+  console.log(`calls per service vs documented limits (sweep of ${seconds.toFixed(1)} s):`);
+  console.log(
+    `  Log Analytics  ${logs.calls} queries (${fleetOptions.workspaces} workspaces × 1 union; ${fleetOptions.workspaces * DETECTIONS.length} before, one per detection); most in flight ${logs.maxInFlight} vs ${LOG_ANALYTICS_LIMITS.concurrency}; most in any 30 s ${logs.peak30s} vs ${LOG_ANALYTICS_LIMITS.queriesPerWindow}`,
+  );
+  console.log(
+    `  Resource Graph ${graph.calls} queries; most in any 5 s ${graph.peak5s} vs about ${RESOURCE_GRAPH_QUOTA.queries} (paced by x-ms-user-quota-remaining/-resets-after)`,
+  );
+  console.log(
+    `  ARM            ${arm.calls} calls; busiest subscription ${busiest.total} reads, most in any 10 s ${busiest.peak10s} vs bucket ${ARM_READ_BUCKET.size} + ${ARM_READ_BUCKET.refillPerSecond}/s (${ARM_READ_BUCKET.size + ARM_READ_BUCKET.refillPerSecond * 10} in 10 s)`,
+  );
+  const policyBusiest = stats.policyBusiestSubscription ?? { total: 0, peak10s: 0 };
+  // Whether ARM counts these POSTs in its write bucket (200 + 10/s) is not documented: shown against it as the stricter reading.
+  console.log(
+    `  Policy Insights ${policy.calls} calls (POST queryResults, through ARM); busiest subscription ${policyBusiest.total}, most in any 10 s ${policyBusiest.peak10s} vs ARM's write bucket 200 + 10/s (300 in 10 s) if counted as writes; most in flight ${policy.maxInFlight}`,
+  );
 }
 
 /**
@@ -158,14 +194,13 @@ async function sweepPhase(
       `lower bound ${bound.rounds} rounds × ${latencyMs} ms = ${bound.rounds * latencyMs} ms (${bound.explain}); ratio ${(wallMs / (bound.rounds * latencyMs)).toFixed(2)}`,
     );
     printCalls(stats);
+    printServiceLimits(stats, wallMs);
     const inventoryCalls =
       (stats.countsByRoute['arm.listManagedClusters'] ?? 0) +
       (stats.countsByRoute['arm.listKubernetesVersions'] ?? 0) +
       (stats.countsByRoute['arm.listSubscriptions'] ?? 0);
     const budget = (fleetOptions.subscriptions + fleetOptions.locations + logQueries) * 1;
-    console.log(
-      `calls budget (subscriptions + locations + workspaces × detections) × pages: ${stats.total} vs ${budget} × pages (inventory via ARM: ${inventoryCalls})`,
-    );
+    console.log(`calls budget (subscriptions + locations + workspaces) × pages: ${stats.total} vs ${budget} × pages (inventory via ARM: ${inventoryCalls})`);
     console.log(`simulator process RSS ${stats.rssMb} MB`);
     return { wallMs, result, boundMs: bound.rounds * latencyMs, calls: stats.countsByRoute, simulatorRssMb: stats.rssMb };
   } finally {
@@ -216,6 +251,48 @@ async function naivePhase(): Promise<void> {
 }
 
 const PHASES = ['default', 'store', 'arm', 'naive'] as const;
+
+/** The default sweep at another fleet size, for its calls per service against the limits (a fresh process each). */
+function limitsRuns(): void {
+  const sizes = (values['limits-clusters'] ?? '')
+    .split(',')
+    .map((value) => Number(value.trim()))
+    .filter((value) => Number.isInteger(value) && value > 0 && value !== fleetOptions.clusters);
+  for (const clusters of sizes) {
+    const workspaces = Math.max(1, Math.round(clusters / 250));
+    const subscriptions = Math.max(fleetOptions.subscriptions, Math.round(clusters / 50));
+    console.log(`\n# Calls per service at ${clusters} clusters (${subscriptions} subscriptions, ${workspaces} workspaces)`);
+    const started = performance.now();
+    const child = spawnSync(
+      process.execPath,
+      [
+        fileURLToPath(import.meta.url),
+        '--clusters',
+        String(clusters),
+        '--subscriptions',
+        String(subscriptions),
+        '--locations',
+        String(fleetOptions.locations),
+        '--workspaces',
+        String(workspaces),
+        '--latency',
+        String(latencyMs),
+        '--concurrency',
+        String(concurrency),
+        '--phase',
+        'default',
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 1024 * 1024 },
+    );
+    process.stdout.write(
+      child.stdout
+        .split('\n')
+        .filter((line) => !line.startsWith('phase result: '))
+        .join('\n'),
+    );
+    console.log(`(the whole run, fleet generation included: ${((performance.now() - started) / 1000).toFixed(0)} s; exit ${child.status})`);
+  }
+}
 
 function fingerprintDigest(result: SweepResult): string {
   return createHash('sha256')
@@ -275,6 +352,7 @@ if (values['shape-only']) {
     if (result !== undefined) results.set(phase, JSON.parse(result.slice('phase result: '.length)) as { wallMs: number; digest: string });
     if (child.status !== 0) throw new Error(`phase ${phase} exited with ${child.status}`);
   }
+  limitsRuns();
   const graph = results.get('default');
   const arm = results.get('arm');
   if (graph && arm)

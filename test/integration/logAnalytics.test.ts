@@ -2,8 +2,9 @@ import { LogsQueryClient, LogsQueryResultStatus } from '@azure/monitor-query-log
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { SimulatorCredential } from '../../lib/azure/credential.js';
-import { detectionById } from '../../lib/detections/catalog.js';
+import { detectionById, DETECTIONS } from '../../lib/detections/catalog.js';
 import { prepareDetectionQuery } from '../../lib/detections/query.js';
+import { prepareUnionQuery } from '../../lib/detections/unionQuery.js';
 import { simulatedCustomerId } from '../../tooling/simulator/logsRoutes.js';
 import { sampleFleetDirectory } from '../../tooling/simulator/sampleFleet.js';
 import { loadSnapshot } from '../../tooling/simulator/snapshot.js';
@@ -27,15 +28,15 @@ function logFindings(result: { findings: Array<{ ruleId: string; clusterName: st
 }
 
 describe('KQL detections through the Logs SDK and the simulator', () => {
-  it('queries each referenced and configured workspace once per detection, never per cluster', async () => {
+  it('queries each referenced and configured workspace once for all detections, never per detection nor per cluster', async () => {
     const snapshot = loadSnapshot(sampleFleetDirectory());
     fleet = await startTestFleet({ snapshot, settings: { FLEETGUARD_LOG_WORKSPACES: AUDIT } });
     fleet.local.simulator.fleet.extraWorkspaces.push(AUDIT);
     const result = await fleet.sweep();
     expect(result.status).toBe('succeeded');
-    // 3 workspaces (ops-logs, ops-logs-we, the configured audit-central) × 7 detections, for 7 clusters.
-    expect(fleet.local.simulator.requests.count('logs.query', 200)).toBe(21);
-    expect(result.stats.logs).toEqual({ workspaces: 3, failedWorkspaces: 0, queries: 21 });
+    // 3 workspaces (ops-logs, ops-logs-we, the configured audit-central), all 7 detections in one query each, for 7 clusters.
+    expect(fleet.local.simulator.requests.count('logs.query', 200)).toBe(3);
+    expect(result.stats.logs).toEqual({ workspaces: 3, failedWorkspaces: 0, queries: 3 });
     expect(logFindings(result)).toEqual(['checkout-prod:LOG-EXEC-INTO-POD', 'search-prod:LOG-CRASHLOOP', 'web-dev:LOG-FAILED-API-AUTH']);
   });
 
@@ -66,7 +67,7 @@ describe('KQL detections through the Logs SDK and the simulator', () => {
         ),
       },
     ]);
-    expect(second.stats.logs).toEqual({ workspaces: 2, failedWorkspaces: 1, queries: 14 });
+    expect(second.stats.logs).toEqual({ workspaces: 2, failedWorkspaces: 1, queries: 2 });
     const open = (await fleet.clients.findings!.listFindings({ status: 'open' })).filter((finding) => finding.ruleId.startsWith('LOG-'));
     const resolved = (await fleet.clients.findings!.listFindings({ status: 'resolved' })).filter((finding) => finding.ruleId.startsWith('LOG-'));
     // web-dev and checkout-prod report to ops-logs: kept. search-prod reports to ops-logs-we: resolved.
@@ -86,6 +87,43 @@ describe('KQL detections through the Logs SDK and the simulator', () => {
     expect(logFindings(second)).toContain('web-dev:LOG-FAILED-API-AUTH');
     // ...and the exec finding, whose rows vanished in a partial answer, is not resolved.
     expect(second.stats.store?.resolved).toBe(0);
+  });
+
+  it('a union the service refuses (one leg it cannot run) is queried leg by leg: only that detection is degraded and reported', async () => {
+    fleet = await startTestFleet({ snapshot: loadSnapshot(sampleFleetDirectory()), withStore: true, maxRetries: 0 });
+    fleet.local.simulator.faults.configure({ refusedDetections: ['crashloop'] });
+    const result = await fleet.sweep();
+    // 2 workspaces: the union (refused, 400) then the 7 detections one by one, in each.
+    expect(fleet.local.simulator.requests.count('logs.query', 400)).toBe(2 + 2);
+    expect(fleet.local.simulator.requests.count('logs.query', 200)).toBe(2 * 6);
+    expect(result.stats.logs).toEqual({ workspaces: 2, failedWorkspaces: 2, queries: 2 + 14 });
+    expect(result.errors.map((error) => error.message)).toEqual([
+      expect.stringMatching(/^workspace .*\/ops-logs: crashloop: query: HTTP 400 .*\(findings of these detections are kept, not resolved\)$/),
+      expect.stringMatching(/^workspace .*\/ops-logs-we: crashloop: query: HTTP 400 /),
+    ]);
+    // The other six detections still ran: their findings are those of a clean sweep.
+    expect(logFindings(result)).toEqual(['checkout-prod:LOG-EXEC-INTO-POD', 'web-dev:LOG-FAILED-API-AUTH']);
+  });
+
+  it('the simulator answers the union only in the shape the sweep writes it: another projection is refused, not guessed', async () => {
+    fleet = await startTestFleet({ snapshot: loadSnapshot(sampleFleetDirectory()) });
+    const client = new LogsQueryClient(new SimulatorCredential(), {
+      endpoint: `${fleet.local.simulator.url}/v1`,
+      tlsOptions: { ca: fleet.local.simulator.caPem },
+    });
+    const union = prepareUnionQuery(DETECTIONS.map((detection) => ({ detection, parameters: { lookbackMinutes: 60, threshold: detection.threshold } })));
+    const answered = await client.queryWorkspace(simulatedCustomerId(OPS_WE), union.text, { duration: 'PT1H' });
+    expect(answered.status).toBe(LogsQueryResultStatus.Success);
+    if (answered.status === LogsQueryResultStatus.Success) {
+      expect(answered.tables[0]?.columnDescriptors.map((column) => `${column.name}:${column.type}`)).toEqual([
+        'Detection:string',
+        '_ResourceId:string',
+        'Row:dynamic',
+      ]);
+      expect(answered.tables[0]?.rows.filter((row) => row[0] === 'crashloop').map((row) => (row[2] as Record<string, unknown>)['Containers'])).toEqual([2, 7]);
+    }
+    const other = union.text.replace('Row = pack_all())', 'Row = pack_all(true))');
+    await expect(client.queryWorkspace(simulatedCustomerId(OPS_WE), other, { duration: 'PT1H' })).rejects.toMatchObject({ statusCode: 400 });
   });
 
   it('the simulator also serves /v1/workspaces/{customerId}/query for the SDK', async () => {

@@ -137,6 +137,8 @@ describe('inventory through Azure Resource Graph', () => {
     graph.local.simulator.faults.configure({ routes: { 'graph.resources': { latencyMs: 20 } } });
     const split = await graph.sweep({ concurrency: 4 });
     expect(outcome(split)).toEqual(outcome(viaArm));
+    // Resource Graph's own requests fill the four slots (the other services' calls share them).
+    expect(graph.local.simulator.requests.maxInFlightByService['graph']).toBe(4);
     expect(graph.local.simulator.requests.maxInFlight).toBe(4);
     expect(graph.local.simulator.requests.count('graph.resources')).toBeGreaterThanOrEqual(1 + 3 * 4);
   });

@@ -32,6 +32,8 @@ export interface FaultPlan {
   partialWorkspaces?: string[];
   /** Log Analytics workspaces whose queries never answer (until the simulator closes). */
   hangingWorkspaces?: string[];
+  /** Detections whose query (alone or as a leg of a union) the query API refuses with 400 (say, a table the workspace lacks). */
+  refusedDetections?: string[];
   seed?: number;
 }
 
@@ -75,6 +77,11 @@ export class FaultInjector {
     if (matches(this.plan.hangingWorkspaces)) return 'hanging';
     if (matches(this.plan.partialWorkspaces)) return 'partial';
     return undefined;
+  }
+
+  /** Whether a query holding this detection is refused (400 SemanticError). */
+  refusesDetection(detectionId: string): boolean {
+    return this.plan.refusedDetections?.includes(detectionId) === true;
   }
 
   /** Whether the identity is refused in this subscription (403 from ARM; silently absent from Resource Graph). */

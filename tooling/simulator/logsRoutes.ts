@@ -1,12 +1,14 @@
 /**
  * The Log Analytics query API over the snapshot's `logs/{detectionId}.json`. A workspace returns the
  * rows of the clusters that report to it (and rows of clusters outside the fleet, which the sweep
- * must ignore). Queries are recognised by the detection marker the sweep puts in them.
+ * must ignore). Queries are recognised by the detection marker the sweep puts in them (a union of
+ * detections by its header and legs: see `answer`).
  */
 import { createHash } from 'node:crypto';
 
 import { detectionById } from '../../lib/detections/catalog.js';
 import { detectionMarker } from '../../lib/detections/query.js';
+import { UNION_MARKER } from '../../lib/detections/unionQuery.js';
 import type { FaultInjector } from './faults.js';
 import type { FleetState } from './fleetState.js';
 import type { Route, SimulatorRequest, SimulatorResponse } from './router.js';
@@ -53,18 +55,8 @@ function withAnomalies(fleet: FleetState, detectionId: string, tables: JsonObjec
   return [{ name: 'PrimaryResult', columns, rows }, ...tables.slice(1)];
 }
 
-function answer(fleet: FleetState, faults: FaultInjector, workspaceId: string, request: SimulatorRequest): SimulatorResponse | Promise<SimulatorResponse> {
-  const body = request.body as { query?: unknown } | undefined;
-  if (typeof body?.query !== 'string') return logsError(400, 'BadArgumentError', 'The request had some invalid properties: query is required.');
-  if (!knownWorkspaces(fleet).has(workspaceId.toLowerCase())) {
-    return logsError(404, 'WorkspaceNotFoundError', `The workspace could not be found: ${workspaceId}`);
-  }
-  const fault = faults.workspaceFault(workspaceId);
-  if (fault === 'failing') return logsError(500, 'InternalServerError', 'The simulator was told to fail queries to this workspace.');
-  // A workspace that never answers: the client's own timeout has to end the query.
-  if (fault === 'hanging') return new Promise<SimulatorResponse>(() => undefined);
-  const detectionId = MARKER.exec(body.query)?.[1];
-  if (detectionId === undefined) return logsError(400, 'SemanticError', 'The simulator answers only fleetguard detection queries.');
+/** A detection's stored answer as this workspace serves it: rows of the clusters reporting to it, spikes added. */
+function detectionTables(fleet: FleetState, detectionId: string, workspaceId: string): { tables: JsonObject[]; error: unknown } {
   const stored = fleet.logs.get(detectionId);
   const tables = withAnomalies(fleet, detectionId, Array.isArray(stored?.['tables']) ? (stored['tables'] as JsonObject[]) : []);
   const byCluster = fleet.workspacesByCluster();
@@ -78,17 +70,110 @@ function answer(fleet: FleetState, faults: FaultInjector, workspaceId: string, r
     });
     return { ...table, rows };
   });
-  const error =
-    fault === 'partial'
-      ? {
-          code: 'PartialError',
-          message: 'There were some errors when processing your query.',
-          details: [{ code: 'EngineError', message: 'Query result set has exceeded the internal data size limit' }],
-        }
-      : stored?.['error'];
+  return { tables: served, error: stored?.['error'] };
+}
+
+const PARTIAL_ERROR = {
+  code: 'PartialError',
+  message: 'There were some errors when processing your query.',
+  details: [{ code: 'EngineError', message: 'Query result set has exceeded the internal data size limit' }],
+};
+
+/**
+ * The legs of a union query as `lib/detections/unionQuery.ts` writes it: for each detection, a
+ * function holding its marked query, and a leg `(fn() | project Detection = "id", _ResourceId, Row =
+ * pack_all())`. Anything else (another projection, a leg without its function) is a query the
+ * simulator cannot evaluate: undefined, and the caller refuses it rather than guess an answer.
+ */
+function unionLegs(query: string): string[] | undefined {
+  const header = new RegExp(`^${UNION_MARKER} (.+)$`, 'm').exec(query);
+  const tail = /\nunion\n([\s\S]*)$/.exec(query);
+  if (header === null || tail === null) return undefined;
+  const declared = (header[1] ?? '').split(', ');
+  const legs = (tail[1] ?? '')
+    .split(',\n')
+    .map((leg) => /^ {2}\((detection_[a-z0-9_]+)\(\) \| project Detection = "([a-z0-9-]+)", _ResourceId, Row = pack_all\(\)\)$/.exec(leg.trimEnd()));
+  const ids: string[] = [];
+  for (const leg of legs) {
+    const [, fn = '', id = ''] = leg ?? [];
+    if (leg === null || !query.includes(`let ${fn} = () {\n${detectionMarker(id)}\n`)) return undefined;
+    ids.push(id);
+  }
+  return JSON.stringify(ids) === JSON.stringify(declared) ? ids : undefined;
+}
+
+/**
+ * How the simulator "evaluates" KQL: it does not. A detection's query is recognised by its marker
+ * and answered with the snapshot's `logs/{id}.json` (the rows the real query returned when the
+ * snapshot was taken), filtered to the workspace. A union of detections is answered as Log Analytics
+ * answers it: one table `Detection:string, _ResourceId:string, Row:dynamic`, `Row` being each leg's
+ * row packed into a bag (`pack_all()`: every column, nulls kept) and sent as JSON text, as the query
+ * API sends dynamic values; one `error` for the whole query when any leg's answer was partial.
+ */
+function answer(fleet: FleetState, faults: FaultInjector, workspaceId: string, request: SimulatorRequest): SimulatorResponse | Promise<SimulatorResponse> {
+  const body = request.body as { query?: unknown } | undefined;
+  if (typeof body?.query !== 'string') return logsError(400, 'BadArgumentError', 'The request had some invalid properties: query is required.');
+  if (!knownWorkspaces(fleet).has(workspaceId.toLowerCase())) {
+    return logsError(404, 'WorkspaceNotFoundError', `The workspace could not be found: ${workspaceId}`);
+  }
+  const fault = faults.workspaceFault(workspaceId);
+  if (fault === 'failing') return logsError(500, 'InternalServerError', 'The simulator was told to fail queries to this workspace.');
+  // A workspace that never answers: the client's own timeout has to end the query.
+  if (fault === 'hanging') return new Promise<SimulatorResponse>(() => undefined);
+  if (body.query.startsWith(UNION_MARKER)) {
+    const legs = unionLegs(body.query);
+    if (legs === undefined)
+      return logsError(400, 'SemanticError', 'The simulator answers only fleetguard detection queries and their union as the sweep writes it.');
+    const refused = legs.find((id) => faults.refusesDetection(id));
+    if (refused !== undefined) return refusedLeg(refused);
+    const rows: unknown[][] = [];
+    let error: unknown = fault === 'partial' ? PARTIAL_ERROR : undefined;
+    for (const id of legs) {
+      const served = detectionTables(fleet, id, workspaceId);
+      error ??= served.error;
+      const table = served.tables[0];
+      const columns = Array.isArray(table?.['columns']) ? (table['columns'] as JsonObject[]).map((column) => String(column['name'])) : [];
+      const idIndex = columns.indexOf('_ResourceId');
+      for (const row of (table?.['rows'] as unknown[][] | undefined) ?? []) {
+        const bag = Object.fromEntries(columns.map((name, index) => [name, row[index] ?? null]));
+        rows.push([id, row[idIndex] ?? null, JSON.stringify(bag)]);
+      }
+    }
+    const columns = [
+      { name: 'Detection', type: 'string' },
+      { name: '_ResourceId', type: 'string' },
+      { name: 'Row', type: 'dynamic' },
+    ];
+    return { status: 200, body: { tables: [{ name: 'PrimaryResult', columns, rows }], ...(error === undefined ? {} : { error }) } };
+  }
+  const detectionId = MARKER.exec(body.query)?.[1];
+  if (detectionId === undefined) return logsError(400, 'SemanticError', 'The simulator answers only fleetguard detection queries.');
+  if (faults.refusesDetection(detectionId)) return refusedLeg(detectionId);
+  const { tables: served, error: storedError } = detectionTables(fleet, detectionId, workspaceId);
+  const error = fault === 'partial' ? PARTIAL_ERROR : storedError;
   return {
     status: 200,
     body: { tables: served.length > 0 ? served : [{ name: 'PrimaryResult', columns: [], rows: [] }], ...(error === undefined ? {} : { error }) },
+  };
+}
+
+/**
+ * A query the service refuses because of one detection's leg (the fault plan's `refusedDetections`,
+ * standing for, say, a table that workspace lacks): 400 `BadArgumentError` with a `SemanticError`
+ * inner error, the shape of the query API's error response (ErrorResponse in
+ * specification/operationalinsights/data-plane/Microsoft.OperationalInsights/stable/v1/OperationalInsights.json).
+ */
+function refusedLeg(detectionId: string): SimulatorResponse {
+  return {
+    status: 400,
+    body: {
+      error: {
+        code: 'BadArgumentError',
+        message: 'The request had some invalid properties',
+        correlationId: '00000000-0000-0000-0000-000000000000',
+        innererror: { code: 'SemanticError', message: `A semantic error occurred (simulated: the ${detectionId} query cannot run in this workspace).` },
+      },
+    },
   };
 }
 

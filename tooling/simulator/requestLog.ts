@@ -4,6 +4,14 @@ export interface LoggedRequest {
   method: string;
   path: string;
   status: number;
+  /** When the request arrived and when it was answered (Date.now()), for ordering checks in tests. */
+  receivedAt?: number;
+  answeredAt?: number;
+}
+
+/** The service of a route: its name's prefix (`logs.query` → `logs`). */
+export function serviceOfRouteName(route: string): string {
+  return route.split('.')[0] ?? route;
 }
 
 export class RequestLog {
@@ -11,14 +19,32 @@ export class RequestLog {
   private inFlight = 0;
   /** The most requests that were being answered at the same moment (bounded-concurrency checks). */
   maxInFlight = 0;
+  private readonly inFlightByService = new Map<string, number>();
+  /** The same per service, by the route name's prefix (`arm`, `policy`, `graph`, `logs`, ...). */
+  maxInFlightByService: Record<string, number> = {};
 
-  started(): void {
+  started(service?: string): void {
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    if (service === undefined) return;
+    const now = (this.inFlightByService.get(service) ?? 0) + 1;
+    this.inFlightByService.set(service, now);
+    this.maxInFlightByService[service] = Math.max(this.maxInFlightByService[service] ?? 0, now);
   }
 
-  finished(): void {
+  finished(service?: string): void {
     this.inFlight -= 1;
+    if (service !== undefined) this.inFlightByService.set(service, (this.inFlightByService.get(service) ?? 1) - 1);
+  }
+
+  /** Requests per service (the route name's prefix: `arm`, `policy` for Policy Insights, `graph`, `logs`). */
+  countsByService(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const entry of this.entries) {
+      const service = serviceOfRouteName(entry.route);
+      counts[service] = (counts[service] ?? 0) + 1;
+    }
+    return counts;
   }
 
   add(entry: LoggedRequest): void {
@@ -39,5 +65,6 @@ export class RequestLog {
   clear(): void {
     this.entries.length = 0;
     this.maxInFlight = 0;
+    this.maxInFlightByService = {};
   }
 }

@@ -16,7 +16,7 @@ import { FleetState } from './fleetState.js';
 import { logsRoutes } from './logsRoutes.js';
 import { maintenanceRoutes } from './maintenanceRoutes.js';
 import { policyRoutes } from './policyRoutes.js';
-import { RequestLog } from './requestLog.js';
+import { RequestLog, serviceOfRouteName } from './requestLog.js';
 import { type ResourceGraphRouteOptions, resourceGraphRoutes } from './resourceGraphRoutes.js';
 import { armError, matchRoute, type Route, type SimulatorResponse } from './router.js';
 import type { FleetSnapshot } from './snapshot.js';
@@ -96,12 +96,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       const method = (incoming.method ?? 'GET').toUpperCase();
       const match = matchRoute(routes, method, url.pathname);
       const routeName = match?.route.name ?? 'unmatched';
-      requests.started();
+      const receivedAt = Date.now();
+      requests.started(serviceOfRouteName(routeName));
       void answer()
         .catch((error: unknown) => armError(500, 'InternalServerError', `simulator: ${(error as Error).message}`))
         .then((response) => {
-          requests.finished();
-          requests.add({ route: routeName, method, path: url.pathname, status: response.status });
+          requests.finished(serviceOfRouteName(routeName));
+          requests.add({ route: routeName, method, path: url.pathname, status: response.status, receivedAt, answeredAt: Date.now() });
           const body = response.body === undefined ? '' : JSON.stringify(response.body);
           outgoing.writeHead(response.status, {
             'content-type': 'application/json; charset=utf-8',

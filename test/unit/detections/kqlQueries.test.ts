@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { DETECTION_IDS, DETECTIONS } from '../../../lib/detections/catalog.js';
 import { detectionQueryText, kqlString, prepareDetectionQuery, scopeToCluster } from '../../../lib/detections/query.js';
+import { DETECTION_COLUMN, prepareUnionQuery, ROW_COLUMN, splitUnionRows } from '../../../lib/detections/unionQuery.js';
 import { ruleCatalog } from '../../../lib/rules/catalog.js';
 import { analyzeKql } from '../../harness/kusto.js';
 import { LOG_ANALYTICS_TABLES } from '../../harness/logAnalyticsSchemas.js';
@@ -50,6 +51,46 @@ describe('detection queries, checked by the Kusto language service against the r
     const detection = DETECTIONS[0]!;
     expect(() => prepareDetectionQuery(detection, { lookbackMinutes: 1.5, threshold: 1 })).toThrow(/lookback/);
     expect(() => prepareDetectionQuery(detection, { lookbackMinutes: 60, threshold: Number.NaN })).toThrow(/threshold/);
+  });
+});
+
+describe('all detections in one union query per workspace, checked by the Kusto language service', () => {
+  const parts = DETECTIONS.map((detection, index) => ({ detection, parameters: { lookbackMinutes: 30 + index * 15, threshold: detection.threshold } }));
+
+  it("parses and type-checks against the tables' schema, to one common schema: Detection, _ResourceId, Row", () => {
+    const union = prepareUnionQuery(parts);
+    const analysis = analyzeKql(union.text);
+    expect(analysis.errors).toEqual([]);
+    expect(analysis.kind).toBe('Query');
+    expect(analysis.columns).toEqual({ [DETECTION_COLUMN]: 'string', _ResourceId: 'string', [ROW_COLUMN]: 'dynamic' });
+    expect(union.detectionIds).toEqual(DETECTION_IDS);
+  });
+
+  it('keeps each detection its own query with its own time range; the query range is the longest', () => {
+    const union = prepareUnionQuery(parts);
+    for (const { detection, parameters } of parts) {
+      const body = union.text.split(`let detection_${detection.id.replace(/-/g, '_')} = () {\n`)[1]!.split('\n};\n')[0]!;
+      expect(body).toBe(prepareDetectionQuery(detection, parameters).trimEnd());
+    }
+    expect(union.lookbackMinutes).toBe(30 + (DETECTIONS.length - 1) * 15);
+  });
+
+  it('a broken leg fails the check (the legs are analysed, not skipped)', () => {
+    const broken = prepareUnionQuery(parts).text.replace('ContainerStatusReason', 'ContainerStatusReasons');
+    expect(analyzeKql(broken).errors.join('\n')).toMatch(/ContainerStatusReasons/);
+  });
+
+  it("rows split back per detection as each detection's own rows; strangers are dropped", () => {
+    const rows = [
+      { Detection: 'crashloop', _ResourceId: '/x', Row: { _ResourceId: '/x', Containers: 2, Pods: ['a/b'] } },
+      { Detection: 'failed-api-auth', _ResourceId: '/y', Row: { _ResourceId: '/y', User: 'u', SourceIp: '1', Failures: 12 } },
+      { Detection: 'not-ours', _ResourceId: '/z', Row: { _ResourceId: '/z' } },
+      { Detection: 'crashloop', _ResourceId: '/x', Row: 'not a bag' },
+    ];
+    const split = splitUnionRows(rows, ['failed-api-auth', 'crashloop']);
+    expect([...split.keys()]).toEqual(['failed-api-auth', 'crashloop']);
+    expect(split.get('crashloop')).toEqual([{ _ResourceId: '/x', Containers: 2, Pods: ['a/b'] }]);
+    expect(split.get('failed-api-auth')).toEqual([{ _ResourceId: '/y', User: 'u', SourceIp: '1', Failures: 12 }]);
   });
 });
 
