@@ -10,7 +10,7 @@
  * that was never told go out as before.
  */
 import type { StoredFinding } from '../findings/lifecycle.js';
-import type { Acknowledgement } from './interactions/contract.js';
+import type { Acknowledgement } from './interactionContract.js';
 
 /** When the finding's current open period began: its last (re)opening, else its first sighting. */
 export function openedAt(finding: StoredFinding): string {

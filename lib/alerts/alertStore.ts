@@ -18,7 +18,7 @@
 import type { TableClient } from '@azure/data-tables';
 
 import { ensureTable } from '../azure/tables.js';
-import type { AcknowledgementPort } from './interactions/contract.js';
+import type { AcknowledgementPort } from './interactionContract.js';
 import { AcknowledgementStore } from './store/acknowledgements.js';
 import { DigestStore } from './store/digests.js';
 import { InhibitionStore } from './store/inhibitions.js';

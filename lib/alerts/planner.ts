@@ -11,7 +11,7 @@ import { severityRank } from '../model/finding.js';
 import { holdsRepeat } from './acknowledged.js';
 import type { Alert, NotificationLogEntry, PlannedNotification, Silence } from './alert.js';
 import type { AlertRoute } from './alertingConfig.js';
-import type { Acknowledgement } from './interactions/contract.js';
+import type { Acknowledgement } from './interactionContract.js';
 import { groupKeyOf, matchRoutes, silenceActive, silenceMatches } from './routing.js';
 import { intervalContains, type TimeIntervalEntry } from './timeIntervals.js';
 

@@ -3,7 +3,7 @@
  * receivers, the alert store's acknowledgements and processed-event ids, and the Slack app's
  * message store (`SlackMessagePort`), so Slack messages show the acknowledgement; tests may pass another.
  */
-import type { SlackMessagePort } from '../alerts/interactions/contract.js';
+import type { SlackMessagePort } from '../alerts/interactionContract.js';
 import {
   handlePagerDutyWebhook,
   PAGERDUTY_EVENT_WINDOW,

@@ -4,7 +4,7 @@
  * ports of issue 18's contract and Slack's bounded calls, handed to
  * lib/alerts/interactions/slackInteraction.ts.
  */
-import type { AcknowledgementPort, SlackMessagePort } from '../alerts/interactions/contract.js';
+import type { AcknowledgementPort, SlackMessagePort } from '../alerts/interactionContract.js';
 import type { SlackGroupMembers } from '../alerts/interactions/slackActors.js';
 import { slackAppsOf } from '../alerts/interactions/slackAppReceivers.js';
 import { handleSlackInteraction } from '../alerts/interactions/slackInteraction.js';

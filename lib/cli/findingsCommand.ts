@@ -8,7 +8,7 @@ import Table from 'cli-table3';
 import { describeAcknowledgement } from '../alerts/acknowledged.js';
 import type { Silence } from '../alerts/alert.js';
 import { parseDuration } from '../alerts/alertingConfig.js';
-import type { Acknowledgement } from '../alerts/interactions/contract.js';
+import type { Acknowledgement } from '../alerts/interactionContract.js';
 import { silenceMatches, tagsMatch } from '../alerts/routing.js';
 import { createAzureClients } from '../app/clients.js';
 import { getConfig, requireStorage } from '../config.js';

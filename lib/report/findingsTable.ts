@@ -5,7 +5,7 @@
  * filters read (subscription, cluster tags, severity). Pure; every value from the fleet is escaped.
  */
 import { describeAcknowledgement } from '../alerts/acknowledged.js';
-import type { Acknowledgement } from '../alerts/interactions/contract.js';
+import type { Acknowledgement } from '../alerts/interactionContract.js';
 import { guidanceUrl } from '../alerts/vendors/markup/docLinks.js';
 import { escapeHtml } from '../alerts/vendors/markup/htmlText.js';
 import type { StoredFinding } from '../findings/lifecycle.js';

@@ -10,7 +10,7 @@
  * content and in double-quoted attributes only), and the only links are our guidance links
  * (`guidanceUrl`) and the Azure portal (`portalLink.ts`).
  */
-import type { Acknowledgement } from '../alerts/interactions/contract.js';
+import type { Acknowledgement } from '../alerts/interactionContract.js';
 import { escapeHtml } from '../alerts/vendors/markup/htmlText.js';
 import type { StoredFinding } from '../findings/lifecycle.js';
 import { SEVERITIES } from '../model/finding.js';

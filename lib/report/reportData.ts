@@ -5,7 +5,7 @@
  * a failure: the sweep creates its tables on its first run, so a missing table means that no sweep
  * has run against this storage, and the report says exactly that (`noSweepYet`).
  */
-import type { Acknowledgement, AcknowledgementPort } from '../alerts/interactions/contract.js';
+import type { Acknowledgement, AcknowledgementPort } from '../alerts/interactionContract.js';
 import { FleetGuardError } from '../errors.js';
 import type { FindingsStore } from '../findings/findingsStore.js';
 import { logFailure } from '../publicError.js';

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { SLACK_ACTION_IDS } from '../../lib/alerts/interactions/contract.js';
+import { SLACK_ACTION_IDS } from '../../lib/alerts/interactionContract.js';
 import { buttonPressPayload, postSlackInteraction, signSlackInteraction } from '../../tooling/simulator/slackInteractions.js';
 import { type AppHost, startAppHost } from '../harness/appHost.js';
 

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { AlertStore } from '../../lib/alerts/alertStore.js';
-import type { SlackMessagePort } from '../../lib/alerts/interactions/contract.js';
+import type { SlackMessagePort } from '../../lib/alerts/interactionContract.js';
 import { acknowledgementOf, parsePagerDutyEnvelope } from '../../lib/alerts/interactions/pagerDutyEvent.js';
 import { handlePagerDutyWebhook, type PagerDutyWebhookAnswer } from '../../lib/alerts/interactions/pagerDutyWebhook.js';
 import { dedupKeyOf } from '../../lib/alerts/vendors/pagerduty/render.js';

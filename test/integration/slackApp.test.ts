@@ -12,7 +12,7 @@ import type { Alert } from '../../lib/alerts/alert.js';
 import { type AlertingConfig, parseAlertingDocument } from '../../lib/alerts/alertingConfig.js';
 import { AlertPipeline } from '../../lib/alerts/alertPipeline.js';
 import { AlertStore } from '../../lib/alerts/alertStore.js';
-import type { Acknowledgement, AcknowledgementPort } from '../../lib/alerts/interactions/contract.js';
+import type { Acknowledgement, AcknowledgementPort } from '../../lib/alerts/interactionContract.js';
 import { DEFAULT_DRAIN_OPTIONS, type DrainOptions, drainOutbox } from '../../lib/alerts/outboxDrain.js';
 import { httpsPost } from '../../lib/alerts/transport.js';
 import type { LifecycleChange } from '../../lib/findings/lifecycle.js';

@@ -19,7 +19,7 @@ import {
   type SlackAppInteractivity,
   type SlackMessagePort,
   type SlackMessageRef,
-} from '../../lib/alerts/interactions/contract.js';
+} from '../../lib/alerts/interactionContract.js';
 import { handleSlackInteraction, type SlackInteractionDeps } from '../../lib/alerts/interactions/slackInteraction.js';
 import { ephemeralReply, slackGroupMembers } from '../../lib/alerts/interactions/slackWebApi.js';
 import { httpsPost } from '../../lib/alerts/transport.js';

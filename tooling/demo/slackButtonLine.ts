@@ -7,7 +7,7 @@
  */
 import type { AlertingConfig } from '../../lib/alerts/alertingConfig.js';
 import type { AlertStore } from '../../lib/alerts/alertStore.js';
-import { type PostedSlackMessage, SLACK_ACTION_IDS } from '../../lib/alerts/interactions/contract.js';
+import { type PostedSlackMessage, SLACK_ACTION_IDS } from '../../lib/alerts/interactionContract.js';
 import { slackAppsOf } from '../../lib/alerts/interactions/slackAppReceivers.js';
 import { handleSlackInteraction, type PressOutcome, type SlackInteractionDeps } from '../../lib/alerts/interactions/slackInteraction.js';
 import { ephemeralReply, slackGroupMembers } from '../../lib/alerts/interactions/slackWebApi.js';

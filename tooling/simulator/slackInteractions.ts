@@ -6,7 +6,7 @@
  * posted to the registered function the way the Functions host invokes it. The sink's Slack
  * workspace (slackWebApi.ts) answers usergroups.users.list and records what arrives at a `response_url`.
  */
-import { encodeButtonValue, type SlackMessageRef } from '../../lib/alerts/interactions/contract.js';
+import { encodeButtonValue, type SlackMessageRef } from '../../lib/alerts/interactionContract.js';
 import { slackSignature } from '../../lib/alerts/interactions/slackSignature.js';
 import { Secret } from '../../lib/secret.js';
 

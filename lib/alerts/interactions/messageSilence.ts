@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 
 import type { SilenceMatchers } from '../alert.js';
-import type { PostedSlackMessage, SlackMessageRef } from './contract.js';
+import type { PostedSlackMessage, SlackMessageRef } from '../interactionContract.js';
 
 /** The matchers of the message's group, or why there are none (a route without `groupBy` groups everything). */
 export function groupMatchers(message: PostedSlackMessage): { matchers: SilenceMatchers } | { error: string } {

@@ -9,8 +9,8 @@
  */
 import { z } from 'zod';
 
+import type { Acknowledgement } from '../interactionContract.js';
 import { fingerprintOfDedupKey } from '../vendors/pagerduty/render.js';
-import type { Acknowledgement } from './contract.js';
 
 /** The incident event types that change what a finding shows; every other type is answered 2xx and ignored. */
 export const PAGERDUTY_ACK_EVENTS: Readonly<Record<string, Acknowledgement['state']>> = {

@@ -19,7 +19,7 @@
 import { readRequestBody, type RequestBody } from '../../boundedBody.js';
 import { describeError } from '../../errors.js';
 import type { Secret } from '../../secret.js';
-import type { AcknowledgementPort, SlackMessagePort } from './contract.js';
+import type { AcknowledgementPort, SlackMessagePort } from '../interactionContract.js';
 import { acknowledgementOf, PAGERDUTY_PING, parsePagerDutyEnvelope } from './pagerDutyEvent.js';
 import { verifyPagerDutySignature } from './pagerDutySignature.js';
 

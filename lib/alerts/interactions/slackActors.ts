@@ -4,7 +4,7 @@
  * Everyone else is refused. The principal a silence or acknowledgement is attributed to is the entry's
  * `principal`, else the Slack user id; never a name from the payload (a display name is not an identity).
  */
-import type { SlackAppInteractivity } from './contract.js';
+import type { SlackAppInteractivity } from '../interactionContract.js';
 
 /** The Slack user ids in a user group (`usergroups.users.list`); throws when Slack cannot say. */
 export type SlackGroupMembers = (app: SlackAppInteractivity, groupId: string) => Promise<ReadonlySet<string>>;

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 
 import { Secret } from '../../secret.js';
-import type { SlackActorAllowance, SlackAppInteractivity } from './contract.js';
+import type { SlackActorAllowance, SlackAppInteractivity } from '../interactionContract.js';
 
 const slackId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}[A-Z0-9]{2,30}$`), `must be a Slack id (${prefix}…)`);
 

@@ -14,9 +14,6 @@ import { unavailable } from '../../publicError.js';
 import type { Secret } from '../../secret.js';
 import type { Silence } from '../alert.js';
 import type { AlertStore } from '../alertStore.js';
-import { type ApiResponse, createSilenceWithinLimits, isActive, type SilenceLimits } from '../silencesApi.js';
-import { SilenceExistsError } from '../store/silences.js';
-import type { SlackReplayStore } from '../store/slackReplays.js';
 import {
   type AcknowledgementPort,
   decodeButtonValue,
@@ -26,7 +23,10 @@ import {
   type SlackAppInteractivity,
   type SlackMessagePort,
   type SlackMessageRef,
-} from './contract.js';
+} from '../interactionContract.js';
+import { type ApiResponse, createSilenceWithinLimits, isActive, type SilenceLimits } from '../silencesApi.js';
+import { SilenceExistsError } from '../store/silences.js';
+import type { SlackReplayStore } from '../store/slackReplays.js';
 import { buttonSilenceId, groupMatchers } from './messageSilence.js';
 import { authorizeSlackActor, type SlackGroupMembers } from './slackActors.js';
 import { type ButtonPress, isSlackActionId, parseButtonPress } from './slackPayload.js';

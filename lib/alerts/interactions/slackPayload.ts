@@ -8,7 +8,7 @@
 import { z } from 'zod';
 
 import { describeZodIssues } from '../../errors.js';
-import { SLACK_ACTION_IDS, type SlackActionId } from './contract.js';
+import { SLACK_ACTION_IDS, type SlackActionId } from '../interactionContract.js';
 
 const text = (max: number) => z.string().min(1).max(max);
 

@@ -8,8 +8,8 @@
  *     `replace_original: false`), only to Slack's own hosts: the URL comes from the request.
  * With the local sink (FLEETGUARD_ALERT_ENDPOINT), both go to it instead.
  */
+import type { SlackAppInteractivity } from '../interactionContract.js';
 import type { HttpPost } from '../transport.js';
-import type { SlackAppInteractivity } from './contract.js';
 import type { SlackGroupMembers } from './slackActors.js';
 
 /** Where Slack's calls go: Slack itself, or the local sink (simulator mode) with its certificate. */

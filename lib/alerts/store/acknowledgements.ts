@@ -15,7 +15,7 @@ import { z } from 'zod';
 
 import { type EntityOf, optionalText, safeParseEntity, textOrEmpty } from '../../azure/tableEntity.js';
 import { toFleetGuardError } from '../../errors.js';
-import type { Acknowledgement, AcknowledgementPort } from '../interactions/contract.js';
+import type { Acknowledgement, AcknowledgementPort } from '../interactionContract.js';
 import { isStatus } from './tableWrites.js';
 
 /** Point reads up to this many fingerprints; one range query over the 16 partitions above it. */

@@ -5,7 +5,7 @@
  * messages sort together, in posting order (a large group's parts, then a later message when the
  * group fired again after it had fully resolved). Writes are ETag-conditional.
  *
- * It implements `SlackMessagePort` (interactions/contract.ts): `find` for a button's message, and
+ * It implements `SlackMessagePort` (interactionContract.ts): `find` for a button's message, and
  * `requestRefresh`, which queues a refresh (a chat.update re-rendered from the record with the
  * current silences and acknowledgements) in the receiver's outbox, behind whatever is queued there.
  */
@@ -14,7 +14,7 @@ import { z } from 'zod';
 
 import { type EntityOf, jsonText, safeParseEntity, textOrEmpty } from '../../azure/tableEntity.js';
 import { toFleetGuardError } from '../../errors.js';
-import type { PostedAlert, PostedSlackMessage, SlackMessagePort, SlackMessageRef } from '../interactions/contract.js';
+import type { PostedAlert, PostedSlackMessage, SlackMessagePort, SlackMessageRef } from '../interactionContract.js';
 import type { NewOutboxMessage, OutboxStore } from './outbox.js';
 import { isStatus, keyHash } from './tableWrites.js';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { NotificationLogEntry } from '../../../lib/alerts/alert.js';
 import { parseAlertingDocument } from '../../../lib/alerts/alertingConfig.js';
-import type { Acknowledgement } from '../../../lib/alerts/interactions/contract.js';
+import type { Acknowledgement } from '../../../lib/alerts/interactionContract.js';
 import { logKey, type PlanInput, planNotifications } from '../../../lib/alerts/planner.js';
 import { firing, resolved, ROUTES_YAML, SECRETS } from '../../harness/alerts.js';
 

@@ -1,7 +1,7 @@
 /** Acknowledgements under a finding's title in the report: the name is PagerDuty's text, so escaped; only an https incident link. */
 import { describe, expect, it } from 'vitest';
 
-import type { Acknowledgement } from '../../../lib/alerts/interactions/contract.js';
+import type { Acknowledgement } from '../../../lib/alerts/interactionContract.js';
 import { findingsTable } from '../../../lib/report/findingsTable.js';
 import { storedFinding } from '../../harness/alerts.js';
 

@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 
-import type { SlackAppInteractivity } from '../../interactions/contract.js';
+import type { SlackAppInteractivity } from '../../interactionContract.js';
 import { MESSAGE_BUDGET } from '../../notifiers/common.js';
 import { type AlertVendor, receiverEntry, retryOn429And5xx, settingName } from '../vendor.js';
 import { SLACK_API_BASES } from './api.js';

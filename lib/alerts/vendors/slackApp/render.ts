@@ -8,7 +8,7 @@
  */
 import { type Severity, severityRank } from '../../../model/finding.js';
 import type { Alert, PlannedNotification, Silence } from '../../alert.js';
-import { type Acknowledgement, encodeButtonValue, type PostedAlert, SLACK_ACTION_IDS } from '../../interactions/contract.js';
+import { type Acknowledgement, encodeButtonValue, type PostedAlert, SLACK_ACTION_IDS } from '../../interactionContract.js';
 import { jsonBytes, truncate } from '../../notifiers/budget.js';
 import { MESSAGE_BUDGET, type RenderedMessage } from '../../notifiers/common.js';
 import { silenceActive, silenceMatches } from '../../routing.js';

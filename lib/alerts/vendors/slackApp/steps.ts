@@ -18,7 +18,7 @@
  *   their `repeatInterval` (instead of a new message in the channel), and the findings new in an
  *   open message (an edit notifies no one; a reply does, in the thread).
  */
-import type { PostedAlert, PostedSlackMessage } from '../../interactions/contract.js';
+import type { PostedAlert, PostedSlackMessage } from '../../interactionContract.js';
 import { slackMessageKey, slackMessageSequence, type StoredSlackMessage } from '../../store/slackMessages.js';
 import type { HttpAnswer } from '../../transport.js';
 import type { OutgoingRequest, SendContext, SendStep, StepOutcome, StoredMessage } from '../vendor.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import type { PostedSlackMessage } from '../../../../lib/alerts/interactions/contract.js';
+import type { PostedSlackMessage } from '../../../../lib/alerts/interactionContract.js';
 import { buttonSilenceId, groupMatchers } from '../../../../lib/alerts/interactions/messageSilence.js';
 import { slackSignature, verifySlackSignature } from '../../../../lib/alerts/interactions/slackSignature.js';
 import { silenceMatches } from '../../../../lib/alerts/routing.js';

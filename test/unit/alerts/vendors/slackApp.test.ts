@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { parseAlertingDocument } from '../../../../lib/alerts/alertingConfig.js';
-import { decodeButtonValue, type PostedSlackMessage } from '../../../../lib/alerts/interactions/contract.js';
+import { decodeButtonValue, type PostedSlackMessage } from '../../../../lib/alerts/interactionContract.js';
 import { slackMessageKey } from '../../../../lib/alerts/store/slackMessages.js';
 import type { HttpAnswer } from '../../../../lib/alerts/transport.js';
 import { classifySlackAnswer } from '../../../../lib/alerts/vendors/slackApp/api.js';

@@ -4,10 +4,12 @@
  * acknowledgement of a finding, and the two ports each side implements. The receiver posts and
  * updates messages (vendors/slackApp/), the interaction handlers (interactions/) act on a button
  * press or a PagerDuty event, and both meet here, so neither reaches into the other's internals.
+ * It sits in lib/alerts/ itself: vendors/, store/ and interactions/ all import it, and a module in
+ * one of them would make a folder cycle (npm run depcheck).
  */
 import { z } from 'zod';
 
-import type { Secret } from '../../secret.js';
+import type { Secret } from '../secret.js';
 
 /** Slack `action_id`s of the buttons on a Slack app message (≤ 255 characters each). */
 export const SLACK_ACTION_IDS = {
