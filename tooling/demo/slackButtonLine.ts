@@ -22,18 +22,20 @@ export interface DemoPress {
   message?: PostedSlackMessage;
 }
 
-/** Presses Silence 4h, as `U0DEMOALICE`, on the Slack app message showing `finding`. */
+/** Presses Silence 4h, as `U0DEMOALICE`, on the Slack app message showing the first of `findings` that one shows. */
 export async function demoSlackButton(
   alertStore: AlertStore,
   alerts: AlertingConfig,
   signingSecret: string,
   sink: RunningSink,
-  finding: StoredFinding,
+  findings: readonly StoredFinding[],
   now: () => Date,
 ): Promise<DemoPress> {
   const app = slackAppsOf(alerts.receivers.values()).find((candidate) => candidate.signingSecret !== undefined);
-  const message = (await alertStore.slackMessages.showing([finding.fingerprint])).find((candidate) => candidate.receiver === app?.name);
-  if (app === undefined || message === undefined) return { lines: [`no Slack app message shows ${finding.clusterName}: no button to press`] };
+  const shown = await alertStore.slackMessages.showing(findings.map((finding) => finding.fingerprint));
+  const finding = findings.find((candidate) => shown.some((message) => message.alerts.some((alert) => alert.fingerprint === candidate.fingerprint)));
+  const message = shown.find((candidate) => candidate.receiver === app?.name && candidate.alerts.some((alert) => alert.fingerprint === finding?.fingerprint));
+  if (app === undefined || message === undefined || finding === undefined) return { lines: ['no Slack app message shows an open finding: no button to press'] };
   const calls = { post: httpsPost, endpointOverride: sink.url, caPem: sink.caPem };
   const press = buttonPressPayload({
     ref: { receiver: message.receiver, messageKey: message.messageKey },
