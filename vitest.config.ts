@@ -24,8 +24,8 @@ const ownProcess = [
   'test/security/requests.test.ts',
   // Loads a functions entry of its own: @azure/functions keeps the first host it met for the process.
   'test/unit/local/durableHost.test.ts',
-  'test/e2e/slackInteractionsFunction.test.ts',
   'test/e2e/pagerDutyRoundTrip.test.ts',
+  'test/e2e/slackAppRoundTrip.test.ts',
 ];
 
 export default defineConfig({

@@ -7,7 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
 import { FleetGuardError } from '../errors.js';
-import { SEVERITIES, type Severity } from '../model/finding.js';
+import { SEVERITIES } from '../model/finding.js';
 import { Secret } from '../secret.js';
 import { destinationProblem } from './destinations.js';
 import { calendarFields, namedTimeIntervalSchema, parseClock, type TimeIntervalEntry } from './timeIntervals.js';
@@ -162,8 +162,4 @@ export function parseAlertingDocument(text: string, source: string, env: Record<
   });
   if (problems.length > 0) throw new FleetGuardError('config', `Invalid settings:\n  - ${problems.join('\n  - ')}`);
   return { routes: parsed.data.routes, receivers, webhookAllowedHosts: parsed.data.webhookAllowedHosts, timeIntervals };
-}
-
-export function severityAtLeast(severity: Severity, minimum: Severity): boolean {
-  return SEVERITIES.indexOf(severity) <= SEVERITIES.indexOf(minimum);
 }

@@ -1,8 +1,11 @@
 /** Route matching, silences and inhibition: pure functions over findings. */
 import type { StoredFinding } from '../findings/lifecycle.js';
 import { parseResourceId, resourceKey } from '../model/cluster.js';
+import { severityAtLeast } from '../model/finding.js';
 import type { Silence } from './alert.js';
-import { type AlertMatch, type AlertRoute, severityAtLeast } from './alertingConfig.js';
+// Types only from alertingConfig: the Slack app renderer (vendors/) imports this module, and a value
+// import here would close a cycle alertingConfig → vendors → routing → alertingConfig.
+import type { AlertMatch, AlertRoute } from './alertingConfig.js';
 
 /** Every wanted tag is on the cluster, keys and values compared case-insensitively. */
 export function tagsMatch(wanted: Record<string, string> | undefined, tags: Record<string, string>): boolean {

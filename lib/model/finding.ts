@@ -10,6 +10,11 @@ export function severityRank(severity: Severity): number {
   return SEVERITIES.length - SEVERITIES.indexOf(severity);
 }
 
+/** `severity` is `minimum` or worse (`high` is at least `medium`). */
+export function severityAtLeast(severity: Severity, minimum: Severity): boolean {
+  return SEVERITIES.indexOf(severity) <= SEVERITIES.indexOf(minimum);
+}
+
 /** A Kubernetes object inside the cluster that a finding names (pod-level Azure Policy results). */
 export interface FindingComponent {
   /** `pod`, `namespace`, ... as the source writes it. */

@@ -139,7 +139,7 @@ describe('fleetguard sweep --demo', () => {
     expect(run.stdout).toContain('Store: 60 opened');
     expect(run.stdout).toMatch(/│ medium +│ AKS-AUDIT-LOGS +│/);
     expect(run.stdout).toMatch(/│ medium +│ AKS-PRODUCTION-TIER +│/);
-    expect(run.stdout).toContain('Log detections: 14 queries in 2 workspaces');
+    expect(run.stdout).toContain('Log detections: 2 queries in 2 workspaces');
     expect(run.stdout).toMatch(/LOG-FAILED-API-AUTH/);
     expect(run.stdout).toContain('Azure Policy compliance: 65.5% (19 compliant, 10 non-compliant states)');
     // web-dev gets a network policy engine: its namespaces without a default-deny policy now count (2 opened).
