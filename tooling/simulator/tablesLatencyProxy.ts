@@ -15,6 +15,8 @@
 import { Agent, createServer, type IncomingMessage, request as httpRequest, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { seededRandom } from './faults.js';
+
 /** How a request to the Table service counts: a query page, a batch, a single-entity write, anything else (tables, ...). */
 export type TablesRequestKind = 'query' | 'batch' | 'write' | 'other';
 
@@ -57,22 +59,10 @@ export function tablesRequestKind(method: string, url: string): TablesRequestKin
   return 'other';
 }
 
-/** A small deterministic generator (mulberry32): the same seed gives the same delays. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 export async function startTablesLatencyProxy(options: LatencyProxyOptions): Promise<RunningLatencyProxy> {
   const target = new URL(options.tableEndpoint);
   const agent = new Agent({ keepAlive: true });
-  const next = random(options.seed ?? 1);
+  const next = seededRandom(options.seed ?? 1);
   const counts: TablesRequestCounts = { query: 0, batch: 0, write: 0, other: 0, total: 0 };
 
   const forward = (incoming: IncomingMessage, reply: ServerResponse) => {

@@ -63,8 +63,8 @@ function alertLine(alert: Alert): string {
   return `${marker(alert)} ${subject(alert)}: ${slackText(alert.finding.title, 150)} · ${guidance(alert, 'guidance')}`;
 }
 
-/** Lines joined into as few sections as the section limit allows. */
-function listSections(lines: readonly string[]): Record<string, unknown>[] {
+/** Lines joined into as few sections as the section limit allows (the Slack app's renderer uses it too). */
+export function listSections(lines: readonly string[]): Record<string, unknown>[] {
   const sections: string[] = [];
   for (const line of lines) {
     const last = sections.at(-1);

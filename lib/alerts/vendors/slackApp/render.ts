@@ -14,7 +14,7 @@ import { MESSAGE_BUDGET, type RenderedMessage } from '../../notifiers/common.js'
 import { silenceActive, silenceMatches } from '../../routing.js';
 import { fleetText } from '../markup/fleetText.js';
 import { mrkdwn, slackText } from '../markup/slackText.js';
-import { blocksTextLength, SLACK_LIMITS } from '../slack/render.js';
+import { blocksTextLength, listSections, SLACK_LIMITS } from '../slack/render.js';
 
 /** What the outbox holds for a group's alerts (no secret, no Slack identity: that is resolved at send time). */
 export interface NotifyIntent {
@@ -99,17 +99,6 @@ function marker(alert: PostedAlert): string {
 export function alertLine(alert: PostedAlert, notes: Annotations = NO_ANNOTATIONS): string {
   const line = `${marker(alert)} \`${slackText(alert.ruleId, 100)}\` on *${slackText(alert.clusterName, 100)}*: ${slackText(alert.title, 200)}`;
   return [line, ...notesFor(alert, notes).map((note) => `      ${note}`)].join('\n');
-}
-
-/** Lines joined into as few sections as the section limit allows. */
-function listSections(lines: readonly string[]): Record<string, unknown>[] {
-  const sections: string[] = [];
-  for (const line of lines) {
-    const last = sections.at(-1);
-    if (last !== undefined && last.length + 1 + line.length <= SLACK_LIMITS.sectionText) sections[sections.length - 1] = `${last}\n${line}`;
-    else sections.push(line);
-  }
-  return sections.map((text) => ({ type: 'section', text: mrkdwn(text) }));
 }
 
 function headlineOf(alerts: readonly PostedAlert[]): string {
