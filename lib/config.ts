@@ -251,7 +251,7 @@ export const SETTINGS: readonly SettingDescription[] = [
   },
   {
     name: 'FLEETGUARD_MAX_ACTIVE_SILENCES',
-    description: 'Silences that may be active at once (1-10000); creating one more is refused with 409 until one expires',
+    description: 'Silences that may be active at once (1-10000); creating one more is refused (400 naming the limit) until one expires',
     defaultValue: '500',
     requiredInAzure: false,
   },
