@@ -5,9 +5,10 @@ import { FindingsStore } from '../../lib/findings/findingsStore.js';
 import type { SweepScope } from '../../lib/findings/lifecycle.js';
 import { MARK_ROW_KEY } from '../../lib/findings/partitionMark.js';
 import { resourceKey } from '../../lib/model/cluster.js';
-import { type Finding, findingFingerprint } from '../../lib/model/finding.js';
+import type { Finding } from '../../lib/model/finding.js';
 import { generateFleet, subscriptionIdFor } from '../../tooling/simulator/fleetGenerator.js';
 import { loadSnapshot } from '../../tooling/simulator/snapshot.js';
+import { observedFinding } from '../harness/findings.js';
 import { conformanceSample } from '../harness/fixtures.js';
 import { startTestFleet, type TestFleet } from '../harness/localFleet.js';
 import { azuriteTable, uniqueTableName } from '../harness/tables.js';
@@ -139,20 +140,7 @@ describe('findings lifecycle in Azure Tables (Azurite)', () => {
 });
 
 function observed(ruleId: string): Finding {
-  return {
-    ruleId,
-    resourceId: WEB_DEV,
-    subscriptionId: SUB1,
-    clusterName: 'web-dev',
-    severity: 'high',
-    title: ruleId,
-    detail: `${ruleId} detail`,
-    practice: 'p',
-    docUrl: 'https://learn.microsoft.com/x',
-    subject: undefined,
-    fingerprint: findingFingerprint(ruleId, WEB_DEV, undefined),
-    clusterTags: { ring: '0', team: 'web' },
-  };
+  return observedFinding(ruleId, WEB_DEV, SUB1, { clusterTags: { ring: '0', team: 'web' } });
 }
 
 function scopeAt(observedAt: string, rules: string[]): SweepScope {

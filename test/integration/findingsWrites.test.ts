@@ -16,11 +16,12 @@ import { FindingsStore, MAX_CONFLICT_ATTEMPTS } from '../../lib/findings/finding
 import type { SweepScope } from '../../lib/findings/lifecycle.js';
 import { MARK_ROW_KEY } from '../../lib/findings/partitionMark.js';
 import { resourceKey } from '../../lib/model/cluster.js';
-import { type Finding, findingFingerprint } from '../../lib/model/finding.js';
+import type { Finding } from '../../lib/model/finding.js';
 import { runSweep } from '../../lib/sweep/runSweep.js';
 import { loadSnapshot } from '../../tooling/simulator/snapshot.js';
 import { type RunningLatencyProxy, startTablesLatencyProxy } from '../../tooling/simulator/tablesLatencyProxy.js';
 import { routingDocument, SECRETS } from '../harness/alerts.js';
+import { observedFinding } from '../harness/findings.js';
 import { conformanceSample } from '../harness/fixtures.js';
 import { startTestFleet, type TestFleet } from '../harness/localFleet.js';
 import { azuriteConnectionString, uniqueTableName } from '../harness/tables.js';
@@ -59,21 +60,7 @@ async function etags(name: string): Promise<Map<string, string>> {
 }
 
 function observed(ruleId: string, overrides: Partial<Finding> = {}): Finding {
-  return {
-    ruleId,
-    resourceId: WEB_DEV,
-    subscriptionId: SUB1,
-    clusterName: 'web-dev',
-    severity: 'high',
-    title: ruleId,
-    detail: `${ruleId} detail`,
-    practice: 'p',
-    docUrl: 'https://learn.microsoft.com/x',
-    subject: undefined,
-    fingerprint: findingFingerprint(ruleId, WEB_DEV, undefined),
-    clusterTags: { ring: '0' },
-    ...overrides,
-  };
+  return observedFinding(ruleId, WEB_DEV, SUB1, overrides);
 }
 
 function scopeAt(observedAt: string, rules: string[]): SweepScope {
