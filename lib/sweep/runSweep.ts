@@ -58,12 +58,14 @@ export interface SweepOptions {
   /** Recorded with the sweep: `timer`, `cli`, `demo`. */
   trigger: string;
   onProgress?: (progress: InventoryProgress | { stage: 'store'; done: number; total: number }) => void;
+  /** The sweep this run belongs to, when it is one shard of a larger sweep (lib/sweep/sweepShard.ts); a new one otherwise. */
+  identity?: { sweepId: string; startedAt: Date };
 }
 
 export async function runSweep(deps: SweepDependencies, options: SweepOptions): Promise<SweepResult> {
   const now = deps.now ?? (() => new Date());
-  const started = now();
-  const sweepId = randomUUID();
+  const started = options.identity?.startedAt ?? now();
+  const sweepId = options.identity?.sweepId ?? randomUUID();
   const errors: SweepError[] = [];
 
   const subscriptions = await resolveSubscriptions(deps.fleet, options.subscriptions, errors);

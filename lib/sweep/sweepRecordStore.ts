@@ -7,7 +7,7 @@ import { type EntityOf, numberOr, parseEntity, textMapJson, textOrEmpty } from '
 import { ensureTable } from '../azure/tables.js';
 import { toFleetGuardError } from '../errors.js';
 import type { InClusterRunRecord } from './inClusterOrchestrator.js';
-import type { SweepResult } from './sweepResult.js';
+import type { ClusterSummary, SweepResult } from './sweepResult.js';
 
 /** Table properties hold at most 64 KiB; keep the error list well inside that. */
 const MAX_ERRORS_JSON = 30_000;
@@ -129,7 +129,11 @@ export class SweepRecordStore {
     return ensureTable(this.table);
   }
 
-  async record(result: SweepResult, trigger: string): Promise<void> {
+  /**
+   * `clusterRowsWritten`: a sharded sweep wrote its cluster rows shard by shard
+   * ({@link recordClusterRows}); the summary row alone is left.
+   */
+  async record(result: SweepResult, trigger: string, options: { clusterRowsWritten?: boolean } = {}): Promise<void> {
     let errors = JSON.stringify(result.errors);
     if (errors.length > MAX_ERRORS_JSON) errors = `${errors.slice(0, MAX_ERRORS_JSON)}…(truncated)`;
     const row: Required<SweepRecord> = {
@@ -156,7 +160,7 @@ export class SweepRecordStore {
     };
     const rowKey = newestFirstKey(result.startedAt, result.sweepId);
     try {
-      await this.writeClusterRows(result);
+      if (options.clusterRowsWritten !== true) await this.recordClusterRows(result.sweepId, result.clusters);
       // The summary row goes last: a reader that finds it can rely on the cluster rows being there.
       const entity: EntityOf<typeof sweepEntity> = { partitionKey: 'sweep', rowKey, ...row };
       await this.table.upsertEntity(entity, 'Replace');
@@ -231,9 +235,9 @@ export class SweepRecordStore {
     return coverage;
   }
 
-  /** One row per cluster (partition `clusters-{sweepId}`): findings and policy compliance. */
-  private async writeClusterRows(result: SweepResult): Promise<void> {
-    const rows: ClusterRecord[] = result.clusters.map((cluster) => ({
+  /** One row per cluster (partition `clusters-{sweepId}`): findings and policy compliance. A shard's rows can be written on their own. */
+  async recordClusterRows(sweepId: string, clusters: readonly ClusterSummary[]): Promise<void> {
+    const rows: ClusterRecord[] = clusters.map((cluster) => ({
       resourceId: cluster.resourceId,
       name: cluster.name,
       subscriptionId: cluster.subscriptionId,
@@ -254,7 +258,7 @@ export class SweepRecordStore {
           }
         : {}),
     }));
-    await this.writeRows(`clusters-${result.sweepId}`, rows);
+    await this.writeRows(`clusters-${sweepId}`, rows);
   }
 
   private async writeRows(partitionKey: string, rows: readonly ClusterRecord[]): Promise<void> {
