@@ -95,6 +95,7 @@ export function createAzureClients(config: FleetGuardConfig, options: AzureClien
     listNonCompliantClusterStates: (subscriptionId) => policyInsights.listNonCompliantClusterStates(subscriptionId),
     summarizeClusterCompliance: (subscriptionId) => policyInsights.summarizeClusterCompliance(subscriptionId),
     listNonCompliantComponents: (clusterId) => policyInsights.listNonCompliantComponents(clusterId),
+    listNonCompliantComponentsInSubscription: (subscriptionId) => policyInsights.listNonCompliantComponentsInSubscription(subscriptionId),
     listPolicyDefinitionNames: (ids, subscriptionIds) => resourceGraph.listPolicyDefinitionNames(ids, subscriptionIds),
     ...(graph ? { acrossSubscriptions: graph } : {}),
   };

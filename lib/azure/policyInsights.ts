@@ -1,11 +1,14 @@
 import { type ComponentPolicyState, getContinuationToken, PolicyInsightsClient, type PolicyState, type QueryOptions } from '@azure/arm-policyinsights';
 import type { TokenCredential } from '@azure/core-auth';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 
 import type { AzureTarget } from '../config.js';
 import { FleetGuardError, toFleetGuardError } from '../errors.js';
 import type { ComplianceCount, PolicyComponentRecord, PolicyStateRecord } from '../model/policyState.js';
 import { odataString } from '../odata.js';
+import { POLICY_COMPONENTS_TOP, POLICY_INSIGHTS_BUCKET } from '../serviceLimits.js';
 import { armClientOptions, armScope, type RetrySettings } from './clientOptions.js';
+import { ArmReadBuckets, subscriptionOfUrl } from './requestLimiter.js';
 
 /** Resource types of a cluster and of the resources under it that Azure Policy evaluates. */
 export const CLUSTER_RESOURCE_TYPES = ['Microsoft.ContainerService/managedClusters', 'Microsoft.ContainerService/managedClusters/agentPools'];
@@ -63,6 +66,60 @@ export function toPolicyStateRecord(state: PolicyState): PolicyStateRecord | und
 /** `$filter` of the component states a POLICY-NONCOMPLIANT finding names: the non-compliant ones. */
 export const NON_COMPLIANT_COMPONENTS_FILTER = `complianceState eq ${odataString('NonCompliant')}`;
 
+/**
+ * `$filter` of a subscription's non-compliant component states that belong to AKS clusters. The
+ * service writes a component's `resourceType` with a leading slash (`/Microsoft.ContainerService/managedClusters`
+ * in ComponentPolicyStates_QueryResourceScopeExpandPolicyEvaluationDetails.json, 2024-10-01); both
+ * spellings are matched, as for policy states. Leaves out the components of other Resource Provider
+ * mode policies (Key Vault certificates, Arc clusters) the subscription may hold.
+ */
+export const CLUSTER_COMPONENTS_FILTER = `${NON_COMPLIANT_COMPONENTS_FILTER} and (${[CLUSTER_RESOURCE_TYPES[0] ?? '', `/${CLUSTER_RESOURCE_TYPES[0] ?? ''}`]
+  .map((type) => `resourceType eq ${odataString(type)}`)
+  .join(' or ')})`;
+
+/** A subscription's non-compliant cluster components, and whether the answer holds all of them. */
+export interface SubscriptionComponents {
+  records: PolicyComponentRecord[];
+  /** False when the answer reached `$top`: the unpaged operation may have left rows out. */
+  complete: boolean;
+}
+
+/**
+ * ARM's write buckets as this process's identity spends them on Policy Insights queries, one set per
+ * target (like the read buckets of clientOptions.ts), so the sweep, the event reaction and the rollout
+ * gate of one process draw on one estimate per subscription.
+ */
+const policyBuckets = new WeakMap<AzureTarget, ArmReadBuckets>();
+
+/** The Policy Insights buckets of a target (tests and diagnostics). */
+export function policyInsightsBuckets(target: AzureTarget): ArmReadBuckets {
+  let buckets = policyBuckets.get(target);
+  if (buckets === undefined) {
+    buckets = new ArmReadBuckets(undefined, POLICY_INSIGHTS_BUCKET, 'x-ms-ratelimit-remaining-subscription-writes');
+    policyBuckets.set(target, buckets);
+  }
+  return buckets;
+}
+
+/**
+ * Paces the POSTs of Policy Insights under a subscription by `POLICY_INSIGHTS_BUCKET` (lib/serviceLimits.ts,
+ * sources there): each attempt waits for a token of its subscription; an answer's remaining writes
+ * lower the estimate and a 429 empties it until `Retry-After` (requestLimiter.ts).
+ */
+export function policyInsightsBucketPolicy(buckets: ArmReadBuckets): PipelinePolicy {
+  return {
+    name: 'policyInsightsBucketPolicy',
+    async sendRequest(request, next) {
+      const subscriptionId = request.method === 'POST' ? subscriptionOfUrl(request.url) : undefined;
+      if (subscriptionId === undefined) return next(request);
+      await buckets.take(subscriptionId);
+      const response = await next(request);
+      buckets.observe(subscriptionId, response);
+      return response;
+    },
+  };
+}
+
 export function toPolicyComponentRecord(state: ComponentPolicyState): PolicyComponentRecord | undefined {
   const resourceId = text(state.resourceId);
   const policyDefinitionId = text(state.policyDefinitionId);
@@ -110,7 +167,12 @@ export class PolicyInsightsAdapter {
   private readonly client: PolicyInsightsClient;
 
   constructor(credential: TokenCredential, target: AzureTarget, retry: RetrySettings) {
-    this.client = new PolicyInsightsClient(credential, { ...armClientOptions(target, retry), credentialScopes: [armScope(target)] });
+    const options = armClientOptions(target, retry);
+    this.client = new PolicyInsightsClient(credential, {
+      ...options,
+      additionalPolicies: [...options.additionalPolicies, { policy: policyInsightsBucketPolicy(policyInsightsBuckets(target)), position: 'perRetry' }],
+      credentialScopes: [armScope(target)],
+    });
   }
 
   /** Latest non-compliant states of the subscription's clusters and their agent pools. */
@@ -178,6 +240,29 @@ export class PolicyInsightsAdapter {
       return (result.value ?? []).flatMap((state) => toPolicyComponentRecord(state) ?? []);
     } catch (error) {
       throw toFleetGuardError(error, `querying component policy states of cluster ${clusterId}`);
+    }
+  }
+
+  /**
+   * The non-compliant components of all AKS clusters of a subscription in one POST of
+   * `componentPolicyStates/latest/queryResults` at subscription scope
+   * (`ComponentPolicyStates_ListQueryResultsForSubscription`, componentPolicyStates.json 2024-10-01;
+   * example ComponentPolicyStates_QuerySubscriptionScope.json). That operation takes `$filter` and
+   * `$top` but no `$expand`, and `policyStates` at subscription scope takes no `$expand=components`
+   * (the parameter is on the resource-scope operation only, policyStates.json): so this, not an
+   * expanded states query, is the per-subscription read. It has no paging either: `$top` is
+   * `POLICY_COMPONENTS_TOP`, and an answer that fills it is flagged incomplete.
+   */
+  async listNonCompliantComponentsInSubscription(subscriptionId: string): Promise<SubscriptionComponents> {
+    try {
+      const result = await this.client.componentPolicyStates.listQueryResultsForSubscription(subscriptionId, 'latest', {
+        filter: CLUSTER_COMPONENTS_FILTER,
+        top: POLICY_COMPONENTS_TOP,
+      });
+      const rows = result.value ?? [];
+      return { records: rows.flatMap((state) => toPolicyComponentRecord(state) ?? []), complete: rows.length < POLICY_COMPONENTS_TOP };
+    } catch (error) {
+      throw toFleetGuardError(error, `querying component policy states of subscription ${subscriptionId}`);
     }
   }
 

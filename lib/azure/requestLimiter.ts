@@ -95,7 +95,11 @@ export function requestLimiterPolicy(limiter: RequestLimiter, name = 'requestLim
 const READ_METHODS = new Set(['GET', 'HEAD']);
 const REMAINING_READS = 'x-ms-ratelimit-remaining-subscription-reads';
 
-/** ARM's read bucket per subscription, as the client estimates it. */
+/**
+ * ARM's read bucket per subscription, as the client estimates it. The same machinery paces another
+ * of ARM's buckets given its size and its remaining-requests header (Policy Insights' POSTs: the
+ * write bucket, lib/azure/policyInsights.ts).
+ */
 export class ArmReadBuckets {
   private readonly buckets = new Map<string, { tokens: number; at: number; holdUntil: number }>();
   /** Milliseconds reads waited for a token (diagnostics and tests). */
@@ -104,6 +108,7 @@ export class ArmReadBuckets {
   constructor(
     readonly clock: QuotaClock = systemClock,
     private readonly bucket: { size: number; refillPerSecond: number } = ARM_READ_BUCKET,
+    private readonly remainingHeader: string = REMAINING_READS,
   ) {}
 
   private current(subscriptionId: string): { tokens: number; at: number; holdUntil: number } {
@@ -138,7 +143,7 @@ export class ArmReadBuckets {
       entry.holdUntil = Math.max(entry.holdUntil, this.clock.now() + (retryAfterMs(response, this.clock.now()) ?? 0));
       return;
     }
-    const reported = Number(response.headers.get(REMAINING_READS) ?? Number.NaN);
+    const reported = Number(response.headers.get(this.remainingHeader) ?? Number.NaN);
     if (Number.isFinite(reported) && reported >= 0) entry.tokens = Math.min(entry.tokens, reported);
   }
 }

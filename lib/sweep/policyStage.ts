@@ -2,9 +2,11 @@
  * Policy stage of a sweep: per listed subscription, one query for non-compliant cluster states and
  * one aggregated query for compliance counts; or, with Azure Resource Graph, each of the two as one
  * paged query over all subscriptions (falling back to the former when it fails). A failing
- * subscription is reported and its policy findings stay as they were. Then, for each cluster with a
- * finding that runs the Azure Policy add-on, one component query names the offending pods on its
- * findings; a failing one is reported and leaves those findings without that detail.
+ * subscription is reported, its clusters are not marked evaluated for POLICY-* (so the store resolves
+ * none of their findings) and its policy findings stay as they were. Then, for each subscription with
+ * a finding on a cluster that runs the Azure Policy add-on, one component query names the offending
+ * pods on its findings: Policy Insights calls scale with subscriptions, not clusters. A failing one is
+ * reported and leaves those findings without that detail.
  */
 import type { LimitFunction } from 'p-limit';
 
@@ -23,6 +25,11 @@ export interface PolicyReader {
   summarizeClusterCompliance(subscriptionId: string): Promise<ComplianceCount[]>;
   /** The non-compliant components (pods, ...) of one cluster running the Azure Policy add-on; without it findings carry none. */
   listNonCompliantComponents?(clusterId: string): Promise<PolicyComponentRecord[]>;
+  /**
+   * The same for all clusters of a subscription in one query, used when present. `complete` false
+   * (the unpaged answer may be cut) sends the subscription's clusters to `listNonCompliantComponents`.
+   */
+  listNonCompliantComponentsInSubscription?(subscriptionId: string): Promise<{ records: PolicyComponentRecord[]; complete: boolean }>;
   /**
    * Display names of policy definitions and initiatives by id (one Resource Graph query per sweep);
    * without it, or when it fails, findings name definitions by their GUID.
@@ -65,7 +72,7 @@ export async function runPolicyStage(
     if (own) own.push(cluster);
     else clustersBySubscription.set(cluster.subscriptionId, [cluster]);
   }
-  // Component queries (one per flagged cluster: most of a sweep's calls where the add-on runs) start
+  // Component queries (one per subscription with a flagged cluster running the add-on) start
   // as soon as the non-compliant states are in, not after the compliance summary and the names: those
   // are Resource Graph pages that may wait for the identity's quota window (15 queries per 5 s).
   const components = componentReads(reader, limit, errors);
@@ -138,12 +145,12 @@ export async function runPolicyStage(
       ];
     }),
   );
-  const [names, componentsByCluster] = await Promise.all([readNames(reader, evaluated, limit, errors), components.done()]);
+  const [names, componentReadsDone] = await Promise.all([readNames(reader, evaluated, limit, errors), components.done()]);
   const findings = evaluated.flatMap((part) => evaluatePolicyStates(part.clusters, part.states, names.names));
   return {
-    findings: attachPolicyComponents(findings, componentsByCluster),
+    findings: attachPolicyComponents(findings, componentReadsDone.byCluster),
     compliance: computeCompliance(clusters, counts),
-    calls: perSubscription.length * 2 + componentsByCluster.size + names.calls,
+    calls: perSubscription.length * 2 + componentReadsDone.calls + names.calls,
   };
 }
 
@@ -176,56 +183,108 @@ async function readNames(
   }
 }
 
+type EvaluatedPart = { clusters: readonly Cluster[]; states: readonly PolicyStateRecord[] };
+
 /**
- * One component query per cluster that has a policy finding and runs the add-on, within the shared
- * limit. `ask` starts the queries for the clusters of some evaluated states (each cluster once, however
- * often asked); `done` waits for all of them.
+ * Component queries within the shared limit: one per subscription whose clusters have a policy
+ * finding and run the add-on (or, for a reader without the subscription query, or a subscription
+ * whose answer may be cut, one per such cluster). `ask` starts the queries for the clusters of some
+ * evaluated states (each cluster once, however often asked); `done` waits for all of them. A cluster
+ * whose components were read gets its list, possibly empty; the others' findings carry none.
  */
 function componentReads(
   reader: PolicyReader,
   limit: LimitFunction,
   errors: SweepError[],
 ): {
-  ask(parts: ReadonlyArray<{ clusters: readonly Cluster[]; states: readonly PolicyStateRecord[] }>): void;
-  done(): Promise<Map<string, PolicyComponentRecord[]>>;
+  ask(parts: readonly EvaluatedPart[]): void;
+  done(): Promise<{ byCluster: Map<string, PolicyComponentRecord[]>; calls: number }>;
 } {
   const byCluster = new Map<string, PolicyComponentRecord[]>();
   const asked = new Set<string>();
   const partsSeen = new WeakSet<object>();
   const reads: Array<Promise<void>> = [];
+  let calls = 0;
   const listComponents = reader.listNonCompliantComponents?.bind(reader);
+  const listInSubscription = reader.listNonCompliantComponentsInSubscription?.bind(reader);
+
+  const readCluster = (cluster: Cluster): Promise<void> => {
+    if (listComponents === undefined) return Promise.resolve();
+    return limit(async () => {
+      calls += 1;
+      try {
+        byCluster.set(resourceKey(cluster.id), await listComponents(cluster.id));
+      } catch (error) {
+        const failure = toFleetGuardError(error, `querying component policy states of cluster ${cluster.name}`);
+        errors.push({
+          scope: 'policy',
+          target: cluster.name,
+          reason: failure.reason,
+          message: `${failure.message} (its policy findings are kept without pod-level detail)`,
+        });
+      }
+    });
+  };
+
+  const readSubscription = async (subscriptionId: string, wanted: readonly Cluster[]): Promise<void> => {
+    if (listInSubscription === undefined) return;
+    const answer = await limit(async () => {
+      calls += 1;
+      try {
+        return await listInSubscription(subscriptionId);
+      } catch (error) {
+        const failure = toFleetGuardError(error, `querying component policy states of subscription ${subscriptionId}`);
+        errors.push({
+          scope: 'policy',
+          target: subscriptionId,
+          reason: failure.reason,
+          message: `${failure.message} (the policy findings of its clusters are kept without pod-level detail)`,
+        });
+        return undefined;
+      }
+    });
+    if (answer === undefined) return;
+    if (!answer.complete) {
+      // The unpaged answer reached $top: it may lack some clusters' rows, so none of it is trusted
+      // and each flagged cluster is asked on its own.
+      await Promise.all(wanted.map(readCluster));
+      return;
+    }
+    const own = new Map(wanted.map((cluster) => [resourceKey(cluster.id), [] as PolicyComponentRecord[]]));
+    for (const record of answer.records) own.get(resourceKey(record.resourceId))?.push(record);
+    for (const [key, records] of own) byCluster.set(key, records);
+  };
+
   return {
     ask(parts) {
-      if (listComponents === undefined) return;
+      if (listComponents === undefined && listInSubscription === undefined) return;
       for (const part of parts) {
         if (partsSeen.has(part)) continue;
         partsSeen.add(part);
         // Which clusters have a finding does not depend on the definitions' names: evaluated without them here.
-        for (const cluster of clustersToAskForComponents(part.clusters, evaluatePolicyStates(part.clusters, part.states))) {
+        const wanted = clustersToAskForComponents(part.clusters, evaluatePolicyStates(part.clusters, part.states)).filter((cluster) => {
           const key = resourceKey(cluster.id);
-          if (asked.has(key)) continue;
+          if (asked.has(key)) return false;
           asked.add(key);
-          reads.push(
-            limit(async () => {
-              try {
-                byCluster.set(key, await listComponents(cluster.id));
-              } catch (error) {
-                const failure = toFleetGuardError(error, `querying component policy states of cluster ${cluster.name}`);
-                errors.push({
-                  scope: 'policy',
-                  target: cluster.name,
-                  reason: failure.reason,
-                  message: `${failure.message} (its policy findings are kept without pod-level detail)`,
-                });
-              }
-            }),
-          );
+          return true;
+        });
+        if (wanted.length === 0) continue;
+        if (listInSubscription === undefined) {
+          reads.push(...wanted.map(readCluster));
+          continue;
         }
+        const bySubscription = new Map<string, Cluster[]>();
+        for (const cluster of wanted) {
+          const own = bySubscription.get(cluster.subscriptionId);
+          if (own) own.push(cluster);
+          else bySubscription.set(cluster.subscriptionId, [cluster]);
+        }
+        for (const [subscriptionId, own] of bySubscription) reads.push(readSubscription(subscriptionId, own));
       }
     },
     async done() {
       await Promise.all(reads);
-      return byCluster;
+      return { byCluster, calls };
     },
   };
 }

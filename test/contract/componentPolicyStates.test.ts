@@ -1,5 +1,6 @@
 /**
- * Policy Insights `componentPolicyStates/latest/queryResults` for a resource against the official
+ * Policy Insights `componentPolicyStates/latest/queryResults` for a resource and for a subscription
+ * (ComponentPolicyStates_ListQueryResultsForSubscription, the sweep's per-subscription read) against the official
  * examples in test/fixtures/azure-rest/policyinsights/ (sources in SOURCES.json). The examples are
  * 2024-10-01's: that is the api-version `@azure/arm-policyinsights` 6.0.0 sends for this operation
  * (its `apiVersion1` constant), though the operation dates from 2022-04-01.
@@ -13,7 +14,7 @@ import { createPipelineRequest } from '@azure/core-rest-pipeline';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { SimulatorCredential } from '../../lib/azure/credential.js';
-import { NON_COMPLIANT_COMPONENTS_FILTER, PolicyInsightsAdapter } from '../../lib/azure/policyInsights.js';
+import { CLUSTER_COMPONENTS_FILTER, NON_COMPLIANT_COMPONENTS_FILTER, PolicyInsightsAdapter } from '../../lib/azure/policyInsights.js';
 import { attachPolicyComponents } from '../../lib/policy/policyComponents.js';
 import { evaluatePolicyStates } from '../../lib/policy/policyRules.js';
 import { type RunningSimulator, startSimulator } from '../../tooling/simulator/simulatorServer.js';
@@ -24,6 +25,7 @@ import { exampleBody, type ExampleServer, restExample, shapeMismatches, startExa
 const SERVICE = 'policyinsights';
 const RESOURCE_SCOPE = 'ComponentPolicyStates_QueryResourceScope.2024-10-01.json';
 const AKS_PODS = 'ComponentPolicyStates_QueryResourceScopeExpandPolicyEvaluationDetails.2024-10-01.json';
+const SUBSCRIPTION_SCOPE = 'ComponentPolicyStates_QuerySubscriptionScope.2024-10-01.json';
 
 interface Body {
   '@odata.context': string;
@@ -171,6 +173,54 @@ describe('(a) the simulator answers the official examples in their shape', () =>
   });
 });
 
+describe('(a) subscription scope: ComponentPolicyStates_ListQueryResultsForSubscription', () => {
+  it(`${SUBSCRIPTION_SCOPE}: POST for the subscription, 200 in the example's shape, only the subscription's resources`, async () => {
+    const example = exampleBody<Body>(SERVICE, SUBSCRIPTION_SCOPE);
+    const subscriptionId = restExample(SERVICE, SUBSCRIPTION_SCOPE).parameters['subscriptionId'] as string;
+    const records = example.value.map(withoutAnnotations);
+    // A component of another subscription's resource: not under this scope.
+    const elsewhere = { ...records[0], resourceId: String(records[0]?.['resourceId']).replace(subscriptionId, '00000000-0000-0000-0000-000000000000') };
+    const running = await simulatorWith([...records, elsewhere]);
+    let raw: FullOperationResponse | undefined;
+    await sdkClient(running).componentPolicyStates.listQueryResultsForSubscription(subscriptionId, 'latest', { onResponse: (response) => (raw = response) });
+    expect(raw?.request.method).toBe('POST');
+    expect(new URL(raw?.request.url ?? '').pathname).toBe(
+      `/subscriptions/${subscriptionId}/providers/Microsoft.PolicyInsights/componentPolicyStates/latest/queryResults`,
+    );
+    expect(raw?.status).toBe(200);
+    const body = JSON.parse(raw?.bodyAsText ?? '') as Body;
+    expect(shapeMismatches(body, example)).toEqual([]);
+    expect(body.value.map((row) => row['componentId'])).toEqual(example.value.map((row) => row['componentId']));
+    expect(body['@odata.context']).toBe(example['@odata.context'].replace('https://management.azure.com', running.url));
+  });
+
+  it('takes $filter and $top; refuses $expand (a parameter of the resource operation only), a bad $filter or $top', async () => {
+    const example = exampleBody<Body>(SERVICE, SUBSCRIPTION_SCOPE);
+    const subscriptionId = restExample(SERVICE, SUBSCRIPTION_SCOPE).parameters['subscriptionId'] as string;
+    const running = await simulatorWith(example.value.map(withoutAnnotations));
+    const client = sdkClient(running);
+    const base = `${running.url}/subscriptions/${subscriptionId}/providers/Microsoft.PolicyInsights/componentPolicyStates/latest/queryResults?api-version=2024-10-01`;
+    const send = async (query: string) => {
+      const response = await client.sendRequest(createPipelineRequest({ url: `${base}${query}`, method: 'POST' }));
+      const body = JSON.parse(response.bodyAsText ?? '{}') as Partial<Body> & { error?: { code: string } };
+      return { status: response.status, code: body.error?.code, ids: body.value?.map((row) => row['componentId']) };
+    };
+    expect(await send(`&$top=1`)).toEqual({ status: 200, code: undefined, ids: ['cert-RSA-cert-3'] });
+    expect(await send(`&$filter=${encodeURIComponent("componentId eq 'cert-RSA-cert-2'")}`)).toEqual({
+      status: 200,
+      code: undefined,
+      ids: ['cert-RSA-cert-2'],
+    });
+    // The adapter's filter keeps AKS clusters' components only: the example's Key Vault certificates are left out.
+    expect(await send(`&$filter=${encodeURIComponent(CLUSTER_COMPONENTS_FILTER)}`)).toEqual({ status: 200, code: undefined, ids: [] });
+    for (const bad of ['$expand=PolicyEvaluationDetails', '$expand=components', "$filter=componentId eq 'x", '$top=-1']) {
+      expect(await send(`&${bad}`), bad).toMatchObject({ status: 400, code: 'InvalidQueryParameterValue' });
+    }
+    // GET is not the operation (POST only, like policyStates): no route answers it.
+    expect((await client.sendRequest(createPipelineRequest({ url: base, method: 'GET' }))).status).toBe(404);
+  });
+});
+
 describe('(b) the adapter fed the official responses verbatim', () => {
   it(`${AKS_PODS}: one POST for the cluster with the non-compliant filter; the pod is named once on its definition's finding`, async () => {
     const parameters = restExample(SERVICE, AKS_PODS).parameters;
@@ -224,5 +274,27 @@ describe('(b) the adapter fed the official responses verbatim', () => {
     ]);
     const [attached] = attachPolicyComponents(policyFindings(resourceId, records[0]?.policyDefinitionId ?? ''), new Map([[resourceId.toLowerCase(), records]]));
     expect(attached?.components).toEqual([{ type: 'Certificate', namespace: undefined, name: 'cert-RSA-cert-3' }]);
+  });
+
+  it(`${SUBSCRIPTION_SCOPE}: one POST for the subscription with the clusters' non-compliant filter and $top; complete below $top`, async () => {
+    const example = exampleBody<Body>(SERVICE, SUBSCRIPTION_SCOPE);
+    const subscriptionId = restExample(SERVICE, SUBSCRIPTION_SCOPE).parameters['subscriptionId'] as string;
+    const path = `/subscriptions/${subscriptionId}/providers/Microsoft.PolicyInsights/componentPolicyStates/latest/queryResults`;
+    server = await startExampleServer([{ method: 'POST', path, status: 200, body: example }]);
+    const adapter = new PolicyInsightsAdapter(
+      new SimulatorCredential(),
+      { kind: 'simulator', armEndpoint: server.url, caPem: server.caPem },
+      { maxRetries: 0 },
+    );
+    const answer = await adapter.listNonCompliantComponentsInSubscription(subscriptionId);
+    expect(server.requests.map((request) => [request.method, request.url.pathname])).toEqual([['POST', path]]);
+    expect(server.requests[0]?.url.searchParams.get('$filter')).toBe(CLUSTER_COMPONENTS_FILTER);
+    expect(server.requests[0]?.url.searchParams.get('$top')).toBe('1000');
+    expect(server.requests[0]?.url.searchParams.get('$expand')).toBeNull();
+    expect(answer.complete).toBe(true);
+    expect(answer.records.map((record) => [record.resourceId.split('/').at(-1), record.componentId])).toEqual([
+      ['myKVName', 'cert-RSA-cert-3'],
+      ['myKVName', 'cert-RSA-cert-2'],
+    ]);
   });
 });

@@ -57,9 +57,10 @@ describe('sweep against the simulator', () => {
       'arm.listManagedClusters': 6,
       'arm.listKubernetesVersions': 3,
       'policy.queryResults': 12,
-      // Pod-level detail: one component query per cluster with a policy finding that runs the Azure
-      // Policy add-on (53 of the generated 120), none for the others.
-      'policy.componentQueryResults': 53,
+      // Pod-level detail: one component query per subscription with a policy finding on a cluster
+      // that runs the Azure Policy add-on (53 of the generated 120 clusters, in 3 of the 6
+      // subscriptions), none per cluster.
+      'policy.scopeComponentQueryResults': 3,
       // The display names of the policy definitions the findings name: one Resource Graph query a sweep.
       'graph.resources': 1,
       // All 120 clusters report to one workspace: one query for all detections (a union).

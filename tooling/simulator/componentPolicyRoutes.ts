@@ -1,10 +1,13 @@
 /**
- * Policy Insights `componentPolicyStates/latest/queryResults` for one resource, as the service
- * answers it: `componentPolicyStates.json` (2022-04-01 and 2024-10-01) and its examples (copied, with
+ * Policy Insights `componentPolicyStates/latest/queryResults` for one resource, a resource group or a
+ * subscription, as the service answers it: `componentPolicyStates.json` (2022-04-01 and 2024-10-01) and its examples (copied, with
  * their commits, under `test/fixtures/azure-rest/policyinsights/`) are the spec. Seeded from the
  * snapshot's optional `componentPolicyStates.json` (our extension of CONTRACTS.md §2).
  *
- * - `POST /{resourceId}/providers/Microsoft.PolicyInsights/componentPolicyStates/{resource}/queryResults`;
+ * - `POST /{resourceId}/providers/Microsoft.PolicyInsights/componentPolicyStates/{resource}/queryResults`
+ *   (`ComponentPolicyStates_ListQueryResultsForResource`), `POST /subscriptions/{subscriptionId}[/resourceGroups/{resourceGroupName}]/providers/...`
+ *   (`ComponentPolicyStates_ListQueryResultsForSubscription` / `ForResourceGroup`; example
+ *   ComponentPolicyStates_QuerySubscriptionScope.json): the states of the resources under the scope.
  *   `{resource}` is an enum of one value, `latest` (`componentPolicyStatesResource`). Another value is
  *   a 404: ARM routes by resource type, and there is no other child type there. The code is ours.
  * - api-version: the two folders of Azure/azure-rest-api-specs `specification/policyinsights/
@@ -15,9 +18,12 @@
  *   only. `$filter` is the subset of `odataFilter.ts` (the AKS example writes `AND` in capitals);
  *   `$top` an integer of at least 0 (`top`); `$expand=PolicyEvaluationDetails` adds
  *   `policyEvaluationDetails` ("only included in the response if the request contains
- *   $expand=PolicyEvaluationDetails"). `$apply`, `$orderby`, `$select` and any other `$expand` are a
+ *   $expand=PolicyEvaluationDetails"). The subscription and resource-group operations have no
+ *   `$expand` parameter at all (`componentPolicyStatesExpand` is on the resource operation only), so
+ *   any `$expand` there is refused. `$apply`, `$orderby`, `$select` and any other `$expand` are a
  *   400 `InvalidQueryParameterValue` (code not taken from a published answer), so an adapter sending
  *   what we do not model fails loudly.
+ * - No cap on rows beyond `$top` is modelled: none is published for this unpaged operation.
  */
 import type { FleetState } from './fleetState.js';
 import { matchesFilter, parseFilter } from './odataFilter.js';
@@ -31,14 +37,22 @@ function queryError(message: string): SimulatorResponse {
   return armError(400, 'InvalidQueryParameterValue', message);
 }
 
-function statesOf(fleet: FleetState, resourceId: string): JsonObject[] {
+/** Where a query asks: one resource (its id without the leading slash, as routed) or everything under a scope path. */
+type Scope = { kind: 'resource'; resourceId: string } | { kind: 'scope'; path: string };
+
+function statesOf(fleet: FleetState, scope: Scope): JsonObject[] {
   const value = fleet.componentPolicyStates?.['value'];
   if (!Array.isArray(value)) return [];
-  const key = `/${resourceId}`.toLowerCase();
-  return (value as JsonObject[]).filter((state) => String(state['resourceId']).toLowerCase() === key);
+  const ofResource = (state: JsonObject) => String(state['resourceId']).toLowerCase();
+  if (scope.kind === 'resource') {
+    const key = `/${scope.resourceId}`.toLowerCase();
+    return (value as JsonObject[]).filter((state) => ofResource(state) === key);
+  }
+  const prefix = `${scope.path.toLowerCase()}/`;
+  return (value as JsonObject[]).filter((state) => ofResource(state).startsWith(prefix));
 }
 
-function queryResults(fleet: FleetState, request: SimulatorRequest): SimulatorResponse {
+function queryResults(fleet: FleetState, request: SimulatorRequest, scope: Scope): SimulatorResponse {
   const apiVersion = request.url.searchParams.get('api-version') ?? '';
   if (!(COMPONENT_POLICY_STATES_API_VERSIONS as readonly string[]).includes(apiVersion)) {
     return armError(
@@ -59,8 +73,10 @@ function queryResults(fleet: FleetState, request: SimulatorRequest): SimulatorRe
     if (name.startsWith('$') && !['$filter', '$top', '$expand', '$from', '$to'].includes(name)) return queryError(`The simulator does not answer ${name}.`);
   }
   const expand = params.get('$expand');
+  // componentPolicyStatesExpand is a parameter of ListQueryResultsForResource only.
+  if (expand !== null && scope.kind !== 'resource') return queryError('$expand is not a parameter of component policy state queries at this scope.');
   if (expand !== null && expand.toLowerCase() !== 'policyevaluationdetails') return queryError(`The value '${expand}' of $expand is not valid.`);
-  let rows = statesOf(fleet, request.params['resourceId'] ?? '');
+  let rows = statesOf(fleet, scope);
   const filter = params.get('$filter');
   if (filter !== null) {
     try {
@@ -75,7 +91,8 @@ function queryResults(fleet: FleetState, request: SimulatorRequest): SimulatorRe
     if (!/^\d{1,9}$/.test(top)) return queryError(`The value '${top}' of $top is not valid: it must be an integer of at least 0.`);
     rows = rows.slice(0, Number(top));
   }
-  const metadata = `${request.baseUrl}/${request.params['resourceId'] ?? ''}/providers/Microsoft.PolicyInsights/componentPolicyStates/$metadata#latest`;
+  const scopePath = scope.kind === 'resource' ? `/${scope.resourceId}` : scope.path;
+  const metadata = `${request.baseUrl}${scopePath}/providers/Microsoft.PolicyInsights/componentPolicyStates/$metadata#latest`;
   return {
     status: 200,
     body: {
@@ -100,7 +117,14 @@ export function componentPolicyRoutes(fleet: FleetState): Route[] {
       // x-ms-skip-url-encoding) and the examples write it; `//subscriptions/...` does not match.
       pattern:
         /^\/(?<resourceId>subscriptions\/(?<subscriptionId>[^/]+)\/resourceGroups\/[^/]+\/providers\/[^/]+\/[^/]+\/[^/]+(?:\/[^/]+\/[^/]+)*?)\/providers\/Microsoft\.PolicyInsights\/componentPolicyStates\/(?<resource>[^/]+)\/queryResults\/?$/i,
-      handle: (request) => queryResults(fleet, request),
+      handle: (request) => queryResults(fleet, request, { kind: 'resource', resourceId: request.params['resourceId'] ?? '' }),
+    },
+    {
+      name: 'policy.scopeComponentQueryResults',
+      method: 'POST',
+      pattern:
+        /^(?<scope>\/subscriptions\/(?<subscriptionId>[^/]+)(?:\/resourceGroups\/[^/]+)?)\/providers\/Microsoft\.PolicyInsights\/componentPolicyStates\/(?<resource>[^/]+)\/queryResults\/?$/i,
+      handle: (request) => queryResults(fleet, request, { kind: 'scope', path: request.params['scope'] ?? '' }),
     },
   ];
 }
