@@ -115,4 +115,37 @@ describe('Policy Insights through the SDK and the simulator', () => {
     // Posture findings were still evaluated and updated.
     expect(open.filter((finding) => finding.ruleId.startsWith('AKS-')).every((finding) => finding.lastSeen === second.startedAt)).toBe(true);
   });
+
+  it("one subscription's failing policy read degrades that subscription only: its POLICY findings stay open, another's resolve when they clear", async () => {
+    fleet = await startTestFleet({
+      snapshot: loadSnapshot(sampleFleetDirectory()),
+      withStore: true,
+      maxRetries: 0,
+      settings: { FLEETGUARD_INVENTORY_SOURCE: 'arm' },
+    });
+    const first = await fleet.sweep();
+    const policyOf = (findings: ReadonlyArray<{ ruleId: string; subscriptionId: string }>, subscriptionId: string) =>
+      findings.filter((finding) => finding.ruleId === 'POLICY-NONCOMPLIANT' && finding.subscriptionId.toLowerCase() === subscriptionId);
+    expect(policyOf(first.findings, S1).length).toBeGreaterThan(0);
+    expect(policyOf(first.findings, S2).length).toBeGreaterThan(0);
+
+    // One slot, so the first policy query is the first subscription's states: it fails, nothing else does.
+    fleet.local.simulator.faults.configure({ routes: { 'policy.queryResults': { serverError: { first: 1 } } } });
+    // Everything non-compliant clears in both subscriptions: only what was read may resolve.
+    for (const state of (fleet.local.simulator.fleet.policyStates?.['value'] ?? []) as Array<Record<string, unknown>>) state['complianceState'] = 'Compliant';
+    const second = await fleet.sweep({ concurrency: 1 });
+    const failures = second.errors.filter((error) => error.scope === 'policy');
+    expect(failures).toHaveLength(1);
+    const failedSubscription = failures[0]?.target ?? '';
+    const otherSubscription =
+      [S1, S2, '33333333-3333-3333-3333-333333333333'].find((id) => id !== failedSubscription && policyOf(first.findings, id).length > 0) ?? '';
+    expect(policyOf(first.findings, failedSubscription).length).toBeGreaterThan(0);
+    const open = await fleet.clients.findings!.listFindings({ status: 'open' });
+    // The failed subscription's POLICY findings are all still open; the other's resolved.
+    expect(policyOf(open, failedSubscription)).toHaveLength(policyOf(first.findings, failedSubscription).length);
+    expect(policyOf(open, otherSubscription)).toEqual([]);
+    expect(second.stats.store?.resolved).toBe(
+      first.findings.filter((finding) => finding.ruleId === 'POLICY-NONCOMPLIANT').length - policyOf(first.findings, failedSubscription).length,
+    );
+  });
 });
