@@ -149,7 +149,14 @@ export const REQUIRED_ACTIONS: readonly RequiredAction[] = [
     // a tenant: a 403 only costs the pod-level detail (reported), never the findings.
     action: 'Microsoft.PolicyInsights/componentPolicyStates/queryResults/read',
     why: 'Query information about component policy states (the pods the Azure Policy add-on reports non-compliant)',
-    calls: [{ adapter: 'PolicyInsightsAdapter.listNonCompliantComponents', sdk: 'componentPolicyStates.listQueryResultsForResource', role: 'fleetReader' }],
+    calls: [
+      { adapter: 'PolicyInsightsAdapter.listNonCompliantComponents', sdk: 'componentPolicyStates.listQueryResultsForResource', role: 'fleetReader' },
+      {
+        adapter: 'PolicyInsightsAdapter.listNonCompliantComponentsInSubscription',
+        sdk: 'componentPolicyStates.listQueryResultsForSubscription',
+        role: 'fleetReader',
+      },
+    ],
   },
   {
     // Learn "Azure resource provider operations", Microsoft.Insights: "Read a resource diagnostic setting".
