@@ -120,4 +120,29 @@ describe('policy stage order', () => {
     expect(result.findings.map((finding) => `${finding.clusterName}:${finding.components?.length ?? 'none'}`).sort()).toEqual(['a:1', 'b:1', 'c:none']);
     expect(result.compliance.perCluster.size).toBe(3);
   });
+
+  it.each([
+    ['Resource Graph', true],
+    ['Policy Insights per subscription', false],
+  ])('%s: the per-subscription component query also starts before the summary and the names; one for the subscription', async (_label, across) => {
+    const { reader: gated, events } = gatedReader(across);
+    const perCluster = gated.listNonCompliantComponents?.bind(gated);
+    const reader = {
+      ...gated,
+      // The subscription's answer is the per-cluster answers together (which also opens the gate).
+      listNonCompliantComponentsInSubscription: async () => {
+        events.push('components subscription');
+        const records = [...((await perCluster?.(clusterIds[0] ?? '')) ?? []), ...((await perCluster?.(clusterIds[1] ?? '')) ?? [])];
+        return { records, complete: true };
+      },
+    };
+    const result = await runPolicyStage(reader, CLUSTERS, [SUBSCRIPTION], pLimit(8), new Map(), [], { acrossSubscriptions: across });
+    expect(events.indexOf('components subscription')).toBeGreaterThanOrEqual(0);
+    expect(events.indexOf('components subscription')).toBeLessThan(events.indexOf('summary'));
+    expect(events.indexOf('components subscription')).toBeLessThan(events.indexOf('names'));
+    expect(events.filter((event) => event === 'components subscription')).toHaveLength(1);
+    // No per-cluster query besides the two the subscription's answer is made of.
+    expect(events.filter((event) => event.startsWith('components ') && event !== 'components subscription').sort()).toEqual(['components a', 'components b']);
+    expect(result.findings.map((finding) => `${finding.clusterName}:${finding.components?.length ?? 'none'}`).sort()).toEqual(['a:1', 'b:1', 'c:none']);
+  });
 });
