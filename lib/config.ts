@@ -151,7 +151,7 @@ export const SETTINGS: readonly SettingDescription[] = [
     name: 'FLEETGUARD_SWEEP_FANOUT_FROM_SUBSCRIPTIONS',
     description:
       'The fleetSweep timer fans the sweep out over Durable activities (shards of subscriptions) when the fleet has at least this many subscriptions (0-100000; 0 = never: one invocation sweeps the whole fleet)',
-    defaultValue: '100',
+    defaultValue: '200',
     requiredInAzure: false,
   },
   {
@@ -476,7 +476,7 @@ const environmentSchema = z.object({
       .transform((value) => value ?? SCHEDULE_SETTINGS.sweep.defaultValue),
   ),
   FLEETGUARD_SWEEP_CONCURRENCY: integerSetting(8, 1, 64),
-  FLEETGUARD_SWEEP_FANOUT_FROM_SUBSCRIPTIONS: integerSetting(100, 0, 100_000),
+  FLEETGUARD_SWEEP_FANOUT_FROM_SUBSCRIPTIONS: integerSetting(200, 0, 100_000),
   FLEETGUARD_SWEEP_SHARD_SUBSCRIPTIONS: integerSetting(25, 1, 1000),
   FLEETGUARD_SWEEP_MAX_SHARDS: integerSetting(4, 1, 100),
   FLEETGUARD_HTTP_MAX_RETRIES: integerSetting(3, 0, 10),
