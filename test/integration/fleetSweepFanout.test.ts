@@ -219,6 +219,26 @@ describe('the fleet sweep fanned out on Durable Functions', () => {
     expect(await openFindings()).toEqual(expected);
   });
 
+  it('a listing that fails past its retries records the sweep failed, naming the discovery error', async () => {
+    useSettings(FAN_OUT);
+    durable.clock.advanceTo(durable.clock.now() + 15 * 60_000);
+    const captured = host.get(FLEET_SWEEP_ACTIVITIES.list);
+    host.functions.set(FLEET_SWEEP_ACTIVITIES.list, { ...captured, handler: () => Promise.reject(new Error('subscriptions: HTTP 503')) });
+    let summary: FleetSweepSummary | undefined;
+    try {
+      summary = (await fanOutTick()).summary;
+    } finally {
+      host.functions.set(FLEET_SWEEP_ACTIVITIES.list, captured);
+    }
+    expect(summary).toMatchObject({ status: 'failed', shards: 0, subscriptions: 0, recorded: true });
+    const [record] = await stores().sweeps.latest(1);
+    expect(record).toMatchObject({ status: 'failed', subscriptions: 0, clusters: 0 });
+    expect(record?.errors).toContain('listing the subscriptions: subscriptions: HTTP 503');
+    expect(host.logsOf(FLEET_SWEEP_ACTIVITIES.record).some((log) => log.level === 'error' && log.message.includes(`sweep ${record!.sweepId} failed`))).toBe(
+      true,
+    );
+  });
+
   it('a fan-out still running after the stale bound is terminated by a tick; the next tick starts a new one', async () => {
     useSettings(FAN_OUT);
     await host.invokeTimer('fleetSweep');
