@@ -18,6 +18,8 @@ const ownProcess = [
   'test/fuzz/httpApi.test.ts',
   // Loads the functions entry and runs the in-cluster orchestration on the durable host.
   'test/integration/inClusterFanout.test.ts',
+  // Loads the functions entry and runs the sweep fan-out on the durable host.
+  'test/integration/fleetSweepFanout.test.ts',
   'test/integration/rollout*.test.ts',
   'test/security/events.test.ts',
   'test/security/principals.test.ts',

@@ -35,6 +35,15 @@ export interface FleetGuardConfig {
      * concurrent calls (where it wins, see BENCHMARKS.md).
      */
     inventorySource: 'auto' | 'resourceGraph' | 'arm';
+    /** The Durable fan-out of the sweep (lib/sweep/fleetSweepOrchestrator.ts), for fleets larger than one invocation should carry. */
+    fanOut: {
+      /** The timer fans out when the fleet has at least this many subscriptions; 0 = never (always one invocation). */
+      fromSubscriptions: number;
+      /** Subscriptions per shard activity. */
+      shardSubscriptions: number;
+      /** Shard activities in flight at once across the app. */
+      maxShardsInFlight: number;
+    };
   };
   /** In-cluster reads through each cluster's Kubernetes API (CONTRACTS.md §5, lib/azure/kubernetes.ts). */
   inCluster: {
@@ -136,6 +145,25 @@ export const SETTINGS: readonly SettingDescription[] = [
     description:
       '`auto` (default: Azure Resource Graph when there are more subscriptions than FLEETGUARD_SWEEP_CONCURRENCY, else ARM), `resourceGraph` (paged Resource Graph queries across subscriptions for clusters and policy states, falling back per subscription when they fail) or `arm` (one list call per subscription)',
     defaultValue: 'auto',
+    requiredInAzure: false,
+  },
+  {
+    name: 'FLEETGUARD_SWEEP_FANOUT_FROM_SUBSCRIPTIONS',
+    description:
+      'The fleetSweep timer fans the sweep out over Durable activities (shards of subscriptions) when the fleet has at least this many subscriptions (0-100000; 0 = never: one invocation sweeps the whole fleet)',
+    defaultValue: '200',
+    requiredInAzure: false,
+  },
+  {
+    name: 'FLEETGUARD_SWEEP_SHARD_SUBSCRIPTIONS',
+    description: 'Subscriptions per shard activity of the sweep fan-out (1-1000)',
+    defaultValue: '25',
+    requiredInAzure: false,
+  },
+  {
+    name: 'FLEETGUARD_SWEEP_MAX_SHARDS',
+    description: 'Shard activities of the sweep fan-out in flight at once across the app (1-100)',
+    defaultValue: '4',
     requiredInAzure: false,
   },
   {
@@ -448,6 +476,9 @@ const environmentSchema = z.object({
       .transform((value) => value ?? SCHEDULE_SETTINGS.sweep.defaultValue),
   ),
   FLEETGUARD_SWEEP_CONCURRENCY: integerSetting(8, 1, 64),
+  FLEETGUARD_SWEEP_FANOUT_FROM_SUBSCRIPTIONS: integerSetting(200, 0, 100_000),
+  FLEETGUARD_SWEEP_SHARD_SUBSCRIPTIONS: integerSetting(25, 1, 1000),
+  FLEETGUARD_SWEEP_MAX_SHARDS: integerSetting(4, 1, 100),
   FLEETGUARD_HTTP_MAX_RETRIES: integerSetting(3, 0, 10),
   FLEETGUARD_IN_CLUSTER: optionalText.pipe(
     z
@@ -635,6 +666,11 @@ export function parseConfig(env: Environment): FleetGuardConfig {
       schedule: settings.FLEETGUARD_SWEEP_SCHEDULE,
       concurrency: settings.FLEETGUARD_SWEEP_CONCURRENCY,
       inventorySource: settings.FLEETGUARD_INVENTORY_SOURCE,
+      fanOut: {
+        fromSubscriptions: settings.FLEETGUARD_SWEEP_FANOUT_FROM_SUBSCRIPTIONS,
+        shardSubscriptions: settings.FLEETGUARD_SWEEP_SHARD_SUBSCRIPTIONS,
+        maxShardsInFlight: settings.FLEETGUARD_SWEEP_MAX_SHARDS,
+      },
     },
     inCluster: {
       enabled: settings.FLEETGUARD_IN_CLUSTER === 'on',

@@ -23,7 +23,12 @@ describe('configuration', () => {
     const config = parseConfig({});
     expect(config.azure).toEqual({ kind: 'azure', armEndpoint: 'https://management.azure.com', managedIdentityClientId: undefined });
     expect(config.subscriptions).toEqual([]);
-    expect(config.sweep).toEqual({ schedule: '0 */15 * * * *', concurrency: 8, inventorySource: 'auto' });
+    expect(config.sweep).toEqual({
+      schedule: '0 */15 * * * *',
+      concurrency: 8,
+      inventorySource: 'auto',
+      fanOut: { fromSubscriptions: 200, shardSubscriptions: 25, maxShardsInFlight: 4 },
+    });
     expect(config.storage).toBeUndefined();
     expect(config.tables).toEqual({
       findings: 'fleetguardFindings',
@@ -41,11 +46,19 @@ describe('configuration', () => {
       FLEETGUARD_SUBSCRIPTIONS: ' 11111111-1111-1111-1111-111111111111, 22222222-2222-2222-2222-22222222222A ',
       FLEETGUARD_SWEEP_SCHEDULE: '0 0 * * * *',
       FLEETGUARD_SWEEP_CONCURRENCY: '16',
+      FLEETGUARD_SWEEP_FANOUT_FROM_SUBSCRIPTIONS: '0',
+      FLEETGUARD_SWEEP_SHARD_SUBSCRIPTIONS: '10',
+      FLEETGUARD_SWEEP_MAX_SHARDS: '8',
       AZURE_CLIENT_ID: 'client-id',
       AzureWebJobsStorage__accountName: 'fleetguardsa',
     });
     expect(config.subscriptions).toEqual(['11111111-1111-1111-1111-111111111111', '22222222-2222-2222-2222-22222222222a']);
-    expect(config.sweep).toEqual({ schedule: '0 0 * * * *', concurrency: 16, inventorySource: 'auto' });
+    expect(config.sweep).toEqual({
+      schedule: '0 0 * * * *',
+      concurrency: 16,
+      inventorySource: 'auto',
+      fanOut: { fromSubscriptions: 0, shardSubscriptions: 10, maxShardsInFlight: 8 },
+    });
     expect(config.azure).toMatchObject({ managedIdentityClientId: 'client-id' });
     expect(config.storage).toEqual({
       kind: 'tableServiceUrl',

@@ -1,0 +1,85 @@
+/** The sweep fan-out's pure parts: shards, lanes (the bound on shards in flight), a failed shard, the merge, the retry decision. */
+import { describe, expect, it } from 'vitest';
+
+import { mergedSweep, retryableShardErrors } from '../../../lib/sweep/fleetSweepActivities.js';
+import { failedShardOutcome, lanesOf, shardsOf } from '../../../lib/sweep/fleetSweepOrchestrator.js';
+import type { SweepError } from '../../../lib/sweep/sweepResult.js';
+import { planShards, type ShardOutcome } from '../../../lib/sweep/sweepShard.js';
+
+const SUBSCRIPTIONS = ['A', 'b', 'c', 'a', 'd', 'e', 'f'];
+const context = { sweepId: 's1', startedAt: '2026-11-30T10:00:00.000Z', trigger: 'timer', concurrency: 8 };
+
+function sweptOutcome(index: number, subscriptions: string[], clusters: number): ShardOutcome {
+  return {
+    index,
+    subscriptions,
+    stats: {
+      subscriptions: { total: subscriptions.length, succeeded: subscriptions.length, failed: 0 },
+      clusters,
+      locations: { total: 1, failed: 0 },
+      findings: { total: 2, bySeverity: { critical: 0, high: 2, medium: 0, low: 0, info: 0 }, byRule: { 'AKS-X': 2 } },
+      policy: { compliant: 1, nonCompliant: 1, percent: 50 },
+      logs: undefined,
+      store: undefined,
+    },
+    errors: [],
+    durationMs: 10,
+    clusterRowsWritten: true,
+  };
+}
+
+describe('sweep fan-out, pure parts', () => {
+  it('cuts the subscriptions as the shared contract does (lower-cased, de-duplicated, in order)', () => {
+    expect(shardsOf(SUBSCRIPTIONS, 2)).toEqual(planShards(SUBSCRIPTIONS, 2));
+    expect(shardsOf(SUBSCRIPTIONS, 2).map((shard) => shard.subscriptions)).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+      ['e', 'f'],
+    ]);
+    expect(shardsOf([], 2)).toEqual([]);
+  });
+
+  it('deals shards round-robin over at most maxShardsInFlight lanes', () => {
+    const shards = shardsOf(SUBSCRIPTIONS, 1);
+    expect(lanesOf(shards, 2).map((lane) => lane.map((shard) => shard.index))).toEqual([
+      [0, 2, 4],
+      [1, 3, 5],
+    ]);
+    expect(lanesOf(shards, 100)).toHaveLength(6);
+    expect(lanesOf([], 4)).toEqual([]);
+  });
+
+  it('a failed shard counts its subscriptions failed and names them; the merged sweep is partial', () => {
+    const [first, second] = shardsOf(SUBSCRIPTIONS, 3);
+    const failed = failedShardOutcome(second!, 'failed after 4 attempts: boom');
+    const merged = mergedSweep({ context, endedAt: '2026-11-30T10:05:00.000Z', outcomes: [sweptOutcome(0, first!.subscriptions, 7), failed], listErrors: [] });
+    expect(merged).toMatchObject({
+      sweepId: 's1',
+      status: 'partial',
+      findings: [],
+      clusters: [],
+      stats: { subscriptions: { total: 6, succeeded: 3, failed: 3 }, clusters: 7, durationMs: 300_000, findings: { total: 2, byRule: { 'AKS-X': 2 } } },
+    });
+    expect(merged.errors).toEqual([
+      { scope: 'subscription', target: 'd, e, f', reason: 'serverError', message: 'shard 1 (subscriptions d, e, f) not swept: failed after 4 attempts: boom' },
+    ]);
+  });
+
+  it('a listing that failed fails the sweep, its error first', () => {
+    const listError: SweepError = { scope: 'discovery', target: 'subscriptions', reason: 'serverError', message: 'listing the subscriptions: 503' };
+    const merged = mergedSweep({ context, endedAt: context.startedAt, outcomes: [], listErrors: [listError] });
+    expect(merged).toMatchObject({ status: 'failed', errors: [listError] });
+  });
+
+  it('retries a shard for a subscription not listed or not stored on 429/5xx only', () => {
+    const errors: SweepError[] = [
+      { scope: 'subscription', target: 'a', reason: 'serverError', message: '' },
+      { scope: 'store', target: 'b', reason: 'rateLimited', message: '' },
+      { scope: 'subscription', target: 'c', reason: 'authError', message: '' },
+      { scope: 'workspace', target: 'w', reason: 'rateLimited', message: '' },
+      { scope: 'alerts', target: 'outbox', reason: 'serverError', message: '' },
+      { scope: 'policy', target: 'd', reason: 'serverError', message: '' },
+    ];
+    expect(retryableShardErrors(errors).map((error) => error.target)).toEqual(['a', 'b']);
+  });
+});
