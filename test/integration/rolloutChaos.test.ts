@@ -280,6 +280,20 @@ describe('rollout chaos: ARM throttles and fails a fifth of the rollout calls', 
     },
   );
 
+  it("a throttle's Retry-After is waited on the rehearsal's clock: three 60 s holds pass at once", { timeout: 30_000 }, async () => {
+    const started = performance.now();
+    const rehearsal = await faultedRun(() => ({ routes: { 'arm.getManagedCluster': { throttle: { first: 3, retryAfterSeconds: 60 } } } }), 1);
+    try {
+      expect(rehearsal.outcome).toEqual(references.get('no halt')!.outcome);
+      expect(rehearsal.local.simulator.requests.count('arm.getManagedCluster', 429)).toBe(3);
+      // Each 429 empties the subscription's read bucket for 60 s (lib/azure/requestLimiter.ts): on the
+      // system clock the next read of the rehearsal waited a real minute for each.
+      expect(performance.now() - started).toBeLessThan(60_000);
+    } finally {
+      await rehearsal.local.close();
+    }
+  });
+
   it('a budget spent (ARM keeps answering 503): the rollout halts with the reason, one halt alert, the status recorded', { timeout: 30_000 }, async () => {
     const alertTable = uniqueTableName('calerts');
     const rehearsal = await faultedRun(() => ({ routes: { 'arm.getManagedCluster': { serverError: { rate: 1, status: 503 } } } }), 1, {
