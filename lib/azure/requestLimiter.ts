@@ -20,7 +20,8 @@ import type { PipelinePolicy, PipelineResponse } from '@azure/core-rest-pipeline
 import { ARM_READ_BUCKET } from '../serviceLimits.js';
 import { type QuotaClock, retryAfterMs, systemClock } from './resourceGraphQuota.js';
 
-let pacingClock: QuotaClock = systemClock;
+/** Unset: the system clock (read when a limiter is built, never at load: this module and resourceGraphQuota.ts import each other's neighbours). */
+let pacingClock: QuotaClock | undefined;
 
 /**
  * Makes limiters and read buckets built from now on pace themselves on `clock` instead of the system
@@ -54,7 +55,7 @@ export class RequestLimiter {
 
   constructor(
     private readonly settings: LimiterSettings,
-    readonly clock: QuotaClock = pacingClock,
+    readonly clock: QuotaClock = pacingClock ?? systemClock,
   ) {}
 
   async acquire(): Promise<void> {
@@ -120,7 +121,7 @@ export class ArmReadBuckets {
   waitedMs = 0;
 
   constructor(
-    readonly clock: QuotaClock = pacingClock,
+    readonly clock: QuotaClock = pacingClock ?? systemClock,
     private readonly bucket: { size: number; refillPerSecond: number } = ARM_READ_BUCKET,
   ) {}
 
