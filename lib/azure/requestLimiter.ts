@@ -11,12 +11,31 @@
  *   `x-ms-ratelimit-remaining-subscription-reads` lowers the estimate (other callers of the same
  *   principal spend the same bucket), and a 429 empties it until `Retry-After`.
  *
- * The clock is injected so tests run on virtual time.
+ * The clock is injected so tests run on virtual time. Limiters built without one (the app's clients)
+ * take the pacing clock: the system clock, unless a local host that simulates time set its own
+ * ({@link usePacingClock}: a rehearsal's waits then pass on its virtual clock, as its timers do).
  */
 import type { PipelinePolicy, PipelineResponse } from '@azure/core-rest-pipeline';
 
 import { ARM_READ_BUCKET } from '../serviceLimits.js';
 import { type QuotaClock, retryAfterMs, systemClock } from './resourceGraphQuota.js';
+
+/** Unset: the system clock (read when a limiter is built, never at load: this module and resourceGraphQuota.ts import each other's neighbours). */
+let pacingClock: QuotaClock | undefined;
+
+/**
+ * Makes limiters and read buckets built from now on pace themselves on `clock` instead of the system
+ * clock; returns what puts the previous clock back. For local hosts whose time is simulated (the
+ * rollout rehearsal: tooling/local/rehearsal.ts), where a wait in real time measures nothing the
+ * rehearsal's clock sees and only slows it. Nothing in the app calls it.
+ */
+export function usePacingClock(clock: QuotaClock): () => void {
+  const previous = pacingClock;
+  pacingClock = clock;
+  return () => {
+    pacingClock = previous;
+  };
+}
 
 export interface LimiterSettings {
   concurrency: number;
@@ -36,7 +55,7 @@ export class RequestLimiter {
 
   constructor(
     private readonly settings: LimiterSettings,
-    readonly clock: QuotaClock = systemClock,
+    readonly clock: QuotaClock = pacingClock ?? systemClock,
   ) {}
 
   async acquire(): Promise<void> {
@@ -106,7 +125,7 @@ export class ArmReadBuckets {
   waitedMs = 0;
 
   constructor(
-    readonly clock: QuotaClock = systemClock,
+    readonly clock: QuotaClock = pacingClock ?? systemClock,
     private readonly bucket: { size: number; refillPerSecond: number } = ARM_READ_BUCKET,
     private readonly remainingHeader: string = REMAINING_READS,
   ) {}

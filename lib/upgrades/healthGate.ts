@@ -12,6 +12,13 @@
 export type HealthSample = { kind: 'measured'; counts: Record<string, number>; anyRise?: string[] } | { kind: 'inconclusive'; reason: string };
 
 /**
+ * A health batch's answer for one probe: its sample, or `retry` when what stopped the measurement
+ * is something a retry can fix (429, 5xx, network), so only that probe is measured again. Batches
+ * recorded before `retry` existed hold plain samples, which read the same.
+ */
+export type ProbeResult = HealthSample | { kind: 'retry'; reason: string };
+
+/**
  * A measurement fails when a signal rises as its metadata says it must not: `anyRise` signals at
  * all, the others only when they clearly rise above the pre-upgrade baseline (more than twice it,
  * and more than 5 over it). Returns the first failing signal, or undefined.

@@ -5,9 +5,14 @@
  * durable-functions replay code (tooling/local/durableHost.ts), the live Kubernetes adapter over
  * HTTPS to the simulator's Kubernetes API stand-in, findings and records in Azurite.
  *
- * 12 generated clusters in batches of 5 (3 batches, at most 2 in flight): one cluster answers after
- * 5 s against a 2 s deadline, one has not granted the app a role (403), two have no Entra
- * integration (the generator's every 11th cluster).
+ * 12 generated clusters in batches of 5 (3 batches, at most 2 in flight): one cluster does not
+ * answer within the run, against a per-cluster deadline of at least 2 s, one has not granted the app
+ * a role (403), two have no Entra integration (the generator's every 11th cluster).
+ *
+ * The deadline is measured, not guessed: 3 times what reading a batch of clusters at once took in
+ * beforeAll, at least 2 s. A fixed 2 s deadline made a healthy cluster time out when the machine
+ * was loaded (its reads then took longer than 2 s), and the slow cluster's fixed 5 s delay could
+ * not be told from a deadline stretched to fit the load.
  */
 import path from 'node:path';
 
@@ -37,6 +42,8 @@ let host: LocalFunctionsHost;
 let durable: LocalDurableHost;
 let shim: DurableClientShim;
 let clusterIds: Map<string, string>;
+/** The per-cluster deadline of the run (FLEETGUARD_IN_CLUSTER_TIMEOUT_SECONDS), measured in beforeAll. */
+let deadlineSeconds: number;
 
 function id(name: string): string {
   const found = clusterIds.get(name);
@@ -91,16 +98,26 @@ beforeAll(async () => {
       FLEETGUARD_IN_CLUSTER_BATCH_SIZE: '5',
       FLEETGUARD_IN_CLUSTER_MAX_BATCHES: '2',
       FLEETGUARD_IN_CLUSTER_CONCURRENCY: '5',
-      FLEETGUARD_IN_CLUSTER_TIMEOUT_SECONDS: '2',
       FLEETGUARD_HTTP_MAX_RETRIES: '0',
     },
   });
-  local.kubernetes!.faults.delays.set(resourceKey(id('aks-00003')), 5_000);
+  // Answers after the run has ended (the simulator drops it at close): never within any deadline.
+  local.kubernetes!.faults.delays.set(resourceKey(id('aks-00003')), 10 * 60_000);
   local.kubernetes!.forbidden.add(resourceKey(id('aks-00007')));
   // Warm the Kubernetes client's import once, so the first clusters' deadline measures their reads, not a cold module load.
   const warm = createAzureClients(local.config);
-  const warmCluster = (await warm.fleet.listClusters(id('aks-00001').split('/')[2] ?? '')).clusters.find((cluster) => cluster.name === 'aks-00001');
+  const subscriptions = [...new Set([...clusterIds.values()].map((clusterId) => clusterId.split('/')[2] ?? ''))];
+  const listed = (await Promise.all(subscriptions.map((subscriptionId) => warm.fleet.listClusters(subscriptionId)))).flatMap((page) => page.clusters);
+  const warmCluster = listed.find((cluster) => cluster.name === 'aks-00001');
   if (warmCluster !== undefined) await warm.inCluster!.read(warmCluster);
+  // Then time a batch's worth of healthy clusters read at once, as an activity reads them, on this machine now.
+  const healthy = listed.filter((cluster) => ['aks-00001', 'aks-00002', 'aks-00004', 'aks-00005', 'aks-00006'].includes(cluster.name));
+  if (healthy.length !== 5) throw new Error(`expected 5 healthy clusters to time, found ${healthy.length}`);
+  const started = performance.now();
+  await Promise.all(healthy.map((cluster) => warm.inCluster!.read(cluster)));
+  deadlineSeconds = Math.max(2, Math.ceil((3 * (performance.now() - started)) / 1000));
+  console.log(`in-cluster deadline: ${deadlineSeconds} s (a batch of 5 reads took ${Math.round(performance.now() - started)} ms)`);
+  local.settings['FLEETGUARD_IN_CLUSTER_TIMEOUT_SECONDS'] = String(deadlineSeconds);
   Object.assign(process.env, local.settings);
   resetRuntimeForLocalHost();
   host = await LocalFunctionsHost.load(path.join(projectRoot, 'functions', 'index.ts'));
@@ -135,7 +152,7 @@ describe('the in-cluster fan-out on its own schedule', () => {
     const { findings, sweeps } = stores();
     const coverage = await sweeps.latestInClusterCoverage();
     expect(coverage.size).toBe(12);
-    expect(coverage.get(resourceKey(id('aks-00003')))).toEqual({ state: 'unreachable', reason: 'timed out after 2 s' });
+    expect(coverage.get(resourceKey(id('aks-00003')))).toEqual({ state: 'unreachable', reason: `timed out after ${deadlineSeconds} s` });
     expect(coverage.get(resourceKey(id('aks-00007')))?.state).toBe('unauthorized');
     // The slow cluster's batch neighbours were read in the same activity, past its timeout.
     const neighbours = batchNames()
@@ -168,7 +185,10 @@ describe('the in-cluster fan-out on its own schedule', () => {
     expect(openAfter).toBe(openBefore);
     const report = await gatherReportData({ findings, sweeps, rollouts: undefined }, new Date());
     expect(report.clusters).toHaveLength(12);
-    expect(report.clusters.find((cluster) => cluster.name === 'aks-00003')?.inCluster).toEqual({ state: 'unreachable', reason: 'timed out after 2 s' });
+    expect(report.clusters.find((cluster) => cluster.name === 'aks-00003')?.inCluster).toEqual({
+      state: 'unreachable',
+      reason: `timed out after ${deadlineSeconds} s`,
+    });
     expect(report.clusters.filter((cluster) => cluster.inCluster?.state === 'checked')).toHaveLength(8);
   });
 

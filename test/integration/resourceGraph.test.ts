@@ -134,7 +134,10 @@ describe('inventory through Azure Resource Graph', () => {
     // With four slots each query (but the one-row-per-subscription readability check) is split by
     // subscription into four requests paging side by side.
     graph.local.simulator.requests.clear();
-    graph.local.simulator.faults.configure({ routes: { 'graph.resources': { latencyMs: 20 } } });
+    // Each answer takes 250 ms, so four requests sent together are all being answered at once even
+    // when a loaded machine spreads their arrival (new TLS connections): at 20 ms the check saw 3
+    // in flight under load. Four lanes of about 4 pages each: about a second.
+    graph.local.simulator.faults.configure({ routes: { 'graph.resources': { latencyMs: 250 } } });
     const split = await graph.sweep({ concurrency: 4 });
     expect(outcome(split)).toEqual(outcome(viaArm));
     // Resource Graph's own requests fill the four slots (the other services' calls share them).

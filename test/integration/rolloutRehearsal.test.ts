@@ -37,9 +37,23 @@ afterEach(async () => {
   rehearsal = undefined;
 });
 
+/**
+ * Upgrades are polled once per simulated operation (10 minutes) rather than every minute: a tenth of
+ * the advance activities and replays, the same decisions. The happy path and the crash test keep
+ * the default gates (`gates: {}`), so polling every minute is rehearsed too.
+ */
+const ONE_POLL_PER_OPERATION = { pollMinutes: 10 };
+
 async function rehearse(overrides: Partial<RolloutRequest> = {}, extra: Partial<Parameters<typeof rehearseRollout>[0]> = {}): Promise<Rehearsal> {
   rehearsal = await rehearseRollout(
-    { snapshot: FLEET(), request: request(overrides), tablesConnectionString: azuriteConnectionString(), settings: settings(), ...extra },
+    {
+      snapshot: FLEET(),
+      request: request(overrides),
+      tablesConnectionString: azuriteConnectionString(),
+      settings: settings(),
+      gates: ONE_POLL_PER_OPERATION,
+      ...extra,
+    },
     process.env,
   );
   return rehearsal;
@@ -58,7 +72,7 @@ const EXPECTED_WRITES: Record<string, number> = {
 
 describe('progressive rollouts on the local durable host', () => {
   it('happy path: four waves, every eligible cluster upgraded through consecutive minors, each step written once', async () => {
-    const { outcome, writesByCluster, local } = await rehearse();
+    const { outcome, writesByCluster, local } = await rehearse({}, { gates: {} });
     expect(outcome.status).toBe('Completed');
     expect(outcome.waves.map((wave) => [wave.name, wave.status])).toEqual([
       ['0', 'Completed'],
@@ -113,12 +127,13 @@ describe('progressive rollouts on the local durable host', () => {
     const crashes = new Set<number>();
     while (crashes.size < 20) crashes.add(Math.floor(random() * 400));
     let crashed = 0;
-    const clean = await rehearse();
+    const clean = await rehearse({}, { gates: {} });
     const cleanActivities = clean.stats.activities;
     await clean.local.close();
     const { outcome, writesByCluster, stats } = await rehearse(
       {},
       {
+        gates: {},
         onStep: (step, host) => {
           if (crashes.has(step)) {
             crashed += 1;
@@ -141,6 +156,7 @@ describe('progressive rollouts on the local durable host', () => {
         snapshot: FLEET(),
         request: request({ waveOverrides: { '1': { requireApproval: true } } }),
         tablesConnectionString: azuriteConnectionString(),
+        gates: ONE_POLL_PER_OPERATION,
         settings: settings(),
       },
       process.env,
@@ -157,7 +173,10 @@ describe('progressive rollouts on the local durable host', () => {
   });
 
   it('an approval that does not come in time halts the rollout', async () => {
-    const { outcome } = await rehearse({ waveOverrides: { '1': { requireApproval: true } } }, { gates: { approvalTimeoutMinutes: 60 } });
+    const { outcome } = await rehearse(
+      { waveOverrides: { '1': { requireApproval: true } } },
+      { gates: { ...ONE_POLL_PER_OPERATION, approvalTimeoutMinutes: 60 } },
+    );
     expect(outcome.status).toBe('Halted');
     expect(outcome.haltReason).toBe('wave 1 was not approved within 60 minutes');
     expect(outcome.waves.map((wave) => wave.status)).toEqual(['Completed', 'Skipped', 'NotStarted', 'NotStarted']);
@@ -165,7 +184,7 @@ describe('progressive rollouts on the local durable host', () => {
 
   it('a drop in policy compliance after the upgrade halts the rollout', async () => {
     const prepared = await prepareRehearsal(
-      { snapshot: FLEET(), request: request(), tablesConnectionString: azuriteConnectionString(), settings: settings() },
+      { snapshot: FLEET(), request: request(), tablesConnectionString: azuriteConnectionString(), gates: ONE_POLL_PER_OPERATION, settings: settings() },
       process.env,
     );
     const started = prepared.clock.now();
@@ -193,7 +212,7 @@ describe('progressive rollouts on the local durable host', () => {
 
   it('a NodePoolRollingFailed event during the upgrade halts the rollout', async () => {
     const prepared = await prepareRehearsal(
-      { snapshot: FLEET(), request: request(), tablesConnectionString: azuriteConnectionString(), settings: settings() },
+      { snapshot: FLEET(), request: request(), tablesConnectionString: azuriteConnectionString(), gates: ONE_POLL_PER_OPERATION, settings: settings() },
       process.env,
     );
     const started = prepared.clock.now();
@@ -214,6 +233,7 @@ describe('progressive rollouts on the local durable host', () => {
         snapshot: FLEET(),
         request: request({ waveSettings: { maxParallel: 2, soakMinutes: 5, requireApproval: false } }),
         tablesConnectionString: azuriteConnectionString(),
+        gates: ONE_POLL_PER_OPERATION,
         settings: settings(),
       },
       process.env,
@@ -231,7 +251,13 @@ describe('progressive rollouts on the local durable host', () => {
 
   it('respectMaintenanceWindows: a cluster waits with a durable timer until its window opens, skipping one inside a blackout', async () => {
     const prepared = await prepareRehearsal(
-      { snapshot: FLEET(), request: request({ respectMaintenanceWindows: true }), tablesConnectionString: azuriteConnectionString(), settings: settings() },
+      {
+        snapshot: FLEET(),
+        request: request({ respectMaintenanceWindows: true }),
+        tablesConnectionString: azuriteConnectionString(),
+        gates: ONE_POLL_PER_OPERATION,
+        settings: settings(),
+      },
       process.env,
     );
     const started = prepared.clock.now();
@@ -273,6 +299,7 @@ describe('progressive rollouts on the local durable host', () => {
         snapshot: loadSnapshot(sampleFleetDirectory()),
         request: request({ allowMultiMinorHops: false }),
         tablesConnectionString: azuriteConnectionString(),
+        gates: ONE_POLL_PER_OPERATION,
         settings: settings(),
       },
       process.env,
@@ -291,6 +318,7 @@ describe('progressive rollouts on the local durable host', () => {
         snapshot: loadSnapshot(sampleFleetDirectory()),
         request: request({ allowMultiMinorHops: false }),
         tablesConnectionString: azuriteConnectionString(),
+        gates: ONE_POLL_PER_OPERATION,
         settings: settings(),
       },
       process.env,
@@ -321,6 +349,7 @@ describe('progressive rollouts on the local durable host', () => {
         snapshot: loadSnapshot(sampleFleetDirectory()),
         request: request({ allowMultiMinorHops: false }),
         tablesConnectionString: azuriteConnectionString(),
+        gates: ONE_POLL_PER_OPERATION,
         settings: settings(),
         deprecatedApiUsage: [{ cluster: 'checkout-prod', api: 'flowcontrol.apiserver.k8s.io.flowschemas.v1beta3', removedIn: '1.32' }],
       },

@@ -150,6 +150,20 @@ export class VirtualClock {
   advanceTo(time: number): void {
     if (time > this.time) this.time = time;
   }
+  /**
+   * A wait inside running work (a client pacing its requests, lib/azure/requestLimiter.ts): the time
+   * passes on this clock at once. Waits that start together end together (each moves the clock to
+   * its own end, not by its length again), as they would in real time.
+   */
+  sleep = (ms: number): Promise<void> => {
+    const until = this.time + Math.max(0, ms);
+    return new Promise((resolve) =>
+      setImmediate(() => {
+        this.advanceTo(until);
+        resolve();
+      }),
+    );
+  };
 }
 
 export class NonDeterministicOrchestrationError extends Error {}

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 import { createAzureClients } from '../../lib/app/clients.js';
 import { resetRuntimeForLocalHost } from '../../lib/app/runtime.js';
+import { usePacingClock } from '../../lib/azure/requestLimiter.js';
 import * as rehearsal from '../../lib/upgrades/rehearsal.js';
 import { type LocalAzure, startLocalAzure } from '../simulator/localAzure.js';
 import type { FleetSnapshot } from '../simulator/snapshot.js';
@@ -55,11 +56,16 @@ export const LOCAL_REHEARSAL_TOOLING: rehearsal.RehearsalTooling<LocalRehearsalK
     // then, and a later command in the same process (report --snapshot after the demo) must not
     // validate settings that point at it.
     const previous = Object.fromEntries(Object.keys(local.settings).map((name) => [name, env[name]]));
+    // The app's clients pace their requests (ARM's read bucket after a 429, Log Analytics' limits) on
+    // the rehearsal's clock: on the system clock a rehearsal waited in real time for what its virtual
+    // clock, which runs the orchestrations and the simulated upgrades, never saw.
+    const restoreClock = usePacingClock(clock);
     const close = local.close.bind(local);
     local.close = async () => {
       try {
         await close();
       } finally {
+        restoreClock();
         for (const [name, value] of Object.entries(previous)) {
           if (value === undefined) delete env[name];
           else env[name] = value;

@@ -8,8 +8,15 @@
 import { createHttpHeaders, createPipelineRequest, type PipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
 import { describe, expect, it } from 'vitest';
 
-import { armReadBucketPolicy, ArmReadBuckets, RequestLimiter, requestLimiterPolicy, subscriptionOfUrl } from '../../../lib/azure/requestLimiter.js';
-import type { QuotaClock } from '../../../lib/azure/resourceGraphQuota.js';
+import {
+  armReadBucketPolicy,
+  ArmReadBuckets,
+  RequestLimiter,
+  requestLimiterPolicy,
+  subscriptionOfUrl,
+  usePacingClock,
+} from '../../../lib/azure/requestLimiter.js';
+import { type QuotaClock, systemClock } from '../../../lib/azure/resourceGraphQuota.js';
 import { ARM_READ_BUCKET, LOG_ANALYTICS_LIMITS } from '../../../lib/serviceLimits.js';
 
 /** Virtual time: a sleep moves the clock to its end (never back), at once. */
@@ -126,5 +133,27 @@ describe("ArmReadBuckets (ARM's read bucket per subscription)", () => {
       [`GET ${SUB_A}`, 3000],
     ]);
     expect(subscriptionOfUrl(url(SUB_A.toUpperCase()))).toBe('aaaaaaaa-0000-0000-0000-000000000000');
+  });
+});
+
+describe('the pacing clock of limiters built without one (the app clients)', () => {
+  it('is the system clock, unless a local host with simulated time sets its own until it puts the old one back', async () => {
+    expect(new ArmReadBuckets().clock).toBe(systemClock);
+    expect(new RequestLimiter({ concurrency: 1 }).clock).toBe(systemClock);
+    const clock = virtualClock();
+    const restore = usePacingClock(clock);
+    let buckets: ArmReadBuckets;
+    try {
+      buckets = new ArmReadBuckets();
+      expect(new RequestLimiter({ concurrency: 1 }).clock).toBe(clock);
+    } finally {
+      restore();
+    }
+    // Built while it was set, the bucket keeps waiting on it: a 429's 60 s pass on the virtual clock at once.
+    const request = createPipelineRequest({ url: url(SUB_A), method: 'GET' });
+    buckets.observe('a', response(request, 429, { 'retry-after': '60' }));
+    await buckets.take('a');
+    expect(clock.now()).toBe(60_000);
+    expect(new ArmReadBuckets().clock).toBe(systemClock);
   });
 });

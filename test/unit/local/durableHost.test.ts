@@ -50,6 +50,16 @@ describe('local durable host', () => {
   });
 });
 
+describe('virtual clock', () => {
+  it('a sleep passes its time at once; sleeps started together end together, not one after the other', async () => {
+    const clock = new VirtualClock(0);
+    await clock.sleep(40);
+    expect(clock.now()).toBe(40);
+    await Promise.all([clock.sleep(100), clock.sleep(100), clock.sleep(30)]);
+    expect(clock.now()).toBe(140);
+  });
+});
+
 describe('local durable host: callActivityWithRetry as the Durable extension runs it', () => {
   const RETRY_ENTRY = ENTRY;
   /** The fixture's counters (import it after the host loaded it, so its registrations are captured). */

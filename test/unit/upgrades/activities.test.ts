@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import { FleetGuardError } from '../../../lib/errors.js';
 import type { Cluster } from '../../../lib/model/cluster.js';
 import { createRolloutActivities } from '../../../lib/upgrades/activities.js';
 import type { RolloutActivityDependencies } from '../../../lib/upgrades/activityPorts.js';
@@ -153,5 +154,23 @@ describe('rollout activities with injected dependencies', () => {
     });
     expect(samples).toHaveLength(1);
     expect(samples[0]).toMatchObject({ kind: 'measured', counts: { [STRICT_SIGNALS.skew]: 1, [STRICT_SIGNALS.provisioning]: 0, [STRICT_SIGNALS.policy]: 0 } });
+  });
+
+  it('health batch: a probe that fails for a reason a retry can fix comes back as retry, the others keep their samples; a permanent failure is inconclusive', async () => {
+    const other = compliantCluster({ id: CLUSTER.id.replace('/rg/', '/rg-other/'), resourceGroup: 'rg-other', name: 'other' });
+    const denied = compliantCluster({ id: CLUSTER.id.replace('/rg/', '/rg-denied/'), resourceGroup: 'rg-denied', name: 'denied' });
+    const { deps } = fakes(CLUSTER, {
+      policy: {
+        listNonCompliantClusterStatesInResourceGroup: (_subscriptionId, resourceGroup) => {
+          if (resourceGroup === 'rg-other') return Promise.reject(new FleetGuardError('rateLimited', 'listing policy states: HTTP 429', { status: 429 }));
+          if (resourceGroup === 'rg-denied') return Promise.reject(new FleetGuardError('authError', 'listing policy states: HTTP 403', { status: 403 }));
+          return Promise.resolve([]);
+        },
+      },
+    });
+    const probe = (clusterId: string) => ({ clusterId, workspaces: ['/ws/shared'], windowMinutes: 10 });
+    const results = await createRolloutActivities(deps).healthBatchActivity({ probes: [probe(CLUSTER.id), probe(other.id), probe(denied.id)] });
+    expect(results.map((result) => result.kind)).toEqual(['measured', 'retry', 'inconclusive']);
+    expect(results[1]).toEqual({ kind: 'retry', reason: 'listing policy states: HTTP 429' });
   });
 });
