@@ -35,6 +35,8 @@ export interface FleetGuardConfig {
      * concurrent calls (where it wins, see BENCHMARKS.md).
      */
     inventorySource: 'auto' | 'resourceGraph' | 'arm';
+    /** The timer's streaming sweep holds at most this many clusters at once (one shard; lib/sweep/streamingSweep.ts). */
+    shardClusters: number;
   };
   /** In-cluster reads through each cluster's Kubernetes API (CONTRACTS.md §5, lib/azure/kubernetes.ts). */
   inCluster: {
@@ -131,6 +133,13 @@ export const SETTINGS: readonly SettingDescription[] = [
     requiredInAzure: false,
   },
   { name: 'FLEETGUARD_SWEEP_CONCURRENCY', description: 'Concurrent ARM calls per sweep stage (1-64)', defaultValue: '8', requiredInAzure: false },
+  {
+    name: 'FLEETGUARD_SWEEP_SHARD_CLUSTERS',
+    description:
+      'Clusters per shard of the timer sweep (1-100000): the sweep runs shard by shard so memory is bounded by a shard, not the fleet; a subscription is never split',
+    defaultValue: '2000',
+    requiredInAzure: false,
+  },
   {
     name: 'FLEETGUARD_INVENTORY_SOURCE',
     description:
@@ -448,6 +457,7 @@ const environmentSchema = z.object({
       .transform((value) => value ?? SCHEDULE_SETTINGS.sweep.defaultValue),
   ),
   FLEETGUARD_SWEEP_CONCURRENCY: integerSetting(8, 1, 64),
+  FLEETGUARD_SWEEP_SHARD_CLUSTERS: integerSetting(2000, 1, 100_000),
   FLEETGUARD_HTTP_MAX_RETRIES: integerSetting(3, 0, 10),
   FLEETGUARD_IN_CLUSTER: optionalText.pipe(
     z
@@ -635,6 +645,7 @@ export function parseConfig(env: Environment): FleetGuardConfig {
       schedule: settings.FLEETGUARD_SWEEP_SCHEDULE,
       concurrency: settings.FLEETGUARD_SWEEP_CONCURRENCY,
       inventorySource: settings.FLEETGUARD_INVENTORY_SOURCE,
+      shardClusters: settings.FLEETGUARD_SWEEP_SHARD_CLUSTERS,
     },
     inCluster: {
       enabled: settings.FLEETGUARD_IN_CLUSTER === 'on',

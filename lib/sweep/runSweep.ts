@@ -24,7 +24,7 @@ import { type Coverage, markEvaluated } from './coverage.js';
 import { type DetectionSettings, type DetectionStageResult, type LogsReader, runDetectionStage } from './detectionStage.js';
 import type { FleetReader } from './fleetReader.js';
 import { type InClusterCoverage, type InClusterStageResult, runInClusterStage } from './inClusterStage.js';
-import { collectInventory, type Inventory, type InventoryProgress } from './inventory.js';
+import { collectInventory, type Inventory, type InventoryProgress, type KubernetesVersionsCache } from './inventory.js';
 import { type PolicyReader, type PolicyStageResult, runPolicyStage } from './policyStage.js';
 import type { SweepRecordStore } from './sweepRecordStore.js';
 import type { ClusterSummary, SweepError, SweepResult, SweepStats, SweepStatus } from './sweepResult.js';
@@ -48,6 +48,8 @@ export interface SweepDependencies {
   /** Without a store the sweep only reports (offline snapshot audits). */
   findings?: FindingsStore;
   sweeps?: SweepRecordStore;
+  /** Each location's Kubernetes versions, shared by the shards of one sweep (lib/sweep/streamingSweep.ts); asked afresh without it. */
+  versions?: KubernetesVersionsCache;
   now?: () => Date;
 }
 
@@ -100,6 +102,7 @@ export async function runSweep(deps: SweepDependencies, options: SweepOptions): 
       ]);
     },
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(deps.versions ? { versionsCache: deps.versions } : {}),
   });
   errors.push(...inventory.errors, ...policyErrors, ...detectionErrors, ...inClusterErrors);
 
@@ -161,7 +164,8 @@ export async function runSweep(deps: SweepDependencies, options: SweepOptions): 
   return result;
 }
 
-async function resolveSubscriptions(fleet: FleetReader, configured: readonly string[], errors: SweepError[]): Promise<string[]> {
+/** The configured subscriptions (lower-cased, de-duplicated), or every one the identity can read; a failed discovery is an error of scope `discovery`. */
+export async function resolveSubscriptions(fleet: FleetReader, configured: readonly string[], errors: SweepError[]): Promise<string[]> {
   if (configured.length > 0) return [...new Set(configured.map((id) => id.toLowerCase()))];
   try {
     return await fleet.listSubscriptionIds();
