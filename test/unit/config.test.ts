@@ -23,7 +23,7 @@ describe('configuration', () => {
     const config = parseConfig({});
     expect(config.azure).toEqual({ kind: 'azure', armEndpoint: 'https://management.azure.com', managedIdentityClientId: undefined });
     expect(config.subscriptions).toEqual([]);
-    expect(config.sweep).toEqual({ schedule: '0 */15 * * * *', concurrency: 8, inventorySource: 'auto' });
+    expect(config.sweep).toEqual({ schedule: '0 */15 * * * *', concurrency: 8, inventorySource: 'auto', shardClusters: 2000 });
     expect(config.storage).toBeUndefined();
     expect(config.tables).toEqual({
       findings: 'fleetguardFindings',
@@ -45,7 +45,7 @@ describe('configuration', () => {
       AzureWebJobsStorage__accountName: 'fleetguardsa',
     });
     expect(config.subscriptions).toEqual(['11111111-1111-1111-1111-111111111111', '22222222-2222-2222-2222-22222222222a']);
-    expect(config.sweep).toEqual({ schedule: '0 0 * * * *', concurrency: 16, inventorySource: 'auto' });
+    expect(config.sweep).toEqual({ schedule: '0 0 * * * *', concurrency: 16, inventorySource: 'auto', shardClusters: 2000 });
     expect(config.azure).toMatchObject({ managedIdentityClientId: 'client-id' });
     expect(config.storage).toEqual({
       kind: 'tableServiceUrl',
