@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createAzureClients, sweepDependencies } from '../../lib/app/clients.js';
 import { parseConfig } from '../../lib/config.js';
+import { FleetGuardError } from '../../lib/errors.js';
 import type { SweepDependencies } from '../../lib/sweep/runSweep.js';
 import { runStreamingSweep } from '../../lib/sweep/streamingSweep.js';
 import type { ShardOutcome } from '../../lib/sweep/sweepShard.js';
@@ -124,5 +125,34 @@ describe('streaming sweep (timer path)', () => {
     } finally {
       fleet.local.simulator.faults.configure({});
     }
+  });
+
+  it('the store failing for one subscription, and for one shard’s cluster rows, degrades those only: reported, the summary row still written', async () => {
+    const clients = freshClients();
+    const { deps } = timerDeps(clients);
+    const storeFails = subscriptionIdFor(1).toLowerCase();
+    const findings = clients.findings!;
+    const sweeps = clients.sweeps!;
+    // Faults injected in front of the real stores (Azurite), for one subscription and one shard.
+    deps.findings = Object.assign(Object.create(findings) as typeof findings, {
+      reconcileSubscription: (...args: Parameters<typeof findings.reconcileSubscription>) =>
+        args[1].subscriptionId === storeFails
+          ? Promise.reject(new FleetGuardError('serverError', 'table unavailable'))
+          : findings.reconcileSubscription(...args),
+    });
+    let shardsWritten = 0;
+    deps.sweeps = Object.assign(Object.create(sweeps) as typeof sweeps, {
+      recordClusterRows: (...args: Parameters<typeof sweeps.recordClusterRows>) =>
+        (shardsWritten += 1) === 3 ? Promise.reject(new FleetGuardError('serverError', 'rows refused')) : sweeps.recordClusterRows(...args),
+    });
+    const result = await runStreamingSweep(deps, { subscriptions: [], concurrency: 4, trigger: 'test-stream', shardClusters: SHARD_CLUSTERS });
+    expect(result.status).toBe('partial');
+    expect(result.errors).toEqual([
+      expect.objectContaining({ scope: 'store', target: storeFails, reason: 'serverError' }),
+      expect.objectContaining({ scope: 'store', target: 'sweeps', message: expect.stringContaining('cluster rows of shard 2') as string }),
+    ]);
+    expect(await openFindings(clients)).toEqual(unsharded.filter((key) => !key.includes(`/subscriptions/${storeFails}/`)));
+    expect(await sweeps.clusters(result.sweepId)).toHaveLength(12);
+    expect((await sweeps.latest(1))[0]).toMatchObject({ sweepId: result.sweepId, status: 'partial', clusters: 18 });
   });
 });
