@@ -38,6 +38,9 @@ const { values } = parseArgs({
     'in-flight': { type: 'string', default: '1' },
     // Internal: run one streaming sweep of this many clusters in this (fresh) process and print its figures.
     'stream-child': { type: 'string' },
+    // Diagnostic: the streaming child also forces a garbage collection after each shard and reports the
+    // live heap then (its largest), i.e. what the sweep really holds between shards; its peak RSS is then not comparable.
+    'live-heap': { type: 'boolean', default: false },
   },
 });
 const sweepBench = path.join(path.dirname(fileURLToPath(import.meta.url)), 'sweepBench.js');
@@ -60,6 +63,7 @@ interface PhaseResult {
   boundMs?: number;
   shards?: number;
   largestShard?: number;
+  liveHeapMb?: number;
   calls: Record<string, number>;
   findings: number;
   errors: number;
@@ -91,8 +95,12 @@ function fleetArgs(clusters: number): string[] {
   ];
 }
 
-function run(script: string, args: string[]): string {
-  const child = spawnSync(process.execPath, [script, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'inherit'] });
+function run(script: string, args: string[], nodeFlags: string[] = []): string {
+  const child = spawnSync(process.execPath, [...nodeFlags, script, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (child.status !== 0) throw new Error(`${path.basename(script)} ${args.join(' ')} exited with ${child.status}`);
   return child.stdout;
 }
@@ -118,6 +126,8 @@ async function streamChild(clusters: number): Promise<void> {
     const clients = createAzureClients(local.config);
     let shards = 0;
     let largestShard = 0;
+    let liveHeapMb = 0;
+    const gc = (globalThis as { gc?: () => void }).gc;
     const started = performance.now();
     const result = await runStreamingSweep(sweepDependencies(clients, { withStore: false }), {
       subscriptions: [],
@@ -128,6 +138,10 @@ async function streamChild(clusters: number): Promise<void> {
       onShard: (shard) => {
         shards += 1;
         largestShard = Math.max(largestShard, shard.stats.clusters);
+        if (values['live-heap'] && gc !== undefined) {
+          gc();
+          liveHeapMb = Math.max(liveHeapMb, Math.round(process.memoryUsage().heapUsed / 1024 / 1024));
+        }
       },
     });
     const wallMs = performance.now() - started;
@@ -142,6 +156,7 @@ async function streamChild(clusters: number): Promise<void> {
         simulatorRssMb: stats.rssMb,
         shards,
         largestShard,
+        ...(values['live-heap'] ? { liveHeapMb } : {}),
       })}`,
     );
   } finally {
@@ -186,7 +201,9 @@ function main(): void {
       '—',
       `${result.peakRssMb} MB`,
       `${result.simulatorRssMb} MB`,
-      result.shards === undefined ? '—' : `${result.shards} (largest ${result.largestShard})`,
+      result.shards === undefined
+        ? '—'
+        : `${result.shards} (largest ${result.largestShard})${result.liveHeapMb === undefined ? '' : `; live heap after a shard ≤ ${result.liveHeapMb} MB`}`,
       fanOut === undefined ? '—' : `${(fanOut.wallMs / 1000).toFixed(1)} s, ${fanOut.activities} activities, ${fanOut.peakActivityRssMb} MB per activity`,
       `${result.findings}${result.errors > 0 ? `, ${result.errors} errors` : ''}`,
     ]);
