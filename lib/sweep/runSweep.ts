@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import pLimit from 'p-limit';
+import pLimit, { type LimitFunction } from 'p-limit';
 
 import type { AlertPipeline, EnqueueResult } from '../alerts/alertPipeline.js';
 import { toFleetGuardError } from '../errors.js';
@@ -62,6 +62,11 @@ export interface SweepOptions {
   onProgress?: (progress: InventoryProgress | { stage: 'store'; done: number; total: number }) => void;
   /** The sweep this run belongs to, when it is one shard of a larger sweep (lib/sweep/sweepShard.ts); a new one otherwise. */
   identity?: { sweepId: string; startedAt: Date };
+  /**
+   * The sweep's call slots, when shards of one sweep overlap (lib/sweep/streamingSweep.ts): together
+   * they stay within `concurrency`. Its own otherwise.
+   */
+  limit?: LimitFunction;
 }
 
 export async function runSweep(deps: SweepDependencies, options: SweepOptions): Promise<SweepResult> {
@@ -75,7 +80,7 @@ export async function runSweep(deps: SweepDependencies, options: SweepOptions): 
   // while the versions load, all sharing one limit so the sweep never has more than `concurrency`
   // calls in flight. Posture rules run as soon as the versions are in, while policy and log calls
   // are still in flight: their CPU overlaps the waits instead of following them.
-  const limit = pLimit(options.concurrency);
+  const limit = options.limit ?? pLimit(options.concurrency);
   const coverage: Coverage = new Map();
   let policy: PolicyStageResult | undefined;
   let detections: DetectionStageResult | undefined;
@@ -209,7 +214,7 @@ async function reconcile(
     list.push(finding);
     findingsBySubscription.set(finding.subscriptionId, list);
   }
-  const limit = pLimit(options.concurrency);
+  const limit = options.limit ?? pLimit(options.concurrency);
   let done = 0;
   // Only subscriptions whose listing completed are reconciled: a failed one keeps its findings as they were.
   const listedSubscriptions = inventory.listedSubscriptions;

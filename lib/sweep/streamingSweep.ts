@@ -13,6 +13,8 @@
  */
 import { randomUUID } from 'node:crypto';
 
+import pLimit from 'p-limit';
+
 import { toFleetGuardError } from '../errors.js';
 import { resolveSubscriptions, type SweepDependencies } from './runSweep.js';
 import { shareReads } from './sharedReads.js';
@@ -59,9 +61,11 @@ export async function runStreamingSweep(deps: SweepDependencies, options: Stream
     return { index: next++, subscriptions: first.subscriptions };
   };
   const outcomes: ShardOutcome[] = [];
+  // One set of call slots for the sweep: overlapping shards share FLEETGUARD_SWEEP_CONCURRENCY, they do not each get it.
+  const limit = pLimit(options.concurrency);
   const worker = async () => {
     for (let shard = nextShard(); shard !== undefined; shard = nextShard()) {
-      const outcome = await sweepShard(shared.deps, shard, context);
+      const outcome = await sweepShard(shared.deps, shard, context, { limit });
       if (outcome.stats.subscriptions.succeeded > 0) densest = Math.max(densest, Math.ceil(outcome.stats.clusters / outcome.stats.subscriptions.succeeded));
       outcomes.push(outcome);
       options.onShard?.(outcome);

@@ -83,7 +83,7 @@ export async function sweepShard(
   deps: SweepDependencies,
   shard: SweepShard,
   context: ShardContext,
-  options: Pick<SweepOptions, 'onProgress'> = {},
+  options: Pick<SweepOptions, 'onProgress' | 'limit'> = {},
 ): Promise<ShardOutcome> {
   const { sweeps, ...withoutRecord } = deps;
   const now = deps.now ?? (() => new Date());
@@ -94,6 +94,7 @@ export async function sweepShard(
     trigger: context.trigger,
     identity: { sweepId: context.sweepId, startedAt: new Date(context.startedAt) },
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.limit ? { limit: options.limit } : {}),
   });
   let clusterRowsWritten = false;
   if (sweeps !== undefined) {

@@ -225,15 +225,20 @@ function main(): void {
     }
     const started = performance.now();
     const streamed = phaseResult(
-      run(fileURLToPath(import.meta.url), [
-        '--stream-child',
-        String(clusters),
-        ...common,
-        '--shard-clusters',
-        String(shardClusters),
-        '--in-flight',
-        String(inFlight),
-      ]),
+      run(
+        fileURLToPath(import.meta.url),
+        [
+          '--stream-child',
+          String(clusters),
+          ...common,
+          '--shard-clusters',
+          String(shardClusters),
+          '--in-flight',
+          String(inFlight),
+          ...(values['live-heap'] ? ['--live-heap'] : []),
+        ],
+        values['live-heap'] ? ['--expose-gc'] : [],
+      ),
       `${clusters} clusters, streaming`,
     );
     row(clusters, `streaming (${inFlight} shard${inFlight === 1 ? '' : 's'} at a time)`, streamed, boundMs);
