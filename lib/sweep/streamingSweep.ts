@@ -21,6 +21,13 @@ import { shareReads } from './sharedReads.js';
 import type { SweepError, SweepResult } from './sweepResult.js';
 import { mergeShardOutcomes, planShards, type ShardContext, type ShardOutcome, type SweepShard, sweepShard } from './sweepShard.js';
 
+/**
+ * Two shards at a time: one after another left the sweep's slots idle at each shard's tail (its
+ * last component calls) and head (Resource Graph pages before any per-cluster call); measured at
+ * 20,000 clusters, 119–151 s one at a time, 106 s two at a time, same calls (BENCHMARKS.md, Scale).
+ */
+export const SHARDS_IN_FLIGHT = 2;
+
 /** Resource Graph takes at most 1,000 subscriptions per request: a shard never holds more. */
 const MAX_SUBSCRIPTIONS_PER_SHARD = 1000;
 
@@ -32,7 +39,10 @@ export interface StreamingSweepOptions {
   trigger: string;
   /** At most this many clusters per shard (FLEETGUARD_SWEEP_SHARD_CLUSTERS). */
   shardClusters: number;
-  /** Shards swept at once (1: one after another, the default; see README "Streaming sweep"). */
+  /**
+   * Shards swept at once, sharing the sweep's `concurrency` (default {@link SHARDS_IN_FLIGHT}): the
+   * next shard's listing overlaps the last calls of the one before, at the memory of two shards.
+   */
   shardsInFlight?: number;
   /** After each shard, e.g. to log progress. */
   onShard?: (outcome: ShardOutcome) => void;
@@ -71,7 +81,7 @@ export async function runStreamingSweep(deps: SweepDependencies, options: Stream
       options.onShard?.(outcome);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, options.shardsInFlight ?? 1) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, options.shardsInFlight ?? SHARDS_IN_FLIGHT) }, worker));
   outcomes.sort((left, right) => left.index - right.index);
 
   const result = mergeShardOutcomes(context, outcomes, now());

@@ -6,10 +6,10 @@
  * process's first: it also loads the SDKs, about 0.3 s). A script that prints figures, not a test.
  * Per size, two rows: the whole-fleet sweep (runSweep, what the CLI runs: every finding and cluster
  * held at once) and the streaming sweep the timer runs (lib/sweep/streamingSweep.ts: shards of at
- * most `--shard-clusters` clusters, one after another or `--in-flight` at a time).
+ * most `--shard-clusters` clusters, `--in-flight` at a time, by default as the timer runs them).
  *
  *   node dist/test/bench/scaleBench.js [--sizes 5000,20000,50000] [--whole-sizes 5000,20000,50000]
- *     [--latency 50] [--concurrency 8] [--shard-clusters 2000] [--in-flight 1]
+ *     [--latency 50] [--concurrency 8] [--shard-clusters 2000] [--in-flight 2]
  *
  * `--whole-sizes`: the sizes that also run the whole-fleet sweep (all by default; it took 8 min at
  * 50,000 clusters). The "fan-out" column is the Durable fan-out's (issue 19, another part): see
@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { createAzureClients, sweepDependencies } from '../../lib/app/clients.js';
-import { runStreamingSweep } from '../../lib/sweep/streamingSweep.js';
+import { runStreamingSweep, SHARDS_IN_FLIGHT } from '../../lib/sweep/streamingSweep.js';
 import { startLocalAzureProcess } from './remoteLocalAzure.js';
 
 const { values } = parseArgs({
@@ -35,7 +35,7 @@ const { values } = parseArgs({
     latency: { type: 'string', default: '50' },
     concurrency: { type: 'string', default: '8' },
     'shard-clusters': { type: 'string', default: '2000' },
-    'in-flight': { type: 'string', default: '1' },
+    'in-flight': { type: 'string', default: String(SHARDS_IN_FLIGHT) },
     // Internal: run one streaming sweep of this many clusters in this (fresh) process and print its figures.
     'stream-child': { type: 'string' },
     // Diagnostic: the streaming child also forces a garbage collection after each shard and reports the

@@ -140,17 +140,31 @@ describe('streaming sweep (timer path)', () => {
           ? Promise.reject(new FleetGuardError('serverError', 'table unavailable'))
           : findings.reconcileSubscription(...args),
     });
-    let shardsWritten = 0;
+    const rowsFail = subscriptionIdFor(4).toLowerCase();
     deps.sweeps = Object.assign(Object.create(sweeps) as typeof sweeps, {
       recordClusterRows: (...args: Parameters<typeof sweeps.recordClusterRows>) =>
-        (shardsWritten += 1) === 3 ? Promise.reject(new FleetGuardError('serverError', 'rows refused')) : sweeps.recordClusterRows(...args),
+        args[1].some((cluster) => cluster.subscriptionId.toLowerCase() === rowsFail)
+          ? Promise.reject(new FleetGuardError('serverError', 'rows refused'))
+          : sweeps.recordClusterRows(...args),
     });
-    const result = await runStreamingSweep(deps, { subscriptions: [], concurrency: 4, trigger: 'test-stream', shardClusters: SHARD_CLUSTERS });
+    const shards: ShardOutcome[] = [];
+    const result = await runStreamingSweep(deps, {
+      subscriptions: [],
+      concurrency: 4,
+      trigger: 'test-stream',
+      shardClusters: SHARD_CLUSTERS,
+      onShard: (shard) => shards.push(shard),
+    });
+    const rowsShard = shards.find((shard) => shard.subscriptions.includes(rowsFail))!;
+    expect(rowsShard.clusterRowsWritten).toBe(false);
     expect(result.status).toBe('partial');
-    expect(result.errors).toEqual([
-      expect.objectContaining({ scope: 'store', target: storeFails, reason: 'serverError' }),
-      expect.objectContaining({ scope: 'store', target: 'sweeps', message: expect.stringContaining('cluster rows of shard 2') as string }),
-    ]);
+    expect(result.errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ scope: 'store', target: storeFails, reason: 'serverError' }),
+        expect.objectContaining({ scope: 'store', target: 'sweeps', message: expect.stringContaining(`cluster rows of shard ${rowsShard.index}`) as string }),
+      ]),
+    );
+    expect(result.errors).toHaveLength(2);
     expect(await openFindings(clients)).toEqual(unsharded.filter((key) => !key.includes(`/subscriptions/${storeFails}/`)));
     expect(await sweeps.clusters(result.sweepId)).toHaveLength(12);
     expect((await sweeps.latest(1))[0]).toMatchObject({ sweepId: result.sweepId, status: 'partial', clusters: 18 });
