@@ -53,6 +53,8 @@ ${POLICY_STATES_OF_CLUSTERS}
 | order by id asc`,
   // Clusters per subscription, to bound a streaming sweep's shards by clusters (lib/sweep/streamingSweep.ts):
   // one small row per subscription that has clusters; the subscription is the row's `id`, for paging.
+  // `summarize count() by subscriptionId` as in Learn "Starter Resource Graph query samples"
+  // (https://learn.microsoft.com/azure/governance/resource-graph/samples/starter, "Count resources").
   'cluster-counts': `${resourceGraphMarker('cluster-counts')}
 resources
 | where type =~ 'microsoft.containerservice/managedclusters'
