@@ -44,6 +44,8 @@ export interface FleetGuardConfig {
       /** Shard activities in flight at once across the app. */
       maxShardsInFlight: number;
     };
+    /** The timer's streaming sweep holds at most this many clusters at once (one shard; lib/sweep/streamingSweep.ts). */
+    shardClusters: number;
   };
   /** In-cluster reads through each cluster's Kubernetes API (CONTRACTS.md §5, lib/azure/kubernetes.ts). */
   inCluster: {
@@ -140,6 +142,13 @@ export const SETTINGS: readonly SettingDescription[] = [
     requiredInAzure: false,
   },
   { name: 'FLEETGUARD_SWEEP_CONCURRENCY', description: 'Concurrent ARM calls per sweep stage (1-64)', defaultValue: '8', requiredInAzure: false },
+  {
+    name: 'FLEETGUARD_SWEEP_SHARD_CLUSTERS',
+    description:
+      'Clusters per shard of the timer sweep (1-100000): the sweep runs shard by shard so memory is bounded by a shard, not the fleet; a subscription is never split',
+    defaultValue: '2000',
+    requiredInAzure: false,
+  },
   {
     name: 'FLEETGUARD_INVENTORY_SOURCE',
     description:
@@ -479,6 +488,7 @@ const environmentSchema = z.object({
   FLEETGUARD_SWEEP_FANOUT_FROM_SUBSCRIPTIONS: integerSetting(200, 0, 100_000),
   FLEETGUARD_SWEEP_SHARD_SUBSCRIPTIONS: integerSetting(25, 1, 1000),
   FLEETGUARD_SWEEP_MAX_SHARDS: integerSetting(4, 1, 100),
+  FLEETGUARD_SWEEP_SHARD_CLUSTERS: integerSetting(2000, 1, 100_000),
   FLEETGUARD_HTTP_MAX_RETRIES: integerSetting(3, 0, 10),
   FLEETGUARD_IN_CLUSTER: optionalText.pipe(
     z
@@ -671,6 +681,7 @@ export function parseConfig(env: Environment): FleetGuardConfig {
         shardSubscriptions: settings.FLEETGUARD_SWEEP_SHARD_SUBSCRIPTIONS,
         maxShardsInFlight: settings.FLEETGUARD_SWEEP_MAX_SHARDS,
       },
+      shardClusters: settings.FLEETGUARD_SWEEP_SHARD_CLUSTERS,
     },
     inCluster: {
       enabled: settings.FLEETGUARD_IN_CLUSTER === 'on',

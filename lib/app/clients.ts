@@ -85,6 +85,7 @@ export function createAzureClients(config: FleetGuardConfig, options: AzureClien
       ? {
           listClustersAcross: (subscriptionIds: readonly string[], slots: LimitFunction) => graph.listClusters(subscriptionIds, slots),
           resourceGraphFromSubscriptions: config.sweep.inventorySource === 'auto' ? config.sweep.concurrency + 1 : 0,
+          countClustersAcross: (subscriptionIds: readonly string[]) => graph.countClusters(subscriptionIds),
         }
       : {}),
   };

@@ -1,9 +1,11 @@
 /**
  * The sweep as the `fleetSweep` timer runs it: the worker's shared clients, findings and sweep
- * records in Azure Tables, a summary and every degraded part logged.
+ * records in Azure Tables, a summary and every degraded part logged. It streams the fleet shard by
+ * shard (lib/sweep/streamingSweep.ts), so its memory is bounded by FLEETGUARD_SWEEP_SHARD_CLUSTERS,
+ * not by the fleet; the CLI and the demo keep runSweep, whose result holds every finding they print.
  */
 import { FleetGuardError } from '../errors.js';
-import { runSweep } from '../sweep/runSweep.js';
+import { runStreamingSweep } from '../sweep/streamingSweep.js';
 import type { SweepResult } from '../sweep/sweepResult.js';
 import { formatSweepSummary } from '../sweep/sweepSummary.js';
 import { sweepDependencies } from './clients.js';
@@ -25,7 +27,16 @@ export async function runScheduledSweep(log: FunctionLogger, options: { isPastDu
   // the fleet sweep leaves it out, and its K8S findings alone (their rules are not in its coverage).
   const { inCluster: _ownSchedule, ...deps } = sweepDependencies(clients);
   void _ownSchedule;
-  const result = await runSweep(deps, { subscriptions: config.subscriptions, concurrency: config.sweep.concurrency, trigger: 'timer' });
+  const result = await runStreamingSweep(deps, {
+    subscriptions: config.subscriptions,
+    concurrency: config.sweep.concurrency,
+    trigger: 'timer',
+    shardClusters: config.sweep.shardClusters,
+    onShard: (shard) =>
+      log.info(
+        `sweep shard ${shard.index}: ${shard.stats.clusters} clusters in ${shard.subscriptions.length} subscriptions, ${shard.stats.findings.total} findings, ${shard.errors.length} errors, ${(shard.durationMs / 1000).toFixed(1)} s`,
+      ),
+  });
   log.info(`sweep ${result.sweepId}: ${formatSweepSummary(result)}`);
   await expireProcessedEvents(clients.notices, log);
   if (clients.alertStore !== undefined) await expirePagerDutyEvents(clients.alertStore.webhookEvents, log);

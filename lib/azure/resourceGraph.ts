@@ -241,4 +241,17 @@ export class ResourceGraphAdapter {
     }
     return names;
   }
+
+  /**
+   * Clusters per readable subscription (lower-cased id), in one request per 1,000 subscriptions
+   * (one small row each). Subscriptions without clusters, or that the identity cannot read, are absent.
+   */
+  async countClusters(subscriptions: readonly string[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const row of await this.queryAll('cluster-counts', subscriptions)) {
+      const count = row['clusterCount'];
+      if (typeof row['id'] === 'string' && typeof count === 'number') counts.set(row['id'].toLowerCase(), count);
+    }
+    return counts;
+  }
 }

@@ -6,7 +6,7 @@
  */
 import { CLUSTER_RESOURCE_TYPES } from './policyInsights.js';
 
-export type ResourceGraphQueryName = 'subscriptions' | 'clusters' | 'policy-states' | 'policy-summary';
+export type ResourceGraphQueryName = 'subscriptions' | 'clusters' | 'policy-states' | 'policy-summary' | 'cluster-counts';
 
 export function resourceGraphMarker(name: string): string {
   return `// fleetguard:resource-graph:${name}`;
@@ -50,6 +50,15 @@ ${POLICY_STATES_OF_CLUSTERS}
   'policy-summary': `${resourceGraphMarker('policy-summary')}
 ${POLICY_STATES_OF_CLUSTERS}
 | summarize stateCount = count() by id = tolower(tostring(properties.resourceId)), complianceState
+| order by id asc`,
+  // Clusters per subscription, to bound a streaming sweep's shards by clusters (lib/sweep/streamingSweep.ts):
+  // one small row per subscription that has clusters; the subscription is the row's `id`, for paging.
+  // `summarize count() by subscriptionId` as in Learn "Starter Resource Graph query samples"
+  // (https://learn.microsoft.com/azure/governance/resource-graph/samples/starter, "Count resources").
+  'cluster-counts': `${resourceGraphMarker('cluster-counts')}
+resources
+| where type =~ 'microsoft.containerservice/managedclusters'
+| summarize clusterCount = count() by id = tolower(subscriptionId)
 | order by id asc`,
 };
 

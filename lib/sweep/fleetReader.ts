@@ -20,6 +20,12 @@ export interface FleetReader {
    * concurrent list calls.
    */
   resourceGraphFromSubscriptions?: number;
+  /**
+   * Clusters per lower-cased subscription id, in one cheap query (Resource Graph `summarize`), to
+   * bound a streaming sweep's shards by clusters. Subscriptions without clusters or not readable
+   * are absent. Absent when the inventory source is ARM listing (there, listing is counting).
+   */
+  countClustersAcross?(subscriptionIds: readonly string[]): Promise<Map<string, number>>;
   /** The versions AKS offers in a location, asked through a subscription that has clusters there. */
   listKubernetesVersions(subscriptionId: string, location: string): Promise<KubernetesVersionCatalog>;
 }

@@ -42,7 +42,15 @@ export interface InventoryOptions {
   /** Work that needs only the listed clusters: it runs while the versions are fetched (`versions` resolves when they are). */
   alongsideVersions?: (listed: ListedInventory, versions: Promise<Map<string, KubernetesVersionCatalog>>) => Promise<void>;
   onProgress?: (progress: InventoryProgress) => void;
+  /** Versions already asked for by other shards of the same sweep: each location is asked once per sweep. */
+  versionsCache?: KubernetesVersionsCache;
 }
+
+/**
+ * The versions of each location, shared by the shards of one sweep (lib/sweep/streamingSweep.ts):
+ * the answer, or the failure after the fallback, of the first shard that needed the location.
+ */
+export type KubernetesVersionsCache = Map<string, Promise<KubernetesVersionCatalog>>;
 
 export async function collectInventory(reader: FleetReader, options: InventoryOptions): Promise<Inventory> {
   const limit = options.limit ?? pLimit(options.concurrency);
@@ -108,7 +116,14 @@ export async function collectInventory(reader: FleetReader, options: InventoryOp
   // Deterministic order whatever the completion order was.
   clusters.sort((left, right) => left.id.toLowerCase().localeCompare(right.id.toLowerCase()));
   listedSubscriptions.sort();
-  const versions = collectVersions(reader, clusters, limit, errors, options.onProgress);
+  const versions = collectVersions(
+    reader,
+    clusters,
+    limit,
+    errors,
+    options.onProgress,
+    options.versionsCache ?? new Map<string, Promise<KubernetesVersionCatalog>>(),
+  );
   const [versionsByLocation] = await Promise.all([
     versions,
     options.alongsideVersions?.({ listedSubscriptions, incompleteSubscriptions, clusters, viaResourceGraph }, versions),
@@ -131,6 +146,7 @@ async function collectVersions(
   limit: LimitFunction,
   errors: SweepError[],
   onProgress: InventoryOptions['onProgress'],
+  cache: KubernetesVersionsCache,
 ): Promise<Map<string, KubernetesVersionCatalog>> {
   const subscriptionsByLocation = new Map<string, string[]>();
   for (const cluster of clusters) {
@@ -140,21 +156,29 @@ async function collectVersions(
   }
   const versionsByLocation = new Map<string, KubernetesVersionCatalog>();
   let done = 0;
+  const ask = async (candidates: readonly string[], location: string): Promise<KubernetesVersionCatalog> => {
+    let lastError: unknown;
+    for (const subscriptionId of candidates.slice(0, 2)) {
+      try {
+        return await reader.listKubernetesVersions(subscriptionId, location);
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw lastError;
+  };
   await Promise.all(
     [...subscriptionsByLocation].map(([location, candidates]) =>
       limit(async () => {
-        let lastError: unknown;
-        for (const subscriptionId of candidates.slice(0, 2)) {
-          try {
-            versionsByLocation.set(location, await reader.listKubernetesVersions(subscriptionId, location));
-            lastError = undefined;
-            break;
-          } catch (error) {
-            lastError = error;
-          }
+        let pending = cache.get(location);
+        if (pending === undefined) {
+          pending = ask(candidates, location);
+          cache.set(location, pending);
         }
-        if (lastError !== undefined) {
-          const failure = toFleetGuardError(lastError, `listing Kubernetes versions of location ${location}`);
+        try {
+          versionsByLocation.set(location, await pending);
+        } catch (error) {
+          const failure = toFleetGuardError(error, `listing Kubernetes versions of location ${location}`);
           errors.push({ scope: 'location', target: location, reason: failure.reason, message: `${failure.message} (version rules skipped there)` });
         }
         onProgress?.({ stage: 'versions', done: (done += 1), total: subscriptionsByLocation.size });

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import pLimit from 'p-limit';
+import pLimit, { type LimitFunction } from 'p-limit';
 
 import type { AlertPipeline, EnqueueResult } from '../alerts/alertPipeline.js';
 import { toFleetGuardError } from '../errors.js';
@@ -24,7 +24,7 @@ import { type Coverage, markEvaluated } from './coverage.js';
 import { type DetectionSettings, type DetectionStageResult, type LogsReader, runDetectionStage } from './detectionStage.js';
 import type { FleetReader } from './fleetReader.js';
 import { type InClusterCoverage, type InClusterStageResult, runInClusterStage } from './inClusterStage.js';
-import { collectInventory, type Inventory, type InventoryProgress } from './inventory.js';
+import { collectInventory, type Inventory, type InventoryProgress, type KubernetesVersionsCache } from './inventory.js';
 import { type PolicyReader, type PolicyStageResult, runPolicyStage } from './policyStage.js';
 import type { SweepRecordStore } from './sweepRecordStore.js';
 import type { ClusterSummary, SweepError, SweepResult, SweepStats, SweepStatus } from './sweepResult.js';
@@ -48,6 +48,8 @@ export interface SweepDependencies {
   /** Without a store the sweep only reports (offline snapshot audits). */
   findings?: FindingsStore;
   sweeps?: SweepRecordStore;
+  /** Each location's Kubernetes versions, shared by the shards of one sweep (lib/sweep/streamingSweep.ts); asked afresh without it. */
+  versions?: KubernetesVersionsCache;
   now?: () => Date;
 }
 
@@ -60,6 +62,11 @@ export interface SweepOptions {
   onProgress?: (progress: InventoryProgress | { stage: 'store'; done: number; total: number }) => void;
   /** The sweep this run belongs to, when it is one shard of a larger sweep (lib/sweep/sweepShard.ts); a new one otherwise. */
   identity?: { sweepId: string; startedAt: Date };
+  /**
+   * The sweep's call slots, when shards of one sweep overlap (lib/sweep/streamingSweep.ts): together
+   * they stay within `concurrency`. Its own otherwise.
+   */
+  limit?: LimitFunction;
 }
 
 export async function runSweep(deps: SweepDependencies, options: SweepOptions): Promise<SweepResult> {
@@ -73,7 +80,7 @@ export async function runSweep(deps: SweepDependencies, options: SweepOptions): 
   // while the versions load, all sharing one limit so the sweep never has more than `concurrency`
   // calls in flight. Posture rules run as soon as the versions are in, while policy and log calls
   // are still in flight: their CPU overlaps the waits instead of following them.
-  const limit = pLimit(options.concurrency);
+  const limit = options.limit ?? pLimit(options.concurrency);
   const coverage: Coverage = new Map();
   let policy: PolicyStageResult | undefined;
   let detections: DetectionStageResult | undefined;
@@ -100,6 +107,7 @@ export async function runSweep(deps: SweepDependencies, options: SweepOptions): 
       ]);
     },
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(deps.versions ? { versionsCache: deps.versions } : {}),
   });
   errors.push(...inventory.errors, ...policyErrors, ...detectionErrors, ...inClusterErrors);
 
@@ -161,7 +169,8 @@ export async function runSweep(deps: SweepDependencies, options: SweepOptions): 
   return result;
 }
 
-async function resolveSubscriptions(fleet: FleetReader, configured: readonly string[], errors: SweepError[]): Promise<string[]> {
+/** The configured subscriptions (lower-cased, de-duplicated), or every one the identity can read; a failed discovery is an error of scope `discovery`. */
+export async function resolveSubscriptions(fleet: FleetReader, configured: readonly string[], errors: SweepError[]): Promise<string[]> {
   if (configured.length > 0) return [...new Set(configured.map((id) => id.toLowerCase()))];
   try {
     return await fleet.listSubscriptionIds();
@@ -205,7 +214,7 @@ async function reconcile(
     list.push(finding);
     findingsBySubscription.set(finding.subscriptionId, list);
   }
-  const limit = pLimit(options.concurrency);
+  const limit = options.limit ?? pLimit(options.concurrency);
   let done = 0;
   // Only subscriptions whose listing completed are reconciled: a failed one keeps its findings as they were.
   const listedSubscriptions = inventory.listedSubscriptions;

@@ -41,12 +41,37 @@ export interface ShardOutcome {
   clusterRowsWritten: boolean;
 }
 
-/** Subscriptions in groups of at most `perShard`, in the order given (lower-cased, de-duplicated). */
-export function planShards(subscriptions: readonly string[], perShard: number): SweepShard[] {
+/** How to bound shards by clusters ({@link planShards}). */
+export interface ShardBound {
+  /** At most this many clusters per shard, unless one subscription alone holds more (a subscription is never split: its findings are reconciled as a whole). */
+  maxClusters: number;
+  /** Clusters per lower-cased subscription id (a cheap count, e.g. one Resource Graph `summarize`). */
+  clustersBySubscription: ReadonlyMap<string, number>;
+  /** Taken for a subscription missing from the counts; 0 when absent. */
+  unknownClusters?: number;
+}
+
+/**
+ * Subscriptions in groups of at most `perShard`, in the order given (lower-cased, de-duplicated).
+ * With `bound`, a group also closes before its clusters would pass `bound.maxClusters`.
+ */
+export function planShards(subscriptions: readonly string[], perShard: number, bound?: ShardBound): SweepShard[] {
   const unique = [...new Set(subscriptions.map((id) => id.toLowerCase()))];
   const size = Math.max(1, Math.floor(perShard));
   const shards: SweepShard[] = [];
-  for (let start = 0; start < unique.length; start += size) shards.push({ index: shards.length, subscriptions: unique.slice(start, start + size) });
+  let current: string[] = [];
+  let clusters = 0;
+  for (const subscriptionId of unique) {
+    const own = bound === undefined ? 0 : (bound.clustersBySubscription.get(subscriptionId) ?? bound.unknownClusters ?? 0);
+    if (current.length > 0 && (current.length >= size || (bound !== undefined && clusters + own > bound.maxClusters))) {
+      shards.push({ index: shards.length, subscriptions: current });
+      current = [];
+      clusters = 0;
+    }
+    current.push(subscriptionId);
+    clusters += own;
+  }
+  if (current.length > 0) shards.push({ index: shards.length, subscriptions: current });
   return shards;
 }
 
@@ -58,15 +83,18 @@ export async function sweepShard(
   deps: SweepDependencies,
   shard: SweepShard,
   context: ShardContext,
-  options: Pick<SweepOptions, 'onProgress'> = {},
+  options: Pick<SweepOptions, 'onProgress' | 'limit'> = {},
 ): Promise<ShardOutcome> {
   const { sweeps, ...withoutRecord } = deps;
+  const now = deps.now ?? (() => new Date());
+  const shardStarted = now().getTime();
   const result = await runSweep(withoutRecord, {
     subscriptions: shard.subscriptions,
     concurrency: context.concurrency,
     trigger: context.trigger,
     identity: { sweepId: context.sweepId, startedAt: new Date(context.startedAt) },
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.limit ? { limit: options.limit } : {}),
   });
   let clusterRowsWritten = false;
   if (sweeps !== undefined) {
@@ -79,13 +107,22 @@ export async function sweepShard(
       result.errors.push({ scope: 'store', target: 'sweeps', reason: 'serverError', message: `cluster rows of shard ${shard.index}: ${message}` });
     }
   }
-  const { durationMs, ...stats } = result.stats;
-  return { index: shard.index, subscriptions: shard.subscriptions, stats, errors: result.errors, durationMs, clusterRowsWritten };
+  // runSweep's duration runs from the sweep's start; the shard's own is what its outcome reports.
+  const { durationMs: _sinceSweepStart, ...stats } = result.stats;
+  void _sinceSweepStart;
+  return {
+    index: shard.index,
+    subscriptions: shard.subscriptions,
+    stats,
+    errors: result.errors,
+    durationMs: now().getTime() - shardStarted,
+    clusterRowsWritten,
+  };
 }
 
 /** One sweep result from its shards' outcomes (findings and clusters empty: they stayed in the shards). */
 export function mergeShardOutcomes(context: ShardContext, outcomes: readonly ShardOutcome[], endedAt: Date): SweepResult {
-  const errors = outcomes.flatMap((outcome) => outcome.errors);
+  const errors = distinctErrors(outcomes.flatMap((outcome) => outcome.errors));
   const sum = (pick: (stats: ShardOutcome['stats']) => number | undefined) => outcomes.reduce((total, outcome) => total + (pick(outcome.stats) ?? 0), 0);
   const bySeverity = Object.fromEntries(SEVERITIES.map((severity) => [severity, sum((stats) => stats.findings.bySeverity[severity])])) as Record<
     Severity,
@@ -135,6 +172,20 @@ export function mergeShardOutcomes(context: ShardContext, outcomes: readonly Sha
     stats,
     errors,
   };
+}
+
+/**
+ * Each error once: what shards read through a shared cache (a location's versions, a workspace's
+ * query, the notices) fails for every shard that asks, but it is one failure of the sweep.
+ */
+function distinctErrors(errors: readonly SweepError[]): SweepError[] {
+  const seen = new Set<string>();
+  return errors.filter((error) => {
+    const key = JSON.stringify([error.scope, error.target, error.reason, error.message]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function mergedStatus(stats: SweepStats, errors: readonly SweepError[]): SweepStatus {

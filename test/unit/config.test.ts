@@ -27,6 +27,7 @@ describe('configuration', () => {
       schedule: '0 */15 * * * *',
       concurrency: 8,
       inventorySource: 'auto',
+      shardClusters: 2000,
       fanOut: { fromSubscriptions: 200, shardSubscriptions: 25, maxShardsInFlight: 4 },
     });
     expect(config.storage).toBeUndefined();
@@ -57,6 +58,7 @@ describe('configuration', () => {
       schedule: '0 0 * * * *',
       concurrency: 16,
       inventorySource: 'auto',
+      shardClusters: 2000,
       fanOut: { fromSubscriptions: 0, shardSubscriptions: 10, maxShardsInFlight: 8 },
     });
     expect(config.azure).toMatchObject({ managedIdentityClientId: 'client-id' });

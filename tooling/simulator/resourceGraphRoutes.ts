@@ -167,6 +167,10 @@ function rowsOf(fleet: FleetState, name: ResourceGraphQueryName, subscriptions: 
       }
       return [...groups.values()];
     }
+    case 'cluster-counts':
+      return subscriptions
+        .map((subscriptionId) => ({ id: subscriptionId.toLowerCase(), clusterCount: fleet.clustersOf(subscriptionId).length }))
+        .filter((row) => row.clusterCount > 0);
   }
 }
 
