@@ -31,6 +31,8 @@ export interface ProcessStats {
   armReadsBusiestSubscription?: { total: number; peak10s: number };
   /** Policy Insights calls (POST) of the busiest subscription, and the most of them in any 10 s. */
   policyBusiestSubscription?: { total: number; peak10s: number };
+  /** Per route, when its first and last requests arrived (ms after the first request of all). */
+  timeline?: Record<string, { first: number; last: number }>;
 }
 
 export interface ServiceStats {
@@ -90,6 +92,18 @@ function serviceStats(
   return { services, armReadsBusiestSubscription: busiest(armReads), policyBusiestSubscription: busiest(policyCalls) };
 }
 
+/** When each route's first and last requests arrived, ms after the first request of all: where a sweep's time goes. */
+function routeTimeline(requests: NonNullable<LocalAzure['simulator']['requests']>): Record<string, { first: number; last: number }> {
+  const start = Math.min(...requests.entries.map((entry) => entry.receivedAt ?? 0));
+  const timeline: Record<string, { first: number; last: number }> = {};
+  for (const entry of requests.entries) {
+    const at = (entry.receivedAt ?? 0) - start;
+    const span = timeline[entry.route] ?? { first: at, last: at };
+    timeline[entry.route] = { first: Math.min(span.first, at), last: Math.max(span.last, at) };
+  }
+  return timeline;
+}
+
 let local: LocalAzure | undefined;
 
 async function handle(message: ParentMessage): Promise<unknown> {
@@ -114,6 +128,7 @@ async function handle(message: ParentMessage): Promise<unknown> {
         maxInFlight: requests?.maxInFlight ?? 0,
         rssMb: Math.round(process.memoryUsage().rss / 1024 / 1024),
         ...(requests === undefined ? {} : serviceStats(requests)),
+        ...(requests === undefined ? {} : { timeline: routeTimeline(requests) }),
       };
       return stats;
     }

@@ -121,6 +121,13 @@ function lowerBound(source: 'resourceGraph' | 'arm', totalCalls: number, compone
 
 function printCalls(stats: ProcessStats): void {
   console.log(`HTTP calls: ${stats.total} ${JSON.stringify(stats.countsByRoute)}; most in flight at once: ${stats.maxInFlight}`);
+  if (stats.timeline !== undefined)
+    console.log(
+      `timeline (ms after the first call, first–last per route): ${Object.entries(stats.timeline)
+        .sort(([, left], [, right]) => left.first - right.first)
+        .map(([route, span]) => `${route} ${span.first}–${span.last}`)
+        .join(', ')}`,
+    );
 }
 
 /**
