@@ -27,6 +27,7 @@ import { lanesOf, shardsOf } from '../../lib/sweep/fleetSweepOrchestrator.js';
 import type { ShardContext, ShardOutcome } from '../../lib/sweep/sweepShard.js';
 import type { GeneratedFleetOptions } from '../../tooling/simulator/fleetGenerator.js';
 import type { InstanceReply, InstanceRequest } from './fanOutActivityProcess.js';
+import { limitsCell } from './limitsCell.js';
 import { type RemoteLocalAzure, startLocalAzureProcess } from './remoteLocalAzure.js';
 
 export interface FanOutOptions {
@@ -50,6 +51,8 @@ export interface SingleMeasurement {
   findings: number;
   status: string;
   callsByService: Record<string, number>;
+  /** The busiest window of each service against its documented limit (limitsCell.ts). */
+  limits: string;
 }
 
 export interface FanOutMeasurement {
@@ -70,6 +73,8 @@ export interface FanOutMeasurement {
   findings: number;
   status: string;
   callsByService: Record<string, number>;
+  /** The busiest window of each service against its documented limit, all instances together (one identity). */
+  limits: string;
 }
 
 /** The fleet for `clusters` in the default fleet's proportions (as scaleBench.ts). */
@@ -152,6 +157,7 @@ export async function measureSingle(options: FanOutOptions): Promise<SingleMeasu
         findings: single.findings,
         status: single.status,
         callsByService: byService(stats.countsByRoute),
+        limits: limitsCell(stats),
       };
     } finally {
       instance.stop();
@@ -215,6 +221,7 @@ export async function measureFanOut(options: FanOutOptions): Promise<FanOutMeasu
         findings: record.stats.findings.total,
         status: record.status,
         callsByService: byService(stats.countsByRoute),
+        limits: limitsCell(stats),
       };
     } finally {
       for (const instance of instances) instance.stop();

@@ -11,9 +11,12 @@
  *   node dist/test/bench/scaleBench.js [--sizes 5000,20000,50000] [--whole-sizes 5000,20000,50000]
  *     [--latency 50] [--concurrency 8] [--shard-clusters 2000] [--in-flight 2]
  *
- * `--whole-sizes`: the sizes that also run the whole-fleet sweep (all by default; it took 8 min at
- * 50,000 clusters). The "fan-out" column is the Durable fan-out's (issue 19, another part): see
- * {@link FAN_OUT}.
+ * and a third, the Durable fan-out the timer starts for large fleets (fanOutBench.ts's
+ * `measureFanOut`: shards of `--fan-out-shard` subscriptions on `--fan-out-parallel` child-process
+ * instances; its peak RSS is the largest shard activity's, its instance baseline included).
+ *
+ * `--whole-sizes`: the sizes that also run the whole-fleet sweep (default 5,000 and 20,000: it took
+ * 8 min at 50,000 clusters, 489 s / 565 MB, BENCHMARKS.md); `--fan-out-sizes` likewise (default all).
  *
  * Each size keeps the default fleet's proportions: 50 clusters per subscription, 250 per Log
  * Analytics workspace, 10 locations (12 from 20,000 on, the generator's list).
@@ -25,7 +28,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { createAzureClients, sweepDependencies } from '../../lib/app/clients.js';
+import { RESOURCE_GRAPH_QUOTA } from '../../lib/serviceLimits.js';
 import { runStreamingSweep, SHARDS_IN_FLIGHT } from '../../lib/sweep/streamingSweep.js';
+import { measureFanOut } from './fanOutBench.js';
+import { limitsCell } from './limitsCell.js';
 import { startLocalAzureProcess } from './remoteLocalAzure.js';
 
 const { values } = parseArgs({
@@ -36,6 +42,9 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     'shard-clusters': { type: 'string', default: '2000' },
     'in-flight': { type: 'string', default: String(SHARDS_IN_FLIGHT) },
+    'fan-out-sizes': { type: 'string' },
+    'fan-out-shard': { type: 'string', default: '25' },
+    'fan-out-parallel': { type: 'string', default: '4' },
     // Internal: run one streaming sweep of this many clusters in this (fresh) process and print its figures.
     'stream-child': { type: 'string' },
     // Diagnostic: the streaming child also forces a garbage collection after each shard and reports the
@@ -49,14 +58,6 @@ const concurrency = Number(values.concurrency);
 const shardClusters = Number(values['shard-clusters']);
 const inFlight = Number(values['in-flight']);
 
-/**
- * The Durable fan-out's figures for a fleet size (wall, peak RSS per activity), when a measurement
- * provides them: the hook the fan-out part of issue 19 fills (its `measureFanOut`), wired at merge.
- * Undefined prints "—".
- */
-export type FanOutFigures = { wallMs: number; peakActivityRssMb: number; activities: number };
-const FAN_OUT: ((clusters: number) => FanOutFigures | undefined) | undefined = undefined;
-
 interface PhaseResult {
   wallMs: number;
   /** The whole-fleet phase's; the streaming row is compared with the same bound. */
@@ -65,6 +66,8 @@ interface PhaseResult {
   largestShard?: number;
   liveHeapMb?: number;
   calls: Record<string, number>;
+  /** The busiest window of each service against its documented limit (limitsCell.ts). */
+  limits?: string;
   findings: number;
   errors: number;
   peakRssMb: number;
@@ -154,6 +157,7 @@ async function streamChild(clusters: number): Promise<void> {
         errors: result.errors.length,
         peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
         simulatorRssMb: stats.rssMb,
+        limits: limitsCell(stats),
         shards,
         largestShard,
         ...(values['live-heap'] ? { liveHeapMb } : {}),
@@ -165,6 +169,16 @@ async function streamChild(clusters: number): Promise<void> {
 }
 
 /** Calls per service (the route's prefix: arm, graph, policy, logs). */
+/** Calls over the concurrency, or Resource Graph's quota windows (RESOURCE_GRAPH_QUOTA), whichever is longer. */
+function workAndQuotaBoundMs(calls: Record<string, number>): number {
+  const total = Object.values(calls).reduce((sum, count) => sum + count, 0);
+  const windows = Math.ceil((calls['graph.resources'] ?? 0) / RESOURCE_GRAPH_QUOTA.queries);
+  const quotaMs = windows <= 1 ? 0 : (windows - 1) * RESOURCE_GRAPH_QUOTA.windowMs + latencyMs;
+  return Math.max(Math.ceil(total / concurrency) * latencyMs, quotaMs);
+}
+
+const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
+
 function perService(calls: Record<string, number>): string {
   const services = new Map<string, number>();
   for (const [route, count] of Object.entries(calls)) services.set(route.split('.')[0] ?? route, (services.get(route.split('.')[0] ?? route) ?? 0) + count);
@@ -174,12 +188,14 @@ function perService(calls: Record<string, number>): string {
 if (values['stream-child'] !== undefined) {
   await streamChild(Number(values['stream-child']));
 } else {
-  main();
+  await main();
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const sizes = values.sizes.split(',').map(Number);
-  const wholeSizes = new Set((values['whole-sizes'] ?? values.sizes).split(',').filter(Boolean).map(Number));
+  const sizesOf = (list: string) => new Set(list.split(',').filter(Boolean).map(Number));
+  const wholeSizes = sizesOf(values['whole-sizes'] ?? '5000,20000');
+  const fanOutSizes = sizesOf(values['fan-out-sizes'] ?? values.sizes);
   const common = ['--latency', values.latency, '--concurrency', values.concurrency];
   console.log(
     `# Scale: the default sweep (Resource Graph, report only), ${values.latency} ms per call, concurrency ${values.concurrency}, one fresh process per sweep; streaming: shards of at most ${shardClusters} clusters, ${inFlight} at a time`,
@@ -190,7 +206,6 @@ function main(): void {
   const rows: string[][] = [];
   const row = (clusters: number, path: string, result: PhaseResult, boundMs: number | undefined) => {
     const total = Object.values(result.calls).reduce((sum, count) => sum + count, 0);
-    const fanOut = FAN_OUT?.(clusters);
     rows.push([
       clusters.toLocaleString('en-US'),
       path,
@@ -198,13 +213,12 @@ function main(): void {
       boundMs === undefined ? '—' : `${(boundMs / 1000).toFixed(1)} s`,
       boundMs === undefined ? '—' : (result.wallMs / boundMs).toFixed(2),
       `${total} (${perService(result.calls)})`,
-      '—',
+      result.limits ?? '—',
       `${result.peakRssMb} MB`,
       `${result.simulatorRssMb} MB`,
       result.shards === undefined
         ? '—'
         : `${result.shards} (largest ${result.largestShard})${result.liveHeapMb === undefined ? '' : `; live heap after a shard ≤ ${result.liveHeapMb} MB`}`,
-      fanOut === undefined ? '—' : `${(fanOut.wallMs / 1000).toFixed(1)} s, ${fanOut.activities} activities, ${fanOut.peakActivityRssMb} MB per activity`,
       `${result.findings}${result.errors > 0 ? `, ${result.errors} errors` : ''}`,
     ]);
   };
@@ -241,10 +255,32 @@ function main(): void {
       ),
       `${clusters} clusters, streaming`,
     );
+    // Without a whole-fleet run at this size, the streaming sweep's own calls give the bound's work and
+    // quota parts (the dependency chain, a few rounds, is below both at these sizes).
+    boundMs ??= workAndQuotaBoundMs(streamed.calls);
     row(clusters, `streaming (${inFlight} shard${inFlight === 1 ? '' : 's'} at a time)`, streamed, boundMs);
     console.log(
       `${clusters} clusters, streaming: done in ${((performance.now() - started) / 1000).toFixed(0)} s (process, including the simulator's start); load average ${loadavg()[0]?.toFixed(1)}`,
     );
+    if (fanOutSizes.has(clusters)) {
+      const shardSize = Number(values['fan-out-shard']);
+      const parallel = Number(values['fan-out-parallel']);
+      const fanOut = await measureFanOut({ clusters, shardSize, parallel, latencyMs, concurrency });
+      rows.push([
+        clusters.toLocaleString('en-US'),
+        `Durable fan-out (shards of ${shardSize} subscriptions, ${parallel} instances)`,
+        `${(fanOut.wallMs / 1000).toFixed(1)} s`,
+        boundMs === undefined ? '—' : `${(boundMs / 1000).toFixed(1)} s`,
+        boundMs === undefined ? '—' : (fanOut.wallMs / boundMs).toFixed(2),
+        `${Object.values(fanOut.callsByService).reduce((sum, count) => sum + count, 0)} (${perService(fanOut.callsByService)})`,
+        fanOut.limits,
+        `per activity ≤ ${mb(fanOut.perActivityPeakRssBytes)} (median ${mb(fanOut.perActivityMedianPeakRssBytes)}; instance baseline ${mb(fanOut.instanceBaselineRssBytes)})`,
+        '—',
+        `${fanOut.activities} activities, ≤ ${(fanOut.activityMs.max / 1000).toFixed(1)} s each; history ${(fanOut.historyPayloadBytes / 1024).toFixed(0)} KB`,
+        `${fanOut.findings}${fanOut.status === 'succeeded' ? '' : `, ${fanOut.status}`}`,
+      ]);
+      console.log(`${clusters} clusters, fan-out: done in ${(fanOut.wallMs / 1000).toFixed(0)} s; load average ${loadavg()[0]?.toFixed(1)}`);
+    }
   }
   const header = [
     'clusters',
@@ -257,12 +293,11 @@ function main(): void {
     'peak RSS, sweep process',
     'simulator RSS',
     'shards',
-    'fan-out',
     'findings',
   ];
   console.log(`\n| ${header.join(' | ')} |\n| ${header.map(() => '---').join(' | ')} |`);
   for (const line of rows) console.log(`| ${line.join(' | ')} |`);
   console.log(
-    '("—": calls against each documented limit are in sweepBench.js\'s output; the fan-out column is filled by the Durable fan-out\'s measurement, FAN_OUT.)',
+    "(bound: the whole-fleet sweep's lower bound for that fleet (sweepBench.js: dependency chain, calls over the concurrency, Resource Graph's quota windows); calls vs limit: the busiest window of each service in the sweep against its documented limit, lib/serviceLimits.ts)",
   );
 }

@@ -28,6 +28,7 @@ import { ARM_READ_BUCKET, LOG_ANALYTICS_LIMITS, POLICY_INSIGHTS_BUCKET, RESOURCE
 import { runSweep } from '../../lib/sweep/runSweep.js';
 import type { SweepResult } from '../../lib/sweep/sweepResult.js';
 import { generateFleet } from '../../tooling/simulator/fleetGenerator.js';
+import { limitsCell } from './limitsCell.js';
 import type { ProcessStats } from './localAzureProcess.js';
 import { startLocalAzureProcess } from './remoteLocalAzure.js';
 
@@ -42,7 +43,8 @@ const { values } = parseArgs({
     'naive-clusters': { type: 'string' },
     // Fleets (besides the main one) whose default sweep prints calls per service vs the limits; one
     // workspace per 250 clusters. Empty to skip.
-    'limits-clusters': { type: 'string', default: '50000' },
+    // (scaleBench.ts prints every size's calls against the limits; this repeats them here.)
+    'limits-clusters': { type: 'string', default: '' },
     // Internal: the parent runs each phase in a fresh process, so each peak RSS is that phase's own.
     phase: { type: 'string' },
     shape: { type: 'string' },
@@ -92,7 +94,7 @@ interface LowerBound {
  * pages, then the calls that need the inventory); everything else shares `concurrency` slots. The
  * bound is the larger of the dependency chain and the total work over the slots, times latency.
  */
-function lowerBound(source: 'resourceGraph' | 'arm', totalCalls: number, componentStep = 0): LowerBound {
+function lowerBound(source: 'resourceGraph' | 'arm', totalCalls: number, componentStep = 0, graphQueries = 0): LowerBound {
   if (source === 'resourceGraph') {
     // Each query is split by subscription into up to 4 requests that page side by side.
     const requests = Math.min(concurrency, 4, fleetOptions.subscriptions);
@@ -102,11 +104,16 @@ function lowerBound(source: 'resourceGraph' | 'arm', totalCalls: number, compone
     // The component queries need the non-compliant states (which clusters are flagged): one more step.
     const chain = 1 + 1 + clusterPages + tail + componentStep;
     const work = rounds(totalCalls);
+    // Resource Graph's quota (RESOURCE_GRAPH_QUOTA: 15 queries per 5-second window per user): no client
+    // can send the (15·k + 1)th query before k windows have passed since its first, whatever its
+    // concurrency; that query's own round trip follows. Without it the bound is one no sweep can reach.
+    const windows = Math.ceil(graphQueries / RESOURCE_GRAPH_QUOTA.queries);
+    const quota = windows <= 1 ? 0 : Math.ceil(((windows - 1) * RESOURCE_GRAPH_QUOTA.windowMs) / latencyMs) + 1;
     return {
-      rounds: Math.max(chain, work),
+      rounds: Math.max(chain, work, quota),
       chain,
       work,
-      explain: `chain: discovery 1 + readable subscriptions 1 + cluster pages per request ${clusterPages} + policy pages per request ${tail} + component query ${componentStep} = ${chain}; work: ${totalCalls} calls / ${concurrency} = ${work}`,
+      explain: `chain: discovery 1 + readable subscriptions 1 + cluster pages per request ${clusterPages} + policy pages per request ${tail} + component query ${componentStep} = ${chain}; work: ${totalCalls} calls / ${concurrency} = ${work}; Resource Graph quota: ${graphQueries} queries in ${windows} window${windows === 1 ? '' : 's'} of ${RESOURCE_GRAPH_QUOTA.windowMs / 1000} s = ${quota}`,
     };
   }
   const chain = 1 + 1 + 1;
@@ -172,7 +179,7 @@ async function sweepPhase(
   source: 'resourceGraph' | 'arm',
   withStore: boolean,
   warm = false,
-): Promise<{ wallMs: number; result: SweepResult; boundMs: number; calls: Record<string, number>; simulatorRssMb: number }> {
+): Promise<{ wallMs: number; result: SweepResult; boundMs: number; calls: Record<string, number>; limits: string; simulatorRssMb: number }> {
   const local = await startLocalAzureProcess({
     fleet: fleetOptions,
     withTables: withStore,
@@ -197,7 +204,7 @@ async function sweepPhase(
     const componentCalls = Object.entries(stats.countsByRoute).some(
       ([route, count]) => route.startsWith('policy.') && route.toLowerCase().includes('component') && count > 0,
     );
-    const bound = lowerBound(source, stats.total, componentCalls ? 1 : 0);
+    const bound = lowerBound(source, stats.total, componentCalls ? 1 : 0, stats.countsByRoute['graph.resources'] ?? 0);
     console.log(`\n## ${title}`);
     console.log(
       `status ${result.status}, ${result.stats.clusters} clusters, ${result.stats.findings.total} findings, ${result.errors.length} errors${result.stats.store ? `, store ${JSON.stringify(result.stats.store)}` : ''}`,
@@ -217,7 +224,7 @@ async function sweepPhase(
     const budget = (fleetOptions.subscriptions + fleetOptions.locations + logQueries) * 1;
     console.log(`calls budget (subscriptions + locations + workspaces) × pages: ${stats.total} vs ${budget} × pages (inventory via ARM: ${inventoryCalls})`);
     console.log(`simulator process RSS ${stats.rssMb} MB`);
-    return { wallMs, result, boundMs: bound.rounds * latencyMs, calls: stats.countsByRoute, simulatorRssMb: stats.rssMb };
+    return { wallMs, result, boundMs: bound.rounds * latencyMs, calls: stats.countsByRoute, limits: limitsCell(stats), simulatorRssMb: stats.rssMb };
   } finally {
     await local.close();
   }
@@ -322,7 +329,14 @@ function fingerprintDigest(result: SweepResult): string {
 }
 
 async function runPhase(phase: string): Promise<void> {
-  const report = (outcome: { wallMs: number; result: SweepResult; boundMs?: number; calls?: Record<string, number>; simulatorRssMb?: number }) =>
+  const report = (outcome: {
+    wallMs: number;
+    result: SweepResult;
+    boundMs?: number;
+    calls?: Record<string, number>;
+    limits?: string;
+    simulatorRssMb?: number;
+  }) =>
     console.log(
       `phase result: ${JSON.stringify({
         wallMs: Math.round(outcome.wallMs),
@@ -330,6 +344,7 @@ async function runPhase(phase: string): Promise<void> {
         // For scaleBench.ts: the bound, the calls, and this process's peak RSS so far (the sweep's own).
         boundMs: outcome.boundMs,
         calls: outcome.calls,
+        limits: outcome.limits,
         findings: outcome.result.stats.findings.total,
         errors: outcome.result.errors.length,
         peakRssMb: peakRssMb(),
