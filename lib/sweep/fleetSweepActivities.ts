@@ -9,7 +9,10 @@
  * the receiver's notification log says it was not told (lib/alerts/planner.ts). A first attempt
  * that wrote findings but died before queueing their alerts has them queued by the retry.
  */
+import pLimit from 'p-limit';
+
 import { FleetGuardError, isRetryableReason } from '../errors.js';
+import { LOG_ANALYTICS_LIMITS } from '../serviceLimits.js';
 import type { FleetSweepSummary, ListedSubscriptions, RecordInput, ShardInput } from './fleetSweepOrchestrator.js';
 import type { SweepDependencies } from './runSweep.js';
 import type { SweepError, SweepResult } from './sweepResult.js';
@@ -56,6 +59,19 @@ export function mergedSweep(input: RecordInput): SweepResult {
   return { ...result, errors: [...input.listErrors, ...result.errors], status: 'failed' };
 }
 
+/**
+ * Log Analytics allows 5 concurrent queries per user (LOG_ANALYTICS_LIMITS), and every instance of
+ * the app is the same user, while each instance's client paces only itself: a shard activity gets
+ * an equal share of those 5 (at least 1), so `lanes` activities running at once stay within them
+ * wherever the host places them.
+ */
+export function withLogsShare(sweep: SweepDependencies, lanes: number): SweepDependencies {
+  if (sweep.logs === undefined || lanes <= 1) return sweep;
+  const limit = pLimit(Math.max(1, Math.floor(LOG_ANALYTICS_LIMITS.concurrency / lanes)));
+  const reader = sweep.logs.reader;
+  return { ...sweep, logs: { ...sweep.logs, reader: { query: (workspace, query, minutes) => limit(() => reader.query(workspace, query, minutes)) } } };
+}
+
 export function createFleetSweepActivities(deps: FleetSweepActivityDeps): FleetSweepActivities {
   return {
     async listActivity() {
@@ -66,7 +82,7 @@ export function createFleetSweepActivities(deps: FleetSweepActivityDeps): FleetS
     },
 
     async shardActivity(input) {
-      const outcome = await sweepShard(deps.sweep, input.shard, input.context);
+      const outcome = await sweepShard(withLogsShare(deps.sweep, input.lanes ?? 1), input.shard, input.context);
       const retryable = input.tolerant ? [] : retryableShardErrors(outcome.errors);
       if (retryable.length > 0) {
         const first = retryable[0];

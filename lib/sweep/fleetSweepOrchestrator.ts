@@ -63,6 +63,8 @@ export interface ShardInput {
   context: ShardContext;
   shard: SweepShard;
   tolerant: boolean;
+  /** Shard activities that may run at once across the app (the lanes): they share the identity's per-user limits. */
+  lanes?: number;
 }
 
 /** The record activity's input: the outcomes in shard order, and the listing's errors. */
@@ -146,6 +148,8 @@ function firstLine(error: unknown): string {
 export interface LaneInput {
   context: ShardContext;
   shards: SweepShard[];
+  /** How many lanes run side by side (ShardInput.lanes). */
+  lanes?: number;
 }
 
 export interface LaneResult {
@@ -164,14 +168,14 @@ export function* fleetSweepLaneOrchestrator(context: OrchestrationContext): Gene
   const failed: number[] = [];
   for (const shard of input.shards) {
     try {
-      const strict: ShardInput = { context: input.context, shard, tolerant: false };
+      const strict: ShardInput = { context: input.context, shard, tolerant: false, ...(input.lanes === undefined ? {} : { lanes: input.lanes }) };
       outcomes.push((yield context.df.callActivityWithRetry(FLEET_SWEEP_ACTIVITIES.shard, FLEET_SWEEP_RETRY, strict)) as ShardOutcome);
       continue;
     } catch {
       // Retries used up: one more attempt keeps what it can.
     }
     try {
-      const tolerant: ShardInput = { context: input.context, shard, tolerant: true };
+      const tolerant: ShardInput = { context: input.context, shard, tolerant: true, ...(input.lanes === undefined ? {} : { lanes: input.lanes }) };
       outcomes.push((yield context.df.callActivity(FLEET_SWEEP_ACTIVITIES.shard, tolerant)) as ShardOutcome);
     } catch (error) {
       failed.push(shard.index);
@@ -208,7 +212,7 @@ export function* fleetSweepOrchestrator(context: OrchestrationContext): Generato
           lanes.map((laneShards, lane) =>
             context.df.callSubOrchestrator(
               FLEET_SWEEP_LANE_ORCHESTRATION,
-              { context: shardContext, shards: laneShards } satisfies LaneInput,
+              { context: shardContext, shards: laneShards, lanes: lanes.length } satisfies LaneInput,
               // Unique per sweep: the parent's id is the same for every sweep.
               `${context.df.instanceId}:${input.sweepId}:lane-${lane}`,
             ),

@@ -187,7 +187,7 @@ export async function measureFanOut(options: FanOutOptions): Promise<FanOutMeasu
       await Promise.all(
         lanes.map(async (lane, index) => {
           for (const shard of lane) {
-            const request = { kind: 'shard', input: { context, shard, tolerant: true } } as const;
+            const request = { kind: 'shard', input: { context, shard, tolerant: true, lanes: lanes.length } } as const;
             historyPayloadBytes += JSON.stringify(request.input).length;
             const reply = await instances[index % instances.length]!.run(request);
             replies.push(reply);

@@ -1,7 +1,7 @@
 /** The sweep fan-out's pure parts: shards, lanes (the bound on shards in flight), a failed shard, the merge, the retry decision. */
 import { describe, expect, it } from 'vitest';
 
-import { mergedSweep, retryableShardErrors } from '../../../lib/sweep/fleetSweepActivities.js';
+import { mergedSweep, retryableShardErrors, withLogsShare } from '../../../lib/sweep/fleetSweepActivities.js';
 import { failedShardOutcome, lanesOf, shardsOf } from '../../../lib/sweep/fleetSweepOrchestrator.js';
 import type { SweepError } from '../../../lib/sweep/sweepResult.js';
 import { planShards, type ShardOutcome } from '../../../lib/sweep/sweepShard.js';
@@ -81,5 +81,51 @@ describe('sweep fan-out, pure parts', () => {
       { scope: 'policy', target: 'd', reason: 'serverError', message: '' },
     ];
     expect(retryableShardErrors(errors).map((error) => error.target)).toEqual(['a', 'b']);
+  });
+});
+
+describe('Log Analytics share of a shard activity', () => {
+  /** A reader that counts its queries in flight; each answers after the test releases it. */
+  function countingReader() {
+    let inFlight = 0;
+    let most = 0;
+    const pending: Array<() => void> = [];
+    return {
+      most: () => most,
+      release: () => pending.splice(0).forEach((resolve) => resolve()),
+      pendingCount: () => pending.length,
+      reader: {
+        query: async () => {
+          inFlight += 1;
+          most = Math.max(most, inFlight);
+          await new Promise<void>((resolve) => pending.push(resolve));
+          inFlight -= 1;
+          return { kind: 'ok' as const, rows: [] };
+        },
+      },
+    };
+  }
+
+  it('lanes running at once together keep within the identity’s 5 concurrent queries; one lane keeps the client’s own limit of 5', async () => {
+    const alone = { fleet: {} as never, logs: { reader: countingReader().reader as never, settings: {} as never } };
+    expect(withLogsShare(alone, 1)).toBe(alone);
+    for (const [lanes, share] of [
+      [4, 1],
+      [2, 2],
+      [8, 1],
+    ] as const) {
+      const counting = countingReader();
+      const base = { fleet: {} as never, logs: { reader: counting.reader as never, settings: {} as never } };
+      const shared = withLogsShare(base, lanes);
+      const queries = Array.from({ length: 12 }, () => shared.logs!.reader.query('ws', 'q', 60));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(counting.pendingCount(), `${lanes} lanes`).toBe(share);
+      while (counting.pendingCount() > 0) {
+        counting.release();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await Promise.all(queries);
+      expect(counting.most(), `${lanes} lanes: most in flight per activity`).toBe(share);
+    }
   });
 });
