@@ -121,7 +121,8 @@ describe('progressive rollouts on the local durable host', () => {
     expect(statuses(outcome)['aks-00001']).toBe('Failed');
   });
 
-  it('survives the host crashing at 20 random points: every upgrade step is written exactly once, the outcome is the same', async () => {
+  // 12 s on a quiet machine; the timeout only guards against a hang (it ran past 30 s at load 4).
+  it('survives the host crashing at 20 random points: every upgrade step is written exactly once, the outcome is the same', { timeout: 90_000 }, async () => {
     let seed = 20261123;
     const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const crashes = new Set<number>();
