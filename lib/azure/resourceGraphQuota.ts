@@ -80,17 +80,23 @@ export function retryAfterMs(response: PipelineResponse, now: number): number | 
 
 /**
  * The quota of one identity as its responses reported it. Shared by every request of an adapter so
- * concurrent queries draw on one count. Queries still in flight when a response arrives may not be
- * counted in it yet, so they are subtracted: the pacer errs on the side of waiting. While the count
- * is unknown (the first query, or the first after a window reset) one query goes alone and the
- * others wait for its answer, so a burst cannot overrun a quota it has not been told yet; a service
- * that sends no quota headers is not paced at all.
+ * concurrent queries draw on one count. Each query gets a ticket in send order; an answer counts the
+ * queries that reached the service before it (the service counts in arrival order, which is send
+ * order but for rare reorderings, and a rare 429 is retried after the reset), so only the queries
+ * sent after the answered one may be missing from its count: those are subtracted, in flight or not
+ * (one that failed on the way counts as spent: the pacer errs on the side of waiting). While the
+ * count is unknown (the first query, or the first after a window reset) one query goes alone and the
+ * others wait for its answer, so a burst cannot overrun a quota it has not been told yet: the quota
+ * is per user, shared with every other client of the identity (other instances, the CLI), so a
+ * fresh window is not assumed to be full. A service that sends no quota headers is not paced at all.
  */
 export class ResourceGraphQuotaPacer {
   /** Queries left in the current window; undefined when unknown. */
   private remaining: number | undefined;
   private resetAt = 0;
   private inFlight = 0;
+  /** The ticket of the next query (send order). */
+  private nextTicket = 0;
   /** Whether answers carry the quota headers (until one says otherwise, assume they do). */
   private reported = true;
   private readonly waiting: Array<() => void> = [];
@@ -99,15 +105,17 @@ export class ResourceGraphQuotaPacer {
 
   constructor(readonly clock: QuotaClock = systemClock) {}
 
-  /** Waits until a query may be sent within the known quota, and counts it as sent. */
-  async acquire(): Promise<void> {
+  /** Waits until a query may be sent within the known quota, and counts it as sent; its ticket (send order) goes back to `release`. */
+  async acquire(): Promise<number> {
     for (;;) {
       const now = this.clock.now();
       if (this.remaining !== undefined && now >= this.resetAt) this.remaining = undefined;
       if (!this.reported || (this.remaining === undefined && this.inFlight === 0) || (this.remaining ?? 0) > 0) {
         if (this.remaining !== undefined) this.remaining -= 1;
         this.inFlight += 1;
-        return;
+        const ticket = this.nextTicket;
+        this.nextTicket += 1;
+        return ticket;
       }
       if (this.remaining === undefined) {
         // A query is finding out the quota: wait for its answer.
@@ -120,14 +128,14 @@ export class ResourceGraphQuotaPacer {
     }
   }
 
-  /** Records what the answer to an acquired query said about the quota; `undefined` when there was none (network error). */
-  release(response: PipelineResponse | undefined): void {
+  /** Records what the answer to the query of `ticket` said about the quota; `undefined` when there was none (network error). */
+  release(ticket: number, response: PipelineResponse | undefined): void {
     this.inFlight = Math.max(0, this.inFlight - 1);
-    this.observe(response);
+    this.observe(ticket, response);
     for (const wake of this.waiting.splice(0)) wake();
   }
 
-  private observe(response: PipelineResponse | undefined): void {
+  private observe(ticket: number, response: PipelineResponse | undefined): void {
     if (response === undefined) return;
     const reported = parseCount(response.headers.get(QUOTA_REMAINING_HEADER));
     const resetsAfter = parseQuotaResetsAfter(response.headers.get(QUOTA_RESETS_AFTER_HEADER));
@@ -138,7 +146,10 @@ export class ResourceGraphQuotaPacer {
     }
     this.reported = true;
     const now = this.clock.now();
-    const remaining = Math.max(0, reported - this.inFlight);
+    // Only the queries sent after this one may be missing from the count. (Subtracting every query
+    // in flight, also those sent before it and so counted, spent most of each window waiting.)
+    const sentSince = this.nextTicket - 1 - ticket;
+    const remaining = Math.max(0, reported - sentSince);
     const resetAt = now + resetsAfter;
     // Answers about the window already known (the same reset, give or take the header's whole
     // seconds) may arrive out of order: the lowest count wins. Any other answer starts afresh.
@@ -172,7 +183,7 @@ export function resourceGraphRetryPolicy(pacer: ResourceGraphQuotaPacer, retry: 
     name: 'resourceGraphRetryPolicy',
     async sendRequest(request, next) {
       for (let attempt = 0; ; attempt += 1) {
-        await pacer.acquire();
+        const ticket = await pacer.acquire();
         let response: PipelineResponse | undefined;
         let error: Error | undefined;
         try {
@@ -181,7 +192,7 @@ export function resourceGraphRetryPolicy(pacer: ResourceGraphQuotaPacer, retry: 
           error = caught instanceof Error ? caught : new Error(String(caught));
           response = (caught as { response?: PipelineResponse }).response;
         }
-        pacer.release(response);
+        pacer.release(ticket, response);
         const throttled = response?.status === 429;
         const retryable = throttled || isTransient(response, error);
         if (!retryable || attempt >= retry.maxRetries) {
