@@ -97,6 +97,8 @@ export class ResourceGraphQuotaPacer {
   private inFlight = 0;
   /** The ticket of the next query (send order). */
   private nextTicket = 0;
+  /** The ticket of the latest-sent query whose answer set `remaining`. */
+  private observedTicket = -1;
   /** Whether answers carry the quota headers (until one says otherwise, assume they do). */
   private reported = true;
   private readonly waiting: Array<() => void> = [];
@@ -151,10 +153,15 @@ export class ResourceGraphQuotaPacer {
     const sentSince = this.nextTicket - 1 - ticket;
     const remaining = Math.max(0, reported - sentSince);
     const resetAt = now + resetsAfter;
-    // Answers about the window already known (the same reset, give or take the header's whole
-    // seconds) may arrive out of order: the lowest count wins. Any other answer starts afresh.
+    // The answer of the latest-sent query knows the most (it counts every query that arrived before
+    // it); one of an earlier query, late, says nothing newer. Taking the latest rather than the
+    // lowest count gives back a query that failed on the way (a reset connection, retried) and was
+    // never counted, once a later answer shows it. Answers about the window already known (the same
+    // reset, give or take the header's whole seconds) keep the latest reset; any other starts afresh.
+    if (ticket < this.observedTicket) return;
+    this.observedTicket = ticket;
     const sameWindow = this.remaining !== undefined && now < this.resetAt && Math.abs(resetAt - this.resetAt) < 1000;
-    this.remaining = sameWindow ? Math.min(this.remaining ?? remaining, remaining) : remaining;
+    this.remaining = remaining;
     this.resetAt = sameWindow ? Math.max(this.resetAt, resetAt) : resetAt;
   }
 

@@ -80,6 +80,38 @@ describe('ResourceGraphQuotaPacer', () => {
     expect(second).toBe(true);
   });
 
+  it('goes by the answer of the latest-sent query: a late answer of an earlier one is ignored, a query never counted is given back', async () => {
+    const clock = virtualClock();
+    const pacer = new ResourceGraphQuotaPacer(clock);
+    pacer.release(await pacer.acquire(), response(200, QUOTA(14, '00:00:05')));
+    const [lost, second, third] = await Promise.all([pacer.acquire(), pacer.acquire(), pacer.acquire()]);
+    // The first of the three fails on the way (a reset connection) and never reaches the service:
+    // the second's answer (13 left, the third maybe not counted yet) and the third's (12) show it.
+    pacer.release(lost ?? -1, undefined);
+    pacer.release(third ?? -1, response(200, QUOTA(12, '00:00:05')));
+    // The second's answer, late, counts fewer queries than the third's: no news.
+    pacer.release(second ?? -1, response(200, QUOTA(13, '00:00:05')));
+    // (Each released unanswered, as if it failed too, so the count stays the pacer's own.)
+    for (let query = 0; query < 12; query += 1) pacer.release(await pacer.acquire(), undefined);
+    expect(clock.now()).toBe(0);
+    await pacer.acquire();
+    expect(clock.now()).toBe(5000);
+  });
+
+  it('ignores a late answer about the window before: the new window is what a later-sent query reported', async () => {
+    const clock = virtualClock();
+    const pacer = new ResourceGraphQuotaPacer(clock);
+    pacer.release(await pacer.acquire(), response(200, QUOTA(14, '00:00:05')));
+    const [early, late] = await Promise.all([pacer.acquire(), pacer.acquire()]);
+    await clock.sleep(5200);
+    // The later query arrived after the reset (a fresh window, 14 left); the earlier one just
+    // before it (13 left, 1 s to go), answered last.
+    pacer.release(late ?? -1, response(200, QUOTA(14, '00:00:05')));
+    pacer.release(early ?? -1, response(200, QUOTA(13, '00:00:01')));
+    for (let query = 0; query < 14; query += 1) pacer.release(await pacer.acquire(), undefined);
+    expect(clock.now()).toBe(5200);
+  });
+
   it('counts queries sent after the answered one as spent, and does not pace a service that sends no quota headers', async () => {
     const clock = virtualClock();
     const pacer = new ResourceGraphQuotaPacer(clock);
