@@ -80,25 +80,21 @@ export function retryAfterMs(response: PipelineResponse, now: number): number | 
 
 /**
  * The quota of one identity as its responses reported it. Shared by every request of an adapter so
- * concurrent queries draw on one count. Each query gets a ticket in send order; an answer counts the
- * queries that reached the service before it (the service counts in arrival order, which is send
- * order but for rare reorderings, and a rare 429 is retried after the reset), so only the queries
- * sent after the answered one may be missing from its count: those are subtracted, in flight or not
- * (one that failed on the way counts as spent: the pacer errs on the side of waiting). While the
- * count is unknown (the first query, or the first after a window reset) one query goes alone and the
- * others wait for its answer, so a burst cannot overrun a quota it has not been told yet: the quota
- * is per user, shared with every other client of the identity (other instances, the CLI), so a
- * fresh window is not assumed to be full. A service that sends no quota headers is not paced at all.
+ * concurrent queries draw on one count. Queries still in flight when a response arrives may not be
+ * counted in it yet, so they are subtracted: the pacer errs on the side of waiting. All of them, also
+ * those sent before the answered query: send order is not arrival order (a burst opens fresh TLS
+ * connections, and a later query on a warm one overtakes them; subtracting only the later-sent
+ * queries drew a 429 in test/integration/resourceGraph.test.ts, "pacing by the quota headers avoids
+ * the 429 entirely"). While the count
+ * is unknown (the first query, or the first after a window reset) one query goes alone and the
+ * others wait for its answer, so a burst cannot overrun a quota it has not been told yet; a service
+ * that sends no quota headers is not paced at all.
  */
 export class ResourceGraphQuotaPacer {
   /** Queries left in the current window; undefined when unknown. */
   private remaining: number | undefined;
   private resetAt = 0;
   private inFlight = 0;
-  /** The ticket of the next query (send order). */
-  private nextTicket = 0;
-  /** The ticket of the latest-sent query whose answer set `remaining`. */
-  private observedTicket = -1;
   /** Whether answers carry the quota headers (until one says otherwise, assume they do). */
   private reported = true;
   private readonly waiting: Array<() => void> = [];
@@ -107,17 +103,15 @@ export class ResourceGraphQuotaPacer {
 
   constructor(readonly clock: QuotaClock = systemClock) {}
 
-  /** Waits until a query may be sent within the known quota, and counts it as sent; its ticket (send order) goes back to `release`. */
-  async acquire(): Promise<number> {
+  /** Waits until a query may be sent within the known quota, and counts it as sent. */
+  async acquire(): Promise<void> {
     for (;;) {
       const now = this.clock.now();
       if (this.remaining !== undefined && now >= this.resetAt) this.remaining = undefined;
       if (!this.reported || (this.remaining === undefined && this.inFlight === 0) || (this.remaining ?? 0) > 0) {
         if (this.remaining !== undefined) this.remaining -= 1;
         this.inFlight += 1;
-        const ticket = this.nextTicket;
-        this.nextTicket += 1;
-        return ticket;
+        return;
       }
       if (this.remaining === undefined) {
         // A query is finding out the quota: wait for its answer.
@@ -130,14 +124,14 @@ export class ResourceGraphQuotaPacer {
     }
   }
 
-  /** Records what the answer to the query of `ticket` said about the quota; `undefined` when there was none (network error). */
-  release(ticket: number, response: PipelineResponse | undefined): void {
+  /** Records what the answer to an acquired query said about the quota; `undefined` when there was none (network error). */
+  release(response: PipelineResponse | undefined): void {
     this.inFlight = Math.max(0, this.inFlight - 1);
-    this.observe(ticket, response);
+    this.observe(response);
     for (const wake of this.waiting.splice(0)) wake();
   }
 
-  private observe(ticket: number, response: PipelineResponse | undefined): void {
+  private observe(response: PipelineResponse | undefined): void {
     if (response === undefined) return;
     const reported = parseCount(response.headers.get(QUOTA_REMAINING_HEADER));
     const resetsAfter = parseQuotaResetsAfter(response.headers.get(QUOTA_RESETS_AFTER_HEADER));
@@ -148,20 +142,12 @@ export class ResourceGraphQuotaPacer {
     }
     this.reported = true;
     const now = this.clock.now();
-    // Only the queries sent after this one may be missing from the count. (Subtracting every query
-    // in flight, also those sent before it and so counted, spent most of each window waiting.)
-    const sentSince = this.nextTicket - 1 - ticket;
-    const remaining = Math.max(0, reported - sentSince);
+    const remaining = Math.max(0, reported - this.inFlight);
     const resetAt = now + resetsAfter;
-    // The answer of the latest-sent query knows the most (it counts every query that arrived before
-    // it); one of an earlier query, late, says nothing newer. Taking the latest rather than the
-    // lowest count gives back a query that failed on the way (a reset connection, retried) and was
-    // never counted, once a later answer shows it. Answers about the window already known (the same
-    // reset, give or take the header's whole seconds) keep the latest reset; any other starts afresh.
-    if (ticket < this.observedTicket) return;
-    this.observedTicket = ticket;
+    // Answers about the window already known (the same reset, give or take the header's whole
+    // seconds) may arrive out of order: the lowest count wins. Any other answer starts afresh.
     const sameWindow = this.remaining !== undefined && now < this.resetAt && Math.abs(resetAt - this.resetAt) < 1000;
-    this.remaining = remaining;
+    this.remaining = sameWindow ? Math.min(this.remaining ?? remaining, remaining) : remaining;
     this.resetAt = sameWindow ? Math.max(this.resetAt, resetAt) : resetAt;
   }
 
@@ -190,7 +176,7 @@ export function resourceGraphRetryPolicy(pacer: ResourceGraphQuotaPacer, retry: 
     name: 'resourceGraphRetryPolicy',
     async sendRequest(request, next) {
       for (let attempt = 0; ; attempt += 1) {
-        const ticket = await pacer.acquire();
+        await pacer.acquire();
         let response: PipelineResponse | undefined;
         let error: Error | undefined;
         try {
@@ -199,7 +185,7 @@ export function resourceGraphRetryPolicy(pacer: ResourceGraphQuotaPacer, retry: 
           error = caught instanceof Error ? caught : new Error(String(caught));
           response = (caught as { response?: PipelineResponse }).response;
         }
-        pacer.release(ticket, response);
+        pacer.release(response);
         const throttled = response?.status === 429;
         const retryable = throttled || isTransient(response, error);
         if (!retryable || attempt >= retry.maxRetries) {
