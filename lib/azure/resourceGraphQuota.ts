@@ -81,7 +81,11 @@ export function retryAfterMs(response: PipelineResponse, now: number): number | 
 /**
  * The quota of one identity as its responses reported it. Shared by every request of an adapter so
  * concurrent queries draw on one count. Queries still in flight when a response arrives may not be
- * counted in it yet, so they are subtracted: the pacer errs on the side of waiting. While the count
+ * counted in it yet, so they are subtracted: the pacer errs on the side of waiting. All of them, also
+ * those sent before the answered query: send order is not arrival order (a burst opens fresh TLS
+ * connections, and a later query on a warm one overtakes them; subtracting only the later-sent
+ * queries drew a 429 in test/integration/resourceGraph.test.ts, "pacing by the quota headers avoids
+ * the 429 entirely"). While the count
  * is unknown (the first query, or the first after a window reset) one query goes alone and the
  * others wait for its answer, so a burst cannot overrun a quota it has not been told yet; a service
  * that sends no quota headers is not paced at all.

@@ -14,6 +14,7 @@ import {
   ResourceGraphQuotaPacer,
   resourceGraphRetryPolicy,
 } from '../../../lib/azure/resourceGraphQuota.js';
+import { GraphQuota } from '../../../tooling/simulator/throttling.js';
 
 /** Virtual time: a sleep moves the clock to its end (never back), at once. */
 function virtualClock(): QuotaClock & { slept: number[] } {
@@ -102,6 +103,94 @@ describe('ResourceGraphQuotaPacer', () => {
     unreported.release(response(200, {}));
     await Promise.all([unreported.acquire(), unreported.acquire(), unreported.acquire()]);
     expect(unreported.waitedMs).toBe(0);
+  });
+});
+
+/**
+ * Virtual time for concurrent work: sleeps are timers; once every promise has settled, the clock
+ * jumps to the earliest timer (so queries in flight overlap as they would on a real clock).
+ */
+function eventClock() {
+  let now = 0;
+  const timers: Array<{ at: number; wake: () => void }> = [];
+  const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+  return {
+    now: () => now,
+    sleep: (ms: number) => new Promise<void>((wake) => timers.push({ at: now + ms, wake })),
+    async run<T>(work: Promise<T>): Promise<T> {
+      let finished = false;
+      void work.finally(() => (finished = true)).catch(() => undefined);
+      for (;;) {
+        await settle();
+        if (finished) return work;
+        timers.sort((a, b) => a.at - b.at);
+        const next = timers.shift();
+        if (next === undefined) throw new Error('deadlock: nothing to wait for');
+        now = Math.max(now, next.at);
+        next.wake();
+      }
+    },
+  };
+}
+
+/**
+ * `count` queries, `concurrency` at a time, through the retry policy to the simulator's quota (a fixed
+ * window per principal from its first query; resets-after in whole seconds, rounded up), each
+ * counted on arrival 25 ms after it is sent and answered 25 to 245 ms later (queries differ: a page
+ * of 1,000 rows takes longer than a small one), so answers come back out of send order. When each
+ * arrived and how many were throttled.
+ */
+async function burst(options: { count: number; concurrency: number; others?: (quota: GraphQuota, clock: ReturnType<typeof eventClock>) => Promise<void> }) {
+  const clock = eventClock();
+  const quota = new GraphQuota({ now: clock.now });
+  const pacer = new ResourceGraphQuotaPacer(clock);
+  const policy = resourceGraphRetryPolicy(pacer, { maxRetries: 3, retryDelayInMs: 100 });
+  const arrived: number[] = [];
+  let throttled = 0;
+  let sent = 0;
+  const next = async () => {
+    const answerMs = 25 + ((sent * 37) % 11) * 22;
+    sent += 1;
+    await clock.sleep(25);
+    const { allowed, headers } = quota.take('sweep');
+    if (allowed) arrived.push(clock.now());
+    else throttled += 1;
+    await clock.sleep(answerMs);
+    return response(allowed ? 200 : 429, headers);
+  };
+  let left = options.count;
+  const worker = async () => {
+    while (left > 0) {
+      left -= 1;
+      expect((await policy.sendRequest({} as PipelineRequest, next)).status).toBe(200);
+    }
+  };
+  const workers = Array.from({ length: options.concurrency }, worker);
+  await clock.run(Promise.all([...workers, options.others?.(quota, clock)]));
+  return { arrived, throttled, end: clock.now() };
+}
+
+describe('ResourceGraphQuotaPacer against the simulator quota (15 per 5 s)', () => {
+  it('keeps to the quota with as many queries in flight as it has', async () => {
+    const { arrived, throttled } = await burst({ count: 40, concurrency: 15 });
+    expect(throttled).toBe(0);
+    const first = arrived[0] ?? 0;
+    expect(arrived.filter((at) => at < first + 5000)).toHaveLength(15);
+  });
+
+  it('after a reset, probes the quota instead of assuming a full window: another client of the identity may have used it', async () => {
+    const { arrived, throttled } = await burst({
+      count: 22,
+      concurrency: 8,
+      // Another process of the same identity (the quota is per user) opens the second window
+      // with 10 queries (the first window opened at 25 ms) just before the sweep's probe.
+      others: async (quota, clock) => {
+        await clock.sleep(5030);
+        for (let query = 0; query < 10; query += 1) expect(quota.take('sweep').allowed).toBe(true);
+      },
+    });
+    expect(throttled).toBe(0);
+    expect(arrived).toHaveLength(22);
   });
 });
 
