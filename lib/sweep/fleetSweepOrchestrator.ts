@@ -22,8 +22,9 @@ import type { OrchestrationContext } from 'durable-functions';
 import * as df from 'durable-functions';
 
 import type { Severity } from '../model/finding.js';
+import { planShards, type SweepShard } from './shardPlan.js';
 import type { SweepError, SweepStatus } from './sweepResult.js';
-import type { ShardContext, ShardOutcome, SweepShard } from './sweepShard.js';
+import type { ShardContext, ShardOutcome } from './sweepShard.js';
 
 export const FLEET_SWEEP_ORCHESTRATION = 'fleetSweepOrchestrator';
 export const FLEET_SWEEP_LANE_ORCHESTRATION = 'fleetSweepLaneOrchestrator';
@@ -96,18 +97,6 @@ export function lanesOf(shards: readonly SweepShard[], lanes: number): SweepShar
   const dealt: SweepShard[][] = Array.from({ length: count }, () => []);
   shards.forEach((shard, position) => dealt[position % count]?.push(shard));
   return shards.length === 0 ? [] : dealt;
-}
-
-/**
- * Subscriptions in groups of at most `perShard`, lower-cased and de-duplicated (as `planShards` in
- * sweepShard.ts, which this module cannot import at registration: it loads the whole sweep).
- */
-export function shardsOf(subscriptions: readonly string[], perShard: number): SweepShard[] {
-  const unique = [...new Set(subscriptions.map((id) => id.toLowerCase()))];
-  const size = Math.max(1, Math.floor(perShard));
-  const shards: SweepShard[] = [];
-  for (let start = 0; start < unique.length; start += size) shards.push({ index: shards.length, subscriptions: unique.slice(start, start + size) });
-  return shards;
 }
 
 const NO_SEVERITIES: Record<Severity, number> = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
@@ -203,7 +192,7 @@ export function* fleetSweepOrchestrator(context: OrchestrationContext): Generato
       errors: [{ scope: 'discovery', target: 'subscriptions', reason: 'serverError', message: `listing the subscriptions: ${firstLine(error)}` }],
     };
   }
-  const shards = shardsOf(listed.subscriptions, input.shardSubscriptions);
+  const shards = planShards(listed.subscriptions, input.shardSubscriptions);
   const lanes = lanesOf(shards, input.maxShardsInFlight);
   const laneResults =
     lanes.length === 0

@@ -1,7 +1,7 @@
 /**
  * Sweep fan-out benchmark (issue 19): the same generated fleet swept in one invocation and fanned
  * out in shards of subscriptions, each with 50 ms per call to the simulator (in its own process,
- * as Azure is remote). The fan-out runs the orchestrator's own planning (`shardsOf`, `lanesOf` of
+ * as Azure is remote). The fan-out runs the orchestrator's own planning (`planShards`, `lanesOf` of
  * lib/sweep/fleetSweepOrchestrator.ts), each lane's shards one after another on its own child
  * process standing in for a Functions instance, each shard the app's real shard activity
  * (fanOutActivityProcess.ts), then the record activity's merge (`mergedSweep`). The Durable replay
@@ -23,7 +23,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { mergedSweep } from '../../lib/sweep/fleetSweepActivities.js';
-import { lanesOf, shardsOf } from '../../lib/sweep/fleetSweepOrchestrator.js';
+import { lanesOf } from '../../lib/sweep/fleetSweepOrchestrator.js';
+import { planShards } from '../../lib/sweep/shardPlan.js';
 import type { ShardContext, ShardOutcome } from '../../lib/sweep/sweepShard.js';
 import type { GeneratedFleetOptions } from '../../tooling/simulator/fleetGenerator.js';
 import type { InstanceReply, InstanceRequest } from './fanOutActivityProcess.js';
@@ -182,7 +183,7 @@ export async function measureFanOut(options: FanOutOptions): Promise<FanOutMeasu
       const listReply = await instances[0]!.run({ kind: 'list' });
       const listed = listReply.listed ?? { subscriptions: [], errors: [] };
       historyPayloadBytes += JSON.stringify(listed).length;
-      const lanes = lanesOf(shardsOf(listed.subscriptions, options.shardSize), options.parallel);
+      const lanes = lanesOf(planShards(listed.subscriptions, options.shardSize), options.parallel);
       const outcomes: ShardOutcome[] = [];
       await Promise.all(
         lanes.map(async (lane, index) => {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { mergedSweep, retryableShardErrors, withLogsShare } from '../../../lib/sweep/fleetSweepActivities.js';
-import { failedShardOutcome, lanesOf, shardsOf } from '../../../lib/sweep/fleetSweepOrchestrator.js';
+import { failedShardOutcome, lanesOf } from '../../../lib/sweep/fleetSweepOrchestrator.js';
 import type { SweepError } from '../../../lib/sweep/sweepResult.js';
 import { planShards, type ShardOutcome } from '../../../lib/sweep/sweepShard.js';
 
@@ -30,17 +30,16 @@ function sweptOutcome(index: number, subscriptions: string[], clusters: number):
 
 describe('sweep fan-out, pure parts', () => {
   it('cuts the subscriptions as the shared contract does (lower-cased, de-duplicated, in order)', () => {
-    expect(shardsOf(SUBSCRIPTIONS, 2)).toEqual(planShards(SUBSCRIPTIONS, 2));
-    expect(shardsOf(SUBSCRIPTIONS, 2).map((shard) => shard.subscriptions)).toEqual([
+    expect(planShards(SUBSCRIPTIONS, 2).map((shard) => shard.subscriptions)).toEqual([
       ['a', 'b'],
       ['c', 'd'],
       ['e', 'f'],
     ]);
-    expect(shardsOf([], 2)).toEqual([]);
+    expect(planShards([], 2)).toEqual([]);
   });
 
   it('deals shards round-robin over at most maxShardsInFlight lanes', () => {
-    const shards = shardsOf(SUBSCRIPTIONS, 1);
+    const shards = planShards(SUBSCRIPTIONS, 1);
     expect(lanesOf(shards, 2).map((lane) => lane.map((shard) => shard.index))).toEqual([
       [0, 2, 4],
       [1, 3, 5],
@@ -50,7 +49,7 @@ describe('sweep fan-out, pure parts', () => {
   });
 
   it('a failed shard counts its subscriptions failed and names them; the merged sweep is partial', () => {
-    const [first, second] = shardsOf(SUBSCRIPTIONS, 3);
+    const [first, second] = planShards(SUBSCRIPTIONS, 3);
     const failed = failedShardOutcome(second!, 'failed after 4 attempts: boom');
     const merged = mergedSweep({ context, endedAt: '2026-11-30T10:05:00.000Z', outcomes: [sweptOutcome(0, first!.subscriptions, 7), failed], listErrors: [] });
     expect(merged).toMatchObject({
