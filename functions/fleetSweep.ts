@@ -11,6 +11,7 @@ import {
   fleetSweepOrchestrator,
 } from '../lib/sweep/fleetSweepOrchestrator.js';
 import { timerSchedules } from '../lib/timerSchedules.js';
+import { durableClient } from './durableClient.js';
 
 // Registration needs only the schedule and the small orchestrator; the sweep (SDKs, full configuration) loads on the first tick.
 const fanOut = loadOnce(() => import('../lib/app/fleetSweepFanOut.js'));
@@ -29,21 +30,7 @@ app.timer('fleetSweep', {
     const { runFleetSweepTick } = await fanOut();
     await runFleetSweepTick(
       // Only the fan-out path needs the client.
-      () => {
-        const client = df.getClient(context);
-        return {
-          startNew: (name, options) => client.startNew(name, options),
-          getStatus: async (instanceId) => {
-            try {
-              return await client.getStatus(instanceId);
-            } catch {
-              // The library throws for an id it does not know (404): no previous fan-out.
-              return undefined;
-            }
-          },
-          terminate: (instanceId, reason) => client.terminate(instanceId, reason),
-        };
-      },
+      () => durableClient(context),
       context,
       { now: new Date(), isPastDue: timer.isPastDue },
     );

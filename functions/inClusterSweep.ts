@@ -11,6 +11,7 @@ import {
   inClusterOrchestrator,
 } from '../lib/sweep/inClusterOrchestrator.js';
 import { timerSchedules } from '../lib/timerSchedules.js';
+import { durableClient } from './durableClient.js';
 
 // The orchestrator is a small pure generator the replay calls synchronously: it loads with the
 // entry. The timer's glue and the activities (SDKs, stores, configuration) load on first use.
@@ -24,22 +25,7 @@ app.timer('inClusterSweep', {
   extraInputs: [df.input.durableClient()],
   handler: async (timer: Timer, context: InvocationContext): Promise<void> => {
     const { startScheduledInClusterRun } = await run();
-    const client = df.getClient(context);
-    await startScheduledInClusterRun(
-      {
-        startNew: (name, options) => client.startNew(name, options),
-        getStatus: async (instanceId) => {
-          try {
-            return await client.getStatus(instanceId);
-          } catch {
-            // The library throws for an id it does not know (404): no previous run.
-            return undefined;
-          }
-        },
-      },
-      context,
-      { now: new Date(), isPastDue: timer.isPastDue },
-    );
+    await startScheduledInClusterRun(durableClient(context), context, { now: new Date(), isPastDue: timer.isPastDue });
   },
 });
 

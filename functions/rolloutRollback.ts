@@ -5,7 +5,7 @@ import { bodyReader } from '../lib/boundedBody.js';
 import { loadOnce } from '../lib/loadOnce.js';
 import type { RollbackActivities } from '../lib/upgrades/rollbackActivities.js';
 import { ROLLBACK_ACTIVITIES, ROLLBACK_ORCHESTRATION, rollbackOrchestrator } from '../lib/upgrades/rollbackOrchestrator.js';
-import { durableClient } from './rolloutsApi.js';
+import { durableClient } from './durableClient.js';
 
 /** Node-pool rollback of a rollout's clusters: request, approval by another principal, the durable run (lib/upgrades/rollbackApi.ts). */
 const endpoint = loadOnce(() => import('../lib/app/rollbackEndpoint.js'));

@@ -3,28 +3,12 @@ import * as df from 'durable-functions';
 
 import { bodyReader } from '../lib/boundedBody.js';
 import { loadOnce } from '../lib/loadOnce.js';
-import type { DurableClientLike } from '../lib/upgrades/rolloutsApi.js';
+import { durableClient } from './durableClient.js';
 
 const endpoint = loadOnce(() => import('../lib/app/rolloutsEndpoint.js'));
 const retryEndpoint = loadOnce(() => import('../lib/app/retryEndpoint.js'));
 
 type Operation = 'create' | 'list' | 'get' | 'approve' | 'resume' | 'abort';
-
-export function durableClient(context: InvocationContext): DurableClientLike {
-  const client = df.getClient(context);
-  return {
-    startNew: (name, options) => client.startNew(name, options),
-    getStatus: async (instanceId) => {
-      try {
-        return await client.getStatus(instanceId);
-      } catch {
-        return undefined;
-      }
-    },
-    raiseEvent: (instanceId, name, data) => client.raiseEvent(instanceId, name, data),
-    terminate: (instanceId, reason) => client.terminate(instanceId, reason),
-  };
-}
 
 function handler(operation: Operation) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {

@@ -23,7 +23,7 @@ import { type FunctionLogger, runScheduledSweep } from './scheduledSweep.js';
 /** The slice of the Durable client the timer needs (functions/ adapts `df.getClient`). */
 export interface FleetSweepStarter {
   startNew(name: string, options: { instanceId: string; input: unknown }): Promise<string>;
-  getStatus(instanceId: string): Promise<{ runtimeStatus?: unknown; createdTime?: Date | string } | undefined>;
+  getStatus(instanceId: string): Promise<{ runtimeStatus?: unknown; createdTime?: unknown } | undefined>;
   terminate(instanceId: string, reason: string): Promise<void>;
 }
 
@@ -75,7 +75,8 @@ export async function runFleetSweepTick(
   const starter = client();
   const existing = await starter.getStatus(FLEET_SWEEP_INSTANCE_ID);
   if (existing !== undefined && IN_PROGRESS.has(String(existing.runtimeStatus))) {
-    const createdAt = existing.createdTime === undefined ? Number.NaN : new Date(existing.createdTime).getTime();
+    const created = existing.createdTime;
+    const createdAt = created instanceof Date || typeof created === 'string' ? new Date(created).getTime() : Number.NaN;
     const age = options.now.getTime() - createdAt;
     if (age > FAN_OUT_STALE_AFTER_MS) {
       log.error(`fleetSweep: the fan-out ${FLEET_SWEEP_INSTANCE_ID} has run ${Math.round(age / 60_000)} min; terminating it, the next tick starts a new one`);
